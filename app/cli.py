@@ -1,0 +1,417 @@
+"""The `practice` command: opens the window, or runs one subcommand over the same
+services. Exit status: 0 done, 2 bad usage, 3 refused by a rule, 1 unexpected."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from app import __version__, i18n
+from app.i18n import _
+from app.models.enums import AppointmentStatus, ChargeDecision, RepeatFrequency, SeriesScope
+from app.services import availability, catalog, clients, queries, scheduling, settings
+from app.services.clock import from_environment
+from app.services.errors import BookingConflict, PracticeError
+from app.services.practice import Practice, open_practice
+from app.services.values import parse_date, parse_money, parse_start
+
+log = logging.getLogger("app.cli")
+
+EXIT_OK, EXIT_UNEXPECTED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+
+
+def _common() -> argparse.ArgumentParser:
+    # Accepted before or after the subcommand; SUPPRESS keeps a value given
+    # before the subcommand from being reset by the subparser's default.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
+                        help="folder holding the database, logs and backups "
+                             "(default: $PRACTICE_HOME, else the user data folder)")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="machine-readable output on stdout")
+    common.add_argument("--as", dest="actor", metavar="NAME", default=argparse.SUPPRESS,
+                        help="who the audit trail names for changes (default: the login name)")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = argparse.ArgumentParser(prog="practice", parents=[common],
+                                     description="Practice Desk: agenda, reminders and inbox.")
+    parser.add_argument("--version", action="version", version=f"practice {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def cmd(name: str, fn: Callable[[Practice, argparse.Namespace], Any], help_text: str,
+            parent: Any = sub) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = parent.add_parser(name, parents=[common], help=help_text,
+                                                       description=help_text)
+        p.set_defaults(func=fn)
+        return p
+
+    cmd("demo", cmd_demo, "fill an empty database with a demo practice")
+
+    st = sub.add_parser("settings", help="practice settings").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    p = cmd("set", cmd_settings_set, "change a setting: " + ", ".join(settings.KEYS), st)
+    p.add_argument("key")
+    p.add_argument("value", nargs="+")
+    cmd("show", cmd_settings_show, "show the settings", st)
+
+    cl = sub.add_parser("client", help="clients").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    p = cmd("add", cmd_client_add, "add a client", cl)
+    p.add_argument("--name", required=True)
+    p.add_argument("--phone", required=True)
+    p.add_argument("--email")
+    p.add_argument("--consent", default="", metavar="CHANNELS",
+                   help="channels the client agreed to: whatsapp,email,sms")
+    p.add_argument("--preferred", metavar="CHANNEL")
+    p.add_argument("--notes", default="")
+    p = cmd("stats", cmd_client_stats, "a client's figures", cl)
+    p.add_argument("id", type=int)
+    p = cmd("show", cmd_client_show, "a client's details", cl)
+    p.add_argument("id", type=int)
+    p = cmd("list", cmd_client_list, "clients, optionally matching a search", cl)
+    p.add_argument("--search", default="")
+
+    sv = sub.add_parser("service", help="services").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    p = cmd("add", cmd_service_add, "add a service", sv)
+    p.add_argument("--name", required=True)
+    p.add_argument("--duration", type=int, required=True, metavar="MIN")
+    p.add_argument("--price", default="0")
+    p.add_argument("--buffer", type=int, default=0, metavar="MIN",
+                   help="free minutes kept after each session")
+    p.add_argument("--buffer-before", type=int, default=0, metavar="MIN",
+                   help="free minutes kept before each session")
+    p.add_argument("--min-notice", type=int, default=0, metavar="MIN")
+    p.add_argument("--days", metavar="DAYS", help="bookable weekdays, e.g. mon-fri or tue,thu")
+    p.add_argument("--hours", metavar="HH:MM-HH:MM", help="bookable hours")
+    p.add_argument("--max-per-day", type=int)
+    cmd("list", cmd_service_list, "list services", sv)
+
+    sf = sub.add_parser("staff", help="professionals").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    p = cmd("add", cmd_staff_add, "add a professional", sf)
+    p.add_argument("--name", required=True)
+    p.add_argument("--color")
+    cmd("list", cmd_staff_list, "list professionals", sf)
+
+    p = cmd("book", cmd_book, "book a session (or a recurring series)")
+    p.add_argument("--client", type=int, required=True, metavar="ID")
+    p.add_argument("--start", required=True, metavar="ISO",
+                   help="e.g. 2026-11-23T14:00 (practice's time zone unless an offset is given)")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--service", type=int, metavar="ID")
+    what.add_argument("--custom", metavar="NAME", help="a service name not in the catalogue")
+    p.add_argument("--duration", type=int, metavar="MIN")
+    p.add_argument("--staff", type=int, metavar="ID")
+    p.add_argument("--price")
+    p.add_argument("--notes", default="")
+    p.add_argument("--repeat", choices=[f.value for f in RepeatFrequency])
+    p.add_argument("--interval", type=int, default=1, metavar="N",
+                   help="every N weeks (weekly) or N months (monthly)")
+    end = p.add_mutually_exclusive_group()
+    end.add_argument("--count", type=int, metavar="N")
+    end.add_argument("--until", metavar="DATE")
+    p.add_argument("--all-or-nothing", action="store_true",
+                   help="for a series: book nothing if any session conflicts")
+    p.add_argument("--override", action="store_true", help="book despite conflicts (audited)")
+
+    p = cmd("confirm", cmd_confirm, "confirm a session")
+    p.add_argument("id", type=int)
+    p = cmd("cancel", cmd_cancel, "cancel a session (kept, with its reason)")
+    p.add_argument("id", type=int)
+    p.add_argument("--reason", required=True)
+    p.add_argument("--notify", action="store_true", help="tell the client")
+    charge = p.add_mutually_exclusive_group()
+    charge.add_argument("--charge", action="store_true",
+                        help="charge per the cancellation policy (the default)")
+    charge.add_argument("--waive", action="store_true", help="charge nothing")
+    p.add_argument("--scope", choices=[s.value for s in SeriesScope], default="this")
+    p = cmd("reschedule", cmd_reschedule, "move a session to a new time")
+    p.add_argument("id", type=int)
+    p.add_argument("--start", required=True, metavar="ISO")
+    p.add_argument("--staff", type=int, metavar="ID")
+    p.add_argument("--duration", type=int, metavar="MIN")
+    p.add_argument("--scope", choices=[s.value for s in SeriesScope], default="this")
+    p.add_argument("--override", action="store_true")
+    p = cmd("complete", cmd_complete, "mark a session completed")
+    p.add_argument("id", type=int)
+    p.add_argument("--price", help="the actual price, if different")
+    p.add_argument("--notes", help="internal notes")
+    p = cmd("no-show", cmd_no_show, "mark that the client did not come")
+    p.add_argument("id", type=int)
+
+    p = cmd("show", cmd_show, "one session with its history")
+    p.add_argument("id", type=int)
+    p = cmd("list", cmd_list, "sessions ordered by start")
+    p.add_argument("--from", dest="date_from", metavar="DATE")
+    p.add_argument("--to", dest="date_to", metavar="DATE")
+    p.add_argument("--status", action="append", choices=[s.value for s in AppointmentStatus])
+    p.add_argument("--client", type=int, metavar="ID")
+    p.add_argument("--staff", type=int, metavar="ID")
+    p = cmd("slots", cmd_slots, "free start times on a day")
+    p.add_argument("--date", required=True)
+    p.add_argument("--service", type=int, metavar="ID")
+    p.add_argument("--staff", type=int, metavar="ID")
+    p.add_argument("--duration", type=int, metavar="MIN")
+    p.add_argument("--step", type=int, default=availability.DEFAULT_STEP, metavar="MIN")
+    return parser
+
+
+# ---------------------------------------------------------------- output
+
+def _emit(args: argparse.Namespace, data: Any, text: str | Callable[[], str]) -> None:
+    if getattr(args, "json", False):
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write((text() if callable(text) else text) + "\n")
+
+
+def _zone(p: Practice) -> Any:
+    return settings.get(p).zone
+
+
+def _line(v: queries.AppointmentView) -> str:
+    return (f"#{v.id:<6} {i18n.format_datetime(v.start)}–{i18n.format_time(v.end)}  "
+            f"{v.status.value:<11} {v.client_name} · {v.service_name} · {v.staff_name}")
+
+
+# ---------------------------------------------------------------- commands
+
+def cmd_demo(p: Practice, args: argparse.Namespace) -> None:
+    from app.services import demo
+
+    summary = demo.fill(p)
+    _emit(args, summary, lambda: _("Demo practice created: {clients} clients, {sessions} sessions.")
+          .format(clients=summary["clients"], sessions=summary["appointments"]))
+
+
+def cmd_settings_set(p: Practice, args: argparse.Namespace) -> None:
+    view = settings.set_value(p, args.key, " ".join(args.value))
+    _emit(args, view.as_json(), _("Saved."))
+
+
+def cmd_settings_show(p: Practice, args: argparse.Namespace) -> None:
+    view = settings.get(p)
+    _emit(args, view.as_json(),
+          lambda: "\n".join(f"{k}: {v}" for k, v in view.as_json().items()))
+
+
+def cmd_client_add(p: Practice, args: argparse.Namespace) -> None:
+    view = clients.add(p, name=args.name, phone=args.phone, email=args.email,
+                       consent=clients.parse_channels(args.consent),
+                       preferred_channel=args.preferred, notes=args.notes)
+    _emit(args, {"id": view.id}, str(view.id))
+
+
+def cmd_client_stats(p: Practice, args: argparse.Namespace) -> None:
+    st = clients.stats(p, args.id)
+    _emit(args, st.as_json(), lambda: "\n".join(f"{k}: {v}" for k, v in st.as_json().items()))
+
+
+def cmd_client_show(p: Practice, args: argparse.Namespace) -> None:
+    view = clients.get(p, args.id)
+    _emit(args, view.as_json(), lambda: "\n".join(f"{k}: {v}" for k, v in view.as_json().items()))
+
+
+def cmd_client_list(p: Practice, args: argparse.Namespace) -> None:
+    rows = clients.search(p, args.search, limit=100_000)
+    _emit(args, [c.as_json() for c in rows],
+          lambda: "\n".join(f"#{c.id:<6} {c.name}  {c.phone or ''}  {c.email or ''}" for c in rows))
+
+
+def cmd_service_add(p: Practice, args: argparse.Namespace) -> None:
+    view = catalog.add_service(
+        p, name=args.name, duration_minutes=args.duration, price_cents=parse_money(args.price),
+        buffer_before_minutes=args.buffer_before, buffer_after_minutes=args.buffer,
+        min_notice_minutes=args.min_notice, bookable_days=args.days, bookable_hours=args.hours,
+        max_per_day=args.max_per_day)
+    _emit(args, {"id": view.id}, str(view.id))
+
+
+def cmd_service_list(p: Practice, args: argparse.Namespace) -> None:
+    rows = catalog.list_services(p)
+    _emit(args, [r.as_json() for r in rows],
+          lambda: "\n".join(f"#{r.id:<4} {r.name} ({r.duration_minutes} min)" for r in rows))
+
+
+def cmd_staff_add(p: Practice, args: argparse.Namespace) -> None:
+    view = catalog.add_staff(p, name=args.name, color=args.color)
+    _emit(args, {"id": view.id}, str(view.id))
+
+
+def cmd_staff_list(p: Practice, args: argparse.Namespace) -> None:
+    rows = catalog.list_staff(p)
+    _emit(args, [r.as_json() for r in rows],
+          lambda: "\n".join(f"#{r.id:<4} {r.name}" for r in rows))
+
+
+def cmd_book(p: Practice, args: argparse.Namespace) -> int:
+    if args.service is None and not args.custom:
+        return _usage("book", _("give --service ID or --custom NAME"))
+    if args.repeat and args.count is None and args.until is None:
+        return _usage("book", _("--repeat needs --count N or --until DATE"))
+    if not args.repeat and (args.count is not None or args.until is not None):
+        return _usage("book", _("--count and --until go with --repeat"))
+    req = scheduling.BookingRequest(
+        client_id=args.client, start=parse_start(args.start, _zone(p)), service_id=args.service,
+        custom_service_name=args.custom, duration_minutes=args.duration, staff_id=args.staff,
+        notes=args.notes, price_cents=parse_money(args.price) if args.price else None)
+    if not args.repeat:
+        new_id = scheduling.book(p, req, override=args.override)
+        _emit(args, {"id": new_id}, str(new_id))
+        return EXIT_OK
+    repeat = scheduling.Repeat(RepeatFrequency(args.repeat), count=args.count,
+                               until=parse_date(args.until) if args.until else None,
+                               interval=args.interval)
+    result = scheduling.book_series(p, req, repeat, override=args.override,
+                                    all_or_nothing=args.all_or_nothing)
+    data = {"ids": result.ids, "series_id": result.series_id,
+            "conflicts": [{"start": c.start.isoformat(), "reason": c.reason,
+                           "rules": [x.rule for x in c.conflicts]} for c in result.conflicts]}
+
+    def text() -> str:
+        lines = [_("Booked {n} sessions: {ids}").format(
+            n=len(result.ids), ids=" ".join(map(str, result.ids)))]
+        lines += [_("Not booked {when}: {reason}").format(
+            when=i18n.format_datetime(c.start), reason=c.reason) for c in result.conflicts]
+        return "\n".join(lines)
+
+    _emit(args, data, text)
+    if not result.ids:
+        sys.stderr.write(_("No session of the series could be booked.") + "\n")
+        return EXIT_REFUSED
+    return EXIT_OK
+
+
+def _usage(command: str, message: str) -> int:
+    sys.stderr.write(f"practice {command}: error: {message}\n")
+    return EXIT_USAGE
+
+
+def cmd_confirm(p: Practice, args: argparse.Namespace) -> None:
+    scheduling.confirm(p, args.id)
+    _emit(args, {"id": args.id, "status": "confirmed"}, _("Session #{id} confirmed.")
+          .format(id=args.id))
+
+
+def cmd_cancel(p: Practice, args: argparse.Namespace) -> None:
+    decision = ChargeDecision.WAIVE if args.waive else ChargeDecision.CHARGE
+    ids = scheduling.cancel(p, args.id, reason=args.reason, notify=args.notify, charge=decision,
+                            scope=SeriesScope(args.scope))
+    views = [queries.show(p, i) for i in ids]
+    _emit(args, {"id": args.id, "ids": ids, "status": "cancelled",
+                 "cancellation_fee": views[0].as_json()["cancellation_fee"]},
+          _("Cancelled: {ids}.").format(ids=", ".join(f"#{i}" for i in ids)))
+
+
+def cmd_reschedule(p: Practice, args: argparse.Namespace) -> None:
+    mapping = scheduling.reschedule(p, args.id, parse_start(args.start, _zone(p)),
+                                    scope=SeriesScope(args.scope), staff_id=args.staff,
+                                    duration_minutes=args.duration, override=args.override)
+    data: dict[str, Any] = {"id": mapping[args.id], "original": args.id}
+    if len(mapping) > 1:
+        data["moved"] = [{"original": k, "id": v} for k, v in mapping.items()]
+    _emit(args, data, _("Session #{old} moved; the new session is #{new}.")
+          .format(old=args.id, new=mapping[args.id]))
+
+
+def cmd_complete(p: Practice, args: argparse.Namespace) -> None:
+    scheduling.complete(p, args.id,
+                        actual_price_cents=parse_money(args.price) if args.price else None,
+                        internal_notes=args.notes)
+    _emit(args, {"id": args.id, "status": "completed"},
+          _("Session #{id} completed.").format(id=args.id))
+
+
+def cmd_no_show(p: Practice, args: argparse.Namespace) -> None:
+    scheduling.no_show(p, args.id)
+    _emit(args, {"id": args.id, "status": "no_show"},
+          _("Session #{id} marked as a no-show.").format(id=args.id))
+
+
+def cmd_show(p: Practice, args: argparse.Namespace) -> None:
+    view = queries.show(p, args.id)
+
+    def text() -> str:
+        lines = [_line(view)]
+        if view.cancellation_reason:
+            lines.append(_("Reason: {reason}").format(reason=view.cancellation_reason))
+        for h in view.history:
+            lines.append(f"  {i18n.format_datetime(h.at.astimezone(view.start.tzinfo))} "
+                         f"{h.actor}: {h.action}")
+        return "\n".join(lines)
+
+    _emit(args, view.as_json(), text)
+
+
+def cmd_list(p: Practice, args: argparse.Namespace) -> None:
+    rows = queries.list_appointments(
+        p, start=parse_date(args.date_from) if args.date_from else None,
+        end=parse_date(args.date_to) if args.date_to else None,
+        statuses=[AppointmentStatus(s) for s in args.status] if args.status else None,
+        client_id=args.client, staff_id=args.staff)
+    _emit(args, [r.as_json(with_history=False) for r in rows],
+          lambda: "\n".join(_line(r) for r in rows))
+
+
+def cmd_slots(p: Practice, args: argparse.Namespace) -> None:
+    slots = availability.free_slots(p, parse_date(args.date), service_id=args.service,
+                                    staff_id=args.staff, duration_minutes=args.duration,
+                                    step_minutes=args.step)
+    _emit(args, [s.isoformat() for s in slots],
+          lambda: " ".join(i18n.format_time(s) for s in slots) or _("No free time that day."))
+
+
+# ---------------------------------------------------------------- entry point
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    data_dir = getattr(args, "data_dir", None)
+    if args.command is None:
+        from app.ui.app import run_window
+
+        return run_window(data_dir)
+    try:
+        practice = open_practice(data_dir, clock=from_environment(),
+                                 actor=getattr(args, "actor", None))
+    except PracticeError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_REFUSED
+    try:
+        i18n.set_language(settings.get(practice).language or None)
+        result = args.func(practice, args)
+        return result if isinstance(result, int) else EXIT_OK
+    except BookingConflict as exc:
+        if getattr(args, "json", False):
+            json.dump({"error": str(exc), "conflicts": [
+                {"rule": c.rule, "message": c.message, "appointment_id": c.appointment_id}
+                for c in exc.conflicts]}, sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_REFUSED
+    except PracticeError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_REFUSED
+    except BrokenPipeError:  # the reader (e.g. `head`) stopped listening: not an error
+        sys.stderr.close()
+        return EXIT_OK
+    except Exception as exc:
+        log.exception("unexpected error in %s", args.command)
+        sys.stderr.write(_("Unexpected error: {kind}. Details are in {path}.")
+                         .format(kind=type(exc).__name__, path=practice.paths.logs) + "\n")
+        return EXIT_UNEXPECTED
+    finally:
+        practice.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The project's one translation mechanism: gettext catalogs (resources/locale/<lang>/
+LC_MESSAGES/practice.po), read with Babel, plus locale-aware dates, times and money.
+Stdlib and Babel only, so every layer (services, window, relay pages) can share it."""
+
+from __future__ import annotations
+
+import gettext
+import os
+from datetime import date, datetime, time
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date as _bd_date
+from babel.dates import format_datetime as _bd_datetime
+from babel.dates import format_time as _bd_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency
+
+DOMAIN = "practice"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "resources" / "locale"
+SUPPORTED = ("en", "pt_BR")
+
+_current = "en"
+_translations: gettext.NullTranslations = gettext.NullTranslations()
+
+
+def system_language() -> str:
+    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var, "")
+        if value:
+            return normalize(value.split(":")[0])
+    return "en"
+
+
+def normalize(code: str) -> str:
+    code = code.split(".")[0].replace("-", "_")
+    return "pt_BR" if code.lower().startswith("pt") else "en"
+
+
+@cache
+def _load(lang: str) -> gettext.NullTranslations:
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if lang == "en" or not po.exists():
+        return gettext.NullTranslations()
+    import io
+
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=lang)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return gettext.GNUTranslations(buf)
+
+
+def set_language(code: str | None) -> str:
+    """Switch the language for every later message; '' or None follows the system."""
+    global _current, _translations
+    _current = normalize(code) if code else system_language()
+    _translations = _load(_current)
+    return _current
+
+
+def current_language() -> str:
+    return _current
+
+
+def _(message: str) -> str:
+    return _translations.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translations.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction; translated later, where it is shown."""
+    return message
+
+
+def _locale() -> Locale:
+    return Locale.parse(_current)
+
+
+def format_date(value: date, style: str = "short") -> str:
+    return str(_bd_date(value, format=style, locale=_locale()))
+
+
+def format_time(value: time | datetime, style: str = "short") -> str:
+    return str(_bd_time(value, format=style, locale=_locale()))
+
+
+def format_datetime(value: datetime, style: str = "short") -> str:
+    return str(_bd_datetime(value, format=style, locale=_locale(), tzinfo=value.tzinfo))
+
+
+def format_money(cents: int, currency: str) -> str:
+    return str(format_currency(Decimal(cents) / 100, currency, locale=_locale()))
+
+
+set_language(None)

@@ -1,0 +1,39 @@
+"""The domain: tables, enums and pure rules. No Qt, no I/O."""
+
+from app.models.enums import (
+    ACTIVE_STATUSES,
+    OCCUPYING_STATUSES,
+    AppointmentSource,
+    AppointmentStatus,
+    Channel,
+    ChargeDecision,
+    RepeatFrequency,
+    SeriesScope,
+)
+from app.models.tables import (
+    Appointment,
+    AuditEvent,
+    Client,
+    PracticeSettings,
+    Service,
+    Staff,
+    WorkingHours,
+)
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "OCCUPYING_STATUSES",
+    "Appointment",
+    "AppointmentSource",
+    "AppointmentStatus",
+    "AuditEvent",
+    "Channel",
+    "ChargeDecision",
+    "Client",
+    "PracticeSettings",
+    "RepeatFrequency",
+    "SeriesScope",
+    "Service",
+    "Staff",
+    "WorkingHours",
+]

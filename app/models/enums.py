@@ -1,0 +1,62 @@
+"""The closed vocabularies of the domain. Values are stored in the database and
+appear in the command line's JSON: never rename one."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AppointmentStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CONFIRMED = "confirmed"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    RESCHEDULED = "rescheduled"
+    NO_SHOW = "no_show"
+
+
+# Statuses whose time is taken: a cancelled or moved session frees its slot.
+OCCUPYING_STATUSES: frozenset[AppointmentStatus] = frozenset(
+    {
+        AppointmentStatus.SCHEDULED,
+        AppointmentStatus.CONFIRMED,
+        AppointmentStatus.COMPLETED,
+        AppointmentStatus.NO_SHOW,
+    }
+)
+
+# Statuses of a session that is still going to happen.
+ACTIVE_STATUSES: frozenset[AppointmentStatus] = frozenset(
+    {AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED}
+)
+
+
+class AppointmentSource(StrEnum):
+    MANUAL = "manual"
+    IMPORT = "import"
+    CALENDAR_SYNC = "calendar_sync"
+    CLIENT_LINK = "client_link"
+    RECURRENCE = "recurrence"
+
+
+class Channel(StrEnum):
+    WHATSAPP = "whatsapp"
+    EMAIL = "email"
+    SMS = "sms"
+
+
+class ChargeDecision(StrEnum):
+    CHARGE = "charge"  # charge per the practice's cancellation policy
+    WAIVE = "waive"
+
+
+class SeriesScope(StrEnum):
+    THIS = "this"
+    FOLLOWING = "following"
+    ALL = "all"
+
+
+class RepeatFrequency(StrEnum):
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+    MONTHLY = "monthly"  # same weekday of the month: the 2nd Tuesday, the last Friday

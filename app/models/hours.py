@@ -1,0 +1,88 @@
+"""Working hours written the way people say them: "mon-fri 08:00-12:00,13:00-19:00"."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from itertools import pairwise
+
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_ALIASES = {"seg": 0, "ter": 1, "qua": 2, "qui": 3, "sex": 4, "sab": 5, "sáb": 5, "dom": 6}
+_TIME = re.compile(r"^(\d{1,2})(?::|h)?(\d{2})?$")
+
+
+class HoursFormatError(ValueError):
+    pass
+
+
+def _weekday(token: str) -> int:
+    token = token.strip().lower()[:3]
+    if token in WEEKDAY_KEYS:
+        return WEEKDAY_KEYS.index(token)
+    if token in _ALIASES:
+        return _ALIASES[token]
+    raise HoursFormatError(f"unknown weekday {token!r}")
+
+
+def parse_time(text: str) -> time:
+    m = _TIME.match(text.strip().lower())
+    if not m:
+        raise HoursFormatError(f"not a time: {text!r}")
+    h, mnt = int(m.group(1)), int(m.group(2) or 0)
+    if h == 24 and mnt == 0:
+        return time(23, 59, 59)
+    if not (0 <= h <= 23 and 0 <= mnt <= 59):
+        raise HoursFormatError(f"not a time: {text!r}")
+    return time(h, mnt)
+
+
+def parse_days(text: str) -> list[int]:
+    """"mon-fri", "mon,wed,fri", "sat", "all"."""
+    text = text.strip().lower()
+    if text in ("all", "todos"):
+        return list(range(7))
+    days: list[int] = []
+    for part in text.split(","):
+        if "-" in part:
+            a, b = (_weekday(x) for x in part.split("-", 1))
+            if b < a:
+                raise HoursFormatError(f"weekday range runs backwards: {part!r}")
+            days.extend(range(a, b + 1))
+        else:
+            days.append(_weekday(part))
+    return sorted(set(days))
+
+
+def parse_intervals(text: str) -> list[tuple[time, time]]:
+    """"08:00-12:00,13:00-19:00"; "closed" for none."""
+    text = text.strip().lower()
+    if text in ("closed", "fechado", "off", ""):
+        return []
+    out: list[tuple[time, time]] = []
+    for part in text.split(","):
+        if "-" not in part:
+            raise HoursFormatError(f"expected START-END, got {part!r}")
+        a, b = part.split("-", 1)
+        lo, hi = parse_time(a), parse_time(b)
+        if hi <= lo:
+            raise HoursFormatError(f"interval ends before it starts: {part!r}")
+        out.append((lo, hi))
+    out.sort()
+    for (_, prev_end), (nxt_start, _) in pairwise(out):
+        if nxt_start < prev_end:
+            raise HoursFormatError("intervals overlap")
+    return out
+
+
+def parse_hours_spec(text: str) -> tuple[list[int], list[tuple[time, time]]]:
+    """"mon-fri 08:00-19:00" -> ([0..4], [(08:00, 19:00)])."""
+    parts = text.strip().split(None, 1)
+    if len(parts) != 2:
+        raise HoursFormatError("expected DAYS INTERVALS, e.g. 'mon-fri 08:00-19:00'")
+    return parse_days(parts[0]), parse_intervals(parts[1])
+
+
+def format_intervals(intervals: list[tuple[time, time]]) -> str:
+    if not intervals:
+        return "closed"
+    return ",".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in intervals)

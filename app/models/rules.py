@@ -1,0 +1,145 @@
+"""Booking rules as pure functions over plain values: what the services load from
+the database is judged here, so availability and booking can never disagree."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+
+class Rule(StrEnum):
+    STAFF_BUSY = "staff_busy"
+    CLIENT_BUSY = "client_busy"
+    OUTSIDE_HOURS = "outside_hours"
+    SERVICE_HOURS = "service_hours"
+    MIN_NOTICE = "min_notice"
+    DAILY_LIMIT = "daily_limit"
+    IN_PAST = "in_past"
+
+
+@dataclass(frozen=True)
+class Booked:
+    """An existing session that occupies time."""
+
+    appointment_id: int
+    start: datetime
+    end: datetime
+    staff_id: int
+    client_id: int
+    service_id: int | None
+    buffer_before: timedelta = timedelta(0)
+    buffer_after: timedelta = timedelta(0)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    start: datetime
+    duration: timedelta
+    staff_id: int
+    client_id: int | None
+    service_id: int | None
+    buffer_before: timedelta = timedelta(0)
+    buffer_after: timedelta = timedelta(0)
+
+    @property
+    def end(self) -> datetime:
+        return self.start + self.duration
+
+
+@dataclass(frozen=True)
+class ServiceRules:
+    min_notice: timedelta = timedelta(0)
+    bookable_weekdays: str = "0123456"
+    bookable_from: time | None = None
+    bookable_until: time | None = None
+    max_per_day: int | None = None
+
+
+Hours = Mapping[int, Sequence[tuple[time, time]]]  # weekday -> open intervals
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: Rule
+    other: Booked | None = None
+    detail: Mapping[str, object] = field(default_factory=dict)
+
+
+def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
+    """Half-open intervals: a session ending at 10:00 does not clash with one at 10:00."""
+    return a_start < b_end and b_start < a_end
+
+
+def staff_clash(c: Candidate, b: Booked) -> bool:
+    # Each side keeps its own preparation and wrap-up time.
+    return overlaps(c.start - c.buffer_before, c.end + c.buffer_after,
+                    b.start - b.buffer_before, b.end + b.buffer_after)
+
+
+def fits_hours(start_local: datetime, end_local: datetime, hours: Hours) -> bool:
+    """The session lies wholly inside one open interval of its own local day."""
+    if end_local.date() != start_local.date():
+        return False
+    s, e = start_local.time(), end_local.time()
+    return any(lo <= s and e <= hi for lo, hi in hours.get(start_local.weekday(), ()))
+
+
+def evaluate(
+    c: Candidate,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    hours: Hours,
+    booked: Iterable[Booked],
+    service: ServiceRules | None,
+) -> list[Violation]:
+    """Every rule the candidate breaks; empty means it can be booked.
+    `booked` must hold the occupying sessions that may touch the candidate's day,
+    without the session being moved (for a reschedule)."""
+    out: list[Violation] = []
+    booked = list(booked)
+    if c.start < now:
+        out.append(Violation(Rule.IN_PAST))
+    for b in booked:
+        if b.staff_id == c.staff_id and staff_clash(c, b):
+            out.append(Violation(Rule.STAFF_BUSY, b))
+    for b in booked:
+        if (c.client_id is not None and b.client_id == c.client_id and b.staff_id != c.staff_id
+                and overlaps(c.start, c.end, b.start, b.end)):
+            out.append(Violation(Rule.CLIENT_BUSY, b))
+    start_local, end_local = c.start.astimezone(zone), c.end.astimezone(zone)
+    if not fits_hours(start_local, end_local, hours):
+        out.append(Violation(Rule.OUTSIDE_HOURS))
+    if service is not None:
+        out.extend(_service_violations(c, service, now, zone, start_local, end_local, booked))
+    return out
+
+
+def _service_violations(
+    c: Candidate, s: ServiceRules, now: datetime, zone: ZoneInfo,
+    start_local: datetime, end_local: datetime, booked: list[Booked],
+) -> list[Violation]:
+    out: list[Violation] = []
+    day_ok = str(start_local.weekday()) in s.bookable_weekdays
+    lo, hi = s.bookable_from or time(0), s.bookable_until
+    time_ok = start_local.time() >= lo and (
+        hi is None or (end_local.date() == start_local.date() and end_local.time() <= hi))
+    if not (day_ok and time_ok):
+        out.append(Violation(Rule.SERVICE_HOURS))
+    if c.start >= now and c.start - now < s.min_notice:
+        minutes = s.min_notice // timedelta(minutes=1)
+        out.append(Violation(Rule.MIN_NOTICE, detail={"minutes": minutes}))
+    if s.max_per_day is not None and c.service_id is not None:
+        day = start_local.date()
+        same = [b for b in booked if b.service_id == c.service_id and b.staff_id == c.staff_id
+                and local_date(b.start, zone) == day]
+        if len(same) >= s.max_per_day:
+            out.append(Violation(Rule.DAILY_LIMIT, detail={"limit": s.max_per_day}))
+    return out
+
+
+def local_date(instant: datetime, zone: ZoneInfo) -> date:
+    return instant.astimezone(zone).date()

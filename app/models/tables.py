@@ -1,0 +1,143 @@
+"""The tables. Money is kept in cents, instants in UTC (see types.UTCDateTime),
+durations and buffers in minutes. Rows are never deleted: history lives here."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text
+from sqlalchemy import Enum as SAEnum
+from sqlmodel import Field, SQLModel
+
+from app.models.enums import AppointmentSource, AppointmentStatus
+from app.models.types import UTCDateTime
+
+ALL_WEEKDAYS = "0123456"  # Monday=0 .. Sunday=6, as datetime.weekday()
+
+
+def _enum_column(enum: type[StrEnum]) -> SAEnum:
+    # Stored by value ("no_show"), the same spelling the command line prints.
+    return SAEnum(enum, values_callable=lambda e: [m.value for m in e],
+                  native_enum=False, create_constraint=False, length=32)
+
+
+class PracticeSettings(SQLModel, table=True):
+    __tablename__ = "practice_settings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = "Practice"
+    timezone: str = "America/Sao_Paulo"
+    country: str = "BR"  # default region for phone numbers
+    currency: str = "BRL"
+    language: str = ""  # empty: follow the system locale
+    # Cancellation policy: cancelling with less notice than this may be charged the fee.
+    cancel_notice_minutes: int = 24 * 60
+    cancel_fee_cents: int = 0
+
+
+class WorkingHours(SQLModel, table=True):
+    """One open interval on one weekday; several make a day with breaks.
+    staff_id None is the practice's hours; a professional with rows of their own uses those."""
+
+    __tablename__ = "working_hours"
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
+    weekday: int  # 0 = Monday
+    start: time
+    end: time
+
+
+class Staff(SQLModel, table=True):
+    __tablename__ = "staff"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    active: bool = True
+    color: str = "#3b82f6"
+
+
+class Client(SQLModel, table=True):
+    __tablename__ = "client"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True)
+    phone: str | None = Field(default=None, index=True)  # E.164
+    email: str | None = Field(default=None, index=True)
+    preferred_channel: str | None = None
+    whatsapp_consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    email_consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    sms_consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    active: bool = True
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Service(SQLModel, table=True):
+    __tablename__ = "service"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    duration_minutes: int
+    price_cents: int = 0
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+    min_notice_minutes: int = 0
+    bookable_weekdays: str = ALL_WEEKDAYS
+    bookable_from: time | None = None
+    bookable_until: time | None = None
+    max_per_day: int | None = None
+    active: bool = True
+
+
+class Appointment(SQLModel, table=True):
+    __tablename__ = "appointment"
+    __table_args__ = (
+        Index("ix_appointment_staff_start", "staff_id", "start"),
+        Index("ix_appointment_client_start", "client_id", "start"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="client.id")
+    service_id: int | None = Field(default=None, foreign_key="service.id")
+    custom_service_name: str | None = None
+    staff_id: int = Field(foreign_key="staff.id")
+    start: datetime = Field(sa_type=UTCDateTime, index=True)
+    duration_minutes: int
+    # Buffers are copied from the service at booking, so editing a service later
+    # does not silently move the boundaries of sessions already booked.
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+    status: AppointmentStatus = Field(default=AppointmentStatus.SCHEDULED, index=True,
+                                      sa_type=_enum_column(AppointmentStatus))
+    source: AppointmentSource = Field(default=AppointmentSource.MANUAL,
+                                      sa_type=_enum_column(AppointmentSource))
+    quoted_price_cents: int = 0
+    actual_price_cents: int | None = None
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    internal_notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    cancellation_reason: str | None = None
+    cancel_notify_client: bool | None = None
+    charge_decision: str | None = None
+    cancellation_fee_cents: int | None = None
+    rescheduled_from_id: int | None = Field(default=None, foreign_key="appointment.id")
+    rescheduled_to_id: int | None = Field(default=None, foreign_key="appointment.id")
+    series_id: str | None = Field(default=None, index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what, when: old -> new values as JSON."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor: str
+    entity: str  # "appointment", "client", "service", "staff", "settings"
+    entity_id: int | None = None
+    action: str
+    changes: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))

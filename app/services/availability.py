@@ -1,0 +1,67 @@
+"""Free start times of a professional on a day, judged by the very rules that
+booking uses, so a slot offered here can always be booked."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+
+from app.i18n import _
+from app.models.enums import OCCUPYING_STATUSES
+from app.models.recurrence import resolve_local
+from app.models.rules import Booked, Candidate, evaluate
+from app.models.tables import Appointment
+from app.services.catalog import default_staff, get_service, get_staff, service_rules
+from app.services.errors import InvalidInput
+from app.services.practice import Practice
+from app.services.queries import local_midnight
+from app.services.scheduling import booked_from
+from app.services.settings import load_row, practice_hours
+
+DEFAULT_DURATION = 50
+DEFAULT_STEP = 15
+
+
+def free_slots(p: Practice, day: date, *, service_id: int | None = None,
+               staff_id: int | None = None, duration_minutes: int | None = None,
+               step_minutes: int = DEFAULT_STEP) -> list[datetime]:
+    """Local, aware start times; each interval of the working day is walked from
+    its opening in steps, and a start is free when no rule refuses it."""
+    if step_minutes < 5:
+        raise InvalidInput(_("The slot step must be at least 5 minutes."))
+    with p.db.read() as s:
+        zone = ZoneInfo(load_row(s).timezone)
+        staff = get_staff(s, staff_id) if staff_id is not None else default_staff(s)
+        service = get_service(s, service_id) if service_id is not None else None
+        assert staff.id is not None
+        minutes = duration_minutes or (service.duration_minutes if service
+                                       else DEFAULT_DURATION)
+        hours = practice_hours(s, staff.id)
+        lo = local_midnight(day, zone) - timedelta(days=1)
+        hi = local_midnight(day + timedelta(days=2), zone)
+        booked: list[Booked] = [booked_from(a) for a in s.exec(select(Appointment).where(
+            Appointment.staff_id == staff.id, col(Appointment.status).in_(OCCUPYING_STATUSES),
+            Appointment.start >= lo, Appointment.start < hi))]
+        rules = service_rules(service) if service else None
+        before = timedelta(minutes=service.buffer_before_minutes if service else 0)
+        after = timedelta(minutes=service.buffer_after_minutes if service else 0)
+    now = p.clock.now()
+    out: list[datetime] = []
+    for open_at, close_at in hours.get(day.weekday(), []):
+        cursor = datetime.combine(day, open_at)
+        last = datetime.combine(day, close_at) - timedelta(minutes=minutes)
+        while cursor <= last:
+            start = resolve_local(cursor, zone)
+            cand = Candidate(start=start, duration=timedelta(minutes=minutes), staff_id=staff.id,
+                             client_id=None, service_id=service.id if service else None,
+                             buffer_before=before, buffer_after=after)
+            if not evaluate(cand, now=now, zone=zone, hours=hours, booked=booked,
+                            service=rules):
+                out.append(start)
+            cursor += timedelta(minutes=step_minutes)
+    return sorted(set(out))
+
+
+__all__ = ["free_slots"]

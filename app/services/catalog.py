@@ -1,0 +1,181 @@
+"""What the practice offers and who provides it: services and professionals."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import time
+
+from sqlmodel import Session, col, select
+
+from app.i18n import _
+from app.models.hours import HoursFormatError, parse_days, parse_intervals
+from app.models.rules import ServiceRules
+from app.models.tables import Service, Staff
+from app.services import audit
+from app.services.errors import InvalidInput, NotFound
+from app.services.events import Change
+from app.services.practice import Practice
+from app.services.values import non_negative_minutes, positive_minutes
+
+PALETTE = ("#3b82f6", "#10b981", "#f59e0b", "#8b5cf6", "#ef4444", "#14b8a6")
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    id: int
+    name: str
+    duration_minutes: int
+    price_cents: int
+    buffer_before_minutes: int
+    buffer_after_minutes: int
+    min_notice_minutes: int
+    bookable_weekdays: str
+    bookable_from: str | None
+    bookable_until: str | None
+    max_per_day: int | None
+
+    def as_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data["price"] = self.price_cents / 100
+        return data
+
+
+@dataclass(frozen=True)
+class StaffView:
+    id: int
+    name: str
+    color: str
+    active: bool
+
+    def as_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def service_view(sv: Service) -> ServiceView:
+    assert sv.id is not None
+    return ServiceView(sv.id, sv.name, sv.duration_minutes, sv.price_cents,
+                       sv.buffer_before_minutes, sv.buffer_after_minutes, sv.min_notice_minutes,
+                       sv.bookable_weekdays,
+                       sv.bookable_from.strftime("%H:%M") if sv.bookable_from else None,
+                       sv.bookable_until.strftime("%H:%M") if sv.bookable_until else None,
+                       sv.max_per_day)
+
+
+def service_rules(sv: Service) -> ServiceRules:
+    from datetime import timedelta
+
+    return ServiceRules(min_notice=timedelta(minutes=sv.min_notice_minutes),
+                        bookable_weekdays=sv.bookable_weekdays, bookable_from=sv.bookable_from,
+                        bookable_until=sv.bookable_until, max_per_day=sv.max_per_day)
+
+
+def add_service(p: Practice, *, name: str, duration_minutes: int, price_cents: int = 0,
+                buffer_before_minutes: int = 0, buffer_after_minutes: int = 0,
+                min_notice_minutes: int = 0, bookable_days: str | None = None,
+                bookable_hours: str | None = None, max_per_day: int | None = None) -> ServiceView:
+    name = name.strip()
+    if not name:
+        raise InvalidInput(_("The service needs a name."))
+    positive_minutes(duration_minutes, _("The duration"))
+    non_negative_minutes(buffer_before_minutes, _("The buffer"))
+    non_negative_minutes(buffer_after_minutes, _("The buffer"))
+    non_negative_minutes(min_notice_minutes, _("The minimum notice"))
+    if max_per_day is not None and max_per_day < 1:
+        raise InvalidInput(_("The daily maximum must be at least 1."))
+    weekdays, lo, hi = _bookable(bookable_days, bookable_hours)
+    service = Service(name=name, duration_minutes=duration_minutes, price_cents=price_cents,
+                      buffer_before_minutes=buffer_before_minutes,
+                      buffer_after_minutes=buffer_after_minutes,
+                      min_notice_minutes=min_notice_minutes, bookable_weekdays=weekdays,
+                      bookable_from=lo, bookable_until=hi, max_per_day=max_per_day)
+    with p.db.write() as s:
+        s.add(service)
+        s.flush()
+        result = service_view(service)
+        audit.record(s, at=p.clock.now(), actor=p.actor, entity="service", entity_id=result.id,
+                     action="service_created", changes=result.as_json())
+    p.bus.publish(Change.of(services=[result.id]))
+    return result
+
+
+def _bookable(days: str | None, hours: str | None) -> tuple[str, time | None, time | None]:
+    try:
+        weekdays = "".join(str(d) for d in parse_days(days)) if days else "0123456"
+        lo = hi = None
+        if hours:
+            intervals = parse_intervals(hours)
+            if len(intervals) != 1:
+                raise HoursFormatError("one interval expected")
+            lo, hi = intervals[0]
+    except HoursFormatError as exc:
+        raise InvalidInput(_("Bookable days or hours not understood ({problem}).")
+                           .format(problem=exc)) from None
+    return weekdays, lo, hi
+
+
+def list_services(p: Practice) -> list[ServiceView]:
+    with p.db.read() as s:
+        return [service_view(sv) for sv in
+                s.exec(select(Service).where(Service.active == True).order_by(Service.name))]  # noqa: E712
+
+
+def get_service(s: Session, service_id: int) -> Service:
+    sv = s.get(Service, service_id)
+    if sv is None:
+        raise NotFound(_("There is no service with id {id}.").format(id=service_id))
+    return sv
+
+
+def staff_view(st: Staff) -> StaffView:
+    assert st.id is not None
+    return StaffView(st.id, st.name, st.color, st.active)
+
+
+def add_staff(p: Practice, *, name: str, color: str | None = None) -> StaffView:
+    name = name.strip()
+    if not name:
+        raise InvalidInput(_("The professional needs a name."))
+    with p.db.write() as s:
+        count = len(s.exec(select(Staff.id)).all())
+        staff = Staff(name=name, color=color or PALETTE[count % len(PALETTE)])
+        s.add(staff)
+        s.flush()
+        result = staff_view(staff)
+        audit.record(s, at=p.clock.now(), actor=p.actor, entity="staff", entity_id=result.id,
+                     action="staff_created", changes=result.as_json())
+    p.bus.publish(Change.of(staff=[result.id]))
+    return result
+
+
+def rename_staff(p: Practice, staff_id: int, name: str) -> StaffView:
+    name = name.strip()
+    if not name:
+        raise InvalidInput(_("The professional needs a name."))
+    with p.db.write() as s:
+        staff = get_staff(s, staff_id)
+        old = staff.name
+        staff.name = name
+        result = staff_view(staff)
+        audit.record(s, at=p.clock.now(), actor=p.actor, entity="staff", entity_id=staff_id,
+                     action="staff_updated", changes={"name": [old, name]})
+    p.bus.publish(Change.of(staff=[staff_id]))
+    return result
+
+
+def list_staff(p: Practice) -> list[StaffView]:
+    with p.db.read() as s:
+        return [staff_view(st) for st in s.exec(select(Staff).order_by(col(Staff.id)))]
+
+
+def get_staff(s: Session, staff_id: int) -> Staff:
+    st = s.get(Staff, staff_id)
+    if st is None:
+        raise NotFound(_("There is no professional with id {id}.").format(id=staff_id))
+    return st
+
+
+def default_staff(s: Session) -> Staff:
+    st = s.exec(select(Staff).where(Staff.active == True).order_by(col(Staff.id))).first()  # noqa: E712
+    if st is None:
+        raise NotFound(_("The practice has no active professional."))
+    return st

@@ -1,0 +1,202 @@
+"""Clients: contact details checked at the door (E.164 phones, valid e-mails),
+consent per channel with its date, and per-client figures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, or_, select
+
+from app.i18n import _
+from app.models.enums import AppointmentStatus, Channel
+from app.models.tables import Appointment, Client
+from app.services import audit
+from app.services.errors import InvalidInput, NotFound
+from app.services.events import Change
+from app.services.practice import Practice
+from app.services.settings import load_row
+from app.services.values import normalize_email, normalize_phone
+
+_CONSENT_ATTR = {Channel.WHATSAPP: "whatsapp_consent_at", Channel.EMAIL: "email_consent_at",
+                 Channel.SMS: "sms_consent_at"}
+
+
+@dataclass(frozen=True)
+class ClientView:
+    id: int
+    name: str
+    phone: str | None
+    email: str | None
+    preferred_channel: str | None
+    consent: dict[str, str | None]  # channel -> ISO instant it was given, or None
+    notes: str
+
+    def as_json(self) -> dict[str, object]:
+        return {"id": self.id, "name": self.name, "phone": self.phone, "email": self.email,
+                "preferred_channel": self.preferred_channel, "consent": self.consent,
+                "notes": self.notes}
+
+
+@dataclass(frozen=True)
+class ClientStats:
+    client_id: int
+    sessions: int  # every session booked, a rescheduled one counted once (at its new time)
+    upcoming: int
+    completed: int
+    cancelled: int
+    no_shows: int
+    rescheduled: int
+    no_show_rate: float  # no-shows over sessions that were due (completed + no-shows)
+
+    def as_json(self) -> dict[str, object]:
+        return {"client_id": self.client_id, "sessions": self.sessions,
+                "upcoming": self.upcoming, "completed": self.completed,
+                "cancelled": self.cancelled, "no_shows": self.no_shows,
+                "rescheduled": self.rescheduled, "no_show_rate": self.no_show_rate}
+
+
+def view(c: Client) -> ClientView:
+    assert c.id is not None
+    consent = {ch.value: (getattr(c, attr).isoformat() if getattr(c, attr) else None)
+               for ch, attr in _CONSENT_ATTR.items()}
+    return ClientView(c.id, c.name, c.phone, c.email, c.preferred_channel, consent, c.notes)
+
+
+def parse_channels(text: str) -> list[Channel]:
+    out: list[Channel] = []
+    for token in filter(None, (t.strip().lower() for t in text.split(","))):
+        token = {"e-mail": "email", "whats": "whatsapp", "wa": "whatsapp"}.get(token, token)
+        try:
+            out.append(Channel(token))
+        except ValueError:
+            raise InvalidInput(_("Unknown channel '{value}': use whatsapp, email or sms.")
+                               .format(value=token)) from None
+    return out
+
+
+def _check_contact(s: Session, name: str, phone: str | None, email: str | None,
+                   preferred: str | None) -> tuple[str, str | None, str | None, str | None]:
+    name = name.strip()
+    if not name:
+        raise InvalidInput(_("The client needs a name."))
+    region = load_row(s).country
+    norm_phone = normalize_phone(phone, region) if phone and phone.strip() else None
+    norm_email = normalize_email(email) if email and email.strip() else None
+    if preferred:
+        channel = parse_channels(preferred)[0]
+        preferred = channel.value
+    return name, norm_phone, norm_email, preferred
+
+
+def add(p: Practice, *, name: str, phone: str | None, email: str | None = None,
+        consent: Iterable[Channel] = (), preferred_channel: str | None = None,
+        notes: str = "") -> ClientView:
+    if not phone or not phone.strip():
+        raise InvalidInput(_("The client's phone number is required."))
+    now = p.clock.now()
+    with p.db.write() as s:
+        name, phone, email, preferred_channel = _check_contact(s, name, phone, email,
+                                                               preferred_channel)
+        consent = list(consent)
+        if Channel.EMAIL in consent and not email:
+            raise InvalidInput(_("Consent to e-mail needs an e-mail address."))
+        client = Client(name=name, phone=phone, email=email, preferred_channel=preferred_channel,
+                        notes=notes, created_at=now)
+        for ch in consent:
+            setattr(client, _CONSENT_ATTR[ch], now)
+        s.add(client)
+        s.flush()
+        result = view(client)
+        audit.record(s, at=now, actor=p.actor, entity="client", entity_id=result.id,
+                     action="client_created", changes=result.as_json())
+    p.bus.publish(Change.of(clients=[result.id]))
+    return result
+
+
+def update(p: Practice, client_id: int, *, name: str | None = None, phone: str | None = None,
+           email: str | None = None, preferred_channel: str | None = None,
+           notes: str | None = None, grant: Iterable[Channel] = (),
+           revoke: Iterable[Channel] = ()) -> ClientView:
+    now = p.clock.now()
+    with p.db.write() as s:
+        client = _get(s, client_id)
+        before = view(client).as_json()
+        new_name, new_phone, new_email, new_pref = _check_contact(
+            s, client.name if name is None else name,
+            client.phone if phone is None else phone,
+            client.email if email is None else email,
+            client.preferred_channel if preferred_channel is None else preferred_channel)
+        client.name, client.phone, client.email = new_name, new_phone, new_email
+        client.preferred_channel = new_pref
+        if notes is not None:
+            client.notes = notes
+        for ch in grant:
+            if getattr(client, _CONSENT_ATTR[ch]) is None:
+                setattr(client, _CONSENT_ATTR[ch], now)
+        for ch in revoke:
+            setattr(client, _CONSENT_ATTR[ch], None)
+        if client.email_consent_at is not None and not client.email:
+            raise InvalidInput(_("Consent to e-mail needs an e-mail address."))
+        result = view(client)
+        changes = audit.diff(before, result.as_json())
+        if changes:
+            audit.record(s, at=now, actor=p.actor, entity="client", entity_id=client_id,
+                         action="client_updated", changes=changes)
+    p.bus.publish(Change.of(clients=[client_id]))
+    return result
+
+
+def _get(s: Session, client_id: int) -> Client:
+    client = s.get(Client, client_id)
+    if client is None:
+        raise NotFound(_("There is no client with id {id}.").format(id=client_id))
+    return client
+
+
+def get(p: Practice, client_id: int) -> ClientView:
+    with p.db.read() as s:
+        return view(_get(s, client_id))
+
+
+def search(p: Practice, text: str = "", limit: int = 50) -> list[ClientView]:
+    """Clients whose name, phone or e-mail contains the text, by name."""
+    with p.db.read() as s:
+        query = select(Client).where(Client.active == True)  # noqa: E712
+        text = text.strip()
+        if text:
+            like = f"%{text}%"
+            digits = "".join(ch for ch in text if ch.isdigit())
+            conditions = [col(Client.name).ilike(like), col(Client.email).ilike(like)]
+            if digits:
+                conditions.append(col(Client.phone).like(f"%{digits}%"))
+            query = query.where(or_(*conditions))
+        rows = s.exec(query.order_by(func.lower(Client.name)).limit(limit))
+        return [view(c) for c in rows]
+
+
+def stats(p: Practice, client_id: int) -> ClientStats:
+    now: datetime = p.clock.now()
+    with p.db.read() as s:
+        _get(s, client_id)
+        rows = s.exec(select(Appointment.status, Appointment.start)
+                      .where(Appointment.client_id == client_id)).all()
+    count = {st: 0 for st in AppointmentStatus}
+    upcoming = 0
+    for status, start in rows:
+        count[AppointmentStatus(status)] += 1
+        if status in (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED) and start >= now:
+            upcoming += 1
+    due = count[AppointmentStatus.COMPLETED] + count[AppointmentStatus.NO_SHOW]
+    return ClientStats(
+        client_id=client_id,
+        sessions=len(rows) - count[AppointmentStatus.RESCHEDULED],
+        upcoming=upcoming,
+        completed=count[AppointmentStatus.COMPLETED],
+        cancelled=count[AppointmentStatus.CANCELLED],
+        no_shows=count[AppointmentStatus.NO_SHOW],
+        rescheduled=count[AppointmentStatus.RESCHEDULED],
+        no_show_rate=round(count[AppointmentStatus.NO_SHOW] / due, 4) if due else 0.0,
+    )

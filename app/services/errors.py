@@ -1,0 +1,45 @@
+"""Expected failures. Each carries one sentence a person can act on; the command
+line maps them to exit status 3, the window to a message."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class PracticeError(Exception):
+    """A refusal by a rule: nothing was changed."""
+
+
+class NotFound(PracticeError):
+    pass
+
+
+class InvalidInput(PracticeError):
+    pass
+
+
+class IllegalTransition(PracticeError):
+    pass
+
+
+@dataclass(frozen=True)
+class ConflictInfo:
+    rule: str
+    message: str
+    appointment_id: int | None = None
+
+
+class BookingConflict(PracticeError):
+    def __init__(self, conflicts: Sequence[ConflictInfo], prefix: str = "") -> None:
+        self.conflicts = list(conflicts)
+        text = " ".join(c.message for c in self.conflicts)
+        super().__init__(f"{prefix}{text}" if prefix else text)
+
+
+class SchemaTooNew(PracticeError):
+    pass
+
+
+class DatabaseUnavailable(PracticeError):
+    pass

@@ -1,0 +1,44 @@
+"""Where the practice's files live: --data-dir, else $PRACTICE_HOME, else the
+platform's user data folder. The database, logs and backups sit side by side."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "PracticeDesk"
+DB_FILENAME = "practice.sqlite3"
+
+
+@dataclass(frozen=True)
+class DataPaths:
+    root: Path
+
+    @property
+    def database(self) -> Path:
+        return self.root / DB_FILENAME
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def backups(self) -> Path:
+        return self.root / "backups"
+
+    def ensure(self) -> DataPaths:
+        for folder in (self.root, self.logs, self.backups):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def resolve(data_dir: str | os.PathLike[str] | None = None) -> DataPaths:
+    if data_dir:
+        return DataPaths(Path(data_dir).expanduser().resolve())
+    env = os.environ.get("PRACTICE_HOME")
+    if env:
+        return DataPaths(Path(env).expanduser().resolve())
+    return DataPaths(Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)))

@@ -1,0 +1,93 @@
+"""The open practice: its files, database, clock, change bus and who is acting.
+Every service function takes one as its first argument."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+from dataclasses import dataclass, field, replace
+from datetime import time
+from pathlib import Path
+
+from sqlmodel import select
+
+from app.i18n import _
+from app.models.tables import PracticeSettings, Staff, WorkingHours
+from app.services import migrate
+from app.services.clock import Clock, SystemClock
+from app.services.database import Database
+from app.services.events import ChangeBus
+from app.services.logs import setup_logging
+from app.services.paths import DataPaths, resolve
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOURS = {d: [(time(8), time(19))] for d in range(5)}  # Monday to Friday
+
+
+@dataclass
+class Practice:
+    paths: DataPaths
+    db: Database
+    clock: Clock = field(default_factory=SystemClock)
+    bus: ChangeBus = field(default_factory=ChangeBus)
+    actor: str = "user"
+
+    def acting_as(self, actor: str) -> Practice:
+        """The same practice, with changes attributed to someone else."""
+        return replace(self, actor=actor)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "user"
+
+
+def open_practice(data_dir: str | os.PathLike[str] | None = None, *, clock: Clock | None = None,
+                  actor: str | None = None, logging_on: bool = True) -> Practice:
+    """Open (or create) the practice's database, upgrading its schema first."""
+    paths = resolve(data_dir).ensure()
+    if logging_on:
+        setup_logging(paths.logs)
+    db = Database(paths.database)
+    try:
+        migrate.upgrade(db.engine, paths.database, paths.backups)
+        _ensure_defaults(db)
+    except BaseException:
+        db.dispose()
+        raise
+    return Practice(paths=paths, db=db, clock=clock or SystemClock(),
+                    actor=actor or default_actor())
+
+
+def _ensure_defaults(db: Database) -> None:
+    """A new practice starts with its settings, one professional and weekday hours."""
+    with db.write() as s:
+        if s.exec(select(PracticeSettings)).first() is None:
+            s.add(PracticeSettings(timezone=_system_zone() or "America/Sao_Paulo"))
+            for day, intervals in DEFAULT_HOURS.items():
+                for lo, hi in intervals:
+                    s.add(WorkingHours(staff_id=None, weekday=day, start=lo, end=hi))
+        if s.exec(select(Staff)).first() is None:
+            s.add(Staff(name=_("Professional")))
+
+
+def _system_zone() -> str | None:
+    tz = os.environ.get("TZ", "").lstrip(":")
+    if tz and "/" in tz:
+        return tz
+    try:
+        target = Path("/etc/localtime").resolve()
+    except OSError:
+        return None
+    parts = target.parts
+    if "zoneinfo" in parts:
+        name = "/".join(parts[parts.index("zoneinfo") + 1:])
+        return name if "/" in name and not name.startswith("Etc/") else None
+    return None

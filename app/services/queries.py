@@ -1,0 +1,171 @@
+"""Read-only views of sessions: what `practice show` / `list` print and the window shows.
+Plain frozen values: no Session or ORM object leaves this module."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from app.i18n import _
+from app.models.enums import AppointmentStatus
+from app.models.tables import Appointment, AuditEvent, Client, Service, Staff
+from app.models.transitions import Action, allowed_actions
+from app.services.errors import NotFound
+from app.services.practice import Practice
+from app.services.settings import load_row
+from app.services.values import cents_to_number
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    actor: str
+    action: str
+    changes: dict[str, object]
+
+    def as_json(self, zone: ZoneInfo) -> dict[str, object]:
+        return {"at": self.at.astimezone(zone).isoformat(), "actor": self.actor,
+                "action": self.action, "changes": self.changes}
+
+
+@dataclass(frozen=True)
+class AppointmentView:
+    id: int
+    status: AppointmentStatus
+    start: datetime  # aware, in the practice's zone
+    duration_minutes: int
+    client_id: int
+    client_name: str
+    client_phone: str | None
+    client_email: str | None
+    service_id: int | None
+    service_name: str
+    staff_id: int
+    staff_name: str
+    staff_color: str
+    source: str
+    quoted_price_cents: int
+    actual_price_cents: int | None
+    notes: str
+    internal_notes: str
+    cancellation_reason: str | None
+    charge_decision: str | None
+    cancellation_fee_cents: int | None
+    rescheduled_from: int | None
+    rescheduled_to: int | None
+    series_id: str | None
+    history: tuple[HistoryEntry, ...] = ()
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def actions(self) -> list[Action]:
+        return allowed_actions(self.status)
+
+    def as_json(self, with_history: bool = True) -> dict[str, object]:
+        data: dict[str, object] = {
+            "id": self.id,
+            "status": self.status.value,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "duration_minutes": self.duration_minutes,
+            "client": {"id": self.client_id, "name": self.client_name,
+                       "phone": self.client_phone, "email": self.client_email},
+            "service": self.service_name,
+            "service_id": self.service_id,
+            "staff": self.staff_name,
+            "staff_id": self.staff_id,
+            "source": self.source,
+            "quoted_price": cents_to_number(self.quoted_price_cents),
+            "actual_price": cents_to_number(self.actual_price_cents),
+            "notes": self.notes,
+            "internal_notes": self.internal_notes,
+            "rescheduled_from": self.rescheduled_from,
+            "rescheduled_to": self.rescheduled_to,
+            "cancellation_reason": self.cancellation_reason,
+            "charge_decision": self.charge_decision,
+            "cancellation_fee": cents_to_number(self.cancellation_fee_cents),
+            "series_id": self.series_id,
+        }
+        if with_history:
+            data["history"] = [h.as_json(self.start.tzinfo) for h in self.history]  # type: ignore[arg-type]
+        return data
+
+
+def _view(a: Appointment, client: Client, service: Service | None, staff: Staff,
+          zone: ZoneInfo, history: tuple[HistoryEntry, ...] = ()) -> AppointmentView:
+    assert a.id is not None and client.id is not None
+    return AppointmentView(
+        id=a.id, status=a.status, start=a.start.astimezone(zone),
+        duration_minutes=a.duration_minutes, client_id=client.id, client_name=client.name,
+        client_phone=client.phone, client_email=client.email, service_id=a.service_id,
+        service_name=a.custom_service_name or (service.name if service else _("Session")),
+        staff_id=a.staff_id, staff_name=staff.name, staff_color=staff.color,
+        source=a.source.value, quoted_price_cents=a.quoted_price_cents,
+        actual_price_cents=a.actual_price_cents, notes=a.notes, internal_notes=a.internal_notes,
+        cancellation_reason=a.cancellation_reason, charge_decision=a.charge_decision,
+        cancellation_fee_cents=a.cancellation_fee_cents, rescheduled_from=a.rescheduled_from_id,
+        rescheduled_to=a.rescheduled_to_id, series_id=a.series_id, history=history)
+
+
+def _history(s: Session, appointment_id: int) -> tuple[HistoryEntry, ...]:
+    rows = s.exec(select(AuditEvent)
+                  .where(AuditEvent.entity == "appointment", AuditEvent.entity_id == appointment_id)
+                  .order_by(col(AuditEvent.at), col(AuditEvent.id)))
+    return tuple(HistoryEntry(r.at, r.actor, r.action, json.loads(r.changes)) for r in rows)
+
+
+def load(s: Session, appointment_id: int, *, with_history: bool = False) -> AppointmentView:
+    row = s.exec(select(Appointment, Client, Staff)
+                 .join(Client, col(Client.id) == Appointment.client_id)
+                 .join(Staff, col(Staff.id) == Appointment.staff_id)
+                 .where(Appointment.id == appointment_id)).first()
+    if row is None:
+        raise NotFound(_("There is no session with id {id}.").format(id=appointment_id))
+    a, client, staff = row
+    service = s.get(Service, a.service_id) if a.service_id else None
+    zone = ZoneInfo(load_row(s).timezone)
+    return _view(a, client, service, staff, zone,
+                 _history(s, appointment_id) if with_history else ())
+
+
+def show(p: Practice, appointment_id: int) -> AppointmentView:
+    with p.db.read() as s:
+        return load(s, appointment_id, with_history=True)
+
+
+def list_appointments(p: Practice, *, start: date | None = None, end: date | None = None,
+                      statuses: list[AppointmentStatus] | None = None,
+                      client_id: int | None = None, staff_id: int | None = None
+                      ) -> list[AppointmentView]:
+    """Sessions ordered by start; `start`/`end` are local dates, both inclusive."""
+    with p.db.read() as s:
+        zone = ZoneInfo(load_row(s).timezone)
+        query = (select(Appointment, Client, Staff)
+                 .join(Client, col(Client.id) == Appointment.client_id)
+                 .join(Staff, col(Staff.id) == Appointment.staff_id))
+        if start is not None:
+            query = query.where(Appointment.start >= local_midnight(start, zone))
+        if end is not None:
+            query = query.where(Appointment.start < local_midnight(end + timedelta(days=1), zone))
+        if statuses:
+            query = query.where(col(Appointment.status).in_(statuses))
+        if client_id is not None:
+            query = query.where(Appointment.client_id == client_id)
+        if staff_id is not None:
+            query = query.where(Appointment.staff_id == staff_id)
+        rows = s.exec(query.order_by(col(Appointment.start), col(Appointment.id))).all()
+        services = {sv.id: sv for sv in s.exec(select(Service))}
+        return [_view(a, c, services.get(a.service_id), st, zone) for a, c, st in rows]
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    from app.models.recurrence import resolve_local
+
+    return resolve_local(datetime.combine(day, time(0)), zone)

@@ -1,0 +1,538 @@
+"""Booking and the life of a session: create (single or recurring), confirm, cancel,
+reschedule, complete, no-show. Every rule is checked before anything is written;
+a refusal changes nothing and names the rule and the session in the way."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, or_, select
+
+from app.i18n import _, format_date, format_datetime, format_time
+from app.models.enums import (
+    OCCUPYING_STATUSES,
+    AppointmentSource,
+    AppointmentStatus,
+    ChargeDecision,
+    RepeatFrequency,
+    SeriesScope,
+)
+from app.models.hours import WEEKDAY_KEYS
+from app.models.recurrence import RecurrenceError, expand, shift_wall_clock
+from app.models.rules import (
+    Booked,
+    Candidate,
+    Hours,
+    Rule,
+    ServiceRules,
+    Violation,
+    evaluate,
+)
+from app.models.tables import Appointment, Client, Service, Staff
+from app.models.transitions import NEEDS_STARTED, RESULT, Action, is_allowed
+from app.services import audit
+from app.services.catalog import default_staff, get_service, get_staff, service_rules
+from app.services.errors import (
+    BookingConflict,
+    ConflictInfo,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+)
+from app.services.events import Change
+from app.services.practice import Practice
+from app.services.settings import load_row, practice_hours
+from app.services.values import positive_minutes
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    client_id: int
+    start: datetime  # aware
+    service_id: int | None = None
+    custom_service_name: str | None = None
+    duration_minutes: int | None = None  # default: the service's
+    staff_id: int | None = None  # default: the practice's first professional
+    notes: str = ""
+    price_cents: int | None = None  # default: the service's price
+    source: AppointmentSource = AppointmentSource.MANUAL
+
+
+@dataclass(frozen=True)
+class Repeat:
+    frequency: RepeatFrequency
+    count: int | None = None
+    until: date | None = None
+    interval: int = 1  # every N weeks (weekly) or N months (monthly)
+
+
+@dataclass(frozen=True)
+class SeriesConflict:
+    start: datetime
+    reason: str
+    conflicts: tuple[ConflictInfo, ...]
+
+
+@dataclass(frozen=True)
+class SeriesResult:
+    ids: list[int]
+    series_id: str | None
+    conflicts: list[SeriesConflict] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- rule checking
+
+@dataclass
+class _Names:
+    clients: dict[int, str]
+    staff: dict[int, str]
+
+
+def _occupying_near(s: Session, start: datetime, end: datetime, staff_id: int,
+                    client_id: int | None, exclude: Sequence[int] = ()
+                    ) -> tuple[list[Booked], _Names]:
+    """Occupying sessions of this professional or client that could touch the
+    candidate's local day (sessions are shorter than a day, buffers included)."""
+    lo, hi = start - timedelta(days=2), end + timedelta(days=2)
+    who = Appointment.staff_id == staff_id if client_id is None else \
+        or_(Appointment.staff_id == staff_id, Appointment.client_id == client_id)
+    rows = s.exec(select(Appointment).where(
+        col(Appointment.status).in_(OCCUPYING_STATUSES), Appointment.start >= lo,
+        Appointment.start < hi, who)).all()
+    booked = [booked_from(a) for a in rows if a.id not in exclude]
+    names = _Names(
+        clients={c.id: c.name for c in s.exec(select(Client).where(
+            col(Client.id).in_({b.client_id for b in booked}))) if c.id is not None},
+        staff={st.id: st.name for st in s.exec(select(Staff)) if st.id is not None})
+    return booked, names
+
+
+def booked_from(a: Appointment) -> Booked:
+    assert a.id is not None
+    return Booked(appointment_id=a.id, start=a.start,
+                  end=a.start + timedelta(minutes=a.duration_minutes), staff_id=a.staff_id,
+                  client_id=a.client_id, service_id=a.service_id,
+                  buffer_before=timedelta(minutes=a.buffer_before_minutes),
+                  buffer_after=timedelta(minutes=a.buffer_after_minutes))
+
+
+def describe(v: Violation, c: Candidate, names: _Names, zone: ZoneInfo,
+             hours: Hours, service: Service | None,
+             client_name: str) -> ConflictInfo:
+    """One sentence per broken rule, naming the session in the way."""
+    staff = names.staff.get(c.staff_id, "?")
+    when = format_datetime(c.start.astimezone(zone))
+    if v.other is not None:
+        o = v.other
+        span = _("{day} {start}–{end}").format(
+            day=format_date(o.start.astimezone(zone)), start=format_time(o.start.astimezone(zone)),
+            end=format_time(o.end.astimezone(zone)))
+        if v.rule is Rule.STAFF_BUSY:
+            msg = _("{staff} is already busy {span} with {client} (session #{id}).").format(
+                staff=staff, span=span, client=names.clients.get(o.client_id, "?"),
+                id=o.appointment_id)
+        else:
+            msg = _("{client} already has a session {span} with {staff} (session #{id}).").format(
+                client=client_name, span=span, staff=names.staff.get(o.staff_id, "?"),
+                id=o.appointment_id)
+        return ConflictInfo(v.rule.value, msg, o.appointment_id)
+    if v.rule is Rule.IN_PAST:
+        msg = _("{when} is in the past.").format(when=when)
+    elif v.rule is Rule.OUTSIDE_HOURS:
+        local = c.start.astimezone(zone)
+        day_hours = hours.get(local.weekday(), [])
+        open_text = ", ".join(f"{format_time(a)}–{format_time(b)}" for a, b in day_hours) \
+            if day_hours else _("closed")
+        msg = _("{when} is outside {staff}'s working hours ({hours} that day).").format(
+            when=when, staff=staff, hours=open_text)
+    elif v.rule is Rule.SERVICE_HOURS:
+        assert service is not None
+        days = ", ".join(WEEKDAY_KEYS[int(d)] for d in service.bookable_weekdays)
+        span = ""
+        if service.bookable_from or service.bookable_until:
+            span = " " + (service.bookable_from.strftime("%H:%M") if service.bookable_from
+                          else "00:00") + "–" + (service.bookable_until.strftime("%H:%M")
+                                                 if service.bookable_until else "24:00")
+        msg = _("{service} can only be booked on {days}{span}.").format(
+            service=service.name, days=days, span=span)
+    elif v.rule is Rule.MIN_NOTICE:
+        assert service is not None
+        minutes = int(str(v.detail.get("minutes", 0)))
+        msg = _("{service} needs at least {hours} h {minutes} min of notice.").format(
+            service=service.name, hours=minutes // 60, minutes=minutes % 60)
+    else:  # DAILY_LIMIT
+        assert service is not None
+        msg = _("{service} is limited to {limit} per day and {day} is full.").format(
+            service=service.name, limit=v.detail.get("limit"),
+            day=format_date(c.start.astimezone(zone)))
+    return ConflictInfo(v.rule.value, msg, None)
+
+
+@dataclass
+class _Plan:
+    """Everything needed to judge and write one booking."""
+
+    client: Client
+    staff: Staff
+    service: Service | None
+    rules: ServiceRules | None
+    duration: timedelta
+    buffer_before: timedelta
+    buffer_after: timedelta
+
+
+def _plan(s: Session, req: BookingRequest) -> _Plan:
+    client = s.get(Client, req.client_id)
+    if client is None:
+        raise NotFound(_("There is no client with id {id}.").format(id=req.client_id))
+    staff = get_staff(s, req.staff_id) if req.staff_id is not None else default_staff(s)
+    service = get_service(s, req.service_id) if req.service_id is not None else None
+    if service is None and not (req.custom_service_name or "").strip():
+        raise InvalidInput(_("Choose a service or give a custom service name."))
+    minutes = req.duration_minutes or (service.duration_minutes if service else 0)
+    if not minutes:
+        raise InvalidInput(_("A custom service needs a duration in minutes."))
+    positive_minutes(minutes, _("The duration"))
+    return _Plan(client, staff, service, service_rules(service) if service else None,
+                 timedelta(minutes=minutes),
+                 timedelta(minutes=service.buffer_before_minutes if service else 0),
+                 timedelta(minutes=service.buffer_after_minutes if service else 0))
+
+
+def _check(s: Session, p: Practice, plan: _Plan, start: datetime, *,
+           exclude: Sequence[int] = (), extra: Sequence[Booked] = ()) -> list[ConflictInfo]:
+    assert plan.staff.id is not None
+    zone = ZoneInfo(load_row(s).timezone)
+    cand = Candidate(start=start, duration=plan.duration, staff_id=plan.staff.id,
+                     client_id=plan.client.id,
+                     service_id=plan.service.id if plan.service else None,
+                     buffer_before=plan.buffer_before, buffer_after=plan.buffer_after)
+    booked, names = _occupying_near(s, start, cand.end, plan.staff.id, plan.client.id, exclude)
+    hours = practice_hours(s, plan.staff.id)
+    violations = evaluate(cand, now=p.clock.now(), zone=zone, hours=hours,
+                          booked=[*booked, *extra], service=plan.rules)
+    if extra:
+        names.clients.setdefault(plan.client.id or 0, plan.client.name)
+    return [describe(v, cand, names, zone, hours, plan.service, plan.client.name)
+            for v in violations]
+
+
+def _utc(instant: datetime) -> str:
+    """Instants in the audit trail are UTC, however they were given."""
+    return instant.astimezone(UTC).isoformat()
+
+
+def _snapshot(a: Appointment) -> dict[str, object]:
+    return {"status": a.status.value, "start": _utc(a.start),
+            "duration_minutes": a.duration_minutes, "staff_id": a.staff_id,
+            "service_id": a.service_id, "custom_service_name": a.custom_service_name,
+            "client_id": a.client_id, "quoted_price_cents": a.quoted_price_cents,
+            "source": a.source.value, "notes": a.notes}
+
+
+def _new_appointment(plan: _Plan, req: BookingRequest, start: datetime, now: datetime,
+                     source: AppointmentSource, series_id: str | None) -> Appointment:
+    assert plan.client.id is not None and plan.staff.id is not None
+    price = req.price_cents if req.price_cents is not None else \
+        (plan.service.price_cents if plan.service else 0)
+    return Appointment(
+        client_id=plan.client.id, service_id=plan.service.id if plan.service else None,
+        custom_service_name=(req.custom_service_name or "").strip() or None,
+        staff_id=plan.staff.id, start=start,
+        duration_minutes=plan.duration // timedelta(minutes=1),
+        buffer_before_minutes=plan.buffer_before // timedelta(minutes=1),
+        buffer_after_minutes=plan.buffer_after // timedelta(minutes=1),
+        status=AppointmentStatus.SCHEDULED, source=source, quoted_price_cents=price,
+        notes=req.notes, series_id=series_id, created_at=now, updated_at=now)
+
+
+def _record_created(s: Session, p: Practice, a: Appointment, overridden: list[ConflictInfo],
+                    extra: dict[str, object] | None = None) -> None:
+    changes: dict[str, object] = {**_snapshot(a), **(extra or {})}
+    if overridden:
+        changes["override"] = [{"rule": c.rule, "message": c.message,
+                                "appointment_id": c.appointment_id} for c in overridden]
+    audit.record(s, at=p.clock.now(), actor=p.actor, entity="appointment", entity_id=a.id,
+                 action="created", changes=changes)
+
+
+# ---------------------------------------------------------------- create
+
+def check_booking(p: Practice, req: BookingRequest) -> list[ConflictInfo]:
+    """What would stop this booking, without booking it (for forms that warn early)."""
+    with p.db.read() as s:
+        return _check(s, p, _plan(s, req), req.start)
+
+
+def book(p: Practice, req: BookingRequest, *, override: bool = False) -> int:
+    """Book one session; refuses with BookingConflict unless `override`."""
+    with p.db.write() as s:
+        plan = _plan(s, req)
+        conflicts = _check(s, p, plan, req.start)
+        if conflicts and not override:
+            raise BookingConflict(conflicts)
+        a = _new_appointment(plan, req, req.start, p.clock.now(), req.source, None)
+        s.add(a)
+        s.flush()
+        assert a.id is not None
+        _record_created(s, p, a, conflicts)
+        new_id = a.id
+    p.bus.publish(Change.of(appointments=[new_id], clients=[req.client_id]))
+    return new_id
+
+
+def book_series(p: Practice, req: BookingRequest, repeat: Repeat, *, override: bool = False,
+                all_or_nothing: bool = False) -> SeriesResult:
+    """Book every occurrence that passes the rules. The conflicting ones are
+    reported (and, with `all_or_nothing`, nothing at all is booked)."""
+    with p.db.write() as s:
+        zone = ZoneInfo(load_row(s).timezone)
+        try:
+            starts = expand(req.start, zone, repeat.frequency, interval=repeat.interval,
+                            count=repeat.count, until=repeat.until)
+        except RecurrenceError as exc:
+            raise InvalidInput(str(exc)) from None
+        plan = _plan(s, req)
+        series_id = uuid.uuid4().hex
+        now = p.clock.now()
+        accepted: list[tuple[datetime, list[ConflictInfo]]] = []
+        refused: list[SeriesConflict] = []
+        taken: list[Booked] = []  # earlier occurrences of this series count for the later ones
+        for i, start in enumerate(starts):
+            conflicts = _check(s, p, plan, start, extra=taken)
+            if conflicts and not override:
+                refused.append(SeriesConflict(start.astimezone(zone), conflicts[0].message,
+                                              tuple(conflicts)))
+                continue
+            accepted.append((start, conflicts))
+            assert plan.staff.id is not None and plan.client.id is not None
+            taken.append(Booked(-(i + 1), start, start + plan.duration, plan.staff.id,
+                                plan.client.id, plan.service.id if plan.service else None,
+                                plan.buffer_before, plan.buffer_after))
+        if refused and all_or_nothing:
+            raise BookingConflict([c for r in refused for c in r.conflicts],
+                                  prefix=_("{n} of {total} sessions conflict; none was booked. ")
+                                  .format(n=len(refused), total=len(starts)))
+        ids: list[int] = []
+        for i, (start, overridden) in enumerate(accepted):
+            source = req.source if i == 0 else AppointmentSource.RECURRENCE
+            a = _new_appointment(plan, req, start, now, source, series_id)
+            s.add(a)
+            s.flush()
+            assert a.id is not None
+            _record_created(s, p, a, overridden, {
+                "series": {"frequency": repeat.frequency.value, "interval": repeat.interval,
+                           "count": repeat.count,
+                           "until": repeat.until.isoformat() if repeat.until else None}})
+            ids.append(a.id)
+    if ids:
+        p.bus.publish(Change.of(appointments=ids, clients=[req.client_id]))
+    return SeriesResult(ids, series_id if ids else None, refused)
+
+
+# ---------------------------------------------------------------- status changes
+
+def _load_for(s: Session, p: Practice, appointment_id: int, action: Action) -> Appointment:
+    a = s.get(Appointment, appointment_id)
+    if a is None:
+        raise NotFound(_("There is no session with id {id}.").format(id=appointment_id))
+    if not is_allowed(action, a.status):
+        raise IllegalTransition(illegal_reason(action, a.status, appointment_id))
+    if action in NEEDS_STARTED and a.start > p.clock.now():
+        zone = ZoneInfo(load_row(s).timezone)
+        raise IllegalTransition(_(
+            "Session #{id} starts {when}; it can be marked {what} once it has begun.").format(
+            id=appointment_id, when=format_datetime(a.start.astimezone(zone)),
+            what=_action_word(action)))
+    return a
+
+
+def status_word(status: AppointmentStatus) -> str:
+    return {
+        AppointmentStatus.SCHEDULED: _("scheduled"), AppointmentStatus.CONFIRMED: _("confirmed"),
+        AppointmentStatus.COMPLETED: _("completed"), AppointmentStatus.CANCELLED: _("cancelled"),
+        AppointmentStatus.RESCHEDULED: _("rescheduled"), AppointmentStatus.NO_SHOW: _("a no-show"),
+    }[status]
+
+
+def status_label(status: AppointmentStatus) -> str:
+    """The status as a label on screen (the seeds' words: Agendado, Confirmado, ...)."""
+    return {
+        AppointmentStatus.SCHEDULED: _("Scheduled"), AppointmentStatus.CONFIRMED: _("Confirmed"),
+        AppointmentStatus.COMPLETED: _("Completed"), AppointmentStatus.CANCELLED: _("Cancelled"),
+        AppointmentStatus.RESCHEDULED: _("Rescheduled"), AppointmentStatus.NO_SHOW: _("No-show"),
+    }[status]
+
+
+def _action_word(action: Action) -> str:
+    return {Action.CONFIRM: _("confirmed"), Action.CANCEL: _("cancelled"),
+            Action.RESCHEDULE: _("rescheduled"), Action.COMPLETE: _("completed"),
+            Action.NO_SHOW: _("a no-show")}[action]
+
+
+def illegal_reason(action: Action, status: AppointmentStatus, appointment_id: int) -> str:
+    """Why an action is not possible, in a sentence (also the window's tooltip)."""
+    return _("Session #{id} is {status}; it cannot be {what}.").format(
+        id=appointment_id, status=status_word(status), what=_action_word(action))
+
+
+def _set_status(s: Session, p: Practice, a: Appointment, action: Action,
+                extra: dict[str, object] | None = None) -> None:
+    old = a.status
+    a.status = RESULT[action]
+    a.updated_at = p.clock.now()
+    changes: dict[str, object] = {"status": [old.value, a.status.value], **(extra or {})}
+    audit.record(s, at=p.clock.now(), actor=p.actor, entity="appointment", entity_id=a.id,
+                 action=action.value, changes=changes)
+
+
+def confirm(p: Practice, appointment_id: int) -> None:
+    """Confirmed by the professional, or by the client (p.acting_as(audit.CLIENT))."""
+    with p.db.write() as s:
+        a = _load_for(s, p, appointment_id, Action.CONFIRM)
+        _set_status(s, p, a, Action.CONFIRM)
+        client_id = a.client_id
+    p.bus.publish(Change.of(appointments=[appointment_id], clients=[client_id]))
+
+
+def _in_scope(s: Session, a: Appointment, scope: SeriesScope, action: Action) -> list[Appointment]:
+    """The session itself, plus the series members the scope reaches that still allow it."""
+    if scope is SeriesScope.THIS or a.series_id is None:
+        return [a]
+    query = select(Appointment).where(Appointment.series_id == a.series_id,
+                                      col(Appointment.status).in_(
+                                          [AppointmentStatus.SCHEDULED,
+                                           AppointmentStatus.CONFIRMED]))
+    if scope is SeriesScope.FOLLOWING:
+        query = query.where(Appointment.start >= a.start)
+    members = [m for m in s.exec(query.order_by(col(Appointment.start)))
+               if m.id != a.id and is_allowed(action, m.status)]
+    return sorted([a, *members], key=lambda m: m.start)
+
+
+def cancel(p: Practice, appointment_id: int, *, reason: str, notify: bool = False,
+           charge: ChargeDecision | None = None,
+           scope: SeriesScope = SeriesScope.THIS) -> list[int]:
+    """Cancel with a reason; the row stays forever. A charge decision of CHARGE
+    applies the practice's fee when the notice was shorter than its policy."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(_("A cancellation needs a reason."))
+    decision = charge or ChargeDecision.CHARGE
+    with p.db.write() as s:
+        first = _load_for(s, p, appointment_id, Action.CANCEL)
+        settings = load_row(s)
+        now = p.clock.now()
+        changed: list[int] = []
+        for a in _in_scope(s, first, scope, Action.CANCEL):
+            late = a.start - now < timedelta(minutes=settings.cancel_notice_minutes)
+            fee = settings.cancel_fee_cents if decision is ChargeDecision.CHARGE and late else 0
+            a.cancellation_reason = reason
+            a.cancel_notify_client = notify
+            a.charge_decision = decision.value
+            a.cancellation_fee_cents = fee
+            _set_status(s, p, a, Action.CANCEL, {
+                "reason": reason, "notify": notify, "charge_decision": decision.value,
+                "cancellation_fee_cents": fee, "late": late, "scope": scope.value})
+            assert a.id is not None
+            changed.append(a.id)
+        client_id = first.client_id
+    p.bus.publish(Change.of(appointments=changed, clients=[client_id]))
+    return changed
+
+
+def complete(p: Practice, appointment_id: int, *, actual_price_cents: int | None = None,
+             internal_notes: str | None = None) -> None:
+    with p.db.write() as s:
+        a = _load_for(s, p, appointment_id, Action.COMPLETE)
+        extra: dict[str, object] = {}
+        if actual_price_cents is not None:
+            extra["actual_price_cents"] = [a.actual_price_cents, actual_price_cents]
+            a.actual_price_cents = actual_price_cents
+        if internal_notes is not None:
+            extra["internal_notes"] = [a.internal_notes, internal_notes]
+            a.internal_notes = internal_notes
+        _set_status(s, p, a, Action.COMPLETE, extra)
+        client_id = a.client_id
+    p.bus.publish(Change.of(appointments=[appointment_id], clients=[client_id]))
+
+
+def no_show(p: Practice, appointment_id: int) -> None:
+    with p.db.write() as s:
+        a = _load_for(s, p, appointment_id, Action.NO_SHOW)
+        _set_status(s, p, a, Action.NO_SHOW)
+        client_id = a.client_id
+    p.bus.publish(Change.of(appointments=[appointment_id], clients=[client_id]))
+
+
+# ---------------------------------------------------------------- reschedule
+
+def reschedule(p: Practice, appointment_id: int, new_start: datetime, *,
+               scope: SeriesScope = SeriesScope.THIS, staff_id: int | None = None,
+               duration_minutes: int | None = None, override: bool = False) -> dict[int, int]:
+    """Move a session (or part of its series). Each original becomes `rescheduled`
+    and points to a new session at the new time, checked like a new booking.
+    Returns {original id: new id}. For a series, every member moves by the same
+    change of local date and time of day, so 10:00 stays the chosen wall time."""
+    with p.db.write() as s:
+        first = _load_for(s, p, appointment_id, Action.RESCHEDULE)
+        zone = ZoneInfo(load_row(s).timezone)
+        members = _in_scope(s, first, scope, Action.RESCHEDULE)
+        old_local, new_local = first.start.astimezone(zone), new_start.astimezone(zone)
+        day_shift = (new_local.date() - old_local.date()).days
+        moving_ids = [m.id for m in members if m.id is not None]
+        moves: list[tuple[Appointment, datetime, _Plan]] = []
+        problems: list[ConflictInfo] = []
+        overridden: dict[int, list[ConflictInfo]] = {}
+        placed: list[Booked] = []
+        for m in members:
+            target = new_start if m.id == first.id else \
+                shift_wall_clock(m.start, zone, day_shift, new_local)
+            req = BookingRequest(client_id=m.client_id, start=target, service_id=m.service_id,
+                                 custom_service_name=m.custom_service_name,
+                                 duration_minutes=duration_minutes or m.duration_minutes,
+                                 staff_id=staff_id or m.staff_id)
+            plan = _plan(s, req)
+            conflicts = _check(s, p, plan, target, exclude=moving_ids, extra=placed)
+            if conflicts and not override:
+                prefix = "" if len(members) == 1 else \
+                    _("Session #{id}: ").format(id=m.id)
+                problems.extend(ConflictInfo(c.rule, prefix + c.message, c.appointment_id)
+                                for c in conflicts)
+            assert m.id is not None and plan.staff.id is not None
+            overridden[m.id] = conflicts
+            moves.append((m, target, plan))
+            placed.append(Booked(-m.id, target, target + plan.duration, plan.staff.id,
+                                 m.client_id, m.service_id, plan.buffer_before, plan.buffer_after))
+        if problems:
+            raise BookingConflict(problems)
+        now = p.clock.now()
+        mapping: dict[int, int] = {}
+        for m, target, plan in moves:
+            assert m.id is not None
+            new = Appointment(
+                client_id=m.client_id, service_id=m.service_id,
+                custom_service_name=m.custom_service_name, staff_id=plan.staff.id or m.staff_id,
+                start=target, duration_minutes=plan.duration // timedelta(minutes=1),
+                buffer_before_minutes=m.buffer_before_minutes,
+                buffer_after_minutes=m.buffer_after_minutes, status=AppointmentStatus.SCHEDULED,
+                source=m.source, quoted_price_cents=m.quoted_price_cents, notes=m.notes,
+                internal_notes=m.internal_notes, rescheduled_from_id=m.id,
+                series_id=m.series_id, created_at=now, updated_at=now)
+            s.add(new)
+            s.flush()
+            assert new.id is not None
+            m.rescheduled_to_id = new.id
+            times = {"start": [_utc(m.start), _utc(target)]}
+            _set_status(s, p, m, Action.RESCHEDULE, {**times, "rescheduled_to": new.id,
+                                                     "scope": scope.value})
+            _record_created(s, p, new, overridden[m.id],
+                            {"rescheduled_from": m.id, "moved": times})
+            mapping[m.id] = new.id
+        client_id = first.client_id
+    p.bus.publish(Change.of(appointments=[*mapping, *mapping.values()], clients=[client_id]))
+    return mapping

@@ -1,0 +1,182 @@
+"""Practice settings: name, time zone, country, working hours, cancellation policy."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from babel.numbers import list_currencies
+from sqlmodel import Session, col, select
+
+from app.i18n import SUPPORTED, _
+from app.models.hours import (
+    WEEKDAY_KEYS,
+    HoursFormatError,
+    format_intervals,
+    parse_hours_spec,
+)
+from app.models.tables import PracticeSettings, WorkingHours
+from app.services import audit
+from app.services.errors import InvalidInput
+from app.services.events import Change
+from app.services.practice import Practice
+from app.services.values import parse_money
+
+
+@dataclass(frozen=True)
+class SettingsView:
+    name: str
+    timezone: str
+    country: str
+    currency: str
+    language: str
+    hours: dict[str, str]  # "mon" -> "08:00-12:00,13:00-19:00" or "closed"
+    cancel_notice_minutes: int
+    cancel_fee_cents: int
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def as_json(self) -> dict[str, object]:
+        data = asdict(self)
+        data["cancel_fee"] = self.cancel_fee_cents / 100
+        return data
+
+
+def load_row(s: Session) -> PracticeSettings:
+    row = s.exec(select(PracticeSettings)).first()
+    assert row is not None, "open_practice() creates the settings row"
+    return row
+
+
+def practice_hours(s: Session, staff_id: int | None = None) -> dict[int, list[tuple[time, time]]]:
+    """The open intervals per weekday for a professional: their own if they have any,
+    else the practice's."""
+    rows: list[WorkingHours] = []
+    if staff_id is not None:
+        rows = list(s.exec(select(WorkingHours).where(WorkingHours.staff_id == staff_id)))
+    if not rows:
+        rows = list(s.exec(select(WorkingHours).where(col(WorkingHours.staff_id).is_(None))))
+    out: dict[int, list[tuple[time, time]]] = {}
+    for r in rows:
+        out.setdefault(r.weekday, []).append((r.start, r.end))
+    for intervals in out.values():
+        intervals.sort()
+    return out
+
+
+def get(p: Practice) -> SettingsView:
+    with p.db.read() as s:
+        return _view(s)
+
+
+def _view(s: Session) -> SettingsView:
+    row = load_row(s)
+    hours = practice_hours(s)
+    return SettingsView(
+        name=row.name, timezone=row.timezone, country=row.country, currency=row.currency,
+        language=row.language,
+        hours={key: format_intervals(hours.get(i, [])) for i, key in enumerate(WEEKDAY_KEYS)},
+        cancel_notice_minutes=row.cancel_notice_minutes, cancel_fee_cents=row.cancel_fee_cents)
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(_("'{value}' is not a time zone (e.g. America/Sao_Paulo).")
+                           .format(value=value)) from None
+    return value
+
+
+def _country(value: str) -> str:
+    code = value.strip().upper()
+    if code not in phonenumbers.SUPPORTED_REGIONS:
+        raise InvalidInput(_("'{value}' is not a country code (e.g. BR, PT, US).")
+                           .format(value=value))
+    return code
+
+
+def _currency(value: str) -> str:
+    code = value.strip().upper()
+    if code not in list_currencies():
+        raise InvalidInput(_("'{value}' is not a currency code (e.g. BRL, EUR).")
+                           .format(value=value))
+    return code
+
+
+def _language(value: str) -> str:
+    if value in ("", "system"):
+        return ""
+    if value not in SUPPORTED:
+        raise InvalidInput(_("Language must be one of: {choices}.")
+                           .format(choices=", ".join(SUPPORTED)))
+    return value
+
+
+def parse_notice(value: str) -> int:
+    """'24' or '24h' hours, '90m' minutes -> minutes."""
+    m = re.fullmatch(r"\s*(\d+)\s*(h|m|min)?\s*", value.lower())
+    if not m:
+        raise InvalidInput(_("'{value}' is not a notice period (e.g. 24h or 90m).")
+                           .format(value=value))
+    amount, unit = int(m.group(1)), m.group(2) or "h"
+    return amount if unit.startswith("m") else amount * 60
+
+
+_SIMPLE: dict[str, tuple[str, Callable[[str], object]]] = {
+    "name": ("name", lambda v: v.strip() or _raise(_("The practice needs a name."))),
+    "timezone": ("timezone", _zone),
+    "country": ("country", _country),
+    "currency": ("currency", _currency),
+    "language": ("language", _language),
+    "cancel_notice": ("cancel_notice_minutes", parse_notice),
+    "cancel_fee": ("cancel_fee_cents", parse_money),
+}
+
+KEYS = (*_SIMPLE.keys(), "hours")
+
+
+def _raise(message: str) -> str:
+    raise InvalidInput(message)
+
+
+def set_value(p: Practice, key: str, value: str) -> SettingsView:
+    """Change one setting; `hours` takes 'mon-fri 08:00-19:00' or 'sat closed'."""
+    if key not in KEYS:
+        raise InvalidInput(_("Unknown setting '{key}'. Known settings: {keys}.")
+                           .format(key=key, keys=", ".join(KEYS)))
+    with p.db.write() as s:
+        before = asdict(_view(s))
+        if key == "hours":
+            _set_hours(s, value)
+        else:
+            attr, parse = _SIMPLE[key]
+            setattr(load_row(s), attr, parse(value))
+        s.flush()
+        after = _view(s)
+        audit.record(s, at=p.clock.now(), actor=p.actor, entity="settings", entity_id=None,
+                     action="settings_changed", changes=audit.diff(before, asdict(after)))
+    p.bus.publish(Change.of(settings=True))
+    return after
+
+
+def _set_hours(s: Session, spec: str, staff_id: int | None = None) -> None:
+    try:
+        days, intervals = parse_hours_spec(spec)
+    except HoursFormatError as exc:
+        raise InvalidInput(_("Working hours not understood ({problem}); write e.g. "
+                             "'mon-fri 08:00-12:00,13:00-19:00' or 'sat closed'.")
+                           .format(problem=exc)) from None
+    owner = WorkingHours.staff_id == staff_id if staff_id is not None \
+        else col(WorkingHours.staff_id).is_(None)
+    for row in s.exec(select(WorkingHours).where(owner, col(WorkingHours.weekday).in_(days))):
+        s.delete(row)
+    for day in days:
+        for lo, hi in intervals:
+            s.add(WorkingHours(staff_id=staff_id, weekday=day, start=lo, end=hi))

@@ -1,0 +1,97 @@
+"""Parsing what people type: money, durations, dates and times, phones, e-mails.
+Each failure is an InvalidInput naming the value and what was expected."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from app.i18n import _
+from app.models.recurrence import resolve_local
+from app.services.errors import InvalidInput
+
+
+def parse_money(text: str) -> int:
+    """'150', '150.50', '150,50', 'R$ 1.234,56' -> cents."""
+    raw = re.sub(r"[^\d,.\-]", "", text.strip())
+    if "," in raw and "." in raw:
+        # The last separator is the decimal one: 1.234,56 or 1,234.56.
+        if raw.rfind(",") > raw.rfind("."):
+            raw = raw.replace(".", "").replace(",", ".")
+        else:
+            raw = raw.replace(",", "")
+    else:
+        raw = raw.replace(",", ".")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise InvalidInput(_("'{value}' is not an amount of money.").format(value=text)) from None
+    if value < 0:
+        raise InvalidInput(_("An amount of money cannot be negative."))
+    return int((value * 100).quantize(Decimal(1)))
+
+
+def cents_to_number(cents: int | None) -> float | None:
+    return None if cents is None else cents / 100
+
+
+def positive_minutes(value: int, what: str) -> int:
+    if value <= 0 or value > 24 * 60:
+        raise InvalidInput(_("{what} must be between 1 and 1440 minutes.").format(what=what))
+    return value
+
+
+def non_negative_minutes(value: int, what: str) -> int:
+    if value < 0 or value > 7 * 24 * 60:
+        raise InvalidInput(_("{what} must be between 0 and 10080 minutes.").format(what=what))
+    return value
+
+
+def parse_date(text: str) -> date:
+    """ISO (2026-11-21) or the Brazilian way (21/11/2026)."""
+    text = text.strip()
+    try:
+        if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", text):
+            d, m, y = (int(x) for x in text.split("/"))
+            return date(y, m, d)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(_("'{value}' is not a real date (use YYYY-MM-DD).")
+                           .format(value=text)) from None
+
+
+def parse_start(text: str, zone: ZoneInfo) -> datetime:
+    """An ISO 8601 date-time. Without an offset it is the practice's local time."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(_("'{value}' is not a real date and time (use YYYY-MM-DDTHH:MM).")
+                           .format(value=text)) from None
+    if value.tzinfo is None:
+        value = resolve_local(value, zone)
+    return value.replace(second=0, microsecond=0)
+
+
+def normalize_phone(text: str, region: str) -> str:
+    """E.164, with the practice's country as the default region."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidInput(_("'{value}' is not a phone number.").format(value=text)) from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidInput(_("'{value}' is not a valid phone number for {region}.")
+                           .format(value=text, region=region)) from None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_email(text: str) -> str:
+    try:
+        return validate_email(text.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise InvalidInput(_("'{value}' is not a valid e-mail address.")
+                           .format(value=text)) from None

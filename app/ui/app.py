@@ -1,0 +1,32 @@
+"""Starting the window: the Qt application, the practice, the main window."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app import i18n
+from app.services import settings
+from app.services.errors import PracticeError
+from app.services.practice import open_practice
+
+
+def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setOrganizationName("PracticeDesk")
+    app.setApplicationName("Practice Desk")
+    try:
+        practice = open_practice(data_dir)
+    except PracticeError as exc:
+        QMessageBox.critical(None, "Practice Desk", str(exc))
+        return 3
+    i18n.set_language(settings.get(practice).language or None)
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow(practice)
+    window.show()
+    code = app.exec()
+    practice.close()
+    return int(code)

@@ -1,0 +1,70 @@
+"""Shared fixtures: a real practice database in a temporary folder, a frozen clock,
+and builders for clients, services and bookings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["LANGUAGE"] = "en"  # messages asserted in English unless a test switches
+
+from app import i18n  # noqa: E402
+from app.services import catalog, clients, settings  # noqa: E402
+from app.services.clock import FrozenClock  # noqa: E402
+from app.services.practice import Practice, open_practice  # noqa: E402
+
+# Friday 20 November 2026, 09:00 in São Paulo (UTC-3, no daylight saving).
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    keyring_file = tmp_path_factory.mktemp("keyring") / "keyring.cfg"
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    monkeypatch.setenv("KEYRING_PROPERTY_FILE_PATH", str(keyring_file))
+    monkeypatch.delenv("PRACTICE_HOME", raising=False)
+    monkeypatch.delenv("PRACTICE_NOW", raising=False)
+    i18n.set_language("en")
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "practice"
+
+
+@pytest.fixture
+def practice(data_dir: Path, clock: FrozenClock) -> Iterator[Practice]:
+    p = open_practice(data_dir, clock=clock, actor="Dra. Ana", logging_on=False)
+    settings.set_value(p, "timezone", "America/Sao_Paulo")
+    settings.set_value(p, "country", "BR")
+    settings.set_value(p, "hours", "mon-fri 08:00-19:00")
+    yield p
+    p.close()
+
+
+def add_client(p: Practice, name: str = "Maria Silva", phone: str = "+55 11 98765-4321",
+               email: str | None = "maria@example.com") -> int:
+    return clients.add(p, name=name, phone=phone, email=email).id
+
+
+def add_service(p: Practice, **kw: object) -> int:
+    args: dict[str, object] = {"name": "Psicoterapia", "duration_minutes": 50,
+                               "price_cents": 20000}
+    args.update(kw)
+    return catalog.add_service(p, **args).id  # type: ignore[arg-type]
+
+
+def local(text: str, zone: str = "America/Sao_Paulo") -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone))
