@@ -13,10 +13,10 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["LANGUAGE"] = "en"  # messages asserted in English unless a test switches
 
-from app import i18n  # noqa: E402
-from app.services import catalog, clients, settings  # noqa: E402
-from app.services.clock import FrozenClock  # noqa: E402
-from app.services.practice import Practice, open_practice  # noqa: E402
+from app import i18n
+from app.services import catalog, clients, settings
+from app.services.clock import FrozenClock
+from app.services.practice import Practice, open_practice
 
 # Friday 20 November 2026, 09:00 in São Paulo (UTC-3, no daylight saving).
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

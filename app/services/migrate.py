@@ -1,19 +1,18 @@
 """Schema migrations at start-up (DESIGN.md rule 9): the database file is copied
 aside before any upgrade, and a database written by a newer version is refused
-and left exactly as it was."""
+and left exactly as it was.
+
+Alembic is imported only when an upgrade is due: every start of the command
+line reads the current revision with one query instead."""
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from app.i18n import _
 from app.services.database import copy_database
@@ -22,29 +21,45 @@ from app.services.errors import SchemaTooNew
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The newest revision in migrations/versions; a test keeps the two in step.
+HEAD = "0002"
 
 
-def alembic_config() -> Config:
+def alembic_config() -> Any:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
-def head_revision() -> str:
+def script_head() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
+    assert isinstance(head, str)
     return head
 
 
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not conn.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                                 "AND name = 'alembic_version'")).first():
+            return None
+        row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        return str(row[0]) if row else None
 
 
-def upgrade(engine: Engine, db_path: Path, backups: Path, target: str = "head") -> Path | None:
-    """Bring the schema to `target`. Returns the copy made aside, if any."""
-    script = ScriptDirectory.from_config(alembic_config())
+def upgrade(engine: Engine, db_path: Path, backups: Path) -> Path | None:
+    """Bring the schema to HEAD. Returns the copy made aside, if any."""
     current = current_revision(engine)
+    if current == HEAD:
+        return None
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
+    script = ScriptDirectory.from_config(alembic_config())
     if current is not None:
         try:
             script.get_revision(current)
@@ -56,9 +71,6 @@ def upgrade(engine: Engine, db_path: Path, backups: Path, target: str = "head") 
     elif _has_foreign_tables(engine):
         raise SchemaTooNew(_("{path} is not a Practice Desk database; it was left untouched.")
                            .format(path=db_path))
-    wanted = script.get_current_head() if target == "head" else target
-    if current == wanted:
-        return None
     copy: Path | None = None
     if current is not None:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -68,8 +80,8 @@ def upgrade(engine: Engine, db_path: Path, backups: Path, target: str = "head") 
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, target)
-    log.info("database schema upgraded from %s to %s", current, wanted)
+        command.upgrade(cfg, "head")
+    log.info("database schema upgraded from %s to %s", current, HEAD)
     return copy
 
 

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.models.enums import AppointmentStatus as S
 from app.models.hours import HoursFormatError, parse_days, parse_hours_spec, parse_intervals
 from app.models.rules import Booked, Candidate, Rule, ServiceRules, evaluate, overlaps
 from app.models.transitions import Action, allowed_actions, is_allowed
-from app.models.enums import AppointmentStatus as S
 
 Z = ZoneInfo("America/Sao_Paulo")
 HOURS = {d: [(time(8), time(12)), (time(13), time(19))] for d in range(5)}

@@ -1,0 +1,61 @@
+"""Free start times honour every booking rule, and a slot offered can be booked."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.services import availability, catalog, scheduling, settings
+from app.services.clock import FrozenClock
+from app.services.practice import Practice
+from app.services.scheduling import BookingRequest
+from tests.conftest import add_client, add_service, local
+
+MONDAY = date(2026, 11, 23)
+
+
+def times(slots: list) -> list[str]:
+    return [s.strftime("%H:%M") for s in slots]
+
+
+def test_an_empty_day_offers_every_start_within_hours(practice: Practice) -> None:
+    settings.set_value(practice, "hours", "mon 08:00-12:00,13:00-15:00")
+    sv = add_service(practice, duration_minutes=60)
+    assert times(availability.free_slots(practice, MONDAY, service_id=sv, step_minutes=30)) == [
+        "08:00", "08:30", "09:00", "09:30", "10:00", "10:30", "11:00", "13:00", "13:30", "14:00"]
+
+
+def test_booked_sessions_and_buffers_are_taken_out(practice: Practice) -> None:
+    settings.set_value(practice, "hours", "mon 08:00-12:00")
+    sv = add_service(practice, duration_minutes=50, buffer_after_minutes=10)
+    scheduling.book(practice, BookingRequest(client_id=add_client(practice),
+                                             start=local("2026-11-23T09:00"), service_id=sv))
+    free = times(availability.free_slots(practice, MONDAY, service_id=sv, step_minutes=15))
+    # 09:00 session plus 10-minute wrap-up occupies 09:00-10:00; a new one needs its own.
+    assert free == ["08:00", "10:00", "10:15", "10:30", "10:45", "11:00"]
+
+
+def test_another_professionals_day_is_separate(practice: Practice) -> None:
+    settings.set_value(practice, "hours", "mon 08:00-10:00")
+    sv = add_service(practice, duration_minutes=60)
+    other = catalog.add_staff(practice, name="Dr. Paulo").id
+    scheduling.book(practice, BookingRequest(client_id=add_client(practice),
+                                             start=local("2026-11-23T08:00"), service_id=sv))
+    assert times(availability.free_slots(practice, MONDAY, service_id=sv, staff_id=other,
+                                         step_minutes=60)) == ["08:00", "09:00"]
+
+
+def test_past_times_and_notice_are_not_offered(practice: Practice, clock: FrozenClock) -> None:
+    clock.set(local("2026-11-23T10:10"))
+    settings.set_value(practice, "hours", "mon 08:00-13:00")
+    sv = add_service(practice, duration_minutes=60, min_notice_minutes=60)
+    assert times(availability.free_slots(practice, MONDAY, service_id=sv, step_minutes=30)) == [
+        "11:30", "12:00"]
+
+
+def test_every_offered_slot_can_be_booked(practice: Practice) -> None:
+    sv = add_service(practice, duration_minutes=50, buffer_after_minutes=10, max_per_day=3)
+    client = add_client(practice)
+    for _ in range(3):
+        first = availability.free_slots(practice, MONDAY, service_id=sv)[0]
+        scheduling.book(practice, BookingRequest(client_id=client, start=first, service_id=sv))
+    assert availability.free_slots(practice, MONDAY, service_id=sv) == []  # daily maximum

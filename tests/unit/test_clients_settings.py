@@ -1,0 +1,100 @@
+"""Clients (E.164 phones, valid e-mails, consent with dates, figures) and settings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.models.enums import Channel
+from app.services import clients, scheduling, settings
+from app.services.clock import FrozenClock
+from app.services.errors import InvalidInput, NotFound
+from app.services.practice import Practice
+from app.services.scheduling import BookingRequest
+from tests.conftest import NOW, add_client, add_service, local
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("(11) 98765-4321", "+5511987654321"),
+    ("+55 21 99876 5432", "+5521998765432"),
+    ("011 98765-4321", "+5511987654321"),
+])
+def test_phones_are_stored_e164_with_the_practice_country(practice: Practice, typed: str,
+                                                          stored: str) -> None:
+    assert clients.add(practice, name="A", phone=typed).phone == stored
+
+
+def test_the_country_setting_is_the_default_region(practice: Practice) -> None:
+    settings.set_value(practice, "country", "PT")
+    assert clients.add(practice, name="A", phone="912 345 678").phone == "+351912345678"
+
+
+@pytest.mark.parametrize(("phone", "email", "message"), [
+    ("12345", None, "not a valid phone number"),
+    ("abc", None, "not a phone number"),
+    ("", None, "phone number is required"),
+    ("(11) 98765-4321", "maria@", "not a valid e-mail"),
+    ("(11) 98765-4321", "maria at example.com", "not a valid e-mail"),
+])
+def test_bad_contacts_are_refused_and_nothing_is_added(practice: Practice, phone: str,
+                                                       email: str | None, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        clients.add(practice, name="Maria", phone=phone, email=email)
+    assert clients.search(practice) == []
+
+
+def test_consent_is_dated_and_can_be_withdrawn(practice: Practice, clock: FrozenClock) -> None:
+    c = clients.add(practice, name="Maria", phone="(11) 98765-4321", email="m@example.com",
+                    consent=[Channel.WHATSAPP])
+    assert c.consent == {"whatsapp": NOW.isoformat(), "email": None, "sms": None}
+    clock.advance(timedelta(days=1))
+    c = clients.update(practice, c.id, grant=[Channel.EMAIL], revoke=[Channel.WHATSAPP])
+    assert c.consent == {"whatsapp": None, "email": (NOW + timedelta(days=1)).isoformat(),
+                         "sms": None}
+    with pytest.raises(InvalidInput, match="needs an e-mail"):
+        clients.add(practice, name="B", phone="(11) 98765-4322", consent=[Channel.EMAIL])
+
+
+def test_search_by_name_phone_or_email(practice: Practice) -> None:
+    add_client(practice, "Maria Silva", "(11) 98765-4321", "maria@example.com")
+    add_client(practice, "João Alves", "(21) 99876-5432", "joao@work.com")
+    assert [c.name for c in clients.search(practice, "mar")] == ["Maria Silva"]
+    assert [c.name for c in clients.search(practice, "99876")] == ["João Alves"]
+    assert [c.name for c in clients.search(practice, "work.com")] == ["João Alves"]
+    assert len(clients.search(practice)) == 2
+
+
+def test_client_figures(practice: Practice, clock: FrozenClock) -> None:
+    c, sv = add_client(practice), add_service(practice)
+    ids = [scheduling.book(practice, BookingRequest(client_id=c, start=local(t), service_id=sv))
+           for t in ("2026-11-23T10:00", "2026-11-24T10:00", "2026-11-25T10:00",
+                     "2026-11-26T10:00", "2026-11-27T10:00")]
+    scheduling.reschedule(practice, ids[4], local("2026-12-01T10:00"))
+    scheduling.cancel(practice, ids[3], reason="viagem")
+    clock.set(local("2026-11-25T12:00"))
+    scheduling.complete(practice, ids[0])
+    scheduling.complete(practice, ids[1])
+    scheduling.no_show(practice, ids[2])
+    st = clients.stats(practice, c)
+    assert (st.sessions, st.completed, st.cancelled, st.no_shows, st.rescheduled, st.upcoming) \
+        == (5, 2, 1, 1, 1, 1)
+    assert st.no_show_rate == pytest.approx(1 / 3, abs=1e-4)
+    with pytest.raises(NotFound):
+        clients.stats(practice, 999)
+
+
+def test_settings_are_validated(practice: Practice) -> None:
+    for key, value, message in [("timezone", "Mars/Olympus", "not a time zone"),
+                                ("country", "XX", "not a country code"),
+                                ("hours", "mon-fri 19:00-08:00", "not understood"),
+                                ("cancel_fee", "abc", "not an amount"),
+                                ("colour", "blue", "Unknown setting")]:
+        before = settings.get(practice)
+        with pytest.raises(InvalidInput, match=message):
+            settings.set_value(practice, key, value)
+        assert settings.get(practice) == before
+    view = settings.set_value(practice, "hours", "sat 09:00-13:00")
+    assert view.hours["sat"] == "09:00-13:00" and view.hours["mon"] == "08:00-19:00"
+    assert settings.set_value(practice, "cancel_fee", "R$ 1.234,50").cancel_fee_cents == 123450
+    assert settings.set_value(practice, "cancel_notice", "48h").cancel_notice_minutes == 2880
