@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
-.PHONY: run test lint typecheck unit screenshots demo clean
+.PHONY: run test lint typecheck unit demo clean i18n
 
 $(BIN)/python:
 	bash scripts/ensure-system.sh $(PYTHON)
@@ -39,3 +39,11 @@ demo: $(VENV)/.app-installed
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# Refresh the translation catalogs after changing user-facing text, then translate
+# the new empty entries in resources/locale/*/LC_MESSAGES/practice.po.
+i18n: $(VENV)/.test-installed
+	$(BIN)/pybabel extract -k _ -k N_ -k ngettext:1,2 --no-location --sort-output \
+		-o build/practice.pot app
+	$(BIN)/pybabel update -i build/practice.pot -d resources/locale -D practice \
+		--no-location --no-fuzzy-matching --ignore-obsolete

@@ -15,6 +15,7 @@ from babel import Locale
 from babel.dates import format_date as _bd_date
 from babel.dates import format_datetime as _bd_datetime
 from babel.dates import format_time as _bd_time
+from babel.dates import get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
@@ -94,6 +95,11 @@ def format_time(value: time | datetime, style: str = "short") -> str:
 
 def format_datetime(value: datetime, style: str = "short") -> str:
     return str(_bd_datetime(value, format=style, locale=_locale(), tzinfo=value.tzinfo))
+
+
+def weekday_name(index: int, width: str = "abbreviated") -> str:
+    """Monday = 0, in the current language ("seg.", "Mon")."""
+    return str(get_day_names(width, locale=_locale())[index])
 
 
 def format_money(cents: int, currency: str) -> str:

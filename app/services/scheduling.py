@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, or_, select
 
-from app.i18n import _, format_date, format_datetime, format_time
+from app.i18n import _, format_date, format_datetime, format_time, weekday_name
 from app.models.enums import (
     OCCUPYING_STATUSES,
     AppointmentSource,
@@ -21,7 +21,6 @@ from app.models.enums import (
     RepeatFrequency,
     SeriesScope,
 )
-from app.models.hours import WEEKDAY_KEYS
 from app.models.recurrence import RecurrenceError, expand, shift_wall_clock
 from app.models.rules import (
     Booked,
@@ -151,7 +150,7 @@ def describe(v: Violation, c: Candidate, names: _Names, zone: ZoneInfo,
             when=when, staff=staff, hours=open_text)
     elif v.rule is Rule.SERVICE_HOURS:
         assert service is not None
-        days = ", ".join(WEEKDAY_KEYS[int(d)] for d in service.bookable_weekdays)
+        days = ", ".join(weekday_name(int(d)) for d in service.bookable_weekdays)
         span = ""
         if service.bookable_from or service.bookable_until:
             span = " " + (service.bookable_from.strftime("%H:%M") if service.bookable_from

@@ -102,7 +102,7 @@ def test_service_constraints(practice: Practice, ids: dict) -> None:
                                                         service_id=strict))
     with pytest.raises(BookingConflict, match="notice"):
         book("2026-11-23T10:00")  # 73 hours away
-    with pytest.raises(BookingConflict, match="can only be booked on mon, tue, wed, thu"):
+    with pytest.raises(BookingConflict, match="can only be booked on Mon, Tue, Wed, Thu"):
         book("2026-11-27T10:00")  # Friday
     with pytest.raises(BookingConflict, match="09:00–17:00"):
         book("2026-11-25T16:30")

@@ -1,0 +1,71 @@
+"""Every user-facing message in the code has a Portuguese translation with the
+same placeholders, and switching language switches messages and formats."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from app import i18n
+from app.services import scheduling
+from app.services.errors import IllegalTransition
+from app.services.practice import Practice
+from app.services.scheduling import BookingRequest
+from tests.conftest import add_client, add_service, local
+
+ROOT = Path(__file__).resolve().parents[2]
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def code_messages() -> set[str]:
+    found = extract_from_dir(str(ROOT / "app"), method_map=[("**.py", "python")],
+                             keywords={"_": None, "N_": None, "ngettext": (1, 2)})
+    out: set[str] = set()
+    for _file, _line, message, _comments, _ctx in found:
+        out.update([message] if isinstance(message, str) else message)
+    return out
+
+
+def catalog() -> dict[str, str]:
+    with (ROOT / "resources/locale/pt_BR/LC_MESSAGES/practice.po").open("rb") as fh:
+        return {str(m.id): str(m.string) for m in read_po(fh) if m.id}
+
+
+def test_every_message_is_translated_with_the_same_placeholders() -> None:
+    translations = catalog()
+    missing = sorted(m for m in code_messages() if not translations.get(m))
+    assert missing == [], "run `make i18n` and translate these"
+    for source, target in translations.items():
+        assert set(PLACEHOLDER.findall(source)) == set(PLACEHOLDER.findall(target)), source
+
+
+def test_portuguese_messages_and_formats(practice: Practice) -> None:
+    i18n.set_language("pt_BR")
+    try:
+        assert i18n.format_money(123456, "BRL") == "R$\xa01.234,56"
+        assert i18n.format_datetime(datetime(2026, 11, 23, 14, 5)) == "23/11/2026 14:05"
+        a = scheduling.book(practice, BookingRequest(
+            client_id=add_client(practice), start=local("2026-11-23T10:00"),
+            service_id=add_service(practice)))
+        scheduling.cancel(practice, a, reason="viagem")
+        with pytest.raises(IllegalTransition,
+                           match=f"A sessão nº {a} está cancelada; não pode ser confirmada."):
+            scheduling.confirm(practice, a)
+    finally:
+        i18n.set_language("en")
+    assert i18n.format_money(123456, "BRL") == "R$1,234.56"
+
+
+@pytest.mark.parametrize(("env", "expected"), [("pt_BR.UTF-8", "pt_BR"), ("pt_PT", "pt_BR"),
+                                               ("en_US.UTF-8", "en"), ("C", "en")])
+def test_language_follows_the_system(monkeypatch: pytest.MonkeyPatch, env: str,
+                                     expected: str) -> None:
+    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", env)
+    assert i18n.system_language() == expected
