@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 from babel import Locale
 from babel.dates import format_date as _bd_date
@@ -97,7 +98,9 @@ def format_datetime(value: datetime, style: str = "short") -> str:
     return str(_bd_datetime(value, format=style, locale=_locale(), tzinfo=value.tzinfo))
 
 
-def weekday_name(index: int, width: str = "abbreviated") -> str:
+def weekday_name(index: int,
+                 width: Literal["abbreviated", "narrow", "short", "wide"] = "abbreviated"
+                 ) -> str:
     """Monday = 0, in the current language ("seg.", "Mon")."""
     return str(get_day_names(width, locale=_locale())[index])
 
