@@ -386,6 +386,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PracticeError as exc:
         sys.stderr.write(f"{exc}\n")
         return EXIT_REFUSED
+    except OSError as exc:  # e.g. a data folder that cannot be created
+        sys.stderr.write(_("Cannot open the data folder: {problem}").format(
+            problem=exc.strerror or exc) + "\n")
+        return EXIT_UNEXPECTED
     try:
         i18n.set_language(settings.get(practice).language or None)
         result = args.func(practice, args)

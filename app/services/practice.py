@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import time
 from pathlib import Path
 
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import select
 
 from app.i18n import _
@@ -17,6 +18,7 @@ from app.models.tables import PracticeSettings, Staff, WorkingHours
 from app.services import migrate
 from app.services.clock import Clock, SystemClock
 from app.services.database import Database
+from app.services.errors import DatabaseUnavailable
 from app.services.events import ChangeBus
 from app.services.logs import setup_logging
 from app.services.paths import DataPaths, resolve
@@ -59,6 +61,15 @@ def open_practice(data_dir: str | os.PathLike[str] | None = None, *, clock: Cloc
     try:
         migrate.upgrade(db.engine, paths.database, paths.backups)
         _ensure_defaults(db)
+    except DatabaseError as exc:
+        db.dispose()
+        if isinstance(exc, OperationalError) and "locked" in str(exc):
+            raise DatabaseUnavailable(_("The database is busy in another program; "
+                                        "try again in a moment.")) from None
+        raise DatabaseUnavailable(_(
+            "{path} is damaged or is not a Practice Desk database; it was left untouched. "
+            "Copies made before each upgrade are in {backups}.").format(
+            path=paths.database, backups=paths.backups)) from None
     except BaseException:
         db.dispose()
         raise

@@ -22,10 +22,11 @@ def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
     except PracticeError as exc:
         QMessageBox.critical(None, "Practice Desk", str(exc))
         return 3
-    i18n.set_language(settings.get(practice).language or None)
+    current = settings.get(practice)  # once, before the window exists
+    i18n.set_language(current.language or None)
     from app.ui.main_window import MainWindow
 
-    window = MainWindow(practice)
+    window = MainWindow(practice, current.zone)
     window.show()
     code = app.exec()
     practice.close()

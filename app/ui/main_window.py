@@ -4,6 +4,7 @@ and, on the Agenda page, the sessions of the shown week."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app import i18n
 from app.i18n import _
-from app.services import queries
+from app.services import queries, settings
 from app.services.errors import PracticeError
 from app.services.events import Change
 from app.services.practice import Practice
@@ -98,9 +99,10 @@ def placeholder(title: str, text: str) -> QWidget:
 class MainWindow(QMainWindow):
     PAGES = ("painel", "agenda", "clientes", "conecta", "configuracoes")
 
-    def __init__(self, practice: Practice) -> None:
+    def __init__(self, practice: Practice, zone: ZoneInfo) -> None:
         super().__init__()
         self.practice = practice
+        self.zone = zone  # refreshed in the background when the settings change
         self.tasks = TaskRunner(self)
         self.bridge = ChangeBridge(practice.bus, self)
         self.bridge.changed.connect(self.on_change)
@@ -149,13 +151,7 @@ class MainWindow(QMainWindow):
             self.addAction(action)
 
     def today(self) -> date:
-        zone = self._zone()
-        return self.practice.clock.now().astimezone(zone).date()
-
-    def _zone(self):  # type: ignore[no-untyped-def]
-        from app.services import settings
-
-        return settings.get(self.practice).zone
+        return self.practice.clock.now().astimezone(self.zone).date()
 
     def go_today(self) -> None:
         self.show_week(week_start(self.today()))
@@ -185,7 +181,15 @@ class MainWindow(QMainWindow):
             raise exc
 
     def on_change(self, change: Change) -> None:
+        if change.settings:
+            practice = self.practice
+            self.tasks.run(lambda: settings.get(practice).zone, self._zone_loaded, self._failed)
         if change.appointments or change.clients or change.staff or change.services:
+            self.show_week(self.week)
+
+    def _zone_loaded(self, zone: ZoneInfo) -> None:
+        if zone != self.zone:
+            self.zone = zone
             self.show_week(self.week)
 
     def _restore(self) -> None:

@@ -216,3 +216,18 @@ def test_data_folder_from_option_or_environment(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "app", "--data-dir", str(home), "client",
                              "list", "--json"], capture_output=True, text=True, check=True)
     assert [c["name"] for c in json.loads(result.stdout)] == ["A"]
+
+
+def test_a_damaged_database_is_a_clear_refusal(tmp_path: Path) -> None:
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "practice.sqlite3").write_bytes(b"not a database at all")
+    stderr = Practice(folder).refused("list")
+    assert "is damaged or is not a Practice Desk database" in stderr
+    assert (folder / "practice.sqlite3").read_bytes() == b"not a database at all"
+
+
+def test_messages_follow_the_practice_language(cli: Practice) -> None:
+    cli.ok("settings", "set", "language", "pt_BR")
+    assert "não é um telefone válido" in cli.refused("client", "add", "--name", "X",
+                                                      "--phone", "123")

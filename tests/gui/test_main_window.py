@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from app.services import scheduling
+from app.services import scheduling, settings
 from app.services.practice import Practice
 from app.services.scheduling import BookingRequest
 from app.ui.main_window import MainWindow
@@ -23,7 +23,7 @@ def rows(window: MainWindow) -> list[tuple[str, str]]:
 
 
 def open_window(qtbot: QtBot, practice: Practice) -> MainWindow:
-    window = MainWindow(practice)
+    window = MainWindow(practice, settings.get(practice).zone)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: window.agenda.period.text() != "", timeout=3000)
