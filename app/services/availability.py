@@ -39,11 +39,15 @@ def free_slots(p: Practice, day: date, *, service_id: int | None = None,
         minutes = duration_minutes or (service.duration_minutes if service
                                        else DEFAULT_DURATION)
         hours = practice_hours(s, staff.id)
-        lo = local_midnight(day, zone) - timedelta(days=1)
-        hi = local_midnight(day + timedelta(days=2), zone)
-        booked: list[Booked] = [booked_from(a) for a in s.exec(select(Appointment).where(
+        day_start = local_midnight(day, zone)
+        day_end = local_midnight(day + timedelta(days=1), zone)
+        rows = s.exec(select(Appointment).where(
             Appointment.staff_id == staff.id, col(Appointment.status).in_(OCCUPYING_STATUSES),
-            Appointment.start >= lo, Appointment.start < hi))]
+            Appointment.start >= day_start - timedelta(days=1), Appointment.start < day_end))
+        # Only sessions that reach into this day (buffers included) can refuse a start.
+        booked: list[Booked] = [b for b in map(booked_from, rows)
+                                if b.end + b.buffer_after > day_start
+                                and b.start - b.buffer_before < day_end]
         rules = service_rules(service) if service else None
         before = timedelta(minutes=service.buffer_before_minutes if service else 0)
         after = timedelta(minutes=service.buffer_after_minutes if service else 0)
