@@ -177,6 +177,51 @@ def search(p: Practice, text: str = "", limit: int = 50) -> list[ClientView]:
         return [view(c) for c in rows]
 
 
+@dataclass(frozen=True)
+class DirectoryRow:
+    """A line of the client list."""
+
+    id: int
+    name: str
+    phone: str | None
+    email: str | None
+    next_session: datetime | None
+    no_show_rate: float
+
+
+def directory(p: Practice, text: str = "", limit: int = 200) -> list[DirectoryRow]:
+    """Clients matching the text with their next session and no-show rate, in
+    three queries whatever the number of clients."""
+    found = search(p, text, limit)
+    if not found:
+        return []
+    ids = [c.id for c in found]
+    now = p.clock.now()
+    active = [AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED]
+    due = [AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW]
+    with p.db.read() as s:
+        nexts = dict(s.exec(
+            select(Appointment.client_id, func.min(Appointment.start))
+            .where(col(Appointment.client_id).in_(ids), col(Appointment.status).in_(active),
+                   Appointment.start >= now)
+            .group_by(col(Appointment.client_id))).all())
+        counts: dict[int, list[int]] = {}
+        for client_id, status, n in s.exec(
+                select(Appointment.client_id, Appointment.status, func.count())
+                .where(col(Appointment.client_id).in_(ids), col(Appointment.status).in_(due))
+                .group_by(col(Appointment.client_id), col(Appointment.status))):
+            pair = counts.setdefault(client_id, [0, 0])
+            pair[0 if AppointmentStatus(status) is AppointmentStatus.COMPLETED else 1] += n
+    out = []
+    for c in found:
+        done, missed = counts.get(c.id, [0, 0])
+        rate = missed / (done + missed) if done + missed else 0.0
+        nxt = nexts.get(c.id)
+        out.append(DirectoryRow(c.id, c.name, c.phone, c.email,
+                                nxt if isinstance(nxt, datetime) else None, round(rate, 4)))
+    return out
+
+
 def stats(p: Practice, client_id: int) -> ClientStats:
     now: datetime = p.clock.now()
     with p.db.read() as s:

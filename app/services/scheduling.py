@@ -284,34 +284,56 @@ def book(p: Practice, req: BookingRequest, *, override: bool = False) -> int:
     return new_id
 
 
+@dataclass(frozen=True)
+class Occurrence:
+    start: datetime  # local
+    conflicts: tuple[ConflictInfo, ...]
+
+
+def _judge_series(s: Session, p: Practice, plan: _Plan, req: BookingRequest, repeat: Repeat,
+                  override: bool) -> list[Occurrence]:
+    """Every occurrence with the rules it breaks. Earlier occurrences that would be
+    booked count against the later ones (a daily maximum, a clash with itself)."""
+    zone = ZoneInfo(load_row(s).timezone)
+    try:
+        starts = expand(req.start, zone, repeat.frequency, interval=repeat.interval,
+                        count=repeat.count, until=repeat.until)
+    except RecurrenceError as exc:
+        raise InvalidInput(str(exc)) from None
+    out: list[Occurrence] = []
+    taken: list[Booked] = []
+    assert plan.staff.id is not None and plan.client.id is not None
+    for i, start in enumerate(starts):
+        conflicts = _check(s, p, plan, start, extra=taken)
+        out.append(Occurrence(start.astimezone(zone), tuple(conflicts)))
+        if override or not conflicts:
+            taken.append(Booked(-(i + 1), start, start + plan.duration, plan.staff.id,
+                                plan.client.id, plan.service.id if plan.service else None,
+                                plan.buffer_before, plan.buffer_after))
+    return out
+
+
+def preview_series(p: Practice, req: BookingRequest, repeat: Repeat) -> list[Occurrence]:
+    """What book_series would do, without booking: for forms that list the
+    occurrences and their conflicts before saving."""
+    with p.db.read() as s:
+        return _judge_series(s, p, _plan(s, req), req, repeat, override=False)
+
+
 def book_series(p: Practice, req: BookingRequest, repeat: Repeat, *, override: bool = False,
                 all_or_nothing: bool = False) -> SeriesResult:
     """Book every occurrence that passes the rules. The conflicting ones are
     reported (and, with `all_or_nothing`, nothing at all is booked)."""
     with p.db.write() as s:
-        zone = ZoneInfo(load_row(s).timezone)
-        try:
-            starts = expand(req.start, zone, repeat.frequency, interval=repeat.interval,
-                            count=repeat.count, until=repeat.until)
-        except RecurrenceError as exc:
-            raise InvalidInput(str(exc)) from None
         plan = _plan(s, req)
+        occurrences = _judge_series(s, p, plan, req, repeat, override)
         series_id = uuid.uuid4().hex
         now = p.clock.now()
-        accepted: list[tuple[datetime, list[ConflictInfo]]] = []
-        refused: list[SeriesConflict] = []
-        taken: list[Booked] = []  # earlier occurrences of this series count for the later ones
-        for i, start in enumerate(starts):
-            conflicts = _check(s, p, plan, start, extra=taken)
-            if conflicts and not override:
-                refused.append(SeriesConflict(start.astimezone(zone), conflicts[0].message,
-                                              tuple(conflicts)))
-                continue
-            accepted.append((start, conflicts))
-            assert plan.staff.id is not None and plan.client.id is not None
-            taken.append(Booked(-(i + 1), start, start + plan.duration, plan.staff.id,
-                                plan.client.id, plan.service.id if plan.service else None,
-                                plan.buffer_before, plan.buffer_after))
+        accepted = [(o.start, list(o.conflicts)) for o in occurrences
+                    if override or not o.conflicts]
+        refused = [SeriesConflict(o.start, o.conflicts[0].message, o.conflicts)
+                   for o in occurrences if o.conflicts and not override]
+        starts = occurrences
         if refused and all_or_nothing:
             raise BookingConflict([c for r in refused for c in r.conflicts],
                                   prefix=_("{n} of {total} sessions conflict; none was booked. ")

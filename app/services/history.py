@@ -1,0 +1,67 @@
+"""The audit trail of a session as sentences a person reads (the Histórico tab)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from app.i18n import _, format_datetime, format_money
+from app.services.audit import CLIENT, IMPORT, SYSTEM
+from app.services.queries import HistoryEntry
+
+
+def _who(actor: str) -> str:
+    return {CLIENT: _("The client"), SYSTEM: _("The system"), IMPORT: _("The import")}.get(
+        actor, actor)
+
+
+def _when(iso: object, zone: ZoneInfo) -> str:
+    return format_datetime(datetime.fromisoformat(str(iso)).astimezone(zone))
+
+
+def _dicts(value: object) -> list[dict[str, object]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def sentence(entry: HistoryEntry, zone: ZoneInfo, currency: str) -> str:
+    who, c = _who(entry.actor), entry.changes
+    if entry.action == "created":
+        if "rescheduled_from" in c:
+            text = _("{who} moved session #{id} here.").format(who=who, id=c["rescheduled_from"])
+        elif c.get("source") == "recurrence":
+            text = _("{who} booked this session as part of a series.").format(who=who)
+        else:
+            text = _("{who} booked the session for {when}.").format(
+                who=who, when=_when(c.get("start"), zone))
+        if c.get("override"):
+            text += " " + _("Booked despite: {rules}.").format(
+                rules="; ".join(str(o.get("message")) for o in _dicts(c["override"])))
+        return text
+    if entry.action == "confirm":
+        if entry.actor == CLIENT:
+            return _("The client confirmed the session through the link.")
+        return _("{who} confirmed the session.").format(who=who)
+    if entry.action == "cancel":
+        text = _("{who} cancelled the session: “{reason}”.").format(who=who, reason=c.get("reason"))
+        fee = int(str(c.get("cancellation_fee_cents") or 0))
+        if fee:
+            text += " " + _("Late cancellation fee: {fee}.").format(fee=format_money(fee, currency))
+        elif c.get("charge_decision") == "waive":
+            text += " " + _("No fee charged.")
+        if c.get("notify"):
+            text += " " + _("The client is to be told.")
+        return text
+    if entry.action == "reschedule":
+        moved = c.get("start")
+        old, new = moved if isinstance(moved, list) else (None, None)
+        return _("{who} moved the session from {old} to {new} (session #{id}).").format(
+            who=who, old=_when(old, zone), new=_when(new, zone), id=c.get("rescheduled_to"))
+    if entry.action == "complete":
+        text = _("{who} marked the session completed.").format(who=who)
+        price = c.get("actual_price_cents")
+        if isinstance(price, list) and price[1] is not None:
+            text += " " + _("Charged {price}.").format(price=format_money(int(price[1]), currency))
+        return text
+    if entry.action == "no_show":
+        return _("{who} recorded that the client did not come.").format(who=who)
+    return f"{who}: {entry.action}"
