@@ -69,3 +69,26 @@ def free_slots(p: Practice, day: date, *, service_id: int | None = None,
 
 
 __all__ = ["free_slots"]
+
+
+def free_ranges(p: Practice, days: list[date], *, service_id: int | None = None,
+                staff_id: int | None = None, step_minutes: int = DEFAULT_STEP
+                ) -> dict[date, list[tuple[datetime, datetime]]]:
+    """Per day, the stretches of time a session of the service could occupy: the
+    union of [free start, free start + duration]. The agenda shades these."""
+    minutes = DEFAULT_DURATION
+    if service_id is not None:
+        with p.db.read() as s:
+            minutes = get_service(s, service_id).duration_minutes
+    out: dict[date, list[tuple[datetime, datetime]]] = {}
+    for day in days:
+        merged: list[tuple[datetime, datetime]] = []
+        for start in free_slots(p, day, service_id=service_id, staff_id=staff_id,
+                                step_minutes=step_minutes):
+            end = start + timedelta(minutes=minutes)
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        out[day] = merged
+    return out

@@ -180,3 +180,9 @@ def _set_hours(s: Session, spec: str, staff_id: int | None = None) -> None:
     for day in days:
         for lo, hi in intervals:
             s.add(WorkingHours(staff_id=staff_id, weekday=day, start=lo, end=hi))
+
+
+def working_hours(p: Practice, staff_id: int | None = None) -> dict[int, list[tuple[time, time]]]:
+    """Open intervals per weekday for a professional (their own, else the practice's)."""
+    with p.db.read() as s:
+        return practice_hours(s, staff_id)

@@ -59,3 +59,13 @@ def test_every_offered_slot_can_be_booked(practice: Practice) -> None:
         first = availability.free_slots(practice, MONDAY, service_id=sv)[0]
         scheduling.book(practice, BookingRequest(client_id=client, start=first, service_id=sv))
     assert availability.free_slots(practice, MONDAY, service_id=sv) == []  # daily maximum
+
+
+def test_free_ranges_merge_the_free_starts(practice: Practice) -> None:
+    settings.set_value(practice, "hours", "mon 08:00-12:00")
+    sv = add_service(practice, duration_minutes=60)
+    scheduling.book(practice, BookingRequest(client_id=add_client(practice),
+                                             start=local("2026-11-23T10:00"), service_id=sv))
+    ranges = availability.free_ranges(practice, [MONDAY], service_id=sv, step_minutes=30)
+    assert ranges == {MONDAY: [(local("2026-11-23T08:00"), local("2026-11-23T10:00")),
+                               (local("2026-11-23T11:00"), local("2026-11-23T12:00"))]}

@@ -1,0 +1,359 @@
+"""The Agenda Geral page: day, work-week, week and month views with a professional
+filter, the mini calendar, a status legend and the availability of a service."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QDate, QSettings, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCalendarWidget,
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import i18n
+from app.i18n import _
+from app.models.enums import AppointmentStatus as S
+from app.services import availability, queries, scheduling, settings
+from app.services.catalog import ServiceView, StaffView
+from app.services.events import Change
+from app.services.queries import AppointmentView
+from app.services.scheduling import status_label
+from app.ui.agenda.month import MonthGrid
+from app.ui.agenda.timegrid import FADED, DayHeader, TimeGrid
+from app.ui.style import STATUS_COLOURS
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+VIEWS = ("day", "workweek", "week", "month")
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+class AgendaPage(QWidget):
+    period_changed = Signal()
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self.window_ = window
+        self.practice = window.practice
+        self.anchor = window.today()
+        self.mode = str(QSettings().value("agenda/view", "week"))
+        if self.mode not in VIEWS:
+            self.mode = "week"
+        self.staff: list[StaffView] = []
+        self.services: list[ServiceView] = []
+        self._request = 0
+        self.rows: list[AppointmentView] = []
+
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(16, 14, 16, 12)
+        outer.setSpacing(14)
+        outer.addWidget(self._side(), 0)
+        main = QVBoxLayout()
+        main.setSpacing(8)
+        outer.addLayout(main, 1)
+        main.addLayout(self._toolbar())
+        self.notice = QLabel()
+        self.notice.setObjectName("error")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        main.addWidget(self.notice)
+
+        self.grid = TimeGrid(window.zone)
+        self.grid.set_zoom(float(QSettings().value("agenda/zoom", 56.0)))
+        self.header = DayHeader(self.grid)
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(self.grid)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        timeline = QWidget()
+        tl = QVBoxLayout(timeline)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.setSpacing(0)
+        tl.addWidget(self.header)
+        tl.addWidget(self.scroll, 1)
+        timeline.setObjectName("card")
+        self.month = MonthGrid(window.zone)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(timeline)
+        self.stack.addWidget(self.month)
+        main.addWidget(self.stack, 1)
+
+        self.grid.opened.connect(window.open_appointment)
+        self.month.opened.connect(window.open_appointment)
+        self.grid.create_requested.connect(window.new_session)
+        self.grid.move_requested.connect(self.move)
+        self.month.day_requested.connect(self.show_day)
+        self.header.day_clicked.connect(self.show_day)
+        self._tick = QTimer(self)
+        self._tick.timeout.connect(self._update_now)
+        self._tick.start(60_000)
+        self.set_mode(self.mode)
+
+    # ------------------------------------------------------------ building
+
+    def _toolbar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        title = QLabel(_("General Agenda"))
+        title.setObjectName("pageTitle")
+        bar.addWidget(title)
+        bar.addSpacing(12)
+        self.prev_button = QPushButton("‹")
+        self.prev_button.setToolTip(_("Previous period") + " (Ctrl+←)")
+        self.today_button = QPushButton(_("Today"))
+        self.today_button.setToolTip(_("Today") + " (Ctrl+T)")
+        self.next_button = QPushButton("›")
+        self.next_button.setToolTip(_("Next period") + " (Ctrl+→)")
+        for b in (self.prev_button, self.today_button, self.next_button):
+            bar.addWidget(b)
+        self.prev_button.clicked.connect(lambda: self.step(-1))
+        self.next_button.clicked.connect(lambda: self.step(1))
+        self.today_button.clicked.connect(self.go_today)
+        self.period = QLabel()
+        self.period.setObjectName("period")
+        bar.addWidget(self.period)
+        bar.addStretch(1)
+        self.view_buttons: dict[str, QPushButton] = {}
+        group = QButtonGroup(self)
+        for key, text, keys in (("day", _("Day"), "Alt+1"), ("workweek", _("Work week"), "Alt+2"),
+                                ("week", _("Week"), "Alt+3"), ("month", _("Month"), "Alt+4")):
+            button = QPushButton(text)
+            button.setCheckable(True)
+            button.setToolTip(f"{text} ({keys})")
+            button.clicked.connect(lambda _c=False, k=key: self.set_mode(k))
+            group.addButton(button)
+            bar.addWidget(button)
+            self.view_buttons[key] = button
+        return bar
+
+    def _side(self) -> QWidget:
+        side = QWidget()
+        side.setFixedWidth(250)
+        col = QVBoxLayout(side)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(8)
+        self.new_button = QPushButton(_("New session"))
+        self.new_button.setObjectName("primary")
+        self.new_button.setToolTip(_("New session") + " (Ctrl+N)")
+        self.new_button.clicked.connect(lambda: self.window_.new_session(None))
+        col.addWidget(self.new_button)
+        self.mini = QCalendarWidget()
+        self.mini.setGridVisible(False)
+        self.mini.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
+        self.mini.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
+        self.mini.setLocale(self.window_.qlocale())
+        self.mini.clicked.connect(lambda qd: self.jump(qd.toPython()))
+        col.addWidget(self.mini)
+
+        col.addWidget(_section(_("Professional")))
+        self.staff_combo = QComboBox()
+        self.staff_combo.currentIndexChanged.connect(lambda _i: self.reload())
+        col.addWidget(self.staff_combo)
+
+        col.addWidget(_section(_("Availability")))
+        self.service_combo = QComboBox()
+        self.service_combo.setToolTip(_("Shade the free times for a service"))
+        self.service_combo.currentIndexChanged.connect(lambda _i: self.reload())
+        col.addWidget(self.service_combo)
+
+        self.show_faded = QCheckBox(_("Show cancelled and rescheduled"))
+        self.show_faded.setChecked(QSettings().value("agenda/faded", "false") == "true")
+        self.show_faded.toggled.connect(self._faded_toggled)
+        col.addWidget(self.show_faded)
+
+        col.addWidget(_section(_("Legend")))
+        for status in (S.SCHEDULED, S.CONFIRMED, S.COMPLETED, S.NO_SHOW, S.CANCELLED,
+                       S.RESCHEDULED):
+            mark = "✓" if status is S.CONFIRMED else "●"
+            label = QLabel(f"<span style='color:{STATUS_COLOURS[status]}; font-size:14px'>"
+                           f"{mark}</span>&nbsp; {status_label(status)}")
+            col.addWidget(label)
+        free = QLabel(f"<span style='color:#10b981; font-size:14px'>■</span>&nbsp; "
+                      f"{_('Free for the chosen service')}")
+        col.addWidget(free)
+        col.addStretch(1)
+        return side
+
+    # ------------------------------------------------------------ state
+
+    def set_catalogue(self, staff: list[StaffView], services: list[ServiceView]) -> None:
+        self.staff, self.services = staff, services
+        current_staff = self.staff_combo.currentData()
+        current_service = self.service_combo.currentData()
+        for combo in (self.staff_combo, self.service_combo):
+            combo.blockSignals(True)
+            combo.clear()
+        self.staff_combo.addItem(_("All professionals"), None)
+        for st in staff:
+            self.staff_combo.addItem(st.name, st.id)
+        self.service_combo.addItem(_("Do not shade"), None)
+        for sv in services:
+            self.service_combo.addItem(sv.name, sv.id)
+        for combo, value in ((self.staff_combo, current_staff),
+                             (self.service_combo, current_service)):
+            index = combo.findData(value)
+            combo.setCurrentIndex(max(0, index))
+            combo.blockSignals(False)
+        self.reload()
+
+    def staff_filter(self) -> int | None:
+        value = self.staff_combo.currentData()
+        return int(value) if value is not None else None
+
+    def days(self) -> list[date]:
+        if self.mode == "day":
+            return [self.anchor]
+        if self.mode == "month":
+            first = self.anchor.replace(day=1)
+            start = week_start(first)
+            return [start + timedelta(days=i) for i in range(42)]
+        monday = week_start(self.anchor)
+        return [monday + timedelta(days=i) for i in range(5 if self.mode == "workweek" else 7)]
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        QSettings().setValue("agenda/view", mode)
+        self.view_buttons[mode].setChecked(True)
+        self.stack.setCurrentIndex(1 if mode == "month" else 0)
+        self.reload()
+
+    def step(self, direction: int) -> None:
+        if self.mode == "day":
+            self.anchor += timedelta(days=direction)
+        elif self.mode == "month":
+            self.anchor = add_months(self.anchor, direction)
+        else:
+            self.anchor += timedelta(days=7 * direction)
+        self.reload()
+
+    def go_today(self) -> None:
+        self.jump(self.window_.today())
+
+    def jump(self, day: date) -> None:
+        self.anchor = day
+        self.reload()
+
+    def show_day(self, day: date) -> None:
+        self.anchor = day
+        self.set_mode("day")
+
+    def zoom(self, factor: float) -> None:
+        self.grid.set_zoom(self.grid.hour_height * factor)
+        QSettings().setValue("agenda/zoom", self.grid.hour_height)
+
+    def _faded_toggled(self, on: bool) -> None:
+        QSettings().setValue("agenda/faded", "true" if on else "false")
+        self.reload()
+
+    def _period_text(self, days: list[date]) -> str:
+        if self.mode == "day":
+            return i18n.format_date(days[0], "full")
+        if self.mode == "month":
+            return i18n.format_date(self.anchor, "LLLL y").capitalize()
+        return f"{i18n.format_date(days[0], 'medium')} – {i18n.format_date(days[-1], 'medium')}"
+
+    # ------------------------------------------------------------ loading
+
+    def reload(self, _change: Change | None = None) -> None:
+        days = self.days()
+        today = self.window_.today()
+        self.period.setText(self._period_text(days))
+        self.mini.setSelectedDate(QDate(self.anchor.year, self.anchor.month, self.anchor.day))
+        self.header.today = self.month.today = today
+        if self.mode == "month":
+            self.month.set_month(self.anchor)
+        else:
+            self.grid.set_period(days)
+            self.header.update()
+        self._request += 1
+        token = self._request
+        p, staff = self.practice, self.staff_filter()
+        service = self.service_combo.currentData() if self.mode != "month" else None
+        faded = self.show_faded.isChecked()
+        first, last = days[0], days[-1]
+        timed_days = days if self.mode != "month" else []
+
+        def load() -> tuple[int, list[AppointmentView], Any, Any]:
+            views = queries.list_appointments(p, start=first, end=last, staff_id=staff)
+            if not faded:
+                views = [v for v in views if v.status not in FADED]
+            hours = settings.working_hours(p, staff)
+            free = availability.free_ranges(p, timed_days, service_id=service, staff_id=staff) \
+                if service is not None else {}
+            return token, views, hours, free
+
+        self.window_.tasks.run(load, self._loaded, self.window_.show_error)
+        self.period_changed.emit()
+
+    def _loaded(self, result: tuple[int, list[AppointmentView], Any, Any]) -> None:
+        token, views, hours, free = result
+        if token != self._request:
+            return  # a newer request is on its way
+        self.rows = views
+        if self.mode == "month":
+            self.month.set_sessions(views)
+        else:
+            self.grid.set_hours(hours)
+            self.grid.set_free(free)
+            self.grid.set_sessions(views)
+            self._update_now()
+        self.loaded_token = token
+
+    def _update_now(self) -> None:
+        self.grid.now = self.practice.clock.now()
+        self.grid.update()
+
+    def scroll_to_morning(self) -> None:
+        self.scroll.verticalScrollBar().setValue(int(self.grid.hour_height * 0.5))
+
+    # ------------------------------------------------------------ moving
+
+    def move(self, appointment_id: int, start: datetime) -> None:
+        """A dragged block: rescheduled with every booking check, or refused."""
+        self.notice.hide()
+        p = self.practice
+
+        def run() -> dict[int, int]:
+            return scheduling.reschedule(p, appointment_id, start)
+
+        def done(mapping: dict[int, int]) -> None:
+            self.window_.say(_("Session moved to {when}.").format(
+                when=i18n.format_datetime(start.astimezone(self.window_.zone))))
+
+        def failed(exc: Exception) -> None:
+            self.notice.setText(_("Not moved: {reason}").format(reason=exc))
+            self.notice.show()
+            self.window_.show_error(exc)
+            self.reload()
+
+        self.window_.tasks.run(run, done, failed)
+
+
+def _section(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("sectionTitle")
+    return label

@@ -1,0 +1,416 @@
+"""The day and week views: sessions painted as blocks at their real time and length,
+coloured by status, side by side when they overlap, over the working hours, the
+free slots of a chosen service, and a line at the current time.
+
+Click a block to open it, drag it to move it (the page checks the move like a new
+booking), double-click an empty place to book there."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+)
+from PySide6.QtWidgets import QToolTip, QWidget
+
+from app import i18n
+from app.models.enums import AppointmentStatus as S
+from app.models.recurrence import resolve_local
+from app.services.queries import AppointmentView
+from app.services.scheduling import status_label
+from app.ui.agenda.layout import Placed, place
+from app.ui.style import LINE, MUTED, status_colour, tint
+
+GUTTER = 58
+SNAP_MINUTES = 15
+DRAG_THRESHOLD = 5
+FADED = frozenset({S.CANCELLED, S.RESCHEDULED})
+
+Intervals = Mapping[int, Sequence[tuple[time, time]]]  # weekday -> open intervals
+
+
+@dataclass
+class _Drag:
+    view: AppointmentView
+    press: QPoint
+    grab_offset_minutes: float
+    moving: bool = False
+    target: datetime | None = None
+
+
+class TimeGrid(QWidget):
+    opened = Signal(int)  # appointment id
+    create_requested = Signal(object)  # aware datetime
+    move_requested = Signal(int, object)  # appointment id, new aware start
+
+    def __init__(self, zone: ZoneInfo, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.zone = zone
+        self.days: list[date] = []
+        self.first_hour, self.last_hour = 7, 21
+        self.hour_height = 56.0
+        self.hours: Intervals = {}
+        self.free: dict[date, list[tuple[datetime, datetime]]] = {}
+        self.now: datetime | None = None
+        self._placed: dict[date, list[Placed]] = {}
+        self._drag: _Drag | None = None
+        self.setMouseTracking(True)
+        self.setMinimumWidth(GUTTER + 200)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccessibleName("agenda")
+
+    # ------------------------------------------------------------ data
+
+    def set_period(self, days: list[date]) -> None:
+        self.days = days
+        self._placed = {d: [] for d in days}
+        self.update()
+
+    def set_sessions(self, views: Sequence[AppointmentView]) -> None:
+        by_day: dict[date, list[AppointmentView]] = {d: [] for d in self.days}
+        for v in views:
+            day = v.start.astimezone(self.zone).date()
+            if day in by_day:
+                by_day[day].append(v)
+        # Faded (cancelled, moved) sessions are laid out apart so they never
+        # squeeze the sessions that really take the time.
+        self._placed = {}
+        for day, items in by_day.items():
+            live = [v for v in items if v.status not in FADED]
+            gone = [v for v in items if v.status in FADED]
+            self._placed[day] = place(gone) + place(live)
+        self.update()
+
+    def set_hours(self, hours: Intervals) -> None:
+        self.hours = hours
+        opens = [lo.hour for ivs in hours.values() for lo, _ in ivs]
+        closes = [hi.hour + (1 if hi.minute else 0) for ivs in hours.values() for _, hi in ivs]
+        self.first_hour = max(0, min(opens, default=8) - 1)
+        self.last_hour = min(24, max(closes, default=19) + 1)
+        self.updateGeometry()
+        self.update()
+
+    def set_free(self, free: dict[date, list[tuple[datetime, datetime]]]) -> None:
+        self.free = free
+        self.update()
+
+    def set_zoom(self, hour_height: float) -> None:
+        self.hour_height = max(28.0, min(160.0, hour_height))
+        self.updateGeometry()
+        self.adjustSize()
+        self.update()
+
+    def sessions(self) -> list[AppointmentView]:
+        return [p.view for placed in self._placed.values() for p in placed]
+
+    # ------------------------------------------------------------ geometry
+
+    def sizeHint(self) -> QSize:
+        return QSize(900, int((self.last_hour - self.first_hour) * self.hour_height) + 1)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(GUTTER + 200, self.sizeHint().height())
+
+    def day_width(self) -> float:
+        return (self.width() - GUTTER) / max(1, len(self.days))
+
+    def day_left(self, index: int) -> float:
+        return GUTTER + index * self.day_width()
+
+    def y_of(self, instant: datetime) -> float:
+        local = instant.astimezone(self.zone)
+        hours = local.hour + local.minute / 60 - self.first_hour
+        return hours * self.hour_height
+
+    def y_of_time(self, t: time) -> float:
+        return (t.hour + t.minute / 60 - self.first_hour) * self.hour_height
+
+    def block_rect(self, appointment_id: int) -> QRectF | None:
+        for i, day in enumerate(self.days):
+            for p in self._placed.get(day, []):
+                if p.view.id == appointment_id:
+                    return self._rect(i, p)
+        return None
+
+    def _rect(self, index: int, p: Placed) -> QRectF:
+        width = (self.day_width() - 6) / p.columns
+        x = self.day_left(index) + 2 + p.column * width
+        top = self.y_of(p.view.start)
+        height = max(18.0, p.view.duration_minutes / 60 * self.hour_height - 2)
+        return QRectF(x, top + 1, width - 2, height)
+
+    def at(self, pos: QPointF | QPoint, snap: int = SNAP_MINUTES) -> datetime | None:
+        """The local instant under a point, snapped to the grid."""
+        if pos.x() < GUTTER or not self.days:
+            return None
+        index = int((pos.x() - GUTTER) // self.day_width())
+        if not 0 <= index < len(self.days):
+            return None
+        minutes = (pos.y() / self.hour_height + self.first_hour) * 60
+        minutes = max(0, min(24 * 60 - snap, round(minutes / snap) * snap))
+        naive = datetime.combine(self.days[index], time()) + timedelta(minutes=minutes)
+        return resolve_local(naive, self.zone)
+
+    def block_at(self, pos: QPointF | QPoint) -> AppointmentView | None:
+        # Live sessions are painted last, so they are found first.
+        for i, day in enumerate(self.days):
+            for p in reversed(self._placed.get(day, [])):
+                if self._rect(i, p).contains(QPointF(pos)):
+                    return p.view
+        return None
+
+    # ------------------------------------------------------------ painting
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor("white"))
+        self._paint_closed_and_free(painter)
+        self._paint_lines(painter)
+        for i, day in enumerate(self.days):
+            for p in self._placed.get(day, []):
+                if self._drag is not None and self._drag.moving and p.view.id == \
+                        self._drag.view.id:
+                    continue
+                self._paint_block(painter, self._rect(i, p), p.view)
+        self._paint_drag(painter)
+        self._paint_now(painter)
+        painter.end()
+
+    def _paint_closed_and_free(self, painter: QPainter) -> None:
+        closed = QColor("#f1f5f9")
+        free = QColor(16, 185, 129, 40)
+        for i, day in enumerate(self.days):
+            x, w = self.day_left(i), self.day_width()
+            painter.fillRect(QRectF(x, 0, w, self.height()), closed)
+            for lo, hi in self.hours.get(day.weekday(), []):
+                top, bottom = self.y_of_time(lo), self.y_of_time(hi)
+                painter.fillRect(QRectF(x, top, w, bottom - top), QColor("white"))
+            for start, end in self.free.get(day, []):
+                top, bottom = self.y_of(start), self.y_of(end)
+                painter.fillRect(QRectF(x + 1, top, w - 2, bottom - top), free)
+
+    def _paint_lines(self, painter: QPainter) -> None:
+        hour_pen = QPen(QColor(LINE))
+        half_pen = QPen(QColor("#f1f5f9"), 1, Qt.PenStyle.DashLine)
+        painter.setFont(_font(9))
+        for h in range(self.first_hour, self.last_hour + 1):
+            y = (h - self.first_hour) * self.hour_height
+            painter.setPen(hour_pen)
+            painter.drawLine(QPointF(GUTTER, y), QPointF(self.width(), y))
+            painter.setPen(half_pen)
+            painter.drawLine(QPointF(GUTTER, y + self.hour_height / 2),
+                             QPointF(self.width(), y + self.hour_height / 2))
+            if h < self.last_hour:
+                painter.setPen(QColor(MUTED))
+                label = i18n.format_time(time(h % 24))
+                painter.drawText(QRectF(0, y + 2, GUTTER - 8, 16),
+                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, label)
+        painter.setPen(QPen(QColor(LINE)))
+        for i in range(len(self.days) + 1):
+            x = self.day_left(i)
+            painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
+
+    def _paint_block(self, painter: QPainter, rect: QRectF, v: AppointmentView,
+                     ghost: bool = False) -> None:
+        colour = status_colour(v.status)
+        faded = v.status in FADED
+        path = QPainterPath()
+        path.addRoundedRect(rect, 5, 5)
+        painter.fillPath(path, tint(colour, 28 if faded else (120 if ghost else 235)))
+        painter.fillRect(QRectF(rect.left(), rect.top() + 2, 4, rect.height() - 4),
+                         QColor(v.staff_color))
+        text_colour = colour if faded else QColor("white")
+        painter.setPen(text_colour)
+        inner = rect.adjusted(8, 3, -4, -2)
+        if v.status is S.CONFIRMED and rect.width() > 30:
+            self._paint_confirmed_icon(painter, QPointF(rect.right() - 10, rect.top() + 10))
+            inner.setRight(inner.right() - 16)
+        title = _font(9, bold=True)
+        title.setStrikeOut(v.status is S.CANCELLED)
+        painter.setFont(title)
+        when = f"{i18n.format_time(v.start)} – {i18n.format_time(v.end)}"
+        line_height = 14
+        lines = [(title, v.client_name)]
+        if rect.height() >= 2 * line_height + 4:
+            lines.append((_font(8), when))
+        if rect.height() >= 3 * line_height + 4:
+            lines.append((_font(8), v.service_name))
+        y = inner.top()
+        for font, text in lines:
+            painter.setFont(font)
+            metrics = painter.fontMetrics()
+            painter.drawText(QRectF(inner.left(), y, inner.width(), line_height),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             metrics.elidedText(text, Qt.TextElideMode.ElideRight,
+                                                int(inner.width())))
+            y += line_height
+
+    @staticmethod
+    def _paint_confirmed_icon(painter: QPainter, centre: QPointF) -> None:
+        painter.save()
+        painter.setBrush(QColor("white"))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawEllipse(centre, 7, 7)
+        pen = QPen(QColor("#059669"), 2)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.drawPolyline([centre + QPointF(-3.5, 0), centre + QPointF(-1, 2.5),
+                              centre + QPointF(3.5, -2.5)])
+        painter.restore()
+
+    def _paint_drag(self, painter: QPainter) -> None:
+        d = self._drag
+        if d is None or not d.moving or d.target is None:
+            return
+        day = d.target.astimezone(self.zone).date()
+        if day not in self.days:
+            return
+        index = self.days.index(day)
+        ghost = Placed(d.view, 0, 1)
+        moved = AppointmentView(**{**d.view.__dict__, "start": d.target})
+        rect = self._rect(index, ghost)
+        rect.moveTop(self.y_of(moved.start) + 1)
+        self._paint_block(painter, rect, moved, ghost=True)
+        painter.setPen(QColor("#1e40af"))
+        painter.setFont(_font(9, bold=True))
+        painter.drawText(QRectF(rect.left(), rect.top() - 16, rect.width(), 14),
+                         Qt.AlignmentFlag.AlignLeft, i18n.format_time(moved.start))
+
+    def _paint_now(self, painter: QPainter) -> None:
+        if self.now is None:
+            return
+        local = self.now.astimezone(self.zone)
+        if local.date() not in self.days:
+            return
+        i = self.days.index(local.date())
+        y = self.y_of(self.now)
+        painter.setPen(QPen(QColor("#ef4444"), 2))
+        painter.drawLine(QPointF(self.day_left(i), y), QPointF(self.day_left(i + 1), y))
+        painter.setBrush(QColor("#ef4444"))
+        painter.drawEllipse(QPointF(self.day_left(i), y), 4, 4)
+
+    # ------------------------------------------------------------ mouse
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        view = self.block_at(event.position())
+        if view is None:
+            self._drag = None
+            return
+        offset = (event.position().y() - self.y_of(view.start)) / self.hour_height * 60
+        self._drag = _Drag(view, event.position().toPoint(), offset)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        d = self._drag
+        if d is None:
+            view = self.block_at(event.position())
+            self.setCursor(Qt.CursorShape.PointingHandCursor if view
+                           else Qt.CursorShape.ArrowCursor)
+            return
+        if not d.moving:
+            if (event.position().toPoint() - d.press).manhattanLength() < DRAG_THRESHOLD:
+                return
+            if d.view.status not in (S.SCHEDULED, S.CONFIRMED):
+                return  # only a session still to happen can be moved
+            d.moving = True
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        top = QPointF(event.position().x(),
+                      event.position().y() - d.grab_offset_minutes / 60 * self.hour_height)
+        d.target = self.at(top)
+        if d.target is not None:
+            QToolTip.showText(event.globalPosition().toPoint(),
+                              i18n.format_datetime(d.target), self)
+        self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        d, self._drag = self._drag, None
+        self.setCursor(Qt.CursorShape.ArrowCursor)
+        self.update()
+        if d is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        if d.moving:
+            if d.target is not None and d.target != d.view.start:
+                self.move_requested.emit(d.view.id, d.target)
+        else:
+            self.opened.emit(d.view.id)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if self.block_at(event.position()) is not None:
+            return
+        start = self.at(event.position(), snap=30)
+        if start is not None:
+            self.create_requested.emit(start)
+
+    def event(self, e) -> bool:  # type: ignore[no-untyped-def]
+        if e.type() == e.Type.ToolTip:
+            view = self.block_at(e.pos())
+            if view is not None:
+                QToolTip.showText(e.globalPos(), _tooltip(view), self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(e)
+
+
+def _tooltip(v: AppointmentView) -> str:
+    return (f"<b>{v.client_name}</b><br>{v.service_name}<br>"
+            f"{i18n.format_datetime(v.start)} – {i18n.format_time(v.end)}<br>"
+            f"{v.staff_name} · {status_label(v.status)}")
+
+
+def _font(points: int, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setPointSize(points)
+    font.setBold(bold)
+    return font
+
+
+class DayHeader(QWidget):
+    """The names and dates of the shown days, aligned with the grid's columns."""
+
+    day_clicked = Signal(object)  # date
+
+    def __init__(self, grid: TimeGrid, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.grid = grid
+        self.today: date | None = None
+        self.setFixedHeight(46)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor("white"))
+        painter.setPen(QColor(LINE))
+        painter.drawLine(0, self.height() - 1, self.width(), self.height() - 1)
+        offset = self.width() - self.grid.width()  # the scroll bar beside the grid
+        for i, day in enumerate(self.grid.days):
+            x = self.grid.day_left(i)
+            w = self.grid.day_width() + (offset if i == len(self.grid.days) - 1 else 0)
+            is_today = day == self.today
+            painter.setPen(QColor("#1d4ed8" if is_today else MUTED))
+            painter.setFont(_font(8, bold=True))
+            painter.drawText(QRectF(x, 4, w, 16), Qt.AlignmentFlag.AlignCenter,
+                             i18n.weekday_name(day.weekday()).upper())
+            painter.setFont(_font(12, bold=is_today))
+            painter.setPen(QColor("#1d4ed8" if is_today else "#0f172a"))
+            painter.drawText(QRectF(x, 20, w, 22), Qt.AlignmentFlag.AlignCenter,
+                             str(day.day))
+        painter.end()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        for i, day in enumerate(self.grid.days):
+            if self.grid.day_left(i) <= event.position().x() < self.grid.day_left(i + 1):
+                self.day_clicked.emit(day)
