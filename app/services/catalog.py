@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from datetime import time
 
@@ -113,6 +114,47 @@ def _bookable(days: str | None, hours: str | None) -> tuple[str, time | None, ti
     return weekdays, lo, hi
 
 
+def update_service(p: Practice, service_id: int, *, name: str, duration_minutes: int,
+                   price_cents: int = 0, buffer_before_minutes: int = 0,
+                   buffer_after_minutes: int = 0, min_notice_minutes: int = 0,
+                   bookable_days: str | None = None, bookable_hours: str | None = None,
+                   max_per_day: int | None = None) -> ServiceView:
+    """Change a service. Sessions already booked keep their own duration and buffers."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput(_("The service needs a name."))
+    positive_minutes(duration_minutes, _("The duration"))
+    non_negative_minutes(buffer_before_minutes, _("The buffer"))
+    non_negative_minutes(buffer_after_minutes, _("The buffer"))
+    non_negative_minutes(min_notice_minutes, _("The minimum notice"))
+    if max_per_day is not None and max_per_day < 1:
+        raise InvalidInput(_("The daily maximum must be at least 1."))
+    weekdays, lo, hi = _bookable(bookable_days, bookable_hours)
+    with p.db.write() as s:
+        sv = get_service(s, service_id)
+        before = service_view(sv).as_json()
+        sv.name, sv.duration_minutes, sv.price_cents = name, duration_minutes, price_cents
+        sv.buffer_before_minutes, sv.buffer_after_minutes = (buffer_before_minutes,
+                                                             buffer_after_minutes)
+        sv.min_notice_minutes, sv.bookable_weekdays = min_notice_minutes, weekdays
+        sv.bookable_from, sv.bookable_until, sv.max_per_day = lo, hi, max_per_day
+        result = service_view(sv)
+        audit.record(s, at=p.clock.now(), actor=p.actor, entity="service", entity_id=service_id,
+                     action="service_updated", changes=audit.diff(before, result.as_json()))
+    p.bus.publish(Change.of(services=[service_id]))
+    return result
+
+
+def retire_service(p: Practice, service_id: int) -> None:
+    """No longer offered; its sessions keep their history."""
+    with p.db.write() as s:
+        sv = get_service(s, service_id)
+        sv.active = False
+        audit.record(s, at=p.clock.now(), actor=p.actor, entity="service", entity_id=service_id,
+                     action="service_retired", changes={"active": [True, False]})
+    p.bus.publish(Change.of(services=[service_id]))
+
+
 def list_services(p: Practice) -> list[ServiceView]:
     with p.db.read() as s:
         return [service_view(sv) for sv in
@@ -147,17 +189,20 @@ def add_staff(p: Practice, *, name: str, color: str | None = None) -> StaffView:
     return result
 
 
-def rename_staff(p: Practice, staff_id: int, name: str) -> StaffView:
+def rename_staff(p: Practice, staff_id: int, name: str, color: str | None = None) -> StaffView:
     name = name.strip()
     if not name:
         raise InvalidInput(_("The professional needs a name."))
+    if color is not None and not re.fullmatch(r"#[0-9a-fA-F]{6}", color):
+        raise InvalidInput(_("'{value}' is not a colour (e.g. #3b82f6).").format(value=color))
     with p.db.write() as s:
         staff = get_staff(s, staff_id)
-        old = staff.name
+        before = staff_view(staff).as_json()
         staff.name = name
+        staff.color = color or staff.color
         result = staff_view(staff)
         audit.record(s, at=p.clock.now(), actor=p.actor, entity="staff", entity_id=staff_id,
-                     action="staff_updated", changes={"name": [old, name]})
+                     action="staff_updated", changes=audit.diff(before, result.as_json()))
     p.bus.publish(Change.of(staff=[staff_id]))
     return result
 

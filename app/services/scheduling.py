@@ -389,6 +389,27 @@ def status_label(status: AppointmentStatus) -> str:
     }[status]
 
 
+def source_label(source: str) -> str:
+    """How a session came to be, as the panel shows it ("Originado por")."""
+    return {
+        AppointmentSource.MANUAL.value: _("Booked by hand"),
+        AppointmentSource.IMPORT.value: _("Imported"),
+        AppointmentSource.CALENDAR_SYNC.value: _("Calendar sync"),
+        AppointmentSource.CLIENT_LINK.value: _("Client link"),
+        AppointmentSource.RECURRENCE.value: _("Recurring series"),
+    }.get(source, source)
+
+
+def blocked_reason(p: Practice, view_status: AppointmentStatus, start: datetime,
+                   action: Action, appointment_id: int) -> str | None:
+    """Why an action cannot be taken now, or None when it can (the window's tooltips)."""
+    if not is_allowed(action, view_status):
+        return illegal_reason(action, view_status, appointment_id)
+    if action in NEEDS_STARTED and start > p.clock.now():
+        return _("Possible once the session has begun.")
+    return None
+
+
 def _action_word(action: Action) -> str:
     return {Action.CONFIRM: _("confirmed"), Action.CANCEL: _("cancelled"),
             Action.RESCHEDULE: _("rescheduled"), Action.COMPLETE: _("completed"),

@@ -148,16 +148,23 @@ def _raise(message: str) -> str:
 
 def set_value(p: Practice, key: str, value: str) -> SettingsView:
     """Change one setting; `hours` takes 'mon-fri 08:00-19:00' or 'sat closed'."""
-    if key not in KEYS:
-        raise InvalidInput(_("Unknown setting '{key}'. Known settings: {keys}.")
-                           .format(key=key, keys=", ".join(KEYS)))
+    return set_values(p, [(key, value)])
+
+
+def set_values(p: Practice, changes: list[tuple[str, str]]) -> SettingsView:
+    """Change several settings at once: all of them are saved, or none."""
+    for key, _value in changes:
+        if key not in KEYS:
+            raise InvalidInput(_("Unknown setting '{key}'. Known settings: {keys}.")
+                               .format(key=key, keys=", ".join(KEYS)))
     with p.db.write() as s:
         before = asdict(_view(s))
-        if key == "hours":
-            _set_hours(s, value)
-        else:
-            attr, parse = _SIMPLE[key]
-            setattr(load_row(s), attr, parse(value))
+        for key, value in changes:
+            if key == "hours":
+                _set_hours(s, value)
+            else:
+                attr, parse = _SIMPLE[key]
+                setattr(load_row(s), attr, parse(value))
         s.flush()
         after = _view(s)
         audit.record(s, at=p.clock.now(), actor=p.actor, entity="settings", entity_id=None,
@@ -166,13 +173,46 @@ def set_value(p: Practice, key: str, value: str) -> SettingsView:
     return after
 
 
-def _set_hours(s: Session, spec: str, staff_id: int | None = None) -> None:
+def set_staff_hours(p: Practice, staff_id: int, specs: list[str] | None) -> None:
+    """A professional's own hours ('mon-fri 09:00-17:00', ...), or None to follow
+    the practice's."""
+    with p.db.write() as s:
+        before = {k: format_intervals(v) for k, v in practice_hours(s, staff_id).items()}
+        for row in s.exec(select(WorkingHours).where(WorkingHours.staff_id == staff_id)):
+            s.delete(row)
+        s.flush()
+        for spec in specs or []:
+            _set_hours(s, spec, staff_id)
+        if specs is not None and not s.exec(select(WorkingHours).where(
+                WorkingHours.staff_id == staff_id)).first():
+            raise InvalidInput(_("A professional needs at least one open interval."))
+        s.flush()
+        after = {k: format_intervals(v) for k, v in practice_hours(s, staff_id).items()}
+        audit.record(s, at=p.clock.now(), actor=p.actor, entity="staff", entity_id=staff_id,
+                     action="hours_changed", changes=audit.diff(
+                         {str(k): v for k, v in before.items()},
+                         {str(k): v for k, v in after.items()}))
+    p.bus.publish(Change.of(staff=[staff_id]))
+
+
+def staff_has_own_hours(p: Practice, staff_id: int) -> bool:
+    with p.db.read() as s:
+        return s.exec(select(WorkingHours).where(WorkingHours.staff_id == staff_id)).first() \
+            is not None
+
+
+def check_hours(spec: str) -> tuple[list[int], list[tuple[time, time]]]:
+    """Parse 'mon-fri 08:00-19:00', refusing what cannot be read."""
     try:
-        days, intervals = parse_hours_spec(spec)
+        return parse_hours_spec(spec)
     except HoursFormatError as exc:
         raise InvalidInput(_("Working hours not understood ({problem}); write e.g. "
                              "'mon-fri 08:00-12:00,13:00-19:00' or 'sat closed'.")
                            .format(problem=exc)) from None
+
+
+def _set_hours(s: Session, spec: str, staff_id: int | None = None) -> None:
+    days, intervals = check_hours(spec)
     owner = WorkingHours.staff_id == staff_id if staff_id is not None \
         else col(WorkingHours.staff_id).is_(None)
     for row in s.exec(select(WorkingHours).where(owner, col(WorkingHours.weekday).in_(days))):

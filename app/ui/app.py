@@ -24,8 +24,10 @@ def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
         return 3
     current = settings.get(practice)  # once, before the window exists
     i18n.set_language(current.language or None)
+    from app.ui.errors import install
     from app.ui.main_window import MainWindow
 
+    install()
     window = MainWindow(practice, current.zone)
     window.show()
     code = app.exec()

@@ -1,104 +1,44 @@
-"""The main window: navigation (Painel, Agenda, Clientes, Conecta, Configurações)
-and, on the Agenda page, the sessions of the shown week."""
+"""The main window: navigation (Painel, Agenda, Clientes, Conecta, Configurações),
+menus listing every shortcut, and a status bar for messages. Pages are built again
+when the language changes."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QLocale, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListWidget,
     QMainWindow,
-    QPushButton,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from app import i18n
 from app.i18n import _
-from app.services import queries, settings
-from app.services.errors import PracticeError
+from app.services import catalog, settings
+from app.services.catalog import ServiceView, StaffView
+from app.services.errors import DatabaseUnavailable, PracticeError
 from app.services.events import Change
 from app.services.practice import Practice
 from app.ui.bridge import ChangeBridge
+from app.ui.style import STYLE
 from app.ui.tasks import TaskRunner
-from app.ui.week_model import WeekModel
 
-STYLE = """
-QMainWindow { background: #f8fafc; }
-QListWidget#nav { background: #0f172a; color: #e2e8f0; border: none; font-size: 14px;
-                  padding-top: 12px; }
-QListWidget#nav::item { padding: 10px 18px; }
-QListWidget#nav::item:selected { background: #1e3a8a; color: white; }
-QLabel#pageTitle { font-size: 20px; font-weight: 600; color: #0f172a; }
-QLabel#period { font-size: 14px; color: #334155; }
-QTableView { background: white; border: 1px solid #e2e8f0; gridline-color: #f1f5f9; }
-QPushButton { padding: 5px 12px; }
-"""
+log = logging.getLogger(__name__)
 
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-class AgendaPage(QWidget):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__()
-        self.window_ = window
-        layout = QVBoxLayout(self)
-        head = QHBoxLayout()
-        title = QLabel(_("General Agenda"))
-        title.setObjectName("pageTitle")
-        head.addWidget(title)
-        head.addStretch(1)
-        self.prev_button = QPushButton("‹")
-        self.today_button = QPushButton(_("Today"))
-        self.next_button = QPushButton("›")
-        self.period = QLabel()
-        self.period.setObjectName("period")
-        for w in (self.period, self.prev_button, self.today_button, self.next_button):
-            head.addWidget(w)
-        layout.addLayout(head)
-        self.model = WeekModel()
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.setAlternatingRowColors(True)
-        layout.addWidget(self.table)
-        self.empty = QLabel(_("No sessions this week."))
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.hide()
-        layout.addWidget(self.empty)
-        self.prev_button.clicked.connect(lambda: window.show_week(window.week - timedelta(7)))
-        self.next_button.clicked.connect(lambda: window.show_week(window.week + timedelta(7)))
-        self.today_button.clicked.connect(window.go_today)
-
-
-def placeholder(title: str, text: str) -> QWidget:
-    page = QWidget()
-    layout = QVBoxLayout(page)
-    label = QLabel(title)
-    label.setObjectName("pageTitle")
-    layout.addWidget(label)
-    body = QLabel(text)
-    body.setWordWrap(True)
-    layout.addWidget(body)
-    layout.addStretch(1)
-    return page
+PAGES = ("dashboard", "agenda", "clients", "conecta", "settings")
 
 
 class MainWindow(QMainWindow):
-    PAGES = ("painel", "agenda", "clientes", "conecta", "configuracoes")
-
     def __init__(self, practice: Practice, zone: ZoneInfo) -> None:
         super().__init__()
         self.practice = practice
@@ -106,99 +46,216 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRunner(self)
         self.bridge = ChangeBridge(practice.bus, self)
         self.bridge.changed.connect(self.on_change)
-        self.week = week_start(self.today())
+        self.staff: list[StaffView] = []
+        self.services: list[ServiceView] = []
+        self.panels: dict[int, Any] = {}
+        self.new_session_dialog: Any = None
         self.setWindowTitle("Practice Desk")
         self.setStyleSheet(STYLE)
-        self.resize(1100, 700)
+        self.resize(1280, 800)
+        self.setMinimumSize(960, 620)
+        self.statusBar()
+        self.build()
+        geometry = QSettings().value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        self.load_catalogue()
 
+    # ------------------------------------------------------------ building
+
+    def build(self) -> None:
+        """(Re)build pages and menus in the current language."""
+        from app.ui.agenda.page import AgendaPage
+        from app.ui.clients_page import ClientsPage
+        from app.ui.conecta_page import ConectaPage
+        from app.ui.dashboard_page import DashboardPage
+        from app.ui.settings_page import SettingsPage
+
+        last = str(QSettings().value("window/page", "agenda"))
+        self.menuBar().clear()
+        for action in self.actions():
+            self.removeAction(action)
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
-        self.nav.setFixedWidth(190)
+        self.nav.setFixedWidth(200)
         self.nav.addItems([_("Dashboard"), _("Agenda"), _("Clients"), _("Conecta"),
                            _("Settings")])
         self.stack = QStackedWidget()
+        self.dashboard = DashboardPage(self)
         self.agenda = AgendaPage(self)
-        self.stack.addWidget(placeholder(_("Dashboard"), _("Today's sessions and what needs "
-                                                        "your attention.")))
-        self.stack.addWidget(self.agenda)
-        self.stack.addWidget(placeholder(_("Clients"), _("Your clients and their files.")))
-        self.stack.addWidget(placeholder(_("Conecta"), _("Conversations with clients.")))
-        self.stack.addWidget(placeholder(_("Settings"), _("Practice settings.")))
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.clients = ClientsPage(self)
+        self.conecta = ConectaPage(self)
+        self.settings_page = SettingsPage(self)
+        for page in (self.dashboard, self.agenda, self.clients, self.conecta,
+                     self.settings_page):
+            self.stack.addWidget(page)
+        self.nav.currentRowChanged.connect(self._page_changed)
+        side = QWidget()
+        side_col = QVBoxLayout(side)
+        side_col.setContentsMargins(0, 0, 0, 0)
+        side_col.setSpacing(0)
+        brand = QLabel("Practice Desk")
+        brand.setObjectName("brand")
+        side_col.addWidget(brand)
+        side_col.addWidget(self.nav, 1)
         central = QWidget()
         row = QHBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.nav)
+        row.setSpacing(0)
+        row.addWidget(side)
         row.addWidget(self.stack, 1)
+        old = self.centralWidget()
         self.setCentralWidget(central)
-        self._actions()
-        self.statusBar()
-        self._restore()
-        self.nav.setCurrentRow(self.PAGES.index("agenda"))
-        self.show_week(self.week)
+        if old is not None:
+            old.deleteLater()
+        self._menus()
+        self.nav.setCurrentRow(PAGES.index(last) if last in PAGES else 1)
+        if self.staff or self.services:
+            self.agenda.set_catalogue(self.staff, self.services)
 
-    def _actions(self) -> None:
-        menu = self.menuBar().addMenu(_("&Agenda"))
-        for text, keys, slot in (
-            (_("Today"), "Ctrl+T", self.go_today),
-            (_("Previous week"), "Ctrl+Left", lambda: self.show_week(self.week - timedelta(7))),
-            (_("Next week"), "Ctrl+Right", lambda: self.show_week(self.week + timedelta(7))),
-        ):
+    def _menus(self) -> None:
+        def add(menu: Any, text: str, keys: str | QKeySequence.StandardKey | None,
+                slot: Callable[[], Any]) -> QAction:
             action = QAction(text, self)
-            action.setShortcut(QKeySequence(keys))
-            action.triggered.connect(slot)
+            if keys is not None:
+                action.setShortcut(QKeySequence(keys))
+            action.triggered.connect(lambda _checked=False: slot())
             menu.addAction(action)
             self.addAction(action)
+            return action
+
+        file_menu = self.menuBar().addMenu(_("&File"))
+        add(file_menu, _("New session…"), "Ctrl+N", lambda: self.new_session(None))
+        file_menu.addSeparator()
+        add(file_menu, _("Quit"), "Ctrl+Q", self.close)
+        view_menu = self.menuBar().addMenu(_("&View"))
+        for i, text in enumerate((_("Dashboard"), _("Agenda"), _("Clients"), _("Conecta"),
+                                  _("Settings"))):
+            add(view_menu, text, f"Ctrl+{i + 1}", lambda i=i: self.nav.setCurrentRow(i))
+        view_menu.addSeparator()
+        add(view_menu, _("Zoom in"), "Ctrl++", lambda: self.agenda.zoom(1.2))
+        add(view_menu, _("Zoom out"), "Ctrl+-", lambda: self.agenda.zoom(1 / 1.2))
+        agenda_menu = self.menuBar().addMenu(_("&Agenda"))
+        add(agenda_menu, _("Today"), "Ctrl+T", self._today)
+        add(agenda_menu, _("Previous period"), "Ctrl+Left", lambda: self._step(-1))
+        add(agenda_menu, _("Next period"), "Ctrl+Right", lambda: self._step(1))
+        agenda_menu.addSeparator()
+        for key, text, keys in (("day", _("Day"), "Alt+1"), ("workweek", _("Work week"), "Alt+2"),
+                                ("week", _("Week"), "Alt+3"), ("month", _("Month"), "Alt+4")):
+            add(agenda_menu, text, keys, lambda k=key: self._view(k))
+        clients_menu = self.menuBar().addMenu(_("&Clients"))
+        add(clients_menu, _("Search clients"), "Ctrl+F", self._search_clients)
+
+    def _page_changed(self, row: int) -> None:
+        self.stack.setCurrentIndex(row)
+        QSettings().setValue("window/page", PAGES[row])
+        if PAGES[row] == "dashboard":
+            self.dashboard.reload()
+
+    def _today(self) -> None:
+        self.nav.setCurrentRow(PAGES.index("agenda"))
+        self.agenda.go_today()
+
+    def _step(self, direction: int) -> None:
+        self.nav.setCurrentRow(PAGES.index("agenda"))
+        self.agenda.step(direction)
+
+    def _view(self, mode: str) -> None:
+        self.nav.setCurrentRow(PAGES.index("agenda"))
+        self.agenda.set_mode(mode)
+
+    def _search_clients(self) -> None:
+        self.nav.setCurrentRow(PAGES.index("clients"))
+        self.clients.search.setFocus()
+        self.clients.search.selectAll()
+
+    # ------------------------------------------------------------ shared helpers
 
     def today(self) -> date:
         return self.practice.clock.now().astimezone(self.zone).date()
 
-    def go_today(self) -> None:
-        self.show_week(week_start(self.today()))
+    def now(self) -> datetime:
+        return self.practice.clock.now().astimezone(self.zone)
 
-    def show_week(self, monday: date) -> None:
-        self.week = monday
-        sunday = monday + timedelta(days=6)
-        self.agenda.period.setText(f"{i18n.format_date(monday, 'medium')} – "
-                                   f"{i18n.format_date(sunday, 'medium')}")
-        practice = self.practice
+    def qlocale(self) -> QLocale:
+        return QLocale("pt_BR" if i18n.current_language() == "pt_BR" else "en_US")
 
-        def load() -> list[queries.AppointmentView]:
-            return queries.list_appointments(practice, start=monday, end=sunday)
+    def say(self, message: str) -> None:
+        self.statusBar().showMessage(message, 8000)
 
-        self.tasks.run(load, lambda rows, m=monday: self._show_rows(m, rows), self._failed)
+    def show_error(self, exc: BaseException) -> None:
+        """Expected failures become a sentence in the status bar; anything else goes
+        to the exception hook (logged, and shown once)."""
+        if isinstance(exc, PracticeError | DatabaseUnavailable):
+            self.statusBar().showMessage(str(exc), 12_000)
+            return
+        log.error("unexpected error in a background task", exc_info=exc)
+        from app.ui.errors import report
 
-    def _show_rows(self, monday: date, rows: list[queries.AppointmentView]) -> None:
-        if monday != self.week:
-            return  # an older request answered late
-        self.agenda.model.set_rows(rows)
-        self.agenda.empty.setVisible(not rows)
+        report(type(exc), exc, exc.__traceback__)
 
-    def _failed(self, exc: Exception) -> None:
-        if isinstance(exc, PracticeError):
-            self.statusBar().showMessage(str(exc), 10_000)
-        else:
-            raise exc
+    def load_catalogue(self) -> None:
+        p = self.practice
 
-    def on_change(self, change: Change) -> None:
-        if change.settings:
-            practice = self.practice
-            self.tasks.run(lambda: settings.get(practice).zone, self._zone_loaded, self._failed)
-        if change.appointments or change.clients or change.staff or change.services:
-            self.show_week(self.week)
+        def load() -> tuple[list[StaffView], list[ServiceView], ZoneInfo]:
+            return catalog.list_staff(p), catalog.list_services(p), settings.get(p).zone
 
-    def _zone_loaded(self, zone: ZoneInfo) -> None:
+        self.tasks.run(load, self._catalogue_loaded, self.show_error)
+
+    def _catalogue_loaded(self, result: tuple[list[StaffView], list[ServiceView],
+                                              ZoneInfo]) -> None:
+        self.staff, self.services, zone = result
         if zone != self.zone:
             self.zone = zone
-            self.show_week(self.week)
+            self.agenda.grid.zone = self.agenda.month.zone = zone
+        self.agenda.set_catalogue(self.staff, self.services)
+        self.settings_page.catalogue_loaded()
 
-    def _restore(self) -> None:
-        geometry = QSettings().value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+    # ------------------------------------------------------------ opening things
+
+    def open_appointment(self, appointment_id: int) -> Any:
+        from app.ui.appointment_panel import AppointmentPanel
+
+        panel = self.panels.get(appointment_id)
+        if panel is None or not panel.isVisible():
+            panel = AppointmentPanel(self, appointment_id)
+            panel.finished.connect(lambda _r, i=appointment_id: self.panels.pop(i, None))
+            self.panels[appointment_id] = panel
+        panel.show()
+        panel.raise_()
+        panel.activateWindow()
+        return panel
+
+    def new_session(self, start: datetime | None = None, client_id: int | None = None) -> Any:
+        from app.ui.new_session import NewSessionDialog
+
+        dialog = NewSessionDialog(self, start, client_id)
+        self.new_session_dialog = dialog
+        dialog.open()
+        return dialog
+
+    # ------------------------------------------------------------ changes
+
+    def on_change(self, change: Change) -> None:
+        if change.settings or change.staff or change.services:
+            self.load_catalogue()
+        if change.appointments or change.clients or change.staff:
+            self.agenda.reload()
+        if self.stack.currentWidget() is self.dashboard and (change.appointments or
+                                                              change.clients):
+            self.dashboard.reload()
+        if change.clients or change.appointments:
+            self.clients.changed(change)
+
+    def switch_language(self, code: str) -> None:
+        i18n.set_language(code or None)
+        self.build()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         QSettings().setValue("window/geometry", self.saveGeometry())
         self.tasks.wait()
         self.bridge.close()
         super().closeEvent(event)
+
+
+__all__ = ["PAGES", "MainWindow", "Qt"]

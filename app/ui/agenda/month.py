@@ -39,6 +39,8 @@ class MonthGrid(QWidget):
         return [self.first + timedelta(days=i) for i in range(42)]
 
     def set_month(self, month: date) -> None:
+        if month.replace(day=1) == self.month and self.by_day:
+            return
         self.month = month.replace(day=1)
         self.first = self.month - timedelta(days=self.month.weekday())
         self.by_day = {}

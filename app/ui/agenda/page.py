@@ -118,10 +118,6 @@ class AgendaPage(QWidget):
 
     def _toolbar(self) -> QHBoxLayout:
         bar = QHBoxLayout()
-        title = QLabel(_("General Agenda"))
-        title.setObjectName("pageTitle")
-        bar.addWidget(title)
-        bar.addSpacing(12)
         self.prev_button = QPushButton("‹")
         self.prev_button.setToolTip(_("Previous period") + " (Ctrl+←)")
         self.today_button = QPushButton(_("Today"))
@@ -135,8 +131,7 @@ class AgendaPage(QWidget):
         self.today_button.clicked.connect(self.go_today)
         self.period = QLabel()
         self.period.setObjectName("period")
-        bar.addWidget(self.period)
-        bar.addStretch(1)
+        bar.addWidget(self.period, 1)
         self.view_buttons: dict[str, QPushButton] = {}
         group = QButtonGroup(self)
         for key, text, keys in (("day", _("Day"), "Alt+1"), ("workweek", _("Work week"), "Alt+2"),
@@ -156,6 +151,9 @@ class AgendaPage(QWidget):
         col = QVBoxLayout(side)
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(8)
+        title = QLabel(_("General Agenda"))
+        title.setObjectName("pageTitle")
+        col.addWidget(title)
         self.new_button = QPushButton(_("New session"))
         self.new_button.setObjectName("primary")
         self.new_button.setToolTip(_("New session") + " (Ctrl+N)")
@@ -164,8 +162,8 @@ class AgendaPage(QWidget):
         self.mini = QCalendarWidget()
         self.mini.setGridVisible(False)
         self.mini.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
-        self.mini.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
         self.mini.setLocale(self.window_.qlocale())
+        self.mini.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
         self.mini.clicked.connect(lambda qd: self.jump(qd.toPython()))
         col.addWidget(self.mini)
 

@@ -32,7 +32,7 @@ from app.services.scheduling import status_label
 from app.ui.agenda.layout import Placed, place
 from app.ui.style import LINE, MUTED, status_colour, tint
 
-GUTTER = 58
+GUTTER = 70
 SNAP_MINUTES = 15
 DRAG_THRESHOLD = 5
 FADED = frozenset({S.CANCELLED, S.RESCHEDULED})
@@ -73,6 +73,8 @@ class TimeGrid(QWidget):
     # ------------------------------------------------------------ data
 
     def set_period(self, days: list[date]) -> None:
+        if days == self.days:
+            return  # a refresh of the same days keeps what is drawn until new data comes
         self.days = days
         self._placed = {d: [] for d in days}
         self.update()

@@ -1,0 +1,280 @@
+"""A session's panel: who, what, when, price, source, professional and notes; the
+status button (Agendado → Confirmar agendamento); the actions, disabled with the
+reason when they do not apply; and the Histórico and Lembretes tabs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMenu,
+    QPushButton,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import i18n
+from app.i18n import _
+from app.models.enums import AppointmentStatus as S
+from app.models.transitions import Action
+from app.services import history, queries, scheduling
+from app.services import settings as practice_settings
+from app.services.events import Change
+from app.services.queries import AppointmentView
+from app.services.settings import SettingsView
+from app.ui.dialogs import CancelDialog, CompleteDialog, RescheduleDialog
+from app.ui.style import STATUS_COLOURS
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+
+class AppointmentPanel(QDialog):
+    def __init__(self, window: MainWindow, appointment_id: int) -> None:
+        super().__init__(window)
+        self.window_ = window
+        self.appointment_id = appointment_id
+        self.view: AppointmentView | None = None
+        self.policy: SettingsView | None = None
+        self.dialog: QDialog | None = None  # the open action dialog, if any
+        self._pending: list[str] = []
+        self.setWindowTitle(_("Session"))
+        self.setMinimumSize(560, 600)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+
+        head = QHBoxLayout()
+        self.title = QLabel()
+        self.title.setObjectName("pageTitle")
+        self.title.setWordWrap(True)
+        head.addWidget(self.title, 1)
+        self.status_button = QToolButton()
+        self.status_button.setObjectName("status")
+        self.status_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.status_button)
+        self.confirm_action = QAction(_("Confirm appointment"), self)
+        self.confirm_action.triggered.connect(self.confirm)
+        menu.addAction(self.confirm_action)
+        self.status_button.setMenu(menu)
+        head.addWidget(self.status_button)
+        layout.addLayout(head)
+
+        self.subtitle = QLabel()
+        self.subtitle.setObjectName("muted")
+        layout.addWidget(self.subtitle)
+
+        actions = QHBoxLayout()
+        self.buttons: dict[Action, QPushButton] = {}
+        for action, text, handler in (
+            (Action.CANCEL, _("Cancel"), self.cancel),
+            (Action.RESCHEDULE, _("Reschedule"), self.reschedule),
+            (Action.COMPLETE, _("Complete"), self.complete),
+            (Action.NO_SHOW, _("No-show"), self.no_show),
+        ):
+            button = QPushButton(text)
+            button.clicked.connect(handler)
+            actions.addWidget(button)
+            self.buttons[action] = button
+        actions.addStretch(1)
+        layout.addLayout(actions)
+
+        self.error = QLabel()
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        layout.addWidget(self.error)
+
+        details = QWidget()
+        self.form = QFormLayout(details)
+        self.fields: dict[str, QLabel] = {}
+        for key, label in (("client", _("Client")), ("contact", _("Contact")),
+                           ("service", _("Service")), ("when", _("When")),
+                           ("duration", _("Duration")), ("price", _("Price")),
+                           ("staff", _("Professional")), ("source", _("Origin")),
+                           ("notes", _("Notes")), ("internal", _("Internal notes")),
+                           ("cancellation", _("Cancellation")), ("link", _("Rescheduling"))):
+            value = QLabel()
+            value.setWordWrap(True)
+            value.setOpenExternalLinks(False)
+            value.linkActivated.connect(lambda href: window.open_appointment(int(href)))
+            self.form.addRow(label, value)
+            self.fields[key] = value
+        self.tabs = QTabWidget()
+        self.tabs.addTab(details, _("Details"))
+        self.history = QListWidget()
+        self.history.setObjectName("list")
+        self.history.setWordWrap(True)
+        self.tabs.addTab(self.history, _("History"))
+        reminders = QLabel(_("No reminders are planned for this session."))
+        reminders.setObjectName("muted")
+        reminders.setWordWrap(True)
+        self.tabs.addTab(reminders, _("Reminders"))
+        layout.addWidget(self.tabs, 1)
+
+        window.bridge.changed.connect(self._on_change)
+        self.reload()
+
+    # ------------------------------------------------------------ data
+
+    def reload(self) -> None:
+        p, appointment_id = self.window_.practice, self.appointment_id
+
+        def load() -> tuple[AppointmentView, SettingsView]:
+            return queries.show(p, appointment_id), practice_settings.get(p)
+
+        self.window_.tasks.run(load, self._loaded, self._show_error)
+
+    def _on_change(self, change: Change) -> None:
+        if self.appointment_id in change.appointments or change.settings:
+            self.reload()
+
+    def _loaded(self, result: tuple[AppointmentView, SettingsView]) -> None:
+        view, policy = result
+        self.view, self.policy = view, policy
+        zone = self.window_.zone
+        start = view.start.astimezone(zone)
+        self.title.setText(view.client_name)
+        self.subtitle.setText(f"{view.service_name} · {i18n.format_date(start.date(), 'full')}"
+                              f" · {i18n.format_time(start)}–{i18n.format_time(view.end)}")
+        label = scheduling.status_label(view.status)
+        self.status_button.setText(("✓ " if view.status is S.CONFIRMED else "") + label + "  ▾")
+        self.status_button.setStyleSheet(
+            f"QToolButton#status {{ background: {STATUS_COLOURS[view.status]}; }}")
+        self.status_button.setAccessibleName(label)
+        reason = self._reason(Action.CONFIRM)
+        self.confirm_action.setEnabled(reason is None)
+        self.confirm_action.setToolTip(reason or "")
+        for action, button in self.buttons.items():
+            reason = self._reason(action)
+            button.setEnabled(reason is None)
+            button.setToolTip(reason or "")
+        f = self.fields
+        f["client"].setText(view.client_name)
+        f["contact"].setText(" · ".join(x for x in (view.client_phone, view.client_email) if x)
+                             or "—")
+        f["service"].setText(view.service_name)
+        f["when"].setText(f"{i18n.format_datetime(start, 'medium')} – "
+                          f"{i18n.format_time(view.end)}")
+        f["duration"].setText(_("{minutes} min").format(minutes=view.duration_minutes))
+        price = i18n.format_money(view.quoted_price_cents, policy.currency)
+        if view.actual_price_cents is not None:
+            price = _("{actual} (quoted {quoted})").format(
+                actual=i18n.format_money(view.actual_price_cents, policy.currency), quoted=price)
+        f["price"].setText(price)
+        f["staff"].setText(view.staff_name)
+        f["source"].setText(scheduling.source_label(view.source))
+        f["notes"].setText(view.notes or "—")
+        f["internal"].setText(view.internal_notes or "—")
+        cancellation = "—"
+        if view.cancellation_reason:
+            cancellation = f"“{view.cancellation_reason}”"
+            if view.cancellation_fee_cents:
+                cancellation += " · " + _("fee {fee}").format(
+                    fee=i18n.format_money(view.cancellation_fee_cents, policy.currency))
+        f["cancellation"].setText(cancellation)
+        links = []
+        if view.rescheduled_from:
+            links.append(_("Moved from <a href='{id}'>session #{id}</a>").format(
+                id=view.rescheduled_from))
+        if view.rescheduled_to:
+            links.append(_("Moved to <a href='{id}'>session #{id}</a>").format(
+                id=view.rescheduled_to))
+        f["link"].setText(" · ".join(links) or "—")
+        self.history.clear()
+        for entry in reversed(view.history):
+            at = i18n.format_datetime(entry.at.astimezone(zone))
+            self.history.addItem(f"{at} — {history.sentence(entry, zone, policy.currency)}")
+        pending, self._pending = self._pending, []
+        for method in pending:
+            getattr(self, method)()
+
+    def when_ready(self, method: str) -> None:
+        """Run one of the actions as soon as the session is loaded."""
+        if self.view is not None:
+            getattr(self, method)()
+        else:
+            self._pending.append(method)
+
+    def _reason(self, action: Action) -> str | None:
+        assert self.view is not None
+        return scheduling.blocked_reason(self.window_.practice, self.view.status, self.view.start,
+                                         action, self.view.id)
+
+    # ------------------------------------------------------------ actions
+
+    def _run(self, work: Callable[[], Any], done_message: str) -> None:
+        self.error.hide()
+
+        def done(_result: Any) -> None:
+            self.window_.say(done_message)
+
+        self.window_.tasks.run(work, done, self._show_error)
+
+    def _show_error(self, exc: Exception) -> None:
+        self.error.setText(str(exc))
+        self.error.show()
+        self.window_.show_error(exc)
+
+    def confirm(self) -> None:
+        p, i = self.window_.practice, self.appointment_id
+        self._run(lambda: scheduling.confirm(p, i), _("Session confirmed."))
+
+    def no_show(self) -> None:
+        p, i = self.window_.practice, self.appointment_id
+        self._run(lambda: scheduling.no_show(p, i), _("Recorded as a no-show."))
+
+    def cancel(self) -> None:
+        assert self.view is not None and self.policy is not None
+        dialog = CancelDialog(self.view, self.policy, self.window_.practice.clock.now(), self)
+        p, i = self.window_.practice, self.appointment_id
+
+        def accepted() -> None:
+            reason, notify = dialog.reason.text(), dialog.notify.isChecked()
+            decision, scope = dialog.decision, dialog.scope
+            self._run(lambda: scheduling.cancel(p, i, reason=reason, notify=notify,
+                                                charge=decision, scope=scope),
+                      _("Session cancelled."))
+
+        self._open(dialog, accepted)
+
+    def complete(self) -> None:
+        assert self.view is not None and self.policy is not None
+        dialog = CompleteDialog(self.view, self.policy.currency, self)
+        p, i = self.window_.practice, self.appointment_id
+
+        def accepted() -> None:
+            price, notes = dialog.price_cents, dialog.notes.toPlainText()
+            self._run(lambda: scheduling.complete(p, i, actual_price_cents=price,
+                                                  internal_notes=notes),
+                      _("Session completed."))
+
+        self._open(dialog, accepted)
+
+    def reschedule(self) -> None:
+        assert self.view is not None
+        dialog = RescheduleDialog(self.window_, self.view, self)
+        p, i = self.window_.practice, self.appointment_id
+
+        def accepted() -> None:
+            start, staff, scope, override = dialog.start(), dialog.staff_id(), dialog.scope, \
+                dialog.override
+            self._run(lambda: scheduling.reschedule(p, i, start, staff_id=staff, scope=scope,
+                                                    override=override),
+                      _("Session rescheduled to {when}.").format(
+                          when=i18n.format_datetime(start)))
+
+        self._open(dialog, accepted)
+
+    def _open(self, dialog: QDialog, accepted: Callable[[], None]) -> None:
+        self.dialog = dialog
+        dialog.accepted.connect(accepted)
+        dialog.open()

@@ -1,0 +1,155 @@
+"""Qt item models for clients: the searchable directory and a client's sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPen, QPixmap
+
+from app import i18n
+from app.i18n import _
+from app.models.enums import AppointmentStatus as S
+from app.services.clients import DirectoryRow
+from app.services.queries import AppointmentView
+from app.services.scheduling import status_label
+from app.ui.style import STATUS_COLOURS
+
+Index = QModelIndex | QPersistentModelIndex
+DISPLAY = Qt.ItemDataRole.DisplayRole
+ID_ROLE = Qt.ItemDataRole.UserRole
+
+
+class DirectoryModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[DirectoryRow] = []
+
+    def headers(self) -> list[str]:
+        return [_("Name"), _("Phone"), _("E-mail"), _("Next session"), _("No-show rate")]
+
+    def set_rows(self, rows: list[DirectoryRow]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 5
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == DISPLAY:
+            return self.headers()[section]
+        return None
+
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        r = self.rows[index.row()]
+        if role == ID_ROLE:
+            return r.id
+        if role != DISPLAY:
+            return None
+        col = index.column()
+        if col == 0:
+            return r.name
+        if col == 1:
+            return r.phone or ""
+        if col == 2:
+            return r.email or ""
+        if col == 3:
+            return i18n.format_datetime(r.next_session) if r.next_session else "—"
+        return f"{round(r.no_show_rate * 100)}%"
+
+
+def calendar_icon() -> QIcon:
+    """The Sessões tab's confirm icon: a small calendar with a check."""
+    pixmap = QPixmap(20, 20)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pixmap)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setPen(QPen(QColor("#2563eb"), 1.5))
+    p.setBrush(QColor("white"))
+    p.drawRoundedRect(QRectF(2, 4, 16, 14), 2, 2)
+    p.fillRect(QRectF(2, 4, 16, 4), QColor("#2563eb"))
+    p.drawLine(6, 2, 6, 5)
+    p.drawLine(14, 2, 14, 5)
+    p.setPen(QPen(QColor("#059669"), 2))
+    p.drawPolyline([QRectF(6, 12, 0, 0).topLeft(), QRectF(9, 15, 0, 0).topLeft(),
+                    QRectF(14, 10, 0, 0).topLeft()])
+    p.end()
+    return QIcon(pixmap)
+
+
+class SessionsModel(QAbstractTableModel):
+    """A client's sessions, newest first; column 0 holds the confirm icon on the
+    scheduled sessions still to come."""
+
+    CONFIRM_COLUMN = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[AppointmentView] = []
+        self.now = None
+        self._icon: QIcon | None = None
+
+    def headers(self) -> list[str]:
+        return ["", _("When"), _("Service"), _("Professional"), _("Status")]
+
+    def set_rows(self, rows: list[AppointmentView], now: Any) -> None:
+        self.beginResetModel()
+        self.rows = sorted(rows, key=lambda v: v.start, reverse=True)
+        self.now = now
+        self.endResetModel()
+
+    def confirmable(self, row: int) -> bool:
+        v = self.rows[row]
+        return v.status is S.SCHEDULED and self.now is not None and v.start >= self.now
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 5
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == DISPLAY:
+            return self.headers()[section]
+        return None
+
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        v = self.rows[index.row()]
+        col = index.column()
+        if role == ID_ROLE:
+            return v.id
+        if col == self.CONFIRM_COLUMN:
+            if role == Qt.ItemDataRole.DecorationRole and self.confirmable(index.row()):
+                if self._icon is None:
+                    self._icon = calendar_icon()
+                return self._icon
+            if role == Qt.ItemDataRole.ToolTipRole and self.confirmable(index.row()):
+                return _("Confirm appointment")
+            if role == DISPLAY and v.status is S.CONFIRMED:
+                return "✓"
+            if role == Qt.ItemDataRole.ForegroundRole and v.status is S.CONFIRMED:
+                return QColor(STATUS_COLOURS[S.CONFIRMED])
+            return None
+        if role == DISPLAY:
+            if col == 1:
+                return f"{i18n.format_datetime(v.start)}–{i18n.format_time(v.end)}"
+            if col == 2:
+                return v.service_name
+            if col == 3:
+                return v.staff_name
+            return status_label(v.status)
+        if role == Qt.ItemDataRole.ForegroundRole and col == 4:
+            return QColor(STATUS_COLOURS[v.status])
+        if role == Qt.ItemDataRole.FontRole and v.status in (S.CANCELLED, S.RESCHEDULED):
+            font = QFont()
+            font.setItalic(True)
+            return font
+        return None

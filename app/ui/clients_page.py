@@ -1,0 +1,365 @@
+"""Clientes: a searchable list (name, phone, e-mail, next session, no-show rate) and
+the Ficha do Cliente with its Dados, Sessões and Histórico tabs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import i18n
+from app.i18n import _
+from app.models.enums import AppointmentStatus as S
+from app.models.enums import Channel
+from app.services import clients, queries, scheduling
+from app.services.clients import ClientStats, ClientView
+from app.services.events import Change
+from app.services.queries import AppointmentView
+from app.ui.client_models import ID_ROLE, DirectoryModel, SessionsModel
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+CHANNEL_NAMES = {Channel.WHATSAPP: "WhatsApp", Channel.EMAIL: "E-mail", Channel.SMS: "SMS"}
+
+
+class ClientsPage(QWidget):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self.window_ = window
+        self.stack = QStackedWidget()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 18, 24, 18)
+        outer.addWidget(self.stack)
+
+        listing = QWidget()
+        col = QVBoxLayout(listing)
+        col.setContentsMargins(0, 0, 0, 0)
+        head = QHBoxLayout()
+        title = QLabel(_("Clients"))
+        title.setObjectName("pageTitle")
+        head.addWidget(title)
+        head.addStretch(1)
+        self.new_button = QPushButton(_("New client"))
+        self.new_button.setObjectName("primary")
+        self.new_button.clicked.connect(lambda: self.open_client(None))
+        head.addWidget(self.new_button)
+        col.addLayout(head)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(_("Search by name, phone or e-mail (Ctrl+F)"))
+        self.search.setClearButtonEnabled(True)
+        col.addWidget(self.search)
+        self.model = DirectoryModel()
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.activated.connect(self._activated)
+        self.table.doubleClicked.connect(self._activated)
+        col.addWidget(self.table, 1)
+        self.count = QLabel()
+        self.count.setObjectName("muted")
+        col.addWidget(self.count)
+        self.stack.addWidget(listing)
+        self.file: ClientFile | None = None
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(120)
+        self._debounce.timeout.connect(self.refresh)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.search.returnPressed.connect(self._open_first)
+        self._request = 0
+        self.refresh()
+
+    def refresh(self) -> None:
+        self._request += 1
+        token, p, text = self._request, self.window_.practice, self.search.text()
+        self.window_.tasks.run(lambda: (token, clients.directory(p, text)), self._loaded,
+                               self.window_.show_error)
+
+    def _loaded(self, result: tuple[int, list[clients.DirectoryRow]]) -> None:
+        token, rows = result
+        if token != self._request:
+            return
+        self.model.set_rows(rows)
+        self.count.setText(_("{n} clients shown").format(n=len(rows)))
+
+    def _activated(self, index: QModelIndex) -> None:
+        self.open_client(int(self.model.data(index, ID_ROLE)))
+
+    def _open_first(self) -> None:
+        if self.model.rows:
+            self.open_client(self.model.rows[0].id)
+
+    def open_client(self, client_id: int | None) -> ClientFile:
+        if self.file is not None:
+            self.stack.removeWidget(self.file)
+            self.file.deleteLater()
+        self.file = ClientFile(self.window_, client_id, self.close_client)
+        self.stack.addWidget(self.file)
+        self.stack.setCurrentWidget(self.file)
+        return self.file
+
+    def close_client(self) -> None:
+        self.stack.setCurrentIndex(0)
+        self.refresh()
+
+    def changed(self, change: Change) -> None:
+        if self.stack.currentIndex() == 0:
+            self.refresh()
+        elif self.file is not None:
+            self.file.changed(change)
+
+
+class ClientFile(QWidget):
+    """The Ficha do Cliente. With no id it creates a client."""
+
+    def __init__(self, window: MainWindow, client_id: int | None, back: Any) -> None:
+        super().__init__()
+        self.window_ = window
+        self.client_id = client_id
+        self.client: ClientView | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        head = QHBoxLayout()
+        back_button = QPushButton("‹ " + _("Clients"))
+        back_button.clicked.connect(back)
+        head.addWidget(back_button)
+        self.title = QLabel(_("New client"))
+        self.title.setObjectName("pageTitle")
+        head.addWidget(self.title, 1)
+        self.book_button = QPushButton(_("New session"))
+        self.book_button.setObjectName("primary")
+        self.book_button.clicked.connect(
+            lambda: window.new_session(None, self.client_id))
+        self.book_button.setEnabled(client_id is not None)
+        head.addWidget(self.book_button)
+        layout.addLayout(head)
+        self.tabs = QTabWidget()
+        layout.addWidget(self.tabs, 1)
+        self.tabs.addTab(self._data_tab(), _("Data"))
+        self.sessions_model = SessionsModel()
+        self.sessions = QTableView()
+        self.sessions.setModel(self.sessions_model)
+        self.sessions.verticalHeader().hide()
+        self.sessions.setShowGrid(False)
+        self.sessions.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        header = self.sessions.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+        self.sessions.setColumnWidth(0, 36)
+        self.sessions.clicked.connect(self._session_clicked)
+        self.sessions.doubleClicked.connect(
+            lambda index: window.open_appointment(int(self.sessions_model.data(index, ID_ROLE))))
+        self.sessions.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.sessions.customContextMenuRequested.connect(self._context_menu)
+        self.tabs.addTab(self.sessions, _("Sessions"))
+        self.tabs.addTab(self._history_tab(), _("History"))
+        self.tabs.setTabEnabled(1, client_id is not None)
+        self.tabs.setTabEnabled(2, client_id is not None)
+        if client_id is not None:
+            self.reload()
+
+    # ------------------------------------------------------------ tabs
+
+    def _data_tab(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        self.name = QLineEdit()
+        self.phone = QLineEdit()
+        self.phone.setPlaceholderText(_("e.g. (11) 98765-4321"))
+        self.email = QLineEdit()
+        self.preferred = QComboBox()
+        self.preferred.addItem(_("No preference"), "")
+        for channel, name in CHANNEL_NAMES.items():
+            self.preferred.addItem(name, channel.value)
+        self.notes = QPlainTextEdit()
+        self.notes.setFixedHeight(80)
+        form.addRow(_("Name"), self.name)
+        form.addRow(_("Phone"), self.phone)
+        form.addRow(_("E-mail"), self.email)
+        form.addRow(_("Preferred channel"), self.preferred)
+        self.consent: dict[Channel, QCheckBox] = {}
+        for channel, name in CHANNEL_NAMES.items():
+            box = QCheckBox(_("Agrees to messages by {channel}").format(channel=name))
+            self.consent[channel] = box
+            form.addRow("" if channel is not Channel.WHATSAPP else _("Consent"), box)
+        form.addRow(_("Notes"), self.notes)
+        self.data_error = QLabel()
+        self.data_error.setObjectName("error")
+        self.data_error.setWordWrap(True)
+        form.addRow(self.data_error)
+        self.save_button = QPushButton(_("Save"))
+        self.save_button.setObjectName("primary")
+        self.save_button.clicked.connect(self.save)
+        form.addRow("", self.save_button)
+        return page
+
+    def _history_tab(self) -> QWidget:
+        page = QWidget()
+        col = QVBoxLayout(page)
+        self.totals = QLabel()
+        self.totals.setWordWrap(True)
+        col.addWidget(self.totals)
+        self.events = QListWidget()
+        self.events.setObjectName("list")
+        self.events.setWordWrap(True)
+        col.addWidget(self.events, 1)
+        return page
+
+    # ------------------------------------------------------------ loading
+
+    def reload(self) -> None:
+        p, client_id = self.window_.practice, self.client_id
+        assert client_id is not None
+
+        def load() -> tuple[ClientView, list[AppointmentView], ClientStats, datetime]:
+            return (clients.get(p, client_id), queries.list_appointments(p, client_id=client_id),
+                    clients.stats(p, client_id), p.clock.now())
+
+        self.window_.tasks.run(load, self._loaded, self.window_.show_error)
+
+    def _loaded(self, result: tuple[ClientView, list[AppointmentView], ClientStats,
+                                    datetime]) -> None:
+        client, sessions, stats, now = result
+        self.client = client
+        self.title.setText(client.name)
+        self.name.setText(client.name)
+        self.phone.setText(client.phone or "")
+        self.email.setText(client.email or "")
+        self.preferred.setCurrentIndex(max(0, self.preferred.findData(
+            client.preferred_channel or "")))
+        self.notes.setPlainText(client.notes)
+        for channel, box in self.consent.items():
+            since = client.consent.get(channel.value)
+            box.setChecked(since is not None)
+            if since:
+                box.setToolTip(_("Since {date}").format(date=i18n.format_date(
+                    datetime.fromisoformat(since).astimezone(self.window_.zone).date())))
+        self.sessions_model.set_rows(sessions, now)
+        self.totals.setText(_(
+            "{sessions} sessions · {completed} completed · {cancelled} cancelled · "
+            "{no_shows} no-shows ({rate}%) · {upcoming} upcoming").format(
+            sessions=stats.sessions, completed=stats.completed, cancelled=stats.cancelled,
+            no_shows=stats.no_shows, rate=round(stats.no_show_rate * 100),
+            upcoming=stats.upcoming))
+        self.events.clear()
+        for v in sorted(sessions, key=lambda v: v.start, reverse=True):
+            if v.status is S.CANCELLED:
+                self.events.addItem(_("{when}: cancelled — “{reason}”").format(
+                    when=i18n.format_datetime(v.start), reason=v.cancellation_reason or ""))
+            elif v.status is S.NO_SHOW:
+                self.events.addItem(_("{when}: did not come").format(
+                    when=i18n.format_datetime(v.start)))
+        if self.events.count() == 0:
+            self.events.addItem(_("No cancellations or no-shows."))
+
+    def changed(self, change: Change) -> None:
+        if self.client_id is None:
+            return
+        if self.client_id in change.clients or change.appointments:
+            self.reload()
+
+    # ------------------------------------------------------------ actions
+
+    def save(self) -> None:
+        p = self.window_.practice
+        fields = {"name": self.name.text(), "phone": self.phone.text(),
+                  "email": self.email.text() or None,
+                  "preferred_channel": self.preferred.currentData() or None,
+                  "notes": self.notes.toPlainText()}
+        wanted = {ch for ch, box in self.consent.items() if box.isChecked()}
+        client_id = self.client_id
+
+        def run() -> ClientView:
+            if client_id is None:
+                return clients.add(p, consent=wanted, **fields)
+            current = clients.get(p, client_id)
+            had = {Channel(k) for k, v in current.consent.items() if v}
+            return clients.update(p, client_id, grant=wanted - had, revoke=had - wanted,
+                                  **{**fields, "email": fields["email"] or ""})
+
+        def done(view: ClientView) -> None:
+            self.data_error.clear()
+            self.window_.say(_("Client saved."))
+            if self.client_id is None:
+                self.client_id = view.id
+                self.book_button.setEnabled(True)
+                self.tabs.setTabEnabled(1, True)
+                self.tabs.setTabEnabled(2, True)
+            self.reload()
+
+        def failed(exc: Exception) -> None:
+            self.data_error.setText(str(exc))
+            self.window_.show_error(exc)
+
+        self.window_.tasks.run(run, done, failed)
+
+    def _session_clicked(self, index: QModelIndex) -> None:
+        if index.column() != SessionsModel.CONFIRM_COLUMN or \
+                not self.sessions_model.confirmable(index.row()):
+            return
+        appointment_id = self.sessions_model.rows[index.row()].id
+        p = self.window_.practice
+        self.window_.tasks.run(lambda: scheduling.confirm(p, appointment_id),
+                               lambda _r: self.window_.say(_("Session confirmed.")),
+                               self.window_.show_error)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.sessions.indexAt(pos)
+        if not index.isValid():
+            return
+        self.context_menu(index.row()).popup(self.sessions.viewport().mapToGlobal(pos))
+
+    def context_menu(self, row: int) -> QMenu:
+        """Open, confirm, cancel, reschedule, complete or mark a no-show: each
+        action opens the session's panel, where it is carried out."""
+        view = self.sessions_model.rows[row]
+        menu = QMenu(self)
+        w = self.window_
+
+        def panel_action(text: str, method: str, action: Any) -> None:
+            item = QAction(text, menu)
+            reason = scheduling.blocked_reason(w.practice, view.status, view.start, action,
+                                               view.id) if action is not None else None
+            item.setEnabled(reason is None)
+            item.setToolTip(reason or "")
+            item.triggered.connect(lambda: w.open_appointment(view.id).when_ready(method))
+            menu.addAction(item)
+
+        from app.models.transitions import Action
+
+        panel_action(_("Open"), "show", None)
+        panel_action(_("Confirm appointment"), "confirm", Action.CONFIRM)
+        panel_action(_("Reschedule…"), "reschedule", Action.RESCHEDULE)
+        panel_action(_("Cancel…"), "cancel", Action.CANCEL)
+        panel_action(_("Complete…"), "complete", Action.COMPLETE)
+        panel_action(_("No-show"), "no_show", Action.NO_SHOW)
+        menu.setToolTipsVisible(True)
+        return menu

@@ -1,0 +1,170 @@
+"""The Painel: today's sessions, unconfirmed sessions in the next 48 hours with a
+one-click confirm, no-shows to follow up, and what waits for the professional's
+decision."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import i18n
+from app.i18n import _
+from app.models.enums import AppointmentStatus as S
+from app.services import dashboard, scheduling
+from app.services.dashboard import Dashboard
+from app.services.queries import AppointmentView
+from app.ui.style import STATUS_COLOURS
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+
+class Card(QFrame):
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.setObjectName("card")
+        self.base_title = title
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        self.title = QLabel(title)
+        self.title.setObjectName("sectionTitle")
+        layout.addWidget(self.title)
+        self.body = QVBoxLayout()
+        self.body.setSpacing(2)
+        layout.addLayout(self.body)
+        layout.addStretch(1)
+        self.rows: list[QWidget] = []
+
+    def clear(self, count: int) -> None:
+        self.title.setText(f"{self.base_title}  ({count})")
+        for row in self.rows:
+            row.deleteLater()
+        self.rows = []
+
+    def add(self, row: QWidget) -> None:
+        self.body.addWidget(row)
+        self.rows.append(row)
+
+    def empty(self, text: str) -> None:
+        label = QLabel(text)
+        label.setObjectName("muted")
+        label.setWordWrap(True)
+        self.add(label)
+
+
+class SessionRow(QWidget):
+    def __init__(self, view: AppointmentView, when: str, open_it: Callable[[int], object],
+                 action: tuple[str, Callable[[], None]] | None = None) -> None:
+        super().__init__()
+        self.view = view
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 3, 0, 3)
+        dot = QLabel("✓" if view.status is S.CONFIRMED else "●")
+        dot.setStyleSheet(f"color: {STATUS_COLOURS[view.status]}; font-size: 13px;")
+        dot.setFixedWidth(16)
+        row.addWidget(dot)
+        time_label = QLabel(when)
+        time_label.setMinimumWidth(110)
+        row.addWidget(time_label)
+        self.link = QPushButton(f"{view.client_name} · {view.service_name}")
+        self.link.setFlat(True)
+        self.link.setStyleSheet("text-align: left; border: none; padding: 2px;")
+        self.link.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.link.clicked.connect(lambda: open_it(view.id))
+        row.addWidget(self.link, 1)
+        status = QLabel(scheduling.status_label(view.status))
+        status.setObjectName("muted")
+        row.addWidget(status)
+        self.button: QPushButton | None = None
+        if action is not None:
+            self.button = QPushButton(action[0])
+            self.button.clicked.connect(action[1])
+            row.addWidget(self.button)
+
+
+class DashboardPage(QWidget):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self.window_ = window
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 18, 24, 18)
+        head = QHBoxLayout()
+        title = QLabel(_("Dashboard"))
+        title.setObjectName("pageTitle")
+        head.addWidget(title)
+        head.addStretch(1)
+        self.date_label = QLabel()
+        self.date_label.setObjectName("period")
+        head.addWidget(self.date_label)
+        outer.addLayout(head)
+        grid_host = QWidget()
+        grid = QGridLayout(grid_host)
+        grid.setSpacing(14)
+        grid.setContentsMargins(0, 8, 0, 0)
+        self.today_card = Card(_("Today"))
+        self.unconfirmed_card = Card(_("To confirm in the next 48 hours"))
+        self.no_show_card = Card(_("No-shows to follow up"))
+        self.decisions_card = Card(_("Waiting for your decision"))
+        grid.addWidget(self.today_card, 0, 0)
+        grid.addWidget(self.unconfirmed_card, 0, 1)
+        grid.addWidget(self.no_show_card, 1, 0)
+        grid.addWidget(self.decisions_card, 1, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        scroll = QScrollArea()
+        scroll.setWidget(grid_host)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(scroll, 1)
+        self.board: Dashboard | None = None
+        self.reload()
+
+    def reload(self) -> None:
+        p = self.window_.practice
+        self.window_.tasks.run(lambda: dashboard.load(p), self._loaded, self.window_.show_error)
+
+    def _loaded(self, board: Dashboard) -> None:
+        self.board = board
+        w = self.window_
+        self.date_label.setText(i18n.format_date(w.today(), "full").capitalize())
+        self.today_card.clear(len(board.today))
+        for v in board.today:
+            self.today_card.add(SessionRow(
+                v, f"{i18n.format_time(v.start)}–{i18n.format_time(v.end)}", w.open_appointment))
+        if not board.today:
+            self.today_card.empty(_("No sessions today."))
+        self.unconfirmed_card.clear(len(board.unconfirmed))
+        for v in board.unconfirmed:
+            self.unconfirmed_card.add(SessionRow(
+                v, i18n.format_datetime(v.start), w.open_appointment,
+                (_("Confirm"), lambda i=v.id: self.confirm(i))))
+        if not board.unconfirmed:
+            self.unconfirmed_card.empty(_("Every session in the next 48 hours is confirmed."))
+        self.no_show_card.clear(len(board.no_shows))
+        for v in board.no_shows:
+            self.no_show_card.add(SessionRow(
+                v, i18n.format_date(v.start.date(), "medium"), w.open_appointment))
+        if not board.no_shows:
+            self.no_show_card.empty(_("No no-shows in the last 30 days."))
+        self.decisions_card.clear(len(board.decisions))
+        if not board.decisions:
+            self.decisions_card.empty(_("Nothing is waiting for you."))
+
+    def confirm(self, appointment_id: int) -> None:
+        p = self.window_.practice
+        self.window_.tasks.run(lambda: scheduling.confirm(p, appointment_id),
+                               lambda _r: self.window_.say(_("Session confirmed.")),
+                               self.window_.show_error)

@@ -1,0 +1,305 @@
+"""The dialogs of a session's actions: cancel, reschedule, complete. Each collects
+plain values; the panel runs the service call off the GUI thread."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QDate, QTime, QTimer
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import i18n
+from app.i18n import _
+from app.models.enums import ChargeDecision, SeriesScope
+from app.models.recurrence import resolve_local
+from app.services import availability, scheduling
+from app.services.errors import InvalidInput
+from app.services.queries import AppointmentView
+from app.services.settings import SettingsView
+from app.services.values import parse_money
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+
+def scope_box(view: AppointmentView, parent: QWidget) -> tuple[QWidget | None, QButtonGroup]:
+    """For a session in a series: this one, this and the following, or all."""
+    group = QButtonGroup(parent)
+    if view.series_id is None:
+        return None, group
+    box = QWidget()
+    row = QHBoxLayout(box)
+    row.setContentsMargins(0, 0, 0, 0)
+    for i, (scope, text) in enumerate(((SeriesScope.THIS, _("This session")),
+                                       (SeriesScope.FOLLOWING, _("This and following")),
+                                       (SeriesScope.ALL, _("All in the series")))):
+        radio = QRadioButton(text)
+        radio.setProperty("scope", scope.value)
+        radio.setChecked(i == 0)
+        group.addButton(radio)
+        row.addWidget(radio)
+    return box, group
+
+
+def chosen_scope(group: QButtonGroup) -> SeriesScope:
+    button = group.checkedButton()
+    return SeriesScope(button.property("scope")) if button else SeriesScope.THIS
+
+
+class CancelDialog(QDialog):
+    def __init__(self, view: AppointmentView, policy: SettingsView, now: datetime,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Cancel session"))
+        self.setMinimumWidth(440)
+        form = QFormLayout(self)
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText(_("Required, e.g. the client is ill"))
+        form.addRow(_("Reason"), self.reason)
+        self.notify = QCheckBox(_("Tell the client"))
+        self.notify.setChecked(bool(view.client_email or view.client_phone))
+        form.addRow("", self.notify)
+        late = view.start - now < timedelta(minutes=policy.cancel_notice_minutes)
+        fee = i18n.format_money(policy.cancel_fee_cents, policy.currency)
+        hours = policy.cancel_notice_minutes // 60
+        self.charge = QRadioButton(
+            _("Charge per policy ({fee}: less than {hours} h notice)").format(fee=fee, hours=hours)
+            if late and policy.cancel_fee_cents else _("Charge per policy (no fee is due)"))
+        self.waive = QRadioButton(_("Waive any fee"))
+        self.charge.setChecked(True)
+        charges = QButtonGroup(self)
+        charges.addButton(self.charge)
+        charges.addButton(self.waive)
+        form.addRow(_("Charge"), self.charge)
+        form.addRow("", self.waive)
+        self.scope_widget, self.scopes = scope_box(view, self)
+        if self.scope_widget is not None:
+            form.addRow(_("Apply to"), self.scope_widget)
+        buttons = QDialogButtonBox()
+        self.ok = buttons.addButton(_("Cancel session"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok.setObjectName("danger")
+        buttons.addButton(_("Keep it"), QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.ok.setEnabled(False)
+        self.reason.textChanged.connect(lambda t: self.ok.setEnabled(bool(t.strip())))
+
+    @property
+    def decision(self) -> ChargeDecision:
+        return ChargeDecision.WAIVE if self.waive.isChecked() else ChargeDecision.CHARGE
+
+    @property
+    def scope(self) -> SeriesScope:
+        return chosen_scope(self.scopes)
+
+
+class CompleteDialog(QDialog):
+    def __init__(self, view: AppointmentView, currency: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(_("Complete session"))
+        self.setMinimumWidth(420)
+        form = QFormLayout(self)
+        quoted = i18n.format_money(view.quoted_price_cents, currency)
+        self.price = QLineEdit()
+        self.price.setPlaceholderText(_("Quoted: {price}").format(price=quoted))
+        form.addRow(_("Actual price"), self.price)
+        self.notes = QPlainTextEdit(view.internal_notes)
+        self.notes.setPlaceholderText(_("Only you see these notes"))
+        self.notes.setFixedHeight(90)
+        form.addRow(_("Internal notes"), self.notes)
+        self.error = QLabel()
+        self.error.setObjectName("error")
+        form.addRow(self.error)
+        buttons = QDialogButtonBox()
+        self.ok = buttons.addButton(_("Complete"), QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._check)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.price_cents: int | None = None
+
+    def _check(self) -> None:
+        try:
+            text = self.price.text().strip()
+            self.price_cents = parse_money(text) if text else None
+        except InvalidInput as exc:
+            self.error.setText(str(exc))
+            return
+        self.accept()
+
+
+class RescheduleDialog(QDialog):
+    """A new date and time, with the conflicts shown as they are typed and the
+    free times of that day suggested. Booking over a conflict takes a second,
+    deliberate click."""
+
+    def __init__(self, window: MainWindow, view: AppointmentView,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.window_, self.view = window, view
+        self.setWindowTitle(_("Reschedule session"))
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        intro = QLabel(_("{client} · {service} · now {when}").format(
+            client=view.client_name, service=view.service_name,
+            when=i18n.format_datetime(view.start)))
+        intro.setObjectName("muted")
+        layout.addWidget(intro)
+        form = QFormLayout()
+        layout.addLayout(form)
+        local = view.start.astimezone(window.zone)
+        self.date = QDateEdit(QDate(local.year, local.month, local.day))
+        self.date.setCalendarPopup(True)
+        self.date.setLocale(window.qlocale())
+        self.time = QTimeEdit(QTime(local.hour, local.minute))
+        self.time.setLocale(window.qlocale())
+        when = QHBoxLayout()
+        when.addWidget(self.date)
+        when.addWidget(self.time)
+        form.addRow(_("New date and time"), when)
+        self.staff = QComboBox()
+        for st in window.staff:
+            self.staff.addItem(st.name, st.id)
+        self.staff.setCurrentIndex(max(0, self.staff.findData(view.staff_id)))
+        form.addRow(_("Professional"), self.staff)
+        self.scope_widget, self.scopes = scope_box(view, self)
+        if self.scope_widget is not None:
+            form.addRow(_("Apply to"), self.scope_widget)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        layout.addWidget(QLabel(_("Free times that day")))
+        self.suggestions = QListWidget()
+        self.suggestions.setObjectName("list")
+        self.suggestions.setFlow(QListWidget.Flow.LeftToRight)
+        self.suggestions.setWrapping(True)
+        self.suggestions.setFixedHeight(96)
+        self.suggestions.itemClicked.connect(self._pick)
+        layout.addWidget(self.suggestions)
+        buttons = QDialogButtonBox()
+        self.ok = buttons.addButton(_("Reschedule"), QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.ok.clicked.connect(self._confirm)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.conflicts: list[str] = []
+        self.override = False
+        self._armed = False
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(200)
+        self._debounce.timeout.connect(self._check)
+        self.date.dateChanged.connect(self._changed)
+        self.time.timeChanged.connect(self._changed)
+        self.staff.currentIndexChanged.connect(self._changed)
+        self._request = 0
+        self._changed()
+
+    def start(self) -> datetime:
+        naive = datetime.combine(self.date.date().toPython(), self.time.time().toPython())
+        return resolve_local(naive.replace(second=0, microsecond=0), self.window_.zone)
+
+    def staff_id(self) -> int | None:
+        value = self.staff.currentData()
+        return int(value) if value is not None else None
+
+    @property
+    def scope(self) -> SeriesScope:
+        return chosen_scope(self.scopes)
+
+    def _changed(self) -> None:
+        self._armed = False
+        self.ok.setText(_("Reschedule"))
+        self.status.setText(_("Checking…"))
+        self.status.setObjectName("muted")
+        self._debounce.start()
+
+    def _check(self) -> None:
+        self._request += 1
+        token, p, view = self._request, self.window_.practice, self.view
+        start, staff_id, day = self.start(), self.staff_id(), self.date.date().toPython()
+
+        def run() -> tuple[int, list[str], list[datetime]]:
+            req = scheduling.BookingRequest(
+                client_id=view.client_id, start=start, service_id=view.service_id,
+                custom_service_name=view.service_name if view.service_id is None else None,
+                duration_minutes=view.duration_minutes, staff_id=staff_id)
+            conflicts = [c.message for c in scheduling.check_booking(p, req)
+                         if c.appointment_id != view.id]
+            slots = availability.free_slots(p, day, service_id=view.service_id,
+                                            staff_id=staff_id,
+                                            duration_minutes=view.duration_minutes,
+                                            step_minutes=30)
+            return token, conflicts, slots
+
+        self.window_.tasks.run(run, self._checked, self._failed)
+
+    def _checked(self, result: tuple[int, list[str], list[datetime]]) -> None:
+        token, conflicts, slots = result
+        if token != self._request:
+            return
+        self.conflicts = conflicts
+        if conflicts:
+            self.status.setText("⚠ " + " ".join(conflicts))
+            self.status.setObjectName("warning")
+        else:
+            self.status.setText("✓ " + _("This time is free."))
+            self.status.setObjectName("muted")
+        self.status.setStyleSheet("")  # re-polish after the object name changed
+        self.suggestions.clear()
+        for slot in slots:
+            item = QListWidgetItem(i18n.format_time(slot))
+            item.setData(256, slot.astimezone(self.window_.zone).time())
+            self.suggestions.addItem(item)
+        if not slots:
+            self.suggestions.addItem(_("No free time that day."))
+
+    def _failed(self, exc: Exception) -> None:
+        self.status.setText(str(exc))
+        self.status.setObjectName("error")
+
+    def _pick(self, item: QListWidgetItem) -> None:
+        value = item.data(256)
+        if isinstance(value, time):
+            self.time.setTime(QTime(value.hour, value.minute))
+
+    def _confirm(self) -> None:
+        if self._debounce.isActive():
+            self._debounce.stop()
+            self._check()
+            return
+        if self.conflicts and not self._armed:
+            self._armed = True
+            self.ok.setText(_("Reschedule anyway"))
+            self.status.setText("⚠ " + " ".join(self.conflicts) + " " +
+                                _("Click again to book over the conflict; it will be recorded."))
+            return
+        self.override = bool(self.conflicts)
+        self.accept()
+
+
+def primary(button: QPushButton) -> QPushButton:
+    button.setObjectName("primary")
+    return button

@@ -1,0 +1,418 @@
+"""Nova sessão: the client (searched as you type, or created here), the service or a
+custom name, date, time, duration, professional, contact and notes, and an optional
+repeat. Conflicts are shown before saving; booking over them takes a second,
+deliberate click and is recorded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QDate, QTime, QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QSpinBox,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import i18n
+from app.i18n import _
+from app.models.enums import RepeatFrequency
+from app.models.recurrence import resolve_local
+from app.services import clients, scheduling
+from app.services.clients import ClientView
+from app.services.errors import InvalidInput, PracticeError
+from app.services.scheduling import BookingRequest, Occurrence, Repeat
+from app.services.values import parse_money
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+CUSTOM = -1
+
+
+@dataclass(frozen=True)
+class Form:
+    """What the form holds, as plain values for the background check and save."""
+
+    client_id: int | None
+    name: str
+    phone: str
+    email: str
+    start: datetime
+    service_id: int | None
+    custom_name: str | None
+    duration: int
+    staff_id: int | None
+    notes: str
+    price_cents: int | None
+    repeat: Repeat | None
+
+
+class NewSessionDialog(QDialog):
+    def __init__(self, window: MainWindow, start: datetime | None,
+                 client_id: int | None = None) -> None:
+        super().__init__(window)
+        self.window_ = window
+        self.setWindowTitle(_("New session"))
+        self.setMinimumWidth(620)
+        self.client: ClientView | None = None
+        self.matches: list[ClientView] = []
+        self.conflicts: list[str] = []
+        self.occurrences: list[Occurrence] = []
+        self.created: list[int] = []
+        self._armed = False
+        self._request = 0
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        layout.addLayout(form)
+
+        # Client: search as you type, or a new one.
+        self.client_search = QLineEdit()
+        self.client_search.setPlaceholderText(_("Type a name, phone or e-mail"))
+        self.client_list = QListWidget()
+        self.client_list.setObjectName("list")
+        self.client_list.setFixedHeight(84)
+        self.client_list.itemClicked.connect(
+            lambda item: self.choose_client(self.matches[self.client_list.row(item)]))
+        self.new_client = QCheckBox(_("New client"))
+        self.new_client.toggled.connect(self._new_client_toggled)
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.client_search, 1)
+        search_row.addWidget(self.new_client)
+        form.addRow(_("Client"), search_row)
+        form.addRow("", self.client_list)
+        self.chosen = QLabel()
+        self.chosen.setObjectName("muted")
+        form.addRow("", self.chosen)
+        self.name = QLineEdit()
+        self.phone = QLineEdit()
+        self.phone.setPlaceholderText(_("Required, e.g. (11) 98765-4321"))
+        self.email = QLineEdit()
+        self.email.setPlaceholderText(_("For confirmations and reminders"))
+        form.addRow(_("Name"), self.name)
+        form.addRow(_("Phone"), self.phone)
+        form.addRow(_("E-mail"), self.email)
+
+        # What and when.
+        self.service = QComboBox()
+        for sv in window.services:
+            self.service.addItem(f"{sv.name} · {sv.duration_minutes} min", sv.id)
+        self.service.addItem(_("Custom service…"), CUSTOM)
+        self.custom = QLineEdit()
+        self.custom.setPlaceholderText(_("Name of the custom service"))
+        self.custom.hide()
+        form.addRow(_("Service"), self.service)
+        form.addRow("", self.custom)
+        local = (start or self._next_half_hour()).astimezone(window.zone)
+        self.date = QDateEdit(QDate(local.year, local.month, local.day))
+        self.date.setCalendarPopup(True)
+        self.date.setLocale(window.qlocale())
+        self.time = QTimeEdit(QTime(local.hour, local.minute))
+        self.time.setLocale(window.qlocale())
+        self.duration = QSpinBox()
+        self.duration.setRange(5, 24 * 60)
+        self.duration.setSingleStep(5)
+        self.duration.setSuffix(" min")
+        when = QHBoxLayout()
+        when.addWidget(self.date)
+        when.addWidget(self.time)
+        when.addWidget(self.duration)
+        form.addRow(_("Date, time, duration"), when)
+        self.staff = QComboBox()
+        for st in window.staff:
+            self.staff.addItem(st.name, st.id)
+        form.addRow(_("Professional"), self.staff)
+        self.price = QLineEdit()
+        self.price.setPlaceholderText(_("The service's price"))
+        form.addRow(_("Price"), self.price)
+        self.notes = QPlainTextEdit()
+        self.notes.setFixedHeight(56)
+        form.addRow(_("Notes"), self.notes)
+
+        # Repeat.
+        self.repeat = QComboBox()
+        self.repeat.addItem(_("Does not repeat"), None)
+        self.repeat.addItem(_("Every week"), RepeatFrequency.WEEKLY.value)
+        self.repeat.addItem(_("Every N weeks"), "n_weeks")
+        self.repeat.addItem(_("Monthly, same weekday"), RepeatFrequency.MONTHLY.value)
+        self.interval = QSpinBox()
+        self.interval.setRange(2, 12)
+        self.interval.setPrefix(_("every "))
+        self.interval.setSuffix(_(" weeks"))
+        self.end_kind = QComboBox()
+        self.end_kind.addItem(_("after"), "count")
+        self.end_kind.addItem(_("until"), "until")
+        self.count = QSpinBox()
+        self.count.setRange(2, 100)
+        self.count.setValue(8)
+        self.count.setSuffix(_(" sessions"))
+        self.until = QDateEdit(self.date.date().addMonths(3))
+        self.until.setCalendarPopup(True)
+        self.until.setLocale(window.qlocale())
+        self.repeat_box = QWidget()
+        repeat_row = QHBoxLayout(self.repeat_box)
+        repeat_row.setContentsMargins(0, 0, 0, 0)
+        for w in (self.interval, self.end_kind, self.count, self.until):
+            repeat_row.addWidget(w)
+        repeat_row.addStretch(1)
+        form.addRow(_("Repeat"), self.repeat)
+        form.addRow("", self.repeat_box)
+        self.occurrence_list = QListWidget()
+        self.occurrence_list.setObjectName("list")
+        self.occurrence_list.setFixedHeight(110)
+        form.addRow(_("Sessions"), self.occurrence_list)
+
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        buttons = QDialogButtonBox()
+        self.ok = buttons.addButton(_("Create"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok.setObjectName("primary")
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.ok.clicked.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(120)
+        self._search_timer.timeout.connect(self._search)
+        self._check_timer = QTimer(self)
+        self._check_timer.setSingleShot(True)
+        self._check_timer.setInterval(200)
+        self._check_timer.timeout.connect(self.check)
+        self.client_search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.service.currentIndexChanged.connect(self._service_changed)
+        for signal in (self.date.dateChanged, self.time.timeChanged,
+                       self.duration.valueChanged, self.staff.currentIndexChanged,
+                       self.interval.valueChanged, self.count.valueChanged,
+                       self.until.dateChanged, self.end_kind.currentIndexChanged,
+                       self.custom.textChanged):
+            signal.connect(self.changed)
+        self.repeat.currentIndexChanged.connect(self._repeat_changed)
+        self._service_changed()
+        self._repeat_changed()
+        if client_id is not None:
+            p = window.practice
+            window.tasks.run(lambda: clients.get(p, client_id), self.choose_client,
+                             window.show_error)
+        self._search()
+
+    def _next_half_hour(self) -> datetime:
+        now = self.window_.now()
+        base = now.replace(minute=0, second=0, microsecond=0)
+        return base + timedelta(minutes=30 if now.minute < 30 else 60)
+
+    # ------------------------------------------------------------ client
+
+    def _search(self) -> None:
+        p, text = self.window_.practice, self.client_search.text()
+        self._request += 1
+        token = self._request
+        self.window_.tasks.run(lambda: (token, clients.search(p, text, limit=8)),
+                               self._found, self.window_.show_error)
+
+    def _found(self, result: tuple[int, list[ClientView]]) -> None:
+        token, found = result
+        if token != self._request:
+            return
+        self.matches = found
+        self.client_list.clear()
+        for c in found:
+            self.client_list.addItem(f"{c.name}  ·  {c.phone or ''}  {c.email or ''}")
+
+    def choose_client(self, client: ClientView) -> None:
+        self.new_client.setChecked(False)
+        self.client = client
+        self.chosen.setText(_("Booking for {name}").format(name=client.name))
+        self.name.setText(client.name)
+        self.phone.setText(client.phone or "")
+        self.email.setText(client.email or "")
+        self.changed()
+
+    def _new_client_toggled(self, on: bool) -> None:
+        if on:
+            self.client = None
+            self.chosen.setText(_("A new client will be created."))
+            self.name.setText(self.client_search.text())
+            self.phone.clear()
+            self.email.clear()
+            self.name.setFocus()
+        self.changed()
+
+    # ------------------------------------------------------------ form
+
+    def _service_changed(self) -> None:
+        service_id = self.service.currentData()
+        self.custom.setVisible(service_id == CUSTOM)
+        sv = next((s for s in self.window_.services if s.id == service_id), None)
+        if sv is not None:
+            self.duration.setValue(sv.duration_minutes)
+        elif self.duration.value() == 0:
+            self.duration.setValue(50)
+        self.changed()
+
+    def _repeat_changed(self) -> None:
+        kind = self.repeat.currentData()
+        self.repeat_box.setVisible(kind is not None)
+        self.interval.setVisible(kind == "n_weeks")
+        self.changed()
+
+    def form(self) -> Form:
+        kind = self.repeat.currentData()
+        repeat = None
+        if kind is not None:
+            frequency = RepeatFrequency.MONTHLY if kind == "monthly" else RepeatFrequency.WEEKLY
+            by_count = self.end_kind.currentData() == "count"
+            repeat = Repeat(frequency, count=self.count.value() if by_count else None,
+                            until=None if by_count else self.until.date().toPython(),
+                            interval=self.interval.value() if kind == "n_weeks" else 1)
+        service_id = self.service.currentData()
+        price_text = self.price.text().strip()
+        naive = datetime.combine(self.date.date().toPython(), self.time.time().toPython())
+        return Form(
+            client_id=self.client.id if self.client else None, name=self.name.text(),
+            phone=self.phone.text(), email=self.email.text(),
+            start=resolve_local(naive.replace(second=0, microsecond=0), self.window_.zone),
+            service_id=None if service_id == CUSTOM else service_id,
+            custom_name=self.custom.text() if service_id == CUSTOM else None,
+            duration=self.duration.value(), staff_id=self.staff.currentData(),
+            notes=self.notes.toPlainText(),
+            price_cents=parse_money(price_text) if price_text else None, repeat=repeat)
+
+    def changed(self) -> None:
+        self._armed = False
+        self.ok.setText(_("Create"))
+        self._check_timer.start()
+
+    def _request_for(self, f: Form, client_id: int) -> BookingRequest:
+        return BookingRequest(client_id=client_id, start=f.start, service_id=f.service_id,
+                              custom_service_name=f.custom_name, duration_minutes=f.duration,
+                              staff_id=f.staff_id, notes=f.notes, price_cents=f.price_cents)
+
+    def check(self) -> None:
+        """The conflicts of the session (or of each occurrence), before saving."""
+        try:
+            f = self.form()
+        except InvalidInput as exc:
+            self._show(str(exc), "error")
+            return
+        p = self.window_.practice
+        self._request += 1
+        token = self._request
+        # A new client cannot clash with themselves yet: check with no client.
+        probe_client = f.client_id
+
+        def run() -> tuple[int, list[str], list[Occurrence]]:
+            client = probe_client
+            if client is None:
+                return token, [], []
+            req = self._request_for(f, client)
+            if f.repeat is None:
+                return token, [c.message for c in scheduling.check_booking(p, req)], []
+            return token, [], scheduling.preview_series(p, req, f.repeat)
+
+        self.window_.tasks.run(run, self._checked, lambda exc: self._show(str(exc), "error"))
+
+    def _checked(self, result: tuple[int, list[str], list[Occurrence]]) -> None:
+        token, conflicts, occurrences = result
+        if token != self._request:
+            return
+        self.conflicts = conflicts + [f"{i18n.format_datetime(o.start)}: {o.conflicts[0].message}"
+                                      for o in occurrences if o.conflicts]
+        self.occurrences = occurrences
+        self.occurrence_list.clear()
+        for o in occurrences:
+            mark = "⚠" if o.conflicts else "✓"
+            reason = f" — {o.conflicts[0].message}" if o.conflicts else ""
+            self.occurrence_list.addItem(f"{mark} {i18n.format_datetime(o.start)}{reason}")
+        self.occurrence_list.setVisible(bool(occurrences))
+        if self.client is None and not self.new_client.isChecked():
+            self._show(_("Choose a client, or tick “New client”."), "muted")
+        elif self.conflicts:
+            self._show("⚠ " + " ".join(conflicts) if conflicts else
+                       "⚠ " + _("{n} of {total} sessions conflict and will be left out.").format(
+                           n=sum(1 for o in occurrences if o.conflicts), total=len(occurrences)),
+                       "warning")
+        else:
+            self._show("✓ " + _("No conflicts."), "muted")
+
+    def _show(self, text: str, kind: str) -> None:
+        self.status.setText(text)
+        colours = {"error": "#b91c1c", "warning": "#b45309", "muted": "#64748b"}
+        self.status.setStyleSheet(f"color: {colours[kind]};")
+
+    # ------------------------------------------------------------ saving
+
+    def save(self) -> None:
+        if self._check_timer.isActive():
+            self._check_timer.stop()
+            self.check()
+            return
+        try:
+            f = self.form()
+        except InvalidInput as exc:
+            self._show(str(exc), "error")
+            return
+        if self.client is None and not self.new_client.isChecked():
+            self._show(_("Choose a client, or tick “New client”."), "error")
+            return
+        single_conflict = f.repeat is None and bool(self.conflicts)
+        if single_conflict and not self._armed:
+            self._armed = True
+            self.ok.setText(_("Create anyway"))
+            self._show("⚠ " + " ".join(self.conflicts) + " " +
+                       _("Click again to book over the conflict; it will be recorded."),
+                       "warning")
+            return
+        override = single_conflict and self._armed
+        p = self.window_.practice
+        existing = self.client
+
+        def run() -> list[int]:
+            if existing is None:
+                client_id = clients.add(p, name=f.name, phone=f.phone, email=f.email or None).id
+            else:
+                client_id = existing.id
+                if (f.phone, f.email) != (existing.phone or "", existing.email or ""):
+                    clients.update(p, client_id, phone=f.phone, email=f.email)
+            req = self._request_for(f, client_id)
+            if f.repeat is None:
+                return [scheduling.book(p, req, override=override)]
+            return scheduling.book_series(p, req, f.repeat).ids
+
+        self.ok.setEnabled(False)
+        self.window_.tasks.run(run, self._saved, self._failed)
+
+    def _saved(self, ids: list[int]) -> None:
+        self.created = ids
+        skipped = sum(1 for o in self.occurrences if o.conflicts)
+        message = _("{n} sessions booked.").format(n=len(ids)) if len(ids) > 1 else \
+            _("Session booked.")
+        if skipped:
+            message += " " + _("{n} left out because of conflicts.").format(n=skipped)
+        self.window_.say(message)
+        self.accept()
+
+    def _failed(self, exc: Exception) -> None:
+        self.ok.setEnabled(True)
+        self._show(str(exc), "error")
+        if not isinstance(exc, PracticeError):
+            self.window_.show_error(exc)
+
+
+__all__ = ["NewSessionDialog"]

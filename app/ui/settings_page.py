@@ -1,0 +1,381 @@
+"""Configurações: the practice (name, time zone, country, language, working hours,
+cancellation policy), its services with their constraints, and its professionals
+(name, colour, own hours)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from zoneinfo import available_timezones
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import i18n
+from app.i18n import _
+from app.models.hours import WEEKDAY_KEYS
+from app.services import catalog, settings
+from app.services.catalog import ServiceView, StaffView
+from app.services.settings import SettingsView
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+LANGUAGES = (("", "System"), ("pt_BR", "Português (Brasil)"), ("en", "English"))
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setObjectName("error")
+    label.setWordWrap(True)
+    return label
+
+
+class SettingsPage(QWidget):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self.window_ = window
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 18, 24, 18)
+        title = QLabel(_("Settings"))
+        title.setObjectName("pageTitle")
+        layout.addWidget(title)
+        self.tabs = QTabWidget()
+        layout.addWidget(self.tabs, 1)
+        self.tabs.addTab(self._practice_tab(), _("Practice"))
+        self.tabs.addTab(self._services_tab(), _("Services"))
+        self.tabs.addTab(self._staff_tab(), _("Professionals"))
+        self.current: SettingsView | None = None
+        self.reload()
+
+    # ------------------------------------------------------------ practice
+
+    def _practice_tab(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        self.name = QLineEdit()
+        form.addRow(_("Practice name"), self.name)
+        self.timezone = QComboBox()
+        self.timezone.setEditable(True)
+        self.timezone.addItems(sorted(z for z in available_timezones() if "/" in z))
+        form.addRow(_("Time zone"), self.timezone)
+        self.country = QLineEdit()
+        self.country.setMaxLength(2)
+        self.country.setToolTip(_("Phone numbers without a country code are read as this "
+                                  "country's"))
+        form.addRow(_("Country (e.g. BR)"), self.country)
+        self.currency = QLineEdit()
+        self.currency.setMaxLength(3)
+        form.addRow(_("Currency (e.g. BRL)"), self.currency)
+        self.language = QComboBox()
+        for code, name in LANGUAGES:
+            self.language.addItem(_("Follow the system") if not code else name, code)
+        form.addRow(_("Language"), self.language)
+        self.hours: dict[int, QLineEdit] = {}
+        for day, _key in enumerate(WEEKDAY_KEYS):
+            edit = QLineEdit()
+            edit.setPlaceholderText(_("closed, or e.g. 08:00-12:00,13:00-19:00"))
+            self.hours[day] = edit
+            form.addRow(i18n.weekday_name(day, "wide").capitalize(), edit)
+        self.notice = QSpinBox()
+        self.notice.setRange(0, 24 * 14)
+        self.notice.setSuffix(" h")
+        form.addRow(_("Cancellation notice"), self.notice)
+        self.fee = QLineEdit()
+        form.addRow(_("Late cancellation fee"), self.fee)
+        self.practice_error = _error_label()
+        form.addRow(self.practice_error)
+        self.save_practice = QPushButton(_("Save"))
+        self.save_practice.setObjectName("primary")
+        self.save_practice.clicked.connect(self.save)
+        form.addRow("", self.save_practice)
+        return page
+
+    def reload(self) -> None:
+        p = self.window_.practice
+        self.window_.tasks.run(lambda: settings.get(p), self._loaded, self.window_.show_error)
+
+    def _loaded(self, view: SettingsView) -> None:
+        self.current = view
+        self.name.setText(view.name)
+        self.timezone.setCurrentText(view.timezone)
+        self.country.setText(view.country)
+        self.currency.setText(view.currency)
+        self.language.setCurrentIndex(max(0, self.language.findData(view.language)))
+        for day, key in enumerate(WEEKDAY_KEYS):
+            text = view.hours[key]
+            self.hours[day].setText("" if text == "closed" else text)
+        self.notice.setValue(view.cancel_notice_minutes // 60)
+        self.fee.setText(f"{view.cancel_fee_cents / 100:.2f}")
+
+    def save(self) -> None:
+        changes = [("name", self.name.text()), ("timezone", self.timezone.currentText()),
+                   ("country", self.country.text()), ("currency", self.currency.text()),
+                   ("language", self.language.currentData() or ""),
+                   ("cancel_notice", f"{self.notice.value()}h"), ("cancel_fee", self.fee.text())]
+        changes += [("hours", f"{key} {self.hours[day].text().strip() or 'closed'}")
+                    for day, key in enumerate(WEEKDAY_KEYS)]
+        p = self.window_.practice
+        old_language = self.current.language if self.current else ""
+
+        def done(view: SettingsView) -> None:
+            self.practice_error.clear()
+            self.window_.say(_("Settings saved."))
+            if view.language != old_language:
+                self.window_.switch_language(view.language)
+            else:
+                self._loaded(view)
+
+        self._run(lambda: settings.set_values(p, changes), done, self.practice_error)
+
+    def _run(self, work: Callable[[], Any], done: Callable[[Any], None], error: QLabel) -> None:
+        def failed(exc: Exception) -> None:
+            error.setText(str(exc))
+            self.window_.show_error(exc)
+
+        self.window_.tasks.run(work, done, failed)
+
+    # ------------------------------------------------------------ services
+
+    def _services_tab(self) -> QWidget:
+        page = QWidget()
+        row = QHBoxLayout(page)
+        self.service_list = QListWidget()
+        self.service_list.setObjectName("list")
+        self.service_list.setFixedWidth(240)
+        self.service_list.currentItemChanged.connect(self._service_chosen)
+        row.addWidget(self.service_list)
+        form_host = QWidget()
+        form = QFormLayout(form_host)
+        self.sv_name = QLineEdit()
+        self.sv_duration = QSpinBox()
+        self.sv_duration.setRange(5, 24 * 60)
+        self.sv_duration.setSingleStep(5)
+        self.sv_duration.setSuffix(" min")
+        self.sv_price = QLineEdit()
+        self.sv_before = QSpinBox()
+        self.sv_before.setRange(0, 240)
+        self.sv_before.setSuffix(" min")
+        self.sv_after = QSpinBox()
+        self.sv_after.setRange(0, 240)
+        self.sv_after.setSuffix(" min")
+        self.sv_notice = QSpinBox()
+        self.sv_notice.setRange(0, 24 * 30)
+        self.sv_notice.setSuffix(" h")
+        self.sv_days = QLineEdit()
+        self.sv_days.setPlaceholderText(_("every day, or e.g. mon-fri"))
+        self.sv_hours = QLineEdit()
+        self.sv_hours.setPlaceholderText(_("any time, or e.g. 09:00-17:00"))
+        self.sv_max = QSpinBox()
+        self.sv_max.setRange(0, 50)
+        self.sv_max.setSpecialValueText(_("no limit"))
+        for label, widget in ((_("Name"), self.sv_name), (_("Duration"), self.sv_duration),
+                              (_("Price"), self.sv_price),
+                              (_("Buffer before"), self.sv_before),
+                              (_("Buffer after"), self.sv_after),
+                              (_("Minimum notice"), self.sv_notice),
+                              (_("Bookable days"), self.sv_days),
+                              (_("Bookable hours"), self.sv_hours),
+                              (_("Maximum per day"), self.sv_max)):
+            form.addRow(label, widget)
+        self.service_error = _error_label()
+        form.addRow(self.service_error)
+        buttons = QHBoxLayout()
+        self.save_service = QPushButton(_("Save service"))
+        self.save_service.setObjectName("primary")
+        self.save_service.clicked.connect(self._save_service)
+        self.new_service = QPushButton(_("New service"))
+        self.new_service.clicked.connect(lambda: self.service_list.setCurrentRow(-1) or
+                                         self._service_chosen(None))
+        self.retire = QPushButton(_("Stop offering"))
+        self.retire.setObjectName("danger")
+        self.retire.clicked.connect(self._retire_service)
+        for b in (self.save_service, self.new_service, self.retire):
+            buttons.addWidget(b)
+        form.addRow(buttons)
+        row.addWidget(form_host, 1)
+        return page
+
+    def catalogue_loaded(self) -> None:
+        w = self.window_
+        current = self.service_list.currentItem()
+        keep = current.data(256) if current else None
+        self.service_list.blockSignals(True)
+        self.service_list.clear()
+        for sv in w.services:
+            item = QListWidgetItem(sv.name)
+            item.setData(256, sv.id)
+            self.service_list.addItem(item)
+            if sv.id == keep:
+                self.service_list.setCurrentItem(item)
+        self.service_list.blockSignals(False)
+        self._service_chosen(self.service_list.currentItem())
+        keep_staff = self.staff_list.currentItem().data(256) if self.staff_list.currentItem() \
+            else None
+        self.staff_list.blockSignals(True)
+        self.staff_list.clear()
+        for st in w.staff:
+            item = QListWidgetItem(f"● {st.name}")
+            item.setForeground(_colour(st.color))
+            item.setData(256, st.id)
+            self.staff_list.addItem(item)
+            if st.id == keep_staff:
+                self.staff_list.setCurrentItem(item)
+        self.staff_list.blockSignals(False)
+        if self.staff_list.currentItem() is None and self.staff_list.count():
+            self.staff_list.setCurrentRow(0)
+        else:
+            self._staff_chosen(self.staff_list.currentItem())
+
+    def _service(self, service_id: int | None) -> ServiceView | None:
+        return next((s for s in self.window_.services if s.id == service_id), None)
+
+    def _service_chosen(self, item: QListWidgetItem | None) -> None:
+        sv = self._service(item.data(256)) if item else None
+        self.service_error.clear()
+        self.retire.setEnabled(sv is not None)
+        self.sv_name.setText(sv.name if sv else "")
+        self.sv_duration.setValue(sv.duration_minutes if sv else 50)
+        self.sv_price.setText(f"{sv.price_cents / 100:.2f}" if sv else "0.00")
+        self.sv_before.setValue(sv.buffer_before_minutes if sv else 0)
+        self.sv_after.setValue(sv.buffer_after_minutes if sv else 0)
+        self.sv_notice.setValue(sv.min_notice_minutes // 60 if sv else 0)
+        days = sv.bookable_weekdays if sv else "0123456"
+        self.sv_days.setText("" if days == "0123456" else
+                             ",".join(WEEKDAY_KEYS[int(d)] for d in days))
+        self.sv_hours.setText(f"{sv.bookable_from or '00:00'}-{sv.bookable_until or '24:00'}"
+                              if sv and (sv.bookable_from or sv.bookable_until) else "")
+        self.sv_max.setValue(sv.max_per_day or 0 if sv else 0)
+
+    def _save_service(self) -> None:
+        from app.services.values import parse_money
+
+        item = self.service_list.currentItem()
+        service_id = item.data(256) if item else None
+        p = self.window_.practice
+        try:
+            price = parse_money(self.sv_price.text() or "0")
+        except Exception as exc:  # InvalidInput: shown beside the form
+            self.service_error.setText(str(exc))
+            return
+        fields = {"name": self.sv_name.text(), "duration_minutes": self.sv_duration.value(),
+                  "price_cents": price, "buffer_before_minutes": self.sv_before.value(),
+                  "buffer_after_minutes": self.sv_after.value(),
+                  "min_notice_minutes": self.sv_notice.value() * 60,
+                  "bookable_days": self.sv_days.text().strip() or None,
+                  "bookable_hours": self.sv_hours.text().strip() or None,
+                  "max_per_day": self.sv_max.value() or None}
+
+        def run() -> ServiceView:
+            if service_id is None:
+                return catalog.add_service(p, **fields)
+            return catalog.update_service(p, int(service_id), **fields)
+
+        self._run(run, lambda _v: self.window_.say(_("Service saved.")), self.service_error)
+
+    def _retire_service(self) -> None:
+        item = self.service_list.currentItem()
+        if item is None:
+            return
+        p, service_id = self.window_.practice, int(item.data(256))
+        self._run(lambda: catalog.retire_service(p, service_id),
+                  lambda _v: self.window_.say(_("The service is no longer offered.")),
+                  self.service_error)
+
+    # ------------------------------------------------------------ professionals
+
+    def _staff_tab(self) -> QWidget:
+        page = QWidget()
+        row = QHBoxLayout(page)
+        self.staff_list = QListWidget()
+        self.staff_list.setObjectName("list")
+        self.staff_list.setFixedWidth(240)
+        self.staff_list.currentItemChanged.connect(self._staff_chosen)
+        row.addWidget(self.staff_list)
+        host = QWidget()
+        form = QFormLayout(host)
+        self.st_name = QLineEdit()
+        self.st_color = QLineEdit()
+        self.st_color.setPlaceholderText("#3b82f6")
+        form.addRow(_("Name"), self.st_name)
+        form.addRow(_("Colour"), self.st_color)
+        self.st_hours = QLineEdit()
+        self.st_hours.setPlaceholderText(_("the practice's hours, or e.g. "
+                                           "mon-thu 09:00-17:00; fri 09:00-12:00"))
+        form.addRow(_("Own hours"), self.st_hours)
+        self.staff_error = _error_label()
+        form.addRow(self.staff_error)
+        buttons = QHBoxLayout()
+        self.save_staff = QPushButton(_("Save professional"))
+        self.save_staff.setObjectName("primary")
+        self.save_staff.clicked.connect(self._save_staff)
+        self.new_staff = QPushButton(_("New professional"))
+        self.new_staff.clicked.connect(self._new_staff)
+        buttons.addWidget(self.save_staff)
+        buttons.addWidget(self.new_staff)
+        form.addRow(buttons)
+        row.addWidget(host, 1)
+        return page
+
+    def _staff_chosen(self, item: QListWidgetItem | None) -> None:
+        st: StaffView | None = next((s for s in self.window_.staff
+                                     if item and s.id == item.data(256)), None)
+        self.staff_error.clear()
+        self.st_name.setText(st.name if st else "")
+        self.st_color.setText(st.color if st else "")
+        self.st_hours.clear()
+        if st is None:
+            return
+        p = self.window_.practice
+
+        def load() -> str:
+            if not settings.staff_has_own_hours(p, st.id):
+                return ""
+            hours = settings.working_hours(p, st.id)
+            from app.models.hours import format_intervals
+
+            return "; ".join(f"{WEEKDAY_KEYS[d]} {format_intervals(iv)}"
+                             for d, iv in sorted(hours.items()))
+
+        self.window_.tasks.run(load, self.st_hours.setText, self.window_.show_error)
+
+    def _new_staff(self) -> None:
+        self.staff_list.setCurrentRow(-1)
+        self._staff_chosen(None)
+        self.st_name.setFocus()
+
+    def _save_staff(self) -> None:
+        item = self.staff_list.currentItem()
+        staff_id = int(item.data(256)) if item else None
+        p = self.window_.practice
+        name, color = self.st_name.text(), self.st_color.text().strip() or None
+        specs = [s.strip() for s in self.st_hours.text().split(";") if s.strip()] or None
+
+        def run() -> StaffView:
+            for spec in specs or []:
+                settings.check_hours(spec)  # refuse before anything is written
+            view = catalog.add_staff(p, name=name, color=color) if staff_id is None else \
+                catalog.rename_staff(p, staff_id, name, color)
+            settings.set_staff_hours(p, view.id, specs)
+            return view
+
+        self._run(run, lambda _v: self.window_.say(_("Professional saved.")), self.staff_error)
+
+
+def _colour(value: str) -> Any:
+    from PySide6.QtGui import QColor
+
+    return QColor(value)

@@ -1,0 +1,158 @@
+"""The Agenda Geral driven by mouse and keyboard, checked on screen and in the database."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from app.models.enums import AppointmentStatus as S
+from app.services import queries, scheduling
+from app.services.practice import Practice
+from app.services.scheduling import BookingRequest
+from app.ui.main_window import MainWindow
+from tests.conftest import local
+from tests.gui.conftest import status_of
+
+
+def shown(w: MainWindow) -> list[tuple[str, str]]:
+    return sorted((v.client_name, v.status.value) for v in w.agenda.grid.sessions())
+
+
+def centre(w: MainWindow, appointment_id: int) -> QPoint:
+    rect = w.agenda.grid.block_rect(appointment_id)
+    assert rect is not None, "the session is not drawn"
+    return rect.center().toPoint()
+
+
+def test_the_week_is_drawn_and_navigated(qtbot: QtBot, window: MainWindow) -> None:
+    w = window
+    assert [w.nav.item(i).text() for i in range(w.nav.count())] == [
+        "Dashboard", "Agenda", "Clients", "Conecta", "Settings"]
+    assert shown(w) == [("Maria Silva", "confirmed")]
+    assert w.agenda.period.text() == "Nov 16, 2026 – Nov 22, 2026"
+    qtbot.mouseClick(w.agenda.next_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: shown(w) == [("Maria Silva", "scheduled")], timeout=3000)
+    assert w.agenda.period.text() == "Nov 23, 2026 – Nov 29, 2026"
+    QTest.keySequence(w, "Ctrl+T")
+    qtbot.waitUntil(lambda: w.agenda.period.text().startswith("Nov 16"), timeout=3000)
+    QTest.keySequence(w, "Ctrl+Right")
+    qtbot.waitUntil(lambda: w.agenda.period.text().startswith("Nov 23"), timeout=3000)
+
+
+def test_views_switch_by_button_and_shortcut(qtbot: QtBot, window: MainWindow) -> None:
+    w = window
+    QTest.keySequence(w, "Alt+1")
+    qtbot.waitUntil(lambda: w.agenda.period.text() == "Friday, November 20, 2026", timeout=3000)
+    assert len(w.agenda.grid.days) == 1
+    qtbot.mouseClick(w.agenda.view_buttons["workweek"], Qt.MouseButton.LeftButton)
+    assert len(w.agenda.grid.days) == 5
+    QTest.keySequence(w, "Alt+4")
+    qtbot.waitUntil(lambda: w.agenda.stack.currentWidget() is w.agenda.month, timeout=3000)
+    qtbot.waitUntil(lambda: len(w.agenda.month.by_day) == 2, timeout=3000)
+    assert w.agenda.period.text() == "November 2026"
+    assert QSettings().value("agenda/view") == "month"
+
+
+def test_clicking_a_block_opens_its_panel_and_confirms(qtbot: QtBot, window: MainWindow,
+                                                       practice: Practice,
+                                                       seeded: dict[str, int]) -> None:
+    w = window
+    qtbot.mouseClick(w.agenda.next_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: shown(w) == [("Maria Silva", "scheduled")], timeout=3000)
+    qtbot.mouseClick(w.agenda.grid, Qt.MouseButton.LeftButton,
+                     pos=centre(w, seeded["monday"]))
+    panel = w.panels[seeded["monday"]]
+    qtbot.waitUntil(lambda: panel.view is not None, timeout=3000)
+    assert panel.status_button.text().startswith("Scheduled")
+    menu_texts = [a.text() for a in panel.status_button.menu().actions()]
+    assert menu_texts == ["Confirm appointment"]
+    assert panel.fields["price"].text() == "R$200.00"
+    assert panel.fields["source"].text() == "Booked by hand"
+    panel.confirm_action.trigger()
+    qtbot.waitUntil(lambda: status_of(practice, seeded["monday"]) == "confirmed", timeout=3000)
+    qtbot.waitUntil(lambda: shown(w) == [("Maria Silva", "confirmed")], timeout=3000)
+    qtbot.waitUntil(lambda: panel.status_button.text().startswith("✓ Confirmed"), timeout=3000)
+    assert not panel.confirm_action.isEnabled()
+    assert "cannot be confirmed" in panel.confirm_action.toolTip()
+
+
+def test_drag_reschedules_with_the_same_checks(qtbot: QtBot, window: MainWindow,
+                                               practice: Practice,
+                                               seeded: dict[str, int]) -> None:
+    w = window
+    scheduling.book(practice, BookingRequest(client_id=seeded["joao"],
+                                             start=local("2026-11-24T16:00"),
+                                             service_id=seeded["therapy"]))
+    qtbot.mouseClick(w.agenda.next_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(shown(w)) == 2, timeout=3000)
+    grid, source = w.agenda.grid, seeded["monday"]
+
+    def drag_to(day_index: int, hour: float) -> None:
+        start = centre(w, source)
+        rect = grid.block_rect(source)
+        grab = start.y() - rect.top()
+        x = int(grid.day_left(day_index) + grid.day_width() / 2)
+        y = int((hour - grid.first_hour) * grid.hour_height + grab)
+        qtbot.mousePress(grid, Qt.MouseButton.LeftButton, pos=start)
+        for step in range(1, 6):
+            QTest.mouseMove(grid, start + (QPoint(x, y) - start) * step / 5)
+        qtbot.mouseRelease(grid, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+
+    # Onto Tuesday 16:30, into João's session: refused, nothing changes.
+    drag_to(1, 16.5)
+    qtbot.waitUntil(lambda: w.agenda.notice.isVisible(), timeout=3000)
+    assert "busy" in w.agenda.notice.text() and "João Alves" in w.agenda.notice.text()
+    assert status_of(practice, source) == "scheduled"
+
+    # Onto Wednesday 15:00, a free hour: moved, the original kept as rescheduled.
+    drag_to(2, 15)
+    qtbot.waitUntil(lambda: status_of(practice, source) == "rescheduled", timeout=3000)
+    new = queries.show(practice, source).rescheduled_to
+    assert new is not None
+    assert queries.show(practice, new).start == local("2026-11-25T15:00")
+    qtbot.waitUntil(lambda: grid.block_rect(new) is not None, timeout=3000)
+
+
+def test_double_click_on_an_empty_hour_starts_a_booking(qtbot: QtBot,
+                                                        window: MainWindow) -> None:
+    w = window
+    grid = w.agenda.grid
+    pos = QPoint(int(grid.day_left(0) + 20), int((9 - grid.first_hour) * grid.hour_height + 5))
+    qtbot.mouseDClick(grid, Qt.MouseButton.LeftButton, pos=pos)
+    dialog = w.new_session_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.form().start == local("2026-11-16T09:00")
+
+
+def test_professional_filter_and_faded_sessions(qtbot: QtBot, window: MainWindow,
+                                                practice: Practice,
+                                                seeded: dict[str, int]) -> None:
+    w = window
+    from app.services import catalog
+
+    paulo = catalog.add_staff(practice, name="Dr. Paulo").id
+    qtbot.waitUntil(lambda: w.agenda.staff_combo.count() == 3, timeout=3000)
+    moved = scheduling.book(practice, BookingRequest(
+        client_id=seeded["joao"], start=local("2026-11-20T16:00"), service_id=seeded["therapy"],
+        staff_id=paulo))
+    qtbot.waitUntil(lambda: len(shown(w)) == 2, timeout=3000)
+    w.agenda.staff_combo.setCurrentIndex(w.agenda.staff_combo.findData(paulo))
+    qtbot.waitUntil(lambda: shown(w) == [("João Alves", "scheduled")], timeout=3000)
+    w.agenda.staff_combo.setCurrentIndex(0)
+    scheduling.cancel(practice, moved, reason="Viagem")
+    qtbot.waitUntil(lambda: shown(w) == [("Maria Silva", "confirmed")], timeout=3000)
+    qtbot.mouseClick(w.agenda.show_faded, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ("João Alves", "cancelled") in shown(w), timeout=3000)
+
+
+def test_availability_shading(qtbot: QtBot, window: MainWindow,
+                              seeded: dict[str, int]) -> None:
+    w = window
+    w.agenda.service_combo.setCurrentIndex(w.agenda.service_combo.findData(seeded["therapy"]))
+    qtbot.waitUntil(lambda: bool(w.agenda.grid.free), timeout=3000)
+    friday = w.agenda.grid.free[local("2026-11-20T00:00").date()]
+    # 14:00 is taken by the confirmed session (plus its 10-minute wrap-up).
+    assert not any(a <= local("2026-11-20T14:20") < b for a, b in friday)
+    assert any(a <= local("2026-11-20T16:00") < b for a, b in friday)
+    assert S.CONFIRMED  # the legend's statuses exist
