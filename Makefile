@@ -42,7 +42,8 @@ clean:
 # Refresh the translation catalogs after changing user-facing text, then translate
 # the new empty entries in resources/locale/*/LC_MESSAGES/practice.po.
 i18n: $(VENV)/.test-installed
+	mkdir -p build
 	$(BIN)/pybabel extract -k _ -k N_ -k ngettext:1,2 --no-location --sort-output \
 		-o build/practice.pot app
 	$(BIN)/pybabel update -i build/practice.pot -d resources/locale -D practice \
-		--no-location --no-fuzzy-matching --ignore-obsolete
+		--no-fuzzy-matching --ignore-obsolete --width 100

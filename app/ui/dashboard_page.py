@@ -150,7 +150,7 @@ class DashboardPage(QWidget):
         for v in board.unconfirmed:
             self.unconfirmed_card.add(SessionRow(
                 v, i18n.format_datetime(v.start), w.open_appointment,
-                (_("Confirm"), lambda i=v.id: self.confirm(i))))
+                (_("Confirm"), lambda _checked=False, i=v.id: self.confirm(i))))
         if not board.unconfirmed:
             self.unconfirmed_card.empty(_("Every session in the next 48 hours is confirmed."))
         self.no_show_card.clear(len(board.no_shows))

@@ -1,0 +1,128 @@
+"""Clientes, the Ficha do Cliente (confirm from the Sessões tab's calendar icon),
+the Painel's one-click confirm, the language switch, and the item models."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from app.i18n import set_language
+from app.services import clients, queries, scheduling
+from app.services.practice import Practice
+from app.services.scheduling import BookingRequest
+from app.ui.client_models import DirectoryModel, SessionsModel
+from app.ui.clients_page import ClientFile
+from app.ui.main_window import PAGES, MainWindow
+from tests.conftest import local
+from tests.gui.conftest import status_of
+
+
+def test_search_and_open_a_client_file(qtbot: QtBot, window: MainWindow,
+                                       seeded: dict[str, int]) -> None:
+    w = window
+    QTest.keySequence(w, "Ctrl+F")
+    assert w.stack.currentWidget() is w.clients and w.clients.search.hasFocus()
+    qtbot.waitUntil(lambda: w.clients.model.rowCount() == 2, timeout=3000)
+    qtbot.keyClicks(w.clients.search, "alves")
+    qtbot.waitUntil(lambda: [r.name for r in w.clients.model.rows] == ["João Alves"],
+                    timeout=3000)
+    qtbot.keyClick(w.clients.search, Qt.Key.Key_Return)
+    file = w.clients.file
+    assert isinstance(file, ClientFile)
+    qtbot.waitUntil(lambda: file.client is not None, timeout=3000)
+    assert file.title.text() == "João Alves"
+    maria = [r for r in clients.directory(w.practice) if r.name == "Maria Silva"][0]
+    assert maria.next_session is not None
+
+
+def test_confirm_from_the_sessions_tab_calendar_icon(qtbot: QtBot, window: MainWindow,
+                                                     practice: Practice,
+                                                     seeded: dict[str, int]) -> None:
+    w = window
+    w.nav.setCurrentRow(PAGES.index("clients"))
+    file = w.clients.open_client(seeded["maria"])
+    qtbot.waitUntil(lambda: file.sessions_model.rowCount() == 2, timeout=3000)
+    file.tabs.setCurrentIndex(1)
+    model = file.sessions_model
+    row = next(r for r in range(model.rowCount()) if model.rows[r].id == seeded["monday"])
+    assert model.confirmable(row)
+    other = next(r for r in range(model.rowCount()) if r != row)
+    assert not model.confirmable(other)  # already confirmed
+    assert model.index(other, 0).data() == "✓"
+    index = model.index(row, SessionsModel.CONFIRM_COLUMN)
+    qtbot.mouseClick(file.sessions.viewport(), Qt.MouseButton.LeftButton,
+                     pos=file.sessions.visualRect(index).center())
+    qtbot.waitUntil(lambda: status_of(practice, seeded["monday"]) == "confirmed", timeout=3000)
+    qtbot.waitUntil(lambda: not model.confirmable(
+        next(r for r in range(model.rowCount()) if model.rows[r].id == seeded["monday"])),
+        timeout=3000)
+    menu = file.context_menu(row)
+    texts = {a.text(): a.isEnabled() for a in menu.actions()}
+    assert texts["Confirm appointment"] is False and texts["Cancel…"] is True
+
+
+def test_editing_a_client_refuses_bad_data(qtbot: QtBot, window: MainWindow,
+                                           practice: Practice, seeded: dict[str, int]) -> None:
+    w = window
+    file = w.clients.open_client(seeded["joao"])
+    qtbot.waitUntil(lambda: file.client is not None, timeout=3000)
+    file.email.setText("joao@")
+    qtbot.mouseClick(file.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "not a valid e-mail" in file.data_error.text(), timeout=3000)
+    assert clients.get(practice, seeded["joao"]).email is None
+    file.email.setText("joao@example.com")
+    qtbot.mouseClick(file.consent[list(file.consent)[1]], Qt.MouseButton.LeftButton,
+                     pos=QPoint(8, 8))
+    qtbot.mouseClick(file.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: clients.get(practice, seeded["joao"]).email == "joao@example.com",
+                    timeout=3000)
+    assert clients.get(practice, seeded["joao"]).consent["email"] is not None
+
+
+def test_dashboard_confirms_in_one_click(qtbot: QtBot, window: MainWindow,
+                                         practice: Practice, seeded: dict[str, int]) -> None:
+    w = window
+    soon = scheduling.book(practice, BookingRequest(
+        client_id=seeded["joao"], start=local("2026-11-20T16:00"), service_id=seeded["therapy"]))
+    QTest.keySequence(w, "Ctrl+1")
+    page = w.dashboard
+    qtbot.waitUntil(lambda: page.board is not None and len(page.board.unconfirmed) == 1,
+                    timeout=3000)
+    assert [v.id for v in page.board.today] == [seeded["today"], soon]
+    row = page.unconfirmed_card.rows[0]
+    assert row.view.id == soon and row.button is not None  # Monday is beyond 48 hours
+    qtbot.mouseClick(row.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: status_of(practice, soon) == "confirmed", timeout=3000)
+    qtbot.waitUntil(lambda: page.board is not None and not page.board.unconfirmed, timeout=3000)
+
+
+def test_switching_language_in_settings(qtbot: QtBot, window: MainWindow,
+                                        practice: Practice) -> None:
+    w = window
+    w.nav.setCurrentRow(PAGES.index("settings"))
+    page = w.settings_page
+    qtbot.waitUntil(lambda: page.current is not None, timeout=3000)
+    page.language.setCurrentIndex(page.language.findData("pt_BR"))
+    qtbot.mouseClick(page.save_practice, Qt.MouseButton.LeftButton)
+    try:
+        qtbot.waitUntil(lambda: w.nav.item(0).text() == "Painel", timeout=3000)
+        assert [w.nav.item(i).text() for i in range(5)] == [
+            "Painel", "Agenda", "Clientes", "Conecta", "Configurações"]
+        assert w.stack.currentWidget() is w.settings_page
+        qtbot.waitUntil(lambda: w.agenda.period.text() == "16 de nov. de 2026 – 22 de nov. "
+                        "de 2026", timeout=3000)
+        assert w.agenda.view_buttons["week"].text() == "Semana"
+    finally:
+        set_language("en")
+
+
+def test_models_pass_the_model_tester(qtmodeltester, practice: Practice,  # type: ignore[no-untyped-def]
+                                      seeded: dict[str, int]) -> None:
+    directory = DirectoryModel()
+    directory.set_rows(clients.directory(practice))
+    qtmodeltester.check(directory)
+    sessions = SessionsModel()
+    sessions.set_rows(queries.list_appointments(practice), practice.clock.now())
+    qtmodeltester.check(sessions)
+    assert directory.rowCount() == 2 and sessions.rowCount() == 2

@@ -1,0 +1,104 @@
+"""Nova sessão: search a client as you type, conflicts before saving, overriding
+with a second click, a weekly series with its conflicting dates, a new client."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QDate, QPoint, Qt, QTime
+from pytestqt.qtbot import QtBot
+
+from app.services import clients, queries
+from app.services.practice import Practice
+from app.ui.main_window import MainWindow
+from app.ui.new_session import NewSessionDialog
+from tests.conftest import local
+
+
+def open_form(qtbot: QtBot, w: MainWindow) -> NewSessionDialog:
+    qtbot.mouseClick(w.agenda.new_button, Qt.MouseButton.LeftButton)
+    dialog = w.new_session_dialog
+    assert isinstance(dialog, NewSessionDialog) and dialog.isVisible()
+    return dialog
+
+
+def pick_client(qtbot: QtBot, dialog: NewSessionDialog, typed: str, name: str) -> None:
+    qtbot.keyClicks(dialog.client_search, typed)
+    qtbot.waitUntil(lambda: [c.name for c in dialog.matches] == [name], timeout=3000)
+    item = dialog.client_list.item(0)
+    qtbot.mouseClick(dialog.client_list.viewport(), Qt.MouseButton.LeftButton,
+                     pos=dialog.client_list.visualItemRect(item).center())
+    assert dialog.client is not None and dialog.client.name == name
+
+
+def when(dialog: NewSessionDialog, day: QDate, hour: int, minute: int = 0) -> None:
+    dialog.date.setDate(day)
+    dialog.time.setTime(QTime(hour, minute))
+
+
+def test_book_for_a_searched_client(qtbot: QtBot, window: MainWindow,
+                                    practice: Practice, seeded: dict[str, int]) -> None:
+    dialog = open_form(qtbot, window)
+    pick_client(qtbot, dialog, "alves", "João Alves")
+    assert dialog.phone.text() == "+5521998765432"
+    when(dialog, QDate(2026, 11, 24), 9)
+    assert dialog.duration.value() == 50
+    dialog.notes.setPlainText("Primeira sessão")
+    qtbot.waitUntil(lambda: "No conflicts" in dialog.status.text(), timeout=3000)
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(dialog.created), timeout=3000)
+    view = queries.show(practice, dialog.created[0])
+    assert (view.client_name, view.start, view.notes) == (
+        "João Alves", local("2026-11-24T09:00"), "Primeira sessão")
+
+
+def test_a_conflict_is_shown_and_overriding_needs_a_second_click(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    dialog = open_form(qtbot, window)
+    pick_client(qtbot, dialog, "alves", "João Alves")
+    when(dialog, QDate(2026, 11, 23), 10, 30)
+    qtbot.waitUntil(lambda: "busy" in dialog.status.text(), timeout=3000)
+    assert "Maria Silva" in dialog.status.text()
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    assert dialog.ok.text() == "Create anyway" and not dialog.created
+    assert len(queries.list_appointments(practice)) == 2
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(dialog.created), timeout=3000)
+    assert queries.show(practice, dialog.created[0]).history[0].changes["override"]
+
+
+def test_weekly_series_lists_its_conflicts_before_saving(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    dialog = open_form(qtbot, window)
+    pick_client(qtbot, dialog, "alves", "João Alves")
+    when(dialog, QDate(2026, 11, 23), 10)
+    dialog.repeat.setCurrentIndex(dialog.repeat.findData("weekly"))
+    dialog.count.setValue(3)
+    qtbot.waitUntil(lambda: dialog.occurrence_list.count() == 3, timeout=3000)
+    texts = [dialog.occurrence_list.item(i).text() for i in range(3)]
+    assert texts[0].startswith("⚠") and "busy" in texts[0]
+    assert texts[1].startswith("✓") and texts[2].startswith("✓")
+    assert "1 of 3 sessions conflict" in dialog.status.text()
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(dialog.created) == 2, timeout=3000)
+    starts = [queries.show(practice, i).start for i in dialog.created]
+    assert starts == [local("2026-11-30T10:00"), local("2026-12-07T10:00")]
+
+
+def test_a_new_client_is_created_with_the_session(qtbot: QtBot, window: MainWindow,
+                                                  practice: Practice) -> None:
+    dialog = open_form(qtbot, window)
+    qtbot.mouseClick(dialog.new_client, Qt.MouseButton.LeftButton,
+                     pos=QPoint(8, dialog.new_client.height() // 2))
+    qtbot.keyClicks(dialog.name, "Carla Mendes")
+    qtbot.keyClicks(dialog.phone, "123")
+    when(dialog, QDate(2026, 11, 25), 11)
+    qtbot.waitUntil(lambda: "No conflicts" in dialog.status.text(), timeout=3000)
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "not a valid phone" in dialog.status.text(), timeout=3000)
+    assert clients.search(practice, "Carla") == []
+    dialog.phone.clear()
+    qtbot.keyClicks(dialog.phone, "(11) 91234-5678")
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(dialog.created), timeout=3000)
+    [carla] = clients.search(practice, "Carla")
+    assert carla.phone == "+5511912345678"
+    assert queries.show(practice, dialog.created[0]).client_id == carla.id
