@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck unit demo clean i18n
+.PHONY: run test lint typecheck unit demo clean i18n screenshots
 
 $(BIN)/python:
 	bash scripts/ensure-system.sh $(PYTHON)
@@ -47,3 +47,7 @@ i18n: $(VENV)/.test-installed
 		-o build/practice.pot app
 	$(BIN)/pybabel update -i build/practice.pot -d resources/locale -D practice \
 		--no-fuzzy-matching --ignore-obsolete --width 100
+
+# Pictures of every main screen, in both languages, into docs/screenshots/.
+screenshots: $(VENV)/.test-installed
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshots.py

@@ -147,6 +147,7 @@ class AppointmentPanel(QDialog):
                               f" · {i18n.format_time(start)}–{i18n.format_time(view.end)}")
         label = scheduling.status_label(view.status)
         self.status_button.setText(("✓ " if view.status is S.CONFIRMED else "") + label + "  ▾")
+        self.status_button.setToolTip(_("Change the status"))
         self.status_button.setStyleSheet(
             f"QToolButton#status {{ background: {STATUS_COLOURS[view.status]}; }}")
         self.status_button.setAccessibleName(label)
@@ -159,11 +160,11 @@ class AppointmentPanel(QDialog):
             button.setToolTip(reason or "")
         f = self.fields
         f["client"].setText(view.client_name)
-        f["contact"].setText(" · ".join(x for x in (view.client_phone, view.client_email) if x)
-                             or "—")
+        f["contact"].setText(" · ".join(x for x in (self.window_.phone(view.client_phone),
+                                                    view.client_email) if x) or "—")
         f["service"].setText(view.service_name)
-        f["when"].setText(f"{i18n.format_datetime(start, 'medium')} – "
-                          f"{i18n.format_time(view.end)}")
+        f["when"].setText(f"{i18n.format_date(start.date(), 'medium')}, "
+                          f"{i18n.format_time(start)} – {i18n.format_time(view.end)}")
         f["duration"].setText(_("{minutes} min").format(minutes=view.duration_minutes))
         price = i18n.format_money(view.quoted_price_cents, policy.currency)
         if view.actual_price_cents is not None:

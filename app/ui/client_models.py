@@ -13,6 +13,7 @@ from app.models.enums import AppointmentStatus as S
 from app.services.clients import DirectoryRow
 from app.services.queries import AppointmentView
 from app.services.scheduling import status_label
+from app.services.values import format_phone
 from app.ui.style import STATUS_COLOURS
 
 Index = QModelIndex | QPersistentModelIndex
@@ -24,6 +25,7 @@ class DirectoryModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[DirectoryRow] = []
+        self.region = "BR"
 
     def headers(self) -> list[str]:
         return [_("Name"), _("Phone"), _("E-mail"), _("Next session"), _("No-show rate")]
@@ -56,7 +58,7 @@ class DirectoryModel(QAbstractTableModel):
         if col == 0:
             return r.name
         if col == 1:
-            return r.phone or ""
+            return format_phone(r.phone, self.region)
         if col == 2:
             return r.email or ""
         if col == 3:

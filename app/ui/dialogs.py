@@ -173,6 +173,7 @@ class RescheduleDialog(QDialog):
         self.date = QDateEdit(QDate(local.year, local.month, local.day))
         self.date.setCalendarPopup(True)
         self.date.setLocale(window.qlocale())
+        self.date.setDisplayFormat(window.date_format())
         self.time = QTimeEdit(QTime(local.hour, local.minute))
         self.time.setLocale(window.qlocale())
         when = QHBoxLayout()

@@ -29,6 +29,8 @@ from app.services.catalog import ServiceView, StaffView
 from app.services.errors import DatabaseUnavailable, PracticeError
 from app.services.events import Change
 from app.services.practice import Practice
+from app.services.settings import SettingsView
+from app.services.values import format_phone
 from app.ui.bridge import ChangeBridge
 from app.ui.style import STYLE
 from app.ui.tasks import TaskRunner
@@ -46,6 +48,7 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRunner(self)
         self.bridge = ChangeBridge(practice.bus, self)
         self.bridge.changed.connect(self.on_change)
+        self.country = "BR"  # for showing phone numbers; loaded with the catalogue
         self.staff: list[StaffView] = []
         self.services: list[ServiceView] = []
         self.panels: dict[int, Any] = {}
@@ -180,6 +183,13 @@ class MainWindow(QMainWindow):
     def qlocale(self) -> QLocale:
         return QLocale("pt_BR" if i18n.current_language() == "pt_BR" else "en_US")
 
+    def date_format(self) -> str:
+        """For date fields: the locale's short date with a four-digit year."""
+        return "dd/MM/yyyy" if i18n.current_language() == "pt_BR" else "MM/dd/yyyy"
+
+    def phone(self, e164: str | None) -> str:
+        return format_phone(e164, self.country)
+
     def say(self, message: str) -> None:
         self.statusBar().showMessage(message, 8000)
 
@@ -197,14 +207,16 @@ class MainWindow(QMainWindow):
     def load_catalogue(self) -> None:
         p = self.practice
 
-        def load() -> tuple[list[StaffView], list[ServiceView], ZoneInfo]:
-            return catalog.list_staff(p), catalog.list_services(p), settings.get(p).zone
+        def load() -> tuple[list[StaffView], list[ServiceView], SettingsView]:
+            return catalog.list_staff(p), catalog.list_services(p), settings.get(p)
 
         self.tasks.run(load, self._catalogue_loaded, self.show_error)
 
     def _catalogue_loaded(self, result: tuple[list[StaffView], list[ServiceView],
-                                              ZoneInfo]) -> None:
-        self.staff, self.services, zone = result
+                                              SettingsView]) -> None:
+        self.staff, self.services, current = result
+        zone, self.country = current.zone, current.country
+        self.clients.model.region = self.country
         if zone != self.zone:
             self.zone = zone
             self.agenda.grid.zone = self.agenda.month.zone = zone

@@ -121,6 +121,7 @@ class NewSessionDialog(QDialog):
         self.date = QDateEdit(QDate(local.year, local.month, local.day))
         self.date.setCalendarPopup(True)
         self.date.setLocale(window.qlocale())
+        self.date.setDisplayFormat(window.date_format())
         self.time = QTimeEdit(QTime(local.hour, local.minute))
         self.time.setLocale(window.qlocale())
         self.duration = QSpinBox()
@@ -163,6 +164,7 @@ class NewSessionDialog(QDialog):
         self.until = QDateEdit(self.date.date().addMonths(3))
         self.until.setCalendarPopup(True)
         self.until.setLocale(window.qlocale())
+        self.until.setDisplayFormat(window.date_format())
         self.repeat_box = QWidget()
         repeat_row = QHBoxLayout(self.repeat_box)
         repeat_row.setContentsMargins(0, 0, 0, 0)
@@ -173,7 +175,8 @@ class NewSessionDialog(QDialog):
         form.addRow("", self.repeat_box)
         self.occurrence_list = QListWidget()
         self.occurrence_list.setObjectName("list")
-        self.occurrence_list.setFixedHeight(110)
+        self.occurrence_list.setFixedHeight(120)
+        self.occurrence_list.setWordWrap(True)
         form.addRow(_("Sessions"), self.occurrence_list)
 
         self.status = QLabel()
@@ -233,14 +236,15 @@ class NewSessionDialog(QDialog):
         self.matches = found
         self.client_list.clear()
         for c in found:
-            self.client_list.addItem(f"{c.name}  ·  {c.phone or ''}  {c.email or ''}")
+            contact = "  ·  ".join(x for x in (self.window_.phone(c.phone), c.email) if x)
+            self.client_list.addItem(f"{c.name}  ·  {contact}")
 
     def choose_client(self, client: ClientView) -> None:
         self.new_client.setChecked(False)
         self.client = client
         self.chosen.setText(_("Booking for {name}").format(name=client.name))
         self.name.setText(client.name)
-        self.phone.setText(client.phone or "")
+        self.phone.setText(self.window_.phone(client.phone))
         self.email.setText(client.email or "")
         self.changed()
 
@@ -382,13 +386,14 @@ class NewSessionDialog(QDialog):
         override = single_conflict and self._armed
         p = self.window_.practice
         existing = self.client
+        w_phone = self.window_.phone(existing.phone) if existing else ""
 
         def run() -> list[int]:
             if existing is None:
                 client_id = clients.add(p, name=f.name, phone=f.phone, email=f.email or None).id
             else:
                 client_id = existing.id
-                if (f.phone, f.email) != (existing.phone or "", existing.email or ""):
+                if (f.phone, f.email) != (w_phone, existing.email or ""):
                     clients.update(p, client_id, phone=f.phone, email=f.email)
             req = self._request_for(f, client_id)
             if f.repeat is None:

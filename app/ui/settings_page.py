@@ -65,7 +65,12 @@ class SettingsPage(QWidget):
 
     def _practice_tab(self) -> QWidget:
         page = QWidget()
-        form = QFormLayout(page)
+        row = QHBoxLayout(page)
+        host = QWidget()
+        host.setMaximumWidth(760)
+        row.addWidget(host, 1)
+        row.addStretch(0)
+        form = QFormLayout(host)
         self.name = QLineEdit()
         form.addRow(_("Practice name"), self.name)
         self.timezone = QComboBox()

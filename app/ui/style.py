@@ -58,6 +58,7 @@ QPushButton#primary:hover {{ background: #1d4ed8; }}
 QPushButton#danger {{ color: #b91c1c; }}
 QToolButton#status {{ padding: 5px 12px; border-radius: 12px; font-weight: 600;
                       color: white; }}
+QToolButton#status::menu-indicator {{ image: none; width: 0px; }}
 QTableView, QTreeView, QListWidget#list {{ background: white; border: 1px solid {LINE};
                                           border-radius: 6px; }}
 QHeaderView::section {{ background: #f1f5f9; border: none; padding: 6px;

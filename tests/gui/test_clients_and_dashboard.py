@@ -32,7 +32,7 @@ def test_search_and_open_a_client_file(qtbot: QtBot, window: MainWindow,
     assert isinstance(file, ClientFile)
     qtbot.waitUntil(lambda: file.client is not None, timeout=3000)
     assert file.title.text() == "João Alves"
-    maria = [r for r in clients.directory(w.practice) if r.name == "Maria Silva"][0]
+    maria = next(r for r in clients.directory(w.practice) if r.name == "Maria Silva")
     assert maria.next_session is not None
 
 

@@ -77,8 +77,11 @@ class MonthGrid(QWidget):
                              i18n.weekday_name(i).upper())
         for index, day in enumerate(self.days):
             cell = self._cell(index)
-            if day.month != self.month.month:
+            if day == self.today:
+                painter.fillRect(cell, QColor("#eff6ff"))
+            elif day.month != self.month.month:
                 painter.fillRect(cell, QColor("#f8fafc"))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.setPen(QColor(LINE))
             painter.drawRect(cell)
             painter.setFont(bold)

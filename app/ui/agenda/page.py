@@ -164,6 +164,8 @@ class AgendaPage(QWidget):
         self.mini.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
         self.mini.setLocale(self.window_.qlocale())
         self.mini.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
+        self.mini.setHorizontalHeaderFormat(
+            QCalendarWidget.HorizontalHeaderFormat.SingleLetterDayNames)
         self.mini.clicked.connect(lambda qd: self.jump(qd.toPython()))
         col.addWidget(self.mini)
 
@@ -190,8 +192,8 @@ class AgendaPage(QWidget):
             label = QLabel(f"<span style='color:{STATUS_COLOURS[status]}; font-size:14px'>"
                            f"{mark}</span>&nbsp; {status_label(status)}")
             col.addWidget(label)
-        free = QLabel(f"<span style='color:#10b981; font-size:14px'>■</span>&nbsp; "
-                      f"{_('Free for the chosen service')}")
+        free_text = _("Free for the chosen service")
+        free = QLabel(f"<span style='color:#10b981; font-size:14px'>■</span>&nbsp; {free_text}")
         col.addWidget(free)
         col.addStretch(1)
         return side

@@ -1,0 +1,129 @@
+"""Renders every main screen with the demo practice, in Portuguese and English, to
+docs/screenshots/<language>-<screen>.png (`make screenshots`). The clock is frozen,
+so the pictures are the same from one run to the next."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QCoreApplication, QDate, QSettings, QTime  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from app import i18n  # noqa: E402
+from app.services import availability, demo, queries, settings  # noqa: E402
+from app.services.clock import FrozenClock  # noqa: E402
+from app.services.practice import open_practice  # noqa: E402
+from app.ui.main_window import PAGES, MainWindow  # noqa: E402
+
+ZONE = ZoneInfo("America/Sao_Paulo")
+NOW = datetime(2026, 11, 18, 10, 40, tzinfo=ZONE)
+OUT = ROOT / "docs" / "screenshots"
+
+
+def settle(app: QApplication, window: MainWindow, rounds: int = 12) -> None:
+    """Let background loads and the forms' short check timers finish."""
+    for _ in range(rounds):
+        window.tasks.wait()
+        QTest.qWait(40)
+
+
+def main() -> None:
+    app = QApplication(sys.argv)
+    QCoreApplication.setOrganizationName("PracticeDeskScreenshots")
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+        QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
+        practice = open_practice(Path(tmp) / "data", clock=FrozenClock(NOW), actor="Dra. Ana",
+                                 logging_on=False)
+        settings.set_value(practice, "timezone", "America/Sao_Paulo")
+        demo.fill(practice)
+        for language in ("pt_BR", "en"):
+            i18n.set_language(language)
+            QSettings().setValue("agenda/view", "week")
+            QSettings().setValue("window/page", "agenda")
+            window = MainWindow(practice, ZONE)
+            window.resize(1360, 860)
+            window.show()
+            settle(app, window)
+            shoot(app, window, language)
+            window.close()
+        practice.close()
+
+
+def shoot(app: QApplication, w: MainWindow, language: str) -> None:
+    def save(name: str, widget: QWidget | None = None) -> None:
+        settle(app, w)
+        (widget or w).grab().save(str(OUT / f"{language}-{name}.png"))
+
+    def page(name: str) -> None:
+        w.nav.setCurrentRow(PAGES.index(name))
+
+    w.agenda.scroll_to_morning()
+    save("agenda-week")
+    w.agenda.set_mode("day")
+    combo = w.agenda.service_combo
+    combo.setCurrentIndex(combo.findText("Psicoterapia individual"))
+    save("agenda-day-availability")
+    w.agenda.service_combo.setCurrentIndex(0)
+    w.agenda.set_mode("month")
+    save("agenda-month")
+    w.agenda.set_mode("week")
+
+    upcoming = [v for v in queries.list_appointments(w.practice, start=NOW.date())
+                if v.status.value == "scheduled" and v.series_id]
+    panel = w.open_appointment(upcoming[0].id)
+    panel.resize(640, 680)
+    settle(app, w)
+    save("session-panel", panel)
+    panel.tabs.setCurrentIndex(1)
+    save("session-history", panel)
+    panel.reschedule()
+    settle(app, w)
+    dialog = panel.dialog
+    assert dialog is not None
+    dialog.time.setTime(QTime(16, 0))
+    settle(app, w)
+    app.processEvents()
+    save("reschedule", dialog)
+    dialog.reject()
+    panel.close()
+
+    form = w.new_session(None)
+    settle(app, w)
+    if form.matches:
+        form.choose_client(form.matches[-1])
+    # The first free hour next Tuesday; a weekly series from there meets some busy weeks.
+    free = availability.free_slots(w.practice, date(2026, 11, 24), step_minutes=60)
+    form.date.setDate(QDate(2026, 11, 24))
+    form.time.setTime(QTime(free[0].hour, free[0].minute))
+    form.repeat.setCurrentIndex(1)
+    form.count.setValue(6)
+    settle(app, w, 20)
+    save("new-session", form)
+    form.reject()
+
+    page("dashboard")
+    save("dashboard")
+    page("clients")
+    save("clients")
+    client_id = upcoming[0].client_id
+    file = w.clients.open_client(client_id)
+    file.tabs.setCurrentIndex(1)
+    save("client-sessions")
+    page("settings")
+    save("settings")
+
+
+if __name__ == "__main__":
+    main()
