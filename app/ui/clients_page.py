@@ -95,9 +95,15 @@ class ClientsPage(QWidget):
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         self.search.returnPressed.connect(self._open_first)
         self._request = 0
-        self.refresh()
+        self._stale = True  # loaded when first shown
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
 
     def refresh(self) -> None:
+        self._stale = False
         self._request += 1
         token, p, text = self._request, self.window_.practice, self.search.text()
         self.window_.tasks.run(lambda: (token, clients.directory(p, text)), self._loaded,
@@ -131,7 +137,9 @@ class ClientsPage(QWidget):
         self.refresh()
 
     def changed(self, change: Change) -> None:
-        if self.stack.currentIndex() == 0:
+        if not self.isVisible():
+            self._stale = True
+        elif self.stack.currentIndex() == 0:
             self.refresh()
         elif self.file is not None:
             self.file.changed(change)

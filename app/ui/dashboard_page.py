@@ -5,7 +5,7 @@ decision."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -130,9 +130,18 @@ class DashboardPage(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         outer.addWidget(scroll, 1)
         self.board: Dashboard | None = None
-        self.reload()
+        self._stale = True  # loaded when first shown, then on every change while shown
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
 
     def reload(self) -> None:
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
         p = self.window_.practice
         self.window_.tasks.run(lambda: dashboard.load(p), self._loaded, self.window_.show_error)
 

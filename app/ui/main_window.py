@@ -152,8 +152,7 @@ class MainWindow(QMainWindow):
     def _page_changed(self, row: int) -> None:
         self.stack.setCurrentIndex(row)
         QSettings().setValue("window/page", PAGES[row])
-        if PAGES[row] == "dashboard":
-            self.dashboard.reload()
+
 
     def _today(self) -> None:
         self.nav.setCurrentRow(PAGES.index("agenda"))
@@ -252,10 +251,9 @@ class MainWindow(QMainWindow):
         if change.settings or change.staff or change.services:
             self.load_catalogue()
         if change.appointments or change.clients or change.staff:
-            self.agenda.reload()
-        if self.stack.currentWidget() is self.dashboard and (change.appointments or
-                                                              change.clients):
-            self.dashboard.reload()
+            self.agenda.changed()
+        if change.appointments or change.clients:
+            self.dashboard.reload()  # now if shown, else when next shown
         if change.clients or change.appointments:
             self.clients.changed(change)
 

@@ -59,7 +59,17 @@ class SettingsPage(QWidget):
         self.tabs.addTab(self._services_tab(), _("Services"))
         self.tabs.addTab(self._staff_tab(), _("Professionals"))
         self.current: SettingsView | None = None
-        self.reload()
+        self._zones_filled = False
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if not self._zones_filled:
+            self._zones_filled = True
+            current = self.timezone.currentText()
+            self.timezone.addItems(sorted(z for z in available_timezones() if "/" in z))
+            self.timezone.setCurrentText(current)
+        if self.current is None:
+            self.reload()
 
     # ------------------------------------------------------------ practice
 
@@ -74,8 +84,7 @@ class SettingsPage(QWidget):
         self.name = QLineEdit()
         form.addRow(_("Practice name"), self.name)
         self.timezone = QComboBox()
-        self.timezone.setEditable(True)
-        self.timezone.addItems(sorted(z for z in available_timezones() if "/" in z))
+        self.timezone.setEditable(True)  # the list of zones is filled when first shown
         form.addRow(_("Time zone"), self.timezone)
         self.country = QLineEdit()
         self.country.setMaxLength(2)

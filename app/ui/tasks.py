@@ -26,9 +26,16 @@ class _Job(QRunnable):
         try:
             result = self.fn()
         except Exception as exc:  # handed to the GUI thread, which decides what to show
-            self.relay.failed.emit(exc)
+            self._emit(self.relay.failed, exc)
         else:
-            self.relay.done.emit(result)
+            self._emit(self.relay.done, result)
+
+    @staticmethod
+    def _emit(signal: Any, value: Any) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:  # the window closed while this ran: nobody to tell
+            log.debug("background result dropped: its receiver is gone")
 
 
 class TaskRunner(QObject):

@@ -156,3 +156,15 @@ def test_availability_shading(qtbot: QtBot, window: MainWindow,
     assert not any(a <= local("2026-11-20T14:20") < b for a, b in friday)
     assert any(a <= local("2026-11-20T16:00") < b for a, b in friday)
     assert S.CONFIRMED  # the legend's statuses exist
+
+
+def test_neighbouring_weeks_are_ready_and_never_stale(qtbot: QtBot, window: MainWindow,
+                                                      practice: Practice,
+                                                      seeded: dict[str, int]) -> None:
+    w = window
+    qtbot.waitUntil(lambda: len(w.agenda._cache) == 3, timeout=3000)  # this week and both sides
+    # A change made elsewhere reaches next week's cached copy too.
+    scheduling.confirm(practice, seeded["monday"])
+    qtbot.waitUntil(lambda: len(w.agenda._cache) >= 1, timeout=3000)
+    qtbot.mouseClick(w.agenda.next_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: shown(w) == [("Maria Silva", "confirmed")], timeout=3000)

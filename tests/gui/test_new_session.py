@@ -38,7 +38,7 @@ def test_book_for_a_searched_client(qtbot: QtBot, window: MainWindow,
                                     practice: Practice, seeded: dict[str, int]) -> None:
     dialog = open_form(qtbot, window)
     pick_client(qtbot, dialog, "alves", "João Alves")
-    assert dialog.phone.text() == "+5521998765432"
+    assert dialog.phone.text() == "(21) 99876-5432"
     when(dialog, QDate(2026, 11, 24), 9)
     assert dialog.duration.value() == 50
     dialog.notes.setPlainText("Primeira sessão")

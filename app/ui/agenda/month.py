@@ -32,6 +32,7 @@ class MonthGrid(QWidget):
         self.first = self.month
         self.today: date | None = None
         self.by_day: dict[date, list[AppointmentView]] = {}
+        self.times: dict[int, tuple[str, str]] = {}
         self.setMinimumSize(600, 420)
 
     @property
@@ -46,7 +47,9 @@ class MonthGrid(QWidget):
         self.by_day = {}
         self.update()
 
-    def set_sessions(self, views: Sequence[AppointmentView]) -> None:
+    def set_sessions(self, views: Sequence[AppointmentView],
+                     times: dict[int, tuple[str, str]] | None = None) -> None:
+        self.times = times or {}
         self.by_day = {}
         for v in sorted(views, key=lambda v: v.start):
             self.by_day.setdefault(v.start.astimezone(self.zone).date(), []).append(v)
@@ -102,7 +105,9 @@ class MonthGrid(QWidget):
                 painter.drawEllipse(QPointF(line.left() + 4, line.center().y()), 3.5, 3.5)
                 faded = v.status in (S.CANCELLED, S.RESCHEDULED)
                 painter.setPen(QColor("#94a3b8" if faded else "#0f172a"))
-                text = f"{i18n.format_time(v.start)} {v.client_name}"
+                start = self.times[v.id][0] if v.id in self.times else \
+                    i18n.format_time(v.start)
+                text = f"{start} {v.client_name}"
                 if v.status is S.CONFIRMED:
                     text = "✓ " + text
                 painter.drawText(line.adjusted(12, 0, 0, 0),

@@ -4,6 +4,8 @@ filter, the mini calendar, a status legend and the availability of a service."""
 from __future__ import annotations
 
 import calendar
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +43,18 @@ if TYPE_CHECKING:
 VIEWS = ("day", "workweek", "week", "month")
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """One period's sessions and what is drawn under them."""
+
+    views: list[AppointmentView]
+    staff: int | None
+    hours: Any
+    free: Any
+    times: dict[int, tuple[str, str]]
+    generation: int
+
+
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -68,6 +82,18 @@ class AgendaPage(QWidget):
         self.services: list[ServiceView] = []
         self._request = 0
         self.rows: list[AppointmentView] = []
+        self._hours: dict[int | None, Any] = {}  # per professional filter, until settings change
+        # Loaded periods, so stepping to a neighbour paints at once. Any change
+        # event empties it (changed()), so it never shows stale sessions.
+        self._cache: OrderedDict[tuple[Any, ...], Loaded] = OrderedDict()
+        self._prefetching: set[tuple[Any, ...]] = set()
+        self._generation = 0  # bumped by every change; older loads are not cached
+        # Pre-fetching starts once the new period is painted, so it never competes
+        # with that paint.
+        self._prefetch_timer = QTimer(self)
+        self._prefetch_timer.setSingleShot(True)
+        self._prefetch_timer.setInterval(150)
+        self._prefetch_timer.timeout.connect(self._prefetch_neighbours)
 
         outer = QHBoxLayout(self)
         outer.setContentsMargins(16, 14, 16, 12)
@@ -202,6 +228,9 @@ class AgendaPage(QWidget):
 
     def set_catalogue(self, staff: list[StaffView], services: list[ServiceView]) -> None:
         self.staff, self.services = staff, services
+        self._hours.clear()  # settings or professionals changed
+        self._generation += 1
+        self._cache.clear()
         current_staff = self.staff_combo.currentData()
         current_service = self.service_combo.currentData()
         for combo in (self.staff_combo, self.service_combo):
@@ -241,13 +270,16 @@ class AgendaPage(QWidget):
         self.stack.setCurrentIndex(1 if mode == "month" else 0)
         self.reload()
 
-    def step(self, direction: int) -> None:
+    def step_anchor(self, direction: int) -> None:
         if self.mode == "day":
             self.anchor += timedelta(days=direction)
         elif self.mode == "month":
             self.anchor = add_months(self.anchor, direction)
         else:
             self.anchor += timedelta(days=7 * direction)
+
+    def step(self, direction: int) -> None:
+        self.step_anchor(direction)
         self.reload()
 
     def go_today(self) -> None:
@@ -278,6 +310,17 @@ class AgendaPage(QWidget):
 
     # ------------------------------------------------------------ loading
 
+    def changed(self) -> None:
+        """Something changed in the data: forget loaded periods and load again."""
+        self._generation += 1
+        self._cache.clear()
+        self.reload()
+
+    def _key(self, days: list[date]) -> tuple[Any, ...]:
+        service = self.service_combo.currentData() if self.mode != "month" else None
+        return (self.mode == "month", days[0], days[-1], self.staff_filter(), service,
+                self.show_faded.isChecked())
+
     def reload(self, _change: Change | None = None) -> None:
         days = self.days()
         today = self.window_.today()
@@ -291,37 +334,89 @@ class AgendaPage(QWidget):
             self.header.update()
         self._request += 1
         token = self._request
+        key = self._key(days)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            self._apply(cached)
+            self.loaded_token = token
+            self._prefetch_timer.start()
+        else:
+            self.window_.tasks.run(self._loader(key, days, token), self._loaded,
+                                   self.window_.show_error)
+        self.period_changed.emit()
+
+    def _loader(self, key: tuple[Any, ...], days: list[date], token: int) -> Any:
         p, staff = self.practice, self.staff_filter()
-        service = self.service_combo.currentData() if self.mode != "month" else None
+        service = key[4]
         faded = self.show_faded.isChecked()
         first, last = days[0], days[-1]
         timed_days = days if self.mode != "month" else []
+        known_hours = self._hours.get(staff)
+        generation = self._generation
 
-        def load() -> tuple[int, list[AppointmentView], Any, Any]:
+        def load() -> tuple[int, tuple[Any, ...], Loaded]:
             views = queries.list_appointments(p, start=first, end=last, staff_id=staff)
             if not faded:
                 views = [v for v in views if v.status not in FADED]
-            hours = settings.working_hours(p, staff)
+            hours = known_hours if known_hours is not None else settings.working_hours(p, staff)
             free = availability.free_ranges(p, timed_days, service_id=service, staff_id=staff) \
                 if service is not None else {}
-            return token, views, hours, free
+            times = {v.id: (i18n.format_time(v.start), i18n.format_time(v.end)) for v in views}
+            return token, key, Loaded(views, staff, hours, free, times, generation)
 
-        self.window_.tasks.run(load, self._loaded, self.window_.show_error)
-        self.period_changed.emit()
+        return load
 
-    def _loaded(self, result: tuple[int, list[AppointmentView], Any, Any]) -> None:
-        token, views, hours, free = result
+    def _loaded(self, result: tuple[int, tuple[Any, ...], Loaded]) -> None:
+        token, key, data = result
+        self._hours[data.staff] = data.hours
+        self._remember(key, data)
         if token != self._request:
             return  # a newer request is on its way
-        self.rows = views
-        if self.mode == "month":
-            self.month.set_sessions(views)
-        else:
-            self.grid.set_hours(hours)
-            self.grid.set_free(free)
-            self.grid.set_sessions(views)
-            self._update_now()
+        self._apply(data)
         self.loaded_token = token
+        self._prefetch_timer.start()
+
+    def _remember(self, key: tuple[Any, ...], data: Loaded) -> None:
+        if data.generation != self._generation:
+            return  # loaded before a change: not to be reused
+        self._cache[key] = data
+        self._cache.move_to_end(key)
+        while len(self._cache) > 12:
+            self._cache.popitem(last=False)
+
+    def _apply(self, data: Loaded) -> None:
+        self.rows = data.views
+        if self.mode == "month":
+            self.month.set_sessions(data.views, data.times)
+        else:
+            if data.hours != self.grid.hours:
+                self.grid.set_hours(data.hours)
+            self.grid.set_free(data.free)
+            self.grid.set_sessions(data.views, data.times)
+            self._update_now()
+
+    def _prefetch_neighbours(self) -> None:
+        """Load the periods before and after the shown one in the background."""
+        anchor = self.anchor
+        for direction in (1, -1):
+            self.step_anchor(direction)
+            days = self.days()
+            key = self._key(days)
+            self.anchor = anchor
+            if key in self._cache or key in self._prefetching:
+                continue
+            self._prefetching.add(key)
+            load = self._loader(key, days, -1)
+
+            def done(result: tuple[int, tuple[Any, ...], Loaded], k: Any = key) -> None:
+                self._prefetching.discard(k)
+                self._remember(result[1], result[2])
+
+            def failed(_exc: Exception, k: Any = key) -> None:
+                self._prefetching.discard(k)
+
+            self.window_.tasks.run(load, done, failed)
 
     def _update_now(self) -> None:
         self.grid.now = self.practice.clock.now()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
@@ -18,7 +19,6 @@ from PySide6.QtGui import (
     QFont,
     QMouseEvent,
     QPainter,
-    QPainterPath,
     QPaintEvent,
     QPen,
 )
@@ -65,6 +65,9 @@ class TimeGrid(QWidget):
         self.now: datetime | None = None
         self._placed: dict[date, list[Placed]] = {}
         self._drag: _Drag | None = None
+        # Painting runs for every frame; text is formatted once per load instead.
+        self.times: dict[int, tuple[str, str]] = {}
+        self._elided: dict[tuple[str, int, int], str] = {}
         self.setMouseTracking(True)
         self.setMinimumWidth(GUTTER + 200)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -79,7 +82,16 @@ class TimeGrid(QWidget):
         self._placed = {d: [] for d in days}
         self.update()
 
-    def set_sessions(self, views: Sequence[AppointmentView]) -> None:
+    def set_sessions(self, views: Sequence[AppointmentView],
+                     times: dict[int, tuple[str, str]] | None = None) -> None:
+        """`times` holds each session's formatted start and end, made off the GUI
+        thread by the loader; any missing are formatted here."""
+        self.times = dict(times or {})
+        for v in views:
+            if v.id not in self.times:
+                self.times[v.id] = (i18n.format_time(v.start), i18n.format_time(v.end))
+        if len(self._elided) > 20_000:
+            self._elided.clear()
         by_day: dict[date, list[AppointmentView]] = {d: [] for d in self.days}
         for v in views:
             day = v.start.astimezone(self.zone).date()
@@ -228,9 +240,9 @@ class TimeGrid(QWidget):
                      ghost: bool = False) -> None:
         colour = status_colour(v.status)
         faded = v.status in FADED
-        path = QPainterPath()
-        path.addRoundedRect(rect, 5, 5)
-        painter.fillPath(path, tint(colour, 28 if faded else (120 if ghost else 235)))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(tint(colour, 28 if faded else (120 if ghost else 255)))
+        painter.drawRoundedRect(rect, 5, 5)
         painter.fillRect(QRectF(rect.left(), rect.top() + 2, 4, rect.height() - 4),
                          QColor(v.staff_color))
         text_colour = colour if faded else QColor("white")
@@ -239,24 +251,27 @@ class TimeGrid(QWidget):
         if v.status is S.CONFIRMED and rect.width() > 30:
             self._paint_confirmed_icon(painter, QPointF(rect.right() - 10, rect.top() + 10))
             inner.setRight(inner.right() - 16)
-        title = _font(9, bold=True)
-        title.setStrikeOut(v.status is S.CANCELLED)
-        painter.setFont(title)
-        when = f"{i18n.format_time(v.start)} – {i18n.format_time(v.end)}"
+        title = _font(9, bold=True, strike=v.status is S.CANCELLED)
+        start, end = self.times.get(v.id) or (i18n.format_time(v.start),
+                                              i18n.format_time(v.end))
         line_height = 14
         lines = [(title, v.client_name)]
         if rect.height() >= 2 * line_height + 4:
-            lines.append((_font(8), when))
+            lines.append((_font(8), f"{start} – {end}"))
         if rect.height() >= 3 * line_height + 4:
             lines.append((_font(8), v.service_name))
         y = inner.top()
+        width = int(inner.width())
         for font, text in lines:
             painter.setFont(font)
-            metrics = painter.fontMetrics()
+            key = (text, width, id(font))
+            shown = self._elided.get(key)
+            if shown is None:
+                shown = painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight,
+                                                         width)
+                self._elided[key] = shown
             painter.drawText(QRectF(inner.left(), y, inner.width(), line_height),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             metrics.elidedText(text, Qt.TextElideMode.ElideRight,
-                                                int(inner.width())))
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shown)
             y += line_height
 
     @staticmethod
@@ -271,6 +286,10 @@ class TimeGrid(QWidget):
         painter.drawPolyline([centre + QPointF(-3.5, 0), centre + QPointF(-1, 2.5),
                               centre + QPointF(3.5, -2.5)])
         painter.restore()
+
+    def resizeEvent(self, event: Any) -> None:
+        self._elided.clear()
+        super().resizeEvent(event)
 
     def _paint_drag(self, painter: QPainter) -> None:
         d = self._drag
@@ -373,10 +392,19 @@ def _tooltip(v: AppointmentView) -> str:
             f"{v.staff_name} · {status_label(v.status)}")
 
 
-def _font(points: int, bold: bool = False) -> QFont:
-    font = QFont()
-    font.setPointSize(points)
-    font.setBold(bold)
+_FONTS: dict[tuple[int, bool, bool], QFont] = {}
+
+
+def _font(points: int, bold: bool = False, strike: bool = False) -> QFont:
+    """Fonts are made once and shared by every paint."""
+    key = (points, bold, strike)
+    font = _FONTS.get(key)
+    if font is None:
+        font = QFont()
+        font.setPointSize(points)
+        font.setBold(bold)
+        font.setStrikeOut(strike)
+        _FONTS[key] = font
     return font
 
 
