@@ -267,9 +267,11 @@ class ClientFile(QWidget):
         for channel, box in self.consent.items():
             since = client.consent.get(channel.value)
             box.setChecked(since is not None)
+            text = _("Agrees to messages by {channel}").format(channel=CHANNEL_NAMES[channel])
             if since:
-                box.setToolTip(_("Since {date}").format(date=i18n.format_date(
-                    datetime.fromisoformat(since).astimezone(self.window_.zone).date())))
+                text += " — " + _("since {date}").format(date=i18n.format_date(
+                    datetime.fromisoformat(since).astimezone(self.window_.zone).date()))
+            box.setText(text)
         self.sessions_model.set_rows(sessions, now)
         self.totals.setText(_(
             "{sessions} sessions · {completed} completed · {cancelled} cancelled · "

@@ -168,3 +168,22 @@ def test_neighbouring_weeks_are_ready_and_never_stale(qtbot: QtBot, window: Main
     qtbot.waitUntil(lambda: len(w.agenda._cache) >= 1, timeout=3000)
     qtbot.mouseClick(w.agenda.next_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: shown(w) == [("Maria Silva", "confirmed")], timeout=3000)
+
+
+def test_sessions_are_reached_and_opened_by_keyboard(qtbot: QtBot, window: MainWindow,
+                                                     practice: Practice,
+                                                     seeded: dict[str, int]) -> None:
+    w = window
+    scheduling.book(practice, BookingRequest(client_id=seeded["joao"],
+                                             start=local("2026-11-20T16:00"),
+                                             service_id=seeded["therapy"]))
+    qtbot.waitUntil(lambda: len(shown(w)) == 2, timeout=3000)
+    grid = w.agenda.grid
+    grid.setFocus()
+    qtbot.keyClick(grid, Qt.Key.Key_Right)
+    assert grid.selected == seeded["today"]
+    qtbot.keyClick(grid, Qt.Key.Key_Right)
+    qtbot.keyClick(grid, Qt.Key.Key_Left)
+    assert grid.selected == seeded["today"]
+    qtbot.keyClick(grid, Qt.Key.Key_Return)
+    assert seeded["today"] in w.panels and w.panels[seeded["today"]].isVisible()

@@ -68,6 +68,7 @@ class TimeGrid(QWidget):
         # Painting runs for every frame; text is formatted once per load instead.
         self.times: dict[int, tuple[str, str]] = {}
         self._elided: dict[tuple[str, int, int], str] = {}
+        self.selected: int | None = None  # moved with the arrow keys, opened with Enter
         self.setMouseTracking(True)
         self.setMinimumWidth(GUTTER + 200)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -104,6 +105,8 @@ class TimeGrid(QWidget):
             live = [v for v in items if v.status not in FADED]
             gone = [v for v in items if v.status in FADED]
             self._placed[day] = place(gone) + place(live)
+        if self.selected not in {v.id for v in views}:
+            self.selected = None
         self.update()
 
     def set_hours(self, hours: Intervals) -> None:
@@ -198,6 +201,10 @@ class TimeGrid(QWidget):
                         self._drag.view.id:
                     continue
                 self._paint_block(painter, self._rect(i, p), p.view)
+                if p.view.id == self.selected and self.hasFocus():
+                    painter.setBrush(Qt.BrushStyle.NoBrush)
+                    painter.setPen(QPen(QColor("#0f172a"), 2))
+                    painter.drawRoundedRect(self._rect(i, p).adjusted(-1, -1, 1, 1), 6, 6)
         self._paint_drag(painter)
         self._paint_now(painter)
         painter.end()
@@ -366,7 +373,39 @@ class TimeGrid(QWidget):
             if d.target is not None and d.target != d.view.start:
                 self.move_requested.emit(d.view.id, d.target)
         else:
+            self.selected = d.view.id
             self.opened.emit(d.view.id)
+
+    def ordered(self) -> list[AppointmentView]:
+        """Sessions in reading order: by day, then time, then column."""
+        out: list[tuple[date, datetime, int, AppointmentView]] = []
+        for day in self.days:
+            out.extend((day, p.view.start, p.column, p.view) for p in self._placed.get(day, []))
+        return [item[3] for item in sorted(out, key=lambda t: (t[0], t[1], t[2]))]
+
+    def keyPressEvent(self, event: Any) -> None:
+        key = event.key()
+        order = self.ordered()
+        forward = (Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_Tab)
+        backward = (Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_Backtab)
+        if key in forward + backward and order:
+            ids = [v.id for v in order]
+            if self.selected in ids:
+                step = 1 if key in forward else -1
+                index = (ids.index(self.selected) + step) % len(ids)
+            else:
+                index = 0 if key in forward else len(ids) - 1
+            self.selected = ids[index]
+            self.update()
+            return
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space) and \
+                self.selected is not None:
+            self.opened.emit(self.selected)
+            return
+        super().keyPressEvent(event)
+
+    def focusNextPrevChild(self, next_: bool) -> bool:
+        return False  # Tab moves between sessions while the agenda has the focus
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         if self.block_at(event.position()) is not None:

@@ -1,0 +1,89 @@
+"""Configurações: practice settings saved together or not at all, services and
+professionals; and the exception hook, which logs and shows an error once."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from app.services import catalog, settings
+from app.services.practice import Practice
+from app.ui import errors
+from app.ui.main_window import PAGES, MainWindow
+
+
+def open_settings(qtbot: QtBot, w: MainWindow):  # type: ignore[no-untyped-def]
+    w.nav.setCurrentRow(PAGES.index("settings"))
+    page = w.settings_page
+    qtbot.waitUntil(lambda: page.current is not None, timeout=3000)
+    return page
+
+
+def test_practice_settings_save_all_or_nothing(qtbot: QtBot, window: MainWindow,
+                                               practice: Practice) -> None:
+    page = open_settings(qtbot, window)
+    page.name.setText("Clínica Aurora")
+    page.hours[5].setText("09:00-13:00")
+    page.hours[0].setText("19:00-08:00")  # impossible
+    qtbot.mouseClick(page.save_practice, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "not understood" in page.practice_error.text(), timeout=3000)
+    current = settings.get(practice)
+    assert current.name != "Clínica Aurora" and current.hours["sat"] == "closed"
+    page.hours[0].setText("08:00-18:00")
+    qtbot.mouseClick(page.save_practice, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: settings.get(practice).name == "Clínica Aurora", timeout=3000)
+    assert settings.get(practice).hours["sat"] == "09:00-13:00"
+    assert settings.get(practice).hours["mon"] == "08:00-18:00"
+
+
+def test_services_and_professionals(qtbot: QtBot, window: MainWindow,
+                                    practice: Practice) -> None:
+    page = open_settings(qtbot, window)
+    page.tabs.setCurrentIndex(1)
+    qtbot.mouseClick(page.new_service, Qt.MouseButton.LeftButton)
+    page.sv_name.setText("Supervisão")
+    page.sv_duration.setValue(90)
+    page.sv_price.setText("350,00")
+    page.sv_days.setText("tue,thu")
+    page.sv_max.setValue(2)
+    qtbot.mouseClick(page.save_service, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(s.name == "Supervisão" for s in catalog.list_services(practice)),
+                    timeout=3000)
+    saved = next(s for s in catalog.list_services(practice) if s.name == "Supervisão")
+    assert (saved.duration_minutes, saved.price_cents, saved.bookable_weekdays,
+            saved.max_per_day) == (90, 35000, "13", 2)
+
+    page.tabs.setCurrentIndex(2)
+    qtbot.mouseClick(page.new_staff, Qt.MouseButton.LeftButton)
+    page.st_name.setText("Dr. Paulo")
+    page.st_hours.setText("mon-thu 25:00-26:00")
+    qtbot.mouseClick(page.save_staff, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "not understood" in page.staff_error.text(), timeout=3000)
+    assert [s.name for s in catalog.list_staff(practice)] == ["Professional"]
+    page.st_hours.setText("mon-thu 09:00-17:00; fri 09:00-12:00")
+    qtbot.mouseClick(page.save_staff, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(catalog.list_staff(practice)) == 2, timeout=3000)
+    paulo = catalog.list_staff(practice)[1]
+    hours = settings.working_hours(practice, paulo.id)
+    assert sorted(hours) == [0, 1, 2, 3, 4] and hours[4][0][1].hour == 12
+    qtbot.waitUntil(lambda: window.agenda.staff_combo.count() == 3, timeout=3000)
+
+
+def test_unexpected_errors_are_logged_and_shown_once(qtbot: QtBot, caplog: pytest.LogCaptureFixture,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "open", lambda self: shown.append(self.text()))
+    errors._shown.clear()
+    with caplog.at_level(logging.ERROR):
+        for _ in range(3):
+            try:
+                raise ValueError("boom")
+            except ValueError as exc:
+                errors.report(type(exc), exc, exc.__traceback__)
+    assert len(shown) == 1 and "Your data is safe" in shown[0]
+    assert sum("unexpected error" in r.message for r in caplog.records) == 3
+    assert QApplication.instance() is not None
