@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, or_, select
@@ -185,7 +186,7 @@ class DirectoryRow:
     name: str
     phone: str | None
     email: str | None
-    next_session: datetime | None
+    next_session: datetime | None  # in the practice's time zone
     no_show_rate: float
 
 
@@ -200,6 +201,7 @@ def directory(p: Practice, text: str = "", limit: int = 200) -> list[DirectoryRo
     active = [AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED]
     due = [AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW]
     with p.db.read() as s:
+        zone = ZoneInfo(load_row(s).timezone)
         nexts = dict(s.exec(
             select(Appointment.client_id, func.min(Appointment.start))
             .where(col(Appointment.client_id).in_(ids), col(Appointment.status).in_(active),
@@ -218,7 +220,8 @@ def directory(p: Practice, text: str = "", limit: int = 200) -> list[DirectoryRo
         rate = missed / (done + missed) if done + missed else 0.0
         nxt = nexts.get(c.id)
         out.append(DirectoryRow(c.id, c.name, c.phone, c.email,
-                                nxt if isinstance(nxt, datetime) else None, round(rate, 4)))
+                                nxt.astimezone(zone) if isinstance(nxt, datetime) else None,
+                                round(rate, 4)))
     return out
 
 

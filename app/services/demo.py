@@ -5,6 +5,7 @@ history (booked, confirmed, moved, cancelled, completed) is genuine."""
 from __future__ import annotations
 
 import random
+import unicodedata
 from contextlib import suppress
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
@@ -68,7 +69,8 @@ def fill(p: Practice, *, seed: int = 7, today: date | None = None) -> dict[str, 
 
     client_ids: list[int] = []
     for i, name in enumerate(CLIENT_NAMES):
-        first = name.split()[0].lower().replace("í", "i").replace("é", "e").replace("á", "a")
+        plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+        first = plain.split()[0].lower()
         phone = f"+55 11 9{rng.randint(6000, 9999)}-{rng.randint(1000, 9999)}"
         email = f"{first}.{i + 1}@example.com" if rng.random() < 0.8 else None
         consent = [Channel.WHATSAPP] + ([Channel.EMAIL] if email else [])

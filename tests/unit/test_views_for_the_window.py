@@ -74,6 +74,7 @@ def test_client_directory(practice: Practice, clock: FrozenClock) -> None:
     scheduling.no_show(practice, ids[2])
     rows = {r.name: r for r in clients.directory(practice)}
     assert rows["Maria Silva"].next_session == local("2026-11-26T10:00")
+    assert str(rows["Maria Silva"].next_session.tzinfo) == "America/Sao_Paulo"  # as shown
     assert rows["Maria Silva"].no_show_rate == round(1 / 3, 4)
     assert (rows["João Alves"].next_session, rows["João Alves"].no_show_rate) == (None, 0.0)
     assert [r.id for r in clients.directory(practice, "joão")] == [joao]
