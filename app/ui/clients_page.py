@@ -183,8 +183,7 @@ class ClientFile(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
         self.sessions.setColumnWidth(0, 36)
         self.sessions.clicked.connect(self._session_clicked)
-        self.sessions.doubleClicked.connect(
-            lambda index: window.open_appointment(int(self.sessions_model.data(index, ID_ROLE))))
+        self.sessions.activated.connect(self._session_activated)
         self.sessions.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.sessions.customContextMenuRequested.connect(self._context_menu)
         self.tabs.addTab(self.sessions, _("Sessions"))
@@ -330,6 +329,15 @@ class ClientFile(QWidget):
             self.window_.show_error(exc)
 
         self.window_.tasks.run(run, done, failed)
+
+    def _session_activated(self, index: QModelIndex) -> None:
+        """Enter (or a double-click): on the calendar icon it confirms, elsewhere it
+        opens the session."""
+        if index.column() == SessionsModel.CONFIRM_COLUMN and \
+                self.sessions_model.confirmable(index.row()):
+            self._session_clicked(index)
+        else:
+            self.window_.open_appointment(int(self.sessions_model.data(index, ID_ROLE)))
 
     def _session_clicked(self, index: QModelIndex) -> None:
         if index.column() != SessionsModel.CONFIRM_COLUMN or \

@@ -75,7 +75,8 @@ class NewSessionDialog(QDialog):
         self.occurrences: list[Occurrence] = []
         self.created: list[int] = []
         self._armed = False
-        self._request = 0
+        self._request = 0  # conflict checks
+        self._search_request = 0  # client searches
         layout = QVBoxLayout(self)
         form = QFormLayout()
         layout.addLayout(form)
@@ -87,6 +88,8 @@ class NewSessionDialog(QDialog):
         self.client_list.setObjectName("list")
         self.client_list.setFixedHeight(84)
         self.client_list.itemClicked.connect(
+            lambda item: self.choose_client(self.matches[self.client_list.row(item)]))
+        self.client_list.itemActivated.connect(
             lambda item: self.choose_client(self.matches[self.client_list.row(item)]))
         self.new_client = QCheckBox(_("New client"))
         self.new_client.toggled.connect(self._new_client_toggled)
@@ -185,6 +188,9 @@ class NewSessionDialog(QDialog):
         buttons = QDialogButtonBox()
         self.ok = buttons.addButton(_("Create"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok.setObjectName("primary")
+        # Enter in a field (the client search above all) must not book.
+        self.ok.setAutoDefault(False)
+        self.ok.setDefault(False)
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.ok.clicked.connect(self.save)
         buttons.rejected.connect(self.reject)
@@ -199,6 +205,7 @@ class NewSessionDialog(QDialog):
         self._check_timer.setInterval(200)
         self._check_timer.timeout.connect(self.check)
         self.client_search.textChanged.connect(lambda _t: self._search_timer.start())
+        self.client_search.returnPressed.connect(self._choose_first)
         self.service.currentIndexChanged.connect(self._service_changed)
         for signal in (self.date.dateChanged, self.time.timeChanged,
                        self.duration.valueChanged, self.staff.currentIndexChanged,
@@ -224,20 +231,33 @@ class NewSessionDialog(QDialog):
 
     def _search(self) -> None:
         p, text = self.window_.practice, self.client_search.text()
-        self._request += 1
-        token = self._request
+        self._search_request += 1
+        token = self._search_request
         self.window_.tasks.run(lambda: (token, clients.search(p, text, limit=8)),
                                self._found, self.window_.show_error)
 
     def _found(self, result: tuple[int, list[ClientView]]) -> None:
         token, found = result
-        if token != self._request:
+        if token != self._search_request:
             return
         self.matches = found
+        if getattr(self, "_pick_first_when_found", False) and found:
+            self._pick_first_when_found = False
+            self.choose_client(found[0])
         self.client_list.clear()
         for c in found:
             contact = "  ·  ".join(x for x in (self.window_.phone(c.phone), c.email) if x)
             self.client_list.addItem(f"{c.name}  ·  {contact}")
+
+    def _choose_first(self) -> None:
+        """Enter in the search field takes the first match, as a person expects."""
+        if self._search_timer.isActive():
+            self._search_timer.stop()
+            self._search()
+            self._pick_first_when_found = True
+            return
+        if self.matches:
+            self.choose_client(self.matches[0])
 
     def choose_client(self, client: ClientView) -> None:
         self.new_client.setChecked(False)

@@ -126,3 +126,20 @@ def test_models_pass_the_model_tester(qtmodeltester, practice: Practice,  # type
     sessions.set_rows(queries.list_appointments(practice), practice.clock.now())
     qtmodeltester.check(sessions)
     assert directory.rowCount() == 2 and sessions.rowCount() == 2
+
+
+def test_confirm_by_keyboard_in_the_sessions_tab(qtbot: QtBot, window: MainWindow,
+                                                 practice: Practice,
+                                                 seeded: dict[str, int]) -> None:
+    file = window.clients.open_client(seeded["maria"])
+    qtbot.waitUntil(lambda: file.sessions_model.rowCount() == 2, timeout=3000)
+    file.tabs.setCurrentIndex(1)
+    model = file.sessions_model
+    row = next(r for r in range(model.rowCount()) if model.rows[r].id == seeded["monday"])
+    file.sessions.setFocus()
+    file.sessions.setCurrentIndex(model.index(row, SessionsModel.CONFIRM_COLUMN))
+    qtbot.keyClick(file.sessions, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: status_of(practice, seeded["monday"]) == "confirmed", timeout=3000)
+    file.sessions.setCurrentIndex(model.index(row, 2))
+    qtbot.keyClick(file.sessions, Qt.Key.Key_Return)
+    assert seeded["monday"] in window.panels

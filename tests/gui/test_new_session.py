@@ -102,3 +102,23 @@ def test_a_new_client_is_created_with_the_session(qtbot: QtBot, window: MainWind
     [carla] = clients.search(practice, "Carla")
     assert carla.phone == "+5511912345678"
     assert queries.show(practice, dialog.created[0]).client_id == carla.id
+
+
+def test_the_whole_form_by_keyboard(qtbot: QtBot, window: MainWindow,
+                                    practice: Practice) -> None:
+    from PySide6.QtTest import QTest
+
+    QTest.keySequence(window, "Ctrl+N")
+    dialog = window.new_session_dialog
+    assert isinstance(dialog, NewSessionDialog)
+    dialog.client_search.setFocus()
+    qtbot.keyClicks(dialog.client_search, "alves")
+    qtbot.keyClick(dialog.client_search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.client is not None, timeout=3000)
+    assert dialog.client.name == "João Alves"
+    when(dialog, QDate(2026, 11, 26), 15)
+    qtbot.waitUntil(lambda: "No conflicts" in dialog.status.text(), timeout=3000)
+    dialog.ok.setFocus()
+    qtbot.keyClick(dialog.ok, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: bool(dialog.created), timeout=3000)
+    assert queries.show(practice, dialog.created[0]).start == local("2026-11-26T15:00")
