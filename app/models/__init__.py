@@ -10,6 +10,13 @@ from app.models.enums import (
     RepeatFrequency,
     SeriesScope,
 )
+from app.models.outbox import (
+    ConfigEntry,
+    DeliveryAttempt,
+    MessageKind,
+    MessageState,
+    OutboxMessage,
+)
 from app.models.tables import (
     Appointment,
     AuditEvent,
@@ -30,6 +37,11 @@ __all__ = [
     "Channel",
     "ChargeDecision",
     "Client",
+    "ConfigEntry",
+    "DeliveryAttempt",
+    "MessageKind",
+    "MessageState",
+    "OutboxMessage",
     "PracticeSettings",
     "RepeatFrequency",
     "SeriesScope",

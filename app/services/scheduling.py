@@ -21,6 +21,7 @@ from app.models.enums import (
     RepeatFrequency,
     SeriesScope,
 )
+from app.models.outbox import MessageKind
 from app.models.recurrence import RecurrenceError, expand, shift_wall_clock
 from app.models.rules import (
     Booked,
@@ -33,7 +34,7 @@ from app.models.rules import (
 )
 from app.models.tables import Appointment, Client, Service, Staff
 from app.models.transitions import NEEDS_STARTED, RESULT, Action, is_allowed
-from app.services import audit
+from app.services import audit, reminders
 from app.services.catalog import default_staff, get_service, get_staff, service_rules
 from app.services.errors import (
     BookingConflict,
@@ -279,6 +280,7 @@ def book(p: Practice, req: BookingRequest, *, override: bool = False) -> int:
         s.flush()
         assert a.id is not None
         _record_created(s, p, a, conflicts)
+        reminders.plan(s, p.clock.now(), [a])
         new_id = a.id
     p.bus.publish(Change.of(appointments=[new_id], clients=[req.client_id]))
     return new_id
@@ -339,6 +341,7 @@ def book_series(p: Practice, req: BookingRequest, repeat: Repeat, *, override: b
                                   prefix=_("{n} of {total} sessions conflict; none was booked. ")
                                   .format(n=len(refused), total=len(starts)))
         ids: list[int] = []
+        created: list[Appointment] = []
         for i, (start, overridden) in enumerate(accepted):
             source = req.source if i == 0 else AppointmentSource.RECURRENCE
             a = _new_appointment(plan, req, start, now, source, series_id)
@@ -350,6 +353,8 @@ def book_series(p: Practice, req: BookingRequest, repeat: Repeat, *, override: b
                            "count": repeat.count,
                            "until": repeat.until.isoformat() if repeat.until else None}})
             ids.append(a.id)
+            created.append(a)
+        reminders.plan(s, now, created)
     if ids:
         p.bus.publish(Change.of(appointments=ids, clients=[req.client_id]))
     return SeriesResult(ids, series_id if ids else None, refused)
@@ -437,6 +442,7 @@ def confirm(p: Practice, appointment_id: int) -> None:
     with p.db.write() as s:
         a = _load_for(s, p, appointment_id, Action.CONFIRM)
         _set_status(s, p, a, Action.CONFIRM)
+        reminders.notice(s, p.clock.now(), a, MessageKind.CONFIRMATION)
         client_id = a.client_id
     p.bus.publish(Change.of(appointments=[appointment_id], clients=[client_id]))
 
@@ -481,6 +487,9 @@ def cancel(p: Practice, appointment_id: int, *, reason: str, notify: bool = Fals
                 "reason": reason, "notify": notify, "charge_decision": decision.value,
                 "cancellation_fee_cents": fee, "late": late, "scope": scope.value})
             assert a.id is not None
+            reminders.close_open(s, now, a.id, _("The session was cancelled."))
+            if notify:
+                reminders.notice(s, now, a, MessageKind.CANCELLATION)
             changed.append(a.id)
         client_id = first.client_id
     p.bus.publish(Change.of(appointments=changed, clients=[client_id]))
@@ -499,6 +508,7 @@ def complete(p: Practice, appointment_id: int, *, actual_price_cents: int | None
             extra["internal_notes"] = [a.internal_notes, internal_notes]
             a.internal_notes = internal_notes
         _set_status(s, p, a, Action.COMPLETE, extra)
+        reminders.close_open(s, p.clock.now(), appointment_id, _("The session was completed."))
         client_id = a.client_id
     p.bus.publish(Change.of(appointments=[appointment_id], clients=[client_id]))
 
@@ -507,6 +517,8 @@ def no_show(p: Practice, appointment_id: int) -> None:
     with p.db.write() as s:
         a = _load_for(s, p, appointment_id, Action.NO_SHOW)
         _set_status(s, p, a, Action.NO_SHOW)
+        reminders.close_open(s, p.clock.now(), appointment_id,
+                             _("The session was marked as a no-show."))
         client_id = a.client_id
     p.bus.publish(Change.of(appointments=[appointment_id], clients=[client_id]))
 
@@ -574,6 +586,10 @@ def reschedule(p: Practice, appointment_id: int, new_start: datetime, *,
                                                      "scope": scope.value})
             _record_created(s, p, new, overridden[m.id],
                             {"rescheduled_from": m.id, "moved": times})
+            reminders.close_open(s, now, m.id, _("The session was moved to session #{id}.")
+                                 .format(id=new.id))
+            reminders.plan(s, now, [new])
+            reminders.notice(s, now, new, MessageKind.RESCHEDULE)
             mapping[m.id] = new.id
         client_id = first.client_id
     p.bus.publish(Change.of(appointments=[*mapping, *mapping.values()], clients=[client_id]))

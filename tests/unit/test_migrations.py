@@ -130,3 +130,15 @@ def test_pragmas(tmp_path: Path) -> None:
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
     p.close()
+
+
+def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
+    """Alembic's comparison of the migrated database with the models finds nothing."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    p = open_practice(tmp_path, logging_on=False)
+    with p.db.engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
+    p.close()

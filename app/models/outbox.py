@@ -1,0 +1,83 @@
+"""Outgoing messages and the practice's non-secret configuration.
+
+Every reminder and notice is an outbox row with a unique idempotency key. The row,
+not a scheduler job, is the truth: a worker claims it (pending -> sending), calls
+the provider, and records the result. A row found still `sending` after its lease
+ran out had its fate lost in a crash: it becomes `unknown` for a person to decide,
+and is never sent again on its own."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+from app.models.tables import _enum_column
+from app.models.types import UTCDateTime
+
+
+class MessageState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+    UNKNOWN = "unknown"  # claimed, then the worker died: sent or not, nobody knows
+
+
+OPEN_STATES = frozenset({MessageState.PENDING, MessageState.SENDING})
+
+
+class MessageKind(StrEnum):
+    REMINDER = "reminder"
+    CONFIRMATION = "confirmation"
+    CANCELLATION = "cancellation"
+    RESCHEDULE = "reschedule"
+    TEST = "test"
+
+
+class ConfigEntry(SQLModel, table=True):
+    __tablename__ = "config"
+
+    key: str = Field(primary_key=True)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_due", "state", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True)
+    kind: MessageKind = Field(sa_type=_enum_column(MessageKind))
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id", index=True)
+    channel: str
+    minutes_before: int | None = None
+    custom_text: str | None = None
+    recipient: str | None = None
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    state: MessageState = Field(default=MessageState.PENDING, sa_type=_enum_column(MessageState))
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = None
+    provider_message_id: str | None = None
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class DeliveryAttempt(SQLModel, table=True):
+    """One try at one message: what the provider answered."""
+
+    __tablename__ = "delivery_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="outbox.id", index=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    outcome: str  # sent, retry, failed, skipped, unknown
+    code: str | None = None
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

@@ -1,0 +1,37 @@
+"""Sending one message over one channel. A channel returns the provider's message
+id, or raises ChannelError saying whether to retry, and in words a professional
+understands what went wrong and what to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    to: str  # an e-mail address or an E.164 phone number
+    subject: str = ""
+    text: str = ""
+    html: str | None = None
+    calendar: bytes | None = None  # an iCalendar part for e-mail
+    calendar_method: str = "REQUEST"
+    template: str | None = None  # WhatsApp: an approved template's name
+    language: str = "pt_BR"
+    parameters: list[str] = field(default_factory=list)
+    button_suffix: str | None = None  # WhatsApp: the URL button's dynamic part
+    message_id: str | None = None  # e-mail: our own Message-ID
+
+
+class ChannelError(Exception):
+    """retry: worth trying again later; slow_down: the provider asked to slow the
+    whole channel down; code: the provider's code, for the attempt log."""
+
+    def __init__(self, message: str, *, retry: bool, code: str | None = None,
+                 slow_down: bool = False) -> None:
+        super().__init__(message)
+        self.retry, self.code, self.slow_down = retry, code, slow_down
+
+
+class NotConfigured(ChannelError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retry=False, code="not_configured")

@@ -1,0 +1,59 @@
+"""SMS through Twilio's Messages resource."""
+
+from __future__ import annotations
+
+import requests
+
+from app.i18n import _
+from app.services.channels import ChannelError, NotConfigured, Outgoing
+
+TIMEOUT = 20
+
+
+def _permanent(code: int) -> str | None:
+    return {
+        20003: _("Twilio refused the account SID or auth token: check them in Settings › "
+                 "Integrations."),
+        21211: _("Twilio says the client's phone number is not valid for SMS."),
+        21408: _("The Twilio account may not send SMS to this country: enable it in Twilio's "
+                 "geographic permissions."),
+        21606: _("The 'from' number cannot send SMS: choose an SMS-capable number in "
+                 "Settings › Integrations."),
+        21610: _("The client replied STOP to SMS from this number; they cannot be sent SMS "
+                 "until they reply START."),
+        21614: _("The client's number cannot receive SMS (it is not a mobile number)."),
+    }.get(code)
+
+
+def send(cfg: dict[str, str], token: str | None, msg: Outgoing) -> str:
+    sid = cfg["sms.account_sid"]
+    if not sid or not token or not cfg["sms.from"]:
+        raise NotConfigured(_("SMS is not set up: fill in the Twilio account SID, auth token "
+                              "and sending number in Settings › Integrations."))
+    url = f"{cfg['sms.api_base']}/2010-04-01/Accounts/{sid}/Messages.json"
+    try:
+        response = requests.post(url, data={"To": msg.to, "From": cfg["sms.from"],
+                                            "Body": msg.text},
+                                 auth=(sid, token), timeout=TIMEOUT)
+    except requests.RequestException as exc:
+        raise ChannelError(_("Twilio could not be reached ({kind}); it will be tried again.")
+                           .format(kind=type(exc).__name__), retry=True,
+                           code="network") from None
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if response.ok and isinstance(body, dict) and body.get("sid"):
+        return str(body["sid"])
+    code = int(body.get("code", 0) or 0) if isinstance(body, dict) else 0
+    if response.status_code == 429:
+        raise ChannelError(_("Twilio asked to slow down; the message waits a little."),
+                           retry=True, code="429", slow_down=True)
+    if response.status_code >= 500:
+        raise ChannelError(_("Twilio had a temporary problem ({code}); it will be tried again.")
+                           .format(code=response.status_code), retry=True,
+                           code=str(response.status_code))
+    detail = str(body.get("message", ""))[:200] if isinstance(body, dict) else ""
+    human = _permanent(code) or _("Twilio refused the SMS ({code}: {detail}).").format(
+        code=code or response.status_code, detail=detail)
+    raise ChannelError(human, retry=False, code=str(code or response.status_code))

@@ -1,0 +1,92 @@
+"""WhatsApp through Meta's Cloud API: approved templates for reminders and notices
+(a business may only start a conversation with a template)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from app.i18n import _
+from app.services.channels import ChannelError, NotConfigured, Outgoing
+
+TIMEOUT = 20
+RETRY_CODES = {131000, 131016, 80007, 4, 2}
+SLOW_DOWN_CODES = {130429, 80007, 4}
+
+
+def _permanent(code: int) -> str | None:
+    return {
+        131026: _("This number is not on WhatsApp (or cannot receive messages): use another "
+                  "channel for this client."),
+        131047: _("More than 24 hours have passed since the client's last message, so "
+                  "WhatsApp only accepts an approved template."),
+        132000: _("The WhatsApp template's parameters do not match the approved template: "
+                  "check the fields chosen in Settings › Client notifications."),
+        132001: _("The WhatsApp template does not exist in this language, or is not approved "
+                  "yet: check its name and language in Settings › Client notifications."),
+        132012: _("The WhatsApp template's parameters have the wrong format: check the "
+                  "fields chosen in Settings › Client notifications."),
+        190: _("The WhatsApp access token has expired or was revoked: renew it in "
+               "Settings › Integrations."),
+        131030: _("This number is not allowed to receive messages from the test account: "
+                  "add it in Meta's developer settings or use the production number."),
+        368: _("Meta has temporarily blocked this WhatsApp account for policy reasons: see "
+               "the WhatsApp Manager."),
+    }.get(code)
+
+
+def payload(msg: Outgoing) -> dict[str, Any]:
+    if msg.template:
+        components: list[dict[str, Any]] = []
+        if msg.parameters:
+            components.append({"type": "body", "parameters": [
+                {"type": "text", "text": p} for p in msg.parameters]})
+        if msg.button_suffix:
+            components.append({"type": "button", "sub_type": "url", "index": "0",
+                               "parameters": [{"type": "text", "text": msg.button_suffix}]})
+        template: dict[str, Any] = {"name": msg.template, "language": {"code": msg.language}}
+        if components:
+            template["components"] = components
+        return {"messaging_product": "whatsapp", "recipient_type": "individual",
+                "to": msg.to.lstrip("+"), "type": "template", "template": template}
+    return {"messaging_product": "whatsapp", "recipient_type": "individual",
+            "to": msg.to.lstrip("+"), "type": "text",
+            "text": {"preview_url": False, "body": msg.text}}
+
+
+def send(cfg: dict[str, str], token: str | None, msg: Outgoing) -> str:
+    if not cfg["whatsapp.phone_number_id"] or not token:
+        raise NotConfigured(_("WhatsApp is not set up: fill in the phone number id and the "
+                              "access token in Settings › Integrations."))
+    url = f"{cfg['whatsapp.api_base']}/{cfg['whatsapp.phone_number_id']}/messages"
+    try:
+        response = requests.post(url, json=payload(msg), timeout=TIMEOUT,
+                                 headers={"Authorization": f"Bearer {token}"})
+    except requests.RequestException as exc:
+        raise ChannelError(_("WhatsApp could not be reached ({kind}); it will be tried "
+                             "again.").format(kind=type(exc).__name__), retry=True,
+                           code="network") from None
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if response.ok:
+        try:
+            return str(body["messages"][0]["id"])
+        except (KeyError, IndexError, TypeError):
+            raise ChannelError(_("WhatsApp answered without a message id."), retry=False,
+                               code="bad_response") from None
+    error = body.get("error", {}) if isinstance(body, dict) else {}
+    code = int(error.get("code", 0) or 0)
+    detail = str(error.get("message", ""))[:200]
+    if response.status_code == 429 or code in SLOW_DOWN_CODES:
+        raise ChannelError(_("WhatsApp asked to slow down; the message waits a little."),
+                           retry=True, code=str(code or 429), slow_down=True)
+    if code in RETRY_CODES or response.status_code >= 500:
+        raise ChannelError(_("WhatsApp had a temporary problem ({code}); it will be tried "
+                             "again.").format(code=code or response.status_code), retry=True,
+                           code=str(code or response.status_code))
+    human = _permanent(code) or _("WhatsApp refused the message ({code}: {detail}).").format(
+        code=code or response.status_code, detail=detail)
+    raise ChannelError(human, retry=False, code=str(code or response.status_code))

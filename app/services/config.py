@@ -1,0 +1,148 @@
+"""The practice's non-secret configuration: integrations, default reminders and
+message templates. Secrets (tokens, passwords) live in the keyring (secrets.py)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from sqlmodel import Session, select
+
+from app.i18n import _
+from app.models.enums import Channel
+from app.models.outbox import ConfigEntry
+from app.services import audit
+from app.services.errors import InvalidInput
+from app.services.events import Change
+from app.services.practice import Practice
+from app.services.values import normalize_email
+
+
+def _url(value: str) -> str:
+    parsed = urlparse(value.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise InvalidInput(_("'{value}' is not a web address (https://...).").format(value=value))
+    return value.strip().rstrip("/")
+
+
+def _port(value: str) -> str:
+    if not value.strip().isdigit() or not 0 < int(value) < 65536:
+        raise InvalidInput(_("'{value}' is not a port number.").format(value=value))
+    return value.strip()
+
+
+def _choice(*choices: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        value = value.strip().lower()
+        if value not in choices:
+            raise InvalidInput(_("Use one of: {choices}.").format(choices=", ".join(choices)))
+        return value
+    return check
+
+
+def _text(value: str) -> str:
+    return value.strip()
+
+
+def _email(value: str) -> str:
+    return normalize_email(value)
+
+
+def parse_reminders(value: str) -> list[tuple[Channel, int]]:
+    """'whatsapp:1440,email:60' -> [(whatsapp, 1440), (email, 60)]."""
+    out: list[tuple[Channel, int]] = []
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        m = re.fullmatch(r"(whatsapp|email|sms):(\d+)", part.lower())
+        if not m:
+            raise InvalidInput(_("Reminders are written channel:minutes, e.g. "
+                                 "whatsapp:1440,email:60; '{part}' is not.").format(part=part))
+        minutes = int(m.group(2))
+        if not 5 <= minutes <= 14 * 24 * 60:
+            raise InvalidInput(_("A reminder goes between 5 minutes and 14 days before."))
+        out.append((Channel(m.group(1)), minutes))
+    return out
+
+
+def _reminders(value: str) -> str:
+    return ",".join(f"{c.value}:{m}" for c, m in parse_reminders(value))
+
+
+def _params(value: str) -> str:
+    fields = [f.strip() for f in value.split(",") if f.strip()]
+    unknown = [f for f in fields if f not in TEMPLATE_FIELDS]
+    if unknown:
+        raise InvalidInput(_("Unknown template fields: {fields}. Known: {known}.").format(
+            fields=", ".join(unknown), known=", ".join(TEMPLATE_FIELDS)))
+    return ",".join(fields)
+
+
+TEMPLATE_FIELDS = ("first_name", "name", "date", "time", "weekday", "professional",
+                   "practice", "service")
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    default: str
+    check: Callable[[str], str]
+
+
+KEYS: dict[str, Key] = {k.name: k for k in (
+    Key("whatsapp.api_base", "https://graph.facebook.com/v23.0", _url),
+    Key("whatsapp.phone_number_id", "", _text),
+    Key("whatsapp.template", "", _text),
+    Key("whatsapp.language", "pt_BR", _text),
+    Key("whatsapp.params", "first_name,date,time", _params),
+    Key("smtp.host", "", _text),
+    Key("smtp.port", "587", _port),
+    Key("smtp.security", "starttls", _choice("none", "starttls", "ssl")),
+    Key("smtp.user", "", _text),
+    Key("smtp.from", "", _email),
+    Key("smtp.from_name", "", _text),
+    Key("sms.api_base", "https://api.twilio.com", _url),
+    Key("sms.account_sid", "", _text),
+    Key("sms.from", "", _text),
+    Key("reminders.default", "", _reminders),
+    Key("reminders.confirm_button.whatsapp", "on", _choice("on", "off")),
+    Key("reminders.confirm_button.email", "on", _choice("on", "off")),
+    Key("template.email.subject", "", _text),
+    Key("template.email.text", "", _text),
+    Key("template.email.html", "", _text),
+    Key("template.sms.text", "", _text),
+    Key("relay.url", "", _url),
+)}
+
+
+def read_all(s: Session) -> dict[str, str]:
+    stored = {e.key: e.value for e in s.exec(select(ConfigEntry))}
+    return {name: stored.get(name, key.default) for name, key in KEYS.items()}
+
+
+def get_all(p: Practice) -> dict[str, str]:
+    with p.db.read() as s:
+        return read_all(s)
+
+
+def get(p: Practice, name: str) -> str:
+    return get_all(p)[name]
+
+
+def set_value(p: Practice, name: str, value: str) -> str:
+    if name not in KEYS:
+        raise InvalidInput(_("Unknown configuration key '{key}'. Known keys: {keys}.").format(
+            key=name, keys=", ".join(KEYS)))
+    # An empty value puts the key back to its default.
+    clean = KEYS[name].check(value) if value.strip() else KEYS[name].default
+    with p.db.write() as s:
+        entry = s.get(ConfigEntry, name)
+        old = entry.value if entry else KEYS[name].default
+        if entry is None:
+            s.add(ConfigEntry(key=name, value=clean))
+        else:
+            entry.value = clean
+        audit.record(s, at=p.clock.now(), actor=p.actor, entity="config", entity_id=None,
+                     action="config_changed", changes={name: [old, clean]})
+    p.bus.publish(Change.of(settings=True))
+    return clean

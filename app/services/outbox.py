@@ -1,0 +1,278 @@
+"""Delivering the outbox (DESIGN.md rule 4). The scheduler only calls dispatch_due();
+the rows say what to do, and every attempt is written down.
+
+The delivery guarantee:
+1. A message is claimed (pending -> sending, attempts + 1) and that is committed
+   BEFORE the provider is called; the result is committed right after.
+2. So a crash can only leave a row `sending`. Once its lease has run out, such a
+   row becomes `unknown`: the provider may or may not have it. It is shown to a
+   person, who resends or closes it; it is never sent again on its own.
+3. Hence no message is sent twice by the app, and none disappears silently: each
+   ends `sent`, `failed` (with the reason), `skipped` (with the reason),
+   `cancelled`, or `unknown` (waiting for a person).
+Network errors, timeouts, 429 and 5xx answers and the providers' temporary codes
+are retried with exponential backoff; a rate-limit answer pauses the channel."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, or_, select
+
+from app.i18n import _
+from app.models.enums import ACTIVE_STATUSES, Channel
+from app.models.outbox import DeliveryAttempt, MessageKind, MessageState, OutboxMessage
+from app.models.tables import Appointment, Client, Service, Staff
+from app.services import config, invites, messages, secrets
+from app.services.channels import ChannelError, Outgoing
+from app.services.channels import email as email_channel
+from app.services.channels import sms as sms_channel
+from app.services.channels import whatsapp as whatsapp_channel
+from app.services.events import Change
+from app.services.practice import Practice
+from app.services.reminders import USEFUL_CUTOFF, address
+from app.services.settings import load_row
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)  # longer than any provider call (20 s timeouts)
+MAX_ATTEMPTS = 6
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4),
+           timedelta(minutes=8), timedelta(minutes=16))
+SLOW_DOWN = timedelta(seconds=30)
+
+Sender = Callable[[dict[str, str], str | None, Outgoing], str]
+SENDERS: dict[str, Sender] = {"email": email_channel.send, "whatsapp": whatsapp_channel.send,
+                              "sms": sms_channel.send}
+SECRET_OF = {"email": "smtp.password", "whatsapp": "whatsapp.token", "sms": "sms.auth_token"}
+
+
+@dataclass
+class Report:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    skipped: int = 0
+    unknown: int = 0
+    deferred: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {"sent": self.sent, "retried": self.retried, "failed": self.failed,
+                "skipped": self.skipped, "unknown": self.unknown, "deferred": self.deferred}
+
+
+class Dispatcher:
+    """One per worker. Keeps which channels the providers asked to slow down."""
+
+    def __init__(self, p: Practice, senders: dict[str, Sender] | None = None) -> None:
+        self.p = p
+        self.senders = senders or SENDERS
+        self.paused_until: dict[str, datetime] = {}
+
+    # ------------------------------------------------------------ the tick
+
+    def dispatch_due(self, limit: int = 500) -> Report:
+        report = Report()
+        now = self.p.clock.now()
+        report.unknown = recover_stale(self.p, now)
+        with self.p.db.read() as s:
+            ids = [i for i in s.exec(
+                select(OutboxMessage.id).where(
+                    OutboxMessage.state == MessageState.PENDING, OutboxMessage.due_at <= now,
+                    or_(col(OutboxMessage.next_attempt_at).is_(None),
+                        col(OutboxMessage.next_attempt_at) <= now))
+                .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id)).limit(limit))
+                if i is not None]
+        if not ids:
+            return report
+        cfg = config.get_all(self.p)
+        tokens: dict[str, str | None] = {}
+        for message_id in ids:
+            self._one(message_id, cfg, tokens, report)
+        return report
+
+    def _secret(self, channel: str, tokens: dict[str, str | None]) -> str | None:
+        if channel not in tokens:
+            try:
+                tokens[channel] = secrets.load(SECRET_OF[channel])
+            except secrets.SecretsUnavailable:
+                tokens[channel] = None
+        return tokens[channel]
+
+    def _one(self, message_id: int, cfg: dict[str, str], tokens: dict[str, str | None],
+             report: Report) -> None:
+        now = self.p.clock.now()
+        with self.p.db.write() as s:
+            msg = s.get(OutboxMessage, message_id)
+            if msg is None or msg.state is not MessageState.PENDING:
+                return  # another worker took it
+            paused = self.paused_until.get(msg.channel)
+            if paused is not None and paused > now:
+                msg.next_attempt_at, msg.updated_at = paused, now
+                report.deferred += 1
+                return
+            appointment_id, channel = msg.appointment_id, msg.channel
+            outgoing, why_not = compose(s, msg, cfg, now)
+            if outgoing is None:
+                _finish(s, msg, now, MessageState.SKIPPED, "skipped", why_not or "")
+                report.skipped += 1
+            else:
+                msg.state, msg.claimed_at = MessageState.SENDING, now
+                msg.attempts += 1
+                msg.updated_at = now
+        if outgoing is None:
+            self._announce(appointment_id)
+            return
+        # The claim is committed: from here a crash leaves the row `sending`.
+        try:
+            provider_id = self.senders[channel](cfg, self._secret(channel, tokens), outgoing)
+        except ChannelError as exc:
+            self._failed(message_id, exc, report)
+        except Exception as exc:  # a bug must not leave the row claimed forever
+            log.exception("unexpected error sending message %s", message_id)
+            self._failed(message_id, ChannelError(
+                _("Unexpected error while sending ({kind}).").format(kind=type(exc).__name__),
+                retry=True, code="unexpected"), report)
+        else:
+            with self.p.db.write() as s:
+                row = s.get(OutboxMessage, message_id)
+                assert row is not None
+                row.provider_message_id, row.sent_at = provider_id, self.p.clock.now()
+                _finish(s, row, self.p.clock.now(), MessageState.SENT, "sent", "", None)
+            report.sent += 1
+        self._announce(appointment_id)
+
+    def _failed(self, message_id: int, exc: ChannelError, report: Report) -> None:
+        now = self.p.clock.now()
+        with self.p.db.write() as s:
+            row = s.get(OutboxMessage, message_id)
+            assert row is not None
+            if exc.slow_down:
+                self.paused_until[row.channel] = now + SLOW_DOWN
+            if exc.retry and row.attempts < MAX_ATTEMPTS:
+                wait = SLOW_DOWN if exc.slow_down else BACKOFF[min(row.attempts - 1,
+                                                                   len(BACKOFF) - 1)]
+                row.state, row.next_attempt_at = MessageState.PENDING, now + wait
+                row.last_error, row.updated_at = str(exc), now
+                s.add(DeliveryAttempt(message_id=message_id, at=now, outcome="retry",
+                                      code=exc.code, detail=str(exc)))
+                report.retried += 1
+            else:
+                _finish(s, row, now, MessageState.FAILED, "failed", str(exc), exc.code)
+                report.failed += 1
+                report.errors.append(str(exc))
+
+    def _announce(self, appointment_id: int | None) -> None:
+        self.p.bus.publish(Change.of(appointments=[appointment_id] if appointment_id else []))
+
+
+def _finish(s: Session, row: OutboxMessage, now: datetime, state: MessageState, outcome: str,
+            detail: str, code: str | None = None) -> None:
+    row.state, row.updated_at = state, now
+    row.last_error = detail or None
+    assert row.id is not None
+    s.add(DeliveryAttempt(message_id=row.id, at=now, outcome=outcome, code=code, detail=detail))
+
+
+def recover_stale(p: Practice, now: datetime) -> int:
+    """Rows left `sending` past their lease: a worker died mid-send. Their fate is
+    unknown; a person decides. Returns how many were found."""
+    with p.db.write() as s:
+        rows = s.exec(select(OutboxMessage).where(
+            OutboxMessage.state == MessageState.SENDING,
+            col(OutboxMessage.claimed_at) < now - LEASE)).all()
+        for row in rows:
+            _finish(s, row, now, MessageState.UNKNOWN, "unknown", _(
+                "The app stopped while this message was being sent, so it may or may not "
+                "have reached the client. Check with the client, then resend it or mark it "
+                "as sent."))
+    return len(rows)
+
+
+def resolve_unknown(p: Practice, message_id: int, *, resend: bool) -> None:
+    """A person's decision on a message whose fate was lost."""
+    now = p.clock.now()
+    with p.db.write() as s:
+        row = s.get(OutboxMessage, message_id)
+        if row is None or row.state is not MessageState.UNKNOWN:
+            from app.services.errors import InvalidInput
+
+            raise InvalidInput(_("Message {id} is not waiting for a decision.")
+                               .format(id=message_id))
+        if resend:
+            row.state, row.due_at, row.next_attempt_at = MessageState.PENDING, now, None
+            outcome = "resend"
+        else:
+            row.state = MessageState.SENT
+            outcome = "marked_sent"
+        row.updated_at = now
+        s.add(DeliveryAttempt(message_id=message_id, at=now, outcome=outcome,
+                              detail=_("Decided by {who}.").format(who=p.actor)))
+        appointment_id = row.appointment_id
+    p.bus.publish(Change.of(appointments=[appointment_id] if appointment_id else []))
+
+
+# ---------------------------------------------------------------- composing
+
+def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime
+            ) -> tuple[Outgoing | None, str | None]:
+    """The message to send now, or why it should not be sent any more."""
+    a = s.get(Appointment, msg.appointment_id) if msg.appointment_id else None
+    if a is None:
+        return None, _("The session no longer exists.")
+    if msg.kind is MessageKind.REMINDER:
+        if a.status not in ACTIVE_STATUSES:
+            return None, _("The session is {status}; no reminder is sent.").format(
+                status=a.status.value)
+        if a.start - now <= USEFUL_CUTOFF:
+            return None, _("Too late to help: the session starts within {minutes} minutes.") \
+                .format(minutes=int(USEFUL_CUTOFF.total_seconds() // 60))
+    client = s.get(Client, a.client_id)
+    staff = s.get(Staff, a.staff_id)
+    assert client is not None and staff is not None
+    channel = Channel(msg.channel)
+    target, why_not = address(client, channel)
+    if target is None:
+        return None, why_not
+    settings_row = load_row(s)
+    zone = ZoneInfo(settings_row.timezone)
+    service = s.get(Service, a.service_id) if a.service_id else None
+    facts = messages.SessionFacts(
+        appointment_id=a.id or 0, name=client.name, first_name=client.name.split()[0],
+        service=a.custom_service_name or (service.name if service else _("Session")),
+        professional=staff.name, practice=settings_row.name,
+        start=a.start.astimezone(zone),
+        end=(a.start + timedelta(minutes=a.duration_minutes)).astimezone(zone), link=None)
+    # The practice's own templates are for reminders; notices use the built-in words.
+    reminder = msg.kind is MessageKind.REMINDER
+    own_text = cfg["template.sms.text" if channel is Channel.SMS else "template.email.text"]
+    text = msg.custom_text or messages.render(
+        own_text if reminder and own_text else messages.default_text(msg.kind), facts)
+    if channel is Channel.EMAIL:
+        own_subject, own_html = cfg["template.email.subject"], cfg["template.email.html"]
+        subject_template = own_subject if reminder and own_subject else \
+            messages.default_subject(msg.kind)
+        html = messages.render(own_html, facts, escape=True) if reminder and own_html else \
+            messages.html_body(text, facts.link, _("Confirm"))
+        calendar = invites.build(s, a, summary=f"{facts.service} · {facts.practice}",
+                                 organizer=cfg["smtp.from"], attendee=target, now=now,
+                                 cancel=msg.kind is MessageKind.CANCELLATION)
+        return Outgoing(to=target, subject=messages.render(subject_template, facts), text=text,
+                        html=html, calendar=calendar,
+                        calendar_method="CANCEL" if msg.kind is MessageKind.CANCELLATION
+                        else "REQUEST",
+                        message_id=f"<outbox-{msg.id}@practice-desk>"), None
+    if channel is Channel.WHATSAPP:
+        if not cfg["whatsapp.template"]:
+            return None, _("No approved WhatsApp template is chosen in Settings › Client "
+                           "notifications.")
+        fields = facts.fields()
+        params = [fields[f] for f in cfg["whatsapp.params"].split(",") if f]
+        return Outgoing(to=target, template=cfg["whatsapp.template"],
+                        language=cfg["whatsapp.language"], parameters=params), None
+    return Outgoing(to=target, text=text), None

@@ -1,0 +1,226 @@
+"""Planning what is sent about a session: reminders from the practice's defaults
+when it is booked, a notice when it is confirmed, cancelled or moved, and the
+closing of whatever is still pending when a session stops being due.
+
+Rules, in one place:
+- a reminder is planned for each default (channel, minutes before); a client who
+  has not agreed to a channel, or has no address for it, gets a `skipped` row
+  saying so, so the Lembretes tab explains itself;
+- a reminder whose time has already passed at booking is sent at once while the
+  session is more than USEFUL_CUTOFF away, and skipped otherwise;
+- cancelling, completing or marking a no-show closes every pending reminder;
+  rescheduling closes them on the old session and plans new ones on the new;
+- notices go by e-mail when the client has one and agreed to it, else by SMS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from app.i18n import _
+from app.models.enums import Channel
+from app.models.outbox import MessageKind, MessageState, OutboxMessage
+from app.models.tables import Appointment, Client
+from app.services import config
+from app.services.errors import InvalidInput, NotFound
+from app.services.events import Change
+from app.services.practice import Practice
+from app.services.settings import load_row
+
+USEFUL_CUTOFF = timedelta(minutes=15)
+CONSENT = {Channel.WHATSAPP: "whatsapp_consent_at", Channel.EMAIL: "email_consent_at",
+           Channel.SMS: "sms_consent_at"}
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    kind: str
+    appointment_id: int | None
+    channel: str
+    minutes_before: int | None
+    custom_text: str | None
+    recipient: str | None
+    due_at: datetime  # in the practice's zone
+    state: str
+    attempts: int
+    last_error: str | None
+    provider_message_id: str | None
+    sent_at: datetime | None
+
+    def as_json(self) -> dict[str, object]:
+        return {"id": self.id, "kind": self.kind, "appointment_id": self.appointment_id,
+                "channel": self.channel, "minutes_before": self.minutes_before,
+                "custom_text": self.custom_text, "recipient": self.recipient,
+                "send_at": self.due_at.isoformat(), "state": self.state,
+                "attempts": self.attempts, "last_error": self.last_error,
+                "provider_message_id": self.provider_message_id,
+                "sent_at": self.sent_at.isoformat() if self.sent_at else None}
+
+
+def view(m: OutboxMessage, zone: ZoneInfo) -> MessageView:
+    assert m.id is not None
+    return MessageView(m.id, m.kind.value, m.appointment_id, m.channel, m.minutes_before,
+                       m.custom_text, m.recipient, m.due_at.astimezone(zone), m.state.value,
+                       m.attempts, m.last_error, m.provider_message_id,
+                       m.sent_at.astimezone(zone) if m.sent_at else None)
+
+
+def address(client: Client, channel: Channel) -> tuple[str | None, str | None]:
+    """Where to send, or why not."""
+    if getattr(client, CONSENT[channel]) is None:
+        return None, _("{name} has not agreed to messages by {channel}.").format(
+            name=client.name, channel=channel_name(channel))
+    target = client.email if channel is Channel.EMAIL else client.phone
+    if not target:
+        return None, (_("{name} has no e-mail address.") if channel is Channel.EMAIL
+                      else _("{name} has no phone number.")).format(name=client.name)
+    return target, None
+
+
+def channel_name(channel: Channel | str) -> str:
+    return {"whatsapp": "WhatsApp", "email": _("e-mail"), "sms": "SMS"}.get(
+        str(channel.value if isinstance(channel, Channel) else channel), str(channel))
+
+
+def _queue(s: Session, now: datetime, *, key: str, kind: MessageKind, appointment_id: int,
+           channel: Channel, due: datetime, recipient: str | None,
+           minutes: int | None = None, custom_text: str | None = None,
+           skipped: str | None = None) -> OutboxMessage | None:
+    """One outbox row per idempotency key, however often this is called."""
+    if s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).first():
+        return None
+    row = OutboxMessage(idempotency_key=key, kind=kind, appointment_id=appointment_id,
+                        channel=channel.value, minutes_before=minutes, custom_text=custom_text,
+                        recipient=recipient, due_at=due,
+                        state=MessageState.SKIPPED if skipped else MessageState.PENDING,
+                        last_error=skipped, created_at=now, updated_at=now)
+    s.add(row)
+    return row
+
+
+def _plan_one(s: Session, now: datetime, a: Appointment, client: Client, channel: Channel,
+              minutes: int, custom_text: str | None = None, key: str | None = None
+              ) -> OutboxMessage | None:
+    assert a.id is not None
+    target, why_not = address(client, channel)
+    due = a.start - timedelta(minutes=minutes)
+    if why_not is None and due < now:
+        if a.start - now > USEFUL_CUTOFF:
+            due = now  # booked inside the lead time: send now, while it still helps
+        else:
+            why_not = _("Booked too close to the session for this reminder to help.")
+    return _queue(s, now, key=key or f"reminder:{a.id}:{channel.value}:{minutes}",
+                  kind=MessageKind.REMINDER, appointment_id=a.id, channel=channel, due=due,
+                  recipient=target, minutes=minutes, custom_text=custom_text, skipped=why_not)
+
+
+def plan(s: Session, now: datetime, appointments: list[Appointment]) -> None:
+    """The default reminders for newly booked sessions (inside the booking's unit of work)."""
+    defaults = config.parse_reminders(config.read_all(s)["reminders.default"])
+    if not defaults:
+        return
+    for a in appointments:
+        client = s.get(Client, a.client_id)
+        assert client is not None
+        for channel, minutes in defaults:
+            _plan_one(s, now, a, client, channel, minutes)
+
+
+def close_open(s: Session, now: datetime, appointment_id: int, reason: str) -> None:
+    """Pending reminders of a session that is no longer due: cancelled, with why."""
+    rows = s.exec(select(OutboxMessage).where(
+        OutboxMessage.appointment_id == appointment_id,
+        OutboxMessage.kind == MessageKind.REMINDER,
+        OutboxMessage.state == MessageState.PENDING))
+    for row in rows:
+        row.state, row.last_error, row.updated_at = MessageState.CANCELLED, reason, now
+
+
+def notice(s: Session, now: datetime, a: Appointment, kind: MessageKind) -> None:
+    """A confirmation, cancellation or reschedule notice, by e-mail else SMS."""
+    assert a.id is not None
+    client = s.get(Client, a.client_id)
+    assert client is not None
+    channels = [Channel.EMAIL] if kind is MessageKind.CONFIRMATION else \
+        [Channel.EMAIL, Channel.SMS]
+    reasons: list[str] = []
+    for channel in channels:
+        target, why_not = address(client, channel)
+        if target is not None:
+            _queue(s, now, key=f"{kind.value}:{a.id}", kind=kind, appointment_id=a.id,
+                   channel=channel, due=now, recipient=target)
+            return
+        reasons.append(why_not or "")
+    _queue(s, now, key=f"{kind.value}:{a.id}", kind=kind, appointment_id=a.id,
+           channel=channels[0], due=now, recipient=None, skipped=" ".join(reasons))
+
+
+# ---------------------------------------------------------------- for people
+
+def list_for(p: Practice, appointment_id: int) -> list[MessageView]:
+    with p.db.read() as s:
+        if s.get(Appointment, appointment_id) is None:
+            raise NotFound(_("There is no session with id {id}.").format(id=appointment_id))
+        zone = ZoneInfo(load_row(s).timezone)
+        rows = s.exec(select(OutboxMessage).where(OutboxMessage.appointment_id == appointment_id)
+                      .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id)))
+        return [view(m, zone) for m in rows]
+
+
+def list_outbox(p: Practice, states: list[MessageState] | None = None,
+                limit: int = 1000) -> list[MessageView]:
+    with p.db.read() as s:
+        zone = ZoneInfo(load_row(s).timezone)
+        query = select(OutboxMessage)
+        if states:
+            query = query.where(col(OutboxMessage.state).in_(states))
+        rows = s.exec(query.order_by(col(OutboxMessage.due_at).desc(),
+                                     col(OutboxMessage.id).desc()).limit(limit))
+        return [view(m, zone) for m in rows]
+
+
+def add(p: Practice, appointment_id: int, channel: Channel, minutes_before: int,
+        custom_text: str | None = None) -> MessageView:
+    """A reminder added by hand on one session."""
+    if not 5 <= minutes_before <= 14 * 24 * 60:
+        raise InvalidInput(_("A reminder goes between 5 minutes and 14 days before."))
+    now = p.clock.now()
+    with p.db.write() as s:
+        a = s.get(Appointment, appointment_id)
+        if a is None:
+            raise NotFound(_("There is no session with id {id}.").format(id=appointment_id))
+        client = s.get(Client, a.client_id)
+        assert client is not None
+        existing = s.exec(select(OutboxMessage).where(
+            col(OutboxMessage.idempotency_key).startswith(
+                f"reminder:{appointment_id}:{channel.value}:{minutes_before}"))).all()
+        key = f"reminder:{appointment_id}:{channel.value}:{minutes_before}" + \
+            (f":{len(existing) + 1}" if existing else "")
+        row = _plan_one(s, now, a, client, channel, minutes_before,
+                        (custom_text or "").strip() or None, key)
+        assert row is not None
+        s.flush()
+        zone = ZoneInfo(load_row(s).timezone)
+        result = view(row, zone)
+    p.bus.publish(Change.of(appointments=[appointment_id]))
+    return result
+
+
+def remove(p: Practice, message_id: int) -> None:
+    """Take back a reminder not sent yet; the row stays, cancelled."""
+    with p.db.write() as s:
+        row = s.get(OutboxMessage, message_id)
+        if row is None or row.kind is not MessageKind.REMINDER:
+            raise NotFound(_("There is no reminder with id {id}.").format(id=message_id))
+        if row.state is not MessageState.PENDING:
+            raise InvalidInput(_("Only a reminder still waiting can be removed; this one is "
+                                 "{state}.").format(state=row.state.value))
+        row.state, row.last_error = MessageState.CANCELLED, _("Removed by {who}.").format(
+            who=p.actor)
+        row.updated_at = p.clock.now()
+        appointment_id = row.appointment_id
+    p.bus.publish(Change.of(appointments=[appointment_id] if appointment_id else []))

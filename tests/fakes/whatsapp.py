@@ -1,0 +1,118 @@
+"""A fake of Meta's WhatsApp Cloud API (Graph API v23.0, POST /{phone-id}/messages).
+
+It checks each request field by field against the published schema, enforces the
+rules that bite in real life, and answers with Meta's success and error shapes:
+- a wrong or missing token: 401, code 190;
+- a template not approved in that language: 132001; a wrong parameter count: 132000;
+- free text to a number that has not written in the last 24 hours: 131047;
+- a number that is not on WhatsApp: 131026;
+- more than `rate_limit` messages per second: 429 with code 130429;
+- codes queued in `fail_next` are answered first (e.g. 131000, a temporary error)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.fakes.http import FakeServer
+
+
+@dataclass
+class Sent:
+    to: str
+    type: str
+    template: str | None
+    language: str | None
+    parameters: list[str]
+    button: str | None
+    text: str | None
+    id: str
+
+
+@dataclass
+class Rules:
+    token: str = "EAAG-test-token"
+    phone_number_id: str = "109876543210"
+    templates: dict[tuple[str, str], int] = field(
+        default_factory=lambda: {("lembrete_sessao", "pt_BR"): 3})  # (name, lang) -> params
+    not_on_whatsapp: set[str] = field(default_factory=set)
+    replied_within_24h: set[str] = field(default_factory=set)
+    rate_limit: int = 1000
+    fail_next: list[int] = field(default_factory=list)
+
+
+def error(status: int, code: int, message: str, kind: str = "OAuthException") -> tuple[int, Any]:
+    return status, {"error": {"message": message, "type": kind, "code": code,
+                              "error_subcode": 2494010, "fbtrace_id": "AbCdEfGhIjKlMnOp"}}
+
+
+class FakeWhatsApp(FakeServer):
+    def __init__(self, rules: Rules | None = None) -> None:
+        super().__init__()
+        self.rules = rules or Rules()
+        self.sent: list[Sent] = []
+        self.refused: list[int] = []
+        self._window: list[float] = []
+
+    def handle(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, Any]:
+        r = self.rules
+        if path != f"/{r.phone_number_id}/messages":
+            return error(400, 100, f"Unsupported post request: {path}", "GraphMethodException")
+        if headers.get("Authorization") != f"Bearer {r.token}":
+            self.refused.append(190)
+            return error(401, 190, "Error validating access token: Session has expired.")
+        now = time.monotonic()
+        self._window = [t for t in self._window if now - t < 1.0]
+        if len(self._window) >= r.rate_limit:
+            self.refused.append(130429)
+            return error(429, 130429, "Rate limit hit", "OAuthException")
+        if r.fail_next:
+            code = r.fail_next.pop(0)
+            self.refused.append(code)
+            return error(500 if code == 131000 else 400, code, "Something went wrong")
+        body = json.loads(raw)
+        assert body["messaging_product"] == "whatsapp"
+        assert body.get("recipient_type", "individual") == "individual"
+        to = body["to"]
+        assert re.fullmatch(r"\d{8,15}", to), f"'to' must be digits in E.164 without '+': {to}"
+        if to in r.not_on_whatsapp:
+            self.refused.append(131026)
+            return error(400, 131026, "Message Undeliverable.")
+        if body["type"] == "template":
+            t = body["template"]
+            key = (t["name"], t["language"]["code"])
+            if key not in r.templates:
+                self.refused.append(132001)
+                return error(404, 132001, "Template name does not exist in the translation")
+            params: list[str] = []
+            button = None
+            for component in t.get("components", []):
+                if component["type"] == "body":
+                    assert all(p["type"] == "text" and isinstance(p["text"], str)
+                               for p in component["parameters"])
+                    params = [p["text"] for p in component["parameters"]]
+                elif component["type"] == "button":
+                    assert component["sub_type"] == "url" and component["index"] in ("0", 0)
+                    button = component["parameters"][0]["text"]
+            if len(params) != r.templates[key]:
+                self.refused.append(132000)
+                return error(400, 132000, "Number of parameters does not match the expected "
+                             "number of params")
+            sent = Sent(to, "template", t["name"], t["language"]["code"], params, button, None,
+                        f"wamid.HBgM{len(self.sent):06d}")
+        elif body["type"] == "text":
+            if to not in r.replied_within_24h:
+                self.refused.append(131047)
+                return error(400, 131047, "Re-engagement message")
+            sent = Sent(to, "text", None, None, [], None, body["text"]["body"],
+                        f"wamid.HBgM{len(self.sent):06d}")
+        else:
+            return error(400, 100, f"Unsupported type {body['type']}")
+        self._window.append(now)
+        self.sent.append(sent)
+        return 200, {"messaging_product": "whatsapp",
+                     "contacts": [{"input": to, "wa_id": to}],
+                     "messages": [{"id": sent.id}]}
