@@ -177,7 +177,7 @@ def test_confirmation_e_mail_on_confirm(practice: Practice, wired: tuple) -> Non
 
 def test_provider_errors_retry_or_fail_with_words(practice: Practice, clock: FrozenClock,
                                                   wired: tuple) -> None:
-    smtp, wa, tw = wired
+    _smtp, wa, _tw = wired
     config.set_value(practice, "reminders.default", "whatsapp:1440")
     c = client(practice)
     a = book(practice, c)
