@@ -13,7 +13,18 @@ from typing import Any
 from app import __version__, i18n
 from app.i18n import _
 from app.models.enums import AppointmentStatus, ChargeDecision, RepeatFrequency, SeriesScope
-from app.services import availability, catalog, clients, queries, scheduling, settings
+from app.models.outbox import MessageState
+from app.services import (
+    availability,
+    catalog,
+    clients,
+    config,
+    queries,
+    reminders,
+    scheduling,
+    secrets,
+    settings,
+)
 from app.services.clock import from_environment
 from app.services.errors import BookingConflict, PracticeError
 from app.services.practice import Practice, open_practice
@@ -155,6 +166,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--status", action="append", choices=[s.value for s in AppointmentStatus])
     p.add_argument("--client", type=int, metavar="ID")
     p.add_argument("--staff", type=int, metavar="ID")
+    cf = sub.add_parser("config", help="integrations and notification settings").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    p = cmd("set", cmd_config_set, "change a configuration key", cf)
+    p.add_argument("key")
+    p.add_argument("value", nargs="?", default="")
+    cmd("show", cmd_config_show, "show the configuration (secrets only as set/not set)", cf)
+
+    sc = sub.add_parser("secret", help="secrets kept in the system keyring").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    p = cmd("set", cmd_secret_set, "store a secret read from standard input", sc)
+    p.add_argument("name")
+
+    p = cmd("reminders", cmd_reminders, "a session's reminders and notices")
+    p.add_argument("id", type=int)
+    p = cmd("outbox", cmd_outbox, "outgoing messages and their state")
+    p.add_argument("--state", action="append",
+                   choices=["pending", "sending", "sent", "failed", "skipped", "cancelled",
+                            "unknown"])
+    p = cmd("worker", cmd_worker, "send reminders in the background, without a window")
+    p.add_argument("--once", action="store_true", help="one pass (catch-up, due messages)")
+
     p = cmd("slots", cmd_slots, "free start times on a day")
     p.add_argument("--date", required=True)
     p.add_argument("--service", type=int, metavar="ID")
@@ -368,6 +400,70 @@ def cmd_slots(p: Practice, args: argparse.Namespace) -> None:
                                     step_minutes=args.step)
     _emit(args, [s.isoformat() for s in slots],
           lambda: " ".join(i18n.format_time(s) for s in slots) or _("No free time that day."))
+
+
+def cmd_config_set(p: Practice, args: argparse.Namespace) -> None:
+    value = config.set_value(p, args.key, args.value)
+    _emit(args, {"key": args.key, "value": value}, _("Saved."))
+
+
+def cmd_config_show(p: Practice, args: argparse.Namespace) -> None:
+    data: dict[str, Any] = dict(config.get_all(p))
+    try:
+        data["secrets"] = {name: secrets.is_set(name) for name in secrets.NAMES}
+    except secrets.SecretsUnavailable as exc:
+        data["secrets"] = str(exc)
+    _emit(args, data, lambda: "\n".join(f"{k}: {v}" for k, v in data.items()))
+
+
+def cmd_secret_set(p: Practice, args: argparse.Namespace) -> None:
+    secrets.store(args.name, sys.stdin.read())
+    _emit(args, {"name": args.name, "stored": True},
+          _("Stored in the system keyring: {name}.").format(name=args.name))
+
+
+def _message_line(m: reminders.MessageView) -> str:
+    when = i18n.format_datetime(m.due_at)
+    what = f"{m.channel} {m.minutes_before} min" if m.kind == "reminder" else m.kind
+    tail = f" — {m.last_error}" if m.last_error else ""
+    return f"#{m.id:<6} {when:<22} {what:<20} {m.state:<10}{tail}"
+
+
+def cmd_reminders(p: Practice, args: argparse.Namespace) -> None:
+    rows = reminders.list_for(p, args.id)
+    _emit(args, [m.as_json() for m in rows], lambda: "\n".join(map(_message_line, rows)))
+
+
+def cmd_outbox(p: Practice, args: argparse.Namespace) -> None:
+    rows = reminders.list_outbox(p, [MessageState(s) for s in args.state] if args.state
+                                 else None)
+    _emit(args, [m.as_json() for m in rows], lambda: "\n".join(map(_message_line, rows)))
+
+
+def cmd_worker(p: Practice, args: argparse.Namespace) -> int:
+    from app.services.worker import Worker
+
+    w = Worker(p)
+    if args.once:
+        report = w.run_once()
+        _emit(args, report.as_json(), lambda: ", ".join(
+            f"{k}: {v}" for k, v in report.as_json().items()))
+        return EXIT_OK
+    import signal
+    import threading
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_a: stop.set())
+    w.start()
+    sys.stderr.write(_("Sending reminders; stop with Ctrl+C.") + "\n")
+    try:
+        while not stop.wait(1):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        w.stop()
+    return EXIT_OK
 
 
 # ---------------------------------------------------------------- entry point

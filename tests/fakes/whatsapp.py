@@ -42,6 +42,7 @@ class Rules:
     replied_within_24h: set[str] = field(default_factory=set)
     rate_limit: int = 1000
     fail_next: list[int] = field(default_factory=list)
+    delay: float = 0.0  # seconds each answer takes, to widen the window a crash can hit
 
 
 def error(status: int, code: int, message: str, kind: str = "OAuthException") -> tuple[int, Any]:
@@ -59,6 +60,8 @@ class FakeWhatsApp(FakeServer):
 
     def handle(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, Any]:
         r = self.rules
+        if r.delay:
+            time.sleep(r.delay)
         if path != f"/{r.phone_number_id}/messages":
             return error(400, 100, f"Unsupported post request: {path}", "GraphMethodException")
         if headers.get("Authorization") != f"Bearer {r.token}":

@@ -1,0 +1,58 @@
+"""The background worker: APScheduler only ticks; the outbox rows hold the truth
+(DESIGN.md rule 4). Jobs never touch Qt; what they change is announced on the
+change bus like any other service call."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import suppress
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from app.services.outbox import Dispatcher, Report
+from app.services.practice import Practice
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 30
+
+
+class Worker:
+    def __init__(self, p: Practice, tick_seconds: int = TICK_SECONDS) -> None:
+        self.p = p
+        self.dispatcher = Dispatcher(p)
+        self.tick_seconds = tick_seconds
+        self.scheduler: BackgroundScheduler | None = None
+        self._lock = threading.Lock()  # one pass at a time, even if a tick runs long
+        self.last_report: Report | None = None
+
+    def run_once(self) -> Report:
+        """Catch up and send what is due: the same pass at start-up and on every tick."""
+        with self._lock:
+            try:
+                report = self.dispatcher.dispatch_due()
+            except Exception:
+                log.exception("dispatch pass failed")
+                raise
+            self.last_report = report
+            if report.sent or report.failed or report.unknown:
+                log.info("dispatch: %s", report.as_json())
+            return report
+
+    def _tick(self) -> None:
+        with suppress(Exception):  # logged in run_once; the next tick tries again
+            self.run_once()
+
+    def start(self) -> None:
+        scheduler = BackgroundScheduler(daemon=True)
+        scheduler.add_job(self._tick, "interval", seconds=self.tick_seconds, id="dispatch",
+                          max_instances=1, coalesce=True, next_run_time=None)
+        scheduler.start()
+        self.scheduler = scheduler
+        threading.Thread(target=self._tick, name="dispatch-catch-up", daemon=True).start()
+
+    def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+            self.scheduler = None

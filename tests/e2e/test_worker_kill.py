@@ -1,0 +1,88 @@
+"""The delivery guarantee under crashes: `practice worker` processes are killed with
+SIGKILL at random moments while they send. Afterwards no message reached the
+provider twice, and every message is either sent (delivered exactly once) or
+`unknown` (delivered at most once, waiting for a person): none was lost."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from app.models.enums import Channel
+from app.services import clients, config, reminders, scheduling, secrets
+from app.services.clock import FrozenClock
+from app.services.practice import open_practice
+from app.services.scheduling import BookingRequest
+from tests.conftest import add_service, local
+from tests.fakes.whatsapp import FakeWhatsApp, Rules
+
+SESSIONS = 24
+
+
+def test_killing_the_worker_never_duplicates_or_loses(tmp_path: Path) -> None:
+    folder = tmp_path / "practice"
+    booked_at = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    with FakeWhatsApp(Rules(delay=0.04)) as wa:
+        p = open_practice(folder, clock=FrozenClock(booked_at), actor="t", logging_on=False)
+        config.set_value(p, "whatsapp.api_base", wa.url)
+        config.set_value(p, "whatsapp.phone_number_id", wa.rules.phone_number_id)
+        config.set_value(p, "whatsapp.template", "lembrete_sessao")
+        config.set_value(p, "reminders.default", "whatsapp:1440")
+        p.close()
+        p = open_practice(folder, clock=FrozenClock(booked_at), actor="t", logging_on=False)
+        from app.services import settings
+
+        settings.set_value(p, "timezone", "America/Sao_Paulo")
+        settings.set_value(p, "hours", "mon-fri 07:00-21:00")
+        secrets.store("whatsapp.token", wa.rules.token)
+        service = add_service(p, duration_minutes=30)
+        for i in range(SESSIONS):
+            c = clients.add(p, name=f"Cliente {i}", phone=f"+55 11 9{87650000 + i}",
+                            consent=[Channel.WHATSAPP]).id
+            start = local("2026-11-23T07:00") + timedelta(minutes=30 * i)
+            scheduling.book(p, BookingRequest(client_id=c, start=start, service_id=service))
+        rows = {m.id for m in reminders.list_outbox(p)}
+        assert len(rows) == SESSIONS
+        p.close()
+
+        send_time = "2026-11-22T23:00:00+00:00"  # every reminder is due
+        env = {**os.environ, "PRACTICE_NOW": send_time, "LANGUAGE": "en"}
+        rng = random.Random(int(time.time()))
+        kills = 0
+        for _ in range(10):
+            worker = subprocess.Popen([sys.executable, "-m", "app", "worker", "--data-dir",
+                                       str(folder)], env=env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.5, 1.3))
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGKILL)
+                kills += 1
+            worker.wait()
+        assert kills >= 5
+        # Later, a last pass: leases have run out, stale claims become `unknown`.
+        later = {**env, "PRACTICE_NOW": "2026-11-22T23:30:00+00:00"}
+        subprocess.run([sys.executable, "-m", "app", "worker", "--once", "--data-dir",
+                        str(folder)], env=later, check=True, capture_output=True)
+
+        p = open_practice(folder, logging_on=False)
+        final = reminders.list_outbox(p)
+        p.close()
+
+    delivered = Counter((s.to, tuple(s.parameters)) for s in wa.sent)
+    assert all(n == 1 for n in delivered.values()), "a message reached WhatsApp twice"
+    by_state = Counter(m.state for m in final)
+    assert set(by_state) <= {"sent", "unknown"}, by_state
+    assert by_state["sent"] + by_state["unknown"] == SESSIONS  # none lost or left hanging
+    wamids = {s.id for s in wa.sent}
+    for m in final:
+        if m.state == "sent":
+            assert m.provider_message_id in wamids
+    assert len(wa.sent) >= by_state["sent"]
+    assert len(wa.sent) <= by_state["sent"] + by_state["unknown"]
