@@ -27,6 +27,14 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     keyring_file = tmp_path_factory.mktemp("keyring") / "keyring.cfg"
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
     monkeypatch.setenv("KEYRING_PROPERTY_FILE_PATH", str(keyring_file))
+    # keyring picks its backend once per process: point it at this test's file too,
+    # so this process and the commands it starts share one keyring.
+    import keyring
+    from keyrings.alt.file import PlaintextKeyring
+
+    backend = PlaintextKeyring()
+    backend.file_path = str(keyring_file)
+    keyring.set_keyring(backend)
     monkeypatch.delenv("PRACTICE_HOME", raising=False)
     monkeypatch.delenv("PRACTICE_NOW", raising=False)
     i18n.set_language("en")

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from app.models.enums import AppointmentStatus
+from app.models.outbox import MessageState
 from app.services.practice import Practice
 from app.services.queries import AppointmentView, list_appointments
+from app.services.reminders import MessageView, list_outbox
 from app.services.settings import get as get_settings
 
 
@@ -17,7 +19,8 @@ class Dashboard:
     today: list[AppointmentView]
     unconfirmed: list[AppointmentView]  # scheduled, starting within the next 48 hours
     no_shows: list[AppointmentView]  # the last 30 days, newest first
-    decisions: list[object] = field(default_factory=list)  # filled by later features
+    # Messages that failed or whose fate is unknown: a person decides.
+    decisions: list[MessageView] = field(default_factory=list)
 
 
 def load(p: Practice, *, unconfirmed_hours: int = 48, no_show_days: int = 30) -> Dashboard:
@@ -32,4 +35,6 @@ def load(p: Practice, *, unconfirmed_hours: int = 48, no_show_days: int = 30) ->
     unconfirmed = [v for v in upcoming if now <= v.start <= horizon]
     since = (now - timedelta(days=no_show_days)).astimezone(zone).date()
     no_shows = list_appointments(p, start=since, end=day, statuses=[AppointmentStatus.NO_SHOW])
-    return Dashboard(today=today, unconfirmed=unconfirmed, no_shows=no_shows[::-1])
+    decisions = list_outbox(p, [MessageState.FAILED, MessageState.UNKNOWN], limit=100)
+    return Dashboard(today=today, unconfirmed=unconfirmed, no_shows=no_shows[::-1],
+                     decisions=decisions)

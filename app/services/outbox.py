@@ -217,6 +217,35 @@ def resolve_unknown(p: Practice, message_id: int, *, resend: bool) -> None:
     p.bus.publish(Change.of(appointments=[appointment_id] if appointment_id else []))
 
 
+def retry_failed(p: Practice, message_id: int) -> None:
+    """Send a failed message again (after the cause was fixed)."""
+    _decide(p, message_id, MessageState.FAILED, MessageState.PENDING, "retry_requested")
+
+
+def dismiss(p: Practice, message_id: int) -> None:
+    """A failed message a person chose not to send; kept, closed."""
+    _decide(p, message_id, MessageState.FAILED, MessageState.CANCELLED, "dismissed")
+
+
+def _decide(p: Practice, message_id: int, expected: MessageState, new: MessageState,
+            outcome: str) -> None:
+    now = p.clock.now()
+    with p.db.write() as s:
+        row = s.get(OutboxMessage, message_id)
+        if row is None or row.state is not expected:
+            from app.services.errors import InvalidInput
+
+            raise InvalidInput(_("Message {id} is not waiting for a decision.")
+                               .format(id=message_id))
+        row.state, row.updated_at = new, now
+        if new is MessageState.PENDING:
+            row.due_at, row.next_attempt_at, row.attempts = now, None, 0
+        s.add(DeliveryAttempt(message_id=message_id, at=now, outcome=outcome,
+                              detail=_("Decided by {who}.").format(who=p.actor)))
+        appointment_id = row.appointment_id
+    p.bus.publish(Change.of(appointments=[appointment_id] if appointment_id else []))
+
+
 # ---------------------------------------------------------------- composing
 
 def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import i18n
@@ -17,6 +18,7 @@ def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setOrganizationName("PracticeDesk")
     app.setApplicationName("Practice Desk")
+    app.setQuitOnLastWindowClosed(False)  # the tray may keep the app alive
     try:
         practice = open_practice(data_dir)
     except PracticeError as exc:
@@ -28,7 +30,9 @@ def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
     from app.ui.main_window import MainWindow
 
     install()
-    window = MainWindow(practice, current.zone)
+    window = MainWindow(practice, current.zone, background_worker=True)
+    window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # closing (not hiding) quits
+    window.destroyed.connect(app.quit)
     window.show()
     code = app.exec()
     practice.close()

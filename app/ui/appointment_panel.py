@@ -9,13 +9,18 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QMenu,
     QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -25,17 +30,30 @@ from PySide6.QtWidgets import (
 from app import i18n
 from app.i18n import _
 from app.models.enums import AppointmentStatus as S
+from app.models.enums import Channel
 from app.models.transitions import Action
-from app.services import history, queries, scheduling
+from app.services import history, queries, reminders, scheduling
 from app.services import settings as practice_settings
 from app.services.events import Change
 from app.services.queries import AppointmentView
+from app.services.reminders import MessageView
 from app.services.settings import SettingsView
 from app.ui.dialogs import CancelDialog, CompleteDialog, RescheduleDialog
 from app.ui.style import STATUS_COLOURS
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
+
+
+def message_state_label(state: str) -> str:
+    return {"pending": _("Waiting"), "sending": _("Sending"), "sent": _("Sent"),
+            "failed": _("Failed"), "skipped": _("Skipped"), "cancelled": _("Cancelled"),
+            "unknown": _("Unknown: check")}.get(state, state)
+
+
+def notice_label(kind: str) -> str:
+    return {"confirmation": _("confirmation"), "cancellation": _("cancellation notice"),
+            "reschedule": _("new time notice"), "test": _("test")}.get(kind, kind)
 
 
 class AppointmentPanel(QDialog):
@@ -114,22 +132,52 @@ class AppointmentPanel(QDialog):
         self.history.setObjectName("list")
         self.history.setWordWrap(True)
         self.tabs.addTab(self.history, _("History"))
-        reminders = QLabel(_("No reminders are planned for this session."))
-        reminders.setObjectName("muted")
-        reminders.setWordWrap(True)
-        self.tabs.addTab(reminders, _("Reminders"))
+        self.tabs.addTab(self._reminders_tab(), _("Reminders"))
         layout.addWidget(self.tabs, 1)
 
         window.bridge.changed.connect(self._on_change)
         self.reload()
+
+    def _reminders_tab(self) -> QWidget:
+        page = QWidget()
+        col = QVBoxLayout(page)
+        self.reminder_table = QTableWidget(0, 5)
+        self.reminder_table.setHorizontalHeaderLabels(
+            [_("Send at"), _("Channel"), _("State"), _("Attempts"), _("Details")])
+        self.reminder_table.verticalHeader().hide()
+        self.reminder_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.reminder_table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.reminder_table.horizontalHeader().setStretchLastSection(True)
+        col.addWidget(self.reminder_table, 1)
+        row = QHBoxLayout()
+        self.reminder_channel = QComboBox()
+        for channel, name in (("whatsapp", "WhatsApp"), ("email", _("E-mail")), ("sms", "SMS")):
+            self.reminder_channel.addItem(name, channel)
+        self.reminder_minutes = QSpinBox()
+        self.reminder_minutes.setRange(5, 14 * 24 * 60)
+        self.reminder_minutes.setValue(1440)
+        self.reminder_minutes.setSuffix(_(" min before"))
+        self.reminder_text = QLineEdit()
+        self.reminder_text.setPlaceholderText(_("Own text (optional)"))
+        self.add_reminder_button = QPushButton(_("Add reminder"))
+        self.add_reminder_button.clicked.connect(self.add_reminder)
+        self.remove_reminder_button = QPushButton(_("Remove"))
+        self.remove_reminder_button.clicked.connect(self.remove_reminder)
+        for w in (self.reminder_channel, self.reminder_minutes, self.reminder_text,
+                  self.add_reminder_button, self.remove_reminder_button):
+            row.addWidget(w)
+        col.addLayout(row)
+        self.reminder_rows: list[MessageView] = []
+        return page
 
     # ------------------------------------------------------------ data
 
     def reload(self) -> None:
         p, appointment_id = self.window_.practice, self.appointment_id
 
-        def load() -> tuple[AppointmentView, SettingsView]:
-            return queries.show(p, appointment_id), practice_settings.get(p)
+        def load() -> tuple[AppointmentView, SettingsView, list[MessageView]]:
+            return (queries.show(p, appointment_id), practice_settings.get(p),
+                    reminders.list_for(p, appointment_id))
 
         self.window_.tasks.run(load, self._loaded, self._show_error)
 
@@ -137,9 +185,10 @@ class AppointmentPanel(QDialog):
         if self.appointment_id in change.appointments or change.settings:
             self.reload()
 
-    def _loaded(self, result: tuple[AppointmentView, SettingsView]) -> None:
-        view, policy = result
+    def _loaded(self, result: tuple[AppointmentView, SettingsView, list[MessageView]]) -> None:
+        view, policy, messages = result
         self.view, self.policy = view, policy
+        self._show_reminders(messages)
         zone = self.window_.zone
         start = view.start.astimezone(zone)
         self.title.setText(view.client_name)
@@ -197,6 +246,37 @@ class AppointmentPanel(QDialog):
         pending, self._pending = self._pending, []
         for method in pending:
             getattr(self, method)()
+
+    def _show_reminders(self, messages: list[MessageView]) -> None:
+        self.reminder_rows = messages
+        table = self.reminder_table
+        table.setRowCount(len(messages))
+        for r, m in enumerate(messages):
+            what = reminders.channel_name(m.channel)
+            if m.kind != "reminder":
+                what += " · " + notice_label(m.kind)
+            details = m.last_error or (m.provider_message_id or "")
+            for c, text in enumerate((i18n.format_datetime(m.due_at), what,
+                                      message_state_label(m.state), str(m.attempts), details)):
+                item = QTableWidgetItem(text)
+                if c == 4:
+                    item.setToolTip(text)
+                table.setItem(r, c, item)
+        table.resizeColumnsToContents()
+
+    def add_reminder(self) -> None:
+        p, i = self.window_.practice, self.appointment_id
+        channel = Channel(self.reminder_channel.currentData())
+        minutes, text = self.reminder_minutes.value(), self.reminder_text.text()
+        self._run(lambda: reminders.add(p, i, channel, minutes, text), _("Reminder added."))
+        self.reminder_text.clear()
+
+    def remove_reminder(self) -> None:
+        row = self.reminder_table.currentRow()
+        if not 0 <= row < len(self.reminder_rows):
+            return
+        p, message_id = self.window_.practice, self.reminder_rows[row].id
+        self._run(lambda: reminders.remove(p, message_id), _("Reminder removed."))
 
     def when_ready(self, method: str) -> None:
         """Run one of the actions as soon as the session is loaded."""

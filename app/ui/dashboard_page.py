@@ -22,9 +22,11 @@ from PySide6.QtWidgets import (
 from app import i18n
 from app.i18n import _
 from app.models.enums import AppointmentStatus as S
-from app.services import dashboard, scheduling
+from app.services import dashboard, outbox, reminders, scheduling
 from app.services.dashboard import Dashboard
 from app.services.queries import AppointmentView
+from app.services.reminders import MessageView
+from app.ui.appointment_panel import message_state_label, notice_label
 from app.ui.style import STATUS_COLOURS
 
 if TYPE_CHECKING:
@@ -92,6 +94,53 @@ class SessionRow(QWidget):
             self.button = QPushButton(action[0])
             self.button.clicked.connect(action[1])
             row.addWidget(self.button)
+
+
+class DecisionRow(QWidget):
+    """A message that failed, or whose fate is unknown, with what can be done."""
+
+    def __init__(self, m: MessageView, page: DashboardPage) -> None:
+        super().__init__()
+        self.message = m
+        w = page.window_
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 4, 0, 6)
+        title = QLabel(f"<b>{reminders.channel_name(m.channel)} · "
+                       f"{notice_label(m.kind) if m.kind != 'reminder' else _('reminder')}"
+                       f"</b> — {i18n.format_datetime(m.due_at)} · "
+                       f"{message_state_label(m.state)}")
+        col.addWidget(title)
+        reason = QLabel(m.last_error or "")
+        reason.setWordWrap(True)
+        reason.setObjectName("muted")
+        col.addWidget(reason)
+        buttons = QHBoxLayout()
+        p = w.practice
+        self.buttons: dict[str, QPushButton] = {}
+        choices: list[tuple[str, str, Callable[[], object], str]] = []
+        if m.state == "unknown":
+            choices = [("resend", _("Send again"),
+                        lambda: outbox.resolve_unknown(p, m.id, resend=True), _("Sent again.")),
+                       ("mark_sent", _("It arrived"),
+                        lambda: outbox.resolve_unknown(p, m.id, resend=False),
+                        _("Marked as sent."))]
+        else:
+            choices = [("retry", _("Try again"), lambda: outbox.retry_failed(p, m.id),
+                        _("It will be sent again.")),
+                       ("dismiss", _("Dismiss"), lambda: outbox.dismiss(p, m.id),
+                        _("Dismissed."))]
+        for key, text, work, said in choices:
+            button = QPushButton(text)
+            button.clicked.connect(lambda _c=False, f=work, s=said: page.decide(f, s))
+            buttons.addWidget(button)
+            self.buttons[key] = button
+        if m.appointment_id:
+            open_button = QPushButton(_("Open session"))
+            open_button.clicked.connect(
+                lambda _c=False, i=m.appointment_id: w.open_appointment(i))
+            buttons.addWidget(open_button)
+        buttons.addStretch(1)
+        col.addLayout(buttons)
 
 
 class DashboardPage(QWidget):
@@ -169,8 +218,14 @@ class DashboardPage(QWidget):
         if not board.no_shows:
             self.no_show_card.empty(_("No no-shows in the last 30 days."))
         self.decisions_card.clear(len(board.decisions))
+        for m in board.decisions:
+            self.decisions_card.add(DecisionRow(m, self))
         if not board.decisions:
             self.decisions_card.empty(_("Nothing is waiting for you."))
+
+    def decide(self, work: Callable[[], object], message: str) -> None:
+        self.window_.tasks.run(work, lambda _r: self.window_.say(message),
+                               self.window_.show_error)
 
     def confirm(self, appointment_id: int) -> None:
         p = self.window_.practice

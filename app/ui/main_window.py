@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,10 +39,12 @@ from app.ui.tasks import TaskRunner
 log = logging.getLogger(__name__)
 
 PAGES = ("dashboard", "agenda", "clients", "conecta", "settings")
+ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "practice-desk.svg"
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, practice: Practice, zone: ZoneInfo) -> None:
+    def __init__(self, practice: Practice, zone: ZoneInfo, *,
+                 background_worker: bool = False) -> None:
         super().__init__()
         self.practice = practice
         self.zone = zone  # refreshed in the background when the settings change
@@ -63,6 +66,40 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         self.load_catalogue()
+        self.worker: Any = None
+        self.tray: Any = None
+        self.quitting = False
+        if background_worker:
+            self._start_worker()
+
+    def _start_worker(self) -> None:
+        """Reminders keep going while the app runs; with a system tray, closing the
+        window only hides it, and Quit in the tray ends everything."""
+        from PySide6.QtGui import QIcon
+        from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+        from app.services.worker import Worker
+
+        self.worker = Worker(self.practice)
+        self.worker.start()
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = QSystemTrayIcon(QIcon(str(ICON)), self)
+            self.tray.setToolTip("Practice Desk")
+            menu = QMenu(self)
+            menu.addAction(_("Open Practice Desk"), self._show_from_tray)
+            menu.addAction(_("Quit"), self.quit)
+            self.tray.setContextMenu(menu)
+            self.tray.activated.connect(lambda _reason: self._show_from_tray())
+            self.tray.show()
+
+    def _show_from_tray(self) -> None:
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def quit(self) -> None:
+        self.quitting = True
+        self.close()
 
     # ------------------------------------------------------------ building
 
@@ -263,6 +300,16 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         QSettings().setValue("window/geometry", self.saveGeometry())
+        if self.tray is not None and not self.quitting:
+            event.ignore()  # the tray keeps reminders going
+            self.hide()
+            self.tray.showMessage("Practice Desk", _("Still sending reminders. Quit from "
+                                                      "this icon's menu."))
+            return
+        if self.worker is not None:
+            self.worker.stop()
+        if self.tray is not None:
+            self.tray.hide()
         self.tasks.wait()
         self.bridge.close()
         super().closeEvent(event)

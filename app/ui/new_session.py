@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, QTime, QTimer
+from PySide6.QtCore import QDate, Qt, QTime, QTimer
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -75,6 +76,8 @@ class NewSessionDialog(QDialog):
         self.occurrences: list[Occurrence] = []
         self.created: list[int] = []
         self._armed = False
+        self._checked_once = False
+        self._save_when_checked = False
         self._request = 0  # conflict checks
         self._search_request = 0  # client searches
         layout = QVBoxLayout(self)
@@ -188,9 +191,6 @@ class NewSessionDialog(QDialog):
         buttons = QDialogButtonBox()
         self.ok = buttons.addButton(_("Create"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok.setObjectName("primary")
-        # Enter in a field (the client search above all) must not book.
-        self.ok.setAutoDefault(False)
-        self.ok.setDefault(False)
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.ok.clicked.connect(self.save)
         buttons.rejected.connect(self.reject)
@@ -320,7 +320,9 @@ class NewSessionDialog(QDialog):
 
     def changed(self) -> None:
         self._armed = False
+        self._checked_once = False
         self.ok.setText(_("Create"))
+        self._show(_("Checking…"), "muted")
         self._check_timer.start()
 
     def _request_for(self, f: Form, client_id: int) -> BookingRequest:
@@ -356,6 +358,7 @@ class NewSessionDialog(QDialog):
         token, conflicts, occurrences = result
         if token != self._request:
             return
+        self._checked_once = True
         self.conflicts = conflicts + [f"{i18n.format_datetime(o.start)}: {o.conflicts[0].message}"
                                       for o in occurrences if o.conflicts]
         self.occurrences = occurrences
@@ -374,6 +377,9 @@ class NewSessionDialog(QDialog):
                        "warning")
         else:
             self._show("✓ " + _("No conflicts."), "muted")
+        if self._save_when_checked:
+            self._save_when_checked = False
+            self.save()
 
     def _show(self, text: str, kind: str) -> None:
         self.status.setText(text)
@@ -382,9 +388,19 @@ class NewSessionDialog(QDialog):
 
     # ------------------------------------------------------------ saving
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter in a field (the client search above all) picks or confirms that field;
+        it books only from the Create button itself."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and \
+                self.focusWidget() is not self.ok:
+            return
+        super().keyPressEvent(event)
+
     def save(self) -> None:
-        if self._check_timer.isActive():
+        if self._check_timer.isActive() or not self._checked_once:
+            # Create pressed before the latest check answered: save right after it.
             self._check_timer.stop()
+            self._save_when_checked = True
             self.check()
             return
         try:

@@ -78,7 +78,7 @@ def test_killing_the_worker_never_duplicates_or_loses(tmp_path: Path) -> None:
     delivered = Counter((s.to, tuple(s.parameters)) for s in wa.sent)
     assert all(n == 1 for n in delivered.values()), "a message reached WhatsApp twice"
     by_state = Counter(m.state for m in final)
-    assert set(by_state) <= {"sent", "unknown"}, by_state
+    assert set(by_state) <= {"sent", "unknown"}, (by_state, {m.last_error for m in final})
     assert by_state["sent"] + by_state["unknown"] == SESSIONS  # none lost or left hanging
     wamids = {s.id for s in wa.sent}
     for m in final:

@@ -66,7 +66,8 @@ def test_services_and_professionals(qtbot: QtBot, window: MainWindow,
     assert [s.name for s in catalog.list_staff(practice)] == ["Professional"]
     page.st_hours.setText("mon-thu 09:00-17:00; fri 09:00-12:00")
     qtbot.mouseClick(page.save_staff, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(catalog.list_staff(practice)) == 2, timeout=3000)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Professional saved.",
+                    timeout=3000)
     paulo = catalog.list_staff(practice)[1]
     hours = settings.working_hours(practice, paulo.id)
     assert sorted(hours) == [0, 1, 2, 3, 4] and hours[4][0][1].hour == 12
