@@ -130,19 +130,31 @@ def get(p: Practice, name: str) -> str:
 
 
 def set_value(p: Practice, name: str, value: str) -> str:
-    if name not in KEYS:
-        raise InvalidInput(_("Unknown configuration key '{key}'. Known keys: {keys}.").format(
-            key=name, keys=", ".join(KEYS)))
-    # An empty value puts the key back to its default.
-    clean = KEYS[name].check(value) if value.strip() else KEYS[name].default
+    return set_values(p, {name: value})[name]
+
+
+def set_values(p: Practice, values: dict[str, str]) -> dict[str, str]:
+    """Check every value first, then save them all in one unit of work."""
+    clean: dict[str, str] = {}
+    for name, value in values.items():
+        if name not in KEYS:
+            raise InvalidInput(_("Unknown configuration key '{key}'. Known keys: {keys}.")
+                               .format(key=name, keys=", ".join(KEYS)))
+        # An empty value puts the key back to its default.
+        clean[name] = KEYS[name].check(value) if value.strip() else KEYS[name].default
     with p.db.write() as s:
-        entry = s.get(ConfigEntry, name)
-        old = entry.value if entry else KEYS[name].default
-        if entry is None:
-            s.add(ConfigEntry(key=name, value=clean))
-        else:
-            entry.value = clean
-        audit.record(s, at=p.clock.now(), actor=p.actor, entity="config", entity_id=None,
-                     action="config_changed", changes={name: [old, clean]})
+        changes: dict[str, list[str]] = {}
+        for name, value in clean.items():
+            entry = s.get(ConfigEntry, name)
+            old = entry.value if entry else KEYS[name].default
+            if entry is None:
+                s.add(ConfigEntry(key=name, value=value))
+            else:
+                entry.value = value
+            if old != value:
+                changes[name] = [old, value]
+        if changes:
+            audit.record(s, at=p.clock.now(), actor=p.actor, entity="config", entity_id=None,
+                         action="config_changed", changes=changes)
     p.bus.publish(Change.of(settings=True))
     return clean

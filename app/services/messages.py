@@ -89,5 +89,17 @@ def html_body(text: str, link: str | None, button: str) -> str:
             f"{paragraphs}{action}</body></html>")
 
 
+def sample(practice: str, professional: str, zone: ZoneInfo, now: datetime) -> SessionFacts:
+    """A session to preview templates with: next Monday at 10:00."""
+    from datetime import time, timedelta
+
+    day = (now.astimezone(zone) + timedelta(days=7 - now.astimezone(zone).weekday())).date()
+    start = datetime.combine(day, time(10), tzinfo=zone)
+    return SessionFacts(appointment_id=0, name="Maria Silva", first_name="Maria",
+                        service=_("Session"), professional=professional, practice=practice,
+                        start=start, end=start + timedelta(minutes=50),
+                        link="https://relay.example/c/…")
+
+
 def local(instant: datetime, zone: ZoneInfo) -> datetime:
     return instant.astimezone(zone)

@@ -246,6 +246,40 @@ def _decide(p: Practice, message_id: int, expected: MessageState, new: MessageSt
     p.bus.publish(Change.of(appointments=[appointment_id] if appointment_id else []))
 
 
+def send_test(p: Practice, channel: Channel, to: str) -> str:
+    """The Integrations page's test button: one message now, straight to the
+    provider; returns its id or raises ChannelError in plain words."""
+    from app.services.values import normalize_email, normalize_phone
+
+    cfg = config.get_all(p)
+    with p.db.read() as s:
+        row = load_row(s)
+        staff = s.exec(select(Staff).order_by(col(Staff.id))).first()
+        facts = messages.sample(row.name, staff.name if staff else "", ZoneInfo(row.timezone),
+                                p.clock.now())
+        target = normalize_email(to) if channel is Channel.EMAIL else \
+            normalize_phone(to, row.country)
+    text = messages.render(messages.default_text(MessageKind.TEST), facts)
+    if channel is Channel.WHATSAPP:
+        if not cfg["whatsapp.template"]:
+            raise ChannelError(_("No approved WhatsApp template is chosen in Settings › Client "
+                                 "notifications."), retry=False, code="not_configured")
+        fields = facts.fields()
+        outgoing = Outgoing(to=target, template=cfg["whatsapp.template"],
+                            language=cfg["whatsapp.language"],
+                            parameters=[fields[f] for f in cfg["whatsapp.params"].split(",")
+                                        if f])
+    else:
+        outgoing = Outgoing(to=target, text=text, html=messages.html_body(text, None, ""),
+                            subject=messages.render(
+                                messages.default_subject(MessageKind.TEST), facts))
+    try:
+        token = secrets.load(SECRET_OF[channel.value])
+    except secrets.SecretsUnavailable as exc:
+        raise ChannelError(str(exc), retry=False, code="keyring") from None
+    return SENDERS[channel.value](cfg, token, outgoing)
+
+
 # ---------------------------------------------------------------- composing
 
 def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime

@@ -1,0 +1,81 @@
+"""Configurações › Notificações para clientes and › Integrações: defaults saved from
+the form, a live preview, secrets to the keyring, and test messages that report
+the provider's answer in words."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from app.services import config, secrets
+from app.services.practice import Practice
+from app.ui.main_window import PAGES, MainWindow
+from tests.fakes.smtp import SmtpServer
+from tests.fakes.whatsapp import FakeWhatsApp
+
+
+def open_tab(qtbot: QtBot, w: MainWindow, index: int):  # type: ignore[no-untyped-def]
+    w.nav.setCurrentRow(PAGES.index("settings"))
+    w.settings_page.tabs.setCurrentIndex(index)
+    tab = w.settings_page.tabs.currentWidget()
+    qtbot.waitUntil(lambda: tab.loaded, timeout=3000)
+    w.tasks.wait()
+    qtbot.wait(50)
+    return tab
+
+
+def test_default_reminders_and_preview(qtbot: QtBot, window: MainWindow,
+                                       practice: Practice) -> None:
+    tab = open_tab(qtbot, window, 3)
+    (c1, m1), (c2, m2), _ = tab.defaults
+    c1.setCurrentIndex(c1.findData("whatsapp"))
+    m1.setValue(1440)
+    c2.setCurrentIndex(c2.findData("email"))
+    m2.setValue(90)
+    tab.subject.setText("Até breve, {first_name}!")
+    assert "Até breve, Maria!" in tab.preview.text()
+    assert "once the relay is set up" in tab.preview.text()
+    tab.wa_params.setText("first_name,colour")
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Unknown template fields: colour" in tab.error.text(), timeout=3000)
+    assert config.get(practice, "reminders.default") == ""  # nothing half-saved
+    tab.wa_params.setText("first_name,date,time")
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: config.get(practice, "reminders.default") == "whatsapp:1440,email:90",
+                    timeout=3000)
+    assert config.get(practice, "template.email.subject") == "Até breve, {first_name}!"
+
+
+def test_integrations_test_messages(qtbot: QtBot, window: MainWindow,
+                                    practice: Practice) -> None:
+    tab = open_tab(qtbot, window, 4)
+    with SmtpServer() as smtp, FakeWhatsApp() as wa:
+        box = tab.email
+        fields = {key: widget for key, _label, widget in box.fields}
+        fields["smtp.host"].setText("127.0.0.1")
+        fields["smtp.port"].setText(str(smtp.port))
+        fields["smtp.security"].setCurrentIndex(fields["smtp.security"].findData("none"))
+        fields["smtp.from"].setText("agenda@example.com")
+        qtbot.keyClicks(box.test_to, "maria@example.com")
+        qtbot.mouseClick(box.test_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: box.result.text().startswith("Sent."), timeout=5000)
+        assert smtp.received[0].recipients == ["maria@example.com"]
+
+        config.set_value(practice, "whatsapp.template", "lembrete_sessao")
+        wa_box = tab.whatsapp
+        wa_fields = {key: widget for key, _label, widget in wa_box.fields}
+        wa_fields["whatsapp.api_base"].setText(wa.url)
+        wa_fields["whatsapp.phone_number_id"].setText(wa.rules.phone_number_id)
+        qtbot.keyClicks(wa_box.secret, "an-old-token")
+        qtbot.keyClicks(wa_box.test_to, "11987654321")
+        qtbot.mouseClick(wa_box.test_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "access token has expired" in wa_box.result.text(),
+                        timeout=5000)
+        assert secrets.load("whatsapp.token") == "an-old-token"
+        assert wa_box.secret.text() == ""  # never shown again
+        qtbot.waitUntil(lambda: "Stored in the system keyring" in
+                        wa_box.secret.placeholderText(), timeout=3000)
+        qtbot.keyClicks(wa_box.secret, wa.rules.token)
+        qtbot.mouseClick(wa_box.test_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: wa_box.result.text().startswith("Sent."), timeout=5000)
+        assert wa.sent[0].to == "5511987654321" and wa.sent[0].parameters[0] == "Maria"
