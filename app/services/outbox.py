@@ -16,6 +16,7 @@ are retried with exponential backoff; a rate-limit answer pauses the channel."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -43,7 +44,10 @@ LEASE = timedelta(minutes=5)  # longer than any provider call (20 s timeouts)
 MAX_ATTEMPTS = 6
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4),
            timedelta(minutes=8), timedelta(minutes=16))
-SLOW_DOWN = timedelta(seconds=30)
+# A provider's rate limit is per second of real time: the channel pauses 1 s, twice
+# as long while refusals go on (up to a minute), and is back to full speed after a
+# success. Short pauses are waited out in the worker thread.
+SLOW_DOWN_FIRST, SLOW_DOWN_MAX, WAIT_INLINE_MAX = 1.0, 60.0, 5.0
 
 Sender = Callable[[dict[str, str], str | None, Outgoing], str]
 SENDERS: dict[str, Sender] = {"email": email_channel.send, "whatsapp": whatsapp_channel.send,
@@ -69,31 +73,42 @@ class Report:
 class Dispatcher:
     """One per worker. Keeps which channels the providers asked to slow down."""
 
-    def __init__(self, p: Practice, senders: dict[str, Sender] | None = None) -> None:
+    def __init__(self, p: Practice, senders: dict[str, Sender] | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.p = p
         self.senders = senders or SENDERS
-        self.paused_until: dict[str, datetime] = {}
+        self.sleep = sleep
+        self.paused_until: dict[str, float] = {}  # time.monotonic() per channel
+        self.pause: dict[str, float] = {}
 
     # ------------------------------------------------------------ the tick
 
-    def dispatch_due(self, limit: int = 500) -> Report:
+    def dispatch_due(self, limit: int = 500, max_passes: int = 100) -> Report:
+        """Send what is due. Passes repeat while they make progress, so messages
+        held back by a short rate-limit pause go out in the same run."""
         report = Report()
-        now = self.p.clock.now()
-        report.unknown = recover_stale(self.p, now)
-        with self.p.db.read() as s:
-            ids = [i for i in s.exec(
-                select(OutboxMessage.id).where(
-                    OutboxMessage.state == MessageState.PENDING, OutboxMessage.due_at <= now,
-                    or_(col(OutboxMessage.next_attempt_at).is_(None),
-                        col(OutboxMessage.next_attempt_at) <= now))
-                .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id)).limit(limit))
-                if i is not None]
-        if not ids:
-            return report
-        cfg = config.get_all(self.p)
+        report.unknown = recover_stale(self.p, self.p.clock.now())
+        cfg: dict[str, str] | None = None
         tokens: dict[str, str | None] = {}
-        for message_id in ids:
-            self._one(message_id, cfg, tokens, report)
+        for _pass in range(max_passes):
+            now = self.p.clock.now()
+            with self.p.db.read() as s:
+                ids = [i for i in s.exec(
+                    select(OutboxMessage.id).where(
+                        OutboxMessage.state == MessageState.PENDING,
+                        OutboxMessage.due_at <= now,
+                        or_(col(OutboxMessage.next_attempt_at).is_(None),
+                            col(OutboxMessage.next_attempt_at) <= now))
+                    .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id)).limit(limit))
+                    if i is not None]
+            if not ids:
+                break
+            cfg = cfg or config.get_all(self.p)
+            before = (report.sent, report.failed, report.skipped, report.retried)
+            for message_id in ids:
+                self._one(message_id, cfg, tokens, report)
+            if (report.sent, report.failed, report.skipped, report.retried) == before:
+                break  # only deferrals: the rest waits for a later tick
         return report
 
     def _secret(self, channel: str, tokens: dict[str, str | None]) -> str | None:
@@ -111,11 +126,14 @@ class Dispatcher:
             msg = s.get(OutboxMessage, message_id)
             if msg is None or msg.state is not MessageState.PENDING:
                 return  # another worker took it
-            paused = self.paused_until.get(msg.channel)
-            if paused is not None and paused > now:
-                msg.next_attempt_at, msg.updated_at = paused, now
+            wait = self.paused_until.get(msg.channel, 0.0) - time.monotonic()
+            if wait > WAIT_INLINE_MAX:
+                msg.next_attempt_at = now + timedelta(seconds=wait)
+                msg.updated_at = now
                 report.deferred += 1
                 return
+            if wait > 0:
+                self.sleep(wait)
             appointment_id, channel = msg.appointment_id, msg.channel
             outgoing, why_not = compose(s, msg, cfg, now)
             if outgoing is None:
@@ -139,6 +157,7 @@ class Dispatcher:
                 _("Unexpected error while sending ({kind}).").format(kind=type(exc).__name__),
                 retry=True, code="unexpected"), report)
         else:
+            self.pause.pop(channel, None)  # the provider is happy again
             with self.p.db.write() as s:
                 row = s.get(OutboxMessage, message_id)
                 assert row is not None
@@ -153,10 +172,20 @@ class Dispatcher:
             row = s.get(OutboxMessage, message_id)
             assert row is not None
             if exc.slow_down:
-                self.paused_until[row.channel] = now + SLOW_DOWN
-            if exc.retry and row.attempts < MAX_ATTEMPTS:
-                wait = SLOW_DOWN if exc.slow_down else BACKOFF[min(row.attempts - 1,
-                                                                   len(BACKOFF) - 1)]
+                # Not the message's fault: it keeps its attempts and goes again after
+                # the channel's pause.
+                pause = min(max(self.pause.get(row.channel, 0.0) * 2, SLOW_DOWN_FIRST),
+                            SLOW_DOWN_MAX)
+                self.pause[row.channel] = pause
+                self.paused_until[row.channel] = time.monotonic() + pause
+                row.attempts -= 1
+                row.state, row.next_attempt_at = MessageState.PENDING, now
+                row.last_error, row.updated_at = str(exc), now
+                s.add(DeliveryAttempt(message_id=message_id, at=now, outcome="retry",
+                                      code=exc.code, detail=str(exc)))
+                report.retried += 1
+            elif exc.retry and row.attempts < MAX_ATTEMPTS:
+                wait = BACKOFF[min(row.attempts - 1, len(BACKOFF) - 1)]
                 row.state, row.next_attempt_at = MessageState.PENDING, now + wait
                 row.last_error, row.updated_at = str(exc), now
                 s.add(DeliveryAttempt(message_id=message_id, at=now, outcome="retry",

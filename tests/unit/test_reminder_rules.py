@@ -1,0 +1,65 @@
+"""Reminder rules without providers: the keyring must exist, reminders across a
+daylight-saving change go at the exact lead time, and configuration is checked."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import keyring
+import pytest
+from keyring.backends import fail
+
+from app.models.enums import Channel
+from app.services import clients, config, reminders, scheduling, secrets, settings
+from app.services.clock import FrozenClock
+from app.services.errors import InvalidInput
+from app.services.practice import Practice
+from app.services.scheduling import BookingRequest
+from tests.conftest import add_service, local
+
+
+def test_without_a_keyring_the_app_says_how_to_fix_it() -> None:
+    keyring.set_keyring(fail.Keyring())
+    with pytest.raises(secrets.SecretsUnavailable, match="Install and unlock one"):
+        secrets.store("smtp.password", "x")
+    with pytest.raises(secrets.SecretsUnavailable):
+        secrets.load("smtp.password")
+
+
+def test_secret_names_and_values_are_checked() -> None:
+    with pytest.raises(InvalidInput, match="Unknown secret"):
+        secrets.store("smtp.passwd", "x")
+    with pytest.raises(InvalidInput, match="empty"):
+        secrets.store("smtp.password", "  \n")
+    secrets.store("smtp.password", " s3cret \n")
+    assert secrets.load("smtp.password") == "s3cret"
+
+
+def test_reminder_across_a_dst_change_keeps_its_exact_lead(practice: Practice,
+                                                           clock: FrozenClock) -> None:
+    settings.set_value(practice, "timezone", "America/New_York")
+    settings.set_value(practice, "hours", "mon-sun 08:00-19:00")
+    config.set_value(practice, "reminders.default", "email:1440")
+    clock.set(datetime(2026, 3, 1, tzinfo=UTC))
+    c = clients.add(practice, name="Ann Lee", phone="+1 212 555 0123", email="ann@example.com",
+                    consent=[Channel.EMAIL]).id
+    # Monday 9 March 10:00 EDT; the clocks went forward on Sunday the 8th at 02:00.
+    a = scheduling.book(practice, BookingRequest(
+        client_id=c, start=local("2026-03-09T10:00", "America/New_York"),
+        service_id=add_service(practice)))
+    [m] = reminders.list_for(practice, a)
+    assert m.due_at.astimezone(UTC) == datetime(2026, 3, 8, 14, tzinfo=UTC)  # exactly 24 h
+    assert m.due_at.strftime("%H:%M %z") == "10:00 -0400"
+
+
+def test_reminder_settings_are_checked(practice: Practice) -> None:
+    for key, value in (("reminders.default", "fax:60"), ("reminders.default", "email:2"),
+                       ("smtp.port", "99999"), ("whatsapp.api_base", "ftp://x"),
+                       ("whatsapp.params", "first_name,shoe_size"), ("smtp.from", "agenda@")):
+        with pytest.raises(InvalidInput):
+            config.set_value(practice, key, value)
+    assert config.get(practice, "reminders.default") == ""
+    assert config.set_value(practice, "reminders.default", " WhatsApp:1440 , email:60 ") == \
+        "whatsapp:1440,email:60"
+    with pytest.raises(InvalidInput, match="between 5 minutes and 14 days"):
+        reminders.add(practice, 1, Channel.EMAIL, 3)
