@@ -20,7 +20,7 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from app import i18n  # noqa: E402
-from app.services import availability, demo, queries, settings  # noqa: E402
+from app.services import availability, config, demo, queries, settings  # noqa: E402
 from app.services.clock import FrozenClock  # noqa: E402
 from app.services.practice import open_practice  # noqa: E402
 from app.ui.main_window import PAGES, MainWindow  # noqa: E402
@@ -47,6 +47,8 @@ def main() -> None:
         practice = open_practice(Path(tmp) / "data", clock=FrozenClock(NOW), actor="Dra. Ana",
                                  logging_on=False)
         settings.set_value(practice, "timezone", "America/Sao_Paulo")
+        config.set_values(practice, {"reminders.default": "whatsapp:1440,email:60",
+                                     "whatsapp.template": "lembrete_sessao"})
         demo.fill(practice)
         for language in ("pt_BR", "en"):
             i18n.set_language(language)
@@ -88,6 +90,8 @@ def shoot(app: QApplication, w: MainWindow, language: str) -> None:
     save("session-panel", panel)
     panel.tabs.setCurrentIndex(1)
     save("session-history", panel)
+    panel.tabs.setCurrentIndex(2)
+    save("session-reminders", panel)
     panel.reschedule()
     settle(app, w)
     dialog = panel.dialog
@@ -123,6 +127,8 @@ def shoot(app: QApplication, w: MainWindow, language: str) -> None:
     save("client-sessions")
     page("settings")
     save("settings")
+    w.settings_page.tabs.setCurrentIndex(3)
+    save("settings-notifications")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from app.i18n import _
 from app.models.enums import Channel
 from app.models.outbox import MessageKind
-from app.services import config, messages, outbox, secrets
+from app.services import config, messages, outbox, secrets, settings
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -120,6 +120,7 @@ class NotificationsTab(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(_scroll(inner))
         self.relay_url = ""
+        self.practice_name = ""
         self.loaded = False
 
     def showEvent(self, event: Any) -> None:
@@ -129,9 +130,11 @@ class NotificationsTab(QWidget):
 
     def reload(self) -> None:
         p = self.window_.practice
-        self.window_.tasks.run(lambda: config.get_all(p), self._loaded, self.window_.show_error)
+        self.window_.tasks.run(lambda: (config.get_all(p), settings.get(p).name),
+                               self._loaded, self.window_.show_error)
 
-    def _loaded(self, cfg: dict[str, str]) -> None:
+    def _loaded(self, result: tuple[dict[str, str], str]) -> None:
+        cfg, self.practice_name = result
         self.loaded = True
         pairs = config.parse_reminders(cfg["reminders.default"])
         for i, (combo, minutes) in enumerate(self.defaults):
@@ -170,7 +173,8 @@ class NotificationsTab(QWidget):
     def update_preview(self) -> None:
         w = self.window_
         staff = w.staff[0].name if w.staff else ""
-        facts = messages.sample(_("Your practice"), staff, ZoneInfo(str(w.zone)),
+        facts = messages.sample(self.practice_name or _("Your practice"), staff,
+                                ZoneInfo(str(w.zone)),
                                 w.practice.clock.now())
         subject = messages.render(self.subject.text() or
                                   messages.default_subject(MessageKind.REMINDER), facts)
