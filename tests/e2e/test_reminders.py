@@ -282,3 +282,40 @@ def test_no_secret_reaches_the_database_or_the_log(practice: Practice, clock: Fr
         assert secret.encode() not in data
     assert all(secret not in str(v) for v in config.get_all(practice).values()
                for secret in ("EAAG-test-token", tw.account.token))
+
+
+def test_cancellation_notice_cancels_the_calendar_event(practice: Practice, clock: FrozenClock,
+                                                        wired: tuple) -> None:
+    smtp, _wa, _tw = wired
+    config.set_value(practice, "reminders.default", "")
+    c = client(practice)
+    first = book(practice, c)
+    moved = scheduling.reschedule(practice, first, local("2026-11-24T15:00"))[first]
+    scheduling.cancel(practice, moved, reason="Viagem", notify=True)
+    outbox.Dispatcher(practice).dispatch_due()
+    subjects = [r.message["Subject"] for r in smtp.received]
+    assert subjects == ["Session moved to 11/24/26 at 3:00\u202fPM",
+                        "Session cancelled: 11/24/26 at 3:00\u202fPM"]
+    icals = []
+    for r in smtp.received:
+        content = parts(r.message)["text/calendar"].get_content()
+        icals.append(content if isinstance(content, str) else content.decode())
+    # One UID for the session and what it was moved to; SEQUENCE grows.
+    assert all(f"UID:session-{first}@practice-desk" in ics for ics in icals)
+    assert "METHOD:REQUEST" in icals[0] and "SEQUENCE:1" in icals[0]
+    assert "METHOD:CANCEL" in icals[1] and "SEQUENCE:2" in icals[1]
+    assert "STATUS:CANCELLED" in icals[1]
+
+
+def test_whatsapp_free_text_needs_the_24_hour_window(wired: tuple) -> None:
+    from app.services.channels import ChannelError, Outgoing, whatsapp
+
+    _smtp, wa, _tw = wired
+    cfg = {"whatsapp.api_base": wa.url, "whatsapp.phone_number_id": wa.rules.phone_number_id}
+    with pytest.raises(ChannelError) as caught:
+        whatsapp.send(cfg, wa.rules.token, Outgoing(to="+5511987654321", text="Oi!"))
+    assert caught.value.code == "131047" and not caught.value.retry
+    assert "only accepts an approved template" in str(caught.value)
+    wa.rules.replied_within_24h.add("5511987654321")
+    assert whatsapp.send(cfg, wa.rules.token, Outgoing(to="+5511987654321", text="Oi!"))
+    assert wa.sent[-1].text == "Oi!"

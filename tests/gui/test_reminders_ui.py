@@ -69,3 +69,23 @@ def test_painel_asks_about_unknown_and_failed_messages(qtbot: QtBot, window: Mai
 def _state(practice: Practice, appointment_id: int, message_id: int) -> str:
     return next(m.state for m in reminders.list_for(practice, appointment_id)
                 if m.id == message_id)
+
+
+def test_closing_to_the_tray_keeps_sending_and_quit_stops(qtbot: QtBot, practice: Practice
+                                                          ) -> None:
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    from app.services import settings
+    from app.services.worker import Worker
+
+    w = MainWindow(practice, settings.get(practice).zone)
+    qtbot.addWidget(w)
+    w.show()
+    w.worker = Worker(practice, tick_seconds=3600)
+    w.worker.start()
+    w.tray = QSystemTrayIcon(w)  # as when the desktop has a tray
+    w.close()
+    assert not w.isVisible() and w.worker.scheduler is not None
+    assert w.worker.scheduler.running
+    w.quit()
+    assert w.worker.scheduler is None
