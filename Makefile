@@ -44,7 +44,7 @@ clean:
 i18n: $(VENV)/.test-installed
 	mkdir -p build
 	$(BIN)/pybabel extract -k _ -k N_ -k ngettext:1,2 --no-location --sort-output \
-		-o build/practice.pot app
+		-o build/practice.pot app relay
 	$(BIN)/pybabel update -i build/practice.pot -d resources/locale -D practice \
 		--no-fuzzy-matching --ignore-obsolete --width 100
 

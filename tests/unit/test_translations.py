@@ -23,11 +23,12 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def code_messages() -> set[str]:
-    found = extract_from_dir(str(ROOT / "app"), method_map=[("**.py", "python")],
-                             keywords={"_": None, "N_": None, "ngettext": (1, 2)})
     out: set[str] = set()
-    for _file, _line, message, _comments, _ctx in found:
-        out.update([message] if isinstance(message, str) else message)
+    for folder in ("app", "relay"):
+        found = extract_from_dir(str(ROOT / folder), method_map=[("**.py", "python")],
+                                 keywords={"_": None, "N_": None, "ngettext": (1, 2)})
+        for _file, _line, message, _comments, _ctx in found:
+            out.update([message] if isinstance(message, str) else message)
     return out
 
 

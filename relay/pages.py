@@ -1,0 +1,93 @@
+"""The client's pages: small, mobile-first, accessible, in Portuguese or English
+(from Accept-Language), through the project's gettext catalogs. No JavaScript."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+
+from app.i18n import _load, normalize
+
+STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,Arial,sans-serif;margin:0;
+background:#f8fafc;color:#0f172a}main{max-width:26rem;margin:0 auto;padding:1.5rem}
+h1{font-size:1.3rem;margin:.2rem 0 1rem}.card{background:#fff;border:1px solid #e2e8f0;
+border-radius:.8rem;padding:1.2rem;margin-bottom:1rem}.when{font-size:1.15rem;font-weight:600}
+button{width:100%;font-size:1.05rem;padding:.9rem;border-radius:.6rem;border:0;margin:.4rem 0;
+cursor:pointer}.confirm{background:#059669;color:#fff}.cancel{background:#fff;color:#b91c1c;
+border:1px solid #fca5a5}textarea{width:100%;box-sizing:border-box;min-height:4rem;
+font:inherit;padding:.5rem;border:1px solid #cbd5e1;border-radius:.4rem}
+.muted{color:#64748b;font-size:.9rem}
+"""
+
+
+def language(accept: str | None) -> str:
+    """The first language in Accept-Language that we speak, else Portuguese."""
+    for part in (accept or "").split(","):
+        code = part.split(";")[0].strip().lower()
+        if code.startswith("pt"):
+            return "pt_BR"
+        if code.startswith("en"):
+            return "en"
+    return "pt_BR"
+
+
+def _t(lang: str) -> object:
+    return _load(normalize(lang))
+
+
+def page(lang: str, title: str, body: str, status_word: str = "") -> str:
+    code = "pt-BR" if lang == "pt_BR" else "en"
+    return (f'<!doctype html><html lang="{code}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width,initial-scale=1">'
+            f'<meta name="robots" content="noindex"><title>{html.escape(title)}</title>'
+            f"<style>{STYLE}</style></head><body><main>{status_word}{body}</main></body></html>")
+
+
+def session_page(lang: str, practice: str, start: datetime, zone: ZoneInfo,
+                 token: str) -> str:
+    _ = _t(lang).gettext  # type: ignore[attr-defined]
+    local = start.astimezone(zone)
+    when = (f"{format_date(local.date(), 'full', locale=lang)}<br>"
+            f"{format_time(local, 'short', locale=lang)}")
+    body = (f"<h1>{html.escape(practice)}</h1>"
+            f'<div class="card"><div class="muted">{_("Your session")}</div>'
+            f'<div class="when">{when}</div></div>'
+            f'<form method="post" action="/c/{html.escape(token)}">'
+            f'<input type="hidden" name="action" value="confirm">'
+            f'<button class="confirm" type="submit">{_("Confirm")}</button></form>'
+            f'<form method="post" action="/c/{html.escape(token)}">'
+            f'<input type="hidden" name="action" value="cancel">'
+            f'<label class="muted" for="reason">{_("Reason for cancelling (optional)")}</label>'
+            f'<textarea id="reason" name="reason" maxlength="500"></textarea>'
+            f'<button class="cancel" type="submit">{_("Cancel")}</button></form>')
+    return page(lang, practice, body)
+
+
+def message_page(lang: str, practice: str, headline: str, text: str) -> str:
+    body = (f"<h1>{html.escape(practice)}</h1><div class=\"card\"><p><strong>"
+            f"{html.escape(headline)}</strong></p><p>{html.escape(text)}</p></div>")
+    return page(lang, practice, body)
+
+
+def words(lang: str) -> dict[str, str]:
+    _ = _t(lang).gettext  # type: ignore[attr-defined]
+    return {
+        "confirmed": _("Thank you! Your session is confirmed."),
+        "already_confirmed": _("This session was already confirmed."),
+        "cancel_requested": _("Your request to cancel was sent."),
+        "cancel_text": _("The practice will get in touch about what happens next."),
+        "already_cancel": _("Your request to cancel was already sent."),
+        "see_you": _("See you then."),
+        "not_found": _("This link is not valid."),
+        "not_found_text": _("Check that the whole link was opened, or get in touch with "
+                            "the practice."),
+        "expired": _("This session has already started."),
+        "expired_text": _("The link no longer changes anything. Get in touch with the "
+                          "practice if you need to."),
+        "too_many": _("Too many attempts. Please try again in a minute."),
+        "conflict": _("This session was already answered differently."),
+    }

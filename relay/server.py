@@ -1,0 +1,239 @@
+"""The relay web service (FastAPI). Console script: `practice-relay`.
+
+GET and HEAD of a link show a page and change nothing (mail scanners and link
+previewers open links before people do); only the page's buttons, POSTs, act."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections import defaultdict, deque
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI, Form, Header, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from pydantic import BaseModel
+
+from relay import pages
+from relay.config import RelaySettings, from_environment
+from relay.sealing import seal
+from relay.store import Store
+from relay.tokens import ExpiredToken, InvalidToken, verify
+
+log = logging.getLogger("relay")
+MAX_WAIT = 30
+
+
+class AckBody(BaseModel):
+    ids: list[int]
+
+
+class Limiter:
+    """A sliding one-minute window per key."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self.hits: dict[str, deque[float]] = defaultdict(deque)
+
+    def retry_after(self, key: str) -> int:
+        now = time.monotonic()
+        q = self.hits[key]
+        while q and now - q[0] > 60:
+            q.popleft()
+        if len(q) >= self.per_minute:
+            return int(60 - (now - q[0])) + 1
+        q.append(now)
+        return 0
+
+
+def create_app(settings: RelaySettings) -> FastAPI:
+    store = Store(settings.database_url)
+    app = FastAPI(title="Practice Desk relay", version="1")
+    new_event = asyncio.Event()
+    by_ip, by_token = Limiter(settings.per_ip_per_minute), \
+        Limiter(settings.per_token_per_minute)
+    app.state.store = store
+
+    @app.middleware("http")
+    async def limits(request: Request, call_next: Any) -> Response:
+        size = request.headers.get("content-length")
+        if size is not None and (not size.isdigit() or int(size) > settings.max_body):
+            return PlainTextResponse("Request body too large", status_code=413)
+        if request.url.path.startswith("/c/"):
+            ip = request.client.host if request.client else "?"
+            wait = by_ip.retry_after(ip)
+            if wait:
+                return _too_many(request, settings, wait)
+        response: Response = await call_next(request)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    def read_link(token: str, lang: str) -> tuple[Any, HTMLResponse | None]:
+        w = pages.words(lang)
+        try:
+            return verify(settings.link_secret, token, datetime.now(UTC)), None
+        except ExpiredToken:
+            return None, HTMLResponse(pages.message_page(
+                lang, settings.practice_name, w["expired"], w["expired_text"]), status_code=410)
+        except InvalidToken:
+            return None, HTMLResponse(pages.message_page(
+                lang, settings.practice_name, w["not_found"], w["not_found_text"]),
+                status_code=404)
+
+    @app.api_route("/c/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)
+    def show(token: str, accept_language: str | None = Header(default=None)) -> HTMLResponse:
+        lang = pages.language(accept_language)
+        link, refusal = read_link(token, lang)
+        if refusal is not None:
+            return refusal
+        return HTMLResponse(pages.session_page(lang, settings.practice_name, link.expires,
+                                               settings.timezone, token))
+
+    @app.post("/c/{token}", response_class=HTMLResponse)
+    async def act(token: str, action: str = Form(...),
+                  reason: str = Form(default="", max_length=500),
+                  accept_language: str | None = Header(default=None)) -> HTMLResponse:
+        lang = pages.language(accept_language)
+        w = pages.words(lang)
+        link, refusal = read_link(token, lang)
+        if refusal is not None:
+            return refusal
+        wait = by_token.retry_after(token)
+        if wait:
+            return HTMLResponse(pages.message_page(lang, settings.practice_name,
+                                                   w["too_many"], ""), status_code=429,
+                                headers={"Retry-After": str(wait)})
+        if action not in ("confirm", "cancel"):
+            return HTMLResponse(pages.message_page(lang, settings.practice_name,
+                                                   w["not_found"], ""), status_code=422)
+        # One answer per session's link: the first is recorded (atomically) and
+        # becomes one event; a repeat only hears what was already answered.
+        first = store.record_outcome(link.appointment_id, action)
+        if first:
+            if action == "confirm":
+                store.add("confirmed", link.appointment_id, f"confirmed:{link.appointment_id}")
+            else:
+                sealed = seal(settings.public_key, {"reason": reason.strip()})
+                store.add("cancel_requested", link.appointment_id,
+                          f"cancel:{link.appointment_id}", sealed)
+            new_event.set()
+        earlier = None if first else store.outcome(link.appointment_id)
+        done, again = ("confirmed", "already_confirmed") if action == "confirm" else \
+            ("cancel_requested", "already_cancel")
+        headline = w[done] if first else w[again] if earlier == action else w["conflict"]
+        text = w["see_you"] if action == "confirm" else w["cancel_text"]
+        return HTMLResponse(pages.message_page(lang, settings.practice_name, headline, text))
+
+    def authorised(authorization: str | None) -> bool:
+        expected = f"Bearer {settings.api_key}"
+        return authorization is not None and hmac.compare_digest(authorization, expected)
+
+    @app.get("/api/v1/events")
+    async def events(after: int = Query(default=0, ge=0),
+                     wait: float = Query(default=0, ge=0),
+                     authorization: str | None = Header(default=None)) -> JSONResponse:
+        if not authorised(authorization):
+            return JSONResponse({"error": "unauthorized"}, status_code=401)
+        deadline = time.monotonic() + min(wait, MAX_WAIT)
+        found = store.after(after)
+        while not found and time.monotonic() < deadline:
+            new_event.clear()
+            # Woken by a new event in this process; the half-second re-read covers
+            # events written by another relay process sharing the database.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(new_event.wait(),
+                                       timeout=min(0.5, deadline - time.monotonic()))
+            found = store.after(after)
+        return JSONResponse({
+            "events": [{"id": e.id, "kind": e.kind, "appointment_id": e.appointment_id,
+                        "at": e.at.isoformat(),
+                        "sealed": base64.b64encode(e.sealed).decode() if e.sealed else None}
+                       for e in found],
+            "cursor": found[-1].id if found else after})
+
+    @app.post("/api/v1/events/ack")
+    def ack(body: AckBody, authorization: str | None = Header(default=None)) -> JSONResponse:
+        if not authorised(authorization):
+            return JSONResponse({"error": "unauthorized"}, status_code=401)
+        return JSONResponse({"deleted": store.ack(body.ids)})
+
+    @app.get("/webhooks/whatsapp", response_class=PlainTextResponse)
+    def verify_webhook(mode: str = Query(default="", alias="hub.mode"),
+                       verify_token: str = Query(default="", alias="hub.verify_token"),
+                       challenge: str = Query(default="", alias="hub.challenge")
+                       ) -> PlainTextResponse:
+        expected = settings.whatsapp_verify_token
+        if mode == "subscribe" and expected and hmac.compare_digest(verify_token, expected):
+            return PlainTextResponse(challenge)
+        return PlainTextResponse("Forbidden", status_code=403)
+
+    @app.post("/webhooks/whatsapp")
+    async def whatsapp_webhook(request: Request) -> JSONResponse:
+        raw = await request.body()
+        secret = settings.whatsapp_app_secret
+        signature = request.headers.get("x-hub-signature-256", "")
+        expected = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest() \
+            if secret else ""
+        if not secret or not hmac.compare_digest(signature, expected):
+            return JSONResponse({"error": "bad signature"}, status_code=401)
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            return JSONResponse({"error": "not json"}, status_code=400)
+        added = 0
+        for entry in payload.get("entry", []) if isinstance(payload, dict) else []:
+            for change in entry.get("changes", []):
+                value = change.get("value", {})
+                for message in value.get("messages", []):
+                    if store.add("whatsapp_message", None, f"wamid:{message.get('id')}",
+                                 seal(settings.public_key, {"message": message,
+                                                            "contacts": value.get("contacts",
+                                                                                  [])})):
+                        added += 1
+                for status in value.get("statuses", []):
+                    key = f"status:{status.get('id')}:{status.get('status')}"
+                    if store.add("whatsapp_status", None, key,
+                                 seal(settings.public_key, {"status": status})):
+                        added += 1
+        if added:
+            new_event.set()
+        return JSONResponse({"received": added})
+
+    return app
+
+
+def _too_many(request: Request, settings: RelaySettings, wait: int) -> HTMLResponse:
+    lang = pages.language(request.headers.get("accept-language"))
+    return HTMLResponse(pages.message_page(lang, settings.practice_name,
+                                           pages.words(lang)["too_many"], ""),
+                        status_code=429, headers={"Retry-After": str(wait)})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="practice-relay",
+                                     description="The Practice Desk relay web service.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    args = parser.parse_args()
+    settings = from_environment()  # stops with a clear sentence on a weak secret
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""The real relay, run by uvicorn on a loopback port in a background thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+from nacl.public import PrivateKey
+
+from relay.config import RelaySettings, from_environment
+from relay.server import create_app
+from tests.fakes.smtp import free_port
+
+LINK_SECRET = "link-secret-" + "x" * 30
+API_KEY = "api-key-" + "y" * 30
+APP_SECRET = "meta-app-secret"
+VERIFY_TOKEN = "verify-me"
+
+
+class RelayServer:
+    def __init__(self, folder: Path, **overrides: object) -> None:
+        self.private_key = PrivateKey.generate()
+        import base64
+
+        env = {"RELAY_DATABASE_URL": f"sqlite:///{folder / 'relay.sqlite3'}",
+               "RELAY_LINK_SECRET": LINK_SECRET, "RELAY_API_KEY": API_KEY,
+               "RELAY_PUBLIC_KEY": base64.b64encode(bytes(self.private_key.public_key)).decode(),
+               "RELAY_PRACTICE_NAME": "Consultório Bem-Estar",
+               "RELAY_WHATSAPP_APP_SECRET": APP_SECRET,
+               "RELAY_WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN}
+        settings = from_environment(env)
+        self.settings = RelaySettings(**{**settings.__dict__, **overrides})  # type: ignore[arg-type]
+        self.db_file = folder / "relay.sqlite3"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(create_app(self.settings), host="127.0.0.1",
+                                                    port=self.port, log_level="warning",
+                                                    access_log=False))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> RelayServer:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the relay did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
