@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from typing import Any
 
 from app import __version__, i18n
@@ -186,6 +187,26 @@ def build_parser() -> argparse.ArgumentParser:
                             "unknown"])
     p = cmd("worker", cmd_worker, "send reminders in the background, without a window")
     p.add_argument("--once", action="store_true", help="one pass (catch-up, due messages)")
+
+    rl = sub.add_parser("relay", help="the relay where clients' links land").add_subparsers(
+        dest="action", metavar="ACTION", required=True)
+    cmd("keys", cmd_relay_keys, "create the sealing key pair once and print the public key",
+        rl)
+    p = cmd("link", cmd_link, "a session's confirmation link")
+    p.add_argument("id", type=int)
+    rq = sub.add_parser("requests", help="clients' cancellation requests")
+    rq.set_defaults(func=cmd_requests)
+    rq.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+    rq.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS)
+    rqs = rq.add_subparsers(dest="action", metavar="ACTION")
+    p = cmd("resolve", cmd_requests_resolve, "decide on a request", rqs)
+    p.add_argument("id", type=int)
+    decision = p.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--charge", action="store_true", help="cancel, charging per policy")
+    decision.add_argument("--waive", action="store_true", help="cancel without a fee")
+    decision.add_argument("--keep", action="store_true", help="keep the session as it is")
+    decision.add_argument("--reschedule", metavar="ISO", help="move the session")
+    decision.add_argument("--dismiss", action="store_true", help="close a notice")
 
     p = cmd("slots", cmd_slots, "free start times on a day")
     p.add_argument("--date", required=True)
@@ -440,11 +461,52 @@ def cmd_outbox(p: Practice, args: argparse.Namespace) -> None:
     _emit(args, [m.as_json() for m in rows], lambda: "\n".join(map(_message_line, rows)))
 
 
+def cmd_relay_keys(p: Practice, args: argparse.Namespace) -> None:
+    from app.services import relay_client
+
+    public = relay_client.keys(p)
+    _emit(args, {"public_key": public},
+          _("Set RELAY_PUBLIC_KEY on the relay to:") + f"\n{public}")
+
+
+def cmd_link(p: Practice, args: argparse.Namespace) -> None:
+    from app.services import relay_client
+
+    url = relay_client.link(p, args.id)
+    _emit(args, {"id": args.id, "url": url}, url)
+
+
+def cmd_requests(p: Practice, args: argparse.Namespace) -> None:
+    from app.services import relay_client
+
+    rows = relay_client.pending_requests(p)
+    _emit(args, [r.as_json() for r in rows], lambda: "\n".join(
+        f"#{r.id:<5} {r.kind:<7} session #{r.appointment_id}  {r.reason}" for r in rows)
+        or _("No requests waiting."))
+
+
+def cmd_requests_resolve(p: Practice, args: argparse.Namespace) -> None:
+    from app.services import relay_client
+
+    decision = next(d for d in ("charge", "waive", "keep", "dismiss") if getattr(args, d)) \
+        if not args.reschedule else "reschedule"
+    start = parse_start(args.reschedule, _zone(p)) if args.reschedule else None
+    new_id = relay_client.resolve(p, args.id, decision, start)
+    data: dict[str, Any] = {"id": args.id, "decision": decision}
+    if new_id is not None:
+        data["new_appointment_id"] = new_id
+    _emit(args, data, _("Decided: {decision}.").format(decision=decision))
+
+
 def cmd_worker(p: Practice, args: argparse.Namespace) -> int:
     from app.services.worker import Worker
 
     w = Worker(p)
     if args.once:
+        from app.services.relay_client import Poller, RelayNotConfigured
+
+        with suppress(RelayNotConfigured, OSError):
+            Poller(p).poll_once(wait=0)  # take clients' answers in first
         report = w.run_once()
         _emit(args, report.as_json(), lambda: ", ".join(
             f"{k}: {v}" for k, v in report.as_json().items()))

@@ -17,6 +17,7 @@ from app.models.outbox import (
     MessageState,
     OutboxMessage,
 )
+from app.models.requests import ClientRequest, RelayEvent, RequestKind, RequestState
 from app.models.tables import (
     Appointment,
     AuditEvent,
@@ -37,13 +38,17 @@ __all__ = [
     "Channel",
     "ChargeDecision",
     "Client",
+    "ClientRequest",
     "ConfigEntry",
     "DeliveryAttempt",
     "MessageKind",
     "MessageState",
     "OutboxMessage",
     "PracticeSettings",
+    "RelayEvent",
     "RepeatFrequency",
+    "RequestKind",
+    "RequestState",
     "SeriesScope",
     "Service",
     "Staff",

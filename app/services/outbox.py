@@ -311,6 +311,18 @@ def send_test(p: Practice, channel: Channel, to: str) -> str:
 
 # ---------------------------------------------------------------- composing
 
+def _token(s: Session, appointment_id: int, cfg: dict[str, str]) -> str | None:
+    """The session's confirmation token, when the relay is set up."""
+    from app.services.relay_client import RelayNotConfigured, token_for
+
+    if not cfg["relay.url"]:
+        return None
+    try:
+        return token_for(s, appointment_id)
+    except (RelayNotConfigured, secrets.SecretsUnavailable):
+        return None
+
+
 def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime
             ) -> tuple[Outgoing | None, str | None]:
     """The message to send now, or why it should not be sent any more."""
@@ -334,12 +346,16 @@ def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime
     settings_row = load_row(s)
     zone = ZoneInfo(settings_row.timezone)
     service = s.get(Service, a.service_id) if a.service_id else None
+    token = _token(s, a.id or 0, cfg) if msg.kind is not MessageKind.CANCELLATION else None
+    button = cfg[f"reminders.confirm_button.{channel.value}"] == "on" \
+        if channel is not Channel.SMS else True
     facts = messages.SessionFacts(
         appointment_id=a.id or 0, name=client.name, first_name=client.name.split()[0],
         service=a.custom_service_name or (service.name if service else _("Session")),
         professional=staff.name, practice=settings_row.name,
         start=a.start.astimezone(zone),
-        end=(a.start + timedelta(minutes=a.duration_minutes)).astimezone(zone), link=None)
+        end=(a.start + timedelta(minutes=a.duration_minutes)).astimezone(zone),
+        link=f"{cfg['relay.url']}/c/{token}" if token and button else None)
     # The practice's own templates are for reminders; notices use the built-in words.
     reminder = msg.kind is MessageKind.REMINDER
     own_text = cfg["template.sms.text" if channel is Channel.SMS else "template.email.text"]
@@ -366,5 +382,6 @@ def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime
         fields = facts.fields()
         params = [fields[f] for f in cfg["whatsapp.params"].split(",") if f]
         return Outgoing(to=target, template=cfg["whatsapp.template"],
-                        language=cfg["whatsapp.language"], parameters=params), None
+                        language=cfg["whatsapp.language"], parameters=params,
+                        button_suffix=token if button else None), None
     return Outgoing(to=target, text=text), None

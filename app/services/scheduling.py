@@ -440,11 +440,16 @@ def _set_status(s: Session, p: Practice, a: Appointment, action: Action,
 def confirm(p: Practice, appointment_id: int) -> None:
     """Confirmed by the professional, or by the client (p.acting_as(audit.CLIENT))."""
     with p.db.write() as s:
-        a = _load_for(s, p, appointment_id, Action.CONFIRM)
-        _set_status(s, p, a, Action.CONFIRM)
-        reminders.notice(s, p.clock.now(), a, MessageKind.CONFIRMATION)
-        client_id = a.client_id
+        client_id = confirm_in(s, p, appointment_id)
     p.bus.publish(Change.of(appointments=[appointment_id], clients=[client_id]))
+
+
+def confirm_in(s: Session, p: Practice, appointment_id: int) -> int:
+    """Confirm inside a caller's unit of work; returns the client's id."""
+    a = _load_for(s, p, appointment_id, Action.CONFIRM)
+    _set_status(s, p, a, Action.CONFIRM)
+    reminders.notice(s, p.clock.now(), a, MessageKind.CONFIRMATION)
+    return a.client_id
 
 
 def _in_scope(s: Session, a: Appointment, scope: SeriesScope, action: Action) -> list[Appointment]:

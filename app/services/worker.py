@@ -24,6 +24,9 @@ class Worker:
         self.dispatcher = Dispatcher(p)
         self.tick_seconds = tick_seconds
         self.scheduler: BackgroundScheduler | None = None
+        from app.services.relay_client import Poller
+
+        self.poller = Poller(p)
         self._lock = threading.Lock()  # one pass at a time, even if a tick runs long
         self.last_report: Report | None = None
 
@@ -51,8 +54,10 @@ class Worker:
         scheduler.start()
         self.scheduler = scheduler
         threading.Thread(target=self._tick, name="dispatch-catch-up", daemon=True).start()
+        self.poller.start()  # waits quietly until the relay is set up
 
     def stop(self) -> None:
+        self.poller.stop()
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
             self.scheduler = None

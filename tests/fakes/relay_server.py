@@ -20,13 +20,16 @@ VERIFY_TOKEN = "verify-me"
 
 
 class RelayServer:
-    def __init__(self, folder: Path, **overrides: object) -> None:
+    def __init__(self, folder: Path, public_key: str | None = None,
+                 **overrides: object) -> None:
         self.private_key = PrivateKey.generate()
+        folder.mkdir(parents=True, exist_ok=True)
         import base64
 
         env = {"RELAY_DATABASE_URL": f"sqlite:///{folder / 'relay.sqlite3'}",
                "RELAY_LINK_SECRET": LINK_SECRET, "RELAY_API_KEY": API_KEY,
-               "RELAY_PUBLIC_KEY": base64.b64encode(bytes(self.private_key.public_key)).decode(),
+               "RELAY_PUBLIC_KEY": public_key or
+               base64.b64encode(bytes(self.private_key.public_key)).decode(),
                "RELAY_PRACTICE_NAME": "Consultório Bem-Estar",
                "RELAY_WHATSAPP_APP_SECRET": APP_SECRET,
                "RELAY_WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN}

@@ -1,0 +1,54 @@
+"""What clients ask through the relay, and the relay events already applied.
+
+A client's cancellation is never applied by itself: it becomes a request that
+waits for the professional's decision (charge, waive, reschedule, keep). A
+confirmation or cancellation for a session that is no longer due is kept as a
+notice, shown, and not applied."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, LargeBinary, Text
+from sqlmodel import Field, SQLModel
+
+from app.models.tables import _enum_column
+from app.models.types import UTCDateTime
+
+
+class RequestKind(StrEnum):
+    CANCEL = "cancel"
+    NOTICE = "notice"  # an answer that could not be applied, for the record
+
+
+class RequestState(StrEnum):
+    PENDING = "pending"
+    RESOLVED = "resolved"
+
+
+class ClientRequest(SQLModel, table=True):
+    __tablename__ = "client_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: RequestKind = Field(sa_type=_enum_column(RequestKind))
+    appointment_id: int = Field(foreign_key="appointment.id", index=True)
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    state: RequestState = Field(default=RequestState.PENDING, sa_type=_enum_column(RequestState))
+    decision: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RelayEvent(SQLModel, table=True):
+    """A relay event the desktop took in: applied once, whatever the retries."""
+
+    __tablename__ = "relay_event"
+
+    id: int = Field(primary_key=True)  # the relay's id
+    kind: str
+    appointment_id: int | None = None
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    outcome: str = ""
+    sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))

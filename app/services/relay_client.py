@@ -1,0 +1,292 @@
+"""The desktop's side of the relay: the sealing key pair, confirmation links minted
+offline, and the poller that takes clients' answers in.
+
+Each relay event is applied once (its id is recorded in the same unit of work as
+its effect) and acknowledged afterwards, so a crash between the two only means
+the event comes again and is recognised:
+- `confirmed` confirms the session, in the client's name;
+- `cancel_requested` changes nothing in the session: it becomes a request for the
+  professional's decision;
+- an answer for a session that is no longer scheduled or confirmed is kept as a
+  notice and shown, not applied;
+- WhatsApp events are kept, still sealed, for the inbox."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from nacl.exceptions import CryptoError
+from nacl.public import PrivateKey, SealedBox
+from sqlmodel import Session
+
+from app.i18n import _
+from app.models.enums import ACTIVE_STATUSES, AppointmentStatus
+from app.models.requests import ClientRequest, RelayEvent, RequestKind
+from app.models.tables import Appointment
+from app.services import audit, config, scheduling, secrets
+from app.services.errors import InvalidInput, NotFound, PracticeError
+from app.services.events import Change
+from app.services.practice import Practice
+from relay.tokens import check_secret, mint
+
+log = logging.getLogger(__name__)
+POLL_WAIT = 25  # seconds the relay may hold a poll open
+
+
+class RelayNotConfigured(PracticeError):
+    pass
+
+
+# ---------------------------------------------------------------- keys and links
+
+def keys(p: Practice) -> str:
+    """The practice's public sealing key (base64), creating the pair the first time;
+    the private half stays in the keyring."""
+    stored = secrets.load("relay.private_key")
+    if stored is None:
+        private = PrivateKey.generate()
+        secrets.store("relay.private_key", base64.b64encode(bytes(private)).decode())
+    else:
+        private = PrivateKey(base64.b64decode(stored))
+    return base64.b64encode(bytes(private.public_key)).decode()
+
+
+def _link_secret() -> bytes:
+    value = secrets.load("relay.link_secret")
+    if value is None:
+        raise RelayNotConfigured(_("The relay's link secret is not set: run `practice secret "
+                                   "set relay.link_secret` or fill it in Settings › "
+                                   "Integrations."))
+    try:
+        return check_secret(value)
+    except ValueError:
+        raise RelayNotConfigured(_("The relay's link secret is too short: use at least 32 "
+                                   "characters.")) from None
+
+
+def token_for(s: Session, appointment_id: int) -> str:
+    a = s.get(Appointment, appointment_id)
+    if a is None:
+        raise NotFound(_("There is no session with id {id}.").format(id=appointment_id))
+    return mint(_link_secret(), appointment_id, a.start)
+
+
+def link(p: Practice, appointment_id: int) -> str:
+    base = config.get(p, "relay.url")
+    if not base:
+        raise RelayNotConfigured(_("The relay's address is not set: `practice config set "
+                                   "relay.url https://...`."))
+    with p.db.read() as s:
+        return f"{base}/c/{token_for(s, appointment_id)}"
+
+
+# ---------------------------------------------------------------- taking events in
+
+@dataclass(frozen=True)
+class PollResult:
+    applied: int
+    seen: int
+    cursor: int
+
+
+class Poller:
+    def __init__(self, p: Practice) -> None:
+        self.p = p
+        self.cursor = 0
+        self.connected: bool | None = None  # None: not tried yet
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _settings(self) -> tuple[str, str]:
+        url = config.get(self.p, "relay.url")
+        key = secrets.load("relay.api_key")
+        if not url or not key:
+            raise RelayNotConfigured(_("The relay is not set up."))
+        return url, key
+
+    def poll_once(self, wait: float = 0) -> PollResult:
+        url, key = self._settings()
+        response = requests.get(f"{url}/api/v1/events", params={"after": self.cursor,
+                                                                 "wait": wait},
+                                headers={"Authorization": f"Bearer {key}"}, timeout=wait + 15)
+        if response.status_code == 401:
+            raise RelayNotConfigured(_("The relay refused the API key: check it in Settings › "
+                                       "Integrations."))
+        response.raise_for_status()
+        body = response.json()
+        applied, done = 0, []
+        for event in body.get("events", []):
+            if apply_event(self.p, event):
+                applied += 1
+            done.append(int(event["id"]))
+        if done:
+            requests.post(f"{url}/api/v1/events/ack", json={"ids": done},
+                          headers={"Authorization": f"Bearer {key}"}, timeout=15
+                          ).raise_for_status()
+        self.cursor = int(body.get("cursor", self.cursor))
+        return PollResult(applied, len(done), self.cursor)
+
+    def run(self) -> None:
+        """Long-poll until stopped, reconnecting with backoff; the relay being away
+        is a quiet state, not an error."""
+        backoff = 1.0
+        while not self._stop.is_set():
+            try:
+                self.poll_once(wait=POLL_WAIT)
+                self.connected, backoff = True, 1.0
+            except RelayNotConfigured:
+                self.connected = None
+                self._stop.wait(30)
+            except (requests.RequestException, ValueError) as exc:
+                if self.connected is not False:
+                    log.info("relay unreachable (%s); will retry", type(exc).__name__)
+                self.connected = False
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 60)
+            except Exception:
+                log.exception("relay poll failed")
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 60)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run, name="relay-poller", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def _unseal(sealed_b64: str | None) -> dict[str, Any]:
+    if not sealed_b64:
+        return {}
+    private = secrets.load("relay.private_key")
+    if private is None:
+        return {}
+    try:
+        data = SealedBox(PrivateKey(base64.b64decode(private))).decrypt(
+            base64.b64decode(sealed_b64))
+        value = json.loads(data)
+        return value if isinstance(value, dict) else {}
+    except (CryptoError, ValueError):
+        return {}
+
+
+def apply_event(p: Practice, event: dict[str, Any]) -> bool:
+    """Apply one relay event once. True when it changed something here."""
+    event_id, kind = int(event["id"]), str(event["kind"])
+    appointment_id = event.get("appointment_id")
+    now = p.clock.now()
+    client = p.acting_as(audit.CLIENT)
+    with p.db.write() as s:
+        if s.get(RelayEvent, event_id) is not None:
+            return False  # seen before: the acknowledgement was lost
+        record = RelayEvent(id=event_id, kind=kind, appointment_id=appointment_id,
+                            received_at=now)
+        s.add(record)
+        a = s.get(Appointment, appointment_id) if appointment_id else None
+        if kind in ("whatsapp_message", "whatsapp_status"):
+            record.sealed = base64.b64decode(event["sealed"]) if event.get("sealed") else None
+            record.outcome = "kept for the inbox"
+            return True
+        if a is None:
+            record.outcome = "unknown session"
+            return False
+        if kind == "cancel_requested" and a.status in ACTIVE_STATUSES:
+            reason = str(_unseal(event.get("sealed")).get("reason", ""))
+            s.add(ClientRequest(kind=RequestKind.CANCEL, appointment_id=a.id or 0,
+                                reason=reason, received_at=now))
+            audit.record(s, at=now, actor=audit.CLIENT, entity="appointment", entity_id=a.id,
+                         action="cancel_requested", changes={"reason": reason})
+            record.outcome = "request"
+        elif kind == "confirmed" and a.status is AppointmentStatus.SCHEDULED:
+            # In this unit of work: the event is never marked applied without its effect.
+            scheduling.confirm_in(s, client, a.id or 0)
+            record.outcome = "confirmed"
+        else:
+            word = _("confirmed") if kind == "confirmed" else _("asked to cancel")
+            s.add(ClientRequest(kind=RequestKind.NOTICE, appointment_id=a.id or 0,
+                                reason=_("The client {what} through the link, but the session "
+                                         "is {status}; nothing was changed.").format(
+                                    what=word, status=scheduling.status_word(a.status)),
+                                received_at=now))
+            record.outcome = "notice"
+    p.bus.publish(Change.of(appointments=[appointment_id] if appointment_id else []))
+    return True
+
+
+# ---------------------------------------------------------------- the professional decides
+
+@dataclass(frozen=True)
+class RequestView:
+    id: int
+    kind: str
+    appointment_id: int
+    reason: str
+    received_at: str
+    state: str
+
+    def as_json(self) -> dict[str, object]:
+        return {"id": self.id, "kind": self.kind, "appointment_id": self.appointment_id,
+                "reason": self.reason, "received_at": self.received_at, "state": self.state}
+
+
+def pending_requests(p: Practice) -> list[RequestView]:
+    from sqlmodel import col, select
+
+    from app.models.requests import RequestState
+
+    with p.db.read() as s:
+        rows = s.exec(select(ClientRequest).where(ClientRequest.state == RequestState.PENDING)
+                      .order_by(col(ClientRequest.received_at)))
+        return [RequestView(r.id or 0, r.kind.value, r.appointment_id, r.reason,
+                            r.received_at.isoformat(), r.state.value) for r in rows]
+
+
+DECISIONS = ("charge", "waive", "keep", "reschedule", "dismiss")
+
+
+def resolve(p: Practice, request_id: int, decision: str, new_start: Any = None) -> int | None:
+    """Charge (cancel, fee per policy), waive (cancel, no fee), reschedule (to
+    new_start), keep (nothing changes) — or dismiss a notice. Returns the new
+    session's id after a reschedule."""
+    from app.models.enums import ChargeDecision
+    from app.models.requests import RequestState
+
+    if decision not in DECISIONS:
+        raise InvalidInput(_("Decide with one of: {choices}.").format(
+            choices=", ".join(DECISIONS)))
+    with p.db.read() as s:
+        row = s.get(ClientRequest, request_id)
+        if row is None or row.state is not RequestState.PENDING:
+            raise NotFound(_("There is no pending request with id {id}.").format(id=request_id))
+        appointment_id, reason, kind = row.appointment_id, row.reason, row.kind
+    if (kind is RequestKind.NOTICE) != (decision == "dismiss"):
+        raise InvalidInput(_("A notice can only be dismissed; a cancellation request needs a "
+                             "decision: charge, waive, reschedule or keep."))
+    new_id = None
+    why = _("The client asked to cancel through the link.") + (f" “{reason}”" if reason else "")
+    if decision == "charge":
+        scheduling.cancel(p, appointment_id, reason=why, charge=ChargeDecision.CHARGE)
+    elif decision == "waive":
+        scheduling.cancel(p, appointment_id, reason=why, charge=ChargeDecision.WAIVE)
+    elif decision == "reschedule":
+        if new_start is None:
+            raise InvalidInput(_("Rescheduling needs the new date and time."))
+        new_id = scheduling.reschedule(p, appointment_id, new_start)[appointment_id]
+    now = p.clock.now()
+    with p.db.write() as s:
+        row = s.get(ClientRequest, request_id)
+        assert row is not None
+        row.state, row.decision = RequestState.RESOLVED, decision
+        row.decided_by, row.decided_at = p.actor, now
+        audit.record(s, at=now, actor=p.actor, entity="appointment", entity_id=appointment_id,
+                     action="request_decided", changes={"decision": decision,
+                                                         "request": request_id})
+    p.bus.publish(Change.of(appointments=[appointment_id, *([new_id] if new_id else [])]))
+    return new_id

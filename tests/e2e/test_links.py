@@ -1,0 +1,119 @@
+"""Client confirmation links end to end: the desktop mints the link, the client
+answers on the real relay, the desktop's poller applies the answer once.
+A confirmation is applied; a cancellation waits for the professional."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from app.models.enums import Channel
+from app.services import audit, clients, config, queries, relay_client, scheduling, secrets
+from app.services.clock import FrozenClock
+from app.services.errors import InvalidInput
+from app.services.practice import Practice
+from app.services.scheduling import BookingRequest
+from tests.conftest import add_service, local
+from tests.fakes.relay_server import API_KEY, LINK_SECRET, RelayServer
+
+
+@pytest.fixture
+def relay(practice: Practice, tmp_path: Path) -> Iterator[RelayServer]:
+    public = relay_client.keys(practice)
+    with RelayServer(tmp_path / "relay", public_key=public) as server:
+        config.set_value(practice, "relay.url", server.url)
+        secrets.store("relay.api_key", API_KEY)
+        secrets.store("relay.link_secret", LINK_SECRET)
+        yield server
+
+
+@pytest.fixture
+def session(practice: Practice, clock: FrozenClock) -> int:
+    # The relay checks expiry against the real time; the session is in the future.
+    c = clients.add(practice, name="Maria Silva", phone="+55 11 98765-4321",
+                    email="maria@example.com", consent=[Channel.EMAIL]).id
+    return scheduling.book(practice, BookingRequest(client_id=c, start=local("2027-03-15T10:00"),
+                                                    service_id=add_service(practice)))
+
+
+def tap(url: str, action: str, reason: str = "") -> requests.Response:
+    return requests.post(url, data={"action": action, "reason": reason}, timeout=5)
+
+
+def test_the_keys_are_made_once(practice: Practice) -> None:
+    first = relay_client.keys(practice)
+    assert relay_client.keys(practice) == first and len(first) == 44
+    assert secrets.load("relay.private_key") is not None
+
+
+def test_a_client_confirms_and_the_session_is_confirmed(practice: Practice, relay: RelayServer,
+                                                        session: int) -> None:
+    url = relay_client.link(practice, session)
+    assert url.startswith(f"{relay.url}/c/") and len(url.rsplit("/", 1)[1]) == 28
+    assert requests.get(url, timeout=5).status_code == 200  # a preview changes nothing
+    poller = relay_client.Poller(practice)
+    assert poller.poll_once().seen == 0
+    assert tap(url, "confirm").status_code == 200
+    result = poller.poll_once()
+    assert (result.applied, result.seen) == (1, 1)
+    view = queries.show(practice, session)
+    assert view.status.value == "confirmed"
+    assert (view.history[-1].actor, view.history[-1].action) == (audit.CLIENT, "confirm")
+    assert poller.poll_once().seen == 0  # acknowledged, gone from the relay
+    # The same event delivered again (a lost acknowledgement) changes nothing.
+    assert not relay_client.apply_event(practice, {"id": 1, "kind": "confirmed",
+                                                   "appointment_id": session})
+
+
+def test_a_cancellation_waits_for_the_professional(practice: Practice, relay: RelayServer,
+                                                   session: int, clock: FrozenClock) -> None:
+    tap(relay_client.link(practice, session), "cancel", "Estou com febre")
+    relay_client.Poller(practice).poll_once()
+    assert queries.show(practice, session).status.value == "scheduled"  # nothing changed
+    [request] = relay_client.pending_requests(practice)
+    assert (request.kind, request.appointment_id, request.reason) == (
+        "cancel", session, "Estou com febre")
+    with pytest.raises(InvalidInput, match="needs a decision"):
+        relay_client.resolve(practice, request.id, "dismiss")
+    relay_client.resolve(practice, request.id, "charge")
+    view = queries.show(practice, session)
+    assert view.status.value == "cancelled" and "Estou com febre" in (view.cancellation_reason
+                                                                      or "")
+    assert view.charge_decision == "charge"
+    assert relay_client.pending_requests(practice) == []
+
+
+@pytest.mark.parametrize("decision", ["waive", "keep", "reschedule"])
+def test_each_other_decision(practice: Practice, relay: RelayServer, session: int,
+                             decision: str) -> None:
+    tap(relay_client.link(practice, session), "cancel")
+    relay_client.Poller(practice).poll_once()
+    [request] = relay_client.pending_requests(practice)
+    new_start = local("2027-03-16T15:00") if decision == "reschedule" else None
+    new_id = relay_client.resolve(practice, request.id, decision, new_start)
+    view = queries.show(practice, session)
+    if decision == "waive":
+        assert (view.status.value, view.charge_decision) == ("cancelled", "waive")
+    elif decision == "keep":
+        assert view.status.value == "scheduled"
+    else:
+        assert view.status.value == "rescheduled" and new_id == view.rescheduled_to
+        assert queries.show(practice, new_id).start == local("2027-03-16T15:00")
+    assert any(h.action == "request_decided" and h.changes["decision"] == decision
+               for h in view.history)
+
+
+def test_an_answer_for_a_session_no_longer_due_is_shown_not_applied(
+        practice: Practice, relay: RelayServer, session: int) -> None:
+    url = relay_client.link(practice, session)
+    scheduling.cancel(practice, session, reason="Viagem")
+    tap(url, "confirm")
+    relay_client.Poller(practice).poll_once()
+    assert queries.show(practice, session).status.value == "cancelled"
+    [notice] = relay_client.pending_requests(practice)
+    assert notice.kind == "notice" and "nothing was changed" in notice.reason
+    relay_client.resolve(practice, notice.id, "dismiss")
+    assert relay_client.pending_requests(practice) == []
