@@ -4,13 +4,16 @@ no-shows to follow up."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from app.i18n import _, format_money
 from app.models.enums import AppointmentStatus
 from app.models.outbox import MessageState
 from app.services.practice import Practice
-from app.services.queries import AppointmentView, list_appointments
+from app.services.queries import AppointmentView, list_appointments, show
+from app.services.relay_client import RequestView, pending_requests
 from app.services.reminders import MessageView, list_outbox
+from app.services.settings import SettingsView
 from app.services.settings import get as get_settings
 
 
@@ -21,6 +24,8 @@ class Dashboard:
     no_shows: list[AppointmentView]  # the last 30 days, newest first
     # Messages that failed or whose fate is unknown: a person decides.
     decisions: list[MessageView] = field(default_factory=list)
+    # Clients' cancellation requests and notices from the link, with their session.
+    requests: list[tuple[RequestView, AppointmentView, str]] = field(default_factory=list)
 
 
 def load(p: Practice, *, unconfirmed_hours: int = 48, no_show_days: int = 30) -> Dashboard:
@@ -36,5 +41,21 @@ def load(p: Practice, *, unconfirmed_hours: int = 48, no_show_days: int = 30) ->
     since = (now - timedelta(days=no_show_days)).astimezone(zone).date()
     no_shows = list_appointments(p, start=since, end=day, statuses=[AppointmentStatus.NO_SHOW])
     decisions = list_outbox(p, [MessageState.FAILED, MessageState.UNKNOWN], limit=100)
+    policy = get_settings(p)
+    requests = []
+    for r in pending_requests(p):
+        view = show(p, r.appointment_id)
+        requests.append((r, view, policy_sentence(view, policy, now)))
     return Dashboard(today=today, unconfirmed=unconfirmed, no_shows=no_shows[::-1],
-                     decisions=decisions)
+                     decisions=decisions, requests=requests)
+
+
+def policy_sentence(view: AppointmentView, policy: SettingsView, now: datetime) -> str:
+    """What the cancellation policy says about cancelling this session now."""
+    hours = policy.cancel_notice_minutes // 60
+    if policy.cancel_fee_cents and view.start - now < timedelta(
+            minutes=policy.cancel_notice_minutes):
+        return _("Less than {hours} h before the session: the late cancellation fee of {fee} "
+                 "applies if you charge.").format(
+            hours=hours, fee=format_money(policy.cancel_fee_cents, policy.currency))
+    return _("More than {hours} h before the session: no fee is due.").format(hours=hours)

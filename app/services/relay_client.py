@@ -251,7 +251,8 @@ def pending_requests(p: Practice) -> list[RequestView]:
 DECISIONS = ("charge", "waive", "keep", "reschedule", "dismiss")
 
 
-def resolve(p: Practice, request_id: int, decision: str, new_start: Any = None) -> int | None:
+def resolve(p: Practice, request_id: int, decision: str, new_start: Any = None,
+            override: bool = False) -> int | None:
     """Charge (cancel, fee per policy), waive (cancel, no fee), reschedule (to
     new_start), keep (nothing changes) — or dismiss a notice. Returns the new
     session's id after a reschedule."""
@@ -278,7 +279,8 @@ def resolve(p: Practice, request_id: int, decision: str, new_start: Any = None) 
     elif decision == "reschedule":
         if new_start is None:
             raise InvalidInput(_("Rescheduling needs the new date and time."))
-        new_id = scheduling.reschedule(p, appointment_id, new_start)[appointment_id]
+        new_id = scheduling.reschedule(p, appointment_id, new_start,
+                                       override=override)[appointment_id]
     now = p.clock.now()
     with p.db.write() as s:
         row = s.get(ClientRequest, request_id)

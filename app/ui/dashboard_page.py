@@ -22,11 +22,13 @@ from PySide6.QtWidgets import (
 from app import i18n
 from app.i18n import _
 from app.models.enums import AppointmentStatus as S
-from app.services import dashboard, outbox, reminders, scheduling
+from app.services import dashboard, outbox, relay_client, reminders, scheduling
 from app.services.dashboard import Dashboard
 from app.services.queries import AppointmentView
+from app.services.relay_client import RequestView
 from app.services.reminders import MessageView
 from app.ui.appointment_panel import message_state_label, notice_label
+from app.ui.dialogs import RescheduleDialog
 from app.ui.style import STATUS_COLOURS
 
 if TYPE_CHECKING:
@@ -143,6 +145,76 @@ class DecisionRow(QWidget):
         col.addLayout(buttons)
 
 
+class RequestRow(QWidget):
+    """"Cliente pediu cancelamento": the session, the client's reason, the policy,
+    and the professional's four choices. A notice only needs dismissing."""
+
+    def __init__(self, request: RequestView, view: AppointmentView, policy: str,
+                 page: DashboardPage) -> None:
+        super().__init__()
+        self.request, self.view = request, view
+        w = page.window_
+        p = w.practice
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 4, 0, 8)
+        when = f"{i18n.format_datetime(view.start)}"
+        if request.kind == "cancel":
+            head = _("Client asked to cancel")
+            col.addWidget(QLabel(f"<b>{head}</b> — {view.client_name} · {view.service_name} · "
+                                 f"{when}"))
+            reason = QLabel(_("Reason: {reason}").format(reason=request.reason) if
+                            request.reason else _("No reason given."))
+            reason.setWordWrap(True)
+            col.addWidget(reason)
+            note = QLabel(policy)
+            note.setObjectName("muted")
+            note.setWordWrap(True)
+            col.addWidget(note)
+        else:
+            col.addWidget(QLabel(f"<b>{view.client_name}</b> · {when}"))
+            text = QLabel(request.reason)
+            text.setWordWrap(True)
+            text.setObjectName("muted")
+            col.addWidget(text)
+        row = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        rid = request.id
+        said = {"charge": _("Session cancelled and charged per the policy."),
+                "waive": _("Session cancelled without charge."),
+                "keep": _("The session is kept."), "dismiss": _("Dismissed.")}
+        choices = [("charge", _("Charge the session")), ("reschedule", _("Reschedule")),
+                   ("waive", _("Cancel without charge")), ("keep", _("Keep"))] \
+            if request.kind == "cancel" else [("dismiss", _("Dismiss"))]
+        for key, text in choices:
+            button = QPushButton(text)
+            if key == "reschedule":
+                button.clicked.connect(lambda _c=False: self.reschedule(page))
+            else:
+                button.clicked.connect(lambda _c=False, k=key: page.decide(
+                    lambda: relay_client.resolve(p, rid, k), said[k]))
+            row.addWidget(button)
+            self.buttons[key] = button
+        row.addStretch(1)
+        col.addLayout(row)
+        self.dialog: RescheduleDialog | None = None
+
+    def reschedule(self, page: DashboardPage) -> None:
+        """Opens rescheduling with the day's free times; the choice resolves the request."""
+        w, rid = page.window_, self.request.id
+        dialog = RescheduleDialog(w, self.view, self)
+        self.dialog = dialog
+
+        def accepted() -> None:
+            start, override = dialog.start(), dialog.override
+            page.decide(lambda: relay_client.resolve(w.practice, rid, "reschedule", start,
+                                                     override),
+                        _("Session rescheduled to {when}.").format(
+                            when=i18n.format_datetime(start)))
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+
+
 class DashboardPage(QWidget):
     def __init__(self, window: MainWindow) -> None:
         super().__init__()
@@ -217,10 +289,12 @@ class DashboardPage(QWidget):
                 v, i18n.format_date(v.start.date(), "medium"), w.open_appointment))
         if not board.no_shows:
             self.no_show_card.empty(_("No no-shows in the last 30 days."))
-        self.decisions_card.clear(len(board.decisions))
+        self.decisions_card.clear(len(board.decisions) + len(board.requests))
+        for request, view, policy in board.requests:
+            self.decisions_card.add(RequestRow(request, view, policy, self))
         for m in board.decisions:
             self.decisions_card.add(DecisionRow(m, self))
-        if not board.decisions:
+        if not board.decisions and not board.requests:
             self.decisions_card.empty(_("Nothing is waiting for you."))
 
     def decide(self, work: Callable[[], object], message: str) -> None:
