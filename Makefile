@@ -15,7 +15,7 @@ $(VENV)/.app-installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
-	bash scripts/ensure-system.sh $(PYTHON)
+	bash scripts/ensure-system.sh $(PYTHON) test
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.app-installed
 

@@ -4,6 +4,7 @@
 set -euo pipefail
 
 PYTHON=${1:-python3}
+PURPOSE=${2:-run}  # "test" also wants the browser the link tests drive
 missing=()
 
 # Python's venv needs ensurepip, which Debian ships apart.
@@ -29,6 +30,10 @@ for lib in "${!LIBS[@]}"; do
 done
 if ! fc-list 2>/dev/null | grep -q .; then
   missing+=(fonts-dejavu-core fontconfig)
+fi
+if [ "$PURPOSE" = test ]; then
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
