@@ -53,17 +53,20 @@ def session_page(lang: str, practice: str, start: datetime, zone: ZoneInfo,
     local = start.astimezone(zone)
     when = (f"{format_date(local.date(), 'full', locale=lang)}<br>"
             f"{format_time(local, 'short', locale=lang)}")
+    # Translated outside the f-string: the catalog's extractor cannot see inside one.
+    your_session, confirm = _("Your session"), _("Confirm")
+    reason_label, cancel = _("Reason for cancelling (optional)"), _("Cancel")
     body = (f"<h1>{html.escape(practice)}</h1>"
-            f'<div class="card"><div class="muted">{_("Your session")}</div>'
+            f'<div class="card"><div class="muted">{your_session}</div>'
             f'<div class="when">{when}</div></div>'
             f'<form method="post" action="/c/{html.escape(token)}">'
             f'<input type="hidden" name="action" value="confirm">'
-            f'<button class="confirm" type="submit">{_("Confirm")}</button></form>'
+            f'<button class="confirm" type="submit">{confirm}</button></form>'
             f'<form method="post" action="/c/{html.escape(token)}">'
             f'<input type="hidden" name="action" value="cancel">'
-            f'<label class="muted" for="reason">{_("Reason for cancelling (optional)")}</label>'
+            f'<label class="muted" for="reason">{reason_label}</label>'
             f'<textarea id="reason" name="reason" maxlength="500"></textarea>'
-            f'<button class="cancel" type="submit">{_("Cancel")}</button></form>')
+            f'<button class="cancel" type="submit">{cancel}</button></form>')
     return page(lang, practice, body)
 
 

@@ -131,5 +131,28 @@ def shoot(app: QApplication, w: MainWindow, language: str) -> None:
     save("settings-notifications")
 
 
+def relay_pages() -> None:
+    """The client's link page as a phone shows it, in both languages (needs chromium)."""
+    import shutil
+    import subprocess
+    from datetime import UTC
+
+    from relay.tokens import mint
+    from tests.fakes.relay_server import LINK_SECRET, RelayServer
+
+    if not shutil.which("chromium"):
+        print("chromium not found: the relay's pages were not rendered")
+        return
+    with tempfile.TemporaryDirectory() as tmp, RelayServer(Path(tmp)) as relay:
+        token = mint(LINK_SECRET.encode(), 7, datetime(2027, 3, 15, 13, tzinfo=UTC))
+        for lang, name in (("pt-BR", "pt_BR"), ("en-US", "en")):
+            subprocess.run(["chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
+                            "--hide-scrollbars", f"--accept-lang={lang}", "--window-size=390,720",
+                            "--disable-background-networking", f"--user-data-dir={tmp}/{name}",
+                            f"--screenshot={OUT / f'{name}-relay-link.png'}",
+                            f"{relay.url}/c/{token}"], capture_output=True, timeout=60, check=True)
+
+
 if __name__ == "__main__":
     main()
+    relay_pages()

@@ -107,10 +107,9 @@ class DecisionRow(QWidget):
         w = page.window_
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 4, 0, 6)
-        title = QLabel(f"<b>{reminders.channel_name(m.channel)} · "
-                       f"{notice_label(m.kind) if m.kind != 'reminder' else _('reminder')}"
-                       f"</b> — {i18n.format_datetime(m.due_at)} · "
-                       f"{message_state_label(m.state)}")
+        what = notice_label(m.kind) if m.kind != "reminder" else _("reminder")
+        title = QLabel(f"<b>{reminders.channel_name(m.channel)} · {what}</b> — "
+                       f"{i18n.format_datetime(m.due_at)} · {message_state_label(m.state)}")
         col.addWidget(title)
         reason = QLabel(m.last_error or "")
         reason.setWordWrap(True)
