@@ -82,6 +82,15 @@ class MainWindow(QMainWindow):
 
         self.worker = Worker(self.practice)
         self.worker.start()
+        # The relay's state is a quiet word in the status bar, never a dialog.
+        from PySide6.QtCore import QTimer
+
+        self.relay_state = QLabel()
+        self.relay_state.setObjectName("muted")
+        self.statusBar().addPermanentWidget(self.relay_state)
+        self._relay_timer = QTimer(self)
+        self._relay_timer.timeout.connect(self.show_relay_state)
+        self._relay_timer.start(2000)
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = QSystemTrayIcon(QIcon(str(ICON)), self)
             self.tray.setToolTip("Practice Desk")
@@ -91,6 +100,13 @@ class MainWindow(QMainWindow):
             self.tray.setContextMenu(menu)
             self.tray.activated.connect(lambda _reason: self._show_from_tray())
             self.tray.show()
+
+    def show_relay_state(self) -> None:
+        connected = self.worker.poller.connected if self.worker is not None else None
+        text = {True: _("Relay: connected"),
+                False: _("Relay unreachable: clients' answers wait there until it is back"),
+                None: ""}[connected]
+        self.relay_state.setText(text)
 
     def _show_from_tray(self) -> None:
         self.show()

@@ -40,6 +40,7 @@ class RelayServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(uvicorn.Config(create_app(self.settings), host="127.0.0.1",
                                                     port=self.port, log_level="warning",
+                                                    timeout_graceful_shutdown=1,
                                                     access_log=False))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -56,6 +56,8 @@ def test_a_tap_on_confirm_shows_in_the_agenda_within_a_second(
                     ["confirmed"], timeout=3000)
     assert time.monotonic() - t0 < 1.0
     assert queries.show(practice, session).history[-1].actor == "client"
+    w.show_relay_state()
+    assert w.relay_state.text() == "Relay: connected"
 
 
 def test_a_cancellation_request_is_decided_in_the_painel(
