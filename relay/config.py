@@ -29,6 +29,7 @@ class RelaySettings:
     max_body: int = 64 * 1024
     per_ip_per_minute: int = 60
     per_token_per_minute: int = 10
+    max_wait: float = 30.0  # longest long-poll, seconds
 
 
 def _secret(env: dict[str, str], name: str) -> str:

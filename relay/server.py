@@ -16,11 +16,11 @@ import logging
 import time
 from collections import defaultdict, deque
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, Form, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from relay import pages
 from relay.config import RelaySettings, from_environment
@@ -29,11 +29,13 @@ from relay.store import Store
 from relay.tokens import ExpiredToken, InvalidToken, verify
 
 log = logging.getLogger("relay")
-MAX_WAIT = 30
+
+
+MAX_ID = 2**62  # event ids are SQLite integers
 
 
 class AckBody(BaseModel):
-    ids: list[int]
+    ids: list[Annotated[int, Field(ge=0, le=MAX_ID)]] = Field(max_length=1000)
 
 
 class Limiter:
@@ -93,8 +95,15 @@ def create_app(settings: RelaySettings) -> FastAPI:
                 lang, settings.practice_name, w["not_found"], w["not_found_text"]),
                 status_code=404)
 
-    @app.api_route("/c/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse)
+    @app.get("/c/{token}", response_class=HTMLResponse, operation_id="show_link")
     def show(token: str, accept_language: str | None = Header(default=None)) -> HTMLResponse:
+        return _show(token, accept_language)
+
+    @app.head("/c/{token}", response_class=HTMLResponse, operation_id="peek_link")
+    def peek(token: str, accept_language: str | None = Header(default=None)) -> HTMLResponse:
+        return _show(token, accept_language)
+
+    def _show(token: str, accept_language: str | None) -> HTMLResponse:
         lang = pages.language(accept_language)
         link, refusal = read_link(token, lang)
         if refusal is not None:
@@ -142,12 +151,12 @@ def create_app(settings: RelaySettings) -> FastAPI:
         return authorization is not None and hmac.compare_digest(authorization, expected)
 
     @app.get("/api/v1/events")
-    async def events(after: int = Query(default=0, ge=0),
-                     wait: float = Query(default=0, ge=0),
+    async def events(after: int = Query(default=0, ge=0, le=MAX_ID),
+                     wait: float = Query(default=0, ge=0, le=30),
                      authorization: str | None = Header(default=None)) -> JSONResponse:
         if not authorised(authorization):
             return JSONResponse({"error": "unauthorized"}, status_code=401)
-        deadline = time.monotonic() + min(wait, MAX_WAIT)
+        deadline = time.monotonic() + min(wait, settings.max_wait)
         found = store.after(after)
         while not found and time.monotonic() < deadline:
             new_event.clear()
