@@ -62,4 +62,6 @@ def from_environment(env: dict[str, str] | None = None) -> RelaySettings:
         practice_name=env.get("RELAY_PRACTICE_NAME", "Practice Desk"),
         timezone=zone,
         whatsapp_app_secret=app_secret,
-        whatsapp_verify_token=env.get("RELAY_WHATSAPP_VERIFY_TOKEN") or None)
+        whatsapp_verify_token=env.get("RELAY_WHATSAPP_VERIFY_TOKEN") or None,
+        per_ip_per_minute=int(env.get("RELAY_PER_IP_PER_MINUTE", "60")),
+        per_token_per_minute=int(env.get("RELAY_PER_TOKEN_PER_MINUTE", "10")))

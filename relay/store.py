@@ -34,6 +34,9 @@ events = Table(
     Column("at", DateTime, nullable=False),
     Column("dedupe", String(128), nullable=False, unique=True),
     Column("sealed", LargeBinary, nullable=True),
+    # Ids are the desktop's cursor and its record of what it applied: they must
+    # never be reused after an acknowledged event is deleted (SQLite would, without).
+    sqlite_autoincrement=True,
 )
 
 outcomes = Table(

@@ -117,3 +117,18 @@ def test_an_answer_for_a_session_no_longer_due_is_shown_not_applied(
     assert notice.kind == "notice" and "nothing was changed" in notice.reason
     relay_client.resolve(practice, notice.id, "dismiss")
     assert relay_client.pending_requests(practice) == []
+
+
+def test_answers_after_an_acknowledgement_are_not_missed(practice: Practice,
+                                                         relay: RelayServer,
+                                                         session: int) -> None:
+    c = queries.show(practice, session).client_id
+    other = scheduling.book(practice, BookingRequest(
+        client_id=c, start=local("2027-03-16T10:00"), custom_service_name="Sessão",
+        duration_minutes=50))
+    poller = relay_client.Poller(practice)
+    tap(relay_client.link(practice, session), "confirm")
+    assert poller.poll_once().applied == 1  # applied and acknowledged: gone from the relay
+    tap(relay_client.link(practice, other), "confirm")
+    assert poller.poll_once().applied == 1
+    assert queries.show(practice, other).status.value == "confirmed"
