@@ -132,3 +132,32 @@ def test_answers_after_an_acknowledgement_are_not_missed(practice: Practice,
     tap(relay_client.link(practice, other), "confirm")
     assert poller.poll_once().applied == 1
     assert queries.show(practice, other).status.value == "confirmed"
+
+
+def test_reminders_carry_the_link(practice: Practice, relay: RelayServer, session: int,
+                                  clock: FrozenClock) -> None:
+    from app.services import outbox
+    from tests.fakes.smtp import SmtpServer
+    from tests.fakes.whatsapp import FakeWhatsApp
+
+    with SmtpServer() as smtp, FakeWhatsApp() as wa:
+        config.set_values(practice, {
+            "smtp.host": "127.0.0.1", "smtp.port": str(smtp.port), "smtp.security": "none",
+            "smtp.from": "agenda@example.com", "whatsapp.api_base": wa.url,
+            "whatsapp.phone_number_id": wa.rules.phone_number_id,
+            "whatsapp.template": "lembrete_sessao"})
+        secrets.store("whatsapp.token", wa.rules.token)
+        clients.update(practice, queries.show(practice, session).client_id,
+                       grant=[Channel.WHATSAPP])
+        from app.models.enums import Channel as Ch
+        from app.services import reminders
+
+        reminders.add(practice, session, Ch.EMAIL, 60)
+        reminders.add(practice, session, Ch.WHATSAPP, 1440)
+        clock.set(local("2027-03-15T09:00"))
+        outbox.Dispatcher(practice).dispatch_due()
+        token = relay_client.link(practice, session).rsplit("/", 1)[1]
+        html = next(p for p in smtp.received[0].message.walk()
+                    if p.get_content_type() == "text/html").get_content()
+        assert f'href="{relay.url}/c/{token}"' in html and ">Confirm<" in html
+        assert wa.sent[0].button == token  # the template's URL button suffix
