@@ -74,16 +74,9 @@ def add_service(p: Practice, *, name: str, duration_minutes: int, price_cents: i
                 buffer_before_minutes: int = 0, buffer_after_minutes: int = 0,
                 min_notice_minutes: int = 0, bookable_days: str | None = None,
                 bookable_hours: str | None = None, max_per_day: int | None = None) -> ServiceView:
-    name = name.strip()
-    if not name:
-        raise InvalidInput(_("The service needs a name."))
-    positive_minutes(duration_minutes, _("The duration"))
-    non_negative_minutes(buffer_before_minutes, _("The buffer"))
-    non_negative_minutes(buffer_after_minutes, _("The buffer"))
-    non_negative_minutes(min_notice_minutes, _("The minimum notice"))
-    if max_per_day is not None and max_per_day < 1:
-        raise InvalidInput(_("The daily maximum must be at least 1."))
-    weekdays, lo, hi = _bookable(bookable_days, bookable_hours)
+    name, weekdays, lo, hi = _checked(name, duration_minutes, buffer_before_minutes,
+                                      buffer_after_minutes, min_notice_minutes, bookable_days,
+                                      bookable_hours, max_per_day)
     service = Service(name=name, duration_minutes=duration_minutes, price_cents=price_cents,
                       buffer_before_minutes=buffer_before_minutes,
                       buffer_after_minutes=buffer_after_minutes,
@@ -97,6 +90,22 @@ def add_service(p: Practice, *, name: str, duration_minutes: int, price_cents: i
                      action="service_created", changes=result.as_json())
     p.bus.publish(Change.of(services=[result.id]))
     return result
+
+
+def _checked(name: str, duration: int, before: int, after: int, notice: int,
+             days: str | None, hours: str | None, max_per_day: int | None
+             ) -> tuple[str, str, time | None, time | None]:
+    """A service's fields checked: its name, and bookable weekdays and hours."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput(_("The service needs a name."))
+    positive_minutes(duration, _("The duration"))
+    non_negative_minutes(before, _("The buffer"))
+    non_negative_minutes(after, _("The buffer"))
+    non_negative_minutes(notice, _("The minimum notice"))
+    if max_per_day is not None and max_per_day < 1:
+        raise InvalidInput(_("The daily maximum must be at least 1."))
+    return (name, *_bookable(days, hours))
 
 
 def _bookable(days: str | None, hours: str | None) -> tuple[str, time | None, time | None]:
@@ -120,16 +129,9 @@ def update_service(p: Practice, service_id: int, *, name: str, duration_minutes:
                    bookable_days: str | None = None, bookable_hours: str | None = None,
                    max_per_day: int | None = None) -> ServiceView:
     """Change a service. Sessions already booked keep their own duration and buffers."""
-    name = name.strip()
-    if not name:
-        raise InvalidInput(_("The service needs a name."))
-    positive_minutes(duration_minutes, _("The duration"))
-    non_negative_minutes(buffer_before_minutes, _("The buffer"))
-    non_negative_minutes(buffer_after_minutes, _("The buffer"))
-    non_negative_minutes(min_notice_minutes, _("The minimum notice"))
-    if max_per_day is not None and max_per_day < 1:
-        raise InvalidInput(_("The daily maximum must be at least 1."))
-    weekdays, lo, hi = _bookable(bookable_days, bookable_hours)
+    name, weekdays, lo, hi = _checked(name, duration_minutes, buffer_before_minutes,
+                                      buffer_after_minutes, min_notice_minutes, bookable_days,
+                                      bookable_hours, max_per_day)
     with p.db.write() as s:
         sv = get_service(s, service_id)
         before = service_view(sv).as_json()

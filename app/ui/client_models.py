@@ -21,7 +21,27 @@ DISPLAY = Qt.ItemDataRole.DisplayRole
 ID_ROLE = Qt.ItemDataRole.UserRole
 
 
-class DirectoryModel(QAbstractTableModel):
+class RowsModel(QAbstractTableModel):
+    """A flat table of `rows` under the `headers()` of a subclass."""
+
+    rows: list[Any]
+
+    def headers(self) -> list[str]:
+        raise NotImplementedError
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers())
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == DISPLAY:
+            return self.headers()[section]
+        return None
+
+
+class DirectoryModel(RowsModel):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[DirectoryRow] = []
@@ -34,17 +54,6 @@ class DirectoryModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = rows
         self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 5
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == DISPLAY:
-            return self.headers()[section]
-        return None
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
@@ -85,7 +94,7 @@ def calendar_icon() -> QIcon:
     return QIcon(pixmap)
 
 
-class SessionsModel(QAbstractTableModel):
+class SessionsModel(RowsModel):
     """A client's sessions, newest first; column 0 holds the confirm icon on the
     scheduled sessions still to come."""
 
@@ -109,17 +118,6 @@ class SessionsModel(QAbstractTableModel):
     def confirmable(self, row: int) -> bool:
         v = self.rows[row]
         return v.status is S.SCHEDULED and self.now is not None and v.start >= self.now
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 5
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == DISPLAY:
-            return self.headers()[section]
-        return None
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):

@@ -66,8 +66,11 @@ def test_services_and_professionals(qtbot: QtBot, window: MainWindow,
     assert [s.name for s in catalog.list_staff(practice)] == ["Professional"]
     page.st_hours.setText("mon-thu 09:00-17:00; fri 09:00-12:00")
     qtbot.mouseClick(page.save_staff, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Professional saved.",
-                    timeout=3000)
+    def saved() -> bool:
+        staff = catalog.list_staff(practice)
+        return len(staff) == 2 and settings.staff_has_own_hours(practice, staff[1].id)
+
+    qtbot.waitUntil(saved, timeout=10_000)
     paulo = catalog.list_staff(practice)[1]
     hours = settings.working_hours(practice, paulo.id)
     assert sorted(hours) == [0, 1, 2, 3, 4] and hours[4][0][1].hour == 12
