@@ -119,6 +119,7 @@ class Poller:
             raise RelayNotConfigured(_("The relay refused the API key: check it in Settings › "
                                        "Integrations."))
         response.raise_for_status()
+        self.connected = True  # the relay answered
         body = response.json()
         applied, done = 0, []
         for event in body.get("events", []):
@@ -139,7 +140,7 @@ class Poller:
         while not self._stop.is_set():
             try:
                 self.poll_once(wait=POLL_WAIT)
-                self.connected, backoff = True, 1.0
+                backoff = 1.0
             except RelayNotConfigured:
                 self.connected = None
                 self._stop.wait(30)

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -53,19 +54,33 @@ class TaskRunner(QObject):
         @Slot(object)
         def finish(result: Any) -> None:
             self._live.discard(relay)
-            on_done(result)
+            self._deliver(on_done, result)
 
         @Slot(object)
         def fail(exc: Exception) -> None:
             self._live.discard(relay)
             if on_error is not None:
-                on_error(exc)
+                self._deliver(on_error, exc)
             else:
                 log.error("background task failed", exc_info=exc)
 
         relay.done.connect(finish)
         relay.failed.connect(fail)
         self.pool.start(_Job(fn, relay))
+
+    def _deliver(self, callback: Callable[[Any], None], value: Any) -> None:
+        """Hand a result to its receiver, unless the receiver was destroyed meanwhile
+        (its window closed, or its page rebuilt for another language)."""
+        owner = getattr(callback, "__self__", None)
+        if not shiboken6.isValid(self) or (isinstance(owner, QObject) and
+                                           not shiboken6.isValid(owner)):
+            return
+        try:
+            callback(value)
+        except RuntimeError as exc:
+            if "already deleted" not in str(exc):
+                raise
+            log.debug("background result dropped: its widget is gone")
 
     def wait(self, msecs: int = 5000) -> bool:
         return bool(self.pool.waitForDone(msecs))
