@@ -161,3 +161,48 @@ def test_reminders_carry_the_link(practice: Practice, relay: RelayServer, sessio
                     if p.get_content_type() == "text/html").get_content()
         assert f'href="{relay.url}/c/{token}"' in html and ">Confirm<" in html
         assert wa.sent[0].button == token  # the template's URL button suffix
+
+
+def test_the_poller_waits_quietly_for_the_relay_and_reconnects(
+        practice: Practice, session: int, tmp_path: Path) -> None:
+    import time
+
+    public = relay_client.keys(practice)
+    server = RelayServer(tmp_path / "late", public_key=public)  # not started yet
+    config.set_value(practice, "relay.url", server.url)
+    secrets.store("relay.api_key", API_KEY)
+    secrets.store("relay.link_secret", LINK_SECRET)
+    poller = relay_client.Poller(practice)
+    poller.start()
+    try:
+        deadline = time.monotonic() + 10
+        while poller.connected is not False and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert poller.connected is False  # unreachable: a quiet state, no exception
+        with server:
+            tap(relay_client.link(practice, session), "confirm")
+            deadline = time.monotonic() + 15
+            while queries.show(practice, session).status.value != "confirmed":
+                assert time.monotonic() < deadline, "the poller did not reconnect"
+                time.sleep(0.05)
+            assert poller.connected is True
+    finally:
+        poller.stop()
+
+
+def test_the_relay_logs_no_client_data(practice: Practice, relay: RelayServer, session: int,
+                                       caplog: pytest.LogCaptureFixture) -> None:
+    import json as _json
+    import logging
+
+    from tests.e2e.test_relay import WEBHOOK, signed
+
+    with caplog.at_level(logging.DEBUG):
+        tap(relay_client.link(practice, session), "cancel", "Estou com febre")
+        body = _json.dumps(WEBHOOK).encode()
+        requests.post(f"{relay.url}/webhooks/whatsapp", data=body, headers=signed(body),
+                      timeout=5)
+        relay_client.Poller(practice).poll_once()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for private in ("febre", "5511987654321", "Maria Silva", "remarcar"):
+        assert private not in logged

@@ -78,3 +78,29 @@ def test_a_cancellation_request_is_decided_in_the_painel(
     view = queries.show(practice, session)
     assert "Viagem a trabalho" in (view.cancellation_reason or "")
     qtbot.waitUntil(lambda: page.board is not None and not page.board.requests, timeout=3000)
+
+
+def test_reagendar_from_the_painel_opens_rescheduling(
+        qtbot: QtBot, practice: Practice, live: tuple[MainWindow, RelayServer, int]) -> None:
+    from PySide6.QtCore import QDate, QTime
+
+    w, _relay, session = live
+    requests.post(relay_client.link(practice, session), data={"action": "cancel"}, timeout=5)
+    w.nav.setCurrentRow(PAGES.index("dashboard"))
+    page = w.dashboard
+    qtbot.waitUntil(lambda: page.board is not None and len(page.board.requests) == 1,
+                    timeout=5000)
+    row = next(r for r in page.decisions_card.rows if hasattr(r, "request"))
+    qtbot.mouseClick(row.buttons["reschedule"], Qt.MouseButton.LeftButton)
+    dialog = row.dialog
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitUntil(lambda: dialog.suggestions.count() > 0, timeout=3000)  # free times
+    dialog.date.setDate(QDate(2027, 3, 16))
+    dialog.time.setTime(QTime(15, 0))
+    qtbot.waitUntil(lambda: "free" in dialog.status.text(), timeout=3000)
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: queries.show(practice, session).status.value == "rescheduled",
+                    timeout=3000)
+    new = queries.show(practice, session).rescheduled_to
+    assert new is not None and queries.show(practice, new).start == local("2027-03-16T15:00")
+    qtbot.waitUntil(lambda: page.board is not None and not page.board.requests, timeout=3000)
