@@ -66,6 +66,9 @@ class SettingsPage(QWidget):
         self.tabs.addTab(self.integrations, _("Integrations"))
         self.current: SettingsView | None = None
         self._zones_filled = False
+        self._shown_service: int | None = None  # what the service form holds
+        self._shown_staff: int | None = None  # what the professional form holds
+        self._select: dict[str, int] = {}  # just saved: select it when the list refreshes
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
@@ -232,7 +235,7 @@ class SettingsPage(QWidget):
     def catalogue_loaded(self) -> None:
         w = self.window_
         current = self.service_list.currentItem()
-        keep = current.data(256) if current else None
+        keep = self._select.pop("service", current.data(256) if current else None)
         self.service_list.blockSignals(True)
         self.service_list.clear()
         for sv in w.services:
@@ -242,9 +245,11 @@ class SettingsPage(QWidget):
             if sv.id == keep:
                 self.service_list.setCurrentItem(item)
         self.service_list.blockSignals(False)
-        self._service_chosen(self.service_list.currentItem())
-        keep_staff = self.staff_list.currentItem().data(256) if self.staff_list.currentItem() \
-            else None
+        current = self.service_list.currentItem()
+        if (current.data(256) if current else None) != self._shown_service:
+            self._service_chosen(current)  # only a new selection refills the form
+        keep_staff = self._select.pop("staff", self.staff_list.currentItem().data(256)
+                                      if self.staff_list.currentItem() else None)
         self.staff_list.blockSignals(True)
         self.staff_list.clear()
         for st in w.staff:
@@ -255,16 +260,19 @@ class SettingsPage(QWidget):
             if st.id == keep_staff:
                 self.staff_list.setCurrentItem(item)
         self.staff_list.blockSignals(False)
-        if self.staff_list.currentItem() is None and self.staff_list.count():
+        current = self.staff_list.currentItem()
+        if current is None and self.staff_list.count() and self._shown_staff is None \
+                and not self.st_name.text():
             self.staff_list.setCurrentRow(0)
-        else:
-            self._staff_chosen(self.staff_list.currentItem())
+        elif (current.data(256) if current else None) != self._shown_staff:
+            self._staff_chosen(current)  # a refresh must not wipe what is being typed
 
     def _service(self, service_id: int | None) -> ServiceView | None:
         return next((s for s in self.window_.services if s.id == service_id), None)
 
     def _service_chosen(self, item: QListWidgetItem | None) -> None:
         sv = self._service(item.data(256)) if item else None
+        self._shown_service = sv.id if sv else None
         self.service_error.clear()
         self.retire.setEnabled(sv is not None)
         self.sv_name.setText(sv.name if sv else "")
@@ -304,7 +312,11 @@ class SettingsPage(QWidget):
                 return catalog.add_service(p, **fields)
             return catalog.update_service(p, int(service_id), **fields)
 
-        self._run(run, lambda _v: self.window_.say(_("Service saved.")), self.service_error)
+        def done(view: ServiceView) -> None:
+            self._select["service"] = view.id
+            self.window_.say(_("Service saved."))
+
+        self._run(run, done, self.service_error)
 
     def _retire_service(self) -> None:
         item = self.service_list.currentItem()
@@ -353,6 +365,7 @@ class SettingsPage(QWidget):
     def _staff_chosen(self, item: QListWidgetItem | None) -> None:
         st: StaffView | None = next((s for s in self.window_.staff
                                      if item and s.id == item.data(256)), None)
+        self._shown_staff = st.id if st else None
         self.staff_error.clear()
         self.st_name.setText(st.name if st else "")
         self.st_color.setText(st.color if st else "")
@@ -392,7 +405,11 @@ class SettingsPage(QWidget):
             settings.set_staff_hours(p, view.id, specs)
             return view
 
-        self._run(run, lambda _v: self.window_.say(_("Professional saved.")), self.staff_error)
+        def done(view: StaffView) -> None:
+            self._select["staff"] = view.id
+            self.window_.say(_("Professional saved."))
+
+        self._run(run, done, self.staff_error)
 
 
 def _colour(value: str) -> Any:

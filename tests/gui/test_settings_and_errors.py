@@ -72,6 +72,9 @@ def test_services_and_professionals(qtbot: QtBot, window: MainWindow,
 
     qtbot.waitUntil(saved, timeout=10_000)
     paulo = catalog.list_staff(practice)[1]
+    qtbot.waitUntil(lambda: page.staff_list.currentItem() is not None and
+                    page.staff_list.currentItem().data(256) == paulo.id, timeout=5000)
+    assert len(catalog.list_staff(practice)) == 2  # saving again edits, not duplicates
     hours = settings.working_hours(practice, paulo.id)
     assert sorted(hours) == [0, 1, 2, 3, 4] and hours[4][0][1].hour == 12
     qtbot.waitUntil(lambda: window.agenda.staff_combo.count() == 3, timeout=3000)
