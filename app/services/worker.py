@@ -50,7 +50,7 @@ class Worker:
     def start(self) -> None:
         scheduler = BackgroundScheduler(daemon=True)
         scheduler.add_job(self._tick, "interval", seconds=self.tick_seconds, id="dispatch",
-                          max_instances=1, coalesce=True, next_run_time=None)
+                          max_instances=1, coalesce=True)
         scheduler.start()
         self.scheduler = scheduler
         threading.Thread(target=self._tick, name="dispatch-catch-up", daemon=True).start()

@@ -319,3 +319,27 @@ def test_whatsapp_free_text_needs_the_24_hour_window(wired: tuple) -> None:
     wa.rules.replied_within_24h.add("5511987654321")
     assert whatsapp.send(cfg, wa.rules.token, Outgoing(to="+5511987654321", text="Oi!"))
     assert wa.sent[-1].text == "Oi!"
+
+
+def test_the_running_worker_sends_what_falls_due_later(practice: Practice, clock: FrozenClock,
+                                                       wired: tuple) -> None:
+    import time
+
+    from app.services.worker import Worker
+
+    smtp, _wa, _tw = wired
+    config.set_value(practice, "reminders.default", "email:60")
+    book(practice, client(practice))
+    worker = Worker(practice, tick_seconds=1)
+    worker.start()
+    try:
+        time.sleep(1.5)
+        assert smtp.received == []  # not due yet
+        clock.set(local("2026-11-23T09:00"))  # the reminder falls due while it runs
+        deadline = time.monotonic() + 10
+        while not smtp.received:
+            assert time.monotonic() < deadline, "the worker's ticks did not send it"
+            time.sleep(0.1)
+    finally:
+        worker.stop()
+    assert len(smtp.received) == 1
