@@ -200,7 +200,9 @@ class RequestRow(QWidget):
     def reschedule(self, page: DashboardPage) -> None:
         """Opens rescheduling with the day's free times; the choice resolves the request."""
         w, rid = page.window_, self.request.id
-        dialog = RescheduleDialog(w, self.view, self)
+        # The window, not this row, owns the dialog: the Painel may refresh (and
+        # rebuild its rows) while the professional is choosing the new time.
+        dialog = RescheduleDialog(w, self.view, w)
         self.dialog = dialog
 
         def accepted() -> None:

@@ -314,6 +314,7 @@ class SettingsPage(QWidget):
 
         def done(view: ServiceView) -> None:
             self._select["service"] = view.id
+            self.window_.load_catalogue()  # a load that surely comes after the choice
             self.window_.say(_("Service saved."))
 
         self._run(run, done, self.service_error)
@@ -407,6 +408,7 @@ class SettingsPage(QWidget):
 
         def done(view: StaffView) -> None:
             self._select["staff"] = view.id
+            self.window_.load_catalogue()  # a load that surely comes after the choice
             self.window_.say(_("Professional saved."))
 
         self._run(run, done, self.staff_error)
