@@ -28,8 +28,6 @@ class MessageState(StrEnum):
     UNKNOWN = "unknown"  # claimed, then the worker died: sent or not, nobody knows
 
 
-OPEN_STATES = frozenset({MessageState.PENDING, MessageState.SENDING})
-
 
 class MessageKind(StrEnum):
     REMINDER = "reminder"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from datetime import time
+from datetime import time, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -63,8 +63,6 @@ def service_view(sv: Service) -> ServiceView:
 
 
 def service_rules(sv: Service) -> ServiceRules:
-    from datetime import timedelta
-
     return ServiceRules(min_notice=timedelta(minutes=sv.min_notice_minutes),
                         bookable_weekdays=sv.bookable_weekdays, bookable_from=sv.bookable_from,
                         bookable_until=sv.bookable_until, max_per_day=sv.max_per_day)

@@ -99,7 +99,3 @@ def sample(practice: str, professional: str, zone: ZoneInfo, now: datetime) -> S
                         service=_("Session"), professional=professional, practice=practice,
                         start=start, end=start + timedelta(minutes=50),
                         link="https://relay.example/c/…")
-
-
-def local(instant: datetime, zone: ZoneInfo) -> datetime:
-    return instant.astimezone(zone)

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.i18n import _
 from app.models.enums import AppointmentStatus
+from app.models.recurrence import resolve_local
 from app.models.tables import Appointment, AuditEvent, Client, Service, Staff
 from app.models.transitions import Action, allowed_actions
 from app.services.errors import NotFound
@@ -188,6 +189,4 @@ def list_appointments(p: Practice, *, start: date | None = None, end: date | Non
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
-    from app.models.recurrence import resolve_local
-
     return resolve_local(datetime.combine(day, time(0)), zone)

@@ -23,11 +23,11 @@ from typing import Any
 import requests
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, SealedBox
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.i18n import _
-from app.models.enums import ACTIVE_STATUSES, AppointmentStatus
-from app.models.requests import ClientRequest, RelayEvent, RequestKind
+from app.models.enums import ACTIVE_STATUSES, AppointmentStatus, ChargeDecision
+from app.models.requests import ClientRequest, RelayEvent, RequestKind, RequestState
 from app.models.tables import Appointment
 from app.services import audit, config, scheduling, secrets
 from app.services.errors import InvalidInput, NotFound, PracticeError
@@ -238,10 +238,6 @@ class RequestView:
 
 
 def pending_requests(p: Practice) -> list[RequestView]:
-    from sqlmodel import col, select
-
-    from app.models.requests import RequestState
-
     with p.db.read() as s:
         rows = s.exec(select(ClientRequest).where(ClientRequest.state == RequestState.PENDING)
                       .order_by(col(ClientRequest.received_at)))
@@ -257,9 +253,6 @@ def resolve(p: Practice, request_id: int, decision: str, new_start: Any = None,
     """Charge (cancel, fee per policy), waive (cancel, no fee), reschedule (to
     new_start), keep (nothing changes) — or dismiss a notice. Returns the new
     session's id after a reschedule."""
-    from app.models.enums import ChargeDecision
-    from app.models.requests import RequestState
-
     if decision not in DECISIONS:
         raise InvalidInput(_("Decide with one of: {choices}.").format(
             choices=", ".join(DECISIONS)))

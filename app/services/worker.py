@@ -28,7 +28,6 @@ class Worker:
 
         self.poller = Poller(p)
         self._lock = threading.Lock()  # one pass at a time, even if a tick runs long
-        self.last_report: Report | None = None
 
     def run_once(self) -> Report:
         """Catch up and send what is due: the same pass at start-up and on every tick."""
@@ -38,7 +37,6 @@ class Worker:
             except Exception:
                 log.exception("dispatch pass failed")
                 raise
-            self.last_report = report
             if report.sent or report.failed or report.unknown:
                 log.info("dispatch: %s", report.as_json())
             return report

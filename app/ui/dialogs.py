@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
-    QPushButton,
     QRadioButton,
     QTimeEdit,
     QVBoxLayout,
@@ -299,8 +298,3 @@ class RescheduleDialog(QDialog):
             return
         self.override = bool(self.conflicts)
         self.accept()
-
-
-def primary(button: QPushButton) -> QPushButton:
-    button.setObjectName("primary")
-    return button

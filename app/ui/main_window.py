@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QLocale, QSettings, Qt
+from PySide6.QtCore import QLocale, QSettings
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -330,5 +330,3 @@ class MainWindow(QMainWindow):
         self.bridge.close()
         super().closeEvent(event)
 
-
-__all__ = ["PAGES", "MainWindow", "Qt"]

@@ -137,14 +137,6 @@ class MonthGrid(QWidget):
             return day, None
         return None, None
 
-    def session_point(self, appointment_id: int) -> QPointF | None:
-        for index, day in enumerate(self.days):
-            for n, v in enumerate(self.by_day.get(day, [])):
-                if v.id == appointment_id:
-                    cell = self._cell(index)
-                    return QPointF(cell.left() + 30, cell.top() + 20 + n * LINE_HEIGHT + 7)
-        return None
-
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         _day, view = self._hit(event.position())
         if view is not None and event.button() == Qt.MouseButton.LeftButton:
