@@ -1,15 +1,25 @@
 """The relay's configuration, from the environment. A missing or weak secret
-stops start-up with a sentence saying which and why."""
+stops start-up with a sentence saying which and why.
+
+One practice is configured by RELAY_LINK_SECRET, RELAY_API_KEY, RELAY_PUBLIC_KEY
+and RELAY_PRACTICE_NAME. A relay serving several practices reads them from a
+TOML file named by RELAY_PRACTICES_FILE instead, one [[practice]] table each."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import os
-from dataclasses import dataclass
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from relay.tokens import MIN_SECRET_LENGTH
+
+DEFAULT_PRACTICE = "default"
 
 
 class ConfigError(SystemExit):
@@ -17,13 +27,21 @@ class ConfigError(SystemExit):
 
 
 @dataclass(frozen=True)
-class RelaySettings:
-    database_url: str
+class Practice:
+    id: str  # stored beside each event; never shown to clients
+    name: str
     link_secret: bytes
     api_key: str
     public_key: bytes  # the practice's Curve25519 key: what clients write is sealed to it
-    practice_name: str
     timezone: ZoneInfo
+    # Meta's ids of the practice's WhatsApp numbers: webhooks are routed by them.
+    whatsapp_phone_number_ids: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class RelaySettings:
+    database_url: str
+    practices: tuple[Practice, ...]
     whatsapp_app_secret: str | None = None
     whatsapp_verify_token: str | None = None
     max_body: int = 64 * 1024
@@ -32,36 +50,101 @@ class RelaySettings:
     max_wait: float = 30.0  # longest long-poll, seconds
 
 
-def _secret(env: dict[str, str], name: str) -> str:
-    value = env.get(name, "")
-    if len(value) < MIN_SECRET_LENGTH:
-        raise ConfigError(f"{name} is missing or shorter than {MIN_SECRET_LENGTH} characters; "
-                          f"set a long random value (e.g. `openssl rand -base64 36`).")
+def _secret(values: Mapping[str, Any], name: str, where: str) -> str:
+    value = values.get(name, "")
+    if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH:
+        raise ConfigError(f"{where}{name} is missing or shorter than {MIN_SECRET_LENGTH} "
+                          f"characters; set a long random value (e.g. `openssl rand -base64 36`).")
     return value
 
 
-def from_environment(env: dict[str, str] | None = None) -> RelaySettings:
-    env = dict(os.environ if env is None else env)
+def _public_key(value: Any, where: str, name: str) -> bytes:
     try:
-        public_key = base64.b64decode(env.get("RELAY_PUBLIC_KEY", ""), validate=True)
+        key = base64.b64decode(value if isinstance(value, str) else "", validate=True)
     except binascii.Error:
-        public_key = b""
-    if len(public_key) != 32:
-        raise ConfigError("RELAY_PUBLIC_KEY is missing or not a key: run `practice relay keys` "
+        key = b""
+    if len(key) != 32:
+        raise ConfigError(f"{where}{name} is missing or not a key: run `practice relay keys` "
                           "on the desktop and copy the key it prints.")
+    return key
+
+
+def _zone(value: Any, where: str, name: str) -> ZoneInfo:
     try:
-        zone = ZoneInfo(env.get("RELAY_TIMEZONE", "America/Sao_Paulo"))
-    except ZoneInfoNotFoundError:
-        raise ConfigError("RELAY_TIMEZONE is not a time zone (e.g. America/Sao_Paulo).") from None
-    app_secret = env.get("RELAY_WHATSAPP_APP_SECRET") or None
+        return ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}{name} is not a time zone (e.g. America/Sao_Paulo).") from None
+
+
+def _one_from_environment(env: Mapping[str, str]) -> Practice:
+    numbers = env.get("RELAY_WHATSAPP_PHONE_NUMBER_IDS", "")
+    return Practice(
+        id=DEFAULT_PRACTICE,
+        name=env.get("RELAY_PRACTICE_NAME", "Practice Desk"),
+        link_secret=_secret(env, "RELAY_LINK_SECRET", "").encode(),
+        api_key=_secret(env, "RELAY_API_KEY", ""),
+        public_key=_public_key(env.get("RELAY_PUBLIC_KEY"), "", "RELAY_PUBLIC_KEY"),
+        timezone=_zone(env.get("RELAY_TIMEZONE", "America/Sao_Paulo"), "", "RELAY_TIMEZONE"),
+        whatsapp_phone_number_ids=frozenset(n.strip() for n in numbers.split(",") if n.strip()))
+
+
+def _from_file(path: Path, default_zone: str) -> tuple[Practice, ...]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"RELAY_PRACTICES_FILE cannot be read ({exc.strerror}): {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"RELAY_PRACTICES_FILE is not valid TOML: {exc}") from None
+    tables = data.get("practice")
+    if not isinstance(tables, list) or not tables:
+        raise ConfigError("RELAY_PRACTICES_FILE lists no practice: add a [[practice]] table "
+                          "for each one.")
+    practices = []
+    for number, table in enumerate(tables, start=1):
+        ident = table.get("id")
+        if not isinstance(ident, str) or not ident.strip() or len(ident) > 64:
+            raise ConfigError(f"RELAY_PRACTICES_FILE: practice number {number} needs an id "
+                              "(a short name of up to 64 characters).")
+        where = f"RELAY_PRACTICES_FILE, practice {ident!r}: "
+        numbers = table.get("whatsapp_phone_number_ids", [])
+        if not isinstance(numbers, list) or not all(isinstance(n, str) for n in numbers):
+            raise ConfigError(f"{where}whatsapp_phone_number_ids must be a list of strings.")
+        practices.append(Practice(
+            id=ident, name=str(table.get("name") or ident),
+            link_secret=_secret(table, "link_secret", where).encode(),
+            api_key=_secret(table, "api_key", where),
+            public_key=_public_key(table.get("public_key"), where, "public_key"),
+            timezone=_zone(table.get("timezone", default_zone), where, "timezone"),
+            whatsapp_phone_number_ids=frozenset(numbers)))
+    return tuple(practices)
+
+
+def _distinct(practices: Iterable[Practice]) -> None:
+    """Each practice must be told apart by its link secret (tokens), its API key
+    (the desktop) and its WhatsApp numbers (webhooks)."""
+    seen: dict[object, str] = {}
+    for p in practices:
+        marks: list[tuple[object, str]] = [(("id", p.id), "id"),
+                                           (("secret", p.link_secret), "link_secret"),
+                                           (("key", p.api_key), "api_key")]
+        marks += [(("number", n), f"WhatsApp number {n}") for n in p.whatsapp_phone_number_ids]
+        for mark, what in marks:
+            if mark in seen:
+                raise ConfigError(f"Practices {seen[mark]!r} and {p.id!r} share the same {what}; "
+                                  "each practice needs its own.")
+            seen[mark] = p.id
+
+
+def from_environment(env: Mapping[str, str] | None = None) -> RelaySettings:
+    env = dict(os.environ if env is None else env)
+    file = env.get("RELAY_PRACTICES_FILE")
+    practices = _from_file(Path(file), env.get("RELAY_TIMEZONE", "America/Sao_Paulo")) \
+        if file else (_one_from_environment(env),)
+    _distinct(practices)
     return RelaySettings(
         database_url=env.get("RELAY_DATABASE_URL", "sqlite:///relay.sqlite3"),
-        link_secret=_secret(env, "RELAY_LINK_SECRET").encode(),
-        api_key=_secret(env, "RELAY_API_KEY"),
-        public_key=public_key,
-        practice_name=env.get("RELAY_PRACTICE_NAME", "Practice Desk"),
-        timezone=zone,
-        whatsapp_app_secret=app_secret,
+        practices=practices,
+        whatsapp_app_secret=env.get("RELAY_WHATSAPP_APP_SECRET") or None,
         whatsapp_verify_token=env.get("RELAY_WHATSAPP_VERIFY_TOKEN") or None,
         per_ip_per_minute=int(env.get("RELAY_PER_IP_PER_MINUTE", "60")),
         per_token_per_minute=int(env.get("RELAY_PER_TOKEN_PER_MINUTE", "10")))

@@ -23,10 +23,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from relay import pages
-from relay.config import RelaySettings, from_environment
+from relay.config import Practice, RelaySettings, from_environment
 from relay.sealing import seal
 from relay.store import Store
-from relay.tokens import ExpiredToken, InvalidToken, verify
+from relay.tokens import InvalidToken, Link, read
 
 log = logging.getLogger("relay")
 
@@ -56,8 +56,47 @@ class Limiter:
         return 0
 
 
+class Practices:
+    """Finds the practice a request belongs to: a link by the secret that signed
+    it, the desktop by its API key, a webhook by the WhatsApp number it names."""
+
+    def __init__(self, settings: RelaySettings) -> None:
+        self.all = settings.practices
+        self.by_key = {_digest(p.api_key): p for p in self.all}
+        self.by_number = {n: p for p in self.all for n in p.whatsapp_phone_number_ids}
+        # The name on pages that belong to no practice (an unknown link).
+        self.fallback_name = self.all[0].name if len(self.all) == 1 else "Practice Desk"
+
+    def link(self, token: str) -> tuple[Practice, Link]:
+        """The practice whose secret signed the token, and what it names (expired
+        or not); InvalidToken when none did."""
+        for practice in self.all:
+            try:
+                return practice, read(practice.link_secret, token)
+            except InvalidToken:
+                continue
+        raise InvalidToken("no practice signed this link")
+
+    def bearer(self, authorization: str | None) -> Practice | None:
+        if not authorization or not authorization.startswith("Bearer "):
+            return None
+        # A dictionary of digests: the lookup time says nothing about the key.
+        return self.by_key.get(_digest(authorization.removeprefix("Bearer ")))
+
+    def for_number(self, phone_number_id: str | None) -> Practice | None:
+        found = self.by_number.get(phone_number_id or "")
+        if found is None and len(self.all) == 1 and not self.by_number:
+            return self.all[0]  # one practice, numbers not listed: all are its own
+        return found
+
+
+def _digest(value: str) -> bytes:
+    return hashlib.sha256(value.encode()).digest()
+
+
 def create_app(settings: RelaySettings) -> FastAPI:
     store = Store(settings.database_url)
+    practices = Practices(settings)
     app = FastAPI(title="Practice Desk relay", version="1")
     new_event = asyncio.Event()
     by_ip, by_token = Limiter(settings.per_ip_per_minute), \
@@ -73,7 +112,7 @@ def create_app(settings: RelaySettings) -> FastAPI:
             ip = request.client.host if request.client else "?"
             wait = by_ip.retry_after(ip)
             if wait:
-                return _too_many(request, settings, wait)
+                return _too_many(request, practices.fallback_name, wait)
         response: Response = await call_next(request)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
@@ -86,14 +125,15 @@ def create_app(settings: RelaySettings) -> FastAPI:
     def read_link(token: str, lang: str) -> tuple[Any, HTMLResponse | None]:
         w = pages.words(lang)
         try:
-            return verify(settings.link_secret, token, datetime.now(UTC)), None
-        except ExpiredToken:
-            return None, HTMLResponse(pages.message_page(
-                lang, settings.practice_name, w["expired"], w["expired_text"]), status_code=410)
+            practice, link = practices.link(token)
         except InvalidToken:
             return None, HTMLResponse(pages.message_page(
-                lang, settings.practice_name, w["not_found"], w["not_found_text"]),
+                lang, practices.fallback_name, w["not_found"], w["not_found_text"]),
                 status_code=404)
+        if link.expired(datetime.now(UTC)):
+            return None, HTMLResponse(pages.message_page(
+                lang, practice.name, w["expired"], w["expired_text"]), status_code=410)
+        return (practice, link), None
 
     @app.get("/c/{token}", response_class=HTMLResponse, operation_id="show_link")
     def show(token: str, accept_language: str | None = Header(default=None)) -> HTMLResponse:
@@ -105,11 +145,12 @@ def create_app(settings: RelaySettings) -> FastAPI:
 
     def _show(token: str, accept_language: str | None) -> HTMLResponse:
         lang = pages.language(accept_language)
-        link, refusal = read_link(token, lang)
+        found, refusal = read_link(token, lang)
         if refusal is not None:
             return refusal
-        return HTMLResponse(pages.session_page(lang, settings.practice_name, link.expires,
-                                               settings.timezone, token))
+        practice, link = found
+        return HTMLResponse(pages.session_page(lang, practice.name, link.expires,
+                                               practice.timezone, token))
 
     @app.post("/c/{token}", response_class=HTMLResponse)
     async def act(token: str, action: str = Form(...),
@@ -117,47 +158,45 @@ def create_app(settings: RelaySettings) -> FastAPI:
                   accept_language: str | None = Header(default=None)) -> HTMLResponse:
         lang = pages.language(accept_language)
         w = pages.words(lang)
-        link, refusal = read_link(token, lang)
+        found, refusal = read_link(token, lang)
         if refusal is not None:
             return refusal
+        practice, link = found
         wait = by_token.retry_after(token)
         if wait:
-            return HTMLResponse(pages.message_page(lang, settings.practice_name,
+            return HTMLResponse(pages.message_page(lang, practice.name,
                                                    w["too_many"], ""), status_code=429,
                                 headers={"Retry-After": str(wait)})
         if action not in ("confirm", "cancel"):
-            return HTMLResponse(pages.message_page(lang, settings.practice_name,
+            return HTMLResponse(pages.message_page(lang, practice.name,
                                                    w["not_found"], ""), status_code=422)
         # One answer per session's link: the first is recorded (atomically) and
         # becomes one event; a repeat only hears what was already answered.
-        first = store.record_outcome(link.appointment_id, action)
+        session = link.appointment_id
+        first = store.record_outcome(practice.id, session, action)
         if first:
             if action == "confirm":
-                store.add("confirmed", link.appointment_id, f"confirmed:{link.appointment_id}")
+                store.add(practice.id, "confirmed", session, f"confirmed:{session}")
             else:
-                sealed = seal(settings.public_key, {"reason": reason.strip()})
-                store.add("cancel_requested", link.appointment_id,
-                          f"cancel:{link.appointment_id}", sealed)
+                sealed = seal(practice.public_key, {"reason": reason.strip()})
+                store.add(practice.id, "cancel_requested", session, f"cancel:{session}", sealed)
             new_event.set()
-        earlier = None if first else store.outcome(link.appointment_id)
+        earlier = None if first else store.outcome(practice.id, session)
         done, again = ("confirmed", "already_confirmed") if action == "confirm" else \
             ("cancel_requested", "already_cancel")
         headline = w[done] if first else w[again] if earlier == action else w["conflict"]
         text = w["see_you"] if action == "confirm" else w["cancel_text"]
-        return HTMLResponse(pages.message_page(lang, settings.practice_name, headline, text))
-
-    def authorised(authorization: str | None) -> bool:
-        expected = f"Bearer {settings.api_key}"
-        return authorization is not None and hmac.compare_digest(authorization, expected)
+        return HTMLResponse(pages.message_page(lang, practice.name, headline, text))
 
     @app.get("/api/v1/events")
     async def events(after: int = Query(default=0, ge=0, le=MAX_ID),
                      wait: float = Query(default=0, ge=0, le=30),
                      authorization: str | None = Header(default=None)) -> JSONResponse:
-        if not authorised(authorization):
+        practice = practices.bearer(authorization)
+        if practice is None:
             return JSONResponse({"error": "unauthorized"}, status_code=401)
         deadline = time.monotonic() + min(wait, settings.max_wait)
-        found = store.after(after)
+        found = store.after(practice.id, after)
         while not found and time.monotonic() < deadline:
             new_event.clear()
             # Woken by a new event in this process; the half-second re-read covers
@@ -165,7 +204,7 @@ def create_app(settings: RelaySettings) -> FastAPI:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(new_event.wait(),
                                        timeout=min(0.5, deadline - time.monotonic()))
-            found = store.after(after)
+            found = store.after(practice.id, after)
         return JSONResponse({
             "events": [{"id": e.id, "kind": e.kind, "appointment_id": e.appointment_id,
                         "at": e.at.isoformat(),
@@ -175,9 +214,10 @@ def create_app(settings: RelaySettings) -> FastAPI:
 
     @app.post("/api/v1/events/ack")
     def ack(body: AckBody, authorization: str | None = Header(default=None)) -> JSONResponse:
-        if not authorised(authorization):
+        practice = practices.bearer(authorization)
+        if practice is None:
             return JSONResponse({"error": "unauthorized"}, status_code=401)
-        return JSONResponse({"deleted": store.ack(body.ids)})
+        return JSONResponse({"deleted": store.ack(practice.id, body.ids)})
 
     @app.get("/webhooks/whatsapp", response_class=PlainTextResponse)
     def verify_webhook(mode: str = Query(default="", alias="hub.mode"),
@@ -206,16 +246,23 @@ def create_app(settings: RelaySettings) -> FastAPI:
         for entry in payload.get("entry", []) if isinstance(payload, dict) else []:
             for change in entry.get("changes", []):
                 value = change.get("value", {})
+                number = (value.get("metadata") or {}).get("phone_number_id")
+                practice = practices.for_number(number)
+                if practice is None:
+                    # Answered 200 all the same, or Meta would retry it for days.
+                    log.warning("WhatsApp webhook for a number no practice lists")
+                    continue
                 for message in value.get("messages", []):
-                    if store.add("whatsapp_message", None, f"wamid:{message.get('id')}",
-                                 seal(settings.public_key, {"message": message,
+                    if store.add(practice.id, "whatsapp_message", None,
+                                 f"wamid:{message.get('id')}",
+                                 seal(practice.public_key, {"message": message,
                                                             "contacts": value.get("contacts",
                                                                                   [])})):
                         added += 1
                 for status in value.get("statuses", []):
                     key = f"status:{status.get('id')}:{status.get('status')}"
-                    if store.add("whatsapp_status", None, key,
-                                 seal(settings.public_key, {"status": status})):
+                    if store.add(practice.id, "whatsapp_status", None, key,
+                                 seal(practice.public_key, {"status": status})):
                         added += 1
         if added:
             new_event.set()
@@ -224,9 +271,9 @@ def create_app(settings: RelaySettings) -> FastAPI:
     return app
 
 
-def _too_many(request: Request, settings: RelaySettings, wait: int) -> HTMLResponse:
+def _too_many(request: Request, name: str, wait: int) -> HTMLResponse:
     lang = pages.language(request.headers.get("accept-language"))
-    return HTMLResponse(pages.message_page(lang, settings.practice_name,
+    return HTMLResponse(pages.message_page(lang, name,
                                            pages.words(lang)["too_many"], ""),
                         status_code=429, headers={"Retry-After": str(wait)})
 

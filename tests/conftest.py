@@ -17,6 +17,7 @@ from app import i18n
 from app.services import catalog, clients, settings
 from app.services.clock import FrozenClock
 from app.services.practice import Practice, open_practice
+from tests.fakes.postgres import PostgresCluster
 
 # Friday 20 November 2026, 09:00 in São Paulo (UTC-3, no daylight saving).
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -76,3 +77,11 @@ def local(text: str, zone: str = "America/Sao_Paulo") -> datetime:
     from zoneinfo import ZoneInfo
 
     return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """One PostgreSQL server per test process; each test takes a new database."""
+    cluster = PostgresCluster().start()
+    yield cluster
+    cluster.stop()

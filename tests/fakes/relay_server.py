@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from pathlib import Path
@@ -21,18 +22,16 @@ VERIFY_TOKEN = "verify-me"
 
 class RelayServer:
     def __init__(self, folder: Path, public_key: str | None = None,
-                 **overrides: object) -> None:
+                 env: dict[str, str] | None = None, **overrides: object) -> None:
         self.private_key = PrivateKey.generate()
         folder.mkdir(parents=True, exist_ok=True)
-        import base64
-
         env = {"RELAY_DATABASE_URL": f"sqlite:///{folder / 'relay.sqlite3'}",
                "RELAY_LINK_SECRET": LINK_SECRET, "RELAY_API_KEY": API_KEY,
                "RELAY_PUBLIC_KEY": public_key or
                base64.b64encode(bytes(self.private_key.public_key)).decode(),
                "RELAY_PRACTICE_NAME": "Consultório Bem-Estar",
                "RELAY_WHATSAPP_APP_SECRET": APP_SECRET,
-               "RELAY_WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN}
+               "RELAY_WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN, **(env or {})}
         settings = from_environment(env)
         self.settings = RelaySettings(**{**settings.__dict__, **overrides})  # type: ignore[arg-type]
         self.db_file = folder / "relay.sqlite3"
@@ -56,3 +55,8 @@ class RelayServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+    def bytes_at_rest(self) -> bytes:
+        """What the relay's database holds on disk."""
+        files = [self.db_file, self.db_file.with_name(self.db_file.name + "-wal")]
+        return b"".join(f.read_bytes() for f in files if f.exists())

@@ -1,0 +1,72 @@
+"""A real PostgreSQL server for the tests: a throwaway cluster in a temporary
+folder, listening on a loopback port, removed afterwards. Debian's
+`postgresql` package provides the programs (scripts/ensure-system.sh installs
+it for the tests); the server refuses to run as root, so as root it runs as the
+`postgres` user the package creates."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+
+import psycopg
+
+from tests.fakes.smtp import free_port
+
+
+def _bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}")) or \
+        ([shutil.which(name)] if shutil.which(name) else [])
+    if not found:
+        raise RuntimeError("PostgreSQL's programs are missing: install Debian's `postgresql` "
+                           "package (`make test` does it when run as root).")
+    return str(found[-1])
+
+
+class PostgresCluster:
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="practice-pg-"))
+        self.data = self.folder / "data"
+        self.port = free_port()
+        self.as_root = os.geteuid() == 0
+
+    def _run(self, *command: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if self.as_root else []
+        subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=60)
+
+    def start(self) -> PostgresCluster:
+        if self.as_root:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self._run(_bin("initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
+                  "--no-sync", "-E", "UTF8")
+        self._run(_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "log"), "-w",
+                  "-o", f"-p {self.port} -k {self.folder} -h 127.0.0.1 -c fsync=off",
+                  "start")
+        return self
+
+    def stop(self) -> None:
+        try:
+            self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _admin(self, sql: str) -> None:
+        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres",
+                             dbname="postgres", autocommit=True) as conn:
+            conn.execute(sql)  # type: ignore[arg-type]
+
+    def new_database(self) -> str:
+        """A fresh, empty database's SQLAlchemy URL."""
+        name = f"relay_{uuid.uuid4().hex[:12]}"
+        self._admin(f"CREATE DATABASE {name}")
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def bytes_at_rest(self) -> bytes:
+        """Everything the server has written to disk, write-ahead log included."""
+        self._admin("CHECKPOINT")
+        return b"".join(p.read_bytes() for p in self.data.rglob("*") if p.is_file())
