@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -227,3 +228,26 @@ def test_a_single_practice_database_carries_over(tmp_path: Path) -> None:
     assert not store.record_outcome("default", 7, "cancel")
     assert store.record_outcome("other", 7, "cancel")
     assert store.add("default", "confirmed", 8, "confirmed:8") == 2
+
+
+def test_two_relay_processes_share_one_database(tmp_path: Path, postgres: PostgresCluster,
+                                                private_keys: dict[str, PrivateKey]) -> None:
+    """Behind a load balancer: a tap on one relay reaches the desktop polling the
+    other, and the same tap on both at once is still one answer."""
+    public = {n: base64.b64encode(bytes(k.public_key)).decode() for n, k in private_keys.items()}
+    env = {"RELAY_PRACTICES_FILE": str(practices_file(tmp_path, public))}
+    url = postgres.new_database()
+    with RelayServer(tmp_path / "one", env=env, database_url=url) as one, \
+            RelayServer(tmp_path / "two", env=env, database_url=url) as two:
+        tokens = [token("aurora", n) for n in range(100, 110)]
+
+        def tap(pair: tuple[str, str]) -> int:
+            return requests.post(f"{pair[0]}/c/{pair[1]}", data={"action": "confirm"},
+                                 timeout=10).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(tap, [(r.url, t) for t in tokens for r in (one, two)]))
+        assert codes == [200] * 20
+        got = events(two, "aurora")
+        assert sorted(e["appointment_id"] for e in got) == list(range(100, 110))
+        assert events(one, "aurora") == got
