@@ -36,6 +36,10 @@ class Practice:
     timezone: ZoneInfo
     # Meta's ids of the practice's WhatsApp numbers: webhooks are routed by them.
     whatsapp_phone_number_ids: frozenset[str] = field(default_factory=frozenset)
+    # Twilio (SMS): the account's webhooks are signed with its auth token and
+    # routed by its account SID.
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class RelaySettings:
     practices: tuple[Practice, ...]
     whatsapp_app_secret: str | None = None
     whatsapp_verify_token: str | None = None
+    public_url: str | None = None  # the https address Twilio and Meta call
     max_body: int = 64 * 1024
     per_ip_per_minute: int = 60
     per_token_per_minute: int = 10
@@ -85,7 +90,9 @@ def _one_from_environment(env: Mapping[str, str]) -> Practice:
         api_key=_secret(env, "RELAY_API_KEY", ""),
         public_key=_public_key(env.get("RELAY_PUBLIC_KEY"), "", "RELAY_PUBLIC_KEY"),
         timezone=_zone(env.get("RELAY_TIMEZONE", "America/Sao_Paulo"), "", "RELAY_TIMEZONE"),
-        whatsapp_phone_number_ids=frozenset(n.strip() for n in numbers.split(",") if n.strip()))
+        whatsapp_phone_number_ids=frozenset(n.strip() for n in numbers.split(",") if n.strip()),
+        twilio_account_sid=env.get("RELAY_TWILIO_ACCOUNT_SID") or None,
+        twilio_auth_token=env.get("RELAY_TWILIO_AUTH_TOKEN") or None)
 
 
 def _from_file(path: Path, default_zone: str) -> tuple[Practice, ...]:
@@ -115,8 +122,17 @@ def _from_file(path: Path, default_zone: str) -> tuple[Practice, ...]:
             api_key=_secret(table, "api_key", where),
             public_key=_public_key(table.get("public_key"), where, "public_key"),
             timezone=_zone(table.get("timezone", default_zone), where, "timezone"),
-            whatsapp_phone_number_ids=frozenset(numbers)))
+            whatsapp_phone_number_ids=frozenset(numbers),
+            twilio_account_sid=_optional(table, "twilio_account_sid", where),
+            twilio_auth_token=_optional(table, "twilio_auth_token", where)))
     return tuple(practices)
+
+
+def _optional(table: Mapping[str, Any], name: str, where: str) -> str | None:
+    value = table.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{where}{name} must be a string.")
+    return value or None
 
 
 def _distinct(practices: Iterable[Practice]) -> None:
@@ -128,6 +144,8 @@ def _distinct(practices: Iterable[Practice]) -> None:
                                            (("secret", p.link_secret), "link_secret"),
                                            (("key", p.api_key), "api_key")]
         marks += [(("number", n), f"WhatsApp number {n}") for n in p.whatsapp_phone_number_ids]
+        if p.twilio_account_sid:
+            marks.append((("twilio", p.twilio_account_sid), "Twilio account"))
         for mark, what in marks:
             if mark in seen:
                 raise ConfigError(f"Practices {seen[mark]!r} and {p.id!r} share the same {what}; "
@@ -146,5 +164,6 @@ def from_environment(env: Mapping[str, str] | None = None) -> RelaySettings:
         practices=practices,
         whatsapp_app_secret=env.get("RELAY_WHATSAPP_APP_SECRET") or None,
         whatsapp_verify_token=env.get("RELAY_WHATSAPP_VERIFY_TOKEN") or None,
+        public_url=env.get("RELAY_PUBLIC_URL") or None,
         per_ip_per_minute=int(env.get("RELAY_PER_IP_PER_MINUTE", "60")),
         per_token_per_minute=int(env.get("RELAY_PER_TOKEN_PER_MINUTE", "10")))

@@ -64,6 +64,7 @@ class Practices:
         self.all = settings.practices
         self.by_key = {_digest(p.api_key): p for p in self.all}
         self.by_number = {n: p for p in self.all for n in p.whatsapp_phone_number_ids}
+        self.by_twilio = {p.twilio_account_sid: p for p in self.all if p.twilio_account_sid}
         # The name on pages that belong to no practice (an unknown link).
         self.fallback_name = self.all[0].name if len(self.all) == 1 else "Practice Desk"
 
@@ -82,6 +83,12 @@ class Practices:
             return None
         # A dictionary of digests: the lookup time says nothing about the key.
         return self.by_key.get(_digest(authorization.removeprefix("Bearer ")))
+
+    def for_twilio(self, account_sid: str | None) -> Practice | None:
+        found = self.by_twilio.get(account_sid or "")
+        if found is None and len(self.all) == 1 and not self.by_twilio:
+            return self.all[0]
+        return found
 
     def for_number(self, phone_number_id: str | None) -> Practice | None:
         found = self.by_number.get(phone_number_id or "")
@@ -255,9 +262,9 @@ def create_app(settings: RelaySettings) -> FastAPI:
                 for message in value.get("messages", []):
                     if store.add(practice.id, "whatsapp_message", None,
                                  f"wamid:{message.get('id')}",
-                                 seal(practice.public_key, {"message": message,
-                                                            "contacts": value.get("contacts",
-                                                                                  [])})):
+                                 seal(practice.public_key, {
+                                     "message": message, "contacts": value.get("contacts", []),
+                                     "metadata": value.get("metadata", {})})):
                         added += 1
                 for status in value.get("statuses", []):
                     key = f"status:{status.get('id')}:{status.get('status')}"
@@ -268,7 +275,52 @@ def create_app(settings: RelaySettings) -> FastAPI:
             new_event.set()
         return JSONResponse({"received": added})
 
+    @app.post("/webhooks/sms")
+    async def sms_webhook(request: Request) -> Response:
+        """Twilio: inbound SMS and delivery callbacks, as form posts signed with the
+        account's auth token (X-Twilio-Signature)."""
+        form = await request.form()
+        params = [(k, str(v)) for k, v in form.multi_items()]
+        practice = practices.for_twilio(dict(params).get("AccountSid"))
+        url = _public_url(request, settings.public_url)
+        signature = request.headers.get("x-twilio-signature", "")
+        token = practice.twilio_auth_token if practice else None
+        if practice is None or not token or not hmac.compare_digest(
+                signature, twilio_signature(token, url, params)):
+            return JSONResponse({"error": "bad signature"}, status_code=401)
+        values = dict(params)
+        sid = values.get("MessageSid") or values.get("SmsSid") or ""
+        status = values.get("MessageStatus") or values.get("SmsStatus") or ""
+        if "Body" in values or status == "received":
+            added = store.add(practice.id, "sms_message", None, f"sms:{sid}",
+                              seal(practice.public_key, values))
+        else:
+            added = store.add(practice.id, "sms_status", None, f"sms-status:{sid}:{status}",
+                              seal(practice.public_key, values))
+        if added:
+            new_event.set()
+        # An empty TwiML answer: no automatic reply to the client.
+        return Response('<?xml version="1.0" encoding="UTF-8"?><Response></Response>',
+                        media_type="text/xml")
+
     return app
+
+
+def twilio_signature(auth_token: str, url: str, params: list[tuple[str, str]]) -> str:
+    """Twilio's request signature: HMAC-SHA1 over the URL followed by each POST
+    parameter's name and value, sorted by name, in base64."""
+    data = url + "".join(k + v for k, v in sorted(params))
+    return base64.b64encode(hmac.new(auth_token.encode(), data.encode(),
+                                     hashlib.sha1).digest()).decode()
+
+
+def _public_url(request: Request, public_url: str | None) -> str:
+    """The address Twilio called: behind a proxy the relay sees another one, so
+    RELAY_PUBLIC_URL says what the world uses."""
+    if public_url:
+        query = f"?{request.url.query}" if request.url.query else ""
+        return f"{public_url.rstrip('/')}{request.url.path}{query}"
+    return str(request.url)
 
 
 def _too_many(request: Request, name: str, wait: int) -> HTMLResponse:

@@ -1,5 +1,12 @@
 """The domain: tables, enums and pure rules. No Qt, no I/O."""
 
+from app.models.conecta import (
+    Attendance,
+    AttendanceStatus,
+    AttendanceTag,
+    ConversationEntry,
+    MessageTemplate,
+)
 from app.models.enums import (
     ACTIVE_STATUSES,
     OCCUPYING_STATUSES,
@@ -34,15 +41,20 @@ __all__ = [
     "Appointment",
     "AppointmentSource",
     "AppointmentStatus",
+    "Attendance",
+    "AttendanceStatus",
+    "AttendanceTag",
     "AuditEvent",
     "Channel",
     "ChargeDecision",
     "Client",
     "ClientRequest",
     "ConfigEntry",
+    "ConversationEntry",
     "DeliveryAttempt",
     "MessageKind",
     "MessageState",
+    "MessageTemplate",
     "OutboxMessage",
     "PracticeSettings",
     "RelayEvent",

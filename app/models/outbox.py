@@ -35,6 +35,7 @@ class MessageKind(StrEnum):
     CANCELLATION = "cancellation"
     RESCHEDULE = "reschedule"
     TEST = "test"
+    CONVERSATION = "conversation"  # written in Conecta: the entry says what to send
 
 
 class ConfigEntry(SQLModel, table=True):
@@ -52,6 +53,8 @@ class OutboxMessage(SQLModel, table=True):
     idempotency_key: str = Field(unique=True)
     kind: MessageKind = Field(sa_type=_enum_column(MessageKind))
     appointment_id: int | None = Field(default=None, foreign_key="appointment.id", index=True)
+    conversation_entry_id: int | None = Field(default=None, foreign_key="conversation_entry.id",
+                                              index=True)
     channel: str
     minutes_before: int | None = None
     custom_text: str | None = None

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
+import phonenumbers
 from sqlmodel import Session, select
 
 from app.i18n import _
@@ -48,6 +49,33 @@ def _text(value: str) -> str:
 
 def _email(value: str) -> str:
     return normalize_email(value)
+
+
+def _names(value: str) -> str:
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    if any(len(n) > 40 for n in names):
+        raise InvalidInput(_("A name in the list is longer than 40 characters."))
+    return ",".join(dict.fromkeys(names))
+
+
+def _phones(value: str) -> str:
+    """Numbers written with their country code, so they mean the same everywhere."""
+    out = []
+    for text in filter(None, (v.strip() for v in value.split(","))):
+        try:
+            number = phonenumbers.parse(text, None)
+            valid = phonenumbers.is_valid_number(number)
+        except phonenumbers.NumberParseException:
+            valid = False
+        if not valid:
+            raise InvalidInput(_("'{value}' is not a phone number with its country code "
+                                 "(e.g. +55 11 3456-7890).").format(value=text))
+        out.append(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+    return ",".join(dict.fromkeys(out))
+
+
+def _emails(value: str) -> str:
+    return ",".join(dict.fromkeys(normalize_email(v) for v in value.split(",") if v.strip()))
 
 
 def parse_reminders(value: str) -> list[tuple[Channel, int]]:
@@ -112,6 +140,13 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("template.email.html", "", _text),
     Key("template.sms.text", "", _text),
     Key("relay.url", "", _url),
+    # Conecta: the practice's own attendance types, and the numbers and addresses
+    # attendances run on (Originado por), per channel.
+    Key("conecta.types", "", _names),
+    Key("conecta.originators.whatsapp", "", _phones),
+    Key("conecta.originators.sms", "", _phones),
+    Key("conecta.originators.voip", "", _phones),
+    Key("conecta.originators.email", "", _emails),
 )}
 
 

@@ -19,6 +19,14 @@ class InvalidInput(PracticeError):
     pass
 
 
+class FieldInvalid(InvalidInput):
+    """A refusal about one field of a form: the window marks that field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class IllegalTransition(PracticeError):
     pass
 

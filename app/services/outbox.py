@@ -28,7 +28,7 @@ from app.i18n import _
 from app.models.enums import ACTIVE_STATUSES, Channel
 from app.models.outbox import DeliveryAttempt, MessageKind, MessageState, OutboxMessage
 from app.models.tables import Appointment, Client, Service, Staff
-from app.services import config, invites, messages, secrets
+from app.services import config, conversation_delivery, invites, messages, secrets
 from app.services.channels import ChannelError, Outgoing
 from app.services.channels import email as email_channel
 from app.services.channels import sms as sms_channel
@@ -111,6 +111,13 @@ class Dispatcher:
                 break  # only deferrals: the rest waits for a later tick
         return report
 
+    def dispatch_one(self, message_id: int) -> Report:
+        """Send one message now (a reply typed in Conecta), with the same claim,
+        record and retry rules as the tick."""
+        report = Report()
+        self._one(message_id, config.get_all(self.p), {}, report)
+        return report
+
     def _secret(self, channel: str, tokens: dict[str, str | None]) -> str | None:
         if channel not in tokens:
             try:
@@ -122,6 +129,7 @@ class Dispatcher:
     def _one(self, message_id: int, cfg: dict[str, str], tokens: dict[str, str | None],
              report: Report) -> None:
         now = self.p.clock.now()
+        thread: int | None = None  # the Conecta attendance whose message this is
         with self.p.db.write() as s:
             msg = s.get(OutboxMessage, message_id)
             if msg is None or msg.state is not MessageState.PENDING:
@@ -135,16 +143,19 @@ class Dispatcher:
             if wait > 0:
                 self.sleep(wait)
             appointment_id, channel = msg.appointment_id, msg.channel
+            thread = conversation_delivery.attendance_of(s, msg)
             outgoing, why_not = compose(s, msg, cfg, now)
             if outgoing is None:
                 _finish(s, msg, now, MessageState.SKIPPED, "skipped", why_not or "")
+                conversation_delivery.record(s, msg, now, error=why_not or "",
+                                             code="skipped")
                 report.skipped += 1
             else:
                 msg.state, msg.claimed_at = MessageState.SENDING, now
                 msg.attempts += 1
                 msg.updated_at = now
         if outgoing is None:
-            self._announce(appointment_id)
+            self._announce(appointment_id, thread)
             return
         # The claim is committed: from here a crash leaves the row `sending`.
         try:
@@ -163,8 +174,10 @@ class Dispatcher:
                 assert row is not None
                 row.provider_message_id, row.sent_at = provider_id, self.p.clock.now()
                 _finish(s, row, self.p.clock.now(), MessageState.SENT, "sent", "", None)
+                conversation_delivery.record(s, row, self.p.clock.now(),
+                                             provider_id=provider_id)
             report.sent += 1
-        self._announce(appointment_id)
+        self._announce(appointment_id, thread)
 
     def _failed(self, message_id: int, exc: ChannelError, report: Report) -> None:
         now = self.p.clock.now()
@@ -193,11 +206,13 @@ class Dispatcher:
                 report.retried += 1
             else:
                 _finish(s, row, now, MessageState.FAILED, "failed", str(exc), exc.code)
+                conversation_delivery.record(s, row, now, error=str(exc), code=exc.code)
                 report.failed += 1
                 report.errors.append(str(exc))
 
-    def _announce(self, appointment_id: int | None) -> None:
-        self.p.bus.publish(Change.of(appointments=[appointment_id] if appointment_id else []))
+    def _announce(self, appointment_id: int | None, thread: int | None = None) -> None:
+        self.p.bus.publish(Change.of(appointments=[appointment_id] if appointment_id else [],
+                                     conversations=[thread] if thread else []))
 
 
 def _finish(s: Session, row: OutboxMessage, now: datetime, state: MessageState, outcome: str,
@@ -326,6 +341,8 @@ def _token(s: Session, appointment_id: int, cfg: dict[str, str]) -> str | None:
 def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime
             ) -> tuple[Outgoing | None, str | None]:
     """The message to send now, or why it should not be sent any more."""
+    if msg.kind is MessageKind.CONVERSATION:
+        return conversation_delivery.compose(s, msg, cfg)
     a = s.get(Appointment, msg.appointment_id) if msg.appointment_id else None
     if a is None:
         return None, _("The session no longer exists.")

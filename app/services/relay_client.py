@@ -9,7 +9,7 @@ the event comes again and is recognised:
   professional's decision;
 - an answer for a session that is no longer scheduled or confirmed is kept as a
   notice and shown, not applied;
-- WhatsApp events are kept, still sealed, for the inbox."""
+- WhatsApp and SMS messages and delivery statuses go to Conecta's threads."""
 
 from __future__ import annotations
 
@@ -26,12 +26,13 @@ from nacl.public import PrivateKey, SealedBox
 from sqlmodel import Session, col, select
 
 from app.i18n import _
-from app.models.enums import ACTIVE_STATUSES, AppointmentStatus, ChargeDecision
+from app.models.enums import ChargeDecision
 from app.models.requests import ClientRequest, RelayEvent, RequestKind, RequestState
 from app.models.tables import Appointment
-from app.services import audit, config, scheduling, secrets
+from app.services import audit, client_answers, config, inbound, scheduling, secrets
 from app.services.errors import InvalidInput, NotFound, PracticeError
 from app.services.events import Change
+from app.services.inbound import Touched
 from app.services.practice import Practice
 from relay.tokens import check_secret, mint
 
@@ -183,41 +184,27 @@ def apply_event(p: Practice, event: dict[str, Any]) -> bool:
     event_id, kind = int(event["id"]), str(event["kind"])
     appointment_id = event.get("appointment_id")
     now = p.clock.now()
-    client = p.acting_as(audit.CLIENT)
+    touched = Touched()
     with p.db.write() as s:
         if s.get(RelayEvent, event_id) is not None:
             return False  # seen before: the acknowledgement was lost
         record = RelayEvent(id=event_id, kind=kind, appointment_id=appointment_id,
                             received_at=now)
         s.add(record)
-        a = s.get(Appointment, appointment_id) if appointment_id else None
-        if kind in ("whatsapp_message", "whatsapp_status"):
-            record.sealed = base64.b64decode(event["sealed"]) if event.get("sealed") else None
-            record.outcome = "kept for the inbox"
-            return True
-        if a is None:
-            record.outcome = "unknown session"
-            return False
-        if kind == "cancel_requested" and a.status in ACTIVE_STATUSES:
-            reason = str(_unseal(event.get("sealed")).get("reason", ""))
-            s.add(ClientRequest(kind=RequestKind.CANCEL, appointment_id=a.id or 0,
-                                reason=reason, received_at=now))
-            audit.record(s, at=now, actor=audit.CLIENT, entity="appointment", entity_id=a.id,
-                         action="cancel_requested", changes={"reason": reason})
-            record.outcome = "request"
-        elif kind == "confirmed" and a.status is AppointmentStatus.SCHEDULED:
-            # In this unit of work: the event is never marked applied without its effect.
-            scheduling.confirm_in(s, client, a.id or 0)
-            record.outcome = "confirmed"
+        if kind in inbound.KINDS:
+            # Applied in this unit of work, like the answers: once, whatever the retries.
+            record.outcome = inbound.take_in(s, p, kind, _unseal(event.get("sealed")), touched)
         else:
-            word = _("confirmed") if kind == "confirmed" else _("asked to cancel")
-            s.add(ClientRequest(kind=RequestKind.NOTICE, appointment_id=a.id or 0,
-                                reason=_("The client {what} through the link, but the session "
-                                         "is {status}; nothing was changed.").format(
-                                    what=word, status=scheduling.status_word(a.status)),
-                                received_at=now))
-            record.outcome = "notice"
-    p.bus.publish(Change.of(appointments=[appointment_id] if appointment_id else []))
+            a = s.get(Appointment, appointment_id) if appointment_id else None
+            if a is None:
+                record.outcome = "unknown session"
+                return False
+            reason = str(_unseal(event.get("sealed")).get("reason", "")) \
+                if kind == client_answers.CANCEL_REQUESTED else ""
+            record.outcome = client_answers.apply(s, p, a, kind, reason)
+            touched.appointments.add(a.id or 0)
+    p.bus.publish(Change.of(appointments=touched.appointments,
+                            conversations=touched.conversations))
     return True
 
 

@@ -20,6 +20,10 @@ class Outgoing:
     parameters: list[str] = field(default_factory=list)
     button_suffix: str | None = None  # WhatsApp: the URL button's dynamic part
     message_id: str | None = None  # e-mail: our own Message-ID
+    in_reply_to: str | None = None  # e-mail threading: the message this answers
+    references: tuple[str, ...] = ()  # e-mail threading: the thread so far, oldest first
+    sender: str | None = None  # another of the practice's numbers or addresses
+    status_callback: str | None = None  # SMS: where Twilio reports delivery
 
 
 class ChannelError(Exception):

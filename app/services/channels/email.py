@@ -17,10 +17,14 @@ TIMEOUT = 20
 def build(cfg: dict[str, str], msg: Outgoing) -> EmailMessage:
     mail = EmailMessage()
     mail["Subject"] = msg.subject
-    mail["From"] = formataddr((cfg["smtp.from_name"] or "", cfg["smtp.from"]))
+    mail["From"] = formataddr((cfg["smtp.from_name"] or "", msg.sender or cfg["smtp.from"]))
     mail["To"] = msg.to
     mail["Date"] = formatdate(localtime=False)
     mail["Message-ID"] = msg.message_id or make_msgid(domain=cfg["smtp.from"].split("@")[-1])
+    if msg.in_reply_to:
+        mail["In-Reply-To"] = msg.in_reply_to
+    if msg.references:
+        mail["References"] = " ".join(msg.references)
     mail.set_content(msg.text)
     if msg.html:
         mail.add_alternative(msg.html, subtype="html")

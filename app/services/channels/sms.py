@@ -32,9 +32,10 @@ def send(cfg: dict[str, str], token: str | None, msg: Outgoing) -> str:
                               "and sending number in Settings › Integrations."))
     url = f"{cfg['sms.api_base']}/2010-04-01/Accounts/{sid}/Messages.json"
     try:
-        response = requests.post(url, data={"To": msg.to, "From": cfg["sms.from"],
-                                            "Body": msg.text},
-                                 auth=(sid, token), timeout=TIMEOUT)
+        form = {"To": msg.to, "From": msg.sender or cfg["sms.from"], "Body": msg.text}
+        if msg.status_callback:
+            form["StatusCallback"] = msg.status_callback
+        response = requests.post(url, data=form, auth=(sid, token), timeout=TIMEOUT)
     except requests.RequestException as exc:
         raise ChannelError(_("Twilio could not be reached ({kind}); it will be tried again.")
                            .format(kind=type(exc).__name__), retry=True,

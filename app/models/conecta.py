@@ -1,0 +1,181 @@
+"""Conecta, the attendance inbox: each conversation with a client, on any
+channel, is an attendance (a card) with its thread of messages, tags and call log.
+
+Meta's rule for WhatsApp lives here as a pure function: a business may write
+freely only within 24 hours of the client's last message; before the first reply
+and after the window closes, only an approved template may be sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+from app.models.tables import _enum_column
+from app.models.types import UTCDateTime
+
+WINDOW = timedelta(hours=24)
+WINDOW_CLOSED_CODE = "131047"  # Meta: more than 24 hours since the client's last message
+
+
+class Medium(StrEnum):
+    """Meio de Comunicação."""
+
+    SMS = "sms"
+    EMAIL = "email"
+    WHATSAPP = "whatsapp"
+    VOIP = "voip"
+
+
+# What each medium needs to reach the person.
+NEEDS_PHONE = frozenset({Medium.SMS, Medium.WHATSAPP, Medium.VOIP})
+NEEDS_EMAIL = frozenset({Medium.EMAIL})
+
+
+class AttendanceStatus(StrEnum):
+    IN_PROGRESS = "in_progress"  # Em andamento
+    PENDING = "pending"  # Pendente
+    FINISHED = "finished"  # Finalizado
+
+
+OPEN_STATUSES = frozenset({AttendanceStatus.IN_PROGRESS, AttendanceStatus.PENDING})
+
+# The built-in kinds of attendance; a practice adds its own in Configurações.
+BUILT_IN_TYPES = ("support", "after_sales", "commercial")
+
+
+class Direction(StrEnum):
+    INBOUND = "in"
+    OUTBOUND = "out"
+
+
+class EntryKind(StrEnum):
+    TEXT = "text"
+    TEMPLATE = "template"
+    REPLY_BUTTON = "reply_button"  # the client tapped a template's quick reply
+    MEDIA = "media"  # a picture, audio or document: shown as such, kept at Meta
+    CALL = "call"  # a VoIP call, logged by hand
+    NOTE = "note"  # an internal note; never sent
+
+
+class DeliveryState(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    RECEIVED = "received"  # inbound
+
+
+# A later status never moves a message back (statuses arrive out of order).
+DELIVERY_RANK = {DeliveryState.QUEUED: 0, DeliveryState.SENT: 1, DeliveryState.DELIVERED: 2,
+                 DeliveryState.READ: 3}
+
+
+class CallOutcome(StrEnum):
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    VOICEMAIL = "voicemail"
+
+
+class Attendance(SQLModel, table=True):
+    __tablename__ = "attendance"
+    __table_args__ = (Index("ix_attendance_status_activity", "status", "last_activity_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    medium: Medium = Field(sa_type=_enum_column(Medium))
+    name: str
+    phone: str | None = Field(default=None, index=True)  # E.164
+    email: str | None = Field(default=None, index=True)
+    status: AttendanceStatus = Field(sa_type=_enum_column(AttendanceStatus))
+    type: str = "support"  # a built-in key or the practice's own name
+    originator: str = ""  # the practice's number or address it runs on (Originado por)
+    client_id: int | None = Field(default=None, foreign_key="client.id", index=True)
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    unread: int = 0
+    subject: str = ""  # e-mail: the thread's subject
+    created_by: str = ""
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    last_activity_at: datetime = Field(sa_type=UTCDateTime)
+    # WhatsApp: when Meta last refused free text with 131047 (closes the window).
+    window_refused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AttendanceTag(SQLModel, table=True):
+    __tablename__ = "attendance_tag"
+
+    attendance_id: int = Field(foreign_key="attendance.id", primary_key=True)
+    tag: str = Field(primary_key=True, index=True)
+
+
+class ConversationEntry(SQLModel, table=True):
+    """One message, call or note in an attendance's thread."""
+
+    __tablename__ = "conversation_entry"
+    __table_args__ = (Index("ix_conversation_entry_thread", "attendance_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    attendance_id: int = Field(foreign_key="attendance.id")
+    direction: Direction = Field(sa_type=_enum_column(Direction))
+    kind: EntryKind = Field(sa_type=_enum_column(EntryKind))
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    template: str | None = None
+    template_language: str | None = None
+    template_params: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    subject: str | None = None
+    author: str = ""  # who wrote it: a person here, or the client's name
+    at: datetime = Field(sa_type=UTCDateTime)
+    state: DeliveryState = Field(sa_type=_enum_column(DeliveryState))
+    error: str | None = None
+    error_code: str | None = None
+    provider_id: str | None = Field(default=None, index=True)  # wamid, Twilio SID, Message-ID
+    reply_to: str | None = None  # the provider id this message answers (WhatsApp context)
+    call_seconds: int | None = None
+    call_outcome: CallOutcome | None = Field(default=None, sa_type=_enum_column(CallOutcome))
+
+
+class MessageTemplate(SQLModel, table=True):
+    """A WhatsApp template approved by Meta, as the practice registered it here:
+    its name and language at Meta, its body with {{1}}, {{2}}... for the preview,
+    and what each parameter means."""
+
+    __tablename__ = "message_template"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    language: str = "pt_BR"
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    parameter_labels: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    active: bool = True
+
+
+# ---------------------------------------------------------------- the 24-hour window
+
+@dataclass(frozen=True)
+class Window:
+    open: bool
+    closes_at: datetime | None  # when it is open
+    reason: str  # no_reply, open, expired, refused
+
+    def left(self, now: datetime) -> timedelta:
+        return max(self.closes_at - now, timedelta(0)) if self.closes_at else timedelta(0)
+
+
+def whatsapp_window(last_inbound_at: datetime | None, refused_at: datetime | None,
+                    now: datetime) -> Window:
+    """Free text is allowed while now < last inbound + 24 h (as Meta and Chatwoot
+    count it: at exactly 24 h it is closed). Only the client's messages open it; a
+    template the practice sends does not. A 131047 refusal after the client's
+    last message closes it whatever the clock says."""
+    if last_inbound_at is None:
+        return Window(False, None, "no_reply")
+    if refused_at is not None and refused_at >= last_inbound_at:
+        return Window(False, None, "refused")
+    closes = last_inbound_at + WINDOW
+    if now < closes:
+        return Window(True, closes, "open")
+    return Window(False, None, "expired")

@@ -1,0 +1,44 @@
+"""A client's answer to a session, however it came (the link's page, a WhatsApp
+quick reply): a confirmation is applied in the client's name; a cancellation
+only becomes a request for the professional's decision; an answer for a session
+that is no longer due is kept as a notice and changes nothing."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from app.i18n import _
+from app.models.enums import ACTIVE_STATUSES, AppointmentStatus
+from app.models.requests import ClientRequest, RequestKind
+from app.models.tables import Appointment
+from app.services import audit, scheduling
+from app.services.practice import Practice
+
+CONFIRMED, CANCEL_REQUESTED = "confirmed", "cancel_requested"
+
+
+def apply(s: Session, p: Practice, a: Appointment, kind: str, reason: str = "",
+          via: str = "link") -> str:
+    """Inside the caller's unit of work; returns what happened (confirmed,
+    request or notice)."""
+    client = p.acting_as(audit.CLIENT)
+    now = p.clock.now()
+    if kind == CANCEL_REQUESTED and a.status in ACTIVE_STATUSES:
+        s.add(ClientRequest(kind=RequestKind.CANCEL, appointment_id=a.id or 0, reason=reason,
+                            received_at=now))
+        audit.record(s, at=now, actor=audit.CLIENT, entity="appointment", entity_id=a.id,
+                     action="cancel_requested", changes={"reason": reason, "via": via})
+        return "request"
+    if kind == CONFIRMED and a.status is AppointmentStatus.SCHEDULED:
+        scheduling.confirm_in(s, client, a.id or 0)
+        return "confirmed"
+    if kind == CONFIRMED and a.status is AppointmentStatus.CONFIRMED:
+        return "already confirmed"  # a second tap: nothing to say
+    word = _("confirmed") if kind == CONFIRMED else _("asked to cancel")
+    how = _("through the link") if via == "link" else _("on WhatsApp")
+    s.add(ClientRequest(kind=RequestKind.NOTICE, appointment_id=a.id or 0,
+                        reason=_("The client {what} {how}, but the session is {status}; "
+                                 "nothing was changed.").format(
+                            what=word, how=how, status=scheduling.status_word(a.status)),
+                        received_at=now))
+    return "notice"
