@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app import i18n
 from app.i18n import _
-from app.services import catalog, settings
+from app.services import attendances, catalog, settings
 from app.services.catalog import ServiceView, StaffView
 from app.services.errors import DatabaseUnavailable, PracticeError
 from app.services.events import Change
@@ -166,6 +166,7 @@ class MainWindow(QMainWindow):
             old.deleteLater()
         self._menus()
         self.nav.setCurrentRow(PAGES.index(last) if last in PAGES else 1)
+        self.update_unread()
         if self.staff or self.services:
             self.agenda.set_catalogue(self.staff, self.services)
 
@@ -182,6 +183,8 @@ class MainWindow(QMainWindow):
 
         file_menu = self.menuBar().addMenu(_("&File"))
         add(file_menu, _("New session…"), "Ctrl+N", lambda: self.new_session(None))
+        add(file_menu, _("New attendance…"), "Ctrl+Shift+N",
+            lambda: self.conecta.new_attendance())
         file_menu.addSeparator()
         add(file_menu, _("Quit"), "Ctrl+Q", self.close)
         view_menu = self.menuBar().addMenu(_("&View"))
@@ -300,7 +303,23 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ changes
 
+    def show_page(self, name: str) -> None:
+        self.nav.setCurrentRow(PAGES.index(name))
+
+    def update_unread(self) -> None:
+        """Conecta's entry in the navigation shows how many client messages wait."""
+        p = self.practice
+
+        def shown(unread: int) -> None:
+            item = self.nav.item(PAGES.index("conecta"))
+            if item is not None:
+                item.setText(_("Conecta") + (f"  ({unread})" if unread else ""))
+
+        self.tasks.run(lambda: attendances.counts(p).unread, shown, self.show_error)
+
     def on_change(self, change: Change) -> None:
+        if change.conversations:
+            self.conecta.changed(change.conversations)
         if change.settings or change.staff or change.services:
             self.load_catalogue()
         if change.appointments or change.clients or change.staff:

@@ -1,0 +1,471 @@
+"""A card opened: the conversation thread, the linked client's next session with
+a quick confirm, status / type / tags / notes, and the composer, whose state
+follows the channel's rules (WhatsApp: templates only until the client replies
+and after the 24-hour window closes)."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QStringListModel, Qt, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import i18n
+from app.i18n import _
+from app.models.conecta import AttendanceStatus, CallOutcome, DeliveryState, Direction, EntryKind
+from app.models.conecta import Medium as M
+from app.models.enums import AppointmentStatus
+from app.services import attendances, conversations, scheduling
+from app.services.conversations import Detail, Template
+from app.services.errors import PracticeError
+from app.ui.conecta_dialog import split_tags
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+STATE_MARK = {DeliveryState.QUEUED: "🕓", DeliveryState.SENT: "✓", DeliveryState.DELIVERED: "✓✓",
+              DeliveryState.READ: "✓✓", DeliveryState.FAILED: "⚠", DeliveryState.RECEIVED: ""}
+
+
+def state_label(state: DeliveryState) -> str:
+    return {DeliveryState.QUEUED: _("sending"), DeliveryState.SENT: _("sent"),
+            DeliveryState.DELIVERED: _("delivered"), DeliveryState.READ: _("read"),
+            DeliveryState.FAILED: _("failed"), DeliveryState.RECEIVED: ""}[state]
+
+
+def duration(seconds: int) -> str:
+    minutes, secs = divmod(seconds, 60)
+    return f"{minutes}:{secs:02d}"
+
+
+def thread_html(d: Detail) -> str:
+    """The thread as chat bubbles: the client's on the left, the practice's right."""
+    parts = []
+    for e in d.entries:
+        ours = e.direction is Direction.OUTBOUND
+        when = i18n.format_datetime(e.at)
+        if e.kind is EntryKind.CALL:
+            way = _("Outgoing call") if ours else _("Incoming call")
+            body = (f"📞 <b>{way}</b> · {attendances.call_outcome_label(e.call_outcome)}"
+                    + (f" · {duration(e.call_seconds)}" if e.call_seconds else "")
+                    + (f"<br>{html.escape(e.body)}" if e.body else ""))
+        else:
+            body = html.escape(e.body).replace("\n", "<br>")
+            if e.kind is EntryKind.TEMPLATE:
+                body = f"<span style='color:#64748b'>{_('Template')} {e.template}</span><br>" \
+                    + body
+            if e.subject and ours:
+                body = f"<b>{html.escape(e.subject)}</b><br>{body}"
+        meta = f"{html.escape(e.author)} · {when}"
+        if ours and e.state is not DeliveryState.RECEIVED:
+            colour = "#dc2626" if e.state is DeliveryState.FAILED else \
+                "#2563eb" if e.state is DeliveryState.READ else "#64748b"
+            meta += f" · <span style='color:{colour}'>{STATE_MARK[e.state]} " \
+                    f"{state_label(e.state)}</span>"
+        if e.error:
+            meta += f"<br><span style='color:#dc2626'>{html.escape(e.error)}</span>"
+        bg = "#dbeafe" if ours else "#ffffff"
+        align = "right" if ours else "left"
+        parts.append(
+            f"<table width='100%' cellspacing='0' cellpadding='0'><tr><td align='{align}'>"
+            f"<table cellpadding='8' style='background:{bg}; border:1px solid #e2e8f0;'>"
+            f"<tr><td>{body}<br><span style='color:#64748b; font-size:small'>{meta}</span>"
+            f"</td></tr></table></td></tr></table><br>")
+    if not parts:
+        parts.append(f"<p style='color:#64748b'>{_('No messages yet.')}</p>")
+    return "".join(parts)
+
+
+class Composer(QWidget):
+    """Free text, a template with its parameters and preview, or the call log."""
+
+    def __init__(self, view: AttendanceView) -> None:
+        super().__init__()
+        self.view = view
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.window_state = QLabel()
+        self.window_state.setWordWrap(True)
+        layout.addWidget(self.window_state)
+        self.stack = QStackedWidget()
+        layout.addWidget(self.stack)
+        # Free text.
+        text_page = QWidget()
+        tl = QVBoxLayout(text_page)
+        tl.setContentsMargins(0, 0, 0, 0)
+        self.subject = QLineEdit()
+        self.subject.setPlaceholderText(_("Subject"))
+        tl.addWidget(self.subject)
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText(_("Write a message…"))
+        self.text.setFixedHeight(80)
+        tl.addWidget(self.text)
+        row = QHBoxLayout()
+        self.use_template = QPushButton(_("Use a template"))
+        self.use_template.clicked.connect(lambda: self.stack.setCurrentIndex(1))
+        row.addWidget(self.use_template)
+        row.addStretch(1)
+        self.send = QPushButton(_("Send"))
+        self.send.setObjectName("primary")
+        self.send.clicked.connect(view.send_text)
+        row.addWidget(self.send)
+        tl.addLayout(row)
+        self.stack.addWidget(text_page)
+        # A template.
+        template_page = QWidget()
+        pl = QVBoxLayout(template_page)
+        pl.setContentsMargins(0, 0, 0, 0)
+        self.template = QComboBox()
+        self.template.currentIndexChanged.connect(self.template_chosen)
+        pl.addWidget(self.template)
+        self.params = QFormLayout()
+        pl.addLayout(self.params)
+        self.param_edits: list[QLineEdit] = []
+        self.preview = QLabel()
+        self.preview.setWordWrap(True)
+        self.preview.setObjectName("preview")
+        self.preview.setStyleSheet("background: #f1f5f9; border-radius: 6px; padding: 8px;")
+        pl.addWidget(self.preview)
+        row = QHBoxLayout()
+        self.back_to_text = QPushButton(_("Write free text"))
+        self.back_to_text.clicked.connect(lambda: self.stack.setCurrentIndex(0))
+        row.addWidget(self.back_to_text)
+        row.addStretch(1)
+        self.send_template = QPushButton(_("Send template"))
+        self.send_template.setObjectName("primary")
+        self.send_template.clicked.connect(view.send_template)
+        row.addWidget(self.send_template)
+        pl.addLayout(row)
+        self.stack.addWidget(template_page)
+        # The call log (VoIP).
+        call_page = QWidget()
+        cl = QVBoxLayout(call_page)
+        cl.setContentsMargins(0, 0, 0, 0)
+        self.call_link = QPushButton(_("Call"))
+        self.call_link.clicked.connect(view.call)
+        cl.addWidget(self.call_link, 0, Qt.AlignmentFlag.AlignLeft)
+        form = QFormLayout()
+        self.call_direction = QComboBox()
+        self.call_direction.addItem(_("Outgoing call"), Direction.OUTBOUND.value)
+        self.call_direction.addItem(_("Incoming call"), Direction.INBOUND.value)
+        self.call_outcome = QComboBox()
+        for o in CallOutcome:
+            self.call_outcome.addItem(attendances.call_outcome_label(o), o.value)
+        self.call_minutes = QSpinBox()
+        self.call_minutes.setRange(0, 600)
+        self.call_minutes.setSuffix(" min")
+        self.call_notes = QLineEdit()
+        form.addRow(_("Direction"), self.call_direction)
+        form.addRow(_("Outcome"), self.call_outcome)
+        form.addRow(_("Duration"), self.call_minutes)
+        form.addRow(_("Notes"), self.call_notes)
+        cl.addLayout(form)
+        self.log_call = QPushButton(_("Log call"))
+        self.log_call.setObjectName("primary")
+        self.log_call.clicked.connect(view.log_call)
+        cl.addWidget(self.log_call, 0, Qt.AlignmentFlag.AlignRight)
+        self.stack.addWidget(call_page)
+        self.error = QLabel()
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        layout.addWidget(self.error)
+        self.templates: list[Template] = []
+
+    def set_templates(self, templates: list[Template]) -> None:
+        self.templates = templates
+        self.template.blockSignals(True)
+        self.template.clear()
+        for t in templates:
+            self.template.addItem(f"{t.name} ({t.language})", t.id)
+        self.template.blockSignals(False)
+        self.template_chosen()
+
+    def current_template(self) -> Template | None:
+        i = self.template.currentIndex()
+        return self.templates[i] if 0 <= i < len(self.templates) else None
+
+    def template_chosen(self) -> None:
+        while self.params.rowCount():
+            self.params.removeRow(0)
+        self.param_edits = []
+        t = self.current_template()
+        if t is None:
+            self.preview.setText(_("No approved template is registered: add them in "
+                                   "Settings › Conecta."))
+            self.send_template.setEnabled(False)
+            return
+        self.send_template.setEnabled(True)
+        for i in range(t.parameter_count):
+            edit = QLineEdit()
+            edit.textChanged.connect(self.update_preview)
+            label = t.labels[i] if i < len(t.labels) else f"{{{{{i + 1}}}}}"
+            self.params.addRow(label, edit)
+            self.param_edits.append(edit)
+        self.update_preview()
+
+    def parameters(self) -> list[str]:
+        return [e.text() for e in self.param_edits]
+
+    def update_preview(self) -> None:
+        t = self.current_template()
+        if t is not None:
+            self.preview.setText(conversations.render(t.body, self.parameters()))
+
+
+class AttendanceView(QFrame):
+    """The right-hand side of Conecta for one card."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.setObjectName("card")
+        self.window_ = window
+        self.detail: Detail | None = None
+        self.attendance_id: int | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        self.title = QLabel()
+        self.title.setObjectName("pageTitle")
+        layout.addWidget(self.title)
+        self.subtitle = QLabel()
+        self.subtitle.setObjectName("muted")
+        self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.subtitle)
+        edits = QHBoxLayout()
+        self.status = QComboBox()
+        for st in AttendanceStatus:
+            self.status.addItem(attendances.status_label(st), st.value)
+        self.type = QComboBox()
+        self.tags = QLineEdit()
+        self.tags.setPlaceholderText(_("Tags, separated by commas"))
+        edits.addWidget(self.status)
+        edits.addWidget(self.type)
+        edits.addWidget(self.tags, 1)
+        layout.addLayout(edits)
+        self.status.activated.connect(lambda _i: self.save(status=self.status.currentData()))
+        self.type.activated.connect(lambda _i: self.save(type=self.type.currentData()))
+        self.tags.editingFinished.connect(self._tags_edited)
+        session_row = QHBoxLayout()
+        self.session = QLabel()
+        session_row.addWidget(self.session, 1)
+        self.confirm_session = QPushButton(_("Confirm appointment"))
+        self.confirm_session.clicked.connect(self.confirm)
+        self.open_session = QPushButton(_("Reschedule"))
+        self.open_session.clicked.connect(self.reschedule)
+        session_row.addWidget(self.confirm_session)
+        session_row.addWidget(self.open_session)
+        layout.addLayout(session_row)
+        self.thread = QTextBrowser()
+        self.thread.setOpenExternalLinks(False)
+        layout.addWidget(self.thread, 1)
+        self.notes = QLineEdit()
+        self.notes.setPlaceholderText(_("Notes about this attendance (not sent)"))
+        self.notes.editingFinished.connect(
+            lambda: self.save(notes=self.notes.text()) if self.detail and
+            self.notes.text() != self.detail.card.notes else None)
+        layout.addWidget(self.notes)
+        self.composer = Composer(self)
+        layout.addWidget(self.composer)
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.show_window)
+        self.timer.start(30_000)
+        self.show_empty()
+
+    def show_empty(self) -> None:
+        self.title.setText(_("No attendance selected"))
+        self.subtitle.setText(_("Choose a card, or start an attendance with (+)."))
+        for w in (self.status, self.type, self.tags, self.notes, self.composer,
+                  self.confirm_session, self.open_session):
+            w.setEnabled(False)
+        self.session.clear()
+        self.thread.clear()
+
+    # ------------------------------------------------------------ loading
+
+    def load(self, attendance_id: int) -> None:
+        self.attendance_id = attendance_id
+        p = self.window_.practice
+
+        def work() -> tuple[Detail, list[str], list[Template], list[str]]:
+            attendances.mark_read(p, attendance_id)
+            return (conversations.detail(p, attendance_id), attendances.types(p),
+                    conversations.templates(p), attendances.tags_in_use(p))
+
+        self.window_.tasks.run(work, self._loaded, self.window_.show_error)
+
+    def _loaded(self, result: tuple[Detail, list[str], list[Template], list[str]]) -> None:
+        d, kinds, templates, tags = result
+        if d.card.id != self.attendance_id:
+            return  # another card was chosen meanwhile
+        self.detail = d
+        c = d.card
+        for w in (self.status, self.type, self.tags, self.notes, self.composer):
+            w.setEnabled(True)
+        self.title.setText(c.name)
+        contact = c.email if c.medium is M.EMAIL else c.phone or ""
+        bits = [attendances.medium_label(c.medium), contact]
+        if c.originator:
+            bits.append(_("via {originator}").format(originator=c.originator))
+        if d.client_name:
+            bits.append(_("Client: {name}").format(name=d.client_name))
+        self.subtitle.setText(" · ".join(b for b in bits if b))
+        self.status.setCurrentIndex(self.status.findData(c.status.value))
+        self.type.clear()
+        for key in kinds if c.type in kinds else [*kinds, c.type]:
+            self.type.addItem(attendances.type_label(key), key)
+        self.type.setCurrentIndex(self.type.findData(c.type))
+        self.tags.setText(", ".join(c.tags))
+        completer = QCompleter(QStringListModel(tags, self), self)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.tags.setCompleter(completer)
+        self.notes.setText(c.notes)
+        if d.next_session is not None:
+            self.session.setText(_("Next session: {when} · {status}").format(
+                when=i18n.format_datetime(d.next_session.start.astimezone(self.window_.zone)),
+                status=scheduling.status_label(AppointmentStatus(d.next_session.status))))
+            self.confirm_session.setEnabled(d.next_session.status == "scheduled")
+            self.open_session.setEnabled(True)
+        else:
+            self.session.setText(_("No upcoming session.") if c.client_id else
+                                 _("Not linked to a client."))
+            self.confirm_session.setEnabled(False)
+            self.open_session.setEnabled(False)
+        self.thread.setHtml(thread_html(d))
+        bar = self.thread.verticalScrollBar()
+        bar.setValue(bar.maximum())
+        self.composer.set_templates(templates)
+        self.composer.subject.setVisible(c.medium is M.EMAIL)
+        self.show_window()
+
+    def show_window(self) -> None:
+        """The composer's state: which way of writing the channel allows now."""
+        d, composer = self.detail, self.composer
+        if d is None:
+            return
+        medium = d.card.medium
+        composer.use_template.setVisible(medium is M.WHATSAPP)
+        composer.back_to_text.setVisible(medium is M.WHATSAPP)
+        composer.window_state.setStyleSheet("")
+        if medium is M.VOIP:
+            composer.stack.setCurrentIndex(2)
+            composer.window_state.setText(_("Calls are made from your phone: log each one "
+                                            "here."))
+            composer.call_link.setText(_("Call {phone}").format(phone=d.card.phone or ""))
+            return
+        if medium is not M.WHATSAPP or d.window is None:
+            composer.stack.setCurrentIndex(0)
+            composer.window_state.setText("")
+            return
+        win = conversations.window(self.window_.practice, d.card.id) \
+            if d.window.open else d.window  # recomputed: the clock moves on
+        if win.open:
+            left = win.left(self.window_.practice.clock.now())
+            hours, minutes = divmod(int(left.total_seconds()) // 60, 60)
+            composer.window_state.setText(_("24-hour window open: {hours} h {minutes} min "
+                                            "left for free text.").format(
+                hours=hours, minutes=minutes))
+            composer.window_state.setStyleSheet("color: #047857;")
+            composer.send.setEnabled(True)
+            composer.use_template.setEnabled(True)
+        else:
+            composer.window_state.setText(conversations.window_explanation(win))
+            composer.window_state.setStyleSheet("color: #b45309;")
+            composer.stack.setCurrentIndex(1)
+            composer.back_to_text.setEnabled(False)
+            composer.send.setEnabled(False)
+
+    # ------------------------------------------------------------ acting
+
+    def _run(self, work: object, said: str, after: object = None) -> None:
+        composer = self.composer
+        composer.error.clear()
+
+        def done(_result: object) -> None:
+            self.window_.say(said)
+            if callable(after):
+                after()
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, PracticeError):
+                composer.error.setText(str(exc))
+            else:
+                self.window_.show_error(exc)
+
+        assert callable(work)
+        self.window_.tasks.run(work, done, failed)
+
+    def save(self, **changes: object) -> None:
+        if self.attendance_id is None:
+            return
+        aid, p = self.attendance_id, self.window_.practice
+        self._run(lambda: attendances.update(p, aid, **changes),  # type: ignore[arg-type]
+                  _("Attendance updated."))
+
+    def _tags_edited(self) -> None:
+        if self.detail is not None and split_tags(self.tags.text()) != list(
+                self.detail.card.tags):
+            self.save(tags=split_tags(self.tags.text()))
+
+    def send_text(self) -> None:
+        if self.attendance_id is None:
+            return
+        aid, p = self.attendance_id, self.window_.practice
+        text, subject = self.composer.text.toPlainText(), self.composer.subject.text()
+
+        def work() -> None:
+            conversations.deliver(p, conversations.send_text(p, aid, text, subject or None))
+
+        self._run(work, _("Message sent."), self.composer.text.clear)
+
+    def send_template(self) -> None:
+        t = self.composer.current_template()
+        if self.attendance_id is None or t is None:
+            return
+        aid, p, params = self.attendance_id, self.window_.practice, self.composer.parameters()
+
+        def work() -> None:
+            conversations.deliver(p, conversations.send_template(p, aid, t.id, params))
+
+        self._run(work, _("Template sent."))
+
+    def log_call(self) -> None:
+        if self.attendance_id is None:
+            return
+        c, aid, p = self.composer, self.attendance_id, self.window_.practice
+        values = dict(direction=c.call_direction.currentData(),
+                      outcome=c.call_outcome.currentData(),
+                      seconds=c.call_minutes.value() * 60, notes=c.call_notes.text())
+        self._run(lambda: attendances.log_call(p, aid, **values),  # type: ignore[arg-type]
+                  _("Call logged."), c.call_notes.clear)
+
+    def call(self) -> None:
+        if self.detail is not None and self.detail.card.phone:
+            QDesktopServices.openUrl(QUrl(f"tel:{self.detail.card.phone}"))
+
+    def confirm(self) -> None:
+        d = self.detail
+        if d is None or d.next_session is None:
+            return
+        sid, p = d.next_session.id, self.window_.practice
+        self._run(lambda: scheduling.confirm(p, sid), _("Session confirmed."))
+
+    def reschedule(self) -> None:
+        d = self.detail
+        if d is not None and d.next_session is not None:
+            self.window_.open_appointment(d.next_session.id)

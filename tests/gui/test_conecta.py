@@ -1,0 +1,133 @@
+"""Conecta as the receptionist uses it: the (+) form whose required fields follow
+the channel, the board (drag a card to another status), and the composer, which
+offers only templates until a WhatsApp client replies."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlmodel import func, select
+
+from app.models.conecta import (
+    Attendance,
+    AttendanceStatus,
+    ConversationEntry,
+    DeliveryState,
+    Direction,
+    EntryKind,
+)
+from app.services import attendances, config, conversations
+from app.services.practice import Practice
+from app.ui.conecta_page import MIME
+from app.ui.main_window import MainWindow
+
+
+def count(p: Practice) -> int:
+    with p.db.read() as s:
+        return int(s.exec(select(func.count()).select_from(Attendance)).one())
+
+
+def open_conecta(qtbot: QtBot, window: MainWindow) -> None:
+    window.show_page("conecta")
+    qtbot.waitUntil(lambda: window.conecta.isVisible())
+
+
+def test_new_attendance_form_follows_the_channel(qtbot: QtBot, window: MainWindow,
+                                                 practice: Practice) -> None:
+    config.set_value(practice, "conecta.originators.whatsapp", "+551130001000")
+    config.set_value(practice, "conecta.originators.email", "agenda@bemestar.example")
+    open_conecta(qtbot, window)
+    qtbot.mouseClick(window.conecta.new_button, Qt.MouseButton.LeftButton)
+    dialog = window.conecta.dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.originator.count() == 1 and dialog.originator.isEnabled())
+    assert dialog.labels["phone"].text().endswith("*")  # WhatsApp needs the phone
+    assert not dialog.labels["email"].text().endswith("*")
+    assert dialog.originator.currentData() == "+551130001000"
+    dialog.medium.setCurrentIndex(dialog.medium.findData("email"))
+    assert dialog.labels["email"].text().endswith("*")
+    assert not dialog.labels["phone"].text().endswith("*")
+    assert dialog.originator.currentData() == "agenda@bemestar.example"  # only this channel's
+    qtbot.keyClicks(dialog.name, "Maria Silva")
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "E-mail is required" in dialog.error.text())
+    assert "dc2626" in dialog.email.styleSheet() and count(practice) == 0
+    qtbot.keyClicks(dialog.email, "maria@example.com")
+    qtbot.keyClicks(dialog.tags, "primeira consulta")
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: count(practice) == 1)
+    [card] = attendances.cards(practice)
+    assert (card.medium.value, card.email, card.tags) == ("email", "maria@example.com",
+                                                          ("primeira consulta",))
+    column = window.conecta.columns[AttendanceStatus.IN_PROGRESS]
+    qtbot.waitUntil(lambda: column.count() == 1)
+    qtbot.waitUntil(lambda: window.conecta.view.title.text() == "Maria Silva")
+
+
+def test_drag_a_card_to_pending(qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    a = attendances.start(practice, medium="voip", name="Ana Lima", phone="11987654321")
+    open_conecta(qtbot, window)
+    source = window.conecta.columns[AttendanceStatus.IN_PROGRESS]
+    target = window.conecta.columns[AttendanceStatus.PENDING]
+    qtbot.waitUntil(lambda: source.count() == 1)
+    data = source.mimeData([source.item(0)])
+    assert data.hasFormat(MIME)
+    # What a drag does at the target: it enters, moves over it, and drops.
+    at = target.viewport().rect().center()
+    buttons, keys = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    for event in (QDragEnterEvent(at, Qt.DropAction.MoveAction, data, buttons, keys),
+                  QDragMoveEvent(at, Qt.DropAction.MoveAction, data, buttons, keys),
+                  QDropEvent(at.toPointF(), Qt.DropAction.MoveAction, data, buttons, keys)):
+        QApplication.sendEvent(target.viewport(), event)
+    qtbot.waitUntil(lambda: attendances.card(practice, a).status is AttendanceStatus.PENDING)
+    qtbot.waitUntil(lambda: target.count() == 1 and source.count() == 0)
+
+
+def test_composer_offers_templates_until_the_client_replies(qtbot: QtBot, window: MainWindow,
+                                                            practice: Practice) -> None:
+    conversations.save_template(practice, name="boas_vindas", language="pt_BR",
+                                body="Olá {{1}}, aqui é do consultório.", labels=["Nome"])
+    a = attendances.start(practice, medium="whatsapp", name="Maria Silva", phone="11987654321")
+    open_conecta(qtbot, window)
+    window.conecta.choose(a)
+    view, composer = window.conecta.view, window.conecta.view.composer
+    qtbot.waitUntil(lambda: view.detail is not None and view.detail.card.id == a)
+    assert composer.stack.currentIndex() == 1  # the template picker
+    assert not composer.back_to_text.isEnabled() and not composer.send.isEnabled()
+    assert "first contact must be an approved template" in composer.window_state.text()
+    qtbot.keyClicks(composer.param_edits[0], "Maria")
+    assert composer.preview.text() == "Olá Maria, aqui é do consultório."
+    # The client writes: the window opens, free text is offered, with the time left.
+    with practice.db.write() as s:
+        s.add(ConversationEntry(attendance_id=a, direction=Direction.INBOUND,
+                                kind=EntryKind.TEXT, body="Oi!", author="Maria Silva",
+                                at=practice.clock.now() - timedelta(hours=1),
+                                state=DeliveryState.RECEIVED))
+    view.load(a)
+    qtbot.waitUntil(lambda: "23 h 0 min" in composer.window_state.text())
+    assert composer.send.isEnabled()
+    composer.stack.setCurrentIndex(0)
+    qtbot.mouseClick(composer.send, Qt.MouseButton.LeftButton)  # empty: refused, said why
+    qtbot.waitUntil(lambda: "Write the message first" in composer.error.text())
+    assert "Oi!" in view.thread.toPlainText()
+
+
+def test_voip_card_logs_calls(qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    a = attendances.start(practice, medium="voip", name="Ana Lima", phone="11987654321")
+    open_conecta(qtbot, window)
+    window.conecta.choose(a)
+    composer = window.conecta.view.composer
+    qtbot.waitUntil(lambda: composer.stack.currentIndex() == 2)
+    assert "+5511987654321" in composer.call_link.text()
+    composer.call_minutes.setValue(3)
+    qtbot.keyClicks(composer.call_notes, "Remarcou para sexta")
+    qtbot.mouseClick(composer.log_call, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(conversations.detail(practice, a).entries) == 1)
+    [call] = conversations.detail(practice, a).entries
+    assert (call.call_seconds, call.body) == (180, "Remarcou para sexta")
+    qtbot.waitUntil(lambda: "Remarcou para sexta" in window.conecta.view.thread.toPlainText())
+
