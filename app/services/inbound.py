@@ -165,9 +165,9 @@ def _whatsapp_body(message: dict[str, Any]) -> tuple[EntryKind, str, str]:
                  "document": _("Document"), "sticker": _("Sticker")}[kind]
         caption = str(media.get("caption") or media.get("filename") or "")
         return EntryKind.MEDIA, f"[{label}] {caption}".strip(), ""
-    if kind == "location":
-        return EntryKind.MEDIA, f"[{_('Location')}]", ""
-    return EntryKind.MEDIA, f"[{_('Message of a kind the app does not show')}]", ""
+    label = _("Location") if kind == "location" else \
+        _("Message of a kind the app does not show")
+    return EntryKind.MEDIA, f"[{label}]", ""
 
 
 def _quick_reply(s: Session, p: Practice, context: str, tapped: str, touched: Touched
@@ -243,7 +243,8 @@ def _sms_message(s: Session, p: Practice, data: dict[str, Any], touched: Touched
     media = int(str(data.get("NumMedia", "0") or "0")) if str(
         data.get("NumMedia", "0")).isdigit() else 0
     if media:
-        body = f"[{_('Picture')}] {body}".strip()
+        picture = _("Picture")
+        body = f"[{picture}] {body}".strip()
     _received(s, card, ConversationEntry(
         attendance_id=card.id or 0, direction=Direction.INBOUND,
         kind=EntryKind.MEDIA if media else EntryKind.TEXT, body=body, author=card.name,

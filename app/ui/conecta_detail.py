@@ -69,8 +69,8 @@ def thread_html(d: Detail) -> str:
         else:
             body = html.escape(e.body).replace("\n", "<br>")
             if e.kind is EntryKind.TEMPLATE:
-                body = f"<span style='color:#64748b'>{_('Template')} {e.template}</span><br>" \
-                    + body
+                label = _("Template")
+                body = f"<span style='color:#64748b'>{label} {e.template}</span><br>{body}"
             if e.subject and ours:
                 body = f"<b>{html.escape(e.subject)}</b><br>{body}"
         meta = f"{html.escape(e.author)} · {when}"
@@ -89,7 +89,8 @@ def thread_html(d: Detail) -> str:
             f"<tr><td>{body}<br><span style='color:#64748b; font-size:small'>{meta}</span>"
             f"</td></tr></table></td></tr></table><br>")
     if not parts:
-        parts.append(f"<p style='color:#64748b'>{_('No messages yet.')}</p>")
+        nothing = _("No messages yet.")
+        parts.append(f"<p style='color:#64748b'>{nothing}</p>")
     return "".join(parts)
 
 

@@ -302,9 +302,10 @@ class ConectaPage(QWidget):
                     item.setSelected(True)
             column.blockSignals(False)
             unread = sum(c.unread for c in mine)
+            waiting = _("{n} unread").format(n=unread) if unread else ""
             self.column_titles[status].setText(
                 attendances.status_label(status) + f"  ({len(mine)})"
-                + (f" · {_('{n} unread').format(n=unread)}" if unread else ""))
+                + (f" · {waiting}" if waiting else ""))
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.cards))
         for row, card in enumerate(self.cards):
