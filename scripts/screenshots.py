@@ -9,6 +9,7 @@ import sys
 import tempfile
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -50,6 +51,7 @@ def main() -> None:
         config.set_values(practice, {"reminders.default": "whatsapp:1440,email:60",
                                      "whatsapp.template": "lembrete_sessao"})
         demo.fill(practice)
+        conecta_sample(practice)
         for language in ("pt_BR", "en"):
             i18n.set_language(language)
             QSettings().setValue("agenda/view", "week")
@@ -129,6 +131,44 @@ def shoot(app: QApplication, w: MainWindow, language: str) -> None:
     save("settings")
     w.settings_page.tabs.setCurrentIndex(3)
     save("settings-notifications")
+    page("conecta")
+    settle(app, w)
+    w.conecta.choose(next(c.id for c in w.conecta.cards if c.medium.value == "whatsapp"))
+    settle(app, w)
+    save("conecta")
+
+
+def conecta_sample(practice: Any) -> None:
+    """A few attendances on each channel, one with a WhatsApp reply waiting."""
+    from datetime import timedelta
+
+    from app.models.conecta import ConversationEntry, DeliveryState, Direction, EntryKind
+    from app.services import attendances, conversations
+
+    config.set_values(practice, {"conecta.originators.whatsapp": "+551130001000",
+                                 "conecta.types": "Financeiro"})
+    t = conversations.save_template(practice, name="boas_vindas", language="pt_BR",
+                                    body="Olá {{1}}! Aqui é do consultório. Podemos ajudar?",
+                                    labels=["Nome"])
+    a = attendances.start(practice, medium="whatsapp", name="Maria Silva",
+                          phone="11987654321", originator="+551130001000",
+                          tags=["remarcação"])
+    conversations.send_template(practice, a, t, ["Maria"])
+    with practice.db.write() as s:
+        s.add(ConversationEntry(attendance_id=a, direction=Direction.INBOUND,
+                                kind=EntryKind.TEXT, author="Maria Silva",
+                                body="Oi! Consigo remarcar a sessão de quinta para sexta?",
+                                at=practice.clock.now() - timedelta(minutes=20),
+                                state=DeliveryState.RECEIVED))
+    attendances.start(practice, medium="email", name="João Pereira",
+                      email="joao@example.com", type="Financeiro", status="pending",
+                      tags=["recibo"])
+    b = attendances.start(practice, medium="voip", name="Ana Costa", phone="11912345678",
+                          type="commercial")
+    attendances.log_call(practice, b, direction="in", seconds=240, outcome="answered",
+                         notes="Pediu valores do pacote mensal")
+    attendances.start(practice, medium="sms", name="Carlos Lima", phone="21998765432",
+                      status="finished")
 
 
 def relay_pages() -> None:
