@@ -4,8 +4,7 @@ Every change is audited and announced as a conversation change."""
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, func, or_, select
@@ -449,15 +448,7 @@ def call_outcome_label(outcome: CallOutcome | str | None) -> str:
         CallOutcome(outcome)]
 
 
-@dataclass(frozen=True)
-class Counts:
-    unread: int
-    by_status: dict[AttendanceStatus, int] = field(default_factory=dict)
-
-
-def counts(p: Practice) -> Counts:
+def unread_total(p: Practice) -> int:
+    """Client messages nobody has opened yet, on every card."""
     with p.db.read() as s:
-        unread = s.exec(select(func.coalesce(func.sum(Attendance.unread), 0))).one()
-        by = Counter({AttendanceStatus(st): n for st, n in s.exec(
-            select(Attendance.status, func.count()).group_by(Attendance.status))})
-    return Counts(int(unread), dict(by))
+        return int(s.exec(select(func.coalesce(func.sum(Attendance.unread), 0))).one())

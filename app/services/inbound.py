@@ -240,8 +240,7 @@ def _sms_message(s: Session, p: Practice, data: dict[str, Any], touched: Touched
     now = p.clock.now()
     card = _card_for(s, Medium.SMS, phone, "", _e164(str(data.get("To", ""))) or "", now)
     body = str(data.get("Body", ""))
-    media = int(str(data.get("NumMedia", "0") or "0")) if str(
-        data.get("NumMedia", "0")).isdigit() else 0
+    media = str(data.get("NumMedia") or "0") != "0"
     if media:
         picture = _("Picture")
         body = f"[{picture}] {body}".strip()

@@ -29,7 +29,14 @@ from PySide6.QtWidgets import (
 
 from app import i18n
 from app.i18n import _
-from app.models.conecta import AttendanceStatus, CallOutcome, DeliveryState, Direction, EntryKind
+from app.models.conecta import (
+    AttendanceStatus,
+    CallOutcome,
+    DeliveryState,
+    Direction,
+    EntryKind,
+    Window,
+)
 from app.models.conecta import Medium as M
 from app.models.enums import AppointmentStatus
 from app.services import attendances, conversations, scheduling
@@ -373,10 +380,12 @@ class AttendanceView(QFrame):
             composer.stack.setCurrentIndex(0)
             composer.window_state.setText("")
             return
-        win = conversations.window(self.window_.practice, d.card.id) \
-            if d.window.open else d.window  # recomputed: the clock moves on
+        now = self.window_.practice.clock.now()
+        win = d.window
+        if win.open and win.closes_at is not None and now >= win.closes_at:
+            win = Window(False, None, "expired")  # the clock moved on since loading
         if win.open:
-            left = win.left(self.window_.practice.clock.now())
+            left = win.left(now)
             hours, minutes = divmod(int(left.total_seconds()) // 60, 60)
             composer.window_state.setText(_("24-hour window open: {hours} h {minutes} min "
                                             "left for free text.").format(

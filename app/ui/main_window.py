@@ -315,7 +315,7 @@ class MainWindow(QMainWindow):
             if item is not None:
                 item.setText(_("Conecta") + (f"  ({unread})" if unread else ""))
 
-        self.tasks.run(lambda: attendances.counts(p).unread, shown, self.show_error)
+        self.tasks.run(lambda: attendances.unread_total(p), shown, self.show_error)
 
     def on_change(self, change: Change) -> None:
         if change.conversations:
