@@ -101,6 +101,7 @@ class Poller:
         self.p = p
         self.cursor = 0
         self.connected: bool | None = None  # None: not tried yet
+        self._kept_taken = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -113,6 +114,9 @@ class Poller:
 
     def poll_once(self, wait: float = 0) -> PollResult:
         url, key = self._settings()
+        if not self._kept_taken:
+            take_in_kept(self.p)
+            self._kept_taken = True
         response = requests.get(f"{url}/api/v1/events", params={"after": self.cursor,
                                                                  "wait": wait},
                                 headers={"Authorization": f"Bearer {key}"}, timeout=wait + 15)
@@ -206,6 +210,27 @@ def apply_event(p: Practice, event: dict[str, Any]) -> bool:
     p.bus.publish(Change.of(appointments=touched.appointments,
                             conversations=touched.conversations))
     return True
+
+
+KEPT = "kept for the inbox"  # how WhatsApp events were recorded before Conecta took them
+
+
+def take_in_kept(p: Practice) -> int:
+    """WhatsApp events taken in before Conecta existed were kept sealed; they go
+    to their cards now, once. Returns how many."""
+    with p.db.read() as s:
+        ids = list(s.exec(select(RelayEvent.id).where(RelayEvent.outcome == KEPT)))
+    touched = Touched()
+    for event_id in ids:
+        with p.db.write() as s:
+            row = s.get(RelayEvent, event_id)
+            if row is None or row.outcome != KEPT:
+                continue
+            sealed = base64.b64encode(row.sealed).decode() if row.sealed else None
+            row.outcome = inbound.take_in(s, p, row.kind, _unseal(sealed), touched)
+    p.bus.publish(Change.of(appointments=touched.appointments,
+                            conversations=touched.conversations))
+    return len(ids)
 
 
 # ---------------------------------------------------------------- the professional decides

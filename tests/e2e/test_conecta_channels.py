@@ -4,6 +4,7 @@ poller. A client's reply lands in the right card; Meta's rules hold."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -15,10 +16,12 @@ from typing import Any
 
 import pytest
 import requests
+from nacl.public import PrivateKey, SealedBox
 from sqlmodel import select
 
 from app.models.conecta import AttendanceStatus, DeliveryState, Direction, EntryKind, Medium
 from app.models.enums import AppointmentStatus
+from app.models.requests import RelayEvent
 from app.models.tables import AuditEvent
 from app.services import attendances, config, conversations, queries, relay_client, secrets
 from app.services.clock import FrozenClock
@@ -217,3 +220,22 @@ def test_email_replies_are_threaded(practice: Practice, world: tuple) -> None:
     assert third["References"].split() == [first["Message-ID"], second["Message-ID"]]
     assert all(e.state is DeliveryState.SENT for e in thread(practice, a))
     assert attendances.card(practice, a).medium is Medium.EMAIL
+
+
+def test_messages_kept_before_conecta_reach_their_cards(practice: Practice,
+                                                        world: tuple) -> None:
+    """WhatsApp events an earlier version took in and kept sealed are not lost: the
+    first poll puts them in their cards, once."""
+    private = PrivateKey(base64.b64decode(secrets.load("relay.private_key") or ""))
+    old = says(MARIA, "wamid.OLD", "Mensagem de ontem")
+    kept = {"message": old["messages"][0], "contacts": old["contacts"]}  # as it was sealed
+    sealed = SealedBox(private.public_key).encrypt(json.dumps(kept).encode())
+    with practice.db.write() as s:
+        s.add(RelayEvent(id=999, kind="whatsapp_message", received_at=practice.clock.now(),
+                         outcome=relay_client.KEPT, sealed=bytes(sealed)))
+    poll(practice)
+    poll(practice)
+    [card] = attendances.cards(practice)
+    assert [e.body for e in thread(practice, card.id)] == ["Mensagem de ontem"]
+    with practice.db.read() as s:
+        assert s.get(RelayEvent, 999).outcome == "message"  # type: ignore[union-attr]
