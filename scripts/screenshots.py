@@ -153,8 +153,13 @@ def conecta_sample(practice: Any) -> None:
     a = attendances.start(practice, medium="whatsapp", name="Maria Silva",
                           phone="11987654321", originator="+551130001000",
                           tags=["remarcação"])
-    conversations.send_template(practice, a, t, ["Maria"])
+    queued = conversations.send_template(practice, a, t, ["Maria"])
     with practice.db.write() as s:
+        sent = s.get(ConversationEntry, queued.entry_id)
+        assert sent is not None
+        # As if it went out this morning and was read: the client answered it.
+        sent.at, sent.state = practice.clock.now() - timedelta(hours=2), DeliveryState.READ
+        sent.provider_id = "wamid.sample"
         s.add(ConversationEntry(attendance_id=a, direction=Direction.INBOUND,
                                 kind=EntryKind.TEXT, author="Maria Silva",
                                 body="Oi! Consigo remarcar a sessão de quinta para sexta?",

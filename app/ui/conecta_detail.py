@@ -42,12 +42,13 @@ from app.models.enums import AppointmentStatus
 from app.services import attendances, conversations, scheduling
 from app.services.conversations import Detail, Template
 from app.services.errors import PracticeError
+from app.services.values import format_phone
 from app.ui.conecta_dialog import split_tags
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
-STATE_MARK = {DeliveryState.QUEUED: "🕓", DeliveryState.SENT: "✓", DeliveryState.DELIVERED: "✓✓",
+STATE_MARK = {DeliveryState.QUEUED: "…", DeliveryState.SENT: "✓", DeliveryState.DELIVERED: "✓✓",
               DeliveryState.READ: "✓✓", DeliveryState.FAILED: "⚠", DeliveryState.RECEIVED: ""}
 
 
@@ -326,7 +327,8 @@ class AttendanceView(QFrame):
         for w in (self.status, self.type, self.tags, self.notes, self.composer):
             w.setEnabled(True)
         self.title.setText(c.name)
-        contact = c.email if c.medium is M.EMAIL else c.phone or ""
+        contact = c.email if c.medium is M.EMAIL else \
+            format_phone(c.phone, self.window_.country)
         bits = [attendances.medium_label(c.medium), contact]
         if c.originator:
             bits.append(_("via {originator}").format(originator=c.originator))
@@ -374,7 +376,8 @@ class AttendanceView(QFrame):
             composer.stack.setCurrentIndex(2)
             composer.window_state.setText(_("Calls are made from your phone: log each one "
                                             "here."))
-            composer.call_link.setText(_("Call {phone}").format(phone=d.card.phone or ""))
+            composer.call_link.setText(_("Call {phone}").format(
+                phone=format_phone(d.card.phone, self.window_.country)))
             return
         if medium is not M.WHATSAPP or d.window is None:
             composer.stack.setCurrentIndex(0)

@@ -122,7 +122,7 @@ def test_voip_card_logs_calls(qtbot: QtBot, window: MainWindow, practice: Practi
     window.conecta.choose(a)
     composer = window.conecta.view.composer
     qtbot.waitUntil(lambda: composer.stack.currentIndex() == 2)
-    assert "+5511987654321" in composer.call_link.text()
+    assert "(11) 98765-4321" in composer.call_link.text()  # the practice's own format
     composer.call_minutes.setValue(3)
     qtbot.keyClicks(composer.call_notes, "Remarcou para sexta")
     qtbot.mouseClick(composer.log_call, Qt.MouseButton.LeftButton)
