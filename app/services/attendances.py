@@ -283,13 +283,17 @@ def update(p: Practice, attendance_id: int, *, status: AttendanceStatus | str | 
     p.bus.publish(Change.of(conversations=[attendance_id]))
 
 
-def mark_read(p: Practice, attendance_id: int) -> None:
+def mark_read(p: Practice, attendance_id: int, announce: bool = True) -> bool:
+    """True when there was something unread. The window, which opened the card
+    itself, refreshes its counts without the announcement (it would reload the card)."""
     with p.db.write() as s:
         row = _get(s, attendance_id)
         if not row.unread:
-            return
+            return False
         row.unread = 0
-    p.bus.publish(Change.of(conversations=[attendance_id]))
+    if announce:
+        p.bus.publish(Change.of(conversations=[attendance_id]))
+    return True
 
 
 def log_call(p: Practice, attendance_id: int, *, direction: Direction | str, seconds: int,

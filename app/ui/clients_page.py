@@ -167,6 +167,11 @@ class ClientFile(QWidget):
         self.book_button.clicked.connect(
             lambda: window.new_session(None, self.client_id))
         self.book_button.setEnabled(client_id is not None)
+        self.attend_button = QPushButton(_("New attendance"))
+        self.attend_button.setToolTip(_("Start a conversation with this client in Conecta"))
+        self.attend_button.clicked.connect(self.start_attendance)
+        self.attend_button.setEnabled(client_id is not None)
+        head.addWidget(self.attend_button)
         head.addWidget(self.book_button)
         layout.addLayout(head)
         self.tabs = QTabWidget()
@@ -296,6 +301,20 @@ class ClientFile(QWidget):
             self.reload()
 
     # ------------------------------------------------------------ actions
+
+    def start_attendance(self) -> Any:
+        """Conecta's (+) form, filled in with this client and linked to them."""
+        c = self.client
+        if c is None:
+            return None
+        from app.models.conecta import Medium
+
+        medium = Medium(c.preferred_channel) if c.preferred_channel else \
+            Medium.WHATSAPP if c.phone else Medium.EMAIL
+        return self.window_.conecta.new_attendance(
+            name=c.name, phone=self.window_.phone(c.phone),
+            email=c.email or "", client_id=c.id,
+            medium=medium)
 
     def save(self) -> None:
         p = self.window_.practice

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QStringListModel, Qt, QTimer, QUrl
+from PySide6.QtCore import QStringListModel, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
@@ -43,6 +43,7 @@ from app.services import attendances, conversations, scheduling
 from app.services.conversations import Detail, Template
 from app.services.errors import PracticeError
 from app.services.values import format_phone
+from app.ui.client_picker import NO_CLIENT, ClientPickerDialog
 from app.ui.conecta_dialog import split_tags
 
 if TYPE_CHECKING:
@@ -241,6 +242,8 @@ class Composer(QWidget):
 class AttendanceView(QFrame):
     """The right-hand side of Conecta for one card."""
 
+    read = Signal(int)  # a card with unread messages was opened
+
     def __init__(self, window: MainWindow) -> None:
         super().__init__()
         self.setObjectName("card")
@@ -270,6 +273,16 @@ class AttendanceView(QFrame):
         self.status.activated.connect(lambda _i: self.save(status=self.status.currentData()))
         self.type.activated.connect(lambda _i: self.save(type=self.type.currentData()))
         self.tags.editingFinished.connect(self._tags_edited)
+        client_row = QHBoxLayout()
+        self.client = QLabel()
+        client_row.addWidget(self.client, 1)
+        self.open_client_button = QPushButton(_("Open client file"))
+        self.open_client_button.clicked.connect(self.show_client)
+        self.change_client = QPushButton(_("Change client…"))
+        self.change_client.clicked.connect(self.pick_client)
+        client_row.addWidget(self.open_client_button)
+        client_row.addWidget(self.change_client)
+        layout.addLayout(client_row)
         session_row = QHBoxLayout()
         self.session = QLabel()
         session_row.addWidget(self.session, 1)
@@ -300,9 +313,11 @@ class AttendanceView(QFrame):
         self.title.setText(_("No attendance selected"))
         self.subtitle.setText(_("Choose a card, or start an attendance with (+)."))
         for w in (self.status, self.type, self.tags, self.notes, self.composer,
-                  self.confirm_session, self.open_session):
+                  self.confirm_session, self.open_session, self.open_client_button,
+                  self.change_client):
             w.setEnabled(False)
         self.session.clear()
+        self.client.clear()
         self.thread.clear()
 
     # ------------------------------------------------------------ loading
@@ -311,20 +326,24 @@ class AttendanceView(QFrame):
         self.attendance_id = attendance_id
         p = self.window_.practice
 
-        def work() -> tuple[Detail, list[str], list[Template], list[str]]:
-            attendances.mark_read(p, attendance_id)
+        def work() -> tuple[Detail, list[str], list[Template], list[str], bool]:
+            was_unread = attendances.mark_read(p, attendance_id, announce=False)
             return (conversations.detail(p, attendance_id), attendances.types(p),
-                    conversations.templates(p), attendances.tags_in_use(p))
+                    conversations.templates(p), attendances.tags_in_use(p), was_unread)
 
         self.window_.tasks.run(work, self._loaded, self.window_.show_error)
 
-    def _loaded(self, result: tuple[Detail, list[str], list[Template], list[str]]) -> None:
-        d, kinds, templates, tags = result
+    def _loaded(self, result: tuple[Detail, list[str], list[Template], list[str], bool]
+                ) -> None:
+        d, kinds, templates, tags, was_unread = result
+        if was_unread:  # the counts on the board and the navigation go down
+            self.read.emit(d.card.id)
         if d.card.id != self.attendance_id:
             return  # another card was chosen meanwhile
         self.detail = d
         c = d.card
-        for w in (self.status, self.type, self.tags, self.notes, self.composer):
+        for w in (self.status, self.type, self.tags, self.notes, self.composer,
+                  self.change_client):
             w.setEnabled(True)
         self.title.setText(c.name)
         contact = c.email if c.medium is M.EMAIL else \
@@ -332,8 +351,11 @@ class AttendanceView(QFrame):
         bits = [attendances.medium_label(c.medium), contact]
         if c.originator:
             bits.append(_("via {originator}").format(originator=c.originator))
-        if d.client_name:
-            bits.append(_("Client: {name}").format(name=d.client_name))
+        self.client.setText(_("Client: {name}").format(name=d.client_name)
+                            if c.client_id else _("Not linked to a client."))
+        self.open_client_button.setEnabled(c.client_id is not None)
+        self.change_client.setText(_("Change client…") if c.client_id else
+                                   _("Link to a client…"))
         self.subtitle.setText(" · ".join(b for b in bits if b))
         self.status.setCurrentIndex(self.status.findData(c.status.value))
         self.type.clear()
@@ -352,8 +374,7 @@ class AttendanceView(QFrame):
             self.confirm_session.setEnabled(d.next_session.status == "scheduled")
             self.open_session.setEnabled(True)
         else:
-            self.session.setText(_("No upcoming session.") if c.client_id else
-                                 _("Not linked to a client."))
+            self.session.setText(_("No upcoming session.") if c.client_id else "")
             self.confirm_session.setEnabled(False)
             self.open_session.setEnabled(False)
         self.thread.setHtml(thread_html(d))
@@ -477,6 +498,32 @@ class AttendanceView(QFrame):
             return
         sid, p = d.next_session.id, self.window_.practice
         self._run(lambda: scheduling.confirm(p, sid), _("Session confirmed."))
+
+    def show_client(self) -> None:
+        if self.detail is not None and self.detail.card.client_id is not None:
+            self.window_.open_client(self.detail.card.client_id)
+
+    def pick_client(self) -> ClientPickerDialog | None:
+        """Changes which client file the attendance belongs to (or none)."""
+        d = self.detail
+        if d is None:
+            return None
+        c = d.card
+        dialog = ClientPickerDialog(self.window_, c.name, c.client_id)
+        aid, p = c.id, self.window_.practice
+
+        def chosen() -> None:
+            if dialog.chosen is None or dialog.chosen == c.client_id:
+                return
+            client_id = None if dialog.chosen == NO_CLIENT else dialog.chosen
+            self._run(lambda: attendances.update(p, aid, client_id=client_id),
+                      _("Attendance linked to the client.") if client_id else
+                      _("Attendance no longer linked to a client."))
+
+        dialog.accepted.connect(chosen)
+        self.client_picker = dialog
+        dialog.open()
+        return dialog
 
     def reschedule(self) -> None:
         d = self.detail

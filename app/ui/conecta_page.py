@@ -225,6 +225,7 @@ class ConectaPage(QWidget):
         self.views.addWidget(self.table)
         splitter.addWidget(self.views)
         self.view = AttendanceView(window)
+        self.view.read.connect(self._read)
         splitter.addWidget(self.view)
         splitter.setSizes([640, 520])
         layout.addWidget(splitter, 1)
@@ -263,6 +264,10 @@ class ConectaPage(QWidget):
         self.refresh()
         if self.current is not None and self.current in ids:
             self.view.load(self.current)
+
+    def _read(self, _attendance_id: int) -> None:
+        self.window_.update_unread()
+        self.refresh()
 
     def current_filter(self) -> Filter:
         def value(combo: QComboBox) -> Any:

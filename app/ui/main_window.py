@@ -293,6 +293,11 @@ class MainWindow(QMainWindow):
         panel.activateWindow()
         return panel
 
+    def open_client(self, client_id: int) -> Any:
+        """The Ficha do Cliente, from anywhere in the window."""
+        self.show_page("clients")
+        return self.clients.open_client(client_id)
+
     def new_session(self, start: datetime | None = None, client_id: int | None = None) -> Any:
         from app.ui.new_session import NewSessionDialog
 

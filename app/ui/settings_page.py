@@ -58,12 +58,15 @@ class SettingsPage(QWidget):
         self.tabs.addTab(self._practice_tab(), _("Practice"))
         self.tabs.addTab(self._services_tab(), _("Services"))
         self.tabs.addTab(self._staff_tab(), _("Professionals"))
+        from app.ui.conecta_settings import ConectaTab
         from app.ui.notifications_page import IntegrationsTab, NotificationsTab
 
         self.notifications = NotificationsTab(window)
         self.integrations = IntegrationsTab(window)
         self.tabs.addTab(self.notifications, _("Client notifications"))
         self.tabs.addTab(self.integrations, _("Integrations"))
+        self.conecta = ConectaTab(window)
+        self.tabs.addTab(self.conecta, _("Conecta"))
         self.current: SettingsView | None = None
         self._zones_filled = False
         self._shown_service: int | None = None  # what the service form holds

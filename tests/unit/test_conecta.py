@@ -242,3 +242,38 @@ def test_templates_are_checked(practice: Practice) -> None:
     assert [x.parameter_count for x in conversations.templates(practice)] == [1]
     conversations.remove_template(practice, t)
     assert conversations.templates(practice) == []
+
+
+def test_own_types_refuse_built_in_names_commas_and_keep_order(practice: Practice) -> None:
+    from app.services import conecta_setup
+
+    assert conecta_setup.set_own_types(practice, ["Avaliação", " Retorno ", "avaliação"]) == (
+        "Avaliação", "Retorno")
+    for bad in (["Support"], ["commercial"], ["a, b"], ["x" * 41]):
+        with pytest.raises(FieldInvalid) as refused:
+            conecta_setup.set_own_types(practice, bad)
+        assert refused.value.field == "types"
+    assert attendances.types(practice)[3:] == ["Avaliação", "Retorno"]  # unchanged
+    a = attendances.start(practice, medium="voip", name="Ana", phone="11987654321",
+                          type="Retorno")
+    conecta_setup.set_own_types(practice, [])
+    assert attendances.card(practice, a).type == "Retorno"  # kept by the card
+
+
+def test_originators_read_local_numbers_and_save_all_or_nothing(practice: Practice) -> None:
+    from app.services import conecta_setup
+
+    config.set_value(practice, "smtp.from", "agenda@bemestar.example")
+    assert conecta_setup.load(practice).fallback[Medium.EMAIL] == "agenda@bemestar.example"
+    with pytest.raises(FieldInvalid) as refused:
+        conecta_setup.set_originators(practice, {Medium.WHATSAPP: ["(11) 3456-7890"],
+                                                 Medium.SMS: ["123"]})
+    assert refused.value.field == "sms" and "123" in str(refused.value)
+    assert attendances.originators(practice, Medium.WHATSAPP) == []
+    saved = conecta_setup.set_originators(practice, {
+        Medium.WHATSAPP: ["(11) 3456-7890", "+55 11 3456-7890"],
+        Medium.EMAIL: ["Contato@BemEstar.example"]})
+    assert saved[Medium.WHATSAPP] == ("+551134567890",)
+    assert attendances.originators(practice, Medium.WHATSAPP) == ["+551134567890"]
+    assert attendances.originators(practice, Medium.EMAIL) == ["Contato@bemestar.example"]
+    assert conecta_setup.load(practice).listed[Medium.SMS] == ()
