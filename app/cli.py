@@ -208,6 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
     decision.add_argument("--reschedule", metavar="ISO", help="move the session")
     decision.add_argument("--dismiss", action="store_true", help="close a notice")
 
+    from app.cli_conecta import add_commands
+
+    add_commands(sub, cmd)
+
     p = cmd("slots", cmd_slots, "free start times on a day")
     p.add_argument("--date", required=True)
     p.add_argument("--service", type=int, metavar="ID")

@@ -184,6 +184,8 @@ def start(p: Practice, *, medium: Medium | str, name: str, phone: str = "", emai
         raise FieldInvalid("type", _("Unknown attendance type '{value}': add it in "
                                      "Settings › Conecta first.").format(value=type))
     offered = originators(p, medium)
+    if not originator and len(offered) == 1:
+        originator = offered[0]  # the only one there is: nothing to choose
     if offered and originator not in offered:
         raise FieldInvalid("originator", _("Choose which of the practice's {channel} numbers "
                                            "or addresses this attendance runs on.").format(
