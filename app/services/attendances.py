@@ -380,14 +380,14 @@ class Card:
 
 
 def cards(p: Practice, f: Filter = Filter(), limit: int = 500) -> list[Card]:
-    """The attendances matching the filter, the most recently active first."""
+    """The attendances matching the filter, the most recently active first. The
+    limit holds per status, so years of finished attendances never push an open
+    one off the board."""
     query = select(Attendance)
     if f.medium:
         query = query.where(Attendance.medium == f.medium)
     if f.type:
         query = query.where(Attendance.type == f.type)
-    if f.status:
-        query = query.where(Attendance.status == f.status)
     if f.originator:
         query = query.where(Attendance.originator == f.originator)
     if f.tag:
@@ -401,10 +401,14 @@ def cards(p: Practice, f: Filter = Filter(), limit: int = 500) -> list[Card]:
         if len(digits) >= 3:
             clauses.append(col(Attendance.phone).like(f"%{digits}%"))
         query = query.where(or_(*clauses))
-    query = query.order_by(col(Attendance.last_activity_at).desc(),
-                           col(Attendance.id).desc()).limit(limit)
+    newest_first = (col(Attendance.last_activity_at).desc(), col(Attendance.id).desc())
+    rows: list[Attendance] = []
     with p.db.read() as s:
-        return cards_of(s, list(s.exec(query)))
+        for status in [f.status] if f.status else list(AttendanceStatus):
+            rows += s.exec(query.where(Attendance.status == status)
+                           .order_by(*newest_first).limit(limit))
+        rows.sort(key=lambda r: (r.last_activity_at, r.id or 0), reverse=True)
+        return cards_of(s, rows)
 
 
 def card(p: Practice, attendance_id: int) -> Card:

@@ -277,3 +277,17 @@ def test_originators_read_local_numbers_and_save_all_or_nothing(practice: Practi
     assert attendances.originators(practice, Medium.WHATSAPP) == ["+551134567890"]
     assert attendances.originators(practice, Medium.EMAIL) == ["Contato@bemestar.example"]
     assert conecta_setup.load(practice).listed[Medium.SMS] == ()
+
+
+def test_years_of_finished_attendances_never_hide_an_open_one(practice: Practice,
+                                                              clock: FrozenClock) -> None:
+    waiting = attendances.start(practice, medium="voip", name="Ana", phone="11987654321",
+                                status="pending")
+    for i in range(4):
+        clock.advance(timedelta(hours=1))
+        attendances.start(practice, medium="voip", name=f"C{i}", phone=f"1198765000{i}",
+                          status="finished")
+    board = attendances.cards(practice, limit=3)
+    assert [c.status for c in board].count(AttendanceStatus.FINISHED) == 3
+    assert waiting in [c.id for c in board]
+    assert [c.id for c in board] == sorted((c.id for c in board), reverse=True)  # newest first
