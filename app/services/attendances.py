@@ -419,9 +419,10 @@ def card(p: Practice, attendance_id: int) -> Card:
 def cards_of(s: Session, rows: list[Attendance]) -> list[Card]:
     ids = [r.id for r in rows if r.id is not None]
     tags: dict[int, list[str]] = {}
-    for tag in s.exec(select(AttendanceTag).where(col(AttendanceTag.attendance_id).in_(ids))
-                      .order_by(AttendanceTag.tag)):
-        tags.setdefault(tag.attendance_id, []).append(tag.tag)
+    for attendance_id, tag in s.exec(
+            select(col(AttendanceTag.attendance_id), col(AttendanceTag.tag))
+            .where(col(AttendanceTag.attendance_id).in_(ids)).order_by(AttendanceTag.tag)):
+        tags.setdefault(attendance_id, []).append(tag)
     previews = _previews(s, ids)
     return [Card(r.id or 0, r.medium, r.name, r.phone, r.email, r.status, r.type,
                  r.originator, tuple(tags.get(r.id or 0, [])), r.unread,
@@ -437,17 +438,28 @@ def _previews(s: Session, ids: list[int]) -> dict[int, str]:
         .where(col(ConversationEntry.attendance_id).in_(ids),
                ConversationEntry.kind != EntryKind.NOTE) \
         .group_by(col(ConversationEntry.attendance_id)).subquery()
-    rows = s.exec(select(ConversationEntry).join(last, col(ConversationEntry.id) == last.c.last))
-    return {e.attendance_id: preview_of(e) for e in rows}
+    # Plain columns, not entries: a board reads hundreds of these.
+    E = ConversationEntry
+    # A template's name and a call's outcome never share an entry: one column.
+    extra = func.coalesce(col(E.template), col(E.call_outcome))
+    rows = s.exec(select(col(E.attendance_id), col(E.kind), col(E.body), extra)
+                  .join(last, col(E.id) == last.c.last))
+    return {r[0]: _preview(r[1], r[2], r[3] if r[1] is EntryKind.TEMPLATE else None,
+                           CallOutcome(r[3]) if r[1] is EntryKind.CALL and r[3] else None)
+            for r in rows}
 
 
 def preview_of(e: ConversationEntry) -> str:
-    if e.kind is EntryKind.CALL:
-        return _("Call: {outcome}").format(outcome=call_outcome_label(e.call_outcome))
-    if e.kind is EntryKind.TEMPLATE:
-        return _("Template: {name}").format(name=e.template or "")
-    text = " ".join(e.body.split())
-    return text[:120]
+    return _preview(e.kind, e.body, e.template, e.call_outcome)
+
+
+def _preview(kind: EntryKind, body: str, template: str | None,
+             call_outcome: CallOutcome | None) -> str:
+    if kind is EntryKind.CALL:
+        return _("Call: {outcome}").format(outcome=call_outcome_label(call_outcome))
+    if kind is EntryKind.TEMPLATE:
+        return _("Template: {name}").format(name=template or "")
+    return " ".join(body[:400].split())[:120]
 
 
 def call_outcome_label(outcome: CallOutcome | str | None) -> str:

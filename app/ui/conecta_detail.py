@@ -6,6 +6,7 @@ and after the 24-hour window closes)."""
 from __future__ import annotations
 
 import html
+from datetime import tzinfo
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStringListModel, Qt, QTimer, QUrl, Signal
@@ -64,12 +65,23 @@ def duration(seconds: int) -> str:
     return f"{minutes}:{secs:02d}"
 
 
-def thread_html(d: Detail) -> str:
-    """The thread as chat bubbles: the client's on the left, the practice's right."""
+SHOWN_AT_FIRST = 80  # the most recent messages; earlier ones on request (a long
+# thread would otherwise cost a noticeable moment to lay out each time it is opened)
+EARLIER = "earlier"
+
+
+def thread_html(d: Detail, zone: tzinfo, everything: bool = False) -> str:
+    """The thread as chat bubbles: the client's on the left, the practice's right,
+    times in the practice's zone."""
     parts = []
-    for e in d.entries:
+    entries = d.entries if everything else d.entries[-SHOWN_AT_FIRST:]
+    hidden = len(d.entries) - len(entries)
+    if hidden:
+        more = _("Show {n} earlier messages").format(n=hidden)
+        parts.append(f"<p align='center'><a href='#{EARLIER}'>{more}</a></p>")
+    for e in entries:
         ours = e.direction is Direction.OUTBOUND
-        when = i18n.format_datetime(e.at)
+        when = i18n.format_datetime(e.at.astimezone(zone))
         if e.kind is EntryKind.CALL:
             way = _("Outgoing call") if ours else _("Incoming call")
             body = (f"📞 <b>{way}</b> · {attendances.call_outcome_label(e.call_outcome)}"
@@ -295,6 +307,8 @@ class AttendanceView(QFrame):
         layout.addLayout(session_row)
         self.thread = QTextBrowser()
         self.thread.setOpenExternalLinks(False)
+        self.thread.setOpenLinks(False)
+        self.thread.anchorClicked.connect(self._anchor)
         layout.addWidget(self.thread, 1)
         self.notes = QLineEdit()
         self.notes.setPlaceholderText(_("Notes about this attendance (not sent)"))
@@ -377,12 +391,19 @@ class AttendanceView(QFrame):
             self.session.setText(_("No upcoming session.") if c.client_id else "")
             self.confirm_session.setEnabled(False)
             self.open_session.setEnabled(False)
-        self.thread.setHtml(thread_html(d))
+        self.thread.setHtml(thread_html(d, self.window_.zone))
         bar = self.thread.verticalScrollBar()
         bar.setValue(bar.maximum())
         self.composer.set_templates(templates)
         self.composer.subject.setVisible(c.medium is M.EMAIL)
         self.show_window()
+
+    def _anchor(self, url: QUrl) -> None:
+        if url.fragment() == EARLIER and self.detail is not None:
+            bar = self.thread.verticalScrollBar()
+            from_bottom = bar.maximum() - bar.value()
+            self.thread.setHtml(thread_html(self.detail, self.window_.zone, everything=True))
+            bar.setValue(bar.maximum() - from_bottom)  # stay at the same message
 
     def show_window(self) -> None:
         """The composer's state: which way of writing the channel allows now."""

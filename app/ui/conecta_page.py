@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 MIME = "application/x-practice-attendance"
 CARD_ROLE = Qt.ItemDataRole.UserRole + 1
+WHEN_ROLE = Qt.ItemDataRole.UserRole + 2  # the last activity, formatted off the GUI thread
 MEDIUM_COLOURS = {Medium.WHATSAPP: "#16a34a", Medium.SMS: "#7c3aed", Medium.EMAIL: "#2563eb",
                   Medium.VOIP: "#d97706"}
 STATUS_ORDER = (AttendanceStatus.IN_PROGRESS, AttendanceStatus.PENDING,
@@ -85,7 +86,7 @@ class CardDelegate(QStyledItemDelegate):
             painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, str(card.unread))
         painter.setFont(option.font)
         painter.setPen(QColor(MUTED))
-        when = i18n.format_datetime(card.last_activity_at)
+        when = index.data(WHEN_ROLE) or ""
         line = f"{attendances.medium_label(card.medium)} · {attendances.type_label(card.type)}" \
                f" · {when}"
         painter.drawText(QRect(x, r.top() + 25, w, 16), Qt.AlignmentFlag.AlignLeft,
@@ -156,6 +157,8 @@ class ConectaPage(QWidget):
         self.window_ = window
         self.setObjectName("page")
         self.cards: list[Card] = []
+        self.when: dict[int, str] = {}
+        self._table_stale = False
         self.current: int | None = None
         self._stale = True
         layout = QVBoxLayout(self)
@@ -220,7 +223,11 @@ class ConectaPage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        # Fixed widths: measuring hundreds of rows on every refresh costs a frame.
+        for column_index, width in enumerate((200, 90, 110, 110, 170, 70)):
+            self.table.setColumnWidth(column_index, width)
         self.table.itemSelectionChanged.connect(self._row_chosen)
         self.views.addWidget(self.table)
         splitter.addWidget(self.views)
@@ -245,6 +252,8 @@ class ConectaPage(QWidget):
 
     def set_view(self, index: int) -> None:
         self.views.setCurrentIndex(index)
+        if index == 1 and self._table_stale:
+            self._fill_table()
         self.board_button.setChecked(index == 0)
         self.list_button.setChecked(index == 1)
 
@@ -282,15 +291,20 @@ class ConectaPage(QWidget):
         self._stale = False
         p, f = self.window_.practice, self.current_filter()
 
-        def load() -> tuple[list[Card], list[str], list[str], list[str]]:
+        zone = self.window_.zone
+
+        def load() -> tuple[list[Card], dict[int, str], list[str], list[str], list[str]]:
             origin = sorted({o for m in Medium for o in attendances.originators(p, m)})
-            return (attendances.cards(p, f), attendances.types(p), attendances.tags_in_use(p),
-                    origin)
+            found = attendances.cards(p, f)
+            when = {c.id: i18n.format_datetime(c.last_activity_at.astimezone(zone))
+                    for c in found}
+            return found, when, attendances.types(p), attendances.tags_in_use(p), origin
 
         self.window_.tasks.run(load, self._loaded, self.window_.show_error)
 
-    def _loaded(self, result: tuple[list[Card], list[str], list[str], list[str]]) -> None:
-        self.cards, kinds, tags, origins = result
+    def _loaded(self, result: tuple[list[Card], dict[int, str], list[str], list[str],
+                                    list[str]]) -> None:
+        self.cards, self.when, kinds, tags, origins = result
         self._fill(self.f_type, [(attendances.type_label(k), k) for k in kinds])
         self._fill(self.f_tag, [(t, t) for t in tags])
         self._fill(self.f_originator, [(o, o) for o in origins])
@@ -301,6 +315,7 @@ class ConectaPage(QWidget):
             for card in mine:
                 item = QListWidgetItem()
                 item.setData(CARD_ROLE, card)
+                item.setData(WHEN_ROLE, self.when.get(card.id, ""))
                 item.setData(Qt.ItemDataRole.AccessibleTextRole, card.name)
                 column.addItem(item)
                 if card.id == self.current:
@@ -311,13 +326,22 @@ class ConectaPage(QWidget):
             self.column_titles[status].setText(
                 attendances.status_label(status) + f"  ({len(mine)})"
                 + (f" · {waiting}" if waiting else ""))
+        self._table_stale = True
+        if self.views.currentIndex() == 1:
+            self._fill_table()
+        self.empty.setText("" if self.cards else
+                           _("No attendances match. Start one with (+), or clear the filters."))
+
+    def _fill_table(self) -> None:
+        """The list view, filled only when it is the one shown."""
+        self._table_stale = False
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.cards))
         for row, card in enumerate(self.cards):
             values = [card.name, attendances.medium_label(card.medium),
                       attendances.status_label(card.status), attendances.type_label(card.type),
                       ", ".join(card.tags), str(card.unread) if card.unread else "",
-                      i18n.format_datetime(card.last_activity_at)]
+                      self.when.get(card.id, "")]
             for column_index, text in enumerate(values):
                 item = QTableWidgetItem(text)
                 item.setData(CARD_ROLE, card.id)
@@ -328,10 +352,7 @@ class ConectaPage(QWidget):
                 self.table.setItem(row, column_index, item)
             if card.id == self.current:
                 self.table.selectRow(row)
-        self.table.resizeColumnsToContents()
         self.table.blockSignals(False)
-        self.empty.setText("" if self.cards else
-                           _("No attendances match. Start one with (+), or clear the filters."))
 
     @staticmethod
     def _fill(combo: QComboBox, items: list[tuple[str, str]]) -> None:

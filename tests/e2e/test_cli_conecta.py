@@ -82,6 +82,8 @@ def test_conecta_from_the_command_line(tmp_path: Path) -> None:
         [out] = wa.sent
         assert (out.to, out.template, out.parameters) == ("5511987654321", "boas_vindas",
                                                           ["Maria"])
+        assert cli.ok("conecta", "list", "--channel", "whatsapp")[0]["preview"] == \
+            "Template: boas_vindas"
         shown = cli.ok("conecta", "show", aid)
         assert [e["body"] for e in shown["entries"]] == ["Olá Maria!"]
         assert shown["window"] == {"open": False, "reason": "no_reply", "closes_at": None}
@@ -110,6 +112,7 @@ def test_conecta_from_the_command_line(tmp_path: Path) -> None:
         cli.ok("conecta", "call", str(call["id"]), "--outcome", "answered", "--minutes", "3",
                "--notes", "Remarcou para quinta")
         [logged] = cli.ok("conecta", "show", str(call["id"]))["entries"]
+        assert cli.ok("conecta", "list", "--channel", "voip")[0]["preview"] == "Call: answered"
         assert (logged["kind"], logged["call_seconds"], logged["call_outcome"]) == (
             "call", 180, "answered")
 

@@ -131,3 +131,57 @@ def test_voip_card_logs_calls(qtbot: QtBot, window: MainWindow, practice: Practi
     assert (call.call_seconds, call.body) == (180, "Remarcou para sexta")
     qtbot.waitUntil(lambda: "Remarcou para sexta" in window.conecta.view.thread.toPlainText())
 
+
+
+def test_long_thread_shows_the_latest_then_everything_in_local_time(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    a = attendances.start(practice, medium="sms", name="Ana Lima", phone="11987654321")
+    start = practice.clock.now() - timedelta(hours=100)
+    with practice.db.write() as s:
+        for k in range(100):
+            s.add(ConversationEntry(attendance_id=a, direction=Direction.INBOUND,
+                                    kind=EntryKind.TEXT, body=f"mensagem numero {k}",
+                                    author="Ana Lima", at=start + timedelta(hours=k),
+                                    state=DeliveryState.RECEIVED))
+    open_conecta(qtbot, window)
+    window.conecta.choose(a)
+    view = window.conecta.view
+    qtbot.waitUntil(lambda: view.detail is not None and view.detail.card.id == a)
+    text = view.thread.toPlainText()
+    assert "Show 20 earlier messages" in text
+    assert "mensagem numero 20\n" in text and "mensagem numero 19\n" not in text
+    # 11:00 UTC, shown in the practice's time.
+    assert "mensagem numero 99\nAna Lima · 11/20/26, 8:00" in text
+    # A click on the link shows the earlier ones.
+    cursor = view.thread.document().find("Show 20 earlier messages")
+    at = view.thread.cursorRect(cursor).center()
+    qtbot.mouseClick(view.thread.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    qtbot.waitUntil(lambda: "mensagem numero 0\n" in view.thread.toPlainText())
+    assert "earlier messages" not in view.thread.toPlainText()
+
+
+def test_list_view_shows_the_cards_with_local_times(qtbot: QtBot, window: MainWindow,
+                                                     practice: Practice) -> None:
+    attendances.start(practice, medium="sms", name="Ana Lima", phone="11987654321",
+                      tags=["retorno"])
+    attendances.start(practice, medium="email", name="Bia Costa", email="bia@example.com",
+                      status="pending")
+    open_conecta(qtbot, window)
+    page = window.conecta
+    qtbot.waitUntil(lambda: len(page.cards) == 2)
+    assert page.table.rowCount() == 0  # the board is shown: the list waits
+    qtbot.mouseClick(page.list_button, Qt.MouseButton.LeftButton)
+    assert page.table.rowCount() == 2
+    rows = [[page.table.item(r, c).text() for c in range(7)] for r in range(2)]
+    assert {r[0] for r in rows} == {"Ana Lima", "Bia Costa"}
+    ana = next(r for r in rows if r[0] == "Ana Lima")
+    assert (ana[1], ana[4]) == ("SMS", "retorno") and "9:00" in ana[6]
+    # A new attendance appears in the list while it is shown.
+    attendances.start(practice, medium="voip", name="Caio Dias", phone="11987650000")
+    qtbot.waitUntil(lambda: page.table.rowCount() == 3)
+    page.table.selectRow(0)
+    qtbot.waitUntil(lambda: view_title(window) == page.table.item(0, 0).text())
+
+
+def view_title(window: MainWindow) -> str:
+    return window.conecta.view.title.text()
