@@ -15,6 +15,7 @@ from typing import Literal
 from babel import Locale
 from babel.dates import format_date as _bd_date
 from babel.dates import format_datetime as _bd_datetime
+from babel.dates import format_skeleton as _bd_skeleton
 from babel.dates import format_time as _bd_time
 from babel.dates import get_day_names
 from babel.messages.mofile import write_mo
@@ -96,6 +97,17 @@ def format_time(value: time | datetime, style: str = "short") -> str:
 
 def format_datetime(value: datetime, style: str = "short") -> str:
     return str(_bd_datetime(value, format=style, locale=_locale(), tzinfo=value.tzinfo))
+
+
+def format_recent(value: datetime, now: datetime) -> str:
+    """As inboxes show a last activity: the time today, the day this year
+    ("18 de nov."), the full date before."""
+    local, today = value, now.astimezone(value.tzinfo)
+    if local.date() == today.date():
+        return format_time(local)
+    if local.year == today.year:
+        return str(_bd_skeleton("MMMd", local, tzinfo=local.tzinfo, locale=_locale()))
+    return format_date(local.date())
 
 
 def weekday_name(index: int,

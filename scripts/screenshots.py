@@ -131,6 +131,9 @@ def shoot(app: QApplication, w: MainWindow, language: str) -> None:
     save("settings")
     w.settings_page.tabs.setCurrentIndex(3)
     save("settings-notifications")
+    w.settings_page.tabs.setCurrentWidget(w.settings_page.conecta)
+    settle(app, w)
+    save("settings-conecta")
     page("conecta")
     settle(app, w)
     w.conecta.choose(next(c.id for c in w.conecta.cards if c.medium.value == "whatsapp"))
@@ -142,11 +145,23 @@ def conecta_sample(practice: Any) -> None:
     """A few attendances on each channel, one with a WhatsApp reply waiting."""
     from datetime import timedelta
 
-    from app.models.conecta import ConversationEntry, DeliveryState, Direction, EntryKind
+    from app.models.conecta import (
+        Attendance,
+        ConversationEntry,
+        DeliveryState,
+        Direction,
+        EntryKind,
+    )
     from app.services import attendances, conversations
 
     config.set_values(practice, {"conecta.originators.whatsapp": "+551130001000",
-                                 "conecta.types": "Financeiro"})
+                                 "conecta.originators.voip": "+551130001000",
+                                 "conecta.originators.email": "contato@bemestar.example",
+                                 "conecta.types": "Financeiro,Avaliação"})
+    conversations.save_template(practice, name="lembrete_retorno", language="pt_BR",
+                                body="Olá {{1}}, faz {{2}} semanas da sua última sessão. "
+                                     "Quer agendar o retorno?",
+                                labels=["Primeiro nome", "Semanas"])
     t = conversations.save_template(practice, name="boas_vindas", language="pt_BR",
                                     body="Olá {{1}}! Aqui é do consultório. Podemos ajudar?",
                                     labels=["Nome"])
@@ -165,6 +180,9 @@ def conecta_sample(practice: Any) -> None:
                                 body="Oi! Consigo remarcar a sessão de quinta para sexta?",
                                 at=practice.clock.now() - timedelta(minutes=20),
                                 state=DeliveryState.RECEIVED))
+        card = s.get(Attendance, a)
+        assert card is not None
+        card.last_activity_at, card.unread = practice.clock.now() - timedelta(minutes=20), 1
     attendances.start(practice, medium="email", name="João Pereira",
                       email="joao@example.com", type="Financeiro", status="pending",
                       tags=["recibo"])

@@ -364,7 +364,9 @@ class AttendanceView(QFrame):
             format_phone(c.phone, self.window_.country)
         bits = [attendances.medium_label(c.medium), contact]
         if c.originator:
-            bits.append(_("via {originator}").format(originator=c.originator))
+            bits.append(_("via {originator}").format(
+                originator=c.originator if "@" in c.originator else
+                format_phone(c.originator, self.window_.country)))
         self.client.setText(_("Client: {name}").format(name=d.client_name)
                             if c.client_id else _("Not linked to a client."))
         self.open_client_button.setEnabled(c.client_id is not None)
@@ -391,6 +393,8 @@ class AttendanceView(QFrame):
             self.session.setText(_("No upcoming session.") if c.client_id else "")
             self.confirm_session.setEnabled(False)
             self.open_session.setEnabled(False)
+        for w in (self.session, self.confirm_session, self.open_session):
+            w.setVisible(c.client_id is not None)  # sessions belong to a client file
         self.thread.setHtml(thread_html(d, self.window_.zone))
         bar = self.thread.verticalScrollBar()
         bar.setValue(bar.maximum())

@@ -4,6 +4,7 @@ search by name, phone or e-mail, unread counts; the chosen card on the right."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
@@ -49,12 +50,24 @@ STATUS_ORDER = (AttendanceStatus.IN_PROGRESS, AttendanceStatus.PENDING,
                 AttendanceStatus.FINISHED)
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """What a refresh reads, off the GUI thread."""
+
+    cards: list[Card]
+    when: dict[int, str]  # the last activity in full, for the list
+    recent: dict[int, str]  # and as the board shows it (the time today, else the day)
+    types: list[str]
+    tags: list[str]
+    originators: list[str]
+
+
 class CardDelegate(QStyledItemDelegate):
     """Paints a card: name, unread badge, channel and type, the last message, tags."""
 
     def sizeHint(self, option: QStyleOptionViewItem,
                  index: QModelIndex | QPersistentModelIndex) -> QSize:
-        return QSize(option.rect.width(), 84)
+        return QSize(0, 84)  # as wide as the column (its viewport)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:
@@ -69,32 +82,40 @@ class CardDelegate(QStyledItemDelegate):
         painter.fillRect(QRect(r.left(), r.top() + 6, 3, r.height() - 12),
                          QColor(MEDIUM_COLOURS[card.medium]))
         x, w = r.left() + 12, r.width() - 24
+        # Line 1: the name, and the last activity on the right, as inboxes show it.
+        when = index.data(WHEN_ROLE) or ""
+        painter.setFont(option.font)
+        when_width = painter.fontMetrics().horizontalAdvance(when)
+        painter.setPen(QColor(ACCENT if card.unread else MUTED))
+        painter.drawText(QRect(x + w - when_width, r.top() + 6, when_width, 18),
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, when)
         bold = QFont(option.font)
         bold.setBold(True)
         painter.setFont(bold)
         painter.setPen(QColor(INK))
-        name_rect = QRect(x, r.top() + 6, w - 40, 18)
+        name_rect = QRect(x, r.top() + 6, max(w - when_width - 8, 0), 18)
         painter.drawText(name_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          painter.fontMetrics().elidedText(card.name, Qt.TextElideMode.ElideRight,
                                                           name_rect.width()))
+        painter.setFont(option.font)
+        painter.setPen(QColor(MUTED))
+        line = f"{attendances.medium_label(card.medium)} · {attendances.type_label(card.type)}"
+        painter.drawText(QRect(x, r.top() + 25, w, 16), Qt.AlignmentFlag.AlignLeft,
+                         painter.fontMetrics().elidedText(line, Qt.TextElideMode.ElideRight, w))
+        # Line 3: the last message, with the unread count beside it.
+        preview_width = w - 30 if card.unread else w
         if card.unread:
-            badge = QRect(r.right() - 34, r.top() + 7, 24, 16)
+            badge = QRect(r.right() - 34, r.top() + 42, 24, 16)
             painter.setBrush(QColor("#dc2626"))
             painter.setPen(Qt.PenStyle.NoPen)
             painter.drawRoundedRect(badge, 8, 8)
             painter.setPen(QColor("white"))
             painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, str(card.unread))
-        painter.setFont(option.font)
-        painter.setPen(QColor(MUTED))
-        when = index.data(WHEN_ROLE) or ""
-        line = f"{attendances.medium_label(card.medium)} · {attendances.type_label(card.type)}" \
-               f" · {when}"
-        painter.drawText(QRect(x, r.top() + 25, w, 16), Qt.AlignmentFlag.AlignLeft,
-                         painter.fontMetrics().elidedText(line, Qt.TextElideMode.ElideRight, w))
         painter.setPen(QColor(INK))
-        painter.drawText(QRect(x, r.top() + 42, w, 16), Qt.AlignmentFlag.AlignLeft,
+        painter.drawText(QRect(x, r.top() + 42, preview_width, 16), Qt.AlignmentFlag.AlignLeft,
                          painter.fontMetrics().elidedText(card.preview or "—",
-                                                          Qt.TextElideMode.ElideRight, w))
+                                                          Qt.TextElideMode.ElideRight,
+                                                          preview_width))
         if card.tags:
             painter.setPen(QColor(ACCENT))
             tags = "  ".join(f"#{t}" for t in card.tags)
@@ -118,6 +139,9 @@ class BoardColumn(QListWidget):
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        # Cards take the column's width, whatever it is: never a sideways scroll.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.itemSelectionChanged.connect(self._chosen)
 
     def mimeTypes(self) -> list[str]:
@@ -293,18 +317,19 @@ class ConectaPage(QWidget):
 
         zone = self.window_.zone
 
-        def load() -> tuple[list[Card], dict[int, str], list[str], list[str], list[str]]:
+        def load() -> Loaded:
             origin = sorted({o for m in Medium for o in attendances.originators(p, m)})
-            found = attendances.cards(p, f)
-            when = {c.id: i18n.format_datetime(c.last_activity_at.astimezone(zone))
-                    for c in found}
-            return found, when, attendances.types(p), attendances.tags_in_use(p), origin
+            found, now = attendances.cards(p, f), p.clock.now()
+            local = {c.id: c.last_activity_at.astimezone(zone) for c in found}
+            return Loaded(found, {i: i18n.format_datetime(t) for i, t in local.items()},
+                          {i: i18n.format_recent(t, now) for i, t in local.items()},
+                          attendances.types(p), attendances.tags_in_use(p), origin)
 
         self.window_.tasks.run(load, self._loaded, self.window_.show_error)
 
-    def _loaded(self, result: tuple[list[Card], dict[int, str], list[str], list[str],
-                                    list[str]]) -> None:
-        self.cards, self.when, kinds, tags, origins = result
+    def _loaded(self, result: Loaded) -> None:
+        self.cards, self.when = result.cards, result.when
+        kinds, tags, origins = result.types, result.tags, result.originators
         self._fill(self.f_type, [(attendances.type_label(k), k) for k in kinds])
         self._fill(self.f_tag, [(t, t) for t in tags])
         self._fill(self.f_originator, [(o, o) for o in origins])
@@ -315,7 +340,7 @@ class ConectaPage(QWidget):
             for card in mine:
                 item = QListWidgetItem()
                 item.setData(CARD_ROLE, card)
-                item.setData(WHEN_ROLE, self.when.get(card.id, ""))
+                item.setData(WHEN_ROLE, result.recent.get(card.id, ""))
                 item.setData(Qt.ItemDataRole.AccessibleTextRole, card.name)
                 column.addItem(item)
                 if card.id == self.current:

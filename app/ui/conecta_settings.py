@@ -76,7 +76,7 @@ class ConectaTab(QScrollArea):
         self.setup, self.templates = result
         self._show_types(self.setup.own_types)
         for medium, edit in self.originator_edits.items():
-            edit.setText(", ".join(self.setup.listed[medium]))
+            edit.setText(self._shown(medium, self.setup.listed[medium]))
             fallback = self.setup.fallback.get(medium, "")
             edit.setPlaceholderText(
                 _("None listed: {value} (from Integrations) is used").format(value=fallback)
@@ -112,7 +112,7 @@ class ConectaTab(QScrollArea):
         row = QHBoxLayout()
         self.type_list = QListWidget()
         self.type_list.setObjectName("list")
-        self.type_list.setFixedHeight(130)
+        self.type_list.setFixedHeight(120)
         self.type_list.currentItemChanged.connect(
             lambda item, _old: self.remove_type_button.setEnabled(
                 item is not None and bool(item.data(ID_ROLE))))
@@ -203,8 +203,17 @@ class ConectaTab(QScrollArea):
         self.save_originators_button = QPushButton(_("Save numbers and addresses"))
         self.save_originators_button.setObjectName("primary")
         self.save_originators_button.clicked.connect(self.save_originators)
-        form.addRow("", self.save_originators_button)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.save_originators_button)
+        form.addRow(row)
         return box
+
+    def _shown(self, medium: Medium, values: tuple[str, ...]) -> str:
+        """Numbers as the practice writes them; stored with their country code."""
+        if medium is Medium.EMAIL:
+            return ", ".join(values)
+        return ", ".join(self.window_.phone(v) for v in values)
 
     def save_originators(self) -> None:
         p = self.window_.practice
@@ -213,7 +222,7 @@ class ConectaTab(QScrollArea):
 
         def done(saved: dict[Medium, tuple[str, ...]]) -> None:
             for medium, values in saved.items():
-                self.originator_edits[medium].setText(", ".join(values))
+                self.originator_edits[medium].setText(self._shown(medium, values))
             if self.setup is not None:
                 self.setup = Setup(self.setup.own_types, saved, self.setup.fallback)
             self.window_.say(_("Numbers and addresses saved."))
