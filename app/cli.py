@@ -511,6 +511,7 @@ def cmd_worker(p: Practice, args: argparse.Namespace) -> int:
 
         with suppress(RelayNotConfigured, OSError):
             Poller(p).poll_once(wait=0)  # take clients' answers in first
+        w.read_mail()  # clients' e-mail replies, when a mailbox is set up
         report = w.run_once()
         _emit(args, report.as_json(), lambda: ", ".join(
             f"{k}: {v}" for k, v in report.as_json().items()))

@@ -74,6 +74,9 @@ def add_commands(sub: Any, cmd: Command) -> None:
     p.add_argument("--minutes", type=float, default=0)
     p.add_argument("--notes", default="")
 
+    cmd("fetch-mail", cmd_fetch_mail, "read clients' e-mail replies from the mailbox now "
+        "(exit 3 if it cannot be read)", cn)
+
     ty = cn.add_parser("type", help="attendance types").add_subparsers(
         dest="what", metavar="ACTION", required=True)
     cmd("list", cmd_type_list, "the attendance types on offer", ty)
@@ -214,6 +217,14 @@ def cmd_call(p: Practice, args: argparse.Namespace) -> None:
                                     seconds=round(args.minutes * 60), outcome=args.outcome,
                                     notes=args.notes)
     _emit(args, {"entry_id": entry_id}, _("Call logged."))
+
+
+def cmd_fetch_mail(p: Practice, args: argparse.Namespace) -> None:
+    from app.services import mail_inbound
+
+    report = mail_inbound.fetch(p)
+    _emit(args, report.as_json(), _("Read. {n} client replies put in Conecta.").format(
+        n=report.taken))
 
 
 # ---------------------------------------------------------------- setup

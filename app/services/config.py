@@ -129,6 +129,12 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("smtp.user", "", _text),
     Key("smtp.from", "", _email),
     Key("smtp.from_name", "", _text),
+    # Conecta: the mailbox clients' e-mail replies arrive in (read over IMAP).
+    Key("imap.host", "", _text),
+    Key("imap.port", "993", _port),
+    Key("imap.security", "ssl", _choice("ssl", "starttls", "none")),
+    Key("imap.user", "", _text),
+    Key("imap.folder", "INBOX", _text),
     Key("sms.api_base", "https://api.twilio.com", _url),
     Key("sms.account_sid", "", _text),
     Key("sms.from", "", _text),

@@ -13,7 +13,7 @@ from app.services.errors import InvalidInput, PracticeError
 
 SERVICE = "practice-desk"
 NAMES = ("whatsapp.token", "smtp.password", "sms.auth_token", "relay.api_key",
-         "relay.link_secret", "relay.private_key")
+         "relay.link_secret", "relay.private_key", "imap.password")
 
 
 class SecretsUnavailable(PracticeError):

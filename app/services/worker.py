@@ -10,12 +10,14 @@ from contextlib import suppress
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from app.services.errors import PracticeError
 from app.services.outbox import Dispatcher, Report
 from app.services.practice import Practice
 
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 30
+MAIL_SECONDS = 60
 
 
 class Worker:
@@ -28,6 +30,7 @@ class Worker:
 
         self.poller = Poller(p)
         self._lock = threading.Lock()  # one pass at a time, even if a tick runs long
+        self._mail_problem = ""
 
     def run_once(self) -> Report:
         """Catch up and send what is due: the same pass at start-up and on every tick."""
@@ -41,6 +44,25 @@ class Worker:
                 log.info("dispatch: %s", report.as_json())
             return report
 
+    def read_mail(self) -> int:
+        """Clients' e-mail replies into Conecta, when a mailbox is set up."""
+        from app.services import mail_inbound
+
+        try:
+            taken = mail_inbound.fetch(self.p).taken
+        except mail_inbound.MailNotConfigured:
+            return 0
+        except PracticeError as exc:  # unreachable or refused: said once, tried again
+            if str(exc) != self._mail_problem:
+                log.warning("mailbox: %s", exc)
+            self._mail_problem = str(exc)
+            return 0
+        except Exception:
+            log.exception("reading the mailbox failed")
+            return 0
+        self._mail_problem = ""
+        return taken
+
     def _tick(self) -> None:
         with suppress(Exception):  # logged in run_once; the next tick tries again
             self.run_once()
@@ -48,6 +70,8 @@ class Worker:
     def start(self) -> None:
         scheduler = BackgroundScheduler(daemon=True)
         scheduler.add_job(self._tick, "interval", seconds=self.tick_seconds, id="dispatch",
+                          max_instances=1, coalesce=True)
+        scheduler.add_job(self.read_mail, "interval", seconds=MAIL_SECONDS, id="mail",
                           max_instances=1, coalesce=True)
         scheduler.start()
         self.scheduler = scheduler

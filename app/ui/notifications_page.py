@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from app.i18n import _
 from app.models.enums import Channel
 from app.models.outbox import MessageKind
-from app.services import config, messages, outbox, secrets, settings
+from app.services import config, mail_inbound, messages, outbox, secrets, settings
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -308,7 +308,8 @@ class IntegrationsTab(QWidget):
             ("sms.from", _("Sending number"), QLineEdit()),
             ("sms.api_base", _("API address"), QLineEdit())],
             (_("Auth token"), "sms.auth_token"), _("Phone for the test, e.g. (11) 98765-4321"))
-        for box in (self.whatsapp, self.email, self.sms):
+        self.mailbox = MailboxBox(self)
+        for box in (self.whatsapp, self.email, self.mailbox, self.sms):
             col.addWidget(box)
         col.addStretch(1)
         layout = QVBoxLayout(self)
@@ -327,7 +328,7 @@ class IntegrationsTab(QWidget):
 
         def load() -> tuple[dict[str, str], dict[str, bool | None]]:
             stored: dict[str, bool | None] = {}
-            for name in ("whatsapp.token", "smtp.password", "sms.auth_token"):
+            for name in ("whatsapp.token", "smtp.password", "sms.auth_token", "imap.password"):
                 try:
                     stored[name] = secrets.is_set(name)
                 except secrets.SecretsUnavailable:
@@ -336,7 +337,38 @@ class IntegrationsTab(QWidget):
 
         def loaded(result: tuple[dict[str, str], dict[str, bool | None]]) -> None:
             cfg, stored = result
-            for box in (self.whatsapp, self.email, self.sms):
+            for box in (self.whatsapp, self.email, self.mailbox, self.sms):
                 box.load(cfg, stored[box.secret_name])
 
         self.window_.tasks.run(load, loaded, self.window_.show_error)
+
+
+class MailboxBox(ChannelBox):
+    """The mailbox clients' e-mail replies arrive in (IMAP), read every minute into
+    Conecta, with a button to read it now."""
+
+    def __init__(self, tab: IntegrationsTab) -> None:
+        security = QComboBox()
+        for value, name in (("ssl", "SSL/TLS"), ("starttls", "STARTTLS"),
+                            ("none", _("None (local tests only)"))):
+            security.addItem(name, value)
+        super().__init__(tab, _("E-mail replies (IMAP)"), Channel.EMAIL, [
+            ("imap.host", _("Server"), QLineEdit()), ("imap.port", _("Port"), QLineEdit()),
+            ("imap.security", _("Security"), security), ("imap.user", _("User"), QLineEdit()),
+            ("imap.folder", _("Folder"), QLineEdit())],
+            (_("Password"), "imap.password"), "")
+        self.test_to.hide()
+        self.test_button.setText(_("Read the mailbox now"))
+
+    def test(self) -> None:
+        p = self.tab.window_.practice
+        self.result.setText(_("Reading…"))
+
+        def read() -> None:
+            self.tab.window_.tasks.run(
+                lambda: mail_inbound.fetch(p),
+                lambda report: self.result.setText(
+                    _("Read. {n} client replies put in Conecta.").format(n=report.taken)),
+                lambda exc: self.result.setText("⚠ " + str(exc)))
+
+        self.save(then=read)

@@ -79,3 +79,28 @@ def test_integrations_test_messages(qtbot: QtBot, window: MainWindow,
         qtbot.mouseClick(wa_box.test_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: wa_box.result.text().startswith("Sent."), timeout=5000)
         assert wa.sent[0].to == "5511987654321" and wa.sent[0].parameters[0] == "Maria"
+
+
+def test_the_mailbox_for_replies_is_set_up_and_read(qtbot: QtBot, window: MainWindow,
+                                                    practice: Practice) -> None:
+    from tests.fakes.imap import ImapServer
+
+    tab = open_tab(qtbot, window, 4)
+    box = tab.mailbox
+    assert not box.test_to.isVisible()
+    with ImapServer() as imap:
+        fields = {key: widget for key, _label, widget in box.fields}
+        fields["imap.host"].setText("127.0.0.1")
+        fields["imap.port"].setText(str(imap.port))
+        fields["imap.security"].setCurrentIndex(fields["imap.security"].findData("none"))
+        qtbot.keyClicks(fields["imap.user"], imap.box.user)
+        qtbot.keyClicks(box.secret, "not-the-password")
+        qtbot.mouseClick(box.test_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "refused the user or the password" in box.result.text(),
+                        timeout=5000)
+        qtbot.keyClicks(box.secret, imap.box.password)
+        qtbot.mouseClick(box.test_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: box.result.text().startswith("Read."), timeout=5000)
+        assert imap.box.logins == 1 and secrets.load("imap.password") == imap.box.password
+        assert config.get(practice, "imap.port") == str(imap.port)
+        assert "imap-secret" not in box.secret.text()

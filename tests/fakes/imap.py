@@ -1,0 +1,156 @@
+"""A small IMAP4rev1 server on loopback holding one mailbox, for the practice's
+replies: what `imaplib` uses to read new mail by UID (CAPABILITY, LOGIN, SELECT,
+UID SEARCH, UID FETCH with BODY.PEEK[], UID STORE, NOOP, LOGOUT). Answers as real
+servers do, including `NO [AUTHENTICATIONFAILED]` for a wrong password and the
+last message for a `UID n:*` range past the end."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import socketserver
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Mail:
+    uid: int
+    raw: bytes
+    flags: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Mailbox:
+    user: str = "agenda@bemestar.example"
+    password: str = "imap-secret-123"
+    uidvalidity: int = 7
+    mails: list[Mail] = field(default_factory=list)
+    next_uid: int = 1
+    logins: int = 0
+    refused_logins: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def deliver(self, raw: bytes) -> int:
+        with self.lock:
+            uid = self.next_uid
+            self.next_uid += 1
+            self.mails.append(Mail(uid, raw))
+            return uid
+
+    def seen(self) -> list[int]:
+        return [m.uid for m in self.mails if "\\Seen" in m.flags]
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    server: _Server
+
+    def send(self, line: str | bytes) -> None:
+        self.wfile.write(line if isinstance(line, bytes) else line.encode() + b"\r\n")
+
+    def handle(self) -> None:
+        box = self.server.box
+        self.send("* OK [CAPABILITY IMAP4rev1] fake mail server ready")
+        authed = False
+        while True:
+            raw = self.rfile.readline()
+            if not raw:
+                return
+            tag, _sep, rest = raw.decode().rstrip("\r\n").partition(" ")
+            command, _sep, args = rest.partition(" ")
+            command = command.upper()
+            if command == "CAPABILITY":
+                self.send("* CAPABILITY IMAP4rev1 UIDPLUS")
+                self.send(f"{tag} OK CAPABILITY completed")
+            elif command == "LOGIN":
+                user, password = shlex.split(args)
+                if (user, password) != (box.user, box.password):
+                    box.refused_logins += 1
+                    self.send(f"{tag} NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)")
+                    continue
+                box.logins += 1
+                authed = True
+                self.send(f"{tag} OK LOGIN completed")
+            elif command == "LOGOUT":
+                self.send("* BYE logging out")
+                self.send(f"{tag} OK LOGOUT completed")
+                return
+            elif command == "NOOP":
+                self.send(f"{tag} OK NOOP completed")
+            elif not authed:
+                self.send(f"{tag} BAD not authenticated")
+            elif command in ("SELECT", "EXAMINE"):
+                with box.lock:
+                    self.send(f"* {len(box.mails)} EXISTS")
+                    self.send("* 0 RECENT")
+                    self.send(f"* OK [UIDVALIDITY {box.uidvalidity}] UIDs valid")
+                    self.send(f"* OK [UIDNEXT {box.next_uid}] predicted next UID")
+                    self.send("* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)")
+                self.send(f"{tag} OK [READ-WRITE] SELECT completed")
+            elif command == "UID":
+                self.uid(tag, args, box)
+            else:
+                self.send(f"{tag} BAD unknown command {command}")
+
+    def uid(self, tag: str, args: str, box: Mailbox) -> None:
+        sub, _sep, rest = args.partition(" ")
+        sub = sub.upper()
+        with box.lock:
+            mails = list(box.mails)
+        if sub == "SEARCH":
+            m = re.search(r"UID (\d+):(\*|\d+)", rest, re.I)
+            if m is None:
+                chosen = [x.uid for x in mails]
+            else:
+                low = int(m.group(1))
+                high = max((x.uid for x in mails), default=0) if m.group(2) == "*" \
+                    else int(m.group(2))
+                low, high = min(low, high), max(low, high)  # n:* past the end: the last one
+                chosen = [x.uid for x in mails if low <= x.uid <= high]
+            self.send("* SEARCH" + "".join(f" {u}" for u in chosen))
+            self.send(f"{tag} OK SEARCH completed")
+        elif sub == "FETCH":
+            uid_text, _sep, what = rest.partition(" ")
+            for seq, mail in enumerate(mails, start=1):
+                if str(mail.uid) != uid_text:
+                    continue
+                if "PEEK" not in what.upper():
+                    mail.flags.add("\\Seen")
+                self.send(f"* {seq} FETCH (UID {mail.uid} BODY[] {{{len(mail.raw)}}}"
+                          .encode() + b"\r\n" + mail.raw + b")\r\n")
+            self.send(f"{tag} OK FETCH completed")
+        elif sub == "STORE":
+            uid_text, _sep, what = rest.partition(" ")
+            for seq, mail in enumerate(mails, start=1):
+                if str(mail.uid) == uid_text and "\\SEEN" in what.upper():
+                    mail.flags.add("\\Seen")
+                    self.send(f"* {seq} FETCH (UID {mail.uid} FLAGS (\\Seen))")
+            self.send(f"{tag} OK STORE completed")
+        else:
+            self.send(f"{tag} BAD unknown UID command")
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, box: Mailbox) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.box = box
+
+
+class ImapServer:
+    def __init__(self, box: Mailbox | None = None) -> None:
+        self.box = box or Mailbox()
+        self._server = _Server(self.box)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> ImapServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._server.shutdown()
+        self._server.server_close()
