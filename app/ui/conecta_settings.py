@@ -30,19 +30,13 @@ from app.services.conecta_setup import Setup
 from app.services.conversations import Template
 from app.services.errors import FieldInvalid, PracticeError
 from app.ui.conecta_dialog import INVALID
+from app.ui.notifications_page import message_label
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 CHANNELS = (Medium.WHATSAPP, Medium.SMS, Medium.VOIP, Medium.EMAIL)
-
-
-def _label(kind: str) -> QLabel:
-    label = QLabel()
-    label.setObjectName(kind)
-    label.setWordWrap(True)
-    return label
 
 
 class ConectaTab(QScrollArea):
@@ -105,7 +99,7 @@ class ConectaTab(QScrollArea):
     def _types_box(self) -> QGroupBox:
         box = QGroupBox(_("Attendance types"))
         layout = QVBoxLayout(box)
-        intro = _label("muted")
+        intro = message_label("muted")
         intro.setText(_("Support, After-sales and Commercial are always offered; add the "
                         "practice's own types here."))
         layout.addWidget(intro)
@@ -132,7 +126,7 @@ class ConectaTab(QScrollArea):
         side.addStretch(1)
         row.addLayout(side, 1)
         layout.addLayout(row)
-        self.types_error = _label("error")
+        self.types_error = message_label("error")
         layout.addWidget(self.types_error)
         return box
 
@@ -182,7 +176,7 @@ class ConectaTab(QScrollArea):
     def _originators_box(self) -> QGroupBox:
         box = QGroupBox(_("Originated by"))
         form = QFormLayout(box)
-        intro = _label("muted")
+        intro = message_label("muted")
         intro.setText(_("The practice's own numbers and addresses, per channel, separated "
                         "by commas. A new attendance offers only those of its channel."))
         form.addRow(intro)
@@ -198,7 +192,7 @@ class ConectaTab(QScrollArea):
             edit.setPlaceholderText(self.placeholders[medium])
             self.originator_edits[medium] = edit
             form.addRow(attendances.medium_label(medium), edit)
-        self.originators_error = _label("error")
+        self.originators_error = message_label("error")
         form.addRow(self.originators_error)
         self.save_originators_button = QPushButton(_("Save numbers and addresses"))
         self.save_originators_button.setObjectName("primary")
@@ -236,7 +230,7 @@ class ConectaTab(QScrollArea):
     def _templates_box(self) -> QGroupBox:
         box = QGroupBox(_("WhatsApp templates"))
         outer = QVBoxLayout(box)
-        intro = _label("muted")
+        intro = message_label("muted")
         intro.setText(_("Register each template exactly as Meta approved it: its name, "
                         "language and text, with {{1}}, {{2}}... where the parameters go. "
                         "A conversation's first message, and any after 24 hours without a "
@@ -264,10 +258,10 @@ class ConectaTab(QScrollArea):
         self.tp_params = QFormLayout()
         form.addRow(_("Parameters"), self._wrap(self.tp_params))
         self.tp_param_edits: list[QLineEdit] = []
-        self.tp_preview = _label("preview")
+        self.tp_preview = message_label("preview")
         self.tp_preview.setStyleSheet("background: #f1f5f9; border-radius: 6px; padding: 8px;")
         form.addRow(_("Preview"), self.tp_preview)
-        self.templates_error = _label("error")
+        self.templates_error = message_label("error")
         form.addRow(self.templates_error)
         buttons = QHBoxLayout()
         self.save_template_button = QPushButton(_("Save template"))

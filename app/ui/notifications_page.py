@@ -43,7 +43,8 @@ def _scroll(inner: QWidget) -> QScrollArea:
     return area
 
 
-def _label(kind: str) -> QLabel:
+def message_label(kind: str) -> QLabel:
+    """A wrapping label styled by its kind (muted, error, preview)."""
     label = QLabel()
     label.setObjectName(kind)
     label.setWordWrap(True)
@@ -105,7 +106,7 @@ class NotificationsTab(QWidget):
         self.preview.setObjectName("card")
         self.preview.setStyleSheet("QLabel#card { padding: 10px; }")
         form.addRow(_("Preview"), self.preview)
-        self.error = _label("error")
+        self.error = message_label("error")
         form.addRow(self.error)
         self.save_button = QPushButton(_("Save"))
         self.save_button.setObjectName("primary")
@@ -227,7 +228,7 @@ class ChannelBox(QGroupBox):
         row.addWidget(self.test_to, 1)
         row.addWidget(self.test_button)
         form.addRow(row)
-        self.result = _label("muted")
+        self.result = message_label("muted")
         form.addRow(self.result)
 
     def load(self, cfg: dict[str, str], stored: bool | None) -> None:
