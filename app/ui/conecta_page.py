@@ -54,9 +54,9 @@ STATUS_ORDER = (AttendanceStatus.IN_PROGRESS, AttendanceStatus.PENDING,
 class Loaded:
     """What a refresh reads, off the GUI thread."""
 
+    view: int  # what it was read for: 0 the board, 1 the list
     cards: list[Card]
-    when: dict[int, str]  # the last activity in full, for the list
-    recent: dict[int, str]  # and as the board shows it (the time today, else the day)
+    when: dict[int, str]  # the last activity, as that view shows it
     types: list[str]
     tags: list[str]
     originators: list[str]
@@ -181,8 +181,7 @@ class ConectaPage(QWidget):
         self.window_ = window
         self.setObjectName("page")
         self.cards: list[Card] = []
-        self.when: dict[int, str] = {}
-        self._table_stale = False
+        self._filled = 0  # the view the last refresh filled; the other waits until shown
         self.current: int | None = None
         self._stale = True
         layout = QVBoxLayout(self)
@@ -276,8 +275,8 @@ class ConectaPage(QWidget):
 
     def set_view(self, index: int) -> None:
         self.views.setCurrentIndex(index)
-        if index == 1 and self._table_stale:
-            self._fill_table()
+        if index != self._filled:
+            self.refresh()
         self.board_button.setChecked(index == 0)
         self.list_button.setChecked(index == 1)
 
@@ -315,24 +314,33 @@ class ConectaPage(QWidget):
         self._stale = False
         p, f = self.window_.practice, self.current_filter()
 
-        zone = self.window_.zone
+        zone, view = self.window_.zone, self.views.currentIndex()
 
         def load() -> Loaded:
             origin = sorted({o for m in Medium for o in attendances.originators(p, m)})
             found, now = attendances.cards(p, f), p.clock.now()
-            local = {c.id: c.last_activity_at.astimezone(zone) for c in found}
-            return Loaded(found, {i: i18n.format_datetime(t) for i, t in local.items()},
-                          {i: i18n.format_recent(t, now) for i, t in local.items()},
-                          attendances.types(p), attendances.tags_in_use(p), origin)
+            # The board shows the time today, else the day; the list the full date.
+            when = {c.id: i18n.format_recent(c.last_activity_at.astimezone(zone), now)
+                    if view == 0 else i18n.format_datetime(c.last_activity_at.astimezone(zone))
+                    for c in found}
+            return Loaded(view, found, when, attendances.types(p),
+                          attendances.tags_in_use(p), origin)
 
         self.window_.tasks.run(load, self._loaded, self.window_.show_error)
 
     def _loaded(self, result: Loaded) -> None:
-        self.cards, self.when = result.cards, result.when
-        kinds, tags, origins = result.types, result.tags, result.originators
-        self._fill(self.f_type, [(attendances.type_label(k), k) for k in kinds])
-        self._fill(self.f_tag, [(t, t) for t in tags])
-        self._fill(self.f_originator, [(o, o) for o in origins])
+        self.cards, self._filled = result.cards, result.view
+        self._fill(self.f_type, [(attendances.type_label(k), k) for k in result.types])
+        self._fill(self.f_tag, [(t, t) for t in result.tags])
+        self._fill(self.f_originator, [(o, o) for o in result.originators])
+        if result.view == 0:
+            self._fill_board(result.when)
+        else:
+            self._fill_table(result.when)
+        self.empty.setText("" if self.cards else
+                           _("No attendances match. Start one with (+), or clear the filters."))
+
+    def _fill_board(self, when: dict[int, str]) -> None:
         for status, column in self.columns.items():
             column.blockSignals(True)
             column.clear()
@@ -340,7 +348,7 @@ class ConectaPage(QWidget):
             for card in mine:
                 item = QListWidgetItem()
                 item.setData(CARD_ROLE, card)
-                item.setData(WHEN_ROLE, result.recent.get(card.id, ""))
+                item.setData(WHEN_ROLE, when.get(card.id, ""))
                 item.setData(Qt.ItemDataRole.AccessibleTextRole, card.name)
                 column.addItem(item)
                 if card.id == self.current:
@@ -351,22 +359,15 @@ class ConectaPage(QWidget):
             self.column_titles[status].setText(
                 attendances.status_label(status) + f"  ({len(mine)})"
                 + (f" · {waiting}" if waiting else ""))
-        self._table_stale = True
-        if self.views.currentIndex() == 1:
-            self._fill_table()
-        self.empty.setText("" if self.cards else
-                           _("No attendances match. Start one with (+), or clear the filters."))
 
-    def _fill_table(self) -> None:
-        """The list view, filled only when it is the one shown."""
-        self._table_stale = False
+    def _fill_table(self, when: dict[int, str]) -> None:
         self.table.blockSignals(True)
         self.table.setRowCount(len(self.cards))
         for row, card in enumerate(self.cards):
             values = [card.name, attendances.medium_label(card.medium),
                       attendances.status_label(card.status), attendances.type_label(card.type),
                       ", ".join(card.tags), str(card.unread) if card.unread else "",
-                      self.when.get(card.id, "")]
+                      when.get(card.id, "")]
             for column_index, text in enumerate(values):
                 item = QTableWidgetItem(text)
                 item.setData(CARD_ROLE, card.id)

@@ -171,7 +171,7 @@ def test_list_view_shows_the_cards_with_local_times(qtbot: QtBot, window: MainWi
     qtbot.waitUntil(lambda: len(page.cards) == 2)
     assert page.table.rowCount() == 0  # the board is shown: the list waits
     qtbot.mouseClick(page.list_button, Qt.MouseButton.LeftButton)
-    assert page.table.rowCount() == 2
+    qtbot.waitUntil(lambda: page.table.rowCount() == 2)
     rows = [[page.table.item(r, c).text() for c in range(7)] for r in range(2)]
     assert {r[0] for r in rows} == {"Ana Lima", "Bia Costa"}
     ana = next(r for r in rows if r[0] == "Ana Lima")
