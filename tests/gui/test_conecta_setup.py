@@ -163,13 +163,17 @@ def test_change_and_remove_the_client_of_a_card(qtbot: QtBot, window: MainWindow
                                                   AuditEvent.action == "attendance_changed")
                          ).one()
     assert json.loads(changed.changes)["client_id"] == [None, seeded["joao"]]
+    click(qtbot, view.open_client_button)  # the Ficha do Cliente of the linked client
+    file = window.clients.file
+    assert file is not None and window.clients.isVisible() and file.client_id == seeded["joao"]
+    qtbot.waitUntil(lambda: file.title.text() == "João Alves")
+    window.show_page("conecta")
     picker = view.pick_client()
     assert picker is not None and picker.unlink_button.isEnabled()
     click(qtbot, picker.unlink_button)
     qtbot.waitUntil(lambda: attendances.card(practice, a).client_id is None)
     qtbot.waitUntil(lambda: view.client.text() == "Not linked to a client.")
-    click(qtbot, view.open_client_button)  # disabled: nothing happens
-    assert window.conecta.isVisible()
+    assert not view.open_client_button.isEnabled()
 
 
 def test_opening_an_unread_card_loads_it_once(qtbot: QtBot, window: MainWindow,
