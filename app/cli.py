@@ -209,8 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
     decision.add_argument("--dismiss", action="store_true", help="close a notice")
 
     from app.cli_conecta import add_commands
+    from app.cli_data import add_commands as add_data_commands
 
     add_commands(sub, cmd)
+    add_data_commands(sub, cmd)
 
     p = cmd("slots", cmd_slots, "free start times on a day")
     p.add_argument("--date", required=True)

@@ -14,10 +14,12 @@ Rules, in one place:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from app.i18n import _
@@ -102,17 +104,24 @@ def _queue(s: Session, now: datetime, *, key: str, kind: MessageKind, appointmen
     return row
 
 
+def _when(now: datetime, start: datetime, client: Client, channel: Channel, minutes: int
+          ) -> tuple[datetime, str | None, str | None]:
+    """When a reminder goes, to whom, or why it will not."""
+    target, why_not = address(client, channel)
+    due = start - timedelta(minutes=minutes)
+    if why_not is None and due < now:
+        if start - now > USEFUL_CUTOFF:
+            due = now  # booked inside the lead time: send now, while it still helps
+        else:
+            why_not = _("Booked too close to the session for this reminder to help.")
+    return due, target, why_not
+
+
 def _plan_one(s: Session, now: datetime, a: Appointment, client: Client, channel: Channel,
               minutes: int, custom_text: str | None = None, key: str | None = None
               ) -> OutboxMessage | None:
     assert a.id is not None
-    target, why_not = address(client, channel)
-    due = a.start - timedelta(minutes=minutes)
-    if why_not is None and due < now:
-        if a.start - now > USEFUL_CUTOFF:
-            due = now  # booked inside the lead time: send now, while it still helps
-        else:
-            why_not = _("Booked too close to the session for this reminder to help.")
+    due, target, why_not = _when(now, a.start, client, channel, minutes)
     return _queue(s, now, key=key or f"reminder:{a.id}:{channel.value}:{minutes}",
                   kind=MessageKind.REMINDER, appointment_id=a.id, channel=channel, due=due,
                   recipient=target, minutes=minutes, custom_text=custom_text, skipped=why_not)
@@ -128,6 +137,28 @@ def plan(s: Session, now: datetime, appointments: list[Appointment]) -> None:
         assert client is not None
         for channel, minutes in defaults:
             _plan_one(s, now, a, client, channel, minutes)
+
+
+def plan_new(s: Session, now: datetime, sessions: Iterable[tuple[int, datetime, Client]]
+             ) -> None:
+    """plan() for many sessions just inserted together (an import): the same rules,
+    written in one statement. The sessions are new, so no reminder can exist yet."""
+    defaults = config.parse_reminders(config.read_all(s)["reminders.default"])
+    if not defaults:
+        return
+    rows: list[dict[str, object]] = []
+    for appointment_id, start, client in sessions:
+        for channel, minutes in defaults:
+            due, target, why_not = _when(now, start, client, channel, minutes)
+            rows.append({
+                "idempotency_key": f"reminder:{appointment_id}:{channel.value}:{minutes}",
+                "kind": MessageKind.REMINDER, "appointment_id": appointment_id,
+                "channel": channel.value, "minutes_before": minutes, "custom_text": None,
+                "recipient": target, "due_at": due,
+                "state": MessageState.SKIPPED if why_not else MessageState.PENDING,
+                "last_error": why_not, "attempts": 0, "created_at": now, "updated_at": now})
+    if rows:
+        s.execute(insert(OutboxMessage), rows)
 
 
 def close_open(s: Session, now: datetime, appointment_id: int, reason: str) -> None:

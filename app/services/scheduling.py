@@ -87,14 +87,14 @@ class SeriesResult:
 # ---------------------------------------------------------------- rule checking
 
 @dataclass
-class _Names:
+class Names:
     clients: dict[int, str]
     staff: dict[int, str]
 
 
 def _occupying_near(s: Session, start: datetime, end: datetime, staff_id: int,
                     client_id: int | None, exclude: Sequence[int] = ()
-                    ) -> tuple[list[Booked], _Names]:
+                    ) -> tuple[list[Booked], Names]:
     """Occupying sessions of this professional or client that could touch the
     candidate's local day (sessions are shorter than a day, buffers included)."""
     lo, hi = start - timedelta(days=2), end + timedelta(days=2)
@@ -104,7 +104,7 @@ def _occupying_near(s: Session, start: datetime, end: datetime, staff_id: int,
         col(Appointment.status).in_(OCCUPYING_STATUSES), Appointment.start >= lo,
         Appointment.start < hi, who)).all()
     booked = [booked_from(a) for a in rows if a.id not in exclude]
-    names = _Names(
+    names = Names(
         clients={c.id: c.name for c in s.exec(select(Client).where(
             col(Client.id).in_({b.client_id for b in booked}))) if c.id is not None},
         staff={st.id: st.name for st in s.exec(select(Staff)) if st.id is not None})
@@ -120,7 +120,7 @@ def booked_from(a: Appointment) -> Booked:
                   buffer_after=timedelta(minutes=a.buffer_after_minutes))
 
 
-def describe(v: Violation, c: Candidate, names: _Names, zone: ZoneInfo,
+def describe(v: Violation, c: Candidate, names: Names, zone: ZoneInfo,
              hours: Hours, service: Service | None,
              client_name: str) -> ConflictInfo:
     """One sentence per broken rule, naming the session in the way."""

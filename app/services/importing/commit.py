@@ -1,0 +1,227 @@
+"""Writing an import: every accepted row in one transaction (all or nothing),
+the clients, services and professionals it needs created first, one audit event
+per session naming the file and row, and the default reminders of the sessions
+still to come. The rows are judged again inside the transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import func, insert
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from app.i18n import _
+from app.models.enums import ACTIVE_STATUSES, AppointmentSource
+from app.models.tables import Appointment, AuditEvent, Client, Service, Staff
+from app.services import audit, reminders
+from app.services.catalog import PALETTE
+from app.services.events import Change
+from app.services.importing.judge import Judgement, NewThing, RowStatus, Verdict, judge_rows
+from app.services.importing.rows import Row
+from app.services.practice import Practice
+
+
+@dataclass(frozen=True)
+class RowReport:
+    row: int
+    status: RowStatus
+    reason: str
+    appointment_id: int | None
+    cause: str | None = None  # for a skipped row: conflict or invalid
+
+    def as_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"row": self.row, "status": self.status.value,
+                                  "reason": self.reason, "appointment_id": self.appointment_id}
+        if self.cause:
+            out["cause"] = self.cause
+        return out
+
+
+@dataclass
+class Report:
+    file: str
+    dry_run: bool
+    rows: list[RowReport]
+    imported: int = 0
+    skipped: int = 0
+    would_import: int = 0
+    clients_created: list[int] = field(default_factory=list)
+    services_created: list[str] = field(default_factory=list)
+    staff_created: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {"file": self.file, "dry_run": self.dry_run, "imported": self.imported,
+                "skipped": self.skipped, "would_import": self.would_import,
+                "clients_created": len(self.clients_created),
+                "services_created": self.services_created, "staff_created": self.staff_created,
+                "rows": [r.as_json() for r in self.rows]}
+
+
+def dry_run(p: Practice, file_name: str, rows: list[Row],
+            overrides: Collection[int] | bool = ()) -> Report:
+    with p.db.read() as s:
+        j = judge_rows(s, rows, p.clock.now(), overrides)
+    report = Report(file_name, True, [RowReport(v.row, v.status, v.reason,
+                                                v.appointment_id) for v in j.verdicts])
+    report.would_import = j.count(RowStatus.OK)
+    report.skipped = len(j.verdicts) - report.would_import
+    report.services_created = [t.name for t in j.new_services]
+    report.staff_created = [t.name for t in j.new_staff]
+    return report
+
+
+def run(p: Practice, file_name: str, rows: list[Row],
+        overrides: Collection[int] | bool = ()) -> Report:
+    now = p.clock.now()
+    with p.db.write() as s:
+        j = judge_rows(s, rows, now, overrides)
+        report = _write(s, p, now, file_name, rows, j)
+    p.bus.publish(Change.of(
+        appointments=[r.appointment_id for r in report.rows
+                      if r.status is RowStatus.IMPORTED and r.appointment_id],
+        clients=report.clients_created, services=[-1] if report.services_created else [],
+        staff=[-1] if report.staff_created else []))
+    return report
+
+
+def _next_id(s: Session, table: type[Client] | type[Appointment] | type[AuditEvent]) -> int:
+    # Inside BEGIN IMMEDIATE nobody else writes, so the ids can be handed out here
+    # and the rows inserted in bulk.
+    return int(s.scalar(sa_select(func.max(col(table.id)))) or 0) + 1
+
+
+def _write(s: Session, p: Practice, now: datetime, file_name: str, rows: list[Row],
+           j: Judgement) -> Report:
+    origin = {"file": file_name, "by": p.actor}
+    accepted = [(row, v, res) for row, v, res in zip(rows, j.verdicts, j.resolved, strict=True)
+                if v.status is RowStatus.OK and res is not None]
+    used_clients = {res.client_id for _r, _v, res in accepted}
+    used_services = {res.service_id for _r, _v, res in accepted if res.service_id}
+    used_staff = {res.staff_id for _r, _v, res in accepted}
+    staff_ids = _create_staff(s, now, [t for t in j.new_staff if t.key in used_staff], origin)
+    service_ids = _create_services(s, now, [t for t in j.new_services
+                                            if t.key in used_services], origin)
+    client_ids = _create_clients(s, now, [t for t in j.new_clients if t.key in used_clients],
+                                 origin)
+    first_id = _next_id(s, Appointment)
+    sessions: list[dict[str, object]] = []
+    events: list[dict[str, object]] = []
+    ids: dict[int, int] = {}  # row -> new session
+    coming: list[tuple[int, datetime, int]] = []  # (session, start, client) for reminders
+    for offset, (row, v, res) in enumerate(accepted):
+        assert row.start is not None
+        new_id = first_id + offset
+        ids[row.row] = new_id
+        values: dict[str, object] = {
+            "id": new_id, "client_id": client_ids.get(res.client_id, res.client_id),
+            "service_id": service_ids.get(res.service_id, res.service_id)
+            if res.service_id is not None else None,
+            "custom_service_name": res.custom_service,
+            "staff_id": staff_ids.get(res.staff_id, res.staff_id), "start": row.start,
+            "duration_minutes": res.duration, "buffer_before_minutes": res.buffer_before,
+            "buffer_after_minutes": res.buffer_after, "status": row.status,
+            "source": AppointmentSource.IMPORT, "quoted_price_cents": res.price_cents,
+            "notes": row.notes, "created_at": now, "updated_at": now}
+        sessions.append(values)
+        if row.status in ACTIVE_STATUSES and row.start > now:
+            coming.append((new_id, row.start, client_ids.get(res.client_id, res.client_id)))
+        changes: dict[str, object] = {
+            **{k: values[k] for k in ("status", "duration_minutes", "staff_id", "service_id",
+                                      "client_id", "quoted_price_cents", "notes")},
+            "start": row.start.astimezone(UTC).isoformat(), "source": "import",
+            **origin, "row": row.row}
+        if v.overridden:
+            changes["override"] = list(v.overridden)
+        events.append(_event(now, "appointment", new_id, "created", changes))
+    if sessions:
+        s.execute(insert(Appointment), sessions)
+        s.execute(insert(AuditEvent), events)
+        _plan_reminders(s, now, coming)
+    report = Report(file_name, False, [_row_report(v, ids.get(v.row)) for v in j.verdicts])
+    report.imported = len(sessions)
+    report.skipped = len(j.verdicts) - len(sessions)
+    report.clients_created = sorted(client_ids.values())
+    report.services_created = [t.name for t in j.new_services if t.key in service_ids]
+    report.staff_created = [t.name for t in j.new_staff if t.key in staff_ids]
+    return report
+
+
+def _row_report(v: Verdict, new_id: int | None) -> RowReport:
+    if new_id is not None:
+        return RowReport(v.row, RowStatus.IMPORTED, v.reason, new_id)
+    return RowReport(v.row, RowStatus.SKIPPED, v.reason, v.appointment_id, v.status.value)
+
+
+def _event(now: datetime, entity: str, entity_id: int, action: str,
+           changes: dict[str, object]) -> dict[str, object]:
+    return {"at": now, "actor": audit.IMPORT, "entity": entity, "entity_id": entity_id,
+            "action": action, "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True)}
+
+
+def _create_clients(s: Session, now: datetime, new: list[NewThing],
+                    origin: dict[str, str]) -> dict[int, int]:
+    first = _next_id(s, Client)
+    out = {t.key: first + i for i, t in enumerate(new)}
+    if new:
+        s.execute(insert(Client), [
+            {"id": out[t.key], "name": t.name, "phone": t.phone, "email": t.email,
+             "notes": "", "active": True, "created_at": now} for t in new])
+        s.execute(insert(AuditEvent), [
+            _event(now, "client", out[t.key], "client_created",
+                   {"name": t.name, "phone": t.phone, "email": t.email, **origin,
+                    "row": t.first_row}) for t in new])
+    return out
+
+
+def _create_services(s: Session, now: datetime, new: list[NewThing],
+                     origin: dict[str, str]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for t in new:
+        sv = Service(name=t.name, duration_minutes=t.duration, price_cents=t.price_cents)
+        s.add(sv)
+        s.flush()
+        assert sv.id is not None
+        out[t.key] = sv.id
+        audit.record(s, at=now, actor=audit.IMPORT, entity="service", entity_id=sv.id,
+                     action="service_created", changes={
+                         "name": t.name, "duration_minutes": t.duration,
+                         "price_cents": t.price_cents, **origin, "row": t.first_row})
+    return out
+
+
+def _create_staff(s: Session, now: datetime, new: list[NewThing],
+                  origin: dict[str, str]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    count = len(s.exec(select(Staff.id)).all())
+    for i, t in enumerate(new):
+        st = Staff(name=t.name, color=PALETTE[(count + i) % len(PALETTE)])
+        s.add(st)
+        s.flush()
+        assert st.id is not None
+        out[t.key] = st.id
+        audit.record(s, at=now, actor=audit.IMPORT, entity="staff", entity_id=st.id,
+                     action="staff_created", changes={"name": t.name, **origin,
+                                                      "row": t.first_row})
+    return out
+
+
+def _plan_reminders(s: Session, now: datetime, coming: list[tuple[int, datetime, int]]) -> None:
+    """The default reminders of the imported sessions still to come."""
+    if not coming:
+        return
+    wanted = {client_id for _id, _start, client_id in coming}
+    clients = {c.id: c for c in s.exec(select(Client).where(col(Client.id).in_(wanted)))}
+    reminders.plan_new(s, now, [(i, start, clients[c]) for i, start, c in coming])
+
+
+def summary(report: Report) -> str:
+    """One paragraph for people."""
+    if report.dry_run:
+        return _("{file}: {ok} rows can be imported, {skipped} would be skipped.").format(
+            file=report.file, ok=report.would_import, skipped=report.skipped)
+    return _("{file}: {imported} sessions imported, {skipped} rows skipped.").format(
+        file=report.file, imported=report.imported, skipped=report.skipped)

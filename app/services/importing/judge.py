@@ -1,0 +1,345 @@
+"""Judging parsed rows against the database and against each other, without
+writing: which client, service and professional each row means (existing or to
+be created), and whether its session is ok, a conflict or invalid.
+
+The same judgement runs for the review table and again inside the import's write
+transaction, so a session booked in between is never double-booked silently.
+Rows are judged in file order: a row that will be imported takes its time, and
+later rows colliding with it say so ("row 12")."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from app.i18n import _, format_date, format_time
+from app.models.enums import ACTIVE_STATUSES, OCCUPYING_STATUSES, AppointmentStatus
+from app.models.rules import Booked, Candidate, Hours, Rule, ServiceRules, Violation, evaluate
+from app.models.tables import Appointment, Client, Service, Staff
+from app.services.catalog import service_rules
+from app.services.errors import NotFound
+from app.services.importing.cells import folded
+from app.services.importing.rows import Row
+from app.services.scheduling import Names, describe
+from app.services.settings import load_row, practice_hours
+
+# Rules that judge booking a future session; history is imported as it happened.
+_FUTURE_ONLY = {Rule.OUTSIDE_HOURS, Rule.SERVICE_HOURS, Rule.DAILY_LIMIT}
+_NEVER = {Rule.IN_PAST, Rule.MIN_NOTICE}
+
+
+class RowStatus(StrEnum):
+    OK = "ok"
+    CONFLICT = "conflict"
+    INVALID = "invalid"
+    IMPORTED = "imported"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    row: int
+    status: RowStatus
+    reason: str = ""
+    appointment_id: int | None = None  # the session in the way
+    other_row: int | None = None  # the earlier row in the way
+    overridable: bool = True  # a copy of a session already there never is
+    overridden: tuple[str, ...] = ()  # conflicts accepted by override
+
+
+@dataclass(slots=True)
+class Resolved:
+    """What a valid row means. Ids below zero are things the import will create."""
+
+    client_id: int
+    staff_id: int
+    service_id: int | None
+    duration: int
+    buffer_before: int
+    buffer_after: int
+    price_cents: int
+    custom_service: str | None
+
+
+@dataclass
+class NewThing:
+    key: int  # the negative id rows use for it
+    name: str
+    first_row: int
+    phone: str | None = None
+    email: str | None = None
+    duration: int = 0
+    price_cents: int = 0
+
+
+@dataclass
+class Judgement:
+    verdicts: list[Verdict]
+    resolved: list[Resolved | None]
+    new_clients: list[NewThing] = field(default_factory=list)
+    new_services: list[NewThing] = field(default_factory=list)
+    new_staff: list[NewThing] = field(default_factory=list)
+
+    def count(self, status: RowStatus) -> int:
+        return sum(1 for v in self.verdicts if v.status is status)
+
+
+@dataclass(frozen=True)
+class _ServiceInfo:
+    id: int
+    name: str
+    duration: int
+    price_cents: int
+    buffer_before: int
+    buffer_after: int
+    rules: ServiceRules
+
+
+class _Context:
+    """What the database says, read once per judgement."""
+
+    def __init__(self, s: Session, rows: list[Row], now: datetime) -> None:
+        self.now = now
+        self.zone = ZoneInfo(load_row(s).timezone)
+        self.by_phone: dict[str, int] = {}
+        self.by_email: dict[str, int] = {}
+        self.client_names: dict[int, str] = {}
+        for cid, name, phone, email in s.exec(select(
+                Client.id, Client.name, Client.phone, Client.email).order_by(col(Client.id))):
+            assert cid is not None
+            self.client_names[cid] = name
+            if phone:
+                self.by_phone.setdefault(phone, cid)
+            if email:
+                self.by_email.setdefault(email.lower(), cid)
+        services = list(s.exec(select(Service).order_by(col(Service.id))))
+        self.services: dict[str, _ServiceInfo] = {}
+        for sv in sorted(services, key=lambda x: not x.active):  # active ones win a name
+            assert sv.id is not None
+            self.services.setdefault(folded(sv.name), _ServiceInfo(
+                sv.id, sv.name, sv.duration_minutes, sv.price_cents, sv.buffer_before_minutes,
+                sv.buffer_after_minutes, service_rules(sv)))
+        active = [sv for sv in services if sv.active]
+        self.only_service = self.services[folded(active[0].name)] if len(active) == 1 else None
+        self.staff: dict[str, tuple[int, str]] = {}
+        self.staff_names: dict[int, str] = {}
+        staff = list(s.exec(select(Staff).order_by(col(Staff.id))))
+        for st in sorted(staff, key=lambda x: not x.active):
+            assert st.id is not None
+            self.staff.setdefault(folded(st.name), (st.id, st.name))
+            self.staff_names[st.id] = st.name
+        first = next((st for st in staff if st.active), None)
+        if first is None or first.id is None:
+            raise NotFound(_("The practice has no active professional."))
+        self.default_staff = first.id
+        self._hours: dict[int | None, Hours] = {None: practice_hours(s, None)}
+        for st in staff:
+            self._hours[st.id] = practice_hours(s, st.id)
+        self.service_rows: dict[int, Service] = {sv.id: sv for sv in services if sv.id}
+        self.by_service_id: dict[int, _ServiceInfo] = {i.id: i for i in self.services.values()}
+        self.booked: list[Booked] = []
+        self.existing: dict[tuple[int, datetime], int] = {}  # (client, start) -> session
+        starts = [r.start for r in rows if r.start is not None]
+        if starts:
+            lo, hi = min(starts) - timedelta(days=2), max(starts) + timedelta(days=2)
+            a = Appointment.__table__.c  # type: ignore[attr-defined]
+            query = sa_select(a.id, a.start, a.duration_minutes, a.staff_id, a.client_id,
+                              a.service_id, a.buffer_before_minutes, a.buffer_after_minutes,
+                              a.status).where(a.start >= lo, a.start < hi)
+            for aid, start, minutes, staff_id, client_id, service_id, bb, ba, status in \
+                    s.execute(query):
+                assert aid is not None
+                if status is not AppointmentStatus.RESCHEDULED:
+                    self.existing.setdefault((client_id, start), aid)
+                if status in OCCUPYING_STATUSES:
+                    self.booked.append(Booked(aid, start, start + timedelta(minutes=minutes),
+                                              staff_id, client_id, service_id,
+                                              timedelta(minutes=bb), timedelta(minutes=ba)))
+
+    def hours(self, staff_id: int) -> Hours:
+        return self._hours.get(staff_id) or self._hours[None]
+
+
+class _Agenda:
+    """Occupied time by professional and by client, bucketed by day so each
+    row is compared with the few sessions around it."""
+
+    def __init__(self, booked: Iterable[Booked]) -> None:
+        self._by_staff: dict[tuple[int, int], list[Booked]] = defaultdict(list)
+        self._by_client: dict[tuple[int, int], list[Booked]] = defaultdict(list)
+        for b in booked:
+            self.add(b)
+
+    def add(self, b: Booked) -> None:
+        day = b.start.toordinal()
+        self._by_staff[(b.staff_id, day)].append(b)
+        self._by_client[(b.client_id, day)].append(b)
+
+    def near(self, staff_id: int, client_id: int, start: datetime) -> list[Booked]:
+        day = start.toordinal()
+        seen: dict[int, Booked] = {}
+        for d in (day - 1, day, day + 1):
+            for b in self._by_staff.get((staff_id, d), ()):
+                seen[id(b)] = b
+            for b in self._by_client.get((client_id, d), ()):
+                seen[id(b)] = b
+        return list(seen.values())
+
+
+def _resolve(ctx: _Context, row: Row, j: Judgement, new_clients: dict[str, NewThing],
+             new_services: dict[str, NewThing], new_staff: dict[str, NewThing]
+             ) -> Resolved | str:
+    """The row's client, professional and service, or why they cannot be known."""
+    client_id = ctx.by_phone.get(row.phone) or \
+        (ctx.by_email.get(row.email.lower()) if row.email else None)
+    if client_id is None:
+        thing = new_clients.get(row.phone)
+        if thing is None:
+            thing = NewThing(-(len(new_clients) + 1), row.name, row.row, row.phone, row.email)
+            new_clients[row.phone] = thing
+            j.new_clients.append(thing)
+        elif thing.email is None and row.email:
+            thing.email = row.email
+        client_id = thing.key
+    staff_key = folded(row.staff)
+    if not staff_key:
+        staff_id = ctx.default_staff
+    elif staff_key in ctx.staff:
+        staff_id = ctx.staff[staff_key][0]
+    else:
+        st = new_staff.get(staff_key)
+        if st is None:
+            st = NewThing(-(len(new_staff) + 1), row.staff, row.row)
+            new_staff[staff_key] = st
+            j.new_staff.append(st)
+        staff_id = st.key
+    service_key = folded(row.service)
+    info = ctx.services.get(service_key) if service_key else ctx.only_service
+    if info is not None:
+        duration = row.duration or info.duration
+        return Resolved(client_id, staff_id, info.id, duration, info.buffer_before,
+                        info.buffer_after,
+                        row.price_cents if row.price_cents is not None else info.price_cents, None)
+    if not service_key:
+        return _("Service: required, because the practice has several services.") \
+            if ctx.services else _("Service: required, because the practice has no service yet.")
+    sv = new_services.get(service_key)
+    if sv is None:
+        if row.duration is None:
+            return _("Duration: required for {service}, a service the practice does not have "
+                     "yet.").format(service=row.service)
+        sv = NewThing(-(len(new_services) + 1), row.service, row.row, duration=row.duration,
+                      price_cents=row.price_cents or 0)
+        new_services[service_key] = sv
+        j.new_services.append(sv)
+    return Resolved(client_id, staff_id, sv.key, row.duration or sv.duration, 0, 0,
+                    row.price_cents if row.price_cents is not None else sv.price_cents, None)
+
+
+def judge_rows(s: Session, rows: list[Row], now: datetime,
+               overrides: Collection[int] | bool = ()) -> Judgement:
+    """Every row's verdict. `overrides`: row numbers whose conflicts are accepted,
+    or True for all of them."""
+    ctx = _Context(s, rows, now)
+    agenda = _Agenda(ctx.booked)
+    j = Judgement([], [])
+    new_clients: dict[str, NewThing] = {}
+    new_services: dict[str, NewThing] = {}
+    new_staff: dict[str, NewThing] = {}
+    copies: dict[tuple[int, datetime], int] = {}  # (client, start) -> earlier row
+    for row in rows:
+        if row.problem is not None:
+            j.verdicts.append(Verdict(row.row, RowStatus.INVALID, row.problem))
+            j.resolved.append(None)
+            continue
+        assert row.start is not None
+        res = _resolve(ctx, row, j, new_clients, new_services, new_staff)
+        if isinstance(res, str):
+            j.verdicts.append(Verdict(row.row, RowStatus.INVALID, res))
+            j.resolved.append(None)
+            continue
+        j.resolved.append(res)
+        key = (res.client_id, row.start)
+        if key in ctx.existing:
+            j.verdicts.append(Verdict(
+                row.row, RowStatus.CONFLICT,
+                _("Already in the agenda as session #{id}.").format(id=ctx.existing[key]),
+                appointment_id=ctx.existing[key], overridable=False))
+            continue
+        if key in copies:
+            j.verdicts.append(Verdict(
+                row.row, RowStatus.CONFLICT,
+                _("The same session as row {row}.").format(row=copies[key]),
+                other_row=copies[key], overridable=False))
+            continue
+        verdict = _judge_one(ctx, agenda, row, res, j, overrides)
+        j.verdicts.append(verdict)
+        if verdict.status is RowStatus.OK:
+            copies[key] = row.row
+            if row.status in OCCUPYING_STATUSES:
+                agenda.add(_booked(row, res))
+    return j
+
+
+def _booked(row: Row, res: Resolved) -> Booked:
+    assert row.start is not None
+    return Booked(-row.row, row.start, row.start + timedelta(minutes=res.duration), res.staff_id,
+                  res.client_id, res.service_id, timedelta(minutes=res.buffer_before),
+                  timedelta(minutes=res.buffer_after))
+
+
+def _judge_one(ctx: _Context, agenda: _Agenda, row: Row, res: Resolved, j: Judgement,
+               overrides: Collection[int] | bool) -> Verdict:
+    if row.status not in OCCUPYING_STATUSES:
+        return Verdict(row.row, RowStatus.OK)
+    assert row.start is not None
+    cand = Candidate(row.start, timedelta(minutes=res.duration), res.staff_id, res.client_id,
+                     res.service_id, timedelta(minutes=res.buffer_before),
+                     timedelta(minutes=res.buffer_after))
+    info = ctx.by_service_id.get(res.service_id) if res.service_id is not None else None
+    future = row.start >= ctx.now and row.status in ACTIVE_STATUSES
+    violations = [v for v in evaluate(cand, now=ctx.now, zone=ctx.zone,
+                                      hours=ctx.hours(res.staff_id),
+                                      booked=agenda.near(res.staff_id, res.client_id, row.start),
+                                      service=info.rules if info else None)
+                  if v.rule not in _NEVER and (future or v.rule not in _FUTURE_ONLY)]
+    if not violations:
+        return Verdict(row.row, RowStatus.OK)
+    reasons = [_reason(ctx, v, cand, row, res, j) for v in violations]
+    first = violations[0].other
+    in_way = first.appointment_id if first is not None and first.appointment_id > 0 else None
+    other_row = -first.appointment_id if first is not None and first.appointment_id < 0 else None
+    if overrides is True or (not isinstance(overrides, bool) and row.row in overrides):
+        return Verdict(row.row, RowStatus.OK, " ".join(reasons), in_way, other_row,
+                       overridden=tuple(reasons))
+    return Verdict(row.row, RowStatus.CONFLICT, " ".join(reasons), in_way, other_row)
+
+
+def _reason(ctx: _Context, v: Violation, cand: Candidate, row: Row, res: Resolved,
+            j: Judgement) -> str:
+    staff = dict(ctx.staff_names)
+    staff.update({t.key: t.name for t in j.new_staff})
+    clients = {res.client_id: row.name}
+    if v.other is not None and v.other.appointment_id < 0:
+        o = v.other
+        span = _("{day} {start}–{end}").format(
+            day=format_date(o.start.astimezone(ctx.zone)),
+            start=format_time(o.start.astimezone(ctx.zone)),
+            end=format_time(o.end.astimezone(ctx.zone)))
+        if v.rule is Rule.STAFF_BUSY:
+            return _("{staff} is already busy {span} with the session of row {row}.").format(
+                staff=staff.get(cand.staff_id, "?"), span=span, row=-o.appointment_id)
+        return _("{client} already has a session {span} in row {row}.").format(
+            client=row.name, span=span, row=-o.appointment_id)
+    if v.other is not None:
+        clients[v.other.client_id] = ctx.client_names.get(v.other.client_id, "?")
+    service = ctx.service_rows.get(res.service_id) if res.service_id is not None else None
+    return describe(v, cand, Names(clients, staff), ctx.zone, ctx.hours(res.staff_id), service,
+                    row.name).message
