@@ -67,9 +67,11 @@ def cmd_import(p: Practice, args: argparse.Namespace) -> int:
     if isinstance(mapping, str):
         return _usage("import", mapping)
     rows = importing.rows_of(p, sheet, mapping)
+    name = sheet.name
+    del sheet  # 100,000 rows: keep only the parsed ones
     overrides = bool(args.override_conflicts)
-    report = importing.dry_run(p, sheet.name, rows, overrides) if args.dry_run else \
-        importing.run(p, sheet.name, rows, overrides)
+    report = importing.dry_run(p, name, rows, overrides) if args.dry_run else \
+        importing.run(p, name, rows, overrides)
 
     def text() -> str:
         lines = [summary(report)]

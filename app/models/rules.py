@@ -20,7 +20,7 @@ class Rule(StrEnum):
     IN_PAST = "in_past"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Booked:
     """An existing session that occupies time."""
 

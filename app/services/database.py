@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +101,37 @@ def copy_database(source: Path, target: Path) -> None:
             dst.close()
     finally:
         src.close()
+
+
+_PLAIN = frozenset({str, int, float, bytes})
+
+
+def _stored(value: object) -> object:
+    if value is None or type(value) in _PLAIN:
+        return value
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an instant is required")
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def bulk_insert(session: Session, table: Any, rows: Sequence[Mapping[str, object]]) -> None:
+    """Many rows straight through the driver's executemany: an import writes
+    thousands, and the ORM's per-row bookkeeping would be most of its time. Values
+    are stored as the column types store them (instants as naive UTC text, the
+    format SQLAlchemy's DateTime reads back; enums by value); columns left out
+    take their declared defaults."""
+    if not rows:
+        return
+    given = list(rows[0])
+    defaults = {c.name: c.default.arg for c in table.__table__.columns
+                if c.name not in given and c.default is not None and c.default.is_scalar}
+    names = given + list(defaults)
+    sql = (f"INSERT INTO {table.__tablename__} ({', '.join(names)}) "
+           f"VALUES ({', '.join('?' * len(names))})")
+    fixed = tuple(_stored(v) for v in defaults.values())
+    session.connection().exec_driver_sql(
+        sql, [tuple(_stored(r[n]) for n in given) + fixed for r in rows])

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from app.i18n import _
@@ -27,6 +26,7 @@ from app.models.enums import Channel
 from app.models.outbox import MessageKind, MessageState, OutboxMessage
 from app.models.tables import Appointment, Client
 from app.services import config
+from app.services.database import bulk_insert
 from app.services.errors import InvalidInput, NotFound
 from app.services.events import Change
 from app.services.practice import Practice
@@ -158,7 +158,7 @@ def plan_new(s: Session, now: datetime, sessions: Iterable[tuple[int, datetime, 
                 "state": MessageState.SKIPPED if why_not else MessageState.PENDING,
                 "last_error": why_not, "attempts": 0, "created_at": now, "updated_at": now})
     if rows:
-        s.execute(insert(OutboxMessage), rows)
+        bulk_insert(s, OutboxMessage, rows)
 
 
 def close_open(s: Session, now: datetime, appointment_id: int, reason: str) -> None:

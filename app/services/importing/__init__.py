@@ -43,4 +43,6 @@ def import_file(p: Practice, path: str | Path, *, mapping: ColumnMap | None = No
                 overrides: Collection[int] | bool = (), dry: bool = False) -> Report:
     sheet, guessed = open_sheet(path)
     rows = rows_of(p, sheet, mapping if mapping is not None else guessed)
-    return dry_run(p, sheet.name, rows, overrides) if dry else run(p, sheet.name, rows, overrides)
+    name = sheet.name
+    del sheet  # the parsed rows are all that is needed from here on
+    return dry_run(p, name, rows, overrides) if dry else run(p, name, rows, overrides)

@@ -35,6 +35,7 @@ def text_of(value: Cell) -> str:
     return str(value).strip()
 
 
+@lru_cache(maxsize=8192)
 def folded(text: str) -> str:
     """Lower case without accents or punctuation: 'Observações' -> 'observacoes'."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

@@ -10,7 +10,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import func, insert
+from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -19,13 +19,16 @@ from app.models.enums import ACTIVE_STATUSES, AppointmentSource
 from app.models.tables import Appointment, AuditEvent, Client, Service, Staff
 from app.services import audit, reminders
 from app.services.catalog import PALETTE
+from app.services.database import bulk_insert
 from app.services.events import Change
 from app.services.importing.judge import Judgement, NewThing, RowStatus, Verdict, judge_rows
 from app.services.importing.rows import Row
 from app.services.practice import Practice
 
+BATCH = 2000
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class RowReport:
     row: int
     status: RowStatus
@@ -113,6 +116,10 @@ def _write(s: Session, p: Practice, now: datetime, file_name: str, rows: list[Ro
     ids: dict[int, int] = {}  # row -> new session
     coming: list[tuple[int, datetime, int]] = []  # (session, start, client) for reminders
     for offset, (row, v, res) in enumerate(accepted):
+        if len(sessions) == BATCH:  # written as it goes, so memory stays flat
+            bulk_insert(s, Appointment, sessions)
+            bulk_insert(s, AuditEvent, events)
+            sessions, events = [], []
         assert row.start is not None
         new_id = first_id + offset
         ids[row.row] = new_id
@@ -137,13 +144,12 @@ def _write(s: Session, p: Practice, now: datetime, file_name: str, rows: list[Ro
         if v.overridden:
             changes["override"] = list(v.overridden)
         events.append(_event(now, "appointment", new_id, "created", changes))
-    if sessions:
-        s.execute(insert(Appointment), sessions)
-        s.execute(insert(AuditEvent), events)
-        _plan_reminders(s, now, coming)
+    bulk_insert(s, Appointment, sessions)
+    bulk_insert(s, AuditEvent, events)
+    _plan_reminders(s, now, coming)
     report = Report(file_name, False, [_row_report(v, ids.get(v.row)) for v in j.verdicts])
-    report.imported = len(sessions)
-    report.skipped = len(j.verdicts) - len(sessions)
+    report.imported = len(ids)
+    report.skipped = len(j.verdicts) - len(ids)
     report.clients_created = sorted(client_ids.values())
     report.services_created = [t.name for t in j.new_services if t.key in service_ids]
     report.staff_created = [t.name for t in j.new_staff if t.key in staff_ids]
@@ -167,10 +173,10 @@ def _create_clients(s: Session, now: datetime, new: list[NewThing],
     first = _next_id(s, Client)
     out = {t.key: first + i for i, t in enumerate(new)}
     if new:
-        s.execute(insert(Client), [
+        bulk_insert(s, Client, [
             {"id": out[t.key], "name": t.name, "phone": t.phone, "email": t.email,
              "notes": "", "active": True, "created_at": now} for t in new])
-        s.execute(insert(AuditEvent), [
+        bulk_insert(s, AuditEvent, [
             _event(now, "client", out[t.key], "client_created",
                    {"name": t.name, "phone": t.phone, "email": t.email, **origin,
                     "row": t.first_row}) for t in new])

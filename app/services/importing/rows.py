@@ -3,11 +3,9 @@ and each problem kept as a sentence naming the file's own column."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from app.i18n import _
@@ -53,13 +51,6 @@ def _money(text: str) -> int:
     return parse_money(text)
 
 
-T = TypeVar("T")
-
-
-class _Bad(Exception):
-    """One cell's problem, already phrased with its column."""
-
-
 def parse_rows(sheet: Sheet, mapping: ColumnMap, *, region: str, zone: ZoneInfo) -> list[Row]:
     headers = sheet.headers
 
@@ -68,55 +59,54 @@ def parse_rows(sheet: Sheet, mapping: ColumnMap, *, region: str, zone: ZoneInfo)
         header = headers[index] if index < len(headers) else ""
         return header or _("column {n}").format(n=index + 1)
 
-    def cell(cells_: tuple[Cell, ...], f: Field) -> Cell:
-        index = mapping.get(f)
-        if index is None or index >= len(cells_):
-            return None
-        return cells_[index]
-
-    def read(cells_: tuple[Cell, ...], f: Field, parse: Callable[[Cell], T]) -> T:
-        try:
-            return parse(cell(cells_, f))
-        except (CellError, InvalidInput) as exc:
-            raise _Bad(_("{column}: {problem}").format(column=column(f), problem=exc)) from None
-
-    def required(cells_: tuple[Cell, ...], f: Field) -> str:
-        text = text_of(cell(cells_, f))
-        if not text:
-            raise _Bad(_("{column}: required, but empty.").format(column=column(f)))
-        return text
-
-    def optional(cells_: tuple[Cell, ...], f: Field) -> str:
-        return text_of(cell(cells_, f)) if f in mapping else ""
-
+    index = {f: mapping.get(f, -1) for f in Field}
+    combined = Field.DATETIME in mapping
     out: list[Row] = []
     for number, cells_ in sheet.rows:
+        width = len(cells_)
+
+        def value(f: Field, cells_: tuple[Cell, ...] = cells_, width: int = width) -> Cell:
+            i = index[f]
+            return cells_[i] if 0 <= i < width else None
+
         row = Row(number)
+        current = Field.NAME  # the field being read, for the message
         try:
-            row.name = " ".join(required(cells_, Field.NAME).split())
-            required(cells_, Field.PHONE)
-            row.phone = read(cells_, Field.PHONE, lambda c: _phone(text_of(c), region))
-            if optional(cells_, Field.EMAIL):
-                row.email = read(cells_, Field.EMAIL, lambda c: _email(text_of(c)))
-            if Field.DATETIME in mapping:
-                required(cells_, Field.DATETIME)
-                row.local = read(cells_, Field.DATETIME, cells.parse_datetime)
-            else:
-                required(cells_, Field.DATE)
-                day = read(cells_, Field.DATE, cells.parse_date)
-                required(cells_, Field.TIME)
-                row.local = datetime.combine(day, read(cells_, Field.TIME, cells.parse_time))
-            row.start = resolve_local(row.local, zone)
-            if optional(cells_, Field.DURATION):
-                row.duration = read(cells_, Field.DURATION, cells.parse_duration)
-            row.service = " ".join(optional(cells_, Field.SERVICE).split())
-            row.staff = " ".join(optional(cells_, Field.STAFF).split())
-            row.notes = optional(cells_, Field.NOTES)
-            status = read(cells_, Field.STATUS, cells.parse_status)
-            row.status = status or AppointmentStatus.SCHEDULED
-            if optional(cells_, Field.PRICE):
-                row.price_cents = read(cells_, Field.PRICE, lambda c: _money(text_of(c)))
-        except _Bad as bad:
-            row.problem = str(bad)
+            for current in (Field.NAME, Field.PHONE, *((Field.DATETIME,) if combined
+                                                       else (Field.DATE, Field.TIME))):
+                if text_of(value(current)) == "":
+                    row.problem = _("{column}: required, but empty.").format(
+                        column=column(current))
+                    break
+            if row.problem is None:
+                row.name = " ".join(text_of(value(Field.NAME)).split())
+                current = Field.PHONE
+                row.phone = _phone(text_of(value(Field.PHONE)), region)
+                current = Field.EMAIL
+                email = text_of(value(Field.EMAIL))
+                row.email = _email(email) if email else None
+                if combined:
+                    current = Field.DATETIME
+                    row.local = cells.parse_datetime(value(Field.DATETIME))
+                else:
+                    current = Field.DATE
+                    day = cells.parse_date(value(Field.DATE))
+                    current = Field.TIME
+                    row.local = datetime.combine(day, cells.parse_time(value(Field.TIME)))
+                row.start = resolve_local(row.local, zone)
+                current = Field.DURATION
+                duration = value(Field.DURATION)
+                row.duration = cells.parse_duration(duration) if text_of(duration) else None
+                row.service = " ".join(text_of(value(Field.SERVICE)).split())
+                row.staff = " ".join(text_of(value(Field.STAFF)).split())
+                row.notes = text_of(value(Field.NOTES))
+                current = Field.STATUS
+                row.status = cells.parse_status(value(Field.STATUS)) or \
+                    AppointmentStatus.SCHEDULED
+                current = Field.PRICE
+                price = text_of(value(Field.PRICE))
+                row.price_cents = _money(price) if price else None
+        except (CellError, InvalidInput) as exc:
+            row.problem = _("{column}: {problem}").format(column=column(current), problem=exc)
         out.append(row)
     return out
