@@ -20,7 +20,7 @@ from babel.dates import format_time as _bd_time
 from babel.dates import get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 DOMAIN = "practice"
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "resources" / "locale"
@@ -119,6 +119,11 @@ def weekday_name(index: int,
 
 def format_money(cents: int, currency: str) -> str:
     return str(format_currency(Decimal(cents) / 100, currency, locale=_locale()))
+
+
+def format_number(value: int | float) -> str:
+    """1,234 in English, 1.234 in Portuguese."""
+    return str(format_decimal(value, locale=_locale()))
 
 
 set_language(None)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -119,6 +119,15 @@ def shoot(app: QApplication, w: MainWindow, language: str) -> None:
     save("new-session", form)
     form.reject()
 
+    wizard = w.agenda.open_import()
+    wizard.open_file(str(import_sample(w.practice, upcoming[0])))
+    settle(app, w)
+    save("import-columns", wizard)
+    wizard.forward()
+    settle(app, w)
+    save("import-review", wizard)
+    wizard.reject()
+
     page("dashboard")
     save("dashboard")
     page("clients")
@@ -139,6 +148,30 @@ def shoot(app: QApplication, w: MainWindow, language: str) -> None:
     w.conecta.choose(next(c.id for c in w.conecta.cards if c.medium.value == "whatsapp"))
     settle(app, w)
     save("conecta")
+
+
+def import_sample(practice: Any, busy: Any) -> Path:
+    """A spreadsheet as a practice moving in would bring: a few weeks of sessions,
+    one on top of a session already booked, two with mistakes."""
+    path = Path(tempfile.gettempdir()) / "agenda-consultorio.csv"
+    people = [("Renata Prado", "(11) 97111-2233", "renata@example.com"),
+              ("Otávio Mendes", "(11) 96222-3344", ""),
+              ("Lúcia Barros", "(21) 98333-4455", "lucia.barros@example.com"),
+              ("Sérgio Tavares", "(11) 95444-5566", "")]
+    lines = ["Nome;Telefone;E-mail;Serviço;Data;Hora;Duração;Profissional;Observações"]
+    for week in range(3):
+        for i, (name, phone, email) in enumerate(people):
+            day = date(2026, 11, 30) + timedelta(days=7 * week + i)
+            lines.append(f"{name};{phone};{email};Psicoterapia individual;"
+                         f"{day.strftime('%d/%m/%Y')};{8 + i}h;50;;")
+    start = busy.start.astimezone(ZONE)
+    lines.insert(2, f"Renata Prado;(11) 97111-2233;;Psicoterapia individual;"
+                    f"{start.strftime('%d/%m/%Y')};{start.strftime('%H:%M')};50;"
+                    f"{busy.staff_name};encaixe")
+    lines.insert(5, "Paulo Nunes;1234;;Psicoterapia individual;03/12/2026;15h;50;;")
+    lines.insert(8, "Marta Reis;(11) 93555-1212;marta@;Avaliação;31/11/2026;10:00;;;")
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    return path
 
 
 def conecta_sample(practice: Any) -> None:

@@ -58,7 +58,7 @@ def test_text_output_names_the_rows_left_out(cli: Practice, booked: dict[str, in
                                              tmp_path: Path) -> None:
     result = cli.run("import", str(write(tmp_path)))
     assert result.returncode == 0, result.stderr
-    assert "agenda.csv: 1 sessions imported, 2 rows skipped." in result.stdout
+    assert "agenda.csv: sessions imported: 1; rows skipped: 2." in result.stdout
     assert "row 4: skipped (invalid) — Telefone: '123'" in result.stdout
 
 

@@ -48,8 +48,16 @@ def literal_messages() -> set[str]:
 
 
 def catalog() -> dict[str, str]:
+    """Each message to its translation; a plural entry's forms each to theirs."""
+    out: dict[str, str] = {}
     with (ROOT / "resources/locale/pt_BR/LC_MESSAGES/practice.po").open("rb") as fh:
-        return {str(m.id): str(m.string) for m in read_po(fh) if m.id}
+        for m in read_po(fh):
+            if isinstance(m.id, tuple | list):
+                for i, form in enumerate(m.id):
+                    out[str(form)] = str(m.string[min(i, len(m.string) - 1)])
+            elif m.id:
+                out[str(m.id)] = str(m.string)
+    return out
 
 
 def test_every_message_is_translated_with_the_same_placeholders() -> None:

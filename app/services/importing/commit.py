@@ -35,6 +35,7 @@ class RowReport:
     reason: str
     appointment_id: int | None
     cause: str | None = None  # for a skipped row: conflict or invalid
+    overridable: bool = False  # a conflict that override would take
 
     def as_json(self) -> dict[str, object]:
         out: dict[str, object] = {"row": self.row, "status": self.status.value,
@@ -68,8 +69,11 @@ def dry_run(p: Practice, file_name: str, rows: list[Row],
             overrides: Collection[int] | bool = ()) -> Report:
     with p.db.read() as s:
         j = judge_rows(s, rows, p.clock.now(), overrides)
-    report = Report(file_name, True, [RowReport(v.row, v.status, v.reason,
-                                                v.appointment_id) for v in j.verdicts])
+    report = Report(file_name, True, [
+        RowReport(v.row, v.status, v.reason, v.appointment_id,
+                  overridable=v.overridable and (v.status is RowStatus.CONFLICT
+                                                 or bool(v.overridden)))
+        for v in j.verdicts])
     report.would_import = j.count(RowStatus.OK)
     report.skipped = len(j.verdicts) - report.would_import
     report.services_created = [t.name for t in j.new_services]
@@ -227,7 +231,8 @@ def _plan_reminders(s: Session, now: datetime, coming: list[tuple[int, datetime,
 def summary(report: Report) -> str:
     """One paragraph for people."""
     if report.dry_run:
-        return _("{file}: {ok} rows can be imported, {skipped} would be skipped.").format(
+        return _("{file}: rows that can be imported: {ok}; rows that would be skipped: "
+                 "{skipped}.").format(
             file=report.file, ok=report.would_import, skipped=report.skipped)
-    return _("{file}: {imported} sessions imported, {skipped} rows skipped.").format(
+    return _("{file}: sessions imported: {imported}; rows skipped: {skipped}.").format(
         file=report.file, imported=report.imported, skipped=report.skipped)

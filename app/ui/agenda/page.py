@@ -171,6 +171,14 @@ class AgendaPage(QWidget):
             self.view_buttons[key] = button
         return bar
 
+    def open_import(self) -> Any:
+        from app.ui.import_wizard import ImportDialog
+
+        dialog = ImportDialog(self.window_)
+        dialog.setModal(True)
+        dialog.show()
+        return dialog
+
     def _side(self) -> QWidget:
         side = QWidget()
         side.setFixedWidth(250)
@@ -185,6 +193,10 @@ class AgendaPage(QWidget):
         self.new_button.setToolTip(_("New session") + " (Ctrl+N)")
         self.new_button.clicked.connect(lambda: self.window_.new_session(None))
         col.addWidget(self.new_button)
+        self.import_button = QPushButton(_("Import…"))
+        self.import_button.setToolTip(_("Import sessions from a CSV or Excel file"))
+        self.import_button.clicked.connect(self.open_import)
+        col.addWidget(self.import_button)
         self.mini = QCalendarWidget()
         self.mini.setGridVisible(False)
         self.mini.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
