@@ -212,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli_data import add_commands as add_data_commands
 
     add_commands(sub, cmd)
-    add_data_commands(sub, cmd)
+    add_data_commands(sub, cmd, cl)
 
     p = cmd("slots", cmd_slots, "free start times on a day")
     p.add_argument("--date", required=True)

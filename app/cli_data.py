@@ -5,23 +5,28 @@ export` / `erase`)."""
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 # Imported by app.cli while it builds its parser, so app.cli is complete by then.
 from app.cli import EXIT_OK, _emit, _usage
 from app.i18n import _
-from app.services import importing
+from app.models.enums import AppointmentStatus
+from app.services import backups, client_data, exports, importing
 from app.services.importing import columns
 from app.services.importing.cells import folded
 from app.services.importing.commit import summary
 from app.services.importing.judge import RowStatus
 from app.services.practice import Practice
+from app.services.values import parse_date
 
 Command = Callable[..., argparse.ArgumentParser]
 
 
-def add_commands(sub: Any, cmd: Command) -> None:
+def add_commands(sub: Any, cmd: Command, client_actions: Any) -> None:
     p = cmd("import", cmd_import, "import sessions from a CSV or XLSX file (conflicts are "
             "skipped unless overridden)")
     p.add_argument("file")
@@ -34,6 +39,29 @@ def add_commands(sub: Any, cmd: Command) -> None:
                    help="which column holds a field when its header is not recognised; "
                         "fields: " + ", ".join(f.value for f in columns.Field)
                         + "; HEADER is the column's header or its number (1 = first)")
+
+    p = cmd("export", cmd_export, "export sessions to CSV, XLSX or an .ics calendar")
+    p.add_argument("--format", choices=[f.value for f in exports.Format], required=True)
+    p.add_argument("--from", dest="start", required=True, metavar="DATE")
+    p.add_argument("--to", dest="end", required=True, metavar="DATE")
+    p.add_argument("--staff", type=int, metavar="ID", help="only this professional's sessions")
+    p.add_argument("--status", action="append", choices=[s.value for s in AppointmentStatus],
+                   help="only sessions with this status (repeat for several)")
+    p.add_argument("file")
+
+    p = cmd("backup", cmd_backup, "copy the database to FILE (safe while the app runs)")
+    p.add_argument("file", help="a file, or a folder to put a dated copy in")
+    p = cmd("restore", cmd_restore, "replace the data with a backup; the current database is "
+            "kept in the backups folder first")
+    p.add_argument("file")
+
+    p = cmd("export", cmd_client_export, "everything about one client, as JSON (LGPD/GDPR)",
+            client_actions)
+    p.add_argument("id", type=int)
+    p.add_argument("--output", metavar="FILE", help="write to FILE instead of the screen")
+    p = cmd("erase", cmd_client_erase, "anonymise a client, keeping the session records and "
+            "totals (LGPD/GDPR)", client_actions)
+    p.add_argument("id", type=int)
 
 
 def _mapping(sheet: importing.Sheet, guessed: columns.ColumnMap,
@@ -87,4 +115,43 @@ def cmd_import(p: Practice, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export(p: Practice, args: argparse.Namespace) -> None:
+    fmt = exports.Format(args.format)
+    rows = exports.sessions(p, parse_date(args.start), parse_date(args.end),
+                            staff_id=args.staff,
+                            statuses=[AppointmentStatus(s) for s in args.status or []])
+    count = exports.write(p, fmt, args.file, rows)
+    _emit(args, {"file": args.file, "format": fmt.value, "sessions": count},
+          _("{n} sessions exported to {file}.").format(n=count, file=args.file))
 
+
+def cmd_backup(p: Practice, args: argparse.Namespace) -> None:
+    info = backups.backup(p, args.file)
+    _emit(args, info.as_json(), _("Backup written to {path} ({sessions} sessions, {clients} "
+                                  "clients).").format(path=info.path, sessions=info.sessions,
+                                                      clients=info.clients))
+
+
+def cmd_restore(p: Practice, args: argparse.Namespace) -> None:
+    info, aside = backups.restore(p, args.file)
+    _emit(args, {**info.as_json(), "previous": str(aside)},
+          _("Restored {path} ({sessions} sessions, {clients} clients). The database as it was "
+            "is kept at {aside}.").format(path=info.path, sessions=info.sessions,
+                                          clients=info.clients, aside=aside))
+
+
+def cmd_client_export(p: Practice, args: argparse.Namespace) -> None:
+    data = client_data.export(p, args.id)
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        _emit(args, {"file": args.output, "client_id": args.id},
+              _("Client #{id}'s data written to {file}.").format(id=args.id, file=args.output))
+    else:
+        sys.stdout.write(text + "\n")
+
+
+def cmd_client_erase(p: Practice, args: argparse.Namespace) -> None:
+    client_data.erase(p, args.id)
+    _emit(args, {"id": args.id, "erased": True},
+          _("Client #{id} anonymised; their session records were kept.").format(id=args.id))

@@ -63,6 +63,15 @@ class Worker:
         self._mail_problem = ""
         return taken
 
+    def back_up(self) -> None:
+        """Today's automatic copy of the database, once a day (the last 14 kept)."""
+        from app.services import backups
+
+        try:
+            backups.daily(self.p)
+        except Exception:  # a full disk must not stop reminders; said in the log
+            log.exception("daily backup failed")
+
     def _tick(self) -> None:
         with suppress(Exception):  # logged in run_once; the next tick tries again
             self.run_once()
@@ -73,8 +82,11 @@ class Worker:
                           max_instances=1, coalesce=True)
         scheduler.add_job(self.read_mail, "interval", seconds=MAIL_SECONDS, id="mail",
                           max_instances=1, coalesce=True)
+        scheduler.add_job(self.back_up, "interval", hours=1, id="backup", max_instances=1,
+                          coalesce=True)
         scheduler.start()
         self.scheduler = scheduler
+        threading.Thread(target=self.back_up, name="daily-backup", daemon=True).start()
         threading.Thread(target=self._tick, name="dispatch-catch-up", daemon=True).start()
         self.poller.start()  # waits quietly until the relay is set up
 

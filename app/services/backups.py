@@ -1,0 +1,134 @@
+"""Copies of the practice's database: on request, once a day automatically (the
+last 14 kept), and restoring one. Every copy uses SQLite's online backup, so it
+is consistent while the window or the worker is writing. A restore checks the
+file first and keeps the current database aside before replacing it."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import create_engine
+
+from app.i18n import _
+from app.services import migrate, settings
+from app.services.database import copy_database
+from app.services.errors import InvalidInput
+from app.services.events import Change
+from app.services.practice import Practice
+
+log = logging.getLogger(__name__)
+
+KEEP_DAILY = 14
+DAILY_PREFIX = "daily-"
+_NEEDED_TABLES = {"appointment", "client", "practice_settings", "alembic_version"}
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    size: int
+    sessions: int
+    clients: int
+
+    def as_json(self) -> dict[str, object]:
+        return {"path": str(self.path), "size": self.size, "sessions": self.sessions,
+                "clients": self.clients}
+
+
+def _stamp(p: Practice) -> datetime:
+    return p.clock.now().astimezone(ZoneInfo(settings.get(p).timezone))
+
+
+def backup(p: Practice, target: str | Path) -> BackupInfo:
+    """A copy of the database at `target` (a folder gets a dated file name)."""
+    path = Path(target).expanduser()
+    if path.is_dir():
+        path = path / f"practice-{_stamp(p):%Y-%m-%d-%H%M}.sqlite3"
+    if path.resolve() == p.paths.database.resolve():
+        raise InvalidInput(_("A backup cannot be written over the database itself."))
+    partial = path.with_name(path.name + ".part")
+    try:
+        partial.unlink(missing_ok=True)
+        copy_database(p.paths.database, partial)
+        partial.replace(path)
+    except (OSError, sqlite3.Error) as exc:
+        partial.unlink(missing_ok=True)
+        raise InvalidInput(_("{path} cannot be written: {problem}").format(
+            path=path, problem=getattr(exc, "strerror", None) or exc)) from None
+    return inspect_file(path)
+
+
+def daily(p: Practice) -> Path | None:
+    """Today's automatic copy, made once a day; only the last KEEP_DAILY stay."""
+    folder = p.paths.backups
+    folder.mkdir(parents=True, exist_ok=True)
+    today = folder / f"{DAILY_PREFIX}{_stamp(p):%Y-%m-%d}.sqlite3"
+    made = None
+    if not today.exists():
+        made = backup(p, today).path
+        log.info("daily backup written to %s", made)
+    for old in sorted(folder.glob(f"{DAILY_PREFIX}*.sqlite3"))[:-KEEP_DAILY]:
+        old.unlink(missing_ok=True)
+    return made
+
+
+def list_daily(p: Practice) -> list[Path]:
+    return sorted(p.paths.backups.glob(f"{DAILY_PREFIX}*.sqlite3"), reverse=True)
+
+
+def inspect_file(path: Path) -> BackupInfo:
+    """What a backup holds; refuses anything that is not a sound Practice Desk database."""
+    if not path.is_file():
+        raise InvalidInput(_("There is no file {path}.").format(path=path))
+    with path.open("rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            raise InvalidInput(_("{path} is not a Practice Desk backup.").format(path=path))
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            check = db.execute("PRAGMA quick_check").fetchone()
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master "
+                                               "WHERE type = 'table'")}
+            if check is None or check[0] != "ok":
+                raise InvalidInput(_("{path} is damaged ({problem}); nothing was changed.")
+                                   .format(path=path, problem=check[0] if check else "?"))
+            if not tables >= _NEEDED_TABLES:
+                raise InvalidInput(_("{path} is not a Practice Desk backup.").format(path=path))
+            sessions = db.execute("SELECT count(*) FROM appointment").fetchone()[0]
+            clients = db.execute("SELECT count(*) FROM client").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise InvalidInput(_("{path} is damaged ({problem}); nothing was changed.").format(
+            path=path, problem=exc)) from None
+    return BackupInfo(path, path.stat().st_size, int(sessions), int(clients))
+
+
+def restore(p: Practice, source: str | Path) -> tuple[BackupInfo, Path]:
+    """Replace the practice's data with a backup. Returns what was restored and
+    where the database as it was has been kept."""
+    src = Path(source).expanduser()
+    info = inspect_file(src)
+    engine = create_engine(f"sqlite:///{src}")
+    try:
+        revision = migrate.current_revision(engine)
+    finally:
+        engine.dispose()
+    if revision is not None and revision > migrate.HEAD:
+        raise InvalidInput(_("{path} was written by a newer version of Practice Desk; "
+                             "nothing was changed.").format(path=src))
+    aside = p.paths.backups / f"before-restore-{_stamp(p):%Y-%m-%d-%H%M%S}.sqlite3"
+    copy_database(p.paths.database, aside)
+    p.db.dispose()
+    # The online backup API writes into the live file page by page under its lock,
+    # so other connections (the window, the worker) see the old or the new data, never a mix.
+    copy_database(src, p.paths.database)
+    migrate.upgrade(p.db.engine, p.paths.database, p.paths.backups)
+    log.info("database restored from %s; the previous one is kept at %s", src, aside)
+    p.bus.publish(Change.of(settings=True, appointments=[-1], clients=[-1]))
+    return info, aside

@@ -1,0 +1,231 @@
+"""Taking data out and bringing it back: exports that import again and open in
+calendar programs, backups and restores, daily copies, and a client's data on
+request (export and erasure)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+from icalendar import Calendar
+
+from app import i18n
+from app.models.enums import AppointmentStatus, Channel
+from app.services import (
+    backups,
+    client_data,
+    clients,
+    config,
+    exports,
+    importing,
+    queries,
+    scheduling,
+)
+from app.services.clock import FrozenClock
+from app.services.errors import InvalidInput
+from app.services.practice import Practice, open_practice
+from app.services.scheduling import BookingRequest
+from tests.conftest import add_client, add_service, local
+
+NOV, DEC = datetime(2026, 11, 1).date(), datetime(2026, 12, 31).date()
+
+
+@pytest.fixture
+def agenda(practice: Practice) -> dict[str, int]:
+    service = add_service(practice)
+    maria = add_client(practice)
+    joao = add_client(practice, "João Alves", "+55 21 99876-5432", None)
+    ids = {"service": service, "maria": maria, "joao": joao}
+    ids["a"] = scheduling.book(practice, BookingRequest(
+        client_id=maria, start=local("2026-11-23T10:00"), service_id=service, notes="1ª"))
+    ids["b"] = scheduling.book(practice, BookingRequest(
+        client_id=joao, start=local("2026-11-24T15:30"), service_id=service))
+    ids["c"] = scheduling.book(practice, BookingRequest(
+        client_id=maria, start=local("2026-11-30T10:00"), service_id=service))
+    scheduling.confirm(practice, ids["b"])
+    scheduling.cancel(practice, ids["c"], reason="viagem")
+    return ids
+
+
+def summary(p: Practice) -> list[tuple[str, datetime, str, str, str]]:
+    return sorted((v.client_name, v.start, v.service_name, v.staff_name, v.status.value)
+                  for v in queries.list_appointments(p, start=NOV, end=DEC))
+
+
+@pytest.mark.parametrize("language", ["pt_BR", "en"])
+@pytest.mark.parametrize("fmt", [exports.Format.CSV, exports.Format.XLSX])
+def test_an_export_imports_back_into_another_practice(
+        practice: Practice, agenda: dict[str, int], tmp_path: Path, language: str,
+        fmt: exports.Format) -> None:
+    i18n.set_language(language)
+    path = tmp_path / f"sessions.{fmt.value}"
+    rows = exports.sessions(practice, NOV, DEC)
+    assert exports.write(practice, fmt, path, rows) == 3
+    other = open_practice(tmp_path / "other", clock=practice.clock, logging_on=False)
+    try:
+        report = importing.import_file(other, path)
+        assert report.imported == 3, [r.reason for r in report.rows]
+        assert summary(other) == summary(practice)
+    finally:
+        other.close()
+
+
+def test_a_csv_for_brazilian_excel(practice: Practice, agenda: dict[str, int],
+                                   tmp_path: Path) -> None:
+    i18n.set_language("pt_BR")
+    path = tmp_path / "sessoes.csv"
+    exports.write(practice, exports.Format.CSV, path, exports.sessions(practice, NOV, DEC))
+    text = path.read_bytes().decode("utf-8")
+    assert text.startswith("\ufeffId;Nome;Telefone;E-mail;Serviço;Data;Hora;")
+    assert f"{agenda['a']};Maria Silva;(11) 98765-4321;maria@example.com;Psicoterapia;" \
+           "23/11/2026;10:00;50;" in text
+    assert "Confirmado" in text and "200,00;1ª" in text
+
+
+def test_xlsx_has_real_dates_and_numbers(practice: Practice, agenda: dict[str, int],
+                                         tmp_path: Path) -> None:
+    path = tmp_path / "s.xlsx"
+    exports.write(practice, exports.Format.XLSX, path, exports.sessions(practice, NOV, DEC))
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    first = [c.value for c in sheet[2]]
+    assert first[5] == datetime(2026, 11, 23) and first[10] == 200.0
+
+
+def test_ics_has_stable_uids_and_cancelled_sessions(practice: Practice, agenda: dict[str, int],
+                                                    tmp_path: Path) -> None:
+    def events(path: Path) -> dict[str, object]:
+        cal = Calendar.from_ical(path.read_bytes())
+        return {str(e["uid"]): e for e in cal.walk("VEVENT")}
+
+    one, two = tmp_path / "1.ics", tmp_path / "2.ics"
+    exports.write(practice, exports.Format.ICS, one, exports.sessions(practice, NOV, DEC))
+    scheduling.book(practice, BookingRequest(client_id=agenda["joao"],
+                                             start=local("2026-12-01T09:00"),
+                                             service_id=agenda["service"]))
+    exports.write(practice, exports.Format.ICS, two, exports.sessions(practice, NOV, DEC))
+    first, second = events(one), events(two)
+    assert set(first) < set(second) and len(second) == 4
+    a = second[exports.uid(agenda["a"])]
+    assert a["dtstart"].dt == local("2026-11-23T10:00").astimezone(UTC)  # type: ignore[index]
+    assert a["dtend"].dt == local("2026-11-23T10:50").astimezone(UTC)  # type: ignore[index]
+    assert str(a["summary"]) == "Maria Silva · Psicoterapia"  # type: ignore[index]
+    assert str(second[exports.uid(agenda["c"])]["status"]) == "CANCELLED"  # type: ignore[index]
+    assert str(second[exports.uid(agenda["b"])]["status"]) == "CONFIRMED"  # type: ignore[index]
+
+
+def test_export_filters_and_bad_ranges(practice: Practice, agenda: dict[str, int]) -> None:
+    cancelled = exports.sessions(practice, NOV, DEC, statuses=[AppointmentStatus.CANCELLED])
+    assert [v.id for v in cancelled] == [agenda["c"]]
+    with pytest.raises(InvalidInput, match="before the start date"):
+        exports.sessions(practice, DEC, NOV)
+
+
+def test_backup_and_restore_keep_the_current_database_aside(
+        practice: Practice, agenda: dict[str, int], tmp_path: Path) -> None:
+    info = backups.backup(practice, tmp_path / "copy.sqlite3")
+    assert (info.sessions, info.clients) == (3, 2)
+    later = scheduling.book(practice, BookingRequest(
+        client_id=agenda["joao"], start=local("2026-12-01T09:00"), service_id=agenda["service"]))
+    restored, aside = backups.restore(practice, info.path)
+    assert restored.sessions == 3
+    assert later not in {v.id for v in queries.list_appointments(practice, start=NOV, end=DEC)}
+    assert backups.inspect_file(aside).sessions == 4  # nothing lost: the previous state is kept
+    # The practice keeps working on the restored data.
+    again = scheduling.book(practice, BookingRequest(
+        client_id=agenda["joao"], start=local("2026-12-02T09:00"), service_id=agenda["service"]))
+    assert queries.show(practice, again).client_name == "João Alves"
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not_sqlite", "foreign", "newer"])
+def test_a_bad_backup_is_refused_and_changes_nothing(
+        practice: Practice, agenda: dict[str, int], tmp_path: Path, damage: str) -> None:
+    path = backups.backup(practice, tmp_path / "copy.sqlite3").path
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])
+    elif damage == "not_sqlite":
+        path.write_text("hello")
+    elif damage == "foreign":
+        path.unlink()
+        with sqlite3.connect(path) as db:
+            db.execute("CREATE TABLE notes (x)")
+    else:
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE alembic_version SET version_num = '9999'")
+    before = summary(practice)
+    with pytest.raises(InvalidInput, match=r"copy\.sqlite3"):
+        backups.restore(practice, path)
+    assert summary(practice) == before
+    assert not list(practice.paths.backups.glob("before-restore-*"))
+
+
+def test_a_backup_taken_while_another_connection_writes_is_sound(
+        practice: Practice, agenda: dict[str, int], tmp_path: Path) -> None:
+    writer = open_practice(practice.paths.root, clock=practice.clock, logging_on=False)
+    stop = threading.Event()
+
+    def write() -> None:
+        n = 0
+        while not stop.is_set():
+            clients.add(writer, name=f"Cliente {n}", phone=f"+55 11 9{n:04d}-{n:04d}")
+            n += 1
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    try:
+        infos = [backups.backup(practice, tmp_path / f"b{i}.sqlite3") for i in range(5)]
+    finally:
+        stop.set()
+        thread.join()
+        writer.close()
+    counts = [i.clients for i in infos]
+    assert counts == sorted(counts) and counts[0] >= 2
+
+
+def test_daily_backups_once_a_day_keeping_fourteen(practice: Practice, clock: FrozenClock,
+                                                   agenda: dict[str, int]) -> None:
+    made = [backups.daily(practice) for _ in range(2)]
+    assert made[0] is not None and made[1] is None
+    for _day in range(20):
+        clock.advance(timedelta(days=1))
+        backups.daily(practice)
+    kept = backups.list_daily(practice)
+    assert len(kept) == 14
+    assert kept[0].name == "daily-2026-12-10.sqlite3"
+
+
+def test_a_clients_data_on_request_and_erasure(practice: Practice, agenda: dict[str, int],
+                                               tmp_path: Path) -> None:
+    config.set_values(practice, {"reminders.default": "whatsapp:1440"})
+    clients.update(practice, agenda["maria"], notes="ansiedade", grant=[Channel.WHATSAPP])
+    d = scheduling.book(practice, BookingRequest(
+        client_id=agenda["maria"], start=local("2026-12-07T10:00"),
+        service_id=agenda["service"], notes="trazer exames"))
+    data = client_data.export(practice, agenda["maria"])
+    json.dumps(data)  # plain JSON
+    assert data["client"]["email"] == "maria@example.com"
+    assert data["client"]["notes"] == "ansiedade"
+    assert [s["id"] for s in data["sessions"]] == [agenda["a"], agenda["c"], d]
+    assert any(m["recipient"] == "+5511987654321" for m in data["messages"])
+    assert {e["action"] for e in data["audit"]} >= {"client_created", "created", "cancel"}
+
+    before = clients.stats(practice, agenda["maria"])
+    client_data.erase(practice, agenda["maria"])
+    after = clients.stats(practice, agenda["maria"])
+    assert (after.sessions, after.cancelled, after.upcoming) == (
+        before.sessions, before.cancelled, before.upcoming)
+    shown = clients.get(practice, agenda["maria"])
+    assert (shown.name, shown.phone, shown.email) == (f"#{agenda['maria']} (erased)", None, None)
+    # Nothing that identifies her is left anywhere in the database.
+    with sqlite3.connect(practice.paths.database) as db:
+        dump = "\n".join(db.iterdump())
+    for trace in ("Maria Silva", "maria@example.com", "5511987654321", "98765-4321",
+                  "ansiedade", "trazer exames", "viagem"):
+        assert trace not in dump, trace
+    assert "João Alves" in dump  # other clients untouched
+    with pytest.raises(InvalidInput, match="already erased"):
+        client_data.erase(practice, agenda["maria"])
