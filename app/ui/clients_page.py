@@ -3,7 +3,9 @@ the Ficha do Cliente with its Dados, Sessões and Histórico tabs."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
@@ -11,6 +13,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -18,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QStackedWidget,
@@ -31,7 +35,7 @@ from app import i18n
 from app.i18n import _
 from app.models.enums import AppointmentStatus as S
 from app.models.enums import Channel
-from app.services import clients, queries, scheduling
+from app.services import client_data, clients, queries, scheduling
 from app.services.clients import ClientStats, ClientView
 from app.services.events import Change
 from app.services.queries import AppointmentView
@@ -171,6 +175,16 @@ class ClientFile(QWidget):
         self.attend_button.setToolTip(_("Start a conversation with this client in Conecta"))
         self.attend_button.clicked.connect(self.start_attendance)
         self.attend_button.setEnabled(client_id is not None)
+        self.privacy_button = QPushButton(_("Privacy (LGPD)"))
+        self.privacy_button.setToolTip(_("The client's data on request: export or erase"))
+        privacy = QMenu(self.privacy_button)
+        self.export_action = privacy.addAction(_("Export the client's data…"))
+        self.export_action.triggered.connect(self.export_data)
+        self.erase_action = privacy.addAction(_("Erase the client's data…"))
+        self.erase_action.triggered.connect(self.erase_data)
+        self.privacy_button.setMenu(privacy)
+        self.privacy_button.setEnabled(client_id is not None)
+        head.addWidget(self.privacy_button)
         head.addWidget(self.attend_button)
         head.addWidget(self.book_button)
         layout.addLayout(head)
@@ -294,6 +308,48 @@ class ClientFile(QWidget):
         if self.events.count() == 0:
             self.events.addItem(_("No cancellations or no-shows."))
 
+    def export_data(self) -> None:
+        """Everything about the client as one JSON file (LGPD art. 18 / GDPR art. 15)."""
+        client_id, p = self.client_id, self.window_.practice
+        if client_id is None:
+            return
+        path, _filter = QFileDialog.getSaveFileName(
+            self, _("Export the client's data"), f"client-{client_id}.json", "JSON (*.json)")
+        if not path:
+            return
+
+        def work() -> str:
+            data = client_data.export(p, client_id)
+            Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
+                                  encoding="utf-8")
+            return path
+
+        self.window_.tasks.run(work, lambda written: self.window_.say(
+            _("The client's data was written to {file}.").format(file=written)),
+            self.window_.show_error)
+
+    def erase_data(self) -> None:
+        """Anonymise the client after a clear warning; the sessions stay."""
+        client_id, p = self.client_id, self.window_.practice
+        if client_id is None or self.client is None:
+            return
+        answer = QMessageBox.warning(
+            self, _("Erase the client's data"),
+            _("Erase {name}'s name, contacts, notes and messages? The sessions stay in the "
+              "agenda and in the totals, without anything that identifies the person. This "
+              "cannot be undone.").format(name=self.client.name),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        def done(_result: None) -> None:
+            self.window_.say(_("Client #{id} anonymised; their session records were kept.")
+                             .format(id=client_id))
+            self.reload()
+
+        self.window_.tasks.run(lambda: client_data.erase(p, client_id), done,
+                               self.window_.show_error)
+
     def changed(self, change: Change) -> None:
         if self.client_id is None:
             return
@@ -339,6 +395,7 @@ class ClientFile(QWidget):
             if self.client_id is None:
                 self.client_id = view.id
                 self.book_button.setEnabled(True)
+                self.privacy_button.setEnabled(True)
                 self.tabs.setTabEnabled(1, True)
                 self.tabs.setTabEnabled(2, True)
             self.reload()
