@@ -58,6 +58,22 @@ def status_label(status: RowStatus) -> str:
             RowStatus.SKIPPED: _("Skipped")}[status]
 
 
+def _page(title: str) -> tuple[QWidget, QVBoxLayout]:
+    page = QWidget()
+    col = QVBoxLayout(page)
+    heading = QLabel(title)
+    heading.setObjectName("pageTitle")
+    col.addWidget(heading)
+    return page, col
+
+
+def _muted(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setObjectName("muted")
+    return label
+
+
 class ReviewModel(QAbstractTableModel):
     """Every row with its verdict; the first column ticks override."""
 
@@ -200,19 +216,12 @@ class ImportDialog(QDialog):
     # ------------------------------------------------------------ pages
 
     def _file_page(self) -> QWidget:
-        page = QWidget()
-        col = QVBoxLayout(page)
-        title = QLabel(_("Choose the file with the sessions"))
-        title.setObjectName("pageTitle")
-        col.addWidget(title)
-        hint = QLabel(_(
+        page, col = _page(_("Choose the file with the sessions"))
+        col.addWidget(_muted(_(
             "A CSV or Excel (.xlsx) file with one session per row and the column names in the "
             "first row. Columns are recognised in Portuguese or English: name, phone, e-mail, "
             "service, date, time (or one date-and-time column), duration, professional, notes, "
-            "status and price. Dates as 21/11/2026 or 2026-11-21; times as 14:00 or 14h."))
-        hint.setWordWrap(True)
-        hint.setObjectName("muted")
-        col.addWidget(hint)
+            "status and price. Dates as 21/11/2026 or 2026-11-21; times as 14:00 or 14h.")))
         row = QHBoxLayout()
         self.choose_button = QPushButton(_("Choose a file…"))
         self.choose_button.clicked.connect(self.choose)
@@ -224,13 +233,8 @@ class ImportDialog(QDialog):
         return page
 
     def _columns_page(self) -> QWidget:
-        page = QWidget()
-        col = QVBoxLayout(page)
-        title = QLabel(_("Which column holds what"))
-        title.setObjectName("pageTitle")
-        col.addWidget(title)
-        self.file_info = QLabel()
-        self.file_info.setObjectName("muted")
+        page, col = _page(_("Which column holds what"))
+        self.file_info = _muted("")
         col.addWidget(self.file_info)
         body = QHBoxLayout()
         form_box = QFrame()
@@ -274,12 +278,10 @@ class ImportDialog(QDialog):
                                              if self.filter_combo.currentData() else None))
         top.addWidget(self.filter_combo)
         col.addLayout(top)
-        hint = QLabel(_("Conflicting rows are skipped unless you tick them to import anyway. "
-                        "Invalid rows are skipped; fix them in the file and import it again "
-                        "(rows already imported are recognised and skipped)."))
-        hint.setWordWrap(True)
-        hint.setObjectName("muted")
-        col.addWidget(hint)
+        col.addWidget(_muted(_(
+            "Conflicting rows are skipped unless you tick them to import anyway. Invalid rows "
+            "are skipped; fix them in the file and import it again (rows already imported are "
+            "recognised and skipped).")))
         self.model = ReviewModel()
         self.model.overrides_changed = self.rejudge  # type: ignore[method-assign]
         self.table = QTableView()
@@ -296,11 +298,7 @@ class ImportDialog(QDialog):
         return page
 
     def _done_page(self) -> QWidget:
-        page = QWidget()
-        col = QVBoxLayout(page)
-        title = QLabel(_("Import finished"))
-        title.setObjectName("pageTitle")
-        col.addWidget(title)
+        page, col = _page(_("Import finished"))
         self.done_label = QLabel()
         self.done_label.setWordWrap(True)
         col.addWidget(self.done_label)
