@@ -202,8 +202,14 @@ class MainWindow(QMainWindow):
         for key, text, keys in (("day", _("Day"), "Alt+1"), ("workweek", _("Work week"), "Alt+2"),
                                 ("week", _("Week"), "Alt+3"), ("month", _("Month"), "Alt+4")):
             add(agenda_menu, text, keys, lambda k=key: self._view(k))
+        agenda_menu.addSeparator()
+        self.import_action = add(agenda_menu, _("Import…"), "Ctrl+I", self._import)
         clients_menu = self.menuBar().addMenu(_("&Clients"))
         add(clients_menu, _("Search clients"), "Ctrl+F", self._search_clients)
+
+    def _import(self) -> None:
+        self.show_page("agenda")
+        self.agenda.open_import()
 
     def _page_changed(self, row: int) -> None:
         self.stack.setCurrentIndex(row)

@@ -110,3 +110,11 @@ def test_a_file_that_cannot_be_used_says_why_and_stays_on_the_page(
     dialog.open_file(str(broken))
     qtbot.waitUntil(lambda: "not a .xlsx workbook" in dialog.message.text(), timeout=5000)
     assert dialog.pages.currentIndex() == 0
+
+
+def test_agenda_menu_opens_the_import(window: MainWindow, qtbot: QtBot) -> None:
+    window.show_page("dashboard")
+    window.import_action.trigger()
+    dialog = next(w for w in window.findChildren(ImportDialog) if w.isVisible())
+    assert window.stack.currentWidget() is window.agenda
+    assert dialog.pages.currentIndex() == 0 and dialog.choose_button.isEnabled()
