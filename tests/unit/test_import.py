@@ -100,8 +100,9 @@ def test_xlsx_with_real_date_cells_excel_serials_and_time_cells(practice: Practi
 
 def test_one_date_time_column(practice: Practice, tmp_path: Path) -> None:
     add_service(practice)
-    f = write(tmp_path / "a.csv", "Cliente;Celular;Data e hora\n"
-                                  "Maria Silva;11 98765-4321;23/11/2026 14:00\n")
+    # A column the import does not know, after the ones it reads, is left alone.
+    f = write(tmp_path / "a.csv", "Cliente;Celular;Data e hora;Convênio\n"
+                                  "Maria Silva;11 98765-4321;23/11/2026 14:00;Unimed\n")
     assert importing.import_file(practice, f).imported == 1
 
 

@@ -56,6 +56,8 @@ class Report:
     clients_created: list[int] = field(default_factory=list)
     services_created: list[str] = field(default_factory=list)
     staff_created: list[str] = field(default_factory=list)
+    service_ids: list[int] = field(default_factory=list)  # created, for the change bus
+    staff_ids: list[int] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         return {"file": self.file, "dry_run": self.dry_run, "imported": self.imported,
@@ -70,9 +72,7 @@ def dry_run(p: Practice, file_name: str, rows: list[Row],
     with p.db.read() as s:
         j = judge_rows(s, rows, p.clock.now(), overrides)
     report = Report(file_name, True, [
-        RowReport(v.row, v.status, v.reason, v.appointment_id,
-                  overridable=v.overridable and (v.status is RowStatus.CONFLICT
-                                                 or bool(v.overridden)))
+        RowReport(v.row, v.status, v.reason, v.appointment_id, overridable=v.overridable)
         for v in j.verdicts])
     report.would_import = j.count(RowStatus.OK)
     report.skipped = len(j.verdicts) - report.would_import
@@ -90,8 +90,8 @@ def run(p: Practice, file_name: str, rows: list[Row],
     p.bus.publish(Change.of(
         appointments=[r.appointment_id for r in report.rows
                       if r.status is RowStatus.IMPORTED and r.appointment_id],
-        clients=report.clients_created, services=[-1] if report.services_created else [],
-        staff=[-1] if report.staff_created else []))
+        clients=report.clients_created, services=report.service_ids,
+        staff=report.staff_ids))
     return report
 
 
@@ -131,7 +131,7 @@ def _write(s: Session, p: Practice, now: datetime, file_name: str, rows: list[Ro
             "id": new_id, "client_id": client_ids.get(res.client_id, res.client_id),
             "service_id": service_ids.get(res.service_id, res.service_id)
             if res.service_id is not None else None,
-            "custom_service_name": res.custom_service,
+            "custom_service_name": None,
             "staff_id": staff_ids.get(res.staff_id, res.staff_id), "start": row.start,
             "duration_minutes": res.duration, "buffer_before_minutes": res.buffer_before,
             "buffer_after_minutes": res.buffer_after, "status": row.status,
@@ -157,6 +157,7 @@ def _write(s: Session, p: Practice, now: datetime, file_name: str, rows: list[Ro
     report.clients_created = sorted(client_ids.values())
     report.services_created = [t.name for t in j.new_services if t.key in service_ids]
     report.staff_created = [t.name for t in j.new_staff if t.key in staff_ids]
+    report.service_ids, report.staff_ids = list(service_ids.values()), list(staff_ids.values())
     return report
 
 

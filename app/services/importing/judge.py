@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 
 from app.i18n import _, format_date, format_time
 from app.models.enums import ACTIVE_STATUSES, OCCUPYING_STATUSES, AppointmentStatus
-from app.models.rules import Booked, Candidate, Hours, Rule, ServiceRules, Violation, evaluate
+from app.models.rules import Booked, Candidate, Hours, Rule, Violation, evaluate
 from app.models.tables import Appointment, Client, Service, Staff
 from app.services.catalog import service_rules
 from app.services.errors import NotFound
@@ -50,7 +50,7 @@ class Verdict:
     reason: str = ""
     appointment_id: int | None = None  # the session in the way
     other_row: int | None = None  # the earlier row in the way
-    overridable: bool = True  # a copy of a session already there never is
+    overridable: bool = False  # a conflict override takes (never a copy of a session)
     overridden: tuple[str, ...] = ()  # conflicts accepted by override
 
 
@@ -65,7 +65,6 @@ class Resolved:
     buffer_before: int
     buffer_after: int
     price_cents: int
-    custom_service: str | None
 
 
 @dataclass
@@ -91,17 +90,6 @@ class Judgement:
         return sum(1 for v in self.verdicts if v.status is status)
 
 
-@dataclass(frozen=True)
-class _ServiceInfo:
-    id: int
-    name: str
-    duration: int
-    price_cents: int
-    buffer_before: int
-    buffer_after: int
-    rules: ServiceRules
-
-
 class _Context:
     """What the database says, read once per judgement."""
 
@@ -120,14 +108,13 @@ class _Context:
             if email:
                 self.by_email.setdefault(email.lower(), cid)
         services = list(s.exec(select(Service).order_by(col(Service.id))))
-        self.services: dict[str, _ServiceInfo] = {}
-        for sv in sorted(services, key=lambda x: not x.active):  # active ones win a name
-            assert sv.id is not None
-            self.services.setdefault(folded(sv.name), _ServiceInfo(
-                sv.id, sv.name, sv.duration_minutes, sv.price_cents, sv.buffer_before_minutes,
-                sv.buffer_after_minutes, service_rules(sv)))
+        self.services: dict[str, Service] = {}  # by folded name; active ones win a name
+        for sv in sorted(services, key=lambda x: not x.active):
+            self.services.setdefault(folded(sv.name), sv)
+        self.service_by_id = {sv.id: sv for sv in services if sv.id is not None}
+        self.rules = {sv.id: service_rules(sv) for sv in services if sv.id is not None}
         active = [sv for sv in services if sv.active]
-        self.only_service = self.services[folded(active[0].name)] if len(active) == 1 else None
+        self.only_service = active[0] if len(active) == 1 else None
         self.staff: dict[str, tuple[int, str]] = {}
         self.staff_names: dict[int, str] = {}
         staff = list(s.exec(select(Staff).order_by(col(Staff.id))))
@@ -142,8 +129,6 @@ class _Context:
         self._hours: dict[int | None, Hours] = {None: practice_hours(s, None)}
         for st in staff:
             self._hours[st.id] = practice_hours(s, st.id)
-        self.service_rows: dict[int, Service] = {sv.id: sv for sv in services if sv.id}
-        self.by_service_id: dict[int, _ServiceInfo] = {i.id: i for i in self.services.values()}
         self.booked: list[Booked] = []
         self.existing: dict[tuple[int, datetime], int] = {}  # (client, start) -> session
         starts = [r.start for r in rows if r.start is not None]
@@ -221,12 +206,12 @@ def _resolve(ctx: _Context, row: Row, j: Judgement, new_clients: dict[str, NewTh
             j.new_staff.append(st)
         staff_id = st.key
     service_key = folded(row.service)
-    info = ctx.services.get(service_key) if service_key else ctx.only_service
-    if info is not None:
-        duration = row.duration or info.duration
-        return Resolved(client_id, staff_id, info.id, duration, info.buffer_before,
-                        info.buffer_after,
-                        row.price_cents if row.price_cents is not None else info.price_cents, None)
+    known = ctx.services.get(service_key) if service_key else ctx.only_service
+    if known is not None:
+        assert known.id is not None
+        return Resolved(client_id, staff_id, known.id, row.duration or known.duration_minutes,
+                        known.buffer_before_minutes, known.buffer_after_minutes,
+                        row.price_cents if row.price_cents is not None else known.price_cents)
     if not service_key:
         return _("Service: required, because the practice has several services.") \
             if ctx.services else _("Service: required, because the practice has no service yet.")
@@ -240,7 +225,7 @@ def _resolve(ctx: _Context, row: Row, j: Judgement, new_clients: dict[str, NewTh
         new_services[service_key] = sv
         j.new_services.append(sv)
     return Resolved(client_id, staff_id, sv.key, row.duration or sv.duration, 0, 0,
-                    row.price_cents if row.price_cents is not None else sv.price_cents, None)
+                    row.price_cents if row.price_cents is not None else sv.price_cents)
 
 
 def judge_rows(s: Session, rows: list[Row], now: datetime,
@@ -271,13 +256,13 @@ def judge_rows(s: Session, rows: list[Row], now: datetime,
             j.verdicts.append(Verdict(
                 row.row, RowStatus.CONFLICT,
                 _("Already in the agenda as session #{id}.").format(id=ctx.existing[key]),
-                appointment_id=ctx.existing[key], overridable=False))
+                appointment_id=ctx.existing[key]))
             continue
         if key in copies:
             j.verdicts.append(Verdict(
                 row.row, RowStatus.CONFLICT,
                 _("The same session as row {row}.").format(row=copies[key]),
-                other_row=copies[key], overridable=False))
+                other_row=copies[key]))
             continue
         verdict = _judge_one(ctx, agenda, row, res, j, overrides)
         j.verdicts.append(verdict)
@@ -303,12 +288,11 @@ def _judge_one(ctx: _Context, agenda: _Agenda, row: Row, res: Resolved, j: Judge
     cand = Candidate(row.start, timedelta(minutes=res.duration), res.staff_id, res.client_id,
                      res.service_id, timedelta(minutes=res.buffer_before),
                      timedelta(minutes=res.buffer_after))
-    info = ctx.by_service_id.get(res.service_id) if res.service_id is not None else None
     future = row.start >= ctx.now and row.status in ACTIVE_STATUSES
     violations = [v for v in evaluate(cand, now=ctx.now, zone=ctx.zone,
                                       hours=ctx.hours(res.staff_id),
                                       booked=agenda.near(res.staff_id, res.client_id, row.start),
-                                      service=info.rules if info else None)
+                                      service=ctx.rules.get(res.service_id or 0))
                   if v.rule not in _NEVER and (future or v.rule not in _FUTURE_ONLY)]
     if not violations:
         return Verdict(row.row, RowStatus.OK)
@@ -318,8 +302,9 @@ def _judge_one(ctx: _Context, agenda: _Agenda, row: Row, res: Resolved, j: Judge
     other_row = -first.appointment_id if first is not None and first.appointment_id < 0 else None
     if overrides is True or (not isinstance(overrides, bool) and row.row in overrides):
         return Verdict(row.row, RowStatus.OK, " ".join(reasons), in_way, other_row,
-                       overridden=tuple(reasons))
-    return Verdict(row.row, RowStatus.CONFLICT, " ".join(reasons), in_way, other_row)
+                       overridable=True, overridden=tuple(reasons))
+    return Verdict(row.row, RowStatus.CONFLICT, " ".join(reasons), in_way, other_row,
+                   overridable=True)
 
 
 def _reason(ctx: _Context, v: Violation, cand: Candidate, row: Row, res: Resolved,
@@ -340,6 +325,6 @@ def _reason(ctx: _Context, v: Violation, cand: Candidate, row: Row, res: Resolve
             client=row.name, span=span, row=-o.appointment_id)
     if v.other is not None:
         clients[v.other.client_id] = ctx.client_names.get(v.other.client_id, "?")
-    service = ctx.service_rows.get(res.service_id) if res.service_id is not None else None
+    service = ctx.service_by_id.get(res.service_id or 0)
     return describe(v, cand, Names(clients, staff), ctx.zone, ctx.hours(res.staff_id), service,
                     row.name).message

@@ -10,6 +10,7 @@ import io
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from app.i18n import _
@@ -125,12 +126,11 @@ def _xlsx(path: Path, data: bytes) -> Sheet:
 def _xlsx_cell(value: object) -> Cell:
     if value is None or isinstance(value, str | int | float):
         return value.strip() if isinstance(value, str) else value
-    from datetime import date, datetime, time, timedelta
-
     if isinstance(value, datetime | date | time):
         return value
     if isinstance(value, timedelta):  # a duration cell ([h]:mm)
-        return time(int(value.total_seconds()) // 3600 % 24, int(value.total_seconds()) // 60 % 60)
+        seconds = int(value.total_seconds())
+        return time(seconds // 3600 % 24, seconds // 60 % 60)
     return str(value)
 
 

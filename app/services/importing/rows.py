@@ -59,15 +59,17 @@ def parse_rows(sheet: Sheet, mapping: ColumnMap, *, region: str, zone: ZoneInfo)
         header = headers[index] if index < len(headers) else ""
         return header or _("column {n}").format(n=index + 1)
 
-    index = {f: mapping.get(f, -1) for f in Field}
+    # Each row is cut or padded to the mapped columns plus one empty cell, which
+    # the fields not in the file point at.
+    width = max(mapping.values(), default=-1) + 1
+    index = {f: mapping.get(f, width) for f in Field}
     combined = Field.DATETIME in mapping
     out: list[Row] = []
-    for number, cells_ in sheet.rows:
-        width = len(cells_)
+    for number, raw in sheet.rows:
+        padded = (*raw[:width], *(None,) * (width - min(len(raw), width) + 1))
 
-        def value(f: Field, cells_: tuple[Cell, ...] = cells_, width: int = width) -> Cell:
-            i = index[f]
-            return cells_[i] if 0 <= i < width else None
+        def value(f: Field, padded: tuple[Cell, ...] = padded) -> Cell:
+            return padded[index[f]]
 
         row = Row(number)
         current = Field.NAME  # the field being read, for the message
