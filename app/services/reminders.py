@@ -88,6 +88,17 @@ def channel_name(channel: Channel | str) -> str:
         str(channel.value if isinstance(channel, Channel) else channel), str(channel))
 
 
+def _values(now: datetime, *, key: str, kind: MessageKind, appointment_id: int,
+            channel: Channel, due: datetime, recipient: str | None, minutes: int | None = None,
+            custom_text: str | None = None, skipped: str | None = None) -> dict[str, object]:
+    """One outbox row's columns: pending, or skipped with why."""
+    return {"idempotency_key": key, "kind": kind, "appointment_id": appointment_id,
+            "channel": channel.value, "minutes_before": minutes, "custom_text": custom_text,
+            "recipient": recipient, "due_at": due,
+            "state": MessageState.SKIPPED if skipped else MessageState.PENDING,
+            "last_error": skipped, "attempts": 0, "created_at": now, "updated_at": now}
+
+
 def _queue(s: Session, now: datetime, *, key: str, kind: MessageKind, appointment_id: int,
            channel: Channel, due: datetime, recipient: str | None,
            minutes: int | None = None, custom_text: str | None = None,
@@ -95,11 +106,9 @@ def _queue(s: Session, now: datetime, *, key: str, kind: MessageKind, appointmen
     """One outbox row per idempotency key, however often this is called."""
     if s.exec(select(OutboxMessage).where(OutboxMessage.idempotency_key == key)).first():
         return None
-    row = OutboxMessage(idempotency_key=key, kind=kind, appointment_id=appointment_id,
-                        channel=channel.value, minutes_before=minutes, custom_text=custom_text,
-                        recipient=recipient, due_at=due,
-                        state=MessageState.SKIPPED if skipped else MessageState.PENDING,
-                        last_error=skipped, created_at=now, updated_at=now)
+    row = OutboxMessage.model_validate(_values(
+        now, key=key, kind=kind, appointment_id=appointment_id, channel=channel, due=due,
+        recipient=recipient, minutes=minutes, custom_text=custom_text, skipped=skipped))
     s.add(row)
     return row
 
@@ -150,13 +159,10 @@ def plan_new(s: Session, now: datetime, sessions: Iterable[tuple[int, datetime, 
     for appointment_id, start, client in sessions:
         for channel, minutes in defaults:
             due, target, why_not = _when(now, start, client, channel, minutes)
-            rows.append({
-                "idempotency_key": f"reminder:{appointment_id}:{channel.value}:{minutes}",
-                "kind": MessageKind.REMINDER, "appointment_id": appointment_id,
-                "channel": channel.value, "minutes_before": minutes, "custom_text": None,
-                "recipient": target, "due_at": due,
-                "state": MessageState.SKIPPED if why_not else MessageState.PENDING,
-                "last_error": why_not, "attempts": 0, "created_at": now, "updated_at": now})
+            rows.append(_values(
+                now, key=f"reminder:{appointment_id}:{channel.value}:{minutes}",
+                kind=MessageKind.REMINDER, appointment_id=appointment_id, channel=channel,
+                due=due, recipient=target, minutes=minutes, skipped=why_not))
     if rows:
         bulk_insert(s, OutboxMessage, rows)
 
