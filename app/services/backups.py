@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -51,9 +52,9 @@ def backup(p: Practice, target: str | Path) -> BackupInfo:
         path = path / f"practice-{_stamp(p):%Y-%m-%d-%H%M}.sqlite3"
     if path.resolve() == p.paths.database.resolve():
         raise InvalidInput(_("A backup cannot be written over the database itself."))
-    partial = path.with_name(path.name + ".part")
+    # Named for this writer: the window and `practice worker` may both copy at once.
+    partial = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.part")
     try:
-        partial.unlink(missing_ok=True)
         copy_database(p.paths.database, partial)
         partial.replace(path)
     except (OSError, sqlite3.Error) as exc:
@@ -119,7 +120,7 @@ def restore(p: Practice, source: str | Path) -> tuple[BackupInfo, Path]:
         revision = migrate.current_revision(engine)
     finally:
         engine.dispose()
-    if revision is not None and revision > migrate.HEAD:
+    if revision is not None and not migrate.known(revision):
         raise InvalidInput(_("{path} was written by a newer version of Practice Desk; "
                              "nothing was changed.").format(path=src))
     aside = p.paths.backups / f"before-restore-{_stamp(p):%Y-%m-%d-%H%M%S}.sqlite3"

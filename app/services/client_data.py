@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from app import __version__
 from app.i18n import _
-from app.models.conecta import Attendance, ConversationEntry
+from app.models.conecta import Attendance, ConversationEntry, Direction
 from app.models.outbox import MessageState, OutboxMessage
 from app.models.tables import Appointment, AuditEvent, Client
 from app.services import audit, clients
@@ -129,7 +129,7 @@ def erase(p: Practice, client_id: int) -> None:
             for e in s.exec(select(ConversationEntry).where(
                     ConversationEntry.attendance_id == t.id)):
                 e.body, e.subject, e.template_params = ERASED, None, None
-                if e.author and e.direction.value == "in":
+                if e.author and e.direction is Direction.INBOUND:
                     e.author = c.name
         # The trail keeps what happened and when, without the person's details.
         for event in s.exec(_trail(client_id, ids)):

@@ -58,11 +58,16 @@ def headers() -> list[str]:
             _("Duration"), _("Professional"), _("Status"), _("Price"), _("Notes")]
 
 
+def _price(v: AppointmentView) -> int:
+    """What the session cost: the actual price once charged, else the quoted one."""
+    return v.actual_price_cents if v.actual_price_cents is not None else v.quoted_price_cents
+
+
 def _cells(v: AppointmentView, region: str) -> list[object]:
     # Dates in the one form both languages read back without doubt.
     day = v.start.strftime("%d/%m/%Y") if i18n.current_language() == "pt_BR" \
         else v.start.date().isoformat()
-    price = v.actual_price_cents if v.actual_price_cents is not None else v.quoted_price_cents
+    price = _price(v)
     return [v.id, v.client_name, format_phone(v.client_phone, region), v.client_email or "",
             v.service_name, day, v.start.strftime("%H:%M"), v.duration_minutes, v.staff_name,
             status_label(v.status), f"{price / 100:.2f}".replace(
@@ -73,10 +78,10 @@ def write(p: Practice, fmt: Format, path: str | Path, rows: list[AppointmentView
     """Write the file in one go (to a temporary name first, so a failure never
     leaves half a file where the old one was). Returns the number of sessions."""
     target = Path(path)
-    region = settings.get(p).country
-    name = settings.get(p).name
+    current = settings.get(p)
+    region = current.country
     if fmt is Format.ICS:
-        data = _ics(rows, name)
+        data = _ics(rows, current.name)
     elif fmt is Format.XLSX:
         data = _xlsx(rows, region)
     else:
@@ -113,9 +118,7 @@ def _xlsx(rows: list[AppointmentView], region: str) -> bytes:
         # Real date, time and number cells, so the spreadsheet can sort and sum them.
         cells[5] = v.start.replace(tzinfo=None, hour=0, minute=0)
         cells[6] = v.start.time().replace(tzinfo=None)
-        price = v.actual_price_cents if v.actual_price_cents is not None \
-            else v.quoted_price_cents
-        cells[10] = price / 100
+        cells[10] = _price(v) / 100
         sheet.append(cells)
     buffer = io.BytesIO()
     book.save(buffer)

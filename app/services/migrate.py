@@ -41,6 +41,18 @@ def script_head() -> str:
     return head
 
 
+def known(revision: str) -> bool:
+    """Whether this version of Practice Desk wrote (or can upgrade) that schema."""
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
+    try:
+        ScriptDirectory.from_config(alembic_config()).get_revision(revision)
+    except CommandError:
+        return False
+    return True
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         if not conn.execute(text("SELECT 1 FROM sqlite_master WHERE type = 'table' "
@@ -56,18 +68,13 @@ def upgrade(engine: Engine, db_path: Path, backups: Path) -> Path | None:
     if current == HEAD:
         return None
     from alembic import command
-    from alembic.script import ScriptDirectory
-    from alembic.util.exc import CommandError
 
-    script = ScriptDirectory.from_config(alembic_config())
     if current is not None:
-        try:
-            script.get_revision(current)
-        except CommandError:
+        if not known(current):
             raise SchemaTooNew(_(
                 "This database was written by a newer version of Practice Desk "
                 "(schema {revision}). Install the newer version to open it; "
-                "the file was left untouched.").format(revision=current)) from None
+                "the file was left untouched.").format(revision=current))
     elif _has_foreign_tables(engine):
         raise SchemaTooNew(_("{path} is not a Practice Desk database; it was left untouched.")
                            .format(path=db_path))

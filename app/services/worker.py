@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from contextlib import suppress
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -82,11 +83,12 @@ class Worker:
                           max_instances=1, coalesce=True)
         scheduler.add_job(self.read_mail, "interval", seconds=MAIL_SECONDS, id="mail",
                           max_instances=1, coalesce=True)
+        # First run at once (today's copy if none yet), then hourly to catch the new day;
+        # one job, so two copies of the same day are never written at the same time.
         scheduler.add_job(self.back_up, "interval", hours=1, id="backup", max_instances=1,
-                          coalesce=True)
+                          coalesce=True, next_run_time=datetime.now(UTC))
         scheduler.start()
         self.scheduler = scheduler
-        threading.Thread(target=self.back_up, name="daily-backup", daemon=True).start()
         threading.Thread(target=self._tick, name="dispatch-catch-up", daemon=True).start()
         self.poller.start()  # waits quietly until the relay is set up
 

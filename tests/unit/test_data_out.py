@@ -17,6 +17,7 @@ from icalendar import Calendar
 from app import i18n
 from app.models.enums import AppointmentStatus, Channel
 from app.services import (
+    attendances,
     backups,
     client_data,
     clients,
@@ -30,6 +31,7 @@ from app.services.clock import FrozenClock
 from app.services.errors import InvalidInput
 from app.services.practice import Practice, open_practice
 from app.services.scheduling import BookingRequest
+from app.services.worker import Worker
 from tests.conftest import add_client, add_service, local
 
 NOV, DEC = datetime(2026, 11, 1).date(), datetime(2026, 12, 31).date()
@@ -188,8 +190,9 @@ def test_a_backup_taken_while_another_connection_writes_is_sound(
 
 def test_daily_backups_once_a_day_keeping_fourteen(practice: Practice, clock: FrozenClock,
                                                    agenda: dict[str, int]) -> None:
-    made = [backups.daily(practice) for _ in range(2)]
-    assert made[0] is not None and made[1] is None
+    Worker(practice).back_up()  # what the window and `practice worker` run every hour
+    assert [f.name for f in backups.list_daily(practice)] == ["daily-2026-11-20.sqlite3"]
+    assert backups.daily(practice) is None  # once a day
     for _day in range(20):
         clock.advance(timedelta(days=1))
         backups.daily(practice)
@@ -205,8 +208,15 @@ def test_a_clients_data_on_request_and_erasure(practice: Practice, agenda: dict[
     d = scheduling.book(practice, BookingRequest(
         client_id=agenda["maria"], start=local("2026-12-07T10:00"),
         service_id=agenda["service"], notes="trazer exames"))
+    talk = attendances.start(practice, medium="whatsapp", name="Maria Silva",
+                             phone="+55 11 98765-4321", notes="prefere à tarde")
+    attendances.log_call(practice, talk, direction="in", seconds=60, outcome="answered",
+                         notes="ligou sobre o recibo")
     data = client_data.export(practice, agenda["maria"])
     json.dumps(data)  # plain JSON
+    assert data["conversations"][0]["notes"] == "prefere à tarde"
+    assert "ligou sobre o recibo" in json.dumps(data["conversations"][0]["entries"],
+                                                ensure_ascii=False)
     assert data["client"]["email"] == "maria@example.com"
     assert data["client"]["notes"] == "ansiedade"
     assert [s["id"] for s in data["sessions"]] == [agenda["a"], agenda["c"], d]
@@ -224,7 +234,7 @@ def test_a_clients_data_on_request_and_erasure(practice: Practice, agenda: dict[
     with sqlite3.connect(practice.paths.database) as db:
         dump = "\n".join(db.iterdump())
     for trace in ("Maria Silva", "maria@example.com", "5511987654321", "98765-4321",
-                  "ansiedade", "trazer exames", "viagem"):
+                  "ansiedade", "trazer exames", "viagem", "prefere à tarde", "recibo"):
         assert trace not in dump, trace
     assert "João Alves" in dump  # other clients untouched
     with pytest.raises(InvalidInput, match="already erased"):
