@@ -9,7 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
     QComboBox,
@@ -39,6 +45,7 @@ from app.services.importing.columns import ColumnMap, Field
 from app.services.importing.commit import Report, RowReport, summary
 from app.services.importing.judge import RowStatus
 from app.services.importing.rows import Row
+from app.ui.style import MUTED
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -78,6 +85,7 @@ class ReviewModel(QAbstractTableModel):
     """Every row with its verdict; the first column ticks override."""
 
     HEADERS = ("", "#", "status", "name", "when", "service", "staff", "reason")
+    overrides_changed = Signal()  # a row's override was ticked or unticked
 
     def __init__(self) -> None:
         super().__init__()
@@ -167,11 +175,8 @@ class ReviewModel(QAbstractTableModel):
         checked = value in (Qt.CheckState.Checked, Qt.CheckState.Checked.value, 2)
         (self.overrides.add if checked else self.overrides.discard)(report.row)
         self.dataChanged.emit(index, self.index(index.row(), len(self.HEADERS) - 1))
-        self.overrides_changed()
+        self.overrides_changed.emit()
         return True
-
-    def overrides_changed(self) -> None:
-        """Replaced by the dialog: re-judges the file with the new overrides."""
 
 
 class ImportDialog(QDialog):
@@ -283,7 +288,7 @@ class ImportDialog(QDialog):
             "are skipped; fix them in the file and import it again (rows already imported are "
             "recognised and skipped).")))
         self.model = ReviewModel()
-        self.model.overrides_changed = self.rejudge  # type: ignore[method-assign]
+        self.model.overrides_changed.connect(self.rejudge)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.verticalHeader().setVisible(False)
@@ -335,9 +340,8 @@ class ImportDialog(QDialog):
             self.start_import()
 
     def busy(self, text: str) -> None:
-        self.message.setObjectName("muted")
+        self.message.setStyleSheet(f"color: {MUTED};")
         self.message.setText(text)
-        self.message.setStyleSheet("")
         for b in (self.next_button, self.back_button, self.choose_button):
             b.setEnabled(False)
 
@@ -350,7 +354,7 @@ class ImportDialog(QDialog):
         self.idle()
         if isinstance(exc, PracticeError):
             self.message.setText(str(exc))
-            self.message.setStyleSheet("color: #b91c1c;")
+            self.message.setStyleSheet(f"color: {STATUS_COLOUR[RowStatus.INVALID]};")
             if self.pages.currentIndex() == 1:
                 self._mapping_changed(None)
             return

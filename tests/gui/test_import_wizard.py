@@ -29,13 +29,8 @@ def open_wizard(window: MainWindow, qtbot: QtBot, path: Path,
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *a, **k: (str(path), "")))
     window.show_page("agenda")
-    holder: list[ImportDialog] = []
-    original = window.agenda.open_import
-    monkeypatch.setattr(window.agenda, "open_import", lambda: holder.append(original()))
-    window.agenda.import_button.clicked.disconnect()
-    window.agenda.import_button.clicked.connect(window.agenda.open_import)
     qtbot.mouseClick(window.agenda.import_button, Qt.MouseButton.LeftButton)
-    dialog = holder[0]
+    dialog = next(w for w in window.findChildren(ImportDialog) if w.isVisible())
     qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=5000)
     return dialog
