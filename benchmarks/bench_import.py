@@ -7,7 +7,7 @@ same clients, sessions and audit events into the same empty database.
     .venv/bin/python benchmarks/bench_import.py --memory 100000
 
 The second form imports 100,000 rows in a fresh process and prints its peak
-resident memory (and that of a bare interpreter that imported the same modules).
+resident memory, and the process's memory just before the import.
 """
 
 from __future__ import annotations
@@ -157,15 +157,13 @@ def memory(rows: int) -> None:
                 "%s\n"
                 "print(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
         root = str(Path(__file__).resolve().parent.parent)
-        results = {}
-        for label, body in (("import", f"r = importing.import_file(p, {str(csv_path)!r}); "
-                                        "assert r.imported > 0, r.imported"),
-                            ("bare", "pass")):
-            out = subprocess.run([sys.executable, "-c", code % (root, str(base / "data"), body)],
-                                 capture_output=True, text=True, check=True).stdout.split()
-            results[label] = (int(out[0]) / 1024, int(out[1]) / 1024)
-        print(f"import {rows} rows: peak resident memory {results['import'][1]:.0f} MB "
-              f"(the same process before importing: {results['import'][0]:.0f} MB)")
+        body = (f"r = importing.import_file(p, {str(csv_path)!r}); "
+                "assert r.imported > 0, r.imported")
+        out = subprocess.run([sys.executable, "-c", code % (root, str(base / "data"), body)],
+                             capture_output=True, text=True, check=True).stdout.split()
+        before, peak = int(out[0]) / 1024, int(out[1]) / 1024
+        print(f"import {rows} rows: peak resident memory {peak:.0f} MB "
+              f"(the same process before importing: {before:.0f} MB)")
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
