@@ -125,6 +125,7 @@ def shoot(app: QApplication, w: MainWindow, language: str) -> None:
     save("import-columns", wizard)
     wizard.forward()
     settle(app, w)
+    wizard.table.setCurrentIndex(wizard.model.index(1, 3))  # a conflict, its reason in full
     save("import-review", wizard)
     wizard.reject()
 

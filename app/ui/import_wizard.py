@@ -295,11 +295,18 @@ class ImportDialog(QDialog):
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        for i, width in enumerate((34, 56, 90, 180, 130, 130, 130)):
+        for i, width in enumerate((34, 50, 84, 150, 130, 140, 120)):
             header.resizeSection(i, width)
         header.setStretchLastSection(True)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
         col.addWidget(self.table, 1)
+        # Reasons are long; the chosen row's is shown whole under the table.
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setMinimumHeight(36)
+        col.addWidget(self.detail)
+        self.table.selectionModel().currentRowChanged.connect(self._show_detail)
+        self.model.modelReset.connect(lambda: self.detail.clear())
         return page
 
     def _done_page(self) -> QWidget:
@@ -443,6 +450,14 @@ class ImportDialog(QDialog):
         self.model.load(self.rows, self.report.rows)
         self._show_counts()
         self.show_page(2)
+
+    def _show_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid() or not self.model.shown:
+            self.detail.clear()
+            return
+        report = self.model.report_at(current)
+        self.detail.setText(_("Row {row}: {reason}").format(row=report.row, reason=report.reason)
+                            if report.reason else "")
 
     def rejudge(self) -> None:
         if self.sheet is None:

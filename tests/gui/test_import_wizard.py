@@ -58,6 +58,8 @@ def test_import_with_review_and_override(window: MainWindow, qtbot: QtBot, pract
     assert statuses == ["Conflict", "Invalid", "Ok"]
     assert f"session #{seeded['monday']}" in model.index(0, 7).data()
     assert model.index(1, 7).data().startswith("Celular: '123'")
+    dialog.table.setCurrentIndex(model.index(0, 3))  # the whole reason under the table
+    assert dialog.detail.text() == "Row 2: " + model.index(0, 7).data()
 
     # Only conflicts: tick override on the row with the keyboard.
     dialog.filter_combo.setCurrentIndex(2)
