@@ -149,6 +149,12 @@ class Poller:
             except RelayNotConfigured:
                 self.connected = None
                 self._stop.wait(30)
+            except secrets.SecretsUnavailable as exc:
+                # no keyring holding the relay's key: a state to report, not a crash
+                if self.connected is not False:
+                    log.warning("relay paused: %s", exc)
+                self.connected = False
+                self._stop.wait(60)
             except (requests.RequestException, ValueError) as exc:
                 if self.connected is not False:
                     log.info("relay unreachable (%s); will retry", type(exc).__name__)

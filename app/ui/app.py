@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import sys
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app import i18n
+from app import __version__, i18n
 from app.services import settings
 from app.services.errors import PracticeError
 from app.services.practice import open_practice
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+log = logging.getLogger(__name__)
 
 
 def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
@@ -34,6 +42,23 @@ def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # closing (not hiding) quits
     window.destroyed.connect(app.quit)
     window.show()
+    # Logged once the event loop has painted the window: the packaged app's
+    # smoke test (and anyone reading a support log) learns the start got this far.
+    QTimer.singleShot(0, lambda: log.info(
+        "window open: Practice Desk %s, %s, %dx%d on %s", __version__,
+        i18n.current_language(), window.width(), window.height(), QApplication.platformName()))
+    _quit_on_terminate(window)
     code = app.exec()
     practice.close()
+    log.info("window closed")
     return int(code)
+
+
+def _quit_on_terminate(window: MainWindow) -> None:
+    """A logout or shutdown (SIGTERM) quits like the tray's Quit: the worker stops
+    and the database closes, instead of the process dying mid-write. Python runs
+    signal handlers only between bytecodes, so a timer hands it the thread."""
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: window.quit())
+    ticker = QTimer(window)
+    ticker.timeout.connect(lambda: None)
+    ticker.start(250)

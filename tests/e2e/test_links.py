@@ -190,6 +190,31 @@ def test_the_poller_waits_quietly_for_the_relay_and_reconnects(
         poller.stop()
 
 
+def test_without_a_keyring_the_poller_says_so_once_and_waits(
+        practice: Practice, relay: RelayServer, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+    import time
+
+    import keyring
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())  # the relay's key cannot be read
+    poller = relay_client.Poller(practice)
+    with caplog.at_level(logging.INFO, logger="app.services.relay_client"):
+        poller.start()
+        try:
+            deadline = time.monotonic() + 10
+            while poller.connected is not False and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(0.3)
+        finally:
+            poller.stop()
+    assert poller.connected is False
+    assert [r.levelname for r in caplog.records] == ["WARNING"]  # one line, no traceback
+    assert "No system keyring" in caplog.records[0].getMessage()
+    assert caplog.records[0].exc_info is None
+
+
 def test_the_relay_logs_no_client_data(practice: Practice, relay: RelayServer, session: int,
                                        caplog: pytest.LogCaptureFixture) -> None:
     import json as _json
