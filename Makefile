@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck unit demo clean i18n screenshots
+.PHONY: run test lint typecheck unit demo clean i18n screenshots package icons
 
 $(BIN)/python:
 	bash scripts/ensure-system.sh $(PYTHON)
@@ -37,7 +37,16 @@ demo: $(VENV)/.app-installed
 	$(BIN)/practice demo
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# The installable bundle for this platform: dist/practice-desk/ and its archive
+# (packaging/build.py; on Linux, unpack and run install.sh).
+package: $(VENV)/.test-installed
+	$(BIN)/python packaging/build.py
+
+# Redraw the PNG, .ico and .icns icons after changing resources/icons/practice-desk.svg.
+icons: $(VENV)/.test-installed
+	$(BIN)/python scripts/make_icons.py
 
 # Refresh the translation catalogs after changing user-facing text, then translate
 # the new empty entries in resources/locale/*/LC_MESSAGES/practice.po.

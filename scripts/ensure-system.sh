@@ -36,6 +36,13 @@ if [ "$PURPOSE" = test ]; then
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
   # The relay's PostgreSQL store is tested against a real server.
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+  # The bundle (make package, and its test) embeds Python's shared library and
+  # needs binutils' objdump to read the libraries it collects.
+  ver=$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+  "$PYTHON" -c 'import os, sys, sysconfig as c
+sys.exit(not os.path.exists(os.path.join(c.get_config_var("LIBDIR"), c.get_config_var("INSTSONAME"))))' \
+    || missing+=("libpython${ver}")
+  command -v objdump >/dev/null || missing+=(binutils)
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

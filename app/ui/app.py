@@ -26,6 +26,7 @@ def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setOrganizationName("PracticeDesk")
     app.setApplicationName("Practice Desk")
+    app.setDesktopFileName("practice-desk")  # ties the window to its menu entry and icon
     app.setQuitOnLastWindowClosed(False)  # the tray may keep the app alive
     try:
         practice = open_practice(data_dir)
