@@ -13,7 +13,7 @@ from typing import Any
 
 # Imported by app.cli while it builds its parser, so app.cli is complete by then.
 from app.cli import EXIT_OK, _emit, _usage
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.models.enums import AppointmentStatus
 from app.services import backups, client_data, exports, importing
 from app.services.importing import columns
@@ -122,7 +122,8 @@ def cmd_export(p: Practice, args: argparse.Namespace) -> None:
                             statuses=[AppointmentStatus(s) for s in args.status or []])
     count = exports.write(p, fmt, args.file, rows)
     _emit(args, {"file": args.file, "format": fmt.value, "sessions": count},
-          _("{n} sessions exported to {file}.").format(n=count, file=args.file))
+          ngettext("{n} session exported to {file}.", "{n} sessions exported to {file}.",
+                   count).format(n=count, file=args.file))
 
 
 def cmd_backup(p: Practice, args: argparse.Namespace) -> None:

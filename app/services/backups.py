@@ -9,7 +9,8 @@ import logging
 import sqlite3
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -80,6 +81,43 @@ def daily(p: Practice) -> Path | None:
 
 def list_daily(p: Practice) -> list[Path]:
     return sorted(p.paths.backups.glob(f"{DAILY_PREFIX}*.sqlite3"), reverse=True)
+
+
+class CopyKind(StrEnum):
+    DAILY = "daily"  # the worker's automatic copy
+    MANUAL = "manual"  # "Back up now", or `practice backup` into the folder
+    BEFORE_RESTORE = "before-restore"  # the database as it was before a restore
+    BEFORE_UPGRADE = "before-upgrade"  # the database as it was before a schema upgrade
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A copy in the data folder's backups, as the Backups tab lists it."""
+    path: Path
+    kind: CopyKind
+    taken: datetime  # when it was written (the file's time, UTC)
+    size: int
+
+
+def _kind(name: str) -> CopyKind:
+    for kind in (CopyKind.DAILY, CopyKind.BEFORE_RESTORE, CopyKind.BEFORE_UPGRADE):
+        if name.startswith(f"{kind.value}-"):
+            return kind
+    return CopyKind.MANUAL
+
+
+def copies(p: Practice) -> list[Copy]:
+    """Every finished copy in the backups folder, newest first (a copy still being
+    written has a .part name and is not listed)."""
+    found = []
+    for path in p.paths.backups.glob("*.sqlite3"):
+        try:
+            stat = path.stat()
+        except OSError:  # pruned between listing and reading: not there any more
+            continue
+        found.append(Copy(path, _kind(path.name), datetime.fromtimestamp(stat.st_mtime, UTC),
+                          stat.st_size))
+    return sorted(found, key=lambda c: (c.taken, c.path.name), reverse=True)
 
 
 def inspect_file(path: Path) -> BackupInfo:

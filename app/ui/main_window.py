@@ -204,12 +204,17 @@ class MainWindow(QMainWindow):
             add(agenda_menu, text, keys, lambda k=key: self._view(k))
         agenda_menu.addSeparator()
         self.import_action = add(agenda_menu, _("Import…"), "Ctrl+I", self._import)
+        self.export_action = add(agenda_menu, _("Export…"), "Ctrl+E", self._export)
         clients_menu = self.menuBar().addMenu(_("&Clients"))
         add(clients_menu, _("Search clients"), "Ctrl+F", self._search_clients)
 
     def _import(self) -> None:
         self.show_page("agenda")
         self.agenda.open_import()
+
+    def _export(self) -> None:
+        self.show_page("agenda")
+        self.agenda.open_export()
 
     def _page_changed(self, row: int) -> None:
         self.stack.setCurrentIndex(row)

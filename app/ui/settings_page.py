@@ -67,6 +67,10 @@ class SettingsPage(QWidget):
         self.tabs.addTab(self.integrations, _("Integrations"))
         self.conecta = ConectaTab(window)
         self.tabs.addTab(self.conecta, _("Conecta"))
+        from app.ui.backups_tab import BackupsTab
+
+        self.backups = BackupsTab(window)
+        self.tabs.addTab(self.backups, _("Backups"))
         self.current: SettingsView | None = None
         self._zones_filled = False
         self._shown_service: int | None = None  # what the service form holds

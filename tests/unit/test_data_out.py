@@ -201,6 +201,26 @@ def test_daily_backups_once_a_day_keeping_fourteen(practice: Practice, clock: Fr
     assert kept[0].name == "daily-2026-12-10.sqlite3"
 
 
+def test_the_copies_in_the_data_folder_are_listed_by_kind_newest_first(
+        practice: Practice, agenda: dict[str, int]) -> None:
+    import os
+
+    folder = practice.paths.backups
+    assert backups.copies(practice) == []
+    backups.daily(practice)
+    by_hand = backups.backup(practice, folder).path
+    _info, aside = backups.restore(practice, by_hand)
+    (folder / "daily-2026-11-21.sqlite3.1a2b3c4d.part").write_bytes(b"half")  # being written
+    for age, path in enumerate((aside, by_hand, folder / "daily-2026-11-20.sqlite3")):
+        os.utime(path, (1_700_000_000 - age * 60, 1_700_000_000 - age * 60))
+    listed = backups.copies(practice)
+    assert [(c.kind, c.path) for c in listed] == [
+        (backups.CopyKind.BEFORE_RESTORE, aside), (backups.CopyKind.MANUAL, by_hand),
+        (backups.CopyKind.DAILY, folder / "daily-2026-11-20.sqlite3")]
+    assert listed[0].taken == datetime.fromtimestamp(1_700_000_000, UTC)
+    assert listed[1].size == by_hand.stat().st_size
+
+
 def test_a_clients_data_on_request_and_erasure(practice: Practice, agenda: dict[str, int],
                                                tmp_path: Path) -> None:
     config.set_values(practice, {"reminders.default": "whatsapp:1440"})

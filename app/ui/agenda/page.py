@@ -179,6 +179,16 @@ class AgendaPage(QWidget):
         dialog.show()
         return dialog
 
+    def open_export(self) -> Any:
+        """The export dialog, for the period on screen."""
+        from app.ui.export_dialog import ExportDialog
+
+        days = self.days()
+        dialog = ExportDialog(self.window_, days[0], days[-1])
+        dialog.setModal(True)
+        dialog.show()
+        return dialog
+
     def _side(self) -> QWidget:
         side = QWidget()
         side.setFixedWidth(250)
@@ -196,7 +206,14 @@ class AgendaPage(QWidget):
         self.import_button = QPushButton(_("Import…"))
         self.import_button.setToolTip(_("Import sessions from a CSV or Excel file"))
         self.import_button.clicked.connect(self.open_import)
-        col.addWidget(self.import_button)
+        self.export_button = QPushButton(_("Export…"))
+        self.export_button.setToolTip(_("Export the sessions to a spreadsheet or calendar file"))
+        self.export_button.clicked.connect(self.open_export)
+        data_row = QHBoxLayout()
+        data_row.setSpacing(8)
+        data_row.addWidget(self.import_button)
+        data_row.addWidget(self.export_button)
+        col.addLayout(data_row)
         self.mini = QCalendarWidget()
         self.mini.setGridVisible(False)
         self.mini.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
