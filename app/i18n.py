@@ -91,6 +91,12 @@ def format_date(value: date, style: str = "short") -> str:
     return str(_bd_date(value, format=style, locale=_locale()))
 
 
+def format_day(value: date) -> str:
+    """Weekday and date in the locale's own order: "Wed, Nov 18, 2026",
+    "qua., 18 de nov. de 2026"."""
+    return str(_bd_skeleton("yMMMEd", value, locale=_locale()))
+
+
 def format_time(value: time | datetime, style: str = "short") -> str:
     return str(_bd_time(value, format=style, locale=_locale()))
 

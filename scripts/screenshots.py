@@ -21,7 +21,7 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from app import i18n  # noqa: E402
-from app.services import availability, config, demo, queries, settings  # noqa: E402
+from app.services import availability, backups, config, demo, queries, settings  # noqa: E402
 from app.services.clock import FrozenClock  # noqa: E402
 from app.services.practice import open_practice  # noqa: E402
 from app.ui.main_window import PAGES, MainWindow  # noqa: E402
@@ -52,6 +52,7 @@ def main() -> None:
                                      "whatsapp.template": "lembrete_sessao"})
         demo.fill(practice)
         conecta_sample(practice)
+        backup_sample(practice)
         for language in ("pt_BR", "en"):
             i18n.set_language(language)
             QSettings().setValue("agenda/view", "week")
@@ -129,6 +130,11 @@ def shoot(app: QApplication, w: MainWindow, language: str) -> None:
     save("import-review", wizard)
     wizard.reject()
 
+    export = w.agenda.open_export()
+    settle(app, w)
+    save("export", export)
+    export.reject()
+
     page("dashboard")
     save("dashboard")
     page("clients")
@@ -144,11 +150,32 @@ def shoot(app: QApplication, w: MainWindow, language: str) -> None:
     w.settings_page.tabs.setCurrentWidget(w.settings_page.conecta)
     settle(app, w)
     save("settings-conecta")
+    w.settings_page.tabs.setCurrentWidget(w.settings_page.backups)
+    settle(app, w)
+    w.settings_page.backups.table.selectRow(0)
+    save("settings-backups")
     page("conecta")
     settle(app, w)
     w.conecta.choose(next(c.id for c in w.conecta.cards if c.medium.value == "whatsapp"))
     settle(app, w)
     save("conecta")
+
+
+def backup_sample(practice: Any) -> None:
+    """A week of daily copies, one made by hand, one kept by an update."""
+    folder = practice.paths.backups
+    folder.mkdir(parents=True, exist_ok=True)
+    made = []
+    for back in range(6):
+        day = NOW - timedelta(days=back)
+        made.append((folder / f"daily-{day:%Y-%m-%d}.sqlite3", day.replace(hour=10, minute=2)))
+    made.append((folder / "practice-2026-11-17-1830.sqlite3",
+                 NOW.replace(day=17, hour=18, minute=30)))
+    made.append((folder / "before-upgrade-0004-2026-11-16-100114.sqlite3",
+                 NOW.replace(day=16, hour=13, minute=1)))
+    for path, when in made:
+        backups.backup(practice, path)
+        os.utime(path, (when.timestamp(), when.timestamp()))
 
 
 def import_sample(practice: Any, busy: Any) -> Path:

@@ -42,6 +42,10 @@ def kind_label(kind: CopyKind) -> str:
             CopyKind.BEFORE_UPGRADE: _("Before an update")}[kind]
 
 
+def _when(moment: datetime) -> str:
+    return f"{i18n.format_day(moment.date())}   {i18n.format_time(moment)}"
+
+
 def size_label(size: int) -> str:
     if size < 1_000_000:
         return f"{i18n.format_number(max(1, round(size / 1000)))} kB"
@@ -85,9 +89,8 @@ class BackupsTab(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _i: self.restore_selected())
         layout.addWidget(self.table, 1)
@@ -127,13 +130,16 @@ class BackupsTab(QWidget):
         self.table.setRowCount(len(copies))
         zone = self.window_.zone
         for row, copy in enumerate(copies):
-            made = QTableWidgetItem(i18n.format_datetime(copy.taken.astimezone(zone), "medium"))
+            made = QTableWidgetItem(_when(copy.taken.astimezone(zone)))
             made.setToolTip(str(copy.path))
             kind = QTableWidgetItem(kind_label(copy.kind))
             size = QTableWidgetItem(size_label(copy.size))
             size.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             for col, item in enumerate((made, kind, size)):
                 self.table.setItem(row, col, item)
+        for col in (0, 2):  # their contents, and room to breathe
+            self.table.resizeColumnToContents(col)
+            self.table.setColumnWidth(col, self.table.columnWidth(col) + 32)
         self.empty.setVisible(not copies)
         self._selection_changed()
 
@@ -224,7 +230,7 @@ class BackupsTab(QWidget):
 
     def _confirm(self, info: BackupInfo) -> None:
         taken = datetime.fromtimestamp(info.path.stat().st_mtime, UTC)
-        made = i18n.format_datetime(taken.astimezone(self.window_.zone), "medium")
+        made = _when(taken.astimezone(self.window_.zone))
         answer = QMessageBox.warning(
             self, _("Restore a copy"),
             _("Replace all of the practice's data with the copy of {made} "
