@@ -7,6 +7,7 @@ its ``_internal`` folder, so the same paths work frozen and from source."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PyInstaller.utils.hooks import collect_submodules, copy_metadata
@@ -15,6 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 NAME = "practice-desk"  # the bundle's folder
 ENTRY = str(ROOT / "packaging" / "entry.py")
 ICONS = ROOT / "resources" / "icons"
+# Read, not imported: a recipe runs with only packaging/ on the path.
+VERSION = re.search(r'__version__ = "([^"]+)"',
+                    (ROOT / "app" / "__init__.py").read_text()).group(1)  # type: ignore[union-attr]
 
 
 def datas() -> list[tuple[str, str]]:
