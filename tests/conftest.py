@@ -19,6 +19,13 @@ from app.services.clock import FrozenClock
 from app.services.practice import Practice, open_practice
 from tests.fakes.postgres import PostgresCluster
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: run in parallel, a two-minute build that starts last
+    would keep the whole run waiting for it."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 # Friday 20 November 2026, 09:00 in São Paulo (UTC-3, no daylight saving).
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 

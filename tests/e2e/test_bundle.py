@@ -18,6 +18,7 @@ import pytest
 from app import __version__
 
 pytestmark = [pytest.mark.slow,
+              pytest.mark.xdist_group("bundle"),  # one worker, one build (make test: loadgroup)
               pytest.mark.skipif(sys.platform != "linux", reason="the Linux recipe")]
 
 ROOT = Path(__file__).resolve().parents[2]
