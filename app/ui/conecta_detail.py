@@ -262,6 +262,7 @@ class AttendanceView(QFrame):
         self.window_ = window
         self.detail: Detail | None = None
         self.attendance_id: int | None = None
+        self._load_token = 0  # the newest load; older answers are dropped
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         self.title = QLabel()
@@ -338,6 +339,10 @@ class AttendanceView(QFrame):
 
     def load(self, attendance_id: int) -> None:
         self.attendance_id = attendance_id
+        # Loads run on a pool and may finish out of order: only the newest is shown,
+        # or an older read (say, from before the client's reply) would overwrite it.
+        self._load_token += 1
+        token = self._load_token
         p = self.window_.practice
 
         def work() -> tuple[Detail, list[str], list[Template], list[str], bool]:
@@ -345,15 +350,16 @@ class AttendanceView(QFrame):
             return (conversations.detail(p, attendance_id), attendances.types(p),
                     conversations.templates(p), attendances.tags_in_use(p), was_unread)
 
-        self.window_.tasks.run(work, self._loaded, self.window_.show_error)
+        self.window_.tasks.run(work, lambda result: self._loaded(result, token),
+                               self.window_.show_error)
 
-    def _loaded(self, result: tuple[Detail, list[str], list[Template], list[str], bool]
-                ) -> None:
+    def _loaded(self, result: tuple[Detail, list[str], list[Template], list[str], bool],
+                token: int) -> None:
         d, kinds, templates, tags, was_unread = result
         if was_unread:  # the counts on the board and the navigation go down
             self.read.emit(d.card.id)
-        if d.card.id != self.attendance_id:
-            return  # another card was chosen meanwhile
+        if token != self._load_token:
+            return  # another card was chosen, or the same one read again, meanwhile
         self.detail = d
         c = d.card
         for w in (self.status, self.type, self.tags, self.notes, self.composer,

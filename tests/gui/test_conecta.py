@@ -116,6 +116,38 @@ def test_composer_offers_templates_until_the_client_replies(qtbot: QtBot, window
     assert "Oi!" in view.thread.toPlainText()
 
 
+def test_an_older_read_arriving_late_does_not_hide_the_reply(qtbot: QtBot, window: MainWindow,
+                                                             practice: Practice) -> None:
+    a = attendances.start(practice, medium="whatsapp", name="Maria Silva", phone="11987654321")
+    open_conecta(qtbot, window)
+    window.conecta.choose(a)
+    view, composer = window.conecta.view, window.conecta.view.composer
+    qtbot.waitUntil(lambda: view.detail is not None and view.detail.card.id == a)
+    held: list[tuple[object, int]] = []
+    deliver = view._loaded
+
+    def slow_first(result: object, token: int) -> None:  # the pool finishing out of order
+        if not held:
+            held.append((result, token))
+        else:
+            deliver(result, token)
+
+    view._loaded = slow_first
+    view.load(a)  # read before the client writes; its answer is held back
+    window.tasks.wait()
+    qtbot.waitUntil(lambda: bool(held))
+    with practice.db.write() as s:
+        s.add(ConversationEntry(attendance_id=a, direction=Direction.INBOUND,
+                                kind=EntryKind.TEXT, body="Oi!", author="Maria Silva",
+                                at=practice.clock.now() - timedelta(hours=1),
+                                state=DeliveryState.RECEIVED))
+    view.load(a)
+    qtbot.waitUntil(lambda: "23 h 0 min" in composer.window_state.text())
+    deliver(*held[0])  # the older answer arrives last
+    assert "23 h 0 min" in composer.window_state.text()
+    assert "Oi!" in view.thread.toPlainText()
+
+
 def test_voip_card_logs_calls(qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
     a = attendances.start(practice, medium="voip", name="Ana Lima", phone="11987654321")
     open_conecta(qtbot, window)

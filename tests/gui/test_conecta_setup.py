@@ -192,7 +192,8 @@ def test_opening_an_unread_card_loads_it_once(qtbot: QtBot, window: MainWindow,
     loads: list[int] = []
     view = window.conecta.view
     original = view._loaded
-    view._loaded = lambda result: (loads.append(result[0].card.id), original(result))
+    view._loaded = lambda result, token: (loads.append(result[0].card.id),
+                                          original(result, token))
     window.conecta.choose(a)
     qtbot.waitUntil(lambda: window.nav.item(3).text() == "Conecta")
     qtbot.wait(300)
