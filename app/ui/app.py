@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__, i18n
@@ -27,6 +28,9 @@ def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
     app.setOrganizationName("PracticeDesk")
     app.setApplicationName("Practice Desk")
     app.setDesktopFileName("practice-desk")  # ties the window to its menu entry and icon
+    from app.ui.main_window import ICON
+
+    app.setWindowIcon(QIcon(str(ICON)))  # the title bar and task switcher, where no menu entry says
     app.setQuitOnLastWindowClosed(False)  # the tray may keep the app alive
     try:
         practice = open_practice(data_dir)
@@ -46,8 +50,9 @@ def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
     # Logged once the event loop has painted the window: the packaged app's
     # smoke test (and anyone reading a support log) learns the start got this far.
     QTimer.singleShot(0, lambda: log.info(
-        "window open: Practice Desk %s, %s, %dx%d on %s", __version__,
-        i18n.current_language(), window.width(), window.height(), QApplication.platformName()))
+        "window open: Practice Desk %s, %s, %dx%d on %s, icon %s", __version__,
+        i18n.current_language(), window.width(), window.height(), QApplication.platformName(),
+        "missing" if QApplication.windowIcon().pixmap(32, 32).isNull() else "drawn"))
     _quit_on_terminate(window)
     code = app.exec()
     practice.close()
