@@ -87,6 +87,15 @@ def test_drag_a_card_to_pending(qtbot: QtBot, window: MainWindow, practice: Prac
     qtbot.waitUntil(lambda: target.count() == 1 and source.count() == 0)
 
 
+def client_writes(practice: Practice, attendance_id: int) -> None:
+    """Maria's "Oi!" an hour ago: WhatsApp's 24-hour window is open for 23 more hours."""
+    with practice.db.write() as s:
+        s.add(ConversationEntry(attendance_id=attendance_id, direction=Direction.INBOUND,
+                                kind=EntryKind.TEXT, body="Oi!", author="Maria Silva",
+                                at=practice.clock.now() - timedelta(hours=1),
+                                state=DeliveryState.RECEIVED))
+
+
 def test_composer_offers_templates_until_the_client_replies(qtbot: QtBot, window: MainWindow,
                                                             practice: Practice) -> None:
     conversations.save_template(practice, name="boas_vindas", language="pt_BR",
@@ -102,11 +111,7 @@ def test_composer_offers_templates_until_the_client_replies(qtbot: QtBot, window
     qtbot.keyClicks(composer.param_edits[0], "Maria")
     assert composer.preview.text() == "Olá Maria, aqui é do consultório."
     # The client writes: the window opens, free text is offered, with the time left.
-    with practice.db.write() as s:
-        s.add(ConversationEntry(attendance_id=a, direction=Direction.INBOUND,
-                                kind=EntryKind.TEXT, body="Oi!", author="Maria Silva",
-                                at=practice.clock.now() - timedelta(hours=1),
-                                state=DeliveryState.RECEIVED))
+    client_writes(practice, a)
     view.load(a)
     qtbot.waitUntil(lambda: "23 h 0 min" in composer.window_state.text())
     assert composer.send.isEnabled()
@@ -136,11 +141,7 @@ def test_an_older_read_arriving_late_does_not_hide_the_reply(qtbot: QtBot, windo
     view.load(a)  # read before the client writes; its answer is held back
     window.tasks.wait()
     qtbot.waitUntil(lambda: bool(held))
-    with practice.db.write() as s:
-        s.add(ConversationEntry(attendance_id=a, direction=Direction.INBOUND,
-                                kind=EntryKind.TEXT, body="Oi!", author="Maria Silva",
-                                at=practice.clock.now() - timedelta(hours=1),
-                                state=DeliveryState.RECEIVED))
+    client_writes(practice, a)
     view.load(a)
     qtbot.waitUntil(lambda: "23 h 0 min" in composer.window_state.text())
     deliver(*held[0])  # the older answer arrives last
