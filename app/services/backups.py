@@ -26,7 +26,15 @@ from app.services.practice import Practice
 log = logging.getLogger(__name__)
 
 KEEP_DAILY = 14
-DAILY_PREFIX = "daily-"
+class CopyKind(StrEnum):
+    DAILY = "daily"  # the worker's automatic copy
+    MANUAL = "manual"  # "Back up now", or `practice backup` into the folder
+    BEFORE_RESTORE = "before-restore"  # the database as it was before a restore
+    BEFORE_UPGRADE = "before-upgrade"  # the database as it was before a schema upgrade
+    # (migrate.py names its copies "before-upgrade-…" itself: it cannot import this module)
+
+
+DAILY_PREFIX = f"{CopyKind.DAILY}-"
 _NEEDED_TABLES = {"appointment", "client", "practice_settings", "alembic_version"}
 
 
@@ -83,13 +91,6 @@ def list_daily(p: Practice) -> list[Path]:
     return sorted(p.paths.backups.glob(f"{DAILY_PREFIX}*.sqlite3"), reverse=True)
 
 
-class CopyKind(StrEnum):
-    DAILY = "daily"  # the worker's automatic copy
-    MANUAL = "manual"  # "Back up now", or `practice backup` into the folder
-    BEFORE_RESTORE = "before-restore"  # the database as it was before a restore
-    BEFORE_UPGRADE = "before-upgrade"  # the database as it was before a schema upgrade
-
-
 @dataclass(frozen=True)
 class Copy:
     """A copy in the data folder's backups, as the Backups tab lists it."""
@@ -101,9 +102,14 @@ class Copy:
 
 def _kind(name: str) -> CopyKind:
     for kind in (CopyKind.DAILY, CopyKind.BEFORE_RESTORE, CopyKind.BEFORE_UPGRADE):
-        if name.startswith(f"{kind.value}-"):
+        if name.startswith(f"{kind}-"):
             return kind
     return CopyKind.MANUAL
+
+
+def taken(path: Path) -> datetime:
+    """When a copy was written: its file's time, in UTC."""
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
 
 def copies(p: Practice) -> list[Copy]:
@@ -112,11 +118,9 @@ def copies(p: Practice) -> list[Copy]:
     found = []
     for path in p.paths.backups.glob("*.sqlite3"):
         try:
-            stat = path.stat()
+            found.append(Copy(path, _kind(path.name), taken(path), path.stat().st_size))
         except OSError:  # pruned between listing and reading: not there any more
             continue
-        found.append(Copy(path, _kind(path.name), datetime.fromtimestamp(stat.st_mtime, UTC),
-                          stat.st_size))
     return sorted(found, key=lambda c: (c.taken, c.path.name), reverse=True)
 
 
@@ -161,7 +165,7 @@ def restore(p: Practice, source: str | Path) -> tuple[BackupInfo, Path]:
     if revision is not None and not migrate.known(revision):
         raise InvalidInput(_("{path} was written by a newer version of Practice Desk; "
                              "nothing was changed.").format(path=src))
-    aside = p.paths.backups / f"before-restore-{_stamp(p):%Y-%m-%d-%H%M%S}.sqlite3"
+    aside = p.paths.backups / f"{CopyKind.BEFORE_RESTORE}-{_stamp(p):%Y-%m-%d-%H%M%S}.sqlite3"
     copy_database(p.paths.database, aside)
     p.db.dispose()
     # The online backup API writes into the live file page by page under its lock,

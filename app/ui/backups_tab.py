@@ -7,7 +7,7 @@ Copying, checking and restoring run off the GUI thread."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -113,7 +113,6 @@ class BackupsTab(QWidget):
         self.status = QLabel()
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
-        self._loaded_once = False
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
@@ -226,10 +225,10 @@ class BackupsTab(QWidget):
     def _restore(self, path: Path) -> None:
         """Check the file first, say what it holds and what happens to today's data,
         and only then replace the database."""
-        self._run(lambda: backups.inspect_file(path), self._confirm)
+        self._run(lambda: (backups.inspect_file(path), backups.taken(path)), self._confirm)
 
-    def _confirm(self, info: BackupInfo) -> None:
-        taken = datetime.fromtimestamp(info.path.stat().st_mtime, UTC)
+    def _confirm(self, checked: tuple[BackupInfo, datetime]) -> None:
+        info, taken = checked
         made = _when(taken.astimezone(self.window_.zone))
         answer = QMessageBox.warning(
             self, _("Restore a copy"),

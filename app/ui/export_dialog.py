@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from app.i18n import _, ngettext
 from app.models.enums import AppointmentStatus
-from app.services import catalog, exports
+from app.services import exports
 from app.services.errors import PracticeError
 from app.services.exports import Format
 from app.services.scheduling import status_label
@@ -60,7 +60,8 @@ def _qdate(day: date) -> QDate:
 
 
 class ExportDialog(QDialog):
-    def __init__(self, window: MainWindow, start: date, end: date) -> None:
+    def __init__(self, window: MainWindow, start: date, end: date,
+                 staff_id: int | None = None) -> None:
         super().__init__(window)
         self.window_ = window
         self.setWindowTitle(_("Export sessions"))
@@ -82,8 +83,9 @@ class ExportDialog(QDialog):
 
         self.staff = QComboBox()
         self.staff.addItem(_("All professionals"), None)
-        for person in catalog.list_staff(window.practice):
+        for person in window.staff:  # the catalogue the window keeps loaded
             self.staff.addItem(person.name, person.id)
+        self.staff.setCurrentIndex(max(0, self.staff.findData(staff_id)))
         self.staff.currentIndexChanged.connect(lambda _i: self.recount())
         form.addRow(_("Professional"), self.staff)
 

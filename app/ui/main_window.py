@@ -203,18 +203,17 @@ class MainWindow(QMainWindow):
                                 ("week", _("Week"), "Alt+3"), ("month", _("Month"), "Alt+4")):
             add(agenda_menu, text, keys, lambda k=key: self._view(k))
         agenda_menu.addSeparator()
-        self.import_action = add(agenda_menu, _("Import…"), "Ctrl+I", self._import)
-        self.export_action = add(agenda_menu, _("Export…"), "Ctrl+E", self._export)
+        self.import_action = add(agenda_menu, _("Import…"), "Ctrl+I",
+                                 lambda: self._on_agenda(self.agenda.open_import))
+        self.export_action = add(agenda_menu, _("Export…"), "Ctrl+E",
+                                 lambda: self._on_agenda(self.agenda.open_export))
         clients_menu = self.menuBar().addMenu(_("&Clients"))
         add(clients_menu, _("Search clients"), "Ctrl+F", self._search_clients)
 
-    def _import(self) -> None:
+    def _on_agenda(self, open_dialog: Callable[[], Any]) -> None:
+        """Agenda menu dialogs open over the agenda they act on."""
         self.show_page("agenda")
-        self.agenda.open_import()
-
-    def _export(self) -> None:
-        self.show_page("agenda")
-        self.agenda.open_export()
+        open_dialog()
 
     def _page_changed(self, row: int) -> None:
         self.stack.setCurrentIndex(row)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QCheckBox, QDateEdit, QFileDialog, QMessageBox, QR
 from pytestqt.qtbot import QtBot
 
 from app.models.enums import AppointmentStatus
-from app.services import backups, queries, scheduling
+from app.services import backups, catalog, queries, scheduling
 from app.services.practice import Practice
 from app.services.scheduling import BookingRequest
 from app.ui.backups_tab import BackupsTab
@@ -89,11 +89,20 @@ def test_export_the_period_on_screen_with_filters(window: MainWindow, qtbot: QtB
     assert window.statusBar().currentMessage() == f"2 sessions exported to {target}."
 
 
-def test_export_opens_from_the_agenda_menu(window: MainWindow, qtbot: QtBot) -> None:
+def test_export_opens_from_the_agenda_menu_for_the_professional_on_screen(
+        window: MainWindow, qtbot: QtBot, practice: Practice) -> None:
+    bruno = catalog.add_staff(practice, name="Dr. Bruno Lima").id
+    combo = window.agenda.staff_combo
+    qtbot.waitUntil(lambda: combo.findData(bruno) >= 0, timeout=5000)
+    combo.setCurrentIndex(combo.findData(bruno))
     window.show_page("dashboard")
     window.export_action.trigger()
     assert window.stack.currentWidget() is window.agenda
-    assert any(w.isVisible() for w in window.findChildren(ExportDialog))
+    dialog = next(w for w in window.findChildren(ExportDialog) if w.isVisible())
+    assert dialog.staff.currentText() == "Dr. Bruno Lima"
+    qtbot.waitUntil(lambda: dialog.count == 0, timeout=5000)  # his week is empty
+    assert dialog.summary.text() == "No session in this period matches."
+    assert not dialog.export_button.isEnabled()
 
 
 def open_backups(window: MainWindow, qtbot: QtBot) -> BackupsTab:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QCalendarWidget,
     QCheckBox,
     QComboBox,
+    QDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -174,20 +175,14 @@ class AgendaPage(QWidget):
     def open_import(self) -> Any:
         from app.ui.import_wizard import ImportDialog
 
-        dialog = ImportDialog(self.window_)
-        dialog.setModal(True)
-        dialog.show()
-        return dialog
+        return _shown_modal(ImportDialog(self.window_))
 
     def open_export(self) -> Any:
-        """The export dialog, for the period on screen."""
+        """The export dialog, for the period and the professional on screen."""
         from app.ui.export_dialog import ExportDialog
 
         days = self.days()
-        dialog = ExportDialog(self.window_, days[0], days[-1])
-        dialog.setModal(True)
-        dialog.show()
-        return dialog
+        return _shown_modal(ExportDialog(self.window_, days[0], days[-1], self.staff_filter()))
 
     def _side(self) -> QWidget:
         side = QWidget()
@@ -475,6 +470,12 @@ class AgendaPage(QWidget):
             self.reload()
 
         self.window_.tasks.run(run, done, failed)
+
+
+def _shown_modal(dialog: QDialog) -> QDialog:
+    dialog.setModal(True)
+    dialog.show()
+    return dialog
 
 
 def _section(text: str) -> QLabel:
