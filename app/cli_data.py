@@ -5,10 +5,8 @@ export` / `erase`)."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 # Imported by app.cli while it builds its parser, so app.cli is complete by then.
@@ -142,14 +140,12 @@ def cmd_restore(p: Practice, args: argparse.Namespace) -> None:
 
 
 def cmd_client_export(p: Practice, args: argparse.Namespace) -> None:
-    data = client_data.export(p, args.id)
-    text = json.dumps(data, ensure_ascii=False, indent=2)
     if args.output:
-        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        client_data.write_export(p, args.id, args.output)
         _emit(args, {"file": args.output, "client_id": args.id},
               _("Client #{id}'s data written to {file}.").format(id=args.id, file=args.output))
     else:
-        sys.stdout.write(text + "\n")
+        sys.stdout.write(client_data.as_text(client_data.export(p, args.id)))
 
 
 def cmd_client_erase(p: Practice, args: argparse.Namespace) -> None:

@@ -5,6 +5,7 @@ file first and keeps the current database aside before replacing it."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import uuid
@@ -67,7 +68,8 @@ def backup(p: Practice, target: str | Path) -> BackupInfo:
         copy_database(p.paths.database, partial)
         partial.replace(path)
     except (OSError, sqlite3.Error) as exc:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # tidying up must not hide why it failed
+            partial.unlink(missing_ok=True)
         raise InvalidInput(_("{path} cannot be written: {problem}").format(
             path=path, problem=getattr(exc, "strerror", None) or exc)) from None
     return inspect_file(path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,7 @@ from app.i18n import _
 from app.models.conecta import Attendance, ConversationEntry, Direction
 from app.models.outbox import MessageState, OutboxMessage
 from app.models.tables import Appointment, AuditEvent, Client
-from app.services import audit, clients
+from app.services import audit, clients, files
 from app.services.errors import InvalidInput, NotFound
 from app.services.events import Change
 from app.services.practice import Practice
@@ -96,6 +97,17 @@ def export(p: Practice, client_id: int) -> dict[str, Any]:
                        "changes": json.loads(e.changes)} for e in events],
         }
 
+
+
+def as_text(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def write_export(p: Practice, client_id: int, path: str | Path) -> Path:
+    """The client's data as a JSON file, written whole (see files.write_whole)."""
+    target = Path(path)
+    files.write_whole(target, as_text(export(p, client_id)).encode("utf-8"))
+    return target
 
 def erase(p: Practice, client_id: int) -> None:
     """Anonymise the person: name, contacts, consents and free text go; the sessions

@@ -16,7 +16,7 @@ from icalendar import Calendar, Event
 from app import __version__, i18n
 from app.i18n import _
 from app.models.enums import AppointmentStatus
-from app.services import queries, settings
+from app.services import files, queries, settings
 from app.services.errors import InvalidInput
 from app.services.practice import Practice
 from app.services.queries import AppointmentView
@@ -86,14 +86,7 @@ def write(p: Practice, fmt: Format, path: str | Path, rows: list[AppointmentView
         data = _xlsx(rows, region)
     else:
         data = _csv(rows, region)
-    partial = target.with_name(target.name + ".part")
-    try:
-        partial.write_bytes(data)
-        partial.replace(target)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise InvalidInput(_("{path} cannot be written: {problem}").format(
-            path=target, problem=exc.strerror or exc)) from None
+    files.write_whole(target, data)
     return len(rows)
 
 

@@ -3,7 +3,6 @@ the Ficha do Cliente with its Dados, Sessões and Histórico tabs."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -318,11 +317,8 @@ class ClientFile(QWidget):
         if not path:
             return
 
-        def work() -> str:
-            data = client_data.export(p, client_id)
-            Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
-                                  encoding="utf-8")
-            return path
+        def work() -> Path:
+            return client_data.write_export(p, client_id, path)
 
         self.window_.tasks.run(work, lambda written: self.window_.say(
             _("The client's data was written to {file}.").format(file=written)),

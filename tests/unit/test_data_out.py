@@ -127,6 +127,26 @@ def test_export_filters_and_bad_ranges(practice: Practice, agenda: dict[str, int
         exports.sessions(practice, DEC, NOV)
 
 
+def test_a_file_that_cannot_be_written_leaves_the_old_one_whole(
+        practice: Practice, agenda: dict[str, int], tmp_path: Path) -> None:
+    rows = exports.sessions(practice, NOV, DEC)
+    for target, write in (
+            (tmp_path / "agenda.csv", lambda t: exports.write(practice, exports.Format.CSV, t,
+                                                              rows)),
+            (tmp_path / "maria.json", lambda t: client_data.write_export(practice,
+                                                                         agenda["maria"], t))):
+        write(target)
+        before = target.read_bytes()
+        assert before.strip()
+        (tmp_path / f"{target.name}.part").mkdir()  # the temporary name is taken
+        with pytest.raises(InvalidInput, match="cannot be written"):
+            write(target)
+        assert target.read_bytes() == before
+        (tmp_path / f"{target.name}.part").rmdir()
+    assert json.loads((tmp_path / "maria.json").read_text(encoding="utf-8"))["client"]["name"] \
+        == "Maria Silva"
+
+
 def test_backup_and_restore_keep_the_current_database_aside(
         practice: Practice, agenda: dict[str, int], tmp_path: Path) -> None:
     info = backups.backup(practice, tmp_path / "copy.sqlite3")
