@@ -101,6 +101,15 @@ def format_time(value: time | datetime, style: str = "short") -> str:
     return str(_bd_time(value, format=style, locale=_locale()))
 
 
+def format_closing_time(value: time) -> str:
+    """An interval's end: the day's closing midnight (00:00 as an end) reads
+    24:00 where the locale counts to 24, and as its own midnight elsewhere."""
+    if value == time(0, 0):
+        text = format_time(value)
+        return "24:00" if text.startswith("00") else text
+    return format_time(value)
+
+
 def format_datetime(value: datetime, style: str = "short") -> str:
     return str(_bd_datetime(value, format=style, locale=_locale(), tzinfo=value.tzinfo))
 

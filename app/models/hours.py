@@ -15,6 +15,22 @@ class HoursFormatError(ValueError):
     pass
 
 
+# An interval's end of 00:00 is the midnight that closes the day ("24:00"): an end
+# must come after its start, so it cannot mean the midnight that opens it.
+END_OF_DAY = time(0, 0)
+
+
+def minute_of_day(t: time, *, end: bool = False) -> int:
+    """Minutes after midnight, 0..1439; as an interval's end, 00:00 is 1440."""
+    minutes = t.hour * 60 + t.minute
+    return 1440 if end and minutes == 0 else minutes
+
+
+def format_end(t: time) -> str:
+    """An interval's end as people write it: 24:00 for the day's closing midnight."""
+    return "24:00" if t == END_OF_DAY else f"{t:%H:%M}"
+
+
 def _weekday(token: str) -> int:
     token = token.strip().lower()[:3]
     if token in WEEKDAY_KEYS:
@@ -24,13 +40,15 @@ def _weekday(token: str) -> int:
     raise HoursFormatError(f"unknown weekday {token!r}")
 
 
-def parse_time(text: str) -> time:
+def parse_time(text: str, *, end: bool = False) -> time:
+    """"08:00", "8h", "8h30", "0830"; as an interval's `end`, "24:00" (and "00:00")
+    is the closing midnight, END_OF_DAY."""
     m = _TIME.match(text.strip().lower())
     if not m:
         raise HoursFormatError(f"not a time: {text!r}")
     h, mnt = int(m.group(1)), int(m.group(2) or 0)
-    if h == 24 and mnt == 0:
-        return time(23, 59, 59)
+    if end and h == 24 and mnt == 0:
+        return END_OF_DAY
     if not (0 <= h <= 23 and 0 <= mnt <= 59):
         raise HoursFormatError(f"not a time: {text!r}")
     return time(h, mnt)
@@ -63,13 +81,13 @@ def parse_intervals(text: str) -> list[tuple[time, time]]:
         if "-" not in part:
             raise HoursFormatError(f"expected START-END, got {part!r}")
         a, b = part.split("-", 1)
-        lo, hi = parse_time(a), parse_time(b)
-        if hi <= lo:
+        lo, hi = parse_time(a), parse_time(b, end=True)
+        if minute_of_day(hi, end=True) <= minute_of_day(lo):
             raise HoursFormatError(f"interval ends before it starts: {part!r}")
         out.append((lo, hi))
     out.sort()
     for (_, prev_end), (nxt_start, _) in pairwise(out):
-        if nxt_start < prev_end:
+        if minute_of_day(nxt_start) < minute_of_day(prev_end, end=True):
             raise HoursFormatError("intervals overlap")
     return out
 
@@ -85,4 +103,4 @@ def parse_hours_spec(text: str) -> tuple[list[int], list[tuple[time, time]]]:
 def format_intervals(intervals: list[tuple[time, time]]) -> str:
     if not intervals:
         return "closed"
-    return ",".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in intervals)
+    return ",".join(f"{a:%H:%M}-{format_end(b)}" for a, b in intervals)

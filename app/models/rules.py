@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+from app.models.hours import minute_of_day
+from app.models.instants import elapsed, later
 
 
 class Rule(StrEnum):
@@ -46,7 +49,8 @@ class Candidate:
 
     @property
     def end(self) -> datetime:
-        return self.start + self.duration
+        """The start plus the real duration (not the wall clock's, on a DST day)."""
+        return later(self.start, self.duration)
 
 
 @dataclass(frozen=True)
@@ -69,22 +73,33 @@ class Violation:
 
 
 def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
-    """Half-open intervals: a session ending at 10:00 does not clash with one at 10:00."""
-    return a_start < b_end and b_start < a_end
+    """Half-open intervals: a session ending at 10:00 does not clash with one at 10:00.
+    Compared in UTC: two times of one zone compare by wall clock in Python."""
+    a_start, a_end = a_start.astimezone(UTC), a_end.astimezone(UTC)
+    return a_start < b_end.astimezone(UTC) and b_start.astimezone(UTC) < a_end
 
 
 def staff_clash(c: Candidate, b: Booked) -> bool:
     # Each side keeps its own preparation and wrap-up time.
-    return overlaps(c.start - c.buffer_before, c.end + c.buffer_after,
-                    b.start - b.buffer_before, b.end + b.buffer_after)
+    return overlaps(later(c.start, -c.buffer_before), later(c.end, c.buffer_after),
+                    later(b.start, -b.buffer_before), later(b.end, b.buffer_after))
+
+
+def _day_minutes(start_local: datetime, end_local: datetime) -> tuple[int, int]:
+    """Start and end as minutes after the start's local midnight, on the wall clock:
+    a session ending at midnight ends at 1440, one ending the day after beyond it."""
+    days = (end_local.date() - start_local.date()).days
+    s = start_local.hour * 60 + start_local.minute
+    e = days * 1440 + end_local.hour * 60 + end_local.minute + (end_local.second > 0)
+    return s, e
 
 
 def fits_hours(start_local: datetime, end_local: datetime, hours: Hours) -> bool:
-    """The session lies wholly inside one open interval of its own local day."""
-    if end_local.date() != start_local.date():
-        return False
-    s, e = start_local.time(), end_local.time()
-    return any(lo <= s and e <= hi for lo, hi in hours.get(start_local.weekday(), ()))
+    """The session lies wholly inside one open interval of its own local day; an
+    interval ending at 24:00 holds a session ending at midnight."""
+    s, e = _day_minutes(start_local, end_local)
+    return any(minute_of_day(lo) <= s and e <= minute_of_day(hi, end=True)
+               for lo, hi in hours.get(start_local.weekday(), ()))
 
 
 def evaluate(
@@ -101,7 +116,7 @@ def evaluate(
     without the session being moved (for a reschedule)."""
     out: list[Violation] = []
     booked = list(booked)
-    if c.start < now:
+    if elapsed(now, c.start) < timedelta(0):
         out.append(Violation(Rule.IN_PAST))
     for b in booked:
         if b.staff_id == c.staff_id and staff_clash(c, b):
@@ -124,12 +139,13 @@ def _service_violations(
 ) -> list[Violation]:
     out: list[Violation] = []
     day_ok = str(start_local.weekday()) in s.bookable_weekdays
-    lo, hi = s.bookable_from or time(0), s.bookable_until
-    time_ok = start_local.time() >= lo and (
-        hi is None or (end_local.date() == start_local.date() and end_local.time() <= hi))
+    start_m, end_m = _day_minutes(start_local, end_local)
+    lo = minute_of_day(s.bookable_from) if s.bookable_from else 0
+    hi = minute_of_day(s.bookable_until, end=True) if s.bookable_until else 1440
+    time_ok = lo <= start_m and end_m <= hi
     if not (day_ok and time_ok):
         out.append(Violation(Rule.SERVICE_HOURS))
-    if c.start >= now and c.start - now < s.min_notice:
+    if timedelta(0) <= elapsed(now, c.start) < s.min_notice:
         minutes = s.min_notice // timedelta(minutes=1)
         out.append(Violation(Rule.MIN_NOTICE, detail={"minutes": minutes}))
     if s.max_per_day is not None and c.service_id is not None:
@@ -139,6 +155,11 @@ def _service_violations(
         if len(same) >= s.max_per_day:
             out.append(Violation(Rule.DAILY_LIMIT, detail={"limit": s.max_per_day}))
     return out
+
+
+def late_notice(start: datetime, now: datetime, notice_minutes: int) -> bool:
+    """Whether cancelling at `now` gives less real notice than the policy's minutes."""
+    return elapsed(now, start) < timedelta(minutes=notice_minutes)
 
 
 def local_date(instant: datetime, zone: ZoneInfo) -> date:

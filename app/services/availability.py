@@ -3,13 +3,15 @@ booking uses, so a slot offered here can always be booked."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
 from app.i18n import _
 from app.models.enums import OCCUPYING_STATUSES
+from app.models.hours import minute_of_day
+from app.models.instants import later, later_minutes, utc
 from app.models.recurrence import resolve_local
 from app.models.rules import Booked, Candidate, evaluate
 from app.models.tables import Appointment
@@ -46,26 +48,27 @@ def free_slots(p: Practice, day: date, *, service_id: int | None = None,
             Appointment.start >= day_start - timedelta(days=1), Appointment.start < day_end))
         # Only sessions that reach into this day (buffers included) can refuse a start.
         booked: list[Booked] = [b for b in map(booked_from, rows)
-                                if b.end + b.buffer_after > day_start
-                                and b.start - b.buffer_before < day_end]
+                                if later(b.end, b.buffer_after) > day_start
+                                and later(b.start, -b.buffer_before) < day_end]
         rules = service_rules(service) if service else None
         before = timedelta(minutes=service.buffer_before_minutes if service else 0)
         after = timedelta(minutes=service.buffer_after_minutes if service else 0)
     now = p.clock.now()
     out: list[datetime] = []
+    midnight = datetime.combine(day, time(0))
     for open_at, close_at in hours.get(day.weekday(), []):
-        cursor = datetime.combine(day, open_at)
-        last = datetime.combine(day, close_at) - timedelta(minutes=minutes)
-        while cursor <= last:
-            start = resolve_local(cursor, zone)
+        # Starts walk the wall clock; whether the session fits before closing is
+        # the rules' question (its real length differs on a day the clocks change).
+        for minute in range(minute_of_day(open_at), minute_of_day(close_at, end=True),
+                            step_minutes):
+            start = resolve_local(midnight + timedelta(minutes=minute), zone)
             cand = Candidate(start=start, duration=timedelta(minutes=minutes), staff_id=staff.id,
                              client_id=None, service_id=service.id if service else None,
                              buffer_before=before, buffer_after=after)
             if not evaluate(cand, now=now, zone=zone, hours=hours, booked=booked,
                             service=rules):
                 out.append(start)
-            cursor += timedelta(minutes=step_minutes)
-    return sorted(set(out))
+    return sorted(set(out), key=utc)
 
 
 __all__ = ["free_slots"]
@@ -85,7 +88,7 @@ def free_ranges(p: Practice, days: list[date], *, service_id: int | None = None,
         merged: list[tuple[datetime, datetime]] = []
         for start in free_slots(p, day, service_id=service_id, staff_id=staff_id,
                                 step_minutes=step_minutes):
-            end = start + timedelta(minutes=minutes)
+            end = later_minutes(start, minutes)
             if merged and start <= merged[-1][1]:
                 merged[-1] = (merged[-1][0], max(merged[-1][1], end))
             else:

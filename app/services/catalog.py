@@ -9,7 +9,7 @@ from datetime import time, timedelta
 from sqlmodel import Session, col, select
 
 from app.i18n import _
-from app.models.hours import HoursFormatError, parse_days, parse_intervals
+from app.models.hours import HoursFormatError, format_end, parse_days, parse_intervals
 from app.models.rules import ServiceRules
 from app.models.tables import Service, Staff
 from app.services import audit
@@ -58,7 +58,7 @@ def service_view(sv: Service) -> ServiceView:
                        sv.buffer_before_minutes, sv.buffer_after_minutes, sv.min_notice_minutes,
                        sv.bookable_weekdays,
                        sv.bookable_from.strftime("%H:%M") if sv.bookable_from else None,
-                       sv.bookable_until.strftime("%H:%M") if sv.bookable_until else None,
+                       format_end(sv.bookable_until) if sv.bookable_until else None,
                        sv.max_per_day)
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from app.i18n import _, format_money
 from app.models.enums import AppointmentStatus
 from app.models.outbox import MessageState
+from app.models.rules import late_notice
 from app.services.practice import Practice
 from app.services.queries import AppointmentView, list_appointments, show
 from app.services.relay_client import RequestView, pending_requests
@@ -53,8 +54,7 @@ def load(p: Practice, *, unconfirmed_hours: int = 48, no_show_days: int = 30) ->
 def policy_sentence(view: AppointmentView, policy: SettingsView, now: datetime) -> str:
     """What the cancellation policy says about cancelling this session now."""
     hours = policy.cancel_notice_minutes // 60
-    if policy.cancel_fee_cents and view.start - now < timedelta(
-            minutes=policy.cancel_notice_minutes):
+    if policy.cancel_fee_cents and late_notice(view.start, now, policy.cancel_notice_minutes):
         return _("Less than {hours} h before the session: the late cancellation fee of {fee} "
                  "applies if you charge.").format(
             hours=hours, fee=format_money(policy.cancel_fee_cents, policy.currency))

@@ -4,12 +4,13 @@ change, as calendar programs expect (RFC 5546)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from icalendar import Calendar, Event
 from sqlmodel import Session
 
 from app.models.enums import AppointmentStatus
+from app.models.instants import later_minutes
 from app.models.tables import Appointment
 
 
@@ -36,7 +37,7 @@ def build(s: Session, appointment: Appointment, *, summary: str, organizer: str,
     event.add("sequence", moves + (1 if cancel else 0))
     event.add("dtstamp", now)
     event.add("dtstart", appointment.start)
-    event.add("dtend", appointment.start + timedelta(minutes=appointment.duration_minutes))
+    event.add("dtend", later_minutes(appointment.start, appointment.duration_minutes))
     event.add("summary", summary)
     event.add("status", "CANCELLED" if cancel or
               appointment.status is AppointmentStatus.CANCELLED else "CONFIRMED")

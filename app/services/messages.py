@@ -10,6 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app.i18n import _, format_date, format_time
+from app.models.instants import later_minutes
 from app.models.outbox import MessageKind
 
 
@@ -97,5 +98,5 @@ def sample(practice: str, professional: str, zone: ZoneInfo, now: datetime) -> S
     start = datetime.combine(day, time(10), tzinfo=zone)
     return SessionFacts(appointment_id=0, name="Maria Silva", first_name="Maria",
                         service=_("Session"), professional=professional, practice=practice,
-                        start=start, end=start + timedelta(minutes=50),
+                        start=start, end=later_minutes(start, 50),
                         link="https://relay.example/c/…")

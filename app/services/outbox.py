@@ -26,6 +26,7 @@ from sqlmodel import Session, col, or_, select
 
 from app.i18n import _
 from app.models.enums import ACTIVE_STATUSES, Channel
+from app.models.instants import later_minutes
 from app.models.outbox import DeliveryAttempt, MessageKind, MessageState, OutboxMessage
 from app.models.tables import Appointment, Client, Service, Staff
 from app.services import config, conversation_delivery, invites, messages, secrets
@@ -371,7 +372,7 @@ def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime
         service=a.custom_service_name or (service.name if service else _("Session")),
         professional=staff.name, practice=settings_row.name,
         start=a.start.astimezone(zone),
-        end=(a.start + timedelta(minutes=a.duration_minutes)).astimezone(zone),
+        end=later_minutes(a.start, a.duration_minutes).astimezone(zone),
         link=f"{cfg['relay.url']}/c/{token}" if token and button else None)
     # The practice's own templates are for reminders; notices use the built-in words.
     reminder = msg.kind is MessageKind.REMINDER

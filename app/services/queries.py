@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from app.i18n import _
 from app.models.enums import AppointmentStatus
+from app.models.instants import later_minutes
 from app.models.recurrence import resolve_local
 from app.models.tables import Appointment, AuditEvent, Client, Service, Staff
 from app.models.transitions import Action, allowed_actions
@@ -64,7 +65,8 @@ class AppointmentView:
 
     @property
     def end(self) -> datetime:
-        return self.start + timedelta(minutes=self.duration_minutes)
+        """Aware, in the practice's zone: the start plus the real duration."""
+        return later_minutes(self.start, self.duration_minutes)
 
     @property
     def actions(self) -> list[Action]:

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from app.i18n import _
 from app.models.enums import Channel
+from app.models.instants import elapsed, later_minutes
 from app.models.outbox import MessageKind, MessageState, OutboxMessage
 from app.models.tables import Appointment, Client
 from app.services import config
@@ -117,9 +118,9 @@ def _when(now: datetime, start: datetime, client: Client, channel: Channel, minu
           ) -> tuple[datetime, str | None, str | None]:
     """When a reminder goes, to whom, or why it will not."""
     target, why_not = address(client, channel)
-    due = start - timedelta(minutes=minutes)
+    due = later_minutes(start, -minutes)
     if why_not is None and due < now:
-        if start - now > USEFUL_CUTOFF:
+        if elapsed(now, start) > USEFUL_CUTOFF:
             due = now  # booked inside the lead time: send now, while it still helps
         else:
             why_not = _("Booked too close to the session for this reminder to help.")

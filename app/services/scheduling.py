@@ -12,7 +12,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, or_, select
 
-from app.i18n import _, format_date, format_datetime, format_time, weekday_name
+from app.i18n import (
+    _,
+    format_closing_time,
+    format_date,
+    format_datetime,
+    format_time,
+    weekday_name,
+)
 from app.models.enums import (
     OCCUPYING_STATUSES,
     AppointmentSource,
@@ -21,6 +28,8 @@ from app.models.enums import (
     RepeatFrequency,
     SeriesScope,
 )
+from app.models.hours import format_end
+from app.models.instants import later, later_minutes
 from app.models.outbox import MessageKind
 from app.models.recurrence import RecurrenceError, expand, shift_wall_clock
 from app.models.rules import (
@@ -31,6 +40,7 @@ from app.models.rules import (
     ServiceRules,
     Violation,
     evaluate,
+    late_notice,
 )
 from app.models.tables import Appointment, Client, Service, Staff
 from app.models.transitions import NEEDS_STARTED, RESULT, Action, is_allowed
@@ -114,7 +124,7 @@ def _occupying_near(s: Session, start: datetime, end: datetime, staff_id: int,
 def booked_from(a: Appointment) -> Booked:
     assert a.id is not None
     return Booked(appointment_id=a.id, start=a.start,
-                  end=a.start + timedelta(minutes=a.duration_minutes), staff_id=a.staff_id,
+                  end=later_minutes(a.start, a.duration_minutes), staff_id=a.staff_id,
                   client_id=a.client_id, service_id=a.service_id,
                   buffer_before=timedelta(minutes=a.buffer_before_minutes),
                   buffer_after=timedelta(minutes=a.buffer_after_minutes))
@@ -145,7 +155,8 @@ def describe(v: Violation, c: Candidate, names: Names, zone: ZoneInfo,
     elif v.rule is Rule.OUTSIDE_HOURS:
         local = c.start.astimezone(zone)
         day_hours = hours.get(local.weekday(), [])
-        open_text = ", ".join(f"{format_time(a)}–{format_time(b)}" for a, b in day_hours) \
+        open_text = ", ".join(f"{format_time(a)}–{format_closing_time(b)}"
+                              for a, b in day_hours) \
             if day_hours else _("closed")
         msg = _("{when} is outside {staff}'s working hours ({hours} that day).").format(
             when=when, staff=staff, hours=open_text)
@@ -155,7 +166,7 @@ def describe(v: Violation, c: Candidate, names: Names, zone: ZoneInfo,
         span = ""
         if service.bookable_from or service.bookable_until:
             span = " " + (service.bookable_from.strftime("%H:%M") if service.bookable_from
-                          else "00:00") + "–" + (service.bookable_until.strftime("%H:%M")
+                          else "00:00") + "–" + (format_end(service.bookable_until)
                                                  if service.bookable_until else "24:00")
         msg = _("{service} can only be booked on {days}{span}.").format(
             service=service.name, days=days, span=span)
@@ -309,7 +320,7 @@ def _judge_series(s: Session, p: Practice, plan: _Plan, req: BookingRequest, rep
         conflicts = _check(s, p, plan, start, extra=taken)
         out.append(Occurrence(start.astimezone(zone), tuple(conflicts)))
         if override or not conflicts:
-            taken.append(Booked(-(i + 1), start, start + plan.duration, plan.staff.id,
+            taken.append(Booked(-(i + 1), start, later(start, plan.duration), plan.staff.id,
                                 plan.client.id, plan.service.id if plan.service else None,
                                 plan.buffer_before, plan.buffer_after))
     return out
@@ -482,7 +493,7 @@ def cancel(p: Practice, appointment_id: int, *, reason: str, notify: bool = Fals
         now = p.clock.now()
         changed: list[int] = []
         for a in _in_scope(s, first, scope, Action.CANCEL):
-            late = a.start - now < timedelta(minutes=settings.cancel_notice_minutes)
+            late = late_notice(a.start, now, settings.cancel_notice_minutes)
             fee = settings.cancel_fee_cents if decision is ChargeDecision.CHARGE and late else 0
             a.cancellation_reason = reason
             a.cancel_notify_client = notify
@@ -565,7 +576,7 @@ def reschedule(p: Practice, appointment_id: int, new_start: datetime, *,
             assert m.id is not None and plan.staff.id is not None
             overridden[m.id] = conflicts
             moves.append((m, target, plan))
-            placed.append(Booked(-m.id, target, target + plan.duration, plan.staff.id,
+            placed.append(Booked(-m.id, target, later(target, plan.duration), plan.staff.id,
                                  m.client_id, m.service_id, plan.buffer_before, plan.buffer_after))
         if problems:
             raise BookingConflict(problems)

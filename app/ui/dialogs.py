@@ -3,7 +3,7 @@ plain values; the panel runs the service call off the GUI thread."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QTime, QTimer
@@ -31,6 +31,7 @@ from app import i18n
 from app.i18n import _
 from app.models.enums import ChargeDecision, SeriesScope
 from app.models.recurrence import resolve_local
+from app.models.rules import late_notice
 from app.services import availability, scheduling
 from app.services.errors import InvalidInput
 from app.services.queries import AppointmentView
@@ -78,7 +79,7 @@ class CancelDialog(QDialog):
         self.notify = QCheckBox(_("Tell the client"))
         self.notify.setChecked(bool(view.client_email or view.client_phone))
         form.addRow("", self.notify)
-        late = view.start - now < timedelta(minutes=policy.cancel_notice_minutes)
+        late = late_notice(view.start, now, policy.cancel_notice_minutes)
         fee = i18n.format_money(policy.cancel_fee_cents, policy.currency)
         hours = policy.cancel_notice_minutes // 60
         self.charge = QRadioButton(

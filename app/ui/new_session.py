@@ -6,7 +6,7 @@ deliberate click and is recorded."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt, QTime, QTimer
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from app import i18n
 from app.i18n import _
 from app.models.enums import RepeatFrequency
+from app.models.instants import later_minutes
 from app.models.recurrence import resolve_local
 from app.services import clients, scheduling
 from app.services.clients import ClientView
@@ -225,7 +226,7 @@ class NewSessionDialog(QDialog):
     def _next_half_hour(self) -> datetime:
         now = self.window_.now()
         base = now.replace(minute=0, second=0, microsecond=0)
-        return base + timedelta(minutes=30 if now.minute < 30 else 60)
+        return later_minutes(base, 30 if now.minute < 30 else 60)
 
     # ------------------------------------------------------------ client
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 
-from app.services import catalog, clients, migrate, queries
+from app.services import catalog, clients, migrate, queries, settings
 from app.services.database import make_engine
 from app.services.errors import SchemaTooNew
 from app.services.paths import DataPaths
@@ -32,7 +32,8 @@ def make_v1_database(root: Path) -> Path:
             cancel_notice_minutes, cancel_fee_cents)
             VALUES (1, 'Consultório Antigo', 'America/Sao_Paulo', 'BR', 'BRL', '', 1440, 5000);
         INSERT INTO working_hours (staff_id, weekday, start, "end")
-            VALUES (NULL, 0, '08:00:00.000000', '18:00:00.000000');
+            VALUES (NULL, 0, '08:00:00.000000', '18:00:00.000000'),
+                   (NULL, 5, '19:00:00.000000', '23:59:59.000000');
         INSERT INTO staff (id, name, active) VALUES (1, 'Dra. Ana', 1), (2, 'Dr. Paulo', 1);
         INSERT INTO client (id, name, phone, email, notes, active, created_at)
             VALUES (1, 'Maria Silva', '+5511987654321', 'maria@example.com', 'alérgica', 1,
@@ -73,6 +74,8 @@ def test_upgrade_keeps_every_row(tmp_path: Path) -> None:
         assert (cancelled.cancellation_reason, cancelled.staff_name) == ("viagem", "Dr. Paulo")
         assert done.start.isoformat() == "2026-02-02T10:00:00-03:00"
         assert [h.action for h in queries.show(p, 2).history] == ["cancel"]
+        # 24:00 was once stored as 23:59:59; it is the closing midnight now.
+        assert settings.get(p).hours["sat"] == "19:00-24:00"
     finally:
         p.close()
     copies = list((tmp_path / "backups").glob("before-upgrade-0001-*.sqlite3"))

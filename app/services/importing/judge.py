@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from app.i18n import _, format_date, format_time
 from app.models.enums import ACTIVE_STATUSES, OCCUPYING_STATUSES, AppointmentStatus
+from app.models.instants import later_minutes
 from app.models.rules import Booked, Candidate, Hours, Rule, Violation, evaluate
 from app.models.tables import Appointment, Client, Service, Staff
 from app.services.catalog import service_rules
@@ -144,7 +145,7 @@ class _Context:
                 if status is not AppointmentStatus.RESCHEDULED:
                     self.existing.setdefault((client_id, start), aid)
                 if status in OCCUPYING_STATUSES:
-                    self.booked.append(Booked(aid, start, start + timedelta(minutes=minutes),
+                    self.booked.append(Booked(aid, start, later_minutes(start, minutes),
                                               staff_id, client_id, service_id,
                                               timedelta(minutes=bb), timedelta(minutes=ba)))
 
@@ -275,7 +276,7 @@ def judge_rows(s: Session, rows: list[Row], now: datetime,
 
 def _booked(row: Row, res: Resolved) -> Booked:
     assert row.start is not None
-    return Booked(-row.row, row.start, row.start + timedelta(minutes=res.duration), res.staff_id,
+    return Booked(-row.row, row.start, later_minutes(row.start, res.duration), res.staff_id,
                   res.client_id, res.service_id, timedelta(minutes=res.buffer_before),
                   timedelta(minutes=res.buffer_after))
 

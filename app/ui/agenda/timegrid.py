@@ -26,6 +26,8 @@ from PySide6.QtWidgets import QToolTip, QWidget
 
 from app import i18n
 from app.models.enums import AppointmentStatus as S
+from app.models.hours import minute_of_day
+from app.models.instants import elapsed
 from app.models.recurrence import resolve_local
 from app.services.queries import AppointmentView
 from app.services.scheduling import status_label
@@ -112,7 +114,7 @@ class TimeGrid(QWidget):
     def set_hours(self, hours: Intervals) -> None:
         self.hours = hours
         opens = [lo.hour for ivs in hours.values() for lo, _ in ivs]
-        closes = [hi.hour + (1 if hi.minute else 0) for ivs in hours.values() for _, hi in ivs]
+        closes = [-(-minute_of_day(hi, end=True) // 60) for ivs in hours.values() for _, hi in ivs]
         self.first_hour = max(0, min(opens, default=8) - 1)
         self.last_hour = min(24, max(closes, default=19) + 1)
         self.updateGeometry()
@@ -150,8 +152,9 @@ class TimeGrid(QWidget):
         hours = local.hour + local.minute / 60 - self.first_hour
         return hours * self.hour_height
 
-    def y_of_time(self, t: time) -> float:
-        return (t.hour + t.minute / 60 - self.first_hour) * self.hour_height
+    def y_of_time(self, t: time, *, end: bool = False) -> float:
+        """Height of a time of day; as an interval's `end`, 00:00 is the day's bottom."""
+        return (minute_of_day(t, end=end) / 60 - self.first_hour) * self.hour_height
 
     def block_rect(self, appointment_id: int) -> QRectF | None:
         for i, day in enumerate(self.days):
@@ -216,11 +219,13 @@ class TimeGrid(QWidget):
             x, w = self.day_left(i), self.day_width()
             painter.fillRect(QRectF(x, 0, w, self.height()), closed)
             for lo, hi in self.hours.get(day.weekday(), []):
-                top, bottom = self.y_of_time(lo), self.y_of_time(hi)
+                top, bottom = self.y_of_time(lo), self.y_of_time(hi, end=True)
                 painter.fillRect(QRectF(x, top, w, bottom - top), QColor("white"))
             for start, end in self.free.get(day, []):
-                top, bottom = self.y_of(start), self.y_of(end)
-                painter.fillRect(QRectF(x + 1, top, w - 2, bottom - top), free)
+                # Real length from the start: an end at midnight is the day's bottom.
+                top = self.y_of(start)
+                height = elapsed(start, end) / timedelta(hours=1) * self.hour_height
+                painter.fillRect(QRectF(x + 1, top, w - 2, height), free)
 
     def _paint_lines(self, painter: QPainter) -> None:
         hour_pen = QPen(QColor(LINE))
