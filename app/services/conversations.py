@@ -35,6 +35,7 @@ from app.models.enums import ACTIVE_STATUSES
 from app.models.outbox import MessageKind, OutboxMessage
 from app.models.tables import Appointment, Client
 from app.services import attendances, audit, config
+from app.services.channels.text import one_line
 from app.services.conversation_delivery import message_id
 from app.services.errors import FieldInvalid, InvalidInput, NotFound
 from app.services.events import Change
@@ -216,7 +217,7 @@ def send_template(p: Practice, attendance_id: int, template_id: int,
         if template is None or not template.active:
             raise FieldInvalid("template", _("Choose one of the approved templates."))
         needed = parameter_count(template.body)
-        params = [" ".join(v.split()) for v in parameters]
+        params = [one_line(v) for v in parameters]
         if len(params) != needed or any(not v for v in params):
             raise FieldInvalid("parameters", _("The template '{name}' needs {n} parameters, all "
                                                "filled in.").format(name=template.name,

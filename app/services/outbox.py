@@ -26,7 +26,7 @@ from sqlmodel import Session, col, or_, select
 
 from app.i18n import _
 from app.models.enums import ACTIVE_STATUSES, Channel
-from app.models.instants import later_minutes
+from app.models.instants import elapsed, later_minutes
 from app.models.outbox import DeliveryAttempt, MessageKind, MessageState, OutboxMessage
 from app.models.tables import Appointment, Client, Service, Staff
 from app.services import config, conversation_delivery, invites, messages, secrets
@@ -351,7 +351,7 @@ def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime
         if a.status not in ACTIVE_STATUSES:
             return None, _("The session is {status}; no reminder is sent.").format(
                 status=a.status.value)
-        if a.start - now <= USEFUL_CUTOFF:
+        if elapsed(now, a.start) <= USEFUL_CUTOFF:
             return None, _("Too late to help: the session starts within {minutes} minutes.") \
                 .format(minutes=int(USEFUL_CUTOFF.total_seconds() // 60))
     client = s.get(Client, a.client_id)

@@ -62,6 +62,9 @@ class FakeTwilio(FakeServer):
                          "SMS-capable inbound phone number for your account.")
         if not body:
             return error(400, 21602, "Message body is required.")
+        if len(body) > 1600:
+            return error(400, 21617, "The concatenated message body exceeds the 1600 "
+                         "character limit.")
         if to in a.unsubscribed:
             return error(400, 21610, "Attempt to send to unsubscribed recipient")
         callback = form.get("StatusCallback")

@@ -4,6 +4,9 @@ It checks each request field by field against the published schema, enforces the
 rules that bite in real life, and answers with Meta's success and error shapes:
 - a wrong or missing token: 401, code 190;
 - a template not approved in that language: 132001; a wrong parameter count: 132000;
+- a parameter that is empty, holds a newline or tab, or more than four consecutive
+  spaces: 132018; a template body that grows past 1,024 characters: 132005;
+- free text empty or over 4,096 characters: 100;
 - free text to a number that has not written in the last 24 hours: 131047;
 - a number that is not on WhatsApp: 131026;
 - more than `rate_limit` messages per second: 429 with code 130429;
@@ -100,6 +103,15 @@ class FakeWhatsApp(FakeServer):
                 elif component["type"] == "button":
                     assert component["sub_type"] == "url" and component["index"] in ("0", 0)
                     button = component["parameters"][0]["text"]
+            for text in params + ([button] if button is not None else []):
+                if not text.strip() or re.search(r"[\n\t]| {5,}", text):
+                    self.refused.append(132018)
+                    return error(400, 132018, "There was an issue with the parameters in "
+                                 "your template. Param text cannot have new-line/tab "
+                                 "characters or more than 4 consecutive spaces")
+            if sum(len(text) for text in params) > 1024:
+                self.refused.append(132005)
+                return error(400, 132005, "Translated text too long")
             if len(params) != r.templates[key]:
                 self.refused.append(132000)
                 return error(400, 132000, "Number of parameters does not match the expected "
@@ -110,7 +122,10 @@ class FakeWhatsApp(FakeServer):
             if to not in r.replied_within_24h:
                 self.refused.append(131047)
                 return error(400, 131047, "Re-engagement message")
-            sent = Sent(to, "text", None, None, [], None, body["text"]["body"],
+            text = body["text"]["body"]
+            if not text.strip() or len(text) > 4096:
+                return error(400, 100, "Invalid parameter: text.body")
+            sent = Sent(to, "text", None, None, [], None, text,
                         f"wamid.HBgM{len(self.sent):06d}")
         else:
             return error(400, 100, f"Unsupported type {body['type']}")

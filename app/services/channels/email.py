@@ -9,22 +9,23 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 
 from app.i18n import _
-from app.services.channels import ChannelError, NotConfigured, Outgoing
+from app.services.channels import ChannelError, NotConfigured, Outgoing, text
 
 TIMEOUT = 20
 
 
 def build(cfg: dict[str, str], msg: Outgoing) -> EmailMessage:
     mail = EmailMessage()
-    mail["Subject"] = msg.subject
-    mail["From"] = formataddr((cfg["smtp.from_name"] or "", msg.sender or cfg["smtp.from"]))
+    mail["Subject"] = text.header_value(msg.subject)
+    mail["From"] = formataddr((text.header_value(cfg["smtp.from_name"] or ""),
+                               msg.sender or cfg["smtp.from"]))
     mail["To"] = msg.to
     mail["Date"] = formatdate(localtime=False)
     mail["Message-ID"] = msg.message_id or make_msgid(domain=cfg["smtp.from"].split("@")[-1])
     if msg.in_reply_to:
-        mail["In-Reply-To"] = msg.in_reply_to
+        mail["In-Reply-To"] = text.header_value(msg.in_reply_to)
     if msg.references:
-        mail["References"] = " ".join(msg.references)
+        mail["References"] = _references(msg.references)
     mail.set_content(msg.text)
     if msg.html:
         mail.add_alternative(msg.html, subtype="html")
@@ -32,6 +33,19 @@ def build(cfg: dict[str, str], msg: Outgoing) -> EmailMessage:
         mail.add_attachment(msg.calendar, maintype="text", subtype="calendar",
                             filename="invite.ics", params={"method": msg.calendar_method})
     return mail
+
+
+def _references(ids: tuple[str, ...], limit: int = 900) -> str:
+    """The thread's ids (they came in other people's mail), one line each; when
+    they are too many for a header, the first and the newest ones (RFC 5322 §3.6.4)."""
+    clean = [one for one in map(text.one_line, ids) if one]
+    first, rest = clean[:1], clean[1:]
+    newest: list[str] = []
+    for one in reversed(rest):
+        if len(" ".join([*first, one, *newest])) > limit:
+            break
+        newest.insert(0, one)
+    return " ".join([*first, *newest])
 
 
 def send(cfg: dict[str, str], password: str | None, msg: Outgoing) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import requests
 
 from app.i18n import _
-from app.services.channels import ChannelError, NotConfigured, Outgoing
+from app.services.channels import ChannelError, NotConfigured, Outgoing, text
 
 TIMEOUT = 20
 
@@ -32,7 +32,8 @@ def send(cfg: dict[str, str], token: str | None, msg: Outgoing) -> str:
                               "and sending number in Settings › Integrations."))
     url = f"{cfg['sms.api_base']}/2010-04-01/Accounts/{sid}/Messages.json"
     try:
-        form = {"To": msg.to, "From": msg.sender or cfg["sms.from"], "Body": msg.text}
+        form = {"To": msg.to, "From": msg.sender or cfg["sms.from"],
+                "Body": text.sms_body(msg.text)}
         if msg.status_callback:
             form["StatusCallback"] = msg.status_callback
         response = requests.post(url, data=form, auth=(sid, token), timeout=TIMEOUT)

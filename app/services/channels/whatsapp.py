@@ -8,7 +8,7 @@ from typing import Any
 import requests
 
 from app.i18n import _
-from app.services.channels import ChannelError, NotConfigured, Outgoing
+from app.services.channels import ChannelError, NotConfigured, Outgoing, text
 
 TIMEOUT = 20
 RETRY_CODES = {131000, 131016, 80007, 4, 2}
@@ -27,6 +27,11 @@ def _permanent(code: int) -> str | None:
                   "yet: check its name and language in Settings › Client notifications."),
         132012: _("The WhatsApp template's parameters have the wrong format: check the "
                   "fields chosen in Settings › Client notifications."),
+        132005: _("The WhatsApp template's text grows too long with this session's "
+                  "details (over 1,024 characters): choose fewer fields in Settings › "
+                  "Client notifications."),
+        132018: _("WhatsApp refused a parameter of the template (a line break, a tab or "
+                  "many spaces): check the fields chosen in Settings › Client notifications."),
         190: _("The WhatsApp access token has expired or was revoked: renew it in "
                "Settings › Integrations."),
         131030: _("This number is not allowed to receive messages from the test account: "
@@ -41,10 +46,11 @@ def payload(msg: Outgoing) -> dict[str, Any]:
         components: list[dict[str, Any]] = []
         if msg.parameters:
             components.append({"type": "body", "parameters": [
-                {"type": "text", "text": p} for p in msg.parameters]})
+                {"type": "text", "text": text.whatsapp_parameter(p)} for p in msg.parameters]})
         if msg.button_suffix:
+            suffix = text.whatsapp_parameter(msg.button_suffix)
             components.append({"type": "button", "sub_type": "url", "index": "0",
-                               "parameters": [{"type": "text", "text": msg.button_suffix}]})
+                               "parameters": [{"type": "text", "text": suffix}]})
         template: dict[str, Any] = {"name": msg.template, "language": {"code": msg.language}}
         if components:
             template["components"] = components
@@ -52,7 +58,7 @@ def payload(msg: Outgoing) -> dict[str, Any]:
                 "to": msg.to.lstrip("+"), "type": "template", "template": template}
     return {"messaging_product": "whatsapp", "recipient_type": "individual",
             "to": msg.to.lstrip("+"), "type": "text",
-            "text": {"preview_url": False, "body": msg.text}}
+            "text": {"preview_url": False, "body": text.whatsapp_text(msg.text)}}
 
 
 def send(cfg: dict[str, str], token: str | None, msg: Outgoing) -> str:
