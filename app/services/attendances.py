@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, or_, select
 
 from app.i18n import _
@@ -26,7 +27,7 @@ from app.models.conecta import (
     Medium,
 )
 from app.models.tables import Client
-from app.services import audit, config
+from app.services import audit, config, phones
 from app.services.errors import FieldInvalid, InvalidInput, NotFound
 from app.services.events import Change
 from app.services.practice import Practice
@@ -124,16 +125,16 @@ def _clean_tags(s: Session, tags: list[str]) -> list[str]:
 
 
 def _matching_client(s: Session, contact: Contact, medium: Medium) -> int | None:
-    clauses = []
+    clauses: list[ColumnElement[bool]] = []
     if contact.phone and medium in NEEDS_PHONE:
-        clauses.append(Client.phone == contact.phone)
+        clauses.append(phones.matches(Client.phone, contact.phone))
     if contact.email and medium in NEEDS_EMAIL:
-        clauses.append(Client.email == contact.email)
+        clauses.append(col(Client.email) == contact.email)
     if not clauses:  # the other field still identifies the person
         if contact.phone:
-            clauses.append(Client.phone == contact.phone)
+            clauses.append(phones.matches(Client.phone, contact.phone))
         if contact.email:
-            clauses.append(Client.email == contact.email)
+            clauses.append(col(Client.email) == contact.email)
     if not clauses:
         return None
     client = s.exec(select(Client).where(or_(*clauses), col(Client.active))
@@ -144,14 +145,15 @@ def _matching_client(s: Session, contact: Contact, medium: Medium) -> int | None
 def open_for(s: Session, medium: Medium, phone: str | None, email: str | None
              ) -> Attendance | None:
     """The open attendance a message on this channel from this person belongs to."""
+    where: ColumnElement[bool]
     if medium is Medium.EMAIL:
         if not email:
             return None
-        where = Attendance.email == email
+        where = col(Attendance.email) == email
     else:
         if not phone:
             return None
-        where = Attendance.phone == phone
+        where = phones.matches(Attendance.phone, phone)
     return s.exec(select(Attendance).where(
         Attendance.medium == medium, where, col(Attendance.status).in_(list(OPEN_STATUSES)))
         .order_by(col(Attendance.last_activity_at).desc())).first()
@@ -399,7 +401,7 @@ def cards(p: Practice, f: Filter = Filter(), limit: int = 500) -> list[Card]:
         like = f"%{text.casefold()}%"
         clauses = [func.lower(Attendance.name).like(like), func.lower(Attendance.email).like(like)]
         if len(digits) >= 3:
-            clauses.append(col(Attendance.phone).like(f"%{digits}%"))
+            clauses += [col(Attendance.phone).like(p) for p in phones.digit_patterns(digits)]
         query = query.where(or_(*clauses))
     newest_first = (col(Attendance.last_activity_at).desc(), col(Attendance.id).desc())
     rows: list[Attendance] = []

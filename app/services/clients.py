@@ -14,7 +14,7 @@ from sqlmodel import Session, col, or_, select
 from app.i18n import _
 from app.models.enums import AppointmentStatus, Channel
 from app.models.tables import Appointment, Client
-from app.services import audit
+from app.services import audit, phones
 from app.services.errors import InvalidInput, NotFound
 from app.services.events import Change
 from app.services.practice import Practice
@@ -172,7 +172,7 @@ def search(p: Practice, text: str = "", limit: int = 50) -> list[ClientView]:
             digits = "".join(ch for ch in text if ch.isdigit())
             conditions = [col(Client.name).ilike(like), col(Client.email).ilike(like)]
             if digits:
-                conditions.append(col(Client.phone).like(f"%{digits}%"))
+                conditions += [col(Client.phone).like(p) for p in phones.digit_patterns(digits)]
             query = query.where(or_(*conditions))
         rows = s.exec(query.order_by(func.lower(Client.name)).limit(limit))
         return [view(c) for c in rows]

@@ -31,7 +31,7 @@ from app.models.conecta import (
 )
 from app.models.outbox import OutboxMessage
 from app.models.tables import Appointment, Client
-from app.services import audit, client_answers
+from app.services import audit, client_answers, phones
 from app.services.practice import Practice
 
 log = logging.getLogger(__name__)
@@ -74,12 +74,16 @@ def _card_for(s: Session, medium: Medium, phone: str, name: str, originator: str
     """The open attendance on this channel for this number, or a new card waiting
     for someone (Pendente), linked to the client with that phone."""
     row = s.exec(select(Attendance).where(
-        Attendance.medium == medium, Attendance.phone == phone,
+        Attendance.medium == medium, phones.matches(Attendance.phone, phone),
         col(Attendance.status).in_([AttendanceStatus.IN_PROGRESS, AttendanceStatus.PENDING]))
         .order_by(col(Attendance.last_activity_at).desc())).first()
     if row is not None:
+        # The same line, perhaps written without the ninth digit: answers go to the
+        # number as the provider last named it, so they reach the same chat.
+        row.phone = phone
         return row
-    client = s.exec(select(Client).where(Client.phone == phone, col(Client.active))
+    client = s.exec(select(Client).where(phones.matches(Client.phone, phone),
+                                         col(Client.active))
                     .order_by(col(Client.id))).first()
     row = Attendance(medium=medium, name=(client.name if client else "") or name or phone,
                      phone=phone, status=AttendanceStatus.PENDING, type="support",

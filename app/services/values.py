@@ -13,6 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from app.i18n import _
 from app.models.recurrence import resolve_local
+from app.services import phones
 from app.services.errors import InvalidInput
 
 
@@ -78,15 +79,21 @@ def parse_start(text: str, zone: ZoneInfo) -> datetime:
 
 
 def normalize_phone(text: str, region: str) -> str:
-    """E.164, with the practice's country as the default region."""
+    """E.164, with the practice's country as the default region; a Brazilian mobile
+    written with eight digits gets its ninth. Raises InvalidInput."""
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         raise InvalidInput(_("'{value}' is not a phone number.").format(value=text)) from None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if not phonenumbers.is_valid_number(number):
+        # A Brazilian mobile written without its ninth digit is the same line.
+        for other in phones.variants(e164)[1:]:
+            if phonenumbers.is_valid_number(phonenumbers.parse(other, None)):
+                return other
         raise InvalidInput(_("'{value}' is not a valid phone number for {region}.")
                            .format(value=text, region=region)) from None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164
 
 
 def format_phone(e164: str | None, region: str) -> str:

@@ -24,6 +24,7 @@ from app.models.enums import ACTIVE_STATUSES, OCCUPYING_STATUSES, AppointmentSta
 from app.models.instants import later_minutes
 from app.models.rules import Booked, Candidate, Hours, Rule, Violation, evaluate
 from app.models.tables import Appointment, Client, Service, Staff
+from app.services import phones
 from app.services.catalog import service_rules
 from app.services.errors import NotFound
 from app.services.importing.cells import folded
@@ -105,7 +106,7 @@ class _Context:
             assert cid is not None
             self.client_names[cid] = name
             if phone:
-                self.by_phone.setdefault(phone, cid)
+                self.by_phone.setdefault(phones.key(phone), cid)
             if email:
                 self.by_email.setdefault(email.lower(), cid)
         services = list(s.exec(select(Service).order_by(col(Service.id))))
@@ -183,13 +184,13 @@ def _resolve(ctx: _Context, row: Row, j: Judgement, new_clients: dict[str, NewTh
              new_services: dict[str, NewThing], new_staff: dict[str, NewThing]
              ) -> Resolved | str:
     """The row's client, professional and service, or why they cannot be known."""
-    client_id = ctx.by_phone.get(row.phone) or \
+    client_id = ctx.by_phone.get(phones.key(row.phone)) or \
         (ctx.by_email.get(row.email.lower()) if row.email else None)
     if client_id is None:
-        thing = new_clients.get(row.phone)
+        thing = new_clients.get(phones.key(row.phone))
         if thing is None:
             thing = NewThing(-(len(new_clients) + 1), row.name, row.row, row.phone, row.email)
-            new_clients[row.phone] = thing
+            new_clients[phones.key(row.phone)] = thing
             j.new_clients.append(thing)
         elif thing.email is None and row.email:
             thing.email = row.email
