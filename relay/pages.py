@@ -70,6 +70,19 @@ def session_page(lang: str, practice: str, start: datetime, zone: ZoneInfo,
     return page(lang, practice, body)
 
 
+def gone_page(lang: str, practice: str, state: str, new_start: datetime | None,
+              zone: ZoneInfo) -> str:
+    """The page of a link whose session was moved or cancelled: what became of it,
+    and no button (the link no longer speaks for a session that is due)."""
+    w = words(lang)
+    if state == "moved" and new_start is not None:
+        local = new_start.astimezone(zone)
+        when = (f"{format_date(local.date(), 'full', locale=lang)}, "
+                f"{format_time(local, 'short', locale=lang)}")
+        return message_page(lang, practice, w["moved"], w["moved_text"].format(when=when))
+    return message_page(lang, practice, w["cancelled"], w["cancelled_text"])
+
+
 def message_page(lang: str, practice: str, headline: str, text: str) -> str:
     body = (f"<h1>{html.escape(practice)}</h1><div class=\"card\"><p><strong>"
             f"{html.escape(headline)}</strong></p><p>{html.escape(text)}</p></div>")
@@ -93,4 +106,8 @@ def words(lang: str) -> dict[str, str]:
                           "practice if you need to."),
         "too_many": _("Too many attempts. Please try again in a minute."),
         "conflict": _("This session was already answered differently."),
+        "moved": _("This session was moved."),
+        "moved_text": _("It is now on {when}."),
+        "cancelled": _("This session was cancelled."),
+        "cancelled_text": _("Get in touch with the practice to book another time."),
     }

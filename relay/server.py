@@ -16,7 +16,7 @@ import logging
 import time
 from collections import defaultdict, deque
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Form, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
@@ -36,6 +36,19 @@ MAX_ID = 2**62  # event ids are SQLite integers
 
 class AckBody(BaseModel):
     ids: list[Annotated[int, Field(ge=0, le=MAX_ID)]] = Field(max_length=1000)
+
+
+class SessionNote(BaseModel):
+    """What became of a session whose link may be out: moved (to `start`, UTC or
+    with an offset), cancelled, or open again."""
+
+    appointment_id: int = Field(ge=1, le=MAX_ID)
+    state: Literal["moved", "cancelled", "open"]
+    start: datetime | None = None
+
+
+class SessionsBody(BaseModel):
+    sessions: list[SessionNote] = Field(max_length=1000)
 
 
 class Limiter:
@@ -156,6 +169,10 @@ def create_app(settings: RelaySettings) -> FastAPI:
         if refusal is not None:
             return refusal
         practice, link = found
+        gone = store.session(practice.id, link.appointment_id)
+        if gone is not None:
+            return HTMLResponse(pages.gone_page(lang, practice.name, gone.state,
+                                                gone.new_start, practice.timezone))
         return HTMLResponse(pages.session_page(lang, practice.name, link.expires,
                                                practice.timezone, token))
 
@@ -182,12 +199,20 @@ def create_app(settings: RelaySettings) -> FastAPI:
         session = link.appointment_id
         first = store.record_outcome(practice.id, session, action)
         if first:
+            # The answer goes to the desktop even for a session since moved or
+            # cancelled (a page left open): there it becomes a notice, not a change.
             if action == "confirm":
-                store.add(practice.id, "confirmed", session, f"confirmed:{session}")
+                store.add(practice.id, "confirmed", session, f"confirmed:{session}",
+                          session_start=link.expires)
             else:
                 sealed = seal(practice.public_key, {"reason": reason.strip()})
-                store.add(practice.id, "cancel_requested", session, f"cancel:{session}", sealed)
+                store.add(practice.id, "cancel_requested", session, f"cancel:{session}", sealed,
+                          session_start=link.expires)
             new_event.set()
+        gone = store.session(practice.id, session)
+        if gone is not None:
+            return HTMLResponse(pages.gone_page(lang, practice.name, gone.state,
+                                                gone.new_start, practice.timezone))
         earlier = None if first else store.outcome(practice.id, session)
         done, again = ("confirmed", "already_confirmed") if action == "confirm" else \
             ("cancel_requested", "already_cancel")
@@ -215,6 +240,8 @@ def create_app(settings: RelaySettings) -> FastAPI:
         return JSONResponse({
             "events": [{"id": e.id, "kind": e.kind, "appointment_id": e.appointment_id,
                         "at": e.at.isoformat(),
+                        "session_start": e.session_start.isoformat()
+                        if e.session_start else None,
                         "sealed": base64.b64encode(e.sealed).decode() if e.sealed else None}
                        for e in found],
             "cursor": found[-1].id if found else after})
@@ -225,6 +252,23 @@ def create_app(settings: RelaySettings) -> FastAPI:
         if practice is None:
             return JSONResponse({"error": "unauthorized"}, status_code=401)
         return JSONResponse({"deleted": store.ack(practice.id, body.ids)})
+
+    @app.post("/api/v1/sessions")
+    def session_notes(body: SessionsBody,
+                      authorization: str | None = Header(default=None)) -> JSONResponse:
+        """The desktop tells which sessions were moved or cancelled, so their links'
+        pages say so instead of offering Confirm."""
+        practice = practices.bearer(authorization)
+        if practice is None:
+            return JSONResponse({"error": "unauthorized"}, status_code=401)
+        for note in body.sessions:
+            if note.state == "moved" and (note.start is None or note.start.tzinfo is None):
+                return JSONResponse({"error": "a moved session needs its new start, with "
+                                              "an offset"}, status_code=422)
+        for note in body.sessions:
+            store.set_session(practice.id, note.appointment_id, note.state,
+                              note.start if note.state == "moved" else None)
+        return JSONResponse({"updated": len(body.sessions)})
 
     @app.get("/webhooks/whatsapp", response_class=PlainTextResponse)
     def verify_webhook(mode: str = Query(default="", alias="hub.mode"),

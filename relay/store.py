@@ -1,5 +1,6 @@
-"""The relay's storage: events waiting for the desktop, and the outcome of each
-session's link (so a repeated tap can say "already confirmed"). Ids, kinds and
+"""The relay's storage: events waiting for the desktop, the outcome of each
+session's link (so a repeated tap can say "already confirmed"), and what the
+desktop said of sessions whose links are out (moved, cancelled). Ids, kinds and
 times only; anything a client wrote is sealed to the practice's key before it
 gets here. SQLite by default, PostgreSQL through RELAY_DATABASE_URL. Every row
 names its practice: one relay may serve several."""
@@ -42,6 +43,9 @@ events = Table(
     Column("at", DateTime, nullable=False),
     Column("dedupe", String(128), nullable=False, unique=True),
     Column("sealed", LargeBinary, nullable=True),
+    # A link's answer names the start the link was made for: the desktop applies
+    # it only to the session as it still is.
+    Column("session_start", DateTime, nullable=True),
     # Ids are the desktop's cursor and its record of what it applied: they must
     # never be reused after an acknowledged event is deleted (SQLite would, without).
     sqlite_autoincrement=True,
@@ -57,6 +61,18 @@ outcomes = Table(
 )
 
 
+sessions = Table(
+    "relay_session", metadata,
+    Column("practice", String(64), primary_key=True),
+    Column("appointment_id", Integer, primary_key=True),
+    Column("state", String(16), nullable=False),  # moved, cancelled
+    Column("new_start", DateTime, nullable=True),
+    Column("at", DateTime, nullable=False),
+)
+
+SESSION_STATES = ("moved", "cancelled", "open")
+
+
 @dataclass(frozen=True)
 class Event:
     id: int
@@ -64,6 +80,13 @@ class Event:
     appointment_id: int | None
     at: datetime
     sealed: bytes | None
+    session_start: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SessionState:
+    state: str  # moved or cancelled
+    new_start: datetime | None  # UTC, for a moved session
 
 
 class Store:
@@ -74,13 +97,14 @@ class Store:
         metadata.create_all(self.engine)
 
     def add(self, practice: str, kind: str, appointment_id: int | None, dedupe: str,
-            sealed: bytes | None = None) -> int | None:
+            sealed: bytes | None = None, session_start: datetime | None = None) -> int | None:
         """The new event's id, or None when this practice saw this dedupe key before."""
+        start = session_start.astimezone(UTC).replace(tzinfo=None) if session_start else None
         try:
             with self.engine.begin() as conn:
                 result = conn.execute(insert(events).values(
                     practice=practice, kind=kind, appointment_id=appointment_id, at=_now(),
-                    dedupe=_key(practice, dedupe), sealed=sealed))
+                    dedupe=_key(practice, dedupe), sealed=sealed, session_start=start))
                 key = result.inserted_primary_key
                 return int(key[0]) if key else None
         except IntegrityError:
@@ -91,7 +115,8 @@ class Store:
             rows = conn.execute(select(events).where(events.c.practice == practice,
                                                      events.c.id > cursor)
                                 .order_by(events.c.id).limit(limit)).all()
-        return [Event(r.id, r.kind, r.appointment_id, r.at.replace(tzinfo=UTC), r.sealed)
+        return [Event(r.id, r.kind, r.appointment_id, r.at.replace(tzinfo=UTC), r.sealed,
+                      r.session_start.replace(tzinfo=UTC) if r.session_start else None)
                 for r in rows]
 
     def ack(self, practice: str, ids: list[int]) -> int:
@@ -101,6 +126,28 @@ class Store:
         with self.engine.begin() as conn:
             return int(conn.execute(delete(events).where(
                 events.c.practice == practice, events.c.id.in_(ids))).rowcount or 0)
+
+    def set_session(self, practice: str, appointment_id: int, state: str,
+                    new_start: datetime | None) -> None:
+        """What the desktop says of a session: moved (to new_start), cancelled, or
+        open again (the note is dropped)."""
+        start = new_start.astimezone(UTC).replace(tzinfo=None) if new_start else None
+        with self.engine.begin() as conn:
+            conn.execute(delete(sessions).where(sessions.c.practice == practice,
+                                                sessions.c.appointment_id == appointment_id))
+            if state != "open":
+                conn.execute(insert(sessions).values(
+                    practice=practice, appointment_id=appointment_id, state=state,
+                    new_start=start, at=_now()))
+
+    def session(self, practice: str, appointment_id: int) -> SessionState | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(sessions.c.state, sessions.c.new_start).where(
+                sessions.c.practice == practice,
+                sessions.c.appointment_id == appointment_id)).first()
+        if row is None:
+            return None
+        return SessionState(str(row[0]), row[1].replace(tzinfo=UTC) if row[1] else None)
 
     def outcome(self, practice: str, appointment_id: int) -> str | None:
         with self.engine.connect() as conn:
@@ -135,6 +182,8 @@ def _upgrade(engine: Engine) -> None:
             conn.execute(text("ALTER TABLE relay_event ADD COLUMN practice VARCHAR(64) "
                               f"NOT NULL DEFAULT '{DEFAULT_PRACTICE}'"))
             by_practice.create(conn, checkfirst=True)
+        if "relay_event" in tables and "session_start" not in _columns(engine, "relay_event"):
+            conn.execute(text("ALTER TABLE relay_event ADD COLUMN session_start TIMESTAMP"))
         if "relay_outcome" in tables and "practice" not in _columns(engine, "relay_outcome"):
             # The primary key grows a column: copy the rows into a new table.
             conn.execute(text("ALTER TABLE relay_outcome RENAME TO relay_outcome_single"))

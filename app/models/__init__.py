@@ -24,7 +24,7 @@ from app.models.outbox import (
     MessageState,
     OutboxMessage,
 )
-from app.models.requests import ClientRequest, RelayEvent, RequestKind, RequestState
+from app.models.requests import ClientRequest, LinkNotice, RelayEvent, RequestKind, RequestState
 from app.models.tables import (
     Appointment,
     AuditEvent,
@@ -52,6 +52,7 @@ __all__ = [
     "ConfigEntry",
     "ConversationEntry",
     "DeliveryAttempt",
+    "LinkNotice",
     "MessageKind",
     "MessageState",
     "MessageTemplate",

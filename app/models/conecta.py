@@ -84,7 +84,9 @@ class CallOutcome(StrEnum):
 
 class Attendance(SQLModel, table=True):
     __tablename__ = "attendance"
-    __table_args__ = (Index("ix_attendance_status_activity", "status", "last_activity_at"),)
+    # ids never reused
+    __table_args__ = (Index("ix_attendance_status_activity", "status", "last_activity_at"),
+                      {"sqlite_autoincrement": True})
 
     id: int | None = Field(default=None, primary_key=True)
     medium: Medium = Field(sa_type=_enum_column(Medium))
@@ -116,7 +118,9 @@ class ConversationEntry(SQLModel, table=True):
     """One message, call or note in an attendance's thread."""
 
     __tablename__ = "conversation_entry"
-    __table_args__ = (Index("ix_conversation_entry_thread", "attendance_id", "at"),)
+    # ids never reused
+    __table_args__ = (Index("ix_conversation_entry_thread", "attendance_id", "at"),
+                      {"sqlite_autoincrement": True})
 
     id: int | None = Field(default=None, primary_key=True)
     attendance_id: int = Field(foreign_key="attendance.id")
@@ -144,6 +148,7 @@ class MessageTemplate(SQLModel, table=True):
     and what each parameter means."""
 
     __tablename__ = "message_template"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
 
     id: int | None = Field(default=None, primary_key=True)
     name: str

@@ -47,7 +47,9 @@ class ConfigEntry(SQLModel, table=True):
 
 class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_state_due", "state", "due_at"),)
+    # ids never reused
+    __table_args__ = (Index("ix_outbox_state_due", "state", "due_at"),
+                      {"sqlite_autoincrement": True})
 
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(unique=True)
@@ -75,6 +77,7 @@ class DeliveryAttempt(SQLModel, table=True):
     """One try at one message: what the provider answered."""
 
     __tablename__ = "delivery_attempt"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
 
     id: int | None = Field(default=None, primary_key=True)
     message_id: int = Field(foreign_key="outbox.id", index=True)

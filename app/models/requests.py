@@ -29,6 +29,7 @@ class RequestState(StrEnum):
 
 class ClientRequest(SQLModel, table=True):
     __tablename__ = "client_request"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
 
     id: int | None = Field(default=None, primary_key=True)
     kind: RequestKind = Field(sa_type=_enum_column(RequestKind))
@@ -52,3 +53,18 @@ class RelayEvent(SQLModel, table=True):
     received_at: datetime = Field(sa_type=UTCDateTime)
     outcome: str = ""
     sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+
+
+class LinkNotice(SQLModel, table=True):
+    """What the relay must be told about a session whose link may be out there:
+    it was moved (to `new_start`) or cancelled, so the link's page says so."""
+
+    __tablename__ = "link_notice"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
+
+    id: int | None = Field(default=None, primary_key=True)
+    appointment_id: int = Field(foreign_key="appointment.id")
+    state: str = Field(max_length=16)  # "moved" or "cancelled"
+    new_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    pushed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)

@@ -24,6 +24,7 @@ def _enum_column(enum: type[StrEnum]) -> SAEnum:
 
 class PracticeSettings(SQLModel, table=True):
     __tablename__ = "practice_settings"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = "Practice"
@@ -41,6 +42,7 @@ class WorkingHours(SQLModel, table=True):
     staff_id None is the practice's hours; a professional with rows of their own uses those."""
 
     __tablename__ = "working_hours"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
 
     id: int | None = Field(default=None, primary_key=True)
     staff_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
@@ -51,6 +53,7 @@ class WorkingHours(SQLModel, table=True):
 
 class Staff(SQLModel, table=True):
     __tablename__ = "staff"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
 
     id: int | None = Field(default=None, primary_key=True)
     name: str
@@ -60,6 +63,7 @@ class Staff(SQLModel, table=True):
 
 class Client(SQLModel, table=True):
     __tablename__ = "client"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True)
@@ -76,6 +80,7 @@ class Client(SQLModel, table=True):
 
 class Service(SQLModel, table=True):
     __tablename__ = "service"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
 
     id: int | None = Field(default=None, primary_key=True)
     name: str
@@ -93,9 +98,11 @@ class Service(SQLModel, table=True):
 
 class Appointment(SQLModel, table=True):
     __tablename__ = "appointment"
+    # ids never reused
     __table_args__ = (
         Index("ix_appointment_staff_start", "staff_id", "start"),
         Index("ix_appointment_client_start", "client_id", "start"),
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -132,7 +139,9 @@ class AuditEvent(SQLModel, table=True):
     """Who did what, when: old -> new values as JSON."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
+    # ids never reused
+    __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),
+                      {"sqlite_autoincrement": True})
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(sa_type=UTCDateTime)

@@ -15,11 +15,11 @@ from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.i18n import _
-from app.services import migrate, settings
-from app.services.database import copy_database
+from app.services import migrate, schema_check, settings
+from app.services.database import copy_database, make_engine
 from app.services.errors import InvalidInput
 from app.services.events import Change
 from app.services.practice import Practice
@@ -36,7 +36,6 @@ class CopyKind(StrEnum):
 
 
 DAILY_PREFIX = f"{CopyKind.DAILY}-"
-_NEEDED_TABLES = {"appointment", "client", "practice_settings", "alembic_version"}
 
 
 @dataclass(frozen=True)
@@ -127,23 +126,14 @@ def copies(p: Practice) -> list[Copy]:
 
 
 def inspect_file(path: Path) -> BackupInfo:
-    """What a backup holds; refuses anything that is not a sound Practice Desk database."""
+    """What a backup holds, once it has proved to be a sound Practice Desk database
+    (schema_check.check); raises InvalidInput with one sentence otherwise."""
     if not path.is_file():
         raise InvalidInput(_("There is no file {path}.").format(path=path))
-    with path.open("rb") as fh:
-        if fh.read(16) != b"SQLite format 3\x00":
-            raise InvalidInput(_("{path} is not a Practice Desk backup.").format(path=path))
+    schema_check.check(path)
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db = sqlite3.connect(schema_check.read_only_uri(path), uri=True)
         try:
-            check = db.execute("PRAGMA quick_check").fetchone()
-            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master "
-                                               "WHERE type = 'table'")}
-            if check is None or check[0] != "ok":
-                raise InvalidInput(_("{path} is damaged ({problem}); nothing was changed.")
-                                   .format(path=path, problem=check[0] if check else "?"))
-            if not tables >= _NEEDED_TABLES:
-                raise InvalidInput(_("{path} is not a Practice Desk backup.").format(path=path))
             sessions = db.execute("SELECT count(*) FROM appointment").fetchone()[0]
             clients = db.execute("SELECT count(*) FROM client").fetchone()[0]
         finally:
@@ -156,24 +146,89 @@ def inspect_file(path: Path) -> BackupInfo:
 
 def restore(p: Practice, source: str | Path) -> tuple[BackupInfo, Path]:
     """Replace the practice's data with a backup. Returns what was restored and
-    where the database as it was has been kept."""
+    where the database as it was has been kept.
+
+    The file is copied beside the database and proved there — sound, exactly one of
+    our schemas, upgraded to this version's — and only then copied in, in one
+    transaction of SQLite's backup API (other connections see the old data or the
+    new). Ids stay above every id the current database handed out, so a link or a
+    message made after the backup never names a session booked after the restore.
+    Raises InvalidInput; on any refusal or failure the current database is left
+    exactly as it was."""
     src = Path(source).expanduser()
     info = inspect_file(src)
-    engine = create_engine(f"sqlite:///{src}")
+    staged = p.paths.root / f".restore-{uuid.uuid4().hex[:12]}.sqlite3"
     try:
-        revision = migrate.current_revision(engine)
+        copy_database(src, staged)
+        schema_check.check(staged, label=str(src))  # the copy, as it will be used
+        engine = make_engine(staged)
+        try:
+            migrate.upgrade(engine, staged, p.paths.backups, keep_copy=False)
+        finally:
+            engine.dispose()
+        _carry_id_floors(p.paths.database, staged)
+        schema_check.check(staged, label=str(src))
+        aside = _aside(p)
+        copy_database(p.paths.database, aside)
+        p.db.dispose()
+        copy_database(staged, p.paths.database)
+    except (OSError, sqlite3.Error, SQLAlchemyError, RuntimeError) as exc:
+        log.exception("restore from %s failed", src)
+        raise InvalidInput(_("{path} could not be restored ({problem}); nothing was "
+                             "changed.").format(path=src, problem=exc)) from None
     finally:
-        engine.dispose()
-    if revision is not None and not migrate.known(revision):
-        raise InvalidInput(_("{path} was written by a newer version of Practice Desk; "
-                             "nothing was changed.").format(path=src))
-    aside = p.paths.backups / f"{CopyKind.BEFORE_RESTORE}-{_stamp(p):%Y-%m-%d-%H%M%S}.sqlite3"
-    copy_database(p.paths.database, aside)
-    p.db.dispose()
-    # The online backup API writes into the live file page by page under its lock,
-    # so other connections (the window, the worker) see the old or the new data, never a mix.
-    copy_database(src, p.paths.database)
-    migrate.upgrade(p.db.engine, p.paths.database, p.paths.backups)
+        for leftover in (staged, *(staged.with_name(staged.name + x) for x in ("-wal", "-shm"))):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
     log.info("database restored from %s; the previous one is kept at %s", src, aside)
     p.bus.publish(Change.of(settings=True, appointments=[-1], clients=[-1]))
     return info, aside
+
+
+def _aside(p: Practice) -> Path:
+    """A new name for the database as it was: two restores in one second keep both."""
+    stem = f"{CopyKind.BEFORE_RESTORE}-{_stamp(p):%Y-%m-%d-%H%M%S}"
+    path, n = p.paths.backups / f"{stem}.sqlite3", 1
+    while path.exists():
+        n += 1
+        path = p.paths.backups / f"{stem}-{n}.sqlite3"
+    return path
+
+
+def _carry_id_floors(live: Path, staged: Path) -> None:
+    """Raise the staged file's id counters (sqlite_sequence) to at least what the
+    current database reached, table by table."""
+    floors: dict[str, int] = {}
+    if live.exists():
+        current = sqlite3.connect(schema_check.read_only_uri(live), uri=True)
+        try:
+            tables = {r[0] for r in current.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "sqlite_sequence" in tables:
+                floors.update((str(n), int(v)) for n, v in current.execute(
+                    "SELECT name, seq FROM sqlite_sequence"))
+            for table in tables - {"sqlite_sequence", "relay_event", "alembic_version"}:
+                columns = {r[1] for r in current.execute(
+                    "SELECT * FROM pragma_table_info(?)", (table,))}
+                if "id" in columns:
+                    top = current.execute(f'SELECT max(id) FROM "{table}"').fetchone()[0]
+                    floors[table] = max(floors.get(table, 0), int(top or 0))
+        finally:
+            current.close()
+    db = sqlite3.connect(staged)
+    try:
+        with db:
+            counted = {r[0] for r in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE "
+                "'%AUTOINCREMENT%'")}
+            for table in sorted(counted & floors.keys()):
+                seq = db.execute("SELECT seq FROM sqlite_sequence WHERE name = ?",
+                                 (table,)).fetchone()
+                if seq is None:
+                    db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)",
+                               (table, floors[table]))
+                elif int(seq[0]) < floors[table]:
+                    db.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = ?",
+                               (floors[table], table))
+    finally:
+        db.close()

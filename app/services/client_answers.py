@@ -5,24 +5,40 @@ that is no longer due is kept as a notice and changes nothing."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from sqlmodel import Session
 
-from app.i18n import _
+from app.i18n import _, format_datetime
 from app.models.enums import ACTIVE_STATUSES, AppointmentStatus
+from app.models.instants import utc
 from app.models.requests import ClientRequest, RequestKind
 from app.models.tables import Appointment
 from app.services import audit, scheduling
 from app.services.practice import Practice
+from app.services.settings import load_row
 
 CONFIRMED, CANCEL_REQUESTED = "confirmed", "cancel_requested"
 
 
 def apply(s: Session, p: Practice, a: Appointment, kind: str, reason: str = "",
-          via: str = "link") -> str:
+          via: str = "link", made_for: datetime | None = None) -> str:
     """Inside the caller's unit of work; returns what happened (confirmed,
-    request or notice)."""
+    request or notice). `made_for` is the start the link was made for: an answer
+    to a session as it no longer is only becomes a notice."""
     client = p.acting_as(audit.CLIENT)
     now = p.clock.now()
+    if made_for is not None and utc(a.start).replace(second=0, microsecond=0) != \
+            utc(made_for).replace(second=0, microsecond=0):
+        zone = ZoneInfo(load_row(s).timezone)
+        word = _("confirmed") if kind == CONFIRMED else _("asked to cancel")
+        s.add(ClientRequest(kind=RequestKind.NOTICE, appointment_id=a.id or 0,
+                            reason=_("The client {what} through a link made for {when}, a time "
+                                     "this session no longer has; nothing was changed.").format(
+                                what=word, when=format_datetime(made_for.astimezone(zone))),
+                            received_at=now))
+        return "notice"
     if kind == CANCEL_REQUESTED and a.status in ACTIVE_STATUSES:
         s.add(ClientRequest(kind=RequestKind.CANCEL, appointment_id=a.id or 0, reason=reason,
                             received_at=now))

@@ -13,7 +13,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
@@ -43,7 +43,7 @@ def _on_begin(conn: Any) -> None:
 
 def make_engine(path: Path) -> Engine:
     engine = create_engine(
-        f"sqlite:///{path}",
+        URL.create("sqlite", database=str(path)),  # any file name, '#' and '?' included
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
     )
     event.listen(engine, "connect", _on_connect)
@@ -92,7 +92,7 @@ def _translate_errors() -> Iterator[None]:
 def copy_database(source: Path, target: Path) -> None:
     """A consistent copy using SQLite's online backup (safe while others write)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(source)
+    src = sqlite3.connect(source)  # a plain path: never read as a URI
     try:
         dst = sqlite3.connect(target)
         try:

@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions; a test keeps the two in step.
-HEAD = "0006"
+HEAD = "0007"
 
 
 def alembic_config() -> Any:
@@ -62,8 +62,10 @@ def current_revision(engine: Engine) -> str | None:
         return str(row[0]) if row else None
 
 
-def upgrade(engine: Engine, db_path: Path, backups: Path) -> Path | None:
-    """Bring the schema to HEAD. Returns the copy made aside, if any."""
+def upgrade(engine: Engine, db_path: Path, backups: Path, *, keep_copy: bool = True
+            ) -> Path | None:
+    """Bring the schema to HEAD. Returns the copy made aside, if any (none when
+    `keep_copy` is False: a file being checked before a restore is itself a copy)."""
     current = current_revision(engine)
     if current == HEAD:
         return None
@@ -79,15 +81,28 @@ def upgrade(engine: Engine, db_path: Path, backups: Path) -> Path | None:
         raise SchemaTooNew(_("{path} is not a Practice Desk database; it was left untouched.")
                            .format(path=db_path))
     copy: Path | None = None
-    if current is not None:
+    if current is not None and keep_copy:
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         copy = backups / f"before-upgrade-{current}-{stamp}.sqlite3"
         copy_database(db_path, copy)
         log.info("database copied aside to %s before upgrading from %s", copy, current)
     cfg = alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        # Some steps rebuild tables that others refer to; SQLite's way (its "making
+        # other kinds of table schema changes") is foreign keys off around the
+        # transaction and a check of every reference before it commits.
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the upgrade left {len(broken)} broken references")
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
     log.info("database schema upgraded from %s to %s", current, HEAD)
     return copy
 

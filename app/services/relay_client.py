@@ -18,6 +18,7 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -29,7 +30,15 @@ from app.i18n import _
 from app.models.enums import ChargeDecision
 from app.models.requests import ClientRequest, RelayEvent, RequestKind, RequestState
 from app.models.tables import Appointment
-from app.services import audit, client_answers, config, inbound, scheduling, secrets
+from app.services import (
+    audit,
+    client_answers,
+    config,
+    inbound,
+    link_notices,
+    scheduling,
+    secrets,
+)
 from app.services.errors import InvalidInput, NotFound, PracticeError
 from app.services.events import Change
 from app.services.inbound import Touched
@@ -117,6 +126,7 @@ class Poller:
         if not self._kept_taken:
             take_in_kept(self.p)
             self._kept_taken = True
+        link_notices.push(self.p, url, key)
         response = requests.get(f"{url}/api/v1/events", params={"after": self.cursor,
                                                                  "wait": wait},
                                 headers={"Authorization": f"Bearer {key}"}, timeout=wait + 15)
@@ -211,11 +221,23 @@ def apply_event(p: Practice, event: dict[str, Any]) -> bool:
                 return False
             reason = str(_unseal(event.get("sealed")).get("reason", "")) \
                 if kind == client_answers.CANCEL_REQUESTED else ""
-            record.outcome = client_answers.apply(s, p, a, kind, reason)
+            record.outcome = client_answers.apply(s, p, a, kind, reason,
+                                                  made_for=_instant(event.get("session_start")))
             touched.appointments.add(a.id or 0)
     p.bus.publish(Change.of(appointments=touched.appointments,
                             conversations=touched.conversations))
     return True
+
+
+def _instant(value: object) -> datetime | None:
+    """An ISO instant from the relay, or None when absent or unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 KEPT = "kept for the inbox"  # how WhatsApp events were recorded before Conecta took them

@@ -44,7 +44,7 @@ from app.models.rules import (
 )
 from app.models.tables import Appointment, Client, Service, Staff
 from app.models.transitions import NEEDS_STARTED, RESULT, Action, is_allowed
-from app.services import audit, reminders
+from app.services import audit, link_notices, reminders
 from app.services.catalog import default_staff, get_service, get_staff, service_rules
 from app.services.errors import (
     BookingConflict,
@@ -504,6 +504,7 @@ def cancel(p: Practice, appointment_id: int, *, reason: str, notify: bool = Fals
                 "cancellation_fee_cents": fee, "late": late, "scope": scope.value})
             assert a.id is not None
             reminders.close_open(s, now, a.id, _("The session was cancelled."))
+            link_notices.cancelled(s, a, now)
             if notify:
                 reminders.notice(s, now, a, MessageKind.CANCELLATION)
             changed.append(a.id)
@@ -604,6 +605,7 @@ def reschedule(p: Practice, appointment_id: int, new_start: datetime, *,
                             {"rescheduled_from": m.id, "moved": times})
             reminders.close_open(s, now, m.id, _("The session was moved to session #{id}.")
                                  .format(id=new.id))
+            link_notices.moved(s, m, target, now)
             reminders.plan(s, now, [new])
             reminders.notice(s, now, new, MessageKind.RESCHEDULE)
             mapping[m.id] = new.id

@@ -43,4 +43,4 @@ def test_export_backup_restore_and_a_clients_data(cli: Practice,  # noqa: F811
 
     broken = tmp_path / "broken.sqlite3"
     broken.write_text("not a database")
-    assert "not a Practice Desk backup" in cli.refused("restore", str(broken))
+    assert "not a Practice Desk database" in cli.refused("restore", str(broken))

@@ -172,7 +172,7 @@ def test_a_broken_file_is_refused_and_a_copy_can_go_elsewhere(
     asked: list[object] = []
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a: asked.append(a)))
     click(qtbot, tab.restore_file_button)
-    qtbot.waitUntil(lambda: "is not a Practice Desk backup" in tab.status.text(),
+    qtbot.waitUntil(lambda: "is not a Practice Desk database" in tab.status.text(),
                     timeout=5000)
     assert asked == [] and len(queries.list_appointments(practice)) == 2
 

@@ -1,0 +1,67 @@
+"""Telling the relay what became of sessions whose confirmation links may be out:
+a link made for a session that was since moved or cancelled must say so on its
+page, not offer *Confirmar*. Rows are queued in the same unit of work as the
+change and pushed by the relay poller, so none is lost if the relay is away."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import requests
+from sqlmodel import Session, col, select
+
+from app.models.requests import LinkNotice
+from app.models.tables import Appointment
+from app.services.practice import Practice
+
+log = logging.getLogger(__name__)
+MOVED, CANCELLED = "moved", "cancelled"
+BATCH = 500
+
+
+def _chain(s: Session, a: Appointment) -> list[int]:
+    """The session and every session it was moved from: all their links lead here."""
+    ids: list[int] = []
+    current: Appointment | None = a
+    while current is not None and current.id is not None and current.id not in ids:
+        ids.append(current.id)
+        current = s.get(Appointment, current.rescheduled_from_id) \
+            if current.rescheduled_from_id else None
+    return ids
+
+
+def moved(s: Session, a: Appointment, new_start: datetime, now: datetime) -> None:
+    """`a` (and what it was moved from) now happens at `new_start`."""
+    for appointment_id in _chain(s, a):
+        s.add(LinkNotice(appointment_id=appointment_id, state=MOVED, new_start=new_start,
+                         created_at=now))
+
+
+def cancelled(s: Session, a: Appointment, now: datetime) -> None:
+    """`a` will not happen: its links, and those of what it was moved from, say so."""
+    for appointment_id in _chain(s, a):
+        s.add(LinkNotice(appointment_id=appointment_id, state=CANCELLED, created_at=now))
+
+
+def push(p: Practice, url: str, key: str) -> int:
+    """Send the queued notes to the relay, oldest first; returns how many went.
+    Raises requests.RequestException when the relay cannot take them (they stay)."""
+    with p.db.read() as s:
+        rows = list(s.exec(select(LinkNotice).where(col(LinkNotice.pushed_at).is_(None))
+                           .order_by(col(LinkNotice.id)).limit(BATCH)))
+    if not rows:
+        return 0
+    body = {"sessions": [{"appointment_id": r.appointment_id, "state": r.state,
+                          "start": r.new_start.isoformat() if r.new_start else None}
+                         for r in rows]}
+    requests.post(f"{url}/api/v1/sessions", json=body, timeout=15,
+                  headers={"Authorization": f"Bearer {key}"}).raise_for_status()
+    now = p.clock.now()
+    with p.db.write() as s:
+        for r in rows:
+            row = s.get(LinkNotice, r.id)
+            if row is not None:
+                row.pushed_at = now
+    log.info("told the relay of %d moved or cancelled sessions", len(rows))
+    return len(rows)

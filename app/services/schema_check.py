@@ -1,0 +1,107 @@
+"""Whether a database file is exactly one of ours: sound, at a revision this
+version knows, with the tables, indexes and columns that revision has and
+nothing else (no table, view or trigger someone added). Used for a backup about
+to be restored and for the database found at start-up."""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from functools import cache
+from pathlib import Path
+from urllib.request import pathname2url
+
+from app.i18n import _
+from app.services import migrate
+from app.services.errors import InvalidInput
+
+Shape = frozenset[tuple[str, str, str, tuple[str, ...]]]  # type, name, table, columns
+
+
+def read_only_uri(path: Path) -> str:
+    """A URI that opens `path` read-only whatever characters its name holds
+    ('#' and '?' would otherwise end the file name)."""
+    return f"file:{pathname2url(str(path.resolve()))}?mode=ro"
+
+
+def shape(db: sqlite3.Connection) -> Shape:
+    """Every schema object (SQLite's own aside) and, for tables, their columns."""
+    out = set()
+    for kind, name, table in db.execute(
+            "SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"):
+        columns: tuple[str, ...] = ()
+        if kind == "table":
+            columns = tuple(sorted(r[1] for r in db.execute(
+                "SELECT * FROM pragma_table_info(?)", (name,))))
+        out.add((str(kind), str(name), str(table), columns))
+    return frozenset(out)
+
+
+@cache
+def reference(revision: str) -> Shape:
+    """The shape our migrations give a new database at `revision`."""
+    from alembic import command
+
+    from app.services.database import make_engine
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "reference.sqlite3"
+        engine = make_engine(path)
+        try:
+            cfg = migrate.alembic_config()
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+        finally:
+            engine.dispose()
+        db = sqlite3.connect(path)
+        try:
+            return shape(db)
+        finally:
+            db.close()
+
+
+def check(path: Path, label: str | None = None) -> str:
+    """The file's schema revision, once it has proved sound and exactly ours.
+    Raises InvalidInput with one sentence naming `label` (default: the path)."""
+    name = label or str(path)
+    try:
+        with path.open("rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                raise InvalidInput(_("{path} is not a Practice Desk database; nothing was "
+                                     "changed.").format(path=name))
+    except OSError as exc:
+        raise InvalidInput(_("{path} cannot be read: {problem}").format(
+            path=name, problem=exc.strerror or exc)) from None
+    try:
+        db = sqlite3.connect(read_only_uri(path), uri=True)
+        try:
+            problems = [r[0] for r in db.execute("PRAGMA integrity_check(5)")]
+            if problems != ["ok"]:
+                raise InvalidInput(_("{path} is damaged ({problem}); nothing was changed.")
+                                   .format(path=name, problem="; ".join(problems)))
+            found = shape(db)
+            has_version = any(k == "table" and n == "alembic_version" for k, n, _t, _c in found)
+            rows = db.execute("SELECT version_num FROM alembic_version").fetchall() \
+                if has_version else []
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise InvalidInput(_("{path} is damaged ({problem}); nothing was changed.").format(
+            path=name, problem=exc)) from None
+    if len(rows) != 1:
+        raise InvalidInput(_("{path} is not a Practice Desk database (it names no schema "
+                             "version); nothing was changed.").format(path=name))
+    revision = str(rows[0][0])
+    if not migrate.known(revision):
+        raise InvalidInput(_("{path} was written by a newer version of Practice Desk; "
+                             "nothing was changed.").format(path=name))
+    expected = reference(revision)
+    if found != expected:
+        extra = sorted(f"{k} {n}" for k, n, _t, _c in found - expected)
+        missing = sorted(f"{k} {n}" for k, n, _t, _c in expected - found)
+        detail = ", ".join([*(f"+{x}" for x in extra), *(f"-{x}" for x in missing)][:6])
+        raise InvalidInput(_("{path} is not a Practice Desk database as this version wrote "
+                             "it ({detail}); nothing was changed.").format(
+            path=name, detail=detail))
+    return revision

@@ -1,0 +1,119 @@
+"""A confirmation link speaks only for the session it was made for, as that session
+is now: a moved session's old link shows the new date and no Confirm button, a
+cancelled one says so, an answer through a stale link reaches the Painel as a
+notice and never changes a session, and a restore never lets an old link name a
+session booked afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import requests
+
+from app.services import backups, clients, queries, relay_client, scheduling
+from app.services.practice import Practice
+from app.services.scheduling import BookingRequest
+from tests.conftest import add_service, local
+from tests.e2e.test_links import relay, tap
+from tests.fakes.relay_server import RelayServer
+
+__all__ = ["relay"]  # the fixture
+
+EN = {"Accept-Language": "en"}
+
+
+@pytest.fixture
+def ana(practice: Practice) -> Iterator[tuple[int, int]]:
+    service = add_service(practice)
+    client = clients.add(practice, name="Ana Teste", phone="+55 11 98765-4321").id
+    yield client, service
+
+
+def book(p: Practice, who: tuple[int, int], start: str) -> int:
+    return scheduling.book(p, BookingRequest(client_id=who[0], start=local(start),
+                                             service_id=who[1]))
+
+
+def page(url: str) -> str:
+    r = requests.get(url, headers=EN, timeout=5)
+    assert r.status_code == 200
+    return r.text
+
+
+def test_a_moved_sessions_old_link_shows_the_new_time_and_no_button(
+        practice: Practice, relay: RelayServer, ana: tuple[int, int]) -> None:
+    first = book(practice, ana, "2027-03-15T10:00")
+    old_link = relay_client.link(practice, first)
+    assert "Confirm" in page(old_link)
+    moved = scheduling.reschedule(practice, first, local("2027-03-16T14:00"))[first]
+    poller = relay_client.Poller(practice)
+    poller.poll_once()  # the desktop tells the relay
+    shown = page(old_link)
+    assert "This session was moved." in shown and "Tuesday, March 16, 2027" in shown
+    assert "2:00" in shown and "<form" not in shown and "Monday, March 15" not in shown
+    # Moved again: the first link follows to the newest time.
+    scheduling.reschedule(practice, moved, local("2027-03-17T09:00"))
+    poller.poll_once()
+    assert "Wednesday, March 17, 2027" in page(old_link)
+    assert "Wednesday, March 17, 2027" in page(relay_client.link(practice, moved))
+
+    # A page left open before the move: its answer is a notice, never a confirmation.
+    answered = requests.post(old_link, data={"action": "confirm"}, headers=EN, timeout=5)
+    assert "This session was moved." in answered.text and "Thank you" not in answered.text
+    poller.poll_once()
+    assert [v.status.value for v in queries.list_appointments(practice)] == [
+        "rescheduled", "rescheduled", "scheduled"]
+    [notice] = relay_client.pending_requests(practice)
+    assert notice.kind == "notice" and notice.appointment_id == first
+
+
+def test_a_cancelled_sessions_link_says_so(practice: Practice, relay: RelayServer,
+                                           ana: tuple[int, int]) -> None:
+    session = book(practice, ana, "2027-03-15T10:00")
+    link = relay_client.link(practice, session)
+    scheduling.cancel(practice, session, reason="Viagem")
+    relay_client.Poller(practice).poll_once()
+    shown = page(link)
+    assert "This session was cancelled." in shown and "<form" not in shown
+    pt = requests.get(link, headers={"Accept-Language": "pt-BR"}, timeout=5).text
+    assert "Esta sessão foi cancelada." in pt
+
+
+def test_an_answer_for_a_time_the_session_no_longer_has_is_a_notice(
+        practice: Practice, ana: tuple[int, int]) -> None:
+    session = book(practice, ana, "2027-03-15T10:00")
+    made_for = datetime(2027, 3, 14, 13, 0, tzinfo=UTC)  # another time than its own
+    assert relay_client.apply_event(practice, {
+        "id": 901, "kind": "confirmed", "appointment_id": session,
+        "session_start": made_for.isoformat()})
+    assert queries.show(practice, session).status.value == "scheduled"
+    [notice] = relay_client.pending_requests(practice)
+    assert notice.kind == "notice" and "no longer has" in notice.reason
+    # The link made for the session as it is still confirms it.
+    assert relay_client.apply_event(practice, {
+        "id": 902, "kind": "confirmed", "appointment_id": session,
+        "session_start": local("2027-03-15T10:00").astimezone(UTC).isoformat()})
+    assert queries.show(practice, session).status.value == "confirmed"
+
+
+def test_after_a_restore_an_old_link_never_names_a_new_session(
+        practice: Practice, relay: RelayServer, ana: tuple[int, int], tmp_path: Path) -> None:
+    copy = backups.backup(practice, tmp_path / "before.sqlite3").path
+    hers = book(practice, ana, "2027-03-15T10:00")
+    her_link = relay_client.link(practice, hers)
+    backups.restore(practice, copy)
+    bruno = clients.add(practice, name="Bruno Lima", phone="+55 11 97777-6666").id
+    service = add_service(practice, name="Avaliação")
+    his = book(practice, (bruno, service), "2027-03-15T10:00")
+    assert his != hers
+    his_link = relay_client.link(practice, his)
+    assert his_link != her_link
+    tap(her_link, "confirm")
+    answered = tap(his_link, "confirm")
+    assert "Obrigado" in answered.text  # his own answer is not swallowed
+    relay_client.Poller(practice).poll_once()
+    assert queries.show(practice, his).status.value == "confirmed"
+    assert [v.id for v in queries.list_appointments(practice)] == [his]

@@ -1,0 +1,187 @@
+"""A restore replaces the data only after the file has proved itself: sound, exactly
+one of our schemas (no extra table, view or trigger), upgraded if older — checked
+on a copy, so a refusal or a failure leaves the database byte for byte as it was.
+Ids are never handed out twice, a restore included."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic import command
+
+from app.services import attendances, backups, migrate, queries, scheduling
+from app.services.database import make_engine
+from app.services.errors import InvalidInput
+from app.services.paths import DataPaths
+from app.services.practice import Practice, open_practice
+from app.services.scheduling import BookingRequest
+from tests.conftest import add_client, add_service, local
+
+
+def fingerprint(p: Practice) -> str:
+    """The database file's bytes (its write-ahead log included)."""
+    h = hashlib.sha256(p.paths.database.read_bytes())
+    wal = p.paths.database.with_name(p.paths.database.name + "-wal")
+    if wal.exists():
+        h.update(wal.read_bytes())
+    return h.hexdigest()
+
+
+def book(p: Practice, day: str = "2026-11-23T10:00", client: int | None = None) -> int:
+    return scheduling.book(p, BookingRequest(
+        client_id=client or add_client(p, f"Client {day}", f"+55 11 9{day[8:10]}{day[11:13]}-0000",
+                                       None),
+        start=local(day), custom_service_name="Sessão", duration_minutes=50))
+
+
+@pytest.fixture
+def copy(practice: Practice, tmp_path: Path) -> Path:
+    book(practice)
+    return backups.backup(practice, tmp_path / "copy.sqlite3").path
+
+
+def refused(p: Practice, path: Path, match: str) -> None:
+    before, asides = fingerprint(p), sorted(p.paths.backups.glob("*"))
+    with pytest.raises(InvalidInput, match=match):
+        backups.restore(p, path)
+    assert fingerprint(p) == before
+    assert sorted(p.paths.backups.glob("*")) == asides
+    assert not list(p.paths.root.glob(".restore-*"))
+    book(p, "2026-11-27T15:00")  # and the practice works on
+
+
+def test_a_file_naming_no_schema_version_is_refused(practice: Practice, copy: Path) -> None:
+    with sqlite3.connect(copy) as db:
+        db.execute("DELETE FROM alembic_version")
+    refused(practice, copy, "names no schema version")
+    reopened = open_practice(practice.paths.root, clock=practice.clock, logging_on=False)
+    assert len(queries.list_appointments(reopened)) == 2
+    reopened.close()
+
+
+def test_a_file_with_only_some_of_our_tables_is_refused(practice: Practice,
+                                                        tmp_path: Path) -> None:
+    path = tmp_path / "four.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(f"""
+            CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);
+            INSERT INTO alembic_version VALUES ('{migrate.HEAD}');
+            CREATE TABLE appointment (id INTEGER PRIMARY KEY);
+            CREATE TABLE client (id INTEGER PRIMARY KEY);
+            CREATE TABLE practice_settings (id INTEGER PRIMARY KEY);""")
+    refused(practice, path, "not a Practice Desk database as this version wrote it")
+
+
+@pytest.mark.parametrize("addition", [
+    "CREATE TABLE shadow (name TEXT); CREATE TRIGGER copy_clients AFTER INSERT ON client "
+    "BEGIN INSERT INTO shadow VALUES (new.name); END;",
+    "CREATE TRIGGER forget AFTER INSERT ON appointment BEGIN DELETE FROM audit_event; END;",
+    "CREATE VIEW everyone AS SELECT name, phone FROM client;",
+    "CREATE INDEX extra ON client (notes);",
+])
+def test_a_real_backup_with_something_added_is_refused(practice: Practice, copy: Path,
+                                                       addition: str) -> None:
+    with sqlite3.connect(copy) as db:
+        db.executescript(addition)
+    refused(practice, copy, "not a Practice Desk database as this version wrote it")
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage_page"])
+def test_a_damaged_file_is_refused(practice: Practice, copy: Path, damage: str) -> None:
+    data = bytearray(copy.read_bytes())
+    if damage == "truncated":
+        data = data[: len(data) // 2]
+    else:
+        data[4096 * 2: 4096 * 2 + 200] = b"\xff" * 200
+    copy.write_bytes(bytes(data))
+    before = fingerprint(practice)
+    with pytest.raises(InvalidInput):
+        backups.restore(practice, copy)
+    assert fingerprint(practice) == before
+
+
+def test_an_older_backup_is_upgraded_on_the_copy_then_restored(practice: Practice,
+                                                               tmp_path: Path) -> None:
+    root = tmp_path / "old"
+    paths = DataPaths(root).ensure()
+    engine = make_engine(paths.database)
+    cfg = migrate.alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002")
+    engine.dispose()
+    with sqlite3.connect(paths.database) as db:
+        db.executescript("""
+            INSERT INTO practice_settings (id, name, timezone, country, currency, language,
+                cancel_notice_minutes, cancel_fee_cents)
+                VALUES (1, 'Antigo', 'America/Sao_Paulo', 'BR', 'BRL', '', 1440, 0);
+            INSERT INTO staff (id, name, active, color) VALUES (1, 'Dra. Ana', 1, '#3b82f6');
+            INSERT INTO client (id, name, phone, email, notes, active, created_at)
+                VALUES (1, 'Maria Silva', '+5511987654321', NULL, '', 1,
+                        '2026-01-05 12:00:00.000000');
+            INSERT INTO appointment (id, client_id, service_id, staff_id, start,
+                duration_minutes, buffer_before_minutes, buffer_after_minutes, status, source,
+                quoted_price_cents, notes, internal_notes, created_at, updated_at)
+                VALUES (1, 1, NULL, 1, '2026-12-02 13:00:00.000000', 50, 0, 0, 'scheduled',
+                        'manual', 0, '', '', '2026-01-05 12:00:00.000000',
+                        '2026-01-05 12:00:00.000000');""")
+    source_bytes = paths.database.read_bytes()
+    info, aside = backups.restore(practice, paths.database)
+    assert info.sessions == 1 and aside.exists()
+    assert paths.database.read_bytes() == source_bytes  # the backup itself is not upgraded
+    assert migrate.current_revision(practice.db.engine) == migrate.HEAD
+    [only] = queries.list_appointments(practice)
+    assert only.client_name == "Maria Silva"
+    assert not list(practice.paths.backups.glob("before-upgrade-*"))
+
+
+def test_any_file_name_works(practice: Practice, copy: Path, tmp_path: Path) -> None:
+    odd = tmp_path / "Cópias #3 ?final" / "Backup #3.sqlite3"
+    odd.parent.mkdir()
+    odd.write_bytes(copy.read_bytes())
+    info, _aside = backups.restore(practice, odd)
+    assert info.path == odd and info.sessions == 1
+    # No stray "Backup " files from a name read as a URI, here or where we run.
+    assert list(odd.parent.iterdir()) == [odd]
+    assert not [*tmp_path.glob("Backup*"), *Path.cwd().glob("Backup*")]
+
+
+def test_two_restores_in_one_second_keep_both_earlier_databases(practice: Practice,
+                                                               copy: Path) -> None:
+    book(practice, "2026-11-25T10:00")
+    _info, first = backups.restore(practice, copy)
+    book(practice, "2026-11-26T10:00")
+    _info, second = backups.restore(practice, copy)  # the frozen clock: the same second
+    assert first != second and first.exists() and second.exists()
+    assert backups.inspect_file(first).sessions == 2
+    assert backups.inspect_file(second).sessions == 2
+
+
+def test_ids_are_not_handed_out_again_after_a_restore(practice: Practice,
+                                                      tmp_path: Path) -> None:
+    copy = backups.backup(practice, tmp_path / "empty.sqlite3").path
+    ana = add_client(practice, "Ana Teste", "+55 11 91111-1111", None)
+    hers = book(practice, "2026-11-24T10:00", ana)
+    card = attendances.start(practice, medium="whatsapp", name="Ana", phone="+55 11 91111-1111")
+    backups.restore(practice, copy)
+    bruno = add_client(practice, "Bruno Lima", "+55 11 92222-2222", None)
+    assert bruno > ana
+    assert book(practice, "2026-11-24T10:00", bruno) > hers
+    assert attendances.start(practice, medium="whatsapp", name="Bruno",
+                             phone="+55 11 92222-2222") > card
+
+
+def test_an_upgraded_database_keeps_its_ids_going_up(tmp_path: Path) -> None:
+    """Ids handed out before this version (without AUTOINCREMENT) stay taken."""
+    from tests.unit.test_migrations import make_v1_database
+
+    make_v1_database(tmp_path)
+    p = open_practice(tmp_path, logging_on=False)
+    try:
+        with sqlite3.connect(p.paths.database) as db:
+            assert dict(db.execute("SELECT name, seq FROM sqlite_sequence"))["appointment"] == 2
+    finally:
+        p.close()
