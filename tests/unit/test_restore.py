@@ -18,7 +18,7 @@ from app.services.errors import InvalidInput
 from app.services.paths import DataPaths
 from app.services.practice import Practice, open_practice
 from app.services.scheduling import BookingRequest
-from tests.conftest import add_client, add_service, local
+from tests.conftest import add_client, local
 
 
 def fingerprint(p: Practice) -> str:
