@@ -27,7 +27,7 @@ from app.services import (
     settings,
 )
 from app.services.clock import from_environment
-from app.services.errors import BookingConflict, PracticeError
+from app.services.errors import BookingConflict, DatabaseDamaged, PracticeError
 from app.services.practice import Practice, open_practice
 from app.services.values import parse_date, parse_money, parse_start
 
@@ -548,6 +548,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         practice = open_practice(data_dir, clock=from_environment(),
                                  actor=getattr(args, "actor", None))
+    except DatabaseDamaged as exc:
+        if args.command == "restore":  # the way back from a damaged database
+            from app.cli_data import restore_over_damaged
+
+            return restore_over_damaged(data_dir, args)
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_REFUSED
     except PracticeError as exc:
         sys.stderr.write(f"{exc}\n")
         return EXIT_REFUSED

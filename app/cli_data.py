@@ -7,17 +7,20 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 # Imported by app.cli while it builds its parser, so app.cli is complete by then.
-from app.cli import EXIT_OK, _emit, _usage
+from app.cli import EXIT_OK, EXIT_REFUSED, _emit, _usage
 from app.i18n import _, ngettext
 from app.models.enums import AppointmentStatus
 from app.services import backups, client_data, exports, importing
+from app.services.errors import PracticeError
 from app.services.importing import columns
 from app.services.importing.cells import folded
 from app.services.importing.commit import summary
 from app.services.importing.judge import RowStatus
+from app.services.paths import resolve
 from app.services.practice import Practice
 from app.services.values import parse_date
 
@@ -137,6 +140,23 @@ def cmd_restore(p: Practice, args: argparse.Namespace) -> None:
           _("Restored {path} ({sessions} sessions, {clients} clients). The database as it was "
             "is kept at {aside}.").format(path=info.path, sessions=info.sessions,
                                           clients=info.clients, aside=aside))
+
+
+def restore_over_damaged(data_dir: str | None, args: argparse.Namespace) -> int:
+    """`practice restore FILE` when the database cannot be opened: the copy proves
+    itself and takes its place; the damaged file is kept in the backups folder."""
+    paths = resolve(data_dir).ensure()
+    try:
+        info = backups.inspect_file(Path(args.file).expanduser())
+        kept = backups.replace_damaged(paths, Path(args.file))
+    except PracticeError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_REFUSED
+    _emit(args, {**info.as_json(), "previous": str(kept)},
+          _("Restored {path} ({sessions} sessions, {clients} clients). The database as it was "
+            "is kept at {aside}.").format(path=info.path, sessions=info.sessions,
+                                          clients=info.clients, aside=kept))
+    return EXIT_OK
 
 
 def cmd_client_export(p: Practice, args: argparse.Namespace) -> None:

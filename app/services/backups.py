@@ -22,6 +22,7 @@ from app.services import migrate, schema_check, settings
 from app.services.database import copy_database, make_engine
 from app.services.errors import InvalidInput
 from app.services.events import Change
+from app.services.paths import DataPaths
 from app.services.practice import Practice
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class CopyKind(StrEnum):
     MANUAL = "manual"  # "Back up now", or `practice backup` into the folder
     BEFORE_RESTORE = "before-restore"  # the database as it was before a restore
     BEFORE_UPGRADE = "before-upgrade"  # the database as it was before a schema upgrade
+    DAMAGED = "damaged"  # a database found damaged at start-up, set aside for a copy
     # (migrate.py names its copies "before-upgrade-…" itself: it cannot import this module)
 
 
@@ -102,7 +104,8 @@ class Copy:
 
 
 def _kind(name: str) -> CopyKind:
-    for kind in (CopyKind.DAILY, CopyKind.BEFORE_RESTORE, CopyKind.BEFORE_UPGRADE):
+    for kind in (CopyKind.DAILY, CopyKind.BEFORE_RESTORE, CopyKind.BEFORE_UPGRADE,
+                 CopyKind.DAMAGED):
         if name.startswith(f"{kind}-"):
             return kind
     return CopyKind.MANUAL
@@ -116,8 +119,13 @@ def taken(path: Path) -> datetime:
 def copies(p: Practice) -> list[Copy]:
     """Every finished copy in the backups folder, newest first (a copy still being
     written has a .part name and is not listed)."""
+    return copies_in(p.paths.backups)
+
+
+def copies_in(folder: Path) -> list[Copy]:
+    """`copies` for a data folder whose database cannot be opened."""
     found = []
-    for path in p.paths.backups.glob("*.sqlite3"):
+    for path in folder.glob("*.sqlite3"):
         try:
             found.append(Copy(path, _kind(path.name), taken(path), path.stat().st_size))
         except OSError:  # pruned between listing and reading: not there any more
@@ -173,7 +181,7 @@ def restore(p: Practice, source: str | Path) -> tuple[BackupInfo, Path]:
         p.db.dispose()
         copy_database(staged, p.paths.database)
     except (OSError, sqlite3.Error, SQLAlchemyError, RuntimeError) as exc:
-        log.exception("restore from %s failed", src)
+        log.warning("restore from %s failed: %r", src, exc)
         raise InvalidInput(_("{path} could not be restored ({problem}); nothing was "
                              "changed.").format(path=src, problem=exc)) from None
     finally:
@@ -232,3 +240,35 @@ def _carry_id_floors(live: Path, staged: Path) -> None:
                                (floors[table], table))
     finally:
         db.close()
+
+
+def replace_damaged(paths: DataPaths, source: Path) -> Path:
+    """Put a copy in place of a database that could not be opened (damaged, or not
+    ours): the copy proves itself first, the damaged file and its journal are kept
+    in the backups folder, never deleted. Returns where the damaged file went.
+    Raises InvalidInput (nothing moved) when the copy is not sound."""
+    source = Path(source).expanduser()
+    schema_check.check(source)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d-%H%M%S")
+    kept, n = paths.backups / f"{CopyKind.DAMAGED}-{stamp}.sqlite3", 1
+    while kept.exists():
+        n += 1
+        kept = paths.backups / f"{CopyKind.DAMAGED}-{stamp}-{n}.sqlite3"
+    staged = paths.root / f".restore-{uuid.uuid4().hex[:12]}.sqlite3"
+    try:
+        copy_database(source, staged)
+        schema_check.check(staged, label=str(source))
+        paths.backups.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            part = paths.database.with_name(paths.database.name + suffix)
+            if part.exists():
+                part.replace(kept.with_name(kept.name + suffix))
+        staged.replace(paths.database)
+    except (OSError, sqlite3.Error) as exc:
+        raise InvalidInput(_("{path} could not be restored ({problem}); nothing was "
+                             "changed.").format(path=source, problem=exc)) from None
+    finally:
+        with contextlib.suppress(OSError):
+            staged.unlink(missing_ok=True)
+    log.warning("the damaged database was kept as %s and replaced by %s", kept, source)
+    return kept

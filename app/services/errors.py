@@ -51,3 +51,9 @@ class SchemaTooNew(PracticeError):
 
 class DatabaseUnavailable(PracticeError):
     pass
+
+
+class DatabaseDamaged(DatabaseUnavailable):
+    """The database in the data folder is damaged or is not ours; it was left as it
+    is. A copy from the backups folder can take its place (backups.replace_damaged)."""
+

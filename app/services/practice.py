@@ -15,10 +15,10 @@ from sqlmodel import select
 
 from app.i18n import _
 from app.models.tables import PracticeSettings, Staff, WorkingHours
-from app.services import migrate
+from app.services import migrate, schema_check
 from app.services.clock import Clock, SystemClock
 from app.services.database import Database
-from app.services.errors import DatabaseUnavailable
+from app.services.errors import DatabaseDamaged, DatabaseUnavailable, InvalidInput
 from app.services.events import ChangeBus
 from app.services.logs import setup_logging
 from app.services.paths import DataPaths, resolve
@@ -57,6 +57,13 @@ def open_practice(data_dir: str | os.PathLike[str] | None = None, *, clock: Cloc
     paths = resolve(data_dir).ensure()
     if logging_on:
         setup_logging(paths.logs)
+    try:
+        schema_check.check_found(paths.database)
+    except InvalidInput as exc:
+        log.warning("the database at start-up: %s", exc)
+        raise DatabaseDamaged(_("{problem} It was left untouched: restore one of the copies "
+                                "in {backups}.").format(problem=exc, backups=paths.backups)
+                              ) from None
     db = Database(paths.database)
     try:
         migrate.upgrade(db.engine, paths.database, paths.backups)
@@ -66,7 +73,7 @@ def open_practice(data_dir: str | os.PathLike[str] | None = None, *, clock: Cloc
         if isinstance(exc, OperationalError) and "locked" in str(exc):
             raise DatabaseUnavailable(_("The database is busy in another program; "
                                         "try again in a moment.")) from None
-        raise DatabaseUnavailable(_(
+        raise DatabaseDamaged(_(
             "{path} is damaged or is not a Practice Desk database; it was left untouched. "
             "Copies made before each upgrade are in {backups}.").format(
             path=paths.database, backups=paths.backups)) from None

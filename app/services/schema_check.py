@@ -105,3 +105,61 @@ def check(path: Path, label: str | None = None) -> str:
                              "it ({detail}); nothing was changed.").format(
             path=name, detail=detail))
     return revision
+
+
+def head_names() -> frozenset[tuple[str, str]]:
+    """Kind and name of every table and index this version's models hold."""
+    from sqlmodel import SQLModel
+
+    import app.models  # noqa: F401  (registers the tables)
+
+    names = {("table", "alembic_version")}
+    for table in SQLModel.metadata.tables.values():
+        names.add(("table", table.name))
+        names.update(("index", str(index.name)) for index in table.indexes)
+    return frozenset(names)
+
+
+def check_found(path: Path) -> None:
+    """The database found in the data folder at start-up: sound (a quick check)
+    and holding only what our schema does — no table, view or trigger someone
+    added. A database at this version's revision is compared by name without
+    starting Alembic; an older one gets the whole check before it is upgraded; a
+    newer one is left to the upgrade, which refuses it. Raises InvalidInput."""
+    if not path.exists() or path.stat().st_size == 0:
+        return  # a new practice
+    try:
+        with path.open("rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                raise InvalidInput(_("{path} is not a Practice Desk database.")
+                                   .format(path=path))
+        db = sqlite3.connect(read_only_uri(path), uri=True)
+        try:
+            problems = [r[0] for r in db.execute("PRAGMA quick_check(5)")]
+            if problems != ["ok"]:
+                raise InvalidInput(_("{path} is damaged ({problem}).").format(
+                    path=path, problem="; ".join(problems)))
+            found = {(str(k), str(n)) for k, n in db.execute(
+                "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")}
+            rows = db.execute("SELECT version_num FROM alembic_version").fetchall() \
+                if ("table", "alembic_version") in found else []
+        finally:
+            db.close()
+    except sqlite3.DatabaseError as exc:
+        raise InvalidInput(_("{path} is damaged ({problem}).").format(
+            path=path, problem=exc)) from None
+    if not found:
+        return  # created, nothing in it yet
+    if len(rows) != 1:
+        raise InvalidInput(_("{path} is not a Practice Desk database (it names no schema "
+                             "version).").format(path=path))
+    revision = str(rows[0][0])
+    if revision == migrate.HEAD:
+        extra = sorted(f"{k} {n}" for k, n in found - head_names())
+        missing = sorted(f"{k} {n}" for k, n in head_names() - found)
+        if extra or missing:
+            detail = ", ".join([*(f"+{x}" for x in extra), *(f"-{x}" for x in missing)][:6])
+            raise InvalidInput(_("{path} holds more or less than a Practice Desk database "
+                                 "({detail}).").format(path=path, detail=detail))
+    elif migrate.known(revision):
+        check(path)

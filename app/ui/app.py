@@ -14,8 +14,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__, i18n
 from app.services import settings
-from app.services.errors import PracticeError
-from app.services.practice import open_practice
+from app.services.errors import DatabaseDamaged, PracticeError
+from app.services.paths import resolve
+from app.services.practice import Practice, open_practice
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -32,10 +33,8 @@ def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
 
     app.setWindowIcon(QIcon(str(ICON)))  # the title bar and task switcher, where no menu entry says
     app.setQuitOnLastWindowClosed(False)  # the tray may keep the app alive
-    try:
-        practice = open_practice(data_dir)
-    except PracticeError as exc:
-        QMessageBox.critical(None, "Practice Desk", str(exc))
+    practice = _open(data_dir)
+    if practice is None:
         return 3
     current = settings.get(practice)  # once, before the window exists
     i18n.set_language(current.language or None)
@@ -58,6 +57,23 @@ def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
     practice.close()
     log.info("window closed")
     return int(code)
+
+
+def _open(data_dir: str | os.PathLike[str] | None) -> Practice | None:
+    """The practice, or None when it cannot be opened and the person gave up. A
+    damaged or foreign database offers the copies in the backups folder."""
+    while True:
+        try:
+            return open_practice(data_dir)
+        except DatabaseDamaged as exc:
+            from app.ui.recovery_dialog import RecoveryDialog
+
+            dialog = RecoveryDialog(resolve(data_dir), str(exc))
+            if dialog.exec() != RecoveryDialog.DialogCode.Accepted:
+                return None
+        except PracticeError as exc:
+            QMessageBox.critical(None, "Practice Desk", str(exc))
+            return None
 
 
 def _quit_on_terminate(window: MainWindow) -> None:

@@ -39,10 +39,11 @@ if TYPE_CHECKING:
 def kind_label(kind: CopyKind) -> str:
     return {CopyKind.DAILY: _("Daily copy"), CopyKind.MANUAL: _("Made by hand"),
             CopyKind.BEFORE_RESTORE: _("Before a restore"),
-            CopyKind.BEFORE_UPGRADE: _("Before an update")}[kind]
+            CopyKind.BEFORE_UPGRADE: _("Before an update"),
+            CopyKind.DAMAGED: _("Found damaged, set aside")}[kind]
 
 
-def _when(moment: datetime) -> str:
+def when_label(moment: datetime) -> str:
     return f"{i18n.format_day(moment.date())}   {i18n.format_time(moment)}"
 
 
@@ -129,7 +130,7 @@ class BackupsTab(QWidget):
         self.table.setRowCount(len(copies))
         zone = self.window_.zone
         for row, copy in enumerate(copies):
-            made = QTableWidgetItem(_when(copy.taken.astimezone(zone)))
+            made = QTableWidgetItem(when_label(copy.taken.astimezone(zone)))
             made.setToolTip(str(copy.path))
             kind = QTableWidgetItem(kind_label(copy.kind))
             size = QTableWidgetItem(size_label(copy.size))
@@ -229,7 +230,7 @@ class BackupsTab(QWidget):
 
     def _confirm(self, checked: tuple[BackupInfo, datetime]) -> None:
         info, taken = checked
-        made = _when(taken.astimezone(self.window_.zone))
+        made = when_label(taken.astimezone(self.window_.zone))
         answer = QMessageBox.warning(
             self, _("Restore a copy"),
             _("Replace all of the practice's data with the copy of {made} "

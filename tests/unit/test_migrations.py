@@ -12,7 +12,7 @@ from alembic import command
 
 from app.services import catalog, clients, migrate, queries, settings
 from app.services.database import make_engine
-from app.services.errors import SchemaTooNew
+from app.services.errors import DatabaseDamaged, SchemaTooNew
 from app.services.paths import DataPaths
 from app.services.practice import open_practice
 
@@ -122,7 +122,7 @@ def test_a_foreign_database_is_refused(tmp_path: Path) -> None:
     db.execute("CREATE TABLE recipes (id INTEGER PRIMARY KEY, name TEXT)")
     db.commit()
     db.close()
-    with pytest.raises(SchemaTooNew, match="not a Practice Desk database"):
+    with pytest.raises(DatabaseDamaged, match="not a Practice Desk database"):
         open_practice(tmp_path, logging_on=False)
 
 

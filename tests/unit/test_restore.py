@@ -14,7 +14,7 @@ from alembic import command
 
 from app.services import attendances, backups, migrate, queries, scheduling
 from app.services.database import make_engine
-from app.services.errors import InvalidInput
+from app.services.errors import DatabaseDamaged, InvalidInput
 from app.services.paths import DataPaths
 from app.services.practice import Practice, open_practice
 from app.services.scheduling import BookingRequest
@@ -185,3 +185,47 @@ def test_an_upgraded_database_keeps_its_ids_going_up(tmp_path: Path) -> None:
             assert dict(db.execute("SELECT name, seq FROM sqlite_sequence"))["appointment"] == 2
     finally:
         p.close()
+
+
+@pytest.mark.parametrize("damage", ["trigger", "view", "garbage_page", "no_version"])
+def test_a_damaged_or_tampered_database_at_start_up_is_refused_untouched(
+        practice: Practice, copy: Path, damage: str) -> None:
+    root, db_file = practice.paths.root, practice.paths.database
+    practice.close()
+    db = sqlite3.connect(db_file)
+    if damage == "trigger":
+        db.executescript("CREATE TRIGGER forget AFTER INSERT ON appointment "
+                         "BEGIN DELETE FROM audit_event; END;")
+    elif damage == "view":
+        db.executescript("CREATE VIEW everyone AS SELECT name, phone FROM client;")
+    elif damage == "no_version":
+        db.execute("DELETE FROM alembic_version")
+    db.commit()
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    if damage == "garbage_page":
+        data = bytearray(db_file.read_bytes())
+        data[4096 * 3: 4096 * 3 + 300] = b"\xee" * 300
+        db_file.write_bytes(bytes(data))
+    before = db_file.read_bytes()
+    with pytest.raises(DatabaseDamaged, match="It was left untouched: restore one of the copies"):
+        open_practice(root, logging_on=False)
+    assert db_file.read_bytes() == before
+
+    # The way back: a copy takes its place, the damaged file is kept aside.
+    kept = backups.replace_damaged(DataPaths(root), copy)
+    assert kept.read_bytes() == before and kept.name.startswith("damaged-")
+    reopened = open_practice(root, logging_on=False)
+    assert len(queries.list_appointments(reopened)) == 1
+    assert [c.kind for c in backups.copies(reopened)].count(backups.CopyKind.DAMAGED) == 1
+    reopened.close()
+
+
+def test_a_copy_that_is_not_sound_never_replaces_a_damaged_database(tmp_path: Path) -> None:
+    paths = DataPaths(tmp_path / "p").ensure()
+    paths.database.write_bytes(b"garbage")
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_bytes(b"also garbage")
+    with pytest.raises(InvalidInput):
+        backups.replace_damaged(paths, bad)
+    assert paths.database.read_bytes() == b"garbage" and not list(paths.backups.iterdir())
