@@ -240,7 +240,8 @@ class ConectaTab(QScrollArea):
         self.template_list = QListWidget()
         self.template_list.setObjectName("list")
         self.template_list.setFixedWidth(240)
-        self.template_list.currentItemChanged.connect(self._template_chosen)
+        self.template_list.currentItemChanged.connect(
+            lambda item, _old: self._template_chosen(item))
         row.addWidget(self.template_list)
         host = QWidget()
         form = QFormLayout(host)
@@ -310,7 +311,7 @@ class ConectaTab(QScrollArea):
         item = self.template_list.currentItem()
         return next((t for t in self.templates if item and t.id == item.data(ID_ROLE)), None)
 
-    def _template_chosen(self, item: QListWidgetItem | None, _old: Any = None) -> None:
+    def _template_chosen(self, item: QListWidgetItem | None) -> None:
         t = self.current_template() if item is not None else None
         self.templates_error.clear()
         for w in (self.tp_name, self.tp_language, self.tp_body):

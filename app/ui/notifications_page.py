@@ -251,7 +251,12 @@ class ChannelBox(QGroupBox):
                 out[key] = widget.text()
         return out
 
-    def save(self, then: Callable[[], None] | None = None) -> None:
+    def save(self) -> None:
+        """Salvar. Connected to clicked(bool): takes nothing, so the bool cannot
+        land in a parameter (it once arrived as the callback below)."""
+        self._save(then=None)
+
+    def _save(self, then: Callable[[], None] | None) -> None:
         p, values, secret, name = (self.tab.window_.practice, self.values(),
                                    self.secret.text(), self.secret_name)
 
@@ -281,7 +286,7 @@ class ChannelBox(QGroupBox):
                     _("Sent. The provider accepted it (id {id}).").format(id=provider_id)),
                 lambda exc: self.result.setText("⚠ " + str(exc)))
 
-        self.save(then=send)
+        self._save(then=send)
 
 
 class IntegrationsTab(QWidget):
@@ -372,4 +377,4 @@ class MailboxBox(ChannelBox):
                     _("Read. {n} client replies put in Conecta.").format(n=report.taken)),
                 lambda exc: self.result.setText("⚠ " + str(exc)))
 
-        self.save(then=read)
+        self._save(then=read)

@@ -1,11 +1,40 @@
-"""GUI tests keep Qt's remembered settings (window geometry) in a temporary folder."""
+"""GUI tests keep Qt's remembered settings (window geometry) in a temporary folder,
+and fail when the app logged an ERROR or Qt printed a warning while they ran (a
+click that raised in the background is a failure even if the window said
+"Saved"). pytest-qt turns Qt's warnings into failures (qt_log_level_fail)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings
+
+
+def _test_servers_shutting_down(record: logging.LogRecord) -> bool:
+    """uvicorn ending a test relay while a long poll is still open: the fixture's
+    teardown, not the app."""
+    if not record.name.startswith("uvicorn"):
+        return False
+    cancelled = record.exc_info is not None and isinstance(record.exc_info[1],
+                                                           asyncio.CancelledError)
+    return cancelled or record.getMessage().startswith("Cancel ")
+
+
+@pytest.fixture(autouse=True)
+def _no_errors_logged(request: pytest.FixtureRequest,
+                      caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    caplog.set_level(logging.WARNING)
+    yield
+    if request.node.get_closest_marker("logs_errors"):
+        return  # a test of the error hook itself
+    errors = [f"{r.name}: {r.getMessage()}" + (f"\n{r.exc_text}" if r.exc_text else "")
+              for r in caplog.get_records("call") + caplog.get_records("teardown")
+              if r.levelno >= logging.ERROR and not _test_servers_shutting_down(r)]
+    assert not errors, "the app logged errors:\n" + "\n".join(errors)
 
 
 @pytest.fixture(autouse=True)
@@ -14,8 +43,6 @@ def _qt_settings_in_tmp(tmp_path: Path) -> None:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
 
-
-from collections.abc import Iterator  # noqa: E402
 
 from pytestqt.qtbot import QtBot  # noqa: E402
 

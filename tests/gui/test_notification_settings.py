@@ -104,3 +104,24 @@ def test_the_mailbox_for_replies_is_set_up_and_read(qtbot: QtBot, window: MainWi
         assert imap.box.logins == 1 and secrets.load("imap.password") == imap.box.password
         assert config.get(practice, "imap.port") == str(imap.port)
         assert "imap-secret" not in box.secret.text()
+
+
+def test_salvar_on_every_integration_saves_and_raises_nothing(qtbot: QtBot, window: MainWindow,
+                                                               practice: Practice) -> None:
+    """The handed case: Salvar said "Saved." while the click raised in the
+    background (clicked(bool) reached an optional callback). The GUI suite's
+    fixture fails this test if anything is logged as an error."""
+    tab = open_tab(qtbot, window, 4)
+    typed = {tab.email: ("smtp.host", "smtp.example.com"),
+             tab.whatsapp: ("whatsapp.phone_number_id", "109876543210"),
+             tab.sms: ("sms.account_sid", "AC" + "1" * 32),
+             tab.mailbox: ("imap.host", "imap.example.com")}
+    for box, (key, value) in typed.items():
+        fields = {k: widget for k, _label, widget in box.fields}
+        fields[key].clear()
+        qtbot.keyClicks(fields[key], value)
+        box.result.clear()
+        qtbot.mouseClick(box.save_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda b=box: b.result.text() == "Saved.", timeout=3000)
+        window.tasks.wait()
+        assert config.get(practice, key) == value

@@ -80,6 +80,7 @@ def test_services_and_professionals(qtbot: QtBot, window: MainWindow,
     qtbot.waitUntil(lambda: window.agenda.staff_combo.count() == 3, timeout=3000)
 
 
+@pytest.mark.logs_errors
 def test_unexpected_errors_are_logged_and_shown_once(qtbot: QtBot, caplog: pytest.LogCaptureFixture,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     shown: list[str] = []
