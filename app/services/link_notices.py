@@ -46,7 +46,8 @@ def cancelled(s: Session, a: Appointment, now: datetime) -> None:
 
 def push(p: Practice, url: str, key: str) -> int:
     """Send the queued notes to the relay, oldest first; returns how many went.
-    Raises requests.RequestException when the relay cannot take them (they stay)."""
+    Raises requests.RequestException when the relay cannot take them now, or
+    RelayNotConfigured when it refuses them (they stay queued either way)."""
     with p.db.read() as s:
         rows = list(s.exec(select(LinkNotice).where(col(LinkNotice.pushed_at).is_(None))
                            .order_by(col(LinkNotice.id)).limit(BATCH)))
@@ -55,8 +56,10 @@ def push(p: Practice, url: str, key: str) -> int:
     body = {"sessions": [{"appointment_id": r.appointment_id, "state": r.state,
                           "start": r.new_start.isoformat() if r.new_start else None}
                          for r in rows]}
-    requests.post(f"{url}/api/v1/sessions", json=body, timeout=15,
-                  headers={"Authorization": f"Bearer {key}"}).raise_for_status()
+    from app.services.relay_client import _check_answer
+
+    _check_answer(requests.post(f"{url}/api/v1/sessions", json=body, timeout=15,
+                                headers={"Authorization": f"Bearer {key}"}))
     now = p.clock.now()
     with p.db.write() as s:
         for r in rows:

@@ -207,10 +207,27 @@ def fetch(p: Practice) -> MailReport:
     report, touched = MailReport(), set[int]()
     try:
         imap = _connect(cfg)
-    except (OSError, imaplib.IMAP4.error) as exc:
+    except ssl.SSLError as exc:
+        raise MailUnavailable(_("A secure connection to the mail server failed ({reason}): "
+                                "check that the port matches the security chosen in Settings "
+                                "› Integrations (SSL is usually 993).").format(
+            reason=exc.reason or type(exc).__name__)) from None
+    except imaplib.IMAP4.error as exc:
+        if "STARTTLS" in str(exc).upper():
+            raise MailUnavailable(_("The mail server does not offer STARTTLS on this port: "
+                                    "choose SSL (usually port 993) in Settings › "
+                                    "Integrations.")) from None
         raise MailUnavailable(_("Cannot reach the mail server {host}: {problem}").format(
-            host=cfg["imap.host"], problem=getattr(exc, "strerror", None) or exc)) from None
+            host=cfg["imap.host"], problem=exc)) from None
+    except OSError as exc:
+        raise MailUnavailable(_("Cannot reach the mail server {host}: {problem}").format(
+            host=cfg["imap.host"], problem=exc.strerror or exc)) from None
     try:
+        if "LOGINDISABLED" in imap.capabilities:
+            # RFC 3501 §6.2.3: the server takes no LOGIN before the connection is encrypted.
+            raise MailUnavailable(_("The mail server does not accept a login on an "
+                                    "unencrypted connection: choose STARTTLS or SSL in "
+                                    "Settings › Integrations."))
         try:
             imap.login(cfg["imap.user"], password)
         except imaplib.IMAP4.error:

@@ -105,6 +105,19 @@ class PollResult:
     cursor: int
 
 
+def _check_answer(response: requests.Response) -> None:
+    """A relay that answers no (a wrong key, a wrong address) will not change its
+    mind: said at once in words. A relay away or busy (5xx) is tried again."""
+    if response.status_code in (401, 403):
+        raise RelayNotConfigured(_("The relay refused the API key: check it in Settings › "
+                                   "Integrations."))
+    if response.status_code in (404, 405):
+        raise RelayNotConfigured(_("The relay's address answers, but not as a Practice Desk "
+                                   "relay ({code}): check it in Settings › Integrations.")
+                                 .format(code=response.status_code))
+    response.raise_for_status()
+
+
 class Poller:
     def __init__(self, p: Practice) -> None:
         self.p = p
@@ -126,14 +139,11 @@ class Poller:
         if not self._kept_taken:
             take_in_kept(self.p)
             self._kept_taken = True
-        link_notices.push(self.p, url, key)
+        link_notices.push(self.p, url, key)  # first: a moved session's page must say so
         response = requests.get(f"{url}/api/v1/events", params={"after": self.cursor,
                                                                  "wait": wait},
                                 headers={"Authorization": f"Bearer {key}"}, timeout=wait + 15)
-        if response.status_code == 401:
-            raise RelayNotConfigured(_("The relay refused the API key: check it in Settings › "
-                                       "Integrations."))
-        response.raise_for_status()
+        _check_answer(response)
         self.connected = True  # the relay answered
         body = response.json()
         applied, done = 0, []

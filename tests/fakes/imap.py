@@ -30,6 +30,7 @@ class Mailbox:
     next_uid: int = 1
     logins: int = 0
     refused_logins: int = 0
+    login_disabled: bool = False  # RFC 3501: no LOGIN before the connection is encrypted
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def deliver(self, raw: bytes) -> int:
@@ -51,7 +52,8 @@ class _Handler(socketserver.StreamRequestHandler):
 
     def handle(self) -> None:
         box = self.server.box
-        self.send("* OK [CAPABILITY IMAP4rev1] fake mail server ready")
+        caps = "IMAP4rev1 LOGINDISABLED" if box.login_disabled else "IMAP4rev1"
+        self.send(f"* OK [CAPABILITY {caps}] fake mail server ready")
         authed = False
         while True:
             raw = self.rfile.readline()
@@ -61,8 +63,10 @@ class _Handler(socketserver.StreamRequestHandler):
             command, _sep, args = rest.partition(" ")
             command = command.upper()
             if command == "CAPABILITY":
-                self.send("* CAPABILITY IMAP4rev1 UIDPLUS")
+                self.send(f"* CAPABILITY {caps} UIDPLUS")
                 self.send(f"{tag} OK CAPABILITY completed")
+            elif command == "LOGIN" and box.login_disabled:
+                self.send(f"{tag} BAD LOGIN is disabled on an unencrypted connection")
             elif command == "LOGIN":
                 user, password = shlex.split(args)
                 if (user, password) != (box.user, box.password):

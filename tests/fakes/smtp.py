@@ -1,4 +1,7 @@
-"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives. Like
+most servers, it offers no AUTH on an unencrypted connection (aiosmtpd's
+auth_require_tls), and it can refuse senders, recipients and messages with the
+reply codes real servers use (RFC 5321 §4.2)."""
 
 from __future__ import annotations
 
@@ -22,16 +25,30 @@ class Received:
 class _Handler:
     def __init__(self) -> None:
         self.received: list[Received] = []
-        self.refuse: set[str] = set()
+        self.refuse: set[str] = set()  # 550: no such user
+        self.greylist: set[str] = set()  # 450: try again later
+        self.refuse_senders: set[str] = set()  # 553: not allowed to send as
+        self.reject_data: str | None = None  # e.g. "554 5.7.1 Message refused as spam"
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
+                          mail_options: Any) -> str:
+        if address in self.refuse_senders:
+            return "553 5.7.1 Sender address rejected: not owned by user"
+        envelope.mail_from = address
+        return "250 OK"
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: Any) -> str:
+        if address in self.greylist:
+            return "450 4.2.0 Greylisted, please try again later"
         if address in self.refuse:
             return "550 5.1.1 No such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.reject_data:
+            return self.reject_data
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                       email.message_from_bytes(envelope.content,
                                                              policy=email.policy.default)))

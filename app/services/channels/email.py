@@ -48,6 +48,29 @@ def _references(ids: tuple[str, ...], limit: int = 900) -> str:
     return " ".join([*first, *newest])
 
 
+def _transient(code: int) -> bool:
+    """RFC 5321 §4.2.1: 4yz replies are transient failures, 5yz permanent."""
+    return 400 <= code < 500
+
+
+def _said(answer: bytes | str) -> str:
+    """What the server said, as one short line of plain text."""
+    raw = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else answer
+    return text.shorten(text.one_line(raw), 200)
+
+
+def _not_offered(problem: str, security: str) -> str:
+    """The server lacks what the settings ask of it (Python's SMTPNotSupportedError)."""
+    if "STARTTLS" in problem.upper():
+        return _("The e-mail server does not offer STARTTLS on this port: choose SSL (usually "
+                 "port 465) in Settings › Integrations, or ask the provider which to use.")
+    if security == "none":
+        return _("The mail server does not accept a login on an unencrypted connection: "
+                 "choose STARTTLS or SSL in Settings › Integrations.")
+    return _("The e-mail server does not accept a login: leave the user empty, or check the "
+             "server and port in Settings › Integrations.")
+
+
 def send(cfg: dict[str, str], password: str | None, msg: Outgoing) -> str:
     if not cfg["smtp.host"] or not cfg["smtp.from"]:
         raise NotConfigured(_("E-mail is not set up: fill in the SMTP server and the sender "
@@ -70,15 +93,45 @@ def send(cfg: dict[str, str], password: str | None, msg: Outgoing) -> str:
         raise ChannelError(_("The e-mail server refused the user name or password: check "
                              "them in Settings › Integrations."), retry=False,
                            code="auth") from None
-    except smtplib.SMTPRecipientsRefused:
+    except smtplib.SMTPNotSupportedError as exc:
+        raise ChannelError(_not_offered(str(exc), security), retry=False,
+                           code="not_supported") from None
+    except smtplib.SMTPSenderRefused as exc:
+        raise ChannelError(_("The e-mail server refused the sender address {sender} ({code}): "
+                             "use the account's own address in Settings › Integrations.")
+                           .format(sender=exc.sender, code=exc.smtp_code),
+                           retry=_transient(exc.smtp_code), code=str(exc.smtp_code)) from None
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _said in exc.recipients.values()]
+        if codes and all(_transient(code) for code in codes):
+            raise ChannelError(_("The e-mail server cannot take mail for {to} just now "
+                                 "({code}); it will be tried again.").format(
+                to=msg.to, code=codes[0]), retry=True, code=str(codes[0])) from None
         raise ChannelError(_("The e-mail server refused the address {to}: check the client's "
                              "e-mail.").format(to=msg.to), retry=False, code="recipient") from None
     except smtplib.SMTPResponseException as exc:
-        transient = 400 <= exc.smtp_code < 500
-        raise ChannelError(_("The e-mail server answered {code}.").format(code=exc.smtp_code),
-                           retry=transient, code=str(exc.smtp_code)) from None
-    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+        if _transient(exc.smtp_code):
+            raise ChannelError(_("The e-mail server is busy ({code}); it will be tried "
+                                 "again.").format(code=exc.smtp_code), retry=True,
+                               code=str(exc.smtp_code)) from None
+        raise ChannelError(_("The e-mail server refused the message ({code}: {detail}).")
+                           .format(code=exc.smtp_code, detail=_said(exc.smtp_error)),
+                           retry=False, code=str(exc.smtp_code)) from None
+    except ssl.SSLCertVerificationError as exc:
+        raise ChannelError(_("The e-mail server's certificate could not be verified ({reason}): "
+                             "check the server's name in Settings › Integrations.").format(
+            reason=exc.verify_message or exc.reason), retry=False, code="certificate") from None
+    except ssl.SSLError as exc:
+        raise ChannelError(_("A secure connection to the e-mail server failed ({reason}): check "
+                             "that the port matches the security chosen in Settings › "
+                             "Integrations (SSL is usually 465, STARTTLS 587).").format(
+            reason=exc.reason or type(exc).__name__), retry=False, code="tls") from None
+    except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
         raise ChannelError(_("The e-mail server could not be reached ({kind}); it will be "
                              "tried again.").format(kind=type(exc).__name__), retry=True,
                            code="network") from None
+    except smtplib.SMTPException as exc:  # e.g. no login method both sides know
+        raise ChannelError(_("The e-mail server cannot be used as set up ({problem}): check "
+                             "Settings › Integrations.").format(problem=_said(str(exc))),
+                           retry=False, code="configuration") from None
     return str(mail["Message-ID"])

@@ -48,7 +48,9 @@ def send(cfg: dict[str, str], token: str | None, msg: Outgoing) -> str:
     if response.ok and isinstance(body, dict) and body.get("sid"):
         return str(body["sid"])
     code = int(body.get("code", 0) or 0) if isinstance(body, dict) else 0
-    if response.status_code == 429:
+    if response.status_code == 401 and code == 0:
+        code = 20003  # authentication failed, whatever the body holds
+    if response.status_code == 429 or code == 20429:
         raise ChannelError(_("Twilio asked to slow down; the message waits a little."),
                            retry=True, code="429", slow_down=True)
     if response.status_code >= 500:

@@ -11,8 +11,10 @@ from app.i18n import _
 from app.services.channels import ChannelError, NotConfigured, Outgoing, text
 
 TIMEOUT = 20
-RETRY_CODES = {131000, 131016, 80007, 4, 2}
-SLOW_DOWN_CODES = {130429, 80007, 4}
+# Meta's error codes (Cloud API, "Error codes"): temporary ones are tried again;
+# throughput and pair rate limits slow the channel down; the rest fail at once.
+RETRY_CODES = {131000, 131016, 133004, 80007, 131056, 131048, 4, 2}
+SLOW_DOWN_CODES = {130429, 80007, 131056, 4}
 
 
 def _permanent(code: int) -> str | None:
@@ -32,6 +34,16 @@ def _permanent(code: int) -> str | None:
                   "Client notifications."),
         132018: _("WhatsApp refused a parameter of the template (a line break, a tab or "
                   "many spaces): check the fields chosen in Settings › Client notifications."),
+        10: _("The WhatsApp access token lacks a permission for this number: give it "
+              "whatsapp_business_messaging in Meta's business settings."),
+        200: _("The WhatsApp access token lacks a permission for this number: give it "
+               "whatsapp_business_messaging in Meta's business settings."),
+        133010: _("This WhatsApp number is not registered with the Cloud API: register it in "
+                  "the WhatsApp Manager."),
+        132015: _("The WhatsApp template is paused by Meta for low quality: choose another "
+                  "in Settings › Client notifications."),
+        132016: _("The WhatsApp template was disabled by Meta: choose another in Settings › "
+                  "Client notifications."),
         190: _("The WhatsApp access token has expired or was revoked: renew it in "
                "Settings › Integrations."),
         131030: _("This number is not allowed to receive messages from the test account: "
@@ -93,6 +105,8 @@ def send(cfg: dict[str, str], token: str | None, msg: Outgoing) -> str:
         raise ChannelError(_("WhatsApp had a temporary problem ({code}); it will be tried "
                              "again.").format(code=code or response.status_code), retry=True,
                            code=str(code or response.status_code))
+    if response.status_code == 401 and not _permanent(code):
+        code = 190  # Meta answers a bad token with 401 whatever the body holds
     human = _permanent(code) or _("WhatsApp refused the message ({code}: {detail}).").format(
         code=code or response.status_code, detail=detail)
     raise ChannelError(human, retry=False, code=str(code or response.status_code))

@@ -1,0 +1,167 @@
+"""An answer that retrying will not change is a failure with its cause; one that
+may change is retried. SMTP against a real server on loopback, WhatsApp and
+Twilio against their fakes: each answer ends the reminder as it should, with a
+sentence saying what to change, and the Integrations test says the same."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from app.models.enums import Channel
+from app.services import clients, config, outbox, reminders, scheduling, secrets
+from app.services.channels import ChannelError, Outgoing, email, sms, whatsapp
+from app.services.clock import FrozenClock
+from app.services.practice import Practice
+from app.services.scheduling import BookingRequest
+from tests.conftest import add_service, local
+from tests.fakes.smtp import SmtpServer
+from tests.fakes.twilio import FakeTwilio
+from tests.fakes.whatsapp import FakeWhatsApp
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with SmtpServer() as server:
+        yield server
+
+
+def mail_cfg(server: SmtpServer, **extra: str) -> dict[str, str]:
+    return {"smtp.host": "127.0.0.1", "smtp.port": str(server.port), "smtp.security": "none",
+            "smtp.user": "", "smtp.from": "agenda@bemestar.example", "smtp.from_name": "",
+            **extra}
+
+
+def refusal(send: object, *args: object) -> ChannelError:
+    with pytest.raises(ChannelError) as caught:
+        send(*args)  # type: ignore[operator]
+    return caught.value
+
+
+MAIL = Outgoing(to="maria@example.com", subject="Lembrete", text="Olá")
+
+
+def test_a_login_on_a_server_that_offers_none_fails_at_once_in_words(
+        practice: Practice, clock: FrozenClock, smtp: SmtpServer) -> None:
+    """The handed case: a user set on a server with no AUTH on a plain connection."""
+    config.set_values(practice, {**mail_cfg(smtp, **{"smtp.user": "agenda"}),
+                                 "reminders.default": "email:60"})
+    secrets.store("smtp.password", "s3cret")
+    c = clients.add(practice, name="Maria Silva", phone="+55 11 98765-4321",
+                    email="maria@example.com", consent=[Channel.EMAIL]).id
+    a = scheduling.book(practice, BookingRequest(client_id=c, start=local("2026-11-23T10:00"),
+                                                 service_id=add_service(practice)))
+    clock.set(local("2026-11-23T09:00"))
+    report = outbox.Dispatcher(practice).dispatch_due()
+    assert (report.failed, report.retried) == (1, 0)
+    [m] = reminders.list_for(practice, a)
+    assert m.state == "failed" and m.last_error == (
+        "The mail server does not accept a login on an unencrypted connection: choose "
+        "STARTTLS or SSL in Settings › Integrations.")
+    # The Integrations page's test button says the same.
+    with pytest.raises(ChannelError, match="does not accept a login on an unencrypted"):
+        outbox.send_test(practice, Channel.EMAIL, "maria@example.com")
+
+
+def test_smtp_answers_are_sorted_into_retry_and_fail(smtp: SmtpServer) -> None:
+    cfg = mail_cfg(smtp)
+    smtp.handler.greylist.add("maria@example.com")
+    busy = refusal(email.send, cfg, None, MAIL)
+    assert busy.retry and busy.code == "450" and "tried again" in str(busy)
+    smtp.handler.greylist.clear()
+
+    smtp.handler.refuse.add("maria@example.com")
+    gone = refusal(email.send, cfg, None, MAIL)
+    assert not gone.retry and "refused the address maria@example.com" in str(gone)
+    smtp.handler.refuse.clear()
+
+    smtp.handler.refuse_senders.add("agenda@bemestar.example")
+    sender = refusal(email.send, cfg, None, MAIL)
+    assert not sender.retry and "sender address agenda@bemestar.example" in str(sender)
+    smtp.handler.refuse_senders.clear()
+
+    smtp.handler.reject_data = "554 5.7.1 Message refused as <b>spam</b>"
+    spam = refusal(email.send, cfg, None, MAIL)
+    assert not spam.retry and spam.code == "554" and "refused as <b>spam</b>" in str(spam)
+    smtp.handler.reject_data = "451 4.3.0 Temporary local problem"
+    assert refusal(email.send, cfg, None, MAIL).retry
+
+
+def test_tls_settings_that_cannot_work_fail_at_once(smtp: SmtpServer) -> None:
+    starttls = refusal(email.send, mail_cfg(smtp, **{"smtp.security": "starttls"}), None, MAIL)
+    assert not starttls.retry and "does not offer STARTTLS" in str(starttls)
+    wrong_port = refusal(email.send, mail_cfg(smtp, **{"smtp.security": "ssl"}), None, MAIL)
+    assert not wrong_port.retry and "SSL is usually 465" in str(wrong_port)
+
+
+def test_a_server_that_is_not_there_is_retried(smtp: SmtpServer) -> None:
+    from tests.fakes.smtp import free_port
+
+    away = refusal(email.send, mail_cfg(smtp, **{"smtp.port": str(free_port())}), None, MAIL)
+    assert away.retry and away.code == "network"
+
+
+@pytest.mark.parametrize(("code", "retry", "slow", "words"), [
+    (131056, True, True, "slow down"),
+    (133004, True, False, "temporary problem"),
+    (131048, True, False, "temporary problem"),
+    (132016, False, False, "disabled by Meta"),
+    (133010, False, False, "not registered with the Cloud API"),
+    (10, False, False, "lacks a permission"),
+    (131009, False, False, "WhatsApp refused the message (131009"),
+])
+def test_whatsapp_codes(code: int, retry: bool, slow: bool, words: str) -> None:
+    with FakeWhatsApp() as wa:
+        wa.rules.fail_next = [code]
+        cfg = {"whatsapp.api_base": wa.url, "whatsapp.phone_number_id": wa.rules.phone_number_id}
+        err = refusal(whatsapp.send, cfg, wa.rules.token, Outgoing(
+            to="+5511987654321", template="lembrete_sessao", parameters=["a", "b", "c"]))
+    assert (err.retry, err.slow_down, err.code) == (retry, slow, str(code))
+    assert words in str(err)
+
+
+def test_twilio_answers() -> None:
+    with FakeTwilio() as tw:
+        cfg = {"sms.api_base": tw.url, "sms.account_sid": tw.account.sid,
+               "sms.from": "+15005550006"}
+        wrong = refusal(sms.send, cfg, "not-the-token", Outgoing(to="+5511987654321", text="Oi"))
+        assert not wrong.retry and "account SID or auth token" in str(wrong)
+        tw.account.unsubscribed.add("+5511987654321")
+        stop = refusal(sms.send, cfg, tw.account.token, Outgoing(to="+5511987654321", text="Oi"))
+        assert not stop.retry and "replied STOP" in str(stop)
+
+
+def test_a_mailbox_that_takes_no_login_in_the_clear_says_so(practice: Practice) -> None:
+    from app.services import mail_inbound
+    from tests.fakes.imap import ImapServer
+
+    with ImapServer() as imap:
+        imap.box.login_disabled = True
+        config.set_values(practice, {"imap.host": "127.0.0.1", "imap.port": str(imap.port),
+                                     "imap.security": "none", "imap.user": imap.box.user})
+        secrets.store("imap.password", imap.box.password)
+        with pytest.raises(mail_inbound.MailUnavailable,
+                           match="does not accept a login on an unencrypted connection"):
+            mail_inbound.fetch(practice)
+        assert imap.box.logins == 0 and imap.box.refused_logins == 0
+
+
+def test_a_relay_that_answers_no_says_why(practice: Practice, tmp_path: object) -> None:
+    from pathlib import Path
+
+    from app.services import relay_client
+    from tests.fakes.relay_server import API_KEY, RelayServer
+
+    assert isinstance(tmp_path, Path)
+    with RelayServer(tmp_path / "relay", public_key=relay_client.keys(practice)) as relay:
+        config.set_value(practice, "relay.url", relay.url)
+        secrets.store("relay.api_key", "not-the-key")
+        with pytest.raises(relay_client.RelayNotConfigured, match="refused the API key"):
+            relay_client.Poller(practice).poll_once()
+        secrets.store("relay.api_key", API_KEY)
+        config.set_value(practice, "relay.url", relay.url + "/wrong/place")
+        with pytest.raises(relay_client.RelayNotConfigured, match=r"not as a Practice Desk relay"):
+            relay_client.Poller(practice).poll_once()
+        config.set_value(practice, "relay.url", relay.url)
+        assert relay_client.Poller(practice).poll_once().seen == 0
