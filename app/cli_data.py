@@ -96,14 +96,15 @@ def cmd_import(p: Practice, args: argparse.Namespace) -> int:
     if isinstance(mapping, str):
         return _usage("import", mapping)
     rows = importing.rows_of(p, sheet, mapping)
-    name = sheet.name
+    name, notes = sheet.name, sheet.notes
     del sheet  # 100,000 rows: keep only the parsed ones
     overrides = bool(args.override_conflicts)
     report = importing.dry_run(p, name, rows, overrides) if args.dry_run else \
         importing.run(p, name, rows, overrides)
+    report.warnings = notes
 
     def text() -> str:
-        lines = [summary(report)]
+        lines = [summary(report), *(f"⚠ {note}" for note in report.warnings)]
         for r in report.rows:
             if r.status in (RowStatus.OK, RowStatus.IMPORTED) and not r.reason:
                 continue

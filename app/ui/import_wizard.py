@@ -76,6 +76,7 @@ def _page(title: str) -> tuple[QWidget, QVBoxLayout]:
 
 def _muted(text: str) -> QLabel:
     label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)  # file names and cells are not markup
     label.setWordWrap(True)
     label.setObjectName("muted")
     return label
@@ -399,8 +400,9 @@ class ImportDialog(QDialog):
             _("CSV ({encoding}, separated by '{delimiter}')").format(
                 encoding=sheet.encoding, delimiter="tab" if sheet.delimiter == "\t"
                 else sheet.delimiter)
-        self.file_info.setText(_("{name}: {rows} rows · {kind}").format(
-            name=sheet.name, rows=i18n.format_number(len(sheet.rows)), kind=kind))
+        self.file_info.setText("\n".join([_("{name}: {rows} rows · {kind}").format(
+            name=sheet.name, rows=i18n.format_number(len(sheet.rows)), kind=kind),
+            *("⚠ " + note for note in sheet.notes)]))
         self.preview.clear()
         self.preview.setColumnCount(len(headers))
         self.preview.setHorizontalHeaderLabels(headers)

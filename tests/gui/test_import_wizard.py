@@ -115,3 +115,29 @@ def test_agenda_menu_opens_the_import(window: MainWindow, qtbot: QtBot) -> None:
     dialog = next(w for w in window.findChildren(ImportDialog) if w.isVisible())
     assert window.stack.currentWidget() is window.agenda
     assert dialog.pages.currentIndex() == 0 and dialog.choose_button.isEnabled()
+
+
+def test_a_guessed_encoding_is_said_and_a_hostile_file_refused_without_a_freeze(
+        window: MainWindow, qtbot: QtBot, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    mixed = tmp_path / "<b>mixed<i>.csv"
+    mixed.write_bytes("Paciente;Celular\nJoão Araújo;11 93333-4444\n".encode()
+                      + "Zé Conceição;11 93333-5555\n".encode("cp1252"))
+    dialog = open_wizard(window, qtbot, mixed, monkeypatch)
+    info = dialog.file_info.text()
+    assert info.startswith("<b>mixed<i>.csv: 2 rows") and "⚠ Row 3 is not in UTF-8" in info
+    assert dialog.file_info.textFormat() == Qt.TextFormat.PlainText
+    assert dialog.preview.item(0, 0).text() == "João Araújo"
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["Paciente", "Celular"])
+    wb.active.cell(row=1_048_576, column=16_384, value="x")
+    far = tmp_path / "far.xlsx"
+    wb.save(far)
+    dialog.show_page(0)
+    dialog.open_file(str(far))
+    assert dialog.message.text() == "Reading far.xlsx…"  # the window keeps answering meanwhile
+    qtbot.waitUntil(lambda: "more than 200,000 rows" in dialog.message.text(), timeout=15000)
+    assert dialog.pages.currentIndex() == 0

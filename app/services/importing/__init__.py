@@ -43,6 +43,8 @@ def import_file(p: Practice, path: str | Path, *, mapping: ColumnMap | None = No
                 overrides: Collection[int] | bool = (), dry: bool = False) -> Report:
     sheet, guessed = open_sheet(path)
     rows = rows_of(p, sheet, mapping if mapping is not None else guessed)
-    name = sheet.name
+    name, notes = sheet.name, sheet.notes
     del sheet  # the parsed rows are all that is needed from here on
-    return dry_run(p, name, rows, overrides) if dry else run(p, name, rows, overrides)
+    report = dry_run(p, name, rows, overrides) if dry else run(p, name, rows, overrides)
+    report.warnings = notes
+    return report

@@ -58,9 +58,11 @@ class Report:
     staff_created: list[str] = field(default_factory=list)
     service_ids: list[int] = field(default_factory=list)  # created, for the change bus
     staff_ids: list[int] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what reading the file had to guess
 
     def as_json(self) -> dict[str, object]:
         return {"file": self.file, "dry_run": self.dry_run, "imported": self.imported,
+                "warnings": self.warnings,
                 "skipped": self.skipped, "would_import": self.would_import,
                 "clients_created": len(self.clients_created),
                 "services_created": self.services_created, "staff_created": self.staff_created,

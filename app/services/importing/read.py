@@ -9,15 +9,21 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from app.i18n import _
+from app.i18n import _, format_number, ngettext
 from app.services.errors import InvalidInput
 from app.services.importing.cells import Cell, text_of
 
 MAX_CELL = 64 * 1024
+# What an agenda's spreadsheet can hold, with room to spare; checked before the
+# work, so a hostile file is refused in a moment instead of filling the memory.
+MAX_BYTES = 64 * 1024 * 1024  # the file as it is on disk
+MAX_XLSX_UNPACKED = 128 * 1024 * 1024  # a workbook's parts unzipped (200,000 rows take ~100)
+MAX_ROWS = 200_000
+MAX_COLUMNS = 200
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 
@@ -36,11 +42,32 @@ class Sheet:
     kind: str  # "csv" or "xlsx"
     encoding: str | None = None
     delimiter: str | None = None
+    # rows whose text had to be guessed (a Windows-1252 line in a UTF-8 file)
+    guessed_rows: tuple[int, ...] = ()
+
+    @property
+    def notes(self) -> list[str]:
+        """What the reading had to guess, for the report and the wizard."""
+        if not self.guessed_rows:
+            return []
+        shown = ", ".join(str(n) for n in self.guessed_rows[:10])
+        more = len(self.guessed_rows) - 10
+        return [ngettext(
+            "Row {rows} is not in UTF-8 like the rest of the file: it was read as Windows-1252; "
+            "check its accents.",
+            "Rows {rows} are not in UTF-8 like the rest of the file: they were read as "
+            "Windows-1252; check their accents.", len(self.guessed_rows)).format(
+            rows=shown + (f" (+{more})" if more > 0 else ""))]
 
 
 def read(path: str | Path) -> Sheet:
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise FileUnusable(_("{name} is too large to import ({size} MB; at most {limit} MB)."
+                                 ).format(name=path.name, size=size // 2**20,
+                                          limit=MAX_BYTES // 2**20))
         data = path.read_bytes()
     except FileNotFoundError:
         raise FileUnusable(_("There is no file {path}.").format(path=path)) from None
@@ -57,13 +84,40 @@ def read(path: str | Path) -> Sheet:
     return _csv(path.name, data)
 
 
-def _decode(data: bytes) -> tuple[str, str]:
-    for encoding in ("utf-8-sig", "cp1252"):
+def _windows(line: bytes) -> str:
+    try:
+        return line.decode("cp1252")
+    except UnicodeDecodeError:  # the five bytes Windows-1252 leaves undefined
+        return line.decode("latin-1")
+
+
+def _decode(data: bytes) -> tuple[str, str, tuple[int, ...]]:
+    """The text, its encoding, and the lines (from 1) whose encoding was guessed.
+    A file that is UTF-8 but for a few lines keeps UTF-8 for the rest, instead of
+    turning every accent in it into "Ã£"."""
+    try:
+        return data.decode("utf-8-sig"), "utf-8", ()
+    except UnicodeDecodeError:
+        pass
+    lines = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")
+    utf8 = 0
+    for line in lines:
+        if not line.isascii():
+            try:
+                line.decode("utf-8")
+                utf8 += 1
+            except UnicodeDecodeError:
+                continue
+    if not utf8:
+        return _windows(data), "cp1252", ()
+    out, guessed = [], []
+    for number, line in enumerate(lines, start=1):
         try:
-            return data.decode(encoding), encoding
+            out.append(line.decode("utf-8"))
         except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1"), "latin-1"
+            out.append(_windows(line))
+            guessed.append(number)
+    return "\n".join(out), "utf-8", tuple(guessed)
 
 
 def _delimiter(text: str) -> str:
@@ -84,24 +138,62 @@ def _csv(name: str, data: bytes) -> Sheet:
     if b"\x00" in data[:4096]:
         raise FileUnusable(_("{name} is not a text (CSV) file or a .xlsx workbook.")
                            .format(name=name))
-    text, encoding = _decode(data)
+    text, encoding, guessed_lines = _decode(data)
     delimiter = _delimiter(text)
     csv.field_size_limit(MAX_CELL)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    guessed, pending, last_line = [], set(guessed_lines), 0
     try:
         records: list[tuple[int, tuple[Cell, ...]]] = []
         for number, record in enumerate(reader, start=1):
-            records.append((number, tuple(cell.strip() for cell in record)))
+            cells = _within_limits(name, number, [cell.strip() for cell in record])
+            records.append((number, tuple(cells)))
+            # A record may span lines (a quoted line break): it was guessed if any was.
+            if pending and any(n in pending for n in range(last_line + 1, reader.line_num + 1)):
+                guessed.append(number)
+            last_line = reader.line_num
     except csv.Error as exc:
         raise FileUnusable(_("{name} cannot be read as CSV near line {line}: {problem}").format(
             name=name, line=reader.line_num, problem=exc)) from None
-    return _sheet(name, records, "csv", encoding, delimiter)
+    sheet = _sheet(name, records, "csv", encoding, delimiter)
+    kept = {n for n, _cells in sheet.rows}
+    return replace(sheet, guessed_rows=tuple(n for n in guessed if n in kept))
+
+
+def _within_limits(name: str, number: int, cells: list[Cell]) -> list[Cell]:
+    """The row's cells without trailing blanks, once the row is within the limits."""
+    while cells and text_of(cells[-1]) == "":
+        cells.pop()
+    if cells and number > MAX_ROWS + 1:
+        raise FileUnusable(_("{name} has more than {limit} rows: split it into smaller files."
+                             ).format(name=name, limit=format_number(MAX_ROWS)))
+    if len(cells) > MAX_COLUMNS:
+        raise FileUnusable(_("{name} has a row with more than {limit} columns (row {row}): "
+                             "keep only the agenda's columns.").format(
+            name=name, limit=MAX_COLUMNS, row=number))
+    return cells
+
+
+def _unpacked_size(path: Path, data: bytes) -> None:
+    """Refuses a workbook whose parts unzip to more than MAX_XLSX_UNPACKED. Python's
+    zipfile stops reading a part at its stated size (and fails on a wrong CRC), so
+    a part cannot grow past what the directory says."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        return  # openpyxl says it in its own words below
+    if total > MAX_XLSX_UNPACKED:
+        raise FileUnusable(_("{name} unpacks to {size} MB, more than the {limit} MB a workbook "
+                             "may hold here: save only the agenda's sheet, or as CSV.").format(
+            name=path.name, size=total // 2**20, limit=MAX_XLSX_UNPACKED // 2**20))
 
 
 def _xlsx(path: Path, data: bytes) -> Sheet:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _unpacked_size(path, data)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
@@ -112,9 +204,16 @@ def _xlsx(path: Path, data: bytes) -> Sheet:
         if sheet is None:
             raise FileUnusable(_("{name} has no sheet.").format(name=path.name))
         records: list[tuple[int, tuple[Cell, ...]]] = []
+        # The <dimension> a workbook states is not trusted: one saying A1:F2 over 50
+        # rows would hide 48 of them, one saying A1:XFD1048576 would pad every row to
+        # 16,384 cells. The real extent is what the rows hold.
+        sheet.reset_dimensions()
         try:
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                records.append((number, tuple(_xlsx_cell(v) for v in values)))
+                if values:
+                    cells = _within_limits(path.name, number, [_xlsx_cell(v) for v in values])
+                    if cells:
+                        records.append((number, tuple(cells)))
         except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError):
             raise FileUnusable(_("{name} is damaged: it stops being readable after row {row}.")
                                .format(name=path.name, row=len(records))) from None
