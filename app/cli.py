@@ -7,6 +7,7 @@ import argparse
 import json
 import logging
 import sys
+import unicodedata
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from typing import Any
@@ -225,6 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ---------------------------------------------------------------- output
 
+def terminal_safe(text: str) -> str:
+    """Text from outside for a terminal: control characters (an escape sequence in
+    a client's name would drive the terminal) shown as \\xNN instead."""
+    return "".join(ch if ch in "\n\t" or unicodedata.category(ch) != "Cc"
+                   else f"\\x{ord(ch):02x}" for ch in text)
+
+
 def _emit(args: argparse.Namespace, data: Any, text: str | Callable[[], str]) -> None:
     if getattr(args, "json", False):
         json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
@@ -267,7 +275,15 @@ def cmd_client_add(p: Practice, args: argparse.Namespace) -> None:
     view = clients.add(p, name=args.name, phone=args.phone, email=args.email,
                        consent=clients.parse_channels(args.consent),
                        preferred_channel=args.preferred, notes=args.notes)
-    _emit(args, {"id": view.id}, str(view.id))
+    # Families share a phone: a match is said, never refused.
+    same = clients.similar(p, phone=view.phone, email=view.email, exclude=view.id)
+    _emit(args, {"id": view.id, "warnings": [x.as_json() for x in same]}, str(view.id))
+    if not getattr(args, "json", False):
+        for x in same:
+            line = (_("Same phone as client #{id} ({name}).") if x.kind == "same_phone" else
+                    _("Same e-mail as client #{id} ({name}).")).format(
+                id=x.client.id, name=x.client.name)
+            sys.stderr.write(terminal_safe(line) + "\n")
 
 
 def cmd_client_stats(p: Practice, args: argparse.Namespace) -> None:

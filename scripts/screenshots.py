@@ -21,10 +21,12 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from app import i18n  # noqa: E402
+from app.i18n import _  # noqa: E402
 from app.services import availability, backups, config, demo, queries, settings  # noqa: E402
 from app.services.clock import FrozenClock  # noqa: E402
 from app.services.practice import open_practice  # noqa: E402
 from app.ui.main_window import PAGES, MainWindow  # noqa: E402
+from app.ui.recovery_dialog import RecoveryDialog  # noqa: E402
 
 ZONE = ZoneInfo("America/Sao_Paulo")
 NOW = datetime(2026, 11, 18, 10, 40, tzinfo=ZONE)
@@ -33,7 +35,7 @@ OUT = ROOT / "docs" / "screenshots"
 
 def settle(app: QApplication, window: MainWindow, rounds: int = 12) -> None:
     """Let background loads and the forms' short check timers finish."""
-    for _ in range(rounds):
+    for _round in range(rounds):
         window.tasks.wait()
         QTest.qWait(40)
 
@@ -119,6 +121,29 @@ def shoot(app: QApplication, w: MainWindow, language: str) -> None:
     settle(app, w, 20)
     save("new-session", form)
     form.reject()
+
+    # A new client typed with a phone already on file: the existing record is offered.
+    known = queries.show(w.practice, upcoming[0].id)
+    form = w.new_session(None)
+    settle(app, w)
+    form.new_client.setChecked(True)
+    form.name.setText(known.client_name.split()[0])
+    form.phone.setText(w.phone(known.client_phone))
+    form.date.setDate(QDate(2026, 11, 24))
+    form.time.setTime(QTime(free[0].hour, free[0].minute))
+    settle(app, w, 20)
+    save("new-session-known-client", form)
+    form.reject()
+
+    recovery = RecoveryDialog(w.practice.paths, _(
+        "{problem} It was left untouched: restore one of the copies in {backups}.").format(
+        problem=_("{path} holds more or less than a Practice Desk database ({detail}).")
+        .format(path=w.practice.paths.database, detail="+trigger forget"),
+        backups=w.practice.paths.backups))
+    recovery.show()
+    settle(app, w)
+    save("recovery", recovery)
+    recovery.reject()
 
     wizard = w.agenda.open_import()
     wizard.open_file(str(import_sample(w.practice, upcoming[0])))
@@ -261,8 +286,10 @@ def relay_pages() -> None:
     import subprocess
     from datetime import UTC
 
+    import requests
+
     from relay.tokens import mint
-    from tests.fakes.relay_server import LINK_SECRET, RelayServer
+    from tests.fakes.relay_server import API_KEY, LINK_SECRET, RelayServer
 
     if not shutil.which("chromium"):
         print("chromium not found: the relay's pages were not rendered")
@@ -274,6 +301,19 @@ def relay_pages() -> None:
                             "--hide-scrollbars", f"--accept-lang={lang}", "--window-size=390,720",
                             "--disable-background-networking", f"--user-data-dir={tmp}/{name}",
                             f"--screenshot={OUT / f'{name}-relay-link.png'}",
+                            f"{relay.url}/c/{token}"], capture_output=True, timeout=60, check=True)
+        # The same link once the session was moved: the new time, and no button.
+        requests.post(f"{relay.url}/api/v1/sessions", timeout=10,
+                      headers={"Authorization": f"Bearer {API_KEY}"},
+                      json={"sessions": [{"appointment_id": 7, "state": "moved",
+                                          "start": "2027-03-16T17:00:00+00:00"}]}
+                      ).raise_for_status()
+        for lang, name in (("pt-BR", "pt_BR"), ("en-US", "en")):
+            subprocess.run(["chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
+                            "--hide-scrollbars", f"--accept-lang={lang}", "--window-size=390,720",
+                            "--disable-background-networking",
+                            f"--user-data-dir={tmp}/{name}-moved",
+                            f"--screenshot={OUT / f'{name}-relay-moved.png'}",
                             f"{relay.url}/c/{token}"], capture_output=True, timeout=60, check=True)
 
 

@@ -92,61 +92,143 @@ def _check_contact(s: Session, name: str, phone: str | None, email: str | None,
     return name, norm_phone, norm_email, preferred
 
 
+@dataclass(frozen=True)
+class ClientDetails:
+    """A client's name and contacts as a form holds them (not yet checked)."""
+
+    name: str
+    phone: str | None
+    email: str | None = None
+
+
+def checked(s: Session, details: ClientDetails) -> ClientDetails:
+    """The details as they would be stored (phone in E.164, e-mail normalised);
+    raises InvalidInput with the field's problem."""
+    if not details.phone or not details.phone.strip():
+        raise InvalidInput(_("The client's phone number is required."))
+    name, phone, email, _pref = _check_contact(s, details.name, details.phone, details.email,
+                                               None)
+    return ClientDetails(name, phone, email)
+
+
+def create_in(s: Session, p: Practice, details: ClientDetails, *,
+              consent: Iterable[Channel] = (), preferred_channel: str | None = None,
+              notes: str = "") -> Client:
+    """A new client inside the caller's unit of work (a booking that creates its
+    client writes both or neither). Raises InvalidInput."""
+    now = p.clock.now()
+    clean = checked(s, details)
+    preferred = _check_contact(s, clean.name, None, None, preferred_channel)[3]
+    consent = list(consent)
+    if Channel.EMAIL in consent and not clean.email:
+        raise InvalidInput(_("Consent to e-mail needs an e-mail address."))
+    client = Client(name=clean.name, phone=clean.phone, email=clean.email,
+                    preferred_channel=preferred, notes=notes, created_at=now)
+    for ch in consent:
+        setattr(client, _CONSENT_ATTR[ch], now)
+    s.add(client)
+    s.flush()
+    audit.record(s, at=now, actor=p.actor, entity="client", entity_id=client.id,
+                 action="client_created", changes=view(client).as_json())
+    return client
+
+
 def add(p: Practice, *, name: str, phone: str | None, email: str | None = None,
         consent: Iterable[Channel] = (), preferred_channel: str | None = None,
         notes: str = "") -> ClientView:
-    if not phone or not phone.strip():
-        raise InvalidInput(_("The client's phone number is required."))
-    now = p.clock.now()
     with p.db.write() as s:
-        name, phone, email, preferred_channel = _check_contact(s, name, phone, email,
-                                                               preferred_channel)
-        consent = list(consent)
-        if Channel.EMAIL in consent and not email:
-            raise InvalidInput(_("Consent to e-mail needs an e-mail address."))
-        client = Client(name=name, phone=phone, email=email, preferred_channel=preferred_channel,
-                        notes=notes, created_at=now)
-        for ch in consent:
-            setattr(client, _CONSENT_ATTR[ch], now)
-        s.add(client)
-        s.flush()
-        result = view(client)
-        audit.record(s, at=now, actor=p.actor, entity="client", entity_id=result.id,
-                     action="client_created", changes=result.as_json())
+        result = view(create_in(s, p, ClientDetails(name, phone, email), consent=consent,
+                                preferred_channel=preferred_channel, notes=notes))
     p.bus.publish(Change.of(clients=[result.id]))
     return result
+
+
+@dataclass(frozen=True)
+class Similar:
+    """An existing client a new one may be: families share a phone, so this is a
+    question for the person, not a refusal."""
+
+    kind: str  # "same_phone" or "same_email"
+    client: ClientView
+
+    def as_json(self) -> dict[str, object]:
+        return {"kind": self.kind, "client_id": self.client.id}
+
+
+def similar(p: Practice, *, phone: str | None, email: str | None,
+            exclude: int | None = None) -> list[Similar]:
+    """Active clients with this phone (with or without a Brazilian mobile's ninth
+    digit) or this e-mail, oldest first; details that cannot be read match nobody."""
+    with p.db.read() as s:
+        return similar_in(s, phone=phone, email=email, exclude=exclude)
+
+
+def similar_in(s: Session, *, phone: str | None, email: str | None,
+               exclude: int | None = None) -> list[Similar]:
+    region = load_row(s).country
+    try:
+        norm_phone = normalize_phone(phone, region) if phone and phone.strip() else None
+    except InvalidInput:
+        norm_phone = None
+    try:
+        norm_email = normalize_email(email) if email and email.strip() else None
+    except InvalidInput:
+        norm_email = None
+    out: dict[int, Similar] = {}
+    if norm_phone:
+        for c in s.exec(select(Client).where(phones.matches(Client.phone, norm_phone),
+                                             col(Client.active)).order_by(col(Client.id))):
+            if c.id != exclude:
+                out.setdefault(c.id or 0, Similar("same_phone", view(c)))
+    if norm_email:
+        for c in s.exec(select(Client).where(func.lower(Client.email) == norm_email.lower(),
+                                             col(Client.active)).order_by(col(Client.id))):
+            if c.id != exclude:
+                out.setdefault(c.id or 0, Similar("same_email", view(c)))
+    return sorted(out.values(), key=lambda x: x.client.id)
 
 
 def update(p: Practice, client_id: int, *, name: str | None = None, phone: str | None = None,
            email: str | None = None, preferred_channel: str | None = None,
            notes: str | None = None, grant: Iterable[Channel] = (),
            revoke: Iterable[Channel] = ()) -> ClientView:
-    now = p.clock.now()
     with p.db.write() as s:
-        client = _get(s, client_id)
-        before = view(client).as_json()
-        new_name, new_phone, new_email, new_pref = _check_contact(
-            s, client.name if name is None else name,
-            client.phone if phone is None else phone,
-            client.email if email is None else email,
-            client.preferred_channel if preferred_channel is None else preferred_channel)
-        client.name, client.phone, client.email = new_name, new_phone, new_email
-        client.preferred_channel = new_pref
-        if notes is not None:
-            client.notes = notes
-        for ch in grant:
-            if getattr(client, _CONSENT_ATTR[ch]) is None:
-                setattr(client, _CONSENT_ATTR[ch], now)
-        for ch in revoke:
-            setattr(client, _CONSENT_ATTR[ch], None)
-        if client.email_consent_at is not None and not client.email:
-            raise InvalidInput(_("Consent to e-mail needs an e-mail address."))
-        result = view(client)
-        changes = audit.diff(before, result.as_json())
-        if changes:
-            audit.record(s, at=now, actor=p.actor, entity="client", entity_id=client_id,
-                         action="client_updated", changes=changes)
+        result = update_in(s, p, client_id, name=name, phone=phone, email=email,
+                           preferred_channel=preferred_channel, notes=notes, grant=grant,
+                           revoke=revoke)
     p.bus.publish(Change.of(clients=[client_id]))
+    return result
+
+
+def update_in(s: Session, p: Practice, client_id: int, *, name: str | None = None,
+              phone: str | None = None, email: str | None = None,
+              preferred_channel: str | None = None, notes: str | None = None,
+              grant: Iterable[Channel] = (), revoke: Iterable[Channel] = ()) -> ClientView:
+    """`update` inside the caller's unit of work. Raises InvalidInput, NotFound."""
+    now = p.clock.now()
+    client = _get(s, client_id)
+    before = view(client).as_json()
+    new_name, new_phone, new_email, new_pref = _check_contact(
+        s, client.name if name is None else name,
+        client.phone if phone is None else phone,
+        client.email if email is None else email,
+        client.preferred_channel if preferred_channel is None else preferred_channel)
+    client.name, client.phone, client.email = new_name, new_phone, new_email
+    client.preferred_channel = new_pref
+    if notes is not None:
+        client.notes = notes
+    for ch in grant:
+        if getattr(client, _CONSENT_ATTR[ch]) is None:
+            setattr(client, _CONSENT_ATTR[ch], now)
+    for ch in revoke:
+        setattr(client, _CONSENT_ATTR[ch], None)
+    if client.email_consent_at is not None and not client.email:
+        raise InvalidInput(_("Consent to e-mail needs an e-mail address."))
+    result = view(client)
+    changes = audit.diff(before, result.as_json())
+    if changes:
+        audit.record(s, at=now, actor=p.actor, entity="client", entity_id=client_id,
+                     action="client_updated", changes=changes)
     return result
 
 

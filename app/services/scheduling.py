@@ -44,8 +44,9 @@ from app.models.rules import (
 )
 from app.models.tables import Appointment, Client, Service, Staff
 from app.models.transitions import NEEDS_STARTED, RESULT, Action, is_allowed
-from app.services import audit, link_notices, reminders
+from app.services import audit, clients, link_notices, reminders
 from app.services.catalog import default_staff, get_service, get_staff, service_rules
+from app.services.clients import ClientDetails
 from app.services.errors import (
     BookingConflict,
     ConflictInfo,
@@ -70,6 +71,11 @@ class BookingRequest:
     notes: str = ""
     price_cents: int | None = None  # default: the service's price
     source: AppointmentSource = AppointmentSource.MANUAL
+    # A client created with the session (client_id is then ignored): written in the
+    # same unit of work, so a refused booking leaves no client behind.
+    new_client: ClientDetails | None = None
+    # New phone and e-mail for the existing client, saved with the session.
+    contact: ClientDetails | None = None
 
 
 @dataclass(frozen=True)
@@ -197,9 +203,19 @@ class _Plan:
 
 
 def _plan(s: Session, req: BookingRequest) -> _Plan:
-    client = s.get(Client, req.client_id)
+    """What the booking needs, read and checked; a new client is checked here too
+    (and not yet written), so a form's preview fails exactly where saving would."""
+    if req.new_client is not None:
+        details = clients.checked(s, req.new_client)
+        client: Client | None = Client(name=details.name, phone=details.phone,
+                                       email=details.email,
+                                       created_at=datetime.now(UTC))  # never stored
+    else:
+        client = s.get(Client, req.client_id)
     if client is None:
         raise NotFound(_("There is no client with id {id}.").format(id=req.client_id))
+    if req.contact is not None and req.new_client is None:
+        clients.checked(s, req.contact)
     staff = get_staff(s, req.staff_id) if req.staff_id is not None else default_staff(s)
     service = get_service(s, req.service_id) if req.service_id is not None else None
     if service is None and not (req.custom_service_name or "").strip():
@@ -279,10 +295,24 @@ def check_booking(p: Practice, req: BookingRequest) -> list[ConflictInfo]:
         return _check(s, p, _plan(s, req), req.start)
 
 
+def _write_client(s: Session, p: Practice, plan: _Plan, req: BookingRequest) -> int:
+    """The request's new client written, or the existing one's contacts updated,
+    inside the booking's unit of work; returns the client's id."""
+    if req.new_client is not None:
+        plan.client = clients.create_in(s, p, req.new_client)
+    elif req.contact is not None:
+        clients.update_in(s, p, req.client_id, phone=req.contact.phone,
+                          email=req.contact.email or "")
+    assert plan.client.id is not None
+    return plan.client.id
+
+
 def book(p: Practice, req: BookingRequest, *, override: bool = False) -> int:
-    """Book one session; refuses with BookingConflict unless `override`."""
+    """Book one session — with its new client, if the request has one — in one unit
+    of work; refuses with BookingConflict (writing nothing) unless `override`."""
     with p.db.write() as s:
         plan = _plan(s, req)
+        client_id = _write_client(s, p, plan, req)
         conflicts = _check(s, p, plan, req.start)
         if conflicts and not override:
             raise BookingConflict(conflicts)
@@ -293,7 +323,7 @@ def book(p: Practice, req: BookingRequest, *, override: bool = False) -> int:
         _record_created(s, p, a, conflicts)
         reminders.plan(s, p.clock.now(), [a])
         new_id = a.id
-    p.bus.publish(Change.of(appointments=[new_id], clients=[req.client_id]))
+    p.bus.publish(Change.of(appointments=[new_id], clients=[client_id]))
     return new_id
 
 
@@ -315,13 +345,14 @@ def _judge_series(s: Session, p: Practice, plan: _Plan, req: BookingRequest, rep
         raise InvalidInput(str(exc)) from None
     out: list[Occurrence] = []
     taken: list[Booked] = []
-    assert plan.staff.id is not None and plan.client.id is not None
+    assert plan.staff.id is not None
     for i, start in enumerate(starts):
         conflicts = _check(s, p, plan, start, extra=taken)
         out.append(Occurrence(start.astimezone(zone), tuple(conflicts)))
         if override or not conflicts:
+            # A client not yet written (a preview) has no sessions: 0 stands for them.
             taken.append(Booked(-(i + 1), start, later(start, plan.duration), plan.staff.id,
-                                plan.client.id, plan.service.id if plan.service else None,
+                                plan.client.id or 0, plan.service.id if plan.service else None,
                                 plan.buffer_before, plan.buffer_after))
     return out
 
@@ -339,6 +370,7 @@ def book_series(p: Practice, req: BookingRequest, repeat: Repeat, *, override: b
     reported (and, with `all_or_nothing`, nothing at all is booked)."""
     with p.db.write() as s:
         plan = _plan(s, req)
+        client_id = _write_client(s, p, plan, req)
         occurrences = _judge_series(s, p, plan, req, repeat, override)
         series_id = uuid.uuid4().hex
         now = p.clock.now()
@@ -347,7 +379,8 @@ def book_series(p: Practice, req: BookingRequest, repeat: Repeat, *, override: b
         refused = [SeriesConflict(o.start, o.conflicts[0].message, o.conflicts)
                    for o in occurrences if o.conflicts and not override]
         starts = occurrences
-        if refused and all_or_nothing:
+        if refused and (all_or_nothing or (req.new_client is not None and not accepted)):
+            # A client made for a series none of which can be booked is not kept either.
             raise BookingConflict([c for r in refused for c in r.conflicts],
                                   prefix=_("{n} of {total} sessions conflict; none was booked. ")
                                   .format(n=len(refused), total=len(starts)))
@@ -367,7 +400,7 @@ def book_series(p: Practice, req: BookingRequest, repeat: Repeat, *, override: b
             created.append(a)
         reminders.plan(s, now, created)
     if ids:
-        p.bus.publish(Change.of(appointments=ids, clients=[req.client_id]))
+        p.bus.publish(Change.of(appointments=ids, clients=[client_id]))
     return SeriesResult(ids, series_id if ids else None, refused)
 
 

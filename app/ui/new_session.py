@@ -5,7 +5,7 @@ deliberate click and is recorded."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPlainTextEdit,
+    QPushButton,
     QSpinBox,
     QTimeEdit,
     QVBoxLayout,
@@ -30,12 +31,12 @@ from PySide6.QtWidgets import (
 )
 
 from app import i18n
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.models.enums import RepeatFrequency
 from app.models.instants import later_minutes
 from app.models.recurrence import resolve_local
 from app.services import clients, scheduling
-from app.services.clients import ClientView
+from app.services.clients import ClientDetails, ClientView, Similar
 from app.services.errors import InvalidInput, PracticeError
 from app.services.scheduling import BookingRequest, Occurrence, Repeat
 from app.services.values import parse_money
@@ -62,6 +63,18 @@ class Form:
     notes: str
     price_cents: int | None
     repeat: Repeat | None
+
+
+@dataclass
+class Checked:
+    """A background check's answer: the conflicts of the session (or of each
+    occurrence), clients with the new client's details, or why it cannot be saved."""
+
+    token: int
+    conflicts: list[str] = field(default_factory=list)
+    occurrences: list[Occurrence] = field(default_factory=list)
+    same: list[Similar] = field(default_factory=list)
+    problem: str | None = None
 
 
 class NewSessionDialog(QDialog):
@@ -103,6 +116,7 @@ class NewSessionDialog(QDialog):
         form.addRow(_("Client"), search_row)
         form.addRow("", self.client_list)
         self.chosen = QLabel()
+        self.chosen.setTextFormat(Qt.TextFormat.PlainText)
         self.chosen.setObjectName("muted")
         form.addRow("", self.chosen)
         self.name = QLineEdit()
@@ -113,6 +127,22 @@ class NewSessionDialog(QDialog):
         form.addRow(_("Name"), self.name)
         form.addRow(_("Phone"), self.phone)
         form.addRow(_("E-mail"), self.email)
+        # A new client whose phone or e-mail is already a client's: offered, not refused
+        # (families share a phone).
+        self.same: list[Similar] = []
+        self.same_box = QWidget()
+        same_row = QHBoxLayout(self.same_box)
+        same_row.setContentsMargins(0, 0, 0, 0)
+        self.same_label = QLabel()
+        self.same_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.same_label.setWordWrap(True)
+        self.same_label.setStyleSheet("color: #b45309;")
+        self.use_same = QPushButton(_("Use this record"))
+        self.use_same.clicked.connect(self._use_same)
+        same_row.addWidget(self.same_label, 1)
+        same_row.addWidget(self.use_same)
+        self.same_box.hide()
+        form.addRow("", self.same_box)
 
         # What and when.
         self.service = QComboBox()
@@ -187,6 +217,7 @@ class NewSessionDialog(QDialog):
         form.addRow(_("Sessions"), self.occurrence_list)
 
         self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         buttons = QDialogButtonBox()
@@ -212,7 +243,8 @@ class NewSessionDialog(QDialog):
                        self.duration.valueChanged, self.staff.currentIndexChanged,
                        self.interval.valueChanged, self.count.valueChanged,
                        self.until.dateChanged, self.end_kind.currentIndexChanged,
-                       self.custom.textChanged):
+                       self.custom.textChanged, self.name.textChanged,
+                       self.phone.textChanged, self.email.textChanged):
             signal.connect(self.changed)
         self.repeat.currentIndexChanged.connect(self._repeat_changed)
         self._service_changed()
@@ -326,13 +358,26 @@ class NewSessionDialog(QDialog):
         self._show(_("Checking…"), "muted")
         self._check_timer.start()
 
-    def _request_for(self, f: Form, client_id: int) -> BookingRequest:
-        return BookingRequest(client_id=client_id, start=f.start, service_id=f.service_id,
-                              custom_service_name=f.custom_name, duration_minutes=f.duration,
-                              staff_id=f.staff_id, notes=f.notes, price_cents=f.price_cents)
+    def _request_for(self, f: Form) -> BookingRequest | None:
+        """The very request saving sends: the check and the save share it, so the
+        form never shows one answer and saving give another. None: no client yet."""
+        details = ClientDetails(f.name, f.phone, f.email or None)
+        new = self.client is None and self.new_client.isChecked()
+        contact = None
+        if self.client is not None and (f.phone, f.email) != (
+                self.window_.phone(self.client.phone), self.client.email or ""):
+            contact = details
+        if f.client_id is None and not new:
+            return None
+        return BookingRequest(client_id=f.client_id or 0, start=f.start,
+                              service_id=f.service_id, custom_service_name=f.custom_name,
+                              duration_minutes=f.duration, staff_id=f.staff_id, notes=f.notes,
+                              price_cents=f.price_cents, new_client=details if new else None,
+                              contact=contact)
 
     def check(self) -> None:
-        """The conflicts of the session (or of each occurrence), before saving."""
+        """The conflicts of the session (or of each occurrence), before saving, by
+        the rules and with the inputs saving uses — a new client included."""
         try:
             f = self.form()
         except InvalidInput as exc:
@@ -341,23 +386,53 @@ class NewSessionDialog(QDialog):
         p = self.window_.practice
         self._request += 1
         token = self._request
-        # A new client cannot clash with themselves yet: check with no client.
-        probe_client = f.client_id
+        req = self._request_for(f)
+        repeat = f.repeat
 
-        def run() -> tuple[int, list[str], list[Occurrence]]:
-            client = probe_client
-            if client is None:
-                return token, [], []
-            req = self._request_for(f, client)
-            if f.repeat is None:
-                return token, [c.message for c in scheduling.check_booking(p, req)], []
-            return token, [], scheduling.preview_series(p, req, f.repeat)
+        def run() -> Checked:
+            if req is None:
+                return Checked(token)
+            same = clients.similar(p, phone=req.new_client.phone, email=req.new_client.email) \
+                if req.new_client is not None else []
+            try:
+                if repeat is None:
+                    return Checked(token, [c.message for c in scheduling.check_booking(p, req)],
+                                   same=same)
+                return Checked(token, occurrences=scheduling.preview_series(p, req, repeat),
+                               same=same)
+            except InvalidInput as exc:  # said as saving would say it; the match is kept
+                return Checked(token, same=same, problem=str(exc))
 
         self.window_.tasks.run(run, self._checked, lambda exc: self._show(str(exc), "error"))
 
-    def _checked(self, result: tuple[int, list[str], list[Occurrence]]) -> None:
-        token, conflicts, occurrences = result
+    def _use_same(self) -> None:
+        if self.same:
+            self.choose_client(self.same[0].client)
+
+    def _show_same(self, same: list[Similar]) -> None:
+        self.same = same
+        if not same:
+            self.same_box.hide()
+            return
+        first = same[0].client
+        text = _("Already a client: {name}, {phone} — use this record?").format(
+            name=first.name, phone=self.window_.phone(first.phone) or first.email or "")
+        if len(same) > 1:
+            text += " " + ngettext("({n} more with the same details)",
+                                   "({n} more with the same details)",
+                                   len(same) - 1).format(n=len(same) - 1)
+        self.same_label.setText(text)
+        self.same_box.show()
+
+    def _checked(self, result: Checked) -> None:
+        token, conflicts, occurrences = result.token, result.conflicts, result.occurrences
         if token != self._request:
+            return
+        self._show_same(result.same)
+        if result.problem is not None:
+            self._checked_once = False
+            self._save_when_checked = False
+            self._show(result.problem, "error")
             return
         self._checked_once = True
         self.conflicts = conflicts + [f"{i18n.format_datetime(o.start)}: {o.conflicts[0].message}"
@@ -422,20 +497,17 @@ class NewSessionDialog(QDialog):
             return
         override = single_conflict and self._armed
         p = self.window_.practice
-        existing = self.client
-        w_phone = self.window_.phone(existing.phone) if existing else ""
+        req = self._request_for(f)
+        repeat = f.repeat
+        if req is None:
+            return
 
         def run() -> list[int]:
-            if existing is None:
-                client_id = clients.add(p, name=f.name, phone=f.phone, email=f.email or None).id
-            else:
-                client_id = existing.id
-                if (f.phone, f.email) != (w_phone, existing.email or ""):
-                    clients.update(p, client_id, phone=f.phone, email=f.email)
-            req = self._request_for(f, client_id)
-            if f.repeat is None:
+            # One unit of work: the new client (or the changed contacts), the session
+            # and its reminders are all written, or none is.
+            if repeat is None:
                 return [scheduling.book(p, req, override=override)]
-            return scheduling.book_series(p, req, f.repeat).ids
+            return scheduling.book_series(p, req, repeat).ids
 
         self.ok.setEnabled(False)
         self.window_.tasks.run(run, self._saved, self._failed)

@@ -231,3 +231,17 @@ def test_messages_follow_the_practice_language(cli: Practice) -> None:
     cli.ok("settings", "set", "language", "pt_BR")
     assert "não é um telefone válido" in cli.refused("client", "add", "--name", "X",
                                                       "--phone", "123")
+
+
+def test_client_add_warns_of_the_same_phone_or_email_and_still_adds(cli: Practice) -> None:
+    first = cli.ok("client", "add", "--name", "Ana Teste", "--phone", "(11) 98765-4321",
+                   "--email", "ana@example.com")
+    assert first["warnings"] == []
+    sister = cli.ok("client", "add", "--name", "Bia Teste", "--phone", "(11) 8765-4321")
+    assert sister["warnings"] == [{"kind": "same_phone", "client_id": first["id"]}]
+    other = cli.ok("client", "add", "--name", "Outra", "--phone", "(21) 99999-0000",
+                   "--email", "ANA@example.com")
+    assert other["warnings"] == [{"kind": "same_email", "client_id": first["id"]}]
+    plain = cli.run("client", "add", "--name", "Cris\x1b[2J", "--phone", "(11) 98765-4321")
+    assert plain.returncode == 0 and plain.stdout.strip().isdigit()
+    assert f"Same phone as client #{first['id']} (Ana Teste)." in plain.stderr

@@ -91,9 +91,11 @@ def test_a_new_client_is_created_with_the_session(qtbot: QtBot, window: MainWind
     qtbot.keyClicks(dialog.name, "Carla Mendes")
     qtbot.keyClicks(dialog.phone, "123")
     when(dialog, QDate(2026, 11, 25), 11)
-    qtbot.waitUntil(lambda: "No conflicts" in dialog.status.text(), timeout=3000)
-    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    # The check says what saving would: the phone, before anyone clicks Create.
     qtbot.waitUntil(lambda: "not a valid phone" in dialog.status.text(), timeout=3000)
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.wait(300)
+    assert "not a valid phone" in dialog.status.text() and not dialog.created
     assert clients.search(practice, "Carla") == []
     dialog.phone.clear()
     qtbot.keyClicks(dialog.phone, "(11) 91234-5678")
@@ -122,3 +124,46 @@ def test_the_whole_form_by_keyboard(qtbot: QtBot, window: MainWindow,
     qtbot.keyClick(dialog.ok, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: bool(dialog.created), timeout=3000)
     assert queries.show(practice, dialog.created[0]).start == local("2026-11-26T15:00")
+
+
+def new_client(qtbot: QtBot, dialog: NewSessionDialog, name: str, phone: str) -> None:
+    qtbot.mouseClick(dialog.new_client, Qt.MouseButton.LeftButton,
+                     pos=QPoint(8, dialog.new_client.height() // 2))
+    qtbot.keyClicks(dialog.name, name)
+    qtbot.keyClicks(dialog.phone, phone)
+
+
+def test_the_check_shown_is_the_check_applied_and_a_refusal_saves_no_client(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    """The handed case: a new client on a Sunday at 23:00 (outside hours)."""
+    dialog = open_form(qtbot, window)
+    new_client(qtbot, dialog, "Zoe Prado", "(11) 97777-1234")
+    when(dialog, QDate(2026, 11, 29), 23)
+    qtbot.waitUntil(lambda: "outside" in dialog.status.text(), timeout=3000)
+    assert "No conflicts" not in dialog.status.text()
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)  # arms "Create anyway"
+    assert dialog.ok.text() == "Create anyway" and clients.search(practice, "Zoe") == []
+    when(dialog, QDate(2026, 11, 30), 10)
+    qtbot.waitUntil(lambda: "No conflicts" in dialog.status.text(), timeout=3000)
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(dialog.created), timeout=3000)
+    assert [c.name for c in clients.search(practice, "Zoe")] == ["Zoe Prado"]
+
+
+def test_a_new_client_with_a_known_phone_is_offered_the_existing_record(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    dialog = open_form(qtbot, window)
+    new_client(qtbot, dialog, "Maria S.", "11 8765-4321")  # her number, without the ninth digit
+    qtbot.waitUntil(lambda: dialog.same_box.isVisible(), timeout=3000)
+    assert dialog.same_label.text() == ("Already a client: Maria Silva, (11) 98765-4321 — "
+                                        "use this record?")
+    qtbot.mouseClick(dialog.use_same, Qt.MouseButton.LeftButton)
+    assert dialog.client is not None and dialog.client.id == seeded["maria"]
+    assert not dialog.new_client.isChecked()
+    when(dialog, QDate(2026, 11, 24), 15)
+    qtbot.waitUntil(lambda: "No conflicts" in dialog.status.text(), timeout=3000)
+    assert not dialog.same_box.isVisible()
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(dialog.created), timeout=3000)
+    assert queries.show(practice, dialog.created[0]).client_id == seeded["maria"]
+    assert len(clients.search(practice, "Maria")) == 1
