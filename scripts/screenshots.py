@@ -137,8 +137,8 @@ def shoot(app: QApplication, w: MainWindow, language: str) -> None:
 
     recovery = RecoveryDialog(w.practice.paths, _(
         "{problem} It was left untouched: restore one of the copies in {backups}.").format(
-        problem=_("{path} holds more or less than a Practice Desk database ({detail}).")
-        .format(path=w.practice.paths.database, detail="+trigger forget"),
+        problem=_("{path} holds something Practice Desk did not put there ({detail}).")
+        .format(path=w.practice.paths.database, detail="trigger forget"),
         backups=w.practice.paths.backups))
     recovery.show()
     settle(app, w)

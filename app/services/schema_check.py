@@ -157,9 +157,11 @@ def check_found(path: Path) -> None:
     if revision == migrate.HEAD:
         extra = sorted(f"{k} {n}" for k, n in found - head_names())
         missing = sorted(f"{k} {n}" for k, n in head_names() - found)
-        if extra or missing:
-            detail = ", ".join([*(f"+{x}" for x in extra), *(f"-{x}" for x in missing)][:6])
-            raise InvalidInput(_("{path} holds more or less than a Practice Desk database "
-                                 "({detail}).").format(path=path, detail=detail))
+        if extra:
+            raise InvalidInput(_("{path} holds something Practice Desk did not put there "
+                                 "({detail}).").format(path=path, detail=", ".join(extra[:5])))
+        if missing:
+            raise InvalidInput(_("{path} lacks parts of a Practice Desk database ({detail}).")
+                               .format(path=path, detail=", ".join(missing[:5])))
     elif migrate.known(revision):
         check(path)

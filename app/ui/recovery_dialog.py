@@ -29,6 +29,7 @@ from app.services.backups import Copy, CopyKind
 from app.services.errors import PracticeError
 from app.services.paths import DataPaths
 from app.ui.backups_tab import kind_label, size_label, when_label
+from app.ui.style import STYLE
 from app.ui.tasks import TaskRunner
 
 
@@ -39,6 +40,7 @@ class RecoveryDialog(QDialog):
         super().__init__()
         self.paths = paths
         self.tasks = TaskRunner(self)
+        self.setStyleSheet(STYLE)  # shown before the main window, which carries the style
         self.setWindowTitle(_("The practice's data could not be opened"))
         self.resize(760, 480)
         layout = QVBoxLayout(self)
