@@ -17,16 +17,22 @@ from app.services.paths import DataPaths
 from app.services.practice import open_practice
 
 
-def make_v1_database(root: Path) -> Path:
-    """A database at the first schema, filled the way the first version wrote it."""
+def database_at(root: Path, revision: str) -> Path:
+    """An empty database at an older schema revision, as that version made it."""
     paths = DataPaths(root).ensure()
     engine = make_engine(paths.database)
     cfg = migrate.alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001")
+        command.upgrade(cfg, revision)
     engine.dispose()
-    db = sqlite3.connect(paths.database)
+    return paths.database
+
+
+def make_v1_database(root: Path) -> Path:
+    """A database at the first schema, filled the way the first version wrote it."""
+    path = database_at(root, "0001")
+    db = sqlite3.connect(path)
     db.executescript("""
         INSERT INTO practice_settings (id, name, timezone, country, currency, language,
             cancel_notice_minutes, cancel_fee_cents)
@@ -56,7 +62,7 @@ def make_v1_database(root: Path) -> Path:
     """)
     db.commit()
     db.close()
-    return paths.database
+    return path
 
 
 def test_upgrade_keeps_every_row(tmp_path: Path) -> None:

@@ -10,15 +10,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from alembic import command
 
 from app.services import attendances, backups, migrate, queries, scheduling
-from app.services.database import make_engine
 from app.services.errors import DatabaseDamaged, InvalidInput
 from app.services.paths import DataPaths
 from app.services.practice import Practice, open_practice
 from app.services.scheduling import BookingRequest
 from tests.conftest import add_client, local
+from tests.unit.test_migrations import database_at
 
 
 def fingerprint(p: Practice) -> str:
@@ -105,15 +104,8 @@ def test_a_damaged_file_is_refused(practice: Practice, copy: Path, damage: str) 
 
 def test_an_older_backup_is_upgraded_on_the_copy_then_restored(practice: Practice,
                                                                tmp_path: Path) -> None:
-    root = tmp_path / "old"
-    paths = DataPaths(root).ensure()
-    engine = make_engine(paths.database)
-    cfg = migrate.alembic_config()
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0002")
-    engine.dispose()
-    with sqlite3.connect(paths.database) as db:
+    old = database_at(tmp_path / "old", "0002")
+    with sqlite3.connect(old) as db:
         db.executescript("""
             INSERT INTO practice_settings (id, name, timezone, country, currency, language,
                 cancel_notice_minutes, cancel_fee_cents)
@@ -128,10 +120,10 @@ def test_an_older_backup_is_upgraded_on_the_copy_then_restored(practice: Practic
                 VALUES (1, 1, NULL, 1, '2026-12-02 13:00:00.000000', 50, 0, 0, 'scheduled',
                         'manual', 0, '', '', '2026-01-05 12:00:00.000000',
                         '2026-01-05 12:00:00.000000');""")
-    source_bytes = paths.database.read_bytes()
-    info, aside = backups.restore(practice, paths.database)
+    source_bytes = old.read_bytes()
+    info, aside = backups.restore(practice, old)
     assert info.sessions == 1 and aside.exists()
-    assert paths.database.read_bytes() == source_bytes  # the backup itself is not upgraded
+    assert old.read_bytes() == source_bytes  # the backup itself is not upgraded
     assert migrate.current_revision(practice.db.engine) == migrate.HEAD
     [only] = queries.list_appointments(practice)
     assert only.client_name == "Maria Silva"
