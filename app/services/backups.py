@@ -66,7 +66,7 @@ def backup(p: Practice, target: str | Path) -> BackupInfo:
     # Named for this writer: the window and `practice worker` may both copy at once.
     partial = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.part")
     try:
-        copy_database(p.paths.database, partial)
+        _copy_out(p.paths.database, partial)
         partial.replace(path)
     except (OSError, sqlite3.Error) as exc:
         with contextlib.suppress(OSError):  # tidying up must not hide why it failed
@@ -140,7 +140,7 @@ def inspect_file(path: Path) -> BackupInfo:
         raise InvalidInput(_("There is no file {path}.").format(path=path))
     schema_check.check(path)
     try:
-        db = sqlite3.connect(schema_check.read_only_uri(path), uri=True)
+        db = sqlite3.connect(schema_check.read_only_uri(path, closed=True), uri=True)
         try:
             sessions = db.execute("SELECT count(*) FROM appointment").fetchone()[0]
             clients = db.execute("SELECT count(*) FROM client").fetchone()[0]
@@ -177,7 +177,7 @@ def restore(p: Practice, source: str | Path) -> tuple[BackupInfo, Path]:
         _carry_id_floors(p.paths.database, staged)
         schema_check.check(staged, label=str(src))
         aside = _aside(p)
-        copy_database(p.paths.database, aside)
+        _copy_out(p.paths.database, aside)
         p.db.dispose()
         copy_database(staged, p.paths.database)
     except (OSError, sqlite3.Error, SQLAlchemyError, RuntimeError) as exc:
@@ -191,6 +191,17 @@ def restore(p: Practice, source: str | Path) -> tuple[BackupInfo, Path]:
     log.info("database restored from %s; the previous one is kept at %s", src, aside)
     p.bus.publish(Change.of(settings=True, appointments=[-1], clients=[-1]))
     return info, aside
+
+
+def _copy_out(source: Path, target: Path) -> None:
+    """A copy that stands alone: one file, in rollback-journal mode, so opening it
+    later (a check, a USB stick) leaves no -wal or -shm beside it."""
+    copy_database(source, target)
+    db = sqlite3.connect(target)
+    try:
+        db.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        db.close()
 
 
 def _aside(p: Practice) -> Path:
@@ -249,7 +260,7 @@ def replace_damaged(paths: DataPaths, source: Path) -> Path:
     Raises InvalidInput (nothing moved) when the copy is not sound."""
     source = Path(source).expanduser()
     schema_check.check(source)
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d-%H%M%S")
+    stamp = datetime.now().astimezone().strftime("%Y-%m-%d-%H%M%S")  # as the copies are named
     kept, n = paths.backups / f"{CopyKind.DAMAGED}-{stamp}.sqlite3", 1
     while kept.exists():
         n += 1

@@ -18,10 +18,14 @@ from app.services.errors import InvalidInput
 Shape = frozenset[tuple[str, str, str, tuple[str, ...]]]  # type, name, table, columns
 
 
-def read_only_uri(path: Path) -> str:
+def read_only_uri(path: Path, *, closed: bool = False) -> str:
     """A URI that opens `path` read-only whatever characters its name holds
-    ('#' and '?' would otherwise end the file name)."""
-    return f"file:{pathname2url(str(path.resolve()))}?mode=ro"
+    ('#' and '?' would otherwise end the file name). `closed`: a file nobody
+    writes (a backup), read as it is — SQLite then leaves no -wal or -shm beside it;
+    unless it has a write-ahead log beside it, whose pages count too."""
+    immutable = closed and not path.with_name(path.name + "-wal").exists()
+    return f"file:{pathname2url(str(path.resolve()))}?mode=ro" + ("&immutable=1" if immutable
+                                                                   else "")
 
 
 def shape(db: sqlite3.Connection) -> Shape:
@@ -74,7 +78,7 @@ def check(path: Path, label: str | None = None) -> str:
         raise InvalidInput(_("{path} cannot be read: {problem}").format(
             path=name, problem=exc.strerror or exc)) from None
     try:
-        db = sqlite3.connect(read_only_uri(path), uri=True)
+        db = sqlite3.connect(read_only_uri(path, closed=True), uri=True)
         try:
             problems = [r[0] for r in db.execute("PRAGMA integrity_check(5)")]
             if problems != ["ok"]:
@@ -105,6 +109,20 @@ def check(path: Path, label: str | None = None) -> str:
                              "it ({detail}); nothing was changed.").format(
             path=name, detail=detail))
     return revision
+
+
+def stored_language(path: Path) -> str | None:
+    """The language the practice chose, read from a database that may be damaged
+    (the recovery window speaks it); None when it cannot be read."""
+    try:
+        db = sqlite3.connect(read_only_uri(path), uri=True)
+        try:
+            row = db.execute("SELECT language FROM practice_settings LIMIT 1").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
+    return str(row[0]) if row and row[0] else None
 
 
 def head_names() -> frozenset[tuple[str, str]]:

@@ -13,7 +13,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__, i18n
-from app.services import settings
+from app.services import schema_check, settings
 from app.services.errors import DatabaseDamaged, PracticeError
 from app.services.paths import resolve
 from app.services.practice import Practice, open_practice
@@ -62,13 +62,16 @@ def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
 def _open(data_dir: str | os.PathLike[str] | None) -> Practice | None:
     """The practice, or None when it cannot be opened and the person gave up. A
     damaged or foreign database offers the copies in the backups folder."""
+    paths = resolve(data_dir)
+    # What goes wrong is said in the practice's language, read even from a damaged file.
+    i18n.set_language(schema_check.stored_language(paths.database) or None)
     while True:
         try:
             return open_practice(data_dir)
         except DatabaseDamaged as exc:
             from app.ui.recovery_dialog import RecoveryDialog
 
-            dialog = RecoveryDialog(resolve(data_dir), str(exc))
+            dialog = RecoveryDialog(paths, str(exc))
             if dialog.exec() != RecoveryDialog.DialogCode.Accepted:
                 return None
         except PracticeError as exc:

@@ -221,3 +221,15 @@ def test_a_copy_that_is_not_sound_never_replaces_a_damaged_database(tmp_path: Pa
     with pytest.raises(InvalidInput):
         backups.replace_damaged(paths, bad)
     assert paths.database.read_bytes() == b"garbage" and not list(paths.backups.iterdir())
+
+
+def test_a_copy_stands_alone_and_checking_it_leaves_nothing_beside_it(
+        practice: Practice, tmp_path: Path) -> None:
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    book(practice)
+    info = backups.backup(practice, folder)
+    backups.inspect_file(info.path)
+    backups.restore(practice, info.path)
+    assert [p.name for p in folder.iterdir()] == [info.path.name]
+    assert info.path.read_bytes()[18:20] == b"\x01\x01"  # rollback journal, not WAL
