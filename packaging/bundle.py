@@ -31,6 +31,8 @@ def datas() -> list[tuple[str, str]]:
         (str(migrations / "env.py"), "app/services/migrations"),
         *((str(f), "app/services/migrations/versions")
           for f in sorted((migrations / "versions").glob("*.py"))),
+        # the shape of this version's schema, which the start-up check compares with
+        (str(ROOT / "app" / "services" / "schema_head.json"), "app/services"),
         # keyring finds its backends through its package metadata's entry points
         *copy_metadata("keyring"),
     ]

@@ -5,17 +5,24 @@ to be restored and for the database found at start-up."""
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 import tempfile
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.request import pathname2url
 
 from app.i18n import _
 from app.services import migrate
 from app.services.errors import InvalidInput
 
-Shape = frozenset[tuple[str, str, str, tuple[str, ...]]]  # type, name, table, columns
+Shape = frozenset[tuple[str, str, str, tuple[Any, ...]]]  # type, name, table, what it holds
+HEAD_SHAPE = Path(__file__).with_name("schema_head.json")  # reference(HEAD), shipped
+# SQLite's own objects: the prefix, not LIKE 'sqlite_%' (whose '_' matches any character).
+_OURS = "substr(name, 1, 7) != 'sqlite_'"
+_KEYWORDS = re.compile(r"\b(CHECK|COLLATE|GENERATED|WITHOUT\s+ROWID|STRICT)\b", re.I)
 
 
 def read_only_uri(path: Path, *, closed: bool = False) -> str:
@@ -29,21 +36,57 @@ def read_only_uri(path: Path, *, closed: bool = False) -> str:
 
 
 def shape(db: sqlite3.Connection) -> Shape:
-    """Every schema object (SQLite's own aside) and, for tables, their columns."""
-    out = set()
-    for kind, name, table in db.execute(
-            "SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"):
-        columns: tuple[str, ...] = ()
+    """Every schema object (SQLite's own aside) with what decides how it behaves: a
+    table's columns (type, NOT NULL, default, key), foreign keys and constraint
+    keywords; an index's uniqueness, condition and columns. The same names with
+    another meaning (a UNIQUE index, a CHECK) are another shape."""
+    out: set[tuple[str, str, str, tuple[Any, ...]]] = set()
+    for kind, name, table, sql in db.execute(
+            f"SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master WHERE {_OURS}"):
+        detail: tuple[Any, ...] = ()
         if kind == "table":
-            columns = tuple(sorted(r[1] for r in db.execute(
-                "SELECT * FROM pragma_table_info(?)", (name,))))
-        out.add((str(kind), str(name), str(table), columns))
+            columns = tuple(sorted((str(r[1]), str(r[2]).upper(), int(r[3]), r[4], int(r[5]),
+                                    int(r[6])) for r in db.execute(
+                "SELECT * FROM pragma_table_xinfo(?)", (name,))))
+            keys = tuple(sorted((str(r[2]), str(r[3]), str(r[4]), str(r[5]), str(r[6]))
+                                for r in db.execute(
+                "SELECT * FROM pragma_foreign_key_list(?)", (name,))))
+            words = tuple(sorted(w.upper().split()[0] for w in _KEYWORDS.findall(str(sql))))
+            detail = (columns, keys, words)
+        elif kind == "index":
+            listed = {str(r[1]): (int(r[2]), str(r[3]), int(r[4])) for r in db.execute(
+                "SELECT * FROM pragma_index_list(?)", (table,))}
+            cols = tuple(str(r[2]) for r in db.execute(
+                "SELECT * FROM pragma_index_info(?)", (name,)))
+            detail = (listed.get(str(name), ()), cols)
+        out.add((str(kind), str(name), str(table), detail))
     return frozenset(out)
+
+
+def _frozen(value: Any) -> Any:
+    """JSON's lists back into the tuples a shape holds."""
+    return tuple(_frozen(v) for v in value) if isinstance(value, list) else value
+
+
+def write_head() -> None:
+    """Rewrite schema_head.json after a migration (a test says when it is due)."""
+    items = ",\n".join(json.dumps(item) for item in sorted(_build(migrate.HEAD), key=repr))
+    HEAD_SHAPE.write_text(f'{{"revision": "{migrate.HEAD}", "shape": [\n{items}\n]}}\n',
+                          encoding="utf-8")
 
 
 @cache
 def reference(revision: str) -> Shape:
-    """The shape our migrations give a new database at `revision`."""
+    """The shape our migrations give a new database at `revision`. This version's
+    own is read from schema_head.json (no Alembic at start-up)."""
+    if revision == migrate.HEAD and HEAD_SHAPE.exists():
+        data = json.loads(HEAD_SHAPE.read_text(encoding="utf-8"))
+        if data.get("revision") == revision:
+            return frozenset(_frozen(item) for item in data["shape"])
+    return _build(revision)
+
+
+def _build(revision: str) -> Shape:
     from alembic import command
 
     from app.services.database import make_engine
@@ -125,19 +168,6 @@ def stored_language(path: Path) -> str | None:
     return str(row[0]) if row and row[0] else None
 
 
-def head_names() -> frozenset[tuple[str, str]]:
-    """Kind and name of every table and index this version's models hold."""
-    from sqlmodel import SQLModel
-
-    import app.models  # noqa: F401  (registers the tables)
-
-    names = {("table", "alembic_version")}
-    for table in SQLModel.metadata.tables.values():
-        names.add(("table", table.name))
-        names.update(("index", str(index.name)) for index in table.indexes)
-    return frozenset(names)
-
-
 def check_found(path: Path) -> None:
     """The database found in the data folder at start-up: sound (a quick check)
     and holding only what our schema does — no table, view or trigger someone
@@ -157,8 +187,8 @@ def check_found(path: Path) -> None:
             if problems != ["ok"]:
                 raise InvalidInput(_("{path} is damaged ({problem}).").format(
                     path=path, problem="; ".join(problems)))
-            found = {(str(k), str(n)) for k, n in db.execute(
-                "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")}
+            objects = shape(db)
+            found = {(k, n) for k, n, _t, _d in objects}
             rows = db.execute("SELECT version_num FROM alembic_version").fetchall() \
                 if ("table", "alembic_version") in found else []
         finally:
@@ -173,8 +203,10 @@ def check_found(path: Path) -> None:
                              "version).").format(path=path))
     revision = str(rows[0][0])
     if revision == migrate.HEAD:
-        extra = sorted(f"{k} {n}" for k, n in found - head_names())
-        missing = sorted(f"{k} {n}" for k, n in head_names() - found)
+        expected = reference(revision)
+        extra = sorted(f"{k} {n}" for k, n, _t, _d in objects - expected)
+        missing = sorted(f"{k} {n}" for k, n, _t, _d in expected - objects
+                         if (k, n) not in found)
         if extra:
             raise InvalidInput(_("{path} holds something Practice Desk did not put there "
                                  "({detail}).").format(path=path, detail=", ".join(extra[:5])))
@@ -183,3 +215,7 @@ def check_found(path: Path) -> None:
                                .format(path=path, detail=", ".join(missing[:5])))
     elif migrate.known(revision):
         check(path)
+
+
+if __name__ == "__main__":
+    write_head()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 
-from app.services import catalog, clients, migrate, queries, settings
+from app.services import catalog, clients, migrate, queries, schema_check, settings
 from app.services.database import make_engine
 from app.services.errors import DatabaseDamaged, SchemaTooNew
 from app.services.paths import DataPaths
@@ -84,6 +84,9 @@ def test_upgrade_keeps_every_row(tmp_path: Path) -> None:
         assert settings.get(p).hours["sat"] == "19:00-24:00"
     finally:
         p.close()
+    # An upgraded database has exactly the shape of a new one: it opens again.
+    schema_check.check_found(db_file)
+    schema_check.check(db_file)
     copies = list((tmp_path / "backups").glob("before-upgrade-0001-*.sqlite3"))
     assert len(copies) == 1
     old = sqlite3.connect(copies[0])

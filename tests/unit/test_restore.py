@@ -233,3 +233,49 @@ def test_a_copy_stands_alone_and_checking_it_leaves_nothing_beside_it(
     backups.restore(practice, info.path)
     assert [p.name for p in folder.iterdir()] == [info.path.name]
     assert info.path.read_bytes()[18:20] == b"\x01\x01"  # rollback journal, not WAL
+
+
+def test_the_shipped_schema_shape_is_this_versions() -> None:
+    """schema_head.json is what the migrations build; after a new migration run
+    `python -m app.services.schema_check` to write it again."""
+    from app.services import schema_check
+
+    assert schema_check.reference(migrate.HEAD) == schema_check._build(migrate.HEAD)
+
+
+@pytest.mark.parametrize("change", [
+    "CREATE TRIGGER sqlitex_evil AFTER INSERT ON appointment "
+    "BEGIN UPDATE client SET name = 'x'; END;",
+    "CREATE TABLE sqlite1evil (x);",
+    "DROP INDEX ix_client_phone; CREATE UNIQUE INDEX ix_client_phone ON client (phone);",
+    "DROP INDEX ix_client_phone; CREATE INDEX ix_client_phone ON client (phone) "
+    "WHERE phone IS NOT NULL;",
+])
+def test_same_names_with_another_meaning_are_refused(practice: Practice, copy: Path,
+                                                     change: str) -> None:
+    with sqlite3.connect(copy) as db:
+        db.executescript(change)
+    refused(practice, copy, "not a Practice Desk database as this version wrote it")
+
+
+def test_a_table_rebuilt_with_a_check_is_refused(practice: Practice, copy: Path) -> None:
+    db = sqlite3.connect(copy)
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'staff'").fetchone()[0]
+    db.executescript(f"""
+        PRAGMA foreign_keys=OFF;
+        ALTER TABLE staff RENAME TO staff_old;
+        {sql.replace("PRIMARY KEY", "CHECK (length(name) < 300) PRIMARY KEY", 1)};
+        INSERT INTO staff SELECT * FROM staff_old; DROP TABLE staff_old;""")
+    db.close()
+    refused(practice, copy, "not a Practice Desk database as this version wrote it")
+
+
+def test_same_names_with_another_meaning_are_refused_at_start_up(practice: Practice) -> None:
+    root = practice.paths.root
+    practice.close()
+    db = sqlite3.connect(root / "practice.sqlite3")
+    db.executescript("DROP INDEX ix_client_phone; "
+                     "CREATE UNIQUE INDEX ix_client_phone ON client (phone);")
+    db.close()
+    with pytest.raises(DatabaseDamaged, match="did not put there"):
+        open_practice(root, logging_on=False)
