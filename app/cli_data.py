@@ -15,6 +15,7 @@ from app.cli import EXIT_OK, EXIT_REFUSED, _emit, _usage
 from app.i18n import _, ngettext
 from app.models.enums import AppointmentStatus
 from app.services import backups, client_data, exports, importing
+from app.services.clock import from_environment
 from app.services.errors import PracticeError
 from app.services.importing import columns
 from app.services.importing.cells import folded
@@ -149,7 +150,7 @@ def restore_over_damaged(data_dir: str | None, args: argparse.Namespace) -> int:
     paths = resolve(data_dir).ensure()
     try:
         info = backups.inspect_file(Path(args.file).expanduser())
-        kept = backups.replace_damaged(paths, Path(args.file))
+        kept = backups.replace_damaged(paths, Path(args.file), from_environment().now())
     except PracticeError as exc:
         sys.stderr.write(f"{exc}\n")
         return EXIT_REFUSED

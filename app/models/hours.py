@@ -89,7 +89,14 @@ def parse_intervals(text: str) -> list[tuple[time, time]]:
     for (_, prev_end), (nxt_start, _) in pairwise(out):
         if minute_of_day(nxt_start) < minute_of_day(prev_end, end=True):
             raise HoursFormatError("intervals overlap")
-    return out
+    # Touching intervals are one: 19:00-23:00,23:00-24:00 holds a session at 22:30.
+    joined: list[tuple[time, time]] = []
+    for lo, hi in out:
+        if joined and minute_of_day(lo) == minute_of_day(joined[-1][1], end=True):
+            joined[-1] = (joined[-1][0], hi)
+        else:
+            joined.append((lo, hi))
+    return joined
 
 
 def parse_hours_spec(text: str) -> tuple[list[int], list[tuple[time, time]]]:

@@ -3,6 +3,7 @@ the database is judged here, so availability and booking can never disagree."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from app.models.hours import minute_of_day
 from app.models.instants import elapsed, later
+from app.models.recurrence import resolve_local
 
 
 class Rule(StrEnum):
@@ -87,11 +89,17 @@ def staff_clash(c: Candidate, b: Booked) -> bool:
 
 def _day_minutes(start_local: datetime, end_local: datetime) -> tuple[int, int]:
     """Start and end as minutes after the start's local midnight, on the wall clock:
-    a session ending at midnight ends at 1440, one ending the day after beyond it."""
-    days = (end_local.date() - start_local.date()).days
+    a session ending when the next day begins ends at 1440 — even where that day
+    begins at 01:00 because its midnight is skipped (Santiago, September) — and one
+    ending later, beyond it by the real minutes since."""
     s = start_local.hour * 60 + start_local.minute
-    e = days * 1440 + end_local.hour * 60 + end_local.minute + (end_local.second > 0)
-    return s, e
+    if end_local.date() == start_local.date():
+        return s, end_local.hour * 60 + end_local.minute + (end_local.second > 0)
+    zone = start_local.tzinfo
+    assert isinstance(zone, ZoneInfo)
+    next_day = resolve_local(datetime.combine(start_local.date() + timedelta(days=1), time(0)),
+                             zone)
+    return s, 1440 + math.ceil(elapsed(next_day, end_local) / timedelta(minutes=1))
 
 
 def fits_hours(start_local: datetime, end_local: datetime, hours: Hours) -> bool:

@@ -61,14 +61,20 @@ def free_slots(p: Practice, day: date, *, service_id: int | None = None,
         # the rules' question (its real length differs on a day the clocks change).
         for minute in range(minute_of_day(open_at), minute_of_day(close_at, end=True),
                             step_minutes):
-            start = resolve_local(midnight + timedelta(minutes=minute), zone)
-            cand = Candidate(start=start, duration=timedelta(minutes=minutes), staff_id=staff.id,
-                             client_id=None, service_id=service.id if service else None,
-                             buffer_before=before, buffer_after=after)
-            if not evaluate(cand, now=now, zone=zone, hours=hours, booked=booked,
-                            service=rules):
-                out.append(start)
-    return sorted(set(out), key=utc)
+            first = resolve_local(midnight + timedelta(minutes=minute), zone)
+            # When the clocks go back, a wall time happens twice: both are offered.
+            second = first.replace(fold=1)
+            twice = second.utcoffset() != first.utcoffset()
+            for start in (first, second) if twice else (first,):
+                cand = Candidate(start=start, duration=timedelta(minutes=minutes),
+                                 staff_id=staff.id, client_id=None,
+                                 service_id=service.id if service else None,
+                                 buffer_before=before, buffer_after=after)
+                if not evaluate(cand, now=now, zone=zone, hours=hours, booked=booked,
+                                service=rules):
+                    out.append(start)
+    # Keyed by the instant: two times of one zone compare equal by wall clock.
+    return sorted({utc(s): s for s in out}.values(), key=utc)
 
 
 __all__ = ["free_slots"]

@@ -253,14 +253,15 @@ def _carry_id_floors(live: Path, staged: Path) -> None:
         db.close()
 
 
-def replace_damaged(paths: DataPaths, source: Path) -> Path:
+def replace_damaged(paths: DataPaths, source: Path, now: datetime | None = None) -> Path:
     """Put a copy in place of a database that could not be opened (damaged, or not
     ours): the copy proves itself first, the damaged file and its journal are kept
     in the backups folder, never deleted. Returns where the damaged file went.
     Raises InvalidInput (nothing moved) when the copy is not sound."""
     source = Path(source).expanduser()
     schema_check.check(source)
-    stamp = datetime.now().astimezone().strftime("%Y-%m-%d-%H%M%S")  # as the copies are named
+    # Named in local time, as the other copies are.
+    stamp = (now or datetime.now(UTC)).astimezone().strftime("%Y-%m-%d-%H%M%S")
     kept, n = paths.backups / f"{CopyKind.DAMAGED}-{stamp}.sqlite3", 1
     while kept.exists():
         n += 1
@@ -269,6 +270,10 @@ def replace_damaged(paths: DataPaths, source: Path) -> Path:
     try:
         copy_database(source, staged)
         schema_check.check(staged, label=str(source))
+        try:  # what the damaged file handed out stays taken, as far as it can be read
+            _carry_id_floors(paths.database, staged)
+        except sqlite3.DatabaseError as exc:
+            log.warning("the damaged database's ids could not be read (%s)", exc)
         paths.backups.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             part = paths.database.with_name(paths.database.name + suffix)

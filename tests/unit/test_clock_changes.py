@@ -13,7 +13,7 @@ import pytest
 from icalendar import Calendar
 
 from app.models.enums import Channel
-from app.models.instants import elapsed, later_minutes
+from app.models.instants import elapsed, later_minutes, utc
 from app.models.rules import Candidate, late_notice
 from app.services import (
     availability,
@@ -162,3 +162,36 @@ def test_an_imported_row_on_a_change_day_is_judged_on_real_minutes(ny: Practice,
                  "Bea Stone,+1 212 555 0199,Therapy,2027-03-14,01:30\n", encoding="utf-8")
     report = importing.import_file(ny, f, dry=True)
     assert [r.status.value for r in report.rows] == ["conflict"]
+
+
+def test_free_times_in_the_repeated_hour_are_offered_twice(ny: Practice) -> None:
+    settings.set_value(ny, "hours", "sun 00:00-03:00")
+    free = availability.free_slots(ny, AUTUMN, duration_minutes=60, step_minutes=30)
+    shown = [(s.strftime("%H:%M"), s.utcoffset() // timedelta(hours=1)) for s in free]
+    assert ("01:30", -4) in shown and ("01:30", -5) in shown
+    assert [utc(s) for s in free] == sorted(utc(s) for s in free)
+    book(ny, client(ny, 1), [s for s in free if s.utcoffset() == timedelta(hours=-5)
+                             and s.strftime("%H:%M") == "01:30"][0], 60)
+
+
+def test_a_day_whose_midnight_is_skipped_still_closes_at_24(practice: Practice) -> None:
+    """Santiago skips 00:00 on the night of 2027-09-04 (clocks go to 01:00): a
+    session ending when the next day begins ends at 24:00."""
+    settings.set_value(practice, "timezone", "America/Santiago")
+    settings.set_value(practice, "country", "CL")
+    settings.set_value(practice, "hours", "sat 19:00-24:00")
+    who = add_client(practice, "Ana Teste", "+56 9 6123 4567", None)
+    a = book(practice, who, local("2027-09-04T23:00", "America/Santiago"), 60)
+    assert queries.show(practice, a).end.strftime("%d %H:%M") == "05 01:00"
+    with pytest.raises(BookingConflict):
+        book(practice, add_client(practice, "Bia Teste", "+56 9 6123 4568", None),
+             local("2027-09-11T23:30", "America/Santiago"), 60)
+    free = availability.free_slots(practice, date(2027, 9, 4), duration_minutes=30,
+                                   step_minutes=30)
+    assert [s.strftime("%H:%M") for s in free][-1] == "22:30"  # 23:00-24:00 is booked
+
+
+def test_touching_intervals_are_one(practice: Practice) -> None:
+    settings.set_value(practice, "hours", "sat 19:00-23:00,23:00-24:00")
+    assert settings.get(practice).hours["sat"] == "19:00-24:00"
+    book(practice, add_client(practice), local("2026-11-28T22:30"), 60)

@@ -183,6 +183,7 @@ def test_an_upgraded_database_keeps_its_ids_going_up(tmp_path: Path) -> None:
 def test_a_damaged_or_tampered_database_at_start_up_is_refused_untouched(
         practice: Practice, copy: Path, damage: str) -> None:
     root, db_file = practice.paths.root, practice.paths.database
+    last = max(book(practice, "2026-11-25T10:00"), book(practice, "2026-11-26T10:00"))
     practice.close()
     db = sqlite3.connect(db_file)
     if damage == "trigger":
@@ -207,9 +208,11 @@ def test_a_damaged_or_tampered_database_at_start_up_is_refused_untouched(
     # The way back: a copy takes its place, the damaged file is kept aside.
     kept = backups.replace_damaged(DataPaths(root), copy)
     assert kept.read_bytes() == before and kept.name.startswith("damaged-")
-    reopened = open_practice(root, logging_on=False)
+    reopened = open_practice(root, clock=practice.clock, logging_on=False)
     assert len(queries.list_appointments(reopened)) == 1
     assert [c.kind for c in backups.copies(reopened)].count(backups.CopyKind.DAMAGED) == 1
+    if damage != "garbage_page":  # ids the damaged file handed out stay taken
+        assert book(reopened, "2026-11-27T10:00") > last
     reopened.close()
 
 
