@@ -170,8 +170,8 @@ def test_free_times_in_the_repeated_hour_are_offered_twice(ny: Practice) -> None
     shown = [(s.strftime("%H:%M"), s.utcoffset() // timedelta(hours=1)) for s in free]
     assert ("01:30", -4) in shown and ("01:30", -5) in shown
     assert [utc(s) for s in free] == sorted(utc(s) for s in free)
-    book(ny, client(ny, 1), [s for s in free if s.utcoffset() == timedelta(hours=-5)
-                             and s.strftime("%H:%M") == "01:30"][0], 60)
+    book(ny, client(ny, 1), next(s for s in free if s.utcoffset() == timedelta(hours=-5)
+                                 and s.strftime("%H:%M") == "01:30"), 60)
 
 
 def test_a_day_whose_midnight_is_skipped_still_closes_at_24(practice: Practice) -> None:
