@@ -282,3 +282,20 @@ def test_same_names_with_another_meaning_are_refused_at_start_up(practice: Pract
     db.close()
     with pytest.raises(DatabaseDamaged, match="did not put there"):
         open_practice(root, logging_on=False)
+
+
+def test_an_import_after_a_restore_hands_out_no_id_twice(practice: Practice,
+                                                         tmp_path: Path) -> None:
+    from app.services import importing
+    from tests.conftest import add_service
+
+    add_service(practice, name="Sessão")
+    copy = backups.backup(practice, tmp_path / "before.sqlite3").path
+    hers = book(practice, "2026-11-24T10:00")
+    backups.restore(practice, copy)
+    f = tmp_path / "rows.csv"
+    f.write_text("nome;telefone;serviço;data;hora\n"
+                 "Bruno Lima;11 92222-2222;Sessão;25/11/2026;10:00\n", encoding="utf-8")
+    [row] = importing.import_file(practice, f).rows
+    assert row.appointment_id is not None and row.appointment_id > hers
+    assert queries.show(practice, row.appointment_id).client_id > 1

@@ -78,6 +78,9 @@ def dry_run(p: Practice, file_name: str, rows: list[Row],
         for v in j.verdicts])
     report.would_import = j.count(RowStatus.OK)
     report.skipped = len(j.verdicts) - report.would_import
+    used = {res.client_id for v, res in zip(j.verdicts, j.resolved, strict=True)
+            if v.status is RowStatus.OK and res is not None}
+    report.clients_created = [t.key for t in j.new_clients if t.key in used]  # as run() would
     report.services_created = [t.name for t in j.new_services]
     report.staff_created = [t.name for t in j.new_staff]
     return report
@@ -98,9 +101,15 @@ def run(p: Practice, file_name: str, rows: list[Row],
 
 
 def _next_id(s: Session, table: type[Client] | type[Appointment] | type[AuditEvent]) -> int:
-    # Inside BEGIN IMMEDIATE nobody else writes, so the ids can be handed out here
-    # and the rows inserted in bulk.
-    return int(s.scalar(sa_select(func.max(col(table.id)))) or 0) + 1
+    """The id AUTOINCREMENT would hand out next: above every id the table ever had
+    (sqlite_sequence, which a restore carries forward), not only above those it
+    holds now. Inside BEGIN IMMEDIATE nobody else writes, so the ids can be handed
+    out here and the rows inserted in bulk."""
+    held = int(s.scalar(sa_select(func.max(col(table.id)))) or 0)
+    name = str(table.__tablename__)
+    seq = s.connection().exec_driver_sql(
+        "SELECT seq FROM sqlite_sequence WHERE name = ?", (name,)).scalar()
+    return max(held, int(seq or 0)) + 1
 
 
 def _write(s: Session, p: Practice, now: datetime, file_name: str, rows: list[Row],
