@@ -68,7 +68,7 @@ def test_one_cell_far_away_is_refused_in_a_moment(tmp_path: Path) -> None:
     wb.active.cell(row=1_048_576, column=16_384, value="x")
     path = saved(wb, tmp_path / "far.xlsx")
     assert path.stat().st_size < 10_000
-    refused_quickly(path, "more than 200,000 rows")
+    refused_quickly(path, r"more than 200 columns \(row 1048576\)")
 
 
 def test_a_stated_huge_dimension_pads_nothing(tmp_path: Path) -> None:
@@ -140,3 +140,87 @@ def test_limits_are_the_real_extent_not_blank_rows(tmp_path: Path) -> None:
     path = tmp_path / "blank.csv"
     path.write_text(data.getvalue(), encoding="utf-8")
     assert len(read(path).rows) == 1
+
+
+def test_an_unclosed_quote_is_refused_naming_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "quote.csv"
+    path.write_text("nome;telefone\nAna;11 91234-0001\n\"Bia;11 91234-0002\n"
+                    "Cia;11 91234-0003\nDui;11 91234-0004\n", encoding="utf-8")
+    refused_quickly(path, "opened on line 3 is never closed")
+    fine = tmp_path / "fine.csv"
+    fine.write_text('nome;telefone\n"Ana ""Nina"" Lima";11 91234-0001\n'
+                    'Bia 5" alta;11 91234-0002\n', encoding="utf-8")
+    assert [c[0] for _n, c in read(fine).rows] == ['Ana "Nina" Lima', 'Bia 5" alta']
+
+
+def test_rows_stored_out_of_order_are_all_read(tmp_path: Path) -> None:
+    path = saved(workbook(5), tmp_path / "order.xlsx")
+
+    def move_row_3_last(xml: bytes) -> bytes:
+        row = re.search(rb'<row r="3".*?</row>', xml, re.S)
+        assert row is not None
+        xml = xml.replace(row.group(0), b"")
+        return xml.replace(b"</sheetData>", row.group(0) + b"</sheetData>")
+
+    rewrite(path, "xl/worksheets/sheet1.xml", move_row_3_last)
+    sheet = read(path)
+    assert [n for n, _c in sheet.rows] == [2, 3, 4, 5, 6]
+    assert sheet.rows[1][1][0] == "Cliente 1"
+
+
+def test_the_active_visible_sheet_is_read_and_the_others_named(tmp_path: Path) -> None:
+    wb = workbook(2)
+    wb.active.title = "Novembro"
+    december = wb.create_sheet("Dezembro")
+    december.append(HEADER)
+    december.append(["Zed", "11 91234-9999", "Sessão", "01/12/2026", "10:00"])
+    wb.active = 1
+    path = saved(wb, tmp_path / "two.xlsx")
+    sheet = read(path)
+    assert [c[0] for _n, c in sheet.rows] == ["Zed"]
+    assert sheet.notes == ["Only the sheet “Dezembro” was read; the workbook also has: "
+                           "Novembro."]
+    wb.active = 0
+    wb["Novembro"].sheet_state = "hidden"
+    wb.active = 1
+    sheet = read(saved(wb, tmp_path / "hidden.xlsx"))
+    assert [c[0] for _n, c in sheet.rows] == ["Zed"] and sheet.notes == []
+
+
+def test_an_xml_bomb_inside_a_sheet_is_one_sentence(tmp_path: Path) -> None:
+    path = saved(workbook(1), tmp_path / "laughs.xlsx")
+    entities = "".join(f'<!ENTITY l{i} "{("&l" + str(i - 1) + ";") * 10}">'
+                       for i in range(1, 10))
+    bomb = ('<!DOCTYPE x [<!ENTITY l0 "ha">' + entities + ']>').encode()
+    rewrite(path, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(
+        b"<worksheet", bomb + b"<worksheet", 1).replace(b"<t>nome</t>", b"<t>&l9;</t>", 1))
+    refused_quickly(path, "damaged")
+
+
+def test_a_workbook_of_mostly_shared_strings_is_refused(tmp_path: Path) -> None:
+    path = saved(workbook(1), tmp_path / "sst.xlsx")
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as book:  # read whole by openpyxl
+        book.writestr("xl/sharedStrings.xml", b'<sst count="1">' + b"<si><t>x</t></si>"
+                      * 3_000_000 + b"</sst>")
+    refused_quickly(path, "MB of text")
+
+
+def test_blank_lines_do_not_count_as_rows(tmp_path: Path) -> None:
+    path = tmp_path / "blank.csv"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write(";".join(HEADER) + "\n")
+        for i in range(150_000):
+            fh.write("a;b;c;d;e\n\n")
+    assert len(read(path).rows) == 150_000
+
+
+def test_old_mac_line_endings_and_utf16_are_read(tmp_path: Path) -> None:
+    mac = tmp_path / "mac.csv"
+    mac.write_bytes("nome;telefone\rJoão;11 91234-0001\r".encode()
+                    + "Zé;11 91234-0002\r".encode("cp1252"))
+    sheet = read(mac)
+    assert [c[0] for _n, c in sheet.rows] == ["João", "Zé"] and sheet.guessed_rows == (3,)
+    unicode_text = tmp_path / "unicode.txt"
+    unicode_text.write_bytes("nome\ttelefone\r\nJoão\t11 91234-0001\r\n".encode("utf-16"))
+    sheet = read(unicode_text)
+    assert sheet.rows[0][1][0] == "João" and sheet.encoding == "utf-16"
