@@ -209,7 +209,7 @@ def test_blank_lines_do_not_count_as_rows(tmp_path: Path) -> None:
     path = tmp_path / "blank.csv"
     with path.open("w", encoding="utf-8") as fh:
         fh.write(";".join(HEADER) + "\n")
-        for i in range(150_000):
+        for _ in range(150_000):
             fh.write("a;b;c;d;e\n\n")
     assert len(read(path).rows) == 150_000
 
