@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -233,10 +234,26 @@ def terminal_safe(text: str) -> str:
                    else f"\\x{ord(ch):02x}" for ch in text)
 
 
+class _Neutralised:
+    """A terminal stream that shows control characters instead of obeying them:
+    names, notes and messages from outside reach stdout and stderr through it."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return int(self.stream.write(terminal_safe(text)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
 def _emit(args: argparse.Namespace, data: Any, text: str | Callable[[], str]) -> None:
     if getattr(args, "json", False):
-        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        # json escapes C0 controls; DEL and the C1 range (U+009B starts a terminal
+        # sequence too) are escaped here, which JSON allows.
+        out = json.dumps(data, ensure_ascii=False, indent=2)
+        sys.stdout.write(re.sub("[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", out) + "\n")
     else:
         sys.stdout.write((text() if callable(text) else text) + "\n")
 
@@ -555,12 +572,26 @@ def cmd_worker(p: Practice, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # Arguments that are not valid UTF-8 arrive with lone surrogates; they become
+    # replacement characters instead of failing wherever they are written.
+    raw = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args([a.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                              for a in raw])
     data_dir = getattr(args, "data_dir", None)
     if args.command is None:
         from app.ui.app import run_window
 
         return run_window(data_dir)
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Neutralised(sys.stdout), _Neutralised(sys.stderr)
+    try:
+        return _run(args, data_dir)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _run(args: argparse.Namespace, data_dir: str | None) -> int:
+    """A subcommand on the practice: its exit status (0, 1, 2, 3)."""
     try:
         practice = open_practice(data_dir, clock=from_environment(),
                                  actor=getattr(args, "actor", None))

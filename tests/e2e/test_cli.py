@@ -245,3 +245,20 @@ def test_client_add_warns_of_the_same_phone_or_email_and_still_adds(cli: Practic
     plain = cli.run("client", "add", "--name", "Cris\x1b[2J", "--phone", "(11) 98765-4321")
     assert plain.returncode == 0 and plain.stdout.strip().isdigit()
     assert f"Same phone as client #{first['id']} (Ana Teste)." in plain.stderr
+
+
+def test_text_from_outside_never_drives_the_terminal(cli: Practice) -> None:
+    hostile = "Evil\x1b[2J\x1b[31mRED\x07\x9b31m"
+    made = cli.ok("client", "add", "--name", hostile, "--phone", "(41) 98765-4322")
+    plain = cli.run("client", "list")
+    assert plain.returncode == 0 and "Evil\\x1b[2J\\x1b[31mRED\\x07\\x9b31m" in plain.stdout
+    assert not any(ch in plain.stdout for ch in "\x1b\x07\x9b")
+    listed = cli.run("client", "list", "--json")
+    assert "\x1b" not in listed.stdout and "\x9b" not in listed.stdout
+    assert json.loads(listed.stdout)[0]["name"] == hostile  # the data itself is kept
+    refused = cli.run("book", "--client", str(made["id"]), "--start", "2026-11-22T23:00",
+                      "--custom", "Sessão\x1b[1m", "--duration", "50")
+    assert refused.returncode == 3 and "\x1b" not in refused.stderr
+    # An argument that is not UTF-8 is kept as a replacement character, not a crash.
+    odd = cli.run("client", "add", "--name", "Ana \udc9b", "--phone", "(41) 98765-4323")
+    assert odd.returncode == 0, odd.stderr
