@@ -30,6 +30,24 @@ def resolve_local(naive: datetime, zone: ZoneInfo) -> datetime:
     return aware
 
 
+def repeated(local: datetime) -> bool:
+    """Whether this wall time happens twice (the hour the clocks go back)."""
+    return local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset()
+
+
+def resolve_with_offset(local: datetime, zone: ZoneInfo) -> datetime:
+    """A wall time that may carry a UTC offset (a file's "01:30 -05:00"): in the
+    hour that happens twice the offset says which one; otherwise the offset is
+    left aside and the wall time is read in the practice's zone, as resolve_local."""
+    naive = local.replace(tzinfo=None)
+    if local.tzinfo is not None:
+        for fold in (0, 1):
+            placed = naive.replace(tzinfo=zone, fold=fold)
+            if placed.utcoffset() == local.utcoffset() and repeated(placed):
+                return placed
+    return resolve_local(naive, zone)
+
+
 def nth_weekday_of_month(day: date) -> int:
     """1..4 for the first to fourth, -1 for a fifth (which becomes "the last")."""
     n = (day.day - 1) // 7 + 1

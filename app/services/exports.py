@@ -16,6 +16,7 @@ from icalendar import Calendar, Event
 from app import __version__, i18n
 from app.i18n import _
 from app.models.enums import AppointmentStatus
+from app.models.recurrence import repeated
 from app.services import files, queries, settings
 from app.services.errors import InvalidInput
 from app.services.practice import Practice
@@ -63,13 +64,22 @@ def _price(v: AppointmentView) -> int:
     return v.actual_price_cents if v.actual_price_cents is not None else v.quoted_price_cents
 
 
+def _time_cell(start: datetime) -> str:
+    """The session's time as people read it; in the hour that happens twice when
+    the clocks go back, with its UTC offset, so importing it back finds the same
+    session ("01:30 -05:00")."""
+    if repeated(start):
+        return f"{start:%H:%M} {start:%z}"[:-2] + ":" + f"{start:%z}"[-2:]
+    return f"{start:%H:%M}"
+
+
 def _cells(v: AppointmentView, region: str) -> list[object]:
     # Dates in the one form both languages read back without doubt.
     day = v.start.strftime("%d/%m/%Y") if i18n.current_language() == "pt_BR" \
         else v.start.date().isoformat()
     price = _price(v)
     return [v.id, v.client_name, format_phone(v.client_phone, region), v.client_email or "",
-            v.service_name, day, v.start.strftime("%H:%M"), v.duration_minutes, v.staff_name,
+            v.service_name, day, _time_cell(v.start), v.duration_minutes, v.staff_name,
             status_label(v.status), f"{price / 100:.2f}".replace(
                 ".", "," if i18n.current_language() == "pt_BR" else "."), v.notes]
 
@@ -110,7 +120,8 @@ def _xlsx(rows: list[AppointmentView], region: str) -> bytes:
         cells = _cells(v, region)
         # Real date, time and number cells, so the spreadsheet can sort and sum them.
         cells[5] = v.start.replace(tzinfo=None, hour=0, minute=0)
-        cells[6] = v.start.time().replace(tzinfo=None)
+        if not repeated(v.start):  # the repeated hour stays text, with its offset
+            cells[6] = v.start.time().replace(tzinfo=None)
         cells[10] = _price(v) / 100
         sheet.append(cells)
     buffer = io.BytesIO()

@@ -195,3 +195,33 @@ def test_touching_intervals_are_one(practice: Practice) -> None:
     settings.set_value(practice, "hours", "sat 19:00-23:00,23:00-24:00")
     assert settings.get(practice).hours["sat"] == "19:00-24:00"
     book(practice, add_client(practice), local("2026-11-28T22:30"), 60)
+
+
+@pytest.mark.parametrize("fmt", [exports.Format.CSV, exports.Format.XLSX])
+def test_the_repeated_hour_survives_an_export_and_an_import(ny: Practice, tmp_path: Path,
+                                                             fmt: exports.Format) -> None:
+    from app.services.practice import open_practice
+
+    first = book(ny, client(ny, 1), local("2027-11-07T01:30", NY), 30)  # EDT
+    second = book(ny, client(ny, 2), datetime(2027, 11, 7, 6, 30, tzinfo=UTC), 30)  # EST
+    path = tmp_path / f"autumn.{fmt.value}"
+    exports.write(ny, fmt, path, exports.sessions(ny, AUTUMN, AUTUMN))
+    if fmt is exports.Format.CSV:
+        text = path.read_text(encoding="utf-8-sig")
+        assert "01:30 -04:00" in text and "01:30 -05:00" in text
+    again = importing.import_file(ny, path, dry=True)
+    assert [(r.status.value, r.appointment_id) for r in again.rows] == [
+        ("duplicate", first), ("duplicate", second)] or \
+        all("Already in the agenda" in r.reason for r in again.rows), \
+        [(r.status.value, r.reason) for r in again.rows]
+    other = open_practice(tmp_path / "other", clock=ny.clock, logging_on=False)
+    try:
+        settings.set_value(other, "timezone", NY)
+        settings.set_value(other, "country", "US")
+        settings.set_value(other, "hours", "mon-sun 00:00-23:59")
+        report = importing.import_file(other, path)
+        assert report.imported == 2, [r.reason for r in report.rows]
+        assert sorted(utc(v.start) for v in queries.list_appointments(other)) == [
+            datetime(2027, 11, 7, 5, 30, tzinfo=UTC), datetime(2027, 11, 7, 6, 30, tzinfo=UTC)]
+    finally:
+        other.close()

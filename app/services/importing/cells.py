@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 
 from app.i18n import _
@@ -80,8 +80,19 @@ def parse_date(value: Cell) -> date:
     return _date_text(text_of(value))
 
 
+_OFFSET = re.compile(r"\s*(?:([+-])(\d{2}):?(\d{2})|z)$", re.IGNORECASE)
+
+
 @lru_cache(maxsize=4096)
 def _time_text(text: str) -> time:
+    """"14:00", "14h", "2pm"...; a trailing UTC offset ("01:30 -05:00", as exports
+    write the hour that happens twice) is kept on the time as its zone."""
+    m = _OFFSET.search(text.strip())
+    if m and m.start() > 0:
+        sign, hours, minutes = m.groups()
+        offset = timedelta(0) if sign is None else \
+            (1 if sign == "+" else -1) * timedelta(hours=int(hours), minutes=int(minutes))
+        return _time_text(text.strip()[:m.start()]).replace(tzinfo=timezone(offset))
     t = text.lower().replace(" ", "")
     m = re.fullmatch(r"(\d{1,2})(?:[:h](\d{2})?(?::(\d{2}))?)?(?:min)?", t)
     if m and (":" in t or "h" in t or len(t) <= 2):
@@ -127,7 +138,7 @@ def _datetime_text(text: str) -> datetime:
         raise CellError(_("'{value}' is not a date and time (use dd/mm/yyyy 14:00).")
                         .format(value=text))
     day_text, time_text = m.groups()
-    time_text = re.sub(r"([+-]\d{2}:?\d{2}|Z)$", "", time_text)  # the practice's zone is used
+    # An offset is kept: in the hour that happens twice it says which one.
     return datetime.combine(_date_text(day_text), _time_text(time_text))
 
 
@@ -137,7 +148,7 @@ def parse_datetime(value: Cell) -> datetime:
         return value.replace(second=0, microsecond=0, tzinfo=None)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _excel_serial(float(value))
-    return _datetime_text(text_of(value))
+    return _datetime_text(text_of(value).strip())
 
 
 @lru_cache(maxsize=1024)

@@ -191,9 +191,9 @@ def _quotes_closed(name: str, text: str, delimiter: str) -> None:
             last_line = reader.line_num
     except csv.Error as exc:
         if "unexpected end of data" in str(exc):
-            raise FileUnusable(_("{name}: a quote (\") opened on line {line} is never closed, "
-                                 "so the rows after it cannot be told apart. Close it or "
-                                 "remove it, and import again.").format(
+            raise FileUnusable(_("{name}: a quotation mark opened on line {line} is never "
+                                 "closed, so the rows after it cannot be told apart. Close it "
+                                 "or remove it, and import again.").format(
                 name=name, line=last_line + 1)) from None
         # Other quoting slips (a quote inside a cell) are read leniently below.
 

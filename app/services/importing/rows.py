@@ -4,13 +4,13 @@ and each problem kept as a sentence naming the file's own column."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from app.i18n import _
 from app.models.enums import AppointmentStatus
-from app.models.recurrence import resolve_local
+from app.models.recurrence import resolve_with_offset
 from app.services.errors import InvalidInput
 from app.services.importing import cells
 from app.services.importing.cells import Cell, CellError, text_of
@@ -95,7 +95,11 @@ def parse_rows(sheet: Sheet, mapping: ColumnMap, *, region: str, zone: ZoneInfo)
                     day = cells.parse_date(value(Field.DATE))
                     current = Field.TIME
                     row.local = datetime.combine(day, cells.parse_time(value(Field.TIME)))
-                row.start = resolve_local(row.local, zone)
+                # As an instant in UTC: an aware time in the hour that happens twice
+                # never equals one of another zone in Python (PEP 495), so the
+                # "already in the agenda" lookup would miss it.
+                row.start = resolve_with_offset(row.local, zone).astimezone(UTC)
+                row.local = row.local.replace(tzinfo=None)
                 current = Field.DURATION
                 duration = value(Field.DURATION)
                 row.duration = cells.parse_duration(duration) if text_of(duration) else None
