@@ -80,6 +80,8 @@ def gone_page(lang: str, practice: str, state: str, new_start: datetime | None,
         when = (f"{format_date(local.date(), 'full', locale=lang)}, "
                 f"{format_time(local, 'short', locale=lang)}")
         return message_page(lang, practice, w["moved"], w["moved_text"].format(when=when))
+    if state == "gone":
+        return message_page(lang, practice, w["gone"], w["gone_text"])
     return message_page(lang, practice, w["cancelled"], w["cancelled_text"])
 
 
@@ -110,4 +112,6 @@ def words(lang: str) -> dict[str, str]:
         "moved_text": _("It is now on {when}."),
         "cancelled": _("This session was cancelled."),
         "cancelled_text": _("Get in touch with the practice to book another time."),
+        "gone": _("This link no longer leads to a session."),
+        "gone_text": _("The practice's agenda has changed. Get in touch with the practice."),
     }

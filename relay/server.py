@@ -32,6 +32,7 @@ log = logging.getLogger("relay")
 
 
 MAX_ID = 2**62  # event ids are SQLite integers
+MAX_REASON = 500  # characters of a client's reason for cancelling that are kept
 
 
 class AckBody(BaseModel):
@@ -43,7 +44,7 @@ class SessionNote(BaseModel):
     with an offset), cancelled, or open again."""
 
     appointment_id: int = Field(ge=1, le=MAX_ID)
-    state: Literal["moved", "cancelled", "open"]
+    state: Literal["moved", "cancelled", "gone", "open"]
     start: datetime | None = None
 
 
@@ -178,7 +179,7 @@ def create_app(settings: RelaySettings) -> FastAPI:
 
     @app.post("/c/{token}", response_class=HTMLResponse)
     async def act(token: str, action: str = Form(...),
-                  reason: str = Form(default="", max_length=500),
+                  reason: str = Form(default=""),
                   accept_language: str | None = Header(default=None)) -> HTMLResponse:
         lang = pages.language(accept_language)
         w = pages.words(lang)
@@ -205,7 +206,10 @@ def create_app(settings: RelaySettings) -> FastAPI:
                 store.add(practice.id, "confirmed", session, f"confirmed:{session}",
                           session_start=link.expires)
             else:
-                sealed = seal(practice.public_key, {"reason": reason.strip()})
+                # A browser sends a line break as two characters, so a textarea's 500
+                # can arrive longer: cut here, never refused with a bare error.
+                said = reason.replace("\r\n", "\n").strip()[:MAX_REASON]
+                sealed = seal(practice.public_key, {"reason": said})
                 store.add(practice.id, "cancel_requested", session, f"cancel:{session}", sealed,
                           session_start=link.expires)
             new_event.set()

@@ -65,12 +65,12 @@ sessions = Table(
     "relay_session", metadata,
     Column("practice", String(64), primary_key=True),
     Column("appointment_id", Integer, primary_key=True),
-    Column("state", String(16), nullable=False),  # moved, cancelled
+    Column("state", String(16), nullable=False),  # moved, cancelled, gone
     Column("new_start", DateTime, nullable=True),
     Column("at", DateTime, nullable=False),
 )
 
-SESSION_STATES = ("moved", "cancelled", "open")
+SESSION_STATES = ("moved", "cancelled", "gone", "open")
 
 
 @dataclass(frozen=True)

@@ -63,8 +63,9 @@ class LinkNotice(SQLModel, table=True):
     __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
 
     id: int | None = Field(default=None, primary_key=True)
-    appointment_id: int = Field(foreign_key="appointment.id")
-    state: str = Field(max_length=16)  # "moved" or "cancelled"
+    # No foreign key: after a restore it names sessions the restored data never had.
+    appointment_id: int
+    state: str = Field(max_length=16)  # "moved", "cancelled", "gone" or "open"
     new_start: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     pushed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)

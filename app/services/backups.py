@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.i18n import _
-from app.services import migrate, schema_check, settings
+from app.services import link_notices, migrate, schema_check, settings
 from app.services.database import copy_database, make_engine
 from app.services.errors import InvalidInput
 from app.services.events import Change
@@ -176,6 +176,7 @@ def restore(p: Practice, source: str | Path) -> tuple[BackupInfo, Path]:
             engine.dispose()
         _carry_id_floors(p.paths.database, staged)
         schema_check.check(staged, label=str(src))
+        vanished = _vanished(p.paths.database, staged, p.clock.now())
         aside = _aside(p)
         _copy_out(p.paths.database, aside)
         p.db.dispose()
@@ -188,6 +189,8 @@ def restore(p: Practice, source: str | Path) -> tuple[BackupInfo, Path]:
         for leftover in (staged, *(staged.with_name(staged.name + x) for x in ("-wal", "-shm"))):
             with contextlib.suppress(OSError):
                 leftover.unlink(missing_ok=True)
+    with p.db.write() as s:  # the relay hears what the sessions' links now lead to
+        link_notices.resync(s, p.clock.now(), vanished)
     log.info("database restored from %s; the previous one is kept at %s", src, aside)
     p.bus.publish(Change.of(settings=True, appointments=[-1], clients=[-1]))
     return info, aside
@@ -202,6 +205,20 @@ def _copy_out(source: Path, target: Path) -> None:
         db.execute("PRAGMA journal_mode=DELETE")
     finally:
         db.close()
+
+
+def _vanished(live: Path, staged: Path, now: datetime) -> list[int]:
+    """Sessions still to come in the current data that the restored data lacks."""
+    stamp = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    ids: list[set[int]] = []
+    for path in (live, staged):
+        db = sqlite3.connect(schema_check.read_only_uri(path), uri=True)
+        try:
+            ids.append({int(r[0]) for r in db.execute(
+                "SELECT id FROM appointment WHERE start > ?", (stamp,))})
+        finally:
+            db.close()
+    return sorted(ids[0] - ids[1])
 
 
 def _aside(p: Practice) -> Path:

@@ -73,6 +73,10 @@ def _card_for(s: Session, medium: Medium, phone: str, name: str, originator: str
               now: datetime) -> Attendance:
     """The open attendance on this channel for this number, or a new card waiting
     for someone (Pendente), linked to the client with that phone."""
+    if medium is Medium.SMS:
+        # An SMS from a Brazilian mobile without its ninth digit is answered with it:
+        # the eight-digit form cannot receive SMS (it is WhatsApp that keeps it).
+        phone = phones.key(phone)
     row = s.exec(select(Attendance).where(
         Attendance.medium == medium, phones.matches(Attendance.phone, phone),
         col(Attendance.status).in_([AttendanceStatus.IN_PROGRESS, AttendanceStatus.PENDING]))

@@ -6,17 +6,19 @@ change and pushed by the relay poller, so none is lost if the relay is away."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime
 
 import requests
 from sqlmodel import Session, col, select
 
+from app.models.enums import ACTIVE_STATUSES, AppointmentStatus
 from app.models.requests import LinkNotice
 from app.models.tables import Appointment
 from app.services.practice import Practice
 
 log = logging.getLogger(__name__)
-MOVED, CANCELLED = "moved", "cancelled"
+MOVED, CANCELLED, GONE, OPEN = "moved", "cancelled", "gone", "open"
 BATCH = 500
 
 
@@ -42,6 +44,42 @@ def cancelled(s: Session, a: Appointment, now: datetime) -> None:
     """`a` will not happen: its links, and those of what it was moved from, say so."""
     for appointment_id in _chain(s, a):
         s.add(LinkNotice(appointment_id=appointment_id, state=CANCELLED, created_at=now))
+
+
+def _final(s: Session, a: Appointment) -> Appointment:
+    """Where a chain of moves ends."""
+    seen = {a.id}
+    while a.rescheduled_to_id is not None and a.rescheduled_to_id not in seen:
+        nxt = s.get(Appointment, a.rescheduled_to_id)
+        if nxt is None:
+            break
+        seen.add(nxt.id)
+        a = nxt
+    return a
+
+
+def resync(s: Session, now: datetime, vanished: Iterable[int]) -> int:
+    """After a restore the relay's notes may speak of another agenda: every session
+    still to come is said as it now is (open again, moved, cancelled) and those the
+    previous data had and the restored data has not are gone. Returns the count."""
+    count = 0
+    for a in s.exec(select(Appointment).where(col(Appointment.start) > now)):
+        assert a.id is not None
+        if a.status in ACTIVE_STATUSES:
+            note = LinkNotice(appointment_id=a.id, state=OPEN, created_at=now)
+        elif a.status is AppointmentStatus.RESCHEDULED:
+            note = LinkNotice(appointment_id=a.id, state=MOVED,
+                              new_start=_final(s, a).start, created_at=now)
+        elif a.status is AppointmentStatus.CANCELLED:
+            note = LinkNotice(appointment_id=a.id, state=CANCELLED, created_at=now)
+        else:
+            continue
+        s.add(note)
+        count += 1
+    for appointment_id in vanished:
+        s.add(LinkNotice(appointment_id=appointment_id, state=GONE, created_at=now))
+        count += 1
+    return count
 
 
 def push(p: Practice, url: str, key: str) -> int:

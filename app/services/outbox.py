@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, or_, select
 
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.models.enums import ACTIVE_STATUSES, Channel
 from app.models.instants import elapsed, later_minutes
 from app.models.outbox import DeliveryAttempt, MessageKind, MessageState, OutboxMessage
@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)  # longer than any provider call (20 s timeouts)
 MAX_ATTEMPTS = 6
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4),
-           timedelta(minutes=8), timedelta(minutes=16))
+           timedelta(minutes=8), timedelta(minutes=16), timedelta(minutes=30),
+           timedelta(minutes=60))
 # A provider's rate limit is per second of real time: the channel pauses 1 s, twice
 # as long while refusals go on (up to a minute), and is back to full speed after a
 # success. Short pauses are waited out in the worker thread.
@@ -198,18 +199,23 @@ class Dispatcher:
                 s.add(DeliveryAttempt(message_id=message_id, at=now, outcome="retry",
                                       code=exc.code, detail=str(exc)))
                 report.retried += 1
-            elif exc.retry and row.attempts < MAX_ATTEMPTS:
+            elif exc.retry and _worth_another_try(s, row, now):
                 wait = BACKOFF[min(row.attempts - 1, len(BACKOFF) - 1)]
+                said = _("{problem} It will be tried again.").format(problem=exc)
                 row.state, row.next_attempt_at = MessageState.PENDING, now + wait
-                row.last_error, row.updated_at = str(exc), now
+                row.last_error, row.updated_at = said, now
                 s.add(DeliveryAttempt(message_id=message_id, at=now, outcome="retry",
-                                      code=exc.code, detail=str(exc)))
+                                      code=exc.code, detail=said))
                 report.retried += 1
             else:
-                _finish(s, row, now, MessageState.FAILED, "failed", str(exc), exc.code)
-                conversation_delivery.record(s, row, now, error=str(exc), code=exc.code)
+                said = str(exc) if not exc.retry else ngettext(
+                    "{problem} Given up after {n} attempt.",
+                    "{problem} Given up after {n} attempts.", row.attempts).format(
+                    problem=exc, n=row.attempts)
+                _finish(s, row, now, MessageState.FAILED, "failed", said, exc.code)
+                conversation_delivery.record(s, row, now, error=said, code=exc.code)
                 report.failed += 1
-                report.errors.append(str(exc))
+                report.errors.append(said)
 
     def _announce(self, appointment_id: int | None, thread: int | None = None) -> None:
         self.p.bus.publish(Change.of(appointments=[appointment_id] if appointment_id else [],
@@ -289,6 +295,19 @@ def _decide(p: Practice, message_id: int, expected: MessageState, new: MessageSt
                               detail=_("Decided by {who}.").format(who=p.actor)))
         appointment_id = row.appointment_id
     p.bus.publish(Change.of(appointments=[appointment_id] if appointment_id else []))
+
+
+def _worth_another_try(s: Session, row: OutboxMessage, now: datetime) -> bool:
+    """A temporary failure is tried again MAX_ATTEMPTS times, and a session's reminder
+    or notice beyond that for as long as the next try could still reach the client in
+    time (a provider down for a morning must not lose the afternoon's reminders)."""
+    if row.attempts < MAX_ATTEMPTS:
+        return True
+    a = s.get(Appointment, row.appointment_id) if row.appointment_id else None
+    if a is None:
+        return False
+    wait = BACKOFF[min(row.attempts - 1, len(BACKOFF) - 1)]
+    return elapsed(now + wait, a.start) > USEFUL_CUTOFF
 
 
 def send_test(p: Practice, channel: Channel, to: str) -> str:

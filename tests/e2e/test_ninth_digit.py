@@ -109,3 +109,15 @@ def test_variants_cover_mobiles_only() -> None:
     assert phones.variants("+14155550123") == ("+14155550123",)
     assert phones.same("+554187654321", "+5541987654321")
     assert not phones.same("+554133334444", "+5541933334444")
+
+
+def test_an_sms_without_the_nine_is_answered_with_it(practice: Practice, world: tuple) -> None:
+    relay, _wa, tw, _smtp = world
+    card = attendances.start(practice, medium="sms", name="Davi", phone="(41) 99876-1234",
+                             originator="+15005550006")
+    twilio.inbound(tw.account, f"{relay.url}/webhooks/sms", "SM" + "2" * 32,
+                   "+554198761234", "+15005550006", "Oi")
+    poll(practice)
+    assert [c.id for c in attendances.cards(practice)] == [card]
+    conversations.deliver(practice, conversations.send_text(practice, card, "Olá!"))
+    assert tw.sent[-1].to == "+5541998761234"  # the eight-digit form cannot take SMS

@@ -68,7 +68,7 @@ def test_smtp_answers_are_sorted_into_retry_and_fail(smtp: SmtpServer) -> None:
     cfg = mail_cfg(smtp)
     smtp.handler.greylist.add("maria@example.com")
     busy = refusal(email.send, cfg, None, MAIL)
-    assert busy.retry and busy.code == "450" and "tried again" in str(busy)
+    assert busy.retry and busy.code == "450" and "just now (450)" in str(busy)
     smtp.handler.greylist.clear()
 
     smtp.handler.refuse.add("maria@example.com")
@@ -165,3 +165,31 @@ def test_a_relay_that_answers_no_says_why(practice: Practice, tmp_path: object) 
             relay_client.Poller(practice).poll_once()
         config.set_value(practice, "relay.url", relay.url)
         assert relay_client.Poller(practice).poll_once().seen == 0
+
+
+def test_a_reminder_is_retried_while_it_can_still_help_then_given_up_in_words(
+        practice: Practice, clock: FrozenClock, smtp: SmtpServer) -> None:
+    from datetime import timedelta
+
+    config.set_values(practice, {**mail_cfg(smtp), "reminders.default": "email:1440"})
+    c = clients.add(practice, name="Maria Silva", phone="+55 11 98765-4321",
+                    email="maria@example.com", consent=[Channel.EMAIL]).id
+    a = scheduling.book(practice, BookingRequest(client_id=c, start=local("2026-11-25T10:00"),
+                                                 service_id=add_service(practice)))
+    smtp.handler.greylist.add("maria@example.com")
+    clock.set(local("2026-11-24T10:00"))
+    dispatcher = outbox.Dispatcher(practice)
+    tries = 0
+    while True:
+        dispatcher.dispatch_due()
+        [m] = reminders.list_for(practice, a)
+        if m.state != "pending":
+            break
+        assert m.last_error and m.last_error.endswith("It will be tried again.")
+        tries += 1
+        clock.advance(timedelta(hours=1))
+    # Retried long past six attempts, until the session was too close to help.
+    assert m.state == "failed" and m.attempts > 6
+    assert m.last_error is not None and "tried again" not in m.last_error
+    assert m.last_error.endswith(f"Given up after {m.attempts} attempts.")
+    assert clock.now() >= local("2026-11-25T08:00")

@@ -127,3 +127,14 @@ def test_each_destination_gets_its_own_shape() -> None:
         references=("<1@x>", "<2@x>\n")))
     assert mail["Subject"] == "x y" and mail["In-Reply-To"] == "<a@b> Bcc: e@f"
     assert mail["References"] == "<1@x> <2@x>" and mail["Bcc"] is None
+    import email as email_lib
+    from email import policy
+
+    for name in ("Dra. Ana Souza, Psicóloga", "Consultório\r\nBcc: evil@example.com",
+                 'Ana (CRP) "Psi"'):
+        built = email.build({"smtp.from": "a@b.example", "smtp.from_name": name},
+                            Outgoing(to="c@d.example", subject="s", text="t"))
+        back = email_lib.message_from_bytes(built.as_bytes(), policy=policy.default)
+        [sender] = back["From"].addresses
+        assert sender.display_name == text.header_value(name) and back["Bcc"] is None
+        assert sender.addr_spec == "a@b.example"

@@ -111,9 +111,42 @@ def test_after_a_restore_an_old_link_never_names_a_new_session(
     assert his != hers
     his_link = relay_client.link(practice, his)
     assert his_link != her_link
+    relay_client.Poller(practice).poll_once()  # the relay hears what the restore did
+    shown = page(her_link)
+    assert "This link no longer leads to a session." in shown and "<form" not in shown
     tap(her_link, "confirm")
     answered = tap(his_link, "confirm")
     assert "Obrigado" in answered.text  # his own answer is not swallowed
     relay_client.Poller(practice).poll_once()
     assert queries.show(practice, his).status.value == "confirmed"
     assert [v.id for v in queries.list_appointments(practice)] == [his]
+
+
+def test_a_restore_that_brings_a_moved_session_back_reopens_its_link(
+        practice: Practice, relay: RelayServer, ana: tuple[int, int], tmp_path: Path) -> None:
+    session = book(practice, ana, "2027-03-15T10:00")
+    link = relay_client.link(practice, session)
+    copy = backups.backup(practice, tmp_path / "before.sqlite3").path
+    scheduling.reschedule(practice, session, local("2027-03-15T15:00"))
+    poller = relay_client.Poller(practice)
+    poller.poll_once()
+    assert "This session was moved." in page(link)
+    backups.restore(practice, copy)
+    poller.poll_once()
+    shown = page(link)
+    assert "Monday, March 15, 2027" in shown and "10:00" in shown and "<form" in shown
+    tap(link, "confirm")
+    poller.poll_once()
+    assert queries.show(practice, session).status.value == "confirmed"
+
+
+def test_a_long_reason_from_a_browser_is_kept_not_refused(
+        practice: Practice, relay: RelayServer, ana: tuple[int, int]) -> None:
+    session = book(practice, ana, "2027-03-15T10:00")
+    reason = ("Estou com febre.\r\n" * 40)[:495] + "\r\n" * 5  # a textarea's 500, sent as 505
+    answered = requests.post(relay_client.link(practice, session), headers=EN, timeout=5,
+                             data={"action": "cancel", "reason": reason + "x" * 2000})
+    assert answered.status_code == 200 and "Your request to cancel was sent." in answered.text
+    relay_client.Poller(practice).poll_once()
+    [request] = relay_client.pending_requests(practice)
+    assert request.reason.startswith("Estou com febre.\nEstou") and len(request.reason) <= 500

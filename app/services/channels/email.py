@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid
+from email.utils import formatdate, make_msgid
 
 from app.i18n import _
 from app.services.channels import ChannelError, NotConfigured, Outgoing, text
@@ -17,8 +18,10 @@ TIMEOUT = 20
 def build(cfg: dict[str, str], msg: Outgoing) -> EmailMessage:
     mail = EmailMessage()
     mail["Subject"] = text.header_value(msg.subject)
-    mail["From"] = formataddr((text.header_value(cfg["smtp.from_name"] or ""),
-                               msg.sender or cfg["smtp.from"]))
+    # An Address, not a formatted string: the header is then quoted and encoded as a
+    # whole (a comma, colon or accent in the practice's name stays in the name).
+    mail["From"] = Address(display_name=text.header_value(cfg["smtp.from_name"] or ""),
+                           addr_spec=msg.sender or cfg["smtp.from"])
     mail["To"] = msg.to
     mail["Date"] = formatdate(localtime=False)
     mail["Message-ID"] = msg.message_id or make_msgid(domain=cfg["smtp.from"].split("@")[-1])
@@ -105,14 +108,14 @@ def send(cfg: dict[str, str], password: str | None, msg: Outgoing) -> str:
         codes = [code for code, _said in exc.recipients.values()]
         if codes and all(_transient(code) for code in codes):
             raise ChannelError(_("The e-mail server cannot take mail for {to} just now "
-                                 "({code}); it will be tried again.").format(
+                                 "({code}).").format(
                 to=msg.to, code=codes[0]), retry=True, code=str(codes[0])) from None
         raise ChannelError(_("The e-mail server refused the address {to}: check the client's "
                              "e-mail.").format(to=msg.to), retry=False, code="recipient") from None
     except smtplib.SMTPResponseException as exc:
         if _transient(exc.smtp_code):
-            raise ChannelError(_("The e-mail server is busy ({code}); it will be tried "
-                                 "again.").format(code=exc.smtp_code), retry=True,
+            raise ChannelError(_("The e-mail server is busy ({code}).")
+                               .format(code=exc.smtp_code), retry=True,
                                code=str(exc.smtp_code)) from None
         raise ChannelError(_("The e-mail server refused the message ({code}: {detail}).")
                            .format(code=exc.smtp_code, detail=_said(exc.smtp_error)),
@@ -127,8 +130,8 @@ def send(cfg: dict[str, str], password: str | None, msg: Outgoing) -> str:
                              "Integrations (SSL is usually 465, STARTTLS 587).").format(
             reason=exc.reason or type(exc).__name__), retry=False, code="tls") from None
     except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
-        raise ChannelError(_("The e-mail server could not be reached ({kind}); it will be "
-                             "tried again.").format(kind=type(exc).__name__), retry=True,
+        raise ChannelError(_("The e-mail server could not be reached ({kind}).")
+                           .format(kind=type(exc).__name__), retry=True,
                            code="network") from None
     except smtplib.SMTPException as exc:  # e.g. no login method both sides know
         raise ChannelError(_("The e-mail server cannot be used as set up ({problem}): check "

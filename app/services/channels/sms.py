@@ -38,7 +38,7 @@ def send(cfg: dict[str, str], token: str | None, msg: Outgoing) -> str:
             form["StatusCallback"] = msg.status_callback
         response = requests.post(url, data=form, auth=(sid, token), timeout=TIMEOUT)
     except requests.RequestException as exc:
-        raise ChannelError(_("Twilio could not be reached ({kind}); it will be tried again.")
+        raise ChannelError(_("Twilio could not be reached ({kind}).")
                            .format(kind=type(exc).__name__), retry=True,
                            code="network") from None
     try:
@@ -54,7 +54,7 @@ def send(cfg: dict[str, str], token: str | None, msg: Outgoing) -> str:
         raise ChannelError(_("Twilio asked to slow down; the message waits a little."),
                            retry=True, code="429", slow_down=True)
     if response.status_code >= 500:
-        raise ChannelError(_("Twilio had a temporary problem ({code}); it will be tried again.")
+        raise ChannelError(_("Twilio had a temporary problem ({code}).")
                            .format(code=response.status_code), retry=True,
                            code=str(response.status_code))
     detail = str(body.get("message", ""))[:200] if isinstance(body, dict) else ""

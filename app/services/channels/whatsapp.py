@@ -82,8 +82,8 @@ def send(cfg: dict[str, str], token: str | None, msg: Outgoing) -> str:
         response = requests.post(url, json=payload(msg), timeout=TIMEOUT,
                                  headers={"Authorization": f"Bearer {token}"})
     except requests.RequestException as exc:
-        raise ChannelError(_("WhatsApp could not be reached ({kind}); it will be tried "
-                             "again.").format(kind=type(exc).__name__), retry=True,
+        raise ChannelError(_("WhatsApp could not be reached ({kind}).")
+                           .format(kind=type(exc).__name__), retry=True,
                            code="network") from None
     try:
         body = response.json()
@@ -102,8 +102,8 @@ def send(cfg: dict[str, str], token: str | None, msg: Outgoing) -> str:
         raise ChannelError(_("WhatsApp asked to slow down; the message waits a little."),
                            retry=True, code=str(code or 429), slow_down=True)
     if code in RETRY_CODES or response.status_code >= 500:
-        raise ChannelError(_("WhatsApp had a temporary problem ({code}); it will be tried "
-                             "again.").format(code=code or response.status_code), retry=True,
+        raise ChannelError(_("WhatsApp had a temporary problem ({code}).")
+                           .format(code=code or response.status_code), retry=True,
                            code=str(code or response.status_code))
     if response.status_code == 401 and not _permanent(code):
         code = 190  # Meta answers a bad token with 401 whatever the body holds

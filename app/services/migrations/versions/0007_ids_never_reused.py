@@ -37,7 +37,7 @@ def upgrade() -> None:
         sa.Column("new_start", sa.DateTime(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("pushed_at", sa.DateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["appointment_id"], ["appointment.id"]),
+        # No foreign key: after a restore it names sessions this database never had.
         sa.PrimaryKeyConstraint("id"),
         sqlite_autoincrement=True,
     )
