@@ -6,6 +6,7 @@ change and pushed by the relay poller, so none is lost if the relay is away."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -20,6 +21,9 @@ from app.services.practice import Practice
 log = logging.getLogger(__name__)
 MOVED, CANCELLED, GONE, OPEN = "moved", "cancelled", "gone", "open"
 BATCH = 500
+# One push at a time in a process: two that read the queue at different moments
+# could otherwise land out of order and leave an older note on the relay.
+_PUSHING = threading.Lock()
 
 
 def _chain(s: Session, a: Appointment) -> list[int]:
@@ -86,6 +90,11 @@ def push(p: Practice, url: str, key: str) -> int:
     """Send the queued notes to the relay, oldest first; returns how many went.
     Raises requests.RequestException when the relay cannot take them now, or
     RelayNotConfigured when it refuses them (they stay queued either way)."""
+    with _PUSHING:
+        return _push(p, url, key)
+
+
+def _push(p: Practice, url: str, key: str) -> int:
     with p.db.read() as s:
         rows = list(s.exec(select(LinkNotice).where(col(LinkNotice.pushed_at).is_(None))
                            .order_by(col(LinkNotice.id)).limit(BATCH)))

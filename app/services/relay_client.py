@@ -17,6 +17,7 @@ import base64
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -125,6 +126,8 @@ class Poller:
         self.connected: bool | None = None  # None: not tried yet
         self._kept_taken = False
         self._stop = threading.Event()
+        self._changed = threading.Event()  # sessions changed: tell the relay now
+        self._unsubscribe: Callable[[], None] | None = None
         self._thread: threading.Thread | None = None
 
     def _settings(self) -> tuple[str, str]:
@@ -189,9 +192,32 @@ class Poller:
     def start(self) -> None:
         self._thread = threading.Thread(target=self.run, name="relay-poller", daemon=True)
         self._thread.start()
+        # A moved or cancelled session's link must say so at once, not after the
+        # long poll in progress ends: changes to sessions wake a pusher of their own.
+        self._unsubscribe = self.p.bus.subscribe(
+            lambda change: self._changed.set() if change.appointments else None)
+        threading.Thread(target=self._push_on_change, name="relay-notes",
+                         daemon=True).start()
+
+    def _push_on_change(self) -> None:
+        while not self._stop.is_set():
+            if not self._changed.wait(timeout=30):
+                continue
+            self._changed.clear()
+            try:
+                url, key = self._settings()
+                link_notices.push(self.p, url, key)
+            except (RelayNotConfigured, secrets.SecretsUnavailable,
+                    requests.RequestException) as exc:
+                log.debug("session notes wait for the next poll (%s)", type(exc).__name__)
+            except Exception:
+                log.exception("telling the relay of moved sessions failed")
 
     def stop(self) -> None:
         self._stop.set()
+        self._changed.set()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
 
 
 def _unseal(sealed_b64: str | None) -> dict[str, Any]:

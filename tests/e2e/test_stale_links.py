@@ -150,3 +150,22 @@ def test_a_long_reason_from_a_browser_is_kept_not_refused(
     relay_client.Poller(practice).poll_once()
     [request] = relay_client.pending_requests(practice)
     assert request.reason.startswith("Estou com febre.\nEstou") and len(request.reason) <= 500
+
+
+def test_a_running_desktop_tells_the_relay_at_once(practice: Practice, relay: RelayServer,
+                                                   ana: tuple[int, int]) -> None:
+    import time
+
+    session = book(practice, ana, "2027-03-15T10:00")
+    link = relay_client.link(practice, session)
+    poller = relay_client.Poller(practice)
+    poller.start()
+    try:
+        time.sleep(0.5)  # the poller is now inside a long poll
+        scheduling.cancel(practice, session, reason="Viagem")
+        deadline = time.monotonic() + 5
+        while "This session was cancelled." not in page(link):
+            assert time.monotonic() < deadline, "the relay was not told of the cancellation"
+            time.sleep(0.1)
+    finally:
+        poller.stop()
