@@ -4,7 +4,6 @@ the damaged file aside."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -18,17 +17,14 @@ from app.services.paths import DataPaths
 from app.services.practice import Practice, open_practice
 from app.ui.recovery_dialog import RecoveryDialog
 from tests.conftest import add_client
+from tests.unit.test_restore import tampered
 
 
 def damaged(practice: Practice) -> tuple[DataPaths, str]:
     add_client(practice)
     backups.backup(practice, practice.paths.backups)
-    root = practice.paths.root
-    practice.close()
-    db = sqlite3.connect(root / "practice.sqlite3")
-    db.executescript("CREATE TRIGGER forget AFTER INSERT ON appointment "
-                     "BEGIN DELETE FROM audit_event; END;")
-    db.close()
+    root = tampered(practice, "CREATE TRIGGER forget AFTER INSERT ON appointment "
+                              "BEGIN DELETE FROM audit_event; END;")
     with pytest.raises(DatabaseDamaged) as refused:
         open_practice(root, logging_on=False)
     return DataPaths(root), str(refused.value)
