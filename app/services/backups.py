@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
 from app.i18n import _
 from app.services import link_notices, migrate, schema_check, settings
@@ -207,6 +208,18 @@ def _copy_out(source: Path, target: Path) -> None:
         db.close()
 
 
+def _announce_links(staged: Path, backups: Path, now: datetime, vanished: list[int]) -> None:
+    """The staged copy brought to this version's schema, with the relay's notes for
+    every session still to come queued in it (as a restore does)."""
+    engine = make_engine(staged)
+    try:
+        migrate.upgrade(engine, staged, backups, keep_copy=False)
+        with Session(engine) as s, s.begin():
+            link_notices.resync(s, now, vanished)
+    finally:
+        engine.dispose()
+
+
 def _vanished(live: Path, staged: Path, now: datetime) -> list[int]:
     """Sessions still to come in the current data that the restored data lacks."""
     stamp = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
@@ -289,19 +302,23 @@ def replace_damaged(paths: DataPaths, source: Path, now: datetime | None = None)
         schema_check.check(staged, label=str(source))
         try:  # what the damaged file handed out stays taken, as far as it can be read
             _carry_id_floors(paths.database, staged)
+            vanished = _vanished(paths.database, staged, now or datetime.now(UTC))
         except sqlite3.DatabaseError as exc:
             log.warning("the damaged database's ids could not be read (%s)", exc)
+            vanished = []
+        _announce_links(staged, paths.backups, now or datetime.now(UTC), vanished)
         paths.backups.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             part = paths.database.with_name(paths.database.name + suffix)
             if part.exists():
                 part.replace(kept.with_name(kept.name + suffix))
         staged.replace(paths.database)
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, sqlite3.Error, SQLAlchemyError) as exc:
         raise InvalidInput(_("{path} could not be restored ({problem}); nothing was "
                              "changed.").format(path=source, problem=exc)) from None
     finally:
-        with contextlib.suppress(OSError):
-            staged.unlink(missing_ok=True)
+        for leftover in (staged, *(staged.with_name(staged.name + x) for x in ("-wal", "-shm"))):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
     log.warning("the damaged database was kept as %s and replaced by %s", kept, source)
     return kept

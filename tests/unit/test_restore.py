@@ -213,8 +213,14 @@ def test_a_damaged_or_tampered_database_at_start_up_is_refused_untouched(
     assert db_file.read_bytes() == before
 
     # The way back: a copy takes its place, the damaged file is kept aside.
-    kept = backups.replace_damaged(DataPaths(root), copy)
+    kept = backups.replace_damaged(DataPaths(root), copy, practice.clock.now())
     assert kept.read_bytes() == before and kept.name.startswith("damaged-")
+    # The relay will hear what the links lead to now, as after any restore.
+    with sqlite3.connect(root / "practice.sqlite3") as db:
+        notes = sorted(db.execute("SELECT appointment_id, state FROM link_notice"))
+    assert (1, "open") in notes
+    if damage != "garbage_page":
+        assert {(2, "gone"), (3, "gone")} <= set(notes)
     reopened = open_practice(root, clock=practice.clock, logging_on=False)
     assert len(queries.list_appointments(reopened)) == 1
     assert [c.kind for c in backups.copies(reopened)].count(backups.CopyKind.DAMAGED) == 1
