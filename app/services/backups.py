@@ -9,6 +9,7 @@ import contextlib
 import logging
 import sqlite3
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -166,32 +167,16 @@ def restore(p: Practice, source: str | Path) -> tuple[BackupInfo, Path]:
     exactly as it was."""
     src = Path(source).expanduser()
     info = inspect_file(src)
-    staged = p.paths.root / f".restore-{uuid.uuid4().hex[:12]}.sqlite3"
     try:
-        copy_database(src, staged)
-        schema_check.check(staged, label=str(src))  # the copy, as it will be used
-        engine = make_engine(staged)
-        try:
-            migrate.upgrade(engine, staged, p.paths.backups, keep_copy=False)
-        finally:
-            engine.dispose()
-        _carry_id_floors(p.paths.database, staged)
-        schema_check.check(staged, label=str(src))
-        vanished = _vanished(p.paths.database, staged, p.clock.now())
-        aside = _aside(p)
-        _copy_out(p.paths.database, aside)
-        p.db.dispose()
-        copy_database(staged, p.paths.database)
+        with _proved(src, p.paths, p.clock.now(), current_readable=True) as staged:
+            aside = _aside(p)
+            _copy_out(p.paths.database, aside)
+            p.db.dispose()
+            copy_database(staged, p.paths.database)
     except (OSError, sqlite3.Error, SQLAlchemyError, RuntimeError) as exc:
         log.warning("restore from %s failed: %r", src, exc)
         raise InvalidInput(_("{path} could not be restored ({problem}); nothing was "
                              "changed.").format(path=src, problem=exc)) from None
-    finally:
-        for leftover in (staged, *(staged.with_name(staged.name + x) for x in ("-wal", "-shm"))):
-            with contextlib.suppress(OSError):
-                leftover.unlink(missing_ok=True)
-    with p.db.write() as s:  # the relay hears what the sessions' links now lead to
-        link_notices.resync(s, p.clock.now(), vanished)
     log.info("database restored from %s; the previous one is kept at %s", src, aside)
     p.bus.publish(Change.of(settings=True, appointments=[-1], clients=[-1]))
     return info, aside
@@ -208,16 +193,44 @@ def _copy_out(source: Path, target: Path) -> None:
         db.close()
 
 
-def _announce_links(staged: Path, backups: Path, now: datetime, vanished: list[int]) -> None:
-    """The staged copy brought to this version's schema, with the relay's notes for
-    every session still to come queued in it (as a restore does)."""
-    engine = make_engine(staged)
+@contextlib.contextmanager
+def _proved(source: Path, paths: DataPaths, now: datetime, *,
+            current_readable: bool) -> Iterator[Path]:
+    """A copy of `source` beside the data, proved and made ready to take the data's
+    place: sound and exactly one of our schemas, upgraded to this version's, its id
+    counters raised to what the current database handed out, and the relay's notes
+    queued for every session still to come ('gone' for those the current data has
+    and the copy has not). `current_readable`: False for a damaged database, whose
+    ids and sessions are read as far as they can be. Removed when the block ends."""
+    staged = paths.root / f".restore-{uuid.uuid4().hex[:12]}.sqlite3"
     try:
-        migrate.upgrade(engine, staged, backups, keep_copy=False)
-        with Session(engine) as s, s.begin():
-            link_notices.resync(s, now, vanished)
+        copy_database(source, staged)
+        schema_check.check(staged, label=str(source))  # the copy, as it will be used
+        engine = make_engine(staged)
+        try:
+            migrate.upgrade(engine, staged, paths.backups, keep_copy=False)
+        finally:
+            engine.dispose()
+        try:  # after the upgrade: before 0007 the tables have no counters to raise
+            _carry_id_floors(paths.database, staged)
+            vanished = _vanished(paths.database, staged, now)
+        except sqlite3.DatabaseError as exc:
+            if current_readable:
+                raise
+            log.warning("the damaged database's ids could not be read (%s)", exc)
+            vanished = []
+        engine = make_engine(staged)
+        try:
+            with Session(engine) as s, s.begin():
+                link_notices.resync(s, now, vanished)
+        finally:
+            engine.dispose()
+        schema_check.check(staged, label=str(source))
+        yield staged
     finally:
-        engine.dispose()
+        for leftover in (staged, *(staged.with_name(staged.name + x) for x in ("-wal", "-shm"))):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
 
 
 def _vanished(live: Path, staged: Path, now: datetime) -> list[int]:
@@ -296,29 +309,16 @@ def replace_damaged(paths: DataPaths, source: Path, now: datetime | None = None)
     while kept.exists():
         n += 1
         kept = paths.backups / f"{CopyKind.DAMAGED}-{stamp}-{n}.sqlite3"
-    staged = paths.root / f".restore-{uuid.uuid4().hex[:12]}.sqlite3"
     try:
-        copy_database(source, staged)
-        schema_check.check(staged, label=str(source))
-        try:  # what the damaged file handed out stays taken, as far as it can be read
-            _carry_id_floors(paths.database, staged)
-            vanished = _vanished(paths.database, staged, now or datetime.now(UTC))
-        except sqlite3.DatabaseError as exc:
-            log.warning("the damaged database's ids could not be read (%s)", exc)
-            vanished = []
-        _announce_links(staged, paths.backups, now or datetime.now(UTC), vanished)
-        paths.backups.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            part = paths.database.with_name(paths.database.name + suffix)
-            if part.exists():
-                part.replace(kept.with_name(kept.name + suffix))
-        staged.replace(paths.database)
-    except (OSError, sqlite3.Error, SQLAlchemyError) as exc:
+        with _proved(source, paths, now or datetime.now(UTC), current_readable=False) as staged:
+            paths.backups.mkdir(parents=True, exist_ok=True)
+            for suffix in ("", "-wal", "-shm"):
+                part = paths.database.with_name(paths.database.name + suffix)
+                if part.exists():
+                    part.replace(kept.with_name(kept.name + suffix))
+            staged.replace(paths.database)
+    except (OSError, sqlite3.Error, SQLAlchemyError, RuntimeError) as exc:
         raise InvalidInput(_("{path} could not be restored ({problem}); nothing was "
                              "changed.").format(path=source, problem=exc)) from None
-    finally:
-        for leftover in (staged, *(staged.with_name(staged.name + x) for x in ("-wal", "-shm"))):
-            with contextlib.suppress(OSError):
-                leftover.unlink(missing_ok=True)
     log.warning("the damaged database was kept as %s and replaced by %s", kept, source)
     return kept

@@ -303,3 +303,16 @@ def test_an_import_after_a_restore_hands_out_no_id_twice(practice: Practice,
     [row] = importing.import_file(practice, f).rows
     assert row.appointment_id is not None and row.appointment_id > hers
     assert queries.show(practice, row.appointment_id).client_id > 1
+
+
+def test_an_older_copy_over_a_damaged_database_keeps_its_ids_taken(practice: Practice,
+                                                                   tmp_path: Path) -> None:
+    """The copy is upgraded before the counters are raised: before 0007 its tables
+    have no counters to raise."""
+    old = database_at(tmp_path / "old", "0005")
+    last = max(book(practice, "2026-11-25T10:00"), book(practice, "2026-11-26T10:00"))
+    root = tampered(practice, "CREATE VIEW everyone AS SELECT name FROM client;")
+    backups.replace_damaged(DataPaths(root), old, practice.clock.now())
+    with sqlite3.connect(root / "practice.sqlite3") as db:
+        seq = dict(db.execute("SELECT name, seq FROM sqlite_sequence"))
+    assert seq["appointment"] >= last and seq["client"] >= 2
