@@ -31,10 +31,6 @@ def key(e164: str) -> str:
     return e164
 
 
-def same(a: str | None, b: str | None) -> bool:
-    return bool(a and b) and key(a or "") == key(b or "")
-
-
 def matches(column: object, e164: str) -> ColumnElement[bool]:
     """A query condition: the phone column holds this line in any of its forms."""
     return col(column).in_(variants(e164))

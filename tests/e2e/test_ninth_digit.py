@@ -107,8 +107,8 @@ def test_variants_cover_mobiles_only() -> None:
     assert phones.variants("+554187654321") == ("+554187654321", "+5541987654321")
     assert phones.variants("+554133334444") == ("+554133334444",)  # a landline
     assert phones.variants("+14155550123") == ("+14155550123",)
-    assert phones.same("+554187654321", "+5541987654321")
-    assert not phones.same("+554133334444", "+5541933334444")
+    assert phones.key("+554187654321") == phones.key("+5541987654321") == "+5541987654321"
+    assert phones.key("+554133334444") != phones.key("+5541933334444")
 
 
 def test_an_sms_without_the_nine_is_answered_with_it(practice: Practice, world: tuple) -> None:
