@@ -302,16 +302,14 @@ def _rows_as_stored(sheet: Any) -> Iterator[tuple[int, list[object]]]:
         for number, cells in parser.parse():
             if not cells:
                 continue
-            width = max(int(c["column"]) for c in cells)
-            if width > MAX_COLUMNS and any(c["value"] not in (None, "") and
-                                           int(c["column"]) > MAX_COLUMNS for c in cells):
-                values: list[object] = [None] * (MAX_COLUMNS + 1)
-                values[MAX_COLUMNS] = "…"  # enough for the limit to say it
-            else:
-                values = [None] * min(width, MAX_COLUMNS)
-                for c in cells:
-                    if int(c["column"]) <= MAX_COLUMNS:
-                        values[int(c["column"]) - 1] = c["value"]
+            # A value past the column limit stands just beyond it, for the limit to see;
+            # a row is never padded out to where a stray cell claims it ends.
+            width = min(max(int(c["column"]) for c in cells), MAX_COLUMNS + 1)
+            values: list[object] = [None] * width
+            for c in cells:
+                column = min(int(c["column"]), MAX_COLUMNS + 1)
+                if column <= MAX_COLUMNS or c["value"] not in (None, ""):
+                    values[column - 1] = c["value"]
             yield int(number), values
 
 
