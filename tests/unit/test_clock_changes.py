@@ -147,7 +147,7 @@ def test_late_cancellation_counts_real_hours(ny: Practice, clock: FrozenClock) -
     assert queries.show(ny, a).cancellation_fee_cents == 10000
 
 
-def test_same_zone_candidate_ends_and_overlaps_are_real(ny: Practice) -> None:
+def test_a_candidate_written_in_local_time_ends_in_real_time(ny: Practice) -> None:
     c = Candidate(start=local("2027-03-14T01:30", NY), duration=timedelta(minutes=90),
                   staff_id=1, client_id=None, service_id=None)
     assert c.end.astimezone(UTC) == datetime(2027, 3, 14, 8, 0, tzinfo=UTC)
