@@ -75,8 +75,10 @@ def attendance_of(s: Session, msg: OutboxMessage) -> int | None:
 
 
 def record(s: Session, msg: OutboxMessage, now: datetime, *, provider_id: str | None = None,
-           error: str | None = None, code: str | None = None) -> None:
-    """Mirror the outbox's final word on the thread's message."""
+           error: str | None = None, code: str | None = None, unknown: bool = False) -> None:
+    """Mirror the outbox's final word on the thread's message. unknown: the provider
+    may or may not have it; the message stays `queued` with the reason, and the
+    Painel asks a person."""
     entry = s.get(ConversationEntry, msg.conversation_entry_id) \
         if msg.conversation_entry_id else None
     if entry is None:
@@ -84,6 +86,8 @@ def record(s: Session, msg: OutboxMessage, now: datetime, *, provider_id: str | 
     if error is None:
         entry.state, entry.provider_id = DeliveryState.SENT, provider_id
         entry.error = entry.error_code = None
+    elif unknown:
+        entry.state, entry.error, entry.error_code = DeliveryState.QUEUED, error, "unknown"
     else:
         entry.state, entry.error, entry.error_code = DeliveryState.FAILED, error, code
         attendance = s.get(Attendance, entry.attendance_id)

@@ -3,15 +3,20 @@ the rows say what to do, and every attempt is written down.
 
 The delivery guarantee:
 1. A message is claimed (pending -> sending, attempts + 1) and that is committed
-   BEFORE the provider is called; the result is committed right after.
-2. So a crash can only leave a row `sending`. Once its lease has run out, such a
-   row becomes `unknown`: the provider may or may not have it. It is shown to a
-   person, who resends or closes it; it is never sent again on its own.
-3. Hence no message is sent twice by the app, and none disappears silently: each
+   BEFORE the provider is called; the result is committed right after. The claim
+   is a compare-and-set inside one write transaction, so two senders on one
+   database (the window and `practice worker`) never both hold a message.
+2. A send whose outcome cannot be known becomes `unknown`: a timeout or a dropped
+   connection after the request (or SMTP's closing dot) was sent, a provider's
+   server error that does not say the message failed, an unexpected error in the
+   sender, or a crash (a row left `sending` past its lease). The provider may or
+   may not have it; a person resends or closes it. It is never sent again on its own.
+3. Only failures that happened before the provider could act on the message
+   (no connection, DNS, TLS, a connect timeout, a refusal the provider explains)
+   are retried, with exponential backoff; a rate-limit answer pauses the channel.
+4. Hence no message is sent twice by the app, and none disappears silently: each
    ends `sent`, `failed` (with the reason), `skipped` (with the reason),
-   `cancelled`, or `unknown` (waiting for a person).
-Network errors, timeouts, 429 and 5xx answers and the providers' temporary codes
-are retried with exponential backoff; a rate-limit answer pauses the channel."""
+   `cancelled`, or `unknown` (waiting for a person)."""
 
 from __future__ import annotations
 
@@ -30,7 +35,7 @@ from app.models.instants import elapsed, later_minutes
 from app.models.outbox import DeliveryAttempt, MessageKind, MessageState, OutboxMessage
 from app.models.tables import Appointment, Client, Service, Staff
 from app.services import config, conversation_delivery, invites, messages, secrets
-from app.services.channels import ChannelError, Outgoing
+from app.services.channels import ChannelError, OutcomeUnknown, Outgoing
 from app.services.channels import email as email_channel
 from app.services.channels import sms as sms_channel
 from app.services.channels import whatsapp as whatsapp_channel
@@ -130,21 +135,24 @@ class Dispatcher:
 
     def _one(self, message_id: int, cfg: dict[str, str], tokens: dict[str, str | None],
              report: Report) -> None:
-        now = self.p.clock.now()
         thread: int | None = None  # the Conecta attendance whose message this is
+        with self.p.db.read() as s:
+            found = s.get(OutboxMessage, message_id)
+            channel = found.channel if found is not None else ""
+        wait = self.paused_until.get(channel, 0.0) - time.monotonic()
+        if 0 < wait <= WAIT_INLINE_MAX:
+            self.sleep(wait)  # outside any transaction: the other writers go on
+        now = self.p.clock.now()
         with self.p.db.write() as s:
             msg = s.get(OutboxMessage, message_id)
             if msg is None or msg.state is not MessageState.PENDING:
-                return  # another worker took it
-            wait = self.paused_until.get(msg.channel, 0.0) - time.monotonic()
+                return  # another sender took it
             if wait > WAIT_INLINE_MAX:
                 msg.next_attempt_at = now + timedelta(seconds=wait)
                 msg.updated_at = now
                 report.deferred += 1
                 return
-            if wait > 0:
-                self.sleep(wait)
-            appointment_id, channel = msg.appointment_id, msg.channel
+            appointment_id = msg.appointment_id
             thread = conversation_delivery.attendance_of(s, msg)
             outgoing, why_not = compose(s, msg, cfg, now)
             if outgoing is None:
@@ -165,10 +173,11 @@ class Dispatcher:
         except ChannelError as exc:
             self._failed(message_id, exc, report)
         except Exception as exc:  # a bug must not leave the row claimed forever
+            # It may have come after the provider took the message: a person decides.
             log.exception("unexpected error sending message %s", message_id)
-            self._failed(message_id, ChannelError(
-                _("Unexpected error while sending ({kind}).").format(kind=type(exc).__name__),
-                retry=True, code="unexpected"), report)
+            self._failed(message_id, OutcomeUnknown(
+                _("Unexpected error while sending ({kind}), so the message may or may not "
+                  "have been sent.").format(kind=type(exc).__name__), "unexpected"), report)
         else:
             self.pause.pop(channel, None)  # the provider is happy again
             with self.p.db.write() as s:
@@ -186,7 +195,15 @@ class Dispatcher:
         with self.p.db.write() as s:
             row = s.get(OutboxMessage, message_id)
             assert row is not None
-            if exc.slow_down:
+            if exc.unknown:
+                said = _("{problem} Check with the client, then resend it or mark it as "
+                         "sent.").format(problem=exc)
+                _finish(s, row, now, MessageState.UNKNOWN, "unknown", said, exc.code)
+                conversation_delivery.record(s, row, now, error=said, code=exc.code,
+                                             unknown=True)
+                report.unknown += 1
+                report.errors.append(said)
+            elif exc.slow_down:
                 # Not the message's fault: it keeps its attempts and goes again after
                 # the channel's pause.
                 pause = min(max(self.pause.get(row.channel, 0.0) * 2, SLOW_DOWN_FIRST),
@@ -238,10 +255,12 @@ def recover_stale(p: Practice, now: datetime) -> int:
             OutboxMessage.state == MessageState.SENDING,
             col(OutboxMessage.claimed_at) < now - LEASE)).all()
         for row in rows:
-            _finish(s, row, now, MessageState.UNKNOWN, "unknown", _(
-                "The app stopped while this message was being sent, so it may or may not "
-                "have reached the client. Check with the client, then resend it or mark it "
-                "as sent."))
+            said = _("The app stopped while this message was being sent, so it may or may "
+                     "not have reached the client. Check with the client, then resend it or "
+                     "mark it as sent.")
+            _finish(s, row, now, MessageState.UNKNOWN, "unknown", said)
+            conversation_delivery.record(s, row, now, error=said, code="unknown",
+                                         unknown=True)
     return len(rows)
 
 
@@ -261,6 +280,7 @@ def resolve_unknown(p: Practice, message_id: int, *, resend: bool) -> None:
         else:
             row.state = MessageState.SENT
             outcome = "marked_sent"
+            conversation_delivery.record(s, row, now, provider_id=row.provider_message_id)
         row.updated_at = now
         s.add(DeliveryAttempt(message_id=message_id, at=now, outcome=outcome,
                               detail=_("Decided by {who}.").format(who=p.actor)))

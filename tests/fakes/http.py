@@ -1,11 +1,26 @@
-"""A small threaded HTTP server on loopback for the provider fakes."""
+"""A small threaded HTTP server on loopback for the provider fakes.
+
+Besides the provider's own rules (`handle`), a fake can misbehave the way real
+networks do, once per queued item:
+- `refuse_first`: answer (status, body) without taking the request (e.g. a 503);
+- `after_taking`: take the request (handle() records it), then answer late
+  (("late", seconds)), drop the connection without an answer (("drop",)), or
+  answer something else (("answer", status, text), e.g. a gateway's 502 page).
+A request that breaks the provider's published contract is written to
+`violations` and answered 400; leaving the `with` block then fails the test."""
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+
+class ContractViolation(AssertionError):
+    """A request the real provider would refuse for its shape."""
 
 
 class FakeServer:
@@ -19,18 +34,49 @@ class FakeServer:
                 length = int(self.headers.get("Content-Length", 0))
                 raw = self.rfile.read(length)
                 with outer.lock:
-                    status, body = outer.handle(self.path, dict(self.headers), raw)
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                    outer.requests += 1
+                    if outer.refuse_first:
+                        status, body = outer.refuse_first.pop(0)
+                        mishap: tuple[Any, ...] | None = None
+                    else:
+                        try:
+                            status, body = outer.handle(self.path, dict(self.headers), raw)
+                        except ContractViolation as exc:
+                            outer.violations.append(str(exc))
+                            status, body = 400, {"error": {"message": str(exc), "code": 100}}
+                        taken = 200 <= status < 300
+                        mishap = outer.after_taking.pop(0) \
+                            if taken and outer.after_taking else None
+                if mishap and mishap[0] == "late":
+                    time.sleep(mishap[1])
+                elif mishap and mishap[0] == "drop":
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                elif mishap and mishap[0] == "answer":
+                    status, data, kind = mishap[1], mishap[2].encode(), "text/html"
+                    self._answer(status, data, kind)
+                    return
+                self._answer(status, json.dumps(body).encode(), "application/json")
+
+            def _answer(self, status: int, data: bytes, kind: str) -> None:
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", kind)
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (a timeout under test)
 
             def log_message(self, *args: Any) -> None:
                 pass
 
         self.lock = threading.Lock()
+        self.requests = 0
+        self.refuse_first: list[tuple[int, Any]] = []
+        self.after_taking: list[tuple[Any, ...]] = []
+        self.violations: list[str] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -45,3 +91,6 @@ class FakeServer:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+        if self.violations and exc[0] is None:
+            raise ContractViolation("requests the provider would refuse:\n" +
+                                    "\n".join(self.violations))

@@ -1,6 +1,7 @@
 """A fake of Twilio's Messages resource (POST /2010-04-01/Accounts/{Sid}/Messages.json):
 Basic auth, form fields To/From/Body, Twilio's JSON answers and error codes
-(20003 authentication, 21211 invalid 'To', 21610 unsubscribed recipient)."""
+(20003 authentication, 21211 invalid 'To', 21610 unsubscribed recipient). A form
+that breaks Twilio's published spec (tests/fakes/spec.py) fails the test."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from urllib.parse import parse_qs
 
 import requests
 
-from tests.fakes.http import FakeServer
+from tests.fakes import spec
+from tests.fakes.http import ContractViolation, FakeServer
 
 
 @dataclass
@@ -52,7 +54,11 @@ class FakeTwilio(FakeServer):
         expected = "Basic " + base64.b64encode(f"{a.sid}:{a.token}".encode()).decode()
         if headers.get("Authorization") != expected:
             return error(401, 20003, "Authenticate")
-        assert headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded")
+        problems = spec.twilio_message_errors(raw) or []
+        if not headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            problems.append(f"Content-Type {headers.get('Content-Type')}")
+        if problems:
+            raise ContractViolation("; ".join(problems))
         form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
         to, sender, body = form.get("To", ""), form.get("From", ""), form.get("Body", "")
         if not re.fullmatch(r"\+\d{8,15}", to):

@@ -1,7 +1,9 @@
 """A fake of Meta's WhatsApp Cloud API (Graph API v23.0, POST /{phone-id}/messages).
 
-It checks each request field by field against the published schema, enforces the
-rules that bite in real life, and answers with Meta's success and error shapes:
+It checks each request against Meta's published spec (tests/fakes/spec.py) and its
+own field checks; a request that breaks them fails the test (http.FakeServer). It
+enforces the rules that bite in real life, and answers with Meta's success and
+error shapes:
 - a wrong or missing token: 401, code 190;
 - a template not approved in that language: 132001; a wrong parameter count: 132000;
 - a parameter that is empty, holds a newline or tab, or more than four consecutive
@@ -20,7 +22,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fakes.http import FakeServer
+from tests.fakes import spec
+from tests.fakes.http import ContractViolation, FakeServer
 
 
 @dataclass
@@ -46,6 +49,11 @@ class Rules:
     rate_limit: int = 1000
     fail_next: list[int] = field(default_factory=list)
     delay: float = 0.0  # seconds each answer takes, to widen the window a crash can hit
+
+
+def check(problems: list[str]) -> None:
+    if problems:
+        raise ContractViolation("; ".join(problems))
 
 
 def error(status: int, code: int, message: str, kind: str = "OAuthException") -> tuple[int, Any]:
@@ -79,11 +87,17 @@ class FakeWhatsApp(FakeServer):
             code = r.fail_next.pop(0)
             self.refused.append(code)
             return error(500 if code == 131000 else 400, code, "Something went wrong")
-        body = json.loads(raw)
-        assert body["messaging_product"] == "whatsapp"
-        assert body.get("recipient_type", "individual") == "individual"
+        try:
+            body = json.loads(raw)
+        except ValueError as exc:
+            raise ContractViolation(f"not JSON: {exc}") from None
+        check(spec.whatsapp_message_errors(body) or [])
+        check([] if body.get("messaging_product") == "whatsapp" else ["messaging_product"])
+        check([] if body.get("recipient_type", "individual") == "individual"
+              else ["recipient_type"])
         to = body["to"]
-        assert re.fullmatch(r"\d{8,15}", to), f"'to' must be digits in E.164 without '+': {to}"
+        check([] if re.fullmatch(r"\d{8,15}", to)
+              else [f"'to' must be digits in E.164 without '+': {to}"])
         if to in r.not_on_whatsapp:
             self.refused.append(131026)
             return error(400, 131026, "Message Undeliverable.")
@@ -97,11 +111,14 @@ class FakeWhatsApp(FakeServer):
             button = None
             for component in t.get("components", []):
                 if component["type"] == "body":
-                    assert all(p["type"] == "text" and isinstance(p["text"], str)
-                               for p in component["parameters"])
+                    check([f"body parameter {p}" for p in component["parameters"]
+                           if p.get("type") != "text" or not isinstance(p.get("text"), str)])
                     params = [p["text"] for p in component["parameters"]]
                 elif component["type"] == "button":
-                    assert component["sub_type"] == "url" and component["index"] in ("0", 0)
+                    check([] if component.get("sub_type") == "url" and
+                          component.get("index") == "0" and
+                          len(component.get("parameters", [])) == 1
+                          else [f"the template's URL button: {component}"])
                     button = component["parameters"][0]["text"]
             for text in params + ([button] if button is not None else []):
                 if not text.strip() or re.search(r"[\n\t]| {5,}", text):

@@ -28,12 +28,23 @@ class Outgoing:
 
 class ChannelError(Exception):
     """retry: worth trying again later; slow_down: the provider asked to slow the
-    whole channel down; code: the provider's code, for the attempt log."""
+    whole channel down; code: the provider's code, for the attempt log;
+    unknown: the request reached the provider but no answer came back (a timeout or
+    a dropped connection after sending, a 5xx it may have acted on): the message
+    may have gone out, so it is never sent again on its own."""
 
     def __init__(self, message: str, *, retry: bool, code: str | None = None,
-                 slow_down: bool = False) -> None:
+                 slow_down: bool = False, unknown: bool = False) -> None:
         super().__init__(message)
-        self.retry, self.code, self.slow_down = retry, code, slow_down
+        self.retry, self.code, self.slow_down = retry and not unknown, code, slow_down
+        self.unknown = unknown
+
+
+class OutcomeUnknown(ChannelError):
+    """The provider may or may not have the message: a person decides."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message, retry=False, code=code, unknown=True)
 
 
 class NotConfigured(ChannelError):

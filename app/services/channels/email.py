@@ -8,11 +8,32 @@ import ssl
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import TYPE_CHECKING
 
 from app.i18n import _
-from app.services.channels import ChannelError, NotConfigured, Outgoing, text
+from app.services.channels import ChannelError, NotConfigured, OutcomeUnknown, Outgoing, text
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 TIMEOUT = 20
+
+
+class _Watched(smtplib.SMTP):
+    """Notes when the message's closing dot left: from then until the server's
+    reply the server may have taken the message (RFC 5321 §4.1.1.4; RFC 1047, the
+    duplicate message problem), so a lost reply is an unknown outcome."""
+
+    dot_sent = False
+
+    def send(self, s: Buffer | str) -> None:
+        super().send(s)
+        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+            self.dot_sent = True
+
+
+class _WatchedSSL(_Watched, smtplib.SMTP_SSL):
+    pass
 
 
 def build(cfg: dict[str, str], msg: Outgoing) -> EmailMessage:
@@ -80,61 +101,83 @@ def send(cfg: dict[str, str], password: str | None, msg: Outgoing) -> str:
                               "address in Settings › Integrations."))
     mail = build(cfg, msg)
     host, port, security = cfg["smtp.host"], int(cfg["smtp.port"]), cfg["smtp.security"]
+    server: _Watched | None = None
     try:
         if security == "ssl":
-            server: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=TIMEOUT,
-                                                    context=ssl.create_default_context())
+            server = _WatchedSSL(host, port, timeout=TIMEOUT,
+                                 context=ssl.create_default_context())
         else:
-            server = smtplib.SMTP(host, port, timeout=TIMEOUT)
-        with server:
-            if security == "starttls":
-                server.starttls(context=ssl.create_default_context())
-            if cfg["smtp.user"]:
-                server.login(cfg["smtp.user"], password or "")
-            server.send_message(mail)
-    except smtplib.SMTPAuthenticationError:
-        raise ChannelError(_("The e-mail server refused the user name or password: check "
-                             "them in Settings › Integrations."), retry=False,
-                           code="auth") from None
-    except smtplib.SMTPNotSupportedError as exc:
-        raise ChannelError(_not_offered(str(exc), security), retry=False,
-                           code="not_supported") from None
-    except smtplib.SMTPSenderRefused as exc:
-        raise ChannelError(_("The e-mail server refused the sender address {sender} ({code}): "
-                             "use the account's own address in Settings › Integrations.")
-                           .format(sender=exc.sender, code=exc.smtp_code),
-                           retry=_transient(exc.smtp_code), code=str(exc.smtp_code)) from None
-    except smtplib.SMTPRecipientsRefused as exc:
+            server = _Watched(host, port, timeout=TIMEOUT)
+        if security == "starttls":
+            server.starttls(context=ssl.create_default_context())
+        if cfg["smtp.user"]:
+            server.login(cfg["smtp.user"], password or "")
+        server.send_message(mail)
+    except OSError as exc:  # smtplib's and ssl's errors are OSErrors too
+        _close(server)
+        if server is not None and server.dot_sent and \
+                not isinstance(exc, smtplib.SMTPResponseException):
+            raise OutcomeUnknown(_(
+                "The e-mail server did not answer after the message was handed over ({kind}), "
+                "so it may or may not have been sent.").format(kind=type(exc).__name__),
+                "timeout" if isinstance(exc, TimeoutError) else "dropped") from None
+        raise _refusal(exc, msg, security) from None
+    # Taken (250 after the data): whatever happens at QUIT, the message was sent.
+    try:
+        server.quit()
+    except (smtplib.SMTPException, OSError):
+        _close(server)
+    return str(mail["Message-ID"])
+
+
+def _close(server: smtplib.SMTP | None) -> None:
+    if server is not None:
+        server.close()
+
+
+def _refusal(exc: OSError, msg: Outgoing, security: str) -> ChannelError:
+    """A failure that came before the server took the message, in plain words."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return ChannelError(_("The e-mail server refused the user name or password: check "
+                              "them in Settings › Integrations."), retry=False, code="auth")
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return ChannelError(_not_offered(str(exc), security), retry=False,
+                            code="not_supported")
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        return ChannelError(_("The e-mail server refused the sender address {sender} ({code}): "
+                              "use the account's own address in Settings › Integrations.")
+                            .format(sender=exc.sender, code=exc.smtp_code),
+                            retry=_transient(exc.smtp_code), code=str(exc.smtp_code))
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _said in exc.recipients.values()]
         if codes and all(_transient(code) for code in codes):
-            raise ChannelError(_("The e-mail server cannot take mail for {to} just now "
-                                 "({code}).").format(
-                to=msg.to, code=codes[0]), retry=True, code=str(codes[0])) from None
-        raise ChannelError(_("The e-mail server refused the address {to}: check the client's "
-                             "e-mail.").format(to=msg.to), retry=False, code="recipient") from None
-    except smtplib.SMTPResponseException as exc:
+            return ChannelError(_("The e-mail server cannot take mail for {to} just now "
+                                  "({code}).").format(to=msg.to, code=codes[0]), retry=True,
+                                code=str(codes[0]))
+        return ChannelError(_("The e-mail server refused the address {to}: check the client's "
+                              "e-mail.").format(to=msg.to), retry=False, code="recipient")
+    if isinstance(exc, smtplib.SMTPResponseException):
         if _transient(exc.smtp_code):
-            raise ChannelError(_("The e-mail server is busy ({code}).")
-                               .format(code=exc.smtp_code), retry=True,
-                               code=str(exc.smtp_code)) from None
-        raise ChannelError(_("The e-mail server refused the message ({code}: {detail}).")
-                           .format(code=exc.smtp_code, detail=_said(exc.smtp_error)),
-                           retry=False, code=str(exc.smtp_code)) from None
-    except ssl.SSLCertVerificationError as exc:
-        raise ChannelError(_("The e-mail server's certificate could not be verified ({reason}): "
-                             "check the server's name in Settings › Integrations.").format(
-            reason=exc.verify_message or exc.reason), retry=False, code="certificate") from None
-    except ssl.SSLError as exc:
-        raise ChannelError(_("A secure connection to the e-mail server failed ({reason}): check "
-                             "that the port matches the security chosen in Settings › "
-                             "Integrations (SSL is usually 465, STARTTLS 587).").format(
-            reason=exc.reason or type(exc).__name__), retry=False, code="tls") from None
-    except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
-        raise ChannelError(_("The e-mail server could not be reached ({kind}).")
-                           .format(kind=type(exc).__name__), retry=True,
-                           code="network") from None
-    except smtplib.SMTPException as exc:  # e.g. no login method both sides know
-        raise ChannelError(_("The e-mail server cannot be used as set up ({problem}): check "
-                             "Settings › Integrations.").format(problem=_said(str(exc))),
-                           retry=False, code="configuration") from None
-    return str(mail["Message-ID"])
+            return ChannelError(_("The e-mail server is busy ({code}).")
+                                .format(code=exc.smtp_code), retry=True,
+                                code=str(exc.smtp_code))
+        return ChannelError(_("The e-mail server refused the message ({code}: {detail}).")
+                            .format(code=exc.smtp_code, detail=_said(exc.smtp_error)),
+                            retry=False, code=str(exc.smtp_code))
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return ChannelError(_("The e-mail server's certificate could not be verified ({reason}): "
+                              "check the server's name in Settings › Integrations.").format(
+            reason=exc.verify_message or exc.reason), retry=False, code="certificate")
+    if isinstance(exc, ssl.SSLError):
+        return ChannelError(_("A secure connection to the e-mail server failed ({reason}): "
+                              "check that the port matches the security chosen in Settings › "
+                              "Integrations (SSL is usually 465, STARTTLS 587).").format(
+            reason=exc.reason or type(exc).__name__), retry=False, code="tls")
+    if isinstance(exc, smtplib.SMTPException) and \
+            not isinstance(exc, smtplib.SMTPServerDisconnected):
+        # e.g. no login method both sides know
+        return ChannelError(_("The e-mail server cannot be used as set up ({problem}): check "
+                              "Settings › Integrations.").format(problem=_said(str(exc))),
+                            retry=False, code="configuration")
+    return ChannelError(_("The e-mail server could not be reached ({kind}).")
+                        .format(kind=type(exc).__name__), retry=True, code="network")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import requests
-
 from app.i18n import _
-from app.services.channels import ChannelError, NotConfigured, Outgoing, text
+from app.services.channels import ChannelError, NotConfigured, Outgoing, http, text
 
 TIMEOUT = 20
 
@@ -31,28 +29,32 @@ def send(cfg: dict[str, str], token: str | None, msg: Outgoing) -> str:
         raise NotConfigured(_("SMS is not set up: fill in the Twilio account SID, auth token "
                               "and sending number in Settings › Integrations."))
     url = f"{cfg['sms.api_base']}/2010-04-01/Accounts/{sid}/Messages.json"
-    try:
-        form = {"To": msg.to, "From": msg.sender or cfg["sms.from"],
-                "Body": text.sms_body(msg.text)}
-        if msg.status_callback:
-            form["StatusCallback"] = msg.status_callback
-        response = requests.post(url, data=form, auth=(sid, token), timeout=TIMEOUT)
-    except requests.RequestException as exc:
-        raise ChannelError(_("Twilio could not be reached ({kind}).")
-                           .format(kind=type(exc).__name__), retry=True,
-                           code="network") from None
+    form = {"To": msg.to, "From": msg.sender or cfg["sms.from"],
+            "Body": text.sms_body(msg.text)}
+    if msg.status_callback:
+        form["StatusCallback"] = msg.status_callback
+    response = http.post("Twilio", url, data=form, auth=(sid, token), timeout=TIMEOUT)
     try:
         body = response.json()
     except ValueError:
         body = {}
-    if response.ok and isinstance(body, dict) and body.get("sid"):
-        return str(body["sid"])
-    code = int(body.get("code", 0) or 0) if isinstance(body, dict) else 0
+    if response.ok:
+        if isinstance(body, dict) and body.get("sid"):
+            return str(body["sid"])
+        raise http.accepted_without_id("Twilio")
+    try:
+        code = int(body.get("code", 0) or 0) if isinstance(body, dict) else 0
+    except (TypeError, ValueError):
+        code = 0
     if response.status_code == 401 and code == 0:
         code = 20003  # authentication failed, whatever the body holds
     if response.status_code == 429 or code == 20429:
         raise ChannelError(_("Twilio asked to slow down; the message waits a little."),
                            retry=True, code="429", slow_down=True)
+    if response.status_code >= 500 and response.status_code != 503:
+        # Twilio takes no idempotency key for a message: a 500 (20500) may come after
+        # the SMS was queued.
+        raise http.may_have_acted("Twilio", response.status_code)
     if response.status_code >= 500:
         raise ChannelError(_("Twilio had a temporary problem ({code}).")
                            .format(code=response.status_code), retry=True,

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
-
 from app.i18n import _
-from app.services.channels import ChannelError, NotConfigured, Outgoing, text
+from app.services.channels import ChannelError, NotConfigured, Outgoing, http, text
 
 TIMEOUT = 20
-# Meta's error codes (Cloud API, "Error codes"): temporary ones are tried again;
-# throughput and pair rate limits slow the channel down; the rest fail at once.
+# Meta's error codes (Cloud API, "Error codes"): temporary ones say the message was
+# not sent and are tried again (131000 comes with HTTP 500, and says "failed to
+# send"); throughput and pair rate limits slow the channel down; the rest fail at once.
 RETRY_CODES = {131000, 131016, 133004, 80007, 131056, 131048, 4, 2}
 SLOW_DOWN_CODES = {130429, 80007, 131056, 4}
 
@@ -63,7 +62,9 @@ def payload(msg: Outgoing) -> dict[str, Any]:
             suffix = text.whatsapp_parameter(msg.button_suffix)
             components.append({"type": "button", "sub_type": "url", "index": "0",
                                "parameters": [{"type": "text", "text": suffix}]})
-        template: dict[str, Any] = {"name": msg.template, "language": {"code": msg.language}}
+        # Meta's spec (LanguageObject) requires the policy; "deterministic" is its only value.
+        template: dict[str, Any] = {"name": msg.template, "language": {
+            "policy": "deterministic", "code": msg.language}}
         if components:
             template["components"] = components
         return {"messaging_product": "whatsapp", "recipient_type": "individual",
@@ -78,13 +79,8 @@ def send(cfg: dict[str, str], token: str | None, msg: Outgoing) -> str:
         raise NotConfigured(_("WhatsApp is not set up: fill in the phone number id and the "
                               "access token in Settings › Integrations."))
     url = f"{cfg['whatsapp.api_base']}/{cfg['whatsapp.phone_number_id']}/messages"
-    try:
-        response = requests.post(url, json=payload(msg), timeout=TIMEOUT,
-                                 headers={"Authorization": f"Bearer {token}"})
-    except requests.RequestException as exc:
-        raise ChannelError(_("WhatsApp could not be reached ({kind}).")
-                           .format(kind=type(exc).__name__), retry=True,
-                           code="network") from None
+    response = http.post("WhatsApp", url, json=payload(msg), timeout=TIMEOUT,
+                         headers={"Authorization": f"Bearer {token}"})
     try:
         body = response.json()
     except ValueError:
@@ -93,14 +89,19 @@ def send(cfg: dict[str, str], token: str | None, msg: Outgoing) -> str:
         try:
             return str(body["messages"][0]["id"])
         except (KeyError, IndexError, TypeError):
-            raise ChannelError(_("WhatsApp answered without a message id."), retry=False,
-                               code="bad_response") from None
+            raise http.accepted_without_id("WhatsApp") from None
     error = body.get("error", {}) if isinstance(body, dict) else {}
-    code = int(error.get("code", 0) or 0)
+    error = error if isinstance(error, dict) else {}
+    try:
+        code = int(error.get("code", 0) or 0)
+    except (TypeError, ValueError):
+        code = 0
     detail = str(error.get("message", ""))[:200]
     if response.status_code == 429 or code in SLOW_DOWN_CODES:
         raise ChannelError(_("WhatsApp asked to slow down; the message waits a little."),
                            retry=True, code=str(code or 429), slow_down=True)
+    if response.status_code >= 500 and response.status_code != 503 and code not in RETRY_CODES:
+        raise http.may_have_acted("WhatsApp", response.status_code)
     if code in RETRY_CODES or response.status_code >= 500:
         raise ChannelError(_("WhatsApp had a temporary problem ({code}).")
                            .format(code=code or response.status_code), retry=True,

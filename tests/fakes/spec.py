@@ -1,0 +1,114 @@
+"""The providers' published OpenAPI specs, as checks the fakes run on every request.
+
+The specs are not copied into the project: they are read where the workplace keeps
+them, `$PRACTICE_DESK_SPECS` or a `shared/specs` folder beside an ancestor of this
+checkout. Without them the fakes keep their own field checks and the spec's tests
+are skipped, saying so.
+
+Where the published WhatsApp spec is itself wrong, a small patch says why:
+- `TemplateComponent.index` has the pattern `^[2-6, 11-14]$`; Meta's docs say a
+  button's index is 0 to 9.
+- The message types' `allOf` branches say `additionalProperties: false` next to
+  `BaseMessageProperties`: under `allOf` a branch cannot see its sibling's
+  properties, so every real message (which has `to`) would be refused."""
+
+from __future__ import annotations
+
+import copy
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import yaml
+from jsonschema import Draft202012Validator
+
+WHATSAPP = "whatsapp-business-messaging-api_v23.0.yaml"
+TWILIO = "twilio_api_v2010.yaml"
+
+
+def folder() -> Path | None:
+    """Where the specs are, or None."""
+    named = os.environ.get("PRACTICE_DESK_SPECS")
+    if named:
+        return Path(named) if (Path(named) / WHATSAPP).is_file() else None
+    for start in (Path(__file__).resolve(), Path.cwd().resolve()):
+        for parent in start.parents:
+            candidate = parent / "shared" / "specs"
+            if (candidate / WHATSAPP).is_file():
+                return candidate
+    return None
+
+
+@lru_cache(maxsize=None)
+def _load(name: str) -> dict[str, Any] | None:
+    where = folder()
+    if where is None:
+        return None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(where / name, encoding="utf-8") as f:
+        return dict(yaml.load(f, Loader=loader))
+
+
+def _patched_whatsapp(spec: dict[str, Any]) -> dict[str, Any]:
+    schemas = copy.deepcopy(spec["components"]["schemas"])
+    schemas["TemplateComponent"]["properties"]["index"]["pattern"] = "^[0-9]$"
+    for schema in schemas.values():
+        for branch in schema.get("allOf", []):
+            branch.pop("additionalProperties", None)
+    return {"components": {"schemas": schemas}}
+
+
+@lru_cache(maxsize=None)
+def _whatsapp_validators() -> dict[str, Draft202012Validator] | None:
+    """One validator per message type, following the `Message` schema's
+    discriminator (a oneOf's error says only "not valid under any")."""
+    spec = _load(WHATSAPP)
+    if spec is None:
+        return None
+    operation = spec["paths"]["/{Version}/{Phone-Number-ID}/messages"]["post"]
+    ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    patched = _patched_whatsapp(spec)
+    message = patched["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+    return {kind: Draft202012Validator({"$ref": target, **patched})
+            for kind, target in message["discriminator"]["mapping"].items()}
+
+
+def whatsapp_message_errors(body: object) -> list[str] | None:
+    """What in a POST /{phone-id}/messages body breaks Meta's spec; None when the
+    spec is not at hand."""
+    validators = _whatsapp_validators()
+    if validators is None:
+        return None
+    kind = body.get("type") if isinstance(body, dict) else None
+    if not isinstance(kind, str) or kind not in validators:
+        return [f"type: {kind!r} is not one of {sorted(validators)}"]
+    return [f"{'/'.join(map(str, e.absolute_path)) or 'body'}: {e.message}"
+            for e in validators[kind].iter_errors(body)]
+
+
+@lru_cache(maxsize=None)
+def _twilio_message_form() -> dict[str, Any] | None:
+    spec = _load(TWILIO)
+    if spec is None:
+        return None
+    operation = spec["paths"]["/2010-04-01/Accounts/{AccountSid}/Messages.json"]["post"]
+    schema = operation["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    return dict(schema)
+
+
+def twilio_message_errors(raw: bytes) -> list[str] | None:
+    """What in a Create Message form breaks Twilio's spec (names, required fields,
+    single values); None when the spec is not at hand."""
+    schema = _twilio_message_form()
+    if schema is None:
+        return None
+    form = parse_qs(raw.decode(), keep_blank_values=True)
+    known = schema["properties"]
+    errors = [f"{name}: not a parameter of Create Message" for name in form
+              if name not in known]
+    errors += [f"{name}: required" for name in schema.get("required", []) if name not in form]
+    errors += [f"{name}: given {len(values)} times" for name, values in form.items()
+               if len(values) > 1 and known.get(name, {}).get("type") != "array"]
+    return errors
