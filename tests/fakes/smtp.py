@@ -5,6 +5,7 @@ reply codes real servers use (RFC 5321 §4.2)."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -29,6 +30,14 @@ class _Handler:
         self.greylist: set[str] = set()  # 450: try again later
         self.refuse_senders: set[str] = set()  # 553: not allowed to send as
         self.reject_data: str | None = None  # e.g. "554 5.7.1 Message refused as spam"
+        # After taking a message: answer only after this many seconds, or drop the
+        # connection without answering; and what to say to QUIT.
+        self.answer_after = 0.0
+        self.drop_after_data = False
+        self.quit_reply: str | None = None
+
+    async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
+        return self.quit_reply or "221 Bye"
 
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
                           mail_options: Any) -> str:
@@ -52,6 +61,10 @@ class _Handler:
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                       email.message_from_bytes(envelope.content,
                                                              policy=email.policy.default)))
+        if self.drop_after_data:
+            server.transport.abort()
+        if self.answer_after:
+            await asyncio.sleep(self.answer_after)
         return "250 Message accepted for delivery"
 
 

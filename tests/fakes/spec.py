@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -41,7 +41,7 @@ def folder() -> Path | None:
     return None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str) -> dict[str, Any] | None:
     where = folder()
     if where is None:
@@ -60,7 +60,7 @@ def _patched_whatsapp(spec: dict[str, Any]) -> dict[str, Any]:
     return {"components": {"schemas": schemas}}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _whatsapp_validators() -> dict[str, Draft202012Validator] | None:
     """One validator per message type, following the `Message` schema's
     discriminator (a oneOf's error says only "not valid under any")."""
@@ -88,7 +88,7 @@ def whatsapp_message_errors(body: object) -> list[str] | None:
             for e in validators[kind].iter_errors(body)]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _twilio_message_form() -> dict[str, Any] | None:
     spec = _load(TWILIO)
     if spec is None:
@@ -112,3 +112,9 @@ def twilio_message_errors(raw: bytes) -> list[str] | None:
     errors += [f"{name}: given {len(values)} times" for name, values in form.items()
                if len(values) > 1 and known.get(name, {}).get("type") != "array"]
     return errors
+
+
+def warm_up() -> None:
+    """Load the specs now, not inside a request a test times (loading takes ~0.5 s)."""
+    _whatsapp_validators()
+    _twilio_message_form()

@@ -44,6 +44,7 @@ def error(status: int, code: int, message: str) -> tuple[int, Any]:
 class FakeTwilio(FakeServer):
     def __init__(self, account: Account | None = None) -> None:
         super().__init__()
+        spec.warm_up()
         self.account = account or Account()
         self.sent: list[Sms] = []
 

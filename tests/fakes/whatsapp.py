@@ -64,6 +64,7 @@ def error(status: int, code: int, message: str, kind: str = "OAuthException") ->
 class FakeWhatsApp(FakeServer):
     def __init__(self, rules: Rules | None = None) -> None:
         super().__init__()
+        spec.warm_up()
         self.rules = rules or Rules()
         self.sent: list[Sent] = []
         self.refused: list[int] = []

@@ -118,9 +118,10 @@ def send(cfg: dict[str, str], password: str | None, msg: Outgoing) -> str:
         if server is not None and server.dot_sent and \
                 not isinstance(exc, smtplib.SMTPResponseException):
             raise OutcomeUnknown(_(
-                "The e-mail server did not answer after the message was handed over ({kind}), "
-                "so it may or may not have been sent.").format(kind=type(exc).__name__),
-                "timeout" if isinstance(exc, TimeoutError) else "dropped") from None
+                "The e-mail server did not answer after the message was handed over ({why}), "
+                "so it may or may not have been sent.").format(
+                why=_said(str(exc)) or type(exc).__name__),
+                "timeout" if "timed out" in str(exc) else "dropped") from None
         raise _refusal(exc, msg, security) from None
     # Taken (250 after the data): whatever happens at QUIT, the message was sent.
     try:
