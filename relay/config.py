@@ -53,6 +53,7 @@ class RelaySettings:
     per_ip_per_minute: int = 60
     per_token_per_minute: int = 10
     max_wait: float = 30.0  # longest long-poll, seconds
+    events_per_page: int = 100  # events in one answer to GET /api/v1/events
 
 
 def _secret(values: Mapping[str, Any], name: str, where: str) -> str:
@@ -166,4 +167,5 @@ def from_environment(env: Mapping[str, str] | None = None) -> RelaySettings:
         whatsapp_verify_token=env.get("RELAY_WHATSAPP_VERIFY_TOKEN") or None,
         public_url=env.get("RELAY_PUBLIC_URL") or None,
         per_ip_per_minute=int(env.get("RELAY_PER_IP_PER_MINUTE", "60")),
-        per_token_per_minute=int(env.get("RELAY_PER_TOKEN_PER_MINUTE", "10")))
+        per_token_per_minute=int(env.get("RELAY_PER_TOKEN_PER_MINUTE", "10")),
+        events_per_page=max(1, int(env.get("RELAY_EVENTS_PER_PAGE", "100"))))

@@ -195,23 +195,22 @@ def create_app(settings: RelaySettings) -> FastAPI:
         if action not in ("confirm", "cancel"):
             return HTMLResponse(pages.message_page(lang, practice.name,
                                                    w["not_found"], ""), status_code=422)
-        # One answer per session's link: the first is recorded (atomically) and
-        # becomes one event; a repeat only hears what was already answered.
+        # One answer per session's link: the first is recorded with its event for the
+        # desktop in one transaction; a repeat only hears what was already answered.
+        # The answer goes to the desktop even for a session since moved or cancelled
+        # (a page left open): there it becomes a notice, not a change.
         session = link.appointment_id
-        first = store.record_outcome(practice.id, session, action)
+        if action == "confirm":
+            first = store.answer(practice.id, session, action, "confirmed",
+                                 session_start=link.expires)
+        else:
+            # A browser sends a line break as two characters, so a textarea's 500
+            # can arrive longer: cut here, never refused with a bare error.
+            said = reason.replace("\r\n", "\n").strip()[:MAX_REASON]
+            first = store.answer(practice.id, session, action, "cancel_requested",
+                                 seal(practice.public_key, {"reason": said}),
+                                 session_start=link.expires)
         if first:
-            # The answer goes to the desktop even for a session since moved or
-            # cancelled (a page left open): there it becomes a notice, not a change.
-            if action == "confirm":
-                store.add(practice.id, "confirmed", session, f"confirmed:{session}",
-                          session_start=link.expires)
-            else:
-                # A browser sends a line break as two characters, so a textarea's 500
-                # can arrive longer: cut here, never refused with a bare error.
-                said = reason.replace("\r\n", "\n").strip()[:MAX_REASON]
-                sealed = seal(practice.public_key, {"reason": said})
-                store.add(practice.id, "cancel_requested", session, f"cancel:{session}", sealed,
-                          session_start=link.expires)
             new_event.set()
         gone = store.session(practice.id, session)
         if gone is not None:
@@ -232,7 +231,7 @@ def create_app(settings: RelaySettings) -> FastAPI:
         if practice is None:
             return JSONResponse({"error": "unauthorized"}, status_code=401)
         deadline = time.monotonic() + min(wait, settings.max_wait)
-        found = store.after(practice.id, after)
+        found = store.after(practice.id, after, settings.events_per_page)
         while not found and time.monotonic() < deadline:
             new_event.clear()
             # Woken by a new event in this process; the half-second re-read covers
@@ -240,7 +239,7 @@ def create_app(settings: RelaySettings) -> FastAPI:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(new_event.wait(),
                                        timeout=min(0.5, deadline - time.monotonic()))
-            found = store.after(practice.id, after)
+            found = store.after(practice.id, after, settings.events_per_page)
         return JSONResponse({
             "events": [{"id": e.id, "kind": e.kind, "appointment_id": e.appointment_id,
                         "at": e.at.isoformat(),

@@ -27,7 +27,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from relay.config import DEFAULT_PRACTICE
@@ -99,16 +99,34 @@ class Store:
     def add(self, practice: str, kind: str, appointment_id: int | None, dedupe: str,
             sealed: bytes | None = None, session_start: datetime | None = None) -> int | None:
         """The new event's id, or None when this practice saw this dedupe key before."""
-        start = session_start.astimezone(UTC).replace(tzinfo=None) if session_start else None
         try:
             with self.engine.begin() as conn:
-                result = conn.execute(insert(events).values(
-                    practice=practice, kind=kind, appointment_id=appointment_id, at=_now(),
-                    dedupe=_key(practice, dedupe), sealed=sealed, session_start=start))
-                key = result.inserted_primary_key
-                return int(key[0]) if key else None
+                return _insert_event(conn, practice, kind, appointment_id, dedupe, sealed,
+                                     session_start)
         except IntegrityError:
             return None
+
+    def answer(self, practice: str, appointment_id: int, action: str, kind: str,
+               sealed: bytes | None = None, session_start: datetime | None = None) -> bool:
+        """A client's answer on a session's link and its event for the desktop, in one
+        transaction: both are stored or neither is (a failure between them must not
+        leave a link saying "already answered" with no answer on its way). True the
+        first time the session's link is answered; False, changing nothing, after."""
+        try:
+            with self.engine.begin() as conn:
+                try:
+                    conn.execute(insert(outcomes).values(practice=practice,
+                                                         appointment_id=appointment_id,
+                                                         action=action, at=_now()))
+                except IntegrityError:
+                    raise _AlreadyAnswered from None
+                # Any failure here rolls the outcome back with it.
+                _insert_event(conn, practice, kind, appointment_id,
+                              f"{'confirmed' if action == 'confirm' else 'cancel'}:"
+                              f"{appointment_id}", sealed, session_start)
+            return True
+        except _AlreadyAnswered:
+            return False
 
     def after(self, practice: str, cursor: int, limit: int = 100) -> list[Event]:
         with self.engine.connect() as conn:
@@ -156,16 +174,21 @@ class Store:
                 outcomes.c.appointment_id == appointment_id)).first()
         return str(row[0]) if row else None
 
-    def record_outcome(self, practice: str, appointment_id: int, action: str) -> bool:
-        """True the first time a session's link is acted on."""
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(outcomes).values(practice=practice,
-                                                     appointment_id=appointment_id,
-                                                     action=action, at=_now()))
-            return True
-        except IntegrityError:
-            return False
+
+
+class _AlreadyAnswered(Exception):
+    pass
+
+
+def _insert_event(conn: Connection, practice: str, kind: str, appointment_id: int | None,
+                  dedupe: str, sealed: bytes | None, session_start: datetime | None
+                  ) -> int | None:
+    start = session_start.astimezone(UTC).replace(tzinfo=None) if session_start else None
+    result = conn.execute(insert(events).values(
+        practice=practice, kind=kind, appointment_id=appointment_id, at=_now(),
+        dedupe=_key(practice, dedupe), sealed=sealed, session_start=start))
+    key = result.inserted_primary_key
+    return int(key[0]) if key else None
 
 
 def _key(practice: str, dedupe: str) -> str:

@@ -3,7 +3,9 @@ offline, and the poller that takes clients' answers in.
 
 Each relay event is applied once (its id is recorded in the same unit of work as
 its effect) and acknowledged afterwards, so a crash between the two only means
-the event comes again and is recognised:
+the event comes again and is recognised. The desktop asks for every event it has
+not acknowledged, never for "ids above the last one seen": with several relay
+processes an event can commit after one with a higher id, and would be skipped.
 - `confirmed` confirms the session, in the client's name;
 - `cancel_requested` changes nothing in the session: it becomes a request for the
   professional's decision;
@@ -101,9 +103,9 @@ def link(p: Practice, appointment_id: int) -> str:
 
 @dataclass(frozen=True)
 class PollResult:
-    applied: int
-    seen: int
-    cursor: int
+    applied: int  # events that changed something here
+    seen: int  # events taken in and acknowledged (applied or recognised)
+    failed: int = 0  # events that could not be applied: not acknowledged, come again
 
 
 def _check_answer(response: requests.Response) -> None:
@@ -122,7 +124,6 @@ def _check_answer(response: requests.Response) -> None:
 class Poller:
     def __init__(self, p: Practice) -> None:
         self.p = p
-        self.cursor = 0
         self.connected: bool | None = None  # None: not tried yet
         self._kept_taken = False
         self._stop = threading.Event()
@@ -143,23 +144,31 @@ class Poller:
             take_in_kept(self.p)
             self._kept_taken = True
         link_notices.push(self.p, url, key)  # first: a moved session's page must say so
-        response = requests.get(f"{url}/api/v1/events", params={"after": self.cursor,
-                                                                 "wait": wait},
+        # after=0: every event not yet acknowledged, oldest first, a page at a time.
+        response = requests.get(f"{url}/api/v1/events", params={"after": 0, "wait": wait},
                                 headers={"Authorization": f"Bearer {key}"}, timeout=wait + 15)
         _check_answer(response)
         self.connected = True  # the relay answered
         body = response.json()
-        applied, done = 0, []
+        applied, done, failed = 0, [], 0
         for event in body.get("events", []):
-            if apply_event(self.p, event):
-                applied += 1
+            try:
+                if apply_event(self.p, event):
+                    applied += 1
+            except PracticeError as exc:  # e.g. the database busy: the event comes again
+                log.warning("relay event %s waits: %s", event.get("id"), exc)
+                failed += 1
+                continue
+            except Exception:
+                log.exception("relay event %s could not be applied", event.get("id"))
+                failed += 1
+                continue
             done.append(int(event["id"]))
         if done:
             requests.post(f"{url}/api/v1/events/ack", json={"ids": done},
                           headers={"Authorization": f"Bearer {key}"}, timeout=15
                           ).raise_for_status()
-        self.cursor = int(body.get("cursor", self.cursor))
-        return PollResult(applied, len(done), self.cursor)
+        return PollResult(applied, len(done), failed)
 
     def run(self) -> None:
         """Long-poll until stopped, reconnecting with backoff; the relay being away
@@ -167,8 +176,13 @@ class Poller:
         backoff = 1.0
         while not self._stop.is_set():
             try:
-                self.poll_once(wait=POLL_WAIT)
-                backoff = 1.0
+                result = self.poll_once(wait=POLL_WAIT)
+                if result.failed:
+                    # Those events come back at once: wait before asking again.
+                    self._stop.wait(backoff)
+                    backoff = min(backoff * 2, 60)
+                else:
+                    backoff = 1.0
             except RelayNotConfigured:
                 self.connected = None
                 self._stop.wait(30)
