@@ -86,18 +86,22 @@ def resync(s: Session, now: datetime, vanished: Iterable[int]) -> int:
     return count
 
 
-def push(p: Practice, url: str, key: str) -> int:
-    """Send the queued notes to the relay, oldest first; returns how many went.
-    Raises requests.RequestException when the relay cannot take them now, or
-    RelayNotConfigured when it refuses them (they stay queued either way)."""
+def push(p: Practice, url: str, key: str, batch: int = BATCH) -> int:
+    """Send every queued note to the relay, oldest first, `batch` per request;
+    returns how many went. Raises requests.RequestException when the relay cannot
+    take them now, or RelayNotConfigured when it refuses them (what was not taken
+    stays queued either way)."""
     with _PUSHING:
-        return _push(p, url, key)
+        total = 0
+        while sent := _push(p, url, key, max(1, batch)):
+            total += sent
+        return total
 
 
-def _push(p: Practice, url: str, key: str) -> int:
+def _push(p: Practice, url: str, key: str, batch: int) -> int:
     with p.db.read() as s:
         rows = list(s.exec(select(LinkNotice).where(col(LinkNotice.pushed_at).is_(None))
-                           .order_by(col(LinkNotice.id)).limit(BATCH)))
+                           .order_by(col(LinkNotice.id)).limit(batch)))
     if not rows:
         return 0
     body = {"sessions": [{"appointment_id": r.appointment_id, "state": r.state,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from app.models.enums import AppointmentSource, AppointmentStatus
@@ -273,13 +274,72 @@ def test_a_failure_half_way_leaves_nothing_behind(practice: Practice, tmp_path: 
              f"{8 + (i // 28) % 10}:00;;;{'boom' if i == 150 else ''}\n" for i in range(1, 200)]
     f = write(tmp_path / "a.csv", HEADER_PT + "".join(lines))
     before = counts(practice)
-    # A real failure inside the database, at the 150th session.
+    # A real failure inside the database, at the 150th session: with 50 sessions a
+    # batch, two batches (and their events, clients and reminders) are already
+    # written inside the transaction when the third fails.
     with sqlite3.connect(practice.paths.database) as db:
         db.execute("CREATE TRIGGER fail BEFORE INSERT ON appointment WHEN NEW.notes = 'boom' "
                    "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END")
-    with pytest.raises(Exception, match="disk trouble"):
-        importing.import_file(practice, f)
+        db.execute("CREATE TABLE reached (n INTEGER)")
+        db.execute("CREATE TRIGGER count_sessions AFTER INSERT ON appointment "
+                   "BEGIN INSERT INTO reached VALUES (NEW.id); END")
+    with pytest.raises(IntegrityError, match="disk trouble"):
+        importing.import_file(practice, f, batch=50)
     assert counts(practice) == before
+    with sqlite3.connect(practice.paths.database) as db:
+        db.execute("DROP TRIGGER fail")
+        db.execute("DELETE FROM appointment WHERE 0")  # nothing was left to undo
+    # The same file with the failing cell gone imports whole, once.
+    f = write(tmp_path / "a.csv", HEADER_PT + "".join(lines).replace(";boom", ";"))
+    report = importing.import_file(practice, f, batch=50)
+    assert report.imported == 199
+    assert counts(practice) == (before[0] + 199, before[1] + 199, before[2] + 2 * 199)
+
+
+@pytest.mark.parametrize("batch", [1, 3, 7, 8, 2000])
+def test_every_row_is_written_once_whatever_the_batch(
+        practice: Practice, tmp_path: Path, batch: int) -> None:
+    """Sessions, their audit events, the clients created and their reminders, counted
+    row by row at batch sizes below, at and above the file's size."""
+    add_service(practice)
+    config.set_value(practice, "reminders.default", "whatsapp:1440,email:60")
+    lines = [f"Cliente {i};11 9{i:04d}-{i:04d};c{i}@example.com;Psicoterapia;"
+             f"{7 + i % 5:02d}/12/2026;{8 + i}:00;;;\n" for i in range(8)]
+    f = write(tmp_path / "a.csv", HEADER_PT + "".join(lines))
+    earlier = counts(practice)[2]
+    report = importing.import_file(practice, f, batch=batch)
+    assert report.imported == 8 and len(report.clients_created) == 8
+    with practice.db.read() as s:
+        sessions = s.exec(select(Appointment.id)).all()
+        events = [(e.entity, e.entity_id, e.action) for e in s.exec(
+            select(AuditEvent).where(col(AuditEvent.id) > earlier))]
+        outbox = [(m.appointment_id, m.channel) for m in s.exec(select(OutboxMessage))]
+    assert sorted(sessions) == report_ids(report)
+    assert sorted(e for e in events if e[0] == "appointment") == [
+        ("appointment", a, "created") for a in report_ids(report)]
+    assert sorted(e[1] for e in events if e[2] == "client_created") == sorted(
+        report.clients_created)
+    assert len(events) == 16
+    assert sorted(outbox) == sorted((a, c) for a in report_ids(report)
+                                    for c in ("email", "whatsapp"))
+
+
+def test_the_handed_case_2100_rows_write_4200_events(practice: Practice,
+                                                      tmp_path: Path) -> None:
+    """Past the default batch of 2,000: one event per session and per client created."""
+    add_service(practice)
+    lines = [f"Cliente {i};11 9{i:04d}-{i:04d};;Psicoterapia;"
+             f"{1 + i % 28:02d}/03/2026;{8 + (i // 28) % 10}:{(i // 280) * 5:02d};5;;\n"
+             for i in range(2100)]
+    f = write(tmp_path / "a.csv", HEADER_PT + "".join(lines))
+    before = counts(practice)
+    report = importing.import_file(practice, f)
+    assert report.imported == 2100, [r for r in report.rows if r.status != "imported"][:3]
+    assert counts(practice) == (before[0] + 2100, before[1] + 2100, before[2] + 4200)
+
+
+def report_ids(report: importing.Report) -> list[int]:
+    return sorted(r.appointment_id for r in report.rows if r.appointment_id)
 
 
 @pytest.mark.parametrize(("content", "message"), [

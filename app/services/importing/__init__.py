@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from app.i18n import _
 from app.services.importing import columns
 from app.services.importing.columns import ColumnMap
-from app.services.importing.commit import Report, dry_run, run
+from app.services.importing.commit import BATCH, Report, dry_run, run
 from app.services.importing.read import FileUnusable, Sheet, read
 from app.services.importing.rows import Row, parse_rows
 from app.services.practice import Practice
@@ -40,11 +40,15 @@ def rows_of(p: Practice, sheet: Sheet, mapping: ColumnMap) -> list[Row]:
 
 
 def import_file(p: Practice, path: str | Path, *, mapping: ColumnMap | None = None,
-                overrides: Collection[int] | bool = (), dry: bool = False) -> Report:
+                overrides: Collection[int] | bool = (), dry: bool = False,
+                batch: int = BATCH) -> Report:
+    """Read a CSV or XLSX file and import (or, dry, judge) its rows; `batch`: sessions
+    written per statement (the tests shrink it to cross its boundaries)."""
     sheet, guessed = open_sheet(path)
     rows = rows_of(p, sheet, mapping if mapping is not None else guessed)
     name, notes = sheet.name, sheet.notes
     del sheet  # the parsed rows are all that is needed from here on
-    report = dry_run(p, name, rows, overrides) if dry else run(p, name, rows, overrides)
+    report = dry_run(p, name, rows, overrides) if dry else \
+        run(p, name, rows, overrides, batch=batch)
     report.warnings = notes
     return report

@@ -87,11 +87,13 @@ def dry_run(p: Practice, file_name: str, rows: list[Row],
 
 
 def run(p: Practice, file_name: str, rows: list[Row],
-        overrides: Collection[int] | bool = ()) -> Report:
+        overrides: Collection[int] | bool = (), *, batch: int = BATCH) -> Report:
+    """Write the rows judged OK in one transaction, `batch` sessions (and their audit
+    events) per statement so memory stays flat; all or nothing."""
     now = p.clock.now()
     with p.db.write() as s:
         j = judge_rows(s, rows, now, overrides)
-        report = _write(s, p, now, file_name, rows, j)
+        report = _write(s, p, now, file_name, rows, j, max(1, batch))
     p.bus.publish(Change.of(
         appointments=[r.appointment_id for r in report.rows
                       if r.status is RowStatus.IMPORTED and r.appointment_id],
@@ -113,7 +115,7 @@ def _next_id(s: Session, table: type[Client] | type[Appointment] | type[AuditEve
 
 
 def _write(s: Session, p: Practice, now: datetime, file_name: str, rows: list[Row],
-           j: Judgement) -> Report:
+           j: Judgement, batch: int) -> Report:
     origin = {"file": file_name, "by": p.actor}
     accepted = [(row, v, res) for row, v, res in zip(rows, j.verdicts, j.resolved, strict=True)
                 if v.status is RowStatus.OK and res is not None]
@@ -131,7 +133,7 @@ def _write(s: Session, p: Practice, now: datetime, file_name: str, rows: list[Ro
     ids: dict[int, int] = {}  # row -> new session
     coming: list[tuple[int, datetime, int]] = []  # (session, start, client) for reminders
     for offset, (row, v, res) in enumerate(accepted):
-        if len(sessions) == BATCH:  # written as it goes, so memory stays flat
+        if len(sessions) == batch:  # written as it goes, so memory stays flat
             bulk_insert(s, Appointment, sessions)
             bulk_insert(s, AuditEvent, events)
             sessions, events = [], []
