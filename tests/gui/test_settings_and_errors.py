@@ -99,12 +99,40 @@ def test_unexpected_errors_are_logged_and_shown_once(qtbot: QtBot, caplog: pytes
 
 def test_a_result_for_a_destroyed_page_is_dropped_quietly(qtbot: QtBot,
                                                           window: MainWindow) -> None:
-    """Switching language rebuilds the pages while their loads are on the way."""
+    """Switching language rebuilds the pages while their loads are on the way: a
+    result or an error for a receiver destroyed meanwhile reaches nobody, and one
+    for a live receiver still arrives."""
+    import threading
+
     from PySide6.QtWidgets import QLineEdit
 
-    field = QLineEdit()
-    window.tasks.run(lambda: "late", field.setText)
-    field.deleteLater()
-    qtbot.wait(50)
-    window.tasks.wait()
-    qtbot.wait(50)  # pytest-qt fails the test if the late result raised in the loop
+    class Receiver(QLineEdit):
+        def __init__(self) -> None:
+            super().__init__()
+            self.got: list[object] = []
+
+        def take(self, value: object) -> None:
+            self.got.append(value)
+
+    gone, alive = Receiver(), Receiver()
+    gone_got = gone.got
+    destroyed = threading.Event()
+    gone.destroyed.connect(lambda: destroyed.set())
+
+    def late() -> str:
+        assert destroyed.wait(5), "the receiver was not destroyed"
+        return "late"
+
+    def failing() -> str:
+        assert destroyed.wait(5)
+        raise ValueError("late failure")
+
+    window.tasks.run(late, gone.take)
+    window.tasks.run(failing, gone.take, gone.take)
+    gone.deleteLater()
+    qtbot.waitUntil(destroyed.is_set, timeout=2000)
+    window.tasks.run(lambda: "on time", alive.take)
+    qtbot.waitUntil(lambda: not window.tasks._live, timeout=5000)  # all delivered
+    assert gone_got == [] and alive.got == ["on time"]
+
+
