@@ -56,8 +56,11 @@ def test_a_tap_on_confirm_shows_in_the_agenda_within_a_second(
                     ["confirmed"], timeout=3000)
     assert time.monotonic() - t0 < 1.0
     assert queries.show(practice, session).history[-1].actor == "client"
-    w.show_relay_state()
-    assert w.relay_state.text() == "Relay: connected"
+    # The status bar follows the relay by itself, both ways.
+    qtbot.waitUntil(lambda: w.relay_state.text() == "Relay: connected", timeout=3000)
+    _relay.__exit__(None, None, None)
+    qtbot.waitUntil(lambda: w.relay_state.text().startswith("Relay unreachable"),
+                    timeout=8000)
 
 
 def test_a_cancellation_request_is_decided_in_the_painel(
