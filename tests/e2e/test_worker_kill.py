@@ -1,7 +1,12 @@
 """The delivery guarantee under crashes: `practice worker` processes are killed with
 SIGKILL at random moments while they send. Afterwards no message reached the
 provider twice, and every message is either sent (delivered exactly once) or
-`unknown` (delivered at most once, waiting for a person): none was lost."""
+`unknown` (delivered at most once, waiting for a person): none was lost.
+
+Half the kills land at a random moment (the seed is printed, and
+PRACTICE_KILL_SEED replays it); the other half land while the provider holds a
+request, so some kills certainly hit a send in flight, and the test checks they
+did (a row left `sending` by a dead worker)."""
 
 from __future__ import annotations
 
@@ -29,7 +34,7 @@ SESSIONS = 24
 def test_killing_the_worker_never_duplicates_or_loses(tmp_path: Path) -> None:
     folder = tmp_path / "practice"
     booked_at = datetime(2026, 11, 20, 12, tzinfo=UTC)
-    with FakeWhatsApp(Rules(delay=0.04)) as wa:
+    with FakeWhatsApp(Rules(delay=0.15)) as wa:
         p = open_practice(folder, clock=FrozenClock(booked_at), actor="t", logging_on=False)
         config.set_value(p, "whatsapp.api_base", wa.url)
         config.set_value(p, "whatsapp.phone_number_id", wa.rules.phone_number_id)
@@ -54,18 +59,31 @@ def test_killing_the_worker_never_duplicates_or_loses(tmp_path: Path) -> None:
 
         send_time = "2026-11-22T23:00:00+00:00"  # every reminder is due
         env = {**os.environ, "PRACTICE_NOW": send_time, "LANGUAGE": "en"}
-        rng = random.Random(int(time.time()))
-        kills = 0
-        for _ in range(10):
+        seed = int(os.environ.get("PRACTICE_KILL_SEED", time.time_ns() % 2**32))
+        print(f"PRACTICE_KILL_SEED={seed}")
+        rng = random.Random(seed)
+        kills = mid_send = 0
+        for round_ in range(10):
+            wa.arrived.clear()
             worker = subprocess.Popen([sys.executable, "-m", "app", "worker", "--data-dir",
                                        str(folder)], env=env, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.DEVNULL)
-            time.sleep(rng.uniform(0.5, 1.3))
+            if round_ % 2:
+                # While WhatsApp holds a request of this worker's (it answers after
+                # `delay`): the claim is committed, the answer not yet recorded.
+                if wa.arrived.wait(20):
+                    time.sleep(rng.uniform(0, wa.rules.delay / 2))
+            else:
+                time.sleep(rng.uniform(0.5, 1.3))
             if worker.poll() is None:
                 worker.send_signal(signal.SIGKILL)
                 kills += 1
             worker.wait()
-        assert kills >= 5
+            p = open_practice(folder, logging_on=False)
+            mid_send += sum(m.state == "sending" for m in reminders.list_outbox(p))
+            p.close()
+        assert kills >= 5, f"seed {seed}"
+        assert mid_send >= 1, f"no kill landed while a message was being sent (seed {seed})"
         # Later, a last pass: leases have run out, stale claims become `unknown`.
         later = {**env, "PRACTICE_NOW": "2026-11-22T23:30:00+00:00"}
         subprocess.run([sys.executable, "-m", "app", "worker", "--once", "--data-dir",

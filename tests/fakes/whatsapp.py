@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,9 +70,11 @@ class FakeWhatsApp(FakeServer):
         self.sent: list[Sent] = []
         self.refused: list[int] = []
         self._window: list[float] = []
+        self.arrived = threading.Event()  # set when a request comes in
 
     def handle(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, Any]:
         r = self.rules
+        self.arrived.set()
         if r.delay:
             time.sleep(r.delay)
         if path != f"/{r.phone_number_id}/messages":
