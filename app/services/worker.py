@@ -22,10 +22,10 @@ MAIL_SECONDS = 60
 
 
 class Worker:
-    def __init__(self, p: Practice, tick_seconds: int = TICK_SECONDS) -> None:
+    def __init__(self, p: Practice, tick_seconds: float | None = None) -> None:
         self.p = p
         self.dispatcher = Dispatcher(p)
-        self.tick_seconds = tick_seconds
+        self.tick_seconds = tick_seconds or TICK_SECONDS
         self.scheduler: BackgroundScheduler | None = None
         from app.services.relay_client import Poller
 

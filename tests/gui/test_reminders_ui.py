@@ -3,12 +3,14 @@ messages that failed or whose fate is unknown."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.models.enums import Channel
 from app.models.outbox import MessageState, OutboxMessage
 from app.services import clients, config, reminders
+from app.services.clock import FrozenClock
 from app.services.practice import Practice
 from app.ui.main_window import PAGES, MainWindow
 
@@ -71,21 +73,42 @@ def _state(practice: Practice, appointment_id: int, message_id: int) -> str:
                 if m.id == message_id)
 
 
-def test_closing_to_the_tray_keeps_sending_and_quit_stops(qtbot: QtBot, practice: Practice
-                                                          ) -> None:
+def test_closing_to_the_tray_keeps_sending_and_quit_stops(
+        qtbot: QtBot, practice: Practice, clock: FrozenClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window's own worker sends a reminder that falls due while the window is
+    closed to the tray; after Quit, one that falls due is not sent."""
     from PySide6.QtWidgets import QSystemTrayIcon
 
-    from app.services import settings
-    from app.services.worker import Worker
+    from app.services import scheduling, settings, worker
+    from app.services.scheduling import BookingRequest
+    from tests.conftest import add_service, local
+    from tests.fakes.smtp import SmtpServer
 
-    w = MainWindow(practice, settings.get(practice).zone)
-    qtbot.addWidget(w)
-    w.show()
-    w.worker = Worker(practice, tick_seconds=3600)
-    w.worker.start()
-    w.tray = QSystemTrayIcon(w)  # as when the desktop has a tray
-    w.close()
-    assert not w.isVisible() and w.worker.scheduler is not None
-    assert w.worker.scheduler.running
-    w.quit()
-    assert w.worker.scheduler is None
+    monkeypatch.setattr(worker, "TICK_SECONDS", 0.5)
+    with SmtpServer() as smtp:
+        config.set_values(practice, {
+            "smtp.host": "127.0.0.1", "smtp.port": str(smtp.port), "smtp.security": "none",
+            "smtp.from": "agenda@bemestar.example", "reminders.default": "email:60"})
+        c = clients.add(practice, name="Maria Silva", phone="+55 11 98765-4321",
+                        email="maria@example.com",
+                        consent=[Channel.EMAIL]).id
+        service = add_service(practice)
+        for start in ("2026-11-23T10:00", "2026-11-24T10:00"):
+            scheduling.book(practice, BookingRequest(client_id=c, start=local(start),
+                                                     service_id=service))
+        w = MainWindow(practice, settings.get(practice).zone, background_worker=True)
+        qtbot.addWidget(w)
+        w.show()
+        if w.tray is None:  # this test's platform has no tray; a desktop has one
+            w.tray = QSystemTrayIcon(w)
+        w.close()
+        assert not w.isVisible()
+        clock.set(local("2026-11-23T09:00"))  # the first reminder falls due
+        qtbot.waitUntil(lambda: len(smtp.received) == 1, timeout=5000)
+        assert not w.isVisible()
+        w.quit()
+        assert w.worker.scheduler is None
+        clock.set(local("2026-11-24T09:00"))  # the second falls due after Quit
+        qtbot.wait(1500)
+        assert len(smtp.received) == 1
