@@ -78,7 +78,11 @@ def test_the_bundle_opens_its_window_headless_and_quits_cleanly(
         assert started.poll() is None, started.communicate()[0]
         assert time.monotonic() < deadline, "the window never opened"
         time.sleep(0.2)
-    time.sleep(2)  # the worker's first round: reminders due, the daily backup
+    backups = tmp_path / "data" / "backups"
+    while not list(backups.glob("daily-*.sqlite3")):  # the worker's first round
+        assert started.poll() is None, started.communicate()[0]
+        assert time.monotonic() < deadline, "the worker never made the daily copy"
+        time.sleep(0.2)
     started.send_signal(signal.SIGTERM)  # a logout
     output = started.communicate(timeout=60)[0]
     text = log.read_text()

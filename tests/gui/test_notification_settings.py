@@ -20,7 +20,6 @@ def open_tab(qtbot: QtBot, w: MainWindow, index: int):  # type: ignore[no-untype
     tab = w.settings_page.tabs.currentWidget()
     qtbot.waitUntil(lambda: tab.loaded, timeout=3000)
     w.tasks.wait()
-    qtbot.wait(50)
     return tab
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app import i18n
-from app.models.hours import END_OF_DAY, HoursFormatError, parse_intervals
+from app.models.hours import HoursFormatError, parse_intervals
 from app.services import availability, catalog, importing, scheduling, settings
 from app.services.errors import BookingConflict, InvalidInput
 from app.services.practice import Practice
@@ -32,7 +32,7 @@ def book(p: Practice, start: str, minutes: int = 60, **kw: object) -> int:
 def test_hours_to_midnight_are_kept_and_shown_as_24(practice: Practice, written: str) -> None:
     settings.set_value(practice, "hours", f"sat {written}")
     assert settings.get(practice).hours["sat"] == "19:00-24:00"
-    assert settings.working_hours(practice)[5] == [(time(19), END_OF_DAY)]
+    assert settings.working_hours(practice)[5] == [(time(19), time(0))]  # 24:00
 
 
 def test_a_session_may_end_exactly_at_midnight(practice: Practice) -> None:
