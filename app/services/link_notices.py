@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import requests
+from filelock import FileLock, Timeout
 from sqlmodel import Session, col, select
 
 from app.models.enums import ACTIVE_STATUSES, AppointmentStatus
@@ -21,9 +22,12 @@ from app.services.practice import Practice
 log = logging.getLogger(__name__)
 MOVED, CANCELLED, GONE, OPEN = "moved", "cancelled", "gone", "open"
 BATCH = 500
-# One push at a time in a process: two that read the queue at different moments
-# could otherwise land out of order and leave an older note on the relay.
+# One push at a time: two that read the queue at different moments could land out
+# of order and leave an older note on the relay. A lock for the threads of this
+# process, and a file lock in the data folder for the window and `practice worker`
+# running side by side on one database.
 _PUSHING = threading.Lock()
+OTHER_PUSH_WAIT = 30.0  # seconds; longer than one push takes
 
 
 def _chain(s: Session, a: Appointment) -> list[int]:
@@ -92,10 +96,16 @@ def push(p: Practice, url: str, key: str, batch: int = BATCH) -> int:
     take them now, or RelayNotConfigured when it refuses them (what was not taken
     stays queued either way)."""
     with _PUSHING:
-        total = 0
-        while sent := _push(p, url, key, max(1, batch)):
-            total += sent
-        return total
+        try:
+            with FileLock(p.paths.root / "relay-notes.lock", timeout=OTHER_PUSH_WAIT,
+                          mode=0o600):
+                total = 0
+                while sent := _push(p, url, key, max(1, batch)):
+                    total += sent
+                return total
+        except Timeout:
+            log.info("another process is telling the relay; the notes wait for it")
+            return 0
 
 
 def _push(p: Practice, url: str, key: str, batch: int) -> int:

@@ -86,3 +86,34 @@ def test_every_note_reaches_the_relay_once_whatever_the_batch(
     with practice.db.read() as s:
         rows = s.exec(LinkNotice.__table__.select()).all()  # type: ignore[attr-defined]
     assert len(rows) == 8 and all(r.pushed_at is not None for r in rows)
+    lock = practice.paths.root / "relay-notes.lock"
+    assert oct(lock.stat().st_mode & 0o777) == "0o600"  # the data folder stays private
+
+
+def test_notes_wait_while_another_process_tells_the_relay(
+        practice: Practice, clock: FrozenClock, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window and `practice worker` on one database push one at a time, so an
+    older note can never land after a newer one."""
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(link_notices, "OTHER_PUSH_WAIT", 0.5)
+    [a] = book_many(practice, 1)
+    scheduling.cancel(practice, a, reason="Viagem")
+    public = relay_client.keys(practice)
+    lock = practice.paths.root / "relay-notes.lock"
+    with RelayServer(tmp_path / "relay", public_key=public) as relay:
+        other = subprocess.Popen(  # another process, in the middle of a push
+            [sys.executable, "-c", "import sys; from filelock import FileLock; "
+             f"held = FileLock({str(lock)!r}); held.acquire(); print('held', flush=True); "
+             "sys.stdin.read()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            assert other.stdout is not None and other.stdout.readline() == "held\n"
+            assert link_notices.push(practice, relay.url, API_KEY) == 0
+            assert Store(relay.settings.database_url).session("default", a) is None
+        finally:
+            other.communicate("")
+        assert link_notices.push(practice, relay.url, API_KEY) == 1
+        said = Store(relay.settings.database_url).session("default", a)
+    assert said is not None and said.state == "cancelled"
