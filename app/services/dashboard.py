@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlmodel import col, func, select
+
 from app.i18n import _, format_money
 from app.models.enums import AppointmentStatus
-from app.models.outbox import MessageState
+from app.models.outbox import MessageState, OutboxMessage
 from app.models.rules import late_notice
 from app.services.practice import Practice
 from app.services.queries import AppointmentView, list_appointments, show
@@ -23,10 +25,15 @@ class Dashboard:
     today: list[AppointmentView]
     unconfirmed: list[AppointmentView]  # scheduled, starting within the next 48 hours
     no_shows: list[AppointmentView]  # the last 30 days, newest first
-    # Messages that failed or whose fate is unknown: a person decides.
+    # Messages that failed or whose fate is unknown: a person decides. The newest
+    # DECISIONS_SHOWN; decisions_total counts them all.
     decisions: list[MessageView] = field(default_factory=list)
     # Clients' cancellation requests and notices from the link, with their session.
     requests: list[tuple[RequestView, AppointmentView, str]] = field(default_factory=list)
+    decisions_total: int = 0
+
+
+DECISIONS_SHOWN = 100
 
 
 def load(p: Practice, *, unconfirmed_hours: int = 48, no_show_days: int = 30) -> Dashboard:
@@ -41,14 +48,18 @@ def load(p: Practice, *, unconfirmed_hours: int = 48, no_show_days: int = 30) ->
     unconfirmed = [v for v in upcoming if now <= v.start <= horizon]
     since = (now - timedelta(days=no_show_days)).astimezone(zone).date()
     no_shows = list_appointments(p, start=since, end=day, statuses=[AppointmentStatus.NO_SHOW])
-    decisions = list_outbox(p, [MessageState.FAILED, MessageState.UNKNOWN], limit=100)
+    waiting = [MessageState.FAILED, MessageState.UNKNOWN]
+    decisions = list_outbox(p, waiting, limit=DECISIONS_SHOWN)
+    with p.db.read() as s:
+        decisions_total = int(s.scalar(select(func.count()).select_from(OutboxMessage).where(
+            col(OutboxMessage.state).in_(waiting))) or 0)
     policy = get_settings(p)
     requests = []
     for r in pending_requests(p):
         view = show(p, r.appointment_id)
         requests.append((r, view, policy_sentence(view, policy, now)))
     return Dashboard(today=today, unconfirmed=unconfirmed, no_shows=no_shows[::-1],
-                     decisions=decisions, requests=requests)
+                     decisions=decisions, requests=requests, decisions_total=decisions_total)
 
 
 def policy_sentence(view: AppointmentView, policy: SettingsView, now: datetime) -> str:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import i18n
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.models.enums import AppointmentStatus as S
 from app.services import dashboard, outbox, relay_client, reminders, scheduling
 from app.services.dashboard import Dashboard
@@ -290,11 +290,17 @@ class DashboardPage(QWidget):
                 v, i18n.format_date(v.start.date(), "medium"), w.open_appointment))
         if not board.no_shows:
             self.no_show_card.empty(_("No no-shows in the last 30 days."))
-        self.decisions_card.clear(len(board.decisions) + len(board.requests))
+        self.decisions_card.clear(board.decisions_total + len(board.requests))
         for request, view, policy in board.requests:
             self.decisions_card.add(RequestRow(request, view, policy, self))
         for m in board.decisions:
             self.decisions_card.add(DecisionRow(m, self))
+        more = board.decisions_total - len(board.decisions)
+        if more > 0:
+            self.decisions_card.empty(ngettext(
+                "{n} older message also waits: it appears here as these are decided.",
+                "{n} older messages also wait: they appear here as these are decided.",
+                more).format(n=i18n.format_number(more)))
         if not board.decisions and not board.requests:
             self.decisions_card.empty(_("Nothing is waiting for you."))
 

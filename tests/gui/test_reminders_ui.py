@@ -68,6 +68,30 @@ def test_painel_asks_about_unknown_and_failed_messages(qtbot: QtBot, window: Mai
                     timeout=3000)
 
 
+def test_painel_counts_every_message_waiting_beyond_those_it_lists(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.services import dashboard
+
+    monkeypatch.setattr(dashboard, "DECISIONS_SHOWN", 1)
+    clients.update(practice, seeded["maria"], grant=[Channel.EMAIL])
+    ids = [reminders.add(practice, seeded["monday"], Channel.EMAIL, m).id for m in (120, 240)]
+    with practice.db.write() as s:
+        for message_id in ids:
+            row = s.get(OutboxMessage, message_id)
+            assert row is not None
+            row.state, row.last_error = MessageState.UNKNOWN, "The app stopped"
+    window.nav.setCurrentRow(PAGES.index("dashboard"))
+    card = window.dashboard.decisions_card
+    qtbot.waitUntil(lambda: card.title.text().endswith("(2)"), timeout=3000)
+    [shown, note] = card.rows
+    assert note.text() == "1 older message also waits: it appears here as these are decided."
+    qtbot.mouseClick(shown.buttons["mark_sent"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: card.title.text().endswith("(1)") and len(card.rows) == 1 and
+                    hasattr(card.rows[0], "message"), timeout=3000)
+    assert card.rows[0].message.id != shown.message.id
+
+
 def _state(practice: Practice, appointment_id: int, message_id: int) -> str:
     return next(m.state for m in reminders.list_for(practice, appointment_id)
                 if m.id == message_id)
