@@ -198,6 +198,35 @@ def test_a_refused_connection_and_a_failed_handshake_are_tried_again(
     assert len(wa.sent) == 1
 
 
+def test_a_broken_tls_record_after_the_request_leaves_the_message_unknown(
+        practice: Practice, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over TLS, as in production: a clean answer is sent; a TLS-inspecting proxy
+    that breaks the connection after the request (an SSLError, like a failed
+    handshake) leaves the next one unknown, never sent twice."""
+    from tests.fakes import tls
+
+    certificate = tls.loopback()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(certificate.cert))
+    with FakeWhatsApp(tls=certificate.server_context()) as secure:
+        assert secure.url.startswith("https://")
+        wire(practice, wa=secure, channel="whatsapp")
+        first, second = book(practice, 1), book(practice, 2, "2026-11-23T11:00")
+        secure.after_taking += [("ok",), ("bad_record",)]
+        clock.set(local(DUE))
+        report = outbox.Dispatcher(practice).dispatch_due()
+        assert (report.sent, report.unknown, report.retried) == (1, 0, 0)
+        clock.set(local("2026-11-23T10:00"))
+        report = outbox.Dispatcher(practice).dispatch_due()
+        assert (report.sent, report.unknown, report.retried) == (0, 1, 0)
+        assert the_reminder(practice, first).state == "sent"
+        m = the_reminder(practice, second)
+        assert m.state == "unknown" and "dropped after the message was handed over" in (
+            m.last_error or "")
+        clock.set(local("2026-11-23T10:05"))
+        assert outbox.Dispatcher(practice).dispatch_due().sent == 0
+        assert len(secure.sent) == 2
+
+
 # ---------------------------------------------------------------- Twilio
 
 @pytest.mark.parametrize("mishap, words", [

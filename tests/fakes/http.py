@@ -5,14 +5,18 @@ networks do, once per queued item:
 - `refuse_first`: answer (status, body) without taking the request (e.g. a 503);
 - `after_taking`: take the request (handle() records it), then answer late
   (("late", seconds)), drop the connection without an answer (("drop",)), or
-  answer something else (("answer", status, text), e.g. a gateway's 502 page).
+  answer something else (("answer", status, text), e.g. a gateway's 502 page), or
+  (over TLS) send a broken TLS record and close (("bad_record",), what a
+  TLS-inspecting proxy does when it gives up).
 A request that breaks the provider's published contract is written to
 `violations` and answered 400; leaving the `with` block then fails the test."""
 
 from __future__ import annotations
 
 import json
+import os
 import socket
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,7 +30,7 @@ class ContractViolation(AssertionError):
 class FakeServer:
     """Start with `with Fake() as fake:`; `fake.url` is its base address."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -49,6 +53,12 @@ class FakeServer:
                             if taken and outer.after_taking else None
                 if mishap and mishap[0] == "late":
                     time.sleep(mishap[1])
+                elif mishap and mishap[0] == "bad_record":
+                    raw = socket.socket(fileno=os.dup(self.connection.fileno()))
+                    raw.sendall(b"\x17\x03\x03\x00\x20" + os.urandom(32))
+                    raw.close()
+                    self.close_connection = True
+                    return
                 elif mishap and mishap[0] == "drop":
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
@@ -78,7 +88,10 @@ class FakeServer:
         self.after_taking: list[tuple[Any, ...]] = []
         self.violations: list[str] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        scheme = "https" if tls is not None else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def handle(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, Any]:

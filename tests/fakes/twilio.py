@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import re
+import ssl
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
@@ -42,8 +43,8 @@ def error(status: int, code: int, message: str) -> tuple[int, Any]:
 
 
 class FakeTwilio(FakeServer):
-    def __init__(self, account: Account | None = None) -> None:
-        super().__init__()
+    def __init__(self, account: Account | None = None, tls: ssl.SSLContext | None = None) -> None:
+        super().__init__(tls)
         spec.warm_up()
         self.account = account or Account()
         self.sent: list[Sms] = []

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -63,8 +64,8 @@ def error(status: int, code: int, message: str, kind: str = "OAuthException") ->
 
 
 class FakeWhatsApp(FakeServer):
-    def __init__(self, rules: Rules | None = None) -> None:
-        super().__init__()
+    def __init__(self, rules: Rules | None = None, tls: ssl.SSLContext | None = None) -> None:
+        super().__init__(tls)
         spec.warm_up()
         self.rules = rules or Rules()
         self.sent: list[Sent] = []

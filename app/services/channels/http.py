@@ -1,46 +1,84 @@
 """Posting to a provider's HTTP API, and telling a request that never left from one
 whose fate is unknown.
 
-A failure before the request left (no route, DNS, refused connection, TLS, a
-connect timeout) is safe to retry. A read timeout or a dropped connection after
-the request was written may come after the provider acted on it: the outcome is
+A failure before the request was written out whole (no route, DNS, a refused
+connection, the TLS handshake, a connect timeout) is safe to retry: the provider
+cannot act on half a request. Any failure after it was written (a read timeout, a
+reset, a broken TLS record) may come after the provider acted on it: the outcome is
 unknown (RFC 9110 §9.2.2: POST is not idempotent, and neither Meta's Cloud API
 nor Twilio's Messages resource takes an idempotency key), so it raises
 OutcomeUnknown and the outbox leaves the decision to a person."""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 import requests
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from app.i18n import _
 from app.services.channels import ChannelError, OutcomeUnknown
 
-# Raised by requests before a byte of the request was written.
-_BEFORE_SENDING = (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError,
-                   requests.exceptions.ProxyError, requests.exceptions.InvalidURL,
-                   requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)
+# Whether the request of the post() in progress (in this thread) was written out
+# whole. Before that, whatever failed, the provider cannot have acted on it.
+_written: ContextVar[bool] = ContextVar("request_written", default=False)
 
 
-def never_left(exc: requests.RequestException) -> bool:
-    """True when the request certainly did not reach the provider."""
-    if isinstance(exc, _BEFORE_SENDING):
-        return True
-    if isinstance(exc, requests.exceptions.ConnectionError) and exc.args:
-        reason = getattr(exc.args[0], "reason", exc.args[0])  # urllib3's MaxRetryError
-        return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
-    return False
+class _Noted:
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        super().request(*args, **kwargs)  # type: ignore[misc]
+        _written.set(True)
+
+
+class _NotedHTTP(_Noted, HTTPConnection):
+    pass
+
+
+class _NotedHTTPS(_Noted, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _NotedHTTP
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _NotedHTTPS
+
+
+_POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class _NotingAdapter(HTTPAdapter):
+    """requests' adapter, with connections that note when a request was written."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        manager.pool_classes_by_scheme = _POOLS
+        return manager
 
 
 def post(provider: str, url: str, *, timeout: float, **kwargs: Any) -> requests.Response:
-    """requests.post, its failures as ChannelError: retry=True when the request never
-    left, OutcomeUnknown (code "timeout" or "dropped") when it may have arrived."""
+    """requests.post, its failures as ChannelError: retry=True when the request was
+    not written out whole (no route, DNS, refused, TLS handshake, a connect
+    timeout), OutcomeUnknown (code "timeout" or "dropped") when it was and no
+    answer came (a read timeout, a reset, a broken TLS record, a garbled answer)."""
+    mark = _written.set(False)
     try:
-        return requests.post(url, timeout=timeout, **kwargs)
+        with requests.Session() as session:
+            adapter = _NotingAdapter()  # no retries: a retry could send the message twice
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            return session.post(url, timeout=timeout, **kwargs)
     except requests.RequestException as exc:
-        if never_left(exc):
+        if not _written.get():
             raise ChannelError(_("{provider} could not be reached ({kind}).").format(
                 provider=provider, kind=type(exc).__name__), retry=True,
                 code="network") from None
@@ -52,6 +90,8 @@ def post(provider: str, url: str, *, timeout: float, **kwargs: Any) -> requests.
         raise OutcomeUnknown(_("The connection to {provider} dropped after the message was "
                                "handed over, so it may or may not have been sent.").format(
             provider=provider), "dropped") from None
+    finally:
+        _written.reset(mark)
 
 
 def accepted_without_id(provider: str) -> OutcomeUnknown:
