@@ -136,12 +136,15 @@ class Dispatcher:
     def _one(self, message_id: int, cfg: dict[str, str], tokens: dict[str, str | None],
              report: Report) -> None:
         thread: int | None = None  # the Conecta attendance whose message this is
+        claim = 0
         with self.p.db.read() as s:
             found = s.get(OutboxMessage, message_id)
             channel = found.channel if found is not None else ""
         wait = self.paused_until.get(channel, 0.0) - time.monotonic()
         if 0 < wait <= WAIT_INLINE_MAX:
             self.sleep(wait)  # outside any transaction: the other writers go on
+        # Before the claim: a keyring that asks to be unlocked must not hold a claim.
+        secret = self._secret(channel, tokens) if channel in SECRET_OF else None
         now = self.p.clock.now()
         with self.p.db.write() as s:
             msg = s.get(OutboxMessage, message_id)
@@ -164,37 +167,59 @@ class Dispatcher:
                 msg.state, msg.claimed_at = MessageState.SENDING, now
                 msg.attempts += 1
                 msg.updated_at = now
+                claim = msg.attempts  # ours while the row is `sending` with this count
         if outgoing is None:
             self._announce(appointment_id, thread)
             return
         # The claim is committed: from here a crash leaves the row `sending`.
         try:
-            provider_id = self.senders[channel](cfg, self._secret(channel, tokens), outgoing)
+            provider_id = self.senders[channel](cfg, secret, outgoing)
         except ChannelError as exc:
-            self._failed(message_id, exc, report)
+            self._failed(message_id, claim, exc, report)
         except Exception as exc:  # a bug must not leave the row claimed forever
             # It may have come after the provider took the message: a person decides.
             log.exception("unexpected error sending message %s", message_id)
-            self._failed(message_id, OutcomeUnknown(
+            self._failed(message_id, claim, OutcomeUnknown(
                 _("Unexpected error while sending ({kind}), so the message may or may not "
                   "have been sent.").format(kind=type(exc).__name__), "unexpected"), report)
         else:
             self.pause.pop(channel, None)  # the provider is happy again
-            with self.p.db.write() as s:
-                row = s.get(OutboxMessage, message_id)
-                assert row is not None
-                row.provider_message_id, row.sent_at = provider_id, self.p.clock.now()
-                _finish(s, row, self.p.clock.now(), MessageState.SENT, "sent", "", None)
-                conversation_delivery.record(s, row, self.p.clock.now(),
-                                             provider_id=provider_id)
+            self._sent(message_id, claim, provider_id)
             report.sent += 1
         self._announce(appointment_id, thread)
 
-    def _failed(self, message_id: int, exc: ChannelError, report: Report) -> None:
+    def _sent(self, message_id: int, claim: int, provider_id: str) -> None:
+        """The provider took the message. Usually the row is still our claim; if it
+        was given up on meanwhile (the answer came after the lease ran out), the
+        late answer settles what a person was asked, unless a new send has begun."""
         now = self.p.clock.now()
         with self.p.db.write() as s:
             row = s.get(OutboxMessage, message_id)
             assert row is not None
+            ours = row.state is MessageState.SENDING and row.attempts == claim
+            if ours or row.state in (MessageState.UNKNOWN, MessageState.PENDING):
+                late = "" if ours else _("The provider's answer came late: the message "
+                                          "was sent.")
+                row.provider_message_id, row.sent_at = provider_id, now
+                _finish(s, row, now, MessageState.SENT, "sent", late, None)
+                conversation_delivery.record(s, row, now, provider_id=provider_id)
+            else:  # sent again meanwhile, or closed by a person: only noted
+                s.add(DeliveryAttempt(message_id=message_id, at=now, outcome="sent_late",
+                                      detail=_("An earlier attempt also reached the "
+                                               "provider ({id}).").format(id=provider_id)))
+
+    def _failed(self, message_id: int, claim: int, exc: ChannelError,
+                report: Report) -> None:
+        now = self.p.clock.now()
+        with self.p.db.write() as s:
+            row = s.get(OutboxMessage, message_id)
+            assert row is not None
+            if not (row.state is MessageState.SENDING and row.attempts == claim):
+                # The row was given up on and decided meanwhile: the late failure is
+                # only noted, it decides nothing.
+                s.add(DeliveryAttempt(message_id=message_id, at=now, outcome="failed_late",
+                                      code=exc.code, detail=str(exc)))
+                return
             if exc.unknown:
                 said = _("{problem} Check with the client, then resend it or mark it as "
                          "sent.").format(problem=exc)
@@ -255,9 +280,11 @@ def recover_stale(p: Practice, now: datetime) -> int:
             OutboxMessage.state == MessageState.SENDING,
             col(OutboxMessage.claimed_at) < now - LEASE)).all()
         for row in rows:
-            said = _("The app stopped while this message was being sent, so it may or may "
-                     "not have reached the client. Check with the client, then resend it or "
-                     "mark it as sent.")
+            said = _("No result was recorded within {minutes} minutes of starting to send "
+                     "this message (the app may have stopped, or the provider never answered), "
+                     "so it may or may not have reached the client. Check with the client, "
+                     "then resend it or mark it as sent.").format(
+                minutes=int(LEASE.total_seconds() // 60))
             _finish(s, row, now, MessageState.UNKNOWN, "unknown", said)
             conversation_delivery.record(s, row, now, error=said, code="unknown",
                                          unknown=True)

@@ -310,6 +310,38 @@ def test_an_smtp_server_that_is_not_there_is_tried_again(
     assert len(smtp.received) == 1
 
 
+# ---------------------------------------------------------------- an answer after the lease
+
+@pytest.mark.parametrize("person", ["waits", "asks to send again"])
+def test_an_answer_that_comes_after_the_lease_settles_the_message(
+        practice: Practice, clock: FrozenClock, wa: FakeWhatsApp,
+        monkeypatch: pytest.MonkeyPatch, person: str) -> None:
+    """A provider slower than the lease: another sender gives the message up as
+    unknown meanwhile; the late answer then says it was sent, and a "send again"
+    not yet carried out is not."""
+    monkeypatch.setattr(whatsapp, "TIMEOUT", 10)
+    wire(practice, wa=wa, channel="whatsapp")
+    a = book(practice)
+    wa.after_taking.append(("late", 1.0))
+    clock.set(local(DUE))
+    slow = threading.Thread(target=outbox.Dispatcher(practice).dispatch_due)
+    slow.start()
+    assert wa.arrived.wait(5)
+    clock.set(local(DUE) + outbox.LEASE + timedelta(minutes=1))
+    assert outbox.Dispatcher(practice).dispatch_due().unknown == 1
+    m = the_reminder(practice, a)
+    assert m.state == "unknown" and (m.last_error or "").startswith(
+        "No result was recorded within 5 minutes of starting to send this message")
+    if person == "asks to send again":
+        outbox.resolve_unknown(practice, m.id, resend=True)
+    slow.join(10)
+    m = the_reminder(practice, a)
+    assert (m.state, m.provider_message_id) == ("sent", wa.sent[0].id)
+    clock.set(clock.now() + timedelta(minutes=5))
+    assert outbox.Dispatcher(practice).dispatch_due().sent == 0
+    assert len(wa.sent) == 1
+
+
 # ---------------------------------------------------------------- Conecta
 
 def test_a_conecta_message_whose_fate_is_unknown_says_so_in_the_thread(
