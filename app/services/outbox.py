@@ -55,6 +55,10 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4),
 # as long while refusals go on (up to a minute), and is back to full speed after a
 # success. Short pauses are waited out in the worker thread.
 SLOW_DOWN_FIRST, SLOW_DOWN_MAX, WAIT_INLINE_MAX = 1.0, 60.0, 5.0
+# A message slowed down for longer than this after it fell due counts its attempts
+# like any temporary failure, so a limit that never lifts ends in `failed` and in
+# the Painel, not in `pending` for ever.
+SLOW_DOWN_PATIENCE = timedelta(hours=1)
 
 Sender = Callable[[dict[str, str], str | None, Outgoing], str]
 SENDERS: dict[str, Sender] = {"email": email_channel.send, "whatsapp": whatsapp_channel.send,
@@ -228,7 +232,7 @@ class Dispatcher:
                                              unknown=True)
                 report.unknown += 1
                 report.errors.append(said)
-            elif exc.slow_down:
+            elif exc.slow_down and elapsed(row.due_at, now) < SLOW_DOWN_PATIENCE:
                 # Not the message's fault: it keeps its attempts and goes again after
                 # the channel's pause.
                 pause = min(max(self.pause.get(row.channel, 0.0) * 2, SLOW_DOWN_FIRST),

@@ -251,7 +251,10 @@ def test_an_sms_twilio_may_have_taken_is_unknown(
 def test_an_sms_twilio_could_not_take_is_tried_again(
         practice: Practice, clock: FrozenClock, tw: FakeTwilio) -> None:
     wire(practice, tw=tw, channel="sms")
-    a = book(practice)
+    c = clients.add(practice, name="Maria Silva", phone="+55 11 98765-4321",
+                    consent=[Channel.SMS]).id  # no e-mail: the notice goes by SMS
+    a = scheduling.book(practice, BookingRequest(client_id=c, start=local("2026-11-20T15:00"),
+                                                 service_id=add_service(practice)))
     tw.refuse_first.append((503, {"code": 20503, "message": "Service Unavailable"}))
     clock.set(local(DUE))
     assert outbox.Dispatcher(practice).dispatch_due().retried == 1
@@ -340,6 +343,32 @@ def test_an_answer_that_comes_after_the_lease_settles_the_message(
     clock.set(clock.now() + timedelta(minutes=5))
     assert outbox.Dispatcher(practice).dispatch_due().sent == 0
     assert len(wa.sent) == 1
+
+
+# ---------------------------------------------------------------- never stuck
+
+def test_a_rate_limit_that_never_lifts_ends_in_the_painel(
+        practice: Practice, clock: FrozenClock, tw: FakeTwilio) -> None:
+    """A cancellation notice under a limit that never lifts: after an hour of slowing
+    down it counts its attempts like any temporary failure, and ends failed, for a
+    person, once no try could reach the client before the session."""
+    wire(practice, tw=tw, channel="sms")
+    c = clients.add(practice, name="Maria Silva", phone="+55 11 98765-4321",
+                    consent=[Channel.SMS]).id  # no e-mail: the notice goes by SMS
+    a = scheduling.book(practice, BookingRequest(client_id=c, start=local("2026-11-20T15:00"),
+                                                 service_id=add_service(practice)))
+    tw.refuse_first += [(429, {"code": 20429, "message": "Too Many Requests",
+                               "status": 429})] * 200
+    scheduling.cancel(practice, a, reason="Viagem", notify=True)
+    [notice] = [m for m in reminders.list_for(practice, a) if m.kind == "cancellation"]
+    assert notice.channel == "sms"
+    for _tick in range(40):  # every ten minutes, each tick a fresh worker
+        outbox.Dispatcher(practice, sleep=lambda _seconds: None).dispatch_due()
+        clock.set(clock.now() + timedelta(minutes=10))
+    [notice] = [m for m in reminders.list_for(practice, a) if m.kind == "cancellation"]
+    assert notice.state == "failed" and "Given up after" in (notice.last_error or "")
+    assert notice.id in [d.id for d in dashboard.load(practice).decisions]
+    assert tw.sent == []
 
 
 # ---------------------------------------------------------------- Conecta

@@ -103,7 +103,8 @@ def test_a_server_that_is_not_there_is_retried(smtp: SmtpServer) -> None:
 
 
 @pytest.mark.parametrize(("code", "retry", "slow", "words"), [
-    (131056, True, True, "slow down"),
+    (130429, True, True, "slow down"),
+    (131056, True, False, "temporary problem"),  # one recipient, not the channel
     (133004, True, False, "temporary problem"),
     (131048, True, False, "temporary problem"),
     (132016, False, False, "disabled by Meta"),

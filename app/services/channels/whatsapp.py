@@ -11,9 +11,10 @@ from app.services.channels import ChannelError, NotConfigured, Outgoing, http, t
 TIMEOUT = 20
 # Meta's error codes (Cloud API, "Error codes"): temporary ones say the message was
 # not sent and are tried again (131000 comes with HTTP 500, and says "failed to
-# send"); throughput and pair rate limits slow the channel down; the rest fail at once.
+# send"); throughput limits slow the whole channel down, while 131056 (too many
+# messages to one recipient) only makes that message wait; the rest fail at once.
 RETRY_CODES = {131000, 131016, 133004, 80007, 131056, 131048, 4, 2}
-SLOW_DOWN_CODES = {130429, 80007, 131056, 4}
+SLOW_DOWN_CODES = {130429, 80007, 4}
 
 
 def _permanent(code: int) -> str | None:
