@@ -168,4 +168,19 @@ def from_environment(env: Mapping[str, str] | None = None) -> RelaySettings:
         public_url=env.get("RELAY_PUBLIC_URL") or None,
         per_ip_per_minute=int(env.get("RELAY_PER_IP_PER_MINUTE", "60")),
         per_token_per_minute=int(env.get("RELAY_PER_TOKEN_PER_MINUTE", "10")),
-        events_per_page=max(1, int(env.get("RELAY_EVENTS_PER_PAGE", "100"))))
+        events_per_page=_events_per_page(env.get("RELAY_EVENTS_PER_PAGE", "100")))
+
+
+MAX_ACK = 1000  # ids in one POST /api/v1/events/ack
+
+
+def _events_per_page(value: str) -> int:
+    """A page the desktop can acknowledge in one request."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= MAX_ACK:
+        raise ConfigError(f"RELAY_EVENTS_PER_PAGE must be a whole number from 1 to {MAX_ACK} "
+                          f"(the most events the desktop acknowledges at once), not {value!r}.")
+    return number

@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from relay import pages
-from relay.config import Practice, RelaySettings, from_environment
+from relay.config import MAX_ACK, Practice, RelaySettings, from_environment
 from relay.sealing import seal
 from relay.store import Store
 from relay.tokens import InvalidToken, Link, read
@@ -36,7 +36,7 @@ MAX_REASON = 500  # characters of a client's reason for cancelling that are kept
 
 
 class AckBody(BaseModel):
-    ids: list[Annotated[int, Field(ge=0, le=MAX_ID)]] = Field(max_length=1000)
+    ids: list[Annotated[int, Field(ge=0, le=MAX_ID)]] = Field(max_length=MAX_ACK)
 
 
 class SessionNote(BaseModel):

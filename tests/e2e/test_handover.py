@@ -130,3 +130,17 @@ def test_more_events_than_a_page_each_arrive_once(
         pages = [poller.poll_once() for _ in range(4)]
     assert [(r.applied, r.seen) for r in pages] == [(5, 5), (5, 5), (2, 2), (0, 0)]
     assert {status(practice, a) for a in booked} == {"confirmed"}
+
+
+def test_a_page_larger_than_one_acknowledgement_is_acknowledged_whole(
+        practice: Practice, clock: FrozenClock, tmp_path: Path) -> None:
+    """The desktop acknowledges at most 1,000 ids a request (the relay's limit)."""
+    public = relay_client.keys(practice)
+    with RelayServer(tmp_path / "relay", public_key=public, events_per_page=1500) as server:
+        config.set_value(practice, "relay.url", server.url)
+        secrets.store("relay.api_key", API_KEY)
+        store = relay_store.Store(server.settings.database_url)
+        for n in range(1, 1201):  # answers for sessions this desktop no longer has
+            store.add("default", "confirmed", 100_000 + n, f"confirmed:{100_000 + n}")
+        poller = relay_client.Poller(practice)
+        assert (poller.poll_once().seen, poller.poll_once().seen) == (1200, 0)

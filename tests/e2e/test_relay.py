@@ -193,3 +193,9 @@ def test_weak_or_missing_secrets_stop_start_up() -> None:
             from_environment({**good, name: value})
     [one] = from_environment(good).practices
     assert one.name == "Practice Desk" and one.id == "default"
+    # A page the desktop could not acknowledge in one request would never be.
+    for page in ("0", "1001", "lots"):
+        with pytest.raises(ConfigError, match="RELAY_EVENTS_PER_PAGE must be a whole number "
+                                              "from 1 to 1000"):
+            from_environment({**good, "RELAY_EVENTS_PER_PAGE": page})
+    assert from_environment({**good, "RELAY_EVENTS_PER_PAGE": "1000"}).events_per_page == 1000
