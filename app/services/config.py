@@ -78,8 +78,9 @@ def _emails(value: str) -> str:
     return ",".join(dict.fromkeys(normalize_email(v) for v in value.split(",") if v.strip()))
 
 
-def parse_reminders(value: str) -> list[tuple[Channel, int]]:
-    """'whatsapp:1440,email:60' -> [(whatsapp, 1440), (email, 60)]."""
+def parse_reminders(value: str, *, strict: bool = False) -> list[tuple[Channel, int]]:
+    """'whatsapp:1440,email:60' -> [(whatsapp, 1440), (email, 60)]. A reminder named
+    twice is one reminder (InvalidInput when strict, as when the setting is saved)."""
     out: list[tuple[Channel, int]] = []
     for part in filter(None, (p.strip() for p in value.split(","))):
         m = re.fullmatch(r"(whatsapp|email|sms):(\d+)", part.lower())
@@ -89,12 +90,18 @@ def parse_reminders(value: str) -> list[tuple[Channel, int]]:
         minutes = int(m.group(2))
         if not 5 <= minutes <= 14 * 24 * 60:
             raise InvalidInput(_("A reminder goes between 5 minutes and 14 days before."))
-        out.append((Channel(m.group(1)), minutes))
+        reminder = (Channel(m.group(1)), minutes)
+        if reminder in out:
+            if strict:
+                raise InvalidInput(_("The reminder {part} is listed twice: keep one.")
+                                   .format(part=part))
+            continue
+        out.append(reminder)
     return out
 
 
 def _reminders(value: str) -> str:
-    return ",".join(f"{c.value}:{m}" for c, m in parse_reminders(value))
+    return ",".join(f"{c.value}:{m}" for c, m in parse_reminders(value, strict=True))
 
 
 def _params(value: str) -> str:

@@ -338,6 +338,27 @@ def test_the_handed_case_2100_rows_write_4200_events(practice: Practice,
     assert counts(practice) == (before[0] + 2100, before[1] + 2100, before[2] + 4200)
 
 
+def test_a_reminder_listed_twice_is_refused_and_one_stored_earlier_is_planned_once(
+        practice: Practice, tmp_path: Path) -> None:
+    """Reminders planned in bulk for an import follow the same rule as one booking."""
+    from app.models.outbox import ConfigEntry
+    from app.services.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="The reminder email:60 is listed twice: keep one"):
+        config.set_value(practice, "reminders.default", "email:60,whatsapp:1440,email:60")
+    assert config.get(practice, "reminders.default") != "email:60,whatsapp:1440,email:60"
+    with practice.db.write() as s:  # as a version that let it through stored it
+        s.add(ConfigEntry(key="reminders.default", value="email:60,email:60"))
+    add_service(practice)
+    f = write(tmp_path / "a.csv", HEADER_PT + "João Souza;11 91234-5678;j@example.com;"
+              "Psicoterapia;07/12/2026;10:00;;;\n")
+    [row] = importing.import_file(practice, f).rows
+    with practice.db.read() as s:
+        planned = s.exec(select(OutboxMessage).where(
+            OutboxMessage.appointment_id == row.appointment_id)).all()
+    assert [(m.channel, m.minutes_before) for m in planned] == [("email", 60)]
+
+
 def report_ids(report: importing.Report) -> list[int]:
     return sorted(r.appointment_id for r in report.rows if r.appointment_id)
 
