@@ -359,6 +359,34 @@ def test_a_reminder_listed_twice_is_refused_and_one_stored_earlier_is_planned_on
     assert [(m.channel, m.minutes_before) for m in planned] == [("email", 60)]
 
 
+def test_importing_again_after_a_session_was_moved_adds_nothing(
+        practice: Practice, tmp_path: Path) -> None:
+    add_service(practice)
+    f = write(tmp_path / "a.csv", HEADER_PT + "João Souza;11 91234-5678;;Psicoterapia;"
+              "25/11/2026;10:00;;;\n")
+    [first] = importing.import_file(practice, f).rows
+    assert first.appointment_id is not None
+    scheduling.reschedule(practice, first.appointment_id, local("2026-11-26T15:00"))
+    before = counts(practice)
+    again = importing.import_file(practice, f)
+    assert (again.imported, again.skipped) == (0, 1)
+    assert again.rows[0].reason == f"Already in the agenda as session #{first.appointment_id}."
+    assert counts(practice) == before
+    # The agenda exported and imported back: the moved session's old row says why
+    # it is skipped, the new one is already there.
+    from app.services import exports
+
+    exported = tmp_path / "agenda.csv"
+    from datetime import date
+
+    exports.write(practice, exports.Format.CSV, exported,
+                  exports.sessions(practice, date(2026, 11, 1), date(2026, 11, 30)))
+    report = importing.import_file(practice, exported)
+    assert report.imported == 0 and counts(practice) == before
+    assert "Status: A rescheduled session is not imported: the row with its new time is." in [
+        r.reason for r in report.rows]
+
+
 def report_ids(report: importing.Report) -> list[int]:
     return sorted(r.appointment_id for r in report.rows if r.appointment_id)
 

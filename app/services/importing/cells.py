@@ -197,10 +197,17 @@ _STATUS_WORDS: dict[str, AppointmentStatus] = {
 }
 
 
+# An export lists a moved session twice: where it was (rescheduled) and where it went.
+_RESCHEDULED_WORDS = {"reagendado", "reagendada", "remarcado", "remarcada", "rescheduled"}
+
+
 def parse_status(value: Cell) -> AppointmentStatus | None:
     text = folded(text_of(value))
     if not text:
         return None
+    if text in _RESCHEDULED_WORDS:
+        raise CellError(_("A rescheduled session is not imported: the row with its new time "
+                          "is."))
     status = _STATUS_WORDS.get(text) or _STATUS_WORDS.get(text.replace(" ", ""))
     if status is None:
         raise CellError(_("'{value}' is not a status (use scheduled, confirmed, completed, "

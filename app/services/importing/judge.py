@@ -20,7 +20,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.i18n import _, format_date, format_time
-from app.models.enums import ACTIVE_STATUSES, OCCUPYING_STATUSES, AppointmentStatus
+from app.models.enums import ACTIVE_STATUSES, OCCUPYING_STATUSES
 from app.models.instants import later_minutes
 from app.models.rules import Booked, Candidate, Hours, Rule, Violation, evaluate
 from app.models.tables import Appointment, Client, Service, Staff
@@ -143,8 +143,9 @@ class _Context:
             for aid, start, minutes, staff_id, client_id, service_id, bb, ba, status in \
                     s.execute(query):
                 assert aid is not None
-                if status is not AppointmentStatus.RESCHEDULED:
-                    self.existing.setdefault((client_id, start), aid)
+                # A session since moved or cancelled is still the row imported
+                # before: importing the file again adds nothing.
+                self.existing.setdefault((client_id, start), aid)
                 if status in OCCUPYING_STATUSES:
                     self.booked.append(Booked(aid, start, later_minutes(start, minutes),
                                               staff_id, client_id, service_id,
