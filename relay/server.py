@@ -247,7 +247,8 @@ def create_app(settings: RelaySettings) -> FastAPI:
                         if e.session_start else None,
                         "sealed": base64.b64encode(e.sealed).decode() if e.sealed else None}
                        for e in found],
-            "cursor": found[-1].id if found else after})
+            "cursor": found[-1].id if found else after,
+            "relay": store.instance})
 
     @app.post("/api/v1/events/ack")
     def ack(body: AckBody, authorization: str | None = Header(default=None)) -> JSONResponse:

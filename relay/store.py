@@ -8,6 +8,7 @@ names its practice: one relay may serve several."""
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -72,6 +73,14 @@ sessions = Table(
 
 SESSION_STATES = ("moved", "cancelled", "gone", "open")
 
+# The relay's name for this database, sent with every page of events: a desktop
+# knows an event by it and the event's id, which a new database numbers from 1.
+meta = Table(
+    "relay_meta", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", String(64), nullable=False),
+)
+
 
 @dataclass(frozen=True)
 class Event:
@@ -93,8 +102,10 @@ class Store:
     def __init__(self, url: str) -> None:
         args = {"check_same_thread": False} if url.startswith("sqlite") else {}
         self.engine: Engine = create_engine(url, connect_args=args, pool_pre_ping=True)
+        existing = "relay_event" in inspect(self.engine).get_table_names()
         _upgrade(self.engine)
         metadata.create_all(self.engine)
+        self.instance = _instance(self.engine, existing)
 
     def add(self, practice: str, kind: str, appointment_id: int | None, dedupe: str,
             sealed: bytes | None = None, session_start: datetime | None = None) -> int | None:
@@ -215,6 +226,24 @@ def _upgrade(engine: Engine) -> None:
                               f"SELECT '{DEFAULT_PRACTICE}', appointment_id, action, at "
                               "FROM relay_outcome_single"))
             conn.execute(text("DROP TABLE relay_outcome_single"))
+
+
+def _instance(engine: Engine, existing: bool) -> str:
+    """This database's name: a new random one for a new database; "" for one that
+    held events before relays named themselves (the desktop knows those as "")."""
+    with engine.begin() as conn:
+        found = conn.execute(select(meta.c.value).where(meta.c.name == "instance")).scalar()
+        if found is not None:
+            return str(found)
+    chosen = "" if existing else uuid.uuid4().hex
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(meta).values(name="instance", value=chosen))
+    except IntegrityError:  # another relay process named it first
+        pass
+    with engine.begin() as conn:
+        return str(conn.execute(select(meta.c.value).where(meta.c.name == "instance"))
+                   .scalar())
 
 
 def _columns(engine: Engine, table: str) -> set[str]:

@@ -43,11 +43,13 @@ class ClientRequest(SQLModel, table=True):
 
 
 class RelayEvent(SQLModel, table=True):
-    """A relay event the desktop took in: applied once, whatever the retries."""
+    """A relay event the desktop took in: applied once, whatever the retries. Known
+    by the relay's name for its database and the relay's id in it."""
 
     __tablename__ = "relay_event"
 
-    id: int = Field(primary_key=True)  # the relay's id
+    relay: str = Field(default="", primary_key=True)  # "" before relays named themselves
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     kind: str
     appointment_id: int | None = None
     received_at: datetime = Field(sa_type=UTCDateTime)

@@ -153,10 +153,11 @@ class Poller:
         _check_answer(response)
         self.connected = True  # the relay answered
         body = response.json()
+        relay = str(body.get("relay") or "")  # its database's name; "" from older relays
         applied, done, failed = 0, [], 0
         for event in body.get("events", []):
             try:
-                if apply_event(self.p, event):
+                if apply_event(self.p, event, relay):
                     applied += 1
             except PracticeError as exc:  # e.g. the database busy: the event comes again
                 log.warning("relay event %s waits: %s", event.get("id"), exc)
@@ -253,16 +254,17 @@ def _unseal(sealed_b64: str | None) -> dict[str, Any]:
         return {}
 
 
-def apply_event(p: Practice, event: dict[str, Any]) -> bool:
-    """Apply one relay event once. True when it changed something here."""
+def apply_event(p: Practice, event: dict[str, Any], relay: str = "") -> bool:
+    """Apply one relay event once: `relay` names the relay's database, `event["id"]`
+    the event in it. True when it changed something here."""
     event_id, kind = int(event["id"]), str(event["kind"])
     appointment_id = event.get("appointment_id")
     now = p.clock.now()
     touched = Touched()
     with p.db.write() as s:
-        if s.get(RelayEvent, event_id) is not None:
+        if s.get(RelayEvent, (relay, event_id)) is not None:
             return False  # seen before: the acknowledgement was lost
-        record = RelayEvent(id=event_id, kind=kind, appointment_id=appointment_id,
+        record = RelayEvent(relay=relay, id=event_id, kind=kind, appointment_id=appointment_id,
                             received_at=now)
         s.add(record)
         if kind in inbound.KINDS:
@@ -301,11 +303,12 @@ def take_in_kept(p: Practice) -> int:
     """WhatsApp events taken in before Conecta existed were kept sealed; they go
     to their cards now, once. Returns how many."""
     with p.db.read() as s:
-        ids = list(s.exec(select(RelayEvent.id).where(RelayEvent.outcome == KEPT)))
+        ids = [(r.relay, r.id) for r in s.exec(select(RelayEvent).where(
+            RelayEvent.outcome == KEPT))]
     touched = Touched()
-    for event_id in ids:
+    for key in ids:
         with p.db.write() as s:
-            row = s.get(RelayEvent, event_id)
+            row = s.get(RelayEvent, key)
             if row is None or row.outcome != KEPT:
                 continue
             sealed = base64.b64encode(row.sealed).decode() if row.sealed else None

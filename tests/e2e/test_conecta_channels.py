@@ -238,4 +238,4 @@ def test_messages_kept_before_conecta_reach_their_cards(practice: Practice,
     [card] = attendances.cards(practice)
     assert [e.body for e in thread(practice, card.id)] == ["Mensagem de ontem"]
     with practice.db.read() as s:
-        assert s.get(RelayEvent, 999).outcome == "message"  # type: ignore[union-attr]
+        assert s.get(RelayEvent, ("", 999)).outcome == "message"  # type: ignore[union-attr]

@@ -144,3 +144,36 @@ def test_a_page_larger_than_one_acknowledgement_is_acknowledged_whole(
             store.add("default", "confirmed", 100_000 + n, f"confirmed:{100_000 + n}")
         poller = relay_client.Poller(practice)
         assert (poller.poll_once().seen, poller.poll_once().seen) == (1200, 0)
+
+
+def test_a_relay_moved_to_a_new_database_numbers_from_one_and_nothing_is_lost(
+        practice: Practice, clock: FrozenClock, tmp_path: Path) -> None:
+    """The relay moves to a new database (SQLite to PostgreSQL, a rebuilt server): its
+    event ids start again at 1, and the desktop still applies each new answer."""
+    first, second = sessions(practice, 2)
+    public = relay_client.keys(practice)
+    secrets.store("relay.api_key", API_KEY)
+    secrets.store("relay.link_secret", LINK_SECRET)
+    poller = relay_client.Poller(practice)
+    for folder, session in (("old", first), ("new", second)):
+        with RelayServer(tmp_path / folder, public_key=public) as server:
+            config.set_value(practice, "relay.url", server.url)
+            assert tap(relay_client.link(practice, session)).status_code == 200
+            assert poller.poll_once().applied == 1
+    assert (status(practice, first), status(practice, second)) == ("confirmed", "confirmed")
+
+
+def test_a_relay_database_from_before_relays_named_themselves_keeps_its_events_known(
+        tmp_path: Path) -> None:
+    """Its events were recorded by the desktop under the name "": it keeps that name,
+    so an answer applied but not yet acknowledged is still recognised."""
+    import sqlite3
+
+    path = tmp_path / "relay.sqlite3"
+    relay_store.Store(f"sqlite:///{path}")
+    with sqlite3.connect(path) as db:  # as an earlier relay left it
+        db.execute("DROP TABLE relay_meta")
+    assert relay_store.Store(f"sqlite:///{path}").instance == ""
+    fresh = relay_store.Store(f"sqlite:///{tmp_path / 'fresh.sqlite3'}").instance
+    assert len(fresh) == 32 and fresh == relay_store.Store(
+        f"sqlite:///{tmp_path / 'fresh.sqlite3'}").instance

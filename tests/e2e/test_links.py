@@ -64,8 +64,11 @@ def test_a_client_confirms_and_the_session_is_confirmed(practice: Practice, rela
     assert (view.history[-1].actor, view.history[-1].action) == (audit.CLIENT, "confirm")
     assert poller.poll_once().seen == 0  # acknowledged, gone from the relay
     # The same event delivered again (a lost acknowledgement) changes nothing.
+    from relay.store import Store
+
+    instance = Store(relay.settings.database_url).instance
     assert not relay_client.apply_event(practice, {"id": 1, "kind": "confirmed",
-                                                   "appointment_id": session})
+                                                   "appointment_id": session}, instance)
 
 
 def test_a_cancellation_waits_for_the_professional(practice: Practice, relay: RelayServer,

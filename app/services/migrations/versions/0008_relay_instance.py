@@ -1,0 +1,54 @@
+"""A relay event is known by its relay and its id. A relay moved to a new database
+(SQLite to PostgreSQL, a rebuilt server) numbers its events from 1 again: recorded
+by id alone, a client's new answer looked like one already applied and was
+acknowledged and lost. Events recorded before have the relay "" (one that
+predates naming itself).
+
+Revision ID: 0008
+Revises: 0007
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+COLUMNS = "id, kind, appointment_id, received_at, outcome, sealed"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "relay_event_new",
+        sa.Column("relay", sa.String(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False, autoincrement=False),
+        sa.Column("kind", sa.String(), nullable=False),
+        sa.Column("appointment_id", sa.Integer(), nullable=True),
+        sa.Column("received_at", sa.DateTime(), nullable=False),
+        sa.Column("outcome", sa.String(), nullable=False),
+        sa.Column("sealed", sa.LargeBinary(), nullable=True),
+        sa.PrimaryKeyConstraint("relay", "id"),
+    )
+    op.execute(f"INSERT INTO relay_event_new (relay, {COLUMNS}) "
+               f"SELECT '', {COLUMNS} FROM relay_event")
+    op.drop_table("relay_event")
+    op.rename_table("relay_event_new", "relay_event")
+
+
+def downgrade() -> None:
+    op.create_table(
+        "relay_event_old",
+        sa.Column("id", sa.Integer(), nullable=False, autoincrement=False),
+        sa.Column("kind", sa.String(), nullable=False),
+        sa.Column("appointment_id", sa.Integer(), nullable=True),
+        sa.Column("received_at", sa.DateTime(), nullable=False),
+        sa.Column("outcome", sa.String(), nullable=False),
+        sa.Column("sealed", sa.LargeBinary(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    # One row an id: the newest relay's, where two relays used the same id.
+    op.execute(f"INSERT OR IGNORE INTO relay_event_old ({COLUMNS}) "
+               f"SELECT {COLUMNS} FROM relay_event ORDER BY received_at DESC")
+    op.drop_table("relay_event")
+    op.rename_table("relay_event_old", "relay_event")
