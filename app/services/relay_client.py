@@ -128,6 +128,7 @@ class Poller:
     def __init__(self, p: Practice) -> None:
         self.p = p
         self.connected: bool | None = None  # None: not tried yet
+        self.problem: str | None = None  # what keeps events waiting on the relay, in words
         self._kept_taken = False
         self._stop = threading.Event()
         self._changed = threading.Event()  # sessions changed: tell the relay now
@@ -155,10 +156,17 @@ class Poller:
         body = response.json()
         relay = str(body.get("relay") or "")  # its database's name; "" from older relays
         applied, done, failed = 0, [], 0
+        self.problem = None
         for event in body.get("events", []):
             try:
                 if apply_event(self.p, event, relay):
                     applied += 1
+            except Unreadable as exc:  # stays on the relay until the key is put right
+                if self.problem != str(exc):
+                    log.warning("relay events wait: %s", exc)
+                self.problem = str(exc)
+                failed += 1
+                continue
             except PracticeError as exc:  # e.g. the database busy: the event comes again
                 log.warning("relay event %s waits: %s", event.get("id"), exc)
                 failed += 1
@@ -239,19 +247,28 @@ class Poller:
             self._unsubscribe()
 
 
+class Unreadable(PracticeError):
+    """A sealed event this computer cannot open: the keyring lacks the practice's
+    private key, or the relay seals to another key. The event stays on the relay."""
+
+
 def _unseal(sealed_b64: str | None) -> dict[str, Any]:
+    """The sealed part of an event; {} when there is none. Raises Unreadable."""
     if not sealed_b64:
         return {}
     private = secrets.load("relay.private_key")
-    if private is None:
-        return {}
     try:
+        if private is None:
+            raise CryptoError("no private key")
         data = SealedBox(PrivateKey(base64.b64decode(private))).decrypt(
             base64.b64decode(sealed_b64))
         value = json.loads(data)
-        return value if isinstance(value, dict) else {}
     except (CryptoError, ValueError):
-        return {}
+        raise Unreadable(_("Clients' messages on the relay cannot be read with this "
+                           "computer's key: set the relay's RELAY_PUBLIC_KEY to the key "
+                           "`practice relay keys` prints here, or bring the practice's key "
+                           "to this computer's keyring.")) from None
+    return value if isinstance(value, dict) else {}
 
 
 def apply_event(p: Practice, event: dict[str, Any], relay: str = "") -> bool:
@@ -275,8 +292,12 @@ def apply_event(p: Practice, event: dict[str, Any], relay: str = "") -> bool:
             if a is None:
                 record.outcome = "unknown session"
                 return False
-            reason = str(_unseal(event.get("sealed")).get("reason", "")) \
-                if kind == client_answers.CANCEL_REQUESTED else ""
+            reason = ""
+            if kind == client_answers.CANCEL_REQUESTED:
+                try:
+                    reason = str(_unseal(event.get("sealed")).get("reason", ""))
+                except Unreadable:  # the request counts; only its words are lost
+                    reason = _("(the client's reason could not be read on this computer)")
             record.outcome = client_answers.apply(s, p, a, kind, reason,
                                                   made_for=_instant(event.get("session_start")))
             touched.appointments.add(a.id or 0)
@@ -312,7 +333,11 @@ def take_in_kept(p: Practice) -> int:
             if row is None or row.outcome != KEPT:
                 continue
             sealed = base64.b64encode(row.sealed).decode() if row.sealed else None
-            row.outcome = inbound.take_in(s, p, row.kind, _unseal(sealed), touched)
+            try:
+                data = _unseal(sealed)
+            except Unreadable:
+                continue  # kept for a start when the key is back
+            row.outcome = inbound.take_in(s, p, row.kind, data, touched)
     p.bus.publish(Change.of(appointments=touched.appointments,
                             conversations=touched.conversations))
     return len(ids)

@@ -102,11 +102,16 @@ class MainWindow(QMainWindow):
             self.tray.show()
 
     def show_relay_state(self) -> None:
-        connected = self.worker.poller.connected if self.worker is not None else None
+        poller = self.worker.poller if self.worker is not None else None
+        connected = poller.connected if poller is not None else None
         text = {True: _("Relay: connected"),
                 False: _("Relay unreachable: clients' answers wait there until it is back"),
                 None: ""}[connected]
+        problem = poller.problem if poller is not None else None
+        if connected and problem:
+            text = _("Relay: clients' messages wait there, unread on this computer")
         self.relay_state.setText(text)
+        self.relay_state.setToolTip(problem or "")
 
     def _show_from_tray(self) -> None:
         self.show()

@@ -239,3 +239,27 @@ def test_messages_kept_before_conecta_reach_their_cards(practice: Practice,
     assert [e.body for e in thread(practice, card.id)] == ["Mensagem de ontem"]
     with practice.db.read() as s:
         assert s.get(RelayEvent, ("", 999)).outcome == "message"  # type: ignore[union-attr]
+
+
+def test_a_message_this_computer_cannot_read_waits_on_the_relay(
+        practice: Practice, world: tuple) -> None:
+    """The keyring lost the practice's key (a new computer, a reset): a client's
+    WhatsApp message is neither dropped nor acknowledged; the poller says why, and
+    it arrives once the key is back."""
+    relay, _wa, _tw, _smtp = world
+    import keyring
+
+    key = secrets.load("relay.private_key")
+    keyring.delete_password(secrets.SERVICE, "relay.private_key")
+    meta(relay, says(MARIA, "wamid.lost1", "Posso remarcar?"))
+    poller = relay_client.Poller(practice)
+    result = poller.poll_once()
+    assert (result.seen, result.failed) == (0, 1)
+    assert poller.problem and "cannot be read with this computer's key" in poller.problem
+    assert attendances.cards(practice) == []
+    assert relay_client.Poller(practice).poll_once().failed == 1  # still on the relay
+    secrets.store("relay.private_key", key or "")
+    result = poller.poll_once()
+    assert (result.applied, result.failed, poller.problem) == (1, 0, None)
+    [card] = attendances.cards(practice)
+    assert [e.body for e in thread(practice, card.id)] == ["Posso remarcar?"]

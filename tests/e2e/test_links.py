@@ -234,3 +234,16 @@ def test_the_relay_logs_no_client_data(practice: Practice, relay: RelayServer, s
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for private in ("febre", "5511987654321", "Maria Silva", "remarcar"):
         assert private not in logged
+
+
+def test_a_cancellation_whose_reason_cannot_be_read_still_reaches_the_painel(
+        practice: Practice, relay: RelayServer, session: int) -> None:
+    import keyring
+
+    url = relay_client.link(practice, session)
+    keyring.delete_password(secrets.SERVICE, "relay.private_key")
+    assert tap(url, "cancel", "Viagem a trabalho").status_code == 200
+    assert relay_client.Poller(practice).poll_once().applied == 1
+    [request] = relay_client.pending_requests(practice)
+    assert (request.appointment_id, request.reason) == (
+        session, "(the client's reason could not be read on this computer)")
