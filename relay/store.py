@@ -159,11 +159,17 @@ class Store:
     def set_session(self, practice: str, appointment_id: int, state: str,
                     new_start: datetime | None) -> None:
         """What the desktop says of a session: moved (to new_start), cancelled, or
-        open again (the note is dropped)."""
+        open again (the note is dropped, and so is the link's answer: the desktop
+        says "open" after a restore to a copy that may lack that answer, and the
+        client must be able to give it again)."""
         start = new_start.astimezone(UTC).replace(tzinfo=None) if new_start else None
         with self.engine.begin() as conn:
             conn.execute(delete(sessions).where(sessions.c.practice == practice,
                                                 sessions.c.appointment_id == appointment_id))
+            if state == "open":
+                conn.execute(delete(outcomes).where(
+                    outcomes.c.practice == practice,
+                    outcomes.c.appointment_id == appointment_id))
             if state != "open":
                 conn.execute(insert(sessions).values(
                     practice=practice, appointment_id=appointment_id, state=state,

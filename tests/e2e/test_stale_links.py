@@ -140,6 +140,27 @@ def test_a_restore_that_brings_a_moved_session_back_reopens_its_link(
     assert queries.show(practice, session).status.value == "confirmed"
 
 
+def test_an_answer_the_restored_copy_lacks_can_be_given_again(
+        practice: Practice, relay: RelayServer, ana: tuple[int, int], tmp_path: Path) -> None:
+    """A client asked to cancel; the desktop took it in; then a copy from before is
+    restored. The link offers its buttons again, and a new tap arrives."""
+    session = book(practice, ana, "2027-03-15T10:00")
+    link = relay_client.link(practice, session)
+    copy = backups.backup(practice, tmp_path / "before.sqlite3").path
+    tap(link, "cancel", "Febre")
+    poller = relay_client.Poller(practice)
+    poller.poll_once()
+    assert len(relay_client.pending_requests(practice)) == 1
+    backups.restore(practice, copy)
+    poller.poll_once()  # the relay hears that the session is open as the copy has it
+    assert relay_client.pending_requests(practice) == [] and "<form" in page(link)
+    again = tap(link, "cancel", "Febre")
+    assert "already" not in again.text
+    poller.poll_once()
+    [request] = relay_client.pending_requests(practice)
+    assert (request.appointment_id, request.reason) == (session, "Febre")
+
+
 def test_a_long_reason_from_a_browser_is_kept_not_refused(
         practice: Practice, relay: RelayServer, ana: tuple[int, int]) -> None:
     session = book(practice, ana, "2027-03-15T10:00")
