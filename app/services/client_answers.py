@@ -8,12 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.i18n import _, format_datetime
 from app.models.enums import ACTIVE_STATUSES, AppointmentStatus
 from app.models.instants import utc
-from app.models.requests import ClientRequest, RequestKind
+from app.models.requests import ClientRequest, RequestKind, RequestState
 from app.models.tables import Appointment
 from app.services import audit, scheduling
 from app.services.practice import Practice
@@ -40,6 +40,13 @@ def apply(s: Session, p: Practice, a: Appointment, kind: str, reason: str = "",
                             received_at=now))
         return "notice"
     if kind == CANCEL_REQUESTED and a.status in ACTIVE_STATUSES:
+        waiting = s.exec(select(ClientRequest).where(
+            ClientRequest.appointment_id == a.id, ClientRequest.kind == RequestKind.CANCEL,
+            ClientRequest.state == RequestState.PENDING)).first()
+        if waiting is not None:  # asked again (another tap, another reminder): one request
+            if reason and not waiting.reason:
+                waiting.reason = reason
+            return "already requested"
         s.add(ClientRequest(kind=RequestKind.CANCEL, appointment_id=a.id or 0, reason=reason,
                             received_at=now))
         audit.record(s, at=now, actor=audit.CLIENT, entity="appointment", entity_id=a.id,

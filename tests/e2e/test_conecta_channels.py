@@ -263,3 +263,27 @@ def test_a_message_this_computer_cannot_read_waits_on_the_relay(
     assert (result.applied, result.failed, poller.problem) == (1, 0, None)
     [card] = attendances.cards(practice)
     assert [e.body for e in thread(practice, card.id)] == ["Posso remarcar?"]
+
+
+def test_cancelar_tapped_again_and_on_two_reminders_is_one_request(
+        practice: Practice, clock: FrozenClock, world: tuple) -> None:
+    relay, wa, _tw, _smtp = world
+    config.set_value(practice, "reminders.default", "whatsapp:1440,whatsapp:120")
+    session = book(practice, client(practice))
+    clock.advance(timedelta(days=2, hours=1, minutes=1))
+    Dispatcher(practice).dispatch_due()
+    clock.advance(timedelta(hours=22))
+    Dispatcher(practice).dispatch_due()
+    day_before, same_day = wa.sent
+    for n, reminder in enumerate((day_before, same_day, same_day)):
+        meta(relay, {"contacts": [{"profile": {"name": "Maria"}, "wa_id": MARIA}],
+                     "messages": [{"from": MARIA, "id": f"wamid.CANCEL{n}", "type": "button",
+                                   "timestamp": str(int(clock.now().timestamp())),
+                                   "context": {"from": OUR_NUMBER, "id": reminder.id},
+                                   "button": {"payload": "CANCELAR", "text": "Cancelar"}}]})
+    poll(practice)
+    [request] = relay_client.pending_requests(practice)
+    assert request.appointment_id == session
+    relay_client.resolve(practice, request.id, "charge")
+    assert queries.show(practice, session).status is AppointmentStatus.CANCELLED
+    assert relay_client.pending_requests(practice) == []
