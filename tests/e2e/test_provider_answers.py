@@ -95,6 +95,34 @@ def test_tls_settings_that_cannot_work_fail_at_once(smtp: SmtpServer) -> None:
     assert not wrong_port.retry and "SSL is usually 465" in str(wrong_port)
 
 
+@pytest.mark.parametrize("refusal_of", ["login_required", "relay_denied"])
+def test_a_server_that_sends_only_for_users_who_log_in_says_so(
+        smtp: SmtpServer, refusal_of: str) -> None:
+    """Not "check the client's e-mail" nor "use the account's own address": the
+    settings lack a login, and every client would be refused the same."""
+    setattr(smtp.handler, refusal_of, True)
+    err = refusal(email.send, mail_cfg(smtp), None, MAIL)
+    assert (err.retry, err.code) == (False, "login_required")
+    assert str(err) == ("The e-mail server only sends mail for those who log in: fill in the "
+                        "user and password in Settings › Integrations.")
+
+
+def test_a_request_timeout_is_tried_again() -> None:
+    """408: the server closed the connection without taking the request."""
+    with FakeWhatsApp() as wa, FakeTwilio() as tw:
+        wa.refuse_first.append((408, {}))
+        tw.refuse_first.append((408, {}))
+        wa_err = refusal(whatsapp.send, {"whatsapp.api_base": wa.url,
+                                         "whatsapp.phone_number_id": wa.rules.phone_number_id},
+                         wa.rules.token, Outgoing(to="+5511987654321", text="Oi"))
+        tw_err = refusal(sms.send, {"sms.api_base": tw.url, "sms.account_sid": tw.account.sid,
+                                    "sms.from": "+15005550006"}, tw.account.token,
+                         Outgoing(to="+5511987654321", text="Oi"))
+    for err, name in ((wa_err, "WhatsApp"), (tw_err, "Twilio")):
+        assert (err.retry, err.unknown, err.code) == (True, False, "408")
+        assert str(err) == f"{name} gave up waiting for the request; the message waits a little."
+
+
 def test_a_server_that_is_not_there_is_retried(smtp: SmtpServer) -> None:
     from tests.fakes.smtp import free_port
 

@@ -30,6 +30,8 @@ class _Handler:
         self.greylist: set[str] = set()  # 450: try again later
         self.refuse_senders: set[str] = set()  # 553: not allowed to send as
         self.reject_data: str | None = None  # e.g. "554 5.7.1 Message refused as spam"
+        self.login_required = False  # 530 at MAIL, as servers that send only for users
+        self.relay_denied = False  # 554 at RCPT for other domains, as Postfix says it
         # After taking a message: answer only after this many seconds, or drop the
         # connection without answering; and what to say to QUIT.
         self.answer_after = 0.0
@@ -41,6 +43,8 @@ class _Handler:
 
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
                           mail_options: Any) -> str:
+        if self.login_required:
+            return "530 5.7.0 Authentication required"
         if address in self.refuse_senders:
             return "553 5.7.1 Sender address rejected: not owned by user"
         envelope.mail_from = address
@@ -48,6 +52,8 @@ class _Handler:
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: Any) -> str:
+        if self.relay_denied:
+            return f"554 5.7.1 <{address}>: Relay access denied"
         if address in self.greylist:
             return "450 4.2.0 Greylisted, please try again later"
         if address in self.refuse:

@@ -136,6 +136,21 @@ def _close(server: smtplib.SMTP | None) -> None:
         server.close()
 
 
+def _wants_login(exc: OSError) -> bool:
+    """530 (RFC 4954 §6, authentication required) at MAIL, or a recipient refused
+    because the server relays only for users who logged in ("Relay access denied",
+    "relaying denied"): the client's address is not at fault, the settings are."""
+    if isinstance(exc, smtplib.SMTPSenderRefused):
+        said = [(exc.smtp_code, exc.smtp_error)]
+    elif isinstance(exc, smtplib.SMTPRecipientsRefused):
+        said = list(exc.recipients.values())
+    else:
+        return False
+    return any(code == 530 or b"relay" in (text if isinstance(text, bytes) else
+                                           str(text).encode()).lower()
+               for code, text in said)
+
+
 def _refusal(exc: OSError, msg: Outgoing, security: str) -> ChannelError:
     """A failure that came before the server took the message, in plain words."""
     if isinstance(exc, smtplib.SMTPAuthenticationError):
@@ -144,6 +159,10 @@ def _refusal(exc: OSError, msg: Outgoing, security: str) -> ChannelError:
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         return ChannelError(_not_offered(str(exc), security), retry=False,
                             code="not_supported")
+    if _wants_login(exc):
+        return ChannelError(_("The e-mail server only sends mail for those who log in: fill "
+                              "in the user and password in Settings › Integrations."),
+                            retry=False, code="login_required")
     if isinstance(exc, smtplib.SMTPSenderRefused):
         return ChannelError(_("The e-mail server refused the sender address {sender} ({code}): "
                               "use the account's own address in Settings › Integrations.")

@@ -51,6 +51,9 @@ def send(cfg: dict[str, str], token: str | None, msg: Outgoing) -> str:
     if response.status_code == 429 or code == 20429:
         raise ChannelError(_("Twilio asked to slow down; the message waits a little."),
                            retry=True, code="429", slow_down=True)
+    if response.status_code == 408:  # RFC 9110 §15.5.9: closed before taking the request
+        raise ChannelError(_("Twilio gave up waiting for the request; the message waits "
+                             "a little."), retry=True, code="408")
     if response.status_code >= 500 and response.status_code != 503:
         # Twilio takes no idempotency key for a message: a 500 (20500) may come after
         # the SMS was queued.

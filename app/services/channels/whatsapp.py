@@ -101,6 +101,9 @@ def send(cfg: dict[str, str], token: str | None, msg: Outgoing) -> str:
     if response.status_code == 429 or code in SLOW_DOWN_CODES:
         raise ChannelError(_("WhatsApp asked to slow down; the message waits a little."),
                            retry=True, code=str(code or 429), slow_down=True)
+    if response.status_code == 408:  # RFC 9110 §15.5.9: closed before taking the request
+        raise ChannelError(_("WhatsApp gave up waiting for the request; the message waits "
+                             "a little."), retry=True, code="408")
     if response.status_code >= 500 and response.status_code != 503 and code not in RETRY_CODES:
         raise http.may_have_acted("WhatsApp", response.status_code)
     if code in RETRY_CODES or response.status_code >= 500:
