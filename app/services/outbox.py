@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, func, or_, select
 
 from app.i18n import _, ngettext
 from app.models.enums import ACTIVE_STATUSES, Channel
@@ -55,9 +55,9 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4),
 # as long while refusals go on (up to a minute), and is back to full speed after a
 # success. Short pauses are waited out in the worker thread.
 SLOW_DOWN_FIRST, SLOW_DOWN_MAX, WAIT_INLINE_MAX = 1.0, 60.0, 5.0
-# A message slowed down for longer than this after it fell due counts its attempts
-# like any temporary failure, so a limit that never lifts ends in `failed` and in
-# the Painel, not in `pending` for ever.
+# A message slowed down for longer than this since its first slow-down counts its
+# attempts like any temporary failure, so a limit that never lifts ends in `failed`
+# and in the Painel, not in `pending` for ever.
 SLOW_DOWN_PATIENCE = timedelta(hours=1)
 
 Sender = Callable[[dict[str, str], str | None, Outgoing], str]
@@ -232,7 +232,7 @@ class Dispatcher:
                                              unknown=True)
                 report.unknown += 1
                 report.errors.append(said)
-            elif exc.slow_down and elapsed(row.due_at, now) < SLOW_DOWN_PATIENCE:
+            elif exc.slow_down and _slowed_for(s, message_id, now) < SLOW_DOWN_PATIENCE:
                 # Not the message's fault: it keeps its attempts and goes again after
                 # the channel's pause.
                 pause = min(max(self.pause.get(row.channel, 0.0) * 2, SLOW_DOWN_FIRST),
@@ -242,7 +242,7 @@ class Dispatcher:
                 row.attempts -= 1
                 row.state, row.next_attempt_at = MessageState.PENDING, now
                 row.last_error, row.updated_at = str(exc), now
-                s.add(DeliveryAttempt(message_id=message_id, at=now, outcome="retry",
+                s.add(DeliveryAttempt(message_id=message_id, at=now, outcome="slowed",
                                       code=exc.code, detail=str(exc)))
                 report.retried += 1
             elif exc.retry and _worth_another_try(s, row, now):
@@ -346,6 +346,13 @@ def _decide(p: Practice, message_id: int, expected: MessageState, new: MessageSt
                               detail=_("Decided by {who}.").format(who=p.actor)))
         appointment_id = row.appointment_id
     p.bus.publish(Change.of(appointments=[appointment_id] if appointment_id else []))
+
+
+def _slowed_for(s: Session, message_id: int, now: datetime) -> timedelta:
+    """How long the provider has been slowing this message down (0 the first time)."""
+    first = s.scalar(select(func.min(DeliveryAttempt.at)).where(
+        DeliveryAttempt.message_id == message_id, DeliveryAttempt.outcome == "slowed"))
+    return elapsed(first, now) if first is not None else timedelta(0)
 
 
 def _worth_another_try(s: Session, row: OutboxMessage, now: datetime) -> bool:

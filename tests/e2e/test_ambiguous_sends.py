@@ -251,10 +251,7 @@ def test_an_sms_twilio_may_have_taken_is_unknown(
 def test_an_sms_twilio_could_not_take_is_tried_again(
         practice: Practice, clock: FrozenClock, tw: FakeTwilio) -> None:
     wire(practice, tw=tw, channel="sms")
-    c = clients.add(practice, name="Maria Silva", phone="+55 11 98765-4321",
-                    consent=[Channel.SMS]).id  # no e-mail: the notice goes by SMS
-    a = scheduling.book(practice, BookingRequest(client_id=c, start=local("2026-11-20T15:00"),
-                                                 service_id=add_service(practice)))
+    a = book(practice)
     tw.refuse_first.append((503, {"code": 20503, "message": "Service Unavailable"}))
     clock.set(local(DUE))
     assert outbox.Dispatcher(practice).dispatch_due().retried == 1
