@@ -10,6 +10,8 @@ exactly once together with its record."""
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -37,8 +39,13 @@ from app.services.practice import Practice
 log = logging.getLogger(__name__)
 
 KINDS = frozenset({"whatsapp_message", "whatsapp_status", "sms_message", "sms_status"})
-CONFIRM_WORDS = frozenset({"confirmar", "confirm", "confirmo", "confirmado", "sim", "yes"})
-CANCEL_WORDS = frozenset({"cancelar", "cancel", "desmarcar", "não posso", "nao posso"})
+# A reminder's buttons, as their words or payloads come back (accents, case and
+# punctuation aside). Whole phrases only: "Não confirmo" is not a confirmation.
+CONFIRM_WORDS = frozenset({"confirmar", "confirm", "confirmo", "confirmado", "confirmada",
+                           "sim", "yes", "sim confirmo", "confirmar presenca",
+                           "confirmar sessao", "confirmar agendamento"})
+CANCEL_WORDS = frozenset({"cancelar", "cancel", "desmarcar", "nao posso", "nao posso ir",
+                          "cancelar sessao", "cancelar agendamento"})
 
 
 @dataclass
@@ -159,12 +166,12 @@ def _whatsapp_body(message: dict[str, Any]) -> tuple[EntryKind, str, str]:
     if kind == "button":  # a template's quick-reply button
         button = message.get("button") or {}
         text = str(button.get("text") or button.get("payload") or "")
-        return EntryKind.REPLY_BUTTON, text, f"{text} {button.get('payload', '')}"
+        return EntryKind.REPLY_BUTTON, text, f"{text}\n{button.get('payload', '')}"
     if kind == "interactive":
         inter = message.get("interactive") or {}
         reply = inter.get("button_reply") or inter.get("list_reply") or {}
         text = str(reply.get("title", ""))
-        return EntryKind.REPLY_BUTTON, text, f"{text} {reply.get('id', '')}"
+        return EntryKind.REPLY_BUTTON, text, f"{text}\n{reply.get('id', '')}"
     if kind == "reaction":
         return EntryKind.TEXT, str((message.get("reaction") or {}).get("emoji", "")), ""
     if kind in ("image", "video", "audio", "document", "sticker"):
@@ -178,16 +185,23 @@ def _whatsapp_body(message: dict[str, Any]) -> tuple[EntryKind, str, str]:
     return EntryKind.MEDIA, f"[{label}]", ""
 
 
+def _phrase(text: str) -> str:
+    """'Não posso!' -> 'nao posso'; 'CANCELAR_SESSAO' -> 'cancelar sessao'."""
+    plain = unicodedata.normalize("NFKD", text.replace("_", " ").casefold())
+    letters = "".join(c for c in plain if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w\s]", " ", letters).split())
+
+
 def _quick_reply(s: Session, p: Practice, context: str, tapped: str, touched: Touched
                  ) -> str | None:
     """A tap on a reminder template's Confirmar (or Cancelar) answers that
     reminder's session, found by the message the tap replies to."""
-    words = {w.strip().casefold() for w in tapped.replace("_", " ").split()} | \
-        {tapped.strip().casefold()}
-    answer = client_answers.CONFIRMED if words & CONFIRM_WORDS else \
-        client_answers.CANCEL_REQUESTED if words & CANCEL_WORDS else None
-    if answer is None:
+    said = {_phrase(one) for one in tapped.split("\n")} - {""}
+    answers = {client_answers.CONFIRMED for one in said if one in CONFIRM_WORDS} | \
+        {client_answers.CANCEL_REQUESTED for one in said if one in CANCEL_WORDS}
+    if len(answers) != 1:  # neither, or the words and the payload disagree
         return None
+    [answer] = answers
     reminder = s.exec(select(OutboxMessage).where(
         OutboxMessage.provider_message_id == context)).first()
     a = s.get(Appointment, reminder.appointment_id) if reminder and reminder.appointment_id \

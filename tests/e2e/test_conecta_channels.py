@@ -287,3 +287,37 @@ def test_cancelar_tapped_again_and_on_two_reminders_is_one_request(
     relay_client.resolve(practice, request.id, "charge")
     assert queries.show(practice, session).status is AppointmentStatus.CANCELLED
     assert relay_client.pending_requests(practice) == []
+
+
+@pytest.mark.parametrize("words, payload, status", [
+    ("Confirmar", "CONFIRMAR", AppointmentStatus.CONFIRMED),
+    ("Sim, confirmo!", "", AppointmentStatus.CONFIRMED),
+    ("Não confirmo", "Não confirmo", AppointmentStatus.SCHEDULED),
+    ("Sim cancelar", "Sim cancelar", AppointmentStatus.SCHEDULED),
+    ("Não posso", "Não posso", "request"),
+    ("Não posso ir", "NAO_POSSO_IR", "request"),
+    ("Confirmar", "CANCELAR", AppointmentStatus.SCHEDULED),  # they disagree: a person reads it
+])
+def test_a_reminders_button_is_read_by_its_whole_words(
+        practice: Practice, clock: FrozenClock, world: tuple, words: str, payload: str,
+        status: object) -> None:
+    relay, wa, _tw, _smtp = world
+    config.set_value(practice, "reminders.default", "whatsapp:1440")
+    session = book(practice, client(practice))
+    clock.advance(timedelta(days=2, hours=1, minutes=1))
+    Dispatcher(practice).dispatch_due()
+    [reminder] = wa.sent
+    meta(relay, {"contacts": [{"profile": {"name": "Maria"}, "wa_id": MARIA}],
+                 "messages": [{"from": MARIA, "id": "wamid.WORDS", "type": "button",
+                               "timestamp": str(int(clock.now().timestamp())),
+                               "context": {"from": OUR_NUMBER, "id": reminder.id},
+                               "button": {"payload": payload, "text": words}}]})
+    poll(practice)
+    requests_now = relay_client.pending_requests(practice)
+    if status == "request":
+        assert [r.appointment_id for r in requests_now] == [session]
+        assert queries.show(practice, session).status is AppointmentStatus.SCHEDULED
+    else:
+        assert requests_now == [] and queries.show(practice, session).status is status
+    [card] = attendances.cards(practice)  # the tap is in the thread either way
+    assert [e.body for e in thread(practice, card.id)] == [words]
