@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, func, or_, select
 
 from app.i18n import _, ngettext
-from app.models.enums import ACTIVE_STATUSES, Channel
+from app.models.enums import ACTIVE_STATUSES, AppointmentStatus, Channel
 from app.models.instants import elapsed, later_minutes
 from app.models.outbox import DeliveryAttempt, MessageKind, MessageState, OutboxMessage
 from app.models.tables import Appointment, Client, Service, Staff
@@ -424,10 +424,21 @@ def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime
     a = s.get(Appointment, msg.appointment_id) if msg.appointment_id else None
     if a is None:
         return None, _("The session no longer exists.")
+    from app.services.scheduling import status_word
+
+    # A message about a session says what is still true when it goes out: a
+    # confirmation held back by a retry must not follow the cancellation notice.
+    if msg.kind in (MessageKind.CONFIRMATION, MessageKind.RESCHEDULE) and \
+            a.status not in ACTIVE_STATUSES:
+        return None, _("The session is {status} now; this notice is no longer true.").format(
+            status=status_word(a.status))
+    if msg.kind is MessageKind.CANCELLATION and a.status is not AppointmentStatus.CANCELLED:
+        return None, _("The session is {status} now; this notice is no longer true.").format(
+            status=status_word(a.status))
     if msg.kind is MessageKind.REMINDER:
         if a.status not in ACTIVE_STATUSES:
             return None, _("The session is {status}; no reminder is sent.").format(
-                status=a.status.value)
+                status=status_word(a.status))
         if elapsed(now, a.start) <= USEFUL_CUTOFF:
             return None, _("Too late to help: the session starts within {minutes} minutes.") \
                 .format(minutes=int(USEFUL_CUTOFF.total_seconds() // 60))

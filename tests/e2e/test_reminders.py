@@ -343,3 +343,29 @@ def test_the_running_worker_sends_what_falls_due_later(practice: Practice, clock
     finally:
         worker.stop()
     assert len(smtp.received) == 1
+
+
+def test_a_notice_held_back_is_not_sent_once_it_is_no_longer_true(
+        practice: Practice, clock: FrozenClock, wired: tuple) -> None:
+    """The mail server is away when the session is confirmed; the session is then
+    cancelled: when the server is back the client gets the cancellation only, never
+    "confirmed" after "cancelled"."""
+    from tests.fakes.smtp import free_port
+
+    smtp, _wa, _tw = wired
+    config.set_value(practice, "reminders.default", "")
+    a = book(practice, client(practice, (Channel.EMAIL,)))
+    config.set_value(practice, "smtp.port", str(free_port()))  # away
+    scheduling.confirm(practice, a)
+    assert outbox.Dispatcher(practice).dispatch_due().retried == 1
+    scheduling.cancel(practice, a, reason="Viagem", notify=True)
+    config.set_value(practice, "smtp.port", str(smtp.port))  # back
+    clock.set(clock.now() + timedelta(minutes=5))
+    report = outbox.Dispatcher(practice).dispatch_due()
+    assert (report.sent, report.skipped) == (1, 1)
+    [mail] = smtp.received
+    assert "cancel" in str(mail.message["Subject"]).lower()
+    assert states(practice, a) == {"confirmation": "skipped", "cancellation": "sent"}
+    [confirmation] = [m for m in reminders.list_for(practice, a) if m.kind == "confirmation"]
+    assert confirmation.last_error == "The session is cancelled now; this notice is no " \
+                                      "longer true."
