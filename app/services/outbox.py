@@ -31,7 +31,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from app.i18n import _, ngettext
 from app.models.enums import ACTIVE_STATUSES, AppointmentStatus, Channel
-from app.models.instants import elapsed, later_minutes
+from app.models.instants import elapsed, later_minutes, utc
 from app.models.outbox import DeliveryAttempt, MessageKind, MessageState, OutboxMessage
 from app.models.tables import Appointment, Client, Service, Staff
 from app.services import config, conversation_delivery, invites, messages, secrets
@@ -152,8 +152,10 @@ class Dispatcher:
         now = self.p.clock.now()
         with self.p.db.write() as s:
             msg = s.get(OutboxMessage, message_id)
-            if msg is None or msg.state is not MessageState.PENDING:
-                return  # another sender took it
+            if msg is None or msg.state is not MessageState.PENDING or \
+                    utc(msg.due_at) > now or (msg.next_attempt_at is not None and
+                                              utc(msg.next_attempt_at) > now):
+                return  # another sender took it, or put it back for later
             if wait > WAIT_INLINE_MAX:
                 msg.next_attempt_at = now + timedelta(seconds=wait)
                 msg.updated_at = now
@@ -416,6 +418,18 @@ def _token(s: Session, appointment_id: int, cfg: dict[str, str]) -> str | None:
         return None
 
 
+def _overtaken(s: Session, a: Appointment) -> bool:
+    """A reschedule notice that would now mislead: the session was moved again (its
+    own notice follows), or a cancellation notice already reached the client."""
+    if a.status in ACTIVE_STATUSES:
+        return False
+    if a.status is not AppointmentStatus.CANCELLED:
+        return True
+    return s.exec(select(OutboxMessage.id).where(
+        OutboxMessage.appointment_id == a.id, OutboxMessage.kind == MessageKind.CANCELLATION,
+        OutboxMessage.state == MessageState.SENT)).first() is not None
+
+
 def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime
             ) -> tuple[Outgoing | None, str | None]:
     """The message to send now, or why it should not be sent any more."""
@@ -428,8 +442,8 @@ def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime
 
     # A message about a session says what is still true when it goes out: a
     # confirmation held back by a retry must not follow the cancellation notice.
-    if msg.kind in (MessageKind.CONFIRMATION, MessageKind.RESCHEDULE) and \
-            a.status not in ACTIVE_STATUSES:
+    if (msg.kind is MessageKind.CONFIRMATION and a.status not in ACTIVE_STATUSES) or \
+            (msg.kind is MessageKind.RESCHEDULE and _overtaken(s, a)):
         return None, _("The session is {status} now; this notice is no longer true.").format(
             status=status_word(a.status))
     if msg.kind is MessageKind.CANCELLATION and a.status is not AppointmentStatus.CANCELLED:

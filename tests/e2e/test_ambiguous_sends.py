@@ -342,6 +342,23 @@ def test_an_answer_that_comes_after_the_lease_settles_the_message(
     assert len(wa.sent) == 1
 
 
+def test_a_message_put_back_for_later_is_not_taken_early_by_another_sender(
+        practice: Practice, clock: FrozenClock, wa: FakeWhatsApp) -> None:
+    """A sender whose list of due messages went stale (another put a message back
+    with a later retry time) leaves it for later: the backoff holds."""
+    wire(practice, wa=wa, channel="whatsapp")
+    a = book(practice)
+    wa.rules.fail_next.append(131000)
+    clock.set(local(DUE))
+    assert outbox.Dispatcher(practice).dispatch_due().retried == 1  # back for a minute
+    m = the_reminder(practice, a)
+    assert outbox.Dispatcher(practice).dispatch_one(m.id).as_json() == \
+        outbox.Report().as_json()  # the other sender's stale list named it
+    assert wa.requests == 1 and the_reminder(practice, a).state == "pending"
+    clock.set(local(DUE) + timedelta(minutes=1))
+    assert outbox.Dispatcher(practice).dispatch_due().sent == 1
+
+
 # ---------------------------------------------------------------- never stuck
 
 def test_a_rate_limit_that_never_lifts_ends_in_the_painel(

@@ -123,6 +123,22 @@ def test_a_request_timeout_is_tried_again() -> None:
         assert str(err) == f"{name} gave up waiting for the request; the message waits a little."
 
 
+def test_an_address_the_server_cannot_carry_is_said_so() -> None:
+    """RFC 6531: joão@… needs SMTPUTF8, which this server does not offer."""
+    with SmtpServer(smtputf8=False) as plain:
+        err = refusal(email.send, mail_cfg(plain), None,
+                      Outgoing(to="joão@exemplo.com.br", subject="Lembrete", text="Olá"))
+    assert (err.retry, err.code) == (False, "smtputf8")
+    assert str(err).startswith("The address joão@exemplo.com.br has letters the e-mail "
+                               "server cannot carry (it lacks SMTPUTF8)")
+
+
+def test_a_success_code_other_than_250_after_the_data_is_a_sent_message(
+        smtp: SmtpServer) -> None:
+    smtp.handler.reject_data = "251 2.0.0 Queued for later delivery"  # unusual, still 2yz
+    assert email.send(mail_cfg(smtp), None, MAIL).startswith("<")
+
+
 def test_a_server_that_is_not_there_is_retried(smtp: SmtpServer) -> None:
     from tests.fakes.smtp import free_port
 

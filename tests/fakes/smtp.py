@@ -81,10 +81,12 @@ def free_port() -> int:
 
 
 class SmtpServer:
-    def __init__(self) -> None:
+    def __init__(self, smtputf8: bool = True) -> None:
+        """smtputf8: whether the server offers SMTPUTF8 (RFC 6531)."""
         self.handler = _Handler()
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
+                                     enable_SMTPUTF8=smtputf8)
 
     @property
     def received(self) -> list[Received]:

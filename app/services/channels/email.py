@@ -113,6 +113,12 @@ def send(cfg: dict[str, str], password: str | None, msg: Outgoing) -> str:
         if cfg["smtp.user"]:
             server.login(cfg["smtp.user"], password or "")
         server.send_message(mail)
+    except smtplib.SMTPDataError as exc:
+        _close(server)
+        if not 200 <= exc.smtp_code < 300:
+            raise _refusal(exc, msg, security) from None
+        # RFC 5321 §4.2.1: 2yz is success; smtplib wants 250 exactly, but the server
+        # took the message.
     except OSError as exc:  # smtplib's and ssl's errors are OSErrors too
         _close(server)
         if server is not None and server.dot_sent and \
@@ -123,11 +129,12 @@ def send(cfg: dict[str, str], password: str | None, msg: Outgoing) -> str:
                 why=_said(str(exc)) or type(exc).__name__),
                 "timeout" if "timed out" in str(exc) else "dropped") from None
         raise _refusal(exc, msg, security) from None
-    # Taken (250 after the data): whatever happens at QUIT, the message was sent.
-    try:
-        server.quit()
-    except (smtplib.SMTPException, OSError):
-        _close(server)
+    else:
+        # Taken (250 after the data): whatever happens at QUIT, the message was sent.
+        try:
+            server.quit()
+        except (smtplib.SMTPException, OSError):
+            _close(server)
     return str(mail["Message-ID"])
 
 
@@ -156,6 +163,12 @@ def _refusal(exc: OSError, msg: Outgoing, security: str) -> ChannelError:
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return ChannelError(_("The e-mail server refused the user name or password: check "
                               "them in Settings › Integrations."), retry=False, code="auth")
+    if isinstance(exc, smtplib.SMTPNotSupportedError) and "SMTPUTF8" in str(exc):
+        # RFC 6531: an address with letters beyond ASCII needs the server's SMTPUTF8.
+        return ChannelError(_("The address {to} has letters the e-mail server cannot carry "
+                              "(it lacks SMTPUTF8): ask the client for another address, or "
+                              "use a server that offers it.").format(to=msg.to),
+                            retry=False, code="smtputf8")
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         return ChannelError(_not_offered(str(exc), security), retry=False,
                             code="not_supported")
