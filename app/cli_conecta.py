@@ -204,11 +204,20 @@ def cmd_send(p: Practice, args: argparse.Namespace) -> int:
     conversations.deliver(p, queued)
     entry = next(e for e in conversations.detail(p, args.id).entries
                  if e.id == queued.entry_id)
-    _emit(args, entry.as_json(), lambda: (
-        _("Sent.") if entry.state is not DeliveryState.FAILED and
-        entry.state is not DeliveryState.QUEUED else
-        _("Not sent: {error}").format(error=entry.error or entry.state.value)))
+    _emit(args, entry.as_json(), lambda: _said_of(entry))
     return EXIT_REFUSED if entry.state is DeliveryState.FAILED else EXIT_OK
+
+
+def _said_of(entry: conversations.Entry) -> str:
+    """What became of a message just sent, without inviting a second send when its
+    fate is unknown or it waits for another try."""
+    if entry.state is DeliveryState.FAILED:
+        return _("Not sent: {error}").format(error=entry.error or entry.state.value)
+    if entry.state is not DeliveryState.QUEUED:
+        return _("Sent.")
+    if entry.error:  # its fate is unknown: the Painel asks a person
+        return _("Not known whether it was sent: {error}").format(error=entry.error)
+    return _("Queued: it will be tried again shortly.")
 
 
 def cmd_call(p: Practice, args: argparse.Namespace) -> None:

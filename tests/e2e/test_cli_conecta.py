@@ -84,8 +84,15 @@ def test_conecta_from_the_command_line(tmp_path: Path) -> None:
                                                           ["Maria"])
         assert cli.ok("conecta", "list", "--channel", "whatsapp")[0]["preview"] == \
             "Template: boas_vindas"
+        # The connection drops after Meta took the next one: it is not "not sent".
+        wa.after_taking.append(("drop",))
+        said = run(tmp_path / "p", "conecta", "send", aid, "--template", "boas_vindas",
+                   "--param", "Maria")
+        assert said.returncode == 0 and said.stdout.startswith(
+            "Not known whether it was sent: The connection to WhatsApp dropped"), said.stdout
+        assert len(wa.sent) == 2
         shown = cli.ok("conecta", "show", aid)
-        assert [e["body"] for e in shown["entries"]] == ["Olá Maria!"]
+        assert [e["body"] for e in shown["entries"]] == ["Olá Maria!", "Olá Maria!"]
         assert shown["window"] == {"open": False, "reason": "no_reply", "closes_at": None}
 
         # A number that is not on WhatsApp: the failure is the exit status.

@@ -369,3 +369,22 @@ def test_a_notice_held_back_is_not_sent_once_it_is_no_longer_true(
     [confirmation] = [m for m in reminders.list_for(practice, a) if m.kind == "confirmation"]
     assert confirmation.last_error == "The session is cancelled now; this notice is no " \
                                       "longer true."
+
+
+def test_a_move_notice_held_back_never_follows_the_cancellation(
+        practice: Practice, clock: FrozenClock, wired: tuple) -> None:
+    from tests.fakes.smtp import free_port
+
+    smtp, _wa, _tw = wired
+    config.set_value(practice, "reminders.default", "")
+    a = book(practice, client(practice, (Channel.EMAIL,)))
+    config.set_value(practice, "smtp.port", str(free_port()))  # away
+    moved = scheduling.reschedule(practice, a, local("2026-11-24T15:00"))[a]
+    assert outbox.Dispatcher(practice).dispatch_due().retried == 1  # waits a minute
+    config.set_value(practice, "smtp.port", str(smtp.port))  # back
+    scheduling.cancel(practice, moved, reason="Viagem", notify=True)
+    assert outbox.Dispatcher(practice).dispatch_due().sent == 1  # the cancellation
+    clock.set(clock.now() + timedelta(minutes=5))
+    assert outbox.Dispatcher(practice).dispatch_due().skipped == 1  # the move, overtaken
+    assert [str(r.message["Subject"]) for r in smtp.received] == [
+        "Session cancelled: 11/24/26 at 3:00\u202fPM"]
