@@ -214,11 +214,13 @@ def _proved(source: Path, paths: DataPaths, now: datetime, *,
         try:  # after the upgrade: before 0007 the tables have no counters to raise
             _carry_id_floors(paths.database, staged)
             vanished = _vanished(paths.database, staged, now)
+            sent_since = _outbox_outcomes(paths.database)
         except sqlite3.DatabaseError as exc:
             if current_readable:
                 raise
             log.warning("the damaged database's ids could not be read (%s)", exc)
-            vanished = []
+            vanished, sent_since = [], None
+        _settle_outbox(staged, sent_since, now)
         engine = make_engine(staged)
         try:
             with Session(engine) as s, s.begin():
@@ -245,6 +247,65 @@ def _vanished(live: Path, staged: Path, now: datetime) -> list[int]:
         finally:
             db.close()
     return sorted(ids[0] - ids[1])
+
+
+# (state, provider id, sent at, attempts, last error) of each outbox row, by key
+Outcomes = dict[str, tuple[str, str | None, str | None, int, str | None]]
+WAITING = ("pending", "sending")
+
+
+def _outbox_outcomes(live: Path) -> Outcomes | None:
+    """What became of each message in the current data; None when there is none."""
+    if not live.exists():
+        return None
+    db = sqlite3.connect(schema_check.read_only_uri(live), uri=True)
+    try:
+        return {str(r[0]): (str(r[1]), r[2], r[3], int(r[4] or 0), r[5]) for r in db.execute(
+            "SELECT idempotency_key, state, provider_message_id, sent_at, attempts, "
+            "last_error FROM outbox")}
+    finally:
+        db.close()
+
+
+def _settle_outbox(staged: Path, live: Outcomes | None, now: datetime) -> None:
+    """A restored copy must not send again what went out after it was made: each of
+    its waiting messages takes the fate the current data knew (sent, failed, given
+    up...); one whose fate cannot be known (a damaged database, a message the
+    current data lacks) and that fell due since is `unknown`, for a person.
+    Messages still to come stay waiting."""
+    stamp = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    lost = _("Restored from a copy made before this message's fate was known, so it may "
+             "or may not have been sent. Check with the client, then resend it or mark it "
+             "as sent.")
+    db = sqlite3.connect(staged)
+    try:
+        with db:
+            rows = db.execute("SELECT id, idempotency_key, due_at, conversation_entry_id "
+                              "FROM outbox WHERE state IN (?, ?)", WAITING).fetchall()
+            for message_id, key, due_at, entry_id in rows:
+                known = live.get(key) if live is not None else None
+                if known is not None and known[0] == "pending":
+                    continue  # waiting there too: it goes when due, once
+                if known is None and str(due_at) > stamp:
+                    continue  # still to come: nothing can have sent it
+                state, provider_id, sent_at, attempts, error = known or \
+                    ("unknown", None, None, 0, lost)
+                if state == "sending":  # it was going out when the copy was replaced
+                    state, error = "unknown", lost
+                db.execute("UPDATE outbox SET state = ?, provider_message_id = ?, "
+                           "sent_at = ?, attempts = max(attempts, ?), last_error = ?, "
+                           "updated_at = ? WHERE id = ?",
+                           (state, provider_id, sent_at, attempts, error, stamp, message_id))
+                db.execute("INSERT INTO delivery_attempt (message_id, at, outcome, detail) "
+                           "VALUES (?, ?, 'restored', ?)", (message_id, stamp, error or state))
+                if entry_id is not None:
+                    entry_state = {"sent": "sent", "failed": "failed"}.get(state, "queued")
+                    db.execute("UPDATE conversation_entry SET state = ?, provider_id = "
+                               "coalesce(?, provider_id), error = ? WHERE id = ?",
+                               (entry_state, provider_id,
+                                None if state == "sent" else error, entry_id))
+    finally:
+        db.close()
 
 
 def _aside(p: Practice) -> Path:
