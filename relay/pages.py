@@ -107,7 +107,6 @@ def words(lang: str) -> dict[str, str]:
         "expired_text": _("The link no longer changes anything. Get in touch with the "
                           "practice if you need to."),
         "too_many": _("Too many attempts. Please try again in a minute."),
-        "conflict": _("This session was already answered differently."),
         "moved": _("This session was moved."),
         "moved_text": _("It is now on {when}."),
         "cancelled": _("This session was cancelled."),

@@ -46,6 +46,9 @@ class SessionNote(BaseModel):
     appointment_id: int = Field(ge=1, le=MAX_ID)
     state: Literal["moved", "cancelled", "gone", "open"]
     start: datetime | None = None
+    # The start of the session spoken of (links of another session with this id,
+    # handed out again, are not its); with an offset.
+    for_start: datetime | None = None
 
 
 class SessionsBody(BaseModel):
@@ -170,7 +173,7 @@ def create_app(settings: RelaySettings) -> FastAPI:
         if refusal is not None:
             return refusal
         practice, link = found
-        gone = store.session(practice.id, link.appointment_id)
+        gone = store.session(practice.id, link.appointment_id, link.expires)
         if gone is not None:
             return HTMLResponse(pages.gone_page(lang, practice.name, gone.state,
                                                 gone.new_start, practice.timezone))
@@ -195,31 +198,31 @@ def create_app(settings: RelaySettings) -> FastAPI:
         if action not in ("confirm", "cancel"):
             return HTMLResponse(pages.message_page(lang, practice.name,
                                                    w["not_found"], ""), status_code=422)
-        # One answer per session's link: the first is recorded with its event for the
-        # desktop in one transaction; a repeat only hears what was already answered.
-        # The answer goes to the desktop even for a session since moved or cancelled
-        # (a page left open): there it becomes a notice, not a change.
+        # A link's answer is recorded with its event for the desktop in one
+        # transaction; the same answer again only hears it was already given, a
+        # different one (the client changed their mind) goes to the desktop too. It
+        # goes even for a session since moved or cancelled (a page left open): there
+        # it becomes a notice, not a change.
         session = link.appointment_id
         if action == "confirm":
-            first = store.answer(practice.id, session, action, "confirmed",
-                                 session_start=link.expires)
+            said = store.answer(practice.id, session, action, "confirmed",
+                                session_start=link.expires)
         else:
             # A browser sends a line break as two characters, so a textarea's 500
             # can arrive longer: cut here, never refused with a bare error.
-            said = reason.replace("\r\n", "\n").strip()[:MAX_REASON]
-            first = store.answer(practice.id, session, action, "cancel_requested",
-                                 seal(practice.public_key, {"reason": said}),
-                                 session_start=link.expires)
-        if first:
+            reason_said = reason.replace("\r\n", "\n").strip()[:MAX_REASON]
+            said = store.answer(practice.id, session, action, "cancel_requested",
+                                seal(practice.public_key, {"reason": reason_said}),
+                                session_start=link.expires)
+        if said != "again":  # a first answer, or the client changed their mind
             new_event.set()
-        gone = store.session(practice.id, session)
+        gone = store.session(practice.id, session, link.expires)
         if gone is not None:
             return HTMLResponse(pages.gone_page(lang, practice.name, gone.state,
                                                 gone.new_start, practice.timezone))
-        earlier = None if first else store.outcome(practice.id, session)
         done, again = ("confirmed", "already_confirmed") if action == "confirm" else \
             ("cancel_requested", "already_cancel")
-        headline = w[done] if first else w[again] if earlier == action else w["conflict"]
+        headline = w[again] if said == "again" else w[done]
         text = w["see_you"] if action == "confirm" else w["cancel_text"]
         return HTMLResponse(pages.message_page(lang, practice.name, headline, text))
 
@@ -271,7 +274,9 @@ def create_app(settings: RelaySettings) -> FastAPI:
                                               "an offset"}, status_code=422)
         for note in body.sessions:
             store.set_session(practice.id, note.appointment_id, note.state,
-                              note.start if note.state == "moved" else None)
+                              note.start if note.state == "moved" else None,
+                              note.for_start if note.for_start and note.for_start.tzinfo
+                              else None)
         return JSONResponse({"updated": len(body.sessions)})
 
     @app.get("/webhooks/whatsapp", response_class=PlainTextResponse)

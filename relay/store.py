@@ -59,6 +59,9 @@ outcomes = Table(
     Column("appointment_id", Integer, primary_key=True),
     Column("action", String(16), nullable=False),
     Column("at", DateTime, nullable=False),
+    # The start the answered link was made for: a session id the desktop hands out
+    # again (a damaged database, a new computer) is another session, with no answer.
+    Column("session_start", DateTime, nullable=True),
 )
 
 
@@ -69,6 +72,9 @@ sessions = Table(
     Column("state", String(16), nullable=False),  # moved, cancelled, gone
     Column("new_start", DateTime, nullable=True),
     Column("at", DateTime, nullable=False),
+    # The start of the session the note speaks of: links made for another start (a
+    # session id handed out again) are not its. None: every link of the id.
+    Column("for_start", DateTime, nullable=True),
 )
 
 SESSION_STATES = ("moved", "cancelled", "gone", "open")
@@ -118,26 +124,50 @@ class Store:
             return None
 
     def answer(self, practice: str, appointment_id: int, action: str, kind: str,
-               sealed: bytes | None = None, session_start: datetime | None = None) -> bool:
+               sealed: bytes | None = None, session_start: datetime | None = None) -> str:
         """A client's answer on a session's link and its event for the desktop, in one
         transaction: both are stored or neither is (a failure between them must not
-        leave a link saying "already answered" with no answer on its way). True the
-        first time the session's link is answered; False, changing nothing, after."""
-        try:
-            with self.engine.begin() as conn:
-                try:
-                    conn.execute(insert(outcomes).values(practice=practice,
-                                                         appointment_id=appointment_id,
-                                                         action=action, at=_now()))
-                except IntegrityError:
-                    raise _AlreadyAnswered from None
-                # Any failure here rolls the outcome back with it.
-                _insert_event(conn, practice, kind, appointment_id,
-                              f"{'confirmed' if action == 'confirm' else 'cancel'}:"
-                              f"{appointment_id}", sealed, session_start)
-            return True
-        except _AlreadyAnswered:
-            return False
+        leave a link saying "already answered" with no answer on its way). Returns
+        "first" (an event for the desktop), "changed" (a different answer than the
+        link had: an event too, the client changed their mind), or "again" (the same
+        answer repeated: nothing stored). A link made for another start than the
+        one answered before is another session (an id handed out again): "first"."""
+        start = _naive(session_start)
+        key = (outcomes.c.practice == practice) & (outcomes.c.appointment_id == appointment_id)
+        for _attempt in range(3):  # a concurrent answer may win a race: look again
+            try:
+                with self.engine.begin() as conn:
+                    row = conn.execute(select(outcomes.c.action, outcomes.c.session_start)
+                                       .where(key)).first()
+                    if row is None:
+                        try:
+                            conn.execute(insert(outcomes).values(
+                                practice=practice, appointment_id=appointment_id,
+                                action=action, at=_now(), session_start=start))
+                        except IntegrityError:  # another answer came in between
+                            raise _AlreadyAnswered from None
+                        said = "first"
+                    else:
+                        other = row[1] is not None and start is not None and row[1] != start
+                        if row[0] == action and not other:
+                            return "again"
+                        same = (outcomes.c.action == row[0]) & (
+                            outcomes.c.session_start.is_(None) if row[1] is None
+                            else outcomes.c.session_start == row[1])
+                        moved = conn.execute(outcomes.update().where(key & same).values(
+                            action=action, at=_now(), session_start=start)).rowcount
+                        if not moved:
+                            raise _AlreadyAnswered  # another answer came in between
+                        said = "first" if other else "changed"
+                    # Any failure here rolls the outcome back with it.
+                    # The outcome row guards against repeats; each answer's event is new.
+                    _insert_event(conn, practice, kind, appointment_id,
+                                  f"{action}:{appointment_id}:{uuid.uuid4().hex}",
+                                  sealed, session_start)
+                return said
+            except _AlreadyAnswered:
+                continue
+        return "again"
 
     def after(self, practice: str, cursor: int, limit: int = 100) -> list[Event]:
         with self.engine.connect() as conn:
@@ -157,12 +187,12 @@ class Store:
                 events.c.practice == practice, events.c.id.in_(ids))).rowcount or 0)
 
     def set_session(self, practice: str, appointment_id: int, state: str,
-                    new_start: datetime | None) -> None:
+                    new_start: datetime | None, for_start: datetime | None = None) -> None:
         """What the desktop says of a session: moved (to new_start), cancelled, or
         open again (the note is dropped, and so is the link's answer: the desktop
         says "open" after a restore to a copy that may lack that answer, and the
-        client must be able to give it again)."""
-        start = new_start.astimezone(UTC).replace(tzinfo=None) if new_start else None
+        client must be able to give it again). for_start: the start of the session
+        spoken of, so links of another session with the same id are not touched."""
         with self.engine.begin() as conn:
             conn.execute(delete(sessions).where(sessions.c.practice == practice,
                                                 sessions.c.appointment_id == appointment_id))
@@ -170,18 +200,23 @@ class Store:
                 conn.execute(delete(outcomes).where(
                     outcomes.c.practice == practice,
                     outcomes.c.appointment_id == appointment_id))
-            if state != "open":
+            else:
                 conn.execute(insert(sessions).values(
                     practice=practice, appointment_id=appointment_id, state=state,
-                    new_start=start, at=_now()))
+                    new_start=_naive(new_start), at=_now(), for_start=_naive(for_start)))
 
-    def session(self, practice: str, appointment_id: int) -> SessionState | None:
+    def session(self, practice: str, appointment_id: int,
+                link_start: datetime | None = None) -> SessionState | None:
+        """The note on a session, for a link made for `link_start`."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(sessions.c.state, sessions.c.new_start).where(
+            row = conn.execute(select(sessions.c.state, sessions.c.new_start,
+                                      sessions.c.for_start).where(
                 sessions.c.practice == practice,
                 sessions.c.appointment_id == appointment_id)).first()
         if row is None:
             return None
+        if row[2] is not None and link_start is not None and row[2] != _naive(link_start):
+            return None  # another session that had this id
         return SessionState(str(row[0]), row[1].replace(tzinfo=UTC) if row[1] else None)
 
     def outcome(self, practice: str, appointment_id: int) -> str | None:
@@ -197,10 +232,17 @@ class _AlreadyAnswered(Exception):
     pass
 
 
+def _naive(instant: datetime | None) -> datetime | None:
+    """How instants are stored: naive UTC, to the second."""
+    if instant is None:
+        return None
+    return instant.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+
+
 def _insert_event(conn: Connection, practice: str, kind: str, appointment_id: int | None,
                   dedupe: str, sealed: bytes | None, session_start: datetime | None
                   ) -> int | None:
-    start = session_start.astimezone(UTC).replace(tzinfo=None) if session_start else None
+    start = _naive(session_start)
     result = conn.execute(insert(events).values(
         practice=practice, kind=kind, appointment_id=appointment_id, at=_now(),
         dedupe=_key(practice, dedupe), sealed=sealed, session_start=start))
@@ -224,6 +266,11 @@ def _upgrade(engine: Engine) -> None:
             by_practice.create(conn, checkfirst=True)
         if "relay_event" in tables and "session_start" not in _columns(engine, "relay_event"):
             conn.execute(text("ALTER TABLE relay_event ADD COLUMN session_start TIMESTAMP"))
+        if "relay_outcome" in tables and "session_start" not in _columns(engine,
+                                                                          "relay_outcome"):
+            conn.execute(text("ALTER TABLE relay_outcome ADD COLUMN session_start TIMESTAMP"))
+        if "relay_session" in tables and "for_start" not in _columns(engine, "relay_session"):
+            conn.execute(text("ALTER TABLE relay_session ADD COLUMN for_start TIMESTAMP"))
         if "relay_outcome" in tables and "practice" not in _columns(engine, "relay_outcome"):
             # The primary key grows a column: copy the rows into a new table.
             conn.execute(text("ALTER TABLE relay_outcome RENAME TO relay_outcome_single"))

@@ -52,6 +52,14 @@ def apply(s: Session, p: Practice, a: Appointment, kind: str, reason: str = "",
         audit.record(s, at=now, actor=audit.CLIENT, entity="appointment", entity_id=a.id,
                      action="cancel_requested", changes={"reason": reason, "via": via})
         return "request"
+    if kind == CONFIRMED and a.status in ACTIVE_STATUSES:
+        # The client changed their mind: a cancellation they asked for earlier is
+        # settled by this confirmation, not left for the professional.
+        for waiting in s.exec(select(ClientRequest).where(
+                ClientRequest.appointment_id == a.id, ClientRequest.kind == RequestKind.CANCEL,
+                ClientRequest.state == RequestState.PENDING)):
+            waiting.state, waiting.decision = RequestState.RESOLVED, "withdrawn"
+            waiting.decided_by, waiting.decided_at = audit.CLIENT, now
     if kind == CONFIRMED and a.status is AppointmentStatus.SCHEDULED:
         scheduling.confirm_in(s, client, a.id or 0)
         return "confirmed"

@@ -112,10 +112,16 @@ def _push(p: Practice, url: str, key: str, batch: int) -> int:
     with p.db.read() as s:
         rows = list(s.exec(select(LinkNotice).where(col(LinkNotice.pushed_at).is_(None))
                            .order_by(col(LinkNotice.id)).limit(batch)))
-    if not rows:
-        return 0
+        if not rows:
+            return 0
+        # The start each note speaks of: the relay leaves alone the links of another
+        # session given the same id (a damaged database, a new computer).
+        starts = {a.id: a.start for a in s.exec(select(Appointment).where(
+            col(Appointment.id).in_([r.appointment_id for r in rows])))}
     body = {"sessions": [{"appointment_id": r.appointment_id, "state": r.state,
-                          "start": r.new_start.isoformat() if r.new_start else None}
+                          "start": r.new_start.isoformat() if r.new_start else None,
+                          "for_start": starts[r.appointment_id].isoformat()
+                          if r.appointment_id in starts else None}
                          for r in rows]}
     from app.services.relay_client import _check_answer
 

@@ -155,6 +155,10 @@ class Poller:
         self.connected = True  # the relay answered
         body = response.json()
         relay = str(body.get("relay") or "")  # its database's name; "" from older relays
+        if _another_relay(self.p, relay):
+            # A relay on a new database (or a new relay) knows nothing of the sessions
+            # whose links are out: it hears what each one is now, before any answer.
+            link_notices.push(self.p, url, key)
         applied, done, failed = 0, [], 0
         self.problem = None
         for event in body.get("events", []):
@@ -269,6 +273,31 @@ def _unseal(sealed_b64: str | None) -> dict[str, Any]:
                            "`practice relay keys` prints here, or bring the practice's key "
                            "to this computer's keyring.")) from None
     return value if isinstance(value, dict) else {}
+
+
+RELAY_NAME = "relay.instance"  # the name of the relay's database the desktop last saw
+
+
+def _another_relay(p: Practice, relay: str) -> bool:
+    """True (and the relay's notes queued for every session still to come) the first
+    time this relay database answers."""
+    from app.models.outbox import ConfigEntry
+
+    with p.db.read() as s:
+        seen = s.get(ConfigEntry, RELAY_NAME)
+        if seen is not None and seen.value == relay:
+            return False
+    with p.db.write() as s:
+        seen = s.get(ConfigEntry, RELAY_NAME)
+        if seen is not None and seen.value == relay:
+            return False
+        if seen is None:
+            s.add(ConfigEntry(key=RELAY_NAME, value=relay))
+        else:
+            seen.value = relay
+        link_notices.resync(s, p.clock.now(), [])
+    log.info("a relay database not seen before answers: telling it of every session")
+    return True
 
 
 def apply_event(p: Practice, event: dict[str, Any], relay: str = "") -> bool:

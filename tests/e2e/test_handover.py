@@ -177,3 +177,84 @@ def test_a_relay_database_from_before_relays_named_themselves_keeps_its_events_k
     fresh = relay_store.Store(f"sqlite:///{tmp_path / 'fresh.sqlite3'}").instance
     assert len(fresh) == 32 and fresh == relay_store.Store(
         f"sqlite:///{tmp_path / 'fresh.sqlite3'}").instance
+
+
+def test_a_client_who_changes_their_mind_is_heard_each_time(
+        practice: Practice, clock: FrozenClock, relay: RelayServer) -> None:
+    """Confirm, then Cancel on the same link: the cancellation reaches the Painel;
+    Confirm again: the request is withdrawn and the session stays confirmed. A
+    repeated tap adds nothing."""
+    [a] = sessions(practice, 1)
+    url = relay_client.link(practice, a)
+    poller = relay_client.Poller(practice)
+    assert "Your session is confirmed" in tap(url).text
+    poller.poll_once()
+    assert status(practice, a) == "confirmed"
+    for _twice in range(2):
+        cancel = tap(url, "cancel")
+    assert "already sent" in cancel.text
+    assert poller.poll_once().applied == 1
+    [request] = relay_client.pending_requests(practice)
+    assert request.appointment_id == a and status(practice, a) == "confirmed"
+    assert "Your session is confirmed" in tap(url).text
+    poller.poll_once()
+    assert relay_client.pending_requests(practice) == [] and status(practice, a) == "confirmed"
+
+
+def test_a_session_id_handed_out_again_is_another_session_on_the_relay(
+        practice: Practice, clock: FrozenClock, relay: RelayServer, tmp_path: Path) -> None:
+    """A second computer set up afresh on the same relay (or a damaged database
+    replaced by an old copy) numbers its sessions from 1 again: the relay keeps the
+    first computer's answer and note for the first session #1's links only."""
+    from app.services.practice import open_practice
+
+    [first] = sessions(practice, 1)
+    old_link = relay_client.link(practice, first)
+    tap(old_link)
+    relay_client.Poller(practice).poll_once()
+    scheduling.cancel(practice, first, reason="Viagem")
+    relay_client.Poller(practice).poll_once()  # the relay hears of the cancellation
+    assert "cancelled" in requests.get(old_link, timeout=5,
+                                       headers={"Accept-Language": "en"}).text
+    other = open_practice(tmp_path / "second", clock=clock, actor="t", logging_on=False)
+    try:
+        from app.services import settings
+
+        settings.set_value(other, "timezone", "America/Sao_Paulo")
+        settings.set_value(other, "hours", "mon-fri 08:00-19:00")
+        config.set_value(other, "relay.url", relay.url)
+        c = clients.add(other, name="Bruno Lima", phone="+55 11 97777-6666").id
+        again = scheduling.book(other, BookingRequest(
+            client_id=c, service_id=add_service(other), start=local("2027-03-16T09:00")))
+        assert again == first
+        new_link = relay_client.link(other, again)
+        page = requests.get(new_link, timeout=5, headers={"Accept-Language": "en"}).text
+        assert "<form" in page and "cancelled" not in page
+        answered = tap(new_link)
+        assert "Your session is confirmed" in answered.text and "already" not in answered.text
+        assert relay_client.Poller(other).poll_once().applied == 1
+        assert status(other, again) == "confirmed"
+    finally:
+        other.close()
+
+
+def test_a_relay_on_a_new_database_hears_what_became_of_every_session(
+        practice: Practice, clock: FrozenClock, tmp_path: Path) -> None:
+    """Moved to a new database, the relay knew nothing of a cancelled session: its
+    link offered Confirm and thanked the client. It is told on the first poll."""
+    [a] = sessions(practice, 1)
+    public = relay_client.keys(practice)
+    secrets.store("relay.api_key", API_KEY)
+    secrets.store("relay.link_secret", LINK_SECRET)
+    for folder in ("old", "new"):
+        with RelayServer(tmp_path / folder, public_key=public) as server:
+            config.set_value(practice, "relay.url", server.url)
+            if folder == "old":
+                relay_client.Poller(practice).poll_once()
+                scheduling.cancel(practice, a, reason="Viagem")
+                relay_client.Poller(practice).poll_once()
+            else:
+                relay_client.Poller(practice).poll_once()
+                url = relay_client.link(practice, a)
+                page = requests.get(url, timeout=5, headers={"Accept-Language": "en"}).text
+                assert "cancelled" in page and "<form" not in page

@@ -225,8 +225,8 @@ def test_a_single_practice_database_carries_over(tmp_path: Path) -> None:
     [event] = store.after("default", 0)
     assert (event.id, event.kind, event.appointment_id) == (1, "confirmed", 7)
     assert store.outcome("default", 7) == "confirm"
-    assert not store.answer("default", 7, "cancel", "cancel_requested")
-    assert store.answer("other", 7, "cancel", "cancel_requested")
+    assert store.answer("default", 7, "confirm", "confirmed") == "again"
+    assert store.answer("other", 7, "cancel", "cancel_requested") == "first"
     assert store.add("default", "confirmed", 8, "confirmed:8") == 3
 
 
