@@ -220,6 +220,10 @@ def _proved(source: Path, paths: DataPaths, now: datetime, *,
                 raise
             log.warning("the damaged database's ids could not be read (%s)", exc)
             vanished, sent_since = [], None
+            # The next best floors: every readable copy kept of this practice.
+            for kept in sorted(paths.backups.glob("*.sqlite3")):
+                with contextlib.suppress(sqlite3.DatabaseError, OSError):
+                    _carry_id_floors(kept, staged)
         _settle_outbox(staged, sent_since, now)
         engine = make_engine(staged)
         try:

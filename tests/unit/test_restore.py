@@ -316,3 +316,21 @@ def test_an_older_copy_over_a_damaged_database_keeps_its_ids_taken(practice: Pra
     with sqlite3.connect(root / "practice.sqlite3") as db:
         seq = dict(db.execute("SELECT name, seq FROM sqlite_sequence"))
     assert seq["appointment"] >= last and seq["client"] >= 2
+
+
+def test_an_unreadable_database_takes_its_id_floors_from_the_copies_kept(
+        practice: Practice, tmp_path: Path) -> None:
+    """Nothing of the damaged file can be read: the newest copies kept in backups/
+    (a daily copy made after the one restored) still say which ids were handed out."""
+    old = backups.backup(practice, tmp_path / "old.sqlite3").path
+    last = max(book(practice, "2026-11-25T10:00"), book(practice, "2026-11-26T10:00"))
+    backups.backup(practice, practice.paths.backups)  # as the daily copy is made
+    root = practice.paths.root
+    practice.close()
+    data = bytearray((root / "practice.sqlite3").read_bytes())
+    data[:100] = b"\x00" * 100
+    (root / "practice.sqlite3").write_bytes(bytes(data))
+    backups.replace_damaged(DataPaths(root), old, practice.clock.now())
+    with sqlite3.connect(root / "practice.sqlite3") as db:
+        seq = dict(db.execute("SELECT name, seq FROM sqlite_sequence"))
+    assert seq["appointment"] >= last
