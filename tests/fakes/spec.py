@@ -2,8 +2,8 @@
 
 The specs are not copied into the project: they are read where the workplace keeps
 them, `$PRACTICE_DESK_SPECS` or a `shared/specs` folder beside an ancestor of this
-checkout. Without them the fakes keep their own field checks and the spec's tests
-are skipped, saying so.
+checkout (or of the checkout it was cloned from). Without them the fakes keep their
+own field checks and the spec's tests are skipped, saying so.
 
 Where the published WhatsApp spec is itself wrong, a small patch says why:
 - `TemplateComponent.index` has the pattern `^[2-6, 11-14]$`; Meta's docs say a
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import os
+import subprocess
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,12 +34,25 @@ def folder() -> Path | None:
     named = os.environ.get("PRACTICE_DESK_SPECS")
     if named:
         return Path(named) if (Path(named) / WHATSAPP).is_file() else None
-    for start in (Path(__file__).resolve(), Path.cwd().resolve()):
+    for start in (Path(__file__).resolve(), Path.cwd().resolve(), *_cloned_from()):
         for parent in start.parents:
             candidate = parent / "shared" / "specs"
             if (candidate / WHATSAPP).is_file():
                 return candidate
     return None
+
+
+def _cloned_from() -> list[Path]:
+    """The checkout this one was cloned from, when it is on this machine (a clean
+    clone made to run the tests)."""
+    try:
+        url = subprocess.run(["git", "config", "--get", "remote.origin.url"],
+                             cwd=Path(__file__).parent, capture_output=True, text=True,
+                             timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return []
+    path = Path(url.removeprefix("file://")) if url else None
+    return [path.resolve() / "x"] if path is not None and path.is_dir() else []
 
 
 @cache
