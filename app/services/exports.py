@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from icalendar import Calendar, Event
 
@@ -22,6 +23,7 @@ from app.services.errors import InvalidInput
 from app.services.practice import Practice
 from app.services.queries import AppointmentView
 from app.services.scheduling import status_label
+from app.services.spreadsheet_cells import neutral
 from app.services.values import format_phone
 
 
@@ -106,7 +108,7 @@ def _csv(rows: list[AppointmentView], region: str) -> bytes:
     writer = csv.writer(out, delimiter=";" if i18n.current_language() == "pt_BR" else ",")
     writer.writerow(headers())
     for v in rows:
-        writer.writerow(_cells(v, region))
+        writer.writerow([neutral(c) if isinstance(c, str) else c for c in _cells(v, region)])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -123,10 +125,20 @@ def _xlsx(rows: list[AppointmentView], region: str) -> bytes:
         if not repeated(v.start):  # the repeated hour stays text, with its offset
             cells[6] = v.start.time().replace(tzinfo=None)
         cells[10] = _price(v) / 100
-        sheet.append(cells)
+        sheet.append([_text_cell(sheet, c) if isinstance(c, str) else c for c in cells])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _text_cell(sheet: Any, text: str) -> Any:
+    """A cell that holds text as text: an inline string, never a formula, whatever
+    it begins with (openpyxl would write "=..." as a formula)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"
+    return cell
 
 
 def _ics(rows: list[AppointmentView], practice_name: str) -> bytes:

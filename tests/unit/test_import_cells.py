@@ -119,3 +119,12 @@ def test_headers_in_english_with_one_date_time_column() -> None:
 
 def test_missing_columns_are_named() -> None:
     assert columns.missing({Field.NAME: 0, Field.DATE: 1}) == ["Phone", "Time"]
+
+
+@given(st.text())
+def test_a_neutralised_cell_never_starts_a_formula_and_reads_back_as_it_was(text: str) -> None:
+    from app.services.spreadsheet_cells import FORMULA_STARTS, as_written, neutral
+
+    cell = neutral(text)
+    assert not cell.startswith(FORMULA_STARTS)
+    assert as_written(cell) == text

@@ -28,6 +28,7 @@ class CellError(ValueError):
 
 
 def text_of(value: Cell) -> str:
+    """A cell as text."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

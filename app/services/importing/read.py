@@ -19,6 +19,7 @@ from typing import Any
 from app.i18n import _, format_number, ngettext
 from app.services.errors import InvalidInput
 from app.services.importing.cells import Cell, text_of
+from app.services.spreadsheet_cells import as_written
 
 MAX_CELL = 64 * 1024
 # What an agenda's spreadsheet can hold, with room to spare; checked before the
@@ -167,7 +168,8 @@ def _csv(name: str, data: bytes) -> Sheet:
     try:
         records: list[tuple[int, tuple[Cell, ...]]] = []
         for number, record in enumerate(reader, start=1):
-            cells = limits.row(number, [cell.strip() for cell in record])
+            # A text cell an export neutralised ("'=2*3") is read as it was.
+            cells = limits.row(number, [as_written(cell.strip()) for cell in record])
             records.append((number, tuple(cells)))
             # A record may span lines (a quoted line break): it was guessed if any was.
             if pending and any(n in pending for n in range(last_line + 1, reader.line_num + 1)):
