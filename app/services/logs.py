@@ -9,6 +9,16 @@ from pathlib import Path
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+class _PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
+    """Each log file, the first and every one after a rotation, is its owner's only."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        from app.services.files import private_file
+
+        private_file(Path(self.baseFilename))
+        return super()._open()
+
+
 def setup_logging(folder: Path, level: int = logging.INFO) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "practice.log"
@@ -17,7 +27,7 @@ def setup_logging(folder: Path, level: int = logging.INFO) -> Path:
         if isinstance(handler, logging.handlers.RotatingFileHandler) and \
                 Path(handler.baseFilename) == path:
             return path
-    handler = logging.handlers.RotatingFileHandler(
+    handler = _PrivateRotatingHandler(
         path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
     handler.setFormatter(logging.Formatter(_FORMAT))
     root.addHandler(handler)

@@ -30,9 +30,15 @@ class DataPaths:
         return self.root / "backups"
 
     def ensure(self) -> DataPaths:
-        for folder in (self.root, self.logs, self.backups):
-            folder.mkdir(parents=True, exist_ok=True)
+        self.private_folders()
         return self
+
+    def private_folders(self) -> list[Path]:
+        """Create the folders for their owner only; returns those that already
+        existed open to others and were tightened."""
+        from app.services.files import private_folder
+
+        return [f for f in (self.root, self.logs, self.backups) if private_folder(f)]
 
 
 def resolve(data_dir: str | os.PathLike[str] | None = None) -> DataPaths:

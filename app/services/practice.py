@@ -20,6 +20,7 @@ from app.services.clock import Clock, SystemClock
 from app.services.database import Database
 from app.services.errors import DatabaseDamaged, DatabaseUnavailable, InvalidInput
 from app.services.events import ChangeBus
+from app.services.files import private_file
 from app.services.logs import setup_logging
 from app.services.paths import DataPaths, resolve
 
@@ -54,9 +55,13 @@ def default_actor() -> str:
 def open_practice(data_dir: str | os.PathLike[str] | None = None, *, clock: Clock | None = None,
                   actor: str | None = None, logging_on: bool = True) -> Practice:
     """Open (or create) the practice's database, upgrading its schema first."""
-    paths = resolve(data_dir).ensure()
+    paths = resolve(data_dir)
+    tightened = paths.private_folders()
     if logging_on:
         setup_logging(paths.logs)
+    for folder in tightened:
+        log.warning("%s could be read by other accounts on this computer; it is now "
+                    "the owner's only", folder)
     try:
         schema_check.check_found(paths.database)
     except InvalidInput as exc:
@@ -64,6 +69,11 @@ def open_practice(data_dir: str | os.PathLike[str] | None = None, *, clock: Cloc
         raise DatabaseDamaged(_("{problem} It was left untouched: restore one of the copies "
                                 "in {backups}.").format(problem=exc, backups=paths.backups)
                               ) from None
+    # Before SQLite opens it: the -wal and -shm it makes take the database's mode.
+    for part in (paths.database, *(paths.database.with_name(paths.database.name + x)
+                                   for x in ("-wal", "-shm"))):
+        if part == paths.database or part.exists():
+            private_file(part)
     db = Database(paths.database)
     try:
         migrate.upgrade(db.engine, paths.database, paths.backups)

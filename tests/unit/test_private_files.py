@@ -1,0 +1,88 @@
+"""Health data at rest is its owner's only: the data folder and everything the app
+creates in it are 0700/0600 whatever the umask, exports saved elsewhere are 0600,
+and a folder left open to others is tightened at start-up and said in the log."""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.services import backups, client_data, exports, scheduling
+from app.services.clock import FrozenClock
+from app.services.practice import open_practice
+from app.services.scheduling import BookingRequest
+from tests.conftest import NOW, add_client, add_service, local
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+
+
+@pytest.fixture(autouse=True)
+def _loose_umask() -> Iterator[None]:
+    before = os.umask(0o022)  # as most desktops have it: files 0644, folders 0755
+    yield
+    os.umask(before)
+
+
+@pytest.fixture
+def _log_released() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    yield
+    for handler in set(root.handlers) - set(handlers):
+        root.removeHandler(handler)
+        handler.close()
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_everything_the_app_writes_is_its_owners_only(tmp_path: Path,
+                                                      _log_released: None) -> None:
+    root, elsewhere = tmp_path / "data", tmp_path / "Documents"
+    elsewhere.mkdir()
+    p = open_practice(root, clock=FrozenClock(NOW), actor="t", logging_on=True)
+    try:
+        client = add_client(p)
+        scheduling.book(p, BookingRequest(client_id=client, start=local("2026-11-23T10:00"),
+                                          service_id=add_service(p)))
+        backups.backup(p, p.paths.backups)
+        backups.backup(p, elsewhere / "copia.sqlite3")
+        for fmt in exports.Format:
+            exports.write(p, fmt, elsewhere / f"agenda.{fmt.value}",
+                          exports.sessions(p, local("2026-11-01T00:00").date(),
+                                           local("2026-11-30T00:00").date()))
+        client_data.write_export(p, client, elsewhere / "maria.json")
+        logging.getLogger("test").warning("a line in the log")
+        live = [f for f in root.rglob("*") if f.is_file()]  # -wal and -shm while open
+        assert any(f.name.endswith("-wal") for f in live)
+        assert [(f.name, oct(mode(f))) for f in live if mode(f) != 0o600] == []
+    finally:
+        p.close()
+    made = sorted(root.rglob("*"))
+    assert {f.name for f in made} >= {"practice.sqlite3", "logs", "practice.log", "backups"}
+    assert [(f, oct(mode(f))) for f in [root, *made] if f.is_dir() and mode(f) != 0o700] == []
+    assert [(f, oct(mode(f))) for f in made if f.is_file() and mode(f) != 0o600] == []
+    saved = sorted(elsewhere.iterdir())
+    assert len(saved) == 5 and all(mode(f) == 0o600 for f in saved), [
+        (f.name, oct(mode(f))) for f in saved]
+
+
+def test_a_data_folder_open_to_others_is_tightened_and_said_once(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    root = tmp_path / "data"
+    open_practice(root, logging_on=False).close()
+    root.chmod(0o755)
+    (root / "practice.sqlite3").chmod(0o644)
+    with caplog.at_level(logging.WARNING):
+        open_practice(root, logging_on=False).close()
+        open_practice(root, logging_on=False).close()
+    assert (oct(mode(root)), oct(mode(root / "practice.sqlite3"))) == ("0o700", "0o600")
+    said = [r.getMessage() for r in caplog.records if "other accounts" in r.getMessage()]
+    assert said == [f"{root} could be read by other accounts on this computer; it is now "
+                    "the owner's only"]
