@@ -159,8 +159,8 @@ class Store:
                         if not moved:
                             raise _AlreadyAnswered  # another answer came in between
                         said = "first" if other else "changed"
-                    # Any failure here rolls the outcome back with it.
-                    # The outcome row guards against repeats; each answer's event is new.
+                    # Any failure here rolls the outcome back with it. The outcome row
+                    # guards against repeats, so each answer's event has a key of its own.
                     _insert_event(conn, practice, kind, appointment_id,
                                   f"{action}:{appointment_id}:{uuid.uuid4().hex}",
                                   sealed, session_start)
@@ -225,7 +225,6 @@ class Store:
                 outcomes.c.practice == practice,
                 outcomes.c.appointment_id == appointment_id)).first()
         return str(row[0]) if row else None
-
 
 
 class _AlreadyAnswered(Exception):

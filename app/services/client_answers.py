@@ -40,9 +40,7 @@ def apply(s: Session, p: Practice, a: Appointment, kind: str, reason: str = "",
                             received_at=now))
         return "notice"
     if kind == CANCEL_REQUESTED and a.status in ACTIVE_STATUSES:
-        waiting = s.exec(select(ClientRequest).where(
-            ClientRequest.appointment_id == a.id, ClientRequest.kind == RequestKind.CANCEL,
-            ClientRequest.state == RequestState.PENDING)).first()
+        waiting = next(iter(_waiting_cancellations(s, a)), None)
         if waiting is not None:  # asked again (another tap, another reminder): one request
             if reason and not waiting.reason:
                 waiting.reason = reason
@@ -55,9 +53,7 @@ def apply(s: Session, p: Practice, a: Appointment, kind: str, reason: str = "",
     if kind == CONFIRMED and a.status in ACTIVE_STATUSES:
         # The client changed their mind: a cancellation they asked for earlier is
         # settled by this confirmation, not left for the professional.
-        for waiting in s.exec(select(ClientRequest).where(
-                ClientRequest.appointment_id == a.id, ClientRequest.kind == RequestKind.CANCEL,
-                ClientRequest.state == RequestState.PENDING)):
+        for waiting in _waiting_cancellations(s, a):
             waiting.state, waiting.decision = RequestState.RESOLVED, "withdrawn"
             waiting.decided_by, waiting.decided_at = audit.CLIENT, now
     if kind == CONFIRMED and a.status is AppointmentStatus.SCHEDULED:
@@ -73,3 +69,10 @@ def apply(s: Session, p: Practice, a: Appointment, kind: str, reason: str = "",
                             what=word, how=how, status=scheduling.status_word(a.status)),
                         received_at=now))
     return "notice"
+
+
+def _waiting_cancellations(s: Session, a: Appointment) -> list[ClientRequest]:
+    """The client's cancellation requests for `a` still waiting for the professional."""
+    return list(s.exec(select(ClientRequest).where(
+        ClientRequest.appointment_id == a.id, ClientRequest.kind == RequestKind.CANCEL,
+        ClientRequest.state == RequestState.PENDING)))

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from app.i18n import _
 from app.services.errors import DatabaseUnavailable
+from app.services.files import private_file
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +93,6 @@ def _translate_errors() -> Iterator[None]:
 def copy_database(source: Path, target: Path) -> None:
     """A consistent copy using SQLite's online backup (safe while others write)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    from app.services.files import private_file
-
     private_file(target)  # a copy of health data: its owner's only
     src = sqlite3.connect(source)  # a plain path: never read as a URI
     try:

@@ -6,6 +6,8 @@ import logging
 import logging.handlers
 from pathlib import Path
 
+from app.services.files import private_file
+
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
@@ -13,8 +15,6 @@ class _PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
     """Each log file, the first and every one after a rotation, is its owner's only."""
 
     def _open(self):  # type: ignore[no-untyped-def]
-        from app.services.files import private_file
-
         private_file(Path(self.baseFilename))
         return super()._open()
 

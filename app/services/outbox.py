@@ -443,10 +443,8 @@ def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime
     # A message about a session says what is still true when it goes out: a
     # confirmation held back by a retry must not follow the cancellation notice.
     if (msg.kind is MessageKind.CONFIRMATION and a.status not in ACTIVE_STATUSES) or \
-            (msg.kind is MessageKind.RESCHEDULE and _overtaken(s, a)):
-        return None, _("The session is {status} now; this notice is no longer true.").format(
-            status=status_word(a.status))
-    if msg.kind is MessageKind.CANCELLATION and a.status is not AppointmentStatus.CANCELLED:
+            (msg.kind is MessageKind.RESCHEDULE and _overtaken(s, a)) or \
+            (msg.kind is MessageKind.CANCELLATION and a.status is not AppointmentStatus.CANCELLED):
         return None, _("The session is {status} now; this notice is no longer true.").format(
             status=status_word(a.status))
     if msg.kind is MessageKind.REMINDER:

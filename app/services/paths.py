@@ -9,6 +9,8 @@ from pathlib import Path
 
 import platformdirs
 
+from app.services.files import private_folder
+
 APP_NAME = "PracticeDesk"
 DB_FILENAME = "practice.sqlite3"
 
@@ -36,8 +38,6 @@ class DataPaths:
     def private_folders(self) -> list[Path]:
         """Create the folders for their owner only; returns those that already
         existed open to others and were tightened."""
-        from app.services.files import private_folder
-
         return [f for f in (self.root, self.logs, self.backups) if private_folder(f)]
 
 

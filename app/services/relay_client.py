@@ -31,6 +31,7 @@ from sqlmodel import Session, col, select
 
 from app.i18n import _
 from app.models.enums import ChargeDecision
+from app.models.outbox import ConfigEntry
 from app.models.requests import ClientRequest, RelayEvent, RequestKind, RequestState
 from app.models.tables import Appointment
 from app.services import (
@@ -162,24 +163,21 @@ class Poller:
         applied, done, failed = 0, [], 0
         self.problem = None
         for event in body.get("events", []):
+            # An event that cannot be applied is not acknowledged: it comes again.
             try:
-                if apply_event(self.p, event, relay):
-                    applied += 1
+                applied += apply_event(self.p, event, relay)
             except Unreadable as exc:  # stays on the relay until the key is put right
                 if self.problem != str(exc):
                     log.warning("relay events wait: %s", exc)
                 self.problem = str(exc)
-                failed += 1
-                continue
-            except PracticeError as exc:  # e.g. the database busy: the event comes again
+            except PracticeError as exc:  # e.g. the database busy
                 log.warning("relay event %s waits: %s", event.get("id"), exc)
-                failed += 1
-                continue
             except Exception:
                 log.exception("relay event %s could not be applied", event.get("id"))
-                failed += 1
+            else:
+                done.append(int(event["id"]))
                 continue
-            done.append(int(event["id"]))
+            failed += 1
         for first in range(0, len(done), ACK_AT_ONCE):  # the relay takes 1,000 at a time
             requests.post(f"{url}/api/v1/events/ack",
                           json={"ids": done[first:first + ACK_AT_ONCE]},
@@ -281,8 +279,6 @@ RELAY_NAME = "relay.instance"  # the name of the relay's database the desktop la
 def _another_relay(p: Practice, relay: str) -> bool:
     """True (and the relay's notes queued for every session still to come) the first
     time this relay database answers."""
-    from app.models.outbox import ConfigEntry
-
     with p.db.read() as s:
         seen = s.get(ConfigEntry, RELAY_NAME)
         if seen is not None and seen.value == relay:

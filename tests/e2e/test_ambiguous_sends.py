@@ -90,9 +90,13 @@ def closed_port() -> int:
         return int(s.getsockname()[1])  # nobody listens there once the socket is closed
 
 
-def ends_unknown_and_stays(p: Practice, clock: FrozenClock, a: int,
-                           received: object) -> reminders.MessageView:
-    """The first dispatch leaves the reminder `unknown`; later ones never send it."""
+def first_send_unknown_for_good(p: Practice, clock: FrozenClock, a: int,
+                                received: object) -> reminders.MessageView:
+    """Sending at DUE leaves the reminder `unknown`, for a person; later passes never
+    send it. `received`: what the provider took, which stays at one message."""
+    clock.set(local(DUE))
+    report = outbox.Dispatcher(p).dispatch_due()
+    assert (report.sent, report.retried, report.unknown) == (0, 0, 1)
     m = the_reminder(p, a)
     assert m.state == "unknown", m.last_error
     assert m.last_error and m.last_error.endswith(
@@ -114,10 +118,7 @@ def test_whatsapp_taking_the_message_but_answering_after_the_timeout_sends_it_on
     wire(practice, wa=wa, channel="whatsapp")
     a = book(practice)
     wa.after_taking.append(("late", SHORT * 3))
-    clock.set(local(DUE))
-    report = outbox.Dispatcher(practice).dispatch_due()
-    assert (report.sent, report.retried, report.unknown) == (0, 0, 1)
-    m = ends_unknown_and_stays(practice, clock, a, wa.sent)
+    m = first_send_unknown_for_good(practice, clock, a, wa.sent)
     assert m.last_error.startswith("WhatsApp did not answer within 0 seconds after the "
                                    "message was handed over")
     # The person checks with the client: it arrived.
@@ -130,9 +131,7 @@ def test_whatsapp_dropping_the_connection_after_taking_the_message_sends_it_once
     wire(practice, wa=wa, channel="whatsapp")
     a = book(practice)
     wa.after_taking.append(("drop",))
-    clock.set(local(DUE))
-    assert outbox.Dispatcher(practice).dispatch_due().unknown == 1
-    m = ends_unknown_and_stays(practice, clock, a, wa.sent)
+    m = first_send_unknown_for_good(practice, clock, a, wa.sent)
     assert "connection to WhatsApp dropped" in (m.last_error or "")
 
 
@@ -145,9 +144,7 @@ def test_a_whatsapp_server_error_that_does_not_say_it_failed_is_unknown(
     wire(practice, wa=wa, channel="whatsapp")
     a = book(practice)
     wa.after_taking.append(("answer", status, page))
-    clock.set(local(DUE))
-    assert outbox.Dispatcher(practice).dispatch_due().unknown == 1
-    m = ends_unknown_and_stays(practice, clock, a, wa.sent)
+    m = first_send_unknown_for_good(practice, clock, a, wa.sent)
     assert f"server error ({status})" in (m.last_error or "")
 
 
@@ -156,9 +153,7 @@ def test_a_whatsapp_success_without_a_message_id_is_unknown(
     wire(practice, wa=wa, channel="whatsapp")
     a = book(practice)
     wa.after_taking.append(("answer", 200, '{"messaging_product": "whatsapp"}'))
-    clock.set(local(DUE))
-    assert outbox.Dispatcher(practice).dispatch_due().unknown == 1
-    ends_unknown_and_stays(practice, clock, a, wa.sent)
+    first_send_unknown_for_good(practice, clock, a, wa.sent)
 
 
 def test_whatsapp_failures_before_the_message_arrived_are_tried_again_and_sent_once(
@@ -242,9 +237,7 @@ def test_an_sms_twilio_may_have_taken_is_unknown(
     wire(practice, tw=tw, channel="sms")
     a = book(practice)
     tw.after_taking.append(mishap)
-    clock.set(local(DUE))
-    assert outbox.Dispatcher(practice).dispatch_due().unknown == 1
-    m = ends_unknown_and_stays(practice, clock, a, tw.sent)
+    m = first_send_unknown_for_good(practice, clock, a, tw.sent)
     assert words in (m.last_error or "")
 
 
@@ -267,9 +260,7 @@ def test_an_smtp_server_quiet_after_the_closing_dot_leaves_the_mail_unknown(
     wire(practice, smtp=smtp, channel="email")
     a = book(practice)
     smtp.handler.answer_after = SHORT * 3
-    clock.set(local(DUE))
-    assert outbox.Dispatcher(practice).dispatch_due().unknown == 1
-    m = ends_unknown_and_stays(practice, clock, a, smtp.received)
+    m = first_send_unknown_for_good(practice, clock, a, smtp.received)
     assert "did not answer after the message was handed over (" in (m.last_error or "")
     assert "timed out" in (m.last_error or "")
 
@@ -279,9 +270,7 @@ def test_an_smtp_server_dropping_the_line_after_the_data_leaves_the_mail_unknown
     wire(practice, smtp=smtp, channel="email")
     a = book(practice)
     smtp.handler.drop_after_data = True
-    clock.set(local(DUE))
-    assert outbox.Dispatcher(practice).dispatch_due().unknown == 1
-    ends_unknown_and_stays(practice, clock, a, smtp.received)
+    first_send_unknown_for_good(practice, clock, a, smtp.received)
 
 
 def test_a_refused_quit_after_the_mail_was_taken_is_still_sent_once(
