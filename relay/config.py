@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import os
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from relay.guard import Network, networks
 from relay.tokens import MIN_SECRET_LENGTH
 
 DEFAULT_PRACTICE = "default"
@@ -54,14 +56,58 @@ class RelaySettings:
     per_token_per_minute: int = 10
     max_wait: float = 30.0  # longest long-poll, seconds
     events_per_page: int = 100  # events in one answer to GET /api/v1/events
+    per_ip_api_per_minute: int = 300  # requests to /api/ from one address
+    head_timeout: float = 10.0  # seconds for a request's head to arrive
+    body_timeout: float = 10.0  # seconds for its body
+    max_connections: int = 256  # open at once
+    # Proxies whose X-Forwarded-For is believed (relay.guard.networks).
+    trusted_proxies: tuple[Network, ...] = ()
+    docs: bool = False  # /docs and /openapi.json served
+    # How long a webhook's id is remembered after the desktop took it, so a
+    # provider's retry is not queued again. Meta retries for up to 7 days.
+    replay_window_days: int = 8
+
+
+GOOD_SECRET = "run `practice-relay secret` and use what it prints"
+MIN_SECRET_BITS = 80
 
 
 def _secret(values: Mapping[str, Any], name: str, where: str) -> str:
     value = values.get(name, "")
     if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH:
         raise ConfigError(f"{where}{name} is missing or shorter than {MIN_SECRET_LENGTH} "
-                          f"characters; set a long random value (e.g. `openssl rand -base64 36`).")
+                          f"characters: {GOOD_SECRET}.")
+    if estimated_bits(value) < MIN_SECRET_BITS:
+        raise ConfigError(f"{where}{name} is too easy to guess (repeated or patterned "
+                          f"characters, or a word): {GOOD_SECRET}.")
     return value
+
+
+def estimated_bits(secret: str) -> float:
+    """A cautious estimate of a secret's entropy in bits: its length times the
+    Shannon entropy of its characters, counting a character that repeats its
+    neighbour or continues a run (abc, 123, cba) as adding nothing. A random
+    base64 or hex string of 32 characters or more scores above 80;
+    "a"*32, "abcd"*8 and a phrase with a few distinct letters do not."""
+    counts: dict[str, int] = {}
+    for ch in secret:
+        counts[ch] = counts.get(ch, 0) + 1
+    n = len(secret)
+    per_char = -sum(c / n * math.log2(c / n) for c in counts.values()) if n else 0.0
+    plain, i = 0, 0
+    while i < n:
+        # A stretch of four or more characters seen before adds nothing.
+        k = 4
+        while i + k <= n and secret[i:i + k] in secret[:i + k - 1]:
+            k += 1
+        if k > 4:
+            i += k - 1
+            continue
+        rise = ord(secret[i]) - ord(secret[i - 1]) if i else 99
+        step = i >= 2 and abs(rise) <= 1 and rise == ord(secret[i - 1]) - ord(secret[i - 2])
+        plain += 0 if step else 1
+        i += 1
+    return per_char * plain
 
 
 def _public_key(value: Any, where: str, name: str) -> bytes:
@@ -152,6 +198,13 @@ def _distinct(practices: Iterable[Practice]) -> None:
                 raise ConfigError(f"Practices {seen[mark]!r} and {p.id!r} share the same {what}; "
                                   "each practice needs its own.")
             seen[mark] = p.id
+        if p.api_key.encode() == p.link_secret:
+            raise ConfigError(f"The API key and the link secret{_of(p)} are the same: each "
+                              f"must be its own secret ({GOOD_SECRET}, once for each).")
+
+
+def _of(practice: Practice) -> str:
+    return "" if practice.id == DEFAULT_PRACTICE else f" of practice {practice.id!r}"
 
 
 def from_environment(env: Mapping[str, str] | None = None) -> RelaySettings:
@@ -166,9 +219,34 @@ def from_environment(env: Mapping[str, str] | None = None) -> RelaySettings:
         whatsapp_app_secret=env.get("RELAY_WHATSAPP_APP_SECRET") or None,
         whatsapp_verify_token=env.get("RELAY_WHATSAPP_VERIFY_TOKEN") or None,
         public_url=env.get("RELAY_PUBLIC_URL") or None,
-        per_ip_per_minute=int(env.get("RELAY_PER_IP_PER_MINUTE", "60")),
-        per_token_per_minute=int(env.get("RELAY_PER_TOKEN_PER_MINUTE", "10")),
+        per_ip_per_minute=_number(env, "RELAY_PER_IP_PER_MINUTE", 60, 1, 1_000_000),
+        per_token_per_minute=_number(env, "RELAY_PER_TOKEN_PER_MINUTE", 10, 1, 1_000_000),
+        per_ip_api_per_minute=_number(env, "RELAY_API_PER_IP_PER_MINUTE", 300, 1, 1_000_000),
+        head_timeout=_number(env, "RELAY_HEADER_TIMEOUT", 10, 1, 300),
+        body_timeout=_number(env, "RELAY_BODY_TIMEOUT", 10, 1, 300),
+        max_connections=_number(env, "RELAY_MAX_CONNECTIONS", 256, 8, 100_000),
+        trusted_proxies=_proxies(env.get("RELAY_TRUSTED_PROXIES", "")),
+        docs=env.get("RELAY_DOCS", "") == "1",
         events_per_page=_events_per_page(env.get("RELAY_EVENTS_PER_PAGE", "100")))
+
+
+def _number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    value = env.get(name, "").strip() or str(default)
+    try:
+        number = int(value)
+    except ValueError:
+        number = low - 1
+    if not low <= number <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {value!r}.")
+    return number
+
+
+def _proxies(value: str) -> tuple[Network, ...]:
+    try:
+        return networks(value)
+    except ValueError as exc:
+        raise ConfigError(f"RELAY_TRUSTED_PROXIES: {str(exc)!r} is not an address or a "
+                          "network (e.g. 127.0.0.1 or 10.0.0.0/8).") from None
 
 
 MAX_ACK = 1000  # ids in one POST /api/v1/events/ack

@@ -13,17 +13,21 @@ import hashlib
 import hmac
 import json
 import logging
+import re
+import secrets
 import time
-from collections import defaultdict, deque
-from datetime import UTC, datetime
+from collections import deque
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Form, Header, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from relay import pages
 from relay.config import MAX_ACK, Practice, RelaySettings, from_environment
+from relay.guard import Guard, bucket
 from relay.sealing import seal
 from relay.store import Store
 from relay.tokens import InvalidToken, Link, read
@@ -56,21 +60,29 @@ class SessionsBody(BaseModel):
 
 
 class Limiter:
-    """A sliding one-minute window per key."""
+    """A sliding one-minute window per key. Keys not heard from for a minute are
+    forgotten, so a stream of new addresses cannot grow it without end."""
 
     def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
-        self.hits: dict[str, deque[float]] = defaultdict(deque)
+        self.hits: dict[str, deque[float]] = {}
+        self._pruned = time.monotonic()
 
     def retry_after(self, key: str) -> int:
         now = time.monotonic()
-        q = self.hits[key]
+        if now - self._pruned > 60:
+            self.prune(now)
+        q = self.hits.setdefault(key, deque())
         while q and now - q[0] > 60:
             q.popleft()
         if len(q) >= self.per_minute:
             return int(60 - (now - q[0])) + 1
         q.append(now)
         return 0
+
+    def prune(self, now: float) -> None:
+        self.hits = {k: q for k, q in self.hits.items() if q and now - q[-1] <= 60}
+        self._pruned = now
 
 
 class Practices:
@@ -115,32 +127,52 @@ class Practices:
 
 
 def _digest(value: str) -> bytes:
-    return hashlib.sha256(value.encode()).digest()
+    return hashlib.sha256(value.encode("utf-8", "replace")).digest()
+
+
+def same(given: str, expected: str) -> bool:
+    """A constant-time comparison that any text can take part in: a header or a
+    query value with characters outside ASCII is simply not equal."""
+    return hmac.compare_digest(given.encode("utf-8", "replace"),
+                               expected.encode("utf-8", "replace"))
 
 
 def create_app(settings: RelaySettings) -> FastAPI:
-    store = Store(settings.database_url)
+    store = Store(settings.database_url, timedelta(days=settings.replay_window_days))
     practices = Practices(settings)
-    app = FastAPI(title="Practice Desk relay", version="1")
+    docs = {} if settings.docs else {"docs_url": None, "redoc_url": None,
+                                          "openapi_url": None}
+    app = FastAPI(title="Practice Desk relay", version="1", **docs)  # type: ignore[arg-type]
     new_event = asyncio.Event()
-    by_ip, by_token = Limiter(settings.per_ip_per_minute), \
-        Limiter(settings.per_token_per_minute)
+    by_ip, by_token, api_by_ip = Limiter(settings.per_ip_per_minute), \
+        Limiter(settings.per_token_per_minute), Limiter(settings.per_ip_api_per_minute)
     app.state.store = store
 
     @app.middleware("http")
     async def limits(request: Request, call_next: Any) -> Response:
-        size = request.headers.get("content-length")
-        if size is not None and (not size.isdigit() or int(size) > settings.max_body):
-            return PlainTextResponse("Request body too large", status_code=413)
-        if request.url.path.startswith("/c/"):
-            ip = request.client.host if request.client else "?"
+        path = request.url.path
+        ip = bucket(request.client.host if request.client else "?")
+        if path.startswith("/c/"):
             wait = by_ip.retry_after(ip)
             if wait:
-                return _too_many(request, practices.fallback_name, wait)
-        response: Response = await call_next(request)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
-        return response
+                return _secured(_too_many(request, practices.fallback_name, wait))
+        elif path.startswith("/api/"):
+            wait = api_by_ip.retry_after(ip)
+            if wait:
+                return _secured(JSONResponse({"error": "too many requests"}, status_code=429,
+                                             headers={"Retry-After": str(wait)}))
+            # The key before anything else: a stranger's body is never parsed.
+            if practices.bearer(request.headers.get("authorization")) is None:
+                return _secured(JSONResponse({"error": "unauthorized"}, status_code=401))
+        return _secured(await call_next(request))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Which field and why, never the value: it may be anything (1e400 is a
+        # float no JSON answer can carry), and it is the caller's anyway.
+        return JSONResponse({"error": "invalid request", "detail": [
+            {"loc": [str(part) for part in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            for e in exc.errors()]}, status_code=422)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -285,7 +317,7 @@ def create_app(settings: RelaySettings) -> FastAPI:
                        challenge: str = Query(default="", alias="hub.challenge")
                        ) -> PlainTextResponse:
         expected = settings.whatsapp_verify_token
-        if mode == "subscribe" and expected and hmac.compare_digest(verify_token, expected):
+        if mode == "subscribe" and expected and same(verify_token, expected):
             return PlainTextResponse(challenge)
         return PlainTextResponse("Forbidden", status_code=403)
 
@@ -296,7 +328,7 @@ def create_app(settings: RelaySettings) -> FastAPI:
         signature = request.headers.get("x-hub-signature-256", "")
         expected = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest() \
             if secret else ""
-        if not secret or not hmac.compare_digest(signature, expected):
+        if not secret or not same(signature, expected):
             return JSONResponse({"error": "bad signature"}, status_code=401)
         try:
             payload = json.loads(raw)
@@ -332,13 +364,15 @@ def create_app(settings: RelaySettings) -> FastAPI:
     async def sms_webhook(request: Request) -> Response:
         """Twilio: inbound SMS and delivery callbacks, as form posts signed with the
         account's auth token (X-Twilio-Signature)."""
+        signature = request.headers.get("x-twilio-signature", "")
+        if not TWILIO_SIGNATURE.fullmatch(signature):  # before the body is parsed
+            return JSONResponse({"error": "bad signature"}, status_code=401)
         form = await request.form()
         params = [(k, str(v)) for k, v in form.multi_items()]
         practice = practices.for_twilio(dict(params).get("AccountSid"))
         url = _public_url(request, settings.public_url)
-        signature = request.headers.get("x-twilio-signature", "")
         token = practice.twilio_auth_token if practice else None
-        if practice is None or not token or not hmac.compare_digest(
+        if practice is None or not token or not same(
                 signature, twilio_signature(token, url, params)):
             return JSONResponse({"error": "bad signature"}, status_code=401)
         values = dict(params)
@@ -357,6 +391,32 @@ def create_app(settings: RelaySettings) -> FastAPI:
                         media_type="text/xml")
 
     return app
+
+
+def guarded(settings: RelaySettings) -> Guard:
+    """The relay as served: the application behind its request guard."""
+    return Guard(create_app(settings), settings.max_body, settings.body_timeout,
+                 settings.trusted_proxies)
+
+
+# HMAC-SHA1 in base64: 20 bytes, 28 characters.
+TWILIO_SIGNATURE = re.compile(r"[A-Za-z0-9+/]{27}=")
+
+# The client's page runs no script, loads nothing from elsewhere, posts only to
+# the relay and cannot be framed.
+PAGE_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+
+def _secured(response: Response) -> Response:
+    h = response.headers
+    h["X-Content-Type-Options"] = "nosniff"
+    h["Referrer-Policy"] = "no-referrer"
+    h.setdefault("Content-Security-Policy", PAGE_POLICY)
+    h["X-Frame-Options"] = "DENY"
+    # Pages and answers name a token or a client's events: no cache keeps them.
+    h["Cache-Control"] = "no-store"
+    return response
 
 
 def twilio_signature(auth_token: str, url: str, params: list[tuple[str, str]]) -> str:
@@ -383,17 +443,31 @@ def _too_many(request: Request, name: str, wait: int) -> HTMLResponse:
                         status_code=429, headers={"Retry-After": str(wait)})
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="practice-relay",
                                      description="The Practice Desk relay web service.")
+    parser.add_argument("command", nargs="?", choices=["serve", "secret"], default="serve",
+                        help="serve (the default): run the relay; secret: print a new "
+                             "random secret for RELAY_LINK_SECRET or RELAY_API_KEY")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.command == "secret":
+        print(new_secret())
+        return
     settings = from_environment()  # stops with a clear sentence on a weak secret
     import uvicorn
 
+    from relay.serving import raise_open_file_limit, server_config
+
     logging.basicConfig(level=logging.INFO)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, access_log=False)
+    raise_open_file_limit(settings.max_connections + 256)
+    uvicorn.Server(server_config(guarded(settings), settings, args.host, args.port)).run()
+
+
+def new_secret() -> str:
+    """A secret for the relay's settings: 36 random bytes, 48 URL-safe characters."""
+    return secrets.token_urlsafe(36)
 
 
 if __name__ == "__main__":

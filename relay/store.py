@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
     Column,
@@ -87,6 +87,16 @@ meta = Table(
     Column("value", String(64), nullable=False),
 )
 
+# The keys of provider deliveries (webhooks) the desktop has taken, kept for the
+# providers' retry window after their events are deleted: a late retry of a
+# delivery already taken is not queued again.
+delivered = Table(
+    "relay_delivered", metadata,
+    Column("dedupe", String(128), primary_key=True),
+    Column("at", DateTime, nullable=False),
+)
+REMEMBERED_KINDS = ("whatsapp_message", "whatsapp_status", "sms_message", "sms_status")
+
 
 @dataclass(frozen=True)
 class Event:
@@ -105,7 +115,8 @@ class SessionState:
 
 
 class Store:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, replay_window: timedelta = timedelta(days=8)) -> None:
+        self.replay_window = replay_window
         args = {"check_same_thread": False} if url.startswith("sqlite") else {}
         self.engine: Engine = create_engine(url, connect_args=args, pool_pre_ping=True)
         existing = "relay_event" in inspect(self.engine).get_table_names()
@@ -115,9 +126,13 @@ class Store:
 
     def add(self, practice: str, kind: str, appointment_id: int | None, dedupe: str,
             sealed: bytes | None = None, session_start: datetime | None = None) -> int | None:
-        """The new event's id, or None when this practice saw this dedupe key before."""
+        """The new event's id, or None when this practice saw this dedupe key before
+        (waiting, or taken by the desktop within the replay window)."""
         try:
             with self.engine.begin() as conn:
+                if conn.execute(select(delivered.c.dedupe).where(
+                        delivered.c.dedupe == _key(practice, dedupe))).first():
+                    return None
                 return _insert_event(conn, practice, kind, appointment_id, dedupe, sealed,
                                      session_start)
         except IntegrityError:
@@ -179,12 +194,30 @@ class Store:
                 for r in rows]
 
     def ack(self, practice: str, ids: list[int]) -> int:
-        """Deletes the practice's events among `ids`; another practice's stay."""
+        """Deletes the practice's events among `ids`; another practice's stay. The
+        keys of provider deliveries among them are remembered for the replay
+        window, and older ones forgotten."""
         if not ids:
             return 0
-        with self.engine.begin() as conn:
-            return int(conn.execute(delete(events).where(
-                events.c.practice == practice, events.c.id.in_(ids))).rowcount or 0)
+        mine = (events.c.practice == practice) & events.c.id.in_(ids)
+        now = _now()
+        for _attempt in range(3):
+            try:
+                with self.engine.begin() as conn:
+                    keys = set(conn.execute(select(events.c.dedupe).where(
+                        mine & events.c.kind.in_(REMEMBERED_KINDS))).scalars())
+                    if keys:
+                        known = set(conn.execute(select(delivered.c.dedupe).where(
+                            delivered.c.dedupe.in_(keys))).scalars())
+                        if keys - known:
+                            conn.execute(insert(delivered), [{"dedupe": k, "at": now}
+                                                             for k in keys - known])
+                    conn.execute(delete(delivered).where(
+                        delivered.c.at < now - self.replay_window))
+                    return int(conn.execute(delete(events).where(mine)).rowcount or 0)
+            except IntegrityError:  # another relay process remembered one first
+                continue
+        return 0
 
     def set_session(self, practice: str, appointment_id: int, state: str,
                     new_start: datetime | None, for_start: datetime | None = None) -> None:

@@ -25,8 +25,10 @@ from tests.e2e.test_relay import WEBHOOK, signed
 from tests.fakes.postgres import PostgresCluster
 from tests.fakes.relay_server import RelayServer
 
-SECRETS = {"aurora": ("aurora-link-" + "a" * 30, "aurora-api-" + "a" * 30),
-           "bem-estar": ("bemestar-link-" + "b" * 30, "bemestar-api-" + "b" * 30)}
+SECRETS = {"aurora": ("aurora-link-R5tW8zQ2mK9vB4nX7cJ1hL6pD3fG0s",
+                      "aurora-api-Y2kP7wN4qT9xF1bM6vH3jC8zR5dL0g"),
+           "bem-estar": ("bemestar-link-E8uA3oS6iY1tZ4rQ9wX2cV7nB5mK0",
+                         "bemestar-api-J6gF1dS9aH4kL7qW2eR5tY8uI3oP0")}
 
 
 def practices_file(folder: Path, keys: dict[str, str]) -> Path:

@@ -1,0 +1,172 @@
+"""What the relay does to every request before a route sees it: finds the
+client's address (believing X-Forwarded-For only from trusted proxies), reads
+the body whole within a byte limit and a time limit, whatever the request says
+of its own length, and answers 413 or 408 on its own. A plain ASGI middleware:
+the routes then parse bodies that can be no larger than the limit."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from typing import Any
+
+log = logging.getLogger("relay")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def networks(spec: str) -> tuple[Network, ...]:
+    """RELAY_TRUSTED_PROXIES: addresses or networks, comma-separated
+    ("127.0.0.1, 10.0.0.0/8"). ValueError names the entry that is neither."""
+    found = []
+    for part in (p.strip() for p in spec.split(",")):
+        if part:
+            try:
+                found.append(ipaddress.ip_network(part, strict=False))
+            except ValueError:
+                raise ValueError(part) from None
+    return tuple(found)
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    text = text.strip()
+    if text.startswith("[") and "]" in text:  # [2001:db8::1]:443
+        text = text[1:text.index("]")]
+    elif text.count(":") == 1:  # 203.0.113.9:443
+        text = text.split(":")[0]
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
+def client_address(peer: str, forwarded_for: Iterable[str],
+                   trusted: tuple[Network, ...]) -> str:
+    """The address a request came from. A peer that is a trusted proxy speaks
+    for the client: X-Forwarded-For is read from the right, skipping trusted
+    proxies, and the first address no proxy of ours added is the client's
+    (anything to its left was written by the client and proves nothing). From
+    anyone else the header is ignored."""
+    if not trusted_peer(peer, trusted):
+        return peer
+    hops = [h for value in forwarded_for for h in value.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not trusted_peer(hop, trusted):
+            addr = _address(hop)
+            # Garbled by someone: do not guess past it.
+            return str(addr) if addr is not None else peer
+    return peer
+
+
+def trusted_peer(address: str, trusted: tuple[Network, ...]) -> bool:
+    addr = _address(address)
+    return addr is not None and any(addr in net for net in trusted)
+
+
+def bucket(address: str) -> str:
+    """The rate limiter's key for an address: an IPv6 client owns a whole /64,
+    so counting its addresses one by one would count nothing."""
+    addr = _address(address)
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{addr}/64", strict=False))
+    return address
+
+
+class Guard:
+    """ASGI middleware: the request's client address, its whole body within
+    `max_body` bytes read within `body_timeout` seconds, or a refusal."""
+
+    def __init__(self, app: App, max_body: int, body_timeout: float,
+                 trusted: tuple[Network, ...]) -> None:
+        self.app, self.max_body, self.body_timeout, self.trusted = \
+            app, max_body, body_timeout, trusted
+        self._warned_no_forwarded = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self._find_client(scope)
+        headers = {k.lower(): v for k, v in scope.get("headers", [])}
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_body):
+            await _refuse(send, 413, b"Request body too large")
+            return
+        try:
+            async with asyncio.timeout(self.body_timeout):
+                body = await self._read(receive)
+        except TimeoutError:
+            log.info("A client sent its request too slowly; it was answered 408.")
+            await _refuse(send, 408, b"Request body not received in time")
+            return
+        if body is None:
+            await _refuse(send, 413, b"Request body too large")
+            return
+        if isinstance(body, _Gone):
+            log.info("A client went away before sending its whole request.")
+            return
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    def _find_client(self, scope: Scope) -> None:
+        client = scope.get("client")
+        if not client or not self.trusted:
+            return
+        forwarded = [v.decode("latin-1") for k, v in scope.get("headers", [])
+                     if k.lower() == b"x-forwarded-for"]
+        found = client_address(client[0], forwarded, self.trusted)
+        if found != client[0]:
+            scope["client"] = (found, 0)
+        elif not forwarded and not self._warned_no_forwarded and \
+                trusted_peer(client[0], self.trusted):
+            # A trusted proxy that sends no X-Forwarded-For puts every client in
+            # one rate-limit bucket: say so once.
+            self._warned_no_forwarded = True
+            log.warning("A request from a trusted proxy (RELAY_TRUSTED_PROXIES) carried no "
+                        "X-Forwarded-For: set the proxy to send it, or all clients share "
+                        "one rate limit.")
+
+    async def _read(self, receive: Receive) -> bytes | _Gone | None:
+        """The whole body; None past the limit; _Gone if the client left."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return _Gone()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+
+class _Gone:
+    pass
+
+
+async def _refuse(send: Send, status: int, text: bytes) -> None:
+    # Connection: close, so the server stops reading what the client goes on sending.
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                            (b"content-length", str(len(text)).encode()),
+                            (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": text})

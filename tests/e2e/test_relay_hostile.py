@@ -1,0 +1,426 @@
+"""The relay as a stranger on the internet meets it: the real `practice-relay`
+process, with raw sockets sending what browsers and providers never would —
+endless chunked bodies, heads sent a byte at a time, characters outside ASCII
+where signatures go, numbers no JSON answer can carry, other spellings of a
+valid token, forged X-Forwarded-For, replayed webhooks. Each answer is a 4xx,
+the relay keeps answering, and its memory stays where it was."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from nacl.public import PrivateKey
+
+from relay.config import ConfigError, from_environment
+from relay.server import Limiter
+from relay.tokens import mint
+from tests.fakes.relay_server import API_KEY, APP_SECRET, LINK_SECRET, VERIFY_TOKEN, RelayServer
+from tests.fakes.smtp import free_port
+from tests.fakes.twilio import signature as twilio_signature
+
+ROOT = Path(__file__).resolve().parents[2]
+MiB = 1024 * 1024
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
+
+
+@dataclass
+class Relay:
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def memory(self) -> int:
+        """The process's resident memory, bytes."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        [line] = [x for x in status.splitlines() if x.startswith("VmRSS:")]
+        return int(line.split()[1]) * 1024
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def start(folder: Path, **env: str) -> Relay:
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log = folder / "relay.log"
+    environment = {**os.environ, "PYTHONPATH": str(ROOT),
+                   "RELAY_DATABASE_URL": f"sqlite:///{folder / 'relay.sqlite3'}",
+                   "RELAY_LINK_SECRET": LINK_SECRET, "RELAY_API_KEY": API_KEY,
+                   "RELAY_PUBLIC_KEY": base64.b64encode(
+                       bytes(PrivateKey.generate().public_key)).decode(),
+                   "RELAY_WHATSAPP_APP_SECRET": APP_SECRET,
+                   "RELAY_WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
+                   "RELAY_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+                   "RELAY_TWILIO_AUTH_TOKEN": "twilio-auth-token",
+                   "RELAY_PUBLIC_URL": f"http://127.0.0.1:{port}", **env}
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "relay.server", "--port", str(port)],
+                                   env=environment, stdout=out, stderr=subprocess.STDOUT)
+    relay = Relay(process, port, log)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if requests.get(f"{relay.url}/healthz", timeout=1).ok:
+                return relay
+        except requests.RequestException:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the relay did not start:\n{relay.log_text()}")
+        time.sleep(0.1)
+
+
+def stop(relay: Relay) -> None:
+    relay.process.terminate()
+    relay.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
+    """Behind a trusted proxy on loopback: each test speaks from its own forwarded
+    address, so each has its own rate-limit buckets."""
+    server = start(tmp_path_factory.mktemp("hostile"), RELAY_HEADER_TIMEOUT="1",
+                   RELAY_BODY_TIMEOUT="1", RELAY_MAX_CONNECTIONS="40",
+                   RELAY_TRUSTED_PROXIES="127.0.0.1", RELAY_PER_IP_PER_MINUTE="20",
+                   RELAY_API_PER_IP_PER_MINUTE="20")
+    # Warm up every route once, so memory measured after is the relay's idle.
+    for _ in range(3):
+        raw(server, b"POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                    b"X-Forwarded-For: 192.0.2.250\r\n\r\n{}")
+        requests.get(f"{server.url}/c/{link(1)}", timeout=5,
+                     headers={"X-Forwarded-For": "192.0.2.251"})
+    yield server
+    stop(server)
+    assert "Traceback" not in server.log_text()
+
+
+def link(appointment_id: int, hours_ahead: float = 24) -> str:
+    start_at = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=hours_ahead)
+    return mint(LINK_SECRET.encode(), appointment_id, start_at)
+
+
+def raw(relay: Relay, request: bytes, timeout: float = 10) -> tuple[int, bytes]:
+    """Sends bytes as they are; the status code and what followed the head."""
+    with socket.create_connection(("127.0.0.1", relay.port), timeout=timeout) as sock:
+        sock.sendall(request)
+        return answer(sock)
+
+
+def answer(sock: socket.socket) -> tuple[int, bytes]:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    return int(head.split(b" ")[1]), rest
+
+
+def flood_chunked(relay: Relay, path: str, total: int, extra: bytes = b"") -> int:
+    """Streams `total` bytes as a chunked body until the relay stops listening;
+    its status code."""
+    sock = socket.create_connection(("127.0.0.1", relay.port), timeout=10)
+    with sock:
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: relay\r\n".encode() + extra +
+                     b"Transfer-Encoding: chunked\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\n\r\n")
+        block = b"x" * MiB
+        chunk = f"{len(block):x}\r\n".encode() + block + b"\r\n"
+        sent = 0
+        try:
+            while sent < total:
+                sock.sendall(chunk)
+                sent += len(block)
+            sock.sendall(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        assert sent < total, "the relay read the whole body"
+        try:
+            return answer(sock)[0]
+        except ConnectionResetError:
+            return 0  # the answer was lost with the connection: say so below
+
+
+ROUTES = [f"/c/{link(5)}", "/api/v1/events/ack", "/api/v1/sessions", "/webhooks/whatsapp",
+          "/webhooks/sms", "/healthz"]
+
+
+def test_chunked_bodies_are_cut_at_the_limit_on_every_route(relay: Relay) -> None:
+    idle = relay.memory()
+    # The handed case: 200 MiB chunked to Meta's webhook.
+    assert flood_chunked(relay, "/webhooks/whatsapp", 200 * MiB) == 413
+    for path in ROUTES:
+        auth = f"Authorization: Bearer {API_KEY}\r\n".encode()
+        assert flood_chunked(relay, path, 32 * MiB, auth) == 413, path
+    assert relay.memory() - idle < 8 * MiB
+    assert requests.get(f"{relay.url}/healthz", timeout=5).json() == {"status": "ok"}
+
+
+def test_large_form_fields_are_refused_before_they_are_parsed(relay: Relay) -> None:
+    idle = relay.memory()
+    fields = "&".join(f"f{i}=" + "x" * MiB for i in range(300)).encode()
+    # With a length that says so, and without one (chunked).
+    code, _ = raw(relay, b"POST /webhooks/sms HTTP/1.1\r\nHost: r\r\nContent-Length: " +
+                  str(len(fields)).encode() + b"\r\nContent-Type: "
+                  b"application/x-www-form-urlencoded\r\n\r\n" + fields[:1000])
+    assert code == 413
+    assert flood_chunked(relay, "/webhooks/sms", 300 * MiB) == 413
+    assert relay.memory() - idle < 8 * MiB
+
+
+def test_slow_heads_are_closed_and_the_relay_keeps_answering(relay: Relay) -> None:
+    slow = []
+    for _ in range(200):  # five times the relay's connection limit
+        sock = socket.create_connection(("127.0.0.1", relay.port), timeout=5)
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: r\r\nX-Slow: ")
+        slow.append(sock)
+    started = time.monotonic()
+    assert requests.get(f"{relay.url}/healthz", timeout=5).status_code == 200
+    assert time.monotonic() - started < 3
+    time.sleep(2.5)  # past the one-second head timeout
+    closed = 0
+    for sock in slow:
+        sock.settimeout(2)
+        try:
+            closed += sock.recv(100) == b""
+        except (ConnectionResetError, TimeoutError):
+            closed += 1
+        sock.close()
+    assert closed == 200
+    assert requests.get(f"{relay.url}/healthz", timeout=5).status_code == 200
+
+
+def test_a_slow_body_gets_408_and_a_client_leaving_mid_body_one_quiet_line(
+        relay: Relay) -> None:
+    with socket.create_connection(("127.0.0.1", relay.port), timeout=10) as sock:
+        sock.sendall(b"POST /webhooks/whatsapp HTTP/1.1\r\nHost: r\r\nContent-Length: 1000"
+                     b"\r\n\r\n{\"entry\":")
+        started = time.monotonic()
+        assert answer(sock)[0] == 408
+        assert time.monotonic() - started < 5
+    with socket.create_connection(("127.0.0.1", relay.port), timeout=10) as sock:
+        sock.sendall(b"POST /webhooks/whatsapp HTTP/1.1\r\nHost: r\r\nContent-Length: 1000"
+                     b"\r\n\r\n{\"entry\":")
+        time.sleep(0.2)
+    time.sleep(0.5)
+    log = relay.log_text()
+    assert "went away before sending its whole request" in log
+    assert "Traceback" not in log and "Exception in ASGI" not in log
+
+
+def test_characters_outside_ascii_where_secrets_go_are_refused(relay: Relay) -> None:
+    body = b'{"entry":[]}'
+    for header in (b"X-Hub-Signature-256: sha256=\xc3\xa9\xff",
+                   b"X-Hub-Signature-256: sha256=" + "é".encode() * 32):
+        code, _ = raw(relay, b"POST /webhooks/whatsapp HTTP/1.1\r\nHost: r\r\n" + header +
+                      b"\r\nContent-Length: 12\r\n\r\n" + body)
+        assert code == 401
+    form = b"AccountSid=AC" + b"0" * 32 + b"&Body=oi"
+    for header in (b"X-Twilio-Signature: \xc3\xa9\xc3\xa9", b"X-Twilio-Signature: " +
+                   "ç".encode() * 14):
+        code, _ = raw(relay, b"POST /webhooks/sms HTTP/1.1\r\nHost: r\r\n" + header +
+                      b"\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                      b"Content-Length: " + str(len(form)).encode() + b"\r\n\r\n" + form)
+        assert code == 401
+    for token in ("%C3%A9", "é" * 20, "\udcff".encode("utf-8", "surrogateescape").decode(
+            "latin-1")):
+        r = requests.get(f"{relay.url}/webhooks/whatsapp", timeout=5, params={
+            "hub.mode": "subscribe", "hub.verify_token": token, "hub.challenge": "1"})
+        assert r.status_code == 403
+    code, _ = raw(relay, "GET /webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=\xe9"
+                  "&hub.challenge=1 HTTP/1.1\r\nHost: r\r\n\r\n".encode("latin-1"))
+    assert code in (400, 403)
+    code, _ = raw(relay, b"GET /api/v1/events HTTP/1.1\r\nHost: r\r\n"
+                  b"Authorization: Bearer \xc3\xa9\xff\r\n\r\n")
+    assert code == 401
+
+
+def test_numbers_too_large_are_422_and_the_key_comes_before_the_body(relay: Relay) -> None:
+    ack = f"{relay.url}/api/v1/events/ack"
+    for body in ('{"ids":[1e400]}', '{"ids":[100000000000000000000000000000]}',
+                 '{"ids":[-1e400]}', '{"ids":[NaN]}', '{"ids":' + "[" * 5000 + "]" * 5000 + "}"):
+        r = requests.post(ack, data=body, timeout=5, headers={
+            **AUTH, "Content-Type": "application/json", "X-Forwarded-For": "198.51.100.1"})
+        assert r.status_code in (400, 422), body
+        assert {"error", "detail"} & set(r.json())
+    # Without the key nothing is read: even a body that is not JSON gets 401.
+    for body in ('{"ids":[1e400]}', "not json at all {"):
+        r = requests.post(ack, data=body, timeout=5, headers={
+            "Content-Type": "application/json", "X-Forwarded-For": "198.51.100.2"})
+        assert r.status_code == 401
+    for params in ({"wait": "1e400"}, {"after": "1e400"}, {"wait": "nan"}, {"wait": "-inf"},
+                   {"after": str(10**40)}):
+        r = requests.get(f"{relay.url}/api/v1/events", params=params, timeout=5,
+                         headers={**AUTH, "X-Forwarded-For": "198.51.100.3"})
+        assert r.status_code == 422, params
+    sessions = {"sessions": [{"appointment_id": 10**30, "state": "cancelled"}]}
+    r = requests.post(f"{relay.url}/api/v1/sessions", json=sessions, timeout=5,
+                      headers={**AUTH, "X-Forwarded-For": "198.51.100.4"})
+    assert r.status_code == 422
+
+
+def spellings(token: str) -> list[str]:
+    """Other ways of writing a token that lenient base64 decoders accept."""
+    middle = len(token) // 2
+    found = [token[:middle] + c + token[middle:] for c in (".", "!", "~", "=", "%00", "%20")]
+    found += [token + "=", token + "==", token + "%0A", " " + token]
+    found += [token.replace("-", "+").replace("_", "/")] if set("-_") & set(token) else []
+    return found
+
+
+def test_a_token_has_one_spelling(relay: Relay) -> None:
+    token = next(t for t in (link(n) for n in range(100, 5000)) if set("-_") & set(t))
+    headers = {"X-Forwarded-For": "198.51.100.10"}
+    assert requests.get(f"{relay.url}/c/{token}", headers=headers, timeout=5).status_code \
+        == 200
+    for other in spellings(token):
+        got = requests.get(f"{relay.url}/c/{other}", headers=headers, timeout=5)
+        assert got.status_code == 404, other
+        posted = requests.post(f"{relay.url}/c/{other}", data={"action": "confirm"},
+                               headers={"X-Forwarded-For": "198.51.100.11"}, timeout=5)
+        assert posted.status_code == 404, other
+
+
+def test_forwarded_addresses_are_believed_only_from_trusted_proxies(
+        relay: Relay, tmp_path: Path) -> None:
+    # Behind the trusted proxy: each client has its own bucket...
+    for n in range(30):
+        r = requests.get(f"{relay.url}/c/{link(7)}", timeout=5,
+                         headers={"X-Forwarded-For": f"203.0.113.{n}"})
+        assert r.status_code == 200
+    # ...and what a client writes to the left of the proxy's entry changes nothing.
+    codes = [requests.get(f"{relay.url}/c/{link(7)}", timeout=5, headers={
+        "X-Forwarded-For": f"10.9.{n}.1, 203.0.113.200"}).status_code for n in range(25)]
+    assert codes[:20] == [200] * 20 and set(codes[20:]) == {429}
+    # The API routes are limited too.
+    codes = [requests.get(f"{relay.url}/api/v1/events", timeout=5, headers={
+        **AUTH, "X-Forwarded-For": "203.0.113.201"}).status_code for _ in range(22)]
+    assert codes[:20] == [200] * 20 and set(codes[20:]) == {429}
+    # A relay told of no proxy ignores the header: a client on loopback inventing
+    # a new address each time is limited all the same.
+    plain = start(tmp_path / "plain", RELAY_PER_IP_PER_MINUTE="5")
+    try:
+        codes = [requests.get(f"{plain.url}/c/{link(8)}", timeout=5, headers={
+            "X-Forwarded-For": f"198.18.0.{n}"}).status_code for n in range(7)]
+        assert codes[:5] == [200] * 5 and set(codes[5:]) == {429}
+    finally:
+        stop(plain)
+
+
+def test_the_limiter_forgets_quiet_addresses() -> None:
+    limiter = Limiter(per_minute=5)
+    for n in range(10_000):
+        limiter.retry_after(f"198.51.{n // 256}.{n % 256}")
+    assert len(limiter.hits) == 10_000
+    limiter.prune(time.monotonic() + 61)
+    assert limiter.hits == {}
+
+
+def whatsapp_body(wamid: str) -> bytes:
+    return json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "W", "changes": [{
+        "field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "5511900000000", "phone_number_id": "1098"},
+            "statuses": [{"id": wamid, "status": "delivered", "timestamp": "1763720000",
+                          "recipient_id": "5511987654321"}],
+            "messages": [{"from": "5511987654321", "id": wamid + "-in",
+                          "timestamp": "1763720000", "type": "text",
+                          "text": {"body": "oi"}}]}}]}]}).encode()
+
+
+def test_a_webhook_replayed_after_the_desktop_took_it_is_not_queued_again(
+        tmp_path: Path) -> None:
+    sid, token = "AC" + "1" * 32, "twilio-token"
+    with RelayServer(tmp_path, env={"RELAY_TWILIO_ACCOUNT_SID": sid,
+                                    "RELAY_TWILIO_AUTH_TOKEN": token}) as server:
+        body = whatsapp_body("wamid.REPLAY")
+        digest = hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+        meta = {"X-Hub-Signature-256": f"sha256={digest}", "Content-Type": "application/json"}
+        sms = {"AccountSid": sid, "MessageSid": "SM" + "2" * 32, "From": "+5511987654321",
+               "To": "+5511900000000", "Body": "oi"}
+        sms_status = {"AccountSid": sid, "MessageSid": "SM" + "3" * 32,
+                      "MessageStatus": "delivered"}
+
+        def deliver() -> None:
+            assert requests.post(f"{server.url}/webhooks/whatsapp", data=body, headers=meta,
+                                 timeout=5).status_code == 200
+            url = f"{server.url}/webhooks/sms"
+            for form in (sms, sms_status):
+                assert requests.post(url, data=form, timeout=5, headers={
+                    "X-Twilio-Signature": twilio_signature(token, url, form)}).status_code == 200
+
+        deliver()
+        taken = requests.get(f"{server.url}/api/v1/events", headers=AUTH, timeout=5).json()
+        assert sorted(e["kind"] for e in taken["events"]) == [
+            "sms_message", "sms_status", "whatsapp_message", "whatsapp_status"]
+        ids = [e["id"] for e in taken["events"]]
+        assert requests.post(f"{server.url}/api/v1/events/ack", json={"ids": ids},
+                             headers=AUTH, timeout=5).json() == {"deleted": 4}
+        deliver()  # the providers retry, hours later
+        again = requests.get(f"{server.url}/api/v1/events", params={"after": 0},
+                             headers=AUTH, timeout=5).json()
+        assert again["events"] == []
+
+
+def test_the_clients_page_runs_nothing_is_kept_nowhere_and_frames_nowhere(
+        relay: Relay, tmp_path: Path) -> None:
+    headers = {"X-Forwarded-For": "198.51.100.30"}
+    for r in (requests.get(f"{relay.url}/c/{link(9)}", headers=headers, timeout=5),
+              requests.post(f"{relay.url}/c/{link(9)}", data={"action": "confirm"},
+                            headers=headers, timeout=5),
+              requests.get(f"{relay.url}/c/not-a-token", headers=headers, timeout=5)):
+        policy = r.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+        assert "script-src" not in policy  # none: default-src 'none' covers scripts
+        assert r.headers["Cache-Control"] == "no-store"
+        assert r.headers["Referrer-Policy"] == "no-referrer"
+        assert "<script" not in r.text
+    for path in ("/docs", "/redoc", "/openapi.json"):
+        assert requests.get(f"{relay.url}{path}", timeout=5).status_code == 404
+    documented = start(tmp_path / "docs", RELAY_DOCS="1")
+    try:
+        assert requests.get(f"{documented.url}/openapi.json", timeout=5).status_code == 200
+    finally:
+        stop(documented)
+
+
+def test_weak_and_repeated_secrets_are_refused_and_a_good_one_is_offered() -> None:
+    key = base64.b64encode(b"k" * 32).decode()
+    good = {"RELAY_LINK_SECRET": LINK_SECRET, "RELAY_API_KEY": API_KEY, "RELAY_PUBLIC_KEY": key}
+    for name in ("RELAY_LINK_SECRET", "RELAY_API_KEY"):
+        for weak in ("a" * 32, "abcd" * 8, "0123456789abcdefghijklmnopqrstuv",
+                     "Consultorio2024!Consultorio2024!", "x" * 31 + "y"):
+            with pytest.raises(ConfigError, match=f"{name} is too easy to guess"):
+                from_environment({**good, name: weak})
+    with pytest.raises(ConfigError, match="API key and the link secret are the same"):
+        from_environment({**good, "RELAY_API_KEY": LINK_SECRET})
+    printed = [subprocess.run([sys.executable, "-m", "relay.server", "secret"], check=True,
+                              capture_output=True, text=True, cwd=ROOT,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout.strip()
+               for _ in range(2)]
+    assert printed[0] != printed[1] and all(len(p) >= 43 for p in printed)
+    [practice] = from_environment({**good, "RELAY_LINK_SECRET": printed[0],
+                                   "RELAY_API_KEY": printed[1]}).practices
+    assert practice.api_key == printed[1]
+    for name, value in (("RELAY_TRUSTED_PROXIES", "10.0.0.0/8, a proxy"),
+                        ("RELAY_HEADER_TIMEOUT", "0"), ("RELAY_MAX_CONNECTIONS", "lots")):
+        with pytest.raises(ConfigError, match=name):
+            from_environment({**good, name: value})
