@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlparse
 
 import phonenumbers
 from sqlmodel import Session, select
@@ -18,14 +17,11 @@ from app.services import audit
 from app.services.errors import InvalidInput
 from app.services.events import Change
 from app.services.practice import Practice
-from app.services.values import normalize_email
+from app.services.values import normalize_email, web_address
 
 
 def _url(value: str) -> str:
-    parsed = urlparse(value.strip())
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise InvalidInput(_("'{value}' is not a web address (https://...).").format(value=value))
-    return value.strip().rstrip("/")
+    return web_address(value)
 
 
 def _port(value: str) -> str:

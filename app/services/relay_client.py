@@ -47,6 +47,7 @@ from app.services.errors import InvalidInput, NotFound, PracticeError
 from app.services.events import Change
 from app.services.inbound import Touched
 from app.services.practice import Practice
+from app.services.values import web_address
 from relay.tokens import check_secret, mint
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,11 @@ class Poller:
         key = secrets.load("relay.api_key")
         if not url or not key:
             raise RelayNotConfigured(_("The relay is not set up."))
-        return url, key
+        try:
+            # A setting saved before plain HTTP was refused: never send the key in clear.
+            return web_address(url), key
+        except InvalidInput as exc:
+            raise RelayNotConfigured(str(exc)) from None
 
     def poll_once(self, wait: float = 0) -> PollResult:
         url, key = self._settings()

@@ -3,9 +3,11 @@ Each failure is an InvalidInput naming the value and what was expected."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -116,3 +118,41 @@ def normalize_email(text: str) -> str:
     except EmailNotValidError:
         raise InvalidInput(_("'{value}' is not a valid e-mail address.")
                            .format(value=text)) from None
+
+
+def web_address(text: str) -> str:
+    """An https:// address (an http:// one only to this computer: 127.0.0.1,
+    ::1, localhost), without a query, fragment or user name, its trailing slash
+    dropped. Plain HTTP to another host would carry the practice's keys in clear;
+    a query or fragment would end up in the middle of every link. InvalidInput
+    says which."""
+    value = text.strip()
+    parsed = urlsplit(value)
+    try:
+        parsed.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        parsed = parsed._replace(netloc="")
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise InvalidInput(_("'{value}' is not a web address (https://...).").format(
+            value=value))
+    if parsed.scheme == "http" and not on_this_computer(parsed.hostname):
+        raise InvalidInput(_("'{value}' would send the practice's keys unencrypted: use "
+                             "https:// (plain http:// only reaches this computer).").format(
+            value=value))
+    if parsed.query or parsed.fragment or value.endswith(("?", "#")):
+        raise InvalidInput(_("'{value}' has a query or a fragment (after ? or #): give the "
+                             "address alone.").format(value=value))
+    if parsed.username is not None or parsed.password is not None:
+        raise InvalidInput(_("'{value}' has a user name in it: give the address alone; "
+                             "keys go in the keyring.").format(value=value))
+    return value.rstrip("/")
+
+
+def on_this_computer(host: str) -> bool:
+    """Whether a host name is this computer's loopback."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

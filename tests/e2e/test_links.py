@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from app.models.enums import Channel
+from app.models.outbox import ConfigEntry
 from app.services import audit, clients, config, queries, relay_client, scheduling, secrets
 from app.services.clock import FrozenClock
 from app.services.errors import InvalidInput
@@ -247,3 +248,16 @@ def test_a_cancellation_whose_reason_cannot_be_read_still_reaches_the_painel(
     [request] = relay_client.pending_requests(practice)
     assert (request.appointment_id, request.reason) == (
         session, "(the client's reason could not be read on this computer)")
+
+
+def test_a_relay_address_saved_in_plain_http_never_gets_the_key(
+        practice: Practice, relay: RelayServer) -> None:
+    """Written before plain HTTP to another computer was refused: the poller says
+    so and sends nothing (the relay on loopback still answers)."""
+    assert relay_client.Poller(practice).poll_once().applied == 0
+    with practice.db.write() as s:
+        entry = s.get(ConfigEntry, "relay.url")
+        assert entry is not None
+        entry.value = "http://relay.example.invalid"
+    with pytest.raises(relay_client.RelayNotConfigured, match="unencrypted"):
+        relay_client.Poller(practice).poll_once()

@@ -238,3 +238,19 @@ def test_a_reminder_is_retried_while_it_can_still_help_then_given_up_in_words(
     assert m.last_error is not None and "tried again" not in m.last_error
     assert m.last_error.endswith(f"Given up after {m.attempts} attempts.")
     assert clock.now() >= local("2026-11-25T08:00")
+
+
+def test_an_address_saved_in_plain_http_never_gets_the_key() -> None:
+    """A setting written before plain HTTP was refused: nothing leaves the computer."""
+    with FakeWhatsApp() as wa, FakeTwilio() as tw:
+        wa_err = refusal(whatsapp.send, {"whatsapp.api_base": "http://graph.example.invalid",
+                                         "whatsapp.phone_number_id": wa.rules.phone_number_id},
+                         wa.rules.token, Outgoing(to="+5511987654321", text="Oi"))
+        tw_err = refusal(sms.send, {"sms.api_base": "http://api.example.invalid",
+                                    "sms.account_sid": tw.account.sid,
+                                    "sms.from": "+15005550006"}, tw.account.token,
+                         Outgoing(to="+5511987654321", text="Oi"))
+        assert wa.sent == [] and tw.sent == []
+    for err, name in ((wa_err, "WhatsApp"), (tw_err, "Twilio")):
+        assert (err.retry, err.unknown, err.code) == (False, False, "insecure")
+        assert str(err).startswith(f"{name}'s address does not start with https://")

@@ -63,3 +63,24 @@ def test_reminder_settings_are_checked(practice: Practice) -> None:
         "whatsapp:1440,email:60"
     with pytest.raises(InvalidInput, match="between 5 minutes and 14 days"):
         reminders.add(practice, 1, Channel.EMAIL, 3)
+
+
+@pytest.mark.parametrize("key", ["relay.url", "whatsapp.api_base", "sms.api_base"])
+def test_addresses_that_would_carry_keys_in_clear_or_break_links_are_refused(
+        practice: Practice, key: str) -> None:
+    before = config.get(practice, key)
+    for value, message in (("http://relay.example.com", "unencrypted"),
+                           ("HTTP://10.0.0.5:8080/", "unencrypted"),
+                           ("http://127.0.0.1.example.com", "unencrypted"),
+                           ("https://relay.example.com/?practice=1", "query or a fragment"),
+                           ("https://relay.example.com#top", "query or a fragment"),
+                           ("https://relay.example.com/?", "query or a fragment"),
+                           ("https://admin:pw@relay.example.com", "user name"),
+                           ("https://relay.example.com:http", "not a web address"),
+                           ("relay.example.com", "not a web address")):
+        with pytest.raises(InvalidInput, match=message):
+            config.set_value(practice, key, value)
+        assert config.get(practice, key) == before
+    for value in ("http://127.0.0.1:8080", "http://localhost:9000/", "http://[::1]:8080",
+                  "https://relay.example.com/practice/"):
+        assert config.set_value(practice, key, value) == value.rstrip("/")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -21,6 +22,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from app.i18n import _
 from app.services.channels import ChannelError, OutcomeUnknown
+from app.services.values import on_this_computer
 
 # Whether the request of the post() in progress (in this thread) was written out
 # whole. Before that, whatever failed, the provider cannot have acted on it.
@@ -70,6 +72,13 @@ def post(provider: str, url: str, *, timeout: float, **kwargs: Any) -> requests.
     not written out whole (no route, DNS, refused, TLS handshake, a connect
     timeout), OutcomeUnknown (code "timeout" or "dropped") when it was and no
     answer came (a read timeout, a reset, a broken TLS record, a garbled answer)."""
+    parsed = urlsplit(url)
+    if parsed.scheme != "https" and not on_this_computer(parsed.hostname or ""):
+        # A setting saved before plain HTTP was refused: the key would go in clear.
+        raise ChannelError(_("{provider}'s address does not start with https://, so the "
+                             "key would travel unencrypted: correct it in Settings › "
+                             "Integrations.").format(provider=provider), retry=False,
+                           code="insecure")
     mark = _written.set(False)
     try:
         with requests.Session() as session:
