@@ -17,7 +17,7 @@ from app.services import audit
 from app.services.errors import InvalidInput
 from app.services.events import Change
 from app.services.practice import Practice
-from app.services.values import normalize_email, web_address
+from app.services.values import login_in_clear, normalize_email, web_address
 
 
 def _url(value: str) -> str:
@@ -197,6 +197,12 @@ def set_values(p: Practice, values: dict[str, str]) -> dict[str, str]:
                 entry.value = value
             if old != value:
                 changes[name] = [old, value]
+        s.flush()
+        merged = read_all(s)
+        for service in ("smtp", "imap"):
+            problem = login_in_clear(merged, service)
+            if problem and any(n.startswith(f"{service}.") for n in clean):
+                raise InvalidInput(problem)  # nothing saved: the unit of work rolls back
         if changes:
             audit.record(s, at=p.clock.now(), actor=p.actor, entity="config", entity_id=None,
                          action="config_changed", changes=changes)

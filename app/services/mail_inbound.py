@@ -40,7 +40,7 @@ from app.services import attendances, audit, config, secrets
 from app.services.errors import InvalidInput, PracticeError
 from app.services.events import Change
 from app.services.practice import Practice
-from app.services.values import normalize_email
+from app.services.values import login_in_clear, normalize_email
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +203,9 @@ def fetch(p: Practice) -> MailReport:
     if not cfg["imap.host"] or not cfg["imap.user"]:
         raise MailNotConfigured(_("The mailbox for e-mail replies is not set up: fill in "
                                   "the IMAP server and user in Settings › Integrations."))
+    in_clear = login_in_clear(cfg, "imap")
+    if in_clear:  # saved before this was refused: the password stays here
+        raise MailUnavailable(in_clear)
     password = secrets.load("imap.password") or ""
     report, touched = MailReport(), set[int]()
     try:

@@ -156,3 +156,17 @@ def on_this_computer(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def login_in_clear(cfg: dict[str, str], service: str) -> str | None:
+    """A sentence when `service` ("smtp" or "imap") would log in to another
+    computer without encryption (security "none"): the password would travel in
+    clear. None when it would not."""
+    host, user = cfg[f"{service}.host"], cfg[f"{service}.user"]
+    if cfg[f"{service}.security"] != "none" or not host or on_this_computer(host):
+        return None
+    if service == "smtp" and not user:
+        return None  # a relay that takes mail without a login
+    return _("The {what} server {host} would get the password unencrypted: choose STARTTLS "
+             "or SSL in Settings › Integrations.").format(
+        what=_("outgoing mail") if service == "smtp" else _("incoming mail"), host=host)

@@ -13,6 +13,7 @@ from app.models.enums import Channel
 from app.services import clients, config, outbox, reminders, scheduling, secrets
 from app.services.channels import ChannelError, Outgoing, email, sms, whatsapp
 from app.services.clock import FrozenClock
+from app.services.errors import InvalidInput
 from app.services.practice import Practice
 from app.services.scheduling import BookingRequest
 from tests.conftest import add_service, local
@@ -254,3 +255,25 @@ def test_an_address_saved_in_plain_http_never_gets_the_key() -> None:
     for err, name in ((wa_err, "WhatsApp"), (tw_err, "Twilio")):
         assert (err.retry, err.unknown, err.code) == (False, False, "insecure")
         assert str(err).startswith(f"{name}'s address does not start with https://")
+
+
+def test_a_mail_password_is_never_sent_unencrypted_to_another_computer(
+        practice: Practice) -> None:
+    """The same kind as plain http://: security "none" with a login to a remote host."""
+    before = config.get_all(practice)
+    for values in ({"smtp.host": "smtp.example.com", "smtp.security": "none",
+                    "smtp.user": "agenda"},
+                   {"imap.host": "imap.example.com", "imap.security": "none",
+                    "imap.user": "agenda"}):
+        with pytest.raises(InvalidInput, match="would get the password unencrypted"):
+            config.set_values(practice, values)
+        assert config.get_all(practice) == before
+    # A relay on another computer that takes mail without a login, and loopback: fine.
+    config.set_values(practice, {"smtp.host": "smtp.example.com", "smtp.security": "none"})
+    config.set_values(practice, {"imap.host": "127.0.0.1", "imap.security": "none",
+                                 "imap.user": "agenda"})
+    # Saved before this was refused: refused at use, before any connection.
+    err = refusal(email.send, {**mail_cfg(SmtpServer()), "smtp.host": "smtp.example.invalid",
+                               "smtp.user": "agenda"}, "pw", MAIL)
+    assert (err.retry, err.code) == (False, "insecure")
+    assert "smtp.example.invalid would get the password unencrypted" in str(err)

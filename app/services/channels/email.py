@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from app.i18n import _
 from app.services.channels import ChannelError, NotConfigured, OutcomeUnknown, Outgoing, text
+from app.services.values import login_in_clear
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -99,6 +100,9 @@ def send(cfg: dict[str, str], password: str | None, msg: Outgoing) -> str:
     if not cfg["smtp.host"] or not cfg["smtp.from"]:
         raise NotConfigured(_("E-mail is not set up: fill in the SMTP server and the sender "
                               "address in Settings › Integrations."))
+    in_clear = login_in_clear(cfg, "smtp")
+    if in_clear:  # saved before this was refused: the password stays here
+        raise ChannelError(in_clear, retry=False, code="insecure")
     mail = build(cfg, msg)
     host, port, security = cfg["smtp.host"], int(cfg["smtp.port"]), cfg["smtp.security"]
     server: _Watched | None = None
