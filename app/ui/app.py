@@ -75,7 +75,9 @@ def _open(data_dir: str | os.PathLike[str] | None) -> Practice | None:
             if dialog.exec() != RecoveryDialog.DialogCode.Accepted:
                 return None
         except PracticeError as exc:
-            QMessageBox.critical(None, "Practice Desk", str(exc))
+            from app.ui.plain import verbatim
+
+            QMessageBox.critical(None, "Practice Desk", verbatim(str(exc)))
             return None
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
@@ -39,6 +40,7 @@ from app.services.queries import AppointmentView
 from app.services.reminders import MessageView
 from app.services.settings import SettingsView
 from app.ui.dialogs import CancelDialog, CompleteDialog, RescheduleDialog
+from app.ui.plain import plain, verbatim
 from app.ui.style import STATUS_COLOURS
 
 if TYPE_CHECKING:
@@ -71,7 +73,7 @@ class AppointmentPanel(QDialog):
         layout.setSpacing(10)
 
         head = QHBoxLayout()
-        self.title = QLabel()
+        self.title = plain(QLabel())  # the client's name
         self.title.setObjectName("pageTitle")
         self.title.setWordWrap(True)
         head.addWidget(self.title, 1)
@@ -86,7 +88,7 @@ class AppointmentPanel(QDialog):
         head.addWidget(self.status_button)
         layout.addLayout(head)
 
-        self.subtitle = QLabel()
+        self.subtitle = plain(QLabel())
         self.subtitle.setObjectName("muted")
         layout.addWidget(self.subtitle)
 
@@ -105,7 +107,7 @@ class AppointmentPanel(QDialog):
         actions.addStretch(1)
         layout.addLayout(actions)
 
-        self.error = QLabel()
+        self.error = plain(QLabel())
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
         self.error.hide()
@@ -122,6 +124,10 @@ class AppointmentPanel(QDialog):
                            ("cancellation", _("Cancellation")), ("link", _("Rescheduling"))):
             value = QLabel()
             value.setWordWrap(True)
+            # Names, notes and the client's reason are shown as typed; only the
+            # app's own links between sessions (ids, never outside text) are rich.
+            value.setTextFormat(Qt.TextFormat.RichText if key == "link" else
+                                Qt.TextFormat.PlainText)
             value.setOpenExternalLinks(False)
             value.linkActivated.connect(lambda href: window.open_appointment(int(href)))
             self.form.addRow(label, value)
@@ -259,8 +265,8 @@ class AppointmentPanel(QDialog):
             for c, text in enumerate((i18n.format_datetime(m.due_at), what,
                                       message_state_label(m.state), str(m.attempts), details)):
                 item = QTableWidgetItem(text)
-                if c == 4:
-                    item.setToolTip(text)
+                if c == 4:  # what the provider said, in full
+                    item.setToolTip(verbatim(text))
                 table.setItem(r, c, item)
         table.resizeColumnsToContents()
 

@@ -31,6 +31,7 @@ from app import i18n
 from app.i18n import _
 from app.services import backups
 from app.services.backups import BackupInfo, Copy, CopyKind
+from app.ui.plain import plain
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -111,7 +112,7 @@ class BackupsTab(QWidget):
         restore_row.addWidget(self.restore_file_button)
         restore_row.addStretch(1)
         layout.addLayout(restore_row)
-        self.status = QLabel()
+        self.status = plain(QLabel())  # file names, and what went wrong
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
 

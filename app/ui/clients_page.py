@@ -39,6 +39,7 @@ from app.services.clients import ClientStats, ClientView
 from app.services.events import Change
 from app.services.queries import AppointmentView
 from app.ui.client_models import ID_ROLE, DirectoryModel, SessionsModel
+from app.ui.plain import plain, verbatim
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -162,7 +163,7 @@ class ClientFile(QWidget):
         back_button = QPushButton("‹ " + _("Clients"))
         back_button.clicked.connect(back)
         head.addWidget(back_button)
-        self.title = QLabel(_("New client"))
+        self.title = plain(QLabel(_("New client")))  # then the client's name
         self.title.setObjectName("pageTitle")
         head.addWidget(self.title, 1)
         self.book_button = QPushButton(_("New session"))
@@ -236,7 +237,7 @@ class ClientFile(QWidget):
             self.consent[channel] = box
             form.addRow("" if channel is not Channel.WHATSAPP else _("Consent"), box)
         form.addRow(_("Notes"), self.notes)
-        self.data_error = QLabel()
+        self.data_error = plain(QLabel())
         self.data_error.setObjectName("error")
         self.data_error.setWordWrap(True)
         form.addRow(self.data_error)
@@ -331,9 +332,9 @@ class ClientFile(QWidget):
             return
         answer = QMessageBox.warning(
             self, _("Erase the client's data"),
-            _("Erase {name}'s name, contacts, notes and messages? The sessions stay in the "
-              "agenda and in the totals, without anything that identifies the person. This "
-              "cannot be undone.").format(name=self.client.name),
+            verbatim(_("Erase {name}'s name, contacts, notes and messages? The sessions stay "
+                       "in the agenda and in the totals, without anything that identifies the "
+                       "person. This cannot be undone.").format(name=self.client.name)),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel)
         if answer != QMessageBox.StandardButton.Yes:

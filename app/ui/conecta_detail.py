@@ -5,7 +5,6 @@ and after the 24-hour window closes)."""
 
 from __future__ import annotations
 
-import html
 from datetime import tzinfo
 from typing import TYPE_CHECKING
 
@@ -46,6 +45,7 @@ from app.services.errors import PracticeError
 from app.services.values import format_phone
 from app.ui.client_picker import NO_CLIENT, ClientPickerDialog
 from app.ui.conecta_dialog import split_tags
+from app.ui.plain import escape, plain
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -86,22 +86,26 @@ def thread_html(d: Detail, zone: tzinfo, everything: bool = False) -> str:
             way = _("Outgoing call") if ours else _("Incoming call")
             body = (f"📞 <b>{way}</b> · {attendances.call_outcome_label(e.call_outcome)}"
                     + (f" · {duration(e.call_seconds)}" if e.call_seconds else "")
-                    + (f"<br>{html.escape(e.body)}" if e.body else ""))
+                    + (f"<br>{escape(e.body)}" if e.body else ""))
         else:
-            body = html.escape(e.body).replace("\n", "<br>")
+            # What the client wrote (and the sender's profile name, the subject, a
+            # provider's error) is shown as the characters it is: a stranger's
+            # <b> or <a href> is neither bold nor a link here.
+            body = escape(e.body)
             if e.kind is EntryKind.TEMPLATE:
                 label = _("Template")
-                body = f"<span style='color:#64748b'>{label} {e.template}</span><br>{body}"
+                body = (f"<span style='color:#64748b'>{label} {escape(e.template or '')}</span>"
+                        f"<br>{body}")
             if e.subject and ours:
-                body = f"<b>{html.escape(e.subject)}</b><br>{body}"
-        meta = f"{html.escape(e.author)} · {when}"
+                body = f"<b>{escape(e.subject)}</b><br>{body}"
+        meta = f"{escape(e.author)} · {when}"
         if ours and e.state is not DeliveryState.RECEIVED:
             colour = "#dc2626" if e.state is DeliveryState.FAILED else \
                 "#2563eb" if e.state is DeliveryState.READ else "#64748b"
             meta += f" · <span style='color:{colour}'>{STATE_MARK[e.state]} " \
                     f"{state_label(e.state)}</span>"
         if e.error:
-            meta += f"<br><span style='color:#dc2626'>{html.escape(e.error)}</span>"
+            meta += f"<br><span style='color:#dc2626'>{escape(e.error)}</span>"
         bg = "#dbeafe" if ours else "#ffffff"
         align = "right" if ours else "left"
         parts.append(
@@ -123,7 +127,7 @@ class Composer(QWidget):
         self.view = view
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.window_state = QLabel()
+        self.window_state = plain(QLabel())
         self.window_state.setWordWrap(True)
         layout.addWidget(self.window_state)
         self.stack = QStackedWidget()
@@ -160,7 +164,7 @@ class Composer(QWidget):
         self.params = QFormLayout()
         pl.addLayout(self.params)
         self.param_edits: list[QLineEdit] = []
-        self.preview = QLabel()
+        self.preview = plain(QLabel())  # the parameters may be pasted from a message
         self.preview.setWordWrap(True)
         self.preview.setObjectName("preview")
         self.preview.setStyleSheet("background: #f1f5f9; border-radius: 6px; padding: 8px;")
@@ -204,7 +208,7 @@ class Composer(QWidget):
         self.log_call.clicked.connect(view.log_call)
         cl.addWidget(self.log_call, 0, Qt.AlignmentFlag.AlignRight)
         self.stack.addWidget(call_page)
-        self.error = QLabel()
+        self.error = plain(QLabel())  # a provider's answer
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
@@ -265,10 +269,12 @@ class AttendanceView(QFrame):
         self._load_token = 0  # the newest load; older answers are dropped
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
-        self.title = QLabel()
+        # The card's name is the sender's WhatsApp profile name when no client has
+        # the number: anyone's text.
+        self.title = plain(QLabel())
         self.title.setObjectName("pageTitle")
         layout.addWidget(self.title)
-        self.subtitle = QLabel()
+        self.subtitle = plain(QLabel())
         self.subtitle.setObjectName("muted")
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.subtitle)
@@ -287,7 +293,7 @@ class AttendanceView(QFrame):
         self.type.activated.connect(lambda _i: self.save(type=self.type.currentData()))
         self.tags.editingFinished.connect(self._tags_edited)
         client_row = QHBoxLayout()
-        self.client = QLabel()
+        self.client = plain(QLabel())
         client_row.addWidget(self.client, 1)
         self.open_client_button = QPushButton(_("Open client file"))
         self.open_client_button.clicked.connect(self.show_client)
@@ -297,7 +303,7 @@ class AttendanceView(QFrame):
         client_row.addWidget(self.change_client)
         layout.addLayout(client_row)
         session_row = QHBoxLayout()
-        self.session = QLabel()
+        self.session = plain(QLabel())
         session_row.addWidget(self.session, 1)
         self.confirm_session = QPushButton(_("Confirm appointment"))
         self.confirm_session.clicked.connect(self.confirm)

@@ -24,6 +24,7 @@ from app.i18n import _
 from app.models.conecta import NEEDS_EMAIL, NEEDS_PHONE, AttendanceStatus, Medium
 from app.services import attendances
 from app.services.errors import FieldInvalid, PracticeError
+from app.ui.plain import plain
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -81,7 +82,7 @@ class NewAttendanceDialog(QDialog):
         self.hint.setObjectName("muted")
         self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
-        self.error = QLabel()
+        self.error = plain(QLabel())  # a refusal may quote what was typed
         self.error.setObjectName("error")
         self.error.setWordWrap(True)
         layout.addWidget(self.error)

@@ -29,6 +29,7 @@ from app.services.relay_client import RequestView
 from app.services.reminders import MessageView
 from app.ui.appointment_panel import message_state_label, notice_label
 from app.ui.dialogs import RescheduleDialog
+from app.ui.plain import button_text, escape, label, rich
 from app.ui.style import STATUS_COLOURS
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class SessionRow(QWidget):
         time_label = QLabel(when)
         time_label.setMinimumWidth(110)
         row.addWidget(time_label)
-        self.link = QPushButton(f"{view.client_name} · {view.service_name}")
+        self.link = QPushButton(button_text(f"{view.client_name} · {view.service_name}"))
         self.link.setFlat(True)
         self.link.setStyleSheet("text-align: left; border: none; padding: 2px;")
         self.link.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -111,10 +112,10 @@ class DecisionRow(QWidget):
         title = QLabel(f"<b>{reminders.channel_name(m.channel)} · {what}</b> — "
                        f"{i18n.format_datetime(m.due_at)} · {message_state_label(m.state)}")
         col.addWidget(title)
-        reason = QLabel(m.last_error or "")
-        reason.setWordWrap(True)
-        reason.setObjectName("muted")
-        col.addWidget(reason)
+        self.reason = label(m.last_error or "")  # what the provider answered
+        self.reason.setWordWrap(True)
+        self.reason.setObjectName("muted")
+        col.addWidget(self.reason)
         buttons = QHBoxLayout()
         p = w.practice
         self.buttons: dict[str, QPushButton] = {}
@@ -159,22 +160,26 @@ class RequestRow(QWidget):
         when = f"{i18n.format_datetime(view.start)}"
         if request.kind == "cancel":
             head = _("Client asked to cancel")
-            col.addWidget(QLabel(f"<b>{head}</b> — {view.client_name} · {view.service_name} · "
-                                 f"{when}"))
-            reason = QLabel(_("Reason: {reason}").format(reason=request.reason) if
-                            request.reason else _("No reason given."))
-            reason.setWordWrap(True)
-            col.addWidget(reason)
-            note = QLabel(policy)
+            # The client's name, the service and the reason come from outside: shown
+            # as the characters they are, never as markup or a link.
+            self.head = rich(f"<b>{head}</b> — {escape(view.client_name)} · "
+                             f"{escape(view.service_name)} · {when}")
+            col.addWidget(self.head)
+            self.reason = label(_("Reason: {reason}").format(reason=request.reason) if
+                                request.reason else _("No reason given."))
+            self.reason.setWordWrap(True)
+            col.addWidget(self.reason)
+            note = label(policy)
             note.setObjectName("muted")
             note.setWordWrap(True)
             col.addWidget(note)
         else:
-            col.addWidget(QLabel(f"<b>{view.client_name}</b> · {when}"))
-            text = QLabel(request.reason)
-            text.setWordWrap(True)
-            text.setObjectName("muted")
-            col.addWidget(text)
+            self.head = rich(f"<b>{escape(view.client_name)}</b> · {when}")
+            col.addWidget(self.head)
+            self.reason = label(request.reason)
+            self.reason.setWordWrap(True)
+            self.reason.setObjectName("muted")
+            col.addWidget(self.reason)
         row = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
         rid = request.id

@@ -37,6 +37,7 @@ from app.services.errors import InvalidInput
 from app.services.queries import AppointmentView
 from app.services.settings import SettingsView
 from app.services.values import parse_money
+from app.ui.plain import label, plain
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -129,7 +130,7 @@ class CompleteDialog(QDialog):
         self.notes.setPlaceholderText(_("Only you see these notes"))
         self.notes.setFixedHeight(90)
         form.addRow(_("Internal notes"), self.notes)
-        self.error = QLabel()
+        self.error = plain(QLabel())
         self.error.setObjectName("error")
         form.addRow(self.error)
         buttons = QDialogButtonBox()
@@ -162,7 +163,7 @@ class RescheduleDialog(QDialog):
         self.setWindowTitle(_("Reschedule session"))
         self.setMinimumWidth(520)
         layout = QVBoxLayout(self)
-        intro = QLabel(_("{client} · {service} · now {when}").format(
+        self.intro = intro = label(_("{client} · {service} · now {when}").format(
             client=view.client_name, service=view.service_name,
             when=i18n.format_datetime(view.start)))
         intro.setObjectName("muted")
@@ -188,7 +189,7 @@ class RescheduleDialog(QDialog):
         self.scope_widget, self.scopes = scope_box(view, self)
         if self.scope_widget is not None:
             form.addRow(_("Apply to"), self.scope_widget)
-        self.status = QLabel()
+        self.status = plain(QLabel())  # conflicts name the clients in the way
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         layout.addWidget(QLabel(_("Free times that day")))

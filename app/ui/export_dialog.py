@@ -33,6 +33,7 @@ from app.services import exports
 from app.services.errors import PracticeError
 from app.services.exports import Format
 from app.services.scheduling import status_label
+from app.ui.plain import plain
 from app.ui.style import MUTED
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ class ExportDialog(QDialog):
         self.format_buttons[Format.CSV].setChecked(True)
         form.addRow(_("Format"), format_col)
 
-        self.summary = QLabel()
+        self.summary = plain(QLabel())  # file names, and what went wrong
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         buttons = QDialogButtonBox()

@@ -45,6 +45,7 @@ from app.services.importing.columns import ColumnMap, Field
 from app.services.importing.commit import Report, RowReport, summary
 from app.services.importing.judge import RowStatus
 from app.services.importing.rows import Row
+from app.ui.plain import plain, verbatim
 from app.ui.style import MUTED
 
 if TYPE_CHECKING:
@@ -75,8 +76,7 @@ def _page(title: str) -> tuple[QWidget, QVBoxLayout]:
 
 
 def _muted(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)  # file names and cells are not markup
+    label = plain(QLabel(text))  # file names and cells are not markup
     label.setWordWrap(True)
     label.setObjectName("muted")
     return label
@@ -142,7 +142,9 @@ class ReviewModel(QAbstractTableModel):
             return Qt.CheckState.Checked if report.row in self.overrides else \
                 Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.ToolTipRole and column in (0, 7):
-            return _("Import this row despite the conflict") if column == 0 else report.reason
+            # A reason quotes the file's cells: shown as they are, never as markup.
+            return _("Import this row despite the conflict") if column == 0 else \
+                verbatim(report.reason)
         if role == Qt.ItemDataRole.ForegroundRole and column == 2:
             return QColor(STATUS_COLOUR[report.status])
         if role == Qt.ItemDataRole.FontRole and column == 2:
@@ -201,7 +203,7 @@ class ImportDialog(QDialog):
         self.pages.addWidget(self._review_page())
         self.pages.addWidget(self._done_page())
         layout.addWidget(self.pages, 1)
-        self.message = QLabel()
+        self.message = plain(QLabel())  # names the file; a refusal may quote a cell
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
         buttons = QHBoxLayout()
@@ -232,7 +234,7 @@ class ImportDialog(QDialog):
         self.choose_button = QPushButton(_("Choose a file…"))
         self.choose_button.clicked.connect(self.choose)
         row.addWidget(self.choose_button)
-        self.file_label = QLabel(_("No file chosen."))
+        self.file_label = plain(QLabel(_("No file chosen.")))
         row.addWidget(self.file_label, 1)
         col.addLayout(row)
         col.addStretch(1)
@@ -302,7 +304,7 @@ class ImportDialog(QDialog):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
         col.addWidget(self.table, 1)
         # Reasons are long; the chosen row's is shown whole under the table.
-        self.detail = QLabel()
+        self.detail = plain(QLabel())
         self.detail.setWordWrap(True)
         self.detail.setMinimumHeight(36)
         col.addWidget(self.detail)
@@ -312,7 +314,7 @@ class ImportDialog(QDialog):
 
     def _done_page(self) -> QWidget:
         page, col = _page(_("Import finished"))
-        self.done_label = QLabel()
+        self.done_label = plain(QLabel())  # the services and people the file named
         self.done_label.setWordWrap(True)
         col.addWidget(self.done_label)
         col.addStretch(1)

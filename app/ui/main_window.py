@@ -33,6 +33,7 @@ from app.services.practice import Practice
 from app.services.settings import SettingsView
 from app.services.values import format_phone
 from app.ui.bridge import ChangeBridge
+from app.ui.plain import plain, verbatim
 from app.ui.style import STYLE
 from app.ui.tasks import TaskRunner
 
@@ -85,7 +86,7 @@ class MainWindow(QMainWindow):
         # The relay's state is a quiet word in the status bar, never a dialog.
         from PySide6.QtCore import QTimer
 
-        self.relay_state = QLabel()
+        self.relay_state = plain(QLabel())
         self.relay_state.setObjectName("muted")
         self.statusBar().addPermanentWidget(self.relay_state)
         self._relay_timer = QTimer(self)
@@ -111,7 +112,7 @@ class MainWindow(QMainWindow):
         if connected and problem:
             text = _("Relay: clients' messages wait there, unread on this computer")
         self.relay_state.setText(text)
-        self.relay_state.setToolTip(problem or "")
+        self.relay_state.setToolTip(verbatim(problem or ""))  # may quote the relay's answer
 
     def _show_from_tray(self) -> None:
         self.show()

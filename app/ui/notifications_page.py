@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,6 +30,7 @@ from app.i18n import _
 from app.models.enums import Channel
 from app.models.outbox import MessageKind
 from app.services import config, mail_inbound, messages, outbox, secrets, settings
+from app.ui.plain import escape, plain
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -44,8 +46,9 @@ def _scroll(inner: QWidget) -> QScrollArea:
 
 
 def message_label(kind: str) -> QLabel:
-    """A wrapping label styled by its kind (muted, error, preview)."""
-    label = QLabel()
+    """A wrapping label styled by its kind (muted, error, preview), for what a
+    provider or a check answered: shown as text, never as markup."""
+    label = plain(QLabel())
     label.setObjectName(kind)
     label.setWordWrap(True)
     return label
@@ -102,6 +105,7 @@ class NotificationsTab(QWidget):
         form.addRow("", self.button_email)
         form.addRow("", self.button_whatsapp)
         self.preview = QLabel()
+        self.preview.setTextFormat(Qt.TextFormat.RichText)  # its parts escaped
         self.preview.setWordWrap(True)
         self.preview.setObjectName("card")
         self.preview.setStyleSheet("QLabel#card { padding: 10px; }")
@@ -114,8 +118,8 @@ class NotificationsTab(QWidget):
         form.addRow("", self.save_button)
         for edit in (self.subject, self.wa_template, self.wa_params):
             edit.textChanged.connect(self.update_preview)
-        for plain in (self.text, self.sms):
-            plain.textChanged.connect(self.update_preview)
+        for editor in (self.text, self.sms):
+            editor.textChanged.connect(self.update_preview)
         self.button_email.toggled.connect(self.update_preview)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -183,10 +187,10 @@ class NotificationsTab(QWidget):
                                messages.default_text(MessageKind.REMINDER), facts)
         link = ""
         if self.button_email.isChecked():
-            link = "<br><br>[ " + _("Confirm") + " ] → " + (
+            link = "<br><br>[ " + _("Confirm") + " ] → " + escape(
                 self.relay_url + "/c/…" if self.relay_url else
                 _("the session's confirmation page (once the relay is set up)"))
-        self.preview.setText(f"<b>{subject}</b><br>{text}{link}")
+        self.preview.setText(f"<b>{escape(subject)}</b><br>{escape(text)}{link}")
 
     def save(self) -> None:
         p, values = self.window_.practice, self.values()

@@ -36,6 +36,7 @@ from app.services.queries import AppointmentView
 from app.services.scheduling import status_label
 from app.ui.agenda.month import MonthGrid
 from app.ui.agenda.timegrid import FADED, DayHeader, TimeGrid
+from app.ui.plain import plain
 from app.ui.style import STATUS_COLOURS
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ class AgendaPage(QWidget):
         main.setSpacing(8)
         outer.addLayout(main, 1)
         main.addLayout(self._toolbar())
-        self.notice = QLabel()
+        self.notice = plain(QLabel())  # a refusal names the clients in the way
         self.notice.setObjectName("error")
         self.notice.setWordWrap(True)
         self.notice.hide()

@@ -32,6 +32,7 @@ from app.models.recurrence import resolve_local
 from app.services.queries import AppointmentView
 from app.services.scheduling import status_label
 from app.ui.agenda.layout import Placed, place
+from app.ui.plain import escape
 from app.ui.style import LINE, MUTED, status_colour, tint
 
 GUTTER = 70
@@ -431,9 +432,11 @@ class TimeGrid(QWidget):
 
 
 def _tooltip(v: AppointmentView) -> str:
-    return (f"<b>{v.client_name}</b><br>{v.service_name}<br>"
+    """Rich text (a tooltip guesses the format): the names, which may come from a
+    client or a spreadsheet, are escaped."""
+    return (f"<b>{escape(v.client_name)}</b><br>{escape(v.service_name)}<br>"
             f"{i18n.format_datetime(v.start)} – {i18n.format_time(v.end)}<br>"
-            f"{v.staff_name} · {status_label(v.status)}")
+            f"{escape(v.staff_name)} · {status_label(v.status)}")
 
 
 _FONTS: dict[tuple[int, bool, bool], QFont] = {}

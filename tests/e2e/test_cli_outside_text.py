@@ -1,0 +1,74 @@
+"""What clients write reaches the terminal as text, never as commands to it:
+`practice requests`, `practice conecta list` and `practice conecta show` print a
+client's reason, a WhatsApp message and a sender's profile name holding a screen
+clear (ESC [2J), a window retitle (OSC … BEL) and a bare carriage return with
+those characters shown (\\x1b, \\x07, \\x0d), and the rest of the words as they
+were. The bytes are read as the terminal would get them (no newline translation,
+which would hide a carriage return)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.services import attendances, scheduling
+from app.services.practice import Practice
+from app.services.scheduling import BookingRequest
+from tests.conftest import add_client, add_service, local
+from tests.outside import TERMINAL, asks_to_cancel, writes_on_whatsapp
+
+SHOWN = "Oi\\x1b[2J\\x1b]0;pwned\\x07 tudo bem?\\x0dFALSO"  # TERMINAL, as printed
+RAW = (b"\x1b", b"\x07", b"\r", b"\x9b")
+
+
+def run(data_dir: Path, *args: str) -> bytes:
+    """A command's stdout, as bytes; it must succeed."""
+    env = {**os.environ, "PRACTICE_NOW": "2026-11-20T12:00:00Z", "LANGUAGE": "en"}
+    done = subprocess.run([sys.executable, "-m", "app", *args, "--data-dir", str(data_dir)],
+                          env=env, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    return done.stdout
+
+
+def assert_neutral(out: bytes) -> str:
+    for byte in RAW:
+        assert byte not in out, (byte, out)
+    return out.decode()
+
+
+@pytest.fixture
+def written(practice: Practice) -> int:
+    """A cancellation asked for with a hostile reason, and a WhatsApp message whose
+    text and sender's profile name are hostile; returns the message's card."""
+    session = scheduling.book(practice, BookingRequest(
+        client_id=add_client(practice), start=local("2026-11-24T10:00"),
+        service_id=add_service(practice)))
+    asks_to_cancel(practice, session, TERMINAL)
+    writes_on_whatsapp(practice, TERMINAL, profile="Zé\x1b]0;pwned\x07\rAna")
+    [card] = attendances.cards(practice, attendances.Filter())
+    return card.id
+
+
+def test_requests_prints_a_clients_reason_escaped(practice: Practice, data_dir: Path,
+                                                  written: int) -> None:
+    shown = assert_neutral(run(data_dir, "requests"))
+    assert SHOWN in shown and "cancel" in shown
+
+
+def test_conecta_list_prints_a_profile_name_and_message_escaped(
+        practice: Practice, data_dir: Path, written: int) -> None:
+    shown = assert_neutral(run(data_dir, "conecta", "list"))
+    assert "Zé\\x1b]0;pwned\\x07\\x0dAna" in shown
+
+
+def test_conecta_show_prints_the_thread_escaped(practice: Practice, data_dir: Path,
+                                                written: int) -> None:
+    shown = assert_neutral(run(data_dir, "conecta", "show", str(written)))
+    assert "Zé\\x1b]0;pwned\\x07\\x0dAna" in shown and SHOWN in shown
+    # The machine-readable form keeps the words themselves, escaped as JSON does.
+    as_json = assert_neutral(run(data_dir, "conecta", "show", str(written), "--json"))
+    assert "\\u001b[2J" in as_json and "\\r" in as_json
