@@ -14,7 +14,7 @@ import pytest
 from PySide6 import QtGui
 from PySide6.QtCore import QEvent, Qt, QTime
 from PySide6.QtGui import QHelpEvent, QKeySequence, QTextDocument
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMessageBox, QToolTip
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QToolTip
 from pytestqt.qtbot import QtBot
 
 from app.models.enums import Channel
@@ -27,9 +27,9 @@ from app.services.scheduling import BookingRequest
 from app.ui.appointment_panel import AppointmentPanel
 from app.ui.dashboard_page import DecisionRow, RequestRow, SessionRow
 from app.ui.dialogs import RescheduleDialog
-from app.ui.import_wizard import ImportDialog
 from app.ui.main_window import MainWindow
 from tests.conftest import local
+from tests.gui.test_import_wizard import open_wizard
 from tests.outside import MARKUP, asks_to_cancel, sends_email, sends_sms, writes_on_whatsapp
 
 NAME = '<b style="color:red">Ana</b> & <a href="https://evil.example">Lima</a>'
@@ -237,13 +237,7 @@ def test_spreadsheet_cells_are_shown_as_written(
         rows.writerow(["Paciente", "Celular", "Dia", "Horário", "Serviço", "Duração"])
         rows.writerow([NAME, "11 93333-4444", "24/11/2026", "11:00", service, "50"])
         rows.writerow(["Bia Souza", phone, "24/11/2026", "15:00", "Psicoterapia", "50"])
-    monkeypatch.setattr(QFileDialog, "getOpenFileName",
-                        staticmethod(lambda *a, **k: (str(f), "")))
-    window.show_page("agenda")
-    qtbot.mouseClick(window.agenda.import_button, Qt.MouseButton.LeftButton)
-    dialog = next(w for w in window.findChildren(ImportDialog) if w.isVisible())
-    qtbot.mouseClick(dialog.choose_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=5000)
+    dialog = open_wizard(window, qtbot, f, monkeypatch)
     assert dialog.preview.item(0, 0).text() == NAME
     qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 2, timeout=5000)
