@@ -203,6 +203,32 @@ def _distinct(practices: Iterable[Practice]) -> None:
                               f"must be its own secret ({GOOD_SECRET}, once for each).")
 
 
+def _provider_secrets(env: Mapping[str, str], practices: Iterable[Practice]) -> None:
+    """The secrets Meta and Twilio hand out are long and random: a short or
+    guessable one is a typo or a placeholder; one equal to a secret of ours means
+    a value pasted twice."""
+    ours = {v for p in practices for v in (p.api_key, p.link_secret.decode())}
+    given = [("RELAY_WHATSAPP_APP_SECRET", env.get("RELAY_WHATSAPP_APP_SECRET"),
+              "copy the App Secret from the Meta app's settings (Basic)")]
+    given += [(f"twilio_auth_token of practice {p.id!r}" if p.id != DEFAULT_PRACTICE
+               else "RELAY_TWILIO_AUTH_TOKEN", p.twilio_auth_token,
+               "copy the Auth Token from the Twilio console") for p in practices]
+    for name, value, where in given:
+        if not value:
+            continue
+        if estimated_bits(value) < MIN_SECRET_BITS:
+            raise ConfigError(f"{name} is too short or too easy to guess to be the "
+                              f"provider's: {where}.")
+        if value in ours:
+            raise ConfigError(f"{name} is the same as the relay's API key or link secret: "
+                              f"{where}, and keep the relay's own secrets apart.")
+    verify = env.get("RELAY_WHATSAPP_VERIFY_TOKEN")
+    if verify and verify in ours:
+        raise ConfigError("RELAY_WHATSAPP_VERIFY_TOKEN is the same as the relay's API key or "
+                          "link secret: Meta shows the verify token to whoever manages the "
+                          "app, so choose another.")
+
+
 def _of(practice: Practice) -> str:
     return "" if practice.id == DEFAULT_PRACTICE else f" of practice {practice.id!r}"
 
@@ -213,6 +239,7 @@ def from_environment(env: Mapping[str, str] | None = None) -> RelaySettings:
     practices = _from_file(Path(file), env.get("RELAY_TIMEZONE", "America/Sao_Paulo")) \
         if file else (_one_from_environment(env),)
     _distinct(practices)
+    _provider_secrets(env, practices)
     return RelaySettings(
         database_url=env.get("RELAY_DATABASE_URL", "sqlite:///relay.sqlite3"),
         practices=practices,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
@@ -80,22 +81,73 @@ def bucket(address: str) -> str:
     return address
 
 
+# Every answer, the guard's own and an unexpected 500 included: the client's page
+# runs no script, loads nothing from elsewhere, posts only to the relay and cannot
+# be framed; nothing is cached (pages name a token, answers a client's events).
+SECURITY_HEADERS = (
+    (b"content-security-policy",
+     b"default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+     b"frame-ancestors 'none'; base-uri 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+    (b"strict-transport-security", b"max-age=31536000"),
+)
+
+
+class Quiet:
+    """One log line per kind of event a minute at most: a stranger's flood of
+    malformed requests must not become a flood of log lines."""
+
+    def __init__(self, logger: logging.Logger, every: float = 60.0) -> None:
+        self.logger, self.every = logger, every
+        self._last: dict[str, float] = {}
+        self._skipped: dict[str, int] = {}
+
+    def info(self, message: str, level: int = logging.INFO) -> None:
+        now = time.monotonic()
+        if now - self._last.get(message, -self.every) < self.every:
+            self._skipped[message] = self._skipped.get(message, 0) + 1
+            return
+        skipped = self._skipped.pop(message, 0)
+        self._last[message] = now
+        self.logger.log(level, message + (f" ({skipped} more in the last minute)"
+                                          if skipped else ""))
+
+
 class Guard:
     """ASGI middleware: the request's client address, its whole body within
-    `max_body` bytes read within `body_timeout` seconds, or a refusal."""
+    `max_body` bytes read within `body_timeout` seconds, or a refusal; the
+    security headers on every answer. `keyed(authorization)` says whether a
+    request to /api/ carries a key the relay knows: one that does not is
+    refused before its body is waited for."""
 
     def __init__(self, app: App, max_body: int, body_timeout: float,
-                 trusted: tuple[Network, ...]) -> None:
+                 trusted: tuple[Network, ...],
+                 keyed: Callable[[str | None], bool] = lambda _a: True) -> None:
         self.app, self.max_body, self.body_timeout, self.trusted = \
             app, max_body, body_timeout, trusted
-        self._warned_no_forwarded = False
+        self.keyed = keyed
+        self.quiet = Quiet(log)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        send = _with_headers(send)
         self._find_client(scope)
         headers = {k.lower(): v for k, v in scope.get("headers", [])}
+        path = scope.get("path", "")
+        if path.startswith("/api/") and not self.keyed(
+                headers.get(b"authorization", b"").decode("latin-1") or None):
+            await _refuse(send, 401, b'{"error":"unauthorized"}', b"application/json")
+            return
+        if path.startswith(("/c/", "/c%")) and b"%" in scope.get("raw_path", b""):
+            # A token is written in plain characters only: a percent-encoded
+            # spelling of it is another address for the same link.
+            await _refuse(send, 404, b"Not found")
+            return
         length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_body):
             await _refuse(send, 413, b"Request body too large")
@@ -104,14 +156,14 @@ class Guard:
             async with asyncio.timeout(self.body_timeout):
                 body = await self._read(receive)
         except TimeoutError:
-            log.info("A client sent its request too slowly; it was answered 408.")
+            self.quiet.info("A client sent its request too slowly; it was answered 408.")
             await _refuse(send, 408, b"Request body not received in time")
             return
         if body is None:
             await _refuse(send, 413, b"Request body too large")
             return
         if isinstance(body, _Gone):
-            log.info("A client went away before sending its whole request.")
+            self.quiet.info("A client went away before sending its whole request.")
             return
         sent = False
 
@@ -126,21 +178,26 @@ class Guard:
 
     def _find_client(self, scope: Scope) -> None:
         client = scope.get("client")
-        if not client or not self.trusted:
+        if not client:
             return
         forwarded = [v.decode("latin-1") for k, v in scope.get("headers", [])
                      if k.lower() == b"x-forwarded-for"]
+        if not trusted_peer(client[0], self.trusted):
+            if forwarded and _nearby(client[0]):
+                # A proxy on this machine or network that is not listed: every
+                # client then counts as the proxy, in one rate-limit bucket.
+                self.quiet.info(f"Requests from {client[0]} carry X-Forwarded-For, but "
+                                "RELAY_TRUSTED_PROXIES does not list it: if it is the proxy "
+                                "in front of the relay, list it, or all clients share one "
+                                "rate limit.", logging.WARNING)
+            return
         found = client_address(client[0], forwarded, self.trusted)
         if found != client[0]:
             scope["client"] = (found, 0)
-        elif not forwarded and not self._warned_no_forwarded and \
-                trusted_peer(client[0], self.trusted):
-            # A trusted proxy that sends no X-Forwarded-For puts every client in
-            # one rate-limit bucket: say so once.
-            self._warned_no_forwarded = True
-            log.warning("A request from a trusted proxy (RELAY_TRUSTED_PROXIES) carried no "
-                        "X-Forwarded-For: set the proxy to send it, or all clients share "
-                        "one rate limit.")
+        elif not forwarded:
+            self.quiet.info("A request from a trusted proxy (RELAY_TRUSTED_PROXIES) carried "
+                            "no X-Forwarded-For: set the proxy to send it, or all clients "
+                            "share one rate limit.", logging.WARNING)
 
     async def _read(self, receive: Receive) -> bytes | _Gone | None:
         """The whole body; None past the limit; _Gone if the client left."""
@@ -159,14 +216,30 @@ class Guard:
                 return b"".join(chunks)
 
 
+def _nearby(address: str) -> bool:
+    addr = _address(address)
+    return addr is not None and (addr.is_loopback or addr.is_private)
+
+
+def _with_headers(send: Send) -> Send:
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            present = {k.lower() for k, _v in message.get("headers", [])}
+            message["headers"] = [*message.get("headers", []),
+                                  *((k, v) for k, v in SECURITY_HEADERS if k not in present)]
+        await send(message)
+    return sending
+
+
 class _Gone:
     pass
 
 
-async def _refuse(send: Send, status: int, text: bytes) -> None:
+async def _refuse(send: Send, status: int, text: bytes,
+                  kind: bytes = b"text/plain; charset=utf-8") -> None:
     # Connection: close, so the server stops reading what the client goes on sending.
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                "headers": [(b"content-type", kind),
                             (b"content-length", str(len(text)).encode()),
                             (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": text})

@@ -25,14 +25,24 @@ font:inherit;padding:.5rem;border:1px solid #cbd5e1;border-radius:.4rem}
 
 
 def language(accept: str | None) -> str:
-    """The first language in Accept-Language that we speak, else Portuguese."""
-    for part in (accept or "").split(","):
-        code = part.split(";")[0].strip().lower()
-        if code.startswith("pt"):
-            return "pt_BR"
-        if code.startswith("en"):
-            return "en"
-    return "pt_BR"
+    """The language in Accept-Language we speak with the highest weight (RFC 9110
+    §12.5.4: q=0 means "not this one"), else Portuguese."""
+    best, chosen = 0.0, "pt_BR"
+    for part in (accept or "")[:1000].split(",")[:50]:
+        code, *params = (x.strip().lower() for x in part.split(";"))
+        weight = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    weight = float(param[2:])
+                except ValueError:
+                    weight = 0.0
+        if not 0 < weight <= 1:
+            continue
+        ours = "pt_BR" if code.startswith("pt") else "en" if code.startswith("en") else None
+        if ours and weight > best:  # on equal weights, the first listed wins
+            best, chosen = weight, ours
+    return chosen
 
 
 def _t(lang: str) -> object:

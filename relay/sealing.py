@@ -10,5 +10,6 @@ from nacl.public import PublicKey, SealedBox
 
 
 def seal(public_key: bytes, data: dict[str, Any]) -> bytes:
+    # A lone surrogate (JSON's "\ud800") has no UTF-8 form: it becomes "?".
     return bytes(SealedBox(PublicKey(public_key)).encrypt(
-        json.dumps(data, ensure_ascii=False).encode()))
+        json.dumps(data, ensure_ascii=False).encode("utf-8", "replace")))

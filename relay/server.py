@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import re
 import secrets
 import time
@@ -23,7 +24,8 @@ from typing import Annotated, Any, Literal
 from fastapi import FastAPI, Form, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+from starlette.concurrency import run_in_threadpool
 
 from relay import pages
 from relay.config import MAX_ACK, Practice, RelaySettings, from_environment
@@ -35,7 +37,8 @@ from relay.tokens import InvalidToken, Link, read
 log = logging.getLogger("relay")
 
 
-MAX_ID = 2**62  # event ids are SQLite integers
+# Ids are 32-bit integer columns on PostgreSQL (and a token's id fits 32 bits).
+MAX_ID = 2**31 - 1
 MAX_REASON = 500  # characters of a client's reason for cancelling that are kept
 
 
@@ -53,6 +56,25 @@ class SessionNote(BaseModel):
     # The start of the session spoken of (links of another session with this id,
     # handed out again, are not its); with an offset.
     for_start: datetime | None = None
+
+
+    @field_validator("start", "for_start")
+    @classmethod
+    def _in_range(cls, value: datetime | None) -> datetime | None:
+        """A start a session can have: stored as UTC, shown in the practice's zone."""
+        if value is None or value.tzinfo is None:
+            return value
+        try:
+            utc = value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("not a date a session can have") from None
+        if not EARLIEST <= utc <= LATEST:
+            raise ValueError("not a date a session can have")
+        return value
+
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 class SessionsBody(BaseModel):
@@ -79,6 +101,19 @@ class Limiter:
             return int(60 - (now - q[0])) + 1
         q.append(now)
         return 0
+
+    def over(self, key: str) -> int:
+        """Like retry_after, without counting this call: the seconds to wait."""
+        now = time.monotonic()
+        q = self.hits.get(key)
+        while q and now - q[0] > 60:
+            q.popleft()
+        if q and len(q) >= self.per_minute:
+            return int(60 - (now - q[0])) + 1
+        return 0
+
+    def record(self, key: str) -> None:
+        self.retry_after(key)
 
     def prune(self, now: float) -> None:
         self.hits = {k: q for k, q in self.hits.items() if q and now - q[-1] <= 60}
@@ -142,11 +177,21 @@ def create_app(settings: RelaySettings) -> FastAPI:
     practices = Practices(settings)
     docs = {} if settings.docs else {"docs_url": None, "redoc_url": None,
                                           "openapi_url": None}
-    app = FastAPI(title="Practice Desk relay", version="1", **docs)  # type: ignore[arg-type]
+    # No redirect for a trailing slash: it would name the Host header the client
+    # sent, over plain http, and give a link a second address.
+    app = FastAPI(title="Practice Desk relay", version="1", redirect_slashes=False,
+                  **docs)  # type: ignore[arg-type]
     new_event = asyncio.Event()
-    by_ip, by_token, api_by_ip = Limiter(settings.per_ip_per_minute), \
-        Limiter(settings.per_token_per_minute), Limiter(settings.per_ip_api_per_minute)
+    by_ip, by_token = Limiter(settings.per_ip_per_minute), \
+        Limiter(settings.per_token_per_minute)
+    # The desktop's requests are counted by its key, not its address: strangers
+    # sharing an address with it (or a proxy) cannot use up its budget.
+    api_by_key = Limiter(settings.per_ip_api_per_minute)
+    # Webhooks are not limited (Meta and Twilio send from many addresses, in
+    # bursts); an address whose signatures keep failing is.
+    bad_signatures = Limiter(settings.per_ip_per_minute)
     app.state.store = store
+    app.state.practices = practices
 
     @app.middleware("http")
     async def limits(request: Request, call_next: Any) -> Response:
@@ -155,16 +200,27 @@ def create_app(settings: RelaySettings) -> FastAPI:
         if path.startswith("/c/"):
             wait = by_ip.retry_after(ip)
             if wait:
-                return _secured(_too_many(request, practices.fallback_name, wait))
+                return _too_many(request, practices.fallback_name, wait)
         elif path.startswith("/api/"):
-            wait = api_by_ip.retry_after(ip)
-            if wait:
-                return _secured(JSONResponse({"error": "too many requests"}, status_code=429,
-                                             headers={"Retry-After": str(wait)}))
             # The key before anything else: a stranger's body is never parsed.
-            if practices.bearer(request.headers.get("authorization")) is None:
-                return _secured(JSONResponse({"error": "unauthorized"}, status_code=401))
-        return _secured(await call_next(request))
+            practice = practices.bearer(request.headers.get("authorization"))
+            if practice is None:
+                return JSONResponse({"error": "unauthorized"}, status_code=401)
+            wait = api_by_key.retry_after(practice.id)
+            if wait:
+                return JSONResponse({"error": "too many requests"}, status_code=429,
+                                    headers={"Retry-After": str(wait)})
+        elif path.startswith("/webhooks/") and request.method == "POST":
+            wait = bad_signatures.over(ip)
+            if wait:
+                return JSONResponse({"error": "too many bad signatures"}, status_code=429,
+                                    headers={"Retry-After": str(wait)})
+            response: Response = await call_next(request)
+            if response.status_code == 401:
+                bad_signatures.record(ip)
+            return response
+        answer: Response = await call_next(request)
+        return answer
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -236,19 +292,24 @@ def create_app(settings: RelaySettings) -> FastAPI:
         # goes even for a session since moved or cancelled (a page left open): there
         # it becomes a notice, not a change.
         session = link.appointment_id
-        if action == "confirm":
-            said = store.answer(practice.id, session, action, "confirmed",
-                                session_start=link.expires)
-        else:
-            # A browser sends a line break as two characters, so a textarea's 500
-            # can arrive longer: cut here, never refused with a bare error.
-            reason_said = reason.replace("\r\n", "\n").strip()[:MAX_REASON]
-            said = store.answer(practice.id, session, action, "cancel_requested",
-                                seal(practice.public_key, {"reason": reason_said}),
-                                session_start=link.expires)
+
+        def record() -> tuple[str, Any]:
+            if action == "confirm":
+                said = store.answer(practice.id, session, action, "confirmed",
+                                    session_start=link.expires)
+            else:
+                # A browser sends a line break as two characters, so a textarea's
+                # 500 can arrive longer: cut here, never refused with a bare error.
+                reason_said = reason.replace("\r\n", "\n").strip()[:MAX_REASON]
+                said = store.answer(practice.id, session, action, "cancel_requested",
+                                    seal(practice.public_key, {"reason": reason_said}),
+                                    session_start=link.expires)
+            return said, store.session(practice.id, session, link.expires)
+
+        # The database off the event loop: one slow write must not stall every client.
+        said, gone = await run_in_threadpool(record)
         if said != "again":  # a first answer, or the client changed their mind
             new_event.set()
-        gone = store.session(practice.id, session, link.expires)
         if gone is not None:
             return HTMLResponse(pages.gone_page(lang, practice.name, gone.state,
                                                 gone.new_start, practice.timezone))
@@ -266,7 +327,8 @@ def create_app(settings: RelaySettings) -> FastAPI:
         if practice is None:
             return JSONResponse({"error": "unauthorized"}, status_code=401)
         deadline = time.monotonic() + min(wait, settings.max_wait)
-        found = store.after(practice.id, after, settings.events_per_page)
+        found = await run_in_threadpool(store.after, practice.id, after,
+                                        settings.events_per_page)
         while not found and time.monotonic() < deadline:
             new_event.clear()
             # Woken by a new event in this process; the half-second re-read covers
@@ -274,7 +336,8 @@ def create_app(settings: RelaySettings) -> FastAPI:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(new_event.wait(),
                                        timeout=min(0.5, deadline - time.monotonic()))
-            found = store.after(practice.id, after, settings.events_per_page)
+            found = await run_in_threadpool(store.after, practice.id, after,
+                                            settings.events_per_page)
         return JSONResponse({
             "events": [{"id": e.id, "kind": e.kind, "appointment_id": e.appointment_id,
                         "at": e.at.isoformat(),
@@ -332,33 +395,43 @@ def create_app(settings: RelaySettings) -> FastAPI:
             return JSONResponse({"error": "bad signature"}, status_code=401)
         try:
             payload = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             return JSONResponse({"error": "not json"}, status_code=400)
+        added = await run_in_threadpool(take_whatsapp, payload)
+        if added:
+            new_event.set()
+        return JSONResponse({"received": added})
+
+    def take_whatsapp(payload: Any) -> int:
+        """Queues a signed webhook's messages and statuses; returns how many were
+        new. Anything not shaped as Meta documents is skipped, never a 500: Meta
+        would retry a 500 for days."""
         added = 0
-        for entry in payload.get("entry", []) if isinstance(payload, dict) else []:
-            for change in entry.get("changes", []):
-                value = change.get("value", {})
-                number = (value.get("metadata") or {}).get("phone_number_id")
-                practice = practices.for_number(number)
+        for entry in _dicts(payload, "entry"):
+            for change in _dicts(entry, "changes"):
+                value = change.get("value")
+                if not isinstance(value, dict):
+                    continue
+                metadata = value.get("metadata")
+                metadata = metadata if isinstance(metadata, dict) else {}
+                practice = practices.for_number(_text(metadata.get("phone_number_id")))
                 if practice is None:
                     # Answered 200 all the same, or Meta would retry it for days.
                     log.warning("WhatsApp webhook for a number no practice lists")
                     continue
-                for message in value.get("messages", []):
+                for message in _dicts(value, "messages"):
                     if store.add(practice.id, "whatsapp_message", None,
-                                 f"wamid:{message.get('id')}",
+                                 f"wamid:{_text(message.get('id'))}",
                                  seal(practice.public_key, {
-                                     "message": message, "contacts": value.get("contacts", []),
-                                     "metadata": value.get("metadata", {})})):
+                                     "message": message, "contacts": _dicts(value, "contacts"),
+                                     "metadata": metadata})):
                         added += 1
-                for status in value.get("statuses", []):
-                    key = f"status:{status.get('id')}:{status.get('status')}"
+                for status in _dicts(value, "statuses"):
+                    key = f"status:{_text(status.get('id'))}:{_text(status.get('status'))}"
                     if store.add(practice.id, "whatsapp_status", None, key,
                                  seal(practice.public_key, {"status": status})):
                         added += 1
-        if added:
-            new_event.set()
-        return JSONResponse({"received": added})
+        return added
 
     @app.post("/webhooks/sms")
     async def sms_webhook(request: Request) -> Response:
@@ -367,6 +440,9 @@ def create_app(settings: RelaySettings) -> FastAPI:
         signature = request.headers.get("x-twilio-signature", "")
         if not TWILIO_SIGNATURE.fullmatch(signature):  # before the body is parsed
             return JSONResponse({"error": "bad signature"}, status_code=401)
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/x-www-form-urlencoded":  # all Twilio sends; multipart costs
+            return JSONResponse({"error": "Twilio posts forms"}, status_code=415)
         form = await request.form()
         params = [(k, str(v)) for k, v in form.multi_items()]
         practice = practices.for_twilio(dict(params).get("AccountSid"))
@@ -379,11 +455,11 @@ def create_app(settings: RelaySettings) -> FastAPI:
         sid = values.get("MessageSid") or values.get("SmsSid") or ""
         status = values.get("MessageStatus") or values.get("SmsStatus") or ""
         if "Body" in values or status == "received":
-            added = store.add(practice.id, "sms_message", None, f"sms:{sid}",
-                              seal(practice.public_key, values))
+            kind, key = "sms_message", f"sms:{sid}"
         else:
-            added = store.add(practice.id, "sms_status", None, f"sms-status:{sid}:{status}",
-                              seal(practice.public_key, values))
+            kind, key = "sms_status", f"sms-status:{sid}:{status}"
+        added = await run_in_threadpool(store.add, practice.id, kind, None, key,
+                                        seal(practice.public_key, values))
         if added:
             new_event.set()
         # An empty TwiML answer: no automatic reply to the client.
@@ -395,29 +471,24 @@ def create_app(settings: RelaySettings) -> FastAPI:
 
 def guarded(settings: RelaySettings) -> Guard:
     """The relay as served: the application behind its request guard."""
-    return Guard(create_app(settings), settings.max_body, settings.body_timeout,
-                 settings.trusted_proxies)
+    app = create_app(settings)
+    practices: Practices = app.state.practices
+    return Guard(app, settings.max_body, settings.body_timeout, settings.trusted_proxies,
+                 keyed=lambda authorization: practices.bearer(authorization) is not None)
+
+
+def _dicts(parent: Any, key: str) -> list[dict[str, Any]]:
+    """The objects in `parent[key]`, when both are what they should be."""
+    found = parent.get(key) if isinstance(parent, dict) else None
+    return [x for x in found if isinstance(x, dict)] if isinstance(found, list) else []
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 # HMAC-SHA1 in base64: 20 bytes, 28 characters.
 TWILIO_SIGNATURE = re.compile(r"[A-Za-z0-9+/]{27}=")
-
-# The client's page runs no script, loads nothing from elsewhere, posts only to
-# the relay and cannot be framed.
-PAGE_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
-               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-
-
-def _secured(response: Response) -> Response:
-    h = response.headers
-    h["X-Content-Type-Options"] = "nosniff"
-    h["Referrer-Policy"] = "no-referrer"
-    h.setdefault("Content-Security-Policy", PAGE_POLICY)
-    h["X-Frame-Options"] = "DENY"
-    # Pages and answers name a token or a client's events: no cache keeps them.
-    h["Cache-Control"] = "no-store"
-    return response
-
 
 def twilio_signature(auth_token: str, url: str, params: list[tuple[str, str]]) -> str:
     """Twilio's request signature: HMAC-SHA1 over the URL followed by each POST
@@ -461,6 +532,7 @@ def main(argv: list[str] | None = None) -> None:
     from relay.serving import raise_open_file_limit, server_config
 
     logging.basicConfig(level=logging.INFO)
+    os.umask(0o077)  # its database and anything else it writes: the relay's user only
     raise_open_file_limit(settings.max_connections + 256)
     uvicorn.Server(server_config(guarded(settings), settings, args.host, args.port)).run()
 

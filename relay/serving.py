@@ -8,54 +8,104 @@ middleware's (relay.guard)."""
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import resource
+import time
 from typing import Any
 
+import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from relay.config import RelaySettings
+from relay.guard import Network, Quiet, bucket, trusted_peer
 
 log = logging.getLogger("relay")
 
 
+QUIET = Quiet(log)
+
+
 class _GuardedH11(H11Protocol):
-    """uvicorn's h11 protocol with a deadline for each request's head."""
+    """uvicorn's h11 protocol with deadlines for each request's head and for a
+    client that stops reading its answer, bounds on pipelined requests, and caps
+    on connections (per address, and in all)."""
 
     head_timeout = 10.0
+    write_timeout = 10.0
     max_connections = 256
+    max_per_address = 32
+    max_pipelined = 64 * 1024  # bytes of further requests waiting their turn
+    trusted: tuple[Network, ...] = ()
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._head_timer: asyncio.TimerHandle | None = None
+        self._write_timer: asyncio.TimerHandle | None = None
         self._opened = asyncio.get_running_loop().time()
         super().connection_made(transport)
         self._watch()
-        open_ = [c for c in self.connections if not c.transport.is_closing()]
+        open_ = [c for c in self.connections
+                 if isinstance(c, _GuardedH11) and not c.transport.is_closing()]
+        peer = self.client[0] if self.client else ""
+        if peer and not _ipaddress_loopback(peer) and not trusted_peer(peer, self.trusted):
+            mine = [c for c in open_ if c.client and bucket(c.client[0]) == bucket(peer)]
+            if len(mine) > self.max_per_address:
+                QUIET.info("One address opened more connections than it may; new ones "
+                           "were refused.")
+                self.transport.close()
+                return
         if len(open_) > self.max_connections:
-            waiting = sorted((c for c in open_ if isinstance(c, _GuardedH11)
-                              and c is not self and c._reading_head()),
+            waiting = sorted((c for c in open_ if c is not self and c._waiting_on_client()),
                              key=lambda c: c._opened)
-            victim = waiting[0] if waiting else self
-            log.info("Too many open connections: one still sending its request was closed.")
-            victim.transport.close()
+            if waiting:
+                QUIET.info("Too many open connections: the oldest ones still sending their "
+                           "requests were closed.")
+                waiting[0].transport.close()
+            else:
+                QUIET.info("Too many open connections: new ones were refused.")
+                self.transport.close()
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
+        if not self.transport.is_closing() and \
+                len(self.conn.trailing_data[0]) > self.max_pipelined:
+            # h11 keeps every request received ahead of its turn: a client sending
+            # them faster than it reads the answers would grow it without end.
+            QUIET.info("A client sent requests far ahead of reading the answers; the "
+                       "connection was closed.")
+            self.transport.abort()
+            return
         self._watch()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
         self._watch()
 
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self._write_timer is None:
+            self._write_timer = self.loop.call_later(self.write_timeout, self._not_reading)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self._write_timer is not None:
+            self._write_timer.cancel()
+            self._write_timer = None
+
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
+        for timer in (self._head_timer, self._write_timer):
+            if timer is not None:
+                timer.cancel()
+        self._head_timer = self._write_timer = None
         super().connection_lost(exc)
 
     def _reading_head(self) -> bool:
         return self.cycle is None or self.cycle.response_complete
+
+    def _waiting_on_client(self) -> bool:
+        """Still sending its request's head or body: the first to close when full."""
+        return self._reading_head() or self.conn.their_state is h11.SEND_BODY
 
     def _watch(self) -> None:
         if self._reading_head():
@@ -68,20 +118,58 @@ class _GuardedH11(H11Protocol):
     def _too_slow(self) -> None:
         self._head_timer = None
         if self._reading_head() and not self.transport.is_closing():
-            log.info("A client sent its request's head too slowly; the connection was closed.")
+            QUIET.info("A client sent its request's head too slowly; the connection was "
+                       "closed.")
             self.transport.close()
+
+    def _not_reading(self) -> None:
+        self._write_timer = None
+        if not self.transport.is_closing():
+            QUIET.info("A client stopped reading its answer; the connection was closed.")
+            self.transport.abort()
+
+
+def _ipaddress_loopback(address: str) -> bool:
+    """A peer on this machine: the proxy in front, never a stranger."""
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+class ThrottledLog(logging.Filter):
+    """uvicorn's own lines (a malformed request, a refused one) at most once a
+    minute each, with how many were left out."""
+
+    def __init__(self, every: float = 60.0) -> None:
+        super().__init__()
+        self.every = every
+        self._last: dict[str, float] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR:
+            return True
+        now = time.monotonic()
+        key = str(record.msg)
+        if now - self._last.get(key, -self.every) < self.every:
+            return False
+        self._last[key] = now
+        return True
 
 
 def protocol(settings: RelaySettings) -> type[H11Protocol]:
     """The protocol class for these settings' limits."""
-    return type("RelayH11", (_GuardedH11,), {"head_timeout": settings.head_timeout,
-                                              "max_connections": settings.max_connections})
+    return type("RelayH11", (_GuardedH11,), {
+        "head_timeout": settings.head_timeout, "write_timeout": settings.body_timeout,
+        "max_connections": settings.max_connections,
+        "max_per_address": max(8, settings.max_connections // 8),
+        "trusted": settings.trusted_proxies})
 
 
 def server_config(app: Any, settings: RelaySettings, host: str, port: int,
                   **extra: Any) -> uvicorn.Config:
     """The uvicorn configuration the relay runs with (also in the tests)."""
-    return uvicorn.Config(
+    config = uvicorn.Config(
         app, host=host, port=port, http=protocol(settings),
         proxy_headers=False,  # relay.guard decides whose X-Forwarded-For is believed
         timeout_keep_alive=5,
@@ -90,6 +178,10 @@ def server_config(app: Any, settings: RelaySettings, host: str, port: int,
         limit_concurrency=2 * settings.max_connections,
         h11_max_incomplete_event_size=16 * 1024,  # a request's head
         access_log=False, **extra)
+    errors = logging.getLogger("uvicorn.error")  # configured by the line above
+    if not any(isinstance(f, ThrottledLog) for f in errors.filters):
+        errors.addFilter(ThrottledLog())
+    return config
 
 
 def raise_open_file_limit(wanted: int) -> None:

@@ -284,7 +284,8 @@ def _insert_event(conn: Connection, practice: str, kind: str, appointment_id: in
 
 def _key(practice: str, dedupe: str) -> str:
     # Fixed length whatever Meta's ids look like, and unique per practice.
-    return hashlib.sha256(f"{practice}\0{dedupe}".encode()).hexdigest()
+    # surrogatepass: an id with a lone surrogate (JSON allows "\ud800") is still its own.
+    return hashlib.sha256(f"{practice}\0{dedupe}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _upgrade(engine: Engine) -> None:

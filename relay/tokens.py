@@ -19,6 +19,7 @@ VERSION = 1
 MAC_BYTES = 12
 _BODY = struct.Struct(">BII")
 MIN_SECRET_LENGTH = 32
+MAX_APPOINTMENT_ID = 2**31 - 1  # a 32-bit integer column on the relay's PostgreSQL
 # 21 bytes in base64url: 28 characters, no padding, no spare bits.
 SPELLING = re.compile(r"[A-Za-z0-9_-]{28}")
 
@@ -66,4 +67,6 @@ def read(secret: bytes, token: str) -> Link:
     version, appointment_id, expires = _BODY.unpack(body)
     if version != VERSION:
         raise InvalidToken("unknown version")
+    if appointment_id > MAX_APPOINTMENT_ID:
+        raise InvalidToken("no such session")
     return Link(appointment_id, datetime.fromtimestamp(expires, UTC))

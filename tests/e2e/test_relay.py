@@ -201,3 +201,19 @@ def test_weak_or_missing_secrets_stop_start_up() -> None:
                                               "from 1 to 1000"):
             from_environment({**good, "RELAY_EVENTS_PER_PAGE": page})
     assert from_environment({**good, "RELAY_EVENTS_PER_PAGE": "1000"}).events_per_page == 1000
+
+
+def test_the_largest_ids_the_relay_takes_fit_its_database(relay: RelayServer) -> None:
+    """PostgreSQL's integer columns are 32-bit: every id the relay accepts fits."""
+    top = 2**31 - 1
+    assert requests.get(f"{relay.url}/api/v1/events", params={"after": top}, headers=AUTH,
+                        timeout=5).json()["events"] == []
+    assert requests.post(f"{relay.url}/api/v1/events/ack", json={"ids": [top]}, headers=AUTH,
+                         timeout=5).json() == {"deleted": 0}
+    assert requests.post(f"{relay.url}/api/v1/sessions", headers=AUTH, timeout=5, json={
+        "sessions": [{"appointment_id": top, "state": "cancelled"}]}).status_code == 200
+    assert "cancel" in requests.get(f"{relay.url}/c/{link(top)}", timeout=5).text.lower()
+    assert requests.post(f"{relay.url}/c/{link(top - 1)}", data={"action": "confirm"},
+                         timeout=5).status_code == 200
+    [event] = events(relay)["events"]
+    assert event["appointment_id"] == top - 1

@@ -57,7 +57,7 @@ class Relay:
         return self.log.read_text(errors="replace")
 
 
-def start(folder: Path, **env: str) -> Relay:
+def start(folder: Path, host: str = "127.0.0.1", **env: str) -> Relay:
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log = folder / "relay.log"
@@ -69,10 +69,11 @@ def start(folder: Path, **env: str) -> Relay:
                    "RELAY_WHATSAPP_APP_SECRET": APP_SECRET,
                    "RELAY_WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
                    "RELAY_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-                   "RELAY_TWILIO_AUTH_TOKEN": "twilio-auth-token",
+                   "RELAY_TWILIO_AUTH_TOKEN": "9f3c2a7e4b1d8c6f0a5e2b7d4c9f1a3e",
                    "RELAY_PUBLIC_URL": f"http://127.0.0.1:{port}", **env}
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "relay.server", "--port", str(port)],
+        process = subprocess.Popen([sys.executable, "-m", "relay.server", "--host", host,
+                                    "--port", str(port)],
                                    env=environment, stdout=out, stderr=subprocess.STDOUT)
     relay = Relay(process, port, log)
     deadline = time.monotonic() + 20
@@ -99,7 +100,7 @@ def relay(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Relay]:
     server = start(tmp_path_factory.mktemp("hostile"), RELAY_HEADER_TIMEOUT="1",
                    RELAY_BODY_TIMEOUT="1", RELAY_MAX_CONNECTIONS="40",
                    RELAY_TRUSTED_PROXIES="127.0.0.1", RELAY_PER_IP_PER_MINUTE="20",
-                   RELAY_API_PER_IP_PER_MINUTE="20")
+                   RELAY_API_PER_IP_PER_MINUTE="1000")
     # Warm up every route once, so memory measured after is the relay's idle.
     for _ in range(3):
         raw(server, b"POST /webhooks/whatsapp HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
@@ -310,17 +311,23 @@ def test_forwarded_addresses_are_believed_only_from_trusted_proxies(
     codes = [requests.get(f"{relay.url}/c/{link(7)}", timeout=5, headers={
         "X-Forwarded-For": f"10.9.{n}.1, 203.0.113.200"}).status_code for n in range(25)]
     assert codes[:20] == [200] * 20 and set(codes[20:]) == {429}
-    # The API routes are limited too.
-    codes = [requests.get(f"{relay.url}/api/v1/events", timeout=5, headers={
-        **AUTH, "X-Forwarded-For": "203.0.113.201"}).status_code for _ in range(22)]
-    assert codes[:20] == [200] * 20 and set(codes[20:]) == {429}
     # A relay told of no proxy ignores the header: a client on loopback inventing
-    # a new address each time is limited all the same.
-    plain = start(tmp_path / "plain", RELAY_PER_IP_PER_MINUTE="5")
+    # a new address each time is limited all the same, and the log says how to
+    # tell the relay of its proxy.
+    plain = start(tmp_path / "plain", RELAY_PER_IP_PER_MINUTE="5",
+                  RELAY_API_PER_IP_PER_MINUTE="10")
     try:
         codes = [requests.get(f"{plain.url}/c/{link(8)}", timeout=5, headers={
             "X-Forwarded-For": f"198.18.0.{n}"}).status_code for n in range(7)]
         assert codes[:5] == [200] * 5 and set(codes[5:]) == {429}
+        assert "RELAY_TRUSTED_PROXIES does not list it" in plain.log_text()
+        # The API is limited by key; strangers at the desktop's address (a shared
+        # proxy) cannot use up its budget: they get 401 before any counting.
+        for _ in range(50):
+            assert requests.get(f"{plain.url}/api/v1/events", timeout=5).status_code == 401
+        codes = [requests.get(f"{plain.url}/api/v1/events", headers=AUTH,
+                              timeout=5).status_code for _ in range(12)]
+        assert codes[:10] == [200] * 10 and set(codes[10:]) == {429}
     finally:
         stop(plain)
 
@@ -348,7 +355,7 @@ def whatsapp_body(wamid: str) -> bytes:
 
 def test_a_webhook_replayed_after_the_desktop_took_it_is_not_queued_again(
         tmp_path: Path) -> None:
-    sid, token = "AC" + "1" * 32, "twilio-token"
+    sid, token = "AC" + "1" * 32, "0b7e4d1a8c5f2e9b6d3a0c7f4e1b8d5a"
     with RelayServer(tmp_path, env={"RELAY_TWILIO_ACCOUNT_SID": sid,
                                     "RELAY_TWILIO_AUTH_TOKEN": token}) as server:
         body = whatsapp_body("wamid.REPLAY")
@@ -423,4 +430,243 @@ def test_weak_and_repeated_secrets_are_refused_and_a_good_one_is_offered() -> No
     for name, value in (("RELAY_TRUSTED_PROXIES", "10.0.0.0/8, a proxy"),
                         ("RELAY_HEADER_TIMEOUT", "0"), ("RELAY_MAX_CONNECTIONS", "lots")):
         with pytest.raises(ConfigError, match=name):
+            from_environment({**good, name: value})
+
+
+def test_pipelined_requests_far_ahead_of_their_answers_close_the_connection(
+        relay: Relay) -> None:
+    """h11 keeps every request that arrives before its turn: 20 MiB of them sent
+    without reading an answer once grew the relay by as much."""
+    idle = relay.memory()
+    sock = socket.create_connection(("127.0.0.1", relay.port), timeout=10)
+    sock.setblocking(False)
+    many = b"GET /healthz HTTP/1.1\r\nHost: r\r\n\r\n" * 1000
+    sent, deadline = 0, time.monotonic() + 20
+    try:
+        while sent < 20 * MiB and time.monotonic() < deadline:
+            try:
+                sent += sock.send(many)
+            except BlockingIOError:
+                time.sleep(0.01)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    finally:
+        sock.close()
+    assert sent < 20 * MiB, "the relay went on taking requests"
+    assert relay.memory() - idle < 8 * MiB
+    assert "far ahead of reading the answers" in relay.log_text()
+
+
+def test_a_client_that_stops_reading_its_answers_is_let_go(relay: Relay) -> None:
+    """Requests sent as fast as they are taken and no answer ever read: the relay
+    lets the connection go (the pipelining bound, or one second — RELAY_BODY_TIMEOUT
+    — of answers that cannot be written, whichever comes first)."""
+    idle = relay.memory()
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", relay.port))
+    sock.setblocking(False)
+    requests_ = b"GET /healthz HTTP/1.1\r\nHost: r\r\n\r\n" * 100
+    ended, deadline = False, time.monotonic() + 15
+    with sock:
+        while not ended and time.monotonic() < deadline:
+            try:
+                sock.send(requests_)
+            except BlockingIOError:
+                time.sleep(0.05)
+            except (BrokenPipeError, ConnectionResetError):
+                ended = True
+    assert ended, "the relay kept a client that reads nothing"
+    log = relay.log_text()
+    assert "stopped reading its answer" in log or "far ahead of reading the answers" in log
+    assert relay.memory() - idle < 8 * MiB
+
+
+def test_slow_bodies_cannot_shut_the_relay_and_the_key_comes_first(relay: Relay) -> None:
+    slow = []
+    for _ in range(120):  # three times the connection limit, each a body that never ends
+        sock = socket.create_connection(("127.0.0.1", relay.port), timeout=5)
+        sock.sendall(b"POST /healthz HTTP/1.1\r\nHost: r\r\nContent-Length: 1000\r\n\r\na")
+        slow.append(sock)
+    started = time.monotonic()
+    assert requests.get(f"{relay.url}/healthz", timeout=5).status_code == 200
+    assert time.monotonic() - started < 3
+    for sock in slow:
+        sock.close()
+    # No key: refused at once, its body never waited for.
+    with socket.create_connection(("127.0.0.1", relay.port), timeout=10) as sock:
+        sock.sendall(b"POST /api/v1/events/ack HTTP/1.1\r\nHost: r\r\nContent-Length: 5"
+                     b"\r\nContent-Type: application/json\r\n\r\n{")
+        started = time.monotonic()
+        assert answer(sock)[0] == 401
+        assert time.monotonic() - started < 0.9  # the body deadline is one second
+    # A flood of refusals is a line or two in the log, not one per request.
+    time.sleep(1.5)
+    lines = relay.log_text().splitlines()
+    assert sum("too slowly; it was answered 408" in x for x in lines) <= 2
+
+
+def outward_address() -> str:
+    """This machine's address on its network (not loopback), if it has one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # no packet is sent: only a route is chosen
+        except OSError:
+            return ""
+        found: str = probe.getsockname()[0]
+    return "" if found.startswith("127.") else found
+
+
+def test_one_address_cannot_take_every_connection(tmp_path: Path) -> None:
+    address = outward_address()
+    if not address:
+        pytest.skip("this machine has no address but loopback to come from")
+    relay = start(tmp_path, host="0.0.0.0", RELAY_MAX_CONNECTIONS="64",
+                  RELAY_HEADER_TIMEOUT="30")
+    try:
+        held = []
+        for _ in range(40):  # more than its share (64 / 8), all sending heads slowly
+            sock = socket.create_connection((address, relay.port), timeout=5)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: r\r\n")
+            held.append(sock)
+        time.sleep(0.5)
+        refused = 0
+        for sock in held:
+            sock.settimeout(0.5)
+            try:
+                refused += sock.recv(10) == b""
+            except TimeoutError:
+                pass
+            except ConnectionResetError:
+                refused += 1
+        assert refused == 40 - 8
+        assert requests.get(f"{relay.url}/healthz", timeout=5).status_code == 200
+        assert "One address opened more connections than it may" in relay.log_text()
+        for sock in held:
+            sock.close()
+    finally:
+        stop(relay)
+
+
+def test_webhooks_refuse_what_providers_never_send_before_parsing_it(relay: Relay) -> None:
+    bd = "B"
+    body = b"".join(f'--{bd}\r\nContent-Disposition: form-data; name="f{i}"; filename="a"'
+                    f"\r\n\r\nx\r\n".encode() for i in range(900)) + f"--{bd}--\r\n".encode()
+    r = requests.post(f"{relay.url}/webhooks/sms", data=body, timeout=5, headers={
+        "Content-Type": f"multipart/form-data; boundary={bd}", "X-Twilio-Signature": "A" * 27 + "=",
+        "X-Forwarded-For": "198.51.100.70"})
+    assert r.status_code == 415
+    # An address whose signatures keep failing is turned away before its body is read.
+    codes = [requests.post(f"{relay.url}/webhooks/whatsapp", data=b"{}", timeout=5, headers={
+        "X-Hub-Signature-256": "sha256=" + "0" * 64, "X-Forwarded-For": "198.51.100.71"}
+        ).status_code for _ in range(22)]
+    assert codes[:20] == [401] * 20 and set(codes[20:]) == {429}
+    # Another address (Meta's) is not affected.
+    signed_body = b'{"entry":[]}'
+    digest = hmac.new(APP_SECRET.encode(), signed_body, hashlib.sha256).hexdigest()
+    assert requests.post(f"{relay.url}/webhooks/whatsapp", data=signed_body, timeout=5,
+                         headers={"X-Hub-Signature-256": f"sha256={digest}",
+                                  "X-Forwarded-For": "198.51.100.72"}).status_code == 200
+
+
+ODD_WEBHOOKS = ['{"entry":5}', '{"entry":[1]}', '{"entry":[{"changes":5}]}',
+                '{"entry":[{"changes":[{"value":null}]}]}',
+                '{"entry":[{"changes":[{"value":[]}]}]}',
+                '{"entry":[{"changes":[{"value":{"metadata":[1]}}]}]}',
+                '{"entry":[{"changes":[{"value":{"messages":3}}]}]}',
+                '{"entry":[{"changes":[{"value":{"messages":["x"],"statuses":["x"]}}]}]}',
+                '{"entry":[{"changes":[{"value":{"messages":[{"id":{"a":1}}]}}]}]}',
+                '[]', '"text"', "[" * 30000 + "]" * 30000,
+                '{"entry":[{"changes":[{"value":{"messages":[{"id":"\\ud800"}]}}]}]}']
+
+
+def test_a_signed_webhook_of_any_shape_is_never_a_server_error(relay: Relay) -> None:
+    """Meta retries an answer of 500 for days."""
+    for text in ODD_WEBHOOKS:
+        body = text.encode()
+        digest = hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+        r = requests.post(f"{relay.url}/webhooks/whatsapp", data=body, timeout=10, headers={
+            "X-Hub-Signature-256": f"sha256={digest}", "X-Forwarded-For": "198.51.100.80"})
+        assert r.status_code in (200, 400), text[:80]
+    assert "Traceback" not in relay.log_text()
+
+
+def test_a_session_note_out_of_range_is_422_and_stores_nothing(relay: Relay) -> None:
+    url = f"{relay.url}/api/v1/sessions"
+    headers = {**AUTH, "X-Forwarded-For": "198.51.100.90"}
+    for note in ({"appointment_id": 50, "state": "moved", "start": "9999-12-31T23:59:59-23:59"},
+                 {"appointment_id": 51, "state": "moved", "start": "0001-01-01T00:00:00+23:59"},
+                 {"appointment_id": 52, "state": "cancelled",
+                  "for_start": "0001-01-01T00:00:00+01:00"},
+                 {"appointment_id": 53, "state": "moved", "start": "0001-01-01T00:00:00Z"},
+                 {"appointment_id": 2**31, "state": "cancelled"}):
+        assert requests.post(url, json={"sessions": [note]}, headers=headers,
+                             timeout=5).status_code == 422, note
+    both = [{"appointment_id": 60, "state": "cancelled"},
+            {"appointment_id": 61, "state": "moved", "start": "9999-12-31T23:59:59-23:59"}]
+    assert requests.post(url, json={"sessions": both}, headers=headers,
+                         timeout=5).status_code == 422
+    for session in (53, 60):  # neither stored: their links still offer the buttons
+        page = requests.get(f"{relay.url}/c/{link(session)}", timeout=5,
+                            headers={"X-Forwarded-For": "198.51.100.91"})
+        assert page.status_code == 200 and 'value="confirm"' in page.text
+    for params in ({"after": 2**31}, ):
+        assert requests.get(f"{relay.url}/api/v1/events", params=params, headers=headers,
+                            timeout=5).status_code == 422
+    assert requests.post(f"{relay.url}/api/v1/events/ack", json={"ids": [2**31]},
+                         headers=headers, timeout=5).status_code == 422
+    # A link can name no session the relay's database cannot hold.
+    assert requests.get(f"{relay.url}/c/{link(2**32 - 1)}", timeout=5, headers={
+        "X-Forwarded-For": "198.51.100.92"}).status_code == 404
+
+
+def test_a_link_has_no_second_address_and_no_redirect(relay: Relay) -> None:
+    token = link(70)
+    for path in (f"/c/{token}/", f"/c/{token}%2F", "/c/%" + f"{ord(token[0]):02X}" + token[1:],
+                 f"/c%2F{token}", f"/c/{token[:5]}%{ord(token[5]):02x}{token[6:]}"):
+        for method in ("GET", "POST"):
+            # Raw bytes: client libraries tidy percent-encoding before sending.
+            code, _ = raw(relay, f"{method} {path} HTTP/1.1\r\nHost: evil.example\r\n"
+                          "X-Forwarded-For: 198.51.100.100\r\nContent-Type: "
+                          "application/x-www-form-urlencoded\r\nContent-Length: 14\r\n"
+                          "Connection: close\r\n\r\naction=confirm".encode())
+            assert code == 404, (method, path)
+
+
+def test_every_answer_carries_the_security_headers(relay: Relay) -> None:
+    answers = [requests.post(f"{relay.url}/webhooks/whatsapp", data=b"x" * 70_000, timeout=5),
+               requests.post(f"{relay.url}/api/v1/events/ack", data=b"{", timeout=5),
+               requests.get(f"{relay.url}/healthz", timeout=5),
+               requests.get(f"{relay.url}/nowhere", timeout=5)]
+    assert [r.status_code for r in answers] == [413, 401, 200, 404]
+    for r in answers:
+        assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+        assert r.headers["Cache-Control"] == "no-store"
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert r.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_the_relays_files_are_its_own_and_the_page_speaks_the_clients_language(
+        relay: Relay) -> None:
+    database = relay.log.with_name("relay.sqlite3")
+    assert database.stat().st_mode & 0o777 == 0o600
+    page = requests.get(f"{relay.url}/c/{link(71)}", timeout=5, headers={
+        "Accept-Language": "en;q=0, pt", "X-Forwarded-For": "198.51.100.110"})
+    assert 'lang="pt-BR"' in page.text
+
+
+def test_provider_secrets_that_are_placeholders_or_pasted_twice_are_refused() -> None:
+    key = base64.b64encode(b"k" * 32).decode()
+    good = {"RELAY_LINK_SECRET": LINK_SECRET, "RELAY_API_KEY": API_KEY, "RELAY_PUBLIC_KEY": key,
+            "RELAY_WHATSAPP_APP_SECRET": APP_SECRET, "RELAY_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+            "RELAY_TWILIO_AUTH_TOKEN": "9f3c2a7e4b1d8c6f0a5e2b7d4c9f1a3e",
+            "RELAY_WHATSAPP_VERIFY_TOKEN": "any words the practice likes"}
+    assert from_environment(good).whatsapp_app_secret == APP_SECRET
+    for name, value, message in (
+            ("RELAY_WHATSAPP_APP_SECRET", "a", "too short or too easy to guess"),
+            ("RELAY_WHATSAPP_APP_SECRET", API_KEY, "same as the relay's API key"),
+            ("RELAY_TWILIO_AUTH_TOKEN", "x", "too short or too easy to guess"),
+            ("RELAY_TWILIO_AUTH_TOKEN", LINK_SECRET, "same as the relay's API key"),
+            ("RELAY_WHATSAPP_VERIFY_TOKEN", LINK_SECRET, "choose another")):
+        with pytest.raises(ConfigError, match=f"{name}.*{message}"):
             from_environment({**good, name: value})

@@ -32,7 +32,7 @@ class Sms:
 @dataclass
 class Account:
     sid: str = "AC" + "0" * 31 + "1"
-    token: str = "twilio-auth-token"
+    token: str = "9f3c2a7e4b1d8c6f0a5e2b7d4c9f1a3e"  # Twilio's are 32 hex characters
     numbers: set[str] = field(default_factory=lambda: {"+15005550006"})
     unsubscribed: set[str] = field(default_factory=set)
 
