@@ -4,9 +4,7 @@ services. Exit status: 0 done, 2 bad usage, 3 refused by a rule, 1 unexpected.""
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import re
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -22,6 +20,7 @@ from app.services import (
     catalog,
     clients,
     config,
+    json_text,
     queries,
     reminders,
     scheduling,
@@ -229,9 +228,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 def terminal_safe(text: str) -> str:
     """Text from outside for a terminal: control characters (an escape sequence in
-    a client's name would drive the terminal) shown as \\xNN instead."""
-    return "".join(ch if ch in "\n\t" or unicodedata.category(ch) != "Cc"
-                   else f"\\x{ord(ch):02x}" for ch in text)
+    a client's name would drive the terminal) shown as \\xNN, and the characters
+    that reorder or hide the text around them (a right-to-left override; see
+    app.models.shown_text) as \\uNNNN, instead of obeying them."""
+    return "".join(ch if ch in "\n\t" or (unicodedata.category(ch) != "Cc"
+                                           and ch not in _REORDERING)
+                   else f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+                   for ch in text)
+
+
+_REORDERING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                        "\u200b\u2060\ufeff")
+
+
+def continued(text: str) -> str:
+    """Free text inside a line of a listing: its own line breaks indented, so a
+    client's message cannot write a line that looks like the listing's own."""
+    return text.replace("\n", "\n      ")
 
 
 class _Neutralised:
@@ -250,10 +263,7 @@ class _Neutralised:
 
 def _emit(args: argparse.Namespace, data: Any, text: str | Callable[[], str]) -> None:
     if getattr(args, "json", False):
-        # json escapes C0 controls; DEL and the C1 range (U+009B starts a terminal
-        # sequence too) are escaped here, which JSON allows.
-        out = json.dumps(data, ensure_ascii=False, indent=2)
-        sys.stdout.write(re.sub("[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", out) + "\n")
+        sys.stdout.write(json_text.dumps(data) + "\n")
     else:
         sys.stdout.write((text() if callable(text) else text) + "\n")
 
@@ -435,7 +445,8 @@ def cmd_show(p: Practice, args: argparse.Namespace) -> None:
     def text() -> str:
         lines = [_line(view)]
         if view.cancellation_reason:
-            lines.append(_("Reason: {reason}").format(reason=view.cancellation_reason))
+            lines.append(_("Reason: {reason}").format(
+                reason=continued(view.cancellation_reason)))
         for h in view.history:
             lines.append(f"  {i18n.format_datetime(h.at.astimezone(view.start.tzinfo))} "
                          f"{h.actor}: {h.action}")
@@ -520,7 +531,8 @@ def cmd_requests(p: Practice, args: argparse.Namespace) -> None:
 
     rows = relay_client.pending_requests(p)
     _emit(args, [r.as_json() for r in rows], lambda: "\n".join(
-        f"#{r.id:<5} {r.kind:<7} session #{r.appointment_id}  {r.reason}" for r in rows)
+        f"#{r.id:<5} {r.kind:<7} session #{r.appointment_id}  {continued(r.reason)}"
+        for r in rows)
         or _("No requests waiting."))
 
 
@@ -615,10 +627,9 @@ def _run(args: argparse.Namespace, data_dir: str | None) -> int:
         return result if isinstance(result, int) else EXIT_OK
     except BookingConflict as exc:
         if getattr(args, "json", False):
-            json.dump({"error": str(exc), "conflicts": [
+            sys.stdout.write(json_text.dumps({"error": str(exc), "conflicts": [
                 {"rule": c.rule, "message": c.message, "appointment_id": c.appointment_id}
-                for c in exc.conflicts]}, sys.stdout, ensure_ascii=False, indent=2)
-            sys.stdout.write("\n")
+                for c in exc.conflicts]}) + "\n")
         sys.stderr.write(f"{exc}\n")
         return EXIT_REFUSED
     except PracticeError as exc:

@@ -11,7 +11,7 @@ from typing import Any
 from app import i18n
 
 # Imported by app.cli while it builds its parser, so app.cli is complete by then.
-from app.cli import EXIT_OK, EXIT_REFUSED, _emit
+from app.cli import EXIT_OK, EXIT_REFUSED, _emit, continued
 from app.i18n import _
 from app.models.conecta import AttendanceStatus, CallOutcome, DeliveryState, Direction, Medium
 from app.services import attendances, conecta_setup, conversations
@@ -155,8 +155,8 @@ def cmd_show(p: Practice, args: argparse.Namespace) -> None:
         for e in d.entries:
             arrow = "→" if e.direction is Direction.OUTBOUND else "←"
             state = "" if e.state is DeliveryState.RECEIVED else f" [{e.state.value}]"
-            lines.append(f"{arrow} {i18n.format_datetime(e.at)} {e.author}{state}: {e.body}"
-                         + (f" ({e.error})" if e.error else ""))
+            lines.append(f"{arrow} {i18n.format_datetime(e.at)} {e.author}{state}: "
+                         f"{continued(e.body)}" + (f" ({e.error})" if e.error else ""))
         return "\n".join(lines)
 
     _emit(args, d.as_json(), text)
@@ -273,7 +273,7 @@ def cmd_originator_set(p: Practice, args: argparse.Namespace) -> None:
 def cmd_template_list(p: Practice, args: argparse.Namespace) -> None:
     found = conversations.templates(p)
     _emit(args, [t.as_json() for t in found], lambda: "\n".join(
-        f"#{t.id}  {t.name} ({t.language}): {t.body}" for t in found)
+        f"#{t.id}  {t.name} ({t.language}): {continued(t.body)}" for t in found)
         or _("No templates registered."))
 
 

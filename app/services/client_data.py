@@ -18,7 +18,7 @@ from app.i18n import _
 from app.models.conecta import Attendance, ConversationEntry, Direction
 from app.models.outbox import MessageState, OutboxMessage
 from app.models.tables import Appointment, AuditEvent, Client
-from app.services import audit, clients, files
+from app.services import audit, clients, files, json_text
 from app.services.errors import InvalidInput, NotFound
 from app.services.events import Change
 from app.services.practice import Practice
@@ -100,7 +100,7 @@ def export(p: Practice, client_id: int) -> dict[str, Any]:
 
 
 def as_text(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return json_text.dumps(data) + "\n"
 
 
 def write_export(p: Practice, client_id: int, path: str | Path) -> Path:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.i18n import _
+from app.services import kept_text
 from app.services.errors import DatabaseUnavailable
 from app.services.files import private_file
 
@@ -54,6 +55,7 @@ def make_engine(path: Path) -> Engine:
 
 class Database:
     def __init__(self, path: Path) -> None:
+        kept_text.install()  # names and messages are kept without what hides text
         self.path = path
         self.engine = make_engine(path)
         self._writer = self.engine.execution_options(practice_begin="BEGIN IMMEDIATE")
@@ -135,5 +137,6 @@ def bulk_insert(session: Session, table: Any, rows: Sequence[Mapping[str, object
     sql = (f"INSERT INTO {table.__tablename__} ({', '.join(names)}) "
            f"VALUES ({', '.join('?' * len(names))})")
     fixed = tuple(_stored(v) for v in defaults.values())
+    rows = [kept_text.kept_row(table, r) for r in rows]  # as the ORM would keep them
     session.connection().exec_driver_sql(
         sql, [tuple(_stored(r[n]) for n in given) + fixed for r in rows])

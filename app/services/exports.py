@@ -135,8 +135,10 @@ def _text_cell(sheet: Any, text: str) -> Any:
     """A cell that holds text as text: an inline string, never a formula, whatever
     it begins with (openpyxl would write "=..." as a formula)."""
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    cell = WriteOnlyCell(sheet, value=text)
+    # XML cannot hold control characters: kept text has none, older rows may.
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", text))
     cell.data_type = "s"
     return cell
 

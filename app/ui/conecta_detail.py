@@ -45,7 +45,8 @@ from app.services.errors import PracticeError
 from app.services.values import format_phone
 from app.ui.client_picker import NO_CLIENT, ClientPickerDialog
 from app.ui.conecta_dialog import split_tags
-from app.ui.plain import escape, plain
+from app.ui.plain import button_text, escape, plain
+from app.ui.plain import label as plain_label
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -241,8 +242,9 @@ class Composer(QWidget):
         for i in range(t.parameter_count):
             edit = QLineEdit()
             edit.textChanged.connect(self.update_preview)
+            # A label typed in the settings: its "&" or markup shown as written.
             label = t.labels[i] if i < len(t.labels) else f"{{{{{i + 1}}}}}"
-            self.params.addRow(label, edit)
+            self.params.addRow(plain_label(button_text(label)), edit)  # buddy: & is a key
             self.param_edits.append(edit)
         self.update_preview()
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 from sqlmodel import func, select
 
@@ -218,3 +218,21 @@ def test_list_view_shows_the_cards_with_local_times(qtbot: QtBot, window: MainWi
 
 def view_title(window: MainWindow) -> str:
     return window.conecta.view.title.text()
+
+
+def test_a_templates_parameter_labels_are_shown_as_written(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    """A label is text typed in the settings: its markup and "&" are characters."""
+    markup = '<b style="font-size:40px;color:red">X</b><a href="https://evil.example">y</a>'
+    conversations.save_template(practice, name="rotulos", language="pt_BR",
+                                body="Olá {{1}}, {{2}}.", labels=[markup, "&Nome"])
+    a = attendances.start(practice, medium="whatsapp", name="Maria Silva", phone="11987654321")
+    open_conecta(qtbot, window)
+    window.conecta.choose(a)
+    view, composer = window.conecta.view, window.conecta.view.composer
+    qtbot.waitUntil(lambda: view.detail is not None and len(composer.param_edits) == 2)
+    labels = [composer.params.labelForField(e) for e in composer.param_edits]
+    assert all(isinstance(x, QLabel) and x.textFormat() == Qt.TextFormat.PlainText
+               for x in labels)
+    assert [x.text().replace("&&", "&") for x in labels] == [markup, "&Nome"]
+    assert QKeySequence.mnemonic(labels[1].text()).isEmpty()

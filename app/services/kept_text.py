@@ -1,0 +1,58 @@
+"""Every name, note, reason and message is kept as app.models.shown_text says,
+whatever door it came in by (the window, the command line, an import, the relay,
+WhatsApp, SMS, e-mail): one rule applied to each row as it is written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import event
+from sqlmodel import Session
+
+from app.models.conecta import Attendance, ConversationEntry, MessageTemplate
+from app.models.outbox import DeliveryAttempt, OutboxMessage
+from app.models.requests import ClientRequest
+from app.models.shown_text import free_text, in_json, one_line
+from app.models.tables import Appointment, AuditEvent, Client, PracticeSettings, Service, Staff
+
+FIELDS: dict[type[Any], dict[str, Callable[[str], str]]] = {
+    Client: {"name": one_line, "notes": free_text},
+    Service: {"name": one_line},
+    Staff: {"name": one_line},
+    PracticeSettings: {"name": one_line},
+    Appointment: {"notes": free_text, "internal_notes": free_text,
+                  "cancellation_reason": free_text},
+    ClientRequest: {"reason": free_text},
+    Attendance: {"name": one_line, "subject": one_line, "notes": free_text},
+    ConversationEntry: {"body": free_text, "subject": one_line, "author": one_line,
+                        "error": free_text},
+    MessageTemplate: {"name": one_line, "body": free_text, "parameter_labels": free_text},
+    OutboxMessage: {"custom_text": free_text, "last_error": free_text},
+    DeliveryAttempt: {"detail": free_text},
+    AuditEvent: {"changes": in_json},
+}
+
+
+def _kept(session: Session, _context: Any, _instances: Any) -> None:
+    for row in (*session.new, *session.dirty):
+        for name, rule in FIELDS.get(type(row), {}).items():
+            value = getattr(row, name, None)
+            if isinstance(value, str):
+                kept = rule(value)
+                if kept != value:
+                    setattr(row, name, kept)
+
+
+def kept_row(table: type[Any], row: Mapping[str, object]) -> Mapping[str, object]:
+    """A row written past the ORM (a bulk insert), kept by the same rules."""
+    rules = FIELDS.get(table)
+    if not rules:
+        return row
+    return {k: rules[k](v) if k in rules and isinstance(v, str) else v for k, v in row.items()}
+
+
+def install() -> None:
+    """Once per process: every session's rows are kept so before they are written."""
+    if not event.contains(Session, "before_flush", _kept):
+        event.listen(Session, "before_flush", _kept)
