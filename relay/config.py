@@ -11,6 +11,7 @@ import base64
 import binascii
 import math
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -77,10 +78,25 @@ def _secret(values: Mapping[str, Any], name: str, where: str) -> str:
     if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH:
         raise ConfigError(f"{where}{name} is missing or shorter than {MIN_SECRET_LENGTH} "
                           f"characters: {GOOD_SECRET}.")
-    if estimated_bits(value) < MIN_SECRET_BITS:
+    if estimated_bits(value) < MIN_SECRET_BITS or not looks_random(value):
         raise ConfigError(f"{where}{name} is too easy to guess (repeated or patterned "
-                          f"characters, or a word): {GOOD_SECRET}.")
+                          f"characters, words, or a placeholder): {GOOD_SECRET}.")
     return value
+
+
+def looks_random(secret: str) -> bool:
+    """Whether a secret looks drawn at random rather than written: no white space,
+    and either hexadecimal or a mix of at least three of lower case, upper case,
+    digits and other characters (a phrase, "qwerty…123456" or "YOUR_SECRET_HERE"
+    is not). A random base64 or base64url string of 32 characters or more fails
+    this about once in a billion."""
+    if any(ch.isspace() for ch in secret):
+        return False
+    if all(ch in "0123456789abcdef" for ch in secret.lower()):
+        return True
+    kinds = (any(ch.islower() for ch in secret), any(ch.isupper() for ch in secret),
+             any(ch.isdigit() for ch in secret), any(not ch.isalnum() for ch in secret))
+    return sum(kinds) >= 3
 
 
 def estimated_bits(secret: str) -> float:
@@ -118,7 +134,7 @@ def _public_key(value: Any, where: str, name: str) -> bytes:
     if len(key) != 32:
         raise ConfigError(f"{where}{name} is missing or not a key: run `practice relay keys` "
                           "on the desktop and copy the key it prints.")
-    return key
+    return _public_key_works(key, where, name)
 
 
 def _zone(value: Any, where: str, name: str) -> ZoneInfo:
@@ -144,6 +160,9 @@ def _one_from_environment(env: Mapping[str, str]) -> Practice:
 
 def _from_file(path: Path, default_zone: str) -> tuple[Practice, ...]:
     try:
+        if os.name == "posix" and path.stat().st_mode & 0o077:
+            raise ConfigError(f"RELAY_PRACTICES_FILE holds every practice's secrets but "
+                              f"other accounts can read it: chmod 600 {path}")
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"RELAY_PRACTICES_FILE cannot be read ({exc.strerror}): {path}") from None
@@ -216,17 +235,37 @@ def _provider_secrets(env: Mapping[str, str], practices: Iterable[Practice]) -> 
     for name, value, where in given:
         if not value:
             continue
-        if estimated_bits(value) < MIN_SECRET_BITS:
-            raise ConfigError(f"{name} is too short or too easy to guess to be the "
-                              f"provider's: {where}.")
         if value in ours:
             raise ConfigError(f"{name} is the same as the relay's API key or link secret: "
                               f"{where}, and keep the relay's own secrets apart.")
+        # Both providers hand out 32 hexadecimal characters: anything else is a
+        # placeholder, a typo or another value pasted by mistake.
+        if not re.fullmatch(r"[0-9a-fA-F]{32}", value):
+            raise ConfigError(f"{name} is not the provider's (32 hexadecimal characters; "
+                              f"too short, a placeholder or another value): {where}.")
     verify = env.get("RELAY_WHATSAPP_VERIFY_TOKEN")
     if verify and verify in ours:
         raise ConfigError("RELAY_WHATSAPP_VERIFY_TOKEN is the same as the relay's API key or "
                           "link secret: Meta shows the verify token to whoever manages the "
                           "app, so choose another.")
+    if verify and (len(verify) < 16 or estimated_bits(verify) < 40):
+        raise ConfigError("RELAY_WHATSAPP_VERIFY_TOKEN is too short or too easy to guess (a "
+                          "stranger who guesses it can subscribe their own Meta app): use "
+                          "16 characters or more, e.g. from `practice-relay secret`.")
+
+
+def _public_key_works(key: bytes, where: str, name: str) -> bytes:
+    """A key that can seal: an all-zero or other low-order key is 32 bytes long and
+    fails only when a client's answer is sealed to it."""
+    from nacl.exceptions import CryptoError
+    from nacl.public import PublicKey, SealedBox
+
+    try:
+        SealedBox(PublicKey(key)).encrypt(b"check")
+    except (CryptoError, RuntimeError, ValueError):
+        raise ConfigError(f"{where}{name} is not a usable key: run `practice relay keys` "
+                          "on the desktop and copy the key it prints.") from None
+    return key
 
 
 def _of(practice: Practice) -> str:
@@ -270,10 +309,15 @@ def _number(env: Mapping[str, str], name: str, default: int, low: int, high: int
 
 def _proxies(value: str) -> tuple[Network, ...]:
     try:
-        return networks(value)
+        found = networks(value)
     except ValueError as exc:
         raise ConfigError(f"RELAY_TRUSTED_PROXIES: {str(exc)!r} is not an address or a "
                           "network (e.g. 127.0.0.1 or 10.0.0.0/8).") from None
+    for net in found:
+        if net.prefixlen < (8 if net.version == 4 else 32):
+            raise ConfigError(f"RELAY_TRUSTED_PROXIES: {net} would believe any client's "
+                              "X-Forwarded-For; list the proxy's own addresses.")
+    return found
 
 
 MAX_ACK = 1000  # ids in one POST /api/v1/events/ack

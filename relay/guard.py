@@ -81,9 +81,10 @@ def bucket(address: str) -> str:
     return address
 
 
-# Every answer, the guard's own and an unexpected 500 included: the client's page
-# runs no script, loads nothing from elsewhere, posts only to the relay and cannot
-# be framed; nothing is cached (pages name a token, answers a client's events).
+# Every answer (uvicorn adds them to each, its own included; relay.serving): the
+# client's page runs no script, loads nothing from elsewhere, posts only to the
+# relay and cannot be framed; nothing is cached (pages name a token, answers a
+# client's events).
 SECURITY_HEADERS = (
     (b"content-security-policy",
      b"default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
@@ -118,10 +119,11 @@ class Quiet:
 
 class Guard:
     """ASGI middleware: the request's client address, its whole body within
-    `max_body` bytes read within `body_timeout` seconds, or a refusal; the
-    security headers on every answer. `keyed(authorization)` says whether a
+    `max_body` bytes read within `body_timeout` seconds, or a refusal.
+    `keyed(authorization)` says whether a
     request to /api/ carries a key the relay knows: one that does not is
-    refused before its body is waited for."""
+    refused before its body is waited for. uvicorn adds the security headers to
+    every answer (relay.serving)."""
 
     def __init__(self, app: App, max_body: int, body_timeout: float,
                  trusted: tuple[Network, ...],
@@ -135,7 +137,6 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        send = _with_headers(send)
         self._find_client(scope)
         headers = {k.lower(): v for k, v in scope.get("headers", [])}
         path = scope.get("path", "")
@@ -219,16 +220,6 @@ class Guard:
 def _nearby(address: str) -> bool:
     addr = _address(address)
     return addr is not None and (addr.is_loopback or addr.is_private)
-
-
-def _with_headers(send: Send) -> Send:
-    async def sending(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            present = {k.lower() for k, _v in message.get("headers", [])}
-            message["headers"] = [*message.get("headers", []),
-                                  *((k, v) for k, v in SECURITY_HEADERS if k not in present)]
-        await send(message)
-    return sending
 
 
 class _Gone:

@@ -31,6 +31,7 @@ from relay import pages
 from relay.config import MAX_ACK, Practice, RelaySettings, from_environment
 from relay.guard import Guard, bucket
 from relay.sealing import seal
+from relay.serving import GONE
 from relay.store import Store
 from relay.tokens import InvalidToken, Link, read
 
@@ -187,9 +188,10 @@ def create_app(settings: RelaySettings) -> FastAPI:
     # The desktop's requests are counted by its key, not its address: strangers
     # sharing an address with it (or a proxy) cannot use up its budget.
     api_by_key = Limiter(settings.per_ip_api_per_minute)
-    # Webhooks are not limited (Meta and Twilio send from many addresses, in
-    # bursts); an address whose signatures keep failing is.
-    bad_signatures = Limiter(settings.per_ip_per_minute)
+    # Webhooks are not limited: Meta and Twilio send from address pools shared
+    # by all their customers, in bursts, and a stranger's bad signatures from
+    # the same pool must not lock out the practice's own deliveries. Their
+    # bodies are small and their signatures cheap to check.
     app.state.store = store
     app.state.practices = practices
 
@@ -201,6 +203,11 @@ def create_app(settings: RelaySettings) -> FastAPI:
             wait = by_ip.retry_after(ip)
             if wait:
                 return _too_many(request, practices.fallback_name, wait)
+            kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if request.method == "POST" and kind != "application/x-www-form-urlencoded":
+                # The page's form sends nothing else; a multipart parser is costly
+                # and chatty on a stranger's garbage.
+                return _refused_page(request, practices.fallback_name, 415)
         elif path.startswith("/api/"):
             # The key before anything else: a stranger's body is never parsed.
             practice = practices.bearer(request.headers.get("authorization"))
@@ -210,20 +217,19 @@ def create_app(settings: RelaySettings) -> FastAPI:
             if wait:
                 return JSONResponse({"error": "too many requests"}, status_code=429,
                                     headers={"Retry-After": str(wait)})
-        elif path.startswith("/webhooks/") and request.method == "POST":
-            wait = bad_signatures.over(ip)
+        elif path == "/webhooks/whatsapp" and request.method == "GET":
+            # Guessing the verify token would let a stranger's Meta app subscribe.
+            wait = by_ip.retry_after(ip)
             if wait:
-                return JSONResponse({"error": "too many bad signatures"}, status_code=429,
-                                    headers={"Retry-After": str(wait)})
-            response: Response = await call_next(request)
-            if response.status_code == 401:
-                bad_signatures.record(ip)
-            return response
+                return PlainTextResponse("Too many attempts", status_code=429,
+                                         headers={"Retry-After": str(wait)})
         answer: Response = await call_next(request)
         return answer
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if request.url.path.startswith("/c/"):  # a person's browser: a page
+            return _refused_page(request, practices.fallback_name, 422)
         # Which field and why, never the value: it may be anything (1e400 is a
         # float no JSON answer can carry), and it is the caller's anyway.
         return JSONResponse({"error": "invalid request", "detail": [
@@ -320,7 +326,7 @@ def create_app(settings: RelaySettings) -> FastAPI:
         return HTMLResponse(pages.message_page(lang, practice.name, headline, text))
 
     @app.get("/api/v1/events")
-    async def events(after: int = Query(default=0, ge=0, le=MAX_ID),
+    async def events(request: Request, after: int = Query(default=0, ge=0, le=MAX_ID),
                      wait: float = Query(default=0, ge=0, le=30),
                      authorization: str | None = Header(default=None)) -> JSONResponse:
         practice = practices.bearer(authorization)
@@ -330,6 +336,9 @@ def create_app(settings: RelaySettings) -> FastAPI:
         found = await run_in_threadpool(store.after, practice.id, after,
                                         settings.events_per_page)
         while not found and time.monotonic() < deadline:
+            gone = request.scope.get(GONE)
+            if gone is not None and gone.is_set():  # nobody is waiting for the answer
+                return JSONResponse({"events": [], "cursor": after, "relay": store.instance})
             new_event.clear()
             # Woken by a new event in this process; the half-second re-read covers
             # events written by another relay process sharing the database.
@@ -367,11 +376,11 @@ def create_app(settings: RelaySettings) -> FastAPI:
             if note.state == "moved" and (note.start is None or note.start.tzinfo is None):
                 return JSONResponse({"error": "a moved session needs its new start, with "
                                               "an offset"}, status_code=422)
-        for note in body.sessions:
-            store.set_session(practice.id, note.appointment_id, note.state,
-                              note.start if note.state == "moved" else None,
-                              note.for_start if note.for_start and note.for_start.tzinfo
-                              else None)
+        # All the notes or none (a failure part-way would leave some links stale).
+        store.set_sessions(practice.id, [
+            (note.appointment_id, note.state, note.start if note.state == "moved" else None,
+             note.for_start if note.for_start and note.for_start.tzinfo else None)
+            for note in body.sessions])
         return JSONResponse({"updated": len(body.sessions)})
 
     @app.get("/webhooks/whatsapp", response_class=PlainTextResponse)
@@ -505,6 +514,13 @@ def _public_url(request: Request, public_url: str | None) -> str:
         query = f"?{request.url.query}" if request.url.query else ""
         return f"{public_url.rstrip('/')}{request.url.path}{query}"
     return str(request.url)
+
+
+def _refused_page(request: Request, name: str, status: int) -> HTMLResponse:
+    """A page for a browser's request the link cannot take."""
+    lang = pages.language(request.headers.get("accept-language"))
+    return HTMLResponse(pages.message_page(lang, name, pages.words(lang)["not_found"], ""),
+                        status_code=status)
 
 
 def _too_many(request: Request, name: str, wait: int) -> HTMLResponse:

@@ -19,12 +19,13 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from relay.config import RelaySettings
-from relay.guard import Network, Quiet, bucket, trusted_peer
+from relay.guard import SECURITY_HEADERS, Network, Quiet, bucket, trusted_peer
 
 log = logging.getLogger("relay")
 
 
 QUIET = Quiet(log)
+GONE = "relay.client_gone"  # in a request's scope: an asyncio.Event set when it leaves
 
 
 class _GuardedH11(H11Protocol):
@@ -42,6 +43,11 @@ class _GuardedH11(H11Protocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self._head_timer: asyncio.TimerHandle | None = None
         self._write_timer: asyncio.TimerHandle | None = None
+        self._paused_at: float | None = None
+        self._paused_total = 0.0
+        # Set when the client is gone; a long-poll looks at it (GONE in its scope):
+        # Starlette's is_disconnected cannot see through the middleware.
+        self._gone = asyncio.Event()
         self._opened = asyncio.get_running_loop().time()
         super().connection_made(transport)
         self._watch()
@@ -68,6 +74,8 @@ class _GuardedH11(H11Protocol):
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
+        if self.scope is not None:
+            self.scope.setdefault(GONE, self._gone)
         if not self.transport.is_closing() and \
                 len(self.conn.trailing_data[0]) > self.max_pipelined:
             # h11 keeps every request received ahead of its turn: a client sending
@@ -80,20 +88,40 @@ class _GuardedH11(H11Protocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
+        if self._paused_at is None and not self.conn.trailing_data[0]:
+            self._paused_total = 0.0  # all answered and taken: a fresh start
         self._watch()
 
+    # Time spent unable to write, added up until the connection is idle again: a
+    # client that reads a little now and then (restarting any single deadline)
+    # still runs out of it.
     def pause_writing(self) -> None:
         super().pause_writing()
+        self._paused_at = self.loop.time()
         if self._write_timer is None:
-            self._write_timer = self.loop.call_later(self.write_timeout, self._not_reading)
+            left = max(0.0, self.write_timeout - self._paused_total)
+            self._write_timer = self.loop.call_later(left, self._not_reading)
 
     def resume_writing(self) -> None:
         super().resume_writing()
+        if self._paused_at is not None:
+            self._paused_total += self.loop.time() - self._paused_at
+            self._paused_at = None
         if self._write_timer is not None:
             self._write_timer.cancel()
             self._write_timer = None
 
+    def send_400_response(self, msg: str) -> None:
+        # uvicorn's own refusal of a malformed request, with the relay's headers.
+        event = h11.Response(status_code=400, reason=b"Bad Request", headers=[
+            (b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close"),
+            *SECURITY_HEADERS])
+        for part in (event, h11.Data(data=msg.encode("ascii")), h11.EndOfMessage()):
+            self.transport.write(self.conn.send(part) or b"")
+        self.transport.close()
+
     def connection_lost(self, exc: Exception | None) -> None:
+        self._gone.set()
         for timer in (self._head_timer, self._write_timer):
             if timer is not None:
                 timer.cancel()
@@ -123,10 +151,11 @@ class _GuardedH11(H11Protocol):
             self.transport.close()
 
     def _not_reading(self) -> None:
+        # Even when already closing: close() waits for the unread answers to be
+        # taken, which is what this client does not do.
         self._write_timer = None
-        if not self.transport.is_closing():
-            QUIET.info("A client stopped reading its answer; the connection was closed.")
-            self.transport.abort()
+        QUIET.info("A client stopped reading its answer; the connection was closed.")
+        self.transport.abort()
 
 
 def _ipaddress_loopback(address: str) -> bool:
@@ -176,11 +205,18 @@ def server_config(app: Any, settings: RelaySettings, host: str, port: int,
         # Connections are capped above (closed ones may linger a moment in
         # uvicorn's count); this caps requests being worked on.
         limit_concurrency=2 * settings.max_connections,
+        ws="none",  # no WebSocket: an upgrade is an ordinary request, through the guard
+        # On what uvicorn answers by itself (503 when too busy).
+        headers=[(k.decode(), v.decode()) for k, v in SECURITY_HEADERS],
         h11_max_incomplete_event_size=16 * 1024,  # a request's head
         access_log=False, **extra)
     errors = logging.getLogger("uvicorn.error")  # configured by the line above
     if not any(isinstance(f, ThrottledLog) for f in errors.filters):
         errors.addFilter(ThrottledLog())
+    for name in ("python_multipart", "python_multipart.multipart", "multipart.multipart"):
+        chatty = logging.getLogger(name)  # a line per malformed form otherwise
+        if not any(isinstance(f, ThrottledLog) for f in chatty.filters):
+            chatty.addFilter(ThrottledLog())
     return config
 
 

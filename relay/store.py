@@ -8,9 +8,13 @@ names its practice: one relay may serve several."""
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import (
     Column,
@@ -28,10 +32,14 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from relay.config import DEFAULT_PRACTICE
+
+log = logging.getLogger("relay")
 
 metadata = MetaData()
 
@@ -117,6 +125,7 @@ class SessionState:
 class Store:
     def __init__(self, url: str, replay_window: timedelta = timedelta(days=8)) -> None:
         self.replay_window = replay_window
+        _private_sqlite(url)
         args = {"check_same_thread": False} if url.startswith("sqlite") else {}
         self.engine: Engine = create_engine(url, connect_args=args, pool_pre_ping=True)
         existing = "relay_event" in inspect(self.engine).get_table_names()
@@ -226,17 +235,24 @@ class Store:
         says "open" after a restore to a copy that may lack that answer, and the
         client must be able to give it again). for_start: the start of the session
         spoken of, so links of another session with the same id are not touched."""
-        with self.engine.begin() as conn:
-            conn.execute(delete(sessions).where(sessions.c.practice == practice,
-                                                sessions.c.appointment_id == appointment_id))
-            if state == "open":
-                conn.execute(delete(outcomes).where(
-                    outcomes.c.practice == practice,
-                    outcomes.c.appointment_id == appointment_id))
-            else:
-                conn.execute(insert(sessions).values(
-                    practice=practice, appointment_id=appointment_id, state=state,
-                    new_start=_naive(new_start), at=_now(), for_start=_naive(for_start)))
+        self.set_sessions(practice, [(appointment_id, state, new_start, for_start)])
+
+    def set_sessions(self, practice: str,
+                     notes: list[tuple[int, str, datetime | None, datetime | None]]) -> None:
+        """Several set_session notes in one transaction: all are stored or none. A
+        concurrent writer of the same sessions (the window and the worker) makes
+        it try again rather than fail."""
+        ordered = sorted(notes, key=lambda n: n[0])  # one lock order: no deadlock
+        for attempt in range(5):
+            try:
+                with self.engine.begin() as conn:
+                    for appointment_id, state, new_start, for_start in ordered:
+                        _note(conn, practice, appointment_id, state, new_start, for_start)
+                return
+            except (IntegrityError, OperationalError):  # a concurrent writer won a row
+                if attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     def session(self, practice: str, appointment_id: int,
                 link_start: datetime | None = None) -> SessionState | None:
@@ -260,8 +276,42 @@ class Store:
         return str(row[0]) if row else None
 
 
+def _note(conn: Connection, practice: str, appointment_id: int, state: str,
+          new_start: datetime | None, for_start: datetime | None) -> None:
+    mine = (sessions.c.practice == practice) & (sessions.c.appointment_id == appointment_id)
+    if state == "open":
+        conn.execute(delete(sessions).where(mine))
+        conn.execute(delete(outcomes).where(outcomes.c.practice == practice,
+                                            outcomes.c.appointment_id == appointment_id))
+        return
+    values = {"state": state, "new_start": _naive(new_start), "at": _now(),
+              "for_start": _naive(for_start)}
+    # One statement that inserts or replaces: two writers of the same session
+    # wait for each other instead of both inserting.
+    dialect = conn.engine.dialect.name
+    upsert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = upsert(sessions).values(practice=practice, appointment_id=appointment_id,
+                                        **values)
+    conn.execute(statement.on_conflict_do_update(
+        index_elements=[sessions.c.practice, sessions.c.appointment_id], set_=values))
+
+
 class _AlreadyAnswered(Exception):
     pass
+
+
+def _private_sqlite(url: str) -> None:
+    """A SQLite database (and its journal) readable by the relay's user only, an
+    existing one too: it says which sessions had answers, and when."""
+    if os.name != "posix" or not url.startswith("sqlite:///"):
+        return
+    path = Path(url.removeprefix("sqlite:///"))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"),
+                 path.with_name(path.name + "-journal")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            file.chmod(0o600)
+            log.warning("%s could be read by other accounts; it is now the relay's only.",
+                        file)
 
 
 def _naive(instant: datetime | None) -> datetime | None:

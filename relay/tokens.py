@@ -67,6 +67,6 @@ def read(secret: bytes, token: str) -> Link:
     version, appointment_id, expires = _BODY.unpack(body)
     if version != VERSION:
         raise InvalidToken("unknown version")
-    if appointment_id > MAX_APPOINTMENT_ID:
+    if not 1 <= appointment_id <= MAX_APPOINTMENT_ID:
         raise InvalidToken("no such session")
     return Link(appointment_id, datetime.fromtimestamp(expires, UTC))

@@ -217,3 +217,23 @@ def test_the_largest_ids_the_relay_takes_fit_its_database(relay: RelayServer) ->
                          timeout=5).status_code == 200
     [event] = events(relay)["events"]
     assert event["appointment_id"] == top - 1
+
+
+def test_session_notes_posted_at_once_by_two_computers_all_land(relay: RelayServer) -> None:
+    """The window and the worker may tell the relay of the same sessions at the
+    same moment: each request is stored whole, none fails."""
+    notes = {"sessions": [{"appointment_id": n, "state": "cancelled"} for n in range(1, 201)]}
+    codes: list[int] = []
+
+    def post() -> None:
+        codes.append(requests.post(f"{relay.url}/api/v1/sessions", json=notes, headers=AUTH,
+                                   timeout=30).status_code)
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert codes == [200] * 6
+    page = requests.get(f"{relay.url}/c/{link(200)}", timeout=5)
+    assert 'value="confirm"' not in page.text

@@ -423,7 +423,11 @@ def test_weak_and_repeated_secrets_are_refused_and_a_good_one_is_offered() -> No
     good = {"RELAY_LINK_SECRET": LINK_SECRET, "RELAY_API_KEY": API_KEY, "RELAY_PUBLIC_KEY": key}
     for name in ("RELAY_LINK_SECRET", "RELAY_API_KEY"):
         for weak in ("a" * 32, "abcd" * 8, "0123456789abcdefghijklmnopqrstuv",
-                     "Consultorio2024!Consultorio2024!", "x" * 31 + "y"):
+                     "Consultorio2024!Consultorio2024!", "x" * 31 + "y",
+                     "qwertyuiopasdfghjklzxcvbnm123456",
+                     "The quick brown fox jumps over the lazy dog",
+                     "YOUR_LINK_SECRET_GOES_HERE_PLEASE", "<paste the relay's link secret here>",
+                     "Lorem ipsum dolor sit amet, consectetur adipiscing"):
             with pytest.raises(ConfigError, match=f"{name} is too easy to guess"):
                 from_environment({**good, name: weak})
     with pytest.raises(ConfigError, match="API key and the link secret are the same"):
@@ -552,7 +556,8 @@ def test_one_address_cannot_take_every_connection(tmp_path: Path) -> None:
         stop(relay)
 
 
-def test_webhooks_refuse_what_providers_never_send_before_parsing_it(relay: Relay) -> None:
+def test_webhooks_and_pages_refuse_what_they_never_get_before_parsing_it(
+        relay: Relay) -> None:
     bd = "B"
     body = b"".join(f'--{bd}\r\nContent-Disposition: form-data; name="f{i}"; filename="a"'
                     f"\r\n\r\nx\r\n".encode() for i in range(900)) + f"--{bd}--\r\n".encode()
@@ -560,17 +565,29 @@ def test_webhooks_refuse_what_providers_never_send_before_parsing_it(relay: Rela
         "Content-Type": f"multipart/form-data; boundary={bd}", "X-Twilio-Signature": "A" * 27 + "=",
         "X-Forwarded-For": "198.51.100.70"})
     assert r.status_code == 415
-    # An address whose signatures keep failing is turned away before its body is read.
-    codes = [requests.post(f"{relay.url}/webhooks/whatsapp", data=b"{}", timeout=5, headers={
-        "X-Hub-Signature-256": "sha256=" + "0" * 64, "X-Forwarded-For": "198.51.100.71"}
-        ).status_code for _ in range(22)]
-    assert codes[:20] == [401] * 20 and set(codes[20:]) == {429}
-    # Another address (Meta's) is not affected.
+    # Strangers with bad signatures from the providers' shared address pools never
+    # lock out the practice's own deliveries from the same addresses.
+    for _ in range(80):
+        assert requests.post(f"{relay.url}/webhooks/whatsapp", data=b"{}", timeout=5, headers={
+            "X-Hub-Signature-256": "sha256=" + "0" * 64,
+            "X-Forwarded-For": "173.252.107.1"}).status_code == 401
     signed_body = b'{"entry":[]}'
     digest = hmac.new(APP_SECRET.encode(), signed_body, hashlib.sha256).hexdigest()
     assert requests.post(f"{relay.url}/webhooks/whatsapp", data=signed_body, timeout=5,
                          headers={"X-Hub-Signature-256": f"sha256={digest}",
-                                  "X-Forwarded-For": "198.51.100.72"}).status_code == 200
+                                  "X-Forwarded-For": "173.252.107.1"}).status_code == 200
+    # The link's page takes only what its form sends.
+    r = requests.post(f"{relay.url}/c/{link(72)}", data=b"garbage", timeout=5, headers={
+        "Content-Type": "multipart/form-data; boundary=B", "X-Forwarded-For": "198.51.100.73"})
+    assert r.status_code == 415 and "<html" in r.text
+    r = requests.post(f"{relay.url}/c/{link(72)}", data={"reason": "sem ação"}, timeout=5,
+                      headers={"X-Forwarded-For": "198.51.100.73"})
+    assert r.status_code == 422 and "<html" in r.text  # a page for a person, not JSON
+    # Guessing the verify token is limited like link pages.
+    codes = [requests.get(f"{relay.url}/webhooks/whatsapp", timeout=5, params={
+        "hub.mode": "subscribe", "hub.verify_token": f"guess{n}", "hub.challenge": "1"},
+        headers={"X-Forwarded-For": "198.51.100.74"}).status_code for n in range(22)]
+    assert codes[:20] == [403] * 20 and set(codes[20:]) == {429}
 
 
 ODD_WEBHOOKS = ['{"entry":5}', '{"entry":[1]}', '{"entry":[{"changes":5}]}',
@@ -664,13 +681,101 @@ def test_provider_secrets_that_are_placeholders_or_pasted_twice_are_refused() ->
     good = {"RELAY_LINK_SECRET": LINK_SECRET, "RELAY_API_KEY": API_KEY, "RELAY_PUBLIC_KEY": key,
             "RELAY_WHATSAPP_APP_SECRET": APP_SECRET, "RELAY_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
             "RELAY_TWILIO_AUTH_TOKEN": "9f3c2a7e4b1d8c6f0a5e2b7d4c9f1a3e",
-            "RELAY_WHATSAPP_VERIFY_TOKEN": "any words the practice likes"}
+            "RELAY_WHATSAPP_VERIFY_TOKEN": "palavras-que-o-consultorio-quiser"}
     assert from_environment(good).whatsapp_app_secret == APP_SECRET
     for name, value, message in (
-            ("RELAY_WHATSAPP_APP_SECRET", "a", "too short or too easy to guess"),
+            ("RELAY_WHATSAPP_APP_SECRET", "a", "not the provider's"),
+            ("RELAY_WHATSAPP_APP_SECRET", "YOUR_META_APP_SECRET_GOES_HERE!!", "not the provider's"),
             ("RELAY_WHATSAPP_APP_SECRET", API_KEY, "same as the relay's API key"),
-            ("RELAY_TWILIO_AUTH_TOKEN", "x", "too short or too easy to guess"),
+            ("RELAY_TWILIO_AUTH_TOKEN", "x", "not the provider's"),
+            ("RELAY_TWILIO_AUTH_TOKEN", "REPLACE_WITH_YOUR_TWILIO_TOKEN", "not the provider's"),
             ("RELAY_TWILIO_AUTH_TOKEN", LINK_SECRET, "same as the relay's API key"),
-            ("RELAY_WHATSAPP_VERIFY_TOKEN", LINK_SECRET, "choose another")):
+            ("RELAY_WHATSAPP_VERIFY_TOKEN", LINK_SECRET, "choose another"),
+            ("RELAY_WHATSAPP_VERIFY_TOKEN", "a", "too short or too easy to guess"),
+            ("RELAY_PUBLIC_KEY", "A" * 43 + "=", "not a usable key"),
+            ("RELAY_TRUSTED_PROXIES", "0.0.0.0/0", "would believe any client"),
+            ("RELAY_TRUSTED_PROXIES", "::/0", "would believe any client")):
         with pytest.raises(ConfigError, match=f"{name}.*{message}"):
             from_environment({**good, name: value})
+
+
+def test_a_client_reading_its_answers_a_trickle_at_a_time_is_let_go(relay: Relay) -> None:
+    """Within the pipelining bound (never more than 500 requests ahead), reading
+    a kilobyte now and then: the time the relay spends unable to write adds up
+    (one second here, RELAY_BODY_TIMEOUT), and once its answers are all handed to
+    the system the connection is idle and its head deadline runs."""
+    one = b"GET /healthz HTTP/1.1\r\nHost: r\r\n\r\n"
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", relay.port))
+    sock.setblocking(False)
+    sent = answered = 0
+    ended, deadline, tail = False, time.monotonic() + 30, b""
+    with sock:
+        while not ended and time.monotonic() < deadline:
+            try:
+                while sent - answered < 500:
+                    sock.send(one * 50)
+                    sent += 50
+            except BlockingIOError:
+                pass
+            except (BrokenPipeError, ConnectionResetError):
+                ended = True
+                break
+            time.sleep(0.1)
+            try:
+                chunk = sock.recv(1024)
+            except BlockingIOError:
+                continue
+            except ConnectionResetError:
+                ended = True
+                break
+            ended = not chunk
+            tail += chunk
+            answered += tail.count(b"HTTP/1.1 200")
+            tail = tail[tail.rfind(b"HTTP/1.1 200") + 1:] if b"HTTP/1.1 200" in tail else tail
+    assert ended, "the relay kept a client that reads a trickle"
+    # Which deadline ends it depends on how much the system's buffers take.
+    log = relay.log_text()
+    assert "stopped reading its answer" in log or "head too slowly" in log
+
+
+def test_what_uvicorn_answers_itself_carries_the_headers_and_there_is_no_websocket(
+        relay: Relay) -> None:
+    for request in (b"GARBAGE\r\n\r\n", b"GET /healthz HTTP/1.1\r\nHost: r\r\nTE: gzip\r\n"
+                    b"Transfer-Encoding: gzip\r\n\r\n"):
+        with socket.create_connection(("127.0.0.1", relay.port), timeout=5) as sock:
+            sock.sendall(request)
+            head = sock.recv(65536).split(b"\r\n\r\n")[0].lower()
+        assert head.startswith(b"http/1.1 400") and b"content-security-policy" in head
+        assert b"cache-control: no-store" in head
+    code, _ = raw(relay, b"GET /healthz HTTP/1.1\r\nHost: r\r\nConnection: Upgrade\r\n"
+                  b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                  b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+    assert code == 200  # an ordinary request, through the guard; never a socket
+
+
+def test_abandoned_long_polls_stop_and_the_relay_stays_open(tmp_path: Path) -> None:
+    small = start(tmp_path, RELAY_MAX_CONNECTIONS="8")
+    try:
+        for _ in range(20):  # more than the relay works on at once (twice its connections)
+            with socket.create_connection(("127.0.0.1", small.port), timeout=5) as sock:
+                sock.sendall(f"GET /api/v1/events?after=999999&wait=30 HTTP/1.1\r\nHost: r\r\n"
+                             f"Authorization: Bearer {API_KEY}\r\n\r\n".encode())
+        time.sleep(1.5)  # each poll notices within half a second
+        assert requests.get(f"{small.url}/healthz", timeout=5).status_code == 200
+    finally:
+        stop(small)
+
+
+def test_a_database_readable_by_others_is_closed_at_start(tmp_path: Path) -> None:
+    (tmp_path / "relay.sqlite3").touch(mode=0o644)
+    (tmp_path / "relay.sqlite3").chmod(0o644)
+    relay = start(tmp_path)
+    try:
+        assert (tmp_path / "relay.sqlite3").stat().st_mode & 0o777 == 0o600
+        assert "could be read by other accounts" in relay.log_text()
+        # A token for a session id the desktop never hands out (0) opens nothing.
+        assert requests.get(f"{relay.url}/c/{link(0)}", timeout=5).status_code == 404
+    finally:
+        stop(relay)

@@ -52,6 +52,7 @@ public_key = "{keys["bem-estar"]}"
 timezone = "Europe/Lisbon"
 whatsapp_phone_number_ids = ["2077", "2078"]
 ''', encoding="utf-8")
+    path.chmod(0o600)  # it holds every practice's secrets
     return path
 
 
@@ -196,8 +197,13 @@ def test_a_practices_file_that_cannot_work_stops_start_up(tmp_path: Path) -> Non
     for message, text in cases.items():
         bad = tmp_path / "bad.toml"
         bad.write_text(text, encoding="utf-8")
+        bad.chmod(0o600)
         with pytest.raises(ConfigError, match=message):
             from_environment({"RELAY_PRACTICES_FILE": str(bad)})
+    # Readable by other accounts: refused, whatever it holds.
+    good.chmod(0o644)
+    with pytest.raises(ConfigError, match="other accounts can read it: chmod 600"):
+        from_environment({"RELAY_PRACTICES_FILE": str(good)})
     with pytest.raises(ConfigError, match="cannot be read"):
         from_environment({"RELAY_PRACTICES_FILE": str(tmp_path / "missing.toml")})
 

@@ -19,7 +19,7 @@ from tests.fakes.smtp import free_port
 LINK_SECRET = "q7Lx2VfT9cRk0sPzW4mNbH8jYd3uGe6A1oKiXw5Cl"
 API_KEY = "Zp4Hs8Qn1TfW6yRk3Lb0Mv9Xc2Jd7Gu5AeKoEi"
 APP_SECRET = "5d8f2b9e1c4a7f3d6b0e8a2c5f9d1b4e"  # Meta's are 32 hex characters
-VERIFY_TOKEN = "verify-me"
+VERIFY_TOKEN = "verify-me-Tq8zK2rW"
 
 
 class RelayServer:
