@@ -4,11 +4,29 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import re
 from pathlib import Path
 
 from app.services.files import private_file
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class _ShownFormatter(logging.Formatter):
+    """A record's text with its control characters (but line breaks and tabs: a
+    traceback's) written as \\xNN: the log is read in terminals and editors, and an
+    exception can quote what a stranger wrote."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _CONTROL.sub(_shown, super().format(record))
+
+
+def _shown(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class _PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
@@ -29,7 +47,7 @@ def setup_logging(folder: Path, level: int = logging.INFO) -> Path:
             return path
     handler = _PrivateRotatingHandler(
         path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
-    handler.setFormatter(logging.Formatter(_FORMAT))
+    handler.setFormatter(_ShownFormatter(_FORMAT))
     root.addHandler(handler)
     root.setLevel(min(root.level or level, level))
     return path

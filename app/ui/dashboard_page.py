@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -29,7 +30,7 @@ from app.services.relay_client import RequestView
 from app.services.reminders import MessageView
 from app.ui.appointment_panel import message_state_label, notice_label
 from app.ui.dialogs import RescheduleDialog
-from app.ui.plain import button_text, escape, label, rich
+from app.ui.plain import button_text, escape_breakable, label, rich, shortened, verbatim
 from app.ui.style import STATUS_COLOURS
 
 if TYPE_CHECKING:
@@ -83,7 +84,13 @@ class SessionRow(QWidget):
         time_label = QLabel(when)
         time_label.setMinimumWidth(110)
         row.addWidget(time_label)
-        self.link = QPushButton(button_text(f"{view.client_name} · {view.service_name}"))
+        whole = f"{view.client_name} · {view.service_name}"
+        self.link = QPushButton(button_text(shortened(whole)))
+        if shortened(whole) != whole:
+            self.link.setToolTip(verbatim(whole))
+        # It gives way to the row's status and buttons, however long the name.
+        self.link.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.link.setMinimumWidth(120)
         self.link.setFlat(True)
         self.link.setStyleSheet("text-align: left; border: none; padding: 2px;")
         self.link.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -162,8 +169,9 @@ class RequestRow(QWidget):
             head = _("Client asked to cancel")
             # The client's name, the service and the reason come from outside: shown
             # as the characters they are, never as markup or a link.
-            self.head = rich(f"<b>{head}</b> — {escape(view.client_name)} · "
-                             f"{escape(view.service_name)} · {when}")
+            self.head = rich(f"<b>{head}</b> — {escape_breakable(view.client_name)} · "
+                             f"{escape_breakable(view.service_name)} · {when}")
+            self.head.setWordWrap(True)
             col.addWidget(self.head)
             self.reason = label(_("Reason: {reason}").format(reason=request.reason) if
                                 request.reason else _("No reason given."))
@@ -174,7 +182,8 @@ class RequestRow(QWidget):
             note.setWordWrap(True)
             col.addWidget(note)
         else:
-            self.head = rich(f"<b>{escape(view.client_name)}</b> · {when}")
+            self.head = rich(f"<b>{escape_breakable(view.client_name)}</b> · {when}")
+            self.head.setWordWrap(True)
             col.addWidget(self.head)
             self.reason = label(request.reason)
             self.reason.setWordWrap(True)

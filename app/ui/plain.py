@@ -20,6 +20,7 @@ QPlainTextEdit, combo boxes and the status bar are plain already."""
 from __future__ import annotations
 
 import html
+import re
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
@@ -32,10 +33,22 @@ def plain(widget: QLabel) -> QLabel:
 
 
 def label(text: str = "") -> QLabel:
-    """A new label whose text is never read as markup."""
+    """A new label whose text is never read as markup, and can wrap however long
+    its words are."""
     shown = plain(QLabel())
-    shown.setText(text)
+    shown.setText(breakable(text))
     return shown
+
+
+_LONG_WORD = re.compile(r"\S{25,}")
+
+
+def breakable(text: str, every: int = 24) -> str:
+    """Text with a zero-width space every `every` characters of a word too long to
+    fit: a stranger's 2,000-character word would otherwise widen the window past
+    the screen (a label wraps only between words). Display only: never stored."""
+    return _LONG_WORD.sub(lambda m: "\u200b".join(
+        m.group()[i:i + every] for i in range(0, len(m.group()), every)), text)
 
 
 def rich(text: str) -> QLabel:
@@ -45,6 +58,11 @@ def rich(text: str) -> QLabel:
     shown.setTextFormat(Qt.TextFormat.RichText)
     shown.setText(text)
     return shown
+
+
+def escape_breakable(text: str) -> str:
+    """escape() for a label, whose long words must be able to wrap (breakable)."""
+    return escape(breakable(text))
 
 
 def escape(text: str) -> str:
@@ -60,6 +78,12 @@ def verbatim(text: str) -> str:
     if not text:
         return ""
     return f"<p style='white-space:pre-wrap'>{html.escape(text, quote=False)}</p>"
+
+
+def shortened(text: str, most: int = 60) -> str:
+    """One line of outside text for a button or a row: at most `most` characters,
+    "…" standing for the rest (a tooltip shows it whole)."""
+    return text if len(text) <= most else text[:most - 1] + "…"
 
 
 def button_text(text: str) -> str:

@@ -86,3 +86,24 @@ def test_a_data_folder_open_to_others_is_tightened_and_said_once(
     said = [r.getMessage() for r in caplog.records if "other accounts" in r.getMessage()]
     assert said == [f"{root} could be read by other accounts on this computer; it is now "
                     "the owner's only"]
+
+
+def test_the_log_shows_control_characters_instead_of_keeping_them(tmp_path: Path) -> None:
+    """An exception can quote what a stranger wrote; the log is read in terminals."""
+    import logging
+
+    from app.services.logs import setup_logging
+
+    path = setup_logging(tmp_path / "logs")
+    try:
+        logging.getLogger("practice.test").error("Refused %r and %s", "x", "Ana\x1b[2J\u202e\x07")
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        written = path.read_bytes()
+        assert b"\x1b" not in written and "\u202e".encode() not in written
+        assert b"Ana\\x1b[2J\\u202e\\x07" in written
+    finally:
+        for handler in list(logging.getLogger().handlers):
+            if getattr(handler, "baseFilename", None) == str(path):
+                logging.getLogger().removeHandler(handler)
+                handler.close()
