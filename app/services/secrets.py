@@ -4,6 +4,8 @@ how to fix it; it never falls back to plain text of its own."""
 
 from __future__ import annotations
 
+import os
+
 import keyring
 import keyring.errors
 from keyring.backends import fail
@@ -22,12 +24,24 @@ class SecretsUnavailable(PracticeError):
 
 def _backend() -> keyring.backend.KeyringBackend:
     backend = keyring.get_keyring()
-    if isinstance(backend, fail.Keyring):
+    if isinstance(backend, fail.Keyring) or (_plain_file(backend) and
+                                             not os.environ.get("PYTHON_KEYRING_BACKEND")):
+        # keyrings.alt's files keep secrets readable (plain or base64): chosen on
+        # purpose (PYTHON_KEYRING_BACKEND names it), never picked for us.
         raise SecretsUnavailable(_(
             "No system keyring is available to keep passwords and tokens safely. "
             "Install and unlock one (GNOME Keyring, KWallet, macOS Keychain or Windows "
             "Credential Manager), then try again."))
     return backend
+
+
+def _plain_file(backend: keyring.backend.KeyringBackend) -> bool:
+    """Whether secrets would go to one of keyrings.alt's files, whichever backend
+    (or chain of them) keyring chose."""
+    found = [backend, *getattr(backend, "backends", [])]
+    return any(type(b).__module__.startswith("keyrings.alt") for b in found) and not any(
+        not type(b).__module__.startswith(("keyrings.alt", "keyring.backends.fail",
+                                           "keyring.backends.chainer")) for b in found)
 
 
 def _check(name: str) -> None:

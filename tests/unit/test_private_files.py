@@ -107,3 +107,21 @@ def test_the_log_shows_control_characters_instead_of_keeping_them(tmp_path: Path
             if getattr(handler, "baseFilename", None) == str(path):
                 logging.getLogger().removeHandler(handler)
                 handler.close()
+
+
+def test_a_plain_text_keyring_is_never_picked_for_us(monkeypatch: pytest.MonkeyPatch) -> None:
+    """keyrings.alt keeps secrets in a readable file: keyring picks it when nothing
+    better is installed; the app refuses it unless it was chosen on purpose."""
+    import keyring
+
+    from app.services import secrets
+
+    backend = keyring.get_keyring()
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND")
+    with pytest.raises(secrets.SecretsUnavailable, match="No system keyring"):
+        secrets.store("relay.api_key", "a-secret-that-must-not-be-written")
+    kept = Path(backend.file_path)
+    assert not kept.exists() or "a-secret" not in kept.read_text()
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    secrets.store("relay.api_key", "chosen-on-purpose")  # the tests' own choice
+    assert secrets.load("relay.api_key") == "chosen-on-purpose"
