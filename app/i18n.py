@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gettext
 import os
+from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache
@@ -59,11 +60,25 @@ def _load(lang: str) -> gettext.NullTranslations:
 
 
 def set_language(code: str | None) -> str:
-    """Switch the language for every later message; '' or None follows the system."""
+    """Switch the language for every later message; '' or None follows the system.
+    Those who follow the language (the window's toolkit) hear of it."""
     global _current, _translations
     _current = normalize(code) if code else system_language()
     _translations = _load(_current)
+    for listener in _listeners:
+        listener(_current)
     return _current
+
+
+_listeners: list[Callable[[str], None]] = []
+
+
+def follow_language(listener: Callable[[str], None]) -> None:
+    """Calls `listener(code)` now and whenever the language changes (e.g. the
+    window loads Qt's own translations for its buttons and dialogs)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+    listener(_current)
 
 
 def current_language() -> str:
