@@ -214,6 +214,8 @@ class Composer(QWidget):
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
         self.templates: list[Template] = []
+        # On templates because the window was closed (not the person's choice).
+        self.forced_template = False
 
     def set_templates(self, templates: list[Template]) -> None:
         self.templates = templates
@@ -456,10 +458,15 @@ class AttendanceView(QFrame):
             composer.window_state.setStyleSheet("color: #047857;")
             composer.send.setEnabled(True)
             composer.use_template.setEnabled(True)
+            composer.back_to_text.setEnabled(True)
+            if composer.forced_template:  # the client replied: free text at once
+                composer.forced_template = False
+                composer.stack.setCurrentIndex(0)
         else:
             composer.window_state.setText(conversations.window_explanation(win))
             composer.window_state.setStyleSheet("color: #b45309;")
             composer.stack.setCurrentIndex(1)
+            composer.forced_template = True
             composer.back_to_text.setEnabled(False)
             composer.send.setEnabled(False)
 

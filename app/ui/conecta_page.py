@@ -286,6 +286,18 @@ class ConectaPage(QWidget):
         super().showEvent(event)
         if self._stale:
             self.refresh()
+            if self.current is not None:
+                self.view.load(self.current)  # the open card, as it is now
+
+    def settings_changed(self) -> None:
+        """Templates, types or originators changed (in Configurações, or from the
+        command line): the board and the open card offer them at once."""
+        if not self.isVisible():
+            self._stale = True
+            return
+        self.refresh()
+        if self.current is not None:
+            self.view.load(self.current)
 
     def changed(self, ids: frozenset[int]) -> None:
         """A conversation changed somewhere (a reply came in, a status moved)."""

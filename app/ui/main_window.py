@@ -345,6 +345,8 @@ class MainWindow(QMainWindow):
             self.conecta.changed(change.conversations)
         if change.settings or change.staff or change.services:
             self.load_catalogue()
+        if change.settings:
+            self.conecta.settings_changed()
         if change.appointments or change.clients or change.staff:
             self.agenda.changed()
         if change.appointments or change.clients:

@@ -24,6 +24,7 @@ from app.services import attendances, config, conversations
 from app.services.practice import Practice
 from app.ui.conecta_page import MIME
 from app.ui.main_window import MainWindow
+from tests.outside import writes_on_whatsapp
 
 
 def count(p: Practice) -> int:
@@ -236,3 +237,27 @@ def test_a_templates_parameter_labels_are_shown_as_written(
                for x in labels)
     assert [x.text().replace("&&", "&").replace("\u200b", "") for x in labels] == [markup, "&Nome"]
     assert QKeySequence.mnemonic(labels[1].text()).isEmpty()
+
+
+def test_a_reply_and_a_new_template_reach_an_open_card_at_once(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    """The composer follows the data: no reopening the card, no restart."""
+    conversations.save_template(practice, name="boas_vindas", language="pt_BR",
+                                body="Olá {{1}}.", labels=["Nome"])
+    a = attendances.start(practice, medium="whatsapp", name="Maria Silva", phone="11987654321")
+    open_conecta(qtbot, window)
+    window.conecta.choose(a)
+    view, composer = window.conecta.view, window.conecta.view.composer
+    qtbot.waitUntil(lambda: view.detail is not None and composer.stack.currentIndex() == 1)
+    assert not composer.back_to_text.isEnabled()
+    # A template added in Configurações shows in the open card's list.
+    conversations.save_template(practice, name="lembrete_2", language="pt_BR",
+                                body="Sua sessão é {{1}}.", labels=["Data"])
+    qtbot.waitUntil(lambda: any(t.name == "lembrete_2" for t in composer.templates))
+    # The client replies through WhatsApp: free text at once, the window's time shown.
+    writes_on_whatsapp(practice, "Oi! Pode ser amanhã?", profile="Maria",
+                       phone="5511987654321")
+    qtbot.waitUntil(lambda: composer.stack.currentIndex() == 0, timeout=5000)
+    assert composer.back_to_text.isEnabled() and composer.send.isEnabled()
+    assert "24-hour window open" in composer.window_state.text()
+    assert "Pode ser amanhã?" in view.thread.toPlainText()
