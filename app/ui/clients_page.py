@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import i18n
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.models.enums import AppointmentStatus as S
 from app.models.enums import Channel
 from app.services import client_data, clients, queries, scheduling
@@ -291,12 +291,19 @@ class ClientFile(QWidget):
                     datetime.fromisoformat(since).astimezone(self.window_.zone).date()))
             box.setText(text)
         self.sessions_model.set_rows(sessions, now)
-        self.totals.setText(_(
-            "{sessions} sessions · {completed} completed · {cancelled} cancelled · "
-            "{no_shows} no-shows ({rate}%) · {upcoming} upcoming").format(
-            sessions=stats.sessions, completed=stats.completed, cancelled=stats.cancelled,
-            no_shows=stats.no_shows, rate=round(stats.no_show_rate * 100),
-            upcoming=stats.upcoming))
+        # Each count with its own plural ("1 cancelada", "2 canceladas").
+        rate = round(stats.no_show_rate * 100)
+        counts = (
+            (ngettext("{n} session", "{n} sessions", stats.sessions), stats.sessions),
+            (ngettext("{n} completed", "{n} completed", stats.completed), stats.completed),
+            (ngettext("{n} cancelled", "{n} cancelled", stats.cancelled), stats.cancelled),
+            (ngettext("{n} no-show ({rate}%)", "{n} no-shows ({rate}%)", stats.no_shows),
+             stats.no_shows),
+            (ngettext("{n} upcoming", "{n} upcoming", stats.upcoming), stats.upcoming))
+        # Only what happened: "0 canceladas" says nothing, and zero's plural differs
+        # between languages.
+        self.totals.setText(" · ".join(text.format(n=i18n.format_number(n), rate=rate)
+                                       for text, n in counts if n) or _("No sessions yet."))
         self.events.clear()
         for v in sorted(sessions, key=lambda v: v.start, reverse=True):
             if v.status is S.CANCELLED:

@@ -452,9 +452,11 @@ class AttendanceView(QFrame):
         if win.open:
             left = win.left(now)
             hours, minutes = divmod(int(left.total_seconds()) // 60, 60)
-            composer.window_state.setText(_("24-hour window open: {hours} h {minutes} min "
-                                            "left for free text.").format(
-                hours=hours, minutes=minutes))
+            left_text = _("{hours} h {minutes} min").format(hours=hours, minutes=minutes) \
+                if minutes else _("{hours} h").format(hours=hours) if hours else \
+                _("{minutes} min").format(minutes=minutes)
+            composer.window_state.setText(_("24-hour window open: {left} left for free "
+                                            "text.").format(left=left_text))
             composer.window_state.setStyleSheet("color: #047857;")
             composer.send.setEnabled(True)
             composer.use_template.setEnabled(True)

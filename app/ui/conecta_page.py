@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import i18n
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.models.conecta import AttendanceStatus, Medium
 from app.services import attendances
 from app.services.attendances import Card, Filter
@@ -367,7 +367,8 @@ class ConectaPage(QWidget):
                     item.setSelected(True)
             column.blockSignals(False)
             unread = sum(c.unread for c in mine)
-            waiting = _("{n} unread").format(n=unread) if unread else ""
+            waiting = ngettext("{n} unread", "{n} unread", unread).format(n=unread) \
+                if unread else ""
             self.column_titles[status].setText(
                 attendances.status_label(status) + f"  ({len(mine)})"
                 + (f" · {waiting}" if waiting else ""))

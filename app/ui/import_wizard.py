@@ -498,8 +498,9 @@ class ImportDialog(QDialog):
 
     def _update_import_button(self) -> None:
         ok = self.report.would_import if self.report else 0
-        self.next_button.setText(i18n.ngettext("Import {n} session", "Import {n} sessions", ok)
-                                 .format(n=i18n.format_number(ok)))
+        self.next_button.setText(
+            i18n.ngettext("Import {n} session", "Import {n} sessions", ok).format(
+                n=i18n.format_number(ok)) if ok else _("Nothing to import"))
         self.next_button.setEnabled(ok > 0)
 
     def start_import(self) -> None:
