@@ -5,6 +5,7 @@ offers only templates until a WhatsApp client replies."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
@@ -97,15 +98,25 @@ def client_writes(practice: Practice, attendance_id: int) -> None:
                                 state=DeliveryState.RECEIVED))
 
 
-def test_composer_offers_templates_until_the_client_replies(qtbot: QtBot, window: MainWindow,
-                                                            practice: Practice) -> None:
-    conversations.save_template(practice, name="boas_vindas", language="pt_BR",
-                                body="Olá {{1}}, aqui é do consultório.", labels=["Nome"])
+def card_with_a_template(qtbot: QtBot, window: MainWindow, practice: Practice, body: str,
+                         labels: list[str], name: str = "boas_vindas") -> tuple[Any, Any, int]:
+    """A registered template and Maria's new WhatsApp card, open in Conecta: the
+    card's view, its composer, and the card's id."""
+    conversations.save_template(practice, name=name, language="pt_BR", body=body,
+                                labels=labels)
     a = attendances.start(practice, medium="whatsapp", name="Maria Silva", phone="11987654321")
     open_conecta(qtbot, window)
     window.conecta.choose(a)
     view, composer = window.conecta.view, window.conecta.view.composer
-    qtbot.waitUntil(lambda: view.detail is not None and view.detail.card.id == a)
+    qtbot.waitUntil(lambda: view.detail is not None and view.detail.card.id == a and
+                    len(composer.param_edits) == len(labels))
+    return view, composer, a
+
+
+def test_composer_offers_templates_until_the_client_replies(qtbot: QtBot, window: MainWindow,
+                                                            practice: Practice) -> None:
+    view, composer, a = card_with_a_template(qtbot, window, practice,
+                                             "Olá {{1}}, aqui é do consultório.", ["Nome"])
     assert composer.stack.currentIndex() == 1  # the template picker
     assert not composer.back_to_text.isEnabled() and not composer.send.isEnabled()
     assert "first contact must be an approved template" in composer.window_state.text()
@@ -225,13 +236,8 @@ def test_a_templates_parameter_labels_are_shown_as_written(
         qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
     """A label is text typed in the settings: its markup and "&" are characters."""
     markup = '<b style="font-size:40px;color:red">X</b><a href="https://evil.example">y</a>'
-    conversations.save_template(practice, name="rotulos", language="pt_BR",
-                                body="Olá {{1}}, {{2}}.", labels=[markup, "&Nome"])
-    a = attendances.start(practice, medium="whatsapp", name="Maria Silva", phone="11987654321")
-    open_conecta(qtbot, window)
-    window.conecta.choose(a)
-    view, composer = window.conecta.view, window.conecta.view.composer
-    qtbot.waitUntil(lambda: view.detail is not None and len(composer.param_edits) == 2)
+    _view, composer, _a = card_with_a_template(qtbot, window, practice, "Olá {{1}}, {{2}}.",
+                                               [markup, "&Nome"], name="rotulos")
     labels = [composer.params.labelForField(e) for e in composer.param_edits]
     assert all(isinstance(x, QLabel) and x.textFormat() == Qt.TextFormat.PlainText
                for x in labels)
@@ -242,13 +248,8 @@ def test_a_templates_parameter_labels_are_shown_as_written(
 def test_a_reply_and_a_new_template_reach_an_open_card_at_once(
         qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
     """The composer follows the data: no reopening the card, no restart."""
-    conversations.save_template(practice, name="boas_vindas", language="pt_BR",
-                                body="Olá {{1}}.", labels=["Nome"])
-    a = attendances.start(practice, medium="whatsapp", name="Maria Silva", phone="11987654321")
-    open_conecta(qtbot, window)
-    window.conecta.choose(a)
-    view, composer = window.conecta.view, window.conecta.view.composer
-    qtbot.waitUntil(lambda: view.detail is not None and composer.stack.currentIndex() == 1)
+    view, composer, _a = card_with_a_template(qtbot, window, practice, "Olá {{1}}.", ["Nome"])
+    assert composer.stack.currentIndex() == 1
     assert not composer.back_to_text.isEnabled()
     # A template added in Configurações shows in the open card's list.
     conversations.save_template(practice, name="lembrete_2", language="pt_BR",
