@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMenu,
     QPushButton,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -40,6 +39,7 @@ from app.services.queries import AppointmentView
 from app.services.reminders import MessageView
 from app.services.settings import SettingsView
 from app.ui.dialogs import CancelDialog, CompleteDialog, RescheduleDialog
+from app.ui.lead_time import LeadTime
 from app.ui.plain import plain, verbatim
 from app.ui.style import STATUS_COLOURS
 
@@ -159,10 +159,7 @@ class AppointmentPanel(QDialog):
         self.reminder_channel = QComboBox()
         for channel, name in (("whatsapp", "WhatsApp"), ("email", _("E-mail")), ("sms", "SMS")):
             self.reminder_channel.addItem(name, channel)
-        self.reminder_minutes = QSpinBox()
-        self.reminder_minutes.setRange(5, 14 * 24 * 60)
-        self.reminder_minutes.setValue(1440)
-        self.reminder_minutes.setSuffix(_(" min before"))
+        self.reminder_minutes = LeadTime()  # a day before, to begin with
         self.reminder_text = QLineEdit()
         self.reminder_text.setPlaceholderText(_("Own text (optional)"))
         self.add_reminder_button = QPushButton(_("Add reminder"))

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +29,7 @@ from app.i18n import _
 from app.models.enums import Channel
 from app.models.outbox import MessageKind
 from app.services import config, mail_inbound, messages, outbox, secrets, settings
+from app.ui.lead_time import LeadTime
 from app.ui.plain import escape, plain
 
 if TYPE_CHECKING:
@@ -60,15 +60,12 @@ class NotificationsTab(QWidget):
         self.window_ = window
         inner = QWidget()
         form = QFormLayout(inner)
-        self.defaults: list[tuple[QComboBox, QSpinBox]] = []
+        self.defaults: list[tuple[QComboBox, LeadTime]] = []
         for i in range(3):
             combo = QComboBox()
             for value, name in CHANNELS:
                 combo.addItem(name, value)
-            minutes = QSpinBox()
-            minutes.setRange(5, 14 * 24 * 60)
-            minutes.setValue(1440 if i == 0 else 60)
-            minutes.setSuffix(_(" min before"))
+            minutes = LeadTime(24 * 60 if i == 0 else 60)
             row = QHBoxLayout()
             row.addWidget(combo)
             row.addWidget(minutes)

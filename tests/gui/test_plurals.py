@@ -40,3 +40,27 @@ def test_the_client_files_counts_agree_with_their_numbers(
         assert totals_of(qtbot, window, ana) == "3 sessões · 2 canceladas · 1 futura"
     finally:
         i18n.set_language("en")
+
+
+def test_a_reminders_lead_time_is_said_in_days_hours_or_minutes(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    from app.ui.lead_time import LeadTime
+
+    i18n.set_language("pt_BR")
+    try:
+        lead = LeadTime()
+        qtbot.addWidget(lead)
+        assert (lead.number.value(), lead.unit.currentText(), lead.value()) == \
+            (1, "dia antes", 1440)
+        lead.setValue(120)
+        assert (lead.number.value(), lead.unit.currentText()) == (2, "horas antes")
+        lead.setValue(90)
+        assert (lead.number.value(), lead.unit.currentText()) == (90, "minutos antes")
+        # As a person does: days, then 3.
+        lead.unit.setCurrentIndex(lead.unit.findData(24 * 60))
+        lead.number.selectAll()
+        qtbot.keyClicks(lead.number, "3")
+        assert lead.value() == 3 * 1440 and lead.unit.currentText() == "dias antes"
+        assert lead.number.maximum() == 14  # the longest a reminder goes before
+    finally:
+        i18n.set_language("en")
