@@ -6,16 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlmodel import col, func, select
-
 from app.i18n import _, format_money
 from app.models.enums import AppointmentStatus
-from app.models.outbox import MessageState, OutboxMessage
+from app.models.outbox import MessageState
 from app.models.rules import late_notice
 from app.services.practice import Practice
 from app.services.queries import AppointmentView, list_appointments, show
 from app.services.relay_client import RequestView, pending_requests
-from app.services.reminders import MessageView, list_outbox
+from app.services.reminders import MessageView, waiting_outbox
 from app.services.settings import SettingsView
 from app.services.settings import get as get_settings
 
@@ -49,10 +47,7 @@ def load(p: Practice, *, unconfirmed_hours: int = 48, no_show_days: int = 30) ->
     since = (now - timedelta(days=no_show_days)).astimezone(zone).date()
     no_shows = list_appointments(p, start=since, end=day, statuses=[AppointmentStatus.NO_SHOW])
     waiting = [MessageState.FAILED, MessageState.UNKNOWN]
-    decisions = list_outbox(p, waiting, limit=DECISIONS_SHOWN)
-    with p.db.read() as s:
-        decisions_total = int(s.scalar(select(func.count()).select_from(OutboxMessage).where(
-            col(OutboxMessage.state).in_(waiting))) or 0)
+    decisions, decisions_total = waiting_outbox(p, waiting, DECISIONS_SHOWN)
     policy = get_settings(p)
     requests = []
     for r in pending_requests(p):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.i18n import _
 from app.models.enums import Channel
@@ -219,6 +219,22 @@ def list_outbox(p: Practice, states: list[MessageState] | None = None,
         rows = s.exec(query.order_by(col(OutboxMessage.due_at).desc(),
                                      col(OutboxMessage.id).desc()).limit(limit))
         return [view(m, zone) for m in rows]
+
+
+def waiting_outbox(p: Practice, states: list[MessageState],
+                   limit: int) -> tuple[list[MessageView], int]:
+    """The newest `limit` messages in `states` (as list_outbox) and how many there
+    are in all, read in one transaction: the count never disagrees with the list
+    (read apart, a message decided in between was listed but no longer counted)."""
+    with p.db.read() as s:
+        zone = ZoneInfo(load_row(s).timezone)
+        waiting = col(OutboxMessage.state).in_(states)
+        rows = s.exec(select(OutboxMessage).where(waiting).order_by(
+            col(OutboxMessage.due_at).desc(), col(OutboxMessage.id).desc()).limit(limit))
+        shown = [view(m, zone) for m in rows]
+        total = int(s.scalar(select(func.count()).select_from(OutboxMessage).where(waiting))
+                    or 0)
+    return shown, total
 
 
 def add(p: Practice, appointment_id: int, channel: Channel, minutes_before: int,
