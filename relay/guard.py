@@ -97,24 +97,33 @@ SECURITY_HEADERS = (
 )
 
 
-class Quiet:
-    """One log line per kind of event a minute at most: a stranger's flood of
-    malformed requests must not become a flood of log lines."""
+class ThrottledLog(logging.Filter):
+    """A log line of each kind (its message template) at most once a minute: a
+    stranger's flood of refused requests must not become a flood of log lines.
+    Errors always pass."""
 
-    def __init__(self, logger: logging.Logger, every: float = 60.0) -> None:
-        self.logger, self.every = logger, every
+    def __init__(self, every: float = 60.0) -> None:
+        super().__init__()
+        self.every = every
         self._last: dict[str, float] = {}
-        self._skipped: dict[str, int] = {}
 
-    def info(self, message: str, level: int = logging.INFO) -> None:
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR:
+            return True
         now = time.monotonic()
-        if now - self._last.get(message, -self.every) < self.every:
-            self._skipped[message] = self._skipped.get(message, 0) + 1
-            return
-        skipped = self._skipped.pop(message, 0)
-        self._last[message] = now
-        self.logger.log(level, message + (f" ({skipped} more in the last minute)"
-                                          if skipped else ""))
+        key = str(record.msg)
+        if now - self._last.get(key, -self.every) < self.every:
+            return False
+        self._last[key] = now
+        return True
+
+
+def throttle(*names: str) -> None:
+    """Puts a ThrottledLog on each named logger, once."""
+    for name in names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, ThrottledLog) for f in logger.filters):
+            logger.addFilter(ThrottledLog())
 
 
 class Guard:
@@ -131,7 +140,6 @@ class Guard:
         self.app, self.max_body, self.body_timeout, self.trusted = \
             app, max_body, body_timeout, trusted
         self.keyed = keyed
-        self.quiet = Quiet(log)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -157,14 +165,14 @@ class Guard:
             async with asyncio.timeout(self.body_timeout):
                 body = await self._read(receive)
         except TimeoutError:
-            self.quiet.info("A client sent its request too slowly; it was answered 408.")
+            log.info("A client sent its request too slowly; it was answered 408.")
             await _refuse(send, 408, b"Request body not received in time")
             return
         if body is None:
             await _refuse(send, 413, b"Request body too large")
             return
         if isinstance(body, _Gone):
-            self.quiet.info("A client went away before sending its whole request.")
+            log.info("A client went away before sending its whole request.")
             return
         sent = False
 
@@ -187,18 +195,18 @@ class Guard:
             if forwarded and _nearby(client[0]):
                 # A proxy on this machine or network that is not listed: every
                 # client then counts as the proxy, in one rate-limit bucket.
-                self.quiet.info(f"Requests from {client[0]} carry X-Forwarded-For, but "
-                                "RELAY_TRUSTED_PROXIES does not list it: if it is the proxy "
-                                "in front of the relay, list it, or all clients share one "
-                                "rate limit.", logging.WARNING)
+                log.warning("Requests from %s carry X-Forwarded-For, but "
+                            "RELAY_TRUSTED_PROXIES does not list it: if it is the proxy "
+                            "in front of the relay, list it, or all clients share one "
+                            "rate limit.", client[0])
             return
         found = client_address(client[0], forwarded, self.trusted)
         if found != client[0]:
             scope["client"] = (found, 0)
         elif not forwarded:
-            self.quiet.info("A request from a trusted proxy (RELAY_TRUSTED_PROXIES) carried "
-                            "no X-Forwarded-For: set the proxy to send it, or all clients "
-                            "share one rate limit.", logging.WARNING)
+            log.warning("A request from a trusted proxy (RELAY_TRUSTED_PROXIES) carried "
+                        "no X-Forwarded-For: set the proxy to send it, or all clients "
+                        "share one rate limit.")
 
     async def _read(self, receive: Receive) -> bytes | _Gone | None:
         """The whole body; None past the limit; _Gone if the client left."""

@@ -103,19 +103,6 @@ class Limiter:
         q.append(now)
         return 0
 
-    def over(self, key: str) -> int:
-        """Like retry_after, without counting this call: the seconds to wait."""
-        now = time.monotonic()
-        q = self.hits.get(key)
-        while q and now - q[0] > 60:
-            q.popleft()
-        if q and len(q) >= self.per_minute:
-            return int(60 - (now - q[0])) + 1
-        return 0
-
-    def record(self, key: str) -> None:
-        self.retry_after(key)
-
     def prune(self, now: float) -> None:
         self.hits = {k: q for k, q in self.hits.items() if q and now - q[-1] <= 60}
         self._pruned = now

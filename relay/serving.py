@@ -11,7 +11,6 @@ import asyncio
 import ipaddress
 import logging
 import resource
-import time
 from typing import Any
 
 import h11
@@ -19,12 +18,11 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from relay.config import RelaySettings
-from relay.guard import SECURITY_HEADERS, Network, Quiet, bucket, trusted_peer
+from relay.guard import SECURITY_HEADERS, Network, bucket, throttle, trusted_peer
 
 log = logging.getLogger("relay")
 
 
-QUIET = Quiet(log)
 GONE = "relay.client_gone"  # in a request's scope: an asyncio.Event set when it leaves
 
 
@@ -57,7 +55,7 @@ class _GuardedH11(H11Protocol):
         if peer and not _ipaddress_loopback(peer) and not trusted_peer(peer, self.trusted):
             mine = [c for c in open_ if c.client and bucket(c.client[0]) == bucket(peer)]
             if len(mine) > self.max_per_address:
-                QUIET.info("One address opened more connections than it may; new ones "
+                log.info("One address opened more connections than it may; new ones "
                            "were refused.")
                 self.transport.close()
                 return
@@ -65,11 +63,11 @@ class _GuardedH11(H11Protocol):
             waiting = sorted((c for c in open_ if c is not self and c._waiting_on_client()),
                              key=lambda c: c._opened)
             if waiting:
-                QUIET.info("Too many open connections: the oldest ones still sending their "
+                log.info("Too many open connections: the oldest ones still sending their "
                            "requests were closed.")
                 waiting[0].transport.close()
             else:
-                QUIET.info("Too many open connections: new ones were refused.")
+                log.info("Too many open connections: new ones were refused.")
                 self.transport.close()
 
     def data_received(self, data: bytes) -> None:
@@ -80,7 +78,7 @@ class _GuardedH11(H11Protocol):
                 len(self.conn.trailing_data[0]) > self.max_pipelined:
             # h11 keeps every request received ahead of its turn: a client sending
             # them faster than it reads the answers would grow it without end.
-            QUIET.info("A client sent requests far ahead of reading the answers; the "
+            log.info("A client sent requests far ahead of reading the answers; the "
                        "connection was closed.")
             self.transport.abort()
             return
@@ -146,7 +144,7 @@ class _GuardedH11(H11Protocol):
     def _too_slow(self) -> None:
         self._head_timer = None
         if self._reading_head() and not self.transport.is_closing():
-            QUIET.info("A client sent its request's head too slowly; the connection was "
+            log.info("A client sent its request's head too slowly; the connection was "
                        "closed.")
             self.transport.close()
 
@@ -154,7 +152,7 @@ class _GuardedH11(H11Protocol):
         # Even when already closing: close() waits for the unread answers to be
         # taken, which is what this client does not do.
         self._write_timer = None
-        QUIET.info("A client stopped reading its answer; the connection was closed.")
+        log.info("A client stopped reading its answer; the connection was closed.")
         self.transport.abort()
 
 
@@ -164,26 +162,6 @@ def _ipaddress_loopback(address: str) -> bool:
         return ipaddress.ip_address(address).is_loopback
     except ValueError:
         return False
-
-
-class ThrottledLog(logging.Filter):
-    """uvicorn's own lines (a malformed request, a refused one) at most once a
-    minute each, with how many were left out."""
-
-    def __init__(self, every: float = 60.0) -> None:
-        super().__init__()
-        self.every = every
-        self._last: dict[str, float] = {}
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno >= logging.ERROR:
-            return True
-        now = time.monotonic()
-        key = str(record.msg)
-        if now - self._last.get(key, -self.every) < self.every:
-            return False
-        self._last[key] = now
-        return True
 
 
 def protocol(settings: RelaySettings) -> type[H11Protocol]:
@@ -206,17 +184,14 @@ def server_config(app: Any, settings: RelaySettings, host: str, port: int,
         # uvicorn's count); this caps requests being worked on.
         limit_concurrency=2 * settings.max_connections,
         ws="none",  # no WebSocket: an upgrade is an ordinary request, through the guard
-        # On what uvicorn answers by itself (503 when too busy).
+        # On every answer, those uvicorn gives by itself (a 503 when too busy) too.
         headers=[(k.decode(), v.decode()) for k, v in SECURITY_HEADERS],
         h11_max_incomplete_event_size=16 * 1024,  # a request's head
         access_log=False, **extra)
-    errors = logging.getLogger("uvicorn.error")  # configured by the line above
-    if not any(isinstance(f, ThrottledLog) for f in errors.filters):
-        errors.addFilter(ThrottledLog())
-    for name in ("python_multipart", "python_multipart.multipart", "multipart.multipart"):
-        chatty = logging.getLogger(name)  # a line per malformed form otherwise
-        if not any(isinstance(f, ThrottledLog) for f in chatty.filters):
-            chatty.addFilter(ThrottledLog())
+    # The relay's lines, uvicorn's (configured by the line above) and the form
+    # parser's: each kind at most once a minute.
+    throttle("relay", "uvicorn.error", "python_multipart", "python_multipart.multipart",
+             "multipart.multipart")
     return config
 
 

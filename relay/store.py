@@ -228,20 +228,17 @@ class Store:
                 continue
         return 0
 
-    def set_session(self, practice: str, appointment_id: int, state: str,
-                    new_start: datetime | None, for_start: datetime | None = None) -> None:
-        """What the desktop says of a session: moved (to new_start), cancelled, or
-        open again (the note is dropped, and so is the link's answer: the desktop
-        says "open" after a restore to a copy that may lack that answer, and the
-        client must be able to give it again). for_start: the start of the session
-        spoken of, so links of another session with the same id are not touched."""
-        self.set_sessions(practice, [(appointment_id, state, new_start, for_start)])
-
     def set_sessions(self, practice: str,
                      notes: list[tuple[int, str, datetime | None, datetime | None]]) -> None:
-        """Several set_session notes in one transaction: all are stored or none. A
-        concurrent writer of the same sessions (the window and the worker) makes
-        it try again rather than fail."""
+        """What the desktop says of sessions, (appointment id, state, new start,
+        for_start) each, in one transaction: all are stored or none, and a
+        concurrent writer of the same sessions (the window and the worker) makes it
+        try again rather than fail. A session is moved (to its new start),
+        cancelled, or open again (the note is dropped, and so is the link's answer:
+        the desktop says "open" after a restore to a copy that may lack that
+        answer, and the client must be able to give it again). for_start: the start
+        of the session spoken of, so links of another session with the same id are
+        not touched."""
         ordered = sorted(notes, key=lambda n: n[0])  # one lock order: no deadlock
         for attempt in range(5):
             try:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSizePolicy, QSpinBox, QWidget
 
 from app.i18n import ngettext
@@ -14,8 +13,6 @@ LONGEST = 14 * DAY  # the service refuses more, and 5 minutes is the least
 
 class LeadTime(QWidget):
     """A number and a unit (minutes, hours, days); value() in minutes."""
-
-    changed = Signal()
 
     def __init__(self, minutes: int = DAY) -> None:
         super().__init__()
@@ -60,4 +57,3 @@ class LeadTime(QWidget):
                                   ngettext("hour before", "hours before", n),
                                   ngettext("day before", "days before", n))):
             self.unit.setItemText(i, text)
-        self.changed.emit()
