@@ -34,7 +34,15 @@ from app.models.enums import ACTIVE_STATUSES, AppointmentStatus, Channel
 from app.models.instants import elapsed, later_minutes, utc
 from app.models.outbox import DeliveryAttempt, MessageKind, MessageState, OutboxMessage
 from app.models.tables import Appointment, Client, Service, Staff
-from app.services import config, conversation_delivery, invites, messages, secrets
+from app.services import (
+    channel_setup,
+    config,
+    conversation_delivery,
+    failures,
+    invites,
+    messages,
+    secrets,
+)
 from app.services.channels import ChannelError, OutcomeUnknown, Outgoing
 from app.services.channels import email as email_channel
 from app.services.channels import sms as sms_channel
@@ -63,7 +71,8 @@ SLOW_DOWN_PATIENCE = timedelta(hours=1)
 Sender = Callable[[dict[str, str], str | None, Outgoing], str]
 SENDERS: dict[str, Sender] = {"email": email_channel.send, "whatsapp": whatsapp_channel.send,
                               "sms": sms_channel.send}
-SECRET_OF = {"email": "smtp.password", "whatsapp": "whatsapp.token", "sms": "sms.auth_token"}
+SECRET_OF = {c.value: name for c, name in channel_setup.SECRET_OF.items()}
+KEYRING_WAIT = timedelta(minutes=1)  # a locked keyring: the message waits, it is not lost
 
 
 @dataclass
@@ -130,11 +139,10 @@ class Dispatcher:
         return report
 
     def _secret(self, channel: str, tokens: dict[str, str | None]) -> str | None:
+        """The channel's password or token; raises SecretsUnavailable while the
+        keyring cannot be read (asked again on the next message)."""
         if channel not in tokens:
-            try:
-                tokens[channel] = secrets.load(SECRET_OF[channel])
-            except secrets.SecretsUnavailable:
-                tokens[channel] = None
+            tokens[channel] = secrets.load(SECRET_OF[channel])
         return tokens[channel]
 
     def _one(self, message_id: int, cfg: dict[str, str], tokens: dict[str, str | None],
@@ -148,7 +156,11 @@ class Dispatcher:
         if 0 < wait <= WAIT_INLINE_MAX:
             self.sleep(wait)  # outside any transaction: the other writers go on
         # Before the claim: a keyring that asks to be unlocked must not hold a claim.
-        secret = self._secret(channel, tokens) if channel in SECRET_OF else None
+        locked: str | None = None
+        try:
+            secret = self._secret(channel, tokens) if channel in SECRET_OF else None
+        except secrets.SecretsUnavailable as exc:
+            secret, locked = None, str(exc)
         now = self.p.clock.now()
         with self.p.db.write() as s:
             msg = s.get(OutboxMessage, message_id)
@@ -156,18 +168,27 @@ class Dispatcher:
                     utc(msg.due_at) > now or (msg.next_attempt_at is not None and
                                               utc(msg.next_attempt_at) > now):
                 return  # another sender took it, or put it back for later
-            if wait > WAIT_INLINE_MAX:
-                msg.next_attempt_at = now + timedelta(seconds=wait)
+            if wait > WAIT_INLINE_MAX or locked:
+                msg.next_attempt_at = now + (KEYRING_WAIT if locked else
+                                             timedelta(seconds=wait))
+                msg.last_error = locked or msg.last_error
                 msg.updated_at = now
                 report.deferred += 1
                 return
             appointment_id = msg.appointment_id
             thread = conversation_delivery.attendance_of(s, msg)
-            outgoing, why_not = compose(s, msg, cfg, now)
+            # A channel not set up is not this message's failure: it is skipped, and
+            # the reason names the setting (a reminder due later waits for it).
+            unset = channel_setup.missing(
+                channel, cfg, secret is not None,
+                needs_template=msg.kind is not MessageKind.CONVERSATION) \
+                if channel in SECRET_OF else None
+            outgoing, why_not = (None, unset) if unset else compose(s, msg, cfg, now)
             if outgoing is None:
-                _finish(s, msg, now, MessageState.SKIPPED, "skipped", why_not or "")
-                conversation_delivery.record(s, msg, now, error=why_not or "",
-                                             code="skipped")
+                code = channel_setup.NOT_SET_UP if unset else "skipped"
+                _finish(s, msg, now, MessageState.SKIPPED, "skipped", why_not or "",
+                        code if unset else None)
+                conversation_delivery.record(s, msg, now, error=why_not or "", code=code)
                 report.skipped += 1
             else:
                 msg.state, msg.claimed_at = MessageState.SENDING, now
@@ -341,11 +362,7 @@ def _decide(p: Practice, message_id: int, expected: MessageState, new: MessageSt
 
             raise InvalidInput(_("Message {id} is not waiting for a decision.")
                                .format(id=message_id))
-        row.state, row.updated_at = new, now
-        if new is MessageState.PENDING:
-            row.due_at, row.next_attempt_at, row.attempts = now, None, 0
-        s.add(DeliveryAttempt(message_id=message_id, at=now, outcome=outcome,
-                              detail=_("Decided by {who}.").format(who=p.actor)))
+        failures.decide(s, row, now, new, outcome, p.actor)
         appointment_id = row.appointment_id
     p.bus.publish(Change.of(appointments=[appointment_id] if appointment_id else []))
 
@@ -447,6 +464,10 @@ def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime
             (msg.kind is MessageKind.CANCELLATION and a.status is not AppointmentStatus.CANCELLED):
         return None, _("The session is {status} now; this notice is no longer true.").format(
             status=status_word(a.status))
+    if msg.kind is not MessageKind.REMINDER and a.start <= now:
+        # Held back (the app was closed, the channel set up late): news of a session
+        # already begun helps nobody.
+        return None, _("The session has already begun; this notice would no longer help.")
     if msg.kind is MessageKind.REMINDER:
         if a.status not in ACTIVE_STATUSES:
             return None, _("The session is {status}; no reminder is sent.").format(

@@ -26,7 +26,7 @@ from app.models.enums import Channel
 from app.models.instants import elapsed, later_minutes
 from app.models.outbox import MessageKind, MessageState, OutboxMessage
 from app.models.tables import Appointment, Client
-from app.services import config
+from app.services import channel_setup, config
 from app.services.database import bulk_insert
 from app.services.errors import InvalidInput, NotFound
 from app.services.events import Change
@@ -53,6 +53,9 @@ class MessageView:
     last_error: str | None
     provider_message_id: str | None
     sent_at: datetime | None
+    # Waiting, but would be skipped as things stand (the channel is not set up):
+    # said at once, with the fix, not discovered when it is due.
+    blocked: str | None = None
 
     def as_json(self) -> dict[str, object]:
         return {"id": self.id, "kind": self.kind, "appointment_id": self.appointment_id,
@@ -61,15 +64,22 @@ class MessageView:
                 "send_at": self.due_at.isoformat(), "state": self.state,
                 "attempts": self.attempts, "last_error": self.last_error,
                 "provider_message_id": self.provider_message_id,
-                "sent_at": self.sent_at.isoformat() if self.sent_at else None}
+                "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+                "blocked": self.blocked}
 
 
-def view(m: OutboxMessage, zone: ZoneInfo) -> MessageView:
+def view(m: OutboxMessage, zone: ZoneInfo,
+         ready: dict[Channel, str | None] | None = None) -> MessageView:
+    """ready: channel_setup.readiness(), to say which waiting messages would be skipped."""
     assert m.id is not None
+    blocked = None
+    if ready is not None and m.state is MessageState.PENDING and \
+            m.kind is not MessageKind.CONVERSATION and m.channel in {c.value for c in ready}:
+        blocked = ready[Channel(m.channel)]
     return MessageView(m.id, m.kind.value, m.appointment_id, m.channel, m.minutes_before,
                        m.custom_text, m.recipient, m.due_at.astimezone(zone), m.state.value,
                        m.attempts, m.last_error, m.provider_message_id,
-                       m.sent_at.astimezone(zone) if m.sent_at else None)
+                       m.sent_at.astimezone(zone) if m.sent_at else None, blocked)
 
 
 def address(client: Client, channel: Channel) -> tuple[str | None, str | None]:
@@ -200,13 +210,16 @@ def notice(s: Session, now: datetime, a: Appointment, kind: MessageKind) -> None
 # ---------------------------------------------------------------- for people
 
 def list_for(p: Practice, appointment_id: int) -> list[MessageView]:
+    """A session's reminders and notices, oldest first; a waiting one says whether
+    its channel would let it go (MessageView.blocked). Reads the keyring."""
+    ready = channel_setup.readiness(p)
     with p.db.read() as s:
         if s.get(Appointment, appointment_id) is None:
             raise NotFound(_("There is no session with id {id}.").format(id=appointment_id))
         zone = ZoneInfo(load_row(s).timezone)
         rows = s.exec(select(OutboxMessage).where(OutboxMessage.appointment_id == appointment_id)
                       .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id)))
-        return [view(m, zone) for m in rows]
+        return [view(m, zone, ready) for m in rows]
 
 
 def list_outbox(p: Practice, states: list[MessageState] | None = None,
@@ -242,6 +255,7 @@ def add(p: Practice, appointment_id: int, channel: Channel, minutes_before: int,
     """A reminder added by hand on one session."""
     if not 5 <= minutes_before <= 14 * 24 * 60:
         raise InvalidInput(_("A reminder goes between 5 minutes and 14 days before."))
+    ready = channel_setup.readiness(p)
     now = p.clock.now()
     with p.db.write() as s:
         a = s.get(Appointment, appointment_id)
@@ -259,7 +273,7 @@ def add(p: Practice, appointment_id: int, channel: Channel, minutes_before: int,
         assert row is not None
         s.flush()
         zone = ZoneInfo(load_row(s).timezone)
-        result = view(row, zone)
+        result = view(row, zone, ready)
     p.bus.publish(Change.of(appointments=[appointment_id]))
     return result
 

@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
 from app import i18n
 from app.i18n import _, ngettext
 from app.models.enums import AppointmentStatus as S
-from app.services import dashboard, outbox, relay_client, reminders, scheduling
+from app.services import dashboard, failures, outbox, relay_client, reminders, scheduling
 from app.services.dashboard import Dashboard
+from app.services.failures import FailureGroup
 from app.services.queries import AppointmentView
 from app.services.relay_client import RequestView
 from app.services.reminders import MessageView
@@ -106,10 +107,21 @@ class SessionRow(QWidget):
             row.addWidget(self.button)
 
 
+def _fix_button(page: DashboardPage, fix: str | None) -> QPushButton | None:
+    """The button that opens the setting a cause is fixed in."""
+    if fix is None:
+        return None
+    text = {failures.INTEGRATIONS: _("Open Integrations"),
+            failures.NOTIFICATIONS: _("Open Client notifications")}[fix]
+    button = QPushButton(text)
+    button.clicked.connect(lambda _c=False: page.window_.show_settings(fix))
+    return button
+
+
 class DecisionRow(QWidget):
     """A message that failed, or whose fate is unknown, with what can be done."""
 
-    def __init__(self, m: MessageView, page: DashboardPage) -> None:
+    def __init__(self, m: MessageView, page: DashboardPage, fix: str | None = None) -> None:
         super().__init__()
         self.message = m
         w = page.window_
@@ -118,6 +130,7 @@ class DecisionRow(QWidget):
         what = notice_label(m.kind) if m.kind != "reminder" else _("reminder")
         title = QLabel(f"<b>{reminders.channel_name(m.channel)} · {what}</b> — "
                        f"{i18n.format_datetime(m.due_at)} · {message_state_label(m.state)}")
+        title.setWordWrap(True)
         col.addWidget(title)
         self.reason = label(m.last_error or "")  # what the provider answered
         self.reason.setWordWrap(True)
@@ -126,6 +139,10 @@ class DecisionRow(QWidget):
         buttons = QHBoxLayout()
         p = w.practice
         self.buttons: dict[str, QPushButton] = {}
+        fix_button = _fix_button(page, fix)
+        if fix_button is not None:
+            buttons.addWidget(fix_button)
+            self.buttons["fix"] = fix_button
         choices: list[tuple[str, str, Callable[[], object], str]] = []
         if m.state == "unknown":
             choices = [("resend", _("Send again"),
@@ -148,6 +165,58 @@ class DecisionRow(QWidget):
             open_button.clicked.connect(
                 lambda _c=False, i=m.appointment_id: w.open_appointment(i))
             buttons.addWidget(open_button)
+        buttons.addStretch(1)
+        col.addLayout(buttons)
+
+
+def group_title(group: FailureGroup) -> str:
+    """"12 e-mails not sent": each channel its own words, for each language's grammar."""
+    n = group.count
+    if group.channel == "email":
+        text = ngettext("{n} e-mail not sent", "{n} e-mails not sent", n)
+    elif group.channel == "whatsapp":
+        text = ngettext("{n} WhatsApp message not sent", "{n} WhatsApp messages not sent", n)
+    elif group.channel == "sms":
+        text = ngettext("{n} SMS not sent", "{n} SMS not sent", n)
+    else:
+        text = ngettext("{n} message not sent", "{n} messages not sent", n)
+    return text.format(n=i18n.format_number(n))
+
+
+class FailureGroupRow(QWidget):
+    """Messages not sent for one cause: the cause once, one action for them all."""
+
+    def __init__(self, group: FailureGroup, page: DashboardPage) -> None:
+        super().__init__()
+        self.group = group
+        p = page.window_.practice
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 4, 0, 6)
+        self.title = QLabel(group_title(group))
+        self.title.setObjectName("strong")
+        col.addWidget(self.title)
+        self.reason = label(group.newest.last_error or "")  # the newest stands for all
+        self.reason.setWordWrap(True)
+        self.reason.setObjectName("muted")
+        col.addWidget(self.reason)
+        buttons = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        fix_button = _fix_button(page, group.fix)
+        if fix_button is not None:
+            buttons.addWidget(fix_button)
+            self.buttons["fix"] = fix_button
+        key, n = group.key, group.count
+        for name, text, work, said in (
+                ("retry", _("Try all again"), lambda: failures.retry_group(p, key),
+                 ngettext("{n} message will be sent again.",
+                          "{n} messages will be sent again.", n)),
+                ("dismiss", _("Dismiss all"), lambda: failures.dismiss_group(p, key),
+                 ngettext("{n} message dismissed.", "{n} messages dismissed.", n))):
+            button = QPushButton(text)
+            button.clicked.connect(lambda _c=False, f=work, s=said: page.decide(
+                f, s.format(n=i18n.format_number(n))))
+            buttons.addWidget(button)
+            self.buttons[name] = button
         buttons.addStretch(1)
         col.addLayout(buttons)
 
@@ -250,14 +319,18 @@ class DashboardPage(QWidget):
         grid = QGridLayout(grid_host)
         grid.setSpacing(14)
         grid.setContentsMargins(0, 8, 0, 0)
+        # A person's decisions first; then the day; messages not sent last, and
+        # only when there are some.
+        self.decisions_card = Card(_("Waiting for your decision"))
         self.today_card = Card(_("Today"))
         self.unconfirmed_card = Card(_("To confirm in the next 48 hours"))
         self.no_show_card = Card(_("No-shows to follow up"))
-        self.decisions_card = Card(_("Waiting for your decision"))
-        grid.addWidget(self.today_card, 0, 0)
-        grid.addWidget(self.unconfirmed_card, 0, 1)
-        grid.addWidget(self.no_show_card, 1, 0)
-        grid.addWidget(self.decisions_card, 1, 1)
+        self.failures_card = Card(_("Messages not sent"))
+        grid.addWidget(self.decisions_card, 0, 0)
+        grid.addWidget(self.today_card, 0, 1)
+        grid.addWidget(self.unconfirmed_card, 1, 0)
+        grid.addWidget(self.no_show_card, 1, 1)
+        grid.addWidget(self.failures_card, 2, 0, 1, 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         scroll = QScrollArea()
@@ -289,7 +362,13 @@ class DashboardPage(QWidget):
         for v in board.today:
             self.today_card.add(SessionRow(
                 v, f"{i18n.format_time(v.start)}–{i18n.format_time(v.end)}", w.open_appointment))
-        if not board.today:
+        if not board.has_sessions:
+            self.today_card.empty(_("No sessions yet. Book the first one: it appears here on "
+                                    "its day, with its confirmation and reminders."))
+            book = QPushButton(_("New session"))
+            book.clicked.connect(lambda _c=False: w.new_session())
+            self.today_card.add(book)
+        elif not board.today:
             self.today_card.empty(_("No sessions today."))
         self.unconfirmed_card.clear(len(board.unconfirmed))
         for v in board.unconfirmed:
@@ -297,7 +376,10 @@ class DashboardPage(QWidget):
                 v, i18n.format_datetime(v.start), w.open_appointment,
                 (_("Confirm"), lambda _checked=False, i=v.id: self.confirm(i))))
         if not board.unconfirmed:
-            self.unconfirmed_card.empty(_("Every session in the next 48 hours is confirmed."))
+            self.unconfirmed_card.empty(
+                _("Sessions of the next 48 hours that are not confirmed yet appear here, to "
+                  "confirm in one click.") if not board.has_sessions else
+                _("No sessions to confirm in the next 48 hours."))
         self.no_show_card.clear(len(board.no_shows))
         for v in board.no_shows:
             self.no_show_card.add(SessionRow(
@@ -316,7 +398,14 @@ class DashboardPage(QWidget):
                 "{n} older messages also wait: they appear here as these are decided.",
                 more).format(n=i18n.format_number(more)))
         if not board.decisions and not board.requests:
-            self.decisions_card.empty(_("Nothing is waiting for you."))
+            self.decisions_card.empty(_("Nothing is waiting for you. A client's cancellation "
+                                        "request, or a message whose fate is unknown, would "
+                                        "appear here."))
+        self.failures_card.clear(sum(g.count for g in board.failures))
+        for group in board.failures:
+            self.failures_card.add(DecisionRow(group.newest, self, group.fix)
+                                   if group.count == 1 else FailureGroupRow(group, self))
+        self.failures_card.setVisible(bool(board.failures))
 
     def decide(self, work: Callable[[], object], message: str) -> None:
         self.window_.tasks.run(work, lambda _r: self.window_.say(message),

@@ -329,6 +329,11 @@ class MainWindow(QMainWindow):
     def show_page(self, name: str) -> None:
         self.nav.setCurrentRow(PAGES.index(name))
 
+    def show_settings(self, tab: str) -> None:
+        """Configurações opened on one tab: "integrations", "notifications", ..."""
+        self.show_page("settings")
+        self.settings_page.show_tab(tab)
+
     def update_unread(self) -> None:
         """Conecta's entry in the navigation shows how many client messages wait."""
         p = self.practice

@@ -77,6 +77,12 @@ class SettingsPage(QWidget):
         self._shown_staff: int | None = None  # what the professional form holds
         self._select: dict[str, int] = {}  # just saved: select it when the list refreshes
 
+    def show_tab(self, name: str) -> None:
+        """Bring one tab forward: "notifications", "integrations", "conecta", "backups"."""
+        tab = {"notifications": self.notifications, "integrations": self.integrations,
+               "conecta": self.conecta, "backups": self.backups}[name]
+        self.tabs.setCurrentWidget(tab)
+
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         if not self._zones_filled:

@@ -44,6 +44,7 @@ QLabel#brand {{ background: {INK}; color: white; font-size: 16px; font-weight: 6
 QLabel#pageTitle {{ font-size: 20px; font-weight: 600; color: {INK}; }}
 QLabel#period {{ font-size: 15px; font-weight: 600; color: {INK}; padding: 0 8px; }}
 QLabel#muted {{ color: {MUTED}; }}
+QLabel#strong {{ font-weight: 600; color: {INK}; }}
 QLabel#sectionTitle {{ font-size: 13px; font-weight: 600; color: {INK}; padding-top: 6px; }}
 QLabel#error {{ color: #b91c1c; }}
 QLabel#warning {{ color: #b45309; }}

@@ -370,7 +370,7 @@ def test_a_rate_limit_that_never_lifts_ends_in_the_painel(
         clock.set(clock.now() + timedelta(minutes=10))
     [notice] = [m for m in reminders.list_for(practice, a) if m.kind == "cancellation"]
     assert notice.state == "failed" and "Given up after" in (notice.last_error or "")
-    assert notice.id in [d.id for d in dashboard.load(practice).decisions]
+    assert notice.id in [g.newest.id for g in dashboard.load(practice).failures]
     assert tw.sent == []
 
 

@@ -168,9 +168,9 @@ def test_what_a_provider_answered_is_shown_as_it_came(
         row.state, row.last_error = MessageState.FAILED, MARKUP
     window.show_page("dashboard")
     page = window.dashboard
-    qtbot.waitUntil(lambda: page.board is not None and len(page.board.decisions) == 1,
+    qtbot.waitUntil(lambda: page.board is not None and len(page.board.failures) == 1,
                     timeout=5000)
-    [decision] = [r for r in page.decisions_card.rows if isinstance(r, DecisionRow)]
+    [decision] = [r for r in page.failures_card.rows if isinstance(r, DecisionRow)]
     assert unbroken(decision.reason.text()) == MARKUP and decision.reason.textFormat() == PLAIN
     panel = open_panel(qtbot, window, seeded["monday"])
     panel.tabs.setCurrentIndex(2)

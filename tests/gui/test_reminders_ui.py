@@ -54,18 +54,23 @@ def test_painel_asks_about_unknown_and_failed_messages(qtbot: QtBot, window: Mai
             row.state, row.last_error = state, why
     window.nav.setCurrentRow(PAGES.index("dashboard"))
     page = window.dashboard
-    qtbot.waitUntil(lambda: page.board is not None and len(page.board.decisions) == 2,
-                    timeout=3000)
-    rows = {r.message.id: r for r in page.decisions_card.rows}
+    # The lost message is a decision; the failed one waits apart, with its cause.
+    qtbot.waitUntil(lambda: page.board is not None and len(page.board.decisions) == 1 and
+                    len(page.board.failures) == 1, timeout=3000)
+    rows = {r.message.id: r for r in page.decisions_card.rows if hasattr(r, "message")}
+    assert list(rows) == [lost]
+    assert page.failures_card.isVisible()
     qtbot.mouseClick(rows[lost].buttons["mark_sent"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: reminders.list_for(practice, seeded["monday"]) and
                     _state(practice, seeded["monday"], lost) == "sent", timeout=3000)
-    qtbot.waitUntil(lambda: page.board is not None and len(page.board.decisions) == 1,
+    qtbot.waitUntil(lambda: page.board is not None and not page.board.decisions,
                     timeout=3000)
-    rows = {r.message.id: r for r in page.decisions_card.rows}
-    qtbot.mouseClick(rows[failed].buttons["retry"], Qt.MouseButton.LeftButton)
+    [row] = page.failures_card.rows
+    assert row.reason.text() == "Server refused"
+    qtbot.mouseClick(row.buttons["retry"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: _state(practice, seeded["monday"], failed) == "pending",
                     timeout=3000)
+    qtbot.waitUntil(lambda: not page.failures_card.isVisible(), timeout=3000)
 
 
 def test_painel_counts_every_message_waiting_beyond_those_it_lists(
@@ -136,3 +141,77 @@ def test_closing_to_the_tray_keeps_sending_and_quit_stops(
         clock.set(local("2026-11-24T09:00"))  # the second falls due after Quit
         qtbot.wait(1500)
         assert len(smtp.received) == 1
+
+
+def test_painel_groups_messages_not_sent_by_cause(qtbot: QtBot, window: MainWindow,
+                                                  practice: Practice,
+                                                  seeded: dict[str, int]) -> None:
+    """Three e-mails refused for one reason are one row: the cause, the setting
+    that fixes it, and one action for all."""
+    from app.services import outbox, scheduling
+    from app.services.scheduling import BookingRequest
+    from tests.conftest import local
+    from tests.fakes.smtp import SmtpServer
+
+    clients.update(practice, seeded["maria"], grant=[Channel.EMAIL])
+    with SmtpServer() as smtp:
+        for key, value in {"smtp.host": "127.0.0.1", "smtp.port": str(smtp.port),
+                           "smtp.security": "none",
+                           "smtp.from": "agenda@bemestar.example"}.items():
+            config.set_value(practice, key, value)
+        smtp.handler.login_required = True
+        ids = [scheduling.book(practice, BookingRequest(
+            client_id=seeded["maria"], start=local(f"2026-11-2{d}T10:00"),
+            service_id=seeded["therapy"])) for d in (4, 5, 6)]
+        for a in ids:
+            scheduling.confirm(practice, a)
+        assert outbox.Dispatcher(practice).dispatch_due().failed == 3
+        window.show_page("dashboard")
+        card = window.dashboard.failures_card
+        qtbot.waitUntil(lambda: card.isVisible() and len(card.rows) == 1, timeout=3000)
+        [row] = card.rows
+        assert card.title.text() == "Messages not sent  (3)"
+        assert row.title.text() == "3 e-mails not sent"
+        assert row.reason.text().startswith("The e-mail server only sends mail for those who "
+                                            "log in")
+        assert not row.buttons["retry"].isHidden()
+        assert window.dashboard.decisions_card.title.text() == "Waiting for your decision  (0)"
+        qtbot.mouseClick(row.buttons["fix"], Qt.MouseButton.LeftButton)
+        assert window.stack.currentWidget() is window.settings_page
+        assert window.settings_page.tabs.currentWidget() is window.settings_page.integrations
+        smtp.handler.login_required = False
+        window.show_page("dashboard")
+        [row] = card.rows
+        qtbot.mouseClick(row.buttons["retry"], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not card.isVisible(), timeout=3000)
+        assert outbox.Dispatcher(practice).dispatch_due().sent == 3
+        assert len(smtp.received) == 3
+
+
+def test_an_empty_painel_says_how_to_begin(qtbot: QtBot, practice: Practice) -> None:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QPushButton
+
+    from app.services import settings as practice_settings
+    from app.ui.new_session import NewSessionDialog
+
+    QSettings().setValue("window/page", "dashboard")
+    w = MainWindow(practice, practice_settings.get(practice).zone)
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    w.show()
+    page = w.dashboard
+    qtbot.waitUntil(lambda: page.board is not None, timeout=5000)
+    texts = [r.text() for c in (page.today_card, page.unconfirmed_card)
+             for r in c.rows if hasattr(r, "text")]
+    assert texts[0].startswith("No sessions yet. Book the first one")
+    assert not any("is confirmed" in t for t in texts)  # nothing to be confirmed about
+    assert not page.failures_card.isVisible()
+    [book] = [r for r in page.today_card.rows if isinstance(r, QPushButton)]
+    assert book.text() == "New session"
+    qtbot.mouseClick(book, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(isinstance(d, NewSessionDialog) and d.isVisible()
+                                for d in w.findChildren(NewSessionDialog)), timeout=3000)
+    for d in w.findChildren(NewSessionDialog):
+        d.reject()
+    w.tasks.wait()

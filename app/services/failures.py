@@ -1,0 +1,122 @@
+"""Messages that were not sent, grouped by what went wrong.
+
+Twelve reminders refused for one wrong password are one problem with one fix, not
+twelve cards: the Painel shows a group per channel and cause (the code of the last
+attempt: the provider's error code, or ours for a cause found before the provider
+was asked), with the newest message's reason standing for all, and acts on the
+group at once. A group's actions reach only the messages counted when it was
+shown (ids up to `up_to`), never one that failed after the person looked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, func, select
+
+from app.i18n import _
+from app.models.outbox import DeliveryAttempt, MessageState, OutboxMessage
+from app.services.events import Change
+from app.services.practice import Practice
+from app.services.reminders import MessageView, view
+from app.services.settings import load_row
+
+# Where the fix of a cause lies (the code of the last attempt, per channel).
+INTEGRATIONS = "integrations"
+NOTIFICATIONS = "notifications"
+FIX_OF: dict[str, dict[str, str]] = {
+    "email": {code: INTEGRATIONS for code in (
+        "auth", "login_required", "not_supported", "certificate", "tls", "configuration",
+        "insecure", "not_configured")},
+    # Meta's codes: https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes
+    "whatsapp": {"190": INTEGRATIONS, "10": INTEGRATIONS, "200": INTEGRATIONS,
+                 "133010": INTEGRATIONS, "not_configured": INTEGRATIONS,
+                 **{code: NOTIFICATIONS for code in (
+                     "132000", "132001", "132005", "132012", "132015", "132016", "132018")}},
+    # Twilio's codes: https://www.twilio.com/docs/api/errors
+    "sms": {"20003": INTEGRATIONS, "21606": INTEGRATIONS, "not_configured": INTEGRATIONS},
+}
+
+
+@dataclass(frozen=True)
+class FailureGroup:
+    channel: str  # email, whatsapp, sms
+    code: str  # the cause: the last attempt's code, "" when it had none
+    count: int
+    newest: MessageView  # its reason stands for the group
+    up_to: int  # the highest message id counted; the group's actions stop there
+    fix: str | None  # INTEGRATIONS or NOTIFICATIONS when the cause is in the settings
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return self.channel, self.code, self.up_to
+
+
+def _last_code() -> ColumnElement[str]:
+    """The code of a message's last attempt ("" for none), as a correlated subquery."""
+    return func.coalesce(
+        select(DeliveryAttempt.code).where(DeliveryAttempt.message_id == OutboxMessage.id)
+        .order_by(col(DeliveryAttempt.id).desc()).limit(1)
+        .correlate(OutboxMessage).scalar_subquery(), "")
+
+
+def failure_groups(p: Practice) -> list[FailureGroup]:
+    """Every failed message, grouped by (channel, cause), the largest group first;
+    counts are exact however many there are."""
+    code = _last_code().label("code")
+    with p.db.read() as s:
+        zone = ZoneInfo(load_row(s).timezone)
+        rows = s.exec(select(OutboxMessage.channel, code, func.count(),
+                             func.max(col(OutboxMessage.id)))
+                      .where(OutboxMessage.state == MessageState.FAILED)
+                      .group_by(OutboxMessage.channel, code)).all()
+        groups = []
+        for channel, cause, count, up_to in rows:
+            newest = s.get(OutboxMessage, up_to)
+            assert newest is not None and newest.id is not None
+            groups.append(FailureGroup(channel, cause, int(count), view(newest, zone),
+                                       newest.id, FIX_OF.get(channel, {}).get(cause)))
+    return sorted(groups, key=lambda g: (-g.count, g.channel, g.code))
+
+
+def _members(channel: str, code: str, up_to: int) -> list[ColumnElement[bool]]:
+    return [col(OutboxMessage.state) == MessageState.FAILED,
+            col(OutboxMessage.channel) == channel, col(OutboxMessage.id) <= up_to,
+            _last_code() == code]
+
+
+def retry_group(p: Practice, key: tuple[str, str, int]) -> int:
+    """Send again every message of a group (after its cause was fixed); returns how
+    many. Each keeps its history; the attempt log says who asked."""
+    return _decide_group(p, key, MessageState.PENDING, "retry_requested")
+
+
+def dismiss_group(p: Practice, key: tuple[str, str, int]) -> int:
+    """Close every message of a group without sending; kept, cancelled. Returns how many."""
+    return _decide_group(p, key, MessageState.CANCELLED, "dismissed")
+
+
+def decide(s: Session, row: OutboxMessage, now: datetime, new: MessageState, outcome: str,
+           who: str) -> None:
+    """A person's decision on one failed message: sent again from now (PENDING,
+    attempts counted afresh) or closed (CANCELLED), written in its attempt log."""
+    assert row.id is not None
+    row.state, row.updated_at = new, now
+    if new is MessageState.PENDING:
+        row.due_at, row.next_attempt_at, row.attempts = now, None, 0
+    s.add(DeliveryAttempt(message_id=row.id, at=now, outcome=outcome,
+                          detail=_("Decided by {who}.").format(who=who)))
+
+
+def _decide_group(p: Practice, key: tuple[str, str, int], new: MessageState,
+                  outcome: str) -> int:
+    now = p.clock.now()
+    with p.db.write() as s:
+        rows = s.exec(select(OutboxMessage).where(*_members(*key))).all()
+        for row in rows:
+            decide(s, row, now, new, outcome, p.actor)
+        touched = sorted({row.appointment_id for row in rows if row.appointment_id})
+    p.bus.publish(Change.of(appointments=touched))
+    return len(rows)

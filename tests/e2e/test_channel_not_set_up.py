@@ -1,0 +1,222 @@
+"""A message for a channel that is not set up is skipped, with the setting that
+fixes it; it is never a failure for the Painel. Each channel, each kind of message,
+and the demo practice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.models.enums import Channel
+from app.services import (
+    channel_setup,
+    clients,
+    config,
+    dashboard,
+    demo,
+    outbox,
+    reminders,
+    scheduling,
+    secrets,
+)
+from app.services.clock import FrozenClock
+from app.services.practice import Practice
+from app.services.scheduling import BookingRequest
+from tests.conftest import add_service, local
+from tests.fakes.smtp import SmtpServer
+from tests.fakes.twilio import FakeTwilio
+from tests.fakes.whatsapp import FakeWhatsApp
+
+EMAIL_UNSET = ("E-mail is not set up: fill in the SMTP server and the sender address in "
+               "Settings › Integrations.")
+
+
+def client(p: Practice) -> int:
+    return clients.add(p, name="Maria Silva", phone="+55 11 98765-4321",
+                       email="maria@example.com", consent=list(Channel)).id
+
+
+def book(p: Practice, client_id: int, start: str = "2026-11-23T10:00") -> int:
+    return scheduling.book(p, BookingRequest(client_id=client_id, start=local(start),
+                                             service_id=add_service(p)))
+
+
+def failures(p: Practice) -> list[reminders.MessageView]:
+    return reminders.list_outbox(p, [outbox.MessageState.FAILED,
+                                     outbox.MessageState.UNKNOWN])
+
+
+def test_confirming_before_email_is_set_up_leaves_skips_not_failures(
+        practice: Practice, clock: FrozenClock) -> None:
+    c = client(practice)
+    sessions = [book(practice, c, f"2026-11-2{d}T10:00") for d in (3, 4, 5)]
+    for a in sessions:
+        scheduling.confirm(practice, a)
+    report = outbox.Dispatcher(practice).dispatch_due()
+    assert (report.skipped, report.failed) == (3, 0)
+    for a in sessions:
+        [notice] = reminders.list_for(practice, a)
+        assert (notice.kind, notice.state, notice.last_error) == (
+            "confirmation", "skipped", EMAIL_UNSET)
+    assert failures(practice) == []
+    board = dashboard.load(practice)
+    assert board.decisions == [] and board.decisions_total == 0 and board.failures == []
+
+
+@pytest.mark.parametrize("channel, unset", [
+    ("whatsapp", {"whatsapp.phone_number_id": ""}),
+    ("whatsapp", {"token": None}),
+    ("whatsapp", {"whatsapp.template": ""}),
+    ("sms", {"sms.from": ""}),
+    ("sms", {"token": None}),
+    ("email", {"smtp.host": ""}),
+    ("email", {"smtp.from": ""}),
+])
+def test_each_channel_missing_a_setting_skips_and_names_it(
+        practice: Practice, clock: FrozenClock, channel: str, unset: dict[str, str | None]
+        ) -> None:
+    with SmtpServer() as smtp, FakeWhatsApp() as wa, FakeTwilio() as tw:
+        values = {"smtp.host": "127.0.0.1", "smtp.port": str(smtp.port),
+                  "smtp.security": "none", "smtp.from": "agenda@bemestar.example",
+                  "whatsapp.api_base": wa.url,
+                  "whatsapp.phone_number_id": wa.rules.phone_number_id,
+                  "whatsapp.template": "lembrete_sessao", "sms.api_base": tw.url,
+                  "sms.account_sid": tw.account.sid, "sms.from": "+15005550006",
+                  "reminders.default": f"{channel}:60"}
+        values.update({k: v for k, v in unset.items() if k != "token" and v is not None})
+        for key, value in values.items():
+            config.set_value(practice, key, value)
+        if "token" not in unset:
+            secrets.store("whatsapp.token", wa.rules.token)
+            secrets.store("sms.auth_token", tw.account.token)
+        a = book(practice, client(practice))
+        clock.set(local("2026-11-23T09:00"))
+        report = outbox.Dispatcher(practice).dispatch_due()
+        assert (report.skipped, report.failed, report.sent) == (1, 0, 0)
+        [m] = reminders.list_for(practice, a)
+        assert m.state == "skipped"
+        assert "Settings ›" in (m.last_error or "")
+        assert m.last_error == channel_setup.readiness(practice)[Channel(channel)]
+        assert smtp.received == [] and wa.sent == [] and tw.sent == []
+        assert failures(practice) == []
+
+
+def test_a_reminder_waits_for_a_channel_set_up_before_it_is_due(
+        practice: Practice, clock: FrozenClock) -> None:
+    config.set_value(practice, "reminders.default", "email:60")
+    a = book(practice, client(practice))
+    [m] = reminders.list_for(practice, a)
+    assert m.state == "pending" and m.blocked == EMAIL_UNSET  # said at once, not later
+    assert outbox.Dispatcher(practice).dispatch_due().skipped == 0  # not due yet
+    with SmtpServer() as smtp:
+        for key, value in {"smtp.host": "127.0.0.1", "smtp.port": str(smtp.port),
+                           "smtp.security": "none",
+                           "smtp.from": "agenda@bemestar.example"}.items():
+            config.set_value(practice, key, value)
+        [m] = reminders.list_for(practice, a)
+        assert m.blocked is None
+        clock.set(local("2026-11-23T09:00"))
+        assert outbox.Dispatcher(practice).dispatch_due().sent == 1
+        assert len(smtp.received) == 1
+
+
+def test_a_locked_keyring_makes_messages_wait_not_skip(
+        practice: Practice, clock: FrozenClock) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    config.set_value(practice, "reminders.default", "whatsapp:60")
+    for key, value in {"whatsapp.phone_number_id": "1234", "whatsapp.template": "t"}.items():
+        config.set_value(practice, key, value)
+    a = book(practice, client(practice))
+    clock.set(local("2026-11-23T09:00"))
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        report = outbox.Dispatcher(practice).dispatch_due()
+    finally:
+        keyring.set_keyring(before)
+    assert (report.deferred, report.skipped, report.failed) == (1, 0, 0)
+    [m] = reminders.list_for(practice, a)
+    assert m.state == "pending" and "keyring" in (m.last_error or "")
+    assert m.attempts == 0
+
+
+def test_a_notice_held_until_the_session_began_is_not_sent(
+        practice: Practice, clock: FrozenClock) -> None:
+    with SmtpServer() as smtp:
+        for key, value in {"smtp.host": "127.0.0.1", "smtp.port": str(smtp.port),
+                           "smtp.security": "none",
+                           "smtp.from": "agenda@bemestar.example"}.items():
+            config.set_value(practice, key, value)
+        c = client(practice)
+        confirmed, cancelled = book(practice, c), book(practice, c, "2026-11-24T10:00")
+        scheduling.confirm(practice, confirmed)
+        scheduling.cancel(practice, cancelled, reason="Viagem", notify=True)
+        clock.set(local("2026-11-24T11:00"))  # the app was closed until after both
+        report = outbox.Dispatcher(practice).dispatch_due()
+        assert (report.sent, report.skipped, report.failed) == (0, 2, 0)
+        assert smtp.received == []
+        for a in (confirmed, cancelled):
+            [notice] = [m for m in reminders.list_for(practice, a) if m.kind != "reminder"]
+            assert notice.state == "skipped" and "already begun" in (notice.last_error or "")
+
+
+def test_the_demo_leaves_nothing_failed(practice: Practice, clock: FrozenClock) -> None:
+    demo.fill(practice, today=local("2026-11-20T12:00").date())
+    report = outbox.Dispatcher(practice).dispatch_due()
+    assert report.failed == 0 and report.unknown == 0 and report.skipped > 0
+    assert failures(practice) == []
+    board = dashboard.load(practice)
+    assert board.failures == [] and board.decisions == []
+    clock.advance(timedelta(days=3))
+    assert outbox.Dispatcher(practice).dispatch_due().failed == 0
+
+
+def test_failures_are_grouped_by_cause_with_true_counts_and_one_action_each(
+        practice: Practice, clock: FrozenClock) -> None:
+    from app.services import failures
+
+    with SmtpServer() as smtp:
+        for key, value in {"smtp.host": "127.0.0.1", "smtp.port": str(smtp.port),
+                           "smtp.security": "none",
+                           "smtp.from": "agenda@bemestar.example"}.items():
+            config.set_value(practice, key, value)
+        c = client(practice)
+        other = clients.add(practice, name="João Souza", phone="+55 11 97777-1234",
+                            email="joao@nowhere.example", consent=list(Channel)).id
+        login = [book(practice, c, f"2026-11-2{d}T10:00") for d in (3, 4, 5)]
+        refused = book(practice, other, "2026-11-26T10:00")
+        smtp.handler.login_required = True
+        for a in login:
+            scheduling.confirm(practice, a)
+        outbox.Dispatcher(practice).dispatch_due()
+        smtp.handler.login_required = False
+        smtp.handler.refuse.add("joao@nowhere.example")
+        scheduling.confirm(practice, refused)
+        outbox.Dispatcher(practice).dispatch_due()
+
+        groups = dashboard.load(practice).failures
+        assert [(g.channel, g.code, g.count, g.fix) for g in groups] == [
+            ("email", "login_required", 3, "integrations"), ("email", "recipient", 1, None)]
+        assert "log in" in (groups[0].newest.last_error or "")
+        assert groups[0].newest.appointment_id == login[-1]
+
+        # One more fails after the person looked: the group's action leaves it alone.
+        late = book(practice, c, "2026-11-27T10:00")
+        smtp.handler.login_required = True
+        scheduling.confirm(practice, late)
+        outbox.Dispatcher(practice).dispatch_due()
+        smtp.handler.login_required = False
+        assert failures.retry_group(practice, groups[0].key) == 3
+        assert outbox.Dispatcher(practice).dispatch_due().sent == 3
+        assert sorted(r.recipients[0] for r in smtp.received) == ["maria@example.com"] * 3
+        [left, joao] = dashboard.load(practice).failures
+        assert (left.code, left.count, left.newest.appointment_id) == (
+            "login_required", 1, late)
+        assert failures.dismiss_group(practice, joao.key) == 1
+        [notice] = reminders.list_for(practice, refused)
+        assert notice.state == "cancelled"
+        assert [(g.code, g.count) for g in dashboard.load(practice).failures] == [
+            ("login_required", 1)]
