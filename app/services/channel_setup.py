@@ -7,6 +7,8 @@ promising a reminder, the cancel dialog before offering to warn the client."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from app.i18n import _
 from app.models.enums import Channel
 from app.services import config, secrets
@@ -15,11 +17,25 @@ from app.services.practice import Practice
 SECRET_OF = {Channel.EMAIL: "smtp.password", Channel.WHATSAPP: "whatsapp.token",
              Channel.SMS: "sms.auth_token"}
 NOT_SET_UP = "not_configured"  # the code written on the attempt and on the group
+INTEGRATIONS, NOTIFICATIONS = "integrations", "notifications"  # where a setting is fixed
+
+
+class Missing(NamedTuple):
+    text: str  # what is missing, naming the setting
+    fix: str  # INTEGRATIONS or NOTIFICATIONS: the Settings tab that fixes it
 
 
 def missing(channel: Channel | str, cfg: dict[str, str], has_secret: bool, *,
             needs_template: bool = True) -> str | None:
     """Why `channel` cannot send as set up (one sentence naming the fix), or None.
+    See what_is_missing()."""
+    found = what_is_missing(channel, cfg, has_secret, needs_template=needs_template)
+    return found.text if found else None
+
+
+def what_is_missing(channel: Channel | str, cfg: dict[str, str], has_secret: bool, *,
+                    needs_template: bool = True) -> Missing | None:
+    """What `channel` lacks to send as set up, with the Settings tab to fix it, or None.
 
     cfg: config.get_all(); has_secret: whether the channel's password or token is
     in the keyring (an e-mail server may need none); needs_template: a reminder or
@@ -28,32 +44,32 @@ def missing(channel: Channel | str, cfg: dict[str, str], has_secret: bool, *,
     channel = Channel(channel)
     if channel is Channel.EMAIL:
         if not cfg["smtp.host"] or not cfg["smtp.from"]:
-            return _("E-mail is not set up: fill in the SMTP server and the sender address "
-                     "in Settings › Integrations.")
+            return Missing(_("E-mail is not set up: fill in the SMTP server and the sender "
+                             "address in Settings › Integrations."), INTEGRATIONS)
     elif channel is Channel.WHATSAPP:
         if not cfg["whatsapp.phone_number_id"] or not has_secret:
-            return _("WhatsApp is not set up: fill in the phone number id and the access "
-                     "token in Settings › Integrations.")
+            return Missing(_("WhatsApp is not set up: fill in the phone number id and the "
+                             "access token in Settings › Integrations."), INTEGRATIONS)
         if needs_template and not cfg["whatsapp.template"]:
-            return _("No approved WhatsApp template is chosen in Settings › Client "
-                     "notifications.")
+            return Missing(_("No approved WhatsApp template is chosen in Settings › Client "
+                             "notifications."), NOTIFICATIONS)
     elif channel is Channel.SMS and (not cfg["sms.account_sid"] or not has_secret or
                                      not cfg["sms.from"]):
-        return _("SMS is not set up: fill in the Twilio account SID, auth token and "
-                     "sending number in Settings › Integrations.")
+        return Missing(_("SMS is not set up: fill in the Twilio account SID, auth token and "
+                         "sending number in Settings › Integrations."), INTEGRATIONS)
     return None
 
 
-def readiness(p: Practice, cfg: dict[str, str] | None = None) -> dict[Channel, str | None]:
-    """missing() for every channel that sends reminders, reading the keyring once
+def readiness(p: Practice, cfg: dict[str, str] | None = None) -> dict[Channel, Missing | None]:
+    """what_is_missing() for every channel that sends reminders, reading the keyring once
     each. A keyring that cannot be read counts as holding the secret: whether it
     is there is then unknown, and the dispatcher says so if it is not."""
     cfg = cfg if cfg is not None else config.get_all(p)
-    out: dict[Channel, str | None] = {}
+    out: dict[Channel, Missing | None] = {}
     for channel, name in SECRET_OF.items():
         try:
             has_secret = secrets.is_set(name)
         except secrets.SecretsUnavailable:
             has_secret = True
-        out[channel] = missing(channel, cfg, has_secret)
+        out[channel] = what_is_missing(channel, cfg, has_secret)
     return out

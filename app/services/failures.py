@@ -18,14 +18,13 @@ from sqlmodel import Session, col, func, select
 
 from app.i18n import _
 from app.models.outbox import DeliveryAttempt, MessageState, OutboxMessage
+from app.services.channel_setup import INTEGRATIONS, NOTIFICATIONS
 from app.services.events import Change
 from app.services.practice import Practice
 from app.services.reminders import MessageView, view
 from app.services.settings import load_row
 
 # Where the fix of a cause lies (the code of the last attempt, per channel).
-INTEGRATIONS = "integrations"
-NOTIFICATIONS = "notifications"
 FIX_OF: dict[str, dict[str, str]] = {
     "email": {code: INTEGRATIONS for code in (
         "auth", "login_required", "not_supported", "certificate", "tls", "configuration",

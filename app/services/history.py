@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from app.i18n import _, format_datetime, format_money
 from app.services.audit import CLIENT, IMPORT, SYSTEM
 from app.services.queries import HistoryEntry
+from app.services.reminders import channel_name
 
 
 def _who(actor: str) -> str:
@@ -48,7 +49,13 @@ def sentence(entry: HistoryEntry, zone: ZoneInfo, currency: str) -> str:
             text += " " + _("Late cancellation fee: {fee}.").format(fee=format_money(fee, currency))
         elif c.get("charge_decision") == "waive":
             text += " " + _("No fee charged.")
-        if c.get("notify"):
+        told = c.get("notice_channel")
+        if told:
+            text += " " + _("The client is told by {channel}.").format(
+                channel=channel_name(str(told)))
+        elif c.get("notify") and "notice_channel" in c:
+            text += " " + _("No channel could reach the client: see the Reminders tab.")
+        elif c.get("notify"):  # written before the channel was recorded
             text += " " + _("The client is to be told.")
         return text
     if entry.action == "reschedule":

@@ -33,6 +33,7 @@ from app.services.events import Change
 from app.services.practice import Practice
 from app.services.settings import load_row
 
+Readiness = dict[Channel, "channel_setup.Missing | None"]
 USEFUL_CUTOFF = timedelta(minutes=15)
 CONSENT = {Channel.WHATSAPP: "whatsapp_consent_at", Channel.EMAIL: "email_consent_at",
            Channel.SMS: "sms_consent_at"}
@@ -56,6 +57,9 @@ class MessageView:
     # Waiting, but would be skipped as things stand (the channel is not set up):
     # said at once, with the fix, not discovered when it is due.
     blocked: str | None = None
+    # Where a person fixes what keeps it from going: "client" (consent, address),
+    # "integrations" or "notifications" (a Settings tab); None when nothing can.
+    fix: str | None = None
 
     def as_json(self) -> dict[str, object]:
         return {"id": self.id, "kind": self.kind, "appointment_id": self.appointment_id,
@@ -65,21 +69,24 @@ class MessageView:
                 "attempts": self.attempts, "last_error": self.last_error,
                 "provider_message_id": self.provider_message_id,
                 "sent_at": self.sent_at.isoformat() if self.sent_at else None,
-                "blocked": self.blocked}
+                "blocked": self.blocked, "fix": self.fix}
 
 
-def view(m: OutboxMessage, zone: ZoneInfo,
-         ready: dict[Channel, str | None] | None = None) -> MessageView:
+FIX_CLIENT = "client"
+
+
+def view(m: OutboxMessage, zone: ZoneInfo, ready: Readiness | None = None,
+         fix: str | None = None) -> MessageView:
     """ready: channel_setup.readiness(), to say which waiting messages would be skipped."""
     assert m.id is not None
-    blocked = None
-    if ready is not None and m.state is MessageState.PENDING and \
-            m.kind is not MessageKind.CONVERSATION and m.channel in {c.value for c in ready}:
-        blocked = ready[Channel(m.channel)]
+    missing = ready.get(Channel(m.channel)) if ready is not None and \
+        m.state is MessageState.PENDING and m.kind is not MessageKind.CONVERSATION and \
+        m.channel in {c.value for c in Channel} else None
     return MessageView(m.id, m.kind.value, m.appointment_id, m.channel, m.minutes_before,
                        m.custom_text, m.recipient, m.due_at.astimezone(zone), m.state.value,
                        m.attempts, m.last_error, m.provider_message_id,
-                       m.sent_at.astimezone(zone) if m.sent_at else None, blocked)
+                       m.sent_at.astimezone(zone) if m.sent_at else None,
+                       missing.text if missing else None, missing.fix if missing else fix)
 
 
 def address(client: Client, channel: Channel) -> tuple[str | None, str | None]:
@@ -188,23 +195,52 @@ def close_open(s: Session, now: datetime, appointment_id: int, reason: str) -> N
         row.state, row.last_error, row.updated_at = MessageState.CANCELLED, reason, now
 
 
-def notice(s: Session, now: datetime, a: Appointment, kind: MessageKind) -> None:
-    """A confirmation, cancellation or reschedule notice, by e-mail else SMS."""
-    assert a.id is not None
-    client = s.get(Client, a.client_id)
-    assert client is not None
+def notice_route(client: Client, kind: MessageKind, ready: Readiness
+                 ) -> tuple[Channel | None, str]:
+    """The channel a confirmation, cancellation or reschedule notice would go by
+    (e-mail when the client has one, agreed to it and e-mail is set up, else SMS
+    for all but confirmations), or None and why no channel can reach the client."""
     channels = [Channel.EMAIL] if kind is MessageKind.CONFIRMATION else \
         [Channel.EMAIL, Channel.SMS]
     reasons: list[str] = []
     for channel in channels:
-        target, why_not = address(client, channel)
-        if target is not None:
-            _queue(s, now, key=f"{kind.value}:{a.id}", kind=kind, appointment_id=a.id,
-                   channel=channel, due=now, recipient=target)
-            return
-        reasons.append(why_not or "")
+        _target, why_not = address(client, channel)
+        unset = ready.get(channel)
+        if why_not is None and unset is None:
+            return channel, ""
+        reasons.append(why_not or (unset.text if unset else ""))
+    return None, " ".join(reasons)
+
+
+def notice(s: Session, now: datetime, a: Appointment, kind: MessageKind,
+           ready: Readiness | None = None) -> Channel | None:
+    """Queue a confirmation, cancellation or reschedule notice by the route
+    notice_route() finds; returns the channel, or None when it was written down
+    as skipped with the reasons. ready: read before the write transaction (the
+    keyring may ask to be unlocked); without it every channel counts as set up
+    and the dispatcher skips what is not."""
+    assert a.id is not None
+    client = s.get(Client, a.client_id)
+    assert client is not None
+    channel, why_not = notice_route(client, kind, ready or {})
+    target = address(client, channel)[0] if channel is not None else None
     _queue(s, now, key=f"{kind.value}:{a.id}", kind=kind, appointment_id=a.id,
-           channel=channels[0], due=now, recipient=None, skipped=" ".join(reasons))
+           channel=channel or Channel.EMAIL, due=now, recipient=target,
+           skipped=None if channel is not None else why_not)
+    return channel
+
+
+def notice_route_for(p: Practice, appointment_id: int, kind: MessageKind
+                     ) -> tuple[Channel | None, str]:
+    """notice_route() for a session's client, as things stand now. Reads the keyring."""
+    ready = channel_setup.readiness(p)
+    with p.db.read() as s:
+        a = s.get(Appointment, appointment_id)
+        if a is None:
+            raise NotFound(_("There is no session with id {id}.").format(id=appointment_id))
+        client = s.get(Client, a.client_id)
+        assert client is not None
+        return notice_route(client, kind, ready)
 
 
 # ---------------------------------------------------------------- for people
@@ -273,7 +309,8 @@ def add(p: Practice, appointment_id: int, channel: Channel, minutes_before: int,
         assert row is not None
         s.flush()
         zone = ZoneInfo(load_row(s).timezone)
-        result = view(row, zone, ready)
+        refused = address(client, channel)[1] is not None  # consent, address: the client file
+        result = view(row, zone, ready, FIX_CLIENT if refused else None)
     p.bus.publish(Change.of(appointments=[appointment_id]))
     return result
 

@@ -44,7 +44,7 @@ from app.models.rules import (
 )
 from app.models.tables import Appointment, Client, Service, Staff
 from app.models.transitions import NEEDS_STARTED, RESULT, Action, is_allowed
-from app.services import audit, clients, link_notices, reminders
+from app.services import audit, channel_setup, clients, link_notices, reminders
 from app.services.catalog import default_staff, get_service, get_staff, service_rules
 from app.services.clients import ClientDetails
 from app.services.errors import (
@@ -483,16 +483,19 @@ def _set_status(s: Session, p: Practice, a: Appointment, action: Action,
 
 def confirm(p: Practice, appointment_id: int) -> None:
     """Confirmed by the professional, or by the client (p.acting_as(audit.CLIENT))."""
+    ready = channel_setup.readiness(p)
     with p.db.write() as s:
-        client_id = confirm_in(s, p, appointment_id)
+        client_id = confirm_in(s, p, appointment_id, ready)
     p.bus.publish(Change.of(appointments=[appointment_id], clients=[client_id]))
 
 
-def confirm_in(s: Session, p: Practice, appointment_id: int) -> int:
-    """Confirm inside a caller's unit of work; returns the client's id."""
+def confirm_in(s: Session, p: Practice, appointment_id: int,
+               ready: reminders.Readiness | None = None) -> int:
+    """Confirm inside a caller's unit of work; returns the client's id. ready: as
+    reminders.notice() takes it."""
     a = _load_for(s, p, appointment_id, Action.CONFIRM)
     _set_status(s, p, a, Action.CONFIRM)
-    reminders.notice(s, p.clock.now(), a, MessageKind.CONFIRMATION)
+    reminders.notice(s, p.clock.now(), a, MessageKind.CONFIRMATION, ready)
     return a.client_id
 
 
@@ -520,6 +523,7 @@ def cancel(p: Practice, appointment_id: int, *, reason: str, notify: bool = Fals
     if not reason:
         raise InvalidInput(_("A cancellation needs a reason."))
     decision = charge or ChargeDecision.CHARGE
+    ready = channel_setup.readiness(p) if notify else {}
     with p.db.write() as s:
         first = _load_for(s, p, appointment_id, Action.CANCEL)
         settings = load_row(s)
@@ -532,14 +536,16 @@ def cancel(p: Practice, appointment_id: int, *, reason: str, notify: bool = Fals
             a.cancel_notify_client = notify
             a.charge_decision = decision.value
             a.cancellation_fee_cents = fee
+            # The history says how the client is told only when a notice was queued.
+            told = reminders.notice(s, now, a, MessageKind.CANCELLATION, ready) \
+                if notify else None
             _set_status(s, p, a, Action.CANCEL, {
                 "reason": reason, "notify": notify, "charge_decision": decision.value,
-                "cancellation_fee_cents": fee, "late": late, "scope": scope.value})
+                "cancellation_fee_cents": fee, "late": late, "scope": scope.value,
+                "notice_channel": told.value if told else None})
             assert a.id is not None
             reminders.close_open(s, now, a.id, _("The session was cancelled."))
             link_notices.cancelled(s, a, now)
-            if notify:
-                reminders.notice(s, now, a, MessageKind.CANCELLATION)
             changed.append(a.id)
         client_id = first.client_id
     p.bus.publish(Change.of(appointments=changed, clients=[client_id]))
@@ -582,6 +588,7 @@ def reschedule(p: Practice, appointment_id: int, new_start: datetime, *,
     and points to a new session at the new time, checked like a new booking.
     Returns {original id: new id}. For a series, every member moves by the same
     change of local date and time of day, so 10:00 stays the chosen wall time."""
+    ready = channel_setup.readiness(p)
     with p.db.write() as s:
         first = _load_for(s, p, appointment_id, Action.RESCHEDULE)
         zone = ZoneInfo(load_row(s).timezone)
@@ -640,7 +647,7 @@ def reschedule(p: Practice, appointment_id: int, new_start: datetime, *,
                                  .format(id=new.id))
             link_notices.moved(s, m, target, now)
             reminders.plan(s, now, [new])
-            reminders.notice(s, now, new, MessageKind.RESCHEDULE)
+            reminders.notice(s, now, new, MessageKind.RESCHEDULE, ready)
             mapping[m.id] = new.id
         client_id = first.client_id
     p.bus.publish(Change.of(appointments=[*mapping, *mapping.values()], clients=[client_id]))

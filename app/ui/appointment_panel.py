@@ -31,6 +31,7 @@ from app import i18n
 from app.i18n import _
 from app.models.enums import AppointmentStatus as S
 from app.models.enums import Channel
+from app.models.outbox import MessageKind
 from app.models.transitions import Action
 from app.services import history, queries, reminders, scheduling
 from app.services import settings as practice_settings
@@ -65,6 +66,7 @@ class AppointmentPanel(QDialog):
         self.appointment_id = appointment_id
         self.view: AppointmentView | None = None
         self.policy: SettingsView | None = None
+        self.cancel_route: tuple[Channel | None, str] = (None, "")
         self.dialog: QDialog | None = None  # the open action dialog, if any
         self._pending: list[str] = []
         self.setWindowTitle(_("Session"))
@@ -170,6 +172,19 @@ class AppointmentPanel(QDialog):
                   self.add_reminder_button, self.remove_reminder_button):
             row.addWidget(w)
         col.addLayout(row)
+        # What happens to the reminder just added, when it is not simply "it will go".
+        notice_row = QHBoxLayout()
+        self.reminder_notice = plain(QLabel())
+        self.reminder_notice.setObjectName("warning")
+        self.reminder_notice.setWordWrap(True)
+        notice_row.addWidget(self.reminder_notice, 1)
+        self.reminder_fix = QPushButton()
+        self.reminder_fix.clicked.connect(self._fix_reminder)
+        notice_row.addWidget(self.reminder_fix)
+        col.addLayout(notice_row)
+        self.reminder_notice.hide()
+        self.reminder_fix.hide()
+        self._fix: str | None = None
         self.reminder_rows: list[MessageView] = []
         return page
 
@@ -178,9 +193,11 @@ class AppointmentPanel(QDialog):
     def reload(self) -> None:
         p, appointment_id = self.window_.practice, self.appointment_id
 
-        def load() -> tuple[AppointmentView, SettingsView, list[MessageView]]:
+        def load() -> tuple[AppointmentView, SettingsView, list[MessageView],
+                            tuple[Channel | None, str]]:
             return (queries.show(p, appointment_id), practice_settings.get(p),
-                    reminders.list_for(p, appointment_id))
+                    reminders.list_for(p, appointment_id),
+                    reminders.notice_route_for(p, appointment_id, MessageKind.CANCELLATION))
 
         self.window_.tasks.run(load, self._loaded, self._show_error)
 
@@ -188,8 +205,9 @@ class AppointmentPanel(QDialog):
         if self.appointment_id in change.appointments or change.settings:
             self.reload()
 
-    def _loaded(self, result: tuple[AppointmentView, SettingsView, list[MessageView]]) -> None:
-        view, policy, messages = result
+    def _loaded(self, result: tuple[AppointmentView, SettingsView, list[MessageView],
+                                    tuple[Channel | None, str]]) -> None:
+        view, policy, messages, self.cancel_route = result
         self.view, self.policy = view, policy
         self._show_reminders(messages)
         zone = self.window_.zone
@@ -258,9 +276,10 @@ class AppointmentPanel(QDialog):
             what = reminders.channel_name(m.channel)
             if m.kind != "reminder":
                 what += " · " + notice_label(m.kind)
-            details = m.last_error or (m.provider_message_id or "")
+            details = m.blocked or m.last_error or (m.provider_message_id or "")
+            state = _("Waiting: will be skipped") if m.blocked else message_state_label(m.state)
             for c, text in enumerate((i18n.format_datetime(m.due_at), what,
-                                      message_state_label(m.state), str(m.attempts), details)):
+                                      state, str(m.attempts), details)):
                 item = QTableWidgetItem(text)
                 if c == 4:  # what the provider said, in full
                     item.setToolTip(verbatim(text))
@@ -271,8 +290,38 @@ class AppointmentPanel(QDialog):
         p, i = self.window_.practice, self.appointment_id
         channel = Channel(self.reminder_channel.currentData())
         minutes, text = self.reminder_minutes.value(), self.reminder_text.text()
-        self._run(lambda: reminders.add(p, i, channel, minutes, text), _("Reminder added."))
+        self.error.hide()
+        self.window_.tasks.run(lambda: reminders.add(p, i, channel, minutes, text),
+                               self._reminder_added, self._show_error)
         self.reminder_text.clear()
+
+    def _reminder_added(self, m: MessageView) -> None:
+        """"Added" only for a reminder that will go; otherwise why not, and the fix."""
+        if m.state == "skipped":
+            said = _("This reminder will not be sent: {reason}").format(reason=m.last_error)
+        elif m.blocked:
+            said = _("Reminder added, but it will be skipped unless this is fixed before it "
+                     "is due: {reason}").format(reason=m.blocked)
+        else:
+            self.reminder_notice.hide()
+            self.reminder_fix.hide()
+            self.window_.say(_("Reminder added."))
+            return
+        self.reminder_notice.setText(said)
+        self.reminder_notice.show()
+        self._fix = m.fix
+        fix_text = {"client": _("Open client file"), "integrations": _("Open Integrations"),
+                    "notifications": _("Open Client notifications")}.get(m.fix or "")
+        self.reminder_fix.setText(fix_text or "")
+        self.reminder_fix.setVisible(fix_text is not None)
+        self.window_.say(said)
+
+    def _fix_reminder(self) -> None:
+        if self._fix == "client":
+            assert self.view is not None
+            self.window_.open_client(self.view.client_id)
+        elif self._fix:
+            self.window_.show_settings(self._fix)
 
     def remove_reminder(self) -> None:
         row = self.reminder_table.currentRow()
@@ -318,7 +367,8 @@ class AppointmentPanel(QDialog):
 
     def cancel(self) -> None:
         assert self.view is not None and self.policy is not None
-        dialog = CancelDialog(self.view, self.policy, self.window_.practice.clock.now(), self)
+        dialog = CancelDialog(self.view, self.policy, self.window_.practice.clock.now(), self,
+                              self.cancel_route)
         p, i = self.window_.practice, self.appointment_id
 
         def accepted() -> None:

@@ -29,15 +29,16 @@ from PySide6.QtWidgets import (
 
 from app import i18n
 from app.i18n import _
-from app.models.enums import ChargeDecision, SeriesScope
+from app.models.enums import Channel, ChargeDecision, SeriesScope
 from app.models.recurrence import resolve_local
 from app.models.rules import late_notice
 from app.services import availability, scheduling
 from app.services.errors import InvalidInput
 from app.services.queries import AppointmentView
+from app.services.reminders import channel_name
 from app.services.settings import SettingsView
 from app.services.values import parse_money
-from app.ui.plain import label, plain
+from app.ui.plain import label, plain, verbatim
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -69,7 +70,10 @@ def chosen_scope(group: QButtonGroup) -> SeriesScope:
 
 class CancelDialog(QDialog):
     def __init__(self, view: AppointmentView, policy: SettingsView, now: datetime,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None,
+                 route: tuple[Channel | None, str] = (Channel.EMAIL, "")) -> None:
+        """route: reminders.notice_route_for(): the channel a notice would take, or
+        None and why none can reach the client."""
         super().__init__(parent)
         self.setWindowTitle(_("Cancel session"))
         self.setMinimumWidth(440)
@@ -77,9 +81,19 @@ class CancelDialog(QDialog):
         self.reason = QLineEdit()
         self.reason.setPlaceholderText(_("Required, e.g. the client is ill"))
         form.addRow(_("Reason"), self.reason)
-        self.notify = QCheckBox(_("Tell the client"))
-        self.notify.setChecked(bool(view.client_email or view.client_phone))
+        channel, why_not = route
+        self.notify = QCheckBox(_("Tell the client by {channel}").format(
+            channel=channel_name(channel)) if channel else _("Tell the client"))
+        self.notify.setChecked(channel is not None)
+        self.notify.setEnabled(channel is not None)
         form.addRow("", self.notify)
+        # A box that cannot be ticked says why, where it is read.
+        self.why_not = label(why_not)
+        self.why_not.setObjectName("muted")
+        self.why_not.setWordWrap(True)
+        self.why_not.setVisible(channel is None)
+        self.notify.setToolTip(verbatim(why_not))
+        form.addRow("", self.why_not)
         late = late_notice(view.start, now, policy.cancel_notice_minutes)
         fee = i18n.format_money(policy.cancel_fee_cents, policy.currency)
         hours = policy.cancel_notice_minutes // 60

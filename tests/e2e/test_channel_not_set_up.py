@@ -5,6 +5,7 @@ and the demo practice."""
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -54,7 +55,7 @@ def test_confirming_before_email_is_set_up_leaves_skips_not_failures(
     for a in sessions:
         scheduling.confirm(practice, a)
     report = outbox.Dispatcher(practice).dispatch_due()
-    assert (report.skipped, report.failed) == (3, 0)
+    assert (report.sent, report.failed) == (0, 0)  # known at once: written down skipped
     for a in sessions:
         [notice] = reminders.list_for(practice, a)
         assert (notice.kind, notice.state, notice.last_error) == (
@@ -97,7 +98,8 @@ def test_each_channel_missing_a_setting_skips_and_names_it(
         [m] = reminders.list_for(practice, a)
         assert m.state == "skipped"
         assert "Settings ›" in (m.last_error or "")
-        assert m.last_error == channel_setup.readiness(practice)[Channel(channel)]
+        fix = "integrations" if "Integrations" in (m.last_error or "") else "notifications"
+        assert (m.last_error, fix) == channel_setup.readiness(practice)[Channel(channel)]
         assert smtp.received == [] and wa.sent == [] and tw.sent == []
         assert failures(practice) == []
 
@@ -166,8 +168,10 @@ def test_a_notice_held_until_the_session_began_is_not_sent(
 def test_the_demo_leaves_nothing_failed(practice: Practice, clock: FrozenClock) -> None:
     demo.fill(practice, today=local("2026-11-20T12:00").date())
     report = outbox.Dispatcher(practice).dispatch_due()
-    assert report.failed == 0 and report.unknown == 0 and report.skipped > 0
+    assert report.failed == 0 and report.unknown == 0
     assert failures(practice) == []
+    skipped = reminders.list_outbox(practice, [outbox.MessageState.SKIPPED])
+    assert any(m.last_error == EMAIL_UNSET for m in skipped)
     board = dashboard.load(practice)
     assert board.failures == [] and board.decisions == []
     clock.advance(timedelta(days=3))
@@ -220,3 +224,34 @@ def test_failures_are_grouped_by_cause_with_true_counts_and_one_action_each(
         assert notice.state == "cancelled"
         assert [(g.code, g.count) for g in dashboard.load(practice).failures] == [
             ("login_required", 1)]
+
+
+def test_a_cancellation_notice_takes_the_channel_that_can_reach_the_client(
+        practice: Practice, clock: FrozenClock) -> None:
+    from app.models.outbox import MessageKind
+    from app.services import history, queries
+
+    def said(a: int) -> str:
+        entry = [e for e in queries.show(practice, a).history if e.action == "cancel"][-1]
+        return history.sentence(entry, ZoneInfo("America/Sao_Paulo"), "BRL")
+
+    c = client(practice)
+    nowhere, by_sms = book(practice, c), book(practice, c, "2026-11-24T10:00")
+    assert reminders.notice_route_for(practice, nowhere, MessageKind.CANCELLATION) == (
+        None, EMAIL_UNSET + " " + channel_setup.readiness(practice)[Channel.SMS].text)
+    scheduling.cancel(practice, nowhere, reason="Viagem", notify=True)
+    assert said(nowhere).endswith("No channel could reach the client: see the Reminders tab.")
+    [notice] = reminders.list_for(practice, nowhere)
+    assert notice.state == "skipped" and notice.last_error.startswith(EMAIL_UNSET)
+
+    with FakeTwilio() as tw:
+        for key, value in {"sms.api_base": tw.url, "sms.account_sid": tw.account.sid,
+                           "sms.from": "+15005550006"}.items():
+            config.set_value(practice, key, value)
+        secrets.store("sms.auth_token", tw.account.token)
+        assert reminders.notice_route_for(practice, by_sms, MessageKind.CANCELLATION) == (
+            Channel.SMS, "")
+        scheduling.cancel(practice, by_sms, reason="Viagem", notify=True)
+        assert said(by_sms).endswith("The client is told by SMS.")
+        assert outbox.Dispatcher(practice).dispatch_due().sent == 1
+        assert [m.to for m in tw.sent] == ["+5511987654321"]

@@ -131,3 +131,73 @@ def test_complete_with_price_and_no_show(qtbot: QtBot, window: MainWindow,
     qtbot.waitUntil(lambda: other.buttons[panel_action("NO_SHOW")].isEnabled(), timeout=3000)
     qtbot.mouseClick(other.buttons[panel_action("NO_SHOW")], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: status_of(practice, seeded["today"]) == "no_show", timeout=3000)
+
+
+def test_tell_the_client_is_offered_only_when_a_channel_can_reach_them(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    """No channel set up: the box cannot be ticked and says why; the history does
+    not promise a notice. With SMS set up, the box names the channel it will use."""
+    from app.services import config, secrets
+    from tests.fakes.twilio import FakeTwilio
+
+    panel = open_panel(qtbot, window, seeded["monday"])
+    qtbot.mouseClick(panel.buttons[panel_action("CANCEL")], Qt.MouseButton.LeftButton)
+    dialog = panel.dialog
+    assert isinstance(dialog, CancelDialog)
+    assert not dialog.notify.isEnabled() and not dialog.notify.isChecked()
+    assert dialog.why_not.isVisible()
+    assert "has not agreed to messages by e-mail" in dialog.why_not.text()
+    assert dialog.notify.toolTip()
+    dialog.reject()
+    with FakeTwilio() as tw:
+        for key, value in {"sms.api_base": tw.url, "sms.account_sid": tw.account.sid,
+                           "sms.from": "+15005550006"}.items():
+            config.set_value(practice, key, value)
+        secrets.store("sms.auth_token", tw.account.token)
+        from app.models.enums import Channel
+        from app.services import clients
+
+        clients.update(practice, seeded["maria"], grant=[Channel.SMS])
+        qtbot.waitUntil(lambda: panel.cancel_route[0] is Channel.SMS, timeout=3000)
+        qtbot.mouseClick(panel.buttons[panel_action("CANCEL")], Qt.MouseButton.LeftButton)
+        dialog = panel.dialog
+        assert isinstance(dialog, CancelDialog)
+        assert dialog.notify.isEnabled() and dialog.notify.isChecked()
+        assert dialog.notify.text() == "Tell the client by SMS"
+        assert not dialog.why_not.isVisible()
+        qtbot.keyClicks(dialog.reason, "Viagem")
+        qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: status_of(practice, seeded["monday"]) == "cancelled",
+                        timeout=3000)
+        qtbot.waitUntil(lambda: panel.history.count() > 0 and
+                        "told by SMS" in panel.history.item(0).text(), timeout=3000)
+
+
+def test_a_reminder_that_will_not_go_says_so_with_the_fix(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    from app.models.enums import Channel
+    from app.services import clients
+
+    panel = open_panel(qtbot, window, seeded["monday"])
+    panel.tabs.setCurrentIndex(2)
+    panel.reminder_channel.setCurrentIndex(panel.reminder_channel.findData("email"))
+    qtbot.mouseClick(panel.add_reminder_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.reminder_notice.isVisible(), timeout=3000)
+    assert panel.reminder_notice.text().startswith("This reminder will not be sent: Maria "
+                                                   "Silva has not agreed to messages by e-mail")
+    assert panel.reminder_fix.text() == "Open client file"
+    qtbot.mouseClick(panel.reminder_fix, Qt.MouseButton.LeftButton)
+    assert window.stack.currentWidget() is window.clients
+
+    clients.update(practice, seeded["maria"], grant=[Channel.EMAIL])
+    panel.reminder_minutes.setValue(120)
+    qtbot.mouseClick(panel.add_reminder_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.reminder_notice.text().startswith("Reminder added, but"),
+                    timeout=3000)
+    assert "E-mail is not set up" in panel.reminder_notice.text()
+    assert panel.reminder_fix.text() == "Open Integrations"
+    qtbot.waitUntil(lambda: any(
+        panel.reminder_table.item(r, 2).text() == "Waiting: will be skipped"
+        for r in range(panel.reminder_table.rowCount())), timeout=3000)
+    qtbot.mouseClick(panel.reminder_fix, Qt.MouseButton.LeftButton)
+    assert window.settings_page.tabs.currentWidget() is window.settings_page.integrations

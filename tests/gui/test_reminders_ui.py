@@ -31,7 +31,9 @@ def test_lembretes_tab_adds_and_removes(qtbot: QtBot, window: MainWindow, practi
     assert (m.channel, m.minutes_before, m.custom_text, m.state) == (
         "email", 60, "Traga os exames", "pending")
     assert panel.reminder_table.item(0, 0).text() == "11/23/26, 9:00\u202fAM"
-    assert panel.reminder_table.item(0, 2).text() == "Waiting"
+    # E-mail is not set up on this computer: said now, not when it is due.
+    assert panel.reminder_table.item(0, 2).text() == "Waiting: will be skipped"
+    assert panel.reminder_table.item(0, 4).text().startswith("E-mail is not set up")
     panel.reminder_table.selectRow(0)
     qtbot.mouseClick(panel.remove_reminder_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.reminder_table.item(0, 2).text() == "Cancelled",
