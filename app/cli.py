@@ -159,6 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notes", help="internal notes")
     p = cmd("no-show", cmd_no_show, "mark that the client did not come")
     p.add_argument("id", type=int)
+    p = cmd("undo", cmd_undo, "undo today's completion or no-show of a session")
+    p.add_argument("id", type=int)
 
     p = cmd("show", cmd_show, "one session with its history")
     p.add_argument("id", type=int)
@@ -437,6 +439,13 @@ def cmd_no_show(p: Practice, args: argparse.Namespace) -> None:
     scheduling.no_show(p, args.id)
     _emit(args, {"id": args.id, "status": "no_show"},
           _("Session #{id} marked as a no-show.").format(id=args.id))
+
+
+def cmd_undo(p: Practice, args: argparse.Namespace) -> None:
+    status = scheduling.undo_outcome(p, args.id)
+    _emit(args, {"id": args.id, "status": status.value},
+          _("Session #{id} is {status} again.").format(
+              id=args.id, status=scheduling.status_word(status)))
 
 
 def cmd_show(p: Practice, args: argparse.Namespace) -> None:

@@ -71,4 +71,15 @@ def sentence(entry: HistoryEntry, zone: ZoneInfo, currency: str) -> str:
         return text
     if entry.action == "no_show":
         return _("{who} recorded that the client did not come.").format(who=who)
+    if entry.action == "undo":
+        from app.models.enums import AppointmentStatus
+        from app.services.scheduling import status_word
+
+        statuses = c.get("status")
+        back = status_word(AppointmentStatus(statuses[1])) if isinstance(statuses, list) else ""
+        if c.get("undoes") == "no_show":
+            return _("{who} undid the no-show: the session is {status} again.").format(
+                who=who, status=back)
+        return _("{who} undid the completion: the session is {status} again.").format(
+            who=who, status=back)
     return f"{who}: {entry.action}"

@@ -195,6 +195,22 @@ def close_open(s: Session, now: datetime, appointment_id: int, reason: str) -> N
         row.state, row.last_error, row.updated_at = MessageState.CANCELLED, reason, now
 
 
+def reopen_closed(s: Session, now: datetime, appointment_id: int, since: datetime) -> int:
+    """Reminders close_open() closed at or after `since` that can still reach the
+    client in time are waiting again (an outcome undone). Returns how many."""
+    a = s.get(Appointment, appointment_id)
+    assert a is not None
+    rows = s.exec(select(OutboxMessage).where(
+        OutboxMessage.appointment_id == appointment_id,
+        OutboxMessage.kind == MessageKind.REMINDER,
+        OutboxMessage.state == MessageState.CANCELLED,
+        col(OutboxMessage.updated_at) >= since, col(OutboxMessage.due_at) > now)).all()
+    useful = [row for row in rows if elapsed(row.due_at, a.start) > USEFUL_CUTOFF]
+    for row in useful:
+        row.state, row.last_error, row.updated_at = MessageState.PENDING, None, now
+    return len(useful)
+
+
 def notice_route(client: Client, kind: MessageKind, ready: Readiness
                  ) -> tuple[Channel | None, str]:
     """The channel a confirmation, cancellation or reschedule notice would go by

@@ -4,6 +4,7 @@ a refusal changes nothing and names the rule and the session in the way."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ from app.models.rules import (
     evaluate,
     late_notice,
 )
-from app.models.tables import Appointment, Client, Service, Staff
+from app.models.tables import Appointment, AuditEvent, Client, Service, Staff
 from app.models.transitions import NEEDS_STARTED, RESULT, Action, is_allowed
 from app.services import audit, channel_setup, clients, link_notices, reminders
 from app.services.catalog import default_staff, get_service, get_staff, service_rules
@@ -577,6 +578,74 @@ def no_show(p: Practice, appointment_id: int) -> None:
                              _("The session was marked as a no-show."))
         client_id = a.client_id
     p.bus.publish(Change.of(appointments=[appointment_id], clients=[client_id]))
+
+
+# ---------------------------------------------------------------- correcting
+
+OUTCOMES = (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
+
+
+def _last_outcome(s: Session, a: Appointment) -> AuditEvent | None:
+    """The audit entry that made `a` completed or a no-show."""
+    return s.exec(select(AuditEvent).where(
+        AuditEvent.entity == "appointment", AuditEvent.entity_id == a.id,
+        col(AuditEvent.action).in_([Action.COMPLETE.value, Action.NO_SHOW.value]))
+        .order_by(col(AuditEvent.id).desc())).first()
+
+
+def undo_blocked(p: Practice, appointment_id: int) -> str | None:
+    """Why a completion or no-show cannot be undone now, or None when it can."""
+    with p.db.read() as s:
+        a = s.get(Appointment, appointment_id)
+        if a is None:
+            raise NotFound(_("There is no session with id {id}.").format(id=appointment_id))
+        return _undo_blocked(s, p, a)
+
+
+def _undo_blocked(s: Session, p: Practice, a: Appointment) -> str | None:
+    if a.status not in OUTCOMES:
+        return _("Session #{id} is {status}; only a completion or a no-show can be "
+                 "undone.").format(id=a.id, status=status_word(a.status))
+    entry = _last_outcome(s, a)
+    zone = ZoneInfo(load_row(s).timezone)
+    if entry is None or entry.at.astimezone(zone).date() != p.clock.now().astimezone(zone).date():
+        return _("It can only be undone on the day it was recorded; the history keeps it.")
+    return None
+
+
+def undo_outcome(p: Practice, appointment_id: int) -> AppointmentStatus:
+    """Undo, the same day, a session marked completed or a no-show by mistake: it
+    goes back to the status it had (scheduled or confirmed), the price charged at
+    completion back to what it was (the notes written stay), pending reminders
+    closed by it that can still help are waiting again, and the correction is in
+    the history. Returns the status restored. Raises IllegalTransition after the
+    day, or for any other status."""
+    now = p.clock.now()
+    with p.db.write() as s:
+        a = s.get(Appointment, appointment_id)
+        if a is None:
+            raise NotFound(_("There is no session with id {id}.").format(id=appointment_id))
+        why_not = _undo_blocked(s, p, a)
+        if why_not:
+            raise IllegalTransition(why_not)
+        entry = _last_outcome(s, a)
+        assert entry is not None
+        changes = json.loads(entry.changes)
+        before = AppointmentStatus(changes["status"][0])
+        undone = a.status
+        extra: dict[str, object] = {"status": [undone.value, before.value],
+                                    "undoes": entry.action}
+        price = changes.get("actual_price_cents")
+        if isinstance(price, list):
+            extra["actual_price_cents"] = [a.actual_price_cents, price[0]]
+            a.actual_price_cents = price[0]
+        a.status, a.updated_at = before, now
+        audit.record(s, at=now, actor=p.actor, entity="appointment", entity_id=a.id,
+                     action="undo", changes=extra)
+        reminders.reopen_closed(s, now, appointment_id, since=entry.at)
+        client_id = a.client_id
+    p.bus.publish(Change.of(appointments=[appointment_id], clients=[client_id]))
+    return before
 
 
 # ---------------------------------------------------------------- reschedule

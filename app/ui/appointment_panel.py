@@ -59,6 +59,13 @@ def notice_label(kind: str) -> str:
             "reschedule": _("new time notice"), "test": _("test")}.get(kind, kind)
 
 
+# What the panel reads off the GUI thread: the session, the practice's policy, its
+# messages, how a cancellation notice would reach the client, and why today's
+# outcome cannot be undone (None when it can, or when there is none).
+Loaded = tuple[AppointmentView, SettingsView, list[MessageView], tuple[Channel | None, str],
+               str | None]
+
+
 class AppointmentPanel(QDialog):
     def __init__(self, window: MainWindow, appointment_id: int) -> None:
         super().__init__(window)
@@ -97,7 +104,8 @@ class AppointmentPanel(QDialog):
         actions = QHBoxLayout()
         self.buttons: dict[Action, QPushButton] = {}
         for action, text, handler in (
-            (Action.CANCEL, _("Cancel"), self.cancel),
+            # Not "Cancel": that word closes dialogs; this one cancels the session.
+            (Action.CANCEL, _("Cancel session"), self.cancel),
             (Action.RESCHEDULE, _("Reschedule"), self.reschedule),
             (Action.COMPLETE, _("Complete"), self.complete),
             (Action.NO_SHOW, _("No-show"), self.no_show),
@@ -106,6 +114,11 @@ class AppointmentPanel(QDialog):
             button.clicked.connect(handler)
             actions.addWidget(button)
             self.buttons[action] = button
+        # A completion or no-show marked by mistake, undone the same day.
+        self.undo_button = QPushButton()
+        self.undo_button.clicked.connect(self.undo)
+        self.undo_button.hide()
+        actions.addWidget(self.undo_button)
         actions.addStretch(1)
         layout.addLayout(actions)
 
@@ -193,11 +206,12 @@ class AppointmentPanel(QDialog):
     def reload(self) -> None:
         p, appointment_id = self.window_.practice, self.appointment_id
 
-        def load() -> tuple[AppointmentView, SettingsView, list[MessageView],
-                            tuple[Channel | None, str]]:
-            return (queries.show(p, appointment_id), practice_settings.get(p),
-                    reminders.list_for(p, appointment_id),
-                    reminders.notice_route_for(p, appointment_id, MessageKind.CANCELLATION))
+        def load() -> Loaded:
+            view = queries.show(p, appointment_id)
+            return (view, practice_settings.get(p), reminders.list_for(p, appointment_id),
+                    reminders.notice_route_for(p, appointment_id, MessageKind.CANCELLATION),
+                    scheduling.undo_blocked(p, appointment_id)
+                    if view.status in scheduling.OUTCOMES else None)
 
         self.window_.tasks.run(load, self._loaded, self._show_error)
 
@@ -205,10 +219,15 @@ class AppointmentPanel(QDialog):
         if self.appointment_id in change.appointments or change.settings:
             self.reload()
 
-    def _loaded(self, result: tuple[AppointmentView, SettingsView, list[MessageView],
-                                    tuple[Channel | None, str]]) -> None:
-        view, policy, messages, self.cancel_route = result
+    def _loaded(self, result: Loaded) -> None:
+        view, policy, messages, self.cancel_route, undo_blocked = result
         self.view, self.policy = view, policy
+        self.undo_button.setVisible(view.status in scheduling.OUTCOMES)
+        self.undo_button.setText(_("Undo no-show") if view.status is S.NO_SHOW
+                                 else _("Undo completion"))
+        self.undo_button.setEnabled(undo_blocked is None)
+        self.undo_button.setToolTip(undo_blocked or _(
+            "Back to the status it had before; the history keeps both."))
         self._show_reminders(messages)
         zone = self.window_.zone
         start = view.start.astimezone(zone)
@@ -360,6 +379,10 @@ class AppointmentPanel(QDialog):
     def confirm(self) -> None:
         p, i = self.window_.practice, self.appointment_id
         self._run(lambda: scheduling.confirm(p, i), _("Session confirmed."))
+
+    def undo(self) -> None:
+        p, i = self.window_.practice, self.appointment_id
+        self._run(lambda: scheduling.undo_outcome(p, i), _("Undone."))
 
     def no_show(self) -> None:
         p, i = self.window_.practice, self.appointment_id

@@ -143,6 +143,13 @@ def test_cancel_and_no_show(cli: Practice, booked: dict[str, int]) -> None:
     assert "once it has begun" in cli.refused("no-show", str(booked["session"]))
     cli.ok("no-show", str(booked["session"]), now="2026-11-23T14:00:00Z")
     assert cli.ok("client", "stats", str(booked["client"]))["no_shows"] == 1
+    # A no-show recorded by mistake is undone the same day, and only then.
+    assert cli.ok("undo", str(booked["session"]), now="2026-11-23T15:00:00Z") == {
+        "id": booked["session"], "status": "scheduled"}
+    cli.ok("no-show", str(booked["session"]), now="2026-11-23T15:05:00Z")
+    refusal = cli.run("undo", str(booked["session"]), now="2026-11-24T12:00:00Z")
+    assert refusal.returncode == 3 and "only be undone on the day" in refusal.stderr
+    assert cli.ok("show", str(booked["session"]))["status"] == "no_show"
 
 
 def test_series_reports_its_conflicts(cli: Practice, booked: dict[str, int]) -> None:

@@ -201,3 +201,24 @@ def test_a_reminder_that_will_not_go_says_so_with_the_fix(
         for r in range(panel.reminder_table.rowCount())), timeout=3000)
     qtbot.mouseClick(panel.reminder_fix, Qt.MouseButton.LeftButton)
     assert window.settings_page.tabs.currentWidget() is window.settings_page.integrations
+
+
+def test_a_completion_marked_by_mistake_is_undone_the_same_day(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    panel = open_panel(qtbot, window, seeded["today"])
+    assert panel.buttons[panel_action("CANCEL")].text() == "Cancel session"
+    assert not panel.undo_button.isVisible()
+    practice.clock.set(local("2026-11-20T15:00"))  # type: ignore[attr-defined]
+    scheduling.complete(practice, seeded["today"])
+    qtbot.waitUntil(lambda: panel.undo_button.isVisible(), timeout=3000)
+    assert panel.undo_button.text() == "Undo completion" and panel.undo_button.isEnabled()
+    qtbot.mouseClick(panel.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: status_of(practice, seeded["today"]) == "confirmed", timeout=3000)
+    qtbot.waitUntil(lambda: not panel.undo_button.isVisible(), timeout=3000)
+    assert "undid the completion" in panel.history.item(0).text()
+    scheduling.no_show(practice, seeded["today"])
+    qtbot.waitUntil(lambda: panel.undo_button.text() == "Undo no-show", timeout=3000)
+    practice.clock.set(local("2026-11-21T09:00"))  # type: ignore[attr-defined]
+    panel.reload()
+    qtbot.waitUntil(lambda: not panel.undo_button.isEnabled(), timeout=3000)
+    assert "on the day it was recorded" in panel.undo_button.toolTip()

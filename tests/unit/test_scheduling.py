@@ -260,3 +260,51 @@ def test_history_reads_like_a_story(practice: Practice, ids: dict, clock: Frozen
     with practice.db.read() as s:
         for event in s.exec(select(AuditEvent)):
             json.loads(event.changes)  # every entry is valid JSON
+
+
+def test_a_completion_or_no_show_is_undone_the_same_day_and_not_after(
+        practice: Practice, ids: dict, clock: FrozenClock) -> None:
+    from zoneinfo import ZoneInfo
+
+    from app.services import history as sentences
+
+    completed = scheduling.book(practice, req(ids, "2026-11-23T10:00"))
+    missed = scheduling.book(practice, req(ids, "2026-11-23T14:00", "joao"))
+    scheduling.confirm(practice, completed)
+    clock.set(local("2026-11-23T15:00"))
+    scheduling.complete(practice, completed, actual_price_cents=18000,
+                        internal_notes="Boa evolução")
+    scheduling.no_show(practice, missed)
+
+    assert scheduling.undo_outcome(practice, completed) is S.CONFIRMED
+    view = queries.show(practice, completed)
+    assert (view.status, view.actual_price_cents, view.internal_notes) == (
+        S.CONFIRMED, None, "Boa evolução")  # the notes written stay
+    actor, action, changes = history(practice, completed)[-1]
+    assert (actor, action, changes["status"], changes["undoes"]) == (
+        "Dra. Ana", "undo", ["completed", "confirmed"], "complete")
+    zone = ZoneInfo("America/Sao_Paulo")
+    said = sentences.sentence(queries.show(practice, completed).history[-1], zone, "BRL")
+    assert said == "Dra. Ana undid the completion: the session is confirmed again."
+    # Completed again, properly this time.
+    scheduling.complete(practice, completed, actual_price_cents=20000)
+    assert queries.show(practice, completed).actual_price_cents == 20000
+
+    assert scheduling.undo_outcome(practice, missed) is S.SCHEDULED
+    said = sentences.sentence(queries.show(practice, missed).history[-1], zone, "BRL")
+    assert said == "Dra. Ana undid the no-show: the session is scheduled again."
+    scheduling.no_show(practice, missed)
+
+    # The next day the record stands: refused, and nothing changes.
+    clock.set(local("2026-11-24T08:00"))
+    before = snapshot(practice)
+    for a in (completed, missed):
+        assert scheduling.undo_blocked(practice, a) is not None
+        with pytest.raises(IllegalTransition, match="only be undone on the day"):
+            scheduling.undo_outcome(practice, a)
+    assert snapshot(practice) == before
+    # Only outcomes can be undone.
+    other = scheduling.book(practice, req(ids, "2026-11-25T10:00"))
+    with pytest.raises(IllegalTransition, match="only a completion or a no-show"):
+        scheduling.undo_outcome(practice, other)
+    assert snapshot(practice)[1] == before[1] + 1  # only the booking was written
