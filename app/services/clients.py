@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, or_, select
 
 from app.i18n import _
@@ -244,18 +244,27 @@ def get(p: Practice, client_id: int) -> ClientView:
         return view(_get(s, client_id))
 
 
+def matching(text: str) -> ColumnElement[bool] | None:
+    """The condition "the client's name, phone or e-mail contains `text`" (a phone
+    typed with or without spaces, dashes or the country code), or None for no text."""
+    text = text.strip()
+    if not text:
+        return None
+    like = f"%{text}%"
+    digits = "".join(ch for ch in text if ch.isdigit())
+    conditions = [col(Client.name).ilike(like), col(Client.email).ilike(like)]
+    if digits:
+        conditions += [col(Client.phone).like(p) for p in phones.digit_patterns(digits)]
+    return or_(*conditions)
+
+
 def search(p: Practice, text: str = "", limit: int = 50) -> list[ClientView]:
     """Clients whose name, phone or e-mail contains the text, by name."""
     with p.db.read() as s:
         query = select(Client).where(Client.active == True)  # noqa: E712
-        text = text.strip()
-        if text:
-            like = f"%{text}%"
-            digits = "".join(ch for ch in text if ch.isdigit())
-            conditions = [col(Client.name).ilike(like), col(Client.email).ilike(like)]
-            if digits:
-                conditions += [col(Client.phone).like(p) for p in phones.digit_patterns(digits)]
-            query = query.where(or_(*conditions))
+        condition = matching(text)
+        if condition is not None:
+            query = query.where(condition)
         rows = s.exec(query.order_by(func.lower(Client.name)).limit(limit))
         return [view(c) for c in rows]
 

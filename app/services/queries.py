@@ -4,8 +4,10 @@ Plain frozen values: no Session or ORM object leaves this module."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select as core_select
@@ -144,6 +146,39 @@ def show(p: Practice, appointment_id: int) -> AppointmentView:
         return load(s, appointment_id, with_history=True)
 
 
+def listing_query() -> Any:
+    """The columns every list of sessions reads (the session's own, its client's
+    name, phone and e-mail, its professional's name and colour, its service's
+    name), as plain columns: no ORM object is built for a row. Feed the rows to
+    listed_views()."""
+    table = Appointment.__table__  # type: ignore[attr-defined]
+    return (core_select(table, col(Client.name).label("client_name"),
+                        col(Client.phone).label("client_phone"),
+                        col(Client.email).label("client_email"),
+                        col(Staff.name).label("staff_name"),
+                        col(Staff.color).label("staff_color"),
+                        col(Service.name).label("service_name"))
+            .join(Client, col(Client.id) == Appointment.client_id)
+            .join(Staff, col(Staff.id) == Appointment.staff_id)
+            .outerjoin(Service, col(Service.id) == Appointment.service_id))
+
+
+def listed_views(rows: Sequence[Any], zone: ZoneInfo) -> list[AppointmentView]:
+    """AppointmentViews (without history) of rows read with listing_query()."""
+    session_word = _("Session")
+    return [AppointmentView(
+        id=r.id, status=r.status, start=r.start.astimezone(zone),
+        duration_minutes=r.duration_minutes, client_id=r.client_id, client_name=r.client_name,
+        client_phone=r.client_phone, client_email=r.client_email, service_id=r.service_id,
+        service_name=r.custom_service_name or r.service_name or session_word,
+        staff_id=r.staff_id, staff_name=r.staff_name, staff_color=r.staff_color,
+        source=r.source.value, quoted_price_cents=r.quoted_price_cents,
+        actual_price_cents=r.actual_price_cents, notes=r.notes, internal_notes=r.internal_notes,
+        cancellation_reason=r.cancellation_reason, charge_decision=r.charge_decision,
+        cancellation_fee_cents=r.cancellation_fee_cents, rescheduled_from=r.rescheduled_from_id,
+        rescheduled_to=r.rescheduled_to_id, series_id=r.series_id) for r in rows]
+
+
 def list_appointments(p: Practice, *, start: date | None = None, end: date | None = None,
                       statuses: list[AppointmentStatus] | None = None,
                       client_id: int | None = None, staff_id: int | None = None
@@ -151,18 +186,9 @@ def list_appointments(p: Practice, *, start: date | None = None, end: date | Non
     """Sessions ordered by start; `start`/`end` are local dates, both inclusive.
     Read as plain columns, not ORM objects: a week of a busy practice is a few
     hundred rows and the agenda asks for one on every step."""
-    table = Appointment.__table__  # type: ignore[attr-defined]
     with p.db.read() as s:
         zone = ZoneInfo(load_row(s).timezone)
-        query = (core_select(table, col(Client.name).label("client_name"),
-                        col(Client.phone).label("client_phone"),
-                        col(Client.email).label("client_email"),
-                        col(Staff.name).label("staff_name"),
-                        col(Staff.color).label("staff_color"),
-                        col(Service.name).label("service_name"))
-                 .join(Client, col(Client.id) == Appointment.client_id)
-                 .join(Staff, col(Staff.id) == Appointment.staff_id)
-                 .outerjoin(Service, col(Service.id) == Appointment.service_id))
+        query = listing_query()
         if start is not None:
             query = query.where(col(Appointment.start) >= local_midnight(start, zone))
         if end is not None:
@@ -176,18 +202,7 @@ def list_appointments(p: Practice, *, start: date | None = None, end: date | Non
             query = query.where(col(Appointment.staff_id) == staff_id)
         rows = s.connection().execute(
             query.order_by(col(Appointment.start), col(Appointment.id))).all()
-    session_word = _("Session")
-    return [AppointmentView(
-        id=r.id, status=r.status, start=r.start.astimezone(zone),
-        duration_minutes=r.duration_minutes, client_id=r.client_id, client_name=r.client_name,
-        client_phone=r.client_phone, client_email=r.client_email, service_id=r.service_id,
-        service_name=r.custom_service_name or r.service_name or session_word,
-        staff_id=r.staff_id, staff_name=r.staff_name, staff_color=r.staff_color,
-        source=r.source.value, quoted_price_cents=r.quoted_price_cents,
-        actual_price_cents=r.actual_price_cents, notes=r.notes, internal_notes=r.internal_notes,
-        cancellation_reason=r.cancellation_reason, charge_decision=r.charge_decision,
-        cancellation_fee_cents=r.cancellation_fee_cents, rescheduled_from=r.rescheduled_from_id,
-        rescheduled_to=r.rescheduled_to_id, series_id=r.series_id) for r in rows]
+    return listed_views(rows, zone)
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:

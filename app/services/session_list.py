@@ -1,0 +1,135 @@
+"""The list of sessions (seed 002's "Dashboard > Appointments"): every session
+across professionals, filtered, sorted, counted, and read a page at a time, so
+the window stays instant with a hundred thousand of them.
+
+A `Listing` is the whole question (filters and order); `count()`, `page()` and
+`every()` answer it, so what is counted, what is shown and what is exported are
+always the same sessions in the same order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, func
+from sqlalchemy import select as core_select
+from sqlmodel import col
+
+from app.i18n import _
+from app.models.enums import AppointmentSource, AppointmentStatus
+from app.models.tables import Appointment, Client, Service, Staff
+from app.services import clients, queries
+from app.services.errors import InvalidInput
+from app.services.practice import Practice
+from app.services.queries import AppointmentView, local_midnight
+from app.services.scheduling import source_label, status_label
+from app.services.settings import load_row
+
+# The columns the list can be sorted by, in the order the window shows them.
+SORTS = ("client", "phone", "service", "start", "duration", "status", "source", "staff")
+PAGE = 200  # rows read at a time as the list scrolls
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Which sessions, in which order. Dates are the practice's local days, both
+    inclusive; empty tuples mean any; `text` matches the client's name, phone or
+    e-mail."""
+
+    start: date | None = None
+    end: date | None = None
+    statuses: tuple[AppointmentStatus, ...] = ()
+    staff_id: int | None = None
+    sources: tuple[AppointmentSource, ...] = ()
+    text: str = ""
+    sort: str = "start"
+    descending: bool = False
+
+    def check(self) -> None:
+        """Raises InvalidInput for an order the list does not know or a period
+        that ends before it begins."""
+        if self.sort not in SORTS:
+            raise InvalidInput(_("Sessions cannot be sorted by '{key}'.").format(key=self.sort))
+        if self.start and self.end and self.end < self.start:
+            raise InvalidInput(_("The period ends before it begins."))
+
+
+def _filtered(query: Any, listing: Listing, zone: ZoneInfo) -> Any:
+    if listing.start is not None:
+        query = query.where(col(Appointment.start) >= local_midnight(listing.start, zone))
+    if listing.end is not None:
+        query = query.where(col(Appointment.start) <
+                            local_midnight(listing.end + timedelta(days=1), zone))
+    if listing.statuses:
+        query = query.where(col(Appointment.status).in_(listing.statuses))
+    if listing.staff_id is not None:
+        query = query.where(col(Appointment.staff_id) == listing.staff_id)
+    if listing.sources:
+        query = query.where(col(Appointment.source).in_(listing.sources))
+    condition = clients.matching(listing.text)
+    if condition is not None:
+        query = query.where(condition)
+    return query
+
+
+def _by_label(column: Any, labels: dict[Any, str]) -> Any:
+    """Order by the words people see (translated), not by the stored codes."""
+    ranks = {value: rank for rank, value in enumerate(sorted(labels, key=lambda v: labels[v]))}
+    return case(ranks, value=column, else_=len(ranks))
+
+
+def _order(listing: Listing) -> list[Any]:
+    key: Any = {
+        "client": func.lower(col(Client.name)),
+        "phone": col(Client.phone),
+        "service": func.lower(func.coalesce(col(Appointment.custom_service_name),
+                                            col(Service.name))),
+        "start": col(Appointment.start),
+        "duration": col(Appointment.duration_minutes),
+        "status": _by_label(col(Appointment.status),
+                            {s: status_label(s) for s in AppointmentStatus}),
+        "source": _by_label(col(Appointment.source),
+                            {s: source_label(s.value) for s in AppointmentSource}),
+        "staff": func.lower(col(Staff.name)),
+    }[listing.sort]
+    direction = key.desc() if listing.descending else key.asc()
+    # Ties keep the time order, so a page boundary never shuffles rows.
+    tie: list[Any] = [col(Appointment.start), col(Appointment.id)]
+    if listing.descending and listing.sort == "start":
+        tie = [col(Appointment.id).desc()]
+    return [direction, *tie]
+
+
+def count(p: Practice, listing: Listing) -> int:
+    """How many sessions the listing holds."""
+    listing.check()
+    with p.db.read() as s:
+        zone = ZoneInfo(load_row(s).timezone)
+        query = core_select(func.count()).select_from(Appointment)
+        if listing.text:
+            query = query.join(Client, col(Client.id) == Appointment.client_id)
+        return int(s.connection().execute(_filtered(query, listing, zone)).scalar_one())
+
+
+def page(p: Practice, listing: Listing, offset: int = 0, limit: int = PAGE
+         ) -> list[AppointmentView]:
+    """`limit` sessions of the listing from `offset` (0-based), in its order."""
+    listing.check()
+    with p.db.read() as s:
+        zone = ZoneInfo(load_row(s).timezone)
+        query = _filtered(queries.listing_query(), listing, zone)
+        rows = s.connection().execute(
+            query.order_by(*_order(listing)).offset(max(offset, 0)).limit(limit)).all()
+    return queries.listed_views(rows, zone)
+
+
+def every(p: Practice, listing: Listing) -> list[AppointmentView]:
+    """All the listing's sessions, in its order: what *Exportar* writes."""
+    listing.check()
+    with p.db.read() as s:
+        zone = ZoneInfo(load_row(s).timezone)
+        query = _filtered(queries.listing_query(), listing, zone)
+        rows = s.connection().execute(query.order_by(*_order(listing))).all()
+    return queries.listed_views(rows, zone)

@@ -1,0 +1,99 @@
+"""The list of sessions: filters, order, count and pages answer one question, so
+what is counted, shown and exported are the same sessions."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.models.enums import AppointmentSource, AppointmentStatus
+from app.services import catalog, scheduling, session_list
+from app.services.clock import FrozenClock
+from app.services.errors import InvalidInput
+from app.services.practice import Practice
+from app.services.scheduling import BookingRequest
+from app.services.session_list import Listing
+from tests.conftest import add_client, add_service, local
+
+
+@pytest.fixture
+def booked(practice: Practice) -> dict[str, int]:
+    maria = add_client(practice)
+    joao = add_client(practice, "João Alves", "+55 21 99876-5432", None)
+    bia = add_client(practice, "beatriz Lima", "+55 11 91234-0000", None)
+    therapy = add_service(practice, name="Psicoterapia")
+    intake = add_service(practice, name="Avaliação inicial", duration_minutes=90)
+    other = catalog.add_staff(practice, name="Dr. Bruno Reis").id
+    catalog.rename_staff(practice, catalog.list_staff(practice)[0].id, "Dra. Ana Souza")
+    ids = {"maria": maria, "joao": joao, "bia": bia, "other": other}
+
+    def book(client: int, start: str, service: int = therapy, **kw: object) -> int:
+        return scheduling.book(practice, BookingRequest(
+            client_id=client, start=local(start), service_id=service, **kw))  # type: ignore[arg-type]
+
+    ids["m1"] = book(maria, "2026-11-23T10:00")
+    ids["j1"] = book(joao, "2026-11-23T11:00", intake)
+    ids["b1"] = book(bia, "2026-11-24T09:00", staff_id=other)
+    ids["m2"] = book(maria, "2026-12-01T10:00")
+    ids["j2"] = book(joao, "2026-11-25T15:00")
+    scheduling.confirm(practice, ids["j1"])
+    scheduling.cancel(practice, ids["j2"], reason="Viagem")
+    return ids
+
+
+def ids_of(p: Practice, listing: Listing) -> list[int]:
+    rows = session_list.page(p, listing)
+    assert session_list.count(p, listing) == len(rows)
+    assert [v.id for v in session_list.every(p, listing)] == [v.id for v in rows]
+    return [v.id for v in rows]
+
+
+def test_filters_each_narrow_the_list_and_the_count_agrees(
+        practice: Practice, booked: dict[str, int]) -> None:
+    b = booked
+    assert ids_of(practice, Listing()) == [b["m1"], b["j1"], b["b1"], b["j2"], b["m2"]]
+    nov = Listing(start=local("2026-11-23T00:00").date(), end=local("2026-11-24T00:00").date())
+    assert ids_of(practice, nov) == [b["m1"], b["j1"], b["b1"]]  # both days included
+    assert ids_of(practice, Listing(statuses=(AppointmentStatus.CONFIRMED,
+                                              AppointmentStatus.CANCELLED))) == [b["j1"], b["j2"]]
+    assert ids_of(practice, Listing(staff_id=b["other"])) == [b["b1"]]
+    assert ids_of(practice, Listing(sources=(AppointmentSource.IMPORT,))) == []
+    assert ids_of(practice, Listing(text="joão")) == [b["j1"], b["j2"]]
+    assert ids_of(practice, Listing(text="(21) 99876")) == [b["j1"], b["j2"]]  # a phone, typed
+    assert ids_of(practice, Listing(text="21 99876-5432", statuses=(
+        AppointmentStatus.SCHEDULED,))) == []
+
+
+def test_every_column_sorts_both_ways_and_ties_keep_time_order(
+        practice: Practice, booked: dict[str, int]) -> None:
+    b = booked
+    by_client = ids_of(practice, Listing(sort="client"))
+    assert by_client == [b["b1"], b["j1"], b["j2"], b["m1"], b["m2"]]  # case does not matter
+    assert ids_of(practice, Listing(sort="client", descending=True))[:3] == [
+        b["m1"], b["m2"], b["j1"]]
+    assert ids_of(practice, Listing(sort="duration", descending=True))[0] == b["j1"]
+    assert ids_of(practice, Listing(sort="staff"))[0] == b["b1"]  # Dr. Bruno < Dra. Ana
+    assert ids_of(practice, Listing(sort="staff", descending=True)) == [
+        b["m1"], b["j1"], b["j2"], b["m2"], b["b1"]]
+    assert ids_of(practice, Listing(sort="service"))[0] == b["j1"]  # Avaliação first
+    # Status in the words shown: Cancelled, Confirmed, Scheduled.
+    assert ids_of(practice, Listing(sort="status"))[:2] == [b["j2"], b["j1"]]
+    assert ids_of(practice, Listing(sort="start", descending=True)) == [
+        b["m2"], b["j2"], b["b1"], b["j1"], b["m1"]]
+    for key in session_list.SORTS:
+        assert sorted(ids_of(practice, Listing(sort=key))) == sorted(by_client)
+
+
+def test_pages_follow_one_another_without_gaps_or_repeats(
+        practice: Practice, booked: dict[str, int]) -> None:
+    listing = Listing(sort="client")
+    pages = [session_list.page(practice, listing, offset, 2) for offset in (0, 2, 4)]
+    assert [v.id for chunk in pages for v in chunk] == ids_of(practice, listing)
+
+
+def test_a_question_the_list_cannot_answer_is_refused(practice: Practice,
+                                                      clock: FrozenClock) -> None:
+    with pytest.raises(InvalidInput, match="cannot be sorted by 'price; drop table'"):
+        session_list.page(practice, Listing(sort="price; drop table"))
+    with pytest.raises(InvalidInput, match="ends before it begins"):
+        session_list.count(practice, Listing(start=local("2026-11-24T00:00").date(),
+                                             end=local("2026-11-23T00:00").date()))
