@@ -490,6 +490,25 @@ def confirm(p: Practice, appointment_id: int) -> None:
     p.bus.publish(Change.of(appointments=[appointment_id], clients=[client_id]))
 
 
+def confirm_many(p: Practice, appointment_ids: Sequence[int]) -> list[int]:
+    """Confirm several sessions in one unit of work (the list of sessions' selection);
+    those that cannot be confirmed (already confirmed, cancelled, gone) are left
+    as they are. Returns the ids confirmed, in the order given."""
+    ready = channel_setup.readiness(p)
+    done: list[int] = []
+    with p.db.write() as s:
+        for appointment_id in dict.fromkeys(appointment_ids):
+            a = s.get(Appointment, appointment_id)
+            if a is None or not is_allowed(Action.CONFIRM, a.status):
+                continue
+            confirm_in(s, p, appointment_id, ready)
+            done.append(appointment_id)
+        clients_of = sorted({a.client_id for a in (s.get(Appointment, i) for i in done) if a})
+    if done:
+        p.bus.publish(Change.of(appointments=done, clients=clients_of))
+    return done
+
+
 def confirm_in(s: Session, p: Practice, appointment_id: int,
                ready: reminders.Readiness | None = None) -> int:
     """Confirm inside a caller's unit of work; returns the client's id. ready: as

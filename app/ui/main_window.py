@@ -40,7 +40,10 @@ from app.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
-PAGES = ("dashboard", "agenda", "clients", "conecta", "settings")
+PAGES = ("dashboard", "agenda", "sessions", "clients", "conecta", "settings")
+# The View menu's shortcuts: Ctrl+1..5 kept their pages when Sessões came in.
+PAGE_KEYS = {"dashboard": "Ctrl+1", "agenda": "Ctrl+2", "clients": "Ctrl+3",
+             "conecta": "Ctrl+4", "settings": "Ctrl+5", "sessions": "Ctrl+6"}
 ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "practice-desk.svg"
 
 
@@ -133,6 +136,7 @@ class MainWindow(QMainWindow):
         from app.ui.clients_page import ClientsPage
         from app.ui.conecta_page import ConectaPage
         from app.ui.dashboard_page import DashboardPage
+        from app.ui.sessions_page import SessionsPage
         from app.ui.settings_page import SettingsPage
 
         last = str(QSettings().value("window/page", "agenda"))
@@ -142,15 +146,15 @@ class MainWindow(QMainWindow):
         self.nav = QListWidget()
         self.nav.setObjectName("nav")
         self.nav.setFixedWidth(200)
-        self.nav.addItems([_("Dashboard"), _("Agenda"), _("Clients"), _("Conecta"),
-                           _("Settings")])
+        self.nav.addItems([self.page_name(name) for name in PAGES])
         self.stack = QStackedWidget()
         self.dashboard = DashboardPage(self)
         self.agenda = AgendaPage(self)
+        self.sessions = SessionsPage(self)
         self.clients = ClientsPage(self)
         self.conecta = ConectaPage(self)
         self.settings_page = SettingsPage(self)
-        for page in (self.dashboard, self.agenda, self.clients, self.conecta,
+        for page in (self.dashboard, self.agenda, self.sessions, self.clients, self.conecta,
                      self.settings_page):
             self.stack.addWidget(page)
         self.nav.currentRowChanged.connect(self._page_changed)
@@ -196,9 +200,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         add(file_menu, _("Quit"), "Ctrl+Q", self.close)
         view_menu = self.menuBar().addMenu(_("&View"))
-        for i, text in enumerate((_("Dashboard"), _("Agenda"), _("Clients"), _("Conecta"),
-                                  _("Settings"))):
-            add(view_menu, text, f"Ctrl+{i + 1}", lambda i=i: self.nav.setCurrentRow(i))
+        for name in sorted(PAGES, key=lambda n: PAGE_KEYS[n]):
+            add(view_menu, self.page_name(name), PAGE_KEYS[name],
+                lambda n=name: self.show_page(n))
         view_menu.addSeparator()
         add(view_menu, _("Zoom in"), "Ctrl++", lambda: self.agenda.zoom(1.2))
         add(view_menu, _("Zoom out"), "Ctrl+-", lambda: self.agenda.zoom(1 / 1.2))
@@ -294,6 +298,7 @@ class MainWindow(QMainWindow):
             self.zone = zone
             self.agenda.grid.zone = self.agenda.month.zone = zone
         self.agenda.set_catalogue(self.staff, self.services)
+        self.sessions.fill_staff()
         self.settings_page.catalogue_loaded()
 
     # ------------------------------------------------------------ opening things
@@ -325,6 +330,12 @@ class MainWindow(QMainWindow):
         return dialog
 
     # ------------------------------------------------------------ changes
+
+    @staticmethod
+    def page_name(name: str) -> str:
+        return {"dashboard": _("Dashboard"), "agenda": _("Agenda"), "sessions": _("Sessions"),
+                "clients": _("Clients"), "conecta": _("Conecta"),
+                "settings": _("Settings")}[name]
 
     def show_page(self, name: str) -> None:
         self.nav.setCurrentRow(PAGES.index(name))

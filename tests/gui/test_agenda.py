@@ -28,7 +28,7 @@ def centre(w: MainWindow, appointment_id: int) -> QPoint:
 def test_the_week_is_drawn_and_navigated(qtbot: QtBot, window: MainWindow) -> None:
     w = window
     assert [w.nav.item(i).text() for i in range(w.nav.count())] == [
-        "Dashboard", "Agenda", "Clients", "Conecta", "Settings"]
+        "Dashboard", "Agenda", "Sessions", "Clients", "Conecta", "Settings"]
     assert shown(w) == [("Maria Silva", "confirmed")]
     assert w.agenda.period.text() == "Nov 16, 2026 – Nov 22, 2026"
     qtbot.mouseClick(w.agenda.next_button, Qt.MouseButton.LeftButton)

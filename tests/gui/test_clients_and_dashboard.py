@@ -107,8 +107,8 @@ def test_switching_language_in_settings(qtbot: QtBot, window: MainWindow,
     qtbot.mouseClick(page.save_practice, Qt.MouseButton.LeftButton)
     try:
         qtbot.waitUntil(lambda: w.nav.item(0).text() == "Painel", timeout=3000)
-        assert [w.nav.item(i).text() for i in range(5)] == [
-            "Painel", "Agenda", "Clientes", "Conecta", "Configurações"]
+        assert [w.nav.item(i).text() for i in range(6)] == [
+            "Painel", "Agenda", "Sessões", "Clientes", "Conecta", "Configurações"]
         assert w.stack.currentWidget() is w.settings_page
         qtbot.waitUntil(lambda: w.agenda.period.text() == "16 de nov. de 2026 – 22 de nov. "
                         "de 2026", timeout=3000)

@@ -14,7 +14,7 @@ from app.models.conecta import Medium
 from app.models.tables import AuditEvent
 from app.services import attendances, config, conversations
 from app.services.practice import Practice
-from app.ui.main_window import MainWindow
+from app.ui.main_window import PAGES, MainWindow
 
 
 def click(qtbot: QtBot, button: object) -> None:
@@ -188,14 +188,14 @@ def test_opening_an_unread_card_loads_it_once(qtbot: QtBot, window: MainWindow,
     window.show_page("conecta")
     qtbot.waitUntil(lambda: window.conecta.isVisible())
     window.update_unread()
-    qtbot.waitUntil(lambda: window.nav.item(3).text().endswith("(2)"))
+    qtbot.waitUntil(lambda: window.nav.item(PAGES.index("conecta")).text().endswith("(2)"))
     loads: list[int] = []
     view = window.conecta.view
     original = view._loaded
     view._loaded = lambda result, token: (loads.append(result[0].card.id),
                                           original(result, token))
     window.conecta.choose(a)
-    qtbot.waitUntil(lambda: window.nav.item(3).text() == "Conecta")
+    qtbot.waitUntil(lambda: window.nav.item(PAGES.index("conecta")).text() == "Conecta")
     qtbot.wait(300)
     window.tasks.wait()
     assert loads == [a]

@@ -97,3 +97,17 @@ def test_a_question_the_list_cannot_answer_is_refused(practice: Practice,
     with pytest.raises(InvalidInput, match="ends before it begins"):
         session_list.count(practice, Listing(start=local("2026-11-24T00:00").date(),
                                              end=local("2026-11-23T00:00").date()))
+
+
+def test_confirming_several_leaves_those_that_cannot_be_confirmed(
+        practice: Practice, booked: dict[str, int]) -> None:
+    b = booked
+    changes: list[object] = []
+    practice.bus.subscribe(changes.append)
+    done = scheduling.confirm_many(practice, [b["m1"], b["j1"], b["j2"], b["m1"], 9999])
+    assert done == [b["m1"]]  # j1 was confirmed already, j2 is cancelled, 9999 is no one
+    assert len(changes) == 1
+    statuses = {v.id: v.status for v in session_list.every(practice, Listing())}
+    assert statuses[b["m1"]] is AppointmentStatus.CONFIRMED
+    assert statuses[b["j2"]] is AppointmentStatus.CANCELLED
+    assert scheduling.confirm_many(practice, [b["j2"]]) == []

@@ -1,0 +1,391 @@
+"""Sessões (seed 002's "Dashboard > Appointments"): every session across
+professionals, with the client's name and phone, service, date and time,
+duration, status, origin and professional; sortable by any column, filtered by
+period, status, professional, origin and a search by name or phone; counted;
+the session panel's actions on the selection (several confirmed at once); and
+*Exportar* of exactly what is listed."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QDate, QModelIndex, QStandardPaths, Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import i18n
+from app.i18n import _, ngettext
+from app.models.enums import AppointmentSource, AppointmentStatus
+from app.models.transitions import Action
+from app.services import exports, scheduling, session_list
+from app.services.events import Change
+from app.services.exports import Format
+from app.services.queries import AppointmentView
+from app.services.scheduling import source_label, status_label
+from app.services.session_list import SORTS, Listing
+from app.ui.session_list_model import ID_ROLE, SessionListModel
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+# The panel's actions on one selected session: (action, its method on the panel).
+PANEL_ACTIONS = ((Action.CANCEL, "cancel"), (Action.RESCHEDULE, "reschedule"),
+                 (Action.COMPLETE, "complete"), (Action.NO_SHOW, "no_show"))
+EXPORT_FILTERS = {Format.CSV: "CSV (*.csv)", Format.XLSX: "Excel (*.xlsx)",
+                  Format.ICS: "iCalendar (*.ics)"}
+
+
+def periods() -> list[tuple[str, str]]:
+    """The period filter's choices: (key, words)."""
+    return [("upcoming", _("From today on")), ("today", _("Today")),
+            ("week", _("This week")), ("month", _("This month")),
+            ("last30", _("Last 30 days")), ("all", _("All dates")),
+            ("custom", _("Choose dates…"))]
+
+
+def period_days(key: str, today: date) -> tuple[date | None, date | None]:
+    """The local days a period choice covers, both inclusive; None is open."""
+    if key == "upcoming":
+        return today, None
+    if key == "today":
+        return today, today
+    if key == "week":
+        monday = today - timedelta(days=today.weekday())
+        return monday, monday + timedelta(days=6)
+    if key == "month":
+        first = today.replace(day=1)
+        following = (first + timedelta(days=32)).replace(day=1)
+        return first, following - timedelta(days=1)
+    if key == "last30":
+        return today - timedelta(days=30), today
+    return None, None
+
+
+class SessionsPage(QWidget):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self.window_ = window
+        self.listing = Listing()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(24, 18, 24, 18)
+        head = QHBoxLayout()
+        title = QLabel(_("Sessions"))
+        title.setObjectName("pageTitle")
+        head.addWidget(title)
+        head.addStretch(1)
+        self.count_label = QLabel()
+        self.count_label.setObjectName("muted")
+        head.addWidget(self.count_label)
+        self.export_button = QPushButton(_("Export…"))
+        self.export_button.setToolTip(_("Write exactly the sessions listed to a file"))
+        self.export_button.clicked.connect(self.export)
+        head.addWidget(self.export_button)
+        outer.addLayout(head)
+
+        filters = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(_("Search by name or phone"))
+        self.search.setClearButtonEnabled(True)
+        filters.addWidget(self.search, 2)
+        self.period = QComboBox()
+        for key, words in periods():
+            self.period.addItem(words, key)
+        filters.addWidget(self.period)
+        self.start = self._date_edit()
+        self.end = self._date_edit()
+        filters.addWidget(self.start)
+        filters.addWidget(self.end)
+        self.status = QComboBox()
+        self.status.addItem(_("All statuses"), None)
+        for s in AppointmentStatus:
+            self.status.addItem(status_label(s), s.value)
+        filters.addWidget(self.status)
+        self.staff = QComboBox()
+        filters.addWidget(self.staff)
+        self.source = QComboBox()
+        self.source.addItem(_("All origins"), None)
+        for source in AppointmentSource:
+            self.source.addItem(source_label(source.value), source.value)
+        filters.addWidget(self.source)
+        outer.addLayout(filters)
+
+        self.model = SessionListModel(self._fetch, window.phone, self._sorted)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.ExtendedSelection)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSortingEnabled(True)
+        header = self.table.horizontalHeader()
+        header.setSortIndicator(SORTS.index("start"), Qt.SortOrder.AscendingOrder)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for key, width in (("client", 200), ("phone", 140), ("service", 170), ("start", 150),
+                           ("duration", 80), ("status", 110), ("source", 130)):
+            header.resizeSection(SORTS.index(key), width)
+        self.table.doubleClicked.connect(self._open)
+        self.table.activated.connect(self._open)
+        outer.addWidget(self.table, 1)
+        self.empty = QLabel()
+        self.empty.setObjectName("muted")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.hide()
+        outer.addWidget(self.empty)
+
+        actions = QHBoxLayout()
+        self.confirm_button = QPushButton(_("Confirm"))
+        self.confirm_button.setObjectName("primary")
+        self.confirm_button.clicked.connect(self.confirm_selected)
+        actions.addWidget(self.confirm_button)
+        self.open_button = QPushButton(_("Open session"))
+        self.open_button.clicked.connect(lambda: self._open(None))
+        actions.addWidget(self.open_button)
+        self.action_buttons: dict[Action, QPushButton] = {}
+        for action, text in ((Action.CANCEL, _("Cancel session")),
+                             (Action.RESCHEDULE, _("Reschedule")),
+                             (Action.COMPLETE, _("Complete")), (Action.NO_SHOW, _("No-show"))):
+            button = QPushButton(text)
+            button.clicked.connect(lambda _c=False, a=action: self._panel_action(a))
+            actions.addWidget(button)
+            self.action_buttons[action] = button
+        actions.addStretch(1)
+        self.selection_label = QLabel()
+        self.selection_label.setObjectName("muted")
+        actions.addWidget(self.selection_label)
+        outer.addLayout(actions)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(200)
+        self._debounce.timeout.connect(self.reload)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        for combo in (self.period, self.status, self.staff, self.source):
+            combo.currentIndexChanged.connect(lambda _i: self._filters_changed())
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selection())
+        window.bridge.changed.connect(self._on_change)
+        self._request = 0
+        self._stale = True  # loaded when first shown, then on every change while shown
+        self.fill_staff()
+        self._filters_changed(reload=False)
+        self._selection()
+
+    def _date_edit(self) -> QDateEdit:
+        today = self.window_.today()
+        edit = QDateEdit(QDate(today.year, today.month, today.day))
+        edit.setCalendarPopup(True)
+        edit.setLocale(self.window_.qlocale())
+        edit.setDisplayFormat(self.window_.date_format())
+        edit.dateChanged.connect(lambda _d: self._debounce.start())
+        return edit
+
+    def fill_staff(self) -> None:
+        """The professionals the window keeps loaded, keeping the one chosen."""
+        chosen = self.staff.currentData()
+        self.staff.blockSignals(True)
+        self.staff.clear()
+        self.staff.addItem(_("All professionals"), None)
+        for person in self.window_.staff:
+            self.staff.addItem(person.name, person.id)
+        self.staff.setCurrentIndex(max(0, self.staff.findData(chosen)))
+        self.staff.blockSignals(False)
+
+    # ------------------------------------------------------------ the question
+
+    def _filters_changed(self, reload: bool = True) -> None:
+        custom = self.period.currentData() == "custom"
+        self.start.setVisible(custom)
+        self.end.setVisible(custom)
+        if reload:
+            self.reload()
+
+    def current_listing(self) -> Listing:
+        key = str(self.period.currentData())
+        if key == "custom":
+            start: date | None = self.start.date().toPython()  # type: ignore[assignment]
+            end: date | None = self.end.date().toPython()  # type: ignore[assignment]
+        else:
+            start, end = period_days(key, self.window_.today())
+        status, source = self.status.currentData(), self.source.currentData()
+        return Listing(start=start, end=end,
+                       statuses=(AppointmentStatus(status),) if status else (),
+                       staff_id=self.staff.currentData(),
+                       sources=(AppointmentSource(source),) if source else (),
+                       text=self.search.text(), sort=self.listing.sort,
+                       descending=self.listing.descending)
+
+    def _sorted(self, key: str, descending: bool) -> None:
+        if (key, descending) != (self.listing.sort, self.listing.descending):
+            self.listing = Listing(sort=key, descending=descending)
+            self.reload()
+
+    # ------------------------------------------------------------ loading
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
+
+    def _on_change(self, change: Change) -> None:
+        if change.appointments or change.clients or change.settings:
+            self.reload()
+
+    def reload(self) -> None:
+        """Ask the listing again: its count and first page, off the GUI thread."""
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
+        listing = self.current_listing()
+        self.listing = listing
+        self._request += 1
+        token, p = self._request, self.window_.practice
+        if listing.start and listing.end and listing.end < listing.start:
+            self._loaded((token, listing, 0, []))
+            self.empty.setText(_("The period ends before it begins."))
+            return
+
+        def work() -> tuple[int, Listing, int, list[AppointmentView]]:
+            return (token, listing, session_list.count(p, listing),
+                    session_list.page(p, listing))
+
+        self.window_.tasks.run(work, self._loaded, self.window_.show_error)
+
+    def _loaded(self, result: tuple[int, Listing, int, list[AppointmentView]]) -> None:
+        token, listing, total, first = result
+        if token != self._request:
+            return
+        chosen = set(self.selected_ids())
+        self.model.reset(total, first)
+        selection = self.table.selectionModel()
+        for row, v in enumerate(self.model.rows):  # what was selected stays selected
+            if v.id in chosen:
+                selection.select(self.model.index(row, 0),
+                                 selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
+        self.count_label.setText(ngettext("{n} session", "{n} sessions", total).format(
+            n=i18n.format_number(total)) if total else "")
+        self.export_button.setEnabled(total > 0)
+        self.export_button.setToolTip(
+            _("Write exactly the sessions listed to a file") if total else
+            _("Nothing is listed to export."))
+        filtered = self.period.currentData() != "upcoming" or bool(
+            listing.statuses or listing.sources or listing.staff_id or listing.text.strip())
+        self.empty.setText(
+            "" if total else
+            _("No session matches these filters.") if filtered else
+            _("No sessions from today on. Book one with New session (Ctrl+N)."))
+        self.empty.setVisible(total == 0)
+        self._selection()
+
+    def _fetch(self, offset: int) -> None:
+        generation, listing, p = self.model.generation, self.listing, self.window_.practice
+        self.window_.tasks.run(
+            lambda: (generation, session_list.page(p, listing, offset)),
+            lambda result: self.model.append(*result), self.window_.show_error)
+
+    # ------------------------------------------------------------ the selection
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.rows[r].id for r in rows if r < len(self.model.rows)]
+
+    def selected_views(self) -> list[AppointmentView]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [self.model.rows[r] for r in rows if r < len(self.model.rows)]
+
+    def _selection(self) -> None:
+        """Each button says what it would do to the selection, or why it cannot."""
+        chosen = self.selected_views()
+        confirmable = [v for v in chosen if v.status is AppointmentStatus.SCHEDULED]
+        n = len(confirmable)
+        self.confirm_button.setText(ngettext("Confirm {n} session", "Confirm {n} sessions", n)
+                                    .format(n=n) if n > 1 else _("Confirm"))
+        self.confirm_button.setEnabled(n > 0)
+        self.confirm_button.setToolTip(
+            "" if n else _("Select one or more scheduled sessions to confirm them.")
+            if not chosen else _("None of the selected sessions is waiting for confirmation."))
+        single = chosen[0] if len(chosen) == 1 else None
+        self.open_button.setEnabled(single is not None)
+        self.open_button.setToolTip("" if single else _("Select one session to open it."))
+        for action, button in self.action_buttons.items():
+            reason = scheduling.blocked_reason(self.window_.practice, single.status, single.start,
+                                               action, single.id) if single else \
+                _("Select one session.")
+            button.setEnabled(reason is None)
+            button.setToolTip(reason or "")
+        self.selection_label.setText(ngettext("{n} selected", "{n} selected", len(chosen))
+                                     .format(n=len(chosen)) if len(chosen) > 1 else "")
+
+    def confirm_selected(self) -> None:
+        ids = [v.id for v in self.selected_views() if v.status is AppointmentStatus.SCHEDULED]
+        if not ids:
+            return
+        p = self.window_.practice
+
+        def done(confirmed: list[int]) -> None:
+            self.window_.say(ngettext("{n} session confirmed.", "{n} sessions confirmed.",
+                                      len(confirmed)).format(n=len(confirmed)))
+
+        self.window_.tasks.run(lambda: scheduling.confirm_many(p, ids), done,
+                               self.window_.show_error)
+
+    def _open(self, index: QModelIndex | None) -> None:
+        if index is not None and index.isValid():
+            self.window_.open_appointment(int(self.model.data(index, ID_ROLE)))
+            return
+        ids = self.selected_ids()
+        if len(ids) == 1:
+            self.window_.open_appointment(ids[0])
+
+    def _panel_action(self, action: Action) -> None:
+        ids = self.selected_ids()
+        if len(ids) != 1:
+            return
+        panel = self.window_.open_appointment(ids[0])
+        panel.when_ready(dict(PANEL_ACTIONS)[action])
+
+    # ------------------------------------------------------------ export
+
+    def export(self) -> None:
+        listing = self.listing
+        folder = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        suggested = str(Path(folder) / f"sessoes-{self.window_.today():%Y-%m-%d}.csv"
+                        if i18n.current_language() == "pt_BR" else
+                        Path(folder) / f"sessions-{self.window_.today():%Y-%m-%d}.csv")
+        path, chosen = QFileDialog.getSaveFileName(
+            self, _("Export sessions"), suggested, ";;".join(EXPORT_FILTERS.values()))
+        if not path:
+            return
+        target = Path(path)
+        fmt = next((f for f in Format if target.suffix.lower() == f".{f.value}"),
+                   next((f for f, name in EXPORT_FILTERS.items() if name == chosen), Format.CSV))
+        if target.suffix.lower() != f".{fmt.value}":
+            target = target.with_name(f"{target.name}.{fmt.value}")
+        p = self.window_.practice
+        self.window_.say(_("Writing {file}…").format(file=target.name))
+
+        def done(count: int) -> None:
+            self.window_.say(ngettext("{n} session exported to {file}.",
+                                      "{n} sessions exported to {file}.", count)
+                             .format(n=count, file=target))
+
+        self.window_.tasks.run(
+            lambda: exports.write(p, fmt, target, session_list.every(p, listing)), done,
+            self.window_.show_error)

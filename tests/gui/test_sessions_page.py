@@ -1,0 +1,196 @@
+"""Sessões: every session listed with seed 002's columns, filtered, sorted,
+counted, acted on (several confirmed at once), exported exactly as listed, and
+kept current when something changes elsewhere."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QFileDialog
+from pytestqt.qtbot import QtBot
+
+from app.models.enums import AppointmentStatus
+from app.services import scheduling
+from app.services.practice import Practice
+from app.services.scheduling import BookingRequest
+from app.services.session_list import SORTS
+from app.ui.dialogs import CancelDialog
+from app.ui.main_window import MainWindow
+from app.ui.sessions_page import SessionsPage
+from tests.conftest import add_client, local
+from tests.gui.conftest import status_of
+
+
+def shown(page: SessionsPage) -> list[tuple[str, ...]]:
+    m = page.model
+    return [tuple(str(m.data(m.index(r, c))) for c in range(m.columnCount()))
+            for r in range(m.rowCount())]
+
+
+def open_sessions(qtbot: QtBot, w: MainWindow) -> SessionsPage:
+    QTest.keySequence(w, "Ctrl+6")  # its own shortcut
+    page = w.sessions
+    assert w.stack.currentWidget() is page
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=5000)
+    return page
+
+
+@pytest.fixture
+def more(practice: Practice, seeded: dict[str, int]) -> dict[str, int]:
+    ana = add_client(practice, "Ana Beatriz Lima", "+55 11 91234-5678", None)
+    ids = {"ana": ana}
+    for key, start in (("a1", "2026-11-24T09:00"), ("a2", "2026-11-25T09:00")):
+        ids[key] = scheduling.book(practice, BookingRequest(
+            client_id=ana, start=local(start), service_id=seeded["therapy"]))
+    return {**seeded, **ids}
+
+
+def test_the_list_shows_seed_002s_columns_and_counts(
+        qtbot: QtBot, window: MainWindow, more: dict[str, int]) -> None:
+    page = open_sessions(qtbot, window)
+    headers = [page.model.headerData(c, Qt.Orientation.Horizontal)
+               for c in range(page.model.columnCount())]
+    assert headers == ["Client", "Phone", "Service", "Date and time", "Duration", "Status",
+                       "Origin", "Professional"]
+    assert shown(page)[0] == ("Maria Silva", "(11) 98765-4321", "Psicoterapia",
+                              "Nov 20, 2026, 2:00\u202fPM", "50 min", "✓ Confirmed",
+                              "Booked by hand", window.staff[0].name)
+    assert page.count_label.text() == "4 sessions"
+    QTest.keySequence(window, "Ctrl+3")  # the old shortcuts keep their pages
+    assert window.stack.currentWidget() is window.clients
+
+
+def test_filters_sort_and_search_narrow_the_list(
+        qtbot: QtBot, window: MainWindow, more: dict[str, int]) -> None:
+    page = open_sessions(qtbot, window)
+    page.status.setCurrentIndex(page.status.findData("confirmed"))
+    qtbot.waitUntil(lambda: page.count_label.text() == "1 session", timeout=3000)
+    assert [r[0] for r in shown(page)] == ["Maria Silva"]
+    page.status.setCurrentIndex(0)
+    qtbot.keyClicks(page.search, "91234")  # by phone
+    qtbot.waitUntil(lambda: page.count_label.text() == "2 sessions", timeout=3000)
+    assert {r[0] for r in shown(page)} == {"Ana Beatriz Lima"}
+    page.search.clear()
+    qtbot.keyClicks(page.search, "nobody here")
+    qtbot.waitUntil(lambda: page.empty.isVisible(), timeout=3000)
+    assert page.empty.text() == "No session matches these filters."
+    assert not page.export_button.isEnabled()
+    page.search.clear()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 4, timeout=3000)
+    header = page.table.horizontalHeader()
+    client = SORTS.index("client")
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=_section_centre(header, client))
+    qtbot.waitUntil(lambda: shown(page)[0][0] == "Ana Beatriz Lima", timeout=3000)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=_section_centre(header, client))
+    qtbot.waitUntil(lambda: shown(page)[0][0] == "Maria Silva", timeout=3000)
+    page.period.setCurrentIndex(page.period.findData("custom"))
+    assert page.start.isVisible() and page.end.isVisible()
+
+
+def _section_centre(header, section):  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QPoint
+
+    return QPoint(header.sectionViewportPosition(section) + header.sectionSize(section) // 2,
+                  header.height() // 2)
+
+
+def test_several_confirmed_at_once_and_a_change_elsewhere_shows(
+        qtbot: QtBot, window: MainWindow, practice: Practice, more: dict[str, int]) -> None:
+    page = open_sessions(qtbot, window)
+    table = page.table
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=table.visualRect(page.model.index(1, 0)).center())
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.ShiftModifier,
+                     pos=table.visualRect(page.model.index(3, 0)).center())
+    assert page.confirm_button.text() == "Confirm 3 sessions"
+    assert not page.open_button.isEnabled() and page.open_button.toolTip()
+    assert not page.action_buttons[_action("CANCEL")].isEnabled()
+    qtbot.mouseClick(page.confirm_button, Qt.MouseButton.LeftButton)
+    for key in ("monday", "a1", "a2"):
+        qtbot.waitUntil(lambda k=key: status_of(practice, more[k]) == "confirmed", timeout=3000)
+    qtbot.waitUntil(lambda: all(r[5] == "✓ Confirmed" for r in shown(page)), timeout=3000)
+    assert not page.confirm_button.isEnabled()
+    assert page.confirm_button.toolTip() == ("None of the selected sessions is waiting for "
+                                             "confirmation.")
+    # Cancelled from the command line's side of things: the list follows at once.
+    scheduling.cancel(practice, more["a2"], reason="Viagem")
+    qtbot.waitUntil(lambda: shown(page)[3][5] == "Cancelled", timeout=3000)
+
+
+def _action(name: str):  # type: ignore[no-untyped-def]
+    from app.models.transitions import Action
+
+    return Action[name]
+
+
+def test_double_click_opens_and_actions_reach_the_panel(
+        qtbot: QtBot, window: MainWindow, practice: Practice, more: dict[str, int]) -> None:
+    page = open_sessions(qtbot, window)
+    table = page.table
+    where = table.visualRect(page.model.index(1, 0)).center()
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    button = page.action_buttons[_action("CANCEL")]
+    assert button.isEnabled() and button.text() == "Cancel session"
+    complete = page.action_buttons[_action("COMPLETE")]
+    assert not complete.isEnabled() and "begun" in complete.toolTip()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    panel = window.panels[more["monday"]]
+    qtbot.waitUntil(lambda: isinstance(panel.dialog, CancelDialog), timeout=3000)
+    panel.dialog.reject()
+    panel.close()
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    qtbot.waitUntil(lambda: window.panels[more["monday"]].isVisible(), timeout=3000)
+    window.panels[more["monday"]].close()
+
+
+def test_export_writes_exactly_what_is_listed(
+        qtbot: QtBot, window: MainWindow, more: dict[str, int], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    page = open_sessions(qtbot, window)
+    qtbot.keyClicks(page.search, "Ana Beatriz")
+    qtbot.waitUntil(lambda: page.count_label.text() == "2 sessions", timeout=3000)
+    target = tmp_path / "lista"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(target), "CSV (*.csv)")))
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    written = tmp_path / "lista.csv"
+    qtbot.waitUntil(written.exists, timeout=5000)
+    window.tasks.wait()
+    rows = list(csv.reader(written.read_text(encoding="utf-8-sig").splitlines()))
+    assert [r[0] for r in rows[1:]] == [str(more["a1"]), str(more["a2"])]
+    assert written.stat().st_mode & 0o077 == 0
+
+
+def test_pages_arrive_as_the_list_scrolls(qtbot: QtBot, window: MainWindow,
+                                          practice: Practice, seeded: dict[str, int],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.services import session_list
+
+    monkeypatch.setattr(session_list, "PAGE", 5)
+    monkeypatch.setattr(session_list.page, "__defaults__", (0, 5))
+    client = add_client(practice, "Rui Prado", "+55 11 95555-0000", None)
+    for day in range(24, 31):
+        for hour in (8, 9):
+            scheduling.book(practice, BookingRequest(
+                client_id=client, start=local(f"2026-11-{day}T{hour:02}:00"),
+                service_id=seeded["therapy"]), override=True)
+    page = open_sessions(qtbot, window)
+    qtbot.waitUntil(lambda: page.count_label.text() == "16 sessions", timeout=3000)
+    assert page.model.rowCount() < 16  # what fills the view, not the whole list
+    for _round in range(6):
+        page.table.scrollToBottom()
+        qtbot.wait(50)
+        window.tasks.wait()
+    qtbot.waitUntil(lambda: page.model.rowCount() == 16, timeout=5000)
+    ids = [v.id for v in page.model.rows]
+    assert len(set(ids)) == 16
+    assert [v.start for v in page.model.rows] == sorted(v.start for v in page.model.rows)
+    assert all(v.status in (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)
+               for v in page.model.rows)
