@@ -8,7 +8,10 @@ Measures, in one run, medians of:
 - next-week navigation, from the click to the new week painted: as people use it
   (the neighbouring weeks pre-fetched while they look), and with nothing cached;
 - opening a client file with 500 sessions, until its Sessões table is filled;
-- a search typed in the client list, from the query to the table filled.
+- a search typed in the client list, from the query to the table filled;
+- Sessões: the list opened (count and first page painted), sorted by client name,
+  searched by name, and a page read deep in the list as it scrolls; against a
+  floor: the same first page read with plain sqlite3 (no ORM, no Qt).
 """
 
 from __future__ import annotations
@@ -231,6 +234,7 @@ def main() -> None:
                      w.clients.model.rows is not None and _settled(w))
             w.clients.table.repaint()
             typing.append((time.perf_counter() - t0) * 1000)
+        lists = _session_list(w, app, wait_for, db_path, args.repeats)
         w.close()
         p.close()
 
@@ -243,6 +247,71 @@ def main() -> None:
     print(f"{'  the same with nothing pre-fetched':<44}{statistics.median(cold):>8.1f} ms")
     print(f"{'open a client file with 500 sessions':<44}{statistics.median(opening):>8.1f} ms")
     print(f"{'client search, one query':<44}{statistics.median(typing):>8.1f} ms")
+    floor = statistics.median(lists.pop("floor"))
+    for name, times in lists.items():
+        ms = statistics.median(times)
+        print(f"{name:<44}{ms:>8.1f} ms   ratio {ms / floor:.1f}")
+    print(f"{'  floor: the first page in plain sqlite3':<44}{floor:>8.1f} ms")
+
+
+def _session_list(w, app, wait_for, db_path: Path, repeats: int  # type: ignore[no-untyped-def]
+                  ) -> dict[str, list[float]]:
+    """The Sessões page over the whole practice, each figure from the request to
+    the table painted."""
+    from app.services.session_list import PAGE
+
+    page = w.sessions
+    w.show_page("sessions")
+    all_dates = page.period.findData("all")
+    out: dict[str, list[float]] = {"floor": [], "Sessões: open the list (all dates)": [],
+                                   "Sessões: sort by client name": [],
+                                   "Sessões: search by name": [],
+                                   "Sessões: a page 50,000 rows down": []}
+
+    def filled(action) -> float:  # type: ignore[no-untyped-def]
+        token = page._request
+        t0 = time.perf_counter()
+        action()
+        wait_for(lambda: page._request > token and page.model.rowCount() > 0 and
+                 page.count_label.text() != "" and _settled(w))
+        page.table.repaint()
+        return (time.perf_counter() - t0) * 1000
+
+    db = sqlite3.connect(db_path)
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        db.execute(
+            "SELECT a.*, c.name, c.phone, c.email, s.name, s.color, v.name FROM appointment a "
+            "JOIN client c ON c.id = a.client_id JOIN staff s ON s.id = a.staff_id "
+            "LEFT JOIN service v ON v.id = a.service_id ORDER BY a.start, a.id LIMIT ?",
+            (PAGE,)).fetchall()
+        out["floor"].append((time.perf_counter() - t0) * 1000)
+    db.close()
+    page.period.blockSignals(True)
+    page.period.setCurrentIndex(all_dates)
+    page.period.blockSignals(False)
+    for _ in range(max(5, repeats // 3)):
+        out["Sessões: open the list (all dates)"].append(filled(page.reload))
+    for descending in [False, True] * max(3, repeats // 6):
+        out["Sessões: sort by client name"].append(
+            filled(lambda d=descending: page._sorted("client", d)))
+    page._sorted("start", False)
+    for text in ["ana", "ana s", "mar", "5", "555"] * max(1, repeats // 10):
+        page.search.blockSignals(True)
+        page.search.setText(text)
+        page.search.blockSignals(False)
+        out["Sessões: search by name"].append(filled(page.reload))
+    page.search.setText("")
+    filled(page.reload)
+    from app.services import session_list
+
+    listing = page.listing
+    for _ in range(max(5, repeats // 3)):  # what fetchMore asks for, deep in the list
+        t0 = time.perf_counter()
+        rows = session_list.page(w.practice, listing, 50_000)
+        out["Sessões: a page 50,000 rows down"].append((time.perf_counter() - t0) * 1000)
+        assert len(rows) == PAGE
+    return out
 
 
 def _settled(w) -> bool:  # type: ignore[no-untyped-def]

@@ -60,7 +60,7 @@ def main() -> None:
             QSettings().setValue("agenda/view", "week")
             QSettings().setValue("window/page", "agenda")
             window = MainWindow(practice, ZONE)
-            window.resize(1360, 860)
+            window.resize(1366, 768)  # a laptop's screen, the size most practices have
             window.show()
             settle(app, window)
             shoot(app, window, language)
@@ -162,6 +162,9 @@ def shoot(app: QApplication, w: MainWindow, language: str) -> None:
 
     page("dashboard")
     save("dashboard")
+    page("sessions")
+    settle(app, w)
+    save("sessions")
     page("clients")
     save("clients")
     client_id = upcoming[0].client_id
@@ -170,7 +173,7 @@ def shoot(app: QApplication, w: MainWindow, language: str) -> None:
     save("client-sessions")
     page("settings")
     save("settings")
-    w.settings_page.tabs.setCurrentIndex(3)
+    w.settings_page.show_tab("notifications")
     save("settings-notifications")
     w.settings_page.tabs.setCurrentWidget(w.settings_page.conecta)
     settle(app, w)
