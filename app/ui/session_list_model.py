@@ -101,8 +101,7 @@ class SessionListModel(QAbstractTableModel):
                 "client": lambda: v.client_name,
                 "phone": lambda: self._phone(v.client_phone),
                 "service": lambda: v.service_name,
-                "start": lambda: f"{i18n.format_date(v.start.date(), 'medium')}, "
-                                 f"{i18n.format_time(v.start)}",
+                "start": lambda: i18n.format_datetime(v.start),
                 "duration": lambda: _("{minutes} min").format(minutes=v.duration_minutes),
                 "status": lambda: ("✓ " if v.status is S.CONFIRMED else "") +
                                   status_label(v.status),

@@ -131,13 +131,14 @@ class SessionsPage(QWidget):
         self.table.verticalHeader().hide()
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)  # one line a session; what does not fit is elided
         self.table.setSortingEnabled(True)
         header = self.table.horizontalHeader()
         header.setSortIndicator(SORTS.index("start"), Qt.SortOrder.AscendingOrder)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for key, width in (("client", 200), ("phone", 140), ("service", 170), ("start", 150),
-                           ("duration", 80), ("status", 110), ("source", 130)):
+        for key, width in (("client", 190), ("phone", 130), ("service", 170), ("start", 140),
+                           ("duration", 75), ("status", 115), ("source", 165)):
             header.resizeSection(SORTS.index(key), width)
         self.table.doubleClicked.connect(self._open)
         self.table.activated.connect(self._open)

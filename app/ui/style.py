@@ -56,7 +56,9 @@ QPushButton:disabled {{ color: #94a3b8; background: #f8fafc; }}
 QPushButton#primary {{ background: {ACCENT}; color: white; border-color: {ACCENT};
                        font-weight: 600; }}
 QPushButton#primary:hover {{ background: #1d4ed8; }}
+QPushButton#primary:disabled {{ background: #f8fafc; color: #94a3b8; border-color: #e2e8f0; }}
 QPushButton#danger {{ color: #b91c1c; }}
+QPushButton#danger:disabled {{ color: #94a3b8; }}
 QToolButton#status {{ padding: 5px 12px; border-radius: 12px; font-weight: 600;
                       color: white; }}
 QToolButton#status::menu-indicator {{ image: none; width: 0px; }}

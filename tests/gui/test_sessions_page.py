@@ -57,7 +57,7 @@ def test_the_list_shows_seed_002s_columns_and_counts(
     assert headers == ["Client", "Phone", "Service", "Date and time", "Duration", "Status",
                        "Origin", "Professional"]
     assert shown(page)[0] == ("Maria Silva", "(11) 98765-4321", "Psicoterapia",
-                              "Nov 20, 2026, 2:00\u202fPM", "50 min", "✓ Confirmed",
+                              "11/20/26, 2:00\u202fPM", "50 min", "✓ Confirmed",
                               "Booked by hand", window.staff[0].name)
     assert page.count_label.text() == "4 sessions"
     QTest.keySequence(window, "Ctrl+3")  # the old shortcuts keep their pages
