@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import gettext
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache
@@ -29,6 +31,9 @@ SUPPORTED = ("en", "pt_BR")
 
 _current = "en"
 _translations: gettext.NullTranslations = gettext.NullTranslations()
+# A language spoken for a while by one thread only (a message to a client in the
+# client's language, sent by the worker while the window speaks the user's).
+_speaking: ContextVar[str | None] = ContextVar("speaking", default=None)
 
 
 def system_language() -> str:
@@ -82,15 +87,31 @@ def follow_language(listener: Callable[[str], None]) -> None:
 
 
 def current_language() -> str:
-    return _current
+    return _speaking.get() or _current
+
+
+@contextmanager
+def speaking(code: str) -> Iterator[str]:
+    """Within the block, this thread's messages, dates and money are in `code`
+    ("pt_BR", "en"); other threads (the window) keep theirs."""
+    token = _speaking.set(normalize(code))
+    try:
+        yield current_language()
+    finally:
+        _speaking.reset(token)
+
+
+def _active() -> gettext.NullTranslations:
+    spoken = _speaking.get()
+    return _load(spoken) if spoken else _translations
 
 
 def _(message: str) -> str:
-    return _translations.gettext(message)
+    return _active().gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _translations.ngettext(singular, plural, n)
+    return _active().ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:
@@ -99,7 +120,7 @@ def N_(message: str) -> str:
 
 
 def _locale() -> Locale:
-    return Locale.parse(_current)
+    return Locale.parse(current_language())
 
 
 def format_date(value: date, style: str = "short") -> str:

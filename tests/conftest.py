@@ -63,6 +63,9 @@ def practice(data_dir: Path, clock: FrozenClock) -> Iterator[Practice]:
     p = open_practice(data_dir, clock=clock, actor="Dra. Ana", logging_on=False)
     settings.set_value(p, "timezone", "America/Sao_Paulo")
     settings.set_value(p, "country", "BR")
+    # Tests read what clients are sent in English; a Brazilian practice that chose no
+    # language writes Portuguese (tests/e2e/test_client_language.py).
+    settings.set_value(p, "language", "en")
     settings.set_value(p, "hours", "mon-fri 08:00-19:00")
     yield p
     p.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, String, Text
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -32,6 +32,9 @@ class PracticeSettings(SQLModel, table=True):
     country: str = "BR"  # default region for phone numbers
     currency: str = "BRL"
     language: str = ""  # empty: follow the system locale
+    # Where sessions happen, one line, for the client's e-mails ("" says nothing).
+    address: str = Field(default="", sa_column=Column(String, nullable=False, default="",
+                                                      server_default=""))
     # Cancellation policy: cancelling with less notice than this may be charged the fee.
     cancel_notice_minutes: int = 24 * 60
     cancel_fee_cents: int = 0
@@ -73,6 +76,9 @@ class Client(SQLModel, table=True):
     whatsapp_consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     email_consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sms_consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The language of the messages the client receives; "" follows the practice's.
+    language: str = Field(default="", sa_column=Column(String, nullable=False, default="",
+                                                       server_default=""))
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     active: bool = True
     created_at: datetime = Field(sa_type=UTCDateTime)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, or_, select
 
-from app.i18n import _
+from app.i18n import SUPPORTED, _
 from app.models.enums import AppointmentStatus, Channel
 from app.models.tables import Appointment, Client
 from app.services import audit, phones
@@ -34,11 +34,12 @@ class ClientView:
     preferred_channel: str | None
     consent: dict[str, str | None]  # channel -> ISO instant it was given, or None
     notes: str
+    language: str = ""  # of the messages they receive; "" follows the practice's
 
     def as_json(self) -> dict[str, object]:
         return {"id": self.id, "name": self.name, "phone": self.phone, "email": self.email,
                 "preferred_channel": self.preferred_channel, "consent": self.consent,
-                "notes": self.notes}
+                "notes": self.notes, "language": self.language}
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,20 @@ def view(c: Client) -> ClientView:
     assert c.id is not None
     consent = {ch.value: (getattr(c, attr).isoformat() if getattr(c, attr) else None)
                for ch, attr in _CONSENT_ATTR.items()}
-    return ClientView(c.id, c.name, c.phone, c.email, c.preferred_channel, consent, c.notes)
+    return ClientView(c.id, c.name, c.phone, c.email, c.preferred_channel, consent, c.notes,
+                      c.language)
+
+
+def message_language(language: str) -> str:
+    """A client's language as stored: "" (the practice's), "pt_BR" or "en".
+    Raises InvalidInput for any other."""
+    value = (language or "").strip()
+    if value in ("", "practice"):
+        return ""
+    if value not in SUPPORTED:
+        raise InvalidInput(_("Language must be one of: {choices}.")
+                           .format(choices=", ".join(SUPPORTED)))
+    return value
 
 
 def parse_channels(text: str) -> list[Channel]:
@@ -113,17 +127,19 @@ def checked(s: Session, details: ClientDetails) -> ClientDetails:
 
 def create_in(s: Session, p: Practice, details: ClientDetails, *,
               consent: Iterable[Channel] = (), preferred_channel: str | None = None,
-              notes: str = "") -> Client:
+              notes: str = "", language: str = "") -> Client:
     """A new client inside the caller's unit of work (a booking that creates its
     client writes both or neither). Raises InvalidInput."""
     now = p.clock.now()
     clean = checked(s, details)
+    language = message_language(language)
     preferred = _check_contact(s, clean.name, None, None, preferred_channel)[3]
     consent = list(consent)
     if Channel.EMAIL in consent and not clean.email:
         raise InvalidInput(_("Consent to e-mail needs an e-mail address."))
     client = Client(name=clean.name, phone=clean.phone, email=clean.email,
-                    preferred_channel=preferred, notes=notes, created_at=now)
+                    preferred_channel=preferred, notes=notes, created_at=now,
+                    language=language)
     for ch in consent:
         setattr(client, _CONSENT_ATTR[ch], now)
     s.add(client)
@@ -135,10 +151,11 @@ def create_in(s: Session, p: Practice, details: ClientDetails, *,
 
 def add(p: Practice, *, name: str, phone: str | None, email: str | None = None,
         consent: Iterable[Channel] = (), preferred_channel: str | None = None,
-        notes: str = "") -> ClientView:
+        notes: str = "", language: str = "") -> ClientView:
     with p.db.write() as s:
         result = view(create_in(s, p, ClientDetails(name, phone, email), consent=consent,
-                                preferred_channel=preferred_channel, notes=notes))
+                                preferred_channel=preferred_channel, notes=notes,
+                                language=language))
     p.bus.publish(Change.of(clients=[result.id]))
     return result
 
@@ -191,11 +208,11 @@ def similar_in(s: Session, *, phone: str | None, email: str | None,
 def update(p: Practice, client_id: int, *, name: str | None = None, phone: str | None = None,
            email: str | None = None, preferred_channel: str | None = None,
            notes: str | None = None, grant: Iterable[Channel] = (),
-           revoke: Iterable[Channel] = ()) -> ClientView:
+           revoke: Iterable[Channel] = (), language: str | None = None) -> ClientView:
     with p.db.write() as s:
         result = update_in(s, p, client_id, name=name, phone=phone, email=email,
                            preferred_channel=preferred_channel, notes=notes, grant=grant,
-                           revoke=revoke)
+                           revoke=revoke, language=language)
     p.bus.publish(Change.of(clients=[client_id]))
     return result
 
@@ -203,7 +220,8 @@ def update(p: Practice, client_id: int, *, name: str | None = None, phone: str |
 def update_in(s: Session, p: Practice, client_id: int, *, name: str | None = None,
               phone: str | None = None, email: str | None = None,
               preferred_channel: str | None = None, notes: str | None = None,
-              grant: Iterable[Channel] = (), revoke: Iterable[Channel] = ()) -> ClientView:
+              grant: Iterable[Channel] = (), revoke: Iterable[Channel] = (),
+              language: str | None = None) -> ClientView:
     """`update` inside the caller's unit of work. Raises InvalidInput, NotFound."""
     now = p.clock.now()
     client = _get(s, client_id)
@@ -217,6 +235,8 @@ def update_in(s: Session, p: Practice, client_id: int, *, name: str | None = Non
     client.preferred_channel = new_pref
     if notes is not None:
         client.notes = notes
+    if language is not None:
+        client.language = message_language(language)
     for ch in grant:
         if getattr(client, _CONSENT_ATTR[ch]) is None:
             setattr(client, _CONSENT_ATTR[ch], now)

@@ -1,6 +1,10 @@
 """What a message says: the facts of a session and the templates that use them.
 Templates name fields in braces: {first_name}, {date}, {time}, {weekday},
-{professional}, {practice}, {service}, {name}; {link} is the confirmation page."""
+{professional}, {practice}, {service}, {name}, {address}, {policy}; {link} is the
+confirmation page.
+
+Everything here speaks the language active in the calling thread: the outbox
+renders a client's message inside i18n.speaking(the client's language)."""
 
 from __future__ import annotations
 
@@ -9,9 +13,32 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from app.i18n import _, format_date, format_time
+from app.i18n import _, current_language, format_date, format_day, format_money, format_time
 from app.models.instants import later_minutes
 from app.models.outbox import MessageKind
+
+# Where the practice's own language is Portuguese when it chose none.
+PORTUGUESE_COUNTRIES = frozenset({"BR", "PT", "AO", "MZ", "CV", "GW", "ST", "TL"})
+
+
+def client_language(client_language: str, practice_language: str, country: str) -> str:
+    """The language a client's messages are written in: theirs, else the practice's
+    (its setting, else its country's), never the sending computer's."""
+    if client_language:
+        return client_language
+    if practice_language:
+        return practice_language
+    return "pt_BR" if country.upper() in PORTUGUESE_COUNTRIES else "en"
+
+
+def policy_line(notice_minutes: int, fee_cents: int, currency: str) -> str:
+    """The cancellation policy in one line, for the client."""
+    hours = max(1, notice_minutes // 60)
+    if fee_cents:
+        return _("Cancellations with less than {hours} h notice are charged {fee}.").format(
+            hours=hours, fee=format_money(fee_cents, currency))
+    return _("To cancel or move your session, please let us know {hours} h before.").format(
+        hours=hours)
 
 
 @dataclass(frozen=True)
@@ -25,13 +52,16 @@ class SessionFacts:
     start: datetime  # local
     end: datetime
     link: str | None = None
+    address: str = ""  # where the session happens
+    policy: str = ""  # policy_line()
 
     def fields(self) -> dict[str, str]:
         return {"first_name": self.first_name, "name": self.name, "service": self.service,
                 "professional": self.professional, "practice": self.practice,
                 "date": format_date(self.start.date(), "short"),
                 "weekday": format_date(self.start.date(), "EEEE"),
-                "time": format_time(self.start), "link": self.link or ""}
+                "time": format_time(self.start), "link": self.link or "",
+                "address": self.address, "policy": self.policy}
 
 
 class _Safe(dict[str, str]):
@@ -78,16 +108,129 @@ def default_text(kind: MessageKind) -> str:
     }[kind]
 
 
-def html_body(text: str, link: str | None, button: str) -> str:
-    """A small, accessible HTML version of the text, with the confirm button."""
-    paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
-    action = ""
-    if link:
-        action = (f'<p><a href="{html.escape(link)}" style="display:inline-block;'
-                  f'padding:10px 18px;background:#2563eb;color:#ffffff;border-radius:6px;'
-                  f'text-decoration:none;font-weight:600">{html.escape(button)}</a></p>')
-    return (f'<!doctype html><html><body style="font-family:Arial,sans-serif;color:#0f172a">'
-            f"{paragraphs}{action}</body></html>")
+def heading(kind: MessageKind) -> str:
+    return {
+        MessageKind.REMINDER: _("Reminder of your session"),
+        MessageKind.CONFIRMATION: _("Your session is confirmed"),
+        MessageKind.CANCELLATION: _("Your session was cancelled"),
+        MessageKind.RESCHEDULE: _("Your session has a new time"),
+        MessageKind.TEST: _("Test message"),
+    }[kind]
+
+
+def plain_email(kind: MessageKind, facts: SessionFacts, text: str) -> str:
+    """The plain-text part: the message, then the same facts the HTML shows."""
+    lines = [text.strip(), ""]
+    if kind is not MessageKind.TEST:
+        when = f"{format_day(facts.start.date())}, {format_time(facts.start)}–" \
+               f"{format_time(facts.end)}"
+        lines += [_("When: {when}").format(when=when),
+                  _("With: {professional}").format(professional=facts.professional),
+                  _("Service: {service}").format(service=facts.service)]
+        if facts.address:
+            lines.append(_("Where: {address}").format(address=facts.address))
+        lines.append("")
+        if facts.link and kind in (MessageKind.REMINDER, MessageKind.RESCHEDULE,
+                                   MessageKind.CONFIRMATION) and facts.link not in text:
+            lines += [_("Confirm or cancel: {link}").format(link=facts.link), ""]
+        if facts.policy and kind is not MessageKind.CANCELLATION:
+            lines += [facts.policy, ""]
+    lines.append(f"— {facts.practice}")
+    return "\n".join(lines).strip() + "\n"
+
+
+_CSS = """
+body{margin:0;padding:0;background:#f1f5f9;-webkit-text-size-adjust:100%}
+.outer{background:#f1f5f9}
+.card{background:#ffffff;color:#0f172a;border-radius:12px}
+.muted{color:#64748b}
+.when{color:#0f172a}
+.secondary{color:#2563eb!important;border:1px solid #cbd5e1!important;background:#ffffff!important}
+@media (prefers-color-scheme: dark){
+ body,.outer{background:#0b1120!important}
+ .card{background:#1e293b!important;color:#e2e8f0!important}
+ .when{color:#f8fafc!important}
+ .muted{color:#94a3b8!important}
+ .secondary{background:#1e293b!important;color:#93c5fd!important;border-color:#475569!important}
+}
+@media (max-width:480px){
+ .pad{padding:22px 18px!important}
+ .day{font-size:21px!important}
+ .button{display:block!important;text-align:center!important;margin:0 0 10px 0!important}
+}
+"""
+
+
+def html_email(kind: MessageKind, facts: SessionFacts, text: str, *,
+               buttons: bool = True) -> str:
+    """The e-mail as the client sees it: the practice's name, a heading, the
+    message, the day and time large, who and where, *Confirmar* / *Cancelar*
+    when the session has a link, the cancellation policy in one line. Inline
+    styles for mail programs that drop <style>; the stylesheet adds a phone's
+    width and dark mode. No image, nothing loaded from elsewhere. Every outside
+    text (names, the practice's own words) is escaped."""
+    e = html.escape
+    paragraphs = "".join(f'<p style="margin:0 0 14px;font-size:16px;line-height:1.5">'
+                         f"{e(p)}</p>" for p in text.split("\n") if p.strip())
+    details = ""
+    if kind is not MessageKind.TEST:
+        struck = kind is MessageKind.CANCELLATION
+        deco = "text-decoration:line-through;" if struck else ""
+        rows = [(_("With"), facts.professional), (_("Service"), facts.service)]
+        if facts.address:
+            rows.append((_("Where"), facts.address))
+        cells = "".join(
+            f'<tr><td class="muted" style="padding:4px 12px 4px 0;font-size:14px;'
+            f'color:#64748b;vertical-align:top;white-space:nowrap">{e(k)}</td>'
+            f'<td style="padding:4px 0;font-size:15px">{e(v)}</td></tr>' for k, v in rows)
+        details = (
+            f'<div style="border-top:1px solid #e2e8f0;border-bottom:1px solid #e2e8f0;'
+            f'padding:18px 0;margin:6px 0 20px">'
+            f'<div class="day when" style="font-size:24px;font-weight:700;line-height:1.25;'
+            f'{deco}">{e(format_day(facts.start.date()))}</div>'
+            f'<div class="when" style="font-size:20px;font-weight:600;margin:4px 0 12px;{deco}">'
+            f"{e(format_time(facts.start))}–{e(format_time(facts.end))}</div>"
+            f'<table role="presentation" cellpadding="0" cellspacing="0">{cells}</table></div>')
+    actions = ""
+    if buttons and facts.link and kind in (MessageKind.REMINDER, MessageKind.RESCHEDULE,
+                                           MessageKind.CONFIRMATION):
+        link = e(facts.link)
+        first = "" if kind is MessageKind.CONFIRMATION else (
+            f'<a class="button" href="{link}" style="display:inline-block;padding:12px 22px;'
+            f"margin:0 10px 10px 0;background:#2563eb;color:#ffffff;border-radius:8px;"
+            f'text-decoration:none;font-weight:600;font-size:16px">{e(_("Confirm"))}</a>')
+        actions = (
+            f'<div style="margin:0 0 18px">{first}'
+            f'<a class="button secondary" href="{link}" style="display:inline-block;'
+            f"padding:11px 21px;margin:0 0 10px 0;background:#ffffff;color:#2563eb;"
+            f"border:1px solid #cbd5e1;border-radius:8px;text-decoration:none;"
+            f'font-weight:600;font-size:16px">{e(_("Cancel or reschedule"))}</a></div>')
+    policy = ""
+    if facts.policy and kind is not MessageKind.CANCELLATION:
+        policy = (f'<p class="muted" style="margin:0 0 8px;font-size:13px;color:#64748b;'
+                  f'line-height:1.5">{e(facts.policy)}</p>')
+    return (
+        f'<!doctype html><html lang="{e(current_language().replace("_", "-"))}"><head>'
+        f'<meta charset="utf-8"><meta name="viewport" content="width=device-width,'
+        f'initial-scale=1"><meta name="color-scheme" content="light dark">'
+        f'<meta name="supported-color-schemes" content="light dark">'
+        f"<title>{e(heading(kind))}</title><style>{_CSS}</style></head>"
+        f'<body style="margin:0;padding:0;background:#f1f5f9">'
+        f'<table role="presentation" class="outer" width="100%" cellpadding="0" '
+        f'cellspacing="0" style="background:#f1f5f9"><tr><td align="center" '
+        f'style="padding:24px 12px">'
+        f'<table role="presentation" class="card" width="100%" cellpadding="0" '
+        f'cellspacing="0" style="max-width:560px;background:#ffffff;color:#0f172a;'
+        f'border-radius:12px;font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,'
+        f'sans-serif"><tr><td class="pad" style="padding:30px 34px">'
+        f'<p style="margin:0 0 18px;font-size:14px;font-weight:700;color:#2563eb;'
+        f'letter-spacing:.02em">{e(facts.practice)}</p>'
+        f'<h1 style="margin:0 0 16px;font-size:22px;line-height:1.3">{e(heading(kind))}</h1>'
+        f"{paragraphs}{details}{actions}{policy}"
+        f"</td></tr></table>"
+        f'<p class="muted" style="margin:16px 0 0;font-size:12px;color:#64748b;'
+        f'font-family:Helvetica,Arial,sans-serif">{e(facts.practice)}</p>'
+        f"</td></tr></table></body></html>")
 
 
 def sample(practice: str, professional: str, zone: ZoneInfo, now: datetime) -> SessionFacts:

@@ -29,11 +29,12 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, or_, select
 
+from app import i18n
 from app.i18n import _, ngettext
 from app.models.enums import ACTIVE_STATUSES, AppointmentStatus, Channel
 from app.models.instants import elapsed, later_minutes, utc
 from app.models.outbox import DeliveryAttempt, MessageKind, MessageState, OutboxMessage
-from app.models.tables import Appointment, Client, Service, Staff
+from app.models.tables import Appointment, Client, PracticeSettings, Service, Staff
 from app.services import (
     channel_setup,
     config,
@@ -411,7 +412,8 @@ def send_test(p: Practice, channel: Channel, to: str) -> str:
                             parameters=[fields[f] for f in cfg["whatsapp.params"].split(",")
                                         if f])
     else:
-        outgoing = Outgoing(to=target, text=text, html=messages.html_body(text, None, ""),
+        outgoing = Outgoing(to=target, text=text,
+                            html=messages.html_email(MessageKind.TEST, facts, text),
                             subject=messages.render(
                                 messages.default_subject(MessageKind.TEST), facts))
     try:
@@ -483,6 +485,16 @@ def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime
     if target is None:
         return None, why_not
     settings_row = load_row(s)
+    # What the client reads is in the client's language, whatever this computer speaks.
+    with i18n.speaking(messages.client_language(client.language, settings_row.language,
+                                                settings_row.country)):
+        return _compose_for(s, msg, cfg, now, a, client, staff, target, channel,
+                            settings_row)
+
+
+def _compose_for(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime,
+                 a: Appointment, client: Client, staff: Staff, target: str, channel: Channel,
+                 settings_row: PracticeSettings) -> tuple[Outgoing | None, str | None]:
     zone = ZoneInfo(settings_row.timezone)
     service = s.get(Service, a.service_id) if a.service_id else None
     token = _token(s, a.id or 0, cfg) if msg.kind is not MessageKind.CANCELLATION else None
@@ -494,7 +506,10 @@ def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime
         professional=staff.name, practice=settings_row.name,
         start=a.start.astimezone(zone),
         end=later_minutes(a.start, a.duration_minutes).astimezone(zone),
-        link=f"{cfg['relay.url']}/c/{token}" if token and button else None)
+        link=f"{cfg['relay.url']}/c/{token}" if token and button else None,
+        address=settings_row.address,
+        policy=messages.policy_line(settings_row.cancel_notice_minutes,
+                                    settings_row.cancel_fee_cents, settings_row.currency))
     # The practice's own templates are for reminders; notices use the built-in words.
     reminder = msg.kind is MessageKind.REMINDER
     own_text = cfg["template.sms.text" if channel is Channel.SMS else "template.email.text"]
@@ -505,11 +520,12 @@ def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime
         subject_template = own_subject if reminder and own_subject else \
             messages.default_subject(msg.kind)
         html = messages.render(own_html, facts, escape=True) if reminder and own_html else \
-            messages.html_body(text, facts.link, _("Confirm"))
+            messages.html_email(msg.kind, facts, text)
         calendar = invites.build(s, a, summary=f"{facts.service} · {facts.practice}",
                                  organizer=cfg["smtp.from"], attendee=target, now=now,
                                  cancel=msg.kind is MessageKind.CANCELLATION)
-        return Outgoing(to=target, subject=messages.render(subject_template, facts), text=text,
+        return Outgoing(to=target, subject=messages.render(subject_template, facts),
+                        text=messages.plain_email(msg.kind, facts, text),
                         html=html, calendar=calendar,
                         calendar_method="CANCEL" if msg.kind is MessageKind.CANCELLATION
                         else "REQUEST",

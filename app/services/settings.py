@@ -37,6 +37,7 @@ class SettingsView:
     hours: dict[str, str]  # "mon" -> "08:00-12:00,13:00-19:00" or "closed"
     cancel_notice_minutes: int
     cancel_fee_cents: int
+    address: str = ""  # where sessions happen, for the client's e-mails
 
     @property
     def zone(self) -> ZoneInfo:
@@ -82,7 +83,8 @@ def _view(s: Session) -> SettingsView:
         name=row.name, timezone=row.timezone, country=row.country, currency=row.currency,
         language=row.language,
         hours={key: format_intervals(hours.get(i, [])) for i, key in enumerate(WEEKDAY_KEYS)},
-        cancel_notice_minutes=row.cancel_notice_minutes, cancel_fee_cents=row.cancel_fee_cents)
+        cancel_notice_minutes=row.cancel_notice_minutes, cancel_fee_cents=row.cancel_fee_cents,
+        address=row.address)
 
 
 def _zone(value: str) -> str:
@@ -137,6 +139,7 @@ _SIMPLE: dict[str, tuple[str, Callable[[str], object]]] = {
     "language": ("language", _language),
     "cancel_notice": ("cancel_notice_minutes", parse_notice),
     "cancel_fee": ("cancel_fee_cents", parse_money),
+    "address": ("address", lambda v: " ".join(v.split())),
 }
 
 KEYS = (*_SIMPLE.keys(), "hours")

@@ -1,0 +1,134 @@
+"""What a client receives is in the client's language (theirs, else the
+practice's, never the sending computer's), with the practice's real facts; the
+e-mail is designed, with a plain-text part that says the same. Sent through a
+real SMTP server on loopback."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from email.message import Message
+
+import pytest
+
+from app import i18n
+from app.models.enums import Channel
+from app.services import catalog, clients, config, outbox, scheduling, secrets, settings
+from app.services.clock import FrozenClock
+from app.services.practice import Practice
+from app.services.scheduling import BookingRequest
+from tests.conftest import add_service, local
+from tests.fakes.relay_server import LINK_SECRET
+from tests.fakes.smtp import SmtpServer
+
+
+@pytest.fixture
+def smtp(practice: Practice) -> Iterator[SmtpServer]:
+    with SmtpServer() as server:
+        config.set_values(practice, {
+            "smtp.host": "127.0.0.1", "smtp.port": str(server.port), "smtp.security": "none",
+            "smtp.from": "agenda@bemestar.example", "relay.url": "https://relay.example",
+            "reminders.default": "email:1440"})
+        secrets.store("relay.link_secret", LINK_SECRET)
+        settings.set_value(practice, "language", "")  # the practice chose none: Brazil
+        settings.set_value(practice, "name", "Consultório Bem-Estar")
+        settings.set_value(practice, "cancel_fee", "100")
+        settings.set_value(practice, "address", "Rua das Flores, 120, sala 3 — São Paulo")
+        catalog.rename_staff(practice, catalog.list_staff(practice)[0].id, "Dra. Ana Souza")
+        yield server
+
+
+def parts(message: Message) -> dict[str, str]:
+    return {p.get_content_type(): p.get_content() for p in message.walk()
+            if p.get_content_type() in ("text/plain", "text/html")}
+
+
+def book(p: Practice, client_id: int, start: str = "2026-11-23T10:00") -> int:
+    return scheduling.book(p, BookingRequest(client_id=client_id, start=local(start),
+                                             service_id=add_service(p, name="Psicoterapia")))
+
+
+def test_a_brazilian_practice_writes_portuguese_from_an_english_computer(
+        practice: Practice, clock: FrozenClock, smtp: SmtpServer) -> None:
+    assert i18n.current_language() == "en"  # this computer speaks English
+    maria = clients.add(practice, name="Maria Silva", phone="+55 11 98765-4321",
+                        email="maria@example.com", consent=[Channel.EMAIL]).id
+    book(practice, maria)
+    clock.set(local("2026-11-22T10:00"))
+    assert outbox.Dispatcher(practice).dispatch_due().sent == 1
+    [mail] = smtp.received
+    assert mail.message["Subject"] == "Lembrete: sua sessão em 23/11/2026 às 10:00"
+    text, html = parts(mail.message)["text/plain"], parts(mail.message)["text/html"]
+    for said in (text, html):
+        assert "segunda-feira" in said and "Dra. Ana Souza" in said
+        assert "Rua das Flores, 120, sala 3 — São Paulo" in said
+        assert "menos de 24 h" in said and "R$\xa0100,00" in said
+        assert "Professional" not in said and "Reminder" not in said
+    assert "https://relay.example/c/" in text
+    assert 'lang="pt-BR"' in html and ">Confirmar<" in html
+    assert i18n.current_language() == "en" and i18n._("Confirm") == "Confirm"
+
+
+def test_a_client_who_reads_english_gets_english(
+        practice: Practice, clock: FrozenClock, smtp: SmtpServer) -> None:
+    john = clients.add(practice, name="John Smith", phone="+55 11 91111-2222",
+                       email="john@example.com", consent=[Channel.EMAIL], language="en").id
+    a = book(practice, john)
+    scheduling.confirm(practice, a)
+    outbox.Dispatcher(practice).dispatch_due()
+    [mail] = smtp.received
+    assert mail.message["Subject"] == "Session confirmed: 11/23/26 at 10:00\u202fAM"
+    text = parts(mail.message)["text/plain"]
+    assert "Mon, Nov 23, 2026" in text and "Dra. Ana Souza" in text
+    assert "Cancellations with less than 24 h notice are charged R$100.00." in text
+    # Changed to Portuguese: the next message follows.
+    clients.update(practice, john, language="pt_BR")
+    scheduling.cancel(practice, a, reason="Viagem", notify=True)
+    outbox.Dispatcher(practice).dispatch_due()
+    assert smtp.received[1].message["Subject"] == "Sessão cancelada: 23/11/2026 às 10:00"
+
+
+def test_a_language_no_one_speaks_is_refused_and_changes_nothing(
+        practice: Practice, clock: FrozenClock) -> None:
+    from app.services.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="Language must be one of"):
+        clients.add(practice, name="Ana", phone="+55 11 93333-4444", language="xx")
+    assert clients.search(practice, "Ana") == []
+    c = clients.add(practice, name="Ana", phone="+55 11 93333-4444")
+    with pytest.raises(InvalidInput):
+        clients.update(practice, c.id, language="klingon")
+    assert clients.get(practice, c.id).language == ""
+
+
+def test_each_thread_speaks_its_own_language() -> None:
+    seen: dict[str, str] = {}
+    ready, done = threading.Event(), threading.Event()
+
+    def worker() -> None:
+        with i18n.speaking("pt_BR"):
+            ready.set()
+            done.wait(5)
+            seen["worker"] = i18n._("Confirm")
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    ready.wait(5)
+    seen["window"] = i18n._("Confirm")  # while the worker speaks Portuguese
+    done.set()
+    thread.join(5)
+    assert seen == {"worker": "Confirmar", "window": "Confirm"}
+
+
+def test_a_strangers_markup_in_names_stays_text(
+        practice: Practice, clock: FrozenClock, smtp: SmtpServer) -> None:
+    settings.set_value(practice, "name", "<b>Bem</b>-Estar & Cia")
+    hostile = clients.add(practice, name='Eve <img src=x onerror="alert(1)">',
+                          phone="+55 11 95555-6666", email="eve@example.com",
+                          consent=[Channel.EMAIL]).id
+    a = book(practice, hostile)
+    scheduling.confirm(practice, a)
+    outbox.Dispatcher(practice).dispatch_due()
+    html = parts(smtp.received[0].message)["text/html"]
+    assert "<img" not in html and "<b>Bem" not in html
+    assert "&lt;b&gt;Bem&lt;/b&gt;-Estar &amp; Cia" in html
