@@ -195,16 +195,17 @@ def html_email(kind: MessageKind, facts: SessionFacts, text: str, *,
     if buttons and facts.link and kind in (MessageKind.REMINDER, MessageKind.RESCHEDULE,
                                            MessageKind.CONFIRMATION):
         link = e(facts.link)
+        confirm, other = e(_("Confirm")), e(_("Cancel or reschedule"))
         first = "" if kind is MessageKind.CONFIRMATION else (
             f'<a class="button" href="{link}" style="display:inline-block;padding:12px 22px;'
             f"margin:0 10px 10px 0;background:#2563eb;color:#ffffff;border-radius:8px;"
-            f'text-decoration:none;font-weight:600;font-size:16px">{e(_("Confirm"))}</a>')
+            f'text-decoration:none;font-weight:600;font-size:16px">{confirm}</a>')
         actions = (
             f'<div style="margin:0 0 18px">{first}'
             f'<a class="button secondary" href="{link}" style="display:inline-block;'
             f"padding:11px 21px;margin:0 0 10px 0;background:#ffffff;color:#2563eb;"
             f"border:1px solid #cbd5e1;border-radius:8px;text-decoration:none;"
-            f'font-weight:600;font-size:16px">{e(_("Cancel or reschedule"))}</a></div>')
+            f'font-weight:600;font-size:16px">{other}</a></div>')
     policy = ""
     if facts.policy and kind is not MessageKind.CANCELLATION:
         policy = (f'<p class="muted" style="margin:0 0 8px;font-size:13px;color:#64748b;'
