@@ -320,6 +320,46 @@ def relay_pages() -> None:
                             f"{relay.url}/c/{token}"], capture_output=True, timeout=60, check=True)
 
 
+def client_emails() -> None:
+    """The e-mails a client receives, at a phone's and a computer's width, in both
+    languages (needs chromium): docs/screenshots/<language>-email-<kind>-<width>.png."""
+    import shutil
+    import subprocess
+
+    from app.models.outbox import MessageKind
+    from app.services import messages
+
+    if not shutil.which("chromium"):
+        print("chromium not found: the e-mails were not rendered")
+        return
+    start = datetime(2026, 11, 23, 10, tzinfo=ZONE)
+    with tempfile.TemporaryDirectory() as tmp:
+        for language in ("pt_BR", "en"):
+            with i18n.speaking(language):
+                facts = messages.SessionFacts(
+                    appointment_id=7, name="Maria Silva", first_name="Maria",
+                    service="Psicoterapia individual", professional="Dra. Ana Souza",
+                    practice="Consultório Bem-Estar", start=start,
+                    end=start + timedelta(minutes=50), link="https://relay.example/c/…",
+                    address="Rua das Flores, 120, sala 3 — São Paulo",
+                    policy=messages.policy_line(24 * 60, 10000, "BRL"))
+                for kind in (MessageKind.REMINDER, MessageKind.CONFIRMATION,
+                             MessageKind.RESCHEDULE, MessageKind.CANCELLATION):
+                    text = messages.render(messages.default_text(kind), facts)
+                    page = Path(tmp) / f"{language}-{kind.value}.html"
+                    page.write_text(messages.html_email(kind, facts, text), encoding="utf-8")
+                    widths = (375, 800) if kind is MessageKind.REMINDER else (375,)
+                    for width in widths:
+                        name = f"{language}-email-{kind.value}-{width}.png"
+                        subprocess.run(
+                            ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
+                             "--hide-scrollbars", f"--window-size={width},760",
+                             "--disable-background-networking",
+                             f"--user-data-dir={tmp}/profile", f"--screenshot={OUT / name}",
+                             page.as_uri()], capture_output=True, timeout=60, check=True)
+
+
 if __name__ == "__main__":
     main()
     relay_pages()
+    client_emails()

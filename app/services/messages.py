@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from app.i18n import _, current_language, format_date, format_day, format_money, format_time
+from app.i18n import _, current_language, format_date, format_money, format_time
 from app.models.instants import later_minutes
 from app.models.outbox import MessageKind
 
@@ -122,7 +122,7 @@ def plain_email(kind: MessageKind, facts: SessionFacts, text: str) -> str:
     """The plain-text part: the message, then the same facts the HTML shows."""
     lines = [text.strip(), ""]
     if kind is not MessageKind.TEST:
-        when = f"{format_day(facts.start.date())}, {format_time(facts.start)}–" \
+        when = f"{format_date(facts.start.date(), 'full')}, {format_time(facts.start)}–" \
                f"{format_time(facts.end)}"
         lines += [_("When: {when}").format(when=when),
                   _("With: {professional}").format(professional=facts.professional),
@@ -187,7 +187,7 @@ def html_email(kind: MessageKind, facts: SessionFacts, text: str, *,
             f'<div style="border-top:1px solid #e2e8f0;border-bottom:1px solid #e2e8f0;'
             f'padding:18px 0;margin:6px 0 20px">'
             f'<div class="day when" style="font-size:24px;font-weight:700;line-height:1.25;'
-            f'{deco}">{e(format_day(facts.start.date()))}</div>'
+            f'{deco}">{e(format_date(facts.start.date(), "full"))}</div>'
             f'<div class="when" style="font-size:20px;font-weight:600;margin:4px 0 12px;{deco}">'
             f"{e(format_time(facts.start))}–{e(format_time(facts.end))}</div>"
             f'<table role="presentation" cellpadding="0" cellspacing="0">{cells}</table></div>')

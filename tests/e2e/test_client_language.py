@@ -79,7 +79,7 @@ def test_a_client_who_reads_english_gets_english(
     [mail] = smtp.received
     assert mail.message["Subject"] == "Session confirmed: 11/23/26 at 10:00\u202fAM"
     text = parts(mail.message)["text/plain"]
-    assert "Mon, Nov 23, 2026" in text and "Dra. Ana Souza" in text
+    assert "Monday, November 23, 2026" in text and "Dra. Ana Souza" in text
     assert "Cancellations with less than 24 h notice are charged R$100.00." in text
     # Changed to Portuguese: the next message follows.
     clients.update(practice, john, language="pt_BR")
