@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="channels the client agreed to: whatsapp,email,sms")
     p.add_argument("--preferred", metavar="CHANNEL")
     p.add_argument("--notes", default="")
+    p.add_argument("--language", default="", metavar="LANG",
+                   help="of the client's messages: pt_BR or en (default: the practice's)")
     p = cmd("stats", cmd_client_stats, "a client's figures", cl)
     p.add_argument("id", type=int)
     p = cmd("show", cmd_client_show, "a client's details", cl)
@@ -303,7 +305,8 @@ def cmd_settings_show(p: Practice, args: argparse.Namespace) -> None:
 def cmd_client_add(p: Practice, args: argparse.Namespace) -> None:
     view = clients.add(p, name=args.name, phone=args.phone, email=args.email,
                        consent=clients.parse_channels(args.consent),
-                       preferred_channel=args.preferred, notes=args.notes)
+                       preferred_channel=args.preferred, notes=args.notes,
+                       language=args.language)
     # Families share a phone: a match is said, never refused.
     same = clients.similar(p, phone=view.phone, email=view.email, exclude=view.id)
     _emit(args, {"id": view.id, "warnings": [x.as_json() for x in same]}, str(view.id))

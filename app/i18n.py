@@ -172,6 +172,12 @@ def format_money(cents: int, currency: str) -> str:
     return str(format_currency(Decimal(cents) / 100, currency, locale=_locale()))
 
 
+def format_amount(cents: int) -> str:
+    """An amount without its currency, as a form field shows it: "1.234,50" in
+    Portuguese, "1,234.50" in English (values.parse_money reads both back)."""
+    return str(format_decimal(Decimal(cents) / 100, format="#,##0.00", locale=_locale()))
+
+
 def format_number(value: int | float) -> str:
     """1,234 in English, 1.234 in Portuguese."""
     return str(format_decimal(value, locale=_locale()))

@@ -225,12 +225,20 @@ class ClientFile(QWidget):
         self.preferred.addItem(_("No preference"), "")
         for channel, name in CHANNEL_NAMES.items():
             self.preferred.addItem(name, channel.value)
+        # The language the client's reminders and notices are written in.
+        self.language = QComboBox()
+        self.language.addItem(_("The practice's language"), "")
+        self.language.addItem("Português (Brasil)", "pt_BR")
+        self.language.addItem("English", "en")
+        self.language.setToolTip(_("Reminders, confirmations and notices to this client are "
+                                   "written in this language."))
         self.notes = QPlainTextEdit()
         self.notes.setFixedHeight(80)
         form.addRow(_("Name"), self.name)
         form.addRow(_("Phone"), self.phone)
         form.addRow(_("E-mail"), self.email)
         form.addRow(_("Preferred channel"), self.preferred)
+        form.addRow(_("Messages in"), self.language)
         self.consent: dict[Channel, QCheckBox] = {}
         for channel, name in CHANNEL_NAMES.items():
             box = QCheckBox(_("Agrees to messages by {channel}").format(channel=name))
@@ -282,6 +290,7 @@ class ClientFile(QWidget):
         self.preferred.setCurrentIndex(max(0, self.preferred.findData(
             client.preferred_channel or "")))
         self.notes.setPlainText(client.notes)
+        self.language.setCurrentIndex(max(0, self.language.findData(client.language)))
         for channel, box in self.consent.items():
             since = client.consent.get(channel.value)
             box.setChecked(since is not None)
@@ -381,7 +390,7 @@ class ClientFile(QWidget):
         fields = {"name": self.name.text(), "phone": self.phone.text(),
                   "email": self.email.text() or None,
                   "preferred_channel": self.preferred.currentData() or None,
-                  "notes": self.notes.toPlainText()}
+                  "notes": self.notes.toPlainText(), "language": self.language.currentData()}
         wanted = {ch for ch, box in self.consent.items() if box.isChecked()}
         client_id = self.client_id
 

@@ -6,6 +6,7 @@ their fields never show what is stored."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -25,10 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.i18n import _
+from app import i18n
+from app.i18n import _, ngettext
 from app.models.enums import Channel
 from app.models.outbox import MessageKind
 from app.services import config, mail_inbound, messages, outbox, secrets, settings
+from app.services.settings import SettingsView
 from app.ui.lead_time import LeadTime
 from app.ui.plain import escape, plain
 
@@ -123,6 +126,7 @@ class NotificationsTab(QWidget):
         layout.addWidget(_scroll(inner))
         self.relay_url = ""
         self.practice_name = ""
+        self.practice: SettingsView | None = None  # for the preview's facts and language
         self.loaded = False
 
     def showEvent(self, event: Any) -> None:
@@ -132,11 +136,12 @@ class NotificationsTab(QWidget):
 
     def reload(self) -> None:
         p = self.window_.practice
-        self.window_.tasks.run(lambda: (config.get_all(p), settings.get(p).name),
+        self.window_.tasks.run(lambda: (config.get_all(p), settings.get(p)),
                                self._loaded, self.window_.show_error)
 
-    def _loaded(self, result: tuple[dict[str, str], str]) -> None:
-        cfg, self.practice_name = result
+    def _loaded(self, result: tuple[dict[str, str], SettingsView]) -> None:
+        cfg, self.practice = result
+        self.practice_name = self.practice.name
         self.loaded = True
         pairs = config.parse_reminders(cfg["reminders.default"])
         for i, (combo, minutes) in enumerate(self.defaults):
@@ -173,21 +178,45 @@ class NotificationsTab(QWidget):
                 else "off"}
 
     def update_preview(self) -> None:
-        w = self.window_
+        """The reminder as each channel would carry it, with the practice's facts,
+        in the language its clients read (unless a client chose another)."""
+        w, view = self.window_, self.practice
+        language = messages.client_language("", view.language, view.country) if view else \
+            i18n.current_language()
+        with i18n.speaking(language):
+            self.preview.setText(self._preview(w, view))
+        self.preview_language = language
+
+    def _preview(self, w: MainWindow, view: SettingsView | None) -> str:
         staff = w.staff[0].name if w.staff else ""
         facts = messages.sample(self.practice_name or _("Your practice"), staff,
-                                ZoneInfo(str(w.zone)),
-                                w.practice.clock.now())
-        subject = messages.render(self.subject.text() or
-                                  messages.default_subject(MessageKind.REMINDER), facts)
-        text = messages.render(self.text.toPlainText() or
-                               messages.default_text(MessageKind.REMINDER), facts)
-        link = ""
-        if self.button_email.isChecked():
-            link = "<br><br>[ " + _("Confirm") + " ] → " + escape(
-                self.relay_url + "/c/…" if self.relay_url else
-                _("the session's confirmation page (once the relay is set up)"))
-        self.preview.setText(f"<b>{escape(subject)}</b><br>{escape(text)}{link}")
+                                ZoneInfo(str(w.zone)), w.practice.clock.now())
+        link = self.relay_url + "/c/…" if self.relay_url else \
+            _("the session's confirmation page (once the relay is set up)")
+        facts = replace(facts, link=link if self.button_email.isChecked() else None,
+                        address=view.address if view else "",
+                        policy=messages.policy_line(view.cancel_notice_minutes,
+                                                    view.cancel_fee_cents, view.currency)
+                        if view else "")
+        kind = MessageKind.REMINDER
+        subject = messages.render(self.subject.text() or messages.default_subject(kind), facts)
+        text = messages.render(self.text.toPlainText() or messages.default_text(kind), facts)
+        mail = messages.plain_email(kind, facts, text)
+        sms = messages.render(self.sms.toPlainText() or messages.default_text(kind), facts)
+        parts = [f"<b>{escape(_('E-mail'))}</b> — {escape(subject)}",
+                 escape(mail).replace("\n", "<br>")]
+        size = ngettext("{n} character", "{n} characters", len(sms)).format(n=len(sms))
+        parts += [f"<b>SMS</b> — {escape(size)}", escape(sms).replace("\n", "<br>")]
+        if self.wa_template.text():
+            fields = facts.fields()
+            params = [f"{{{{{i}}}}} = {fields.get(f, f)}" for i, f in
+                      enumerate(filter(None, self.wa_params.text().split(",")), start=1)]
+            line = _("Template {name}: {fields}").format(
+                name=self.wa_template.text(), fields=", ".join(params) or "—")
+            if self.button_whatsapp.isChecked():
+                line += " · " + _("button to the confirmation page")
+            parts += ["<b>WhatsApp</b>", escape(line)]
+        return "<br>".join(parts)
 
     def save(self) -> None:
         p, values = self.window_.practice, self.values()

@@ -113,6 +113,10 @@ class SettingsPage(QWidget):
         self.country.setToolTip(_("Phone numbers without a country code are read as this "
                                   "country's"))
         form.addRow(_("Country (e.g. BR)"), self.country)
+        self.address = QLineEdit()
+        self.address.setPlaceholderText(_("e.g. Rua das Flores, 120, sala 3 — São Paulo"))
+        self.address.setToolTip(_("Shown to clients in their reminders and notices"))
+        form.addRow(_("Address"), self.address)
         self.currency = QLineEdit()
         self.currency.setMaxLength(3)
         form.addRow(_("Currency (e.g. BRL)"), self.currency)
@@ -155,13 +159,15 @@ class SettingsPage(QWidget):
             text = view.hours[key]
             self.hours[day].setText("" if text == "closed" else text)
         self.notice.setValue(view.cancel_notice_minutes // 60)
-        self.fee.setText(f"{view.cancel_fee_cents / 100:.2f}")
+        self.fee.setText(i18n.format_amount(view.cancel_fee_cents))
+        self.address.setText(view.address)
 
     def save(self) -> None:
         changes = [("name", self.name.text()), ("timezone", self.timezone.currentText()),
                    ("country", self.country.text()), ("currency", self.currency.text()),
                    ("language", self.language.currentData() or ""),
-                   ("cancel_notice", f"{self.notice.value()}h"), ("cancel_fee", self.fee.text())]
+                   ("cancel_notice", f"{self.notice.value()}h"), ("cancel_fee", self.fee.text()),
+                   ("address", self.address.text())]
         changes += [("hours", f"{key} {self.hours[day].text().strip() or 'closed'}")
                     for day, key in enumerate(WEEKDAY_KEYS)]
         p = self.window_.practice
@@ -290,7 +296,7 @@ class SettingsPage(QWidget):
         self.retire.setEnabled(sv is not None)
         self.sv_name.setText(sv.name if sv else "")
         self.sv_duration.setValue(sv.duration_minutes if sv else 50)
-        self.sv_price.setText(f"{sv.price_cents / 100:.2f}" if sv else "0.00")
+        self.sv_price.setText(i18n.format_amount(sv.price_cents if sv else 0))
         self.sv_before.setValue(sv.buffer_before_minutes if sv else 0)
         self.sv_after.setValue(sv.buffer_after_minutes if sv else 0)
         self.sv_notice.setValue(sv.min_notice_minutes // 60 if sv else 0)

@@ -51,7 +51,9 @@ def cli(tmp_path: Path) -> Practice:
 def booked(cli: Practice) -> dict[str, int]:
     client = cli.ok("client", "add", "--name", "Maria Silva", "--phone", "(11) 98765-4321",
                     "--email", "maria@example.com", "--consent", "whatsapp,email")["id"]
-    other = cli.ok("client", "add", "--name", "João Alves", "--phone", "21 99876-5432")["id"]
+    other = cli.ok("client", "add", "--name", "João Alves", "--phone", "21 99876-5432",
+                   "--language", "en")["id"]
+    assert cli.ok("client", "show", str(other))["language"] == "en"
     service = cli.ok("service", "add", "--name", "Psicoterapia", "--duration", "50",
                      "--price", "200", "--buffer", "10")["id"]
     session = cli.ok("book", "--client", str(client), "--service", str(service),
@@ -183,6 +185,8 @@ def test_list_filters_and_slots(cli: Practice, booked: dict[str, int]) -> None:
     (["client", "add", "--name", "X", "--phone", "123"], "not a valid phone number"),
     (["client", "add", "--name", "X", "--phone", "11987654321", "--email", "x@"],
      "not a valid e-mail"),
+    (["client", "add", "--name", "X", "--phone", "11987654321", "--language", "fr"],
+     "Language must be one of"),
     (["show", "999"], "no session with id 999"),
     (["confirm", "999"], "no session with id 999"),
     (["book", "--client", "999", "--custom", "X", "--duration", "50", "--start",

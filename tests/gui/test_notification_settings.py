@@ -124,3 +124,27 @@ def test_salvar_on_every_integration_saves_and_raises_nothing(qtbot: QtBot, wind
         qtbot.waitUntil(lambda b=box: b.result.text() == "Saved.", timeout=3000)
         window.tasks.wait()
         assert config.get(practice, key) == value
+
+
+def test_the_preview_shows_each_channel_in_the_clients_language(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    """An English computer, a Brazilian practice that chose no language: the preview
+    is what its clients read, in Portuguese, with the practice's own facts."""
+    from app.services import settings
+
+    settings.set_values(practice, [("language", ""), ("address", "Rua das Flores, 120"),
+                                   ("cancel_fee", "80")])
+    tab = open_tab(qtbot, window, 3)
+    qtbot.waitUntil(lambda: tab.practice is not None and tab.practice.address != "",
+                    timeout=3000)
+    tab.wa_template.setText("lembrete_sessao")
+    tab.wa_params.setText("first_name,date,time")
+    text = tab.preview.text().replace("\xa0", " ")
+    assert tab.preview_language == "pt_BR"
+    assert "Lembrete: sua sessão em" in text and "Onde: Rua das Flores, 120" in text
+    assert "menos de 24 h de antecedência são cobrados: R$ 80,00" in text
+    assert "<b>SMS</b>" in text and "caracteres" in text
+    assert "Modelo lembrete_sessao: {{1}} = Maria, {{2}} = " in text
+    assert tab.preview.textFormat() == Qt.TextFormat.RichText
+    tab.subject.setText("<script>x</script>")  # typed text stays text
+    assert "&lt;script&gt;" in tab.preview.text()
