@@ -40,6 +40,7 @@ from app.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
+WATCH_MS = 1000  # how often the window asks whether another process changed the data
 PAGES = ("dashboard", "agenda", "sessions", "clients", "conecta", "settings")
 # The View menu's shortcuts: Ctrl+1..5 kept their pages when Sessões came in.
 PAGE_KEYS = {"dashboard": "Ctrl+1", "agenda": "Ctrl+2", "clients": "Ctrl+3",
@@ -77,6 +78,36 @@ class MainWindow(QMainWindow):
         self.quitting = False
         if background_worker:
             self._start_worker()
+        self._watch_other_processes()
+
+    def _watch_other_processes(self) -> None:
+        """What another process commits (the headless worker, the command line, a
+        second window) reaches the open pages within a second, as our own changes do."""
+        from PySide6.QtCore import QTimer
+
+        from app.services.outside_changes import Watcher
+
+        self.watcher: Watcher | None = Watcher(self.practice)
+        self._watching = False
+
+        def look() -> None:
+            watcher = self.watcher
+            if self._watching or watcher is None:
+                return
+            self._watching = True
+
+            def done(_change: object) -> None:
+                self._watching = False
+
+            def failed(exc: Exception) -> None:
+                self._watching = False
+                self.show_error(exc)
+
+            self.tasks.run(watcher.check, done, failed)
+
+        self._watch_timer = QTimer(self)
+        self._watch_timer.timeout.connect(look)
+        self._watch_timer.start(WATCH_MS)
 
     def _start_worker(self) -> None:
         """Reminders keep going while the app runs; with a system tray, closing the
@@ -386,7 +417,11 @@ class MainWindow(QMainWindow):
             self.worker.stop()
         if self.tray is not None:
             self.tray.hide()
+        self._watch_timer.stop()
         self.tasks.wait()
+        if self.watcher is not None:
+            self.watcher.close()
+            self.watcher = None
         self.bridge.close()
         super().closeEvent(event)
 

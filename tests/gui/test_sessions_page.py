@@ -194,3 +194,23 @@ def test_pages_arrive_as_the_list_scrolls(qtbot: QtBot, window: MainWindow,
     assert [v.start for v in page.model.rows] == sorted(v.start for v in page.model.rows)
     assert all(v.status in (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)
                for v in page.model.rows)
+
+
+def test_a_confirmation_from_another_process_shows_within_a_second_or_two(
+        qtbot: QtBot, window: MainWindow, practice: Practice, more: dict[str, int],
+        data_dir: Path) -> None:
+    """`practice confirm` run beside the open window: the list follows without a click."""
+    import os
+    import subprocess
+    import sys
+
+    page = open_sessions(qtbot, window)
+    row = next(r for r, v in enumerate(page.model.rows) if v.id == more["a1"])
+    assert shown(page)[row][5] == "Scheduled"
+    result = subprocess.run(
+        [sys.executable, "-m", "app", "confirm", str(more["a1"]), "--data-dir", str(data_dir)],
+        env={**os.environ, "PRACTICE_NOW": "2026-11-20T12:00:00Z", "LANGUAGE": "en"},
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    qtbot.waitUntil(lambda: any(v.id == more["a1"] and v.status is AppointmentStatus.CONFIRMED
+                                for v in page.model.rows), timeout=4000)
