@@ -18,6 +18,7 @@ from typing import Literal
 from babel import Locale
 from babel.dates import format_date as _bd_date
 from babel.dates import format_datetime as _bd_datetime
+from babel.dates import format_interval as _bd_interval
 from babel.dates import format_skeleton as _bd_skeleton
 from babel.dates import format_time as _bd_time
 from babel.dates import get_day_names
@@ -131,6 +132,12 @@ def format_day(value: date) -> str:
     """Weekday and date in the locale's own order: "Wed, Nov 18, 2026",
     "qua., 18 de nov. de 2026"."""
     return str(_bd_skeleton("yMMMEd", value, locale=_locale()))
+
+
+def format_period(first: date, last: date) -> str:
+    """Two days as the locale writes a span, saying the month and year once where
+    they are shared: "16 – 22 de nov. de 2026", "Nov 30 – Dec 6, 2026"."""
+    return str(_bd_interval(first, last, "yMMMd", locale=_locale()))
 
 
 def format_time(value: time | datetime, style: str = "short") -> str:

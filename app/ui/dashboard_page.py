@@ -31,11 +31,57 @@ from app.services.relay_client import RequestView
 from app.services.reminders import MessageView
 from app.ui.appointment_panel import message_state_label, notice_label
 from app.ui.dialogs import RescheduleDialog
-from app.ui.plain import button_text, escape_breakable, label, rich, shortened, verbatim
+from app.ui.plain import button_text, escape_breakable, label, rich, verbatim
 from app.ui.style import STATUS_COLOURS
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
+
+
+class FittedButton(QPushButton):
+    """A flat link to a session: outside text shown as it is, "…" when the card is
+    narrower than the name (the tooltip then says it whole). It gives way to the
+    row's status and buttons, however long the name."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.whole = text
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(60)
+        self._fit()
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        room = max(self.width() - 8, 20)
+        shown = self.fontMetrics().elidedText(self.whole, Qt.TextElideMode.ElideRight, room)
+        self.setText(button_text(shown))
+        self.setToolTip(verbatim(self.whole) if shown != self.whole else "")
+
+
+class FittedLabel(QLabel):
+    """A one-line plain label that ends in "…" rather than being cut."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.whole = text
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(40)
+        self._fit()
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        shown = self.fontMetrics().elidedText(self.whole, Qt.TextElideMode.ElideRight,
+                                              max(self.width() - 4, 20))
+        if shown != self.text():
+            self.setText(shown)
+        self.setToolTip(verbatim(self.whole) if shown != self.whole else "")
 
 
 class Card(QFrame):
@@ -85,18 +131,22 @@ class SessionRow(QWidget):
         time_label = QLabel(when)
         time_label.setMinimumWidth(110)
         row.addWidget(time_label)
-        whole = f"{view.client_name} · {view.service_name}"
-        self.link = QPushButton(button_text(shortened(whole)))
-        if shortened(whole) != whole:
-            self.link.setToolTip(verbatim(whole))
-        # It gives way to the row's status and buttons, however long the name.
-        self.link.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.link.setMinimumWidth(120)
+        # The client's name, and the service beneath it: two short lines fit a
+        # laptop's half-width card where "name · service" on one line was cut.
+        names = QVBoxLayout()
+        names.setSpacing(0)
+        self.link = FittedButton(view.client_name)
         self.link.setFlat(True)
-        self.link.setStyleSheet("text-align: left; border: none; padding: 2px;")
+        self.link.setStyleSheet("text-align: left; border: none; padding: 0 2px; "
+                                "font-weight: 600;")
         self.link.setCursor(Qt.CursorShape.PointingHandCursor)
         self.link.clicked.connect(lambda: open_it(view.id))
-        row.addWidget(self.link, 1)
+        names.addWidget(self.link)
+        self.service = FittedLabel(view.service_name)
+        self.service.setObjectName("muted")
+        self.service.setContentsMargins(2, 0, 0, 0)
+        names.addWidget(self.service)
+        row.addLayout(names, 1)
         status = QLabel(scheduling.status_label(view.status))
         status.setObjectName("muted")
         row.addWidget(status)

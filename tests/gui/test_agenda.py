@@ -30,10 +30,10 @@ def test_the_week_is_drawn_and_navigated(qtbot: QtBot, window: MainWindow) -> No
     assert [w.nav.item(i).text() for i in range(w.nav.count())] == [
         "Dashboard", "Agenda", "Sessions", "Clients", "Conecta", "Settings"]
     assert shown(w) == [("Maria Silva", "confirmed")]
-    assert w.agenda.period.text() == "Nov 16, 2026 – Nov 22, 2026"
+    assert w.agenda.period.text() == "Nov 16\u2009–\u200922, 2026"
     qtbot.mouseClick(w.agenda.next_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: shown(w) == [("Maria Silva", "scheduled")], timeout=3000)
-    assert w.agenda.period.text() == "Nov 23, 2026 – Nov 29, 2026"
+    assert w.agenda.period.text() == "Nov 23\u2009–\u200929, 2026"
     QTest.keySequence(w, "Ctrl+T")
     qtbot.waitUntil(lambda: w.agenda.period.text().startswith("Nov 16"), timeout=3000)
     QTest.keySequence(w, "Ctrl+Right")

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -186,8 +187,19 @@ class AgendaPage(QWidget):
         return _shown_modal(ExportDialog(self.window_, days[0], days[-1], self.staff_filter()))
 
     def _side(self) -> QWidget:
+        """The column beside the agenda; on a short screen it scrolls rather than
+        squeezing the mini-calendar (whose last week was cut at 768 px)."""
         side = QWidget()
         side.setFixedWidth(250)
+        scroll = QScrollArea()
+        scroll.setWidget(side)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFixedWidth(250 + scroll.verticalScrollBar().sizeHint().width())
+        scroll.setObjectName("side")
+        scroll.setStyleSheet("QScrollArea#side, QScrollArea#side > QWidget > QWidget "
+                             "{ background: transparent; }")
         col = QVBoxLayout(side)
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(8)
@@ -218,6 +230,9 @@ class AgendaPage(QWidget):
         self.mini.setHorizontalHeaderFormat(
             QCalendarWidget.HorizontalHeaderFormat.SingleLetterDayNames)
         self.mini.clicked.connect(lambda qd: self.jump(qd.toPython()))
+        # Every week whole, the sixth included: the header and six rows of days.
+        rows = self.mini.fontMetrics().height() + 10
+        self.mini.setMinimumHeight(max(self.mini.sizeHint().height(), 7 * rows + 34))
         col.addWidget(self.mini)
 
         col.addWidget(_section(_("Professional")))
@@ -237,17 +252,22 @@ class AgendaPage(QWidget):
         col.addWidget(self.show_faded)
 
         col.addWidget(_section(_("Legend")))
-        for status in (S.SCHEDULED, S.CONFIRMED, S.COMPLETED, S.NO_SHOW, S.CANCELLED,
-                       S.RESCHEDULED):
+        legend = QGridLayout()  # two columns: the legend takes half the height
+        legend.setContentsMargins(0, 0, 0, 0)
+        legend.setHorizontalSpacing(10)
+        for i, status in enumerate((S.SCHEDULED, S.CONFIRMED, S.COMPLETED, S.NO_SHOW,
+                                    S.CANCELLED, S.RESCHEDULED)):
             mark = "✓" if status is S.CONFIRMED else "●"
             label = QLabel(f"<span style='color:{STATUS_COLOURS[status]}; font-size:14px'>"
                            f"{mark}</span>&nbsp; {status_label(status)}")
-            col.addWidget(label)
+            legend.addWidget(label, i // 2, i % 2)
+        col.addLayout(legend)
         free_text = _("Free for the chosen service")
         free = QLabel(f"<span style='color:#10b981; font-size:14px'>■</span>&nbsp; {free_text}")
+        free.setWordWrap(True)
         col.addWidget(free)
         col.addStretch(1)
-        return side
+        return scroll
 
     # ------------------------------------------------------------ state
 
@@ -331,7 +351,7 @@ class AgendaPage(QWidget):
             return i18n.format_date(days[0], "full")
         if self.mode == "month":
             return i18n.format_date(self.anchor, "LLLL y").capitalize()
-        return f"{i18n.format_date(days[0], 'medium')} – {i18n.format_date(days[-1], 'medium')}"
+        return i18n.format_period(days[0], days[-1])
 
     # ------------------------------------------------------------ loading
 

@@ -70,7 +70,7 @@ class TimeGrid(QWidget):
         self._drag: _Drag | None = None
         # Painting runs for every frame; text is formatted once per load instead.
         self.times: dict[int, tuple[str, str]] = {}
-        self._elided: dict[tuple[str, int, int], str] = {}
+        self._elided: dict[tuple[tuple[str, ...], int, int], str] = {}
         self.selected: int | None = None  # moved with the arrow keys, opened with Enter
         self.setMouseTracking(True)
         self.setMinimumWidth(GUTTER + 200)
@@ -268,19 +268,23 @@ class TimeGrid(QWidget):
         start, end = self.times.get(v.id) or (i18n.format_time(v.start),
                                               i18n.format_time(v.end))
         line_height = 14
-        lines = [(title, v.client_name)]
+        # Each line in the longest form that fits, then shorter ones, eliding only
+        # the last: "Samuel Pires" → "Samuel P." → "Samuel"; "09:00 – 09:50" → "09:00".
+        lines: list[tuple[QFont, tuple[str, ...]]] = [(title, _name_forms(v.client_name))]
         if rect.height() >= 2 * line_height + 4:
-            lines.append((_font(8), f"{start} – {end}"))
+            lines.append((_font(8), (f"{start} – {end}", f"{start}–{end}", start)))
         if rect.height() >= 3 * line_height + 4:
-            lines.append((_font(8), v.service_name))
+            lines.append((_font(8), (v.service_name,)))
         y = inner.top()
         width = int(inner.width())
-        for font, text in lines:
+        for font, forms in lines:
             painter.setFont(font)
-            key = (text, width, id(font))
+            key = (forms, width, id(font))
             shown = self._elided.get(key)
             if shown is None:
-                shown = painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight,
+                metrics = painter.fontMetrics()
+                shown = next((f for f in forms if metrics.horizontalAdvance(f) <= width),
+                             None) or metrics.elidedText(forms[-1], Qt.TextElideMode.ElideRight,
                                                          width)
                 self._elided[key] = shown
             painter.drawText(QRectF(inner.left(), y, inner.width(), line_height),
@@ -491,3 +495,12 @@ class DayHeader(QWidget):
         for i, day in enumerate(self.grid.days):
             if self.grid.day_left(i) <= event.position().x() < self.grid.day_left(i + 1):
                 self.day_clicked.emit(day)
+
+
+def _name_forms(name: str) -> tuple[str, ...]:
+    """A client's name from longest to shortest: whole, first name and the last
+    name's initial, first name."""
+    words = name.split()
+    if len(words) < 2:
+        return (name,)
+    return (name, f"{words[0]} {words[-1][0]}.", words[0])

@@ -1,0 +1,81 @@
+"""At the sizes of most Brazilian laptops (1366×768, 1280×800), in Portuguese and
+English, on the demo practice: no text on a main page is cut — no label, button
+or list shorter than what it says, every week of the mini-calendar whole."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QTableView, QWidget
+from pytestqt.qtbot import QtBot
+
+from app import i18n
+from app.services import demo
+from app.services import settings as practice_settings
+from app.services.practice import Practice
+from app.ui.main_window import PAGES, MainWindow
+from tests.conftest import local
+
+
+def cut(root: QWidget) -> list[tuple[str, str, int, int]]:
+    """Visible widgets whose text needs more room than they have."""
+    found = []
+    for label in root.findChildren(QLabel):
+        if not label.isVisible() or not label.text():
+            continue
+        if label.wordWrap():
+            need, have = label.heightForWidth(label.width()), label.height()
+        else:
+            need, have = label.sizeHint().width(), label.width()
+        if need > have + 1:
+            found.append(("label", label.text()[:50], need, have))
+    for button in root.findChildren(QAbstractButton):
+        if button.isVisible() and button.text() and \
+                button.sizeHint().width() > button.width() + 1:
+            found.append(("button", button.text()[:50], button.sizeHint().width(),
+                          button.width()))
+    for combo in root.findChildren(QComboBox):
+        if combo.isVisible() and combo.sizeHint().width() > combo.width() + 1:
+            found.append(("list", combo.currentText()[:50], combo.sizeHint().width(),
+                          combo.width()))
+    return found
+
+
+def settle(qtbot: QtBot, w: MainWindow) -> None:
+    for _round in range(6):
+        qtbot.wait(30)
+        w.tasks.wait(200)
+
+
+def test_nothing_is_cut_on_a_laptops_screen(qtbot: QtBot, practice: Practice) -> None:
+    demo.fill(practice, today=local("2026-11-20T12:00").date())
+    try:
+        for language in ("pt_BR", "en"):
+            i18n.set_language(language)
+            QSettings().setValue("agenda/view", "week")
+            w = MainWindow(practice, practice_settings.get(practice).zone)
+            qtbot.addWidget(w)
+            for width, height in ((1366, 768), (1280, 800)):
+                w.resize(width, height)
+                w.show()
+                for name in PAGES:
+                    w.show_page(name)
+                    settle(qtbot, w)
+                    page = w.stack.currentWidget()
+                    tabs = [page]
+                    if name == "settings":
+                        tabs = []
+                        for i in range(w.settings_page.tabs.count()):
+                            w.settings_page.tabs.setCurrentIndex(i)
+                            settle(qtbot, w)
+                            tabs.append(w.settings_page.tabs.currentWidget())
+                            assert cut(tabs[-1]) == [], (language, width, name, i)
+                        continue
+                    assert cut(page) == [], (language, width, name)
+                    if name == "agenda":
+                        view = w.agenda.mini.findChild(QTableView)
+                        assert view is not None
+                        assert view.verticalHeader().length() <= view.viewport().height(), \
+                            (language, width, "the mini-calendar's last week")
+            w.close()
+    finally:
+        i18n.set_language("en")
