@@ -124,6 +124,13 @@ def _locale() -> Locale:
     return Locale.parse(current_language())
 
 
+def first_upper(text: str) -> str:
+    """A heading's first letter in capitals, the rest as the locale wrote it
+    ("Quarta-feira, 18 de novembro", "Wednesday, November 18"; str.capitalize
+    would lower "November")."""
+    return text[:1].upper() + text[1:]
+
+
 def format_date(value: date, style: str = "short") -> str:
     return str(_bd_date(value, format=style, locale=_locale()))
 

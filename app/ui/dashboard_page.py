@@ -5,6 +5,7 @@ decision."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -119,7 +120,9 @@ class Card(QFrame):
 
 class SessionRow(QWidget):
     def __init__(self, view: AppointmentView, when: str, open_it: Callable[[int], object],
-                 action: tuple[str, Callable[[], None]] | None = None) -> None:
+                 action: tuple[str, Callable[[], None]] | None = None,
+                 widest: str = "") -> None:
+        """widest: the longest `when` the card may show, so its rows line up."""
         super().__init__()
         self.view = view
         row = QHBoxLayout(self)
@@ -129,7 +132,8 @@ class SessionRow(QWidget):
         dot.setFixedWidth(16)
         row.addWidget(dot)
         time_label = QLabel(when)
-        time_label.setMinimumWidth(110)
+        time_label.setMinimumWidth(max(110, time_label.fontMetrics().horizontalAdvance(
+            widest or when) + 10))
         row.addWidget(time_label)
         # The client's name, and the service beneath it: two short lines fit a
         # laptop's half-width card where "name · service" on one line was cut.
@@ -407,11 +411,14 @@ class DashboardPage(QWidget):
     def _loaded(self, board: Dashboard) -> None:
         self.board = board
         w = self.window_
-        self.date_label.setText(i18n.format_date(w.today(), "full").capitalize())
+        self.date_label.setText(i18n.first_upper(i18n.format_date(w.today(), "full")))
         self.today_card.clear(len(board.today))
+        late = datetime(2026, 12, 28, 23, 50, tzinfo=w.zone)  # the widest date and time
+        widest_span = f"{i18n.format_time(late)}–{i18n.format_time(late)}"
         for v in board.today:
             self.today_card.add(SessionRow(
-                v, f"{i18n.format_time(v.start)}–{i18n.format_time(v.end)}", w.open_appointment))
+                v, f"{i18n.format_time(v.start)}–{i18n.format_time(v.end)}", w.open_appointment,
+                widest=widest_span))
         if not board.has_sessions:
             self.today_card.empty(_("No sessions yet. Book the first one: it appears here on "
                                     "its day, with its confirmation and reminders."))
@@ -424,7 +431,8 @@ class DashboardPage(QWidget):
         for v in board.unconfirmed:
             self.unconfirmed_card.add(SessionRow(
                 v, i18n.format_datetime(v.start), w.open_appointment,
-                (_("Confirm"), lambda _checked=False, i=v.id: self.confirm(i))))
+                (_("Confirm"), lambda _checked=False, i=v.id: self.confirm(i)),
+                widest=i18n.format_datetime(late)))
         if not board.unconfirmed:
             self.unconfirmed_card.empty(
                 _("Sessions of the next 48 hours that are not confirmed yet appear here, to "
@@ -433,7 +441,8 @@ class DashboardPage(QWidget):
         self.no_show_card.clear(len(board.no_shows))
         for v in board.no_shows:
             self.no_show_card.add(SessionRow(
-                v, i18n.format_date(v.start.date(), "medium"), w.open_appointment))
+                v, i18n.format_date(v.start.date(), "medium"), w.open_appointment,
+                widest=i18n.format_date(late.date(), "medium")))
         if not board.no_shows:
             self.no_show_card.empty(_("No no-shows in the last 30 days."))
         self.decisions_card.clear(board.decisions_total + len(board.requests))

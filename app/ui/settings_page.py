@@ -129,7 +129,7 @@ class SettingsPage(QWidget):
             edit = QLineEdit()
             edit.setPlaceholderText(_("closed, or e.g. 08:00-12:00,13:00-19:00"))
             self.hours[day] = edit
-            form.addRow(i18n.weekday_name(day, "wide").capitalize(), edit)
+            form.addRow(i18n.first_upper(i18n.weekday_name(day, "wide")), edit)
         self.notice = QSpinBox()
         self.notice.setRange(0, 24 * 14)
         self.notice.setSuffix(" h")

@@ -90,6 +90,7 @@ def test_dashboard_confirms_in_one_click(qtbot: QtBot, window: MainWindow,
     qtbot.waitUntil(lambda: page.board is not None and len(page.board.unconfirmed) == 1,
                     timeout=3000)
     assert [v.id for v in page.board.today] == [seeded["today"], soon]
+    assert page.date_label.text() == "Friday, November 20, 2026"  # not "november"
     row = page.unconfirmed_card.rows[0]
     assert row.view.id == soon and row.button is not None  # Monday is beyond 48 hours
     qtbot.mouseClick(row.button, Qt.MouseButton.LeftButton)

@@ -350,7 +350,7 @@ class AgendaPage(QWidget):
         if self.mode == "day":
             return i18n.format_date(days[0], "full")
         if self.mode == "month":
-            return i18n.format_date(self.anchor, "LLLL y").capitalize()
+            return i18n.first_upper(i18n.format_date(self.anchor, "LLLL y"))
         return i18n.format_period(days[0], days[-1])
 
     # ------------------------------------------------------------ loading
