@@ -156,6 +156,10 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("conecta.originators.sms", "", _phones),
     Key("conecta.originators.voip", "", _phones),
     Key("conecta.originators.email", "", _emails),
+    # The first run: finished or skipped (empty: not yet), and the reception staff
+    # who, with the professionals, are the people who use the practice's computers.
+    Key("setup.state", "", _choice("", "done", "skipped")),
+    Key("team.reception", "", _names),
 )}
 
 
