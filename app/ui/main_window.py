@@ -68,6 +68,10 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self.setMinimumSize(960, 620)
         self.statusBar()
+        self.user_label = plain(QLabel())  # who uses this computer, once said
+        self.user_label.setObjectName("muted")
+        self.statusBar().addPermanentWidget(self.user_label)
+        self.first_run: Any = None
         self.build()
         geometry = QSettings().value("window/geometry")
         if geometry is not None:
@@ -229,6 +233,9 @@ class MainWindow(QMainWindow):
         add(file_menu, _("New attendance…"), "Ctrl+Shift+N",
             lambda: self.conecta.new_attendance())
         file_menu.addSeparator()
+        add(file_menu, _("Who is using this computer…"), None, self.choose_user)
+        add(file_menu, _("Set-up assistant…"), None, self.open_first_run)
+        file_menu.addSeparator()
         add(file_menu, _("Quit"), "Ctrl+Q", self.close)
         view_menu = self.menuBar().addMenu(_("&View"))
         for name in sorted(PAGES, key=lambda n: PAGE_KEYS[n]):
@@ -361,6 +368,55 @@ class MainWindow(QMainWindow):
         return dialog
 
     # ------------------------------------------------------------ changes
+
+    # ------------------------------------------------------------ people
+
+    def set_user(self, name: str) -> None:
+        """Who uses this computer: kept for this computer's login, and every change
+        made here is recorded in that name (the audit's "who")."""
+        from app.ui.first_run_wizard import USER_KEY
+
+        name = " ".join(name.split())
+        if not name:
+            return
+        QSettings().setValue(USER_KEY, name)
+        self.practice = self.practice.acting_as(name)
+        self.user_label.setText(_("Using: {name}").format(name=name))
+        self.user_label.setToolTip(_("Changes made here are recorded in this name. "
+                                     "File › Who is using this computer… changes it."))
+
+    def choose_user(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        from app.services import first_run
+
+        p = self.practice
+
+        def ask(people: list[str]) -> None:
+            current = self.practice.actor
+            names = people if current in people else [current, *people]
+            name, ok = QInputDialog.getItem(
+                self, _("Who is using this computer"), _("Changes made here are recorded "
+                                                         "in the name of:"),
+                names, max(0, names.index(current)) if current in names else 0, True)
+            if ok and name.strip():
+                self.set_user(name)
+                self.say(_("Now using: {name}.").format(name=" ".join(name.split())))
+
+        self.tasks.run(lambda: first_run.proposal(p).people(), ask, self.show_error)
+
+    def open_first_run(self) -> None:
+        """The set-up assistant, with the practice's answers so far."""
+        from app.services import first_run
+        from app.ui.first_run_wizard import FirstRunWizard
+
+        p = self.practice
+
+        def show(proposal: Any) -> None:
+            self.first_run = FirstRunWizard(self, proposal)
+            self.first_run.open()
+
+        self.tasks.run(lambda: first_run.proposal(p), show, self.show_error)
 
     @staticmethod
     def page_name(name: str) -> str:

@@ -141,7 +141,15 @@ class SettingsPage(QWidget):
         self.save_practice = QPushButton(_("Save"))
         self.save_practice.setObjectName("primary")
         self.save_practice.clicked.connect(self.save)
-        form.addRow("", self.save_practice)
+        self.assistant_button = QPushButton(_("Set-up assistant…"))
+        self.assistant_button.setToolTip(_("The practice, its people, hours, services and "
+                                           "reminders, step by step"))
+        self.assistant_button.clicked.connect(lambda: self.window_.open_first_run())
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save_practice)
+        buttons.addWidget(self.assistant_button)
+        buttons.addStretch(1)
+        form.addRow("", buttons)
         return page
 
     def reload(self) -> None:

@@ -111,6 +111,12 @@ class AgendaPage(QWidget):
         self.notice.setWordWrap(True)
         self.notice.hide()
         main.addWidget(self.notice)
+        # A period with nothing in it says how to begin, in one line.
+        self.empty_hint = QLabel()
+        self.empty_hint.setObjectName("muted")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.hide()
+        main.addWidget(self.empty_hint)
 
         self.grid = TimeGrid(window.zone)
         self.grid.set_zoom(float(QSettings().value("agenda/zoom", 56.0)))
@@ -432,6 +438,12 @@ class AgendaPage(QWidget):
 
     def _apply(self, data: Loaded) -> None:
         self.rows = data.views
+        self.empty_hint.setText(
+            _("No sessions in this period. Double-click a free time to book one, or use "
+              "New session (Ctrl+N).") if self.mode != "month" else
+            _("No sessions this month. Double-click a day to open it, or use New session "
+              "(Ctrl+N)."))
+        self.empty_hint.setVisible(not data.views)
         if self.mode == "month":
             self.month.set_sessions(data.views, data.times)
         else:

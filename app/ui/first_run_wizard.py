@@ -1,0 +1,339 @@
+"""The first-run assistant: a new practice is set up in six short steps, each saying
+in one line why it matters — the practice, the people, the weekly hours (a grid,
+not typed text), the services, the default reminders, and who uses this
+computer. Skippable; Configurações opens it again."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import TYPE_CHECKING, Any
+from zoneinfo import available_timezones
+
+from PySide6.QtCore import QSettings, QTime
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from app import i18n
+from app.i18n import _
+from app.models.hours import WEEKDAY_KEYS
+from app.services import first_run
+from app.services.first_run import Person, ServiceDraft, Setup
+from app.services.values import parse_money
+from app.ui.lead_time import LeadTime
+from app.ui.plain import plain
+
+if TYPE_CHECKING:
+    from app.ui.main_window import MainWindow
+
+USER_KEY = "user/name"  # who uses this computer (QSettings: per computer, per login)
+CHANNELS = (("", ""), ("whatsapp", "WhatsApp"), ("email", "E-mail"), ("sms", "SMS"))
+
+
+def _page(title: str, why: str) -> tuple[QWizardPage, QVBoxLayout]:
+    page = QWizardPage()
+    page.setTitle(title)
+    page.setSubTitle(why)
+    col = QVBoxLayout(page)
+    return page, col
+
+
+def _time_edit(value: time) -> QTimeEdit:
+    edit = QTimeEdit(QTime(value.hour, value.minute))
+    edit.setDisplayFormat("HH:mm")
+    return edit
+
+
+class DayRow:
+    """One weekday of the grid: open or not, from, to, and a break."""
+
+    def __init__(self, grid: QGridLayout, row: int, day: int, spec: str) -> None:
+        intervals = [] if spec in ("", "closed") else [
+            tuple(time.fromisoformat(t) for t in part.split("-")) for part in spec.split(",")]
+        self.open = QCheckBox(i18n.first_upper(i18n.weekday_name(day, "wide")))
+        self.open.setChecked(bool(intervals))
+        first = intervals[0] if intervals else (time(8), time(19))
+        last = intervals[-1] if intervals else first
+        self.start, self.end = _time_edit(first[0]), _time_edit(last[1])
+        self.pause = QCheckBox(_("Break"))
+        self.pause.setChecked(len(intervals) > 1)
+        self.pause_start = _time_edit(first[1] if len(intervals) > 1 else time(12))
+        self.pause_end = _time_edit(last[0] if len(intervals) > 1 else time(13))
+        for col, widget in enumerate((self.open, self.start, self.end, self.pause,
+                                      self.pause_start, self.pause_end)):
+            grid.addWidget(widget, row, col)
+        self.open.toggled.connect(self._enable)
+        self.pause.toggled.connect(self._enable)
+        self._enable()
+
+    def _enable(self) -> None:
+        on = self.open.isChecked()
+        for widget in (self.start, self.end, self.pause):
+            widget.setEnabled(on)
+        for widget in (self.pause_start, self.pause_end):
+            widget.setEnabled(on and self.pause.isChecked())
+
+    def spec(self) -> str:
+        """As the settings read it: "08:00-12:00,13:00-19:00" or "closed"."""
+        if not self.open.isChecked():
+            return "closed"
+        fmt = "HH:mm"
+        start, end = self.start.time().toString(fmt), self.end.time().toString(fmt)
+        if self.pause.isChecked():
+            return (f"{start}-{self.pause_start.time().toString(fmt)},"
+                    f"{self.pause_end.time().toString(fmt)}-{end}")
+        return f"{start}-{end}"
+
+
+class NamesList(QWidget):
+    """A list of names to fill, one line each, with a button to add a line."""
+
+    def __init__(self, names: list[str], add_text: str, placeholder: str) -> None:
+        super().__init__()
+        self.col = QVBoxLayout(self)
+        self.col.setContentsMargins(0, 0, 0, 0)
+        self.edits: list[QLineEdit] = []
+        self.placeholder = placeholder
+        for name in names or [""]:
+            self.add(name)
+        self.add_button = QPushButton(add_text)
+        self.add_button.clicked.connect(lambda: self.add("").setFocus())
+        self.col.addWidget(self.add_button)
+
+    def add(self, name: str) -> QLineEdit:
+        edit = QLineEdit(name)
+        edit.setPlaceholderText(self.placeholder)
+        self.edits.append(edit)
+        self.col.insertWidget(len(self.edits) - 1, edit)
+        return edit
+
+    def names(self) -> list[str]:
+        return [e.text().strip() for e in self.edits]
+
+
+class FirstRunWizard(QWizard):
+    def __init__(self, window: MainWindow, proposal: Setup) -> None:
+        super().__init__(window)
+        self.window_ = window
+        self.proposal = proposal
+        self.setWindowTitle(_("Set up your practice"))
+        self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, False)
+        self.setButtonText(QWizard.WizardButton.CancelButton, _("Skip for now"))
+        self.setButtonText(QWizard.WizardButton.FinishButton, _("Start using"))
+        self.setMinimumSize(720, 560)
+        self.addPage(self._practice_page())
+        self.addPage(self._people_page())
+        self.addPage(self._hours_page())
+        self.addPage(self._services_page())
+        self.addPage(self._reminders_page())
+        self.addPage(self._computer_page())
+        self.currentIdChanged.connect(self._entered)
+        self.saved = False
+
+    # ------------------------------------------------------------ pages
+
+    def _practice_page(self) -> QWizardPage:
+        page, col = _page(_("Your practice"), _("Its name signs every reminder; the time "
+                                                "zone and country set the clock and how "
+                                                "phone numbers are read."))
+        form = QFormLayout()
+        self.name = QLineEdit(self.proposal.name)
+        self.name.setPlaceholderText(_("e.g. Consultório Bem-Estar"))
+        form.addRow(_("Practice name"), self.name)
+        self.zone = QComboBox()
+        self.zone.setEditable(True)
+        self.zone.addItems(sorted(z for z in available_timezones() if "/" in z))
+        self.zone.setCurrentText(self.proposal.timezone)
+        form.addRow(_("Time zone"), self.zone)
+        self.country = QLineEdit(self.proposal.country)
+        self.country.setMaxLength(2)
+        form.addRow(_("Country (e.g. BR)"), self.country)
+        self.language = QComboBox()
+        for code, words in (("", _("Follow the system")), ("pt_BR", "Português (Brasil)"),
+                            ("en", "English")):
+            self.language.addItem(words, code)
+        self.language.setCurrentIndex(max(0, self.language.findData(self.proposal.language)))
+        form.addRow(_("Language"), self.language)
+        col.addLayout(form)
+        col.addStretch(1)
+        return page
+
+    def _people_page(self) -> QWizardPage:
+        page, col = _page(_("The people"), _("Each professional has an agenda of their own; "
+                                             "the history says who did what."))
+        col.addWidget(QLabel(_("Professionals")))
+        self.professionals = NamesList([p.name for p in self.proposal.professionals],
+                                       _("Add a professional"), _("e.g. Dra. Ana Souza"))
+        col.addWidget(self.professionals)
+        col.addWidget(QLabel(_("Reception (optional)")))
+        self.reception = NamesList(list(self.proposal.reception), _("Add a receptionist"),
+                                   _("e.g. Carla"))
+        col.addWidget(self.reception)
+        col.addStretch(1)
+        return page
+
+    def _hours_page(self) -> QWizardPage:
+        page, col = _page(_("Working hours"), _("Sessions are offered inside these hours; "
+                                                "booking outside them asks first."))
+        grid = QGridLayout()
+        for c, head in enumerate(("", _("From"), _("To"), "", _("Break from"), _("to"))):
+            grid.addWidget(QLabel(head), 0, c)
+        self.days = [DayRow(grid, i + 1, i, self.proposal.hours.get(key, "closed"))
+                     for i, key in enumerate(WEEKDAY_KEYS)]
+        col.addLayout(grid)
+        col.addStretch(1)
+        return page
+
+    def _services_page(self) -> QWizardPage:
+        page, col = _page(_("Services"), _("A service sets a session's length and price, so "
+                                           "booking takes one choice."))
+        self.service_grid = QGridLayout()
+        for c, head in enumerate((_("Name"), _("Minutes"), _("Price"))):
+            self.service_grid.addWidget(QLabel(head), 0, c)
+        self.service_rows: list[tuple[QLineEdit, QSpinBox, QLineEdit]] = []
+        for sv in self.proposal.services:
+            self._add_service(sv)
+        col.addLayout(self.service_grid)
+        add = QPushButton(_("Add a service"))
+        add.clicked.connect(lambda: self._add_service(ServiceDraft(""))[0].setFocus())
+        col.addWidget(add)
+        col.addStretch(1)
+        return page
+
+    def _add_service(self, sv: ServiceDraft) -> tuple[QLineEdit, QSpinBox, QLineEdit]:
+        name = QLineEdit(sv.name)
+        minutes = QSpinBox()
+        minutes.setRange(5, 24 * 60)
+        minutes.setSingleStep(5)
+        minutes.setValue(sv.duration_minutes)
+        price = QLineEdit(i18n.format_amount(sv.price_cents))
+        row = len(self.service_rows) + 1
+        for c, widget in enumerate((name, minutes, price)):
+            self.service_grid.addWidget(widget, row, c)
+        self.service_rows.append((name, minutes, price))
+        return name, minutes, price
+
+    def _reminders_page(self) -> QWizardPage:
+        page, col = _page(_("Reminders"), _("Reminders cut no-shows: each session gets these "
+                                            "unless you change it."))
+        form = QFormLayout()
+        planned = [r.split(":") for r in self.proposal.reminders.split(",") if r] or \
+            [["whatsapp", "1440"], ["email", "120"]]
+        self.reminders: list[tuple[QComboBox, LeadTime]] = []
+        for i in range(3):
+            channel = QComboBox()
+            for value, words in CHANNELS:
+                channel.addItem(words or _("None"), value)
+            lead = LeadTime(int(planned[i][1]) if i < len(planned) else 60)
+            channel.setCurrentIndex(max(0, channel.findData(planned[i][0]))
+                                    if i < len(planned) else 0)
+            row = QHBoxLayout()
+            row.addWidget(channel)
+            row.addWidget(lead)
+            form.addRow(_("Reminder {n}").format(n=i + 1), row)
+            self.reminders.append((channel, lead))
+        col.addLayout(form)
+        note = QLabel(_("Each channel is set up in Settings › Integrations; until then its "
+                        "reminders are skipped, and each session says so."))
+        note.setObjectName("muted")
+        note.setWordWrap(True)
+        col.addWidget(note)
+        col.addStretch(1)
+        return page
+
+    def _computer_page(self) -> QWizardPage:
+        page, col = _page(_("This computer"), _("Everything done here is recorded in the "
+                                                "name of who uses it (the File menu changes "
+                                                "it)."))
+        self.user = QComboBox()
+        self.user.setEditable(True)
+        col.addWidget(QLabel(_("Who uses this computer?")))
+        col.addWidget(self.user)
+        self.error = plain(QLabel())
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        col.addWidget(self.error)
+        col.addStretch(1)
+        return page
+
+    def _entered(self, page_id: int) -> None:
+        if page_id == self.pageIds()[-1]:  # the people may have changed: offer them
+            chosen = self.user.currentText()
+            self.user.clear()
+            people = [n for n in self.professionals.names() + self.reception.names() if n]
+            self.user.addItems(people)
+            self.user.setCurrentText(chosen if chosen in people else
+                                     (people[0] if people else ""))
+
+    # ------------------------------------------------------------ saving
+
+    def answers(self) -> Setup:
+        """What the assistant holds, as the service takes it. Raises InvalidInput
+        for a price that is not an amount."""
+        named = self.professionals.names()
+        kept = list(self.proposal.professionals)
+        people = tuple(Person(name, kept[i].colour, kept[i].id) if i < len(kept) else
+                       Person(name) for i, name in enumerate(named))
+        services = tuple(ServiceDraft(n.text().strip(), m.value(),
+                                      parse_money(p.text()) if p.text().strip() else 0)
+                         for n, m, p in self.service_rows if n.text().strip())
+        reminders = ",".join(f"{c.currentData()}:{lead.value()}"
+                             for c, lead in self.reminders if c.currentData())
+        return Setup(name=self.name.text(), timezone=self.zone.currentText().strip(),
+                     country=self.country.text(), language=self.language.currentData(),
+                     professionals=people, reception=tuple(n for n in self.reception.names()
+                                                           if n),
+                     hours={key: row.spec() for key, row in zip(WEEKDAY_KEYS, self.days,
+                                                                strict=True)},
+                     services=services, reminders=reminders)
+
+    def accept(self) -> None:
+        """Save everything, or stay open saying what was refused."""
+        try:
+            setup = self.answers()
+        except Exception as exc:  # a price typed wrong: said here, nothing saved
+            self.error.setText(str(exc))
+            return
+        user = self.user.currentText().strip()
+        p = self.window_.practice
+        self.button(QWizard.WizardButton.FinishButton).setEnabled(False)
+
+        def done(_result: Any) -> None:
+            self.saved = True
+            if user:
+                self.window_.set_user(user)
+            self.window_.say(_("Your practice is set up. Book the first session with "
+                               "New session."))
+            super(FirstRunWizard, self).accept()
+
+        def failed(exc: Exception) -> None:
+            self.button(QWizard.WizardButton.FinishButton).setEnabled(True)
+            self.error.setText(str(exc))
+
+        self.window_.tasks.run(lambda: first_run.apply(p, setup), done, failed)
+
+    def reject(self) -> None:
+        if not self.saved:
+            p = self.window_.practice
+            self.window_.tasks.run(lambda: first_run.skip(p), lambda _r: None,
+                                   self.window_.show_error)
+        super().reject()
+
+
+def stored_user() -> str:
+    return str(QSettings().value(USER_KEY, "") or "")
+

@@ -1,0 +1,142 @@
+"""A psychologist opens Practice Desk on an empty database: the assistant takes
+them from nothing to a practice ready to book, or steps aside; afterwards the
+agenda says how to book, and every change is recorded in their name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QSettings, Qt, QTime
+from PySide6.QtWidgets import QWizard
+from pytestqt.qtbot import QtBot
+
+from app.services import catalog, config, first_run, queries, scheduling, settings
+from app.services.practice import Practice
+from app.services.scheduling import BookingRequest
+from app.ui.first_run_wizard import FirstRunWizard
+from app.ui.main_window import MainWindow
+from tests.conftest import add_client, local
+
+
+@pytest.fixture
+def empty_window(qtbot: QtBot, practice: Practice) -> Iterator[MainWindow]:
+    QSettings().setValue("window/page", "agenda")
+    QSettings().setValue("agenda/view", "week")
+    w = MainWindow(practice, settings.get(practice).zone)
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    w.show()
+    yield w
+    w.tasks.wait()
+
+
+def open_assistant(qtbot: QtBot, w: MainWindow) -> FirstRunWizard:
+    assert first_run.needed(w.practice)
+    w.open_first_run()
+    qtbot.waitUntil(lambda: w.first_run is not None and w.first_run.isVisible(), timeout=3000)
+    return w.first_run
+
+
+def next_page(qtbot: QtBot, wizard: FirstRunWizard) -> None:
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+
+
+def test_from_an_empty_database_to_a_practice_ready_to_book(
+        qtbot: QtBot, empty_window: MainWindow, practice: Practice) -> None:
+    w = empty_window
+    qtbot.waitUntil(lambda: w.agenda.empty_hint.isVisible(), timeout=3000)
+    assert "Double-click a free time" in w.agenda.empty_hint.text()
+    wizard = open_assistant(qtbot, w)
+    # 1. The practice.
+    wizard.name.clear()
+    qtbot.keyClicks(wizard.name, "Consultorio Bem-Estar")
+    assert wizard.currentPage().subTitle().startswith("Its name signs every reminder")
+    next_page(qtbot, wizard)
+    # 2. The people: the default professional renamed, a second one, a receptionist.
+    first = wizard.professionals.edits[0]
+    first.clear()
+    qtbot.keyClicks(first, "Dra. Ana Souza")
+    qtbot.mouseClick(wizard.professionals.add_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(wizard.professionals.edits[1], "Dr. Bruno Reis")
+    qtbot.keyClicks(wizard.reception.edits[0], "Carla")
+    next_page(qtbot, wizard)
+    # 3. Hours as a grid: Monday with a lunch break, Saturday closed.
+    monday, saturday = wizard.days[0], wizard.days[5]
+    monday.start.setTime(QTime(9, 0))
+    qtbot.mouseClick(monday.pause, Qt.MouseButton.LeftButton)
+    assert monday.pause_start.isEnabled()
+    assert not saturday.open.isChecked() and not saturday.start.isEnabled()
+    next_page(qtbot, wizard)
+    # 4. Services: 50 minutes proposed.
+    name, minutes, price = wizard.service_rows[0]
+    assert minutes.value() == 50
+    name.clear()
+    qtbot.keyClicks(name, "Psicoterapia individual")
+    price.clear()
+    qtbot.keyClicks(price, "200")
+    next_page(qtbot, wizard)
+    # 5. Reminders: a day before by WhatsApp, two hours before by e-mail.
+    assert [(c.currentData(), lead.value()) for c, lead in wizard.reminders][:2] == [
+        ("whatsapp", 1440), ("email", 120)]
+    next_page(qtbot, wizard)
+    # 6. This computer.
+    assert [wizard.user.itemText(i) for i in range(wizard.user.count())] == [
+        "Dra. Ana Souza", "Dr. Bruno Reis", "Carla"]
+    wizard.user.setCurrentIndex(2)
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton),
+                     Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not wizard.isVisible(), timeout=3000)
+
+    view = settings.get(practice)
+    assert view.name == "Consultorio Bem-Estar"
+    assert view.hours["mon"] == "09:00-12:00,13:00-19:00" and view.hours["sat"] == "closed"
+    assert [s.name for s in catalog.list_staff(practice)] == ["Dra. Ana Souza",
+                                                              "Dr. Bruno Reis"]
+    [service] = catalog.list_services(practice)
+    assert (service.name, service.duration_minutes, service.price_cents) == (
+        "Psicoterapia individual", 50, 20000)
+    assert config.get(practice, "reminders.default") == "whatsapp:1440,email:120"
+    assert not first_run.needed(practice)
+    # Who is acting: the receptionist, on this computer, in the history.
+    assert w.user_label.text() == "Using: Carla"
+    client = add_client(w.practice)
+    booked = scheduling.book(w.practice, BookingRequest(
+        client_id=client, start=local("2026-11-20T15:00"), service_id=service.id))
+    assert queries.show(practice, booked).history[0].actor == "Carla"
+    w.show_page("agenda")  # the week now has a session: the hint steps aside
+    qtbot.waitUntil(lambda: not w.agenda.empty_hint.isVisible(), timeout=3000)
+
+
+def test_a_wrong_answer_keeps_the_assistant_open_and_saves_nothing(
+        qtbot: QtBot, empty_window: MainWindow, practice: Practice) -> None:
+    wizard = open_assistant(qtbot, empty_window)
+    for _page in range(3):
+        next_page(qtbot, wizard)
+    wizard.service_rows[0][2].setText("duzentos")
+    for _page in range(2):
+        next_page(qtbot, wizard)
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton),
+                     Qt.MouseButton.LeftButton)
+    assert wizard.isVisible() and "not an amount" in wizard.error.text()
+    assert catalog.list_services(practice) == [] and first_run.needed(practice)
+    wizard.service_rows[0][2].setText("180,50")
+    wizard.name.setText("")  # and no name: the service says which answer is missing
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton),
+                     Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "needs a name" in wizard.error.text(), timeout=3000)
+    assert catalog.list_services(practice) == []
+
+
+def test_skipping_is_remembered_and_settings_open_it_again(
+        qtbot: QtBot, empty_window: MainWindow, practice: Practice) -> None:
+    w = empty_window
+    wizard = open_assistant(qtbot, w)
+    assert wizard.button(QWizard.WizardButton.CancelButton).text() == "Skip for now"
+    wizard.reject()
+    qtbot.waitUntil(lambda: not first_run.needed(practice), timeout=3000)
+    w.show_page("settings")
+    qtbot.mouseClick(w.settings_page.assistant_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.first_run is not wizard and w.first_run.isVisible(),
+                    timeout=3000)
+    w.first_run.reject()
