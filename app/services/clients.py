@@ -113,6 +113,7 @@ class ClientDetails:
     name: str
     phone: str | None
     email: str | None = None
+    consent: tuple[Channel, ...] = ()  # the channels the client agreed to, when known
 
 
 def checked(s: Session, details: ClientDetails) -> ClientDetails:
@@ -122,7 +123,7 @@ def checked(s: Session, details: ClientDetails) -> ClientDetails:
         raise InvalidInput(_("The client's phone number is required."))
     name, phone, email, _pref = _check_contact(s, details.name, details.phone, details.email,
                                                None)
-    return ClientDetails(name, phone, email)
+    return ClientDetails(name, phone, email, details.consent)
 
 
 def create_in(s: Session, p: Practice, details: ClientDetails, *,

@@ -54,6 +54,17 @@ def _names(value: str) -> str:
     return ",".join(dict.fromkeys(names))
 
 
+def _channels(value: str) -> str:
+    found = []
+    for part in filter(None, (p.strip().lower() for p in value.split(","))):
+        try:
+            found.append(Channel(part).value)
+        except ValueError:
+            raise InvalidInput(_("Unknown channel '{value}': use whatsapp, email or sms.")
+                               .format(value=part)) from None
+    return ",".join(dict.fromkeys(found))
+
+
 def _phones(value: str) -> str:
     """Numbers written with their country code, so they mean the same everywhere."""
     out = []
@@ -159,6 +170,8 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     # The first run: finished or skipped (empty: not yet), and the reception staff
     # who, with the professionals, are the people who use the practice's computers.
     Key("setup.state", "", _choice("", "done", "skipped")),
+    # The channels a new client is proposed as agreeing to, where clients are created.
+    Key("clients.consent", "", _channels),
     Key("team.reception", "", _names),
 )}
 

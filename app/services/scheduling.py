@@ -300,7 +300,8 @@ def _write_client(s: Session, p: Practice, plan: _Plan, req: BookingRequest) -> 
     """The request's new client written, or the existing one's contacts updated,
     inside the booking's unit of work; returns the client's id."""
     if req.new_client is not None:
-        plan.client = clients.create_in(s, p, req.new_client)
+        # Consent is asked where the client is created (LGPD: recorded, with its date).
+        plan.client = clients.create_in(s, p, req.new_client, consent=req.new_client.consent)
     elif req.contact is not None:
         clients.update_in(s, p, req.client_id, phone=req.contact.phone,
                           email=req.contact.email or "")

@@ -32,10 +32,10 @@ from PySide6.QtWidgets import (
 
 from app import i18n
 from app.i18n import _, ngettext
-from app.models.enums import RepeatFrequency
+from app.models.enums import Channel, RepeatFrequency
 from app.models.instants import later_minutes
 from app.models.recurrence import resolve_local
-from app.services import clients, scheduling
+from app.services import clients, config, reminders, scheduling
 from app.services.clients import ClientDetails, ClientView, Similar
 from app.services.errors import InvalidInput, PracticeError
 from app.services.scheduling import BookingRequest, Occurrence, Repeat
@@ -63,6 +63,7 @@ class Form:
     notes: str
     price_cents: int | None
     repeat: Repeat | None
+    consent: tuple[Channel, ...] = ()  # a new client's
 
 
 @dataclass
@@ -127,6 +128,32 @@ class NewSessionDialog(QDialog):
         form.addRow(_("Name"), self.name)
         form.addRow(_("Phone"), self.phone)
         form.addRow(_("E-mail"), self.email)
+        # A new client's consent, asked where they are created; ticked as the practice
+        # chose in Configurações, and said so.
+        self.consent_box = QWidget()
+        consent_row = QHBoxLayout(self.consent_box)
+        consent_row.setContentsMargins(0, 0, 0, 0)
+        self.consent: dict[Channel, QCheckBox] = {}
+        for channel, words in ((Channel.WHATSAPP, "WhatsApp"), (Channel.EMAIL, _("E-mail")),
+                               (Channel.SMS, "SMS")):
+            box = QCheckBox(words)
+            box.toggled.connect(lambda _on: self.changed())
+            consent_row.addWidget(box)
+            self.consent[channel] = box
+        self.consent_note = QLabel()
+        self.consent_note.setObjectName("muted")
+        consent_row.addWidget(self.consent_note, 1)
+        self.consent_row_label = QLabel(_("Agrees to messages by"))
+        form.addRow(self.consent_row_label, self.consent_box)
+        self.consent_box.hide()
+        self.consent_row_label.hide()
+        self.email.textChanged.connect(self._email_consent)
+        self._consent_default: tuple[str, ...] = ()
+        self._email_consent_touched = False  # the person ticked or unticked it
+        self.consent[Channel.EMAIL].clicked.connect(
+            lambda _c=False: setattr(self, "_email_consent_touched", True))
+        window.tasks.run(lambda: config.get(window.practice, "clients.consent"),
+                         self._consent_loaded, window.show_error)
         # A new client whose phone or e-mail is already a client's: offered, not refused
         # (families share a phone).
         self.same: list[Similar] = []
@@ -301,7 +328,32 @@ class NewSessionDialog(QDialog):
         self.email.setText(client.email or "")
         self.changed()
 
+    def _consent_loaded(self, value: str) -> None:
+        self._consent_default = tuple(v for v in value.split(",") if v)
+        names = ", ".join(reminders.channel_name(v) for v in self._consent_default)
+        self.consent_note.setText(_("(the practice's default: {channels})").format(
+            channels=names) if names else _("(the practice's default: none)"))
+        self.consent_note.setToolTip(_("Settings › Client notifications › New clients agree "
+                                       "to"))
+        for channel, box in self.consent.items():
+            box.setChecked(channel.value in self._consent_default)
+        self._email_consent()
+
+    def _email_consent(self) -> None:
+        """Consent to e-mail needs an address: the box waits for one."""
+        box = self.consent[Channel.EMAIL]
+        has = bool(self.email.text().strip())
+        box.setEnabled(has)
+        box.setToolTip("" if has else _("Type the client's e-mail first."))
+        if not has:
+            box.setChecked(False)
+        elif Channel.EMAIL.value in self._consent_default and not box.isChecked() and \
+                not self._email_consent_touched:
+            box.setChecked(True)
+
     def _new_client_toggled(self, on: bool) -> None:
+        self.consent_box.setVisible(on)
+        self.consent_row_label.setVisible(on)
         if on:
             self.client = None
             self.chosen.setText(_("A new client will be created."))
@@ -349,7 +401,8 @@ class NewSessionDialog(QDialog):
             custom_name=self.custom.text() if service_id == CUSTOM else None,
             duration=self.duration.value(), staff_id=self.staff.currentData(),
             notes=self.notes.toPlainText(),
-            price_cents=parse_money(price_text) if price_text else None, repeat=repeat)
+            price_cents=parse_money(price_text) if price_text else None, repeat=repeat,
+            consent=tuple(c for c, box in self.consent.items() if box.isChecked()))
 
     def changed(self) -> None:
         self._armed = False
@@ -361,8 +414,8 @@ class NewSessionDialog(QDialog):
     def _request_for(self, f: Form) -> BookingRequest | None:
         """The very request saving sends: the check and the save share it, so the
         form never shows one answer and saving give another. None: no client yet."""
-        details = ClientDetails(f.name, f.phone, f.email or None)
         new = self.client is None and self.new_client.isChecked()
+        details = ClientDetails(f.name, f.phone, f.email or None, f.consent if new else ())
         contact = None
         if self.client is not None and (f.phone, f.email) != (
                 self.window_.phone(self.client.phone), self.client.email or ""):

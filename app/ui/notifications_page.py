@@ -104,6 +104,15 @@ class NotificationsTab(QWidget):
             _("Include the confirmation button in WhatsApp (the template's URL button)"))
         form.addRow("", self.button_email)
         form.addRow("", self.button_whatsapp)
+        # What a new client is proposed as agreeing to where clients are created.
+        consent_row = QHBoxLayout()
+        self.consent_default: dict[str, QCheckBox] = {}
+        for value, words in (("whatsapp", "WhatsApp"), ("email", _("E-mail")), ("sms", "SMS")):
+            box = QCheckBox(words)
+            consent_row.addWidget(box)
+            self.consent_default[value] = box
+        consent_row.addStretch(1)
+        form.addRow(_("New clients agree to"), consent_row)
         self.preview = QLabel()
         self.preview.setTextFormat(Qt.TextFormat.RichText)  # its parts escaped
         self.preview.setWordWrap(True)
@@ -160,6 +169,9 @@ class NotificationsTab(QWidget):
         self.button_email.setChecked(cfg["reminders.confirm_button.email"] == "on")
         self.button_whatsapp.setChecked(cfg["reminders.confirm_button.whatsapp"] == "on")
         self.relay_url = cfg["relay.url"]
+        agreed = cfg["clients.consent"].split(",")
+        for value, box in self.consent_default.items():
+            box.setChecked(value in agreed)
         self.update_preview()
 
     def values(self) -> dict[str, str]:
@@ -175,7 +187,9 @@ class NotificationsTab(QWidget):
                 "reminders.confirm_button.email": "on" if self.button_email.isChecked()
                 else "off",
                 "reminders.confirm_button.whatsapp": "on" if self.button_whatsapp.isChecked()
-                else "off"}
+                else "off",
+                "clients.consent": ",".join(v for v, box in self.consent_default.items()
+                                            if box.isChecked())}
 
     def update_preview(self) -> None:
         """The reminder as each channel would carry it, with the practice's facts,

@@ -167,3 +167,49 @@ def test_a_new_client_with_a_known_phone_is_offered_the_existing_record(
     qtbot.waitUntil(lambda: bool(dialog.created), timeout=3000)
     assert queries.show(practice, dialog.created[0]).client_id == seeded["maria"]
     assert len(clients.search(practice, "Maria")) == 1
+
+
+def test_a_new_clients_consent_is_asked_with_the_practices_default(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    from app.models.enums import Channel
+    from app.services import config, reminders
+
+    config.set_value(practice, "clients.consent", "whatsapp,email")
+    dialog = open_form(qtbot, window)
+    assert not dialog.consent_box.isVisible()  # a known client's consent is in their file
+    qtbot.mouseClick(dialog.new_client, Qt.MouseButton.LeftButton,
+                     pos=QPoint(8, dialog.new_client.height() // 2))
+    assert dialog.consent_box.isVisible()
+    qtbot.waitUntil(lambda: dialog.consent[Channel.WHATSAPP].isChecked(), timeout=3000)
+    assert dialog.consent_note.text() == "(the practice's default: WhatsApp, e-mail)"
+    email = dialog.consent[Channel.EMAIL]
+    assert not email.isEnabled() and not email.isChecked()  # no address yet
+    qtbot.keyClicks(dialog.name, "Carla Mendes")
+    qtbot.keyClicks(dialog.phone, "(11) 91234-5678")
+    qtbot.keyClicks(dialog.email, "carla@example.com")
+    assert email.isEnabled() and email.isChecked()
+    qtbot.mouseClick(dialog.consent[Channel.SMS], Qt.MouseButton.LeftButton,
+                     pos=QPoint(8, dialog.consent[Channel.SMS].height() // 2))
+    when(dialog, QDate(2026, 11, 25), 11)
+    qtbot.waitUntil(lambda: "not a valid" not in dialog.status.text() and
+                    dialog.status.text() != "Checking…", timeout=3000)
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(dialog.created), timeout=3000)
+    [carla] = clients.search(practice, "Carla")
+    assert {k for k, v in carla.consent.items() if v} == {"whatsapp", "email", "sms"}
+    # Agreed at booking: the default reminders will go, not be skipped.
+    assert all(m.state != "skipped" for m in reminders.list_for(practice, dialog.created[0]))
+
+
+def test_the_default_consent_is_chosen_in_settings(qtbot: QtBot, window: MainWindow,
+                                                   practice: Practice) -> None:
+    from app.services import config
+
+    window.show_page("settings")
+    window.settings_page.show_tab("notifications")
+    tab = window.settings_page.notifications
+    qtbot.waitUntil(lambda: tab.loaded, timeout=3000)
+    tab.consent_default["whatsapp"].setChecked(True)
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: config.get(practice, "clients.consent") == "whatsapp",
+                    timeout=3000)
