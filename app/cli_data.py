@@ -14,7 +14,7 @@ from typing import Any
 from app.cli import EXIT_OK, EXIT_REFUSED, _emit, _usage
 from app.i18n import _, ngettext
 from app.models.enums import AppointmentStatus
-from app.services import backups, client_data, exports, importing
+from app.services import backups, client_data, clients, exports, importing
 from app.services.clock import from_environment
 from app.services.errors import PracticeError
 from app.services.importing import columns
@@ -41,6 +41,9 @@ def add_commands(sub: Any, cmd: Command, client_actions: Any) -> None:
                    help="which column holds a field when its header is not recognised; "
                         "fields: " + ", ".join(f.value for f in columns.Field)
                         + "; HEADER is the column's header or its number (1 = first)")
+    p.add_argument("--consent", default="", metavar="CHANNELS",
+                   help="channels the clients this file creates agreed to: whatsapp,email,sms "
+                        "(e-mail only where the row has an address)")
 
     p = cmd("export", cmd_export, "export sessions to CSV, XLSX or an .ics calendar")
     p.add_argument("--format", choices=[f.value for f in exports.Format], required=True)
@@ -100,8 +103,9 @@ def cmd_import(p: Practice, args: argparse.Namespace) -> int:
     name, notes = sheet.name, sheet.notes
     del sheet  # 100,000 rows: keep only the parsed ones
     overrides = bool(args.override_conflicts)
+    consent = clients.parse_channels(args.consent) if args.consent else ()
     report = importing.dry_run(p, name, rows, overrides) if args.dry_run else \
-        importing.run(p, name, rows, overrides)
+        importing.run(p, name, rows, overrides, consent=consent)
     report.warnings = notes
 
     def text() -> str:

@@ -18,6 +18,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -37,7 +38,8 @@ from PySide6.QtWidgets import (
 
 from app import i18n
 from app.i18n import _
-from app.services import importing
+from app.models.enums import Channel
+from app.services import config, importing
 from app.services.errors import PracticeError
 from app.services.importing import columns
 from app.services.importing.cells import text_of
@@ -261,10 +263,30 @@ class ImportDialog(QDialog):
         self.preview.verticalHeader().setVisible(False)
         body.addWidget(self.preview, 1)
         col.addLayout(body, 1)
+        # The clients this file creates: which channels they agreed to (LGPD),
+        # ticked as the practice chose in Configurações.
+        consent_row = QHBoxLayout()
+        consent_row.addWidget(QLabel(_("New clients agree to")))
+        self.consent: dict[Channel, QCheckBox] = {}
+        for channel, words in ((Channel.WHATSAPP, "WhatsApp"), (Channel.EMAIL, _("E-mail")),
+                               (Channel.SMS, "SMS")):
+            box = QCheckBox(words)
+            consent_row.addWidget(box)
+            self.consent[channel] = box
+        consent_row.addWidget(_muted(_("(e-mail only where the row has an address)")), 1)
+        col.addLayout(consent_row)
+        p = self.window_.practice
+        self.window_.tasks.run(lambda: config.get(p, "clients.consent"), self._consent_loaded,
+                               self.window_.show_error)
         self.missing_label = QLabel()
         self.missing_label.setObjectName("error")
         col.addWidget(self.missing_label)
         return page
+
+    def _consent_loaded(self, value: str) -> None:
+        agreed = value.split(",")
+        for channel, box in self.consent.items():
+            box.setChecked(channel.value in agreed)
 
     def _review_page(self) -> QWidget:
         page = QWidget()
@@ -508,9 +530,10 @@ class ImportDialog(QDialog):
             return
         rows, name, p = self.rows, self.sheet.name, self.window_.practice
         overrides = set(self.model.overrides)
+        consent = [c for c, box in self.consent.items() if box.isChecked()]
         self.busy(_("Importing…"))
-        self.window_.tasks.run(lambda: importing.run(p, name, rows, overrides), self._imported,
-                               self.fail)
+        self.window_.tasks.run(lambda: importing.run(p, name, rows, overrides, consent=consent),
+                               self._imported, self.fail)
 
     def _imported(self, report: Report) -> None:
         self.idle()

@@ -84,3 +84,17 @@ def test_columns_can_be_named_when_headers_are_not_recognised(cli: Practice,  # 
     data = json.loads(cli.run("import", str(f), "--json", "--column", "name=Quem",
                               "--column", "phone=2", "--column", "datetime=3").stdout)
     assert data["rows"][0]["status"] == "skipped"
+
+
+def test_the_clients_an_import_creates_agree_as_told(cli: Practice,  # noqa: F811
+                                                      booked: dict[str, int],  # noqa: F811
+                                                      tmp_path: Path) -> None:
+    f = write(tmp_path)
+    report = cli.ok("import", str(f), "--override-conflicts", "--consent", "whatsapp,email")
+    created = {cli.ok("show", str(r["appointment_id"]))["client"]["id"]
+               for r in report["rows"] if r["status"] == "imported"}
+    consents = {c["name"]: {k for k, v in c["consent"].items() if v}
+                for c in (cli.ok("client", "show", str(i)) for i in created)}
+    # E-mail only where the row had an address.
+    assert consents == {"Ana Lima": {"whatsapp", "email"}, "Carla Dias": {"whatsapp"}}
+    assert "Unknown channel 'fax'" in cli.refused("import", str(f), "--consent", "fax")

@@ -39,9 +39,16 @@ def open_wizard(window: MainWindow, qtbot: QtBot, path: Path,
 def test_import_with_review_and_override(window: MainWindow, qtbot: QtBot, practice: Practice,
                                          seeded: dict[str, int], tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.models.enums import Channel
+    from app.services import clients, config
+
+    config.set_value(practice, "clients.consent", "whatsapp")  # the practice's default
     f = tmp_path / "agenda.csv"
     f.write_bytes(CSV.encode("cp1252"))
     dialog = open_wizard(window, qtbot, f, monkeypatch)
+    # The clients it creates: consent asked here, ticked as the practice chose.
+    qtbot.waitUntil(lambda: dialog.consent[Channel.WHATSAPP].isChecked(), timeout=3000)
+    assert not dialog.consent[Channel.SMS].isChecked()
     # Headers the practice wrote were recognised; the notes column is chosen by hand.
     assert dialog.combos[Field.NAME].currentText() == "Paciente"
     assert dialog.combos[Field.TIME].currentText() == "Horário"
@@ -78,6 +85,8 @@ def test_import_with_review_and_override(window: MainWindow, qtbot: QtBot, pract
         imported = s.exec(select(Appointment).where(
             Appointment.source == AppointmentSource.IMPORT)).all()
     assert sorted(a.notes for a in imported) == ["", "primeira"]
+    [carla] = clients.search(practice, "Carla Dias")
+    assert {k for k, v in carla.consent.items() if v} == {"whatsapp"}
     # The agenda hears about it: Monday's week shows the imported sessions.
     window.agenda.jump(imported[0].start.date())
     qtbot.waitUntil(lambda: {a.id for a in imported} <= {

@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from app.i18n import _
+from app.models.enums import Channel
 from app.services.importing import columns
 from app.services.importing.columns import ColumnMap
 from app.services.importing.commit import BATCH, Report, dry_run, run
@@ -41,14 +42,15 @@ def rows_of(p: Practice, sheet: Sheet, mapping: ColumnMap) -> list[Row]:
 
 def import_file(p: Practice, path: str | Path, *, mapping: ColumnMap | None = None,
                 overrides: Collection[int] | bool = (), dry: bool = False,
-                batch: int = BATCH) -> Report:
+                batch: int = BATCH, consent: Collection[Channel] = ()) -> Report:
     """Read a CSV or XLSX file and import (or, dry, judge) its rows; `batch`: sessions
-    written per statement (the tests shrink it to cross its boundaries)."""
+    written per statement (the tests shrink it to cross its boundaries); consent:
+    the channels the clients it creates agreed to."""
     sheet, guessed = open_sheet(path)
     rows = rows_of(p, sheet, mapping if mapping is not None else guessed)
     name, notes = sheet.name, sheet.notes
     del sheet  # the parsed rows are all that is needed from here on
     report = dry_run(p, name, rows, overrides) if dry else \
-        run(p, name, rows, overrides, batch=batch)
+        run(p, name, rows, overrides, batch=batch, consent=consent)
     report.warnings = notes
     return report

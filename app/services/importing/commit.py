@@ -15,7 +15,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.i18n import _
-from app.models.enums import ACTIVE_STATUSES, AppointmentSource
+from app.models.enums import ACTIVE_STATUSES, AppointmentSource, Channel
 from app.models.tables import Appointment, AuditEvent, Client, Service, Staff
 from app.services import audit, reminders
 from app.services.catalog import PALETTE
@@ -24,6 +24,7 @@ from app.services.events import Change
 from app.services.importing.judge import Judgement, NewThing, RowStatus, Verdict, judge_rows
 from app.services.importing.rows import Row
 from app.services.practice import Practice
+from app.services.reminders import CONSENT
 
 BATCH = 2000
 
@@ -87,13 +88,16 @@ def dry_run(p: Practice, file_name: str, rows: list[Row],
 
 
 def run(p: Practice, file_name: str, rows: list[Row],
-        overrides: Collection[int] | bool = (), *, batch: int = BATCH) -> Report:
+        overrides: Collection[int] | bool = (), *, batch: int = BATCH,
+        consent: Collection[Channel] = ()) -> Report:
     """Write the rows judged OK in one transaction, `batch` sessions (and their audit
-    events) per statement so memory stays flat; all or nothing."""
+    events) per statement so memory stays flat; all or nothing. consent: the
+    channels the clients this file creates agreed to (e-mail only where the row has
+    an address), recorded now, before their reminders are planned."""
     now = p.clock.now()
     with p.db.write() as s:
         j = judge_rows(s, rows, now, overrides)
-        report = _write(s, p, now, file_name, rows, j, max(1, batch))
+        report = _write(s, p, now, file_name, rows, j, max(1, batch), tuple(consent))
     p.bus.publish(Change.of(
         appointments=[r.appointment_id for r in report.rows
                       if r.status is RowStatus.IMPORTED and r.appointment_id],
@@ -115,7 +119,7 @@ def _next_id(s: Session, table: type[Client] | type[Appointment] | type[AuditEve
 
 
 def _write(s: Session, p: Practice, now: datetime, file_name: str, rows: list[Row],
-           j: Judgement, batch: int) -> Report:
+           j: Judgement, batch: int, consent: tuple[Channel, ...] = ()) -> Report:
     origin = {"file": file_name, "by": p.actor}
     accepted = [(row, v, res) for row, v, res in zip(rows, j.verdicts, j.resolved, strict=True)
                 if v.status is RowStatus.OK and res is not None]
@@ -126,7 +130,7 @@ def _write(s: Session, p: Practice, now: datetime, file_name: str, rows: list[Ro
     service_ids = _create_services(s, now, [t for t in j.new_services
                                             if t.key in used_services], origin)
     client_ids = _create_clients(s, now, [t for t in j.new_clients if t.key in used_clients],
-                                 origin)
+                                 origin, consent)
     first_id = _next_id(s, Appointment)
     sessions: list[dict[str, object]] = []
     events: list[dict[str, object]] = []
@@ -187,17 +191,25 @@ def _event(now: datetime, entity: str, entity_id: int, action: str,
 
 
 def _create_clients(s: Session, now: datetime, new: list[NewThing],
-                    origin: dict[str, str]) -> dict[int, int]:
+                    origin: dict[str, str], consent: tuple[Channel, ...] = ()) -> dict[int, int]:
     first = _next_id(s, Client)
     out = {t.key: first + i for i, t in enumerate(new)}
+
+    def agreed(t: NewThing) -> list[Channel]:
+        return [c for c in consent if c is not Channel.EMAIL or t.email]
+
     if new:
         bulk_insert(s, Client, [
             {"id": out[t.key], "name": t.name, "phone": t.phone, "email": t.email,
-             "notes": "", "active": True, "created_at": now} for t in new])
+             "notes": "", "active": True, "created_at": now,
+             # every row with the same columns: one statement for them all
+             **{attr: now if c in agreed(t) else None for c, attr in CONSENT.items()}}
+            for t in new])
         bulk_insert(s, AuditEvent, [
             _event(now, "client", out[t.key], "client_created",
                    {"name": t.name, "phone": t.phone, "email": t.email, **origin,
-                    "row": t.first_row}) for t in new])
+                    "row": t.first_row, "consent": [c.value for c in agreed(t)]})
+            for t in new])
     return out
 
 
