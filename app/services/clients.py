@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, or_, select
 
-from app.i18n import SUPPORTED, _
+from app.i18n import _
 from app.models.enums import AppointmentStatus, Channel
 from app.models.tables import Appointment, Client
 from app.services import audit, phones
 from app.services.errors import InvalidInput, NotFound
 from app.services.events import Change
 from app.services.practice import Practice
-from app.services.settings import load_row
+from app.services.settings import load_row, parse_language
 from app.services.values import normalize_email, normalize_phone
 
 _CONSENT_ATTR = {Channel.WHATSAPP: "whatsapp_consent_at", Channel.EMAIL: "email_consent_at",
@@ -72,12 +72,7 @@ def message_language(language: str) -> str:
     """A client's language as stored: "" (the practice's), "pt_BR" or "en".
     Raises InvalidInput for any other."""
     value = (language or "").strip()
-    if value in ("", "practice"):
-        return ""
-    if value not in SUPPORTED:
-        raise InvalidInput(_("Language must be one of: {choices}.")
-                           .format(choices=", ".join(SUPPORTED)))
-    return value
+    return parse_language("" if value == "practice" else value)
 
 
 def parse_channels(text: str) -> list[Channel]:

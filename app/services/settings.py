@@ -112,7 +112,10 @@ def _currency(value: str) -> str:
     return code
 
 
-def _language(value: str) -> str:
+def parse_language(value: str) -> str:
+    """A language setting: "" (or "system") to follow the system, else one of
+    SUPPORTED. Raises InvalidInput."""
+    value = (value or "").strip()
     if value in ("", "system"):
         return ""
     if value not in SUPPORTED:
@@ -136,7 +139,7 @@ _SIMPLE: dict[str, tuple[str, Callable[[str], object]]] = {
     "timezone": ("timezone", _zone),
     "country": ("country", _country),
     "currency": ("currency", _currency),
-    "language": ("language", _language),
+    "language": ("language", parse_language),
     "cancel_notice": ("cancel_notice_minutes", parse_notice),
     "cancel_fee": ("cancel_fee_cents", parse_money),
     "address": ("address", lambda v: " ".join(v.split())),

@@ -4,7 +4,6 @@ and see the desktop's database change after its poller runs."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,30 +14,17 @@ from app.services import clients, config, queries, relay_client, scheduling, sec
 from app.services.practice import Practice
 from app.services.scheduling import BookingRequest
 from tests.conftest import add_service, local
+from tests.e2e import chromium
 from tests.fakes.relay_server import API_KEY, LINK_SECRET, RelayServer
 
-CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and DRIVER),
-    reason="Debian's chromium and chromium-driver are missing (`make test` installs them "
-           "when run as root; otherwise: sudo apt-get install chromium chromium-driver)")
+pytestmark = chromium.needed
 
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[object]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--lang=pt-BR",
-                 f"--user-data-dir={tmp_path / 'chromium'}", "--window-size=390,844"):
-        options.add_argument(flag)
-    options.add_experimental_option("prefs", {"intl.accept_languages": "pt-BR,pt"})
-    driver = webdriver.Chrome(service=Service(str(DRIVER)), options=options)
-    driver.set_page_load_timeout(20)
+    driver = chromium.start(tmp_path / "chromium", "--disable-quic", "--lang=pt-BR",
+                            "--window-size=390,844",
+                            prefs={"intl.accept_languages": "pt-BR,pt"})
     yield driver
     driver.quit()
 

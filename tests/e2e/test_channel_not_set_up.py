@@ -25,7 +25,7 @@ from app.services.clock import FrozenClock
 from app.services.practice import Practice
 from app.services.scheduling import BookingRequest
 from tests.conftest import add_service, local
-from tests.fakes.smtp import SmtpServer
+from tests.fakes.smtp import SmtpServer, settings_for
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.whatsapp import FakeWhatsApp
 
@@ -112,10 +112,7 @@ def test_a_reminder_waits_for_a_channel_set_up_before_it_is_due(
     assert m.state == "pending" and m.blocked == EMAIL_UNSET  # said at once, not later
     assert outbox.Dispatcher(practice).dispatch_due().skipped == 0  # not due yet
     with SmtpServer() as smtp:
-        for key, value in {"smtp.host": "127.0.0.1", "smtp.port": str(smtp.port),
-                           "smtp.security": "none",
-                           "smtp.from": "agenda@bemestar.example"}.items():
-            config.set_value(practice, key, value)
+        config.set_values(practice, settings_for(smtp))
         [m] = reminders.list_for(practice, a)
         assert m.blocked is None
         clock.set(local("2026-11-23T09:00"))
@@ -148,10 +145,7 @@ def test_a_locked_keyring_makes_messages_wait_not_skip(
 def test_a_notice_held_until_the_session_began_is_not_sent(
         practice: Practice, clock: FrozenClock) -> None:
     with SmtpServer() as smtp:
-        for key, value in {"smtp.host": "127.0.0.1", "smtp.port": str(smtp.port),
-                           "smtp.security": "none",
-                           "smtp.from": "agenda@bemestar.example"}.items():
-            config.set_value(practice, key, value)
+        config.set_values(practice, settings_for(smtp))
         c = client(practice)
         confirmed, cancelled = book(practice, c), book(practice, c, "2026-11-24T10:00")
         scheduling.confirm(practice, confirmed)
@@ -183,10 +177,7 @@ def test_failures_are_grouped_by_cause_with_true_counts_and_one_action_each(
     from app.services import failures
 
     with SmtpServer() as smtp:
-        for key, value in {"smtp.host": "127.0.0.1", "smtp.port": str(smtp.port),
-                           "smtp.security": "none",
-                           "smtp.from": "agenda@bemestar.example"}.items():
-            config.set_value(practice, key, value)
+        config.set_values(practice, settings_for(smtp))
         c = client(practice)
         other = clients.add(practice, name="João Souza", phone="+55 11 97777-1234",
                             email="joao@nowhere.example", consent=list(Channel)).id

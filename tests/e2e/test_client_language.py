@@ -19,15 +19,14 @@ from app.services.practice import Practice
 from app.services.scheduling import BookingRequest
 from tests.conftest import add_service, local
 from tests.fakes.relay_server import LINK_SECRET
-from tests.fakes.smtp import SmtpServer
+from tests.fakes.smtp import SmtpServer, settings_for
 
 
 @pytest.fixture
 def smtp(practice: Practice) -> Iterator[SmtpServer]:
     with SmtpServer() as server:
         config.set_values(practice, {
-            "smtp.host": "127.0.0.1", "smtp.port": str(server.port), "smtp.security": "none",
-            "smtp.from": "agenda@bemestar.example", "relay.url": "https://relay.example",
+            **settings_for(server), "relay.url": "https://relay.example",
             "reminders.default": "email:1440"})
         secrets.store("relay.link_secret", LINK_SECRET)
         settings.set_value(practice, "language", "")  # the practice chose none: Brazil

@@ -4,7 +4,6 @@ headless Chromium at 375 px and 800 px, light and dark."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,30 +15,16 @@ from app.services.clock import FrozenClock
 from app.services.practice import Practice
 from app.services.scheduling import BookingRequest
 from tests.conftest import add_service, local
+from tests.e2e import chromium
 from tests.fakes.relay_server import LINK_SECRET
-from tests.fakes.smtp import SmtpServer
+from tests.fakes.smtp import SmtpServer, settings_for
 
-CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(
-    not (CHROMIUM and DRIVER),
-    reason="Debian's chromium and chromium-driver are missing (`make test` installs them "
-           "when run as root; otherwise: sudo apt-get install chromium chromium-driver)")
+pytestmark = chromium.needed
 
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[object]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--no-first-run", "--disable-background-networking", "--disable-sync",
-                 "--disable-component-update", f"--user-data-dir={tmp_path / 'chromium'}",
-                 "--hide-scrollbars"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(str(DRIVER)), options=options)
-    driver.set_page_load_timeout(20)
+    driver = chromium.start(tmp_path / "chromium", "--hide-scrollbars")
     yield driver
     driver.quit()
 
@@ -49,8 +34,7 @@ def sent(practice: Practice, clock: FrozenClock) -> dict[str, str]:
     """Each kind of e-mail a client gets, as its HTML part, from a Brazilian practice."""
     with SmtpServer() as smtp:
         config.set_values(practice, {
-            "smtp.host": "127.0.0.1", "smtp.port": str(smtp.port), "smtp.security": "none",
-            "smtp.from": "agenda@bemestar.example", "relay.url": "https://relay.example",
+            **settings_for(smtp), "relay.url": "https://relay.example",
             "reminders.default": "email:1440"})
         secrets.store("relay.link_secret", LINK_SECRET)
         settings.set_value(practice, "language", "pt_BR")

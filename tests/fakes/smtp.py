@@ -98,3 +98,9 @@ class SmtpServer:
 
     def __exit__(self, *exc: object) -> None:
         self.controller.stop()
+
+
+def settings_for(server: SmtpServer, sender: str = "agenda@bemestar.example") -> dict[str, str]:
+    """The practice's e-mail settings for sending through `server`."""
+    return {"smtp.host": "127.0.0.1", "smtp.port": str(server.port), "smtp.security": "none",
+            "smtp.from": sender}

@@ -153,14 +153,11 @@ def test_painel_groups_messages_not_sent_by_cause(qtbot: QtBot, window: MainWind
     from app.services import outbox, scheduling
     from app.services.scheduling import BookingRequest
     from tests.conftest import local
-    from tests.fakes.smtp import SmtpServer
+    from tests.fakes.smtp import SmtpServer, settings_for
 
     clients.update(practice, seeded["maria"], grant=[Channel.EMAIL])
     with SmtpServer() as smtp:
-        for key, value in {"smtp.host": "127.0.0.1", "smtp.port": str(smtp.port),
-                           "smtp.security": "none",
-                           "smtp.from": "agenda@bemestar.example"}.items():
-            config.set_value(practice, key, value)
+        config.set_values(practice, settings_for(smtp))
         smtp.handler.login_required = True
         ids = [scheduling.book(practice, BookingRequest(
             client_id=seeded["maria"], start=local(f"2026-11-2{d}T10:00"),
