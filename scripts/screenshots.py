@@ -160,6 +160,17 @@ def shoot(app: QApplication, w: MainWindow, language: str) -> None:
     save("export", export)
     export.reject()
 
+    # The set-up assistant, as an empty practice opens it: its first and hours steps.
+    w.open_first_run()
+    settle(app, w)
+    wizard = w.first_run
+    save("first-run-practice", wizard)
+    wizard.next()
+    wizard.next()
+    save("first-run-hours", wizard)
+    wizard.saved = True  # closed without skipping: the demo practice is not touched
+    wizard.done(0)
+
     page("dashboard")
     save("dashboard")
     page("sessions")
