@@ -17,7 +17,12 @@ from app.services import audit
 from app.services.errors import InvalidInput
 from app.services.events import Change
 from app.services.practice import Practice
-from app.services.values import login_in_clear, normalize_email, web_address
+from app.services.values import (
+    login_in_clear,
+    normalize_email,
+    spelled_with_letters,
+    web_address,
+)
 
 
 def _url(value: str) -> str:
@@ -71,7 +76,7 @@ def _phones(value: str) -> str:
     for text in filter(None, (v.strip() for v in value.split(","))):
         try:
             number = phonenumbers.parse(text, None)
-            valid = phonenumbers.is_valid_number(number)
+            valid = phonenumbers.is_valid_number(number) and not spelled_with_letters(text)
         except phonenumbers.NumberParseException:
             valid = False
         if not valid:

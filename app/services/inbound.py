@@ -35,6 +35,7 @@ from app.models.outbox import OutboxMessage
 from app.models.tables import Appointment, Client
 from app.services import audit, client_answers, phones
 from app.services.practice import Practice
+from app.services.values import spelled_with_letters
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def take_in(s: Session, p: Practice, kind: str, data: dict[str, Any], touched: T
 # ---------------------------------------------------------------- finding the card
 
 def _e164(raw: str | None) -> str | None:
-    if not raw:
+    if not raw or spelled_with_letters(raw):  # never read as a keypad's digits
         return None
     text = raw if raw.startswith("+") else f"+{raw}"
     try:

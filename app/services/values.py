@@ -80,9 +80,20 @@ def parse_start(text: str, zone: ZoneInfo) -> datetime:
     return value.replace(second=0, microsecond=0)
 
 
+def spelled_with_letters(text: str) -> bool:
+    """Whether a phone number is written with letters. libphonenumber reads them
+    as a keypad's ("11 9abcd-1234" becomes 92223-1234): a typo would reach a
+    stranger, so every door that takes a number refuses them."""
+    return any(ch.isalpha() for ch in text)
+
+
 def normalize_phone(text: str, region: str) -> str:
     """E.164, with the practice's country as the default region; a Brazilian mobile
-    written with eight digits gets its ninth. Raises InvalidInput."""
+    written with eight digits gets its ninth. Raises InvalidInput (letters included:
+    see spelled_with_letters)."""
+    if spelled_with_letters(text):
+        raise InvalidInput(_("'{value}' is not a phone number: it has letters.")
+                           .format(value=text))
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

@@ -33,6 +33,9 @@ def test_the_country_setting_is_the_default_region(practice: Practice) -> None:
 @pytest.mark.parametrize(("phone", "email", "message"), [
     ("12345", None, "not a valid phone number"),
     ("abc", None, "not a phone number"),
+    # A keypad would read the letters as digits: 92223-1234, a stranger's number.
+    ("11 9abcd-1234", None, "it has letters"),
+    ("+55 11 98765-432I", None, "it has letters"),
     ("", None, "phone number is required"),
     ("(11) 98765-4321", "maria@", "not a valid e-mail"),
     ("(11) 98765-4321", "maria at example.com", "not a valid e-mail"),
@@ -98,3 +101,23 @@ def test_settings_are_validated(practice: Practice) -> None:
     assert view.hours["sat"] == "09:00-13:00" and view.hours["mon"] == "08:00-19:00"
     assert settings.set_value(practice, "cancel_fee", "R$ 1.234,50").cancel_fee_cents == 123450
     assert settings.set_value(practice, "cancel_notice", "48h").cancel_notice_minutes == 2880
+
+
+def test_no_door_reads_letters_as_a_keypads_digits(practice: Practice) -> None:
+    """The same number with letters, through every door that takes a phone."""
+    from app.services import attendances, config
+    from app.services.inbound import _e164
+    from app.services.values import normalize_phone
+
+    typed = "11 9abcd-1234"
+    with pytest.raises(InvalidInput, match="has letters"):
+        normalize_phone(typed, "BR")  # the import's cells and the test message use it
+    c = clients.add(practice, name="Maria", phone="(11) 98765-4321")
+    with pytest.raises(InvalidInput, match="has letters"):
+        clients.update(practice, c.id, phone=typed)
+    assert clients.get(practice, c.id).phone == "+5511987654321"
+    with pytest.raises(InvalidInput, match="has letters"):
+        attendances.start(practice, medium="whatsapp", name="Maria", phone=typed)
+    with pytest.raises(InvalidInput, match="country code"):
+        config.set_value(practice, "conecta.originators.whatsapp", "+55 11 3abc-7890")
+    assert _e164("55119abcd1234") is None  # a provider's "from" with letters matches no one
