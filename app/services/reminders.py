@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, func, select
 
 from app.i18n import _
-from app.models.enums import Channel
+from app.models.enums import ACTIVE_STATUSES, AppointmentStatus, Channel
 from app.models.instants import elapsed, later_minutes
 from app.models.outbox import MessageKind, MessageState, OutboxMessage
 from app.models.tables import Appointment, Client
@@ -302,6 +302,21 @@ def waiting_outbox(p: Practice, states: list[MessageState],
     return shown, total
 
 
+def reminder_refusal(appointment_id: int, status: AppointmentStatus, start: datetime,
+                     now: datetime) -> str | None:
+    """Why no reminder can be added to a session now (cancelled, done, begun), or
+    None. The panel disables its button with the same words."""
+    from app.services.scheduling import status_word
+
+    if status not in ACTIVE_STATUSES:
+        return _("Session #{id} is {status}: no reminder is sent.").format(
+            id=appointment_id, status=status_word(status))
+    if start <= now:
+        return _("Session #{id} has already begun: a reminder would come too late.").format(
+            id=appointment_id)
+    return None
+
+
 def add(p: Practice, appointment_id: int, channel: Channel, minutes_before: int,
         custom_text: str | None = None) -> MessageView:
     """A reminder added by hand on one session."""
@@ -313,6 +328,9 @@ def add(p: Practice, appointment_id: int, channel: Channel, minutes_before: int,
         a = s.get(Appointment, appointment_id)
         if a is None:
             raise NotFound(_("There is no session with id {id}.").format(id=appointment_id))
+        why_not = reminder_refusal(appointment_id, a.status, a.start, now)
+        if why_not:
+            raise InvalidInput(why_not)
         client = s.get(Client, a.client_id)
         assert client is not None
         existing = s.exec(select(OutboxMessage).where(

@@ -48,7 +48,7 @@ def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
     from app.services import first_run
     from app.ui.first_run_wizard import stored_user
 
-    window.set_user(stored_user())  # who uses this computer, said once before
+    window.set_user(stored_user(practice))  # who uses this computer for this practice
     window.show()
     if first_run.needed(practice):  # an empty practice: the way in
         window.open_first_run()

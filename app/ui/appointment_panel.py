@@ -31,6 +31,7 @@ from app import i18n
 from app.i18n import _
 from app.models.enums import AppointmentStatus as S
 from app.models.enums import Channel
+from app.models.instants import later_minutes
 from app.models.outbox import MessageKind
 from app.models.transitions import Action
 from app.services import history, queries, reminders, scheduling
@@ -240,6 +241,10 @@ class AppointmentPanel(QDialog):
         self.status_button.setStyleSheet(
             f"QToolButton#status {{ background: {STATUS_COLOURS[view.status]}; }}")
         self.status_button.setAccessibleName(label)
+        refusal = reminders.reminder_refusal(view.id, view.status, view.start,
+                                             self.window_.practice.clock.now())
+        self.add_reminder_button.setEnabled(refusal is None)
+        self.add_reminder_button.setToolTip(refusal or "")
         reason = self._reason(Action.CONFIRM)
         self.confirm_action.setEnabled(reason is None)
         self.confirm_action.setToolTip(reason or "")
@@ -324,7 +329,10 @@ class AppointmentPanel(QDialog):
         else:
             self.reminder_notice.hide()
             self.reminder_fix.hide()
-            self.window_.say(_("Reminder added."))
+            late = m.minutes_before is not None and self.view is not None and \
+                m.due_at < later_minutes(self.view.start, -m.minutes_before)
+            self.window_.say(_("Reminder added: its time had passed, so it goes now.") if late
+                             else _("Reminder added."))
             return
         self.reminder_notice.setText(said)
         self.reminder_notice.show()

@@ -5,7 +5,9 @@ computer. Skippable; Configurações opens it again."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import available_timezones
 
@@ -32,6 +34,7 @@ from app.i18n import _
 from app.models.hours import WEEKDAY_KEYS
 from app.services import first_run
 from app.services.first_run import Person, ServiceDraft, Setup
+from app.services.practice import Practice
 from app.services.values import parse_money
 from app.ui.lead_time import LeadTime
 from app.ui.plain import plain
@@ -39,7 +42,11 @@ from app.ui.plain import plain
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
-USER_KEY = "user/name"  # who uses this computer (QSettings: per computer, per login)
+def user_key(practice: Practice) -> str:
+    """Where QSettings keeps who uses this computer, for this practice's folder:
+    opening another practice (the demo, a second clinic) must not carry the name."""
+    root = str(Path(practice.paths.root).resolve())
+    return "users/" + hashlib.sha256(root.encode()).hexdigest()[:16]
 CHANNELS = (("", ""), ("whatsapp", "WhatsApp"), ("email", "E-mail"), ("sms", "SMS"))
 
 
@@ -334,6 +341,6 @@ class FirstRunWizard(QWizard):
         super().reject()
 
 
-def stored_user() -> str:
-    return str(QSettings().value(USER_KEY, "") or "")
+def stored_user(practice: Practice) -> str:
+    return str(QSettings().value(user_key(practice), "") or "")
 

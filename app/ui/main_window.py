@@ -374,12 +374,12 @@ class MainWindow(QMainWindow):
     def set_user(self, name: str) -> None:
         """Who uses this computer: kept for this computer's login, and every change
         made here is recorded in that name (the audit's "who")."""
-        from app.ui.first_run_wizard import USER_KEY
+        from app.ui.first_run_wizard import user_key
 
         name = " ".join(name.split())
         if not name:
             return
-        QSettings().setValue(USER_KEY, name)
+        QSettings().setValue(user_key(self.practice), name)
         self.practice = self.practice.acting_as(name)
         self.user_label.setText(_("Using: {name}").format(name=name))
         self.user_label.setToolTip(_("Changes made here are recorded in this name. "

@@ -140,3 +140,17 @@ def test_skipping_is_remembered_and_settings_open_it_again(
     qtbot.waitUntil(lambda: w.first_run is not wizard and w.first_run.isVisible(),
                     timeout=3000)
     w.first_run.reject()
+
+
+def test_who_uses_this_computer_belongs_to_the_practices_folder(
+        qtbot: QtBot, empty_window: MainWindow, practice: Practice, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app.services.practice import open_practice
+    from app.ui.first_run_wizard import stored_user
+
+    empty_window.set_user("Dra. Ana Souza")
+    assert stored_user(practice) == "Dra. Ana Souza"
+    other = open_practice(tmp_path / "demo", clock=practice.clock, logging_on=False)
+    try:
+        assert stored_user(other) == ""  # the demo does not inherit Ana
+    finally:
+        other.close()

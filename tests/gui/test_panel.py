@@ -44,6 +44,8 @@ def test_cancel_needs_a_reason_and_keeps_the_session(qtbot: QtBot, window: MainW
     for button in panel.buttons.values():
         assert not button.isEnabled()
         assert "is cancelled" in button.toolTip()
+    assert not panel.add_reminder_button.isEnabled()
+    assert "no reminder is sent" in panel.add_reminder_button.toolTip()
 
 
 def panel_action(name: str):  # type: ignore[no-untyped-def]

@@ -84,3 +84,34 @@ def test_addresses_that_would_carry_keys_in_clear_or_break_links_are_refused(
     for value in ("http://127.0.0.1:8080", "http://localhost:9000/", "http://[::1]:8080",
                   "https://relay.example.com/practice/"):
         assert config.set_value(practice, key, value) == value.rstrip("/")
+
+
+def test_no_reminder_is_added_to_a_session_that_cannot_use_it(
+        practice: Practice, clock: FrozenClock) -> None:
+    from sqlmodel import func, select
+
+    from app.models.outbox import OutboxMessage
+
+    c = clients.add(practice, name="Maria Silva", phone="+55 11 98765-4321",
+                    consent=[Channel.WHATSAPP]).id
+    service = add_service(practice)
+    cancelled, soon = (scheduling.book(practice, BookingRequest(
+        client_id=c, start=local(start), service_id=service))
+        for start in ("2026-11-23T10:00", "2026-11-20T14:00"))
+    scheduling.cancel(practice, cancelled, reason="Viagem")
+
+    def count() -> int:
+        with practice.db.read() as s:
+            return int(s.scalar(select(func.count()).select_from(OutboxMessage)) or 0)
+
+    before = count()
+    with pytest.raises(InvalidInput, match="is cancelled: no reminder is sent"):
+        reminders.add(practice, cancelled, Channel.WHATSAPP, 60)
+    # An hour before a session 1 h 50 min away: already late, so it goes now.
+    clock.set(local("2026-11-20T12:10"))
+    late = reminders.add(practice, soon, Channel.WHATSAPP, 180)
+    assert late.state == "pending" and late.due_at == local("2026-11-20T12:10")
+    clock.set(local("2026-11-20T14:05"))
+    with pytest.raises(InvalidInput, match="already begun"):
+        reminders.add(practice, soon, Channel.WHATSAPP, 60)
+    assert count() == before + 1
