@@ -12,7 +12,17 @@ _TIME = re.compile(r"^(\d{1,2})(?::|h)?(\d{2})?$")
 
 
 class HoursFormatError(ValueError):
-    pass
+    """kind: what is wrong ("weekday", "time", "days_backwards", "interval",
+    "ends_before", "overlap", "shape"); part: the text at fault. The services say
+    it in the user's language; str() is for logs."""
+
+    def __init__(self, kind: str, part: str = "") -> None:
+        super().__init__(f"{kind}: {part!r}" if part else kind)
+        self.kind, self.part = kind, part
+
+
+# "8h às 18h", "8 a 18", "08:00 – 12:00", "8 to 6": the ways people write a span.
+_SPAN = re.compile(r"\s*(?:–|—|\s(?:às|as|a|to|até)\s)\s*")
 
 
 # An interval's end of 00:00 is the midnight that closes the day ("24:00"): an end
@@ -37,7 +47,7 @@ def _weekday(token: str) -> int:
         return WEEKDAY_KEYS.index(token)
     if token in _ALIASES:
         return _ALIASES[token]
-    raise HoursFormatError(f"unknown weekday {token!r}")
+    raise HoursFormatError("weekday", token)
 
 
 def parse_time(text: str, *, end: bool = False) -> time:
@@ -45,12 +55,12 @@ def parse_time(text: str, *, end: bool = False) -> time:
     is the closing midnight, END_OF_DAY."""
     m = _TIME.match(text.strip().lower())
     if not m:
-        raise HoursFormatError(f"not a time: {text!r}")
+        raise HoursFormatError("time", text.strip())
     h, mnt = int(m.group(1)), int(m.group(2) or 0)
     if end and h == 24 and mnt == 0:
         return END_OF_DAY
     if not (0 <= h <= 23 and 0 <= mnt <= 59):
-        raise HoursFormatError(f"not a time: {text!r}")
+        raise HoursFormatError("time", text.strip())
     return time(h, mnt)
 
 
@@ -64,7 +74,7 @@ def parse_days(text: str) -> list[int]:
         if "-" in part:
             a, b = (_weekday(x) for x in part.split("-", 1))
             if b < a:
-                raise HoursFormatError(f"weekday range runs backwards: {part!r}")
+                raise HoursFormatError("days_backwards", part.strip())
             days.extend(range(a, b + 1))
         else:
             days.append(_weekday(part))
@@ -78,17 +88,18 @@ def parse_intervals(text: str) -> list[tuple[time, time]]:
         return []
     out: list[tuple[time, time]] = []
     for part in text.split(","):
+        part = _SPAN.sub("-", f" {part.strip()} ").strip()
         if "-" not in part:
-            raise HoursFormatError(f"expected START-END, got {part!r}")
+            raise HoursFormatError("interval", part)
         a, b = part.split("-", 1)
         lo, hi = parse_time(a), parse_time(b, end=True)
         if minute_of_day(hi, end=True) <= minute_of_day(lo):
-            raise HoursFormatError(f"interval ends before it starts: {part!r}")
+            raise HoursFormatError("ends_before", part)
         out.append((lo, hi))
     out.sort()
     for (_, prev_end), (nxt_start, _) in pairwise(out):
         if minute_of_day(nxt_start) < minute_of_day(prev_end, end=True):
-            raise HoursFormatError("intervals overlap")
+            raise HoursFormatError("overlap")
     # Touching intervals are one: 19:00-23:00,23:00-24:00 holds a session at 22:30.
     joined: list[tuple[time, time]] = []
     for lo, hi in out:
@@ -103,7 +114,7 @@ def parse_hours_spec(text: str) -> tuple[list[int], list[tuple[time, time]]]:
     """"mon-fri 08:00-19:00" -> ([0..4], [(08:00, 19:00)])."""
     parts = text.strip().split(None, 1)
     if len(parts) != 2:
-        raise HoursFormatError("expected DAYS INTERVALS, e.g. 'mon-fri 08:00-19:00'")
+        raise HoursFormatError("shape", text.strip())
     return parse_days(parts[0]), parse_intervals(parts[1])
 
 

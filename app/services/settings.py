@@ -212,9 +212,22 @@ def check_hours(spec: str) -> tuple[list[int], list[tuple[time, time]]]:
     try:
         return parse_hours_spec(spec)
     except HoursFormatError as exc:
-        raise InvalidInput(_("Working hours not understood ({problem}); write e.g. "
-                             "'mon-fri 08:00-12:00,13:00-19:00' or 'sat closed'.")
-                           .format(problem=exc)) from None
+        raise InvalidInput(hours_problem(exc)) from None
+
+
+def hours_problem(exc: HoursFormatError) -> str:
+    """What is wrong with typed working hours, in the user's language, with an example."""
+    problem = {
+        "weekday": _("'{part}' is not a day of the week"),
+        "time": _("'{part}' is not a time"),
+        "days_backwards": _("the days '{part}' run backwards"),
+        "interval": _("'{part}' is not a start and an end"),
+        "ends_before": _("'{part}' ends before it starts"),
+        "overlap": _("two intervals overlap"),
+        "shape": _("'{part}' does not say the days and the hours"),
+    }.get(exc.kind, "{part}").format(part=exc.part)
+    return _("Working hours not understood: {problem}. Write them like "
+             "08:00-12:00,13:00-19:00, or closed.").format(problem=problem)
 
 
 def _set_hours(s: Session, spec: str, staff_id: int | None = None) -> None:

@@ -121,3 +121,29 @@ def test_no_door_reads_letters_as_a_keypads_digits(practice: Practice) -> None:
     with pytest.raises(InvalidInput, match="country code"):
         config.set_value(practice, "conecta.originators.whatsapp", "+55 11 3abc-7890")
     assert _e164("55119abcd1234") is None  # a provider's "from" with letters matches no one
+
+
+@pytest.mark.parametrize(("typed", "said"), [
+    ("8h as 18h", "08:00-18:00"),
+    ("8h às 12h, 13h a 19h", "08:00-12:00,13:00-19:00"),
+    ("08:00 – 12:00", "08:00-12:00"),
+])
+def test_hours_are_read_as_people_write_them(practice: Practice, typed: str, said: str) -> None:
+    assert settings.set_value(practice, "hours", f"tue {typed}").hours["tue"] == said
+
+
+def test_a_refused_hour_is_said_whole_in_the_users_language(practice: Practice) -> None:
+    from app import i18n
+
+    i18n.set_language("pt_BR")
+    try:
+        for typed, problem in (("oito às dezoito", "'oito' não é um horário"),
+                               ("19:00-08:00", "'19:00-08:00' termina antes de começar"),
+                               ("08:00-12:00,11:00-13:00", "dois intervalos se sobrepõem")):
+            with pytest.raises(InvalidInput) as caught:
+                settings.set_value(practice, "hours", f"tue {typed}")
+            assert str(caught.value) == (f"Horário de atendimento não compreendido: {problem}. "
+                                         "Escreva assim: 08:00-12:00,13:00-19:00, ou fechado.")
+    finally:
+        i18n.set_language("en")
+    assert settings.get(practice).hours["tue"] == "08:00-19:00"
