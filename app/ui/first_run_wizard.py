@@ -58,6 +58,13 @@ def _page(title: str, why: str) -> tuple[QWizardPage, QVBoxLayout]:
     return page, col
 
 
+def _error() -> QLabel:
+    label = plain(QLabel())
+    label.setObjectName("error")
+    label.setWordWrap(True)
+    return label
+
+
 def _time_edit(value: time) -> QTimeEdit:
     edit = QTimeEdit(QTime(value.hour, value.minute))
     edit.setDisplayFormat("HH:mm")
@@ -190,7 +197,10 @@ class FirstRunWizard(QWizard):
         self.reception = NamesList(list(self.proposal.reception), _("Add a receptionist"),
                                    _("e.g. Carla"))
         col.addWidget(self.reception)
+        self.people_error = _error()
+        col.addWidget(self.people_error)
         col.addStretch(1)
+        self.people_page = page
         return page
 
     def _hours_page(self) -> QWizardPage:
@@ -218,7 +228,10 @@ class FirstRunWizard(QWizard):
         add = QPushButton(_("Add a service"))
         add.clicked.connect(lambda: self._add_service(ServiceDraft(""))[0].setFocus())
         col.addWidget(add)
+        self.services_error = _error()
+        col.addWidget(self.services_error)
         col.addStretch(1)
+        self.services_page = page
         return page
 
     def _add_service(self, sv: ServiceDraft) -> tuple[QLineEdit, QSpinBox, QLineEdit]:
@@ -270,12 +283,31 @@ class FirstRunWizard(QWizard):
         self.user.setEditable(True)
         col.addWidget(QLabel(_("Who uses this computer?")))
         col.addWidget(self.user)
-        self.error = plain(QLabel())
-        self.error.setObjectName("error")
-        self.error.setWordWrap(True)
+        self.error = _error()
         col.addWidget(self.error)
         col.addStretch(1)
         return page
+
+    def validateCurrentPage(self) -> bool:
+        """A wrong answer is said on its own page, before the next one."""
+        page = self.currentPage()
+        if page is self.people_page:
+            ok = any(self.professionals.names())
+            self.people_error.setText("" if ok else _("Add at least one professional."))
+            return ok
+        if page is self.services_page:
+            for name, _minutes, price in self.service_rows:
+                try:
+                    if price.text().strip():
+                        parse_money(price.text())
+                except Exception as exc:  # said beside the price, nothing saved
+                    self.services_error.setText(
+                        _("{service}: {problem}").format(service=name.text() or "—",
+                                                         problem=exc))
+                    price.setFocus()
+                    return False
+            self.services_error.clear()
+        return bool(super().validateCurrentPage())
 
     def _entered(self, page_id: int) -> None:
         if page_id == self.pageIds()[-1]:  # the people may have changed: offer them

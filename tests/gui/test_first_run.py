@@ -111,16 +111,22 @@ def test_from_an_empty_database_to_a_practice_ready_to_book(
 def test_a_wrong_answer_keeps_the_assistant_open_and_saves_nothing(
         qtbot: QtBot, empty_window: MainWindow, practice: Practice) -> None:
     wizard = open_assistant(qtbot, empty_window)
-    for _page in range(3):
-        next_page(qtbot, wizard)
-    wizard.service_rows[0][2].setText("duzentos")
+    next_page(qtbot, wizard)
+    wizard.professionals.edits[0].clear()  # nobody: said here, before the next step
+    next_page(qtbot, wizard)
+    assert wizard.currentPage() is wizard.people_page
+    assert wizard.people_error.text() == "Add at least one professional."
+    qtbot.keyClicks(wizard.professionals.edits[0], "Dra. Ana")
     for _page in range(2):
         next_page(qtbot, wizard)
-    qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton),
-                     Qt.MouseButton.LeftButton)
-    assert wizard.isVisible() and "not an amount" in wizard.error.text()
+    wizard.service_rows[0][2].setText("duzentos")
+    next_page(qtbot, wizard)  # the price is said wrong on its own page
+    assert wizard.currentPage() is wizard.services_page
+    assert "not an amount" in wizard.services_error.text()
     assert catalog.list_services(practice) == [] and first_run.needed(practice)
     wizard.service_rows[0][2].setText("180,50")
+    for _page in range(2):
+        next_page(qtbot, wizard)
     wizard.name.setText("")  # and no name: the service says which answer is missing
     qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton),
                      Qt.MouseButton.LeftButton)
