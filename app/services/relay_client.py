@@ -131,6 +131,9 @@ class Poller:
         self.p = p
         self.connected: bool | None = None  # None: not tried yet
         self.problem: str | None = None  # what keeps events waiting on the relay, in words
+        # This computer cannot ask at all (no keyring for the relay's key): not the
+        # relay's fault, and not said as if the relay were down.
+        self.paused_by: str | None = None
         self._kept_taken = False
         self._stop = threading.Event()
         self._changed = threading.Event()  # sessions changed: tell the relay now
@@ -159,6 +162,7 @@ class Poller:
                                 headers={"Authorization": f"Bearer {key}"}, timeout=wait + 15)
         _check_answer(response)
         self.connected = True  # the relay answered
+        self.paused_by = None
         body = response.json()
         relay = str(body.get("relay") or "")  # its database's name; "" from older relays
         if _another_relay(self.p, relay):
@@ -210,7 +214,7 @@ class Poller:
                 # no keyring holding the relay's key: a state to report, not a crash
                 if self.connected is not False:
                     log.warning("relay paused: %s", exc)
-                self.connected = False
+                self.connected, self.paused_by = False, str(exc)
                 self._stop.wait(60)
             except (requests.RequestException, ValueError) as exc:
                 if self.connected is not False:

@@ -151,6 +151,10 @@ class MainWindow(QMainWindow):
         problem = poller.problem if poller is not None else None
         if connected and problem:
             text = _("Relay: clients' messages wait there, unread on this computer")
+        paused_by = poller.paused_by if poller is not None else None
+        if paused_by:  # the relay may be fine: this computer cannot read its key
+            text, problem = _("Relay paused: this computer has no keyring for its key"), \
+                paused_by
         self.relay_state.setText(text)
         self.relay_state.setToolTip(verbatim(problem or ""))  # may quote the relay's answer
 

@@ -214,6 +214,8 @@ def test_without_a_keyring_the_poller_says_so_once_and_waits(
         finally:
             poller.stop()
     assert poller.connected is False
+    # Said as what it is (this computer's keyring), not as the relay being down.
+    assert poller.paused_by is not None and "No system keyring" in poller.paused_by
     assert [r.levelname for r in caplog.records] == ["WARNING"]  # one line, no traceback
     assert "No system keyring" in caplog.records[0].getMessage()
     assert caplog.records[0].exc_info is None
