@@ -105,8 +105,17 @@ class CancelDialog(QDialog):
         charges = QButtonGroup(self)
         charges.addButton(self.charge)
         charges.addButton(self.waive)
-        form.addRow(_("Charge"), self.charge)
-        form.addRow("", self.waive)
+        if policy.cancel_fee_cents:
+            form.addRow(_("Charge"), self.charge)
+            form.addRow("", self.waive)
+        else:  # nothing to decide: said, not offered
+            self.charge.hide()
+            self.waive.hide()
+            self.no_fee = label(_("The practice has no late-cancellation fee (Settings › "
+                                  "Practice)."))
+            self.no_fee.setObjectName("muted")
+            self.no_fee.setWordWrap(True)
+            form.addRow(_("Charge"), self.no_fee)
         self.scope_widget, self.scopes = scope_box(view, self)
         if self.scope_widget is not None:
             form.addRow(_("Apply to"), self.scope_widget)

@@ -26,6 +26,9 @@ def open_panel(qtbot: QtBot, w: MainWindow, appointment_id: int) -> AppointmentP
 def test_cancel_needs_a_reason_and_keeps_the_session(qtbot: QtBot, window: MainWindow,
                                                      practice: Practice,
                                                      seeded: dict[str, int]) -> None:
+    from app.services import settings
+
+    settings.set_value(practice, "cancel_fee", "80")  # a fee to charge or waive
     panel = open_panel(qtbot, window, seeded["monday"])
     qtbot.mouseClick(panel.buttons[panel_action("CANCEL")], Qt.MouseButton.LeftButton)
     dialog = panel.dialog
@@ -148,6 +151,9 @@ def test_tell_the_client_is_offered_only_when_a_channel_can_reach_them(
     assert isinstance(dialog, CancelDialog)
     assert not dialog.notify.isEnabled() and not dialog.notify.isChecked()
     assert dialog.why_not.isVisible()
+    # No fee in the practice's policy: nothing to charge or waive, and it says so.
+    assert not dialog.charge.isVisible() and not dialog.waive.isVisible()
+    assert dialog.no_fee.isVisible() and "no late-cancellation fee" in dialog.no_fee.text()
     assert "has not agreed to messages by e-mail" in dialog.why_not.text()
     assert dialog.notify.toolTip()
     dialog.reject()
