@@ -23,6 +23,11 @@ class Rule(StrEnum):
     MIN_NOTICE = "min_notice"
     DAILY_LIMIT = "daily_limit"
     IN_PAST = "in_past"
+    FAR_AHEAD = "far_ahead"  # a typo'd year (2202) is asked about, not booked silently
+
+
+# Further ahead than this, a booking is more likely a mistyped year than a plan.
+FAR_AHEAD = timedelta(days=2 * 366)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +131,8 @@ def evaluate(
     booked = list(booked)
     if elapsed(now, c.start) < timedelta(0):
         out.append(Violation(Rule.IN_PAST))
+    elif elapsed(now, c.start) > FAR_AHEAD:
+        out.append(Violation(Rule.FAR_AHEAD))
     for b in booked:
         if b.staff_id == c.staff_id and staff_clash(c, b):
             out.append(Violation(Rule.STAFF_BUSY, b))

@@ -159,6 +159,8 @@ def describe(v: Violation, c: Candidate, names: Names, zone: ZoneInfo,
         return ConflictInfo(v.rule.value, msg, o.appointment_id)
     if v.rule is Rule.IN_PAST:
         msg = _("{when} is in the past.").format(when=when)
+    elif v.rule is Rule.FAR_AHEAD:
+        msg = _("{when} is more than two years away: check the year.").format(when=when)
     elif v.rule is Rule.OUTSIDE_HOURS:
         local = c.start.astimezone(zone)
         day_hours = hours.get(local.weekday(), [])

@@ -308,3 +308,18 @@ def test_a_completion_or_no_show_is_undone_the_same_day_and_not_after(
     with pytest.raises(IllegalTransition, match="only a completion or a no-show"):
         scheduling.undo_outcome(practice, other)
     assert snapshot(practice)[1] == before[1] + 1  # only the booking was written
+
+
+def test_a_year_typed_wrong_is_asked_about_before_booking(practice: Practice,
+                                                          ids: dict) -> None:
+    before = snapshot(practice)
+    with pytest.raises(BookingConflict) as caught:
+        scheduling.book(practice, req(ids, "2202-11-23T10:00"))
+    assert [c.rule for c in caught.value.conflicts] == ["far_ahead"]
+    assert "more than two years away: check the year" in str(caught.value.conflicts[0].message)
+    assert snapshot(practice) == before
+    # Meant it: a second, explicit yes books it, audited as overridden.
+    far = scheduling.book(practice, req(ids, "2028-11-23T10:00"), override=True)
+    assert queries.show(practice, far).history[0].changes["override"][0]["rule"] == "far_ahead"
+    # Within two years: no question.
+    scheduling.book(practice, req(ids, "2028-06-05T10:00"))
