@@ -6,14 +6,12 @@ computer. Skippable; Configurações opens it again."""
 from __future__ import annotations
 
 import hashlib
-from datetime import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import available_timezones
 
-from PySide6.QtCore import QSettings, QTime
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QFormLayout,
     QGridLayout,
@@ -22,7 +20,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
     QWizard,
@@ -31,11 +28,11 @@ from PySide6.QtWidgets import (
 
 from app import i18n
 from app.i18n import _
-from app.models.hours import WEEKDAY_KEYS
 from app.services import first_run
 from app.services.first_run import Person, ServiceDraft, Setup
 from app.services.practice import Practice
 from app.services.values import parse_money
+from app.ui.hours_grid import HoursGrid
 from app.ui.lead_time import LeadTime
 from app.ui.plain import plain
 
@@ -63,53 +60,6 @@ def _error() -> QLabel:
     label.setObjectName("error")
     label.setWordWrap(True)
     return label
-
-
-def _time_edit(value: time) -> QTimeEdit:
-    edit = QTimeEdit(QTime(value.hour, value.minute))
-    edit.setDisplayFormat("HH:mm")
-    return edit
-
-
-class DayRow:
-    """One weekday of the grid: open or not, from, to, and a break."""
-
-    def __init__(self, grid: QGridLayout, row: int, day: int, spec: str) -> None:
-        intervals = [] if spec in ("", "closed") else [
-            tuple(time.fromisoformat(t) for t in part.split("-")) for part in spec.split(",")]
-        self.open = QCheckBox(i18n.first_upper(i18n.weekday_name(day, "wide")))
-        self.open.setChecked(bool(intervals))
-        first = intervals[0] if intervals else (time(8), time(19))
-        last = intervals[-1] if intervals else first
-        self.start, self.end = _time_edit(first[0]), _time_edit(last[1])
-        self.pause = QCheckBox(_("Break"))
-        self.pause.setChecked(len(intervals) > 1)
-        self.pause_start = _time_edit(first[1] if len(intervals) > 1 else time(12))
-        self.pause_end = _time_edit(last[0] if len(intervals) > 1 else time(13))
-        for col, widget in enumerate((self.open, self.start, self.end, self.pause,
-                                      self.pause_start, self.pause_end)):
-            grid.addWidget(widget, row, col)
-        self.open.toggled.connect(self._enable)
-        self.pause.toggled.connect(self._enable)
-        self._enable()
-
-    def _enable(self) -> None:
-        on = self.open.isChecked()
-        for widget in (self.start, self.end, self.pause):
-            widget.setEnabled(on)
-        for widget in (self.pause_start, self.pause_end):
-            widget.setEnabled(on and self.pause.isChecked())
-
-    def spec(self) -> str:
-        """As the settings read it: "08:00-12:00,13:00-19:00" or "closed"."""
-        if not self.open.isChecked():
-            return "closed"
-        fmt = "HH:mm"
-        start, end = self.start.time().toString(fmt), self.end.time().toString(fmt)
-        if self.pause.isChecked():
-            return (f"{start}-{self.pause_start.time().toString(fmt)},"
-                    f"{self.pause_end.time().toString(fmt)}-{end}")
-        return f"{start}-{end}"
 
 
 class NamesList(QWidget):
@@ -206,12 +156,9 @@ class FirstRunWizard(QWizard):
     def _hours_page(self) -> QWizardPage:
         page, col = _page(_("Working hours"), _("Sessions are offered inside these hours; "
                                                 "booking outside them asks first."))
-        grid = QGridLayout()
-        for c, head in enumerate(("", _("From"), _("To"), "", _("Break from"), _("to"))):
-            grid.addWidget(QLabel(head), 0, c)
-        self.days = [DayRow(grid, i + 1, i, self.proposal.hours.get(key, "closed"))
-                     for i, key in enumerate(WEEKDAY_KEYS)]
-        col.addLayout(grid)
+        self.hours_grid = HoursGrid(self.proposal.hours)
+        self.days = self.hours_grid.days
+        col.addWidget(self.hours_grid)
         col.addStretch(1)
         return page
 
@@ -336,8 +283,7 @@ class FirstRunWizard(QWizard):
                      country=self.country.text(), language=self.language.currentData(),
                      professionals=people, reception=tuple(n for n in self.reception.names()
                                                            if n),
-                     hours={key: row.spec() for key, row in zip(WEEKDAY_KEYS, self.days,
-                                                                strict=True)},
+                     hours=self.hours_grid.hours(),
                      services=services, reminders=reminders)
 
     def accept(self) -> None:

@@ -29,6 +29,7 @@ from app.models.hours import WEEKDAY_KEYS
 from app.services import catalog, settings
 from app.services.catalog import ServiceView, StaffView
 from app.services.settings import SettingsView
+from app.ui.hours_grid import HoursGrid
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -124,12 +125,8 @@ class SettingsPage(QWidget):
         for code, name in LANGUAGES:
             self.language.addItem(_("Follow the system") if not code else name, code)
         form.addRow(_("Language"), self.language)
-        self.hours: dict[int, QLineEdit] = {}
-        for day, _key in enumerate(WEEKDAY_KEYS):
-            edit = QLineEdit()
-            edit.setPlaceholderText(_("closed, or e.g. 08:00-12:00,13:00-19:00"))
-            self.hours[day] = edit
-            form.addRow(i18n.first_upper(i18n.weekday_name(day, "wide")), edit)
+        self.hours_grid = HoursGrid()  # a grid, as in the set-up assistant: no typed text
+        form.addRow(_("Working hours"), self.hours_grid)
         self.notice = QSpinBox()
         self.notice.setRange(0, 24 * 14)
         self.notice.setSuffix(" h")
@@ -163,9 +160,7 @@ class SettingsPage(QWidget):
         self.country.setText(view.country)
         self.currency.setText(view.currency)
         self.language.setCurrentIndex(max(0, self.language.findData(view.language)))
-        for day, key in enumerate(WEEKDAY_KEYS):
-            text = view.hours[key]
-            self.hours[day].setText("" if text == "closed" else text)
+        self.hours_grid.set_hours(view.hours)
         self.notice.setValue(view.cancel_notice_minutes // 60)
         self.fee.setText(i18n.format_amount(view.cancel_fee_cents))
         self.address.setText(view.address)
@@ -176,8 +171,7 @@ class SettingsPage(QWidget):
                    ("language", self.language.currentData() or ""),
                    ("cancel_notice", f"{self.notice.value()}h"), ("cancel_fee", self.fee.text()),
                    ("address", self.address.text())]
-        changes += [("hours", f"{key} {self.hours[day].text().strip() or 'closed'}")
-                    for day, key in enumerate(WEEKDAY_KEYS)]
+        changes += [("hours", f"{key} {spec}") for key, spec in self.hours_grid.hours().items()]
         p = self.window_.practice
         old_language = self.current.language if self.current else ""
 

@@ -26,14 +26,21 @@ def open_settings(qtbot: QtBot, w: MainWindow):  # type: ignore[no-untyped-def]
 def test_practice_settings_save_all_or_nothing(qtbot: QtBot, window: MainWindow,
                                                practice: Practice) -> None:
     page = open_settings(qtbot, window)
+    from PySide6.QtCore import QTime
+
     page.name.setText("Clínica Aurora")
-    page.hours[5].setText("09:00-13:00")
-    page.hours[0].setText("19:00-08:00")  # impossible
+    monday, saturday = page.hours_grid.days[0], page.hours_grid.days[5]
+    qtbot.mouseClick(saturday.open, Qt.MouseButton.LeftButton)  # open on Saturdays
+    saturday.start.setTime(QTime(9, 0))
+    saturday.end.setTime(QTime(13, 0))
+    monday.start.setTime(QTime(19, 0))
+    monday.end.setTime(QTime(8, 0))  # ends before it starts
     qtbot.mouseClick(page.save_practice, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "not understood" in page.practice_error.text(), timeout=3000)
     current = settings.get(practice)
     assert current.name != "Clínica Aurora" and current.hours["sat"] == "closed"
-    page.hours[0].setText("08:00-18:00")
+    monday.start.setTime(QTime(8, 0))
+    monday.end.setTime(QTime(18, 0))
     qtbot.mouseClick(page.save_practice, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: settings.get(practice).name == "Clínica Aurora", timeout=3000)
     assert settings.get(practice).hours["sat"] == "09:00-13:00"

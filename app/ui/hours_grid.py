@@ -1,0 +1,95 @@
+"""A week of working hours as a grid — a day open or closed, from, to, and a
+break — never typed text. Used by the set-up assistant and Configurações."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from PySide6.QtCore import QTime
+from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QTimeEdit, QWidget
+
+from app import i18n
+from app.i18n import _
+from app.models.hours import WEEKDAY_KEYS
+
+
+def _time_edit(value: time) -> QTimeEdit:
+    edit = QTimeEdit(QTime(value.hour, value.minute))
+    edit.setDisplayFormat("HH:mm")
+    return edit
+
+
+def _intervals(spec: str) -> list[tuple[time, time]]:
+    if spec in ("", "closed"):
+        return []
+    return [(time.fromisoformat(a), time.fromisoformat(b) if b != "24:00" else time(0))
+            for a, b in (part.split("-") for part in spec.split(","))]
+
+
+class DayRow:
+    """One weekday of the grid: open or not, from, to, and a break."""
+
+    def __init__(self, grid: QGridLayout, row: int, day: int, spec: str) -> None:
+        self.open = QCheckBox(i18n.first_upper(i18n.weekday_name(day, "wide")))
+        self.start, self.end = _time_edit(time(8)), _time_edit(time(19))
+        self.pause = QCheckBox(_("Break"))
+        self.pause_start, self.pause_end = _time_edit(time(12)), _time_edit(time(13))
+        for col, widget in enumerate((self.open, self.start, self.end, self.pause,
+                                      self.pause_start, self.pause_end)):
+            grid.addWidget(widget, row, col)
+        self.open.toggled.connect(self._enable)
+        self.pause.toggled.connect(self._enable)
+        self.set_spec(spec)
+
+    def set_spec(self, spec: str) -> None:
+        """As the settings write it: "08:00-12:00,13:00-19:00" or "closed"."""
+        intervals = _intervals(spec)
+        self.open.setChecked(bool(intervals))
+        if intervals:
+            first, last = intervals[0], intervals[-1]
+            self.start.setTime(QTime(first[0].hour, first[0].minute))
+            self.end.setTime(QTime(last[1].hour, last[1].minute))
+            self.pause.setChecked(len(intervals) > 1)
+            if len(intervals) > 1:
+                self.pause_start.setTime(QTime(first[1].hour, first[1].minute))
+                self.pause_end.setTime(QTime(last[0].hour, last[0].minute))
+        self._enable()
+
+    def _enable(self) -> None:
+        on = self.open.isChecked()
+        for widget in (self.start, self.end, self.pause):
+            widget.setEnabled(on)
+        for widget in (self.pause_start, self.pause_end):
+            widget.setEnabled(on and self.pause.isChecked())
+
+    def spec(self) -> str:
+        """As the settings read it: "08:00-12:00,13:00-19:00" or "closed"."""
+        if not self.open.isChecked():
+            return "closed"
+        fmt = "HH:mm"
+        start, end = self.start.time().toString(fmt), self.end.time().toString(fmt)
+        if self.pause.isChecked():
+            return (f"{start}-{self.pause_start.time().toString(fmt)},"
+                    f"{self.pause_end.time().toString(fmt)}-{end}")
+        return f"{start}-{end}"
+
+
+class HoursGrid(QWidget):
+    """The seven days, Monday first; hours() and set_hours() speak the settings'
+    {"mon": "08:00-12:00,13:00-19:00", "sat": "closed", ...}."""
+
+    def __init__(self, hours: dict[str, str] | None = None) -> None:
+        super().__init__()
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for c, head in enumerate(("", _("From"), _("To"), "", _("Break from"), _("to"))):
+            grid.addWidget(QLabel(head), 0, c)
+        self.days = [DayRow(grid, i + 1, i, (hours or {}).get(key, "closed"))
+                     for i, key in enumerate(WEEKDAY_KEYS)]
+
+    def set_hours(self, hours: dict[str, str]) -> None:
+        for key, row in zip(WEEKDAY_KEYS, self.days, strict=True):
+            row.set_spec(hours.get(key, "closed"))
+
+    def hours(self) -> dict[str, str]:
+        return {key: row.spec() for key, row in zip(WEEKDAY_KEYS, self.days, strict=True)}
