@@ -463,7 +463,11 @@ class MainWindow(QMainWindow):
 
     def switch_language(self, code: str) -> None:
         i18n.set_language(code or None)
+        self.statusBar().clearMessage()  # a message in the old language would linger
         self.build()
+        if self.practice.actor and self.user_label.text():
+            self.set_user(self.practice.actor)  # "Usando:" said again, in the new words
+        self.say(_("Settings saved."))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         QSettings().setValue("window/geometry", self.saveGeometry())

@@ -176,6 +176,9 @@ class NewSessionDialog(QDialog):
         for sv in window.services:
             self.service.addItem(f"{sv.name} · {sv.duration_minutes} min", sv.id)
         self.service.addItem(_("Custom service…"), CUSTOM)
+        if window.services:  # the practice's first service, its everyday one, not A–Z's first
+            everyday = min(window.services, key=lambda sv: sv.id)
+            self.service.setCurrentIndex(self.service.findData(everyday.id))
         self.custom = QLineEdit()
         self.custom.setPlaceholderText(_("Name of the custom service"))
         self.custom.hide()

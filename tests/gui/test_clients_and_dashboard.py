@@ -111,6 +111,7 @@ def test_switching_language_in_settings(qtbot: QtBot, window: MainWindow,
         assert [w.nav.item(i).text() for i in range(6)] == [
             "Painel", "Agenda", "Sessões", "Clientes", "Conecta", "Configurações"]
         assert w.stack.currentWidget() is w.settings_page
+        assert w.statusBar().currentMessage() == "Configurações salvas."  # not the old words
         qtbot.waitUntil(lambda: w.agenda.period.text() == "16\u2009–\u200922 de nov. de 2026",
                         timeout=3000)
         assert w.agenda.view_buttons["week"].text() == "Semana"

@@ -213,3 +213,16 @@ def test_the_default_consent_is_chosen_in_settings(qtbot: QtBot, window: MainWin
     qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: config.get(practice, "clients.consent") == "whatsapp",
                     timeout=3000)
+
+
+def test_the_everyday_service_is_proposed_not_the_first_in_the_alphabet(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    from tests.conftest import add_service
+
+    add_service(practice, name="Avaliação inicial", duration_minutes=90)
+    window.load_catalogue()
+    qtbot.waitUntil(lambda: len(window.services) == 2, timeout=3000)
+    dialog = open_form(qtbot, window)
+    assert dialog.service.currentData() == seeded["therapy"]  # Psicoterapia, made first
+    assert dialog.duration.value() == 50
+    dialog.reject()
