@@ -20,6 +20,7 @@ from app.services import (
     catalog,
     clients,
     config,
+    history,
     json_text,
     queries,
     reminders,
@@ -277,8 +278,10 @@ def _zone(p: Practice) -> Any:
 
 
 def _line(v: queries.AppointmentView) -> str:
+    """One session for people (the JSON keeps the codes): its status in words."""
     return (f"#{v.id:<6} {i18n.format_datetime(v.start)}–{i18n.format_time(v.end)}  "
-            f"{v.status.value:<11} {v.client_name} · {v.service_name} · {v.staff_name}")
+            f"{scheduling.status_label(v.status):<12} {v.client_name} · {v.service_name} · "
+            f"{v.staff_name}")
 
 
 # ---------------------------------------------------------------- commands
@@ -459,9 +462,10 @@ def cmd_show(p: Practice, args: argparse.Namespace) -> None:
         if view.cancellation_reason:
             lines.append(_("Reason: {reason}").format(
                 reason=continued(view.cancellation_reason)))
-        for h in view.history:
+        current = settings.get(p)
+        for h in view.history:  # the same sentences as the session's History tab
             lines.append(f"  {i18n.format_datetime(h.at.astimezone(view.start.tzinfo))} "
-                         f"{h.actor}: {h.action}")
+                         f"{continued(history.sentence(h, current.zone, current.currency))}")
         return "\n".join(lines)
 
     _emit(args, view.as_json(), text)

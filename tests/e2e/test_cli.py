@@ -274,3 +274,17 @@ def test_text_from_outside_never_drives_the_terminal(cli: Practice) -> None:
     # An argument that is not UTF-8 is kept as a replacement character, not a crash.
     odd = cli.run("client", "add", "--name", "Ana \udc9b", "--phone", "(41) 98765-4323")
     assert odd.returncode == 0, odd.stderr
+
+
+def test_text_output_speaks_the_practices_language(cli: Practice,
+                                                   booked: dict[str, int]) -> None:
+    """The JSON keeps its codes; what a person reads is in words, Portuguese included."""
+    session = str(booked["session"])
+    cli.ok("confirm", session)
+    env = {"LANGUAGE": "pt_BR"}
+    shown = cli.run("show", session, env=env).stdout
+    assert "Confirmado" in shown and "confirmou a sessão" in shown
+    assert " confirm\n" not in shown and "confirmed " not in shown
+    listed = cli.run("list", env=env).stdout
+    assert "Confirmado" in listed and "confirmed" not in listed
+    assert cli.ok("show", session)["status"] == "confirmed"  # the contract is unchanged
