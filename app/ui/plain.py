@@ -90,3 +90,13 @@ def button_text(text: str) -> str:
     """Text for a button, check box or menu entry: an "&" in a name is shown, not
     made a keyboard shortcut (Alt+letter would press the button)."""
     return text.replace("&", "&&")
+
+
+def name_forms(name: str) -> tuple[str, ...]:
+    """A client's name from longest to shortest, for a place too narrow for it:
+    whole, first name and the last name's initial, first name ("Mariana Costa",
+    "Mariana C.", "Mariana") — a person is still recognised before "…" is needed."""
+    words = name.split()
+    if len(words) < 2:
+        return (name,)
+    return (name, f"{words[0]} {words[-1][0]}.", words[0])

@@ -79,3 +79,11 @@ def test_nothing_is_cut_on_a_laptops_screen(qtbot: QtBot, practice: Practice) ->
             w.close()
     finally:
         i18n.set_language("en")
+
+
+def test_a_name_too_long_for_its_place_is_shortened_in_steps() -> None:
+    from app.ui.plain import name_forms
+
+    assert name_forms("Mariana Costa Albuquerque") == (
+        "Mariana Costa Albuquerque", "Mariana A.", "Mariana")
+    assert name_forms("Cher") == ("Cher",)

@@ -15,6 +15,7 @@ from app import i18n
 from app.i18n import _
 from app.models.enums import AppointmentStatus as S
 from app.services.queries import AppointmentView
+from app.ui.plain import name_forms
 from app.ui.style import LINE, MUTED, status_colour
 
 HEADER = 26
@@ -107,13 +108,17 @@ class MonthGrid(QWidget):
                 painter.setPen(QColor("#94a3b8" if faded else "#0f172a"))
                 start = self.times[v.id][0] if v.id in self.times else \
                     i18n.format_time(v.start)
-                text = f"{start} {v.client_name}"
-                if v.status is S.CONFIRMED:
-                    text = "✓ " + text
+                mark = "✓ " if v.status is S.CONFIRMED else ""
+                room, metrics = int(line.width() - 12), painter.fontMetrics()
+                # The name in the longest form that fits (Mariana Costa, Mariana C.,
+                # Mariana), eliding only the last.
+                forms = [f"{mark}{start} {name}" for name in name_forms(v.client_name)]
+                text = next((f for f in forms if metrics.horizontalAdvance(f) <= room),
+                            None) or metrics.elidedText(forms[-1], Qt.TextElideMode.ElideRight,
+                                                        room)
                 painter.drawText(line.adjusted(12, 0, 0, 0),
                                  Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                                 painter.fontMetrics().elidedText(
-                                     text, Qt.TextElideMode.ElideRight, int(line.width() - 12)))
+                                 text)
             if len(shown) < len(views):
                 painter.setPen(QColor(MUTED))
                 painter.drawText(QRectF(cell.left() + 18,

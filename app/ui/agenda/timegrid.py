@@ -32,7 +32,7 @@ from app.models.recurrence import resolve_local
 from app.services.queries import AppointmentView
 from app.services.scheduling import status_label
 from app.ui.agenda.layout import Placed, place
-from app.ui.plain import escape
+from app.ui.plain import escape, name_forms
 from app.ui.style import LINE, MUTED, status_colour, tint
 
 GUTTER = 70
@@ -270,7 +270,7 @@ class TimeGrid(QWidget):
         line_height = 14
         # Each line in the longest form that fits, then shorter ones, eliding only
         # the last: "Samuel Pires" → "Samuel P." → "Samuel"; "09:00 – 09:50" → "09:00".
-        lines: list[tuple[QFont, tuple[str, ...]]] = [(title, _name_forms(v.client_name))]
+        lines: list[tuple[QFont, tuple[str, ...]]] = [(title, name_forms(v.client_name))]
         if rect.height() >= 2 * line_height + 4:
             lines.append((_font(8), (f"{start} – {end}", f"{start}–{end}", start)))
         if rect.height() >= 3 * line_height + 4:
@@ -496,11 +496,3 @@ class DayHeader(QWidget):
             if self.grid.day_left(i) <= event.position().x() < self.grid.day_left(i + 1):
                 self.day_clicked.emit(day)
 
-
-def _name_forms(name: str) -> tuple[str, ...]:
-    """A client's name from longest to shortest: whole, first name and the last
-    name's initial, first name."""
-    words = name.split()
-    if len(words) < 2:
-        return (name,)
-    return (name, f"{words[0]} {words[-1][0]}.", words[0])
