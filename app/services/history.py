@@ -35,8 +35,8 @@ def sentence(entry: HistoryEntry, zone: ZoneInfo, currency: str) -> str:
             text = _("{who} booked the session for {when}.").format(
                 who=who, when=_when(c.get("start"), zone))
         if c.get("override"):
-            text += " " + _("Booked despite: {rules}.").format(
-                rules="; ".join(str(o.get("message")) for o in _dicts(c["override"])))
+            text += " " + _("Booked despite: {rules}.").format(  # one full stop at the end
+                rules="; ".join(str(o.get("message")).rstrip(". ") for o in _dicts(c["override"])))
         return text
     if entry.action == "confirm":
         if entry.actor == CLIENT:

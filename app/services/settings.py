@@ -12,7 +12,7 @@ import phonenumbers
 from babel.numbers import list_currencies
 from sqlmodel import Session, col, select
 
-from app.i18n import SUPPORTED, _
+from app.i18n import SUPPORTED, _, first_upper, weekday_name
 from app.models.hours import (
     WEEKDAY_KEYS,
     HoursFormatError,
@@ -212,7 +212,14 @@ def check_hours(spec: str) -> tuple[list[int], list[tuple[time, time]]]:
     try:
         return parse_hours_spec(spec)
     except HoursFormatError as exc:
-        raise InvalidInput(hours_problem(exc)) from None
+        said = hours_problem(exc)
+        try:  # name the day when the days were read: the grid has seven rows
+            days = parse_hours_spec(spec.split(None, 1)[0] + " closed")[0]
+        except (HoursFormatError, IndexError):
+            days = []
+        if len(days) == 1:
+            said = f"{first_upper(weekday_name(days[0], 'wide'))}: {said}"
+        raise InvalidInput(said) from None
 
 
 def hours_problem(exc: HoursFormatError) -> str:

@@ -6,17 +6,46 @@ from __future__ import annotations
 from datetime import time
 
 from PySide6.QtCore import QTime
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QLabel, QTimeEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLabel, QWidget
 
 from app import i18n
 from app.i18n import _
-from app.models.hours import WEEKDAY_KEYS
+from app.models.hours import WEEKDAY_KEYS, HoursFormatError, parse_time
 
 
-def _time_edit(value: time) -> QTimeEdit:
-    edit = QTimeEdit(QTime(value.hour, value.minute))
-    edit.setDisplayFormat("HH:mm")
-    return edit
+class TimeField(QComboBox):
+    """A time picked from the half hours or typed as people write it ("9:30",
+    "9h30", "0930"). A QTimeEdit dropped the hour of "09:30" typed over a
+    selection; this keeps what was typed and the settings read it (and refuse it,
+    naming it, when it is not a time)."""
+
+    def __init__(self, value: time) -> None:
+        super().__init__()
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        for minutes in range(0, 24 * 60, 30):
+            self.addItem(f"{minutes // 60:02}:{minutes % 60:02}")
+        self.setTime(QTime(value.hour, value.minute))
+
+    def setTime(self, value: QTime) -> None:
+        self.setCurrentText(value.toString("HH:mm"))
+
+    def time(self) -> QTime:
+        """The time shown; an invalid QTime when the text is not one."""
+        try:
+            parsed = parse_time(self.currentText())
+        except HoursFormatError:
+            return QTime()
+        return QTime(parsed.hour, parsed.minute)
+
+    def text(self) -> str:
+        """For the settings: "HH:mm" when it reads as a time, else as typed."""
+        shown = self.time()
+        return shown.toString("HH:mm") if shown.isValid() else self.currentText().strip()
+
+
+def _time_edit(value: time) -> TimeField:
+    return TimeField(value)
 
 
 def _intervals(spec: str) -> list[tuple[time, time]]:
@@ -66,11 +95,9 @@ class DayRow:
         """As the settings read it: "08:00-12:00,13:00-19:00" or "closed"."""
         if not self.open.isChecked():
             return "closed"
-        fmt = "HH:mm"
-        start, end = self.start.time().toString(fmt), self.end.time().toString(fmt)
+        start, end = self.start.text(), self.end.text()
         if self.pause.isChecked():
-            return (f"{start}-{self.pause_start.time().toString(fmt)},"
-                    f"{self.pause_end.time().toString(fmt)}-{end}")
+            return f"{start}-{self.pause_start.text()},{self.pause_end.text()}-{end}"
         return f"{start}-{end}"
 
 

@@ -548,7 +548,7 @@ class NewSessionDialog(QDialog):
             self._armed = True
             self.ok.setText(_("Create anyway"))
             self._show("⚠ " + " ".join(self.conflicts) + " " +
-                       _("Click again to book over the conflict; it will be recorded."),
+                       _("Click again to book it anyway; the history records why."),
                        "warning")
             return
         override = single_conflict and self._armed

@@ -37,13 +37,18 @@ def test_practice_settings_save_all_or_nothing(qtbot: QtBot, window: MainWindow,
     monday.end.setTime(QTime(8, 0))  # ends before it starts
     qtbot.mouseClick(page.save_practice, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "not understood" in page.practice_error.text(), timeout=3000)
+    assert page.practice_error.text().startswith("Monday: ")
     current = settings.get(practice)
     assert current.name != "Clínica Aurora" and current.hours["sat"] == "closed"
+    # Typed over the whole field, as people do: "9:30" stays 09:30 (a QTimeEdit lost the 9).
+    saturday.start.lineEdit().selectAll()
+    qtbot.keyClicks(saturday.start.lineEdit(), "9:30")
+    assert saturday.spec() == "09:30-13:00"
     monday.start.setTime(QTime(8, 0))
     monday.end.setTime(QTime(18, 0))
     qtbot.mouseClick(page.save_practice, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: settings.get(practice).name == "Clínica Aurora", timeout=3000)
-    assert settings.get(practice).hours["sat"] == "09:00-13:00"
+    assert settings.get(practice).hours["sat"] == "09:30-13:00"
     assert settings.get(practice).hours["mon"] == "08:00-18:00"
 
 

@@ -142,8 +142,9 @@ def test_a_refused_hour_is_said_whole_in_the_users_language(practice: Practice) 
                                ("08:00-12:00,11:00-13:00", "dois intervalos se sobrepõem")):
             with pytest.raises(InvalidInput) as caught:
                 settings.set_value(practice, "hours", f"tue {typed}")
-            assert str(caught.value) == (f"Horário de atendimento não compreendido: {problem}. "
-                                         "Escreva assim: 08:00-12:00,13:00-19:00, ou fechado.")
+            assert str(caught.value) == (f"Terça-feira: Horário de atendimento não compreendido: "
+                                         f"{problem}. Escreva assim: 08:00-12:00,13:00-19:00, "
+                                         "ou fechado.")  # the grid's row is named
     finally:
         i18n.set_language("en")
     assert settings.get(practice).hours["tue"] == "08:00-19:00"
