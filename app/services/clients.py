@@ -294,7 +294,7 @@ class DirectoryRow:
     phone: str | None
     email: str | None
     next_session: datetime | None  # in the practice's time zone
-    no_show_rate: float
+    no_show_rate: float | None  # None: no session was due yet, so there is no rate
 
 
 def directory(p: Practice, text: str = "", limit: int = 200) -> list[DirectoryRow]:
@@ -324,11 +324,11 @@ def directory(p: Practice, text: str = "", limit: int = 200) -> list[DirectoryRo
     out = []
     for c in found:
         done, missed = counts.get(c.id, [0, 0])
-        rate = missed / (done + missed) if done + missed else 0.0
+        rate = round(missed / (done + missed), 4) if done + missed else None
         nxt = nexts.get(c.id)
         out.append(DirectoryRow(c.id, c.name, c.phone, c.email,
                                 nxt.astimezone(zone) if isinstance(nxt, datetime) else None,
-                                round(rate, 4)))
+                                rate))
     return out
 
 

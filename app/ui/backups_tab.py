@@ -198,6 +198,8 @@ class BackupsTab(QWidget):
         p = self.window_.practice
         home = QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        if not Path(home).is_dir():  # no Documents folder: the home, not where the app runs
+            home = str(Path.home())
         stamp = self.window_.now().strftime("%Y-%m-%d")
         path, _filter = QFileDialog.getSaveFileName(
             self, _("Save a copy as"), str(Path(home) / f"practice-desk-{stamp}.sqlite3"),

@@ -72,7 +72,8 @@ class DirectoryModel(RowsModel):
             return r.email or ""
         if col == 3:
             return i18n.format_datetime(r.next_session) if r.next_session else "—"
-        return f"{round(r.no_show_rate * 100)}%"
+        # No session due yet: no rate to speak of, not "0%".
+        return f"{round(r.no_show_rate * 100)}%" if r.no_show_rate is not None else "—"
 
 
 def calendar_icon() -> QIcon:

@@ -209,6 +209,8 @@ class ExportDialog(QDialog):
         start, end = self.period()
         folder = QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        if not Path(folder).is_dir():  # no Documents folder: the home, not where the app runs
+            folder = str(Path.home())
         return str(Path(folder) / f"agenda-{start:%Y-%m-%d}-{end:%Y-%m-%d}.{self.chosen_format()}")
 
     def export(self) -> None:

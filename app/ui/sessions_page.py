@@ -367,6 +367,8 @@ class SessionsPage(QWidget):
         listing = self.listing
         folder = QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        if not Path(folder).is_dir():  # no Documents folder: the home, not where the app runs
+            folder = str(Path.home())
         suggested = str(Path(folder) / f"sessoes-{self.window_.today():%Y-%m-%d}.csv"
                         if i18n.current_language() == "pt_BR" else
                         Path(folder) / f"sessions-{self.window_.today():%Y-%m-%d}.csv")

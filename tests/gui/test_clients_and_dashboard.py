@@ -27,6 +27,8 @@ def test_search_and_open_a_client_file(qtbot: QtBot, window: MainWindow,
     qtbot.keyClicks(w.clients.search, "alves")
     qtbot.waitUntil(lambda: [r.name for r in w.clients.model.rows] == ["João Alves"],
                     timeout=3000)
+    model = w.clients.model
+    assert model.data(model.index(0, 4)) == "—"  # no session due yet: no rate, not 0%
     qtbot.keyClick(w.clients.search, Qt.Key.Key_Return)
     file = w.clients.file
     assert isinstance(file, ClientFile)
