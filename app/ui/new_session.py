@@ -140,12 +140,15 @@ class NewSessionDialog(QDialog):
             box.toggled.connect(lambda _on: self.changed())
             consent_row.addWidget(box)
             self.consent[channel] = box
-        self.consent_note = QLabel()
+        consent_row.addStretch(1)
+        self.consent_note = QLabel()  # its own line: beside the boxes it was cut
         self.consent_note.setObjectName("muted")
-        consent_row.addWidget(self.consent_note, 1)
+        self.consent_note.setWordWrap(True)
         self.consent_row_label = QLabel(_("Agrees to messages by"))
         form.addRow(self.consent_row_label, self.consent_box)
+        form.addRow("", self.consent_note)
         self.consent_box.hide()
+        self.consent_note.hide()
         self.consent_row_label.hide()
         self.email.textChanged.connect(self._email_consent)
         self._consent_default: tuple[str, ...] = ()
@@ -356,6 +359,7 @@ class NewSessionDialog(QDialog):
 
     def _new_client_toggled(self, on: bool) -> None:
         self.consent_box.setVisible(on)
+        self.consent_note.setVisible(on)
         self.consent_row_label.setVisible(on)
         if on:
             self.client = None

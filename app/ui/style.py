@@ -69,3 +69,6 @@ QHeaderView::section {{ background: #f1f5f9; border: none; padding: 6px;
 QFrame#card {{ background: white; border: 1px solid {LINE}; border-radius: 8px; }}
 QTabWidget::pane {{ border: 1px solid {LINE}; border-radius: 6px; background: white; }}
 """
+
+# The free times of a chosen service: a hue no status uses (green is Confirmado).
+FREE_COLOUR = "#eab308"

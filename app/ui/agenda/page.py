@@ -38,7 +38,7 @@ from app.services.scheduling import status_label
 from app.ui.agenda.month import MonthGrid
 from app.ui.agenda.timegrid import FADED, DayHeader, TimeGrid
 from app.ui.plain import plain
-from app.ui.style import STATUS_COLOURS
+from app.ui.style import FREE_COLOUR, STATUS_COLOURS
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -269,7 +269,8 @@ class AgendaPage(QWidget):
             legend.addWidget(label, i // 2, i % 2)
         col.addLayout(legend)
         free_text = _("Free for the chosen service")
-        free = QLabel(f"<span style='color:#10b981; font-size:14px'>■</span>&nbsp; {free_text}")
+        free = QLabel(f"<span style='color:{FREE_COLOUR}; font-size:14px'>■</span>&nbsp; "
+                      f"{free_text}")
         free.setWordWrap(True)
         col.addWidget(free)
         col.addStretch(1)

@@ -33,7 +33,7 @@ from app.services.queries import AppointmentView
 from app.services.scheduling import status_label
 from app.ui.agenda.layout import Placed, place
 from app.ui.plain import escape, name_forms
-from app.ui.style import LINE, MUTED, status_colour, tint
+from app.ui.style import FREE_COLOUR, LINE, MUTED, status_colour, tint
 
 GUTTER = 70
 SNAP_MINUTES = 15
@@ -215,7 +215,9 @@ class TimeGrid(QWidget):
 
     def _paint_closed_and_free(self, painter: QPainter) -> None:
         closed = QColor("#f1f5f9")
-        free = QColor(16, 185, 129, 40)
+        # Yellow, a colour no status uses: green is Confirmado.
+        free = QColor(FREE_COLOUR)
+        free.setAlpha(60)
         for i, day in enumerate(self.days):
             x, w = self.day_left(i), self.day_width()
             painter.fillRect(QRectF(x, 0, w, self.height()), closed)
