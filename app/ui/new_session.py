@@ -152,6 +152,7 @@ class NewSessionDialog(QDialog):
         self.consent_row_label.hide()
         self.email.textChanged.connect(self._email_consent)
         self._consent_default: tuple[str, ...] = ()
+        self.problem_kind = ""  # how the last refusal was said: "muted" before Create
         self._email_consent_touched = False  # the person ticked or unticked it
         self.consent[Channel.EMAIL].clicked.connect(
             lambda _c=False: setattr(self, "_email_consent_touched", True))
@@ -490,9 +491,13 @@ class NewSessionDialog(QDialog):
             return
         self._show_same(result.same)
         if result.problem is not None:
+            # A new client's empty form is not yet a mistake: said quietly until Create.
+            quiet = self.new_client.isChecked() and not self.phone.text().strip() and \
+                not self._save_when_checked
             self._checked_once = False
             self._save_when_checked = False
-            self._show(result.problem, "error")
+            self.problem_kind = "muted" if quiet else "error"
+            self._show(result.problem, self.problem_kind)
             return
         self._checked_once = True
         self.conflicts = conflicts + [f"{i18n.format_datetime(o.start)}: {o.conflicts[0].message}"

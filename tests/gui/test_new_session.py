@@ -226,3 +226,16 @@ def test_the_everyday_service_is_proposed_not_the_first_in_the_alphabet(
     assert dialog.service.currentData() == seeded["therapy"]  # Psicoterapia, made first
     assert dialog.duration.value() == 50
     dialog.reject()
+
+
+def test_an_empty_new_client_is_not_scolded_before_create(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    dialog = open_form(qtbot, window)
+    qtbot.mouseClick(dialog.new_client, Qt.MouseButton.LeftButton,
+                     pos=QPoint(8, dialog.new_client.height() // 2))
+    qtbot.waitUntil(lambda: "phone number is required" in dialog.status.text(), timeout=3000)
+    assert dialog.problem_kind == "muted"  # said quietly: nothing was typed yet
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.problem_kind == "error", timeout=3000)
+    assert not dialog.created
+    dialog.reject()
