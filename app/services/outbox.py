@@ -403,9 +403,9 @@ def send_test(p: Practice, channel: Channel, to: str) -> str:
             normalize_phone(to, row.country)
     text = messages.render(messages.default_text(MessageKind.TEST), facts)
     if channel is Channel.WHATSAPP:
-        if not cfg["whatsapp.template"]:
-            raise ChannelError(_("No approved WhatsApp template is chosen in Settings › Client "
-                                 "notifications."), retry=False, code="not_configured")
+        unset = channel_setup.missing(channel, cfg, has_secret=True)  # the token: below
+        if unset:
+            raise ChannelError(unset, retry=False, code=channel_setup.NOT_SET_UP)
         fields = facts.fields()
         outgoing = Outgoing(to=target, template=cfg["whatsapp.template"],
                             language=cfg["whatsapp.language"],
@@ -530,10 +530,7 @@ def _compose_for(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datet
                         calendar_method="CANCEL" if msg.kind is MessageKind.CANCELLATION
                         else "REQUEST",
                         message_id=f"<outbox-{msg.id}@practice-desk>"), None
-    if channel is Channel.WHATSAPP:
-        if not cfg["whatsapp.template"]:
-            return None, _("No approved WhatsApp template is chosen in Settings › Client "
-                           "notifications.")
+    if channel is Channel.WHATSAPP:  # its template was checked before the claim
         fields = facts.fields()
         params = [fields[f] for f in cfg["whatsapp.params"].split(",") if f]
         return Outgoing(to=target, template=cfg["whatsapp.template"],

@@ -246,3 +246,19 @@ def test_a_cancellation_notice_takes_the_channel_that_can_reach_the_client(
         assert said(by_sms).endswith("The client is told by SMS.")
         assert outbox.Dispatcher(practice).dispatch_due().sent == 1
         assert [m.to for m in tw.sent] == ["+5511987654321"]
+
+
+def test_the_test_button_says_the_same_sentence_as_the_skip(
+        practice: Practice, clock: FrozenClock) -> None:
+    """Integrações' test message and a skipped reminder name the same missing setting."""
+    from app.services.channels import ChannelError
+
+    with pytest.raises(ChannelError) as caught:
+        outbox.send_test(practice, Channel.EMAIL, "maria@example.com")
+    assert (str(caught.value), caught.value.code) == (EMAIL_UNSET, "not_configured")
+    config.set_value(practice, "whatsapp.phone_number_id", "1234")
+    secrets.store("whatsapp.token", "t0ken-for-the-test")
+    with pytest.raises(ChannelError) as caught:
+        outbox.send_test(practice, Channel.WHATSAPP, "+55 11 98765-4321")
+    assert str(caught.value) == channel_setup.readiness(practice)[Channel.WHATSAPP].text
+    assert "template" in str(caught.value)

@@ -11,6 +11,8 @@ from email.utils import formatdate, make_msgid
 from typing import TYPE_CHECKING
 
 from app.i18n import _
+from app.models.enums import Channel
+from app.services import channel_setup
 from app.services.channels import ChannelError, NotConfigured, OutcomeUnknown, Outgoing, text
 from app.services.values import login_in_clear
 
@@ -97,9 +99,9 @@ def _not_offered(problem: str, security: str) -> str:
 
 
 def send(cfg: dict[str, str], password: str | None, msg: Outgoing) -> str:
-    if not cfg["smtp.host"] or not cfg["smtp.from"]:
-        raise NotConfigured(_("E-mail is not set up: fill in the SMTP server and the sender "
-                              "address in Settings › Integrations."))
+    unset = channel_setup.missing(Channel.EMAIL, cfg, password is not None)
+    if unset:  # the same words the dispatcher skips with
+        raise NotConfigured(unset)
     in_clear = login_in_clear(cfg, "smtp")
     if in_clear:  # saved before this was refused: the password stays here
         raise ChannelError(in_clear, retry=False, code="insecure")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from app.i18n import _
+from app.models.enums import Channel
+from app.services import channel_setup
 from app.services.channels import ChannelError, NotConfigured, Outgoing, http, text
 
 TIMEOUT = 20
@@ -25,9 +27,9 @@ def _permanent(code: int) -> str | None:
 
 def send(cfg: dict[str, str], token: str | None, msg: Outgoing) -> str:
     sid = cfg["sms.account_sid"]
-    if not sid or not token or not cfg["sms.from"]:
-        raise NotConfigured(_("SMS is not set up: fill in the Twilio account SID, auth token "
-                              "and sending number in Settings › Integrations."))
+    unset = channel_setup.missing(Channel.SMS, cfg, token is not None)
+    if unset:
+        raise NotConfigured(unset)
     url = f"{cfg['sms.api_base']}/2010-04-01/Accounts/{sid}/Messages.json"
     form = {"To": msg.to, "From": msg.sender or cfg["sms.from"],
             "Body": text.sms_body(msg.text)}

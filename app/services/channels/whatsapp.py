@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from app.i18n import _
+from app.models.enums import Channel
+from app.services import channel_setup
 from app.services.channels import ChannelError, NotConfigured, Outgoing, http, text
 
 TIMEOUT = 20
@@ -76,9 +78,12 @@ def payload(msg: Outgoing) -> dict[str, Any]:
 
 
 def send(cfg: dict[str, str], token: str | None, msg: Outgoing) -> str:
-    if not cfg["whatsapp.phone_number_id"] or not token:
-        raise NotConfigured(_("WhatsApp is not set up: fill in the phone number id and the "
-                              "access token in Settings › Integrations."))
+    # A reply inside the 24-hour window needs no template; a reminder's is checked
+    # before it is composed.
+    unset = channel_setup.missing(Channel.WHATSAPP, cfg, token is not None,
+                                  needs_template=False)
+    if unset:
+        raise NotConfigured(unset)
     url = f"{cfg['whatsapp.api_base']}/{cfg['whatsapp.phone_number_id']}/messages"
     response = http.post("WhatsApp", url, json=payload(msg), timeout=TIMEOUT,
                          headers={"Authorization": f"Bearer {token}"})
