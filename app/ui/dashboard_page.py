@@ -39,27 +39,30 @@ if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
 
+def _fit(widget: QPushButton | QLabel, whole: str, room: int) -> str:
+    """`whole` as it fits in `room` pixels ("…" standing for the rest), with the
+    tooltip saying it whole only when it had to be shortened."""
+    shown = widget.fontMetrics().elidedText(whole, Qt.TextElideMode.ElideRight, max(room, 20))
+    widget.setToolTip(verbatim(whole) if shown != whole else "")
+    return shown
+
+
 class FittedButton(QPushButton):
     """A flat link to a session: outside text shown as it is, "…" when the card is
-    narrower than the name (the tooltip then says it whole). It gives way to the
-    row's status and buttons, however long the name."""
+    narrower than the name. It gives way to the row's status and buttons, however
+    long the name."""
 
     def __init__(self, text: str) -> None:
         super().__init__()
         self.whole = text
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setMinimumWidth(60)
-        self._fit()
+        self.resizeEvent(None)
 
     def resizeEvent(self, event: Any) -> None:
-        super().resizeEvent(event)
-        self._fit()
-
-    def _fit(self) -> None:
-        room = max(self.width() - 8, 20)
-        shown = self.fontMetrics().elidedText(self.whole, Qt.TextElideMode.ElideRight, room)
-        self.setText(button_text(shown))
-        self.setToolTip(verbatim(self.whole) if shown != self.whole else "")
+        if event is not None:
+            super().resizeEvent(event)
+        self.setText(button_text(_fit(self, self.whole, self.width() - 8)))
 
 
 class FittedLabel(QLabel):
@@ -71,18 +74,12 @@ class FittedLabel(QLabel):
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.setMinimumWidth(40)
-        self._fit()
+        self.resizeEvent(None)
 
     def resizeEvent(self, event: Any) -> None:
-        super().resizeEvent(event)
-        self._fit()
-
-    def _fit(self) -> None:
-        shown = self.fontMetrics().elidedText(self.whole, Qt.TextElideMode.ElideRight,
-                                              max(self.width() - 4, 20))
-        if shown != self.text():
-            self.setText(shown)
-        self.setToolTip(verbatim(self.whole) if shown != self.whole else "")
+        if event is not None:
+            super().resizeEvent(event)
+        self.setText(_fit(self, self.whole, self.width() - 4))
 
 
 class Card(QFrame):

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from app import i18n
 from app.i18n import _
 from app.services import first_run
+from app.services.errors import InvalidInput
 from app.services.first_run import Person, ServiceDraft, Setup
 from app.services.practice import Practice
 from app.services.values import parse_money
@@ -247,7 +248,7 @@ class FirstRunWizard(QWizard):
                 try:
                     if price.text().strip():
                         parse_money(price.text())
-                except Exception as exc:  # said beside the price, nothing saved
+                except InvalidInput as exc:  # said beside the price, nothing saved
                     self.services_error.setText(
                         _("{service}: {problem}").format(service=name.text() or "—",
                                                          problem=exc))
@@ -290,7 +291,7 @@ class FirstRunWizard(QWizard):
         """Save everything, or stay open saying what was refused."""
         try:
             setup = self.answers()
-        except Exception as exc:  # a price typed wrong: said here, nothing saved
+        except InvalidInput as exc:  # a price typed wrong: said here, nothing saved
             self.error.setText(str(exc))
             return
         user = self.user.currentText().strip()

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLabel, QWidget
 
 from app import i18n
 from app.i18n import _
-from app.models.hours import WEEKDAY_KEYS, HoursFormatError, parse_time
+from app.models.hours import WEEKDAY_KEYS, HoursFormatError, parse_intervals, parse_time
 
 
 class TimeField(QComboBox):
@@ -44,25 +44,14 @@ class TimeField(QComboBox):
         return shown.toString("HH:mm") if shown.isValid() else self.currentText().strip()
 
 
-def _time_edit(value: time) -> TimeField:
-    return TimeField(value)
-
-
-def _intervals(spec: str) -> list[tuple[time, time]]:
-    if spec in ("", "closed"):
-        return []
-    return [(time.fromisoformat(a), time.fromisoformat(b) if b != "24:00" else time(0))
-            for a, b in (part.split("-") for part in spec.split(","))]
-
-
 class DayRow:
     """One weekday of the grid: open or not, from, to, and a break."""
 
     def __init__(self, grid: QGridLayout, row: int, day: int, spec: str) -> None:
         self.open = QCheckBox(i18n.first_upper(i18n.weekday_name(day, "wide")))
-        self.start, self.end = _time_edit(time(8)), _time_edit(time(19))
+        self.start, self.end = TimeField(time(8)), TimeField(time(19))
         self.pause = QCheckBox(_("Break"))
-        self.pause_start, self.pause_end = _time_edit(time(12)), _time_edit(time(13))
+        self.pause_start, self.pause_end = TimeField(time(12)), TimeField(time(13))
         for col, widget in enumerate((self.open, self.start, self.end, self.pause,
                                       self.pause_start, self.pause_end)):
             grid.addWidget(widget, row, col)
@@ -72,7 +61,7 @@ class DayRow:
 
     def set_spec(self, spec: str) -> None:
         """As the settings write it: "08:00-12:00,13:00-19:00" or "closed"."""
-        intervals = _intervals(spec)
+        intervals = parse_intervals(spec)
         self.open.setChecked(bool(intervals))
         if intervals:
             first, last = intervals[0], intervals[-1]

@@ -175,6 +175,7 @@ def test_a_new_clients_consent_is_asked_with_the_practices_default(
     from app.services import config, reminders
 
     config.set_value(practice, "clients.consent", "whatsapp,email")
+    config.set_value(practice, "reminders.default", "whatsapp:1440")
     dialog = open_form(qtbot, window)
     assert not dialog.consent_box.isVisible()  # a known client's consent is in their file
     qtbot.mouseClick(dialog.new_client, Qt.MouseButton.LeftButton,
@@ -197,8 +198,9 @@ def test_a_new_clients_consent_is_asked_with_the_practices_default(
     qtbot.waitUntil(lambda: bool(dialog.created), timeout=3000)
     [carla] = clients.search(practice, "Carla")
     assert {k for k, v in carla.consent.items() if v} == {"whatsapp", "email", "sms"}
-    # Agreed at booking: the default reminders will go, not be skipped.
-    assert all(m.state != "skipped" for m in reminders.list_for(practice, dialog.created[0]))
+    # Agreed at booking: the default reminder waits to go, it is not skipped.
+    [planned] = reminders.list_for(practice, dialog.created[0])
+    assert (planned.channel, planned.state) == ("whatsapp", "pending")
 
 
 def test_the_default_consent_is_chosen_in_settings(qtbot: QtBot, window: MainWindow,
