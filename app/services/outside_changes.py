@@ -34,17 +34,30 @@ class Watcher:
     Change when nothing did) and publishes it; cheap enough to call every second."""
 
     def __init__(self, p: Practice) -> None:
+        """Touches no disk: the first check() (off the GUI thread) opens the
+        connection and takes the watermarks."""
         self.p = p
-        self._conn = sqlite3.connect(p.paths.database, check_same_thread=False)
+        self._conn: sqlite3.Connection | None = None
+        self._version = 0
+        self._audit = self._request = 0
+        self._outbox: datetime | None = None
+        self._activity: datetime | None = None
+
+    def _start(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.p.paths.database, check_same_thread=False)
+        self._conn = conn
         self._version = self._data_version()
         self._audit, self._request = self._max(AuditEvent.id), self._max(ClientRequest.id)
-        self._outbox: datetime | None = self._latest(OutboxMessage.updated_at)
-        self._activity: datetime | None = self._latest(Attendance.last_activity_at)
+        self._outbox = self._latest(OutboxMessage.updated_at)
+        self._activity = self._latest(Attendance.last_activity_at)
+        return conn
 
     def close(self) -> None:
-        self._conn.close()
+        if self._conn is not None:
+            self._conn.close()
 
     def _data_version(self) -> int:
+        assert self._conn is not None
         return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
     def _max(self, column: Any) -> int:
@@ -58,7 +71,11 @@ class Watcher:
 
     def check(self) -> Change:
         """What other connections committed since the last check, published on the
-        bus. Our own process's commits come back too: views refresh once more."""
+        bus. Our own process's commits come back too: views refresh once more. The
+        first call only takes the watermarks."""
+        if self._conn is None:
+            self._start()
+            return Change()
         version = self._data_version()
         if version == self._version:
             return Change()

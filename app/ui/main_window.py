@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
         self._watch_timer = QTimer(self)
         self._watch_timer.timeout.connect(look)
         self._watch_timer.start(WATCH_MS)
+        look()  # the watermarks at once, off the GUI thread
 
     def _start_worker(self) -> None:
         """Reminders keep going while the app runs; with a system tray, closing the
