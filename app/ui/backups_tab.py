@@ -15,7 +15,6 @@ from PySide6.QtCore import QStandardPaths, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -31,6 +30,7 @@ from app import i18n
 from app.i18n import _
 from app.services import backups
 from app.services.backups import BackupInfo, Copy, CopyKind
+from app.ui import file_chooser
 from app.ui.plain import plain
 
 if TYPE_CHECKING:
@@ -201,7 +201,7 @@ class BackupsTab(QWidget):
         if not Path(home).is_dir():  # no Documents folder: the home, not where the app runs
             home = str(Path.home())
         stamp = self.window_.now().strftime("%Y-%m-%d")
-        path, _filter = QFileDialog.getSaveFileName(
+        path, _filter = file_chooser.save_path(
             self, _("Save a copy as"), str(Path(home) / f"practice-desk-{stamp}.sqlite3"),
             _("Practice Desk backup (*.sqlite3)"))
         if not path:
@@ -220,7 +220,7 @@ class BackupsTab(QWidget):
             self._restore(copy.path)
 
     def restore_from_file(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
+        path = file_chooser.open_path(
             self, _("Restore from a file"), str(self.window_.practice.paths.backups),
             _("Practice Desk backup (*.sqlite3);;All files (*)"))
         if path:

@@ -12,7 +12,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -38,6 +37,7 @@ from app.services import client_data, clients, queries, scheduling
 from app.services.clients import ClientStats, ClientView
 from app.services.events import Change
 from app.services.queries import AppointmentView
+from app.ui import file_chooser
 from app.ui.client_models import ID_ROLE, DirectoryModel, SessionsModel
 from app.ui.plain import plain, verbatim
 
@@ -329,7 +329,7 @@ class ClientFile(QWidget):
         client_id, p = self.client_id, self.window_.practice
         if client_id is None:
             return
-        path, _filter = QFileDialog.getSaveFileName(
+        path, _filter = file_chooser.save_path(
             self, _("Export the client's data"), f"client-{client_id}.json", "JSON (*.json)")
         if not path:
             return

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -33,6 +32,7 @@ from app.services import exports
 from app.services.errors import PracticeError
 from app.services.exports import Format
 from app.services.scheduling import status_label
+from app.ui import file_chooser
 from app.ui.plain import plain
 from app.ui.style import MUTED
 
@@ -217,7 +217,7 @@ class ExportDialog(QDialog):
         if self._refusal() or not self.count:
             return
         fmt = self.chosen_format()
-        path, _filter = QFileDialog.getSaveFileName(self, _("Export sessions"),
+        path, _filter = file_chooser.save_path(self, _("Export sessions"),
                                                     self.suggested_path(), FILTERS[fmt])
         if not path:
             return

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFileDialog,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -47,6 +46,7 @@ from app.services.importing.columns import ColumnMap, Field
 from app.services.importing.commit import Report, RowReport, summary
 from app.services.importing.judge import RowStatus
 from app.services.importing.rows import Row
+from app.ui import file_chooser
 from app.ui.plain import plain, verbatim
 from app.ui.style import MUTED
 
@@ -396,7 +396,7 @@ class ImportDialog(QDialog):
     # ------------------------------------------------------------ file
 
     def choose(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
+        path = file_chooser.open_path(
             self, _("Choose the file with the sessions"), str(Path.home()),
             _("Spreadsheets (*.csv *.xlsx *.txt);;All files (*)"))
         if path:

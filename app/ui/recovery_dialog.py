@@ -13,7 +13,6 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -28,6 +27,7 @@ from app.services import backups
 from app.services.backups import Copy, CopyKind
 from app.services.errors import PracticeError
 from app.services.paths import DataPaths
+from app.ui import file_chooser
 from app.ui.backups_tab import kind_label, size_label, when_label
 from app.ui.style import STYLE
 from app.ui.tasks import TaskRunner
@@ -122,7 +122,7 @@ class RecoveryDialog(QDialog):
             self._restore(self.copies[rows[0].row()].path)
 
     def restore_from_file(self) -> None:
-        path, _filter = QFileDialog.getOpenFileName(
+        path = file_chooser.open_path(
             self, _("Restore from a file"), str(self.paths.backups),
             _("Practice Desk backup (*.sqlite3);;All files (*)"))
         if path:

@@ -15,7 +15,6 @@ from PySide6.QtCore import QDate, QModelIndex, QStandardPaths, Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -36,6 +35,7 @@ from app.services.exports import Format
 from app.services.queries import AppointmentView
 from app.services.scheduling import source_label, status_label
 from app.services.session_list import SORTS, Listing
+from app.ui import file_chooser
 from app.ui.session_list_model import ID_ROLE, SessionListModel
 
 if TYPE_CHECKING:
@@ -372,7 +372,7 @@ class SessionsPage(QWidget):
         suggested = str(Path(folder) / f"sessoes-{self.window_.today():%Y-%m-%d}.csv"
                         if i18n.current_language() == "pt_BR" else
                         Path(folder) / f"sessions-{self.window_.today():%Y-%m-%d}.csv")
-        path, chosen = QFileDialog.getSaveFileName(
+        path, chosen = file_chooser.save_path(
             self, _("Export sessions"), suggested, ";;".join(EXPORT_FILTERS.values()))
         if not path:
             return

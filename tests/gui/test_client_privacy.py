@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.services import clients
 from app.services.practice import Practice
+from app.ui import file_chooser
 from app.ui.main_window import MainWindow
 
 
@@ -22,8 +23,8 @@ def test_export_and_erase_from_the_client_file(qtbot: QtBot, window: MainWindow,
     file = window.clients.open_client(seeded["maria"])
     qtbot.waitUntil(lambda: file.client is not None, timeout=5000)
     target = tmp_path / "maria.json"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a, **k: (str(target), "")))
+    monkeypatch.setattr(file_chooser, "save_path",
+                        lambda *a, **k: (str(target), ""))
     file.privacy_button.menu().actions()[0].trigger()
     qtbot.waitUntil(target.exists, timeout=5000)
     data = json.loads(target.read_text(encoding="utf-8"))

@@ -9,13 +9,14 @@ from pathlib import Path
 import icalendar
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QCheckBox, QDateEdit, QFileDialog, QMessageBox, QRadioButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QDateEdit, QMessageBox, QRadioButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.models.enums import AppointmentStatus
 from app.services import backups, catalog, queries, scheduling
 from app.services.practice import Practice
 from app.services.scheduling import BookingRequest
+from app.ui import file_chooser
 from app.ui.backups_tab import BackupsTab
 from app.ui.export_dialog import ExportDialog
 from app.ui.main_window import MainWindow
@@ -78,8 +79,8 @@ def test_export_the_period_on_screen_with_filters(window: MainWindow, qtbot: QtB
 
     click(qtbot, dialog.format_buttons[dialog.chosen_format().ICS])
     chosen = tmp_path / "agenda"  # no extension typed: the format's is added
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a, **k: (str(chosen), "")))
+    monkeypatch.setattr(file_chooser, "save_path",
+                        lambda *a, **k: (str(chosen), ""))
     click(qtbot, dialog.export_button)
     target = tmp_path / "agenda.ics"
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
@@ -167,8 +168,8 @@ def test_a_broken_file_is_refused_and_a_copy_can_go_elsewhere(
     tab = open_backups(window, qtbot)
     broken = tmp_path / "notes.sqlite3"
     broken.write_text("not a database")
-    monkeypatch.setattr(QFileDialog, "getOpenFileName",
-                        staticmethod(lambda *a, **k: (str(broken), "")))
+    monkeypatch.setattr(file_chooser, "open_path",
+                        lambda *a, **k: str(broken))
     asked: list[object] = []
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a: asked.append(a)))
     click(qtbot, tab.restore_file_button)
@@ -178,8 +179,8 @@ def test_a_broken_file_is_refused_and_a_copy_can_go_elsewhere(
 
     usb = tmp_path / "usb" / "copy.sqlite3"
     usb.parent.mkdir()
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a, **k: (str(usb), "")))
+    monkeypatch.setattr(file_chooser, "save_path",
+                        lambda *a, **k: (str(usb), ""))
     click(qtbot, tab.save_button)
     qtbot.waitUntil(lambda: "Copy saved to" in tab.status.text(), timeout=5000)
     assert backups.inspect_file(usb).sessions == 2

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 from sqlmodel import select
 
@@ -15,6 +14,7 @@ from app.models.enums import AppointmentSource
 from app.models.tables import Appointment
 from app.services.importing.columns import Field
 from app.services.practice import Practice
+from app.ui import file_chooser
 from app.ui.import_wizard import ImportDialog
 from app.ui.main_window import MainWindow
 
@@ -26,8 +26,8 @@ CSV = ("Paciente;Celular;Dia;Horário;Serviço;Comentário livre\n"
 
 def open_wizard(window: MainWindow, qtbot: QtBot, path: Path,
                 monkeypatch: pytest.MonkeyPatch) -> ImportDialog:
-    monkeypatch.setattr(QFileDialog, "getOpenFileName",
-                        staticmethod(lambda *a, **k: (str(path), "")))
+    monkeypatch.setattr(file_chooser, "open_path",
+                        lambda *a, **k: str(path))
     window.show_page("agenda")
     qtbot.mouseClick(window.agenda.import_button, Qt.MouseButton.LeftButton)
     dialog = next(w for w in window.findChildren(ImportDialog) if w.isVisible())

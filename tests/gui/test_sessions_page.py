@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
 from app.models.enums import AppointmentStatus
@@ -18,6 +17,7 @@ from app.services import scheduling
 from app.services.practice import Practice
 from app.services.scheduling import BookingRequest
 from app.services.session_list import SORTS
+from app.ui import file_chooser
 from app.ui.dialogs import CancelDialog
 from app.ui.main_window import MainWindow
 from app.ui.sessions_page import SessionsPage
@@ -157,8 +157,8 @@ def test_export_writes_exactly_what_is_listed(
     qtbot.keyClicks(page.search, "Ana Beatriz")
     qtbot.waitUntil(lambda: page.count_label.text() == "2 sessions", timeout=3000)
     target = tmp_path / "lista"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        staticmethod(lambda *a, **k: (str(target), "CSV (*.csv)")))
+    monkeypatch.setattr(file_chooser, "save_path",
+                        lambda *a, **k: (str(target), "CSV (*.csv)"))
     qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
     written = tmp_path / "lista.csv"
     qtbot.waitUntil(written.exists, timeout=5000)
