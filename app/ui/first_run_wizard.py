@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import available_timezones
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
@@ -33,6 +32,7 @@ from app.services.errors import InvalidInput
 from app.services.first_run import Person, ServiceDraft, Setup
 from app.services.practice import Practice
 from app.services.values import parse_money
+from app.ui import place_fields
 from app.ui.hours_grid import HoursGrid
 from app.ui.lead_time import LeadTime
 from app.ui.plain import plain
@@ -119,14 +119,12 @@ class FirstRunWizard(QWizard):
         self.name = QLineEdit(self.proposal.name)
         self.name.setPlaceholderText(_("e.g. Consultório Bem-Estar"))
         form.addRow(_("Practice name"), self.name)
-        self.zone = QComboBox()
-        self.zone.setEditable(True)
-        self.zone.addItems(sorted(z for z in available_timezones() if "/" in z))
-        self.zone.setCurrentText(self.proposal.timezone)
+        self.zone = place_fields.zone_chooser(self.window_.today().year)
+        self.zone.set_code(self.proposal.timezone)
         form.addRow(_("Time zone"), self.zone)
-        self.country = QLineEdit(self.proposal.country)
-        self.country.setMaxLength(2)
-        form.addRow(_("Country (e.g. BR)"), self.country)
+        self.country = place_fields.country_chooser()
+        self.country.set_code(self.proposal.country)
+        form.addRow(_("Country"), self.country)
         self.language = QComboBox()
         for code, words in (("", _("Follow the system")), ("pt_BR", "Português (Brasil)"),
                             ("en", "English")):
@@ -280,8 +278,8 @@ class FirstRunWizard(QWizard):
                          for n, m, p in self.service_rows if n.text().strip())
         reminders = ",".join(f"{c.currentData()}:{lead.value()}"
                              for c, lead in self.reminders if c.currentData())
-        return Setup(name=self.name.text(), timezone=self.zone.currentText().strip(),
-                     country=self.country.text(), language=self.language.currentData(),
+        return Setup(name=self.name.text(), timezone=self.zone.code(),
+                     country=self.country.code(), language=self.language.currentData(),
                      professionals=people, reception=tuple(n for n in self.reception.names()
                                                            if n),
                      hours=self.hours_grid.hours(),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from zoneinfo import available_timezones
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,6 +28,7 @@ from app.models.hours import WEEKDAY_KEYS
 from app.services import catalog, settings
 from app.services.catalog import ServiceView, StaffView
 from app.services.settings import SettingsView
+from app.ui import place_fields
 from app.ui.hours_grid import HoursGrid
 
 if TYPE_CHECKING:
@@ -88,9 +88,7 @@ class SettingsPage(QWidget):
         super().showEvent(event)
         if not self._zones_filled:
             self._zones_filled = True
-            current = self.timezone.currentText()
-            self.timezone.addItems(sorted(z for z in available_timezones() if "/" in z))
-            self.timezone.setCurrentText(current)
+            self.timezone.fill(place_fields.zone_names(self.window_.today().year))
         if self.current is None:
             self.reload()
 
@@ -106,21 +104,18 @@ class SettingsPage(QWidget):
         form = QFormLayout(host)
         self.name = QLineEdit()
         form.addRow(_("Practice name"), self.name)
-        self.timezone = QComboBox()
-        self.timezone.setEditable(True)  # the list of zones is filled when first shown
+        self.timezone = place_fields.CodeChooser(())  # the zones are filled when first shown
         form.addRow(_("Time zone"), self.timezone)
-        self.country = QLineEdit()
-        self.country.setMaxLength(2)
+        self.country = place_fields.country_chooser()
         self.country.setToolTip(_("Phone numbers without a country code are read as this "
                                   "country's"))
-        form.addRow(_("Country (e.g. BR)"), self.country)
+        form.addRow(_("Country"), self.country)
         self.address = QLineEdit()
         self.address.setPlaceholderText(_("e.g. Rua das Flores, 120, sala 3 — São Paulo"))
         self.address.setToolTip(_("Shown to clients in their reminders and notices"))
         form.addRow(_("Address"), self.address)
-        self.currency = QLineEdit()
-        self.currency.setMaxLength(3)
-        form.addRow(_("Currency (e.g. BRL)"), self.currency)
+        self.currency = place_fields.currency_chooser()
+        form.addRow(_("Currency"), self.currency)
         self.language = QComboBox()
         for code, name in LANGUAGES:
             self.language.addItem(_("Follow the system") if not code else name, code)
@@ -156,9 +151,9 @@ class SettingsPage(QWidget):
     def _loaded(self, view: SettingsView) -> None:
         self.current = view
         self.name.setText(view.name)
-        self.timezone.setCurrentText(view.timezone)
-        self.country.setText(view.country)
-        self.currency.setText(view.currency)
+        self.timezone.set_code(view.timezone)
+        self.country.set_code(view.country)
+        self.currency.set_code(view.currency)
         self.language.setCurrentIndex(max(0, self.language.findData(view.language)))
         self.hours_grid.set_hours(view.hours)
         self.notice.setValue(view.cancel_notice_minutes // 60)
@@ -166,8 +161,8 @@ class SettingsPage(QWidget):
         self.address.setText(view.address)
 
     def save(self) -> None:
-        changes = [("name", self.name.text()), ("timezone", self.timezone.currentText()),
-                   ("country", self.country.text()), ("currency", self.currency.text()),
+        changes = [("name", self.name.text()), ("timezone", self.timezone.code()),
+                   ("country", self.country.code()), ("currency", self.currency.code()),
                    ("language", self.language.currentData() or ""),
                    ("cancel_notice", f"{self.notice.value()}h"), ("cancel_fee", self.fee.text()),
                    ("address", self.address.text())]

@@ -148,3 +148,43 @@ def test_a_result_for_a_destroyed_page_is_dropped_quietly(qtbot: QtBot,
     assert gone_got == [] and alive.got == ["on time"]
 
 
+
+
+def test_country_currency_and_zone_are_chosen_by_name(qtbot: QtBot, window: MainWindow,
+                                                       practice: Practice) -> None:
+    """Nobody needs ISO codes or the tz database: names in the app's language, found by
+    typing any part of them; the settings keep the codes."""
+    from app import i18n
+
+    settings.set_value(practice, "country", "BR")
+    settings.set_value(practice, "currency", "BRL")
+    settings.set_value(practice, "timezone", "America/Sao_Paulo")
+    i18n.set_language("pt_BR")
+    try:
+        window.build()
+        page = open_settings(qtbot, window)
+        assert page.country.currentText() == "Brasil"
+        assert page.currency.currentText() == "Real brasileiro (R$)"
+        assert page.timezone.currentText() == "Brasil · São Paulo (UTC−03:00)"
+        for field, typed in ((page.country, "portu"), (page.currency, "euro"),
+                             (page.timezone, "lisboa")):
+            field.lineEdit().selectAll()
+            qtbot.keyClicks(field.lineEdit(), typed)
+            popup = field.completer().popup()
+            qtbot.waitUntil(popup.isVisible, timeout=2000)
+            qtbot.keyClick(popup, Qt.Key.Key_Down)
+            qtbot.keyClick(popup, Qt.Key.Key_Return)
+        assert page.country.currentText() == "Portugal"
+        qtbot.mouseClick(page.save_practice, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: settings.get(practice).country == "PT", timeout=3000)
+        saved = settings.get(practice)
+        assert (saved.currency, saved.timezone) == ("EUR", "Europe/Lisbon")
+        # A name typed that matches nothing is refused by the settings' own words.
+        page.country.lineEdit().selectAll()
+        qtbot.keyClicks(page.country.lineEdit(), "Atlantida")
+        qtbot.mouseClick(page.save_practice, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: bool(page.practice_error.text()), timeout=3000)
+        assert settings.get(practice).country == "PT"
+    finally:
+        i18n.set_language("en")
+        window.build()
