@@ -6,6 +6,7 @@ codes or the tz database."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
@@ -46,7 +47,7 @@ def zones(language: str, year: int) -> tuple[tuple[str, str], ...]:
     """(tz name, "Country · City (UTC±hh:mm)") of the zones that belong to a country,
     by country and city; the offset is January's, the same all year where there is
     no daylight saving."""
-    territories: dict[str, str] = get_global("zone_territories")
+    territories: Mapping[str, str] = get_global("zone_territories")
     names = Locale.parse(language).territories
     pairs = []
     for zone in available_timezones():
