@@ -455,6 +455,7 @@ class MainWindow(QMainWindow):
             self.load_catalogue()
         if change.settings:
             self.conecta.settings_changed()
+            self.settings_page.settings_changed()
         if change.appointments or change.clients or change.staff:
             self.agenda.changed()
         if change.appointments or change.clients:

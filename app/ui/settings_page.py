@@ -76,6 +76,10 @@ class SettingsPage(QWidget):
         self._zones_filled = False
         self._shown_service: int | None = None  # what the service form holds
         self._shown_staff: int | None = None  # what the professional form holds
+        # Each form's values as last filled: a change made elsewhere (the set-up
+        # assistant, another computer, the command line) refills a form nobody edited,
+        # and never one being typed in.
+        self._filled: dict[str, tuple[object, ...]] = {}
         self._select: dict[str, int] = {}  # just saved: select it when the list refreshes
 
     def show_tab(self, name: str) -> None:
@@ -159,6 +163,20 @@ class SettingsPage(QWidget):
         self.notice.setValue(view.cancel_notice_minutes // 60)
         self.fee.setText(i18n.format_amount(view.cancel_fee_cents))
         self.address.setText(view.address)
+        self._filled["practice"] = self._practice_values()
+
+    def _practice_values(self) -> tuple[object, ...]:
+        return (self.name.text(), self.timezone.code(), self.country.code(),
+                self.currency.code(), self.language.currentData(), self.hours_grid.hours(),
+                self.notice.value(), self.fee.text(), self.address.text())
+
+    def settings_changed(self) -> None:
+        """The practice's settings changed somewhere: shown again unless being edited."""
+        if self.current is not None and self._unedited("practice", self._practice_values()):
+            self.reload()
+
+    def _unedited(self, form: str, values: tuple[object, ...]) -> bool:
+        return self._filled.get(form) == values
 
     def save(self) -> None:
         changes = [("name", self.name.text()), ("timezone", self.timezone.code()),
@@ -262,8 +280,9 @@ class SettingsPage(QWidget):
                 self.service_list.setCurrentItem(item)
         self.service_list.blockSignals(False)
         current = self.service_list.currentItem()
-        if (current.data(256) if current else None) != self._shown_service:
-            self._service_chosen(current)  # only a new selection refills the form
+        if (current.data(256) if current else None) != self._shown_service or \
+                self._unedited("service", self._service_values()):
+            self._service_chosen(current)  # never over what is being typed
         keep_staff = self._select.pop("staff", self.staff_list.currentItem().data(256)
                                       if self.staff_list.currentItem() else None)
         self.staff_list.blockSignals(True)
@@ -280,7 +299,8 @@ class SettingsPage(QWidget):
         if current is None and self.staff_list.count() and self._shown_staff is None \
                 and not self.st_name.text():
             self.staff_list.setCurrentRow(0)
-        elif (current.data(256) if current else None) != self._shown_staff:
+        elif (current.data(256) if current else None) != self._shown_staff or \
+                self._unedited("staff", self._staff_values()):
             self._staff_chosen(current)  # a refresh must not wipe what is being typed
 
     def _service(self, service_id: int | None) -> ServiceView | None:
@@ -303,6 +323,15 @@ class SettingsPage(QWidget):
         self.sv_hours.setText(f"{sv.bookable_from or '00:00'}-{sv.bookable_until or '24:00'}"
                               if sv and (sv.bookable_from or sv.bookable_until) else "")
         self.sv_max.setValue(sv.max_per_day or 0 if sv else 0)
+        self._filled["service"] = self._service_values()
+
+    def _service_values(self) -> tuple[object, ...]:
+        return (self.sv_name.text(), self.sv_duration.value(), self.sv_price.text(),
+                self.sv_before.value(), self.sv_after.value(), self.sv_notice.value(),
+                self.sv_days.text(), self.sv_hours.text(), self.sv_max.value())
+
+    def _staff_values(self) -> tuple[object, ...]:
+        return (self.st_name.text(), self.st_color.text(), self.st_hours.text())
 
     def _save_service(self) -> None:
         from app.services.values import parse_money
@@ -387,6 +416,7 @@ class SettingsPage(QWidget):
         self.st_name.setText(st.name if st else "")
         self.st_color.setText(st.color if st else "")
         self.st_hours.clear()
+        self._filled["staff"] = self._staff_values()
         if st is None:
             return
         p = self.window_.practice
@@ -400,7 +430,12 @@ class SettingsPage(QWidget):
             return "; ".join(f"{WEEKDAY_KEYS[d]} {format_intervals(iv)}"
                              for d, iv in sorted(hours.items()))
 
-        self.window_.tasks.run(load, self.st_hours.setText, self.window_.show_error)
+        def loaded(hours: str) -> None:
+            if self._shown_staff == st.id and self._unedited("staff", self._staff_values()):
+                self.st_hours.setText(hours)
+                self._filled["staff"] = self._staff_values()
+
+        self.window_.tasks.run(load, loaded, self.window_.show_error)
 
     def _new_staff(self) -> None:
         self.staff_list.setCurrentRow(-1)

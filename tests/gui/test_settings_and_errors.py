@@ -188,3 +188,29 @@ def test_country_currency_and_zone_are_chosen_by_name(qtbot: QtBot, window: Main
     finally:
         i18n.set_language("en")
         window.build()
+
+
+def test_a_change_made_elsewhere_refills_forms_nobody_is_editing(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    """The set-up assistant (or another computer) renames the professional and the
+    practice while Configurações is open: the forms show the new names, so saving them
+    does not write the old ones back; a form being typed in is left alone."""
+    page = open_settings(qtbot, window)
+    page.tabs.setCurrentIndex(2)
+    qtbot.waitUntil(lambda: page.st_name.text() == "Professional", timeout=3000)
+    staff_id = catalog.list_staff(practice)[0].id
+    catalog.rename_staff(practice, staff_id, "Dra. Ana Lima")
+    qtbot.waitUntil(lambda: page.st_name.text() == "Dra. Ana Lima", timeout=3000)
+    qtbot.mouseClick(page.save_staff, Qt.MouseButton.LeftButton)
+    window.tasks.wait()
+    assert [s.name for s in catalog.list_staff(practice)] == ["Dra. Ana Lima"]
+
+    settings.set_value(practice, "name", "Clínica Aurora")
+    qtbot.waitUntil(lambda: page.name.text() == "Clínica Aurora", timeout=3000)
+
+    page.st_name.clear()
+    qtbot.keyClicks(page.st_name, "Dra. Ana L. Souza")
+    catalog.rename_staff(practice, staff_id, "Dra. Ana Lima", "#2e7d32")
+    qtbot.waitUntil(lambda: any(s.color == "#2e7d32" for s in window.staff), timeout=3000)
+    window.tasks.wait()
+    assert page.st_name.text() == "Dra. Ana L. Souza"  # what is being typed stays
