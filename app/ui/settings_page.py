@@ -174,6 +174,10 @@ class SettingsPage(QWidget):
         """The practice's settings changed somewhere: shown again unless being edited."""
         if self.current is not None and self._unedited("practice", self._practice_values()):
             self.reload()
+        # The other tabs read again when next shown; one on screen may be being edited.
+        for tab in (self.notifications, self.integrations):
+            if not tab.isVisible():
+                tab.loaded = False
 
     def _unedited(self, form: str, values: tuple[object, ...]) -> bool:
         return self._filled.get(form) == values

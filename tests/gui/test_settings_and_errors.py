@@ -214,3 +214,20 @@ def test_a_change_made_elsewhere_refills_forms_nobody_is_editing(
     qtbot.waitUntil(lambda: any(s.color == "#2e7d32" for s in window.staff), timeout=3000)
     window.tasks.wait()
     assert page.st_name.text() == "Dra. Ana L. Souza"  # what is being typed stays
+
+
+def test_a_tab_out_of_sight_reads_a_change_again_when_shown(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    from app.services import config
+
+    page = open_settings(qtbot, window)
+    page.show_tab("notifications")
+    tab = page.notifications
+    qtbot.waitUntil(lambda: tab.loaded and tab.defaults[0][0].currentData() is not None,
+                    timeout=3000)
+    page.tabs.setCurrentIndex(0)
+    config.set_values(practice, {"reminders.default": "sms:180"})
+    qtbot.waitUntil(lambda: not tab.loaded, timeout=3000)  # heard while out of sight
+    page.show_tab("notifications")
+    qtbot.waitUntil(lambda: tab.defaults[0][0].currentData() == "sms", timeout=3000)
+    assert tab.defaults[0][1].value() == 180
