@@ -82,4 +82,17 @@ def sentence(entry: HistoryEntry, zone: ZoneInfo, currency: str) -> str:
                 who=who, status=back)
         return _("{who} undid the completion: the session is {status} again.").format(
             who=who, status=back)
-    return f"{who}: {entry.action}"
+    if entry.action == "cancel_requested":
+        reason = str(c.get("reason") or "").strip()
+        return (_("The client asked to cancel through the link: “{reason}”.").format(reason=reason)
+                if reason else _("The client asked to cancel through the link."))
+    if entry.action == "request_decided":
+        return {
+            "charge": _("{who} cancelled at the client's request and charged per the policy."),
+            "waive": _("{who} cancelled at the client's request without a fee."),
+            "reschedule": _("{who} rescheduled at the client's request."),
+            "keep": _("{who} kept the session despite the client's request to cancel."),
+            "dismiss": _("{who} read the client's notice."),
+        }.get(str(c.get("decision")), _("{who} answered the client's request.")).format(who=who)
+    # An action without its own sentence still reads as words, never as a code.
+    return _("{who} changed the session.").format(who=who)
