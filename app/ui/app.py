@@ -45,13 +45,8 @@ def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
     window = MainWindow(practice, current.zone, background_worker=True)
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # closing (not hiding) quits
     window.destroyed.connect(app.quit)
-    from app.services import first_run
-    from app.ui.first_run_wizard import stored_user
-
-    window.set_user(stored_user(practice))  # who uses this computer for this practice
     window.show()
-    if first_run.needed(practice):  # an empty practice: the way in
-        window.open_first_run()
+    window.start()  # the set-up assistant, or who uses this computer
     # Logged once the event loop has painted the window: the packaged app's
     # smoke test (and anyone reading a support log) learns the start got this far.
     QTimer.singleShot(0, lambda: log.info(

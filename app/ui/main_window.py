@@ -390,7 +390,26 @@ class MainWindow(QMainWindow):
         self.user_label.setToolTip(_("Changes made here are recorded in this name. "
                                      "File › Who is using this computer… changes it."))
 
-    def choose_user(self) -> None:
+    def start(self) -> None:
+        """What opening the window asks: an empty practice opens the set-up assistant;
+        otherwise, on a computer that has not said who uses it, that question once,
+        so the history names a person, not the computer's login."""
+        from app.services import first_run
+        from app.ui.first_run_wizard import stored_user
+
+        p = self.practice
+        known = stored_user(p)
+        self.set_user(known)
+
+        def decide(needed: bool) -> None:
+            if needed:
+                self.open_first_run()
+            elif not known:
+                self.choose_user(first_time=True)
+
+        self.tasks.run(lambda: first_run.needed(p), decide, self.show_error)
+
+    def choose_user(self, first_time: bool = False) -> None:
         from PySide6.QtWidgets import QInputDialog
 
         from app.services import first_run
@@ -399,7 +418,9 @@ class MainWindow(QMainWindow):
 
         def ask(people: list[str]) -> None:
             current = self.practice.actor
-            names = people if current in people else [current, *people]
+            # The first time, the computer's login is no answer to offer.
+            names = people if first_time or current in people or not current \
+                else [current, *people]
             name, ok = QInputDialog.getItem(
                 self, _("Who is using this computer"), _("Changes made here are recorded "
                                                          "in the name of:"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTime
+from PySide6.QtCore import QSettings, Qt, QTime, QTimer
 from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 
@@ -160,3 +160,37 @@ def test_who_uses_this_computer_belongs_to_the_practices_folder(
         assert stored_user(other) == ""  # the demo does not inherit Ana
     finally:
         other.close()
+
+
+def test_a_practice_with_data_asks_once_who_uses_this_computer(
+        qtbot: QtBot, empty_window: MainWindow, practice: Practice) -> None:
+    """A practice that needs no set-up (the demo, a copy from another computer) still
+    asks who is here, once, offering the practice's people and not the login."""
+    from PySide6.QtWidgets import QApplication, QComboBox, QInputDialog
+
+    from app.ui.first_run_wizard import stored_user
+
+    first_run.skip(practice)
+    catalog.add_staff(practice, name="Dra. Ana Souza")
+    asked: list[list[str]] = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QInputDialog)
+        combo = dialog.findChild(QComboBox)
+        asked.append([combo.itemText(i) for i in range(combo.count())])
+        combo.setCurrentIndex(asked[0].index("Dra. Ana Souza"))
+        qtbot.keyClick(dialog, Qt.Key.Key_Return)
+
+    qtbot.waitUntil(lambda: not first_run.needed(practice), timeout=3000)
+    QTimer.singleShot(300, answer)
+    empty_window.start()
+    qtbot.waitUntil(lambda: stored_user(practice) == "Dra. Ana Souza", timeout=5000)
+    assert asked[0] == ["Professional", "Dra. Ana Souza"]  # not the login, "Dra. Ana"
+    assert empty_window.practice.actor == "Dra. Ana Souza"
+    assert "Dra. Ana Souza" in empty_window.user_label.text()
+    asked.clear()
+    empty_window.start()  # opened again: not asked again
+    empty_window.tasks.wait()
+    qtbot.wait(400)
+    assert asked == [] and QApplication.activeModalWidget() is None
