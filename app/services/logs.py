@@ -37,6 +37,9 @@ class _PrivateRotatingHandler(logging.handlers.RotatingFileHandler):
         return super()._open()
 
 
+QUIET = ("apscheduler",)
+
+
 def setup_logging(folder: Path, level: int = logging.INFO) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "practice.log"
@@ -50,4 +53,7 @@ def setup_logging(folder: Path, level: int = logging.INFO) -> Path:
     handler.setFormatter(_ShownFormatter(_FORMAT))
     root.addHandler(handler)
     root.setLevel(min(root.level or level, level))
+    # The scheduler says "job executed" every half minute: only its warnings are news.
+    for chatty in QUIET:
+        logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
     return path

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QLocale, QSettings
+from PySide6.QtCore import QLocale, QSettings, QSize
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -65,8 +66,8 @@ class MainWindow(QMainWindow):
         self.new_session_dialog: Any = None
         self.setWindowTitle("Practice Desk")
         self.setStyleSheet(STYLE)
-        self.resize(1280, 800)
         self.setMinimumSize(960, 620)
+        self.resize(self.first_size())
         self.statusBar()
         self.user_label = plain(QLabel())  # who uses this computer, once said
         self.user_label.setObjectName("muted")
@@ -491,6 +492,18 @@ class MainWindow(QMainWindow):
         if self.practice.actor and self.user_label.text():
             self.set_user(self.practice.actor)  # "Usando:" said again, in the new words
         self.say(_("Settings saved."))
+
+    def first_size(self) -> QSize:
+        """1280×800, or less where the screen's free area (without panels) is smaller:
+        a 1366×768 laptop gets the whole of its height, never a window that runs off
+        the bottom."""
+        screen = self.screen() or QApplication.primaryScreen()
+        wanted = QSize(1280, 800)
+        if screen is None:
+            return wanted
+        free = screen.availableGeometry().size()
+        frame = QSize(0, 40)  # the title bar the window manager adds
+        return wanted.boundedTo(free - frame).expandedTo(self.minimumSize())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         QSettings().setValue("window/geometry", self.saveGeometry())

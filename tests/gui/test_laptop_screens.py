@@ -87,3 +87,16 @@ def test_a_name_too_long_for_its_place_is_shortened_in_steps() -> None:
     assert name_forms("Mariana Costa Albuquerque") == (
         "Mariana Costa Albuquerque", "Mariana A.", "Mariana")
     assert name_forms("Cher") == ("Cher",)
+
+
+def test_the_window_opens_inside_the_screens_free_area(qtbot: QtBot,
+                                                        practice: Practice) -> None:
+    from app.services import settings
+
+    w = MainWindow(practice, settings.get(practice).zone)
+    qtbot.addWidget(w)
+    free = w.screen().availableGeometry().size()
+    size = w.first_size()
+    assert size.height() <= max(free.height() - 40, w.minimumHeight())
+    assert size.width() <= max(free.width(), w.minimumWidth())
+    assert size.width() <= 1280 and size.height() <= 800

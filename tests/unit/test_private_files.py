@@ -125,3 +125,26 @@ def test_a_plain_text_keyring_is_never_picked_for_us(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
     secrets.store("relay.api_key", "chosen-on-purpose")  # the tests' own choice
     assert secrets.load("relay.api_key") == "chosen-on-purpose"
+
+
+def test_the_scheduler_writes_only_its_warnings(tmp_path: Path) -> None:
+    """A day of the window open wrote a line every half minute ("job executed")."""
+    import logging
+
+    from app.services.logs import setup_logging
+
+    path = setup_logging(tmp_path / "logs")
+    try:
+        logging.getLogger("apscheduler.executors.default").info("Job executed successfully")
+        logging.getLogger("apscheduler.scheduler").warning("Run time of job was missed")
+        logging.getLogger("practice.test").info("window open")
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        written = path.read_text(encoding="utf-8")
+        assert "missed" in written and "window open" in written
+        assert "executed" not in written
+    finally:
+        for handler in list(logging.getLogger().handlers):
+            if getattr(handler, "baseFilename", None) == str(path):
+                logging.getLogger().removeHandler(handler)
+                handler.close()
