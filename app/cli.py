@@ -386,12 +386,14 @@ def cmd_book(p: Practice, args: argparse.Namespace) -> int:
     data = {"ids": result.ids, "series_id": result.series_id,
             "conflicts": [{"start": c.start.isoformat(), "reason": c.reason,
                            "rules": [x.rule for x in c.conflicts]} for c in result.conflicts]}
+    zone = _zone(p)
 
     def text() -> str:
         lines = [_("Booked {n} sessions: {ids}").format(
             n=len(result.ids), ids=" ".join(map(str, result.ids)))]
         lines += [_("Not booked {when}: {reason}").format(
-            when=i18n.format_datetime(c.start), reason=c.reason) for c in result.conflicts]
+            when=i18n.format_datetime(c.start.astimezone(zone)), reason=c.reason)
+            for c in result.conflicts]
         return "\n".join(lines)
 
     _emit(args, data, text)
@@ -509,22 +511,25 @@ def cmd_secret_set(p: Practice, args: argparse.Namespace) -> None:
           _("Stored in the system keyring: {name}.").format(name=args.name))
 
 
-def _message_line(m: reminders.MessageView) -> str:
-    when = i18n.format_datetime(m.due_at)
+def _message_line(m: reminders.MessageView, zone: Any) -> str:
+    when = i18n.format_datetime(m.due_at.astimezone(zone))
     what = f"{m.channel} {m.minutes_before} min" if m.kind == "reminder" else m.kind
     tail = f" — {m.last_error}" if m.last_error else ""
     return f"#{m.id:<6} {when:<22} {what:<20} {m.state:<10}{tail}"
 
 
 def cmd_reminders(p: Practice, args: argparse.Namespace) -> None:
-    rows = reminders.list_for(p, args.id)
-    _emit(args, [m.as_json() for m in rows], lambda: "\n".join(map(_message_line, rows)))
+    rows, zone = reminders.list_for(p, args.id), _zone(p)
+    _emit(args, [m.as_json() for m in rows],
+          lambda: "\n".join(_message_line(m, zone) for m in rows))
 
 
 def cmd_outbox(p: Practice, args: argparse.Namespace) -> None:
     rows = reminders.list_outbox(p, [MessageState(s) for s in args.state] if args.state
                                  else None)
-    _emit(args, [m.as_json() for m in rows], lambda: "\n".join(map(_message_line, rows)))
+    zone = _zone(p)
+    _emit(args, [m.as_json() for m in rows],
+          lambda: "\n".join(_message_line(m, zone) for m in rows))
 
 
 def cmd_relay_keys(p: Practice, args: argparse.Namespace) -> None:

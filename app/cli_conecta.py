@@ -14,9 +14,10 @@ from app import i18n
 from app.cli import EXIT_OK, EXIT_REFUSED, _emit, continued
 from app.i18n import _
 from app.models.conecta import AttendanceStatus, CallOutcome, DeliveryState, Direction, Medium
-from app.services import attendances, conecta_setup, conversations
+from app.services import attendances, conecta_setup, conversations, settings
 from app.services.errors import FieldInvalid, NotFound
 from app.services.practice import Practice
+from app.services.values import format_phone
 
 Command = Callable[..., argparse.ArgumentParser]
 
@@ -119,8 +120,8 @@ def _client_choice(args: argparse.Namespace) -> dict[str, Any]:
     return {}
 
 
-def _card_line(c: attendances.Card) -> str:
-    contact = c.email if c.medium is Medium.EMAIL else c.phone
+def _card_line(c: attendances.Card, country: str) -> str:
+    contact = c.email if c.medium is Medium.EMAIL else format_phone(c.phone, country)
     unread = f" ({c.unread})" if c.unread else ""
     return (f"#{c.id}  {attendances.status_label(c.status):<12} "
             f"{attendances.medium_label(c.medium):<8} {c.name}{unread} · {contact} · "
@@ -136,26 +137,32 @@ def cmd_list(p: Practice, args: argparse.Namespace) -> None:
                            type=args.type, tag=args.tag, originator=args.originator,
                            text=args.search)
     found = attendances.cards(p, f)
+    country = settings.get(p).country
     _emit(args, [c.as_json() for c in found],
-          lambda: "\n".join(_card_line(c) for c in found) or _("No attendances match."))
+          lambda: "\n".join(_card_line(c, country) for c in found) or
+          _("No attendances match."))
 
 
 def cmd_show(p: Practice, args: argparse.Namespace) -> None:
     d = conversations.detail(p, args.id)
+    practice = settings.get(p)
+    zone = practice.zone  # the practice's clock, as the window shows it
 
     def text() -> str:
-        lines = [_card_line(d.card)]
+        lines = [_card_line(d.card, practice.country)]
         if d.client_name:
             lines.append(_("Client: {name}").format(name=d.client_name))
         if d.window is not None:
             lines.append(conversations.window_explanation(d.window) if not d.window.open else
                          _("24-hour window open until {when}.").format(
-                             when=i18n.format_datetime(d.window.closes_at)
+                             when=i18n.format_datetime(d.window.closes_at.astimezone(zone))
                              if d.window.closes_at else "?"))
         for e in d.entries:
             arrow = "→" if e.direction is Direction.OUTBOUND else "←"
-            state = "" if e.state is DeliveryState.RECEIVED else f" [{e.state.value}]"
-            lines.append(f"{arrow} {i18n.format_datetime(e.at)} {e.author}{state}: "
+            state = "" if e.state is DeliveryState.RECEIVED else \
+                f" [{attendances.delivery_label(e.state)}]"
+            when = i18n.format_datetime(e.at.astimezone(zone))
+            lines.append(f"{arrow} {when} {e.author}{state}: "
                          f"{continued(e.body)}" + (f" ({e.error})" if e.error else ""))
         return "\n".join(lines)
 
@@ -180,7 +187,7 @@ def cmd_update(p: Practice, args: argparse.Namespace) -> None:
     changes.update(_client_choice(args))
     attendances.update(p, args.id, **changes)
     c = attendances.card(p, args.id)
-    _emit(args, c.as_json(), lambda: _card_line(c))
+    _emit(args, c.as_json(), lambda: _card_line(c, settings.get(p).country))
 
 
 def _template_id(p: Practice, name: str, language: str | None) -> int:

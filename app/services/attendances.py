@@ -48,6 +48,13 @@ def status_label(status: AttendanceStatus | str) -> str:
             AttendanceStatus.FINISHED: _("Finished")}[AttendanceStatus(status)]
 
 
+def delivery_label(state: DeliveryState) -> str:
+    """A message's fate in words ("" for one the client sent)."""
+    return {DeliveryState.QUEUED: _("sending"), DeliveryState.SENT: _("sent"),
+            DeliveryState.DELIVERED: _("delivered"), DeliveryState.READ: _("read"),
+            DeliveryState.FAILED: _("failed"), DeliveryState.RECEIVED: ""}[state]
+
+
 def type_label(key: str) -> str:
     return {"support": _("Support"), "after_sales": _("After-sales"),
             "commercial": _("Commercial")}.get(key, key)

@@ -285,7 +285,7 @@ class ClientFile(QWidget):
         self.client = client
         self.title.setText(client.name)
         self.name.setText(client.name)
-        self.phone.setText(client.phone or "")
+        self.phone.setText(self.window_.phone(client.phone))  # as the practice writes it
         self.email.setText(client.email or "")
         self.preferred.setCurrentIndex(max(0, self.preferred.findData(
             client.preferred_channel or "")))

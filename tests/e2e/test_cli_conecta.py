@@ -94,6 +94,11 @@ def test_conecta_from_the_command_line(tmp_path: Path) -> None:
         shown = cli.ok("conecta", "show", aid)
         assert [e["body"] for e in shown["entries"]] == ["Olá Maria!", "Olá Maria!"]
         assert shown["window"] == {"open": False, "reason": "no_reply", "closes_at": None}
+        # Read by a person: the practice's clock (12:00 UTC is 9:00 in São Paulo).
+        said = run(cli.folder, "conecta", "show", str(aid)).stdout.replace("\u202f", " ")
+        assert "11/20/26, 9:00 AM" in said and "12:00 PM" not in said, said
+        assert "[sending]" in said and "[queued]" not in said  # words, not codes
+        assert "(11) 98765-4321" in said and "+5511987654321" not in said
 
         # A number that is not on WhatsApp: the failure is the exit status.
         wa.rules.not_on_whatsapp.add("5521999998888")

@@ -69,6 +69,7 @@ def test_editing_a_client_refuses_bad_data(qtbot: QtBot, window: MainWindow,
     w = window
     file = w.clients.open_client(seeded["joao"])
     qtbot.waitUntil(lambda: file.client is not None, timeout=3000)
+    assert file.phone.text() == "(21) 99876-5432"  # as the practice writes it, not +55…
     file.email.setText("joao@")
     qtbot.mouseClick(file.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "not a valid e-mail" in file.data_error.text(), timeout=3000)
@@ -80,6 +81,7 @@ def test_editing_a_client_refuses_bad_data(qtbot: QtBot, window: MainWindow,
     qtbot.waitUntil(lambda: clients.get(practice, seeded["joao"]).email == "joao@example.com",
                     timeout=3000)
     assert clients.get(practice, seeded["joao"]).consent["email"] is not None
+    assert clients.get(practice, seeded["joao"]).phone == "+5521998765432"
 
 
 def test_dashboard_confirms_in_one_click(qtbot: QtBot, window: MainWindow,
