@@ -128,6 +128,8 @@ class NewSessionDialog(QDialog):
         form.addRow(_("Name"), self.name)
         form.addRow(_("Phone"), self.phone)
         form.addRow(_("E-mail"), self.email)
+        for typed_in in (self.name, self.phone, self.email):
+            typed_in.textEdited.connect(self._details_typed)
         # A new client's consent, asked where they are created; ticked as the practice
         # chose in Configurações, and said so.
         self.consent_box = QWidget()
@@ -363,13 +365,23 @@ class NewSessionDialog(QDialog):
         self.consent_note.setVisible(on)
         self.consent_row_label.setVisible(on)
         if on:
-            self.client = None
+            chosen, self.client = self.client, None
             self.chosen.setText(_("A new client will be created."))
-            self.name.setText(self.client_search.text())
-            self.phone.clear()
-            self.email.clear()
-            self.name.setFocus()
+            if chosen is not None:  # the fields hold someone else's details
+                self.phone.clear()
+                self.email.clear()
+                self.name.clear()
+            # What was typed is the new client's: kept, never wiped.
+            if not self.name.text().strip():
+                self.name.setText(self.client_search.text())
+            if self.sender() is self.new_client:
+                self.name.setFocus()
         self.changed()
+
+    def _details_typed(self) -> None:
+        """Typing a name, phone or e-mail with nobody chosen describes a new client."""
+        if self.client is None and not self.new_client.isChecked():
+            self.new_client.setChecked(True)
 
     # ------------------------------------------------------------ form
 

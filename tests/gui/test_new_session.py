@@ -241,3 +241,29 @@ def test_an_empty_new_client_is_not_scolded_before_create(
     qtbot.waitUntil(lambda: dialog.problem_kind == "error", timeout=3000)
     assert not dialog.created
     dialog.reject()
+
+
+def test_details_typed_before_ticking_new_client_are_kept(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    """Typing a name and phone with nobody chosen describes a new client: the box
+    ticks itself, and ticking or unticking it never wipes what was typed. Only the
+    details of a client chosen from the list are cleared for a new one."""
+    dialog = open_form(qtbot, window)
+    qtbot.keyClicks(dialog.name, "Carla Mendes")
+    assert dialog.new_client.isChecked() and dialog.consent_box.isVisible()
+    qtbot.keyClicks(dialog.phone, "(11) 91234-5678")
+    click_box = QPoint(8, dialog.new_client.height() // 2)
+    qtbot.mouseClick(dialog.new_client, Qt.MouseButton.LeftButton, pos=click_box)  # off
+    qtbot.mouseClick(dialog.new_client, Qt.MouseButton.LeftButton, pos=click_box)  # on
+    assert (dialog.name.text(), dialog.phone.text()) == ("Carla Mendes", "(11) 91234-5678")
+    when(dialog, QDate(2026, 11, 25), 11)
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(dialog.created), timeout=3000)
+    [carla] = clients.search(practice, "Carla")
+    assert carla.phone == "+5511912345678"
+
+    dialog = open_form(qtbot, window)
+    pick_client(qtbot, dialog, "Maria", "Maria Silva")
+    qtbot.mouseClick(dialog.new_client, Qt.MouseButton.LeftButton, pos=click_box)
+    assert dialog.client is None and dialog.phone.text() == "" and dialog.email.text() == ""
+    dialog.close()
