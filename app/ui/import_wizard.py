@@ -184,6 +184,22 @@ class ReviewModel(QAbstractTableModel):
         return True
 
 
+def encoding_words(encoding: str) -> str:
+    """How a file's characters were written, in a person's words (the codec's name
+    says nothing to one)."""
+    name = encoding.lower().replace("_", "-")
+    if name.startswith("utf"):
+        return _("accents as written today (UTF-8)")
+    if name in ("cp1252", "windows-1252", "latin-1", "latin1", "iso-8859-1"):
+        return _("accents as older Windows and Excel write them")
+    return encoding
+
+
+def delimiter_words(delimiter: str) -> str:
+    return {";": _("semicolons"), ",": _("commas"), "\t": _("tabs"),
+            "|": _("vertical bars")}.get(delimiter, f"'{delimiter}'")
+
+
 class ImportDialog(QDialog):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -421,9 +437,8 @@ class ImportDialog(QDialog):
             combo.setCurrentIndex(guessed[f] + 1 if f in guessed else 0)
             combo.blockSignals(False)
         kind = _("Excel workbook") if sheet.kind == "xlsx" else \
-            _("CSV ({encoding}, separated by '{delimiter}')").format(
-                encoding=sheet.encoding, delimiter="tab" if sheet.delimiter == "\t"
-                else sheet.delimiter)
+            _("text spreadsheet (CSV), {written}, columns separated by {delimiter}").format(
+                written=encoding_words(sheet.encoding), delimiter=delimiter_words(sheet.delimiter))
         self.file_info.setText("\n".join([_("{name}: {rows} rows · {kind}").format(
             name=sheet.name, rows=i18n.format_number(len(sheet.rows)), kind=kind),
             *("⚠ " + note for note in sheet.notes)]))

@@ -135,6 +135,7 @@ def test_a_guessed_encoding_is_said_and_a_hostile_file_refused_without_a_freeze(
     dialog = open_wizard(window, qtbot, mixed, monkeypatch)
     info = dialog.file_info.text()
     assert info.startswith("<b>mixed<i>.csv: 2 rows") and "⚠ Row 3 is not in UTF-8" in info
+    assert "columns separated by semicolons" in info  # words, not ';' or a codec's name
     assert dialog.file_info.textFormat() == Qt.TextFormat.PlainText
     assert dialog.preview.item(0, 0).text() == "João Araújo"
 
