@@ -132,6 +132,19 @@ def test_each_invalid_row_says_why_naming_the_files_column(practice: Practice,
     assert counts(practice) == before
 
 
+def test_a_row_with_several_mistakes_names_each_of_them(practice: Practice,
+                                                        tmp_path: Path) -> None:
+    """One import says every mistake of a row, not one per attempt."""
+    add_service(practice)
+    f = write(tmp_path / "a.csv", HEADER_PT
+              + "Ana;123;ana@;Psicoterapia;31/02/2026;25:00;0;;\n")
+    [row] = importing.import_file(practice, f, dry=True).rows
+    assert row.status.value == "invalid"
+    parts = row.reason.split("; ")
+    assert [p.split(":")[0] for p in parts] == ["Telefone", "E-mail", "Data", "Hora", "Duração"]
+    assert row.reason.endswith(".") and ".;" not in row.reason
+
+
 def test_conflicts_with_the_agenda_name_the_session_and_are_skipped_unless_overridden(
         practice: Practice, tmp_path: Path) -> None:
     service = add_service(practice)

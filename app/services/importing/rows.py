@@ -3,9 +3,11 @@ and each problem kept as a sentence naming the file's own column."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from app.i18n import _
@@ -17,6 +19,8 @@ from app.services.importing.cells import Cell, CellError, text_of
 from app.services.importing.columns import ColumnMap, Field
 from app.services.importing.read import Sheet
 from app.services.values import normalize_email, normalize_phone, parse_money
+
+_T = TypeVar("_T")
 
 
 @dataclass(slots=True)
@@ -72,47 +76,55 @@ def parse_rows(sheet: Sheet, mapping: ColumnMap, *, region: str, zone: ZoneInfo)
             return padded[index[f]]
 
         row = Row(number)
-        current = Field.NAME  # the field being read, for the message
-        try:
-            for current in (Field.NAME, Field.PHONE, *((Field.DATETIME,) if combined
-                                                       else (Field.DATE, Field.TIME))):
-                if text_of(value(current)) == "":
-                    row.problem = _("{column}: required, but empty.").format(
-                        column=column(current))
-                    break
-            if row.problem is None:
-                row.name = " ".join(text_of(value(Field.NAME)).split())
-                current = Field.PHONE
-                row.phone = _phone(text_of(value(Field.PHONE)), region)
-                current = Field.EMAIL
-                email = text_of(value(Field.EMAIL))
-                row.email = _email(email) if email else None
-                if combined:
-                    current = Field.DATETIME
-                    row.local = cells.parse_datetime(value(Field.DATETIME))
-                else:
-                    current = Field.DATE
-                    day = cells.parse_date(value(Field.DATE))
-                    current = Field.TIME
-                    row.local = datetime.combine(day, cells.parse_time(value(Field.TIME)))
-                # As an instant in UTC: an aware time in the hour that happens twice
-                # never equals one of another zone in Python (PEP 495), so the
-                # "already in the agenda" lookup would miss it.
-                row.start = resolve_with_offset(row.local, zone).astimezone(UTC)
-                row.local = row.local.replace(tzinfo=None)
-                current = Field.DURATION
-                duration = value(Field.DURATION)
-                row.duration = cells.parse_duration(duration) if text_of(duration) else None
-                row.service = " ".join(text_of(value(Field.SERVICE)).split())
-                row.staff = " ".join(text_of(value(Field.STAFF)).split())
-                row.notes = text_of(value(Field.NOTES))
-                current = Field.STATUS
-                row.status = cells.parse_status(value(Field.STATUS)) or \
-                    AppointmentStatus.SCHEDULED
-                current = Field.PRICE
-                price = text_of(value(Field.PRICE))
-                row.price_cents = _money(price) if price else None
-        except (CellError, InvalidInput) as exc:
-            row.problem = _("{column}: {problem}").format(column=column(current), problem=exc)
+        # Every problem of the row is said at once, each with its column: fixing the
+        # file one complaint per import would take as many imports as mistakes.
+        problems: list[str] = []
+
+        def read(f: Field, parse: Callable[[Cell], _T],
+                 problems: list[str] = problems) -> _T | None:
+            try:
+                return parse(value(f))
+            except (CellError, InvalidInput) as exc:
+                problems.append(_("{column}: {problem}").format(column=column(f), problem=exc))
+                return None
+
+        required = (Field.NAME, Field.PHONE, *((Field.DATETIME,) if combined
+                                              else (Field.DATE, Field.TIME)))
+        empty = {f for f in required if text_of(value(f)) == ""}
+        problems += [_("{column}: required, but empty.").format(column=column(f))
+                     for f in required if f in empty]
+        row.name = " ".join(text_of(value(Field.NAME)).split())
+        if Field.PHONE not in empty:
+            row.phone = read(Field.PHONE, lambda cell: _phone(text_of(cell), region)) \
+                or ""
+        row.email = read(Field.EMAIL, lambda cell: _email(text_of(cell))) \
+            if text_of(value(Field.EMAIL)) else None
+        local: datetime | None = None
+        if combined and Field.DATETIME not in empty:
+            local = read(Field.DATETIME, cells.parse_datetime)
+        elif not combined:
+            day = read(Field.DATE, cells.parse_date) \
+                if Field.DATE not in empty else None
+            hour = read(Field.TIME, cells.parse_time) \
+                if Field.TIME not in empty else None
+            local = datetime.combine(day, hour) if day is not None and hour is not None \
+                else None
+        if local is not None:
+            # As an instant in UTC: an aware time in the hour that happens twice
+            # never equals one of another zone in Python (PEP 495), so the
+            # "already in the agenda" lookup would miss it.
+            row.start = resolve_with_offset(local, zone).astimezone(UTC)
+            row.local = local.replace(tzinfo=None)
+        row.duration = read(Field.DURATION, cells.parse_duration) \
+            if text_of(value(Field.DURATION)) else None
+        row.service = " ".join(text_of(value(Field.SERVICE)).split())
+        row.staff = " ".join(text_of(value(Field.STAFF)).split())
+        row.notes = text_of(value(Field.NOTES))
+        status: AppointmentStatus | None = read(Field.STATUS, cells.parse_status)
+        row.status = status or AppointmentStatus.SCHEDULED
+        row.price_cents = read(Field.PRICE, lambda cell: _money(text_of(cell))) \
+            if text_of(value(Field.PRICE)) else None
+        if problems:
+            row.problem = "; ".join(p.rstrip(".") for p in problems) + "."
         out.append(row)
     return out
