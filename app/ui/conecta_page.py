@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -36,6 +37,7 @@ from app.services import attendances
 from app.services.attendances import Card, Filter
 from app.ui.conecta_detail import AttendanceView
 from app.ui.conecta_dialog import NewAttendanceDialog
+from app.ui.plain import verbatim
 from app.ui.style import ACCENT, INK, LINE, MUTED
 
 if TYPE_CHECKING:
@@ -247,10 +249,17 @@ class ConectaPage(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        # Fixed widths: measuring hundreds of rows on every refresh costs a frame.
-        for column_index, width in enumerate((200, 90, 110, 110, 170, 70)):
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(48)
+        # Fixed widths (measuring hundreds of rows on every refresh costs a frame) that
+        # fit beside the open card at a laptop's width; the name takes what is left,
+        # and a cell too narrow for its text ends in "…" with the whole in its tooltip.
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column_index, width in enumerate((76, 92, 92, 110, 48, 92), start=1):
             self.table.setColumnWidth(column_index, width)
+        self.table.setColumnHidden(5, True)  # unread: the row is bold, as in the board
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.itemSelectionChanged.connect(self._row_chosen)
         self.views.addWidget(self.table)
         splitter.addWidget(self.views)
@@ -383,6 +392,7 @@ class ConectaPage(QWidget):
                       when.get(card.id, "")]
             for column_index, text in enumerate(values):
                 item = QTableWidgetItem(text)
+                item.setToolTip(verbatim(text))
                 item.setData(CARD_ROLE, card.id)
                 if card.unread:
                     font = item.font()

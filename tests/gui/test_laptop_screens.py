@@ -71,6 +71,13 @@ def test_nothing_is_cut_on_a_laptops_screen(qtbot: QtBot, practice: Practice) ->
                             assert cut(tabs[-1]) == [], (language, width, name, i)
                         continue
                     assert cut(page) == [], (language, width, name)
+                    if name == "conecta":  # the list beside the open card: no sideways scroll
+                        w.conecta.list_button.click()
+                        settle(qtbot, w)
+                        table = w.conecta.table
+                        assert table.horizontalHeader().length() <= \
+                            table.viewport().width() + 1, (language, width, "Conecta's list")
+                        w.conecta.board_button.click()
                     if name == "agenda":
                         view = w.agenda.mini.findChild(QTableView)
                         assert view is not None
