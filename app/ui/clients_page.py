@@ -453,8 +453,9 @@ class ClientFile(QWidget):
 
         def panel_action(text: str, method: str, action: Any) -> None:
             item = QAction(text, menu)
-            reason = scheduling.blocked_reason(w.practice, view.status, view.start, action,
-                                               view.id) if action is not None else None
+            reason = scheduling.blocked_reason(
+                w.practice, view.status, view.start, action, view.id,
+                cancel_requested=view.cancel_requested) if action is not None else None
             item.setEnabled(reason is None)
             item.setToolTip(reason or "")
             item.triggered.connect(lambda: w.open_appointment(view.id).when_ready(method))

@@ -313,7 +313,8 @@ class SessionsPage(QWidget):
     def _selection(self) -> None:
         """Each button says what it would do to the selection, or why it cannot."""
         chosen = self.selected_views()
-        confirmable = [v for v in chosen if v.status is AppointmentStatus.SCHEDULED]
+        confirmable = [v for v in chosen if v.status is AppointmentStatus.SCHEDULED and
+                       not v.cancel_requested]
         n = len(confirmable)
         self.confirm_button.setText(ngettext("Confirm {n} session", "Confirm {n} sessions", n)
                                     .format(n=n) if n > 1 else _("Confirm"))
@@ -326,7 +327,9 @@ class SessionsPage(QWidget):
         self.open_button.setToolTip("" if single else _("Select one session to open it."))
         for action, button in self.action_buttons.items():
             reason = scheduling.blocked_reason(self.window_.practice, single.status, single.start,
-                                               action, single.id) if single else \
+                                               action, single.id,
+                                               cancel_requested=single.cancel_requested) \
+                if single else \
                 _("Select one session.")
             button.setEnabled(reason is None)
             button.setToolTip(reason or "")
