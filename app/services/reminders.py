@@ -259,6 +259,33 @@ def notice_route_for(p: Practice, appointment_id: int, kind: MessageKind
         return notice_route(client, kind, ready)
 
 
+def notice_problem(p: Practice, appointment_id: int, kind: MessageKind) -> str | None:
+    """A sentence for the status line when the notice of `kind` just queued for the
+    session will not go (skipped: the channel is not set up, the client cannot be
+    reached) or cannot go now (the keyring cannot be read); None when it is on its
+    way or none was queued. Reads the keyring."""
+    from app.services import secrets
+
+    with p.db.read() as s:
+        row = s.exec(select(OutboxMessage).where(
+            OutboxMessage.idempotency_key == f"{kind.value}:{appointment_id}")).first()
+        if row is None:
+            return None
+        state, reason, channel = row.state, row.last_error or "", Channel(row.channel)
+    what = _("The confirmation e-mail") if kind is MessageKind.CONFIRMATION and \
+        channel is Channel.EMAIL else _("The client's notice by {channel}").format(
+            channel=channel_name(channel))
+    if state is MessageState.SKIPPED:
+        return _("{what} will not be sent: {reason}").format(what=what, reason=reason)
+    if state is MessageState.PENDING:
+        try:
+            secrets.is_set(channel_setup.SECRET_OF[channel])
+        except secrets.SecretsUnavailable as exc:
+            return _("{what} waits and will not go until this is fixed: {reason}").format(
+                what=what, reason=exc)
+    return None
+
+
 # ---------------------------------------------------------------- for people
 
 def list_for(p: Practice, appointment_id: int) -> list[MessageView]:

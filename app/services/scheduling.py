@@ -505,12 +505,16 @@ def _set_status(s: Session, p: Practice, a: Appointment, action: Action,
                  action=action.value, changes=changes)
 
 
-def confirm(p: Practice, appointment_id: int) -> None:
-    """Confirmed by the professional, or by the client (p.acting_as(audit.CLIENT))."""
+def confirm(p: Practice, appointment_id: int) -> str:
+    """Confirmed by the professional, or by the client (p.acting_as(audit.CLIENT)).
+    Returns what happened for the status line: "Session confirmed.", and when the
+    client's confirmation notice will not go, that and why."""
     ready = channel_setup.readiness(p)
     with p.db.write() as s:
         client_id = confirm_in(s, p, appointment_id, ready)
     p.bus.publish(Change.of(appointments=[appointment_id], clients=[client_id]))
+    problem = reminders.notice_problem(p, appointment_id, MessageKind.CONFIRMATION)
+    return _("Session confirmed.") + (f" {problem}" if problem else "")
 
 
 def confirm_many(p: Practice, appointment_ids: Sequence[int]) -> list[int]:

@@ -388,7 +388,7 @@ class AppointmentPanel(QDialog):
 
     def confirm(self) -> None:
         p, i = self.window_.practice, self.appointment_id
-        self._run(lambda: scheduling.confirm(p, i), _("Session confirmed."))
+        self._run(lambda: scheduling.confirm(p, i), None)
 
     def undo(self) -> None:
         p, i = self.window_.practice, self.appointment_id

@@ -435,7 +435,7 @@ class ClientFile(QWidget):
         appointment_id = self.sessions_model.rows[index.row()].id
         p = self.window_.practice
         self.window_.tasks.run(lambda: scheduling.confirm(p, appointment_id),
-                               lambda _r: self.window_.say(_("Session confirmed.")),
+                               self.window_.say,
                                self.window_.show_error)
 
     def _context_menu(self, pos: QPoint) -> None:
