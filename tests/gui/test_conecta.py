@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel
@@ -328,7 +327,7 @@ def test_a_template_that_cannot_go_is_said_queued_with_the_reason(
 
 def test_a_template_for_whatsapp_not_set_up_is_said_not_sent(
         qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
-    view, composer, a = card_with_a_template(qtbot, window, practice, "Olá {{1}}.", ["Nome"])
+    view, composer, _a = card_with_a_template(qtbot, window, practice, "Olá {{1}}.", ["Nome"])
     qtbot.mouseClick(composer.send_template, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith(
         "Template not sent: WhatsApp is not set up"), timeout=5000)
