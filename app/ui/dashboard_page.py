@@ -207,7 +207,8 @@ class DecisionRow(QWidget):
         choices: list[tuple[str, str, Callable[[], object], str]] = []
         if m.state == "unknown":
             choices = [("resend", _("Send again"),
-                        lambda: outbox.resolve_unknown(p, m.id, resend=True), _("Sent again.")),
+                        lambda: outbox.resolve_unknown(p, m.id, resend=True),
+                        _("It will be sent again.")),
                        ("mark_sent", _("It arrived"),
                         lambda: outbox.resolve_unknown(p, m.id, resend=False),
                         _("Marked as sent."))]

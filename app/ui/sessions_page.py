@@ -27,9 +27,10 @@ from PySide6.QtWidgets import (
 
 from app import i18n
 from app.i18n import _, ngettext
-from app.models.enums import AppointmentSource, AppointmentStatus
+from app.models.enums import AppointmentSource, AppointmentStatus, Channel
+from app.models.outbox import MessageKind
 from app.models.transitions import Action
-from app.services import exports, scheduling, session_list
+from app.services import exports, reminders, scheduling, session_list
 from app.services.events import Change
 from app.services.exports import Format
 from app.services.queries import AppointmentView
@@ -342,12 +343,25 @@ class SessionsPage(QWidget):
             return
         p = self.window_.practice
 
-        def done(confirmed: list[int]) -> None:
-            self.window_.say(ngettext("{n} session confirmed.", "{n} sessions confirmed.",
-                                      len(confirmed)).format(n=len(confirmed)))
+        def work() -> tuple[list[int], dict[tuple[Channel, bool, str], int]]:
+            confirmed = scheduling.confirm_many(p, ids)
+            return confirmed, reminders.notice_issues(p, confirmed, MessageKind.CONFIRMATION)
 
-        self.window_.tasks.run(lambda: scheduling.confirm_many(p, ids), done,
-                               self.window_.show_error)
+        def done(result: tuple[list[int], dict[tuple[Channel, bool, str], int]]) -> None:
+            confirmed, issues = result
+            said = [ngettext("{n} session confirmed.", "{n} sessions confirmed.",
+                             len(confirmed)).format(n=len(confirmed))]
+            for (_channel, held, reason), n in issues.items():  # the e-mails that will not go
+                said.append((ngettext(
+                    "{n} confirmation e-mail waits until this is fixed: {reason}",
+                    "{n} confirmation e-mails wait until this is fixed: {reason}", n)
+                    if held else ngettext(
+                    "{n} confirmation e-mail will not be sent: {reason}",
+                    "{n} confirmation e-mails will not be sent: {reason}", n)).format(
+                    n=n, reason=reason))
+            self.window_.say(" ".join(said))
+
+        self.window_.tasks.run(work, done, self.window_.show_error)
 
     def _open(self, index: QModelIndex | None) -> None:
         if index is not None and index.isValid():
