@@ -74,3 +74,9 @@ def sends_email(p: Practice, address: str, display_name: str, subject: str, body
         taken = mail_inbound.take_in_mail(s, p, bytes(message), p.clock.now(), touched)
     assert taken == "message", taken
     p.bus.publish(Change.of(conversations=sorted(touched)))
+
+
+def confirms(p: Practice, appointment_id: int) -> None:
+    """The client pressed Confirmar on the link's page."""
+    assert relay_client.apply_event(p, {
+        "id": next(_event_ids), "kind": "confirmed", "appointment_id": appointment_id})

@@ -93,3 +93,15 @@ def record(s: Session, msg: OutboxMessage, now: datetime, *, provider_id: str | 
         attendance = s.get(Attendance, entry.attendance_id)
         if code == WINDOW_CLOSED_CODE and attendance is not None:
             attendance.window_refused_at = now  # Meta says the window is closed
+
+
+WAITING_CODE = "waiting"  # the entry's error code while something outside holds it back
+
+
+def waiting(s: Session, msg: OutboxMessage, reason: str) -> None:
+    """The message could not be tried (the keyring cannot be read): it stays queued,
+    and the thread says why, until it goes or fails."""
+    entry = s.get(ConversationEntry, msg.conversation_entry_id) \
+        if msg.conversation_entry_id else None
+    if entry is not None and entry.state is DeliveryState.QUEUED:
+        entry.error, entry.error_code = reason, WAITING_CODE

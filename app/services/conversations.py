@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
-from app.i18n import _
+from app.i18n import _, format_date, format_time
 from app.models.conecta import (
     Attendance,
     AttendanceStatus,
@@ -33,8 +35,8 @@ from app.models.conecta import (
 )
 from app.models.enums import ACTIVE_STATUSES
 from app.models.outbox import MessageKind, OutboxMessage
-from app.models.tables import Appointment, Client
-from app.services import attendances, audit, config
+from app.models.tables import Appointment, Client, Service, Staff
+from app.services import attendances, audit, config, queries
 from app.services.channels.text import one_line
 from app.services.conversation_delivery import message_id
 from app.services.errors import FieldInvalid, InvalidInput, NotFound
@@ -77,6 +79,7 @@ class NextSession:
     id: int
     start: datetime
     status: str
+    cancel_requested: bool = False  # the client asked to cancel; nobody decided yet
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ class Detail:
     window: Window | None  # WhatsApp only
     next_session: NextSession | None
     client_name: str | None
+    # What the app knows to fill a template's parameters (see prefill()).
+    known: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, object]:
         return {**self.card.as_json(), "entries": [e.as_json() for e in self.entries],
@@ -130,11 +135,68 @@ def detail(p: Practice, attendance_id: int) -> Detail:
                 col(Appointment.status).in_(list(ACTIVE_STATUSES)))
                 .order_by(col(Appointment.start))).first()
             if a is not None:
-                nxt = NextSession(a.id or 0, a.start, a.status.value)
+                nxt = NextSession(a.id or 0, a.start, a.status.value,
+                                  queries.cancel_requested(s, a.id or 0))
             client = s.get(Client, row.client_id)
             client_name = client.name if client else None
+            known = _known_values(s, client, a)
+        else:
+            known = {}
         card = attendances.cards_of(s, [row])[0]
-    return Detail(card, entries, win, nxt, client_name)
+    return Detail(card, entries, win, nxt, client_name, known)
+
+
+def _known_values(s: Session, client: Client | None, a: Appointment | None) -> dict[str, str]:
+    """What the app knows for a template's parameters, by field: the linked
+    client's names, the next session's date, time, service and professional, the
+    practice's name."""
+    settings_row = load_row(s)
+    known = {"practice": settings_row.name}
+    if client is not None and client.name.strip():
+        known.update(name=client.name.strip(), first_name=client.name.split()[0])
+    if a is not None:
+        start = a.start.astimezone(ZoneInfo(settings_row.timezone))
+        known.update(date=format_date(start.date(), "short"), time=format_time(start),
+                     weekday=format_date(start.date(), "EEEE"))
+        staff = s.get(Staff, a.staff_id)
+        service = s.get(Service, a.service_id) if a.service_id else None
+        if staff is not None:
+            known["professional"] = staff.name
+        if a.custom_service_name or service is not None:
+            known["service"] = a.custom_service_name or (service.name if service else "")
+    return known
+
+
+# A template parameter's label (as typed in Settings › Conecta, in either language)
+# and the field it names; compared without accents, case or punctuation.
+LABEL_FIELDS = {
+    "first name": "first_name", "primeiro nome": "first_name", "nome": "first_name",
+    "name": "first_name", "client": "first_name", "cliente": "first_name",
+    "full name": "name", "nome completo": "name",
+    "date": "date", "data": "date", "time": "time", "hora": "time", "horario": "time",
+    "weekday": "weekday", "dia da semana": "weekday", "day": "weekday", "dia": "weekday",
+    "professional": "professional", "profissional": "professional",
+    "therapist": "professional", "psicologa": "professional", "psicologo": "professional",
+    "service": "service", "servico": "service", "session": "service", "sessao": "service",
+    "practice": "practice", "clinic": "practice", "clinica": "practice",
+    "consultorio": "practice",
+}
+
+
+def _label_key(label: str) -> str:
+    folded = unicodedata.normalize("NFKD", label.casefold())
+    letters = "".join(c for c in folded if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", letters).split())
+
+
+def prefill(labels: tuple[str, ...], count: int, known: dict[str, str]) -> list[str]:
+    """The template's parameters the app can fill in from `known` (by their labels),
+    "" for the others; the person may change any of them before sending."""
+    values = []
+    for i in range(count):
+        field_name = LABEL_FIELDS.get(_label_key(labels[i])) if i < len(labels) else None
+        values.append(known.get(field_name, "") if field_name else "")
+    return values
 
 
 def _get(s: Session, attendance_id: int) -> Attendance:
@@ -234,6 +296,31 @@ def send_template(p: Practice, attendance_id: int, template_id: int,
 def deliver(p: Practice, queued: Queued) -> Report:
     """Send a queued message now instead of at the worker's next tick."""
     return Dispatcher(p).dispatch_one(queued.outbox_id)
+
+
+def send_now(p: Practice, queued: Queued) -> str:
+    """deliver(), then what became of the message in a sentence for the status line:
+    "sent" only once the provider took it; otherwise queued or not sent, and why."""
+    deliver(p, queued)
+    with p.db.read() as s:
+        entry = s.get(ConversationEntry, queued.entry_id)
+        if entry is None:
+            return _("The message no longer exists.")
+        state, error, kind = entry.state, entry.error, entry.kind
+        row = s.get(OutboxMessage, queued.outbox_id)
+        if state is DeliveryState.QUEUED and not error and row is not None:
+            error = row.last_error  # a temporary failure, tried again later
+    template = kind is EntryKind.TEMPLATE
+    if state in (DeliveryState.SENT, DeliveryState.DELIVERED, DeliveryState.READ):
+        return _("Template sent.") if template else _("Message sent.")
+    if state is DeliveryState.FAILED:
+        return (_("Template not sent: {reason}") if template else
+                _("Message not sent: {reason}")).format(reason=error or "")
+    if error:
+        return (_("Template queued, not sent yet: {reason}") if template else
+                _("Message queued, not sent yet: {reason}")).format(reason=error)
+    return _("Template queued: it goes out as soon as the provider accepts it.") if template \
+        else _("Message queued: it goes out as soon as the provider accepts it.")
 
 
 def window_explanation(win: Window) -> str:

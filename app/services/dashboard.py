@@ -1,19 +1,22 @@
-"""What the Painel shows: today's sessions, the unconfirmed ones coming up, and
-no-shows to follow up."""
+"""What the Painel shows: today's sessions, the unconfirmed ones coming up, what
+clients confirmed lately, past sessions still without an outcome, no-shows to
+follow up, and messages that did not go or cannot go."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.i18n import _, format_money
 from app.models.enums import AppointmentStatus
 from app.models.outbox import MessageState
 from app.models.rules import late_notice
-from app.models.tables import Appointment
-from app.services.failures import FailureGroup, failure_groups
+from app.models.tables import Appointment, AuditEvent
+from app.models.transitions import Action
+from app.services import audit
+from app.services.failures import BlockedGroup, FailureGroup, blocked_groups, failure_groups
 from app.services.practice import Practice
 from app.services.queries import AppointmentView, list_appointments, show
 from app.services.relay_client import RequestView, pending_requests
@@ -37,9 +40,25 @@ class Dashboard:
     failures: list[FailureGroup] = field(default_factory=list)
     # Whether the practice has any session at all: an empty Painel says how to begin.
     has_sessions: bool = True
+    # Sessions clients confirmed through their link in the last CONFIRMATIONS_HOURS,
+    # newest first, with when they confirmed (in the practice's zone).
+    confirmations: list[tuple[datetime, AppointmentView]] = field(default_factory=list)
+    # Sessions already over that are still scheduled or confirmed: completed or a
+    # no-show? The most recent OUTCOMES_SHOWN; no_outcome_total counts them all.
+    no_outcome: list[AppointmentView] = field(default_factory=list)
+    no_outcome_total: int = 0
+    # Messages waiting to go that something holds back (a channel not set up, a
+    # keyring that cannot be read): one group per cause, with its count.
+    blocked: list[BlockedGroup] = field(default_factory=list)
+    # What "Charge the session" would charge, per cancellation request id, as money
+    # ("" when the notice was long enough and no fee is due).
+    fees: dict[int, str] = field(default_factory=dict)
 
 
 DECISIONS_SHOWN = 100
+CONFIRMATIONS_HOURS = 24
+OUTCOMES_SHOWN = 50
+OPEN = [AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED]
 
 
 def load(p: Practice, *, unconfirmed_hours: int = 48, no_show_days: int = 30) -> Dashboard:
@@ -51,20 +70,57 @@ def load(p: Practice, *, unconfirmed_hours: int = 48, no_show_days: int = 30) ->
     horizon = now + timedelta(hours=unconfirmed_hours)
     upcoming = list_appointments(p, start=day, end=horizon.astimezone(zone).date(),
                                  statuses=[AppointmentStatus.SCHEDULED])
-    unconfirmed = [v for v in upcoming if now <= v.start <= horizon]
+    # A session the client asked to cancel waits for the professional's decision
+    # (in `requests`), not for a confirmation.
+    unconfirmed = [v for v in upcoming if now <= v.start <= horizon and not v.cancel_requested]
     since = (now - timedelta(days=no_show_days)).astimezone(zone).date()
     no_shows = list_appointments(p, start=since, end=day, statuses=[AppointmentStatus.NO_SHOW])
     decisions, decisions_total = waiting_outbox(p, [MessageState.UNKNOWN], DECISIONS_SHOWN)
     policy = get_settings(p)
     requests = []
+    fees: dict[int, str] = {}
     for r in pending_requests(p):
         view = show(p, r.appointment_id)
         requests.append((r, view, policy_sentence(view, policy, now)))
+        fee = charge_fee_cents(view, policy, now)
+        fees[r.id] = format_money(fee, policy.currency) if fee else ""
     with p.db.read() as s:
         has_sessions = s.exec(select(Appointment.id).limit(1)).first() is not None
+    over = [v for v in list_appointments(p, end=day, statuses=OPEN) if v.end <= now]
     return Dashboard(today=today, unconfirmed=unconfirmed, no_shows=no_shows[::-1],
                      decisions=decisions, requests=requests, decisions_total=decisions_total,
-                     failures=failure_groups(p), has_sessions=has_sessions)
+                     failures=failure_groups(p), has_sessions=has_sessions,
+                     confirmations=client_confirmations(p, now - timedelta(
+                         hours=CONFIRMATIONS_HOURS)),
+                     no_outcome=over[::-1][:OUTCOMES_SHOWN], no_outcome_total=len(over),
+                     blocked=blocked_groups(p), fees=fees)
+
+
+def client_confirmations(p: Practice, since: datetime) -> list[tuple[datetime, AppointmentView]]:
+    """Sessions clients confirmed themselves (the link, a WhatsApp reply) since
+    `since`, newest first, each with the moment of the confirmation."""
+    zone = get_settings(p).zone
+    with p.db.read() as s:
+        rows = s.exec(select(AuditEvent.at, AuditEvent.entity_id).where(
+            AuditEvent.entity == "appointment", AuditEvent.action == Action.CONFIRM.value,
+            AuditEvent.actor == audit.CLIENT, col(AuditEvent.at) >= since)
+            .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())).all()
+    seen: set[int] = set()
+    out: list[tuple[datetime, AppointmentView]] = []
+    for at, appointment_id in rows:
+        if appointment_id is None or appointment_id in seen:
+            continue
+        seen.add(appointment_id)
+        out.append((at.astimezone(zone), show(p, appointment_id)))
+    return out
+
+
+def charge_fee_cents(view: AppointmentView, policy: SettingsView, now: datetime) -> int:
+    """What cancelling this session now with a charge costs the client (as
+    scheduling.cancel computes it)."""
+    if late_notice(view.start, now, policy.cancel_notice_minutes):
+        return policy.cancel_fee_cents
+    return 0
 
 
 def policy_sentence(view: AppointmentView, policy: SettingsView, now: datetime) -> str:

@@ -17,8 +17,15 @@ from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from app.i18n import _
-from app.models.outbox import DeliveryAttempt, MessageState, OutboxMessage
-from app.services.channel_setup import INTEGRATIONS, NOTIFICATIONS
+from app.models.outbox import DeliveryAttempt, MessageKind, MessageState, OutboxMessage
+from app.services import config, secrets
+from app.services.channel_setup import (
+    INTEGRATIONS,
+    NOT_SET_UP,
+    NOTIFICATIONS,
+    SECRET_OF,
+    what_is_missing,
+)
 from app.services.events import Change
 from app.services.practice import Practice
 from app.services.reminders import MessageView, view
@@ -119,3 +126,61 @@ def _decide_group(p: Practice, key: tuple[str, str, int], new: MessageState,
         touched = sorted({row.appointment_id for row in rows if row.appointment_id})
     p.bus.publish(Change.of(appointments=touched))
     return len(rows)
+
+
+# ---------------------------------------------------------------- waiting, blocked
+
+KEYRING = "keyring"  # the cause of messages held while the keyring cannot be read
+
+
+@dataclass(frozen=True)
+class BlockedGroup:
+    """Messages waiting to go that cannot go as things stand, for one cause: the
+    channel is not set up (the setting named), or the keyring that holds its
+    password cannot be read. One item per cause, however many messages."""
+
+    channel: str
+    cause: str  # KEYRING or channel_setup.NOT_SET_UP
+    count: int
+    reason: str  # the cause in a sentence, with what fixes it
+    fix: str | None  # INTEGRATIONS or NOTIFICATIONS; None when the fix is outside the app
+
+
+def _pending_counts(s: Session) -> dict[tuple[str, bool], int]:
+    """Messages waiting to go, per (channel, whether it is a Conecta message)."""
+    conversation = col(OutboxMessage.kind) == MessageKind.CONVERSATION
+    rows = s.exec(select(OutboxMessage.channel, conversation, func.count())
+                  .where(OutboxMessage.state == MessageState.PENDING)
+                  .group_by(OutboxMessage.channel, conversation)).all()
+    return {(channel, bool(is_conversation)): int(n) for channel, is_conversation, n in rows}
+
+
+def blocked_groups(p: Practice) -> list[BlockedGroup]:
+    """The causes that hold waiting messages back now, each with the exact count of
+    messages it holds, the largest first. Reads the keyring (once per channel)."""
+    with p.db.read() as s:
+        counts = _pending_counts(s)
+    if not counts:
+        return []
+    cfg = config.get_all(p)
+    found: dict[tuple[str, str, str], tuple[int, str | None]] = {}
+    for channel, name in SECRET_OF.items():
+        mine = {conv: n for (ch, conv), n in counts.items() if ch == channel.value and n}
+        if not mine:
+            continue
+        try:
+            has_secret = secrets.is_set(name)
+        except secrets.SecretsUnavailable as exc:
+            key = (channel.value, KEYRING, str(exc))
+            found[key] = (sum(mine.values()), None)
+            continue
+        for conv, n in mine.items():
+            lack = what_is_missing(channel, cfg, has_secret, needs_template=not conv)
+            if lack is None:
+                continue
+            key = (channel.value, NOT_SET_UP, lack.text)
+            before = found.get(key, (0, lack.fix))[0]
+            found[key] = (before + n, lack.fix)
+    groups = [BlockedGroup(channel, cause, n, reason, fix)
+              for (channel, cause, reason), (n, fix) in found.items()]
+    return sorted(groups, key=lambda g: (-g.count, g.channel, g.cause))

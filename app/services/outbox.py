@@ -150,6 +150,7 @@ class Dispatcher:
              report: Report) -> None:
         thread: int | None = None  # the Conecta attendance whose message this is
         claim = 0
+        deferred = False
         with self.p.db.read() as s:
             found = s.get(OutboxMessage, message_id)
             channel = found.channel if found is not None else ""
@@ -174,28 +175,36 @@ class Dispatcher:
                                              timedelta(seconds=wait))
                 msg.last_error = locked or msg.last_error
                 msg.updated_at = now
+                if locked:  # said on the Conecta message too, not only in the outbox
+                    conversation_delivery.waiting(s, msg, locked)
+                    thread = conversation_delivery.attendance_of(s, msg)
                 report.deferred += 1
-                return
-            appointment_id = msg.appointment_id
-            thread = conversation_delivery.attendance_of(s, msg)
-            # A channel not set up is not this message's failure: it is skipped, and
-            # the reason names the setting (a reminder due later waits for it).
-            unset = channel_setup.missing(
-                channel, cfg, secret is not None,
-                needs_template=msg.kind is not MessageKind.CONVERSATION) \
-                if channel in SECRET_OF else None
-            outgoing, why_not = (None, unset) if unset else compose(s, msg, cfg, now)
-            if outgoing is None:
-                code = channel_setup.NOT_SET_UP if unset else "skipped"
-                _finish(s, msg, now, MessageState.SKIPPED, "skipped", why_not or "",
-                        code if unset else None)
-                conversation_delivery.record(s, msg, now, error=why_not or "", code=code)
-                report.skipped += 1
+                deferred = True
             else:
-                msg.state, msg.claimed_at = MessageState.SENDING, now
-                msg.attempts += 1
-                msg.updated_at = now
-                claim = msg.attempts  # ours while the row is `sending` with this count
+                appointment_id = msg.appointment_id
+                thread = conversation_delivery.attendance_of(s, msg)
+                # A channel not set up is not this message's failure: it is skipped, and
+                # the reason names the setting (a reminder due later waits for it).
+                unset = channel_setup.missing(
+                    channel, cfg, secret is not None,
+                    needs_template=msg.kind is not MessageKind.CONVERSATION) \
+                    if channel in SECRET_OF else None
+                outgoing, why_not = (None, unset) if unset else compose(s, msg, cfg, now)
+                if outgoing is None:
+                    code = channel_setup.NOT_SET_UP if unset else "skipped"
+                    _finish(s, msg, now, MessageState.SKIPPED, "skipped", why_not or "",
+                            code if unset else None)
+                    conversation_delivery.record(s, msg, now, error=why_not or "", code=code)
+                    report.skipped += 1
+                else:
+                    msg.state, msg.claimed_at = MessageState.SENDING, now
+                    msg.attempts += 1
+                    msg.updated_at = now
+                    claim = msg.attempts  # ours while the row is `sending` with this count
+        if deferred:
+            if thread is not None:
+                self._announce(None, thread)
+            return
         if outgoing is None:
             self._announce(appointment_id, thread)
             return

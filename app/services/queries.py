@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import exists
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -17,6 +18,7 @@ from app.i18n import _
 from app.models.enums import AppointmentStatus
 from app.models.instants import later_minutes
 from app.models.recurrence import resolve_local
+from app.models.requests import ClientRequest, RequestKind, RequestState
 from app.models.tables import Appointment, AuditEvent, Client, Service, Staff
 from app.models.transitions import Action, allowed_actions
 from app.services.errors import NotFound
@@ -64,6 +66,9 @@ class AppointmentView:
     rescheduled_to: int | None
     series_id: str | None
     history: tuple[HistoryEntry, ...] = ()
+    # The client asked to cancel and the professional has not decided yet: the
+    # session is not offered for confirmation, and wherever it is listed it says so.
+    cancel_requested: bool = False
 
     @property
     def end(self) -> datetime:
@@ -98,14 +103,30 @@ class AppointmentView:
             "charge_decision": self.charge_decision,
             "cancellation_fee": cents_to_number(self.cancellation_fee_cents),
             "series_id": self.series_id,
+            "cancel_requested": self.cancel_requested,
         }
         if with_history:
             data["history"] = [h.as_json(self.start.tzinfo) for h in self.history]  # type: ignore[arg-type]
         return data
 
 
+def cancel_request_waiting() -> Any:
+    """Whether the appointment row has a client's cancellation request still waiting
+    for the professional, as a correlated EXISTS."""
+    return exists().where(col(ClientRequest.appointment_id) == Appointment.id,
+                          col(ClientRequest.kind) == RequestKind.CANCEL,
+                          col(ClientRequest.state) == RequestState.PENDING)
+
+
+def cancel_requested(s: Session, appointment_id: int) -> bool:
+    return s.exec(select(ClientRequest.id).where(
+        ClientRequest.appointment_id == appointment_id, ClientRequest.kind == RequestKind.CANCEL,
+        ClientRequest.state == RequestState.PENDING)).first() is not None
+
+
 def _view(a: Appointment, client: Client, service: Service | None, staff: Staff,
-          zone: ZoneInfo, history: tuple[HistoryEntry, ...] = ()) -> AppointmentView:
+          zone: ZoneInfo, history: tuple[HistoryEntry, ...] = (),
+          requested: bool = False) -> AppointmentView:
     assert a.id is not None and client.id is not None
     return AppointmentView(
         id=a.id, status=a.status, start=a.start.astimezone(zone),
@@ -117,7 +138,8 @@ def _view(a: Appointment, client: Client, service: Service | None, staff: Staff,
         actual_price_cents=a.actual_price_cents, notes=a.notes, internal_notes=a.internal_notes,
         cancellation_reason=a.cancellation_reason, charge_decision=a.charge_decision,
         cancellation_fee_cents=a.cancellation_fee_cents, rescheduled_from=a.rescheduled_from_id,
-        rescheduled_to=a.rescheduled_to_id, series_id=a.series_id, history=history)
+        rescheduled_to=a.rescheduled_to_id, series_id=a.series_id, history=history,
+        cancel_requested=requested)
 
 
 def _history(s: Session, appointment_id: int) -> tuple[HistoryEntry, ...]:
@@ -138,7 +160,8 @@ def load(s: Session, appointment_id: int, *, with_history: bool = False) -> Appo
     service = s.get(Service, a.service_id) if a.service_id else None
     zone = ZoneInfo(load_row(s).timezone)
     return _view(a, client, service, staff, zone,
-                 _history(s, appointment_id) if with_history else ())
+                 _history(s, appointment_id) if with_history else (),
+                 cancel_requested(s, appointment_id))
 
 
 def show(p: Practice, appointment_id: int) -> AppointmentView:
@@ -157,7 +180,8 @@ def listing_query() -> Any:
                         col(Client.email).label("client_email"),
                         col(Staff.name).label("staff_name"),
                         col(Staff.color).label("staff_color"),
-                        col(Service.name).label("service_name"))
+                        col(Service.name).label("service_name"),
+                        cancel_request_waiting().label("cancel_requested"))
             .join(Client, col(Client.id) == Appointment.client_id)
             .join(Staff, col(Staff.id) == Appointment.staff_id)
             .outerjoin(Service, col(Service.id) == Appointment.service_id))
@@ -176,7 +200,8 @@ def listed_views(rows: Sequence[Any], zone: ZoneInfo) -> list[AppointmentView]:
         actual_price_cents=r.actual_price_cents, notes=r.notes, internal_notes=r.internal_notes,
         cancellation_reason=r.cancellation_reason, charge_decision=r.charge_decision,
         cancellation_fee_cents=r.cancellation_fee_cents, rescheduled_from=r.rescheduled_from_id,
-        rescheduled_to=r.rescheduled_to_id, series_id=r.series_id) for r in rows]
+        rescheduled_to=r.rescheduled_to_id, series_id=r.series_id,
+        cancel_requested=bool(r.cancel_requested)) for r in rows]
 
 
 def list_appointments(p: Practice, *, start: date | None = None, end: date | None = None,

@@ -259,6 +259,55 @@ def notice_route_for(p: Practice, appointment_id: int, kind: MessageKind
         return notice_route(client, kind, ready)
 
 
+def notice_problem(p: Practice, appointment_id: int, kind: MessageKind) -> str | None:
+    """A sentence for the status line when the notice of `kind` just queued for the
+    session will not go (skipped: the channel is not set up, the client cannot be
+    reached) or cannot go now (the keyring cannot be read); None when it is on its
+    way or none was queued. Reads the keyring."""
+    found = notice_issues(p, [appointment_id], kind)
+    if not found:
+        return None
+    (channel, held, reason), _n = next(iter(found.items()))
+    what = _("The confirmation e-mail") if kind is MessageKind.CONFIRMATION and \
+        channel is Channel.EMAIL else _("The client's notice by {channel}").format(
+            channel=channel_name(channel))
+    if held:
+        return _("{what} waits and will not go until this is fixed: {reason}").format(
+            what=what, reason=reason)
+    return _("{what} will not be sent: {reason}").format(what=what, reason=reason)
+
+
+def notice_issues(p: Practice, appointment_ids: Iterable[int], kind: MessageKind
+                  ) -> dict[tuple[Channel, bool, str], int]:
+    """For the notices of `kind` just queued for these sessions: how many will not
+    go (held False) or cannot go now (held True), per (channel, held, reason).
+    Reads the keyring once per channel."""
+    from app.services import secrets
+
+    keys = [f"{kind.value}:{i}" for i in appointment_ids]
+    with p.db.read() as s:
+        rows = [(r.state, r.last_error or "", Channel(r.channel)) for r in s.exec(
+            select(OutboxMessage).where(col(OutboxMessage.idempotency_key).in_(keys)))]
+    keyring: dict[Channel, str | None] = {}
+    found: dict[tuple[Channel, bool, str], int] = {}
+    for state, reason, channel in rows:
+        key: tuple[Channel, bool, str] | None = None
+        if state is MessageState.SKIPPED:
+            key = (channel, False, reason)
+        elif state is MessageState.PENDING:
+            if channel not in keyring:
+                try:
+                    secrets.is_set(channel_setup.SECRET_OF[channel])
+                    keyring[channel] = None
+                except secrets.SecretsUnavailable as exc:
+                    keyring[channel] = str(exc)
+            if keyring[channel]:
+                key = (channel, True, keyring[channel] or "")
+        if key is not None:
+            found[key] = found.get(key, 0) + 1
+    return found
+
+
 # ---------------------------------------------------------------- for people
 
 def list_for(p: Practice, appointment_id: int) -> list[MessageView]:

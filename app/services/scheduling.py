@@ -45,7 +45,7 @@ from app.models.rules import (
 )
 from app.models.tables import Appointment, AuditEvent, Client, Service, Staff
 from app.models.transitions import NEEDS_STARTED, RESULT, Action, is_allowed
-from app.services import audit, channel_setup, clients, link_notices, reminders
+from app.services import audit, channel_setup, clients, link_notices, queries, reminders
 from app.services.catalog import default_staff, get_service, get_staff, service_rules
 from app.services.clients import ClientDetails
 from app.services.errors import (
@@ -442,6 +442,15 @@ def status_label(status: AppointmentStatus) -> str:
     }[status]
 
 
+def status_text(status: AppointmentStatus, cancel_requested: bool) -> str:
+    """The status label, and the client's cancellation request while it waits
+    ("Confirmed · cancellation requested"): wherever a session is listed."""
+    label = status_label(status)
+    if cancel_requested:
+        return _("{status} · cancellation requested").format(status=label)
+    return label
+
+
 def source_label(source: str) -> str:
     """How a session came to be, as the panel shows it ("Originado por")."""
     return {
@@ -454,13 +463,24 @@ def source_label(source: str) -> str:
 
 
 def blocked_reason(p: Practice, view_status: AppointmentStatus, start: datetime,
-                   action: Action, appointment_id: int) -> str | None:
-    """Why an action cannot be taken now, or None when it can (the window's tooltips)."""
+                   action: Action, appointment_id: int, *,
+                   cancel_requested: bool = False) -> str | None:
+    """Why an action cannot be taken now, or None when it can (the window's tooltips).
+    cancel_requested: the client asked to cancel and nobody decided yet."""
     if not is_allowed(action, view_status):
         return illegal_reason(action, view_status, appointment_id)
+    if action is Action.CONFIRM and cancel_requested:
+        return cancel_requested_reason(appointment_id)
     if action in NEEDS_STARTED and start > p.clock.now():
         return _("Possible once the session has begun.")
     return None
+
+
+def cancel_requested_reason(appointment_id: int) -> str:
+    """Why a session the client asked to cancel is not confirmed (a refusal, a tooltip)."""
+    return _("The client asked to cancel session #{id}: decide on the request in the "
+             "Dashboard (charge, reschedule, cancel without charge or keep) before "
+             "confirming it.").format(id=appointment_id)
 
 
 def _action_word(action: Action) -> str:
@@ -485,12 +505,16 @@ def _set_status(s: Session, p: Practice, a: Appointment, action: Action,
                  action=action.value, changes=changes)
 
 
-def confirm(p: Practice, appointment_id: int) -> None:
-    """Confirmed by the professional, or by the client (p.acting_as(audit.CLIENT))."""
+def confirm(p: Practice, appointment_id: int) -> str:
+    """Confirmed by the professional, or by the client (p.acting_as(audit.CLIENT)).
+    Returns what happened for the status line: "Session confirmed.", and when the
+    client's confirmation notice will not go, that and why."""
     ready = channel_setup.readiness(p)
     with p.db.write() as s:
         client_id = confirm_in(s, p, appointment_id, ready)
     p.bus.publish(Change.of(appointments=[appointment_id], clients=[client_id]))
+    problem = reminders.notice_problem(p, appointment_id, MessageKind.CONFIRMATION)
+    return _("Session confirmed.") + (f" {problem}" if problem else "")
 
 
 def confirm_many(p: Practice, appointment_ids: Sequence[int]) -> list[int]:
@@ -502,7 +526,8 @@ def confirm_many(p: Practice, appointment_ids: Sequence[int]) -> list[int]:
     with p.db.write() as s:
         for appointment_id in dict.fromkeys(appointment_ids):
             a = s.get(Appointment, appointment_id)
-            if a is None or not is_allowed(Action.CONFIRM, a.status):
+            if a is None or not is_allowed(Action.CONFIRM, a.status) or \
+                    queries.cancel_requested(s, appointment_id):
                 continue
             confirm_in(s, p, appointment_id, ready)
             done.append(appointment_id)
@@ -517,6 +542,10 @@ def confirm_in(s: Session, p: Practice, appointment_id: int,
     """Confirm inside a caller's unit of work; returns the client's id. ready: as
     reminders.notice() takes it."""
     a = _load_for(s, p, appointment_id, Action.CONFIRM)
+    if queries.cancel_requested(s, appointment_id):
+        # The client's request waits for the professional: "Keep" settles it, and a
+        # client's own confirmation withdraws it before it gets here.
+        raise IllegalTransition(cancel_requested_reason(appointment_id))
     _set_status(s, p, a, Action.CONFIRM)
     reminders.notice(s, p.clock.now(), a, MessageKind.CONFIRMATION, ready)
     return a.client_id

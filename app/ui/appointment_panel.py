@@ -235,7 +235,7 @@ class AppointmentPanel(QDialog):
         self.title.setText(view.client_name)
         self.subtitle.setText(f"{view.service_name} · {i18n.format_date(start.date(), 'full')}"
                               f" · {i18n.format_time(start)}–{i18n.format_time(view.end)}")
-        label = scheduling.status_label(view.status)
+        label = scheduling.status_text(view.status, view.cancel_requested)
         self.status_button.setText(("✓ " if view.status is S.CONFIRMED else "") + label + "  ▾")
         self.status_button.setToolTip(_("Change the status"))
         self.status_button.setStyleSheet(
@@ -367,15 +367,17 @@ class AppointmentPanel(QDialog):
     def _reason(self, action: Action) -> str | None:
         assert self.view is not None
         return scheduling.blocked_reason(self.window_.practice, self.view.status, self.view.start,
-                                         action, self.view.id)
+                                         action, self.view.id,
+                                         cancel_requested=self.view.cancel_requested)
 
     # ------------------------------------------------------------ actions
 
-    def _run(self, work: Callable[[], Any], done_message: str) -> None:
+    def _run(self, work: Callable[[], Any], done_message: str | None) -> None:
+        """done_message None: the work's result is the sentence to say."""
         self.error.hide()
 
-        def done(_result: Any) -> None:
-            self.window_.say(done_message)
+        def done(result: Any) -> None:
+            self.window_.say(str(result) if done_message is None else done_message)
 
         self.window_.tasks.run(work, done, self._show_error)
 
@@ -386,7 +388,7 @@ class AppointmentPanel(QDialog):
 
     def confirm(self) -> None:
         p, i = self.window_.practice, self.appointment_id
-        self._run(lambda: scheduling.confirm(p, i), _("Session confirmed."))
+        self._run(lambda: scheduling.confirm(p, i), None)
 
     def undo(self) -> None:
         p, i = self.window_.practice, self.appointment_id

@@ -12,7 +12,7 @@ from app.i18n import _
 from app.models.enums import AppointmentStatus as S
 from app.services.clients import DirectoryRow
 from app.services.queries import AppointmentView
-from app.services.scheduling import status_label
+from app.services.scheduling import status_text
 from app.services.values import format_phone
 from app.ui.style import STATUS_COLOURS
 
@@ -118,7 +118,8 @@ class SessionsModel(RowsModel):
 
     def confirmable(self, row: int) -> bool:
         v = self.rows[row]
-        return v.status is S.SCHEDULED and self.now is not None and v.start >= self.now
+        return v.status is S.SCHEDULED and not v.cancel_requested and self.now is not None \
+            and v.start >= self.now
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
@@ -146,7 +147,7 @@ class SessionsModel(RowsModel):
                 return v.service_name
             if col == 3:
                 return v.staff_name
-            return status_label(v.status)
+            return status_text(v.status, v.cancel_requested)
         if role == Qt.ItemDataRole.ForegroundRole and col == 4:
             return QColor(STATUS_COLOURS[v.status])
         if role == Qt.ItemDataRole.FontRole and v.status in (S.CANCELLED, S.RESCHEDULED):

@@ -435,7 +435,7 @@ class ClientFile(QWidget):
         appointment_id = self.sessions_model.rows[index.row()].id
         p = self.window_.practice
         self.window_.tasks.run(lambda: scheduling.confirm(p, appointment_id),
-                               lambda _r: self.window_.say(_("Session confirmed.")),
+                               self.window_.say,
                                self.window_.show_error)
 
     def _context_menu(self, pos: QPoint) -> None:
@@ -453,8 +453,9 @@ class ClientFile(QWidget):
 
         def panel_action(text: str, method: str, action: Any) -> None:
             item = QAction(text, menu)
-            reason = scheduling.blocked_reason(w.practice, view.status, view.start, action,
-                                               view.id) if action is not None else None
+            reason = scheduling.blocked_reason(
+                w.practice, view.status, view.start, action, view.id,
+                cancel_requested=view.cancel_requested) if action is not None else None
             item.setEnabled(reason is None)
             item.setToolTip(reason or "")
             item.triggered.connect(lambda: w.open_appointment(view.id).when_ready(method))

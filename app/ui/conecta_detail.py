@@ -56,7 +56,7 @@ STATE_MARK = {DeliveryState.QUEUED: "…", DeliveryState.SENT: "✓", DeliverySt
 
 
 def state_label(state: DeliveryState) -> str:
-    return {DeliveryState.QUEUED: _("sending"), DeliveryState.SENT: _("sent"),
+    return {DeliveryState.QUEUED: _("queued"), DeliveryState.SENT: _("sent"),
             DeliveryState.DELIVERED: _("delivered"), DeliveryState.READ: _("read"),
             DeliveryState.FAILED: _("failed"), DeliveryState.RECEIVED: ""}[state]
 
@@ -214,11 +214,29 @@ class Composer(QWidget):
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
         self.templates: list[Template] = []
+        self.known: dict[str, str] = {}  # what fills a template's parameters
         # On templates because the window was closed (not the person's choice).
         self.forced_template = False
 
-    def set_templates(self, templates: list[Template]) -> None:
+    def reset(self) -> None:
+        """Another card: nothing typed for the previous one stays (a draft, a subject,
+        a provider's answer, a call's notes), and the way of writing starts afresh."""
+        self.text.clear()
+        self.subject.clear()
+        self.error.clear()
+        self.call_notes.clear()
+        self.call_minutes.setValue(0)
+        self.call_direction.setCurrentIndex(0)
+        self.call_outcome.setCurrentIndex(0)
+        self.forced_template = False
+        self.stack.setCurrentIndex(0)
+
+    def set_templates(self, templates: list[Template], known: dict[str, str] | None = None
+                      ) -> None:
+        """known: what the app knows of the card's client and next session, to fill
+        the template's parameters (still editable)."""
         self.templates = templates
+        self.known = known or {}
         self.template.blockSignals(True)
         self.template.clear()
         for t in templates:
@@ -241,8 +259,9 @@ class Composer(QWidget):
             self.send_template.setEnabled(False)
             return
         self.send_template.setEnabled(True)
+        values = conversations.prefill(t.labels, t.parameter_count, self.known)
         for i in range(t.parameter_count):
-            edit = QLineEdit()
+            edit = QLineEdit(values[i])
             edit.textChanged.connect(self.update_preview)
             # A label typed in the settings: its "&" or markup shown as written.
             label = t.labels[i] if i < len(t.labels) else f"{{{{{i + 1}}}}}"
@@ -370,6 +389,8 @@ class AttendanceView(QFrame):
             self.read.emit(d.card.id)
         if token != self._load_token:
             return  # another card was chosen, or the same one read again, meanwhile
+        if self.detail is None or self.detail.card.id != d.card.id:
+            self.composer.reset()
         self.detail = d
         c = d.card
         for w in (self.status, self.type, self.tags, self.notes, self.composer,
@@ -399,22 +420,28 @@ class AttendanceView(QFrame):
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.tags.setCompleter(completer)
         self.notes.setText(c.notes)
-        if d.next_session is not None:
+        nxt = d.next_session
+        if nxt is not None:
             self.session.setText(_("Next session: {when} · {status}").format(
-                when=i18n.format_datetime(d.next_session.start.astimezone(self.window_.zone)),
-                status=scheduling.status_label(AppointmentStatus(d.next_session.status))))
-            self.confirm_session.setEnabled(d.next_session.status == "scheduled")
+                when=i18n.format_datetime(nxt.start.astimezone(self.window_.zone)),
+                status=scheduling.status_text(AppointmentStatus(nxt.status),
+                                              nxt.cancel_requested)))
+            self.confirm_session.setEnabled(nxt.status == "scheduled" and
+                                            not nxt.cancel_requested)
+            self.confirm_session.setToolTip(scheduling.cancel_requested_reason(nxt.id)
+                                            if nxt.cancel_requested else "")
             self.open_session.setEnabled(True)
         else:
             self.session.setText(_("No upcoming session.") if c.client_id else "")
             self.confirm_session.setEnabled(False)
+            self.confirm_session.setToolTip("")
             self.open_session.setEnabled(False)
         for w in (self.session, self.confirm_session, self.open_session):
             w.setVisible(c.client_id is not None)  # sessions belong to a client file
         self.thread.setHtml(thread_html(d, self.window_.zone))
         bar = self.thread.verticalScrollBar()
         bar.setValue(bar.maximum())
-        self.composer.set_templates(templates)
+        self.composer.set_templates(templates, d.known)
         self.composer.subject.setVisible(c.medium is M.EMAIL)
         self.show_window()
 
@@ -431,9 +458,16 @@ class AttendanceView(QFrame):
         if d is None:
             return
         medium = d.card.medium
+        # Worked out afresh for every card: a WhatsApp card's closed window must not
+        # leave "Send" disabled for the e-mail card opened next.
         composer.use_template.setVisible(medium is M.WHATSAPP)
         composer.back_to_text.setVisible(medium is M.WHATSAPP)
+        for button in (composer.send, composer.use_template, composer.back_to_text):
+            button.setEnabled(True)
+            button.setToolTip("")
         composer.window_state.setStyleSheet("")
+        if medium is not M.WHATSAPP:
+            composer.forced_template = False
         if medium is M.VOIP:
             composer.stack.setCurrentIndex(2)
             composer.window_state.setText(_("Calls are made from your phone: log each one "
@@ -471,15 +505,17 @@ class AttendanceView(QFrame):
             composer.forced_template = True
             composer.back_to_text.setEnabled(False)
             composer.send.setEnabled(False)
+            composer.send.setToolTip(conversations.window_explanation(win))
 
     # ------------------------------------------------------------ acting
 
-    def _run(self, work: object, said: str, after: object = None) -> None:
+    def _run(self, work: object, said: str | None, after: object = None) -> None:
+        """said None: the work's result is the sentence to say."""
         composer = self.composer
         composer.error.clear()
 
-        def done(_result: object) -> None:
-            self.window_.say(said)
+        def done(result: object) -> None:
+            self.window_.say(str(result) if said is None else said)
             if callable(after):
                 after()
 
@@ -510,10 +546,11 @@ class AttendanceView(QFrame):
         aid, p = self.attendance_id, self.window_.practice
         text, subject = self.composer.text.toPlainText(), self.composer.subject.text()
 
-        def work() -> None:
-            conversations.deliver(p, conversations.send_text(p, aid, text, subject or None))
+        def work() -> str:
+            return conversations.send_now(p, conversations.send_text(p, aid, text,
+                                                                     subject or None))
 
-        self._run(work, _("Message sent."), self.composer.text.clear)
+        self._run(work, None, self.composer.text.clear)
 
     def send_template(self) -> None:
         t = self.composer.current_template()
@@ -521,10 +558,10 @@ class AttendanceView(QFrame):
             return
         aid, p, params = self.attendance_id, self.window_.practice, self.composer.parameters()
 
-        def work() -> None:
-            conversations.deliver(p, conversations.send_template(p, aid, t.id, params))
+        def work() -> str:
+            return conversations.send_now(p, conversations.send_template(p, aid, t.id, params))
 
-        self._run(work, _("Template sent."))
+        self._run(work, None)
 
     def log_call(self) -> None:
         if self.attendance_id is None:
@@ -545,7 +582,7 @@ class AttendanceView(QFrame):
         if d is None or d.next_session is None:
             return
         sid, p = d.next_session.id, self.window_.practice
-        self._run(lambda: scheduling.confirm(p, sid), _("Session confirmed."))
+        self._run(lambda: scheduling.confirm(p, sid), None)
 
     def show_client(self) -> None:
         if self.detail is not None and self.detail.card.client_id is not None:

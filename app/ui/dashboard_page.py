@@ -1,10 +1,11 @@
 """The Painel: today's sessions, unconfirmed sessions in the next 48 hours with a
-one-click confirm, no-shows to follow up, and what waits for the professional's
-decision."""
+one-click confirm, what clients confirmed lately, past sessions still without an
+outcome, no-shows to follow up, what waits for the professional's decision, and
+messages that did not go or cannot go."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -26,7 +28,7 @@ from app.i18n import _, ngettext
 from app.models.enums import AppointmentStatus as S
 from app.services import dashboard, failures, outbox, relay_client, reminders, scheduling
 from app.services.dashboard import Dashboard
-from app.services.failures import FailureGroup
+from app.services.failures import BlockedGroup, FailureGroup
 from app.services.queries import AppointmentView
 from app.services.relay_client import RequestView
 from app.services.reminders import MessageView
@@ -118,8 +120,10 @@ class Card(QFrame):
 class SessionRow(QWidget):
     def __init__(self, view: AppointmentView, when: str, open_it: Callable[[int], object],
                  action: tuple[str, Callable[[], None]] | None = None,
-                 widest: str = "") -> None:
-        """widest: the longest `when` the card may show, so its rows line up."""
+                 widest: str = "",
+                 more: Sequence[tuple[str, str, Callable[[], None]]] = ()) -> None:
+        """widest: the longest `when` the card may show, so its rows line up;
+        more: further (key, text, action) buttons, in self.buttons by key."""
         super().__init__()
         self.view = view
         row = QHBoxLayout(self)
@@ -148,7 +152,7 @@ class SessionRow(QWidget):
         self.service.setContentsMargins(2, 0, 0, 0)
         names.addWidget(self.service)
         row.addLayout(names, 1)
-        status = QLabel(scheduling.status_label(view.status))
+        self.status = status = QLabel(scheduling.status_text(view.status, view.cancel_requested))
         status.setObjectName("muted")
         row.addWidget(status)
         self.button: QPushButton | None = None
@@ -156,6 +160,12 @@ class SessionRow(QWidget):
             self.button = QPushButton(action[0])
             self.button.clicked.connect(action[1])
             row.addWidget(self.button)
+        self.buttons: dict[str, QPushButton] = {}
+        for key, text, work in more:
+            button = QPushButton(text)
+            button.clicked.connect(lambda _c=False, f=work: f())
+            row.addWidget(button)
+            self.buttons[key] = button
 
 
 def _fix_button(page: DashboardPage, fix: str | None) -> QPushButton | None:
@@ -197,7 +207,8 @@ class DecisionRow(QWidget):
         choices: list[tuple[str, str, Callable[[], object], str]] = []
         if m.state == "unknown":
             choices = [("resend", _("Send again"),
-                        lambda: outbox.resolve_unknown(p, m.id, resend=True), _("Sent again.")),
+                        lambda: outbox.resolve_unknown(p, m.id, resend=True),
+                        _("It will be sent again.")),
                        ("mark_sent", _("It arrived"),
                         lambda: outbox.resolve_unknown(p, m.id, resend=False),
                         _("Marked as sent."))]
@@ -272,14 +283,60 @@ class FailureGroupRow(QWidget):
         col.addLayout(buttons)
 
 
+def blocked_title(group: BlockedGroup) -> str:
+    """"3 e-mails waiting": the messages a cause holds back, counted."""
+    n = group.count
+    if group.channel == "email":
+        text = ngettext("{n} e-mail waiting", "{n} e-mails waiting", n)
+    elif group.channel == "whatsapp":
+        text = ngettext("{n} WhatsApp message waiting", "{n} WhatsApp messages waiting", n)
+    elif group.channel == "sms":
+        text = ngettext("{n} SMS waiting", "{n} SMS waiting", n)
+    else:
+        text = ngettext("{n} message waiting", "{n} messages waiting", n)
+    return text.format(n=i18n.format_number(n))
+
+
+class BlockedGroupRow(QWidget):
+    """Messages that cannot go for one cause: the cause once, with its count and
+    the action that fixes it (the setting to open; for a keyring, what to do)."""
+
+    def __init__(self, group: BlockedGroup, page: DashboardPage) -> None:
+        super().__init__()
+        self.group = group
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 4, 0, 6)
+        self.title = QLabel(blocked_title(group))
+        self.title.setObjectName("strong")
+        col.addWidget(self.title)
+        self.reason = label(group.reason)
+        self.reason.setWordWrap(True)
+        self.reason.setObjectName("muted")
+        col.addWidget(self.reason)
+        buttons = QHBoxLayout()
+        self.buttons: dict[str, QPushButton] = {}
+        fix_button = _fix_button(page, group.fix)
+        if fix_button is not None:
+            buttons.addWidget(fix_button)
+            self.buttons["fix"] = fix_button
+        else:  # the keyring: unlocked outside the app, then looked at again
+            again = QPushButton(_("Check again"))
+            again.clicked.connect(lambda _c=False: page.reload())
+            buttons.addWidget(again)
+            self.buttons["again"] = again
+        buttons.addStretch(1)
+        col.addLayout(buttons)
+
+
 class RequestRow(QWidget):
     """"Cliente pediu cancelamento": the session, the client's reason, the policy,
     and the professional's four choices. A notice only needs dismissing."""
 
     def __init__(self, request: RequestView, view: AppointmentView, policy: str,
-                 page: DashboardPage) -> None:
+                 page: DashboardPage, fee: str = "") -> None:
+        """fee: the amount "Charge the session" would charge ("" when none is due)."""
         super().__init__()
-        self.request, self.view = request, view
+        self.request, self.view, self.fee = request, view, fee
         w = page.window_
         p = w.practice
         col = QVBoxLayout(self)
@@ -322,6 +379,8 @@ class RequestRow(QWidget):
             button = QPushButton(text)
             if key == "reschedule":
                 button.clicked.connect(lambda _c=False: self.reschedule(page))
+            elif key == "charge":
+                button.clicked.connect(lambda _c=False: self.ask_to_charge(page, said["charge"]))
             else:
                 button.clicked.connect(lambda _c=False, k=key: page.decide(
                     lambda: relay_client.resolve(p, rid, k), said[k]))
@@ -330,6 +389,40 @@ class RequestRow(QWidget):
         row.addStretch(1)
         col.addLayout(row)
         self.dialog: RescheduleDialog | None = None
+        self.question: QMessageBox | None = None
+
+    def ask_to_charge(self, page: DashboardPage, said: str) -> QMessageBox:
+        """Charging cancels the session and cannot be taken back: who, when and the
+        amount are said first, and nothing happens until the person agrees."""
+        w, rid, v = page.window_, self.request.id, self.view
+        when = i18n.format_datetime(v.start)
+        if self.fee:
+            text = _("Cancel {client}'s session of {when} and charge the late cancellation "
+                     "fee of {amount}?").format(client=v.client_name, when=when,
+                                                amount=self.fee)
+            yes = _("Cancel and charge {amount}").format(amount=self.fee)
+        else:
+            text = _("Cancel {client}'s session of {when}? It was asked early enough: no "
+                     "fee is due, so nothing will be charged.").format(
+                client=v.client_name, when=when)
+            yes = _("Cancel the session")
+        box = QMessageBox(QMessageBox.Icon.Question, _("Charge the session"), text,
+                          QMessageBox.StandardButton.NoButton, w)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the client's name, as written
+        box.setInformativeText(_("The session stays in the history as cancelled; this "
+                                 "cannot be undone."))
+        charge = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(_("Go back"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(charge)
+
+        def answered(button: object) -> None:
+            if button is charge:
+                page.decide(lambda: relay_client.resolve(w.practice, rid, "charge"), said)
+
+        box.buttonClicked.connect(answered)
+        self.question = box
+        box.open()
+        return box
 
     def reschedule(self, page: DashboardPage) -> None:
         """Opens rescheduling with the day's free times; the choice resolves the request."""
@@ -376,12 +469,18 @@ class DashboardPage(QWidget):
         self.today_card = Card(_("Today"))
         self.unconfirmed_card = Card(_("To confirm in the next 48 hours"))
         self.no_show_card = Card(_("No-shows to follow up"))
+        self.confirmations_card = Card(_("Confirmed by clients in the last 24 hours"))
+        self.no_outcome_card = Card(_("Sessions without an outcome"))
+        self.blocked_card = Card(_("Messages waiting: something keeps them from going"))
         self.failures_card = Card(_("Messages not sent"))
         grid.addWidget(self.decisions_card, 0, 0)
         grid.addWidget(self.today_card, 0, 1)
         grid.addWidget(self.unconfirmed_card, 1, 0)
-        grid.addWidget(self.no_show_card, 1, 1)
-        grid.addWidget(self.failures_card, 2, 0, 1, 2)
+        grid.addWidget(self.confirmations_card, 1, 1)
+        grid.addWidget(self.no_outcome_card, 2, 0)
+        grid.addWidget(self.no_show_card, 2, 1)
+        grid.addWidget(self.blocked_card, 3, 0, 1, 2)
+        grid.addWidget(self.failures_card, 4, 0, 1, 2)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         scroll = QScrollArea()
@@ -435,6 +534,35 @@ class DashboardPage(QWidget):
                 _("Sessions of the next 48 hours that are not confirmed yet appear here, to "
                   "confirm in one click.") if not board.has_sessions else
                 _("No sessions to confirm in the next 48 hours."))
+        self.confirmations_card.clear(len(board.confirmations))
+        for at, v in board.confirmations:
+            self.confirmations_card.add(SessionRow(
+                v, i18n.format_datetime(v.start), w.open_appointment,
+                widest=i18n.format_datetime(late)))
+            self.confirmations_card.rows[-1].setToolTip(
+                _("Confirmed by the client at {when}.").format(when=i18n.format_datetime(at)))
+        if not board.confirmations:
+            self.confirmations_card.empty(_("When a client confirms through the link, the "
+                                            "session appears here at once."))
+        self.no_outcome_card.clear(board.no_outcome_total)
+        for v in board.no_outcome:
+            self.no_outcome_card.add(SessionRow(
+                v, i18n.format_datetime(v.start), w.open_appointment,
+                widest=i18n.format_datetime(late), more=(
+                    ("complete", _("Complete"),
+                     lambda i=v.id: self.decide(lambda: scheduling.complete(w.practice, i),
+                                                _("Session completed."))),
+                    ("no_show", _("No-show"),
+                     lambda i=v.id: self.decide(lambda: scheduling.no_show(w.practice, i),
+                                                _("Marked as a no-show."))))))
+        hidden = board.no_outcome_total - len(board.no_outcome)
+        if hidden > 0:
+            self.no_outcome_card.empty(ngettext(
+                "{n} older session also has no outcome: see Sessions.",
+                "{n} older sessions also have no outcome: see Sessions.",
+                hidden).format(n=i18n.format_number(hidden)))
+        if not board.no_outcome:
+            self.no_outcome_card.empty(_("Every past session has an outcome."))
         self.no_show_card.clear(len(board.no_shows))
         for v in board.no_shows:
             self.no_show_card.add(SessionRow(
@@ -444,7 +572,8 @@ class DashboardPage(QWidget):
             self.no_show_card.empty(_("No no-shows in the last 30 days."))
         self.decisions_card.clear(board.decisions_total + len(board.requests))
         for request, view, policy in board.requests:
-            self.decisions_card.add(RequestRow(request, view, policy, self))
+            self.decisions_card.add(RequestRow(request, view, policy, self,
+                                               board.fees.get(request.id, "")))
         for m in board.decisions:
             self.decisions_card.add(DecisionRow(m, self))
         more = board.decisions_total - len(board.decisions)
@@ -457,6 +586,10 @@ class DashboardPage(QWidget):
             self.decisions_card.empty(_("Nothing is waiting for you. A client's cancellation "
                                         "request, or a message whose fate is unknown, would "
                                         "appear here."))
+        self.blocked_card.clear(sum(g.count for g in board.blocked))
+        for blocked in board.blocked:
+            self.blocked_card.add(BlockedGroupRow(blocked, self))
+        self.blocked_card.setVisible(bool(board.blocked))
         self.failures_card.clear(sum(g.count for g in board.failures))
         for group in board.failures:
             self.failures_card.add(DecisionRow(group.newest, self, group.fix)
@@ -470,5 +603,5 @@ class DashboardPage(QWidget):
     def confirm(self, appointment_id: int) -> None:
         p = self.window_.practice
         self.window_.tasks.run(lambda: scheduling.confirm(p, appointment_id),
-                               lambda _r: self.window_.say(_("Session confirmed.")),
+                               self.window_.say,
                                self.window_.show_error)

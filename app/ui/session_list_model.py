@@ -14,7 +14,7 @@ from app import i18n
 from app.i18n import _
 from app.models.enums import AppointmentStatus as S
 from app.services.queries import AppointmentView
-from app.services.scheduling import source_label, status_label
+from app.services.scheduling import source_label, status_text
 from app.services.session_list import SORTS
 from app.ui.style import STATUS_COLOURS
 
@@ -104,7 +104,7 @@ class SessionListModel(QAbstractTableModel):
                 "start": lambda: i18n.format_datetime(v.start),
                 "duration": lambda: _("{minutes} min").format(minutes=v.duration_minutes),
                 "status": lambda: ("✓ " if v.status is S.CONFIRMED else "") +
-                                  status_label(v.status),
+                                  status_text(v.status, v.cancel_requested),
                 "source": lambda: source_label(v.source),
                 "staff": lambda: v.staff_name,
             }[key]()

@@ -27,9 +27,10 @@ from PySide6.QtWidgets import (
 
 from app import i18n
 from app.i18n import _, ngettext
-from app.models.enums import AppointmentSource, AppointmentStatus
+from app.models.enums import AppointmentSource, AppointmentStatus, Channel
+from app.models.outbox import MessageKind
 from app.models.transitions import Action
-from app.services import exports, scheduling, session_list
+from app.services import exports, reminders, scheduling, session_list
 from app.services.events import Change
 from app.services.exports import Format
 from app.services.queries import AppointmentView
@@ -313,7 +314,8 @@ class SessionsPage(QWidget):
     def _selection(self) -> None:
         """Each button says what it would do to the selection, or why it cannot."""
         chosen = self.selected_views()
-        confirmable = [v for v in chosen if v.status is AppointmentStatus.SCHEDULED]
+        confirmable = [v for v in chosen if v.status is AppointmentStatus.SCHEDULED and
+                       not v.cancel_requested]
         n = len(confirmable)
         self.confirm_button.setText(ngettext("Confirm {n} session", "Confirm {n} sessions", n)
                                     .format(n=n) if n > 1 else _("Confirm"))
@@ -326,7 +328,9 @@ class SessionsPage(QWidget):
         self.open_button.setToolTip("" if single else _("Select one session to open it."))
         for action, button in self.action_buttons.items():
             reason = scheduling.blocked_reason(self.window_.practice, single.status, single.start,
-                                               action, single.id) if single else \
+                                               action, single.id,
+                                               cancel_requested=single.cancel_requested) \
+                if single else \
                 _("Select one session.")
             button.setEnabled(reason is None)
             button.setToolTip(reason or "")
@@ -339,12 +343,25 @@ class SessionsPage(QWidget):
             return
         p = self.window_.practice
 
-        def done(confirmed: list[int]) -> None:
-            self.window_.say(ngettext("{n} session confirmed.", "{n} sessions confirmed.",
-                                      len(confirmed)).format(n=len(confirmed)))
+        def work() -> tuple[list[int], dict[tuple[Channel, bool, str], int]]:
+            confirmed = scheduling.confirm_many(p, ids)
+            return confirmed, reminders.notice_issues(p, confirmed, MessageKind.CONFIRMATION)
 
-        self.window_.tasks.run(lambda: scheduling.confirm_many(p, ids), done,
-                               self.window_.show_error)
+        def done(result: tuple[list[int], dict[tuple[Channel, bool, str], int]]) -> None:
+            confirmed, issues = result
+            said = [ngettext("{n} session confirmed.", "{n} sessions confirmed.",
+                             len(confirmed)).format(n=len(confirmed))]
+            for (_channel, held, reason), n in issues.items():  # the e-mails that will not go
+                said.append((ngettext(
+                    "{n} confirmation e-mail waits until this is fixed: {reason}",
+                    "{n} confirmation e-mails wait until this is fixed: {reason}", n)
+                    if held else ngettext(
+                    "{n} confirmation e-mail will not be sent: {reason}",
+                    "{n} confirmation e-mails will not be sent: {reason}", n)).format(
+                    n=n, reason=reason))
+            self.window_.say(" ".join(said))
+
+        self.window_.tasks.run(work, done, self.window_.show_error)
 
     def _open(self, index: QModelIndex | None) -> None:
         if index is not None and index.isValid():

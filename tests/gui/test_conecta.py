@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel
@@ -120,7 +121,7 @@ def test_composer_offers_templates_until_the_client_replies(qtbot: QtBot, window
     assert composer.stack.currentIndex() == 1  # the template picker
     assert not composer.back_to_text.isEnabled() and not composer.send.isEnabled()
     assert "first contact must be an approved template" in composer.window_state.text()
-    qtbot.keyClicks(composer.param_edits[0], "Maria")
+    assert composer.param_edits[0].text() == "Maria"  # the linked client's first name
     assert composer.preview.text() == "Olá Maria, aqui é do consultório."
     # The client writes: the window opens, free text is offered, with the time left.
     client_writes(practice, a)
@@ -262,3 +263,72 @@ def test_a_reply_and_a_new_template_reach_an_open_card_at_once(
     assert composer.back_to_text.isEnabled() and composer.send.isEnabled()
     assert "24-hour window open" in composer.window_state.text()
     assert "Pode ser amanhã?" in view.thread.toPlainText()
+
+
+def test_a_templates_known_parameters_are_filled_in_and_stay_editable(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    _view, composer, _a = card_with_a_template(
+        qtbot, window, practice, "Olá {{1}}, sua sessão de {{3}} é {{2}}. {{4}}",
+        ["Primeiro nome", "Data", "Serviço", "Observação"], name="lembrete")
+    # The linked client's first name, the next session's date (today's 14:00) and service;
+    # what the app does not know is left to the person.
+    assert [e.text() for e in composer.param_edits] == ["Maria", "11/20/26", "Psicoterapia", ""]
+    composer.param_edits[0].clear()
+    qtbot.keyClicks(composer.param_edits[0], "Mariazinha")
+    assert composer.preview.text().startswith("Olá Mariazinha, sua sessão de Psicoterapia")
+
+
+def test_the_composer_starts_afresh_for_every_card(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    """A WhatsApp card whose window is closed, then an e-mail card: Send is enabled
+    there, and nothing typed for one card is left in the other's composer."""
+    config.set_value(practice, "smtp.host", "smtp.example.com")
+    config.set_value(practice, "smtp.from", "agenda@example.com")
+    wa = attendances.start(practice, medium="whatsapp", name="Ana Lima", phone="11987650000")
+    mail = attendances.start(practice, medium="email", name="Bia Costa",
+                             email="bia@example.com")
+    open_conecta(qtbot, window)
+    view, composer = window.conecta.view, window.conecta.view.composer
+    window.conecta.choose(wa)
+    qtbot.waitUntil(lambda: view.detail is not None and view.detail.card.id == wa)
+    assert not composer.send.isEnabled()
+    assert "approved template" in composer.send.toolTip()  # disabled, and why
+    window.conecta.choose(mail)
+    qtbot.waitUntil(lambda: view.detail is not None and view.detail.card.id == mail)
+    assert composer.stack.currentIndex() == 0 and composer.subject.isVisible()
+    qtbot.keyClicks(composer.subject, "Horarios")
+    qtbot.keyClicks(composer.text, "Oi Bia, temos horario na terca.")
+    assert composer.send.isEnabled() and composer.send.toolTip() == ""
+    # Another card: the draft for Bia is not offered to Ana.
+    window.conecta.choose(wa)
+    qtbot.waitUntil(lambda: view.detail is not None and view.detail.card.id == wa)
+    assert composer.text.toPlainText() == "" and composer.subject.text() == ""
+    window.conecta.choose(mail)
+    qtbot.waitUntil(lambda: view.detail is not None and view.detail.card.id == mail)
+    assert composer.send.isEnabled()
+
+
+def test_a_template_that_cannot_go_is_said_queued_with_the_reason(
+        qtbot: QtBot, window: MainWindow, practice: Practice,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    config.set_value(practice, "whatsapp.phone_number_id", "109876543210")
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND")  # no system keyring on this computer
+    view, composer, a = card_with_a_template(qtbot, window, practice, "Olá {{1}}.", ["Nome"])
+    qtbot.mouseClick(composer.send_template, Qt.MouseButton.LeftButton)
+    said = window.statusBar()
+    qtbot.waitUntil(lambda: said.currentMessage().startswith(
+        "Template queued, not sent yet: No system keyring is available"), timeout=5000)
+    assert "sent." not in said.currentMessage()
+    [entry] = conversations.detail(practice, a).entries
+    assert entry.state is DeliveryState.QUEUED and "No system keyring" in (entry.error or "")
+    qtbot.waitUntil(lambda: "No system keyring" in view.thread.toPlainText(), timeout=3000)
+    assert "queued" in view.thread.toPlainText() and "sending" not in view.thread.toPlainText()
+
+
+def test_a_template_for_whatsapp_not_set_up_is_said_not_sent(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    view, composer, _a = card_with_a_template(qtbot, window, practice, "Olá {{1}}.", ["Nome"])
+    qtbot.mouseClick(composer.send_template, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith(
+        "Template not sent: WhatsApp is not set up"), timeout=5000)
+    qtbot.waitUntil(lambda: "WhatsApp is not set up" in view.thread.toPlainText(), timeout=3000)

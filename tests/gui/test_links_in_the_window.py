@@ -76,6 +76,11 @@ def test_a_cancellation_request_is_decided_in_the_painel(
     assert queries.show(practice, session).status.value == "scheduled"
     assert set(row.buttons) == {"charge", "reschedule", "waive", "keep"}
     qtbot.mouseClick(row.buttons["charge"], Qt.MouseButton.LeftButton)
+    box = row.question  # charging cancels for good: it asks first
+    assert box is not None
+    qtbot.waitUntil(box.isVisible)
+    qtbot.mouseClick(box.buttons()[0] if box.buttonRole(box.buttons()[0]) ==
+                     box.ButtonRole.AcceptRole else box.buttons()[1], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: queries.show(practice, session).status.value == "cancelled",
                     timeout=3000)
     view = queries.show(practice, session)

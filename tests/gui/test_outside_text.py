@@ -150,6 +150,11 @@ def test_a_reason_written_on_the_link_is_shown_as_written(
     assert NAME in unbroken(head.toPlainText()) and no_links(head)
     # Charged per the policy: the reason stays with the session, shown as written.
     qtbot.mouseClick(row.buttons["charge"], Qt.MouseButton.LeftButton)
+    box = row.question  # charging cancels for good: it asks first
+    assert box is not None
+    qtbot.waitUntil(box.isVisible)
+    qtbot.mouseClick(box.buttons()[0] if box.buttonRole(box.buttons()[0]) ==
+                     box.ButtonRole.AcceptRole else box.buttons()[1], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: queries.show(practice, seeded["monday"]).status.value ==
                     "cancelled", timeout=5000)
     panel = open_panel(qtbot, window, seeded["monday"])

@@ -116,6 +116,11 @@ def test_several_confirmed_at_once_and_a_change_elsewhere_shows(
     for key in ("monday", "a1", "a2"):
         qtbot.waitUntil(lambda k=key: status_of(practice, more[k]) == "confirmed", timeout=3000)
     qtbot.waitUntil(lambda: all(r[5] == "✓ Confirmed" for r in shown(page)), timeout=3000)
+    # Neither client agreed to e-mail: the status line says the e-mails will not go.
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == (
+        "3 sessions confirmed. 1 confirmation e-mail will not be sent: Maria Silva has not "
+        "agreed to messages by e-mail. 2 confirmation e-mails will not be sent: Ana Beatriz "
+        "Lima has not agreed to messages by e-mail."), timeout=3000)
     assert not page.confirm_button.isEnabled()
     assert page.confirm_button.toolTip() == ("None of the selected sessions is waiting for "
                                              "confirmation.")

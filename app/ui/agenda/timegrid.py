@@ -30,7 +30,7 @@ from app.models.hours import minute_of_day
 from app.models.instants import elapsed
 from app.models.recurrence import resolve_local
 from app.services.queries import AppointmentView
-from app.services.scheduling import status_label
+from app.services.scheduling import status_text
 from app.ui.agenda.layout import Placed, place
 from app.ui.plain import escape, name_forms
 from app.ui.style import FREE_COLOUR, LINE, MUTED, status_colour, tint
@@ -442,7 +442,7 @@ def _tooltip(v: AppointmentView) -> str:
     client or a spreadsheet, are escaped."""
     return (f"<b>{escape(v.client_name)}</b><br>{escape(v.service_name)}<br>"
             f"{i18n.format_datetime(v.start)} – {i18n.format_time(v.end)}<br>"
-            f"{escape(v.staff_name)} · {status_label(v.status)}")
+            f"{escape(v.staff_name)} · {status_text(v.status, v.cancel_requested)}")
 
 
 _FONTS: dict[tuple[int, bool, bool], QFont] = {}
