@@ -50,7 +50,7 @@ def status_label(status: AttendanceStatus | str) -> str:
 
 def delivery_label(state: DeliveryState) -> str:
     """A message's fate in words ("" for one the client sent)."""
-    return {DeliveryState.QUEUED: _("sending"), DeliveryState.SENT: _("sent"),
+    return {DeliveryState.QUEUED: _("queued"), DeliveryState.SENT: _("sent"),
             DeliveryState.DELIVERED: _("delivered"), DeliveryState.READ: _("read"),
             DeliveryState.FAILED: _("failed"), DeliveryState.RECEIVED: ""}[state]
 

@@ -56,9 +56,7 @@ STATE_MARK = {DeliveryState.QUEUED: "…", DeliveryState.SENT: "✓", DeliverySt
 
 
 def state_label(state: DeliveryState) -> str:
-    return {DeliveryState.QUEUED: _("queued"), DeliveryState.SENT: _("sent"),
-            DeliveryState.DELIVERED: _("delivered"), DeliveryState.READ: _("read"),
-            DeliveryState.FAILED: _("failed"), DeliveryState.RECEIVED: ""}[state]
+    return attendances.delivery_label(state)
 
 
 def duration(seconds: int) -> str:

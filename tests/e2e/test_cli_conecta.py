@@ -97,7 +97,7 @@ def test_conecta_from_the_command_line(tmp_path: Path) -> None:
         # Read by a person: the practice's clock (12:00 UTC is 9:00 in São Paulo).
         said = run(cli.folder, "conecta", "show", str(aid)).stdout.replace("\u202f", " ")
         assert "11/20/26, 9:00 AM" in said and "12:00 PM" not in said, said
-        assert "[sending]" in said and "[queued]" not in said  # words, not codes
+        assert "[queued]" in said and "[sent]" in said
         assert "(11) 98765-4321" in said and "+5511987654321" not in said
 
         # A number that is not on WhatsApp: the failure is the exit status.
