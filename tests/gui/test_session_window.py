@@ -155,3 +155,65 @@ def test_following_a_link_replaces_what_the_window_shows(
     qtbot.keyClick(panel, Qt.Key.Key_Escape)
     assert window.panels == {}
     assert queries.show(practice, new).rescheduled_from == old
+
+
+def test_reschedule_opens_on_the_next_free_time_and_refuses_the_same_time(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    from PySide6.QtCore import QDate, QTime
+
+    from app.ui.dialogs import RescheduleDialog
+
+    panel = open_panel(qtbot, window, seeded["monday"])  # Monday 23, 10:00
+    qtbot.mouseClick(panel.buttons[Action.RESCHEDULE], Qt.MouseButton.LeftButton)
+    dialog = panel.dialog
+    assert isinstance(dialog, RescheduleDialog)
+    assert not dialog.ok.isEnabled()  # nothing to book before a time is proposed
+    # The session's own time (and its buffer) is no choice: the next free one is offered.
+    qtbot.waitUntil(lambda: "free" in dialog.status.text(), timeout=3000)
+    assert (dialog.date.date(), dialog.time.time()) == (QDate(2026, 11, 23), QTime(11, 0))
+    assert "now 11/23/26, 10:00" in dialog.intro.text().replace("\u202f", " ")
+    assert dialog.ok.isEnabled()
+    # Typed back to the current time: said, and the button is not offered.
+    dialog.time.setFocus()
+    dialog.time.setTime(QTime(10, 0))
+    qtbot.waitUntil(lambda: "already at" in dialog.status.text(), timeout=3000)
+    assert not dialog.ok.isEnabled() and "choose another" in dialog.ok.toolTip()
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.wait(50)
+    window.tasks.wait()
+    assert status_of(practice, seeded["monday"]) == "scheduled"
+    dialog.reject()
+
+
+def test_the_reschedule_dialog_overlaps_nothing_on_a_laptop(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    from PySide6.QtCore import QDate, QTime
+
+    from app.ui.dialogs import RescheduleDialog
+
+    window.resize(1366, 768)
+    # Two sessions in the way: a long, two-part warning.
+    for who, start in (("joao", "2026-11-24T15:00"), ("maria", "2026-11-24T16:00")):
+        scheduling.book(practice, BookingRequest(
+            client_id=seeded[who], start=local(start), service_id=seeded["therapy"]))
+    panel = open_panel(qtbot, window, seeded["monday"])
+    qtbot.mouseClick(panel.buttons[Action.RESCHEDULE], Qt.MouseButton.LeftButton)
+    dialog = panel.dialog
+    assert isinstance(dialog, RescheduleDialog)
+    qtbot.waitUntil(lambda: "free" in dialog.status.text(), timeout=3000)
+    dialog.date.setDate(QDate(2026, 11, 24))
+    dialog.time.setTime(QTime(15, 30))
+    qtbot.waitUntil(lambda: "busy" in dialog.status.text(), timeout=3000)
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)  # the longer "click again" text
+    assert "Click again" in dialog.status.text()
+    qtbot.wait(50)
+
+    def box(widget: QLabel) -> tuple[int, int]:
+        top = widget.mapTo(dialog, QPoint(0, 0)).y()
+        return top, top + widget.height()
+
+    status, suggestions, ok = box(dialog.status), box(dialog.suggestions), box(dialog.ok)
+    assert dialog.status.height() >= dialog.status.heightForWidth(dialog.status.width())
+    assert status[1] <= suggestions[0] and suggestions[1] <= ok[0], (status, suggestions, ok)
+    assert dialog.height() <= 768
+    dialog.reject()
