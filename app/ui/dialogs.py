@@ -3,7 +3,7 @@ plain values; the panel runs the service call off the GUI thread."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QTime, QTimer
@@ -308,18 +308,10 @@ class RescheduleDialog(QDialog):
                                             staff_id=staff_id,
                                             duration_minutes=view.duration_minutes,
                                             step_minutes=30)
-            return token, conflicts, slots, next_free(slots) if proposing else None
-
-        def next_free(slots: list[datetime]) -> datetime | None:
-            """The first free time after the session's own, within two weeks."""
-            for ahead in range(15):
-                found = slots if ahead == 0 else availability.free_slots(
-                    p, day + timedelta(days=ahead), service_id=view.service_id,
-                    staff_id=staff_id, duration_minutes=view.duration_minutes, step_minutes=30)
-                later_ones = [s for s in found if s > view.start]
-                if later_ones:
-                    return later_ones[0]
-            return None
+            proposal = availability.next_free(
+                p, view.start, service_id=view.service_id, staff_id=staff_id,
+                duration_minutes=view.duration_minutes) if proposing else None
+            return token, conflicts, slots, proposal
 
         self.window_.tasks.run(run, self._checked, self._failed)
 

@@ -241,3 +241,32 @@ def test_an_empty_new_client_is_not_scolded_before_create(
     qtbot.waitUntil(lambda: dialog.problem_kind == "error", timeout=3000)
     assert not dialog.created
     dialog.reject()
+
+
+def test_a_new_session_proposes_the_next_time_it_fits(qtbot: QtBot, window: MainWindow,
+                                                      practice: Practice) -> None:
+    from PySide6.QtTest import QTest
+
+    from app.services import settings
+
+    settings.set_value(practice, "hours", "mon-fri 08:00-12:00,13:00-19:00")
+    practice.clock.set(local("2026-11-23T11:10"))  # type: ignore[attr-defined]
+    QTest.keySequence(window, "Ctrl+N")
+    dialog = window.new_session_dialog
+    assert isinstance(dialog, NewSessionDialog)
+    # 11:30 would run a 50-minute session into the lunch break: 13:00 is proposed.
+    qtbot.waitUntil(lambda: dialog.time.time() == QTime(13, 0), timeout=3000)
+    assert dialog.date.date() == QDate(2026, 11, 23)
+    pick_client(qtbot, dialog, "alves", "João Alves")
+    qtbot.waitUntil(lambda: "No conflicts" in dialog.status.text(), timeout=3000)
+    dialog.reject()
+    # A time the person chose stays chosen.
+    QTest.keySequence(window, "Ctrl+N")
+    dialog = window.new_session_dialog
+    assert isinstance(dialog, NewSessionDialog)
+    when(dialog, QDate(2026, 11, 24), 9)
+    qtbot.wait(100)
+    window.tasks.wait()
+    qtbot.wait(50)
+    assert (dialog.date.date(), dialog.time.time()) == (QDate(2026, 11, 24), QTime(9, 0))
+    dialog.reject()
