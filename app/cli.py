@@ -162,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notes", help="internal notes")
     p = cmd("no-show", cmd_no_show, "mark that the client did not come")
     p.add_argument("id", type=int)
-    p = cmd("undo", cmd_undo, "undo today's completion or no-show of a session")
+    p = cmd("undo", cmd_undo, "undo a confirmation, or today's completion or no-show")
     p.add_argument("id", type=int)
 
     p = cmd("show", cmd_show, "one session with its history")
@@ -450,7 +450,11 @@ def cmd_no_show(p: Practice, args: argparse.Namespace) -> None:
 
 
 def cmd_undo(p: Practice, args: argparse.Namespace) -> None:
-    status = scheduling.undo_outcome(p, args.id)
+    if queries.show(p, args.id).status is AppointmentStatus.CONFIRMED:
+        scheduling.unconfirm(p, args.id)
+        status = AppointmentStatus.SCHEDULED
+    else:
+        status = scheduling.undo_outcome(p, args.id)
     _emit(args, {"id": args.id, "status": status.value},
           _("Session #{id} is {status} again.").format(
               id=args.id, status=scheduling.status_word(status)))

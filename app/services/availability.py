@@ -77,7 +77,28 @@ def free_slots(p: Practice, day: date, *, service_id: int | None = None,
     return sorted({utc(s): s for s in out}.values(), key=utc)
 
 
-__all__ = ["free_slots"]
+def next_free(p: Practice, after: datetime, *, service_id: int | None = None,
+              staff_id: int | None = None, duration_minutes: int | None = None,
+              step_minutes: int = 30, days: int = 14) -> datetime | None:
+    """The first free start later than `after` (a session's own time, or now) on
+    which the session fits, within `days` days: the time a form should propose."""
+    zone = ZoneInfo(settings_zone(p))
+    first_day = after.astimezone(zone).date()
+    for ahead in range(days + 1):
+        for start in free_slots(p, first_day + timedelta(days=ahead), service_id=service_id,
+                                staff_id=staff_id, duration_minutes=duration_minutes,
+                                step_minutes=step_minutes):
+            if start > after:
+                return start
+    return None
+
+
+def settings_zone(p: Practice) -> str:
+    with p.db.read() as s:
+        return load_row(s).timezone
+
+
+__all__ = ["free_slots", "next_free"]
 
 
 def free_ranges(p: Practice, days: list[date], *, service_id: int | None = None,

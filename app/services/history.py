@@ -71,6 +71,8 @@ def sentence(entry: HistoryEntry, zone: ZoneInfo, currency: str) -> str:
         return text
     if entry.action == "no_show":
         return _("{who} recorded that the client did not come.").format(who=who)
+    if entry.action == "unconfirm":
+        return _("{who} undid the confirmation: the session is scheduled again.").format(who=who)
     if entry.action == "undo":
         from app.models.enums import AppointmentStatus
         from app.services.scheduling import status_word

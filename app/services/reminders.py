@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.models.enums import ACTIVE_STATUSES, AppointmentStatus, Channel
 from app.models.instants import elapsed, later_minutes
 from app.models.outbox import MessageKind, MessageState, OutboxMessage
@@ -99,6 +99,23 @@ def address(client: Client, channel: Channel) -> tuple[str | None, str | None]:
         return None, (_("{name} has no e-mail address.") if channel is Channel.EMAIL
                       else _("{name} has no phone number.")).format(name=client.name)
     return target, None
+
+
+# Reminders that will go, are going or went: a second one like them is a duplicate.
+LIVE_STATES = frozenset({MessageState.PENDING, MessageState.SENDING, MessageState.SENT,
+                         MessageState.UNKNOWN})
+
+
+def lead_phrase(minutes: int) -> str:
+    """How long before, as people say it: "1 day before", "2 hours before"."""
+    for size, one, many in ((24 * 60, "day before", "days before"),
+                            (60, "hour before", "hours before")):
+        if minutes % size == 0:
+            n = minutes // size
+            unit = ngettext(one, many, n)
+            return f"{n} {unit}"
+    unit = ngettext("minute before", "minutes before", minutes)
+    return f"{minutes} {unit}"
 
 
 def channel_name(channel: Channel | str) -> str:
@@ -190,6 +207,17 @@ def close_open(s: Session, now: datetime, appointment_id: int, reason: str) -> N
     rows = s.exec(select(OutboxMessage).where(
         OutboxMessage.appointment_id == appointment_id,
         OutboxMessage.kind == MessageKind.REMINDER,
+        OutboxMessage.state == MessageState.PENDING))
+    for row in rows:
+        row.state, row.last_error, row.updated_at = MessageState.CANCELLED, reason, now
+
+
+def hold_notices(s: Session, now: datetime, appointment_id: int, kind: MessageKind,
+                 reason: str) -> None:
+    """Notices of one kind still waiting for a session, held back with why (what
+    they say stopped being true)."""
+    rows = s.exec(select(OutboxMessage).where(
+        OutboxMessage.appointment_id == appointment_id, OutboxMessage.kind == kind,
         OutboxMessage.state == MessageState.PENDING))
     for row in rows:
         row.state, row.last_error, row.updated_at = MessageState.CANCELLED, reason, now
@@ -385,6 +413,13 @@ def add(p: Practice, appointment_id: int, channel: Channel, minutes_before: int,
         existing = s.exec(select(OutboxMessage).where(
             col(OutboxMessage.idempotency_key).startswith(
                 f"reminder:{appointment_id}:{channel.value}:{minutes_before}"))).all()
+        # The same reminder twice would reach the client twice; one taken back
+        # (removed, cancelled) or that could not go may be added again.
+        if any(m.kind is MessageKind.REMINDER and m.minutes_before == minutes_before
+               and m.state in LIVE_STATES for m in existing):
+            raise InvalidInput(_("This session already has this reminder: {channel}, "
+                                 "{lead}.").format(channel=channel_name(channel),
+                                                   lead=lead_phrase(minutes_before)))
         key = f"reminder:{appointment_id}:{channel.value}:{minutes_before}" + \
             (f":{len(existing) + 1}" if existing else "")
         row = _plan_one(s, now, a, client, channel, minutes_before,

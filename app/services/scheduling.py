@@ -699,7 +699,51 @@ def undo_outcome(p: Practice, appointment_id: int) -> AppointmentStatus:
     return before
 
 
+def unconfirm_blocked(p: Practice, status: AppointmentStatus, start: datetime) -> str | None:
+    """Why a confirmation cannot be taken back now, or None when it can."""
+    if status is not AppointmentStatus.CONFIRMED:
+        return _("Only a confirmed session can go back to scheduled; this one is "
+                 "{status}.").format(status=status_word(status))
+    if start <= p.clock.now():
+        return _("The session has begun: record its outcome (Complete or No-show) instead.")
+    return None
+
+
+def unconfirm(p: Practice, appointment_id: int) -> None:
+    """A confirmation recorded by mistake (or withdrawn by the client by phone): the
+    session is scheduled again, to be confirmed later; a confirmation notice not yet
+    sent is held back, since it is no longer true; the reminders, which a
+    confirmation never stops, go on as planned; the history keeps both steps."""
+    now = p.clock.now()
+    with p.db.write() as s:
+        a = s.get(Appointment, appointment_id)
+        if a is None:
+            raise NotFound(_("There is no session with id {id}.").format(id=appointment_id))
+        why_not = unconfirm_blocked(p, a.status, a.start)
+        if why_not:
+            raise IllegalTransition(why_not)
+        a.status, a.updated_at = AppointmentStatus.SCHEDULED, now
+        audit.record(s, at=now, actor=p.actor, entity="appointment", entity_id=a.id,
+                     action="unconfirm", changes={"status": [AppointmentStatus.CONFIRMED.value,
+                                                            AppointmentStatus.SCHEDULED.value]})
+        reminders.hold_notices(s, now, appointment_id, MessageKind.CONFIRMATION,
+                               _("The confirmation was undone."))
+        client_id = a.client_id
+    p.bus.publish(Change.of(appointments=[appointment_id], clients=[client_id]))
+
+
 # ---------------------------------------------------------------- reschedule
+
+def same_time_reason(appointment_id: int, start: datetime, staff_id: int,
+                     new_start: datetime, new_staff_id: int | None, zone: ZoneInfo) -> str | None:
+    """Why a move to new_start (with new_staff_id, None: the same professional) is
+    no move at all, or None when it changes something."""
+    if new_start != start or new_staff_id not in (None, staff_id):
+        return None
+    return _("Session #{id} is already at {when} with this professional; choose another "
+             "time or professional.").format(
+        id=appointment_id, when=format_datetime(start.astimezone(zone)))
+
 
 def reschedule(p: Practice, appointment_id: int, new_start: datetime, *,
                scope: SeriesScope = SeriesScope.THIS, staff_id: int | None = None,
@@ -712,6 +756,10 @@ def reschedule(p: Practice, appointment_id: int, new_start: datetime, *,
     with p.db.write() as s:
         first = _load_for(s, p, appointment_id, Action.RESCHEDULE)
         zone = ZoneInfo(load_row(s).timezone)
+        same = same_time_reason(first.id or appointment_id, first.start, first.staff_id,
+                                new_start, staff_id, zone)
+        if same and duration_minutes in (None, first.duration_minutes):
+            raise InvalidInput(same)
         members = _in_scope(s, first, scope, Action.RESCHEDULE)
         old_local, new_local = first.start.astimezone(zone), new_start.astimezone(zone)
         day_shift = (new_local.date() - old_local.date()).days

@@ -94,6 +94,11 @@ class AppointmentPanel(QDialog):
         self.confirm_action = QAction(_("Confirm appointment"), self)
         self.confirm_action.triggered.connect(self.confirm)
         menu.addAction(self.confirm_action)
+        # A confirmation recorded by mistake goes back to Agendado.
+        self.unconfirm_action = QAction(_("Undo confirmation"), self)
+        self.unconfirm_action.triggered.connect(self.unconfirm)
+        menu.addAction(self.unconfirm_action)
+        menu.setToolTipsVisible(True)  # a disabled entry says why
         self.status_button.setMenu(menu)
         head.addWidget(self.status_button)
         layout.addLayout(head)
@@ -122,6 +127,12 @@ class AppointmentPanel(QDialog):
         actions.addWidget(self.undo_button)
         actions.addStretch(1)
         layout.addLayout(actions)
+        # Why the actions are off, where it is read (not only on hover).
+        self.state_note = plain(QLabel())
+        self.state_note.setObjectName("muted")
+        self.state_note.setWordWrap(True)
+        self.state_note.hide()
+        layout.addWidget(self.state_note)
 
         self.error = plain(QLabel())
         self.error.setObjectName("error")
@@ -145,7 +156,7 @@ class AppointmentPanel(QDialog):
             value.setTextFormat(Qt.TextFormat.RichText if key == "link" else
                                 Qt.TextFormat.PlainText)
             value.setOpenExternalLinks(False)
-            value.linkActivated.connect(lambda href: window.open_appointment(int(href)))
+            value.linkActivated.connect(lambda href: self.follow(int(href)))
             self.form.addRow(label, value)
             self.fields[key] = value
         self.tabs = QTabWidget()
@@ -170,6 +181,7 @@ class AppointmentPanel(QDialog):
         self.reminder_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.reminder_table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.reminder_table.horizontalHeader().setStretchLastSection(True)
+        self.reminder_table.itemSelectionChanged.connect(self._reminder_selection)
         col.addWidget(self.reminder_table, 1)
         row = QHBoxLayout()
         self.reminder_channel = QComboBox()
@@ -199,7 +211,9 @@ class AppointmentPanel(QDialog):
         self.reminder_notice.hide()
         self.reminder_fix.hide()
         self._fix: str | None = None
+        self._notice_for: int | None = None  # the reminder the warning is about
         self.reminder_rows: list[MessageView] = []
+        self._reminder_selection()
         return page
 
     # ------------------------------------------------------------ data
@@ -248,10 +262,19 @@ class AppointmentPanel(QDialog):
         reason = self._reason(Action.CONFIRM)
         self.confirm_action.setEnabled(reason is None)
         self.confirm_action.setToolTip(reason or "")
+        self.confirm_action.setVisible(view.status is not S.CONFIRMED)
+        back = scheduling.unconfirm_blocked(self.window_.practice, view.status, view.start)
+        self.unconfirm_action.setVisible(view.status is S.CONFIRMED)
+        self.unconfirm_action.setEnabled(back is None)
+        self.unconfirm_action.setToolTip(back or _(
+            "Back to Scheduled, to be confirmed later; the history keeps both."))
+        note = self._state_note(view)
         for action, button in self.buttons.items():
             reason = self._reason(action)
             button.setEnabled(reason is None)
-            button.setToolTip(reason or "")
+            button.setToolTip(" ".join(x for x in (note, reason) if x) if reason else "")
+        self.state_note.setText(note)
+        self.state_note.setVisible(bool(note))
         f = self.fields
         f["client"].setText(view.client_name)
         f["contact"].setText(" · ".join(x for x in (self.window_.phone(view.client_phone),
@@ -292,9 +315,27 @@ class AppointmentPanel(QDialog):
         for method in pending:
             getattr(self, method)()
 
+    def _state_note(self, view: AppointmentView) -> str:
+        """What a session that is over, moved or called off still allows, in a sentence."""
+        if view.status is S.CANCELLED:
+            return _("This session was cancelled; it stays in the history. To see the "
+                     "client again, book a new session.")
+        if view.status is S.RESCHEDULED:
+            return _("This session was moved to session #{id}; make any change there.").format(
+                id=view.rescheduled_to) if view.rescheduled_to else \
+                _("This session was moved; make any change on the new one.")
+        if view.status in scheduling.OUTCOMES:
+            return _("Its outcome is recorded, so it can no longer be confirmed, cancelled or "
+                     "moved.")
+        return ""
+
     def _show_reminders(self, messages: list[MessageView]) -> None:
+        # The same reminder stays selected across refreshes, or none is.
+        chosen = self._chosen_reminder()
         self.reminder_rows = messages
         table = self.reminder_table
+        table.blockSignals(True)
+        table.clearSelection()
         table.setRowCount(len(messages))
         for r, m in enumerate(messages):
             what = reminders.channel_name(m.channel)
@@ -309,6 +350,39 @@ class AppointmentPanel(QDialog):
                     item.setToolTip(verbatim(text))
                 table.setItem(r, c, item)
         table.resizeColumnsToContents()
+        row = next((r for r, m in enumerate(messages) if chosen is not None and m.id == chosen),
+                   None)
+        if row is None:
+            table.setCurrentItem(None)
+        else:
+            table.selectRow(row)
+        table.blockSignals(False)
+        self._reminder_selection()
+        # The warning about a reminder goes with it (removed, or no longer blocked).
+        said = next((m for m in messages if m.id == self._notice_for), None)
+        if self._notice_for is not None and (
+                said is None or said.state != "pending" or not said.blocked):
+            self._hide_notice()
+
+    def _chosen_reminder(self) -> int | None:
+        rows = self.reminder_table.selectionModel().selectedRows()
+        if not rows or not 0 <= rows[0].row() < len(self.reminder_rows):
+            return None
+        return self.reminder_rows[rows[0].row()].id
+
+    def _reminder_selection(self) -> None:
+        """Remove acts on the selected reminder, and says why when it cannot."""
+        chosen = next((m for m in self.reminder_rows if m.id == self._chosen_reminder()), None)
+        why = _("Select a reminder to remove it.") if chosen is None else \
+            _("Only a reminder still waiting can be removed.") \
+            if chosen.kind != "reminder" or chosen.state != "pending" else None
+        self.remove_reminder_button.setEnabled(why is None)
+        self.remove_reminder_button.setToolTip(why or "")
+
+    def _hide_notice(self) -> None:
+        self._notice_for = None
+        self.reminder_notice.hide()
+        self.reminder_fix.hide()
 
     def add_reminder(self) -> None:
         p, i = self.window_.practice, self.appointment_id
@@ -327,8 +401,7 @@ class AppointmentPanel(QDialog):
             said = _("Reminder added, but it will be skipped unless this is fixed before it "
                      "is due: {reason}").format(reason=m.blocked)
         else:
-            self.reminder_notice.hide()
-            self.reminder_fix.hide()
+            self._hide_notice()
             late = m.minutes_before is not None and self.view is not None and \
                 m.due_at < later_minutes(self.view.start, -m.minutes_before)
             self.window_.say(_("Reminder added: its time had passed, so it goes now.") if late
@@ -336,6 +409,7 @@ class AppointmentPanel(QDialog):
             return
         self.reminder_notice.setText(said)
         self.reminder_notice.show()
+        self._notice_for = m.id if m.state == "pending" else None
         self._fix = m.fix
         fix_text = {"client": _("Open client file"), "integrations": _("Open Integrations"),
                     "notifications": _("Open Client notifications")}.get(m.fix or "")
@@ -351,10 +425,10 @@ class AppointmentPanel(QDialog):
             self.window_.show_settings(self._fix)
 
     def remove_reminder(self) -> None:
-        row = self.reminder_table.currentRow()
-        if not 0 <= row < len(self.reminder_rows):
+        message_id = self._chosen_reminder()
+        if message_id is None:
             return
-        p, message_id = self.window_.practice, self.reminder_rows[row].id
+        p = self.window_.practice
         self._run(lambda: reminders.remove(p, message_id), _("Reminder removed."))
 
     def when_ready(self, method: str) -> None:
@@ -389,6 +463,26 @@ class AppointmentPanel(QDialog):
     def confirm(self) -> None:
         p, i = self.window_.practice, self.appointment_id
         self._run(lambda: scheduling.confirm(p, i), None)
+
+    def unconfirm(self) -> None:
+        p, i = self.window_.practice, self.appointment_id
+        self._run(lambda: scheduling.unconfirm(p, i), _("The session is scheduled again."))
+
+    def follow(self, appointment_id: int) -> None:
+        """A link to another session (moved from, moved to): this window shows it, or
+        the window already showing it comes to the front; windows do not pile up."""
+        panels = self.window_.panels
+        other = panels.get(appointment_id)
+        if other is not None and other is not self and other.isVisible():
+            other.raise_()
+            other.activateWindow()
+            return
+        self.window_.forget_panel(self)
+        panels[appointment_id] = self
+        self.appointment_id, self.view = appointment_id, None
+        self._hide_notice()
+        self.error.hide()
+        self.reload()
 
     def undo(self) -> None:
         p, i = self.window_.practice, self.appointment_id

@@ -220,7 +220,8 @@ class RescheduleDialog(QDialog):
         self.suggestions.setObjectName("list")
         self.suggestions.setFlow(QListWidget.Flow.LeftToRight)
         self.suggestions.setWrapping(True)
-        self.suggestions.setFixedHeight(96)
+        self.suggestions.setMinimumHeight(72)
+        self.suggestions.setMaximumHeight(96)
         self.suggestions.itemClicked.connect(self._pick)
         layout.addWidget(self.suggestions)
         buttons = QDialogButtonBox()
@@ -240,7 +241,35 @@ class RescheduleDialog(QDialog):
         self.time.timeChanged.connect(self._changed)
         self.staff.currentIndexChanged.connect(self._changed)
         self._request = 0
+        # It opens on the next free time after the current one (the current time,
+        # named in the line above, is no choice); until that is found, nothing to book.
+        self._proposing, self._opened = True, False
+        self.ok.setEnabled(False)
         self._changed()
+        self._opened = True  # from now on a change is the person's choice
+
+    def _same(self) -> str | None:
+        """Why the chosen time is no move (the session's own time and professional)."""
+        return scheduling.same_time_reason(self.view.id, self.view.start, self.view.staff_id,
+                                           self.start(), self.staff_id(), self.window_.zone)
+
+    def _say(self, text: str, kind: str) -> None:
+        """The status line, restyled, with the dialog grown so that nothing overlaps."""
+        self.status.setText(text)
+        self.status.setObjectName(kind)
+        self.status.setStyleSheet("")  # re-polish after the object name changed
+        self._fit()
+
+    def _fit(self) -> None:
+        layout = self.layout()
+        layout.activate()
+        need = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() \
+            else layout.totalSizeHint().height()
+        screen = self.screen().availableGeometry().height() if self.screen() else need
+        need = min(need, screen)
+        self.setMinimumHeight(need)
+        if self.height() < need:
+            self.resize(self.width(), need)
 
     def start(self) -> datetime:
         naive = datetime.combine(self.date.date().toPython(), self.time.time().toPython())
@@ -255,18 +284,20 @@ class RescheduleDialog(QDialog):
         return chosen_scope(self.scopes)
 
     def _changed(self) -> None:
+        if self._opened:
+            self._proposing = False
         self._armed = False
         self.ok.setText(_("Reschedule"))
-        self.status.setText(_("Checking…"))
-        self.status.setObjectName("muted")
+        self._say(_("Checking…"), "muted")
         self._debounce.start()
 
     def _check(self) -> None:
         self._request += 1
         token, p, view = self._request, self.window_.practice, self.view
         start, staff_id, day = self.start(), self.staff_id(), self.date.date().toPython()
+        proposing, self._proposing = self._proposing, False
 
-        def run() -> tuple[int, list[str], list[datetime]]:
+        def run() -> tuple[int, list[str], list[datetime], datetime | None]:
             req = scheduling.BookingRequest(
                 client_id=view.client_id, start=start, service_id=view.service_id,
                 custom_service_name=view.service_name if view.service_id is None else None,
@@ -277,22 +308,33 @@ class RescheduleDialog(QDialog):
                                             staff_id=staff_id,
                                             duration_minutes=view.duration_minutes,
                                             step_minutes=30)
-            return token, conflicts, slots
+            proposal = availability.next_free(
+                p, view.start, service_id=view.service_id, staff_id=staff_id,
+                duration_minutes=view.duration_minutes) if proposing else None
+            return token, conflicts, slots, proposal
 
         self.window_.tasks.run(run, self._checked, self._failed)
 
-    def _checked(self, result: tuple[int, list[str], list[datetime]]) -> None:
-        token, conflicts, slots = result
+    def _checked(self, result: tuple[int, list[str], list[datetime], datetime | None]
+                 ) -> None:
+        token, conflicts, slots, proposal = result
         if token != self._request:
             return
+        if proposal is not None:
+            local = proposal.astimezone(self.window_.zone)
+            self.date.setDate(QDate(local.year, local.month, local.day))
+            self.time.setTime(QTime(local.hour, local.minute))
+            return  # the change checks the proposed time
         self.conflicts = conflicts
-        if conflicts:
-            self.status.setText("⚠ " + " ".join(conflicts))
-            self.status.setObjectName("warning")
+        same = self._same()
+        self.ok.setEnabled(same is None)
+        self.ok.setToolTip(same or "")
+        if same:
+            self._say("⚠ " + same, "warning")
+        elif conflicts:
+            self._say("⚠ " + " ".join(conflicts), "warning")
         else:
-            self.status.setText("✓ " + _("This time is free."))
-            self.status.setObjectName("muted")
-        self.status.setStyleSheet("")  # re-polish after the object name changed
+            self._say("✓ " + _("This time is free."), "muted")
         self.suggestions.clear()
         for slot in slots:
             item = QListWidgetItem(i18n.format_time(slot))
@@ -302,8 +344,7 @@ class RescheduleDialog(QDialog):
             self.suggestions.addItem(_("No free time that day."))
 
     def _failed(self, exc: Exception) -> None:
-        self.status.setText(str(exc))
-        self.status.setObjectName("error")
+        self._say(str(exc), "error")
 
     def _pick(self, item: QListWidgetItem) -> None:
         value = item.data(256)
@@ -315,11 +356,13 @@ class RescheduleDialog(QDialog):
             self._debounce.stop()
             self._check()
             return
+        if self._same():
+            return  # no move: said in the status line
         if self.conflicts and not self._armed:
             self._armed = True
             self.ok.setText(_("Reschedule anyway"))
-            self.status.setText("⚠ " + " ".join(self.conflicts) + " " +
-                                _("Click again to book over the conflict; it will be recorded."))
+            self._say("⚠ " + " ".join(self.conflicts) + " " +
+                      _("Click again to book over the conflict; it will be recorded."), "warning")
             return
         self.override = bool(self.conflicts)
         self.accept()

@@ -353,12 +353,17 @@ class MainWindow(QMainWindow):
         panel = self.panels.get(appointment_id)
         if panel is None or not panel.isVisible():
             panel = AppointmentPanel(self, appointment_id)
-            panel.finished.connect(lambda _r, i=appointment_id: self.panels.pop(i, None))
+            panel.finished.connect(lambda _r, shown=panel: self.forget_panel(shown))
             self.panels[appointment_id] = panel
         panel.show()
         panel.raise_()
         panel.activateWindow()
         return panel
+
+    def forget_panel(self, panel: Any) -> None:
+        """A session window closed: whichever session it showed last is no longer open."""
+        for key in [k for k, v in self.panels.items() if v is panel]:
+            del self.panels[key]
 
     def open_client(self, client_id: int) -> Any:
         """The Ficha do Cliente, from anywhere in the window."""

@@ -35,7 +35,7 @@ from app.i18n import _, ngettext
 from app.models.enums import Channel, RepeatFrequency
 from app.models.instants import later_minutes
 from app.models.recurrence import resolve_local
-from app.services import clients, config, reminders, scheduling
+from app.services import availability, clients, config, reminders, scheduling
 from app.services.clients import ClientDetails, ClientView, Similar
 from app.services.errors import InvalidInput, PracticeError
 from app.services.scheduling import BookingRequest, Occurrence, Repeat
@@ -283,6 +283,15 @@ class NewSessionDialog(QDialog):
                        self.phone.textChanged, self.email.textChanged):
             signal.connect(self.changed)
         self.repeat.currentIndexChanged.connect(self._repeat_changed)
+        # Without a time chosen (Ctrl+N, the button), the form proposes the next free
+        # time the service fits in the professional's hours, again when the service
+        # or the professional changes, until the person picks a date or time.
+        self._proposing = start is None
+        self._proposal = 0
+        self._applying = False
+        self.date.dateChanged.connect(self._when_chosen)
+        self.time.timeChanged.connect(self._when_chosen)
+        self.staff.currentIndexChanged.connect(self._propose)
         self._service_changed()
         self._repeat_changed()
         if client_id is not None:
@@ -290,6 +299,37 @@ class NewSessionDialog(QDialog):
             window.tasks.run(lambda: clients.get(p, client_id), self.choose_client,
                              window.show_error)
         self._search()
+
+    def _when_chosen(self) -> None:
+        if not self._applying:
+            self._proposing = False
+
+    def _propose(self) -> None:
+        if not self._proposing:
+            return
+        self._proposal += 1
+        token, p, now = self._proposal, self.window_.practice, self.window_.now()
+        service_id = self.service.currentData()
+        service_id = None if service_id == CUSTOM else service_id
+        staff_id, minutes = self.staff.currentData(), self.duration.value()
+
+        def run() -> tuple[int, datetime | None]:
+            return token, availability.next_free(p, now, service_id=service_id,
+                                                 staff_id=staff_id, duration_minutes=minutes)
+
+        self.window_.tasks.run(run, self._proposed, self.window_.show_error)
+
+    def _proposed(self, result: tuple[int, datetime | None]) -> None:
+        token, start = result
+        if token != self._proposal or not self._proposing or start is None:
+            return
+        local = start.astimezone(self.window_.zone)
+        self._applying = True
+        try:
+            self.date.setDate(QDate(local.year, local.month, local.day))
+            self.time.setTime(QTime(local.hour, local.minute))
+        finally:
+            self._applying = False
 
     def _next_half_hour(self) -> datetime:
         now = self.window_.now()
@@ -394,6 +434,7 @@ class NewSessionDialog(QDialog):
         elif self.duration.value() == 0:
             self.duration.setValue(50)
         self.changed()
+        self._propose()
 
     def _repeat_changed(self) -> None:
         kind = self.repeat.currentData()

@@ -119,6 +119,12 @@ def test_a_conflict_is_refused_and_changes_nothing(cli: Practice,
 def test_the_life_of_a_session(cli: Practice, booked: dict[str, int]) -> None:
     sid = str(booked["session"])
     assert cli.ok("confirm", sid)["status"] == "confirmed"
+    # A confirmation recorded by mistake goes back, and comes again.
+    assert cli.ok("undo", sid) == {"id": booked["session"], "status": "scheduled"}
+    assert cli.ok("confirm", sid)["status"] == "confirmed"
+    # A move to the very same time is no move.
+    assert "already at" in cli.refused("reschedule", sid, "--start", "2026-11-23T10:00")
+    assert cli.ok("show", sid)["status"] == "confirmed"
     moved = cli.ok("reschedule", sid, "--start", "2026-11-24T15:00")
     assert moved == {"id": moved["id"], "original": booked["session"]}
     new = str(moved["id"])

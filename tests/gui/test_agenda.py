@@ -65,7 +65,7 @@ def test_clicking_a_block_opens_its_panel_and_confirms(qtbot: QtBot, window: Mai
     panel = w.panels[seeded["monday"]]
     qtbot.waitUntil(lambda: panel.view is not None, timeout=3000)
     assert panel.status_button.text().startswith("Scheduled")
-    menu_texts = [a.text() for a in panel.status_button.menu().actions()]
+    menu_texts = [a.text() for a in panel.status_button.menu().actions() if a.isVisible()]
     assert menu_texts == ["Confirm appointment"]
     assert panel.fields["price"].text() == "R$200.00"
     assert panel.fields["source"].text() == "Booked by hand"
@@ -98,6 +98,8 @@ def test_drag_reschedules_with_the_same_checks(qtbot: QtBot, window: MainWindow,
         for step in range(1, 6):
             QTest.mouseMove(grid, start + (QPoint(x, y) - start) * step / 5)
         qtbot.mouseRelease(grid, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+        qtbot.waitUntil(lambda: w.agenda.move_question is not None, timeout=3000)
+        qtbot.keyClick(w.agenda.move_question, Qt.Key.Key_Return)
 
     # Onto Tuesday 16:30, into João's session: refused, nothing changes.
     drag_to(1, 16.5)
@@ -112,6 +114,45 @@ def test_drag_reschedules_with_the_same_checks(qtbot: QtBot, window: MainWindow,
     assert new is not None
     assert queries.show(practice, new).start == local("2026-11-25T15:00")
     qtbot.waitUntil(lambda: grid.block_rect(new) is not None, timeout=3000)
+
+
+def test_a_drag_asks_before_moving_and_escape_leaves_it(qtbot: QtBot, window: MainWindow,
+                                                        practice: Practice,
+                                                        seeded: dict[str, int]) -> None:
+    w = window
+    qtbot.mouseClick(w.agenda.next_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(shown(w)) == 1, timeout=3000)
+    grid, source = w.agenda.grid, seeded["monday"]  # Monday 23, 10:00
+    before = grid.block_rect(source)
+
+    def drag_to(day_index: int, hour: float) -> None:
+        start = centre(w, source)
+        grab = start.y() - grid.block_rect(source).top()
+        x = int(grid.day_left(day_index) + grid.day_width() / 2)
+        y = int((hour - grid.first_hour) * grid.hour_height + grab)
+        qtbot.mousePress(grid, Qt.MouseButton.LeftButton, pos=start)
+        for step in range(1, 6):
+            QTest.mouseMove(grid, start + (QPoint(x, y) - start) * step / 5)
+        qtbot.mouseRelease(grid, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+        qtbot.waitUntil(lambda: w.agenda.move_question is not None, timeout=3000)
+
+    # An accidental drag to 16:00: the question says who, from when and to when.
+    drag_to(0, 16)
+    question = w.agenda.move_question
+    assert question is not None
+    text = question.text().replace("\u202f", " ")
+    assert text == "Move Maria Silva's session from 11/23/26, 10:00 AM to 11/23/26, 4:00 PM?"
+    qtbot.keyClick(question, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: w.agenda.move_question is None, timeout=3000)
+    w.tasks.wait()
+    assert status_of(practice, source) == "scheduled"
+    assert grid.block_rect(source) == before  # where it was
+    # Meant this time: Enter moves it.
+    drag_to(0, 16)
+    qtbot.keyClick(w.agenda.move_question, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: status_of(practice, source) == "rescheduled", timeout=3000)
+    new = queries.show(practice, source).rescheduled_to
+    assert new is not None and queries.show(practice, new).start == local("2026-11-23T16:00")
 
 
 def test_double_click_on_an_empty_hour_starts_a_booking(qtbot: QtBot,

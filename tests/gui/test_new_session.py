@@ -4,6 +4,7 @@ with a second click, a weekly series with its conflicting dates, a new client.""
 from __future__ import annotations
 
 from PySide6.QtCore import QDate, QPoint, Qt, QTime
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from app.services import clients, queries
@@ -267,3 +268,59 @@ def test_details_typed_before_ticking_new_client_are_kept(
     qtbot.mouseClick(dialog.new_client, Qt.MouseButton.LeftButton, pos=click_box)
     assert dialog.client is None and dialog.phone.text() == "" and dialog.email.text() == ""
     dialog.close()
+
+
+def test_a_new_session_proposes_the_next_time_it_fits(qtbot: QtBot, window: MainWindow,
+                                                      practice: Practice) -> None:
+    from PySide6.QtTest import QTest
+
+    from app.services import settings
+
+    settings.set_value(practice, "hours", "mon-fri 08:00-12:00,13:00-19:00")
+    practice.clock.set(local("2026-11-23T11:10"))  # type: ignore[attr-defined]
+    QTest.keySequence(window, "Ctrl+N")
+    dialog = window.new_session_dialog
+    assert isinstance(dialog, NewSessionDialog)
+    # 11:30 would run a 50-minute session into the lunch break: 13:00 is proposed.
+    qtbot.waitUntil(lambda: dialog.time.time() == QTime(13, 0), timeout=3000)
+    assert dialog.date.date() == QDate(2026, 11, 23)
+    pick_client(qtbot, dialog, "alves", "João Alves")
+    qtbot.waitUntil(lambda: "No conflicts" in dialog.status.text(), timeout=3000)
+    dialog.reject()
+    # A time the person chose stays chosen.
+    QTest.keySequence(window, "Ctrl+N")
+    dialog = window.new_session_dialog
+    assert isinstance(dialog, NewSessionDialog)
+    when(dialog, QDate(2026, 11, 24), 9)
+    qtbot.wait(100)
+    window.tasks.wait()
+    qtbot.wait(50)
+    assert (dialog.date.date(), dialog.time.time()) == (QDate(2026, 11, 24), QTime(9, 0))
+    dialog.reject()
+
+
+def test_a_long_warning_overlaps_nothing_on_a_laptop(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    from app.services import scheduling
+    from app.services.scheduling import BookingRequest
+
+    window.resize(1366, 768)
+    scheduling.book(practice, BookingRequest(client_id=seeded["joao"],
+                                             start=local("2026-11-23T11:00"),
+                                             service_id=seeded["therapy"]))
+    dialog = open_form(qtbot, window)
+    pick_client(qtbot, dialog, "alves", "João Alves")
+    when(dialog, QDate(2026, 11, 23), 10, 30)  # Maria before, João himself after
+    qtbot.waitUntil(lambda: "busy" in dialog.status.text(), timeout=3000)
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)  # and the "click again" words
+    qtbot.wait(50)
+
+    def box(widget: QWidget) -> tuple[int, int]:
+        top = widget.mapTo(dialog, QPoint(0, 0)).y()
+        return top, top + widget.height()
+
+    status, ok = box(dialog.status), box(dialog.ok)
+    assert dialog.status.height() >= dialog.status.heightForWidth(dialog.status.width())
+    assert box(dialog.repeat)[1] <= status[0] and status[1] <= ok[0], (status, ok)
+    assert dialog.height() <= 768
+    dialog.reject()

@@ -69,3 +69,21 @@ def test_free_ranges_merge_the_free_starts(practice: Practice) -> None:
     ranges = availability.free_ranges(practice, [MONDAY], service_id=sv, step_minutes=30)
     assert ranges == {MONDAY: [(local("2026-11-23T08:00"), local("2026-11-23T10:00")),
                                (local("2026-11-23T11:00"), local("2026-11-23T12:00"))]}
+
+
+def test_the_next_free_time_fits_before_a_break_or_goes_after_it(
+        practice: Practice, clock: FrozenClock) -> None:
+    settings.set_value(practice, "hours", "mon-fri 08:00-12:00,13:00-19:00")
+    therapy = add_service(practice)  # 50 minutes
+    clock.set(local("2026-11-23T11:10"))  # Monday: 11:30 would run into the break
+    assert availability.next_free(practice, clock.now(), service_id=therapy) == \
+        local("2026-11-23T13:00")
+    # A session at 13:00 pushes it on; after the day's last fit, the next working day.
+    scheduling.book(practice, BookingRequest(client_id=add_client(practice),
+                                             start=local("2026-11-23T13:00"),
+                                             service_id=therapy))
+    assert availability.next_free(practice, clock.now(), service_id=therapy) == \
+        local("2026-11-23T14:00")
+    clock.set(local("2026-11-27T18:20"))  # Friday evening
+    assert availability.next_free(practice, clock.now(), service_id=therapy) == \
+        local("2026-11-30T08:00")

@@ -115,3 +115,21 @@ def test_no_reminder_is_added_to_a_session_that_cannot_use_it(
     with pytest.raises(InvalidInput, match="already begun"):
         reminders.add(practice, soon, Channel.WHATSAPP, 60)
     assert count() == before + 1
+
+
+def test_the_same_reminder_twice_is_refused_and_may_come_back_once_removed(
+        practice: Practice) -> None:
+    c = clients.add(practice, name="Maria Silva", phone="+55 11 98765-4321",
+                    consent=[Channel.WHATSAPP]).id
+    session = scheduling.book(practice, BookingRequest(
+        client_id=c, start=local("2026-12-02T13:00"), service_id=add_service(practice)))
+    first = reminders.add(practice, session, Channel.WHATSAPP, 24 * 60)
+    with pytest.raises(InvalidInput, match="already has this reminder: WhatsApp, 1 day before"):
+        reminders.add(practice, session, Channel.WHATSAPP, 24 * 60)
+    # Another lead time, or another channel, is another reminder.
+    reminders.add(practice, session, Channel.WHATSAPP, 2 * 60)
+    reminders.remove(practice, first.id)
+    again = reminders.add(practice, session, Channel.WHATSAPP, 24 * 60)
+    live = [m for m in reminders.list_for(practice, session)
+            if m.state == "pending" and m.minutes_before == 24 * 60 and m.channel == "whatsapp"]
+    assert [m.id for m in live] == [again.id]

@@ -323,3 +323,55 @@ def test_a_year_typed_wrong_is_asked_about_before_booking(practice: Practice,
     assert queries.show(practice, far).history[0].changes["override"][0]["rule"] == "far_ahead"
     # Within two years: no question.
     scheduling.book(practice, req(ids, "2028-06-05T10:00"))
+
+
+def test_a_move_to_the_same_time_and_professional_is_refused(practice: Practice,
+                                                             ids: dict) -> None:
+    a = scheduling.book(practice, req(ids, "2026-12-02T13:00"))
+    before = snapshot(practice)
+    with pytest.raises(InvalidInput, match=f"Session #{a} is already at .* choose another"):
+        scheduling.reschedule(practice, a, local("2026-12-02T13:00"))
+    staff = queries.show(practice, a).staff_id
+    with pytest.raises(InvalidInput, match="already at"):
+        scheduling.reschedule(practice, a, local("2026-12-02T13:00"), staff_id=staff)
+    assert snapshot(practice) == before
+    # The same time with another professional is a real change.
+    other = catalog.add_staff(practice, name="Dr. Beto").id
+    new = scheduling.reschedule(practice, a, local("2026-12-02T13:00"), staff_id=other)[a]
+    assert queries.show(practice, new).staff_id == other
+
+
+def test_a_confirmation_goes_back_to_scheduled_with_its_notice_held(
+        practice: Practice, ids: dict, clock: FrozenClock) -> None:
+    from app.models.enums import Channel
+    from app.services import clients, config, reminders
+
+    for key, value in {"smtp.host": "127.0.0.1", "smtp.from": "agenda@example.com",
+                       "reminders.default": "email:1440"}.items():
+        config.set_value(practice, key, value)
+    ids["maria"] = clients.add(practice, name="Maria Souza", phone="+55 11 91234-0000",
+                               email="maria@example.com",
+                               consent=[Channel.EMAIL]).id
+    a = scheduling.book(practice, req(ids, "2026-11-23T10:00"))
+    assert scheduling.unconfirm_blocked(practice, S.SCHEDULED, local("2026-11-23T10:00"))
+    with pytest.raises(IllegalTransition, match="Only a confirmed session"):
+        scheduling.unconfirm(practice, a)
+    scheduling.confirm(practice, a)
+    notice = [m for m in reminders.list_for(practice, a) if m.kind == "confirmation"]
+    assert [m.state for m in notice] == ["pending"]
+    waiting = {m.id for m in reminders.list_for(practice, a)
+               if m.kind == "reminder" and m.state == "pending"}
+    scheduling.unconfirm(practice, a)
+    assert queries.show(practice, a).status is S.SCHEDULED
+    assert history(practice, a)[-1] == ("Dra. Ana", "unconfirm",
+                                        {"status": ["confirmed", "scheduled"]})
+    after = {m.id: m for m in reminders.list_for(practice, a)}
+    assert after[notice[0].id].state == "cancelled"
+    assert "confirmation was undone" in (after[notice[0].id].last_error or "")
+    assert {i for i, m in after.items() if m.kind == "reminder" and m.state == "pending"} \
+        == waiting
+    # It can be confirmed again, and once begun the outcome is recorded instead.
+    scheduling.confirm(practice, a)
+    clock.set(local("2026-11-23T10:05"))
+    with pytest.raises(IllegalTransition, match="has begun"):
+        scheduling.unconfirm(practice, a)

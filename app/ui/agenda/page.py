@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QStackedWidget,
@@ -107,6 +108,7 @@ class AgendaPage(QWidget):
         outer.addLayout(main, 1)
         main.addLayout(self._toolbar())
         self.notice = plain(QLabel())  # a refusal names the clients in the way
+        self.move_question: QMessageBox | None = None  # a dragged session, asked about
         self.notice.setObjectName("error")
         self.notice.setWordWrap(True)
         self.notice.hide()
@@ -486,8 +488,39 @@ class AgendaPage(QWidget):
     # ------------------------------------------------------------ moving
 
     def move(self, appointment_id: int, start: datetime) -> None:
-        """A dragged block: rescheduled with every booking check, or refused."""
+        """A dragged block: asked about first (who, from when to when: a slip of the
+        mouse must not move a client), then rescheduled with every booking check,
+        or refused. Enter moves it; Escape leaves it where it was."""
         self.notice.hide()
+        view = next((v for v in self.grid.sessions() if v.id == appointment_id), None)
+        zone = self.window_.zone
+        question = QMessageBox(self)
+        question.setIcon(QMessageBox.Icon.Question)
+        question.setWindowTitle(_("Move session"))
+        question.setTextFormat(Qt.TextFormat.PlainText)  # the client's name as typed
+        question.setText(_("Move {client}'s session from {old} to {new}?").format(
+            client=view.client_name if view else _("this client"),
+            old=i18n.format_datetime(view.start.astimezone(zone)) if view else "—",
+            new=i18n.format_datetime(start.astimezone(zone))))
+        question.setInformativeText(_("The client is told of the new time as after any "
+                                      "rescheduling."))
+        go = question.addButton(_("Move"), QMessageBox.ButtonRole.AcceptRole)
+        stay = question.addButton(_("Leave it where it was"), QMessageBox.ButtonRole.RejectRole)
+        question.setDefaultButton(go)
+        question.setEscapeButton(stay)
+        self.move_question = question
+
+        def answered() -> None:
+            self.move_question = None
+            if question.clickedButton() is go:
+                self._move(appointment_id, start)
+            else:
+                self.window_.say(_("Not moved."))
+
+        question.finished.connect(answered)
+        question.open()
+
+    def _move(self, appointment_id: int, start: datetime) -> None:
         p = self.practice
 
         def run() -> dict[int, int]:
