@@ -88,6 +88,9 @@ class Worker:
         scheduler.add_job(self.back_up, "interval", hours=1, id="backup", max_instances=1,
                           coalesce=True, next_run_time=datetime.now(UTC))
         scheduler.start()
+        # The scheduler's own lines are kept out of the log (logs.QUIET): one of ours
+        # says its jobs, and so its trigger plug-ins, are in place.
+        log.info("scheduler started: %s", ", ".join(j.id for j in scheduler.get_jobs()))
         self.scheduler = scheduler
         threading.Thread(target=self._tick, name="dispatch-catch-up", daemon=True).start()
         self.poller.start()  # waits quietly until the relay is set up

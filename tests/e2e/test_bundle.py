@@ -90,7 +90,7 @@ def test_the_bundle_opens_its_window_headless_and_quits_cleanly(
     assert f"window open: Practice Desk {__version__}, en, " in text
     assert "on offscreen, icon drawn" in text  # Qt's SVG plug-in travelled too
     assert "upgraded from None to" in text  # the migrations travelled with it
-    assert "Scheduler started" in text  # so did APScheduler's plug-ins
+    assert "scheduler started: dispatch" in text  # so did APScheduler's plug-ins
     assert "ERROR" not in text and "Traceback" not in text + output
     assert text.rstrip().endswith("window closed")
     assert list((tmp_path / "data" / "backups").glob("daily-*.sqlite3"))

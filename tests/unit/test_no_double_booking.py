@@ -19,7 +19,7 @@ from app.models.tables import Appointment
 from app.services import catalog, clients, scheduling
 from app.services import settings as practice_settings
 from app.services.clock import FrozenClock
-from app.services.errors import BookingConflict, IllegalTransition
+from app.services.errors import BookingConflict, IllegalTransition, InvalidInput
 from app.services.practice import open_practice
 from app.services.scheduling import BookingRequest
 from tests.conftest import local
@@ -109,6 +109,9 @@ def test_no_overlap_for_a_professional(steps: list[tuple[str, int, int, int, int
                         clock.set(max(clock.now(), DAY0 + timedelta(minutes=5 * slot)))
                 except (BookingConflict, IllegalTransition):
                     pass
+                except InvalidInput as exc:  # a move to where the session already is
+                    if "already at" not in str(exc):
+                        raise
             with p.db.read() as s:
                 rows = [a for a in s.exec(select(Appointment)) if a.status.value in
                         KEEPS_ITS_TIME]
