@@ -60,3 +60,4 @@ i18n: $(VENV)/.test-installed
 # Pictures of every main screen, in both languages, into docs/screenshots/.
 screenshots: $(VENV)/.test-installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshots.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/walkthrough.py

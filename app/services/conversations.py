@@ -141,7 +141,9 @@ def detail(p: Practice, attendance_id: int) -> Detail:
             client_name = client.name if client else None
             known = _known_values(s, client, a)
         else:
-            known = {}
+            known = _known_values(s, None, None)
+        if "name" not in known and row.name.strip():  # not linked: the name on the card
+            known.update(name=row.name.strip(), first_name=row.name.split()[0])
         card = attendances.cards_of(s, [row])[0]
     return Detail(card, entries, win, nxt, client_name, known)
 

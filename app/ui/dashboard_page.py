@@ -155,6 +155,10 @@ class SessionRow(QWidget):
         self.status = status = QLabel(scheduling.status_text(view.status, view.cancel_requested))
         status.setObjectName("muted")
         row.addWidget(status)
+        # With two actions beside it the name needs the room; the mark before the time
+        # (● scheduled, ✓ confirmed) still says the status, and its tooltip in words.
+        status.setVisible(len(more) < 2)
+        dot.setToolTip(status.text())
         self.button: QPushButton | None = None
         if action is not None:
             self.button = QPushButton(action[0])

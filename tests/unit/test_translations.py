@@ -48,10 +48,13 @@ def literal_messages() -> set[str]:
 
 
 def catalog() -> dict[str, str]:
-    """Each message to its translation; a plural entry's forms each to theirs."""
+    """Each message to its translation; a plural entry's forms each to theirs. A
+    translation marked fuzzy is not used by gettext, so it counts as missing."""
     out: dict[str, str] = {}
     with (ROOT / "resources/locale/pt_BR/LC_MESSAGES/practice.po").open("rb") as fh:
         for m in read_po(fh):
+            if m.fuzzy:
+                continue
             if isinstance(m.id, tuple | list):
                 for i, form in enumerate(m.id):
                     out[str(form)] = str(m.string[min(i, len(m.string) - 1)])
