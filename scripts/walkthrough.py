@@ -123,9 +123,8 @@ def seed_000(walk: Walk) -> None:
     walk.save("000-07-confirm-button-in-reminders")
 
     # The client taps Confirmar in a reminder; another asks to cancel.
-    from tests import outside
-
     from app.services import relay_client
+    from tests import outside
 
     relay_client.apply_event(p, {"id": 90_001, "kind": "confirmed", "appointment_id":
                                  upcoming(p, AppointmentStatus.SCHEDULED, days=7)[0].id})
