@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -180,7 +181,11 @@ class AppointmentPanel(QDialog):
         self.reminder_table.verticalHeader().hide()
         self.reminder_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.reminder_table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.reminder_table.horizontalHeader().setStretchLastSection(True)
+        header = self.reminder_table.horizontalHeader()
+        for column in range(4):  # short values sized to fit; the details take the rest
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.reminder_table.setWordWrap(True)  # why a message will not go, read whole
         self.reminder_table.itemSelectionChanged.connect(self._reminder_selection)
         col.addWidget(self.reminder_table, 1)
         row = QHBoxLayout()
@@ -194,10 +199,16 @@ class AppointmentPanel(QDialog):
         self.add_reminder_button.clicked.connect(self.add_reminder)
         self.remove_reminder_button = QPushButton(_("Remove"))
         self.remove_reminder_button.clicked.connect(self.remove_reminder)
-        for w in (self.reminder_channel, self.reminder_minutes, self.reminder_text,
-                  self.add_reminder_button, self.remove_reminder_button):
+        # The own text gets a line's width; the buttons sit beneath, at the right.
+        for w in (self.reminder_channel, self.reminder_minutes):
             row.addWidget(w)
+        row.addWidget(self.reminder_text, 1)
         col.addLayout(row)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.add_reminder_button)
+        buttons.addWidget(self.remove_reminder_button)
+        col.addLayout(buttons)
         # What happens to the reminder just added, when it is not simply "it will go".
         notice_row = QHBoxLayout()
         self.reminder_notice = plain(QLabel())
@@ -342,6 +353,9 @@ class AppointmentPanel(QDialog):
             if m.kind != "reminder":
                 what += " · " + notice_label(m.kind)
             details = m.blocked or m.last_error or (m.provider_message_id or "")
+            if m.custom_text:  # the person's own words, as they will go
+                own = _("Own text: “{text}”").format(text=" ".join(m.custom_text.split()))
+                details = f"{details}\n{own}" if details else own
             state = _("Waiting: will be skipped") if m.blocked else message_state_label(m.state)
             for c, text in enumerate((i18n.format_datetime(m.due_at), what,
                                       state, str(m.attempts), details)):
@@ -349,7 +363,7 @@ class AppointmentPanel(QDialog):
                 if c == 4:  # what the provider said, in full
                     item.setToolTip(verbatim(text))
                 table.setItem(r, c, item)
-        table.resizeColumnsToContents()
+        table.resizeRowsToContents()
         row = next((r for r, m in enumerate(messages) if chosen is not None and m.id == chosen),
                    None)
         if row is None:

@@ -34,6 +34,11 @@ def test_lembretes_tab_adds_and_removes(qtbot: QtBot, window: MainWindow, practi
     # E-mail is not set up on this computer: said now, not when it is due.
     assert panel.reminder_table.item(0, 2).text() == "Waiting: will be skipped"
     assert panel.reminder_table.item(0, 4).text().startswith("E-mail is not set up")
+    # The reminder's own words are seen where it is listed, and the reason in full.
+    assert panel.reminder_table.item(0, 4).text().endswith("\nOwn text: “Traga os exames”")
+    table = panel.reminder_table
+    assert table.rowHeight(0) >= 2 * table.fontMetrics().height()
+    assert table.horizontalHeader().length() <= table.viewport().width() + 1
     panel.reminder_table.selectRow(0)
     qtbot.mouseClick(panel.remove_reminder_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.reminder_table.item(0, 2).text() == "Cancelled",
