@@ -186,6 +186,7 @@ class AppointmentPanel(QDialog):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.reminder_table.setWordWrap(True)  # why a message will not go, read whole
+        header.sectionResized.connect(lambda *_a: self.reminder_table.resizeRowsToContents())
         self.reminder_table.itemSelectionChanged.connect(self._reminder_selection)
         col.addWidget(self.reminder_table, 1)
         row = QHBoxLayout()
@@ -363,6 +364,8 @@ class AppointmentPanel(QDialog):
                 if c == 4:  # what the provider said, in full
                     item.setToolTip(verbatim(text))
                 table.setItem(r, c, item)
+        # Attempts say something only once a message was tried again.
+        table.setColumnHidden(3, all(m.attempts <= 1 for m in messages))
         table.resizeRowsToContents()
         row = next((r for r, m in enumerate(messages) if chosen is not None and m.id == chosen),
                    None)
