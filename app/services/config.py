@@ -116,6 +116,17 @@ def _reminders(value: str) -> str:
     return ",".join(f"{c.value}:{m}" for c, m in parse_reminders(value, strict=True))
 
 
+def _template_languages(value: str) -> str:
+    """The languages the WhatsApp template is approved in, as Meta writes them
+    ("pt_BR", "en_US", "es"), the default first."""
+    codes = [c.strip() for c in value.replace(";", ",").split(",") if c.strip()]
+    wrong = [c for c in codes if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", c)]
+    if wrong or not codes:
+        raise InvalidInput(_("'{value}' is not a list of template languages as Meta writes "
+                             "them, e.g. pt_BR, en_US.").format(value=value))
+    return ",".join(dict.fromkeys(codes))
+
+
 def _params(value: str) -> str:
     fields = [f.strip() for f in value.split(",") if f.strip()]
     unknown = [f for f in fields if f not in TEMPLATE_FIELDS]
@@ -140,7 +151,7 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("whatsapp.api_base", "https://graph.facebook.com/v23.0", _url),
     Key("whatsapp.phone_number_id", "", _text),
     Key("whatsapp.template", "", _text),
-    Key("whatsapp.language", "pt_BR", _text),
+    Key("whatsapp.language", "pt_BR", _template_languages),
     Key("whatsapp.params", "first_name,date,time", _params),
     Key("smtp.host", "", _text),
     Key("smtp.port", "587", _port),

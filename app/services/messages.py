@@ -31,6 +31,24 @@ def client_language(client_language: str, practice_language: str, country: str) 
     return "pt_BR" if country.upper() in PORTUGUESE_COUNTRIES else "en"
 
 
+def template_language(approved: str, language: str) -> str:
+    """Which language of the practice's approved WhatsApp template to send: `approved`
+    lists the languages Meta approved it in, the practice's first ("pt_BR,en_US"), as
+    Meta names them (WhatsApp Cloud API, template language codes); `language` is the
+    client's ("en", "pt_BR"). The client's own when the template has it (an exact code,
+    else the same language of another country), else the first. Meta refuses a
+    template in a language it was not approved in (error 132001), so none is guessed."""
+    codes = [c.strip() for c in approved.split(",") if c.strip()]
+    if not codes:
+        return "pt_BR"
+    wanted = language.replace("-", "_")
+    for code in codes:
+        if code.lower() == wanted.lower():
+            return code
+    base = wanted.split("_")[0].lower()
+    return next((c for c in codes if c.split("_")[0].lower() == base), codes[0])
+
+
 def policy_line(notice_minutes: int, fee_cents: int, currency: str) -> str:
     """The cancellation policy in one line, for the client."""
     hours = max(1, notice_minutes // 60)

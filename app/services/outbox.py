@@ -417,7 +417,7 @@ def send_test(p: Practice, channel: Channel, to: str) -> str:
             raise ChannelError(unset, retry=False, code=channel_setup.NOT_SET_UP)
         fields = facts.fields()
         outgoing = Outgoing(to=target, template=cfg["whatsapp.template"],
-                            language=cfg["whatsapp.language"],
+                            language=messages.template_language(cfg["whatsapp.language"], ""),
                             parameters=[fields[f] for f in cfg["whatsapp.params"].split(",")
                                         if f])
     else:
@@ -543,6 +543,7 @@ def _compose_for(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datet
         fields = facts.fields()
         params = [fields[f] for f in cfg["whatsapp.params"].split(",") if f]
         return Outgoing(to=target, template=cfg["whatsapp.template"],
-                        language=cfg["whatsapp.language"], parameters=params,
-                        button_suffix=token if button else None), None
+                        language=messages.template_language(cfg["whatsapp.language"],
+                                                            i18n.current_language()),
+                        parameters=params, button_suffix=token if button else None), None
     return Outgoing(to=target, text=text), None

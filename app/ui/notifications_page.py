@@ -97,7 +97,11 @@ class NotificationsTab(QWidget):
         self.wa_params = QLineEdit()
         self.wa_params.setToolTip(", ".join(config.TEMPLATE_FIELDS))
         form.addRow(_("WhatsApp template"), self.wa_template)
-        form.addRow(_("Template language"), self.wa_language)
+        self.wa_language.setPlaceholderText(_("e.g. pt_BR, en_US"))
+        self.wa_language.setToolTip(_("The languages Meta approved the template in, the "
+                                      "default first: each client gets theirs when it is "
+                                      "listed."))
+        form.addRow(_("Template languages"), self.wa_language)
         form.addRow(_("Template fields, in order"), self.wa_params)
         self.button_email = QCheckBox(_("Include the confirmation button in e-mails"))
         self.button_whatsapp = QCheckBox(

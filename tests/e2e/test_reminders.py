@@ -13,6 +13,7 @@ from app.models.enums import Channel
 from app.models.outbox import MessageState
 from app.services import clients, config, outbox, reminders, scheduling, secrets
 from app.services.clock import FrozenClock
+from app.services.errors import InvalidInput
 from app.services.practice import Practice
 from app.services.scheduling import BookingRequest
 from tests.conftest import add_service, local
@@ -390,3 +391,31 @@ def test_a_move_notice_held_back_never_follows_the_cancellation(
     assert outbox.Dispatcher(practice).dispatch_due().skipped == 1  # the move, overtaken
     assert [str(r.message["Subject"]) for r in smtp.received] == [
         "Session cancelled: 11/24/26 at 3:00\u202fPM"]
+
+
+def test_each_client_gets_the_template_in_their_language_when_meta_approved_it(
+        practice: Practice, clock: FrozenClock, wired: tuple) -> None:
+    """The approved template exists in Portuguese and English: a Portuguese-speaking
+    client gets pt_BR, an English-speaking one en_US; a language the template lacks
+    falls back to the practice's first, never one Meta would refuse (132001)."""
+    _smtp, wa, _tw = wired
+    wa.rules.templates[("lembrete_sessao", "en_US")] = 3
+    config.set_value(practice, "whatsapp.language", "pt_BR, en_US")
+    assert config.get(practice, "whatsapp.language") == "pt_BR,en_US"
+    with pytest.raises(InvalidInput):
+        config.set_value(practice, "whatsapp.language", "português")
+    speakers = {lang: clients.add(practice, name=f"Cliente {lang}", phone=phone,
+                                  consent=[Channel.WHATSAPP], language=lang).id
+                for lang, phone in (("pt_BR", "+55 11 98765-1001"), ("en", "+55 11 98765-1002"))}
+    for i, client_id in enumerate(speakers.values()):
+        book(practice, client_id, f"2026-11-23T{10 + i}:00")
+    clock.set(local("2026-11-22T12:30"))
+    outbox.Dispatcher(practice).dispatch_due()
+    assert sorted((s.to[-4:], s.language) for s in wa.sent) == [
+        ("1001", "pt_BR"), ("1002", "en_US")]
+    assert wa.refused == []
+    from app.services.messages import template_language
+
+    assert template_language("pt_BR", "en") == "pt_BR"  # only what Meta approved
+    assert template_language("pt_BR,en_GB", "en") == "en_GB"  # the language, another country
+    assert template_language("en_US,pt_BR", "es") == "en_US"  # the practice's first
