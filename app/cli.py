@@ -13,7 +13,13 @@ from typing import Any
 
 from app import __version__, i18n
 from app.i18n import _
-from app.models.enums import AppointmentStatus, ChargeDecision, RepeatFrequency, SeriesScope
+from app.models.enums import (
+    AppointmentStatus,
+    CancelledBy,
+    ChargeDecision,
+    RepeatFrequency,
+    SeriesScope,
+)
 from app.models.outbox import MessageState
 from app.services import (
     availability,
@@ -149,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="charge per the cancellation policy (the default)")
     charge.add_argument("--waive", action="store_true", help="charge nothing")
     p.add_argument("--scope", choices=[s.value for s in SeriesScope], default="this")
+    p.add_argument("--by", choices=[b.value for b in CancelledBy], default="client",
+                   help="who called it off (the practice: never charged)")
     p = cmd("reschedule", cmd_reschedule, "move a session to a new time")
     p.add_argument("id", type=int)
     p.add_argument("--start", required=True, metavar="ISO")
@@ -417,10 +425,11 @@ def cmd_confirm(p: Practice, args: argparse.Namespace) -> None:
 def cmd_cancel(p: Practice, args: argparse.Namespace) -> None:
     decision = ChargeDecision.WAIVE if args.waive else ChargeDecision.CHARGE
     ids = scheduling.cancel(p, args.id, reason=args.reason, notify=args.notify, charge=decision,
-                            scope=SeriesScope(args.scope))
+                            scope=SeriesScope(args.scope), by=CancelledBy(args.by))
     views = [queries.show(p, i) for i in ids]
     _emit(args, {"id": args.id, "ids": ids, "status": "cancelled",
-                 "cancellation_fee": views[0].as_json()["cancellation_fee"]},
+                 "cancellation_fee": views[0].as_json()["cancellation_fee"],
+                 "cancelled_by": args.by},
           _("Cancelled: {ids}.").format(ids=", ".join(f"#{i}" for i in ids)))
 
 

@@ -50,6 +50,13 @@ class ChargeDecision(StrEnum):
     WAIVE = "waive"
 
 
+class CancelledBy(StrEnum):
+    """Who called a session off: a late-cancellation fee is the client's only."""
+
+    CLIENT = "client"
+    PRACTICE = "practice"
+
+
 class SeriesScope(StrEnum):
     THIS = "this"
     FOLLOWING = "following"

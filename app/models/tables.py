@@ -134,6 +134,7 @@ class Appointment(SQLModel, table=True):
     cancel_notify_client: bool | None = None
     charge_decision: str | None = None
     cancellation_fee_cents: int | None = None
+    cancelled_by: str | None = None  # enums.CancelledBy; None before it was asked
     rescheduled_from_id: int | None = Field(default=None, foreign_key="appointment.id")
     rescheduled_to_id: int | None = Field(default=None, foreign_key="appointment.id")
     series_id: str | None = Field(default=None, index=True)

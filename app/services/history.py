@@ -44,6 +44,10 @@ def sentence(entry: HistoryEntry, zone: ZoneInfo, currency: str) -> str:
         return _("{who} confirmed the session.").format(who=who)
     if entry.action == "cancel":
         text = _("{who} cancelled the session: “{reason}”.").format(who=who, reason=c.get("reason"))
+        if c.get("by") == "practice":
+            text += " " + _("Called off by the practice: no fee for the client.")
+        elif c.get("by") == "client":
+            text += " " + _("Called off by the client.")
         fee = int(str(c.get("cancellation_fee_cents") or 0))
         if fee:
             text += " " + _("Late cancellation fee: {fee}.").format(fee=format_money(fee, currency))

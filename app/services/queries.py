@@ -69,6 +69,7 @@ class AppointmentView:
     # The client asked to cancel and the professional has not decided yet: the
     # session is not offered for confirmation, and wherever it is listed it says so.
     cancel_requested: bool = False
+    cancelled_by: str | None = None  # enums.CancelledBy's value; None before it was asked
 
     @property
     def end(self) -> datetime:
@@ -104,6 +105,7 @@ class AppointmentView:
             "cancellation_fee": cents_to_number(self.cancellation_fee_cents),
             "series_id": self.series_id,
             "cancel_requested": self.cancel_requested,
+            "cancelled_by": self.cancelled_by,
         }
         if with_history:
             data["history"] = [h.as_json(self.start.tzinfo) for h in self.history]  # type: ignore[arg-type]
@@ -139,7 +141,7 @@ def _view(a: Appointment, client: Client, service: Service | None, staff: Staff,
         cancellation_reason=a.cancellation_reason, charge_decision=a.charge_decision,
         cancellation_fee_cents=a.cancellation_fee_cents, rescheduled_from=a.rescheduled_from_id,
         rescheduled_to=a.rescheduled_to_id, series_id=a.series_id, history=history,
-        cancel_requested=requested)
+        cancel_requested=requested, cancelled_by=a.cancelled_by)
 
 
 def _history(s: Session, appointment_id: int) -> tuple[HistoryEntry, ...]:
@@ -201,7 +203,7 @@ def listed_views(rows: Sequence[Any], zone: ZoneInfo) -> list[AppointmentView]:
         cancellation_reason=r.cancellation_reason, charge_decision=r.charge_decision,
         cancellation_fee_cents=r.cancellation_fee_cents, rescheduled_from=r.rescheduled_from_id,
         rescheduled_to=r.rescheduled_to_id, series_id=r.series_id,
-        cancel_requested=bool(r.cancel_requested)) for r in rows]
+        cancel_requested=bool(r.cancel_requested), cancelled_by=r.cancelled_by) for r in rows]
 
 
 def list_appointments(p: Practice, *, start: date | None = None, end: date | None = None,

@@ -30,7 +30,7 @@ from nacl.public import PrivateKey, SealedBox
 from sqlmodel import Session, col, select
 
 from app.i18n import _
-from app.models.enums import ChargeDecision
+from app.models.enums import CancelledBy, ChargeDecision
 from app.models.outbox import ConfigEntry
 from app.models.requests import ClientRequest, RelayEvent, RequestKind, RequestState
 from app.models.tables import Appointment
@@ -423,9 +423,11 @@ def resolve(p: Practice, request_id: int, decision: str, new_start: Any = None,
     new_id = None
     why = _("The client asked to cancel through the link.") + (f" “{reason}”" if reason else "")
     if decision == "charge":
-        scheduling.cancel(p, appointment_id, reason=why, charge=ChargeDecision.CHARGE)
+        scheduling.cancel(p, appointment_id, reason=why, charge=ChargeDecision.CHARGE,
+                          by=CancelledBy.CLIENT)
     elif decision == "waive":
-        scheduling.cancel(p, appointment_id, reason=why, charge=ChargeDecision.WAIVE)
+        scheduling.cancel(p, appointment_id, reason=why, charge=ChargeDecision.WAIVE,
+                          by=CancelledBy.CLIENT)
     elif decision == "reschedule":
         if new_start is None:
             raise InvalidInput(_("Rescheduling needs the new date and time."))

@@ -25,6 +25,7 @@ from app.models.enums import (
     OCCUPYING_STATUSES,
     AppointmentSource,
     AppointmentStatus,
+    CancelledBy,
     ChargeDecision,
     RepeatFrequency,
     SeriesScope,
@@ -568,13 +569,18 @@ def _in_scope(s: Session, a: Appointment, scope: SeriesScope, action: Action) ->
 
 def cancel(p: Practice, appointment_id: int, *, reason: str, notify: bool = False,
            charge: ChargeDecision | None = None,
-           scope: SeriesScope = SeriesScope.THIS) -> list[int]:
-    """Cancel with a reason; the row stays forever. A charge decision of CHARGE
-    applies the practice's fee when the notice was shorter than its policy."""
+           scope: SeriesScope = SeriesScope.THIS,
+           by: CancelledBy = CancelledBy.CLIENT) -> list[int]:
+    """Cancel with a reason; the row stays forever. Returns the ids cancelled.
+    by: who called it off. A client's cancellation with a charge decision of CHARGE
+    costs the practice's fee (cents) when the notice was shorter than its policy;
+    one the practice made costs the client nothing, whatever the decision."""
     reason = reason.strip()
     if not reason:
         raise InvalidInput(_("A cancellation needs a reason."))
     decision = charge or ChargeDecision.CHARGE
+    if by is CancelledBy.PRACTICE:
+        decision = ChargeDecision.WAIVE  # the practice's own change is never charged
     ready = channel_setup.readiness(p) if notify else {}
     with p.db.write() as s:
         first = _load_for(s, p, appointment_id, Action.CANCEL)
@@ -588,12 +594,14 @@ def cancel(p: Practice, appointment_id: int, *, reason: str, notify: bool = Fals
             a.cancel_notify_client = notify
             a.charge_decision = decision.value
             a.cancellation_fee_cents = fee
+            a.cancelled_by = by.value
             # The history says how the client is told only when a notice was queued.
             told = reminders.notice(s, now, a, MessageKind.CANCELLATION, ready) \
                 if notify else None
             _set_status(s, p, a, Action.CANCEL, {
                 "reason": reason, "notify": notify, "charge_decision": decision.value,
                 "cancellation_fee_cents": fee, "late": late, "scope": scope.value,
+                "by": by.value,
                 "notice_channel": told.value if told else None})
             assert a.id is not None
             reminders.close_open(s, now, a.id, _("The session was cancelled."))

@@ -307,6 +307,10 @@ class AppointmentPanel(QDialog):
         cancellation = "—"
         if view.cancellation_reason:
             cancellation = f"“{view.cancellation_reason}”"
+            who = {"client": _("by the client"), "practice": _("by the practice")}.get(
+                view.cancelled_by or "")
+            if who:
+                cancellation += " · " + who
             if view.cancellation_fee_cents:
                 cancellation += " · " + _("fee {fee}").format(
                     fee=i18n.format_money(view.cancellation_fee_cents, policy.currency))
@@ -517,9 +521,9 @@ class AppointmentPanel(QDialog):
 
         def accepted() -> None:
             reason, notify = dialog.reason.text(), dialog.notify.isChecked()
-            decision, scope = dialog.decision, dialog.scope
+            decision, scope, by = dialog.decision, dialog.scope, dialog.by
             self._run(lambda: scheduling.cancel(p, i, reason=reason, notify=notify,
-                                                charge=decision, scope=scope),
+                                                charge=decision, scope=scope, by=by),
                       _("Session cancelled."))
 
         self._open(dialog, accepted)

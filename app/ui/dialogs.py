@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from app import i18n
 from app.i18n import _
-from app.models.enums import Channel, ChargeDecision, SeriesScope
+from app.models.enums import CancelledBy, Channel, ChargeDecision, SeriesScope
 from app.models.recurrence import resolve_local
 from app.models.rules import late_notice
 from app.services import availability, scheduling
@@ -81,6 +81,19 @@ class CancelDialog(QDialog):
         self.reason = QLineEdit()
         self.reason.setPlaceholderText(_("Required, e.g. the client is ill"))
         form.addRow(_("Reason"), self.reason)
+        # Who called it off: a late-cancellation fee is the client's only.
+        who = QWidget()
+        who_row = QHBoxLayout(who)
+        who_row.setContentsMargins(0, 0, 0, 0)
+        self.by_client = QRadioButton(_("The client"))
+        self.by_practice = QRadioButton(_("The practice"))
+        self.by_client.setChecked(True)
+        self.by_group = QButtonGroup(self)
+        for radio in (self.by_client, self.by_practice):
+            self.by_group.addButton(radio)
+            who_row.addWidget(radio)
+        who_row.addStretch(1)
+        form.addRow(_("Called off by"), who)
         channel, why_not = route
         self.notify = QCheckBox(_("Tell the client by {channel}").format(
             channel=channel_name(channel)) if channel else _("Tell the client"))
@@ -116,6 +129,11 @@ class CancelDialog(QDialog):
             self.no_fee.setObjectName("muted")
             self.no_fee.setWordWrap(True)
             form.addRow(_("Charge"), self.no_fee)
+        self.practice_pays = label(_("No fee: the practice called it off."))
+        self.practice_pays.setObjectName("muted")
+        form.addRow("", self.practice_pays)
+        self.practice_pays.hide()
+        self.by_practice.toggled.connect(self._who_changed)
         self.scope_widget, self.scopes = scope_box(view, self)
         if self.scope_widget is not None:
             form.addRow(_("Apply to"), self.scope_widget)
@@ -129,9 +147,19 @@ class CancelDialog(QDialog):
         self.ok.setEnabled(False)
         self.reason.textChanged.connect(lambda t: self.ok.setEnabled(bool(t.strip())))
 
+    def _who_changed(self, practice: bool) -> None:
+        for radio in (self.charge, self.waive):
+            radio.setEnabled(not practice)
+        self.practice_pays.setVisible(practice and not self.charge.isHidden())
+
+    @property
+    def by(self) -> CancelledBy:
+        return CancelledBy.PRACTICE if self.by_practice.isChecked() else CancelledBy.CLIENT
+
     @property
     def decision(self) -> ChargeDecision:
-        return ChargeDecision.WAIVE if self.waive.isChecked() else ChargeDecision.CHARGE
+        return ChargeDecision.WAIVE if self.waive.isChecked() or \
+            self.by is CancelledBy.PRACTICE else ChargeDecision.CHARGE
 
     @property
     def scope(self) -> SeriesScope:

@@ -147,6 +147,12 @@ def test_cancel_and_no_show(cli: Practice, booked: dict[str, int]) -> None:
     assert out["status"] == "cancelled"
     shown = cli.ok("show", str(later))
     assert (shown["cancellation_reason"], shown["charge_decision"]) == ("Viagem", "waive")
+    assert (out["cancelled_by"], shown["cancelled_by"]) == ("client", "client")
+    cli.ok("settings", "set", "cancel_fee", "80")
+    soon = cli.ok("book", "--client", str(booked["client"]), "--custom", "Supervisão",
+                  "--duration", "60", "--start", "2026-11-20T15:00")["id"]  # hours away
+    out = cli.ok("cancel", str(soon), "--reason", "Agenda da profissional", "--by", "practice")
+    assert (out["cancelled_by"], out["cancellation_fee"]) == ("practice", 0)
     assert "cannot be confirmed" in cli.refused("confirm", str(later))
     assert "once it has begun" in cli.refused("no-show", str(booked["session"]))
     cli.ok("no-show", str(booked["session"]), now="2026-11-23T14:00:00Z")

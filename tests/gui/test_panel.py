@@ -230,3 +230,42 @@ def test_a_completion_marked_by_mistake_is_undone_the_same_day(
     panel.reload()
     qtbot.waitUntil(lambda: not panel.undo_button.isEnabled(), timeout=3000)
     assert "on the day it was recorded" in panel.undo_button.toolTip()
+
+
+def test_a_cancellation_says_who_called_it_off_and_the_practice_is_never_charged(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    """Late notice, a fee in the policy: the client's cancellation can be charged; the
+    practice's own never is, and the session says who called it off."""
+    from app.services import scheduling, settings
+    from app.services.scheduling import BookingRequest
+    from tests.conftest import local
+
+    settings.set_value(practice, "cancel_fee", "80")
+    soon = [scheduling.book(practice, BookingRequest(
+        client_id=seeded["maria"], start=local(f"2026-11-20T{hour}:00"),
+        service_id=seeded["therapy"])) for hour in (15, 17)]  # hours away: late notice
+    for appointment_id, by_practice in zip(soon, (True, False), strict=True):
+        panel = open_panel(qtbot, window, appointment_id)
+        qtbot.mouseClick(panel.buttons[panel_action("CANCEL")], Qt.MouseButton.LeftButton)
+        dialog = panel.dialog
+        assert isinstance(dialog, CancelDialog)
+        qtbot.keyClicks(dialog.reason, "Imprevisto")
+        assert dialog.by_client.isChecked() and dialog.charge.isEnabled()
+        if by_practice:
+            qtbot.mouseClick(dialog.by_practice, Qt.MouseButton.LeftButton,
+                             pos=QPoint(8, dialog.by_practice.height() // 2))
+            assert not dialog.charge.isEnabled() and dialog.practice_pays.isVisible()
+        qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda i=appointment_id: status_of(practice, i) == "cancelled",
+                        timeout=3000)
+        view = queries.show(practice, appointment_id)
+        if by_practice:
+            assert (view.cancelled_by, view.cancellation_fee_cents) == ("practice", 0)
+            qtbot.waitUntil(lambda p=panel: "by the practice" in
+                            p.fields["cancellation"].text(), timeout=3000)
+            assert "Called off by the practice" in panel.history.item(0).text()
+        else:
+            assert (view.cancelled_by, view.cancellation_fee_cents) == ("client", 8000)
+            qtbot.waitUntil(lambda p=panel: "Called off by the client." in
+                            p.history.item(0).text(), timeout=3000)
+        panel.close()
