@@ -49,20 +49,21 @@ def _common() -> argparse.ArgumentParser:
     # before the subcommand from being reset by the subparser's default.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS,
-                        help="folder holding the database, logs and backups "
-                             "(default: $PRACTICE_HOME, else the user data folder)")
+                        help=_("folder holding the database, logs and backups "
+                             "(default: $PRACTICE_HOME, else the user data folder)"))
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                        help="machine-readable output on stdout")
+                        help=_("machine-readable output on stdout"))
     common.add_argument("--as", dest="actor", metavar="NAME", default=argparse.SUPPRESS,
-                        help="who the audit trail names for changes (default: the login name)")
+                        help=_("who the audit trail names for changes (default: the login name)"))
     return common
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = argparse.ArgumentParser(prog="practice", parents=[common],
-                                     description="Practice Desk: agenda, reminders and inbox.")
-    parser.add_argument("--version", action="version", version=f"practice {__version__}")
+                                     description=_("Practice Desk: agenda, reminders and inbox."))
+    parser.add_argument("--version", action="version", version=f"practice {__version__}",
+                        help=_("show the version and exit"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def cmd(name: str, fn: Callable[[Practice, argparse.Namespace], Any], help_text: str,
@@ -72,155 +73,155 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=fn)
         return p
 
-    cmd("demo", cmd_demo, "fill an empty database with a demo practice")
+    cmd("demo", cmd_demo, _("fill an empty database with a demo practice"))
 
-    st = sub.add_parser("settings", help="practice settings").add_subparsers(
+    st = sub.add_parser("settings", help=_("practice settings")).add_subparsers(
         dest="action", metavar="ACTION", required=True)
-    p = cmd("set", cmd_settings_set, "change a setting: " + ", ".join(settings.KEYS), st)
+    p = cmd("set", cmd_settings_set, _("change a setting: ") + ", ".join(settings.KEYS), st)
     p.add_argument("key")
     p.add_argument("value", nargs="+")
-    cmd("show", cmd_settings_show, "show the settings", st)
+    cmd("show", cmd_settings_show, _("show the settings"), st)
 
-    cl = sub.add_parser("client", help="clients").add_subparsers(
+    cl = sub.add_parser("client", help=_("clients")).add_subparsers(
         dest="action", metavar="ACTION", required=True)
-    p = cmd("add", cmd_client_add, "add a client", cl)
+    p = cmd("add", cmd_client_add, _("add a client"), cl)
     p.add_argument("--name", required=True)
     p.add_argument("--phone", required=True)
     p.add_argument("--email")
     p.add_argument("--consent", default="", metavar="CHANNELS",
-                   help="channels the client agreed to: whatsapp,email,sms")
+                   help=_("channels the client agreed to: whatsapp,email,sms"))
     p.add_argument("--preferred", metavar="CHANNEL")
     p.add_argument("--notes", default="")
     p.add_argument("--language", default="", metavar="LANG",
-                   help="of the client's messages: pt_BR or en (default: the practice's)")
-    p = cmd("stats", cmd_client_stats, "a client's figures", cl)
+                   help=_("of the client's messages: pt_BR or en (default: the practice's)"))
+    p = cmd("stats", cmd_client_stats, _("a client's figures"), cl)
     p.add_argument("id", type=int)
-    p = cmd("show", cmd_client_show, "a client's details", cl)
+    p = cmd("show", cmd_client_show, _("a client's details"), cl)
     p.add_argument("id", type=int)
-    p = cmd("list", cmd_client_list, "clients, optionally matching a search", cl)
+    p = cmd("list", cmd_client_list, _("clients, optionally matching a search"), cl)
     p.add_argument("--search", default="")
 
-    sv = sub.add_parser("service", help="services").add_subparsers(
+    sv = sub.add_parser("service", help=_("services")).add_subparsers(
         dest="action", metavar="ACTION", required=True)
-    p = cmd("add", cmd_service_add, "add a service", sv)
+    p = cmd("add", cmd_service_add, _("add a service"), sv)
     p.add_argument("--name", required=True)
     p.add_argument("--duration", type=int, required=True, metavar="MIN")
     p.add_argument("--price", default="0")
     p.add_argument("--buffer", type=int, default=0, metavar="MIN",
-                   help="free minutes kept after each session")
+                   help=_("free minutes kept after each session"))
     p.add_argument("--buffer-before", type=int, default=0, metavar="MIN",
-                   help="free minutes kept before each session")
+                   help=_("free minutes kept before each session"))
     p.add_argument("--min-notice", type=int, default=0, metavar="MIN")
-    p.add_argument("--days", metavar="DAYS", help="bookable weekdays, e.g. mon-fri or tue,thu")
-    p.add_argument("--hours", metavar="HH:MM-HH:MM", help="bookable hours")
+    p.add_argument("--days", metavar="DAYS", help=_("bookable weekdays, e.g. mon-fri or tue,thu"))
+    p.add_argument("--hours", metavar="HH:MM-HH:MM", help=_("bookable hours"))
     p.add_argument("--max-per-day", type=int)
-    cmd("list", cmd_service_list, "list services", sv)
+    cmd("list", cmd_service_list, _("list services"), sv)
 
-    sf = sub.add_parser("staff", help="professionals").add_subparsers(
+    sf = sub.add_parser("staff", help=_("professionals")).add_subparsers(
         dest="action", metavar="ACTION", required=True)
-    p = cmd("add", cmd_staff_add, "add a professional", sf)
+    p = cmd("add", cmd_staff_add, _("add a professional"), sf)
     p.add_argument("--name", required=True)
     p.add_argument("--color")
-    cmd("list", cmd_staff_list, "list professionals", sf)
+    cmd("list", cmd_staff_list, _("list professionals"), sf)
 
-    p = cmd("book", cmd_book, "book a session (or a recurring series)")
+    p = cmd("book", cmd_book, _("book a session (or a recurring series)"))
     p.add_argument("--client", type=int, required=True, metavar="ID")
     p.add_argument("--start", required=True, metavar="ISO",
-                   help="e.g. 2026-11-23T14:00 (practice's time zone unless an offset is given)")
+                   help=_("e.g. 2026-11-23T14:00 (practice's time zone unless an offset is given)"))
     what = p.add_mutually_exclusive_group()
     what.add_argument("--service", type=int, metavar="ID")
-    what.add_argument("--custom", metavar="NAME", help="a service name not in the catalogue")
+    what.add_argument("--custom", metavar="NAME", help=_("a service name not in the catalogue"))
     p.add_argument("--duration", type=int, metavar="MIN")
     p.add_argument("--staff", type=int, metavar="ID")
     p.add_argument("--price")
     p.add_argument("--notes", default="")
     p.add_argument("--repeat", choices=[f.value for f in RepeatFrequency])
     p.add_argument("--interval", type=int, default=1, metavar="N",
-                   help="every N weeks (weekly) or N months (monthly)")
+                   help=_("every N weeks (weekly) or N months (monthly)"))
     end = p.add_mutually_exclusive_group()
     end.add_argument("--count", type=int, metavar="N")
     end.add_argument("--until", metavar="DATE")
     p.add_argument("--all-or-nothing", action="store_true",
-                   help="for a series: book nothing if any session conflicts")
-    p.add_argument("--override", action="store_true", help="book despite conflicts (audited)")
+                   help=_("for a series: book nothing if any session conflicts"))
+    p.add_argument("--override", action="store_true", help=_("book despite conflicts (audited)"))
 
-    p = cmd("confirm", cmd_confirm, "confirm a session")
+    p = cmd("confirm", cmd_confirm, _("confirm a session"))
     p.add_argument("id", type=int)
-    p = cmd("cancel", cmd_cancel, "cancel a session (kept, with its reason)")
+    p = cmd("cancel", cmd_cancel, _("cancel a session (kept, with its reason)"))
     p.add_argument("id", type=int)
     p.add_argument("--reason", required=True)
-    p.add_argument("--notify", action="store_true", help="tell the client")
+    p.add_argument("--notify", action="store_true", help=_("tell the client"))
     charge = p.add_mutually_exclusive_group()
     charge.add_argument("--charge", action="store_true",
-                        help="charge per the cancellation policy (the default)")
-    charge.add_argument("--waive", action="store_true", help="charge nothing")
+                        help=_("charge per the cancellation policy (the default)"))
+    charge.add_argument("--waive", action="store_true", help=_("charge nothing"))
     p.add_argument("--scope", choices=[s.value for s in SeriesScope], default="this")
     p.add_argument("--by", choices=[b.value for b in CancelledBy], default="client",
-                   help="who called it off (the practice: never charged)")
-    p = cmd("reschedule", cmd_reschedule, "move a session to a new time")
+                   help=_("who called it off (the practice: never charged)"))
+    p = cmd("reschedule", cmd_reschedule, _("move a session to a new time"))
     p.add_argument("id", type=int)
     p.add_argument("--start", required=True, metavar="ISO")
     p.add_argument("--staff", type=int, metavar="ID")
     p.add_argument("--duration", type=int, metavar="MIN")
     p.add_argument("--scope", choices=[s.value for s in SeriesScope], default="this")
     p.add_argument("--override", action="store_true")
-    p = cmd("complete", cmd_complete, "mark a session completed")
+    p = cmd("complete", cmd_complete, _("mark a session completed"))
     p.add_argument("id", type=int)
-    p.add_argument("--price", help="the actual price, if different")
-    p.add_argument("--notes", help="internal notes")
-    p = cmd("no-show", cmd_no_show, "mark that the client did not come")
+    p.add_argument("--price", help=_("the actual price, if different"))
+    p.add_argument("--notes", help=_("internal notes"))
+    p = cmd("no-show", cmd_no_show, _("mark that the client did not come"))
     p.add_argument("id", type=int)
-    p = cmd("undo", cmd_undo, "undo a confirmation, or today's completion or no-show")
+    p = cmd("undo", cmd_undo, _("undo a confirmation, or today's completion or no-show"))
     p.add_argument("id", type=int)
 
-    p = cmd("show", cmd_show, "one session with its history")
+    p = cmd("show", cmd_show, _("one session with its history"))
     p.add_argument("id", type=int)
-    p = cmd("list", cmd_list, "sessions ordered by start")
+    p = cmd("list", cmd_list, _("sessions ordered by start"))
     p.add_argument("--from", dest="date_from", metavar="DATE")
     p.add_argument("--to", dest="date_to", metavar="DATE")
     p.add_argument("--status", action="append", choices=[s.value for s in AppointmentStatus])
     p.add_argument("--client", type=int, metavar="ID")
     p.add_argument("--staff", type=int, metavar="ID")
-    cf = sub.add_parser("config", help="integrations and notification settings").add_subparsers(
+    cf = sub.add_parser("config", help=_("integrations and notification settings")).add_subparsers(
         dest="action", metavar="ACTION", required=True)
-    p = cmd("set", cmd_config_set, "change a configuration key", cf)
+    p = cmd("set", cmd_config_set, _("change a configuration key"), cf)
     p.add_argument("key")
     p.add_argument("value", nargs="?", default="")
-    cmd("show", cmd_config_show, "show the configuration (secrets only as set/not set)", cf)
+    cmd("show", cmd_config_show, _("show the configuration (secrets only as set/not set)"), cf)
 
-    sc = sub.add_parser("secret", help="secrets kept in the system keyring").add_subparsers(
+    sc = sub.add_parser("secret", help=_("secrets kept in the system keyring")).add_subparsers(
         dest="action", metavar="ACTION", required=True)
-    p = cmd("set", cmd_secret_set, "store a secret read from standard input", sc)
+    p = cmd("set", cmd_secret_set, _("store a secret read from standard input"), sc)
     p.add_argument("name")
 
-    p = cmd("reminders", cmd_reminders, "a session's reminders and notices")
+    p = cmd("reminders", cmd_reminders, _("a session's reminders and notices"))
     p.add_argument("id", type=int)
-    p = cmd("outbox", cmd_outbox, "outgoing messages and their state")
+    p = cmd("outbox", cmd_outbox, _("outgoing messages and their state"))
     p.add_argument("--state", action="append",
                    choices=["pending", "sending", "sent", "failed", "skipped", "cancelled",
                             "unknown"])
-    p = cmd("worker", cmd_worker, "send reminders in the background, without a window")
-    p.add_argument("--once", action="store_true", help="one pass (catch-up, due messages)")
+    p = cmd("worker", cmd_worker, _("send reminders in the background, without a window"))
+    p.add_argument("--once", action="store_true", help=_("one pass (catch-up, due messages)"))
 
-    rl = sub.add_parser("relay", help="the relay where clients' links land").add_subparsers(
+    rl = sub.add_parser("relay", help=_("the relay where clients' links land")).add_subparsers(
         dest="action", metavar="ACTION", required=True)
-    cmd("keys", cmd_relay_keys, "create the sealing key pair once and print the public key",
+    cmd("keys", cmd_relay_keys, _("create the sealing key pair once and print the public key"),
         rl)
-    p = cmd("link", cmd_link, "a session's confirmation link")
+    p = cmd("link", cmd_link, _("a session's confirmation link"))
     p.add_argument("id", type=int)
-    rq = sub.add_parser("requests", help="clients' cancellation requests")
+    rq = sub.add_parser("requests", help=_("clients' cancellation requests"))
     rq.set_defaults(func=cmd_requests)
     rq.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
     rq.add_argument("--data-dir", metavar="DIR", default=argparse.SUPPRESS)
     rqs = rq.add_subparsers(dest="action", metavar="ACTION")
-    p = cmd("resolve", cmd_requests_resolve, "decide on a request", rqs)
+    p = cmd("resolve", cmd_requests_resolve, _("decide on a request"), rqs)
     p.add_argument("id", type=int)
     decision = p.add_mutually_exclusive_group(required=True)
-    decision.add_argument("--charge", action="store_true", help="cancel, charging per policy")
-    decision.add_argument("--waive", action="store_true", help="cancel without a fee")
-    decision.add_argument("--keep", action="store_true", help="keep the session as it is")
-    decision.add_argument("--reschedule", metavar="ISO", help="move the session")
-    decision.add_argument("--dismiss", action="store_true", help="close a notice")
+    decision.add_argument("--charge", action="store_true", help=_("cancel, charging per policy"))
+    decision.add_argument("--waive", action="store_true", help=_("cancel without a fee"))
+    decision.add_argument("--keep", action="store_true", help=_("keep the session as it is"))
+    decision.add_argument("--reschedule", metavar="ISO", help=_("move the session"))
+    decision.add_argument("--dismiss", action="store_true", help=_("close a notice"))
 
     from app.cli_conecta import add_commands
     from app.cli_data import add_commands as add_data_commands
@@ -228,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_commands(sub, cmd)
     add_data_commands(sub, cmd, cl)
 
-    p = cmd("slots", cmd_slots, "free start times on a day")
+    p = cmd("slots", cmd_slots, _("free start times on a day"))
     p.add_argument("--date", required=True)
     p.add_argument("--service", type=int, metavar="ID")
     p.add_argument("--staff", type=int, metavar="ID")
@@ -617,6 +618,11 @@ def cmd_worker(p: Practice, args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- entry point
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from app import cli_words
+
+    # Help and usage errors come before any practice is open: the system's language.
+    i18n.set_language(None)
+    cli_words.install()
     parser = build_parser()
     # Arguments that are not valid UTF-8 arrive with lone surrogates; they become
     # replacement characters instead of failing wherever they are written.

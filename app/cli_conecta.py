@@ -26,90 +26,90 @@ STATUSES = [s.value for s in AttendanceStatus]
 
 
 def add_commands(sub: Any, cmd: Command) -> None:
-    cn = sub.add_parser("conecta", help="the attendance inbox (WhatsApp, SMS, e-mail, VoIP)"
+    cn = sub.add_parser("conecta", help=_("the attendance inbox (WhatsApp, SMS, e-mail, VoIP)")
                         ).add_subparsers(dest="action", metavar="ACTION", required=True)
-    p = cmd("list", cmd_list, "attendances, most recent first, with filters", cn)
+    p = cmd("list", cmd_list, _("attendances, most recent first, with filters"), cn)
     p.add_argument("--channel", choices=MEDIA)
     p.add_argument("--status", choices=STATUSES)
     p.add_argument("--type", metavar="TYPE")
     p.add_argument("--tag", metavar="TAG")
     p.add_argument("--originator", metavar="NUMBER_OR_ADDRESS")
-    p.add_argument("--search", default="", metavar="TEXT", help="name, phone or e-mail")
-    p = cmd("show", cmd_show, "one attendance with its thread and WhatsApp window", cn)
+    p.add_argument("--search", default="", metavar="TEXT", help=_("name, phone or e-mail"))
+    p = cmd("show", cmd_show, _("one attendance with its thread and WhatsApp window"), cn)
     p.add_argument("id", type=int)
-    p = cmd("start", cmd_start, "start an attendance (Iniciar atendimento)", cn)
+    p = cmd("start", cmd_start, _("start an attendance (Iniciar atendimento)"), cn)
     p.add_argument("--channel", choices=MEDIA, required=True)
     p.add_argument("--name", required=True)
-    p.add_argument("--phone", default="", help="required for sms, whatsapp and voip")
-    p.add_argument("--email", default="", help="required for email")
+    p.add_argument("--phone", default="", help=_("required for sms, whatsapp and voip"))
+    p.add_argument("--email", default="", help=_("required for email"))
     p.add_argument("--status", choices=STATUSES, default=AttendanceStatus.IN_PROGRESS.value)
-    p.add_argument("--type", default="support", help="support, after_sales, commercial or "
-                                                      "one of the practice's own")
+    p.add_argument("--type", default="support", help=_("support, after_sales, commercial or "
+                                                      "one of the practice's own"))
     p.add_argument("--originator", default="", metavar="NUMBER_OR_ADDRESS",
-                   help="which of the practice's numbers or addresses (Originado por)")
+                   help=_("which of the practice's numbers or addresses (Originado por)"))
     p.add_argument("--tag", action="append", default=[], metavar="TAG")
     p.add_argument("--notes", default="")
     _client_options(p, "link this client (default: the one whose phone or e-mail matches)")
-    p = cmd("update", cmd_update, "change an attendance's status, type, tags, notes or client",
+    p = cmd("update", cmd_update, _("change an attendance's status, type, tags, notes or client"),
             cn)
     p.add_argument("id", type=int)
     p.add_argument("--status", choices=STATUSES)
     p.add_argument("--type")
-    p.add_argument("--tags", metavar="A,B", help="replaces the tags (empty: none)")
+    p.add_argument("--tags", metavar="A,B", help=_("replaces the tags (empty: none)"))
     p.add_argument("--notes")
     p.add_argument("--name")
     _client_options(p, "link this client")
-    p = cmd("send", cmd_send, "send a message now (exit 3 if refused or it failed)", cn)
+    p = cmd("send", cmd_send, _("send a message now (exit 3 if refused or it failed)"), cn)
     p.add_argument("id", type=int)
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("--text", help="free text (WhatsApp: only within the 24-hour window)")
-    what.add_argument("--template", metavar="NAME", help="an approved WhatsApp template")
-    p.add_argument("--language", help="the template's language, when several share a name")
+    what.add_argument("--text", help=_("free text (WhatsApp: only within the 24-hour window)"))
+    what.add_argument("--template", metavar="NAME", help=_("an approved WhatsApp template"))
+    p.add_argument("--language", help=_("the template's language, when several share a name"))
     p.add_argument("--param", action="append", default=[], metavar="VALUE",
-                   help="the template's parameters, in order")
-    p.add_argument("--subject", help="e-mail: the subject of the first message")
-    p = cmd("call", cmd_call, "log a phone call made or taken outside the app", cn)
+                   help=_("the template's parameters, in order"))
+    p.add_argument("--subject", help=_("e-mail: the subject of the first message"))
+    p = cmd("call", cmd_call, _("log a phone call made or taken outside the app"), cn)
     p.add_argument("id", type=int)
     p.add_argument("--direction", choices=["out", "in"], default="out")
     p.add_argument("--outcome", choices=[o.value for o in CallOutcome], required=True)
     p.add_argument("--minutes", type=float, default=0)
     p.add_argument("--notes", default="")
 
-    cmd("fetch-mail", cmd_fetch_mail, "read clients' e-mail replies from the mailbox now "
-        "(exit 3 if it cannot be read)", cn)
+    cmd("fetch-mail", cmd_fetch_mail, _("read clients' e-mail replies from the mailbox now "
+        "(exit 3 if it cannot be read)"), cn)
 
-    ty = cn.add_parser("type", help="attendance types").add_subparsers(
+    ty = cn.add_parser("type", help=_("attendance types")).add_subparsers(
         dest="what", metavar="ACTION", required=True)
-    cmd("list", cmd_type_list, "the attendance types on offer", ty)
-    p = cmd("add", cmd_type_add, "add one of the practice's own types", ty)
+    cmd("list", cmd_type_list, _("the attendance types on offer"), ty)
+    p = cmd("add", cmd_type_add, _("add one of the practice's own types"), ty)
     p.add_argument("name")
-    p = cmd("remove", cmd_type_remove, "stop offering one of the practice's own types", ty)
+    p = cmd("remove", cmd_type_remove, _("stop offering one of the practice's own types"), ty)
     p.add_argument("name")
 
-    og = cn.add_parser("originator", help="the practice's numbers and addresses per channel"
+    og = cn.add_parser("originator", help=_("the practice's numbers and addresses per channel")
                        ).add_subparsers(dest="what", metavar="ACTION", required=True)
-    cmd("list", cmd_originator_list, "numbers and addresses per channel", og)
-    p = cmd("set", cmd_originator_set, "replace a channel's numbers or addresses", og)
+    cmd("list", cmd_originator_list, _("numbers and addresses per channel"), og)
+    p = cmd("set", cmd_originator_set, _("replace a channel's numbers or addresses"), og)
     p.add_argument("channel", choices=MEDIA)
-    p.add_argument("values", nargs="*", metavar="VALUE", help="none: back to the default")
+    p.add_argument("values", nargs="*", metavar="VALUE", help=_("none: back to the default"))
 
-    tp = cn.add_parser("template", help="approved WhatsApp templates").add_subparsers(
+    tp = cn.add_parser("template", help=_("approved WhatsApp templates")).add_subparsers(
         dest="what", metavar="ACTION", required=True)
-    cmd("list", cmd_template_list, "registered templates", tp)
-    p = cmd("add", cmd_template_add, "register a template as Meta approved it", tp)
-    p.add_argument("--name", required=True, help="its name at Meta, e.g. lembrete_sessao")
+    cmd("list", cmd_template_list, _("registered templates"), tp)
+    p = cmd("add", cmd_template_add, _("register a template as Meta approved it"), tp)
+    p.add_argument("--name", required=True, help=_("its name at Meta, e.g. lembrete_sessao"))
     p.add_argument("--language", default="pt_BR")
-    p.add_argument("--body", required=True, help="its text, with {{1}}, {{2}}...")
+    p.add_argument("--body", required=True, help=_("its text, with {{1}}, {{2}}..."))
     p.add_argument("--param-label", action="append", default=[], metavar="LABEL",
-                   help="what each parameter is, in order")
-    p = cmd("remove", cmd_template_remove, "stop offering a template", tp)
+                   help=_("what each parameter is, in order"))
+    p = cmd("remove", cmd_template_remove, _("stop offering a template"), tp)
     p.add_argument("id", type=int)
 
 
 def _client_options(p: argparse.ArgumentParser, help_text: str) -> None:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--client", type=int, metavar="ID", help=help_text)
-    group.add_argument("--no-client", action="store_true", help="link no client")
+    group.add_argument("--no-client", action="store_true", help=_("link no client"))
 
 
 def _client_choice(args: argparse.Namespace) -> dict[str, Any]:

@@ -29,43 +29,43 @@ Command = Callable[..., argparse.ArgumentParser]
 
 
 def add_commands(sub: Any, cmd: Command, client_actions: Any) -> None:
-    p = cmd("import", cmd_import, "import sessions from a CSV or XLSX file (conflicts are "
-            "skipped unless overridden)")
+    p = cmd("import", cmd_import, _("import sessions from a CSV or XLSX file (conflicts are "
+            "skipped unless overridden)"))
     p.add_argument("file")
     p.add_argument("--dry-run", action="store_true",
-                   help="judge every row and report, importing nothing")
+                   help=_("judge every row and report, importing nothing"))
     p.add_argument("--override-conflicts", action="store_true",
-                   help="import conflicting rows too (audited); copies of sessions already "
-                        "in the agenda are still skipped")
+                   help=_("import conflicting rows too (audited); copies of sessions already "
+                        "in the agenda are still skipped"))
     p.add_argument("--column", action="append", default=[], metavar="FIELD=HEADER",
                    help="which column holds a field when its header is not recognised; "
                         "fields: " + ", ".join(f.value for f in columns.Field)
                         + "; HEADER is the column's header or its number (1 = first)")
     p.add_argument("--consent", default="", metavar="CHANNELS",
-                   help="channels the clients this file creates agreed to: whatsapp,email,sms "
-                        "(e-mail only where the row has an address)")
+                   help=_("channels the clients this file creates agreed to: whatsapp,email,sms "
+                        "(e-mail only where the row has an address)"))
 
-    p = cmd("export", cmd_export, "export sessions to CSV, XLSX or an .ics calendar")
+    p = cmd("export", cmd_export, _("export sessions to CSV, XLSX or an .ics calendar"))
     p.add_argument("--format", choices=[f.value for f in exports.Format], required=True)
     p.add_argument("--from", dest="start", required=True, metavar="DATE")
     p.add_argument("--to", dest="end", required=True, metavar="DATE")
-    p.add_argument("--staff", type=int, metavar="ID", help="only this professional's sessions")
+    p.add_argument("--staff", type=int, metavar="ID", help=_("only this professional's sessions"))
     p.add_argument("--status", action="append", choices=[s.value for s in AppointmentStatus],
-                   help="only sessions with this status (repeat for several)")
+                   help=_("only sessions with this status (repeat for several)"))
     p.add_argument("file")
 
-    p = cmd("backup", cmd_backup, "copy the database to FILE (safe while the app runs)")
-    p.add_argument("file", help="a file, or a folder to put a dated copy in")
-    p = cmd("restore", cmd_restore, "replace the data with a backup; the current database is "
-            "kept in the backups folder first")
+    p = cmd("backup", cmd_backup, _("copy the database to FILE (safe while the app runs)"))
+    p.add_argument("file", help=_("a file, or a folder to put a dated copy in"))
+    p = cmd("restore", cmd_restore, _("replace the data with a backup; the current database is "
+            "kept in the backups folder first"))
     p.add_argument("file")
 
-    p = cmd("export", cmd_client_export, "everything about one client, as JSON (LGPD/GDPR)",
+    p = cmd("export", cmd_client_export, _("everything about one client, as JSON (LGPD/GDPR)"),
             client_actions)
     p.add_argument("id", type=int)
-    p.add_argument("--output", metavar="FILE", help="write to FILE instead of the screen")
-    p = cmd("erase", cmd_client_erase, "anonymise a client, keeping the session records and "
-            "totals (LGPD/GDPR)", client_actions)
+    p.add_argument("--output", metavar="FILE", help=_("write to FILE instead of the screen"))
+    p = cmd("erase", cmd_client_erase, _("anonymise a client, keeping the session records and "
+            "totals (LGPD/GDPR)"), client_actions)
     p.add_argument("id", type=int)
 
 

@@ -300,3 +300,23 @@ def test_text_output_speaks_the_practices_language(cli: Practice,
     listed = cli.run("list", env=env).stdout
     assert "Confirmado" in listed and "confirmed" not in listed
     assert cli.ok("show", session)["status"] == "confirmed"  # the contract is unchanged
+
+
+def test_help_and_usage_errors_speak_the_systems_language(tmp_path: Path) -> None:
+    """Before any practice is open, the command line speaks the system's language:
+    argparse's own words and every command's help, in Portuguese, no English left."""
+    p = Practice(tmp_path / "data")
+    pt = {"LANGUAGE": "pt_BR", "LANG": "pt_BR.UTF-8"}
+    shown = p.run("cancel", "--help", env=pt).stdout
+    assert shown.startswith("uso: practice cancel")
+    for words in ("argumentos posicionais:", "opções:", "mostrar esta ajuda e sair",
+                  "cancelar uma sessão", "quem cancelou"):
+        assert words in shown, words
+    for english in ("usage:", "options:", "show this help", "cancel a session", "tell the"):
+        assert english not in shown, english
+    refused = p.run("cancel", env=pt)
+    assert refused.returncode == 2
+    assert "erro: os seguintes argumentos são obrigatórios: id, --reason" in refused.stderr
+    top = p.run("--help", env=pt).stdout
+    assert "agendar uma sessão" in top and "book a session" not in top
+    assert p.run("cancel", "--help").stdout.startswith("usage: practice cancel")  # English
