@@ -81,6 +81,7 @@ def test_drag_reschedules_with_the_same_checks(qtbot: QtBot, window: MainWindow,
                                                practice: Practice,
                                                seeded: dict[str, int]) -> None:
     w = window
+    w.set_user("Dra. Beatriz Lima")  # said after the window opened: the drag is hers
     scheduling.book(practice, BookingRequest(client_id=seeded["joao"],
                                              start=local("2026-11-24T16:00"),
                                              service_id=seeded["therapy"]))
@@ -113,6 +114,7 @@ def test_drag_reschedules_with_the_same_checks(qtbot: QtBot, window: MainWindow,
     new = queries.show(practice, source).rescheduled_to
     assert new is not None
     assert queries.show(practice, new).start == local("2026-11-25T15:00")
+    assert queries.show(practice, source).history[-1].actor == "Dra. Beatriz Lima"
     qtbot.waitUntil(lambda: grid.block_rect(new) is not None, timeout=3000)
 
 

@@ -42,6 +42,7 @@ from app.ui.plain import plain
 from app.ui.style import FREE_COLOUR, STATUS_COLOURS
 
 if TYPE_CHECKING:
+    from app.services.practice import Practice
     from app.ui.main_window import MainWindow
 
 VIEWS = ("day", "workweek", "week", "month")
@@ -73,11 +74,16 @@ def add_months(day: date, months: int) -> date:
 class AgendaPage(QWidget):
     period_changed = Signal()
 
+    @property
+    def practice(self) -> Practice:
+        """The window's, asked each time: it changes hands when someone else says they
+        are using this computer, and every change must be recorded in their name."""
+        return self.window_.practice
+
     def __init__(self, window: MainWindow) -> None:
         super().__init__()
         self.setObjectName("page")
         self.window_ = window
-        self.practice = window.practice
         self.anchor = window.today()
         self.mode = str(QSettings().value("agenda/view", "week"))
         if self.mode not in VIEWS:
