@@ -3,6 +3,7 @@ booking uses, so a slot offered here can always be booked."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,9 +29,11 @@ DEFAULT_STEP = 15
 
 def free_slots(p: Practice, day: date, *, service_id: int | None = None,
                staff_id: int | None = None, duration_minutes: int | None = None,
-               step_minutes: int = DEFAULT_STEP) -> list[datetime]:
+               step_minutes: int = DEFAULT_STEP,
+               ignoring: Sequence[int] = ()) -> list[datetime]:
     """Local, aware start times; each interval of the working day is walked from
-    its opening in steps, and a start is free when no rule refuses it."""
+    its opening in steps, and a start is free when no rule refuses it.
+    ignoring: sessions not counted as busy (the one being moved frees its own time)."""
     if step_minutes < 5:
         raise InvalidInput(_("The slot step must be at least 5 minutes."))
     with p.db.read() as s:
@@ -47,7 +50,8 @@ def free_slots(p: Practice, day: date, *, service_id: int | None = None,
             Appointment.staff_id == staff.id, col(Appointment.status).in_(OCCUPYING_STATUSES),
             Appointment.start >= day_start - timedelta(days=1), Appointment.start < day_end))
         # Only sessions that reach into this day (buffers included) can refuse a start.
-        booked: list[Booked] = [b for b in map(booked_from, rows)
+        booked: list[Booked] = [b for b in map(booked_from, (r for r in rows
+                                                             if r.id not in ignoring))
                                 if later(b.end, b.buffer_after) > day_start
                                 and later(b.start, -b.buffer_before) < day_end]
         rules = service_rules(service) if service else None
@@ -79,7 +83,8 @@ def free_slots(p: Practice, day: date, *, service_id: int | None = None,
 
 def next_free(p: Practice, after: datetime, *, service_id: int | None = None,
               staff_id: int | None = None, duration_minutes: int | None = None,
-              step_minutes: int = 30, days: int = 14) -> datetime | None:
+              step_minutes: int = 30, days: int = 14,
+              ignoring: Sequence[int] = ()) -> datetime | None:
     """The first free start later than `after` (a session's own time, or now) on
     which the session fits, within `days` days: the time a form should propose."""
     zone = ZoneInfo(settings_zone(p))
@@ -87,7 +92,7 @@ def next_free(p: Practice, after: datetime, *, service_id: int | None = None,
     for ahead in range(days + 1):
         for start in free_slots(p, first_day + timedelta(days=ahead), service_id=service_id,
                                 staff_id=staff_id, duration_minutes=duration_minutes,
-                                step_minutes=step_minutes):
+                                step_minutes=step_minutes, ignoring=ignoring):
             if start > after:
                 return start
     return None

@@ -335,10 +335,11 @@ class RescheduleDialog(QDialog):
             slots = availability.free_slots(p, day, service_id=view.service_id,
                                             staff_id=staff_id,
                                             duration_minutes=view.duration_minutes,
-                                            step_minutes=30)
+                                            step_minutes=30, ignoring=[view.id])
             proposal = availability.next_free(
                 p, view.start, service_id=view.service_id, staff_id=staff_id,
-                duration_minutes=view.duration_minutes) if proposing else None
+                duration_minutes=view.duration_minutes,
+                ignoring=[view.id]) if proposing else None
             return token, conflicts, slots, proposal
 
         self.window_.tasks.run(run, self._checked, self._failed)

@@ -34,6 +34,20 @@ def test_booked_sessions_and_buffers_are_taken_out(practice: Practice) -> None:
     assert free == ["08:00", "10:00", "10:15", "10:30", "10:45", "11:00"]
 
 
+def test_a_session_being_moved_frees_its_own_time(practice: Practice) -> None:
+    """Rescheduling lists the day's free times as if the session were not there: its
+    own hour and the minutes around it are free for it."""
+    settings.set_value(practice, "hours", "mon 08:00-12:00")
+    sv = add_service(practice, duration_minutes=50, buffer_after_minutes=10)
+    moving = scheduling.book(practice, BookingRequest(
+        client_id=add_client(practice), start=local("2026-11-23T09:00"), service_id=sv))
+    free = times(availability.free_slots(practice, MONDAY, service_id=sv, step_minutes=30,
+                                         ignoring=[moving]))
+    assert free == ["08:00", "08:30", "09:00", "09:30", "10:00", "10:30", "11:00"]
+    assert availability.next_free(practice, local("2026-11-23T09:00"), service_id=sv,
+                                  ignoring=[moving]) == local("2026-11-23T09:30")
+
+
 def test_another_professionals_day_is_separate(practice: Practice) -> None:
     settings.set_value(practice, "hours", "mon 08:00-10:00")
     sv = add_service(practice, duration_minutes=60)
