@@ -166,6 +166,14 @@ def test_double_click_on_an_empty_hour_starts_a_booking(qtbot: QtBot,
     dialog = w.new_session_dialog
     assert dialog is not None and dialog.isVisible()
     assert dialog.form().start == local("2026-11-16T09:00")
+    dialog.reject()
+    # Low in the 11:00–11:30 cell: that cell, not the half hour after it.
+    low = QPoint(int(grid.day_left(0) + 20),
+                 int((11.45 - grid.first_hour) * grid.hour_height))
+    qtbot.mouseDClick(grid, Qt.MouseButton.LeftButton, pos=low)
+    dialog = w.new_session_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.form().start == local("2026-11-16T11:00")
 
 
 def test_professional_filter_and_faded_sessions(qtbot: QtBot, window: MainWindow,

@@ -171,15 +171,19 @@ class TimeGrid(QWidget):
         height = max(18.0, p.view.duration_minutes / 60 * self.hour_height - 2)
         return QRectF(x, top + 1, width - 2, height)
 
-    def at(self, pos: QPointF | QPoint, snap: int = SNAP_MINUTES) -> datetime | None:
-        """The local instant under a point, snapped to the grid."""
+    def at(self, pos: QPointF | QPoint, snap: int = SNAP_MINUTES,
+           cell: bool = False) -> datetime | None:
+        """The local instant under a point, snapped to the grid: to the nearest step
+        (a dragged session lands where it looks), or, with `cell`, to the start of the
+        step the point is in (a click books the time that was clicked)."""
         if pos.x() < GUTTER or not self.days:
             return None
         index = int((pos.x() - GUTTER) // self.day_width())
         if not 0 <= index < len(self.days):
             return None
         minutes = (pos.y() / self.hour_height + self.first_hour) * 60
-        minutes = max(0, min(24 * 60 - snap, round(minutes / snap) * snap))
+        steps = minutes // snap if cell else round(minutes / snap)
+        minutes = max(0, min(24 * 60 - snap, steps * snap))
         naive = datetime.combine(self.days[index], time()) + timedelta(minutes=minutes)
         return resolve_local(naive, self.zone)
 
@@ -422,7 +426,7 @@ class TimeGrid(QWidget):
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         if self.block_at(event.position()) is not None:
             return
-        start = self.at(event.position(), snap=30)
+        start = self.at(event.position(), snap=30, cell=True)
         if start is not None:
             self.create_requested.emit(start)
 
