@@ -549,10 +549,17 @@ class AppointmentPanel(QDialog):
         def accepted() -> None:
             start, staff, scope, override = dialog.start(), dialog.staff_id(), dialog.scope, \
                 dialog.override
-            self._run(lambda: scheduling.reschedule(p, i, start, staff_id=staff, scope=scope,
-                                                    override=override),
-                      _("Session rescheduled to {when}.").format(
-                          when=i18n.format_datetime(start)))
+            said = _("Session rescheduled to {when}.").format(when=i18n.format_datetime(start))
+
+            def moved(mapping: dict[int, int]) -> None:
+                self.window_.say(said)
+                if mapping.get(i):  # the window goes with the session to its new time
+                    self.follow(mapping[i])
+
+            self.error.hide()
+            self.window_.tasks.run(
+                lambda: scheduling.reschedule(p, i, start, staff_id=staff, scope=scope,
+                                              override=override), moved, self._show_error)
 
         self._open(dialog, accepted)
 

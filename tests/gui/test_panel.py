@@ -87,6 +87,10 @@ def test_reschedule_dialog_shows_conflicts_and_suggests_times(
     qtbot.waitUntil(lambda: status_of(practice, seeded["monday"]) == "rescheduled", timeout=3000)
     new = queries.show(practice, seeded["monday"]).rescheduled_to
     assert new is not None and queries.show(practice, new).start == local("2026-11-24T16:30")
+    # The window goes with the session to its new time, ready for what comes next.
+    qtbot.waitUntil(lambda: panel.appointment_id == new and panel.view is not None
+                    and panel.view.id == new, timeout=3000)
+    assert panel.buttons[panel_action("CANCEL")].isEnabled()
 
 
 def test_reschedule_over_a_conflict_takes_a_second_click(
