@@ -98,7 +98,8 @@ def load(p: Practice, *, unconfirmed_hours: int = 48, no_show_days: int = 30) ->
 
 def client_confirmations(p: Practice, since: datetime) -> list[tuple[datetime, AppointmentView]]:
     """Sessions clients confirmed themselves (the link, a WhatsApp reply) since
-    `since`, newest first, each with the moment of the confirmation."""
+    `since` and that are still confirmed (not since undone, cancelled, marked a no-show
+    or done), newest first, each with the moment of the confirmation."""
     zone = get_settings(p).zone
     with p.db.read() as s:
         rows = s.exec(select(AuditEvent.at, AuditEvent.entity_id).where(
@@ -111,7 +112,9 @@ def client_confirmations(p: Practice, since: datetime) -> list[tuple[datetime, A
         if appointment_id is None or appointment_id in seen:
             continue
         seen.add(appointment_id)
-        out.append((at.astimezone(zone), show(p, appointment_id)))
+        view = show(p, appointment_id)
+        if view.status is AppointmentStatus.CONFIRMED:
+            out.append((at.astimezone(zone), view))
     return out
 
 

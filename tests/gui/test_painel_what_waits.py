@@ -126,6 +126,10 @@ def test_a_clients_confirmation_appears_in_the_painel_at_once(
     qtbot.mouseClick(rows[0].link, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: later in window.panels and window.panels[later].isVisible(),
                     timeout=3000)
+    # A confirmation that no longer stands (cancelled since) is not listed as one.
+    scheduling.cancel(practice, later, reason="Mudou de ideia")
+    reloaded(qtbot, page, lambda: [v.id for _at, v in page.board.confirmations]  # type: ignore[union-attr]
+             == [seeded["monday"]])
     # A day later they are no longer news.
     practice.clock.advance(timedelta(hours=25))
     page.reload()
