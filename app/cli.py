@@ -479,7 +479,7 @@ def cmd_show(p: Practice, args: argparse.Namespace) -> None:
             lines.append(_("Reason: {reason}").format(
                 reason=continued(view.cancellation_reason)))
         current = settings.get(p)
-        for h in view.history:  # the same sentences as the session's History tab
+        for h in history.readable(view.history):  # the same as the History tab
             lines.append(f"  {i18n.format_datetime(h.at.astimezone(view.start.tzinfo))} "
                          f"{continued(history.sentence(h, current.zone, current.currency))}")
         return "\n".join(lines)

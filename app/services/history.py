@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.i18n import _, format_datetime, format_money
@@ -22,6 +23,25 @@ def _when(iso: object, zone: ZoneInfo) -> str:
 
 def _dicts(value: object) -> list[dict[str, object]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+SAME_MOMENT = timedelta(seconds=5)  # one decision's two writes, seconds apart at most
+
+
+def readable(entries: Sequence[HistoryEntry]) -> list[HistoryEntry]:
+    """The entries a person reads, oldest first: the record of a decision to cancel
+    at a client's request is left out when the cancellation it made is the entry
+    just before it, by the same person moments earlier, already saying the client
+    called it off."""
+    out: list[HistoryEntry] = []
+    for entry in entries:
+        before = out[-1] if out else None
+        if entry.action == "request_decided" and before is not None and \
+                before.action == "cancel" and before.changes.get("by") == "client" and \
+                before.actor == entry.actor and abs(entry.at - before.at) <= SAME_MOMENT:
+            continue
+        out.append(entry)
+    return out
 
 
 def sentence(entry: HistoryEntry, zone: ZoneInfo, currency: str) -> str:

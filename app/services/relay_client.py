@@ -421,7 +421,9 @@ def resolve(p: Practice, request_id: int, decision: str, new_start: Any = None,
         raise InvalidInput(_("A notice can only be dismissed; a cancellation request needs a "
                              "decision: charge, waive, reschedule or keep."))
     new_id = None
-    why = _("The client asked to cancel through the link.") + (f" “{reason}”" if reason else "")
+    # The reason is the client's own words; the history says it came from them.
+    why = reason.strip() if reason and reason.strip() else \
+        _("The client asked to cancel through the link.")
     if decision == "charge":
         scheduling.cancel(p, appointment_id, reason=why, charge=ChargeDecision.CHARGE,
                           by=CancelledBy.CLIENT)

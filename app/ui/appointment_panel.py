@@ -324,7 +324,7 @@ class AppointmentPanel(QDialog):
                 id=view.rescheduled_to))
         f["link"].setText(" · ".join(links) or "—")
         self.history.clear()
-        for entry in reversed(view.history):
+        for entry in reversed(history.readable(view.history)):
             at = i18n.format_datetime(entry.at.astimezone(zone))
             self.history.addItem(f"{at} — {history.sentence(entry, zone, policy.currency)}")
         pending, self._pending = self._pending, []

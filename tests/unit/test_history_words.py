@@ -63,3 +63,21 @@ def test_a_clients_request_and_the_decision_in_portuguese() -> None:
             "O cliente pediu o cancelamento pelo link: “viagem”."
         assert history.sentence(decided, ZONE, "BRL") == \
             "Dra. Ana cancelou a pedido do cliente, sem taxa."
+
+
+def test_a_decision_to_cancel_at_the_clients_request_reads_as_one_line() -> None:
+    at = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    from datetime import timedelta
+
+    cancel = HistoryEntry(at=at, actor="Dra. Ana", action="cancel",
+                          changes={"reason": "Estou com febre", "by": "client",
+                                   "cancellation_fee_cents": 10000})
+    decided = HistoryEntry(at=at + timedelta(milliseconds=40), actor="Dra. Ana",
+                           action="request_decided", changes={"decision": "charge"})
+    kept = HistoryEntry(at=at + timedelta(hours=1), actor="Dra. Ana",
+                        action="request_decided", changes={"decision": "keep"})
+    assert history.readable([cancel, decided, kept]) == [cancel, kept]
+    with i18n.speaking("pt_BR"):
+        text = history.sentence(cancel, ZONE, "BRL")
+    assert text.startswith("Dra. Ana cancelou a sessão: “Estou com febre”.")
+    assert "Cancelada pelo cliente." in text and text.count("“") == 1
