@@ -79,7 +79,10 @@ class AppointmentPanel(QDialog):
         self.dialog: QDialog | None = None  # the open action dialog, if any
         self._pending: list[str] = []
         self.setWindowTitle(_("Session"))
-        self.setMinimumSize(560, 600)
+        # No fixed minimum width: the layout's own (its row of actions, with the undo
+        # button when shown) keeps every button's word whole.
+        self.setMinimumHeight(600)
+        self.resize(660, 680)
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
 

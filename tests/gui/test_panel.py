@@ -273,3 +273,24 @@ def test_a_cancellation_says_who_called_it_off_and_the_practice_is_never_charged
             qtbot.waitUntil(lambda p=panel: "Called off by the client." in
                             p.history.item(0).text(), timeout=3000)
         panel.close()
+
+
+def test_the_session_windows_buttons_keep_their_words_whole(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    """With the undo button beside the four actions (a no-show today), no button is
+    squeezed below its own size (the words were cut: "ancelar sessã")."""
+    from app.i18n import set_language
+
+    set_language("pt_BR")
+    try:
+        practice.clock.set(local("2026-11-20T15:00"))  # type: ignore[attr-defined]
+        scheduling.no_show(practice, seeded["today"])
+        panel = open_panel(qtbot, window, seeded["today"])
+        qtbot.waitUntil(lambda: panel.undo_button.isVisible(), timeout=3000)
+        panel.resize(400, 600)  # as small as a person can make it
+        qtbot.wait(50)
+        for button in [*panel.buttons.values(), panel.undo_button]:
+            text = button.text().replace("&", "")
+            assert button.width() >= button.sizeHint().width(), text
+    finally:
+        set_language("en")
