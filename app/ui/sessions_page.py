@@ -137,9 +137,12 @@ class SessionsPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSortIndicator(SORTS.index("start"), Qt.SortOrder.AscendingOrder)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for key, width in (("client", 190), ("phone", 130), ("service", 170), ("start", 140),
-                           ("duration", 75), ("status", 115), ("source", 165)):
+        # The client's name takes the room left; the others keep widths that fit a
+        # laptop's 1280 pixels without a sideways scroll (what is longer ends in …).
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(SORTS.index("client"), QHeaderView.ResizeMode.Stretch)
+        for key, width in (("phone", 122), ("service", 150), ("start", 132), ("duration", 64),
+                           ("status", 124), ("source", 128), ("staff", 132)):
             header.resizeSection(SORTS.index(key), width)
         self.table.doubleClicked.connect(self._open)
         self.table.activated.connect(self._open)

@@ -71,6 +71,10 @@ def test_nothing_is_cut_on_a_laptops_screen(qtbot: QtBot, practice: Practice) ->
                             assert cut(tabs[-1]) == [], (language, width, name, i)
                         continue
                     assert cut(page) == [], (language, width, name)
+                    if name == "sessions":  # every column in view, the last one too
+                        table = w.sessions.table
+                        assert table.horizontalHeader().length() <= \
+                            table.viewport().width() + 1, (language, width, "Sessões")
                     if name == "conecta":  # the list beside the open card: no sideways scroll
                         w.conecta.list_button.click()
                         settle(qtbot, w)
