@@ -147,11 +147,23 @@ class NewSessionDialog(QDialog):
         self.consent_note.setObjectName("muted")
         self.consent_note.setWordWrap(True)
         self.consent_row_label = QLabel(_("Agrees to messages by"))
-        form.addRow(self.consent_row_label, self.consent_box)
-        form.addRow("", self.consent_note)
-        self.consent_box.hide()
-        self.consent_note.hide()
-        self.consent_row_label.hide()
+        # One field holding the boxes and the note: it stays in the form while they are
+        # hidden, so the form does not jump when they appear.
+        consent_area = QWidget()
+        area = QVBoxLayout(consent_area)
+        area.setContentsMargins(0, 0, 0, 0)
+        area.setSpacing(2)
+        area.addWidget(self.consent_box)
+        area.addWidget(self.consent_note)
+        form.addRow(self.consent_row_label, consent_area)
+        # Hidden until a new client is described, but their room is kept: the form
+        # must not jump under the pointer when they appear (a click meant for Phone
+        # landed in Name).
+        for keep in (self.consent_box, self.consent_note, self.consent_row_label):
+            policy = keep.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            keep.setSizePolicy(policy)
+            keep.hide()
         self.email.textChanged.connect(self._email_consent)
         self._consent_default: tuple[str, ...] = ()
         self.problem_kind = ""  # how the last refusal was said: "muted" before Create

@@ -324,3 +324,18 @@ def test_a_long_warning_overlaps_nothing_on_a_laptop(
     assert box(dialog.repeat)[1] <= status[0] and status[1] <= ok[0], (status, ok)
     assert dialog.height() <= 768
     dialog.reject()
+
+
+def test_the_form_does_not_jump_when_a_new_client_is_described(
+        qtbot: QtBot, window: MainWindow) -> None:
+    dialog = open_form(qtbot, window)
+    qtbot.wait(50)
+    before = {w: w.mapTo(dialog, QPoint(0, 0)) for w in (dialog.name, dialog.phone, dialog.email,
+                                                          dialog.date, dialog.service)}
+    size = dialog.size()
+    qtbot.keyClicks(dialog.name, "Carla")  # ticks Novo cliente: the consent row appears
+    assert dialog.new_client.isChecked() and dialog.consent_box.isVisible()
+    qtbot.wait(50)
+    assert {w: w.mapTo(dialog, QPoint(0, 0)) for w in before} == before
+    assert dialog.size() == size
+    dialog.close()
