@@ -142,7 +142,7 @@ class SessionsPage(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(SORTS.index("client"), QHeaderView.ResizeMode.Stretch)
         for key, width in (("phone", 122), ("service", 150), ("start", 132), ("duration", 64),
-                           ("status", 124), ("source", 128), ("staff", 132)):
+                           ("status", 124), ("source", 150), ("staff", 132)):
             header.resizeSection(SORTS.index(key), width)
         self.table.doubleClicked.connect(self._open)
         self.table.activated.connect(self._open)
