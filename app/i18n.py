@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import gettext
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache
@@ -118,6 +120,111 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:
     """Marks a string for extraction; translated later, where it is shown."""
     return message
+
+
+# ---------------------------------------------------------------- words kept to read later
+# The app keeps some of its own sentences with the data (why a reminder was skipped,
+# what the mail server answered, why a session was cancelled). They are kept in
+# English, whatever language the process wrote them in, and said in the reader's
+# language when shown: a practice that switches language, or a worker whose system
+# speaks another, never leaves sentences of the wrong language on screen. Both ways
+# go through the catalogue: a sentence the catalogue does not know (a person's own
+# words, a provider's raw answer) is left exactly as it is.
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_]\w*)\}")
+
+
+@dataclass(frozen=True)
+class _Form:
+    pattern: re.Pattern[str]
+    names: tuple[str, ...]
+    target: str | tuple[str, str]  # the other language's text, or a plural's two forms
+
+
+def _pattern(text: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    names: list[str] = []
+    out, last = [], 0
+    for m in _PLACEHOLDER.finditer(text):
+        out.append(re.escape(text[last:m.start()]))
+        name = m.group(1)
+        out.append(f"(?P={name})" if name in names else f"(?P<{name}>.+?)")
+        if name not in names:
+            names.append(name)
+        last = m.end()
+    out.append(re.escape(text[last:]))
+    return re.compile("".join(out), re.S), tuple(names)
+
+
+@cache
+def _forms(lang: str, to_english: bool) -> tuple[dict[str, str], tuple[_Form, ...]]:
+    """Exact sentences, and patterns of sentences with placeholders, from one
+    language to the other, read from the catalogue."""
+    po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    exact: dict[str, str] = {}
+    forms: list[_Form] = []
+    if lang == "en" or not po.exists():
+        return exact, ()
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=lang)
+    for m in catalog:
+        if not m.id or m.fuzzy or not m.string:
+            continue
+        pairs: list[tuple[str, str | tuple[str, str]]] = []
+        if isinstance(m.id, tuple | list):
+            english = (str(m.id[0]), str(m.id[1]))
+            theirs = tuple(str(x) for x in m.string)
+            plural = (theirs[0], theirs[-1])
+            sources = theirs if to_english else english
+            pairs = [(src, english if to_english else plural) for src in sources]
+        else:
+            pairs = [(str(m.string), str(m.id))] if to_english else [(str(m.id), str(m.string))]
+        for source, target in pairs:
+            if not source or "{{" in source or "%" in source:
+                continue  # a template's own braces, argparse's words: never kept text
+            if _PLACEHOLDER.search(source):
+                if sum(ch.isalpha() for ch in _PLACEHOLDER.sub("", source)) < 4:
+                    continue  # "{name} ({code})" would claim anyone's words
+                pattern, names = _pattern(source)
+                forms.append(_Form(pattern, names, target))
+            elif isinstance(target, str):
+                exact.setdefault(source, target)
+    # Longer patterns first: the most specific sentence wins.
+    forms.sort(key=lambda f: -len(f.pattern.pattern))
+    return exact, tuple(forms)
+
+
+def _convert(text: str, lang: str, to_english: bool, depth: int = 0) -> str:
+    if not text or depth > 4:
+        return text
+    exact, forms = _forms(lang, to_english)
+    if text in exact:
+        return exact[text]
+    for form in forms:
+        m = form.pattern.fullmatch(text)
+        if m is None:
+            continue
+        values = {k: _convert(v, lang, to_english, depth + 1) for k, v in m.groupdict().items()}
+        target = form.target
+        if isinstance(target, tuple):  # a plural: its form follows the count
+            count = int(values["n"]) if values.get("n", "").isdigit() else 2
+            target = target[0] if count == 1 else target[1]
+        try:
+            return target.format(**values)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text
+
+
+def to_english(text: str | None) -> str | None:
+    """One of the app's sentences, written in the current language, as kept: in English."""
+    lang = current_language()
+    return text if text is None or lang == "en" else _convert(text, lang, to_english=True)
+
+
+def from_english(text: str | None) -> str | None:
+    """A kept sentence (English) in the current language; other text as it is."""
+    lang = current_language()
+    return text if text is None or lang == "en" else _convert(text, lang, to_english=False)
 
 
 def _locale() -> Locale:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
+from app import i18n
 from app.i18n import _, format_date, format_time
 from app.models.conecta import (
     Attendance,
@@ -123,7 +124,8 @@ def detail(p: Practice, attendance_id: int) -> Detail:
     with p.db.read() as s:
         row = _get(s, attendance_id)
         entries = tuple(Entry(e.id or 0, e.direction, e.kind, e.body, e.author, e.at, e.state,
-                              e.error, e.template, e.subject, e.call_seconds, e.call_outcome)
+                              i18n.from_english(e.error), e.template, e.subject,
+                              e.call_seconds, e.call_outcome)
                         for e in s.exec(select(ConversationEntry).where(
                             ConversationEntry.attendance_id == attendance_id)
                             .order_by(col(ConversationEntry.at), col(ConversationEntry.id))))
@@ -312,6 +314,7 @@ def send_now(p: Practice, queued: Queued) -> str:
         row = s.get(OutboxMessage, queued.outbox_id)
         if state is DeliveryState.QUEUED and not error and row is not None:
             error = row.last_error  # a temporary failure, tried again later
+    error = i18n.from_english(error)
     template = kind is EntryKind.TEMPLATE
     if state in (DeliveryState.SENT, DeliveryState.DELIVERED, DeliveryState.READ):
         return _("Template sent.") if template else _("Message sent.")

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from app.i18n import _, format_datetime, format_money
+from app.i18n import _, format_datetime, format_money, from_english
 from app.services.audit import CLIENT, IMPORT, SYSTEM
 from app.services.queries import HistoryEntry
 from app.services.reminders import channel_name
@@ -63,7 +63,8 @@ def sentence(entry: HistoryEntry, zone: ZoneInfo, currency: str) -> str:
             return _("The client confirmed the session through the link.")
         return _("{who} confirmed the session.").format(who=who)
     if entry.action == "cancel":
-        text = _("{who} cancelled the session: “{reason}”.").format(who=who, reason=c.get("reason"))
+        text = _("{who} cancelled the session: “{reason}”.").format(
+            who=who, reason=from_english(str(c.get("reason") or "")))
         if c.get("by") == "practice":
             text += " " + _("Called off by the practice: no fee for the client.")
         elif c.get("by") == "client":

@@ -10,11 +10,19 @@ from typing import Any
 from sqlalchemy import event
 from sqlmodel import Session
 
+from app import i18n
 from app.models.conecta import Attendance, ConversationEntry, MessageTemplate
 from app.models.outbox import DeliveryAttempt, OutboxMessage
 from app.models.requests import ClientRequest
 from app.models.shown_text import free_text, in_json, one_line
 from app.models.tables import Appointment, AuditEvent, Client, PracticeSettings, Service, Staff
+
+
+def _own_words(value: str) -> str:
+    """The app's own sentence, kept in English to be said in the reader's language
+    (i18n.from_english); anything else as free text."""
+    return i18n.to_english(free_text(value)) or ""
+
 
 FIELDS: dict[type[Any], dict[str, Callable[[str], str]]] = {
     Client: {"name": one_line, "notes": free_text},
@@ -22,14 +30,14 @@ FIELDS: dict[type[Any], dict[str, Callable[[str], str]]] = {
     Staff: {"name": one_line},
     PracticeSettings: {"name": one_line},
     Appointment: {"notes": free_text, "internal_notes": free_text,
-                  "cancellation_reason": free_text},
+                  "cancellation_reason": _own_words},
     ClientRequest: {"reason": free_text},
     Attendance: {"name": one_line, "subject": one_line, "notes": free_text},
     ConversationEntry: {"body": free_text, "subject": one_line, "author": one_line,
-                        "error": free_text},
+                        "error": _own_words},
     MessageTemplate: {"name": one_line, "body": free_text, "parameter_labels": free_text},
-    OutboxMessage: {"custom_text": free_text, "last_error": free_text},
-    DeliveryAttempt: {"detail": free_text},
+    OutboxMessage: {"custom_text": free_text, "last_error": _own_words},
+    DeliveryAttempt: {"detail": _own_words},
     AuditEvent: {"changes": in_json},
 }
 

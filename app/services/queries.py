@@ -14,6 +14,7 @@ from sqlalchemy import exists
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from app import i18n
 from app.i18n import _
 from app.models.enums import AppointmentStatus
 from app.models.instants import later_minutes
@@ -138,7 +139,8 @@ def _view(a: Appointment, client: Client, service: Service | None, staff: Staff,
         staff_id=a.staff_id, staff_name=staff.name, staff_color=staff.color,
         source=a.source.value, quoted_price_cents=a.quoted_price_cents,
         actual_price_cents=a.actual_price_cents, notes=a.notes, internal_notes=a.internal_notes,
-        cancellation_reason=a.cancellation_reason, charge_decision=a.charge_decision,
+        cancellation_reason=i18n.from_english(a.cancellation_reason),
+        charge_decision=a.charge_decision,
         cancellation_fee_cents=a.cancellation_fee_cents, rescheduled_from=a.rescheduled_from_id,
         rescheduled_to=a.rescheduled_to_id, series_id=a.series_id, history=history,
         cancel_requested=requested, cancelled_by=a.cancelled_by)
@@ -200,7 +202,8 @@ def listed_views(rows: Sequence[Any], zone: ZoneInfo) -> list[AppointmentView]:
         staff_id=r.staff_id, staff_name=r.staff_name, staff_color=r.staff_color,
         source=r.source.value, quoted_price_cents=r.quoted_price_cents,
         actual_price_cents=r.actual_price_cents, notes=r.notes, internal_notes=r.internal_notes,
-        cancellation_reason=r.cancellation_reason, charge_decision=r.charge_decision,
+        cancellation_reason=i18n.from_english(r.cancellation_reason),
+        charge_decision=r.charge_decision,
         cancellation_fee_cents=r.cancellation_fee_cents, rescheduled_from=r.rescheduled_from_id,
         rescheduled_to=r.rescheduled_to_id, series_id=r.series_id,
         cancel_requested=bool(r.cancel_requested), cancelled_by=r.cancelled_by) for r in rows]

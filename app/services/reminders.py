@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
+from app import i18n
 from app.i18n import _, ngettext
 from app.models.enums import ACTIVE_STATUSES, AppointmentStatus, Channel
 from app.models.instants import elapsed, later_minutes
@@ -84,7 +85,7 @@ def view(m: OutboxMessage, zone: ZoneInfo, ready: Readiness | None = None,
         m.channel in {c.value for c in Channel} else None
     return MessageView(m.id, m.kind.value, m.appointment_id, m.channel, m.minutes_before,
                        m.custom_text, m.recipient, m.due_at.astimezone(zone), m.state.value,
-                       m.attempts, m.last_error, m.provider_message_id,
+                       m.attempts, i18n.from_english(m.last_error), m.provider_message_id,
                        m.sent_at.astimezone(zone) if m.sent_at else None,
                        missing.text if missing else None, missing.fix if missing else fix)
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, or_, select
 
+from app import i18n
 from app.i18n import (
     _,
     format_closing_time,
@@ -599,7 +600,8 @@ def cancel(p: Practice, appointment_id: int, *, reason: str, notify: bool = Fals
             told = reminders.notice(s, now, a, MessageKind.CANCELLATION, ready) \
                 if notify else None
             _set_status(s, p, a, Action.CANCEL, {
-                "reason": reason, "notify": notify, "charge_decision": decision.value,
+                "reason": i18n.to_english(reason), "notify": notify,
+                "charge_decision": decision.value,
                 "cancellation_fee_cents": fee, "late": late, "scope": scope.value,
                 "by": by.value,
                 "notice_channel": told.value if told else None})
