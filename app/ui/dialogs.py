@@ -3,7 +3,7 @@ plain values; the panel runs the service call off the GUI thread."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QTime, QTimer
@@ -336,9 +336,11 @@ class RescheduleDialog(QDialog):
                                             staff_id=staff_id,
                                             duration_minutes=view.duration_minutes,
                                             step_minutes=30, ignoring=[view.id])
+            # Proposed: the first free time after the session ends, so the proposal
+            # is a real move; the list of free times also offers the ones it overlaps.
             proposal = availability.next_free(
-                p, view.start, service_id=view.service_id, staff_id=staff_id,
-                duration_minutes=view.duration_minutes,
+                p, view.end - timedelta(seconds=1), service_id=view.service_id,
+                staff_id=staff_id, duration_minutes=view.duration_minutes,
                 ignoring=[view.id]) if proposing else None
             return token, conflicts, slots, proposal
 

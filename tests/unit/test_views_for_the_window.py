@@ -38,8 +38,8 @@ def test_history_sentences(practice: Practice, clock: FrozenClock) -> None:
     assert sentences(practice, b) == [
         f"Dra. Ana moved session #{a} here.",
         # Nothing is set up to send with: the history promises no notice.
-        "Dra. Ana cancelled the session: “Febre”. Late cancellation fee: R$80.00. "
-        "No channel could reach the client: see the Reminders tab.",
+        "Dra. Ana cancelled the session: “Febre”. Called off by the client. "
+        "Late cancellation fee: R$80.00. No channel could reach the client: see the Reminders tab.",
     ]
 
 
