@@ -72,6 +72,9 @@ class MainWindow(QMainWindow):
         self.user_label = plain(QLabel())  # who uses this computer, once said
         self.user_label.setObjectName("muted")
         self.statusBar().addPermanentWidget(self.user_label)
+        # Said alone, a long sentence hides the quiet words; they come back after it.
+        self.statusBar().messageChanged.connect(
+            lambda text: text or self._show_status_words())
         self.first_run: Any = None
         self.build()
         geometry = QSettings().value("window/geometry")
@@ -147,18 +150,22 @@ class MainWindow(QMainWindow):
     def show_relay_state(self) -> None:
         poller = self.worker.poller if self.worker is not None else None
         connected = poller.connected if poller is not None else None
-        text = {True: _("Relay: connected"),
-                False: _("Relay unreachable: clients' answers wait there until it is back"),
-                None: ""}[connected]
+        # A short word in the status bar, the whole sentence in its tooltip: a long
+        # one left no room for what the app had just said.
+        word, text = {True: (_("Links: connected"), _("Relay: connected")),
+                      False: (_("Links: unreachable"), _("Relay unreachable: clients' answers "
+                                                         "wait there until it is back")),
+                      None: ("", "")}[connected]
         problem = poller.problem if poller is not None else None
         if connected and problem:
-            text = _("Relay: clients' messages wait there, unread on this computer")
+            word, text = _("Links: messages waiting"), _(
+                "Relay: clients' messages wait there, unread on this computer")
         paused_by = poller.paused_by if poller is not None else None
         if paused_by:  # the relay may be fine: this computer cannot read its key
-            text, problem = _("Relay paused: this computer has no keyring for its key"), \
-                paused_by
-        self.relay_state.setText(text)
-        self.relay_state.setToolTip(verbatim(problem or ""))  # may quote the relay's answer
+            word, text, problem = _("Links: paused"), _(
+                "Relay paused: this computer has no keyring for its key"), paused_by
+        self.relay_state.setText(word)
+        self.relay_state.setToolTip(verbatim("\n".join(x for x in (text, problem) if x)))
 
     def _show_from_tray(self) -> None:
         self.show()
@@ -311,14 +318,28 @@ class MainWindow(QMainWindow):
     def phone(self, e164: str | None) -> str:
         return format_phone(e164, self.country)
 
-    def say(self, message: str) -> None:
-        self.statusBar().showMessage(message, 8000)
+    def say(self, message: str, ms: int = 8000) -> None:
+        """A sentence in the status bar for a few seconds. One too long to share the
+        bar has it alone (the quiet words at the right step aside until it goes)."""
+        bar = self.statusBar()
+        beside = [w for w in (self.user_label, getattr(self, "relay_state", None))
+                  if w is not None and w.text()]
+        room = bar.width() - 40 - sum(w.sizeHint().width() + 12 for w in beside)
+        alone = bar.fontMetrics().horizontalAdvance(message) > room
+        for w in beside:
+            w.setVisible(not alone)
+        bar.showMessage(message, ms)
+
+    def _show_status_words(self) -> None:
+        for w in (self.user_label, getattr(self, "relay_state", None)):
+            if w is not None:
+                w.setVisible(bool(w.text()))
 
     def show_error(self, exc: BaseException) -> None:
         """Expected failures become a sentence in the status bar; anything else goes
         to the exception hook (logged, and shown once)."""
         if isinstance(exc, PracticeError | DatabaseUnavailable):
-            self.statusBar().showMessage(str(exc), 12_000)
+            self.say(str(exc), 12_000)
             return
         log.error("unexpected error in a background task", exc_info=exc)
         from app.ui.errors import report

@@ -57,10 +57,18 @@ def test_a_tap_on_confirm_shows_in_the_agenda_within_a_second(
     assert time.monotonic() - t0 < 1.0
     assert queries.show(practice, session).history[-1].actor == "client"
     # The status bar follows the relay by itself, both ways.
-    qtbot.waitUntil(lambda: w.relay_state.text() == "Relay: connected", timeout=3000)
+    qtbot.waitUntil(lambda: w.relay_state.text() == "Links: connected", timeout=3000)
     _relay.__exit__(None, None, None)
-    qtbot.waitUntil(lambda: w.relay_state.text().startswith("Relay unreachable"),
-                    timeout=8000)
+    qtbot.waitUntil(lambda: w.relay_state.text() == "Links: unreachable", timeout=8000)
+    assert "Relay unreachable: clients" in w.relay_state.toolTip()  # the whole sentence
+    # A sentence too long to share the bar is said alone; the quiet words come back.
+    w.set_user("Dra. Ana Souza")
+    w.say("Sessão confirmada. " + "O e-mail de confirmação não será enviado. " * 4, 300)
+    assert not w.relay_state.isVisible() and not w.user_label.isVisible()
+    qtbot.waitUntil(lambda: w.relay_state.isVisible() and w.user_label.isVisible(),
+                    timeout=3000)
+    w.say("Session confirmed.")
+    assert w.relay_state.isVisible() and w.user_label.isVisible()
 
 
 def test_a_cancellation_request_is_decided_in_the_painel(
