@@ -92,13 +92,14 @@ def view(m: OutboxMessage, zone: ZoneInfo, ready: Readiness | None = None,
 
 def address(client: Client, channel: Channel) -> tuple[str | None, str | None]:
     """Where to send, or why not."""
-    if getattr(client, CONSENT[channel]) is None:
-        return None, _("{name} has not agreed to messages by {channel}.").format(
-            name=client.name, channel=channel_name(channel))
+    # No address first: agreeing to a channel one cannot be reached by is beside the point.
     target = client.email if channel is Channel.EMAIL else client.phone
     if not target:
         return None, (_("{name} has no e-mail address.") if channel is Channel.EMAIL
                       else _("{name} has no phone number.")).format(name=client.name)
+    if getattr(client, CONSENT[channel]) is None:
+        return None, _("{name} has not agreed to messages by {channel}.").format(
+            name=client.name, channel=channel_name(channel))
     return target, None
 
 
@@ -254,7 +255,10 @@ def notice_route(client: Client, kind: MessageKind, ready: Readiness
         if why_not is None and unset is None:
             return channel, ""
         reasons.append(why_not or (unset.text if unset else ""))
-    return None, " ".join(reasons)
+    if kind is MessageKind.CONFIRMATION:  # "the confirmation e-mail will not go: why"
+        return None, " ".join(reasons)
+    # Said which channels were tried: a client reached on WhatsApp would otherwise wonder.
+    return None, " ".join([_("Notices go by e-mail or SMS."), *reasons])
 
 
 def notice(s: Session, now: datetime, a: Appointment, kind: MessageKind,

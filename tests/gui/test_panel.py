@@ -159,6 +159,7 @@ def test_tell_the_client_is_offered_only_when_a_channel_can_reach_them(
     assert not dialog.charge.isVisible() and not dialog.waive.isVisible()
     assert dialog.no_fee.isVisible() and "no late-cancellation fee" in dialog.no_fee.text()
     assert "has not agreed to messages by e-mail" in dialog.why_not.text()
+    assert dialog.why_not.text().startswith("Notices go by e-mail or SMS.")  # not WhatsApp
     assert dialog.notify.toolTip()
     dialog.reject()
     with FakeTwilio() as tw:
