@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import select
 
+from app import i18n
 from app.i18n import _
 from app.models.hours import WEEKDAY_KEYS
 from app.models.tables import Appointment, Client
@@ -56,7 +57,7 @@ class Setup:
 
     def people(self) -> list[str]:
         """Everyone who may use a computer of the practice, professionals first."""
-        return [p.name for p in self.professionals] + list(self.reception)
+        return [p.name for p in self.professionals if p.name] + list(self.reception)
 
 
 def needed(p: Practice) -> bool:
@@ -89,12 +90,24 @@ def proposal(p: Practice) -> Setup:
     return Setup(
         name="" if view.name == "Practice" else view.name, timezone=view.timezone,
         country=country, language=view.language,
-        professionals=tuple(Person(s.name, s.color, s.id) for s in staff),
+        professionals=tuple(Person("" if s.name in _stand_in_names() else s.name, s.color, s.id)
+                            for s in staff),
         reception=tuple(n for n in config.get(p, "team.reception").split(",") if n),
         hours=dict(view.hours),
         services=tuple(ServiceDraft(s.name, s.duration_minutes, s.price_cents)
                        for s in services) or (ServiceDraft(_("Individual session")),),
         reminders=config.get(p, "reminders.default"))
+
+
+def _stand_in_names() -> set[str]:
+    """The name a new database gives its first professional, in every language: not a
+    person's name, so the assistant asks for one (a hurried "Next" kept a professional
+    called "Profissional")."""
+    names = set()
+    for language in i18n.SUPPORTED:
+        with i18n.speaking(language):
+            names.add(_("Professional"))
+    return names
 
 
 def _check(setup: Setup) -> None:

@@ -186,7 +186,9 @@ def test_a_practice_with_data_asks_once_who_uses_this_computer(
     QTimer.singleShot(300, answer)
     empty_window.start()
     qtbot.waitUntil(lambda: stored_user(practice) == "Dra. Ana Souza", timeout=5000)
-    assert asked[0] == ["Professional", "Dra. Ana Souza"]  # not the login, "Dra. Ana"
+    # Not the login ("Dra. Ana"), nor the stand-in a new database names its first
+    # professional: the people of the practice.
+    assert asked[0] == ["Dra. Ana Souza"]
     assert empty_window.practice.actor == "Dra. Ana Souza"
     assert "Dra. Ana Souza" in empty_window.user_label.text()
     asked.clear()
@@ -194,3 +196,13 @@ def test_a_practice_with_data_asks_once_who_uses_this_computer(
     empty_window.tasks.wait()
     qtbot.wait(400)
     assert asked == [] and QApplication.activeModalWidget() is None
+
+
+def test_the_first_professional_is_asked_for_not_named_by_the_app(
+        qtbot: QtBot, empty_window: MainWindow) -> None:
+    """A new database's stand-in professional is offered as an empty name with its
+    example, so a hurried Next does not keep a professional called "Professional"."""
+    wizard = open_assistant(qtbot, empty_window)
+    assert wizard.professionals.names() == [""]
+    assert wizard.professionals.edits[0].placeholderText()
+    wizard.done(0)
