@@ -77,6 +77,10 @@ def test_clicking_a_block_opens_its_panel_and_confirms(qtbot: QtBot, window: Mai
     assert "cannot be confirmed" in panel.confirm_action.toolTip()
 
 
+def shown_views(w: MainWindow) -> list:  # type: ignore[type-arg]
+    return list(w.agenda.grid.sessions())
+
+
 def test_drag_reschedules_with_the_same_checks(qtbot: QtBot, window: MainWindow,
                                                practice: Practice,
                                                seeded: dict[str, int]) -> None:
@@ -89,7 +93,7 @@ def test_drag_reschedules_with_the_same_checks(qtbot: QtBot, window: MainWindow,
     qtbot.waitUntil(lambda: len(shown(w)) == 2, timeout=3000)
     grid, source = w.agenda.grid, seeded["monday"]
 
-    def drag_to(day_index: int, hour: float) -> None:
+    def drag_to(day_index: int, hour: float, answer: bool = True) -> None:
         start = centre(w, source)
         rect = grid.block_rect(source)
         grab = start.y() - rect.top()
@@ -99,14 +103,20 @@ def test_drag_reschedules_with_the_same_checks(qtbot: QtBot, window: MainWindow,
         for step in range(1, 6):
             QTest.mouseMove(grid, start + (QPoint(x, y) - start) * step / 5)
         qtbot.mouseRelease(grid, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
-        qtbot.waitUntil(lambda: w.agenda.move_question is not None, timeout=3000)
-        qtbot.keyClick(w.agenda.move_question, Qt.Key.Key_Return)
+        if answer:
+            qtbot.waitUntil(lambda: w.agenda.move_question is not None, timeout=3000)
+            qtbot.keyClick(w.agenda.move_question, Qt.Key.Key_Return)
 
-    # Onto Tuesday 16:30, into João's session: refused, nothing changes.
-    drag_to(1, 16.5)
+    # Onto Tuesday 16:30, into João's session: refused at once, never asked about.
+    drag_to(1, 16.5, answer=False)
     qtbot.waitUntil(lambda: w.agenda.notice.isVisible(), timeout=3000)
+    assert w.agenda.move_question is None
     assert "busy" in w.agenda.notice.text() and "João Alves" in w.agenda.notice.text()
     assert status_of(practice, source) == "scheduled"
+    # The refusal is about the agenda as it was: a change makes it go.
+    scheduling.cancel(practice, next(v.id for v in shown_views(w) if v.client_name ==
+                                     "João Alves"), reason="Desmarcou")
+    qtbot.waitUntil(lambda: not w.agenda.notice.isVisible(), timeout=3000)
 
     # Onto Wednesday 15:00, a free hour: moved, the original kept as rescheduled.
     drag_to(2, 15)

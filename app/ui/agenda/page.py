@@ -371,7 +371,9 @@ class AgendaPage(QWidget):
     # ------------------------------------------------------------ loading
 
     def changed(self) -> None:
-        """Something changed in the data: forget loaded periods and load again."""
+        """Something changed in the data: forget loaded periods and load again. A
+        refusal said before is about data as it was: it goes."""
+        self.notice.hide()
         self._generation += 1
         self._cache.clear()
         self.reload()
@@ -494,19 +496,45 @@ class AgendaPage(QWidget):
     # ------------------------------------------------------------ moving
 
     def move(self, appointment_id: int, start: datetime) -> None:
-        """A dragged block: asked about first (who, from when to when: a slip of the
-        mouse must not move a client), then rescheduled with every booking check,
-        or refused. Enter moves it; Escape leaves it where it was."""
+        """A dragged block, checked like any booking first: onto a busy time it is
+        refused at once, with whom it meets (not asked about and refused after);
+        otherwise asked about (who, from when to when: a slip of the mouse must not
+        move a client), then rescheduled. Enter moves it; Escape leaves it."""
         self.notice.hide()
         view = next((v for v in self.grid.sessions() if v.id == appointment_id), None)
+        if view is None:
+            return
+        p = self.practice
+
+        def check() -> list[str]:
+            req = scheduling.BookingRequest(
+                client_id=view.client_id, start=start, service_id=view.service_id,
+                custom_service_name=view.service_name if view.service_id is None else None,
+                duration_minutes=view.duration_minutes, staff_id=view.staff_id)
+            return [c.message for c in scheduling.check_booking(p, req)
+                    if c.appointment_id != view.id]
+
+        def checked(conflicts: list[str]) -> None:
+            if conflicts:
+                self.notice.setText(_("Not moved: {reason}").format(
+                    reason=" ".join(conflicts)))
+                self.notice.show()
+                self.window_.say(_("Not moved."))
+                self.reload()  # the block goes back where it was
+            else:
+                self._ask_to_move(view, start)
+
+        self.window_.tasks.run(check, checked, self.window_.show_error)
+
+    def _ask_to_move(self, view: AppointmentView, start: datetime) -> None:
+        appointment_id = view.id
         zone = self.window_.zone
         question = QMessageBox(self)
         question.setIcon(QMessageBox.Icon.Question)
         question.setWindowTitle(_("Move session"))
         question.setTextFormat(Qt.TextFormat.PlainText)  # the client's name as typed
         question.setText(_("Move {client}'s session from {old} to {new}?").format(
-            client=view.client_name if view else _("this client"),
-            old=i18n.format_datetime(view.start.astimezone(zone)) if view else "—",
+            client=view.client_name, old=i18n.format_datetime(view.start.astimezone(zone)),
             new=i18n.format_datetime(start.astimezone(zone))))
         question.setInformativeText(_("The client is told of the new time as after any "
                                       "rescheduling."))
