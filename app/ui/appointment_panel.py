@@ -103,6 +103,7 @@ class AppointmentPanel(QDialog):
         self.unconfirm_action.triggered.connect(self.unconfirm)
         menu.addAction(self.unconfirm_action)
         menu.setToolTipsVisible(True)  # a disabled entry says why
+        self.status_menu = menu
         self.status_button.setMenu(menu)
         head.addWidget(self.status_button)
         layout.addLayout(head)
@@ -283,6 +284,14 @@ class AppointmentPanel(QDialog):
         self.unconfirm_action.setEnabled(back is None)
         self.unconfirm_action.setToolTip(back or _(
             "Back to Scheduled, to be confirmed later; the history keeps both."))
+        # A status nothing can change from here (cancelled, moved, done) is shown, not
+        # offered: no arrow, no menu holding one greyed item.
+        live = view.status in (S.SCHEDULED, S.CONFIRMED)
+        self.status_button.setMenu(self.status_menu if live else None)
+        self.status_button.setText(("✓ " if view.status is S.CONFIRMED else "") + label +
+                                   ("  ▾" if live else ""))
+        self.status_button.setToolTip(_("Change the status") if live else
+                                      (self._state_note(view) or label))
         note = self._state_note(view)
         for action, button in self.buttons.items():
             reason = self._reason(action)

@@ -69,7 +69,8 @@ class NewAttendanceDialog(QDialog):
             "medium": self.medium, "name": self.name, "phone": self.phone, "email": self.email,
             "status": self.status, "type": self.type, "originator": self.originator,
             "tags": self.tags}
-        for key, text in (("medium", _("Channel")), ("name", _("Name")), ("phone", _("Phone")),
+        for key, text in (("medium", _("Means of communication")), ("name", _("Name")),
+                          ("phone", _("Phone")),
                           ("email", _("E-mail")), ("status", _("Attendance status")),
                           ("type", _("Attendance type")), ("originator", _("Originated by")),
                           ("tags", _("Tags"))):

@@ -558,7 +558,7 @@ class DashboardPage(QWidget):
                                                 _("Session completed."))),
                     ("no_show", _("No-show"),
                      lambda i=v.id: self.decide(lambda: scheduling.no_show(w.practice, i),
-                                                _("Marked as a no-show."))))))
+                                                _("Recorded as a no-show."))))))
         hidden = board.no_outcome_total - len(board.no_outcome)
         if hidden > 0:
             self.no_outcome_card.empty(ngettext(

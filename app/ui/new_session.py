@@ -622,7 +622,7 @@ class NewSessionDialog(QDialog):
             self._armed = True
             self.ok.setText(_("Create anyway"))
             self._show("⚠ " + " ".join(self.conflicts) + " " +
-                       _("Click again to book it anyway; the history records why."),
+                       _("Click again to book it anyway; the history records the conflict."),
                        "warning")
             return
         override = single_conflict and self._armed

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import i18n
-from app.i18n import _, ngettext
+from app.i18n import N_, _, ngettext
 from app.models.enums import Channel
 from app.models.outbox import MessageKind
 from app.services import config, mail_inbound, messages, outbox, secrets, settings
@@ -38,7 +38,7 @@ from app.ui.plain import escape, plain
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
-CHANNELS = (("", "—"), ("whatsapp", "WhatsApp"), ("email", "E-mail"), ("sms", "SMS"))
+CHANNELS = (("", N_("None")), ("whatsapp", "WhatsApp"), ("email", N_("E-mail")), ("sms", "SMS"))
 
 
 def _scroll(inner: QWidget) -> QScrollArea:
@@ -67,7 +67,7 @@ class NotificationsTab(QWidget):
         for i in range(3):
             combo = QComboBox()
             for value, name in CHANNELS:
-                combo.addItem(name, value)
+                combo.addItem(_(name), value)
             minutes = LeadTime(24 * 60 if i == 0 else 60)
             row = QHBoxLayout()
             row.addWidget(combo)

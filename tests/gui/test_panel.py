@@ -43,6 +43,8 @@ def test_cancel_needs_a_reason_and_keeps_the_session(qtbot: QtBot, window: MainW
     view = queries.show(practice, seeded["monday"])
     assert (view.cancellation_reason, view.charge_decision) == ("Cliente com febre", "waive")
     qtbot.waitUntil(lambda: panel.status_button.text().startswith("Cancelled"), timeout=3000)
+    # Shown, not offered: no arrow and no menu of one greyed item.
+    assert "▾" not in panel.status_button.text() and panel.status_button.menu() is None
     assert "Cliente com febre" in panel.history.item(0).text()
     for button in panel.buttons.values():
         assert not button.isEnabled()
