@@ -199,6 +199,14 @@ def _convert(text: str, lang: str, to_english: bool, depth: int = 0) -> str:
     exact, forms = _forms(lang, to_english)
     if text in exact:
         return exact[text]
+    # Several sentences said together ("Notices go by e-mail or SMS. E-mail is not set
+    # up: …"): each is one of the catalogue's, or left as it is. Tried before the
+    # patterns, whose placeholders would otherwise swallow the sentences before them.
+    parts = _SENTENCES.split(text) if depth == 0 else [text]
+    if len(parts) > 1:
+        converted = [_convert(part, lang, to_english, depth + 1) for part in parts]
+        if converted != parts:
+            return " ".join(converted)
     for form in forms:
         m = form.pattern.fullmatch(text)
         if m is None:
@@ -213,6 +221,9 @@ def _convert(text: str, lang: str, to_english: bool, depth: int = 0) -> str:
         except (KeyError, IndexError, ValueError):
             return text
     return text
+
+
+_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-ZÁÉÍÓÚÂÊÔÃÕÇ])")
 
 
 def to_english(text: str | None) -> str | None:

@@ -69,3 +69,15 @@ def test_a_cancellation_from_the_link_without_words_reads_in_each_language(
     with i18n.speaking("pt_BR"):
         assert queries.show(practice, session).cancellation_reason == \
             "O cliente pediu o cancelamento pelo link."
+
+
+def test_sentences_said_together_are_kept_and_said_one_by_one() -> None:
+    with i18n.speaking("pt_BR"):
+        said = ("Os avisos vão por e-mail ou SMS. Maria Silva não tem e-mail. "
+                "Maria Silva não autorizou mensagens por SMS.")
+        kept = i18n.to_english(said)
+        assert kept == ("Notices go by e-mail or SMS. Maria Silva has no e-mail address. "
+                        "Maria Silva has not agreed to messages by SMS.")
+        assert i18n.from_english(kept) == said
+        own = "Estou com febre. Não vou conseguir ir."
+        assert i18n.to_english(own) == own
