@@ -249,28 +249,42 @@ def group_title(group: FailureGroup) -> str:
     return text.format(n=i18n.format_number(n))
 
 
-class FailureGroupRow(QWidget):
-    """Messages not sent for one cause: the cause once, one action for them all."""
+class _CauseRow(QWidget):
+    """Messages held by one cause: a counted title, the cause once, and a row of
+    buttons beginning with the setting that fixes it, when one does."""
 
-    def __init__(self, group: FailureGroup, page: DashboardPage) -> None:
+    def __init__(self, title: str, reason: str, page: DashboardPage, fix: str | None) -> None:
         super().__init__()
-        self.group = group
-        p = page.window_.practice
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 4, 0, 6)
-        self.title = QLabel(group_title(group))
+        self.title = QLabel(title)
         self.title.setObjectName("strong")
         col.addWidget(self.title)
-        self.reason = label(group.newest.last_error or "")  # the newest stands for all
+        self.reason = label(reason)
         self.reason.setWordWrap(True)
         self.reason.setObjectName("muted")
         col.addWidget(self.reason)
-        buttons = QHBoxLayout()
+        self.button_row = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
-        fix_button = _fix_button(page, group.fix)
+        fix_button = _fix_button(page, fix)
         if fix_button is not None:
-            buttons.addWidget(fix_button)
+            self.button_row.addWidget(fix_button)
             self.buttons["fix"] = fix_button
+        col.addLayout(self.button_row)
+
+    def add(self, key: str, button: QPushButton) -> None:
+        self.button_row.addWidget(button)
+        self.buttons[key] = button
+
+
+class FailureGroupRow(_CauseRow):
+    """Messages not sent for one cause: the cause once, one action for them all."""
+
+    def __init__(self, group: FailureGroup, page: DashboardPage) -> None:
+        # The newest message's reason stands for the group.
+        super().__init__(group_title(group), group.newest.last_error or "", page, group.fix)
+        self.group = group
+        p = page.window_.practice
         key, n = group.key, group.count
         for name, text, work, said in (
                 ("retry", _("Try all again"), lambda: failures.retry_group(p, key),
@@ -281,10 +295,8 @@ class FailureGroupRow(QWidget):
             button = QPushButton(text)
             button.clicked.connect(lambda _c=False, f=work, s=said: page.decide(
                 f, s.format(n=i18n.format_number(n))))
-            buttons.addWidget(button)
-            self.buttons[name] = button
-        buttons.addStretch(1)
-        col.addLayout(buttons)
+            self.add(name, button)
+        self.button_row.addStretch(1)
 
 
 def blocked_title(group: BlockedGroup) -> str:
@@ -301,35 +313,18 @@ def blocked_title(group: BlockedGroup) -> str:
     return text.format(n=i18n.format_number(n))
 
 
-class BlockedGroupRow(QWidget):
+class BlockedGroupRow(_CauseRow):
     """Messages that cannot go for one cause: the cause once, with its count and
     the action that fixes it (the setting to open; for a keyring, what to do)."""
 
     def __init__(self, group: BlockedGroup, page: DashboardPage) -> None:
-        super().__init__()
+        super().__init__(blocked_title(group), group.reason, page, group.fix)
         self.group = group
-        col = QVBoxLayout(self)
-        col.setContentsMargins(0, 4, 0, 6)
-        self.title = QLabel(blocked_title(group))
-        self.title.setObjectName("strong")
-        col.addWidget(self.title)
-        self.reason = label(group.reason)
-        self.reason.setWordWrap(True)
-        self.reason.setObjectName("muted")
-        col.addWidget(self.reason)
-        buttons = QHBoxLayout()
-        self.buttons: dict[str, QPushButton] = {}
-        fix_button = _fix_button(page, group.fix)
-        if fix_button is not None:
-            buttons.addWidget(fix_button)
-            self.buttons["fix"] = fix_button
-        else:  # the keyring: unlocked outside the app, then looked at again
+        if "fix" not in self.buttons:  # the keyring: unlocked outside the app, then again
             again = QPushButton(_("Check again"))
             again.clicked.connect(lambda _c=False: page.reload())
-            buttons.addWidget(again)
-            self.buttons["again"] = again
-        buttons.addStretch(1)
-        col.addLayout(buttons)
+            self.add("again", again)
+        self.button_row.addStretch(1)
 
 
 class RequestRow(QWidget):
