@@ -77,6 +77,20 @@ def test_clicking_a_block_opens_its_panel_and_confirms(qtbot: QtBot, window: Mai
     assert "cannot be confirmed" in panel.confirm_action.toolTip()
 
 
+def drag(qtbot: QtBot, w: MainWindow, source: int, day_index: int, hour: float) -> None:
+    """A person's drag of a session's block to a day of the shown week and an hour,
+    held where it was grabbed."""
+    grid = w.agenda.grid
+    start = centre(w, source)
+    grab = start.y() - grid.block_rect(source).top()
+    x = int(grid.day_left(day_index) + grid.day_width() / 2)
+    y = int((hour - grid.first_hour) * grid.hour_height + grab)
+    qtbot.mousePress(grid, Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, 6):
+        QTest.mouseMove(grid, start + (QPoint(x, y) - start) * step / 5)
+    qtbot.mouseRelease(grid, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+
+
 def shown_views(w: MainWindow) -> list:  # type: ignore[type-arg]
     return list(w.agenda.grid.sessions())
 
@@ -94,15 +108,7 @@ def test_drag_reschedules_with_the_same_checks(qtbot: QtBot, window: MainWindow,
     grid, source = w.agenda.grid, seeded["monday"]
 
     def drag_to(day_index: int, hour: float, answer: bool = True) -> None:
-        start = centre(w, source)
-        rect = grid.block_rect(source)
-        grab = start.y() - rect.top()
-        x = int(grid.day_left(day_index) + grid.day_width() / 2)
-        y = int((hour - grid.first_hour) * grid.hour_height + grab)
-        qtbot.mousePress(grid, Qt.MouseButton.LeftButton, pos=start)
-        for step in range(1, 6):
-            QTest.mouseMove(grid, start + (QPoint(x, y) - start) * step / 5)
-        qtbot.mouseRelease(grid, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+        drag(qtbot, w, source, day_index, hour)
         if answer:
             qtbot.waitUntil(lambda: w.agenda.move_question is not None, timeout=3000)
             qtbot.keyClick(w.agenda.move_question, Qt.Key.Key_Return)
@@ -138,14 +144,7 @@ def test_a_drag_asks_before_moving_and_escape_leaves_it(qtbot: QtBot, window: Ma
     before = grid.block_rect(source)
 
     def drag_to(day_index: int, hour: float) -> None:
-        start = centre(w, source)
-        grab = start.y() - grid.block_rect(source).top()
-        x = int(grid.day_left(day_index) + grid.day_width() / 2)
-        y = int((hour - grid.first_hour) * grid.hour_height + grab)
-        qtbot.mousePress(grid, Qt.MouseButton.LeftButton, pos=start)
-        for step in range(1, 6):
-            QTest.mouseMove(grid, start + (QPoint(x, y) - start) * step / 5)
-        qtbot.mouseRelease(grid, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+        drag(qtbot, w, source, day_index, hour)
         qtbot.waitUntil(lambda: w.agenda.move_question is not None, timeout=3000)
 
     # An accidental drag to 16:00: the question says who, from when and to when.
