@@ -18,7 +18,12 @@ from app.models.transitions import Action
 from app.services import audit
 from app.services.failures import BlockedGroup, FailureGroup, blocked_groups, failure_groups
 from app.services.practice import Practice
-from app.services.queries import AppointmentView, list_appointments, show
+from app.services.queries import (
+    AppointmentView,
+    list_appointments,
+    listed_views,
+    listing_query,
+)
 from app.services.relay_client import RequestView, pending_requests
 from app.services.reminders import MessageView, waiting_outbox
 from app.services.settings import SettingsView
@@ -79,8 +84,10 @@ def load(p: Practice, *, unconfirmed_hours: int = 48, no_show_days: int = 30) ->
     policy = get_settings(p)
     requests = []
     fees: dict[int, str] = {}
-    for r in pending_requests(p):
-        view = show(p, r.appointment_id)
+    pending = pending_requests(p)
+    shown = views_of(p, [r.appointment_id for r in pending])
+    for r in pending:
+        view = shown[r.appointment_id]
         requests.append((r, view, policy_sentence(view, policy, now)))
         fee = charge_fee_cents(view, policy, now)
         fees[r.id] = format_money(fee, policy.currency) if fee else ""
@@ -106,16 +113,23 @@ def client_confirmations(p: Practice, since: datetime) -> list[tuple[datetime, A
             AuditEvent.entity == "appointment", AuditEvent.action == Action.CONFIRM.value,
             AuditEvent.actor == audit.CLIENT, col(AuditEvent.at) >= since)
             .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())).all()
-    seen: set[int] = set()
-    out: list[tuple[datetime, AppointmentView]] = []
+    latest: dict[int, datetime] = {}  # newest first: the first seen is the latest
     for at, appointment_id in rows:
-        if appointment_id is None or appointment_id in seen:
-            continue
-        seen.add(appointment_id)
-        view = show(p, appointment_id)
-        if view.status is AppointmentStatus.CONFIRMED:
-            out.append((at.astimezone(zone), view))
-    return out
+        if appointment_id is not None:
+            latest.setdefault(appointment_id, at)
+    shown = views_of(p, list(latest))
+    return [(at.astimezone(zone), shown[i]) for i, at in latest.items()
+            if i in shown and shown[i].status is AppointmentStatus.CONFIRMED]
+
+
+def views_of(p: Practice, ids: list[int]) -> dict[int, AppointmentView]:
+    """Sessions by id, read in one query (without their history)."""
+    if not ids:
+        return {}
+    zone = get_settings(p).zone
+    with p.db.read() as s:
+        rows = s.exec(listing_query().where(col(Appointment.id).in_(ids))).all()
+    return {v.id: v for v in listed_views(rows, zone)}
 
 
 def charge_fee_cents(view: AppointmentView, policy: SettingsView, now: datetime) -> int:
