@@ -24,6 +24,7 @@ from babel.dates import format_interval as _bd_interval
 from babel.dates import format_skeleton as _bd_skeleton
 from babel.dates import format_time as _bd_time
 from babel.dates import get_day_names
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal
@@ -53,14 +54,22 @@ def normalize(code: str) -> str:
 
 
 @cache
-def _load(lang: str) -> gettext.NullTranslations:
+def _catalog(lang: str) -> Catalog | None:
+    """The language's catalogue as written (None for English, the source language)."""
     po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
     if lang == "en" or not po.exists():
+        return None
+    with po.open("rb") as fh:
+        return read_po(fh, locale=lang)
+
+
+@cache
+def _load(lang: str) -> gettext.NullTranslations:
+    catalog = _catalog(lang)
+    if catalog is None:
         return gettext.NullTranslations()
     import io
 
-    with po.open("rb") as fh:
-        catalog = read_po(fh, locale=lang)
     buf = io.BytesIO()
     write_mo(buf, catalog)
     buf.seek(0)
@@ -159,13 +168,11 @@ def _pattern(text: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
 def _forms(lang: str, to_english: bool) -> tuple[dict[str, str], tuple[_Form, ...]]:
     """Exact sentences, and patterns of sentences with placeholders, from one
     language to the other, read from the catalogue."""
-    po = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
     exact: dict[str, str] = {}
     forms: list[_Form] = []
-    if lang == "en" or not po.exists():
+    catalog = _catalog(lang)
+    if catalog is None:
         return exact, ()
-    with po.open("rb") as fh:
-        catalog = read_po(fh, locale=lang)
     for m in catalog:
         if not m.id or m.fuzzy or not m.string:
             continue

@@ -6,6 +6,7 @@ codes or the tz database."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
@@ -68,8 +69,6 @@ def _offset(zone: str, year: int) -> str:
 
 
 def _sort_key(text: str) -> str:
-    import unicodedata
-
     bare = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in bare if not unicodedata.combining(ch)).casefold()
 
