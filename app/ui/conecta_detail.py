@@ -55,10 +55,6 @@ STATE_MARK = {DeliveryState.QUEUED: "…", DeliveryState.SENT: "✓", DeliverySt
               DeliveryState.READ: "✓✓", DeliveryState.FAILED: "⚠", DeliveryState.RECEIVED: ""}
 
 
-def state_label(state: DeliveryState) -> str:
-    return attendances.delivery_label(state)
-
-
 def duration(seconds: int) -> str:
     minutes, secs = divmod(seconds, 60)
     return f"{minutes}:{secs:02d}"
@@ -102,7 +98,7 @@ def thread_html(d: Detail, zone: tzinfo, everything: bool = False) -> str:
             colour = "#dc2626" if e.state is DeliveryState.FAILED else \
                 "#2563eb" if e.state is DeliveryState.READ else "#64748b"
             meta += f" · <span style='color:{colour}'>{STATE_MARK[e.state]} " \
-                    f"{state_label(e.state)}</span>"
+                    f"{attendances.delivery_label(e.state)}</span>"
         if e.error:
             meta += f"<br><span style='color:#dc2626'>{escape(e.error)}</span>"
         bg = "#dbeafe" if ours else "#ffffff"
