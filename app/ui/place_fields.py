@@ -119,11 +119,15 @@ class CodeChooser(QComboBox):
 
 
 def country_chooser(parent: QWidget | None = None) -> CodeChooser:
-    return CodeChooser(countries(i18n.current_language()), parent)
+    return CodeChooser(country_names(), parent)
 
 
-def currency_chooser(parent: QWidget | None = None) -> CodeChooser:
-    return CodeChooser(currencies(i18n.current_language()), parent)
+def country_names() -> tuple[tuple[str, str], ...]:
+    return countries(i18n.current_language())
+
+
+def currency_names() -> tuple[tuple[str, str], ...]:
+    return currencies(i18n.current_language())
 
 
 def zone_chooser(year: int, parent: QWidget | None = None) -> CodeChooser:

@@ -92,7 +92,10 @@ class SettingsPage(QWidget):
         super().showEvent(event)
         if not self._zones_filled:
             self._zones_filled = True
+            # Filled when first shown, not while the window opens.
             self.timezone.fill(place_fields.zone_names(self.window_.today().year))
+            self.country.fill(place_fields.country_names())
+            self.currency.fill(place_fields.currency_names())
         if self.current is None:
             self.reload()
 
@@ -110,7 +113,7 @@ class SettingsPage(QWidget):
         form.addRow(_("Practice name"), self.name)
         self.timezone = place_fields.CodeChooser(())  # the zones are filled when first shown
         form.addRow(_("Time zone"), self.timezone)
-        self.country = place_fields.country_chooser()
+        self.country = place_fields.CodeChooser(())
         self.country.setToolTip(_("Phone numbers without a country code are read as this "
                                   "country's"))
         form.addRow(_("Country"), self.country)
@@ -118,7 +121,7 @@ class SettingsPage(QWidget):
         self.address.setPlaceholderText(_("e.g. Rua das Flores, 120, sala 3 — São Paulo"))
         self.address.setToolTip(_("Shown to clients in their reminders and notices"))
         form.addRow(_("Address"), self.address)
-        self.currency = place_fields.currency_chooser()
+        self.currency = place_fields.CodeChooser(())
         form.addRow(_("Currency"), self.currency)
         self.language = QComboBox()
         for code, name in LANGUAGES:
