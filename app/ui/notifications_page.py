@@ -1,11 +1,8 @@
-"""Configurações › Notificações para clientes (default reminders, templates, the
-confirmation button, a live preview) and › Integrações (WhatsApp, e-mail, SMS,
-with a test message each). Tokens and passwords go to the system keyring only;
-their fields never show what is stored."""
+"""Configurações › Notificações para clientes: default reminders, templates, the
+confirmation button and a live preview. (Integrações lives in app/ui/integrations/.)"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -15,7 +12,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -28,9 +24,8 @@ from PySide6.QtWidgets import (
 
 from app import i18n
 from app.i18n import N_, _, ngettext
-from app.models.enums import Channel
 from app.models.outbox import MessageKind
-from app.services import config, mail_inbound, messages, outbox, secrets, settings
+from app.services import config, messages, settings
 from app.services.settings import SettingsView
 from app.ui.lead_time import LeadTime
 from app.ui.plain import escape, plain
@@ -247,182 +242,3 @@ class NotificationsTab(QWidget):
             self.window_.say(_("Settings saved."))
 
         self.window_.tasks.run(lambda: config.set_values(p, values), done, failed)
-
-
-class ChannelBox(QGroupBox):
-    """One integration: its fields, its secret, and a test message."""
-
-    def __init__(self, tab: IntegrationsTab, title: str, channel: Channel,
-                 fields: list[tuple[str, str, QWidget]], secret: tuple[str, str],
-                 test_placeholder: str) -> None:
-        super().__init__(title)
-        self.tab, self.channel = tab, channel
-        self.fields = fields
-        self.secret_name = secret[1]
-        form = QFormLayout(self)
-        for _key, label, widget in fields:
-            form.addRow(label, widget)
-        self.secret = QLineEdit()
-        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
-        form.addRow(secret[0], self.secret)
-        self.save_button = QPushButton(_("Save"))
-        self.save_button.clicked.connect(self.save)
-        self.test_to = QLineEdit()
-        self.test_to.setPlaceholderText(test_placeholder)
-        self.test_button = QPushButton(_("Send a test message"))
-        self.test_button.clicked.connect(self.test)
-        row = QHBoxLayout()
-        row.addWidget(self.save_button)
-        row.addWidget(self.test_to, 1)
-        row.addWidget(self.test_button)
-        form.addRow(row)
-        self.result = message_label("muted")
-        form.addRow(self.result)
-
-    def load(self, cfg: dict[str, str], stored: bool | None) -> None:
-        for key, _label_text, widget in self.fields:
-            if isinstance(widget, QComboBox):
-                widget.setCurrentIndex(max(0, widget.findData(cfg[key])))
-            elif isinstance(widget, QLineEdit):
-                widget.setText(cfg[key])
-        self.secret.clear()
-        self.secret.setPlaceholderText(
-            _("Stored in the system keyring; type to replace") if stored else
-            _("Not set") if stored is False else _("The system keyring is not available"))
-
-    def values(self) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for key, _label_text, widget in self.fields:
-            if isinstance(widget, QComboBox):
-                out[key] = str(widget.currentData())
-            elif isinstance(widget, QLineEdit):
-                out[key] = widget.text()
-        return out
-
-    def save(self) -> None:
-        """Salvar. Connected to clicked(bool): takes nothing, so the bool cannot
-        land in a parameter (it once arrived as the callback below)."""
-        self._save(then=None)
-
-    def _save(self, then: Callable[[], None] | None) -> None:
-        p, values, secret, name = (self.tab.window_.practice, self.values(),
-                                   self.secret.text(), self.secret_name)
-
-        def run() -> None:
-            config.set_values(p, values)
-            if secret.strip():
-                secrets.store(name, secret)
-
-        def done(_r: Any) -> None:
-            self.secret.clear()
-            self.result.setText(_("Saved."))
-            self.tab.reload()
-            if then is not None:
-                then()
-
-        self.tab.window_.tasks.run(run, done, lambda exc: self.result.setText(str(exc)))
-
-    def test(self) -> None:
-        """Save what is typed, then send one message and say what the provider said."""
-        p, channel, to = self.tab.window_.practice, self.channel, self.test_to.text()
-        self.result.setText(_("Sending…"))
-
-        def send() -> None:
-            self.tab.window_.tasks.run(
-                lambda: outbox.send_test(p, channel, to),
-                lambda provider_id: self.result.setText(
-                    _("Sent. The provider accepted it (id {id}).").format(id=provider_id)),
-                lambda exc: self.result.setText("⚠ " + str(exc)))
-
-        self._save(then=send)
-
-
-class IntegrationsTab(QWidget):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__()
-        self.window_ = window
-        inner = QWidget()
-        col = QVBoxLayout(inner)
-        security = QComboBox()
-        for value, name in (("starttls", "STARTTLS"), ("ssl", "SSL/TLS"),
-                            ("none", _("None (local tests only)"))):
-            security.addItem(name, value)
-        self.whatsapp = ChannelBox(self, "WhatsApp (Cloud API)", Channel.WHATSAPP, [
-            ("whatsapp.phone_number_id", _("Phone number ID"), QLineEdit()),
-            ("whatsapp.api_base", _("API address"), QLineEdit())],
-            (_("Access token"), "whatsapp.token"), _("Phone for the test, e.g. (11) 98765-4321"))
-        self.email = ChannelBox(self, _("E-mail (SMTP)"), Channel.EMAIL, [
-            ("smtp.host", _("Server"), QLineEdit()), ("smtp.port", _("Port"), QLineEdit()),
-            ("smtp.security", _("Security"), security), ("smtp.user", _("User"), QLineEdit()),
-            ("smtp.from", _("Sender address"), QLineEdit()),
-            ("smtp.from_name", _("Sender name"), QLineEdit())],
-            (_("Password"), "smtp.password"), _("E-mail for the test"))
-        self.sms = ChannelBox(self, "SMS (Twilio)", Channel.SMS, [
-            ("sms.account_sid", _("Account SID"), QLineEdit()),
-            ("sms.from", _("Sending number"), QLineEdit()),
-            ("sms.api_base", _("API address"), QLineEdit())],
-            (_("Auth token"), "sms.auth_token"), _("Phone for the test, e.g. (11) 98765-4321"))
-        self.mailbox = MailboxBox(self)
-        for box in (self.whatsapp, self.email, self.mailbox, self.sms):
-            col.addWidget(box)
-        col.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(_scroll(inner))
-        self.loaded = False
-
-    def showEvent(self, event: Any) -> None:
-        super().showEvent(event)
-        if not self.loaded:  # the keyring is asked only when this page is opened
-            self.reload()
-
-    def reload(self) -> None:
-        p = self.window_.practice
-        self.loaded = True
-
-        def load() -> tuple[dict[str, str], dict[str, bool | None]]:
-            stored: dict[str, bool | None] = {}
-            for name in ("whatsapp.token", "smtp.password", "sms.auth_token", "imap.password"):
-                try:
-                    stored[name] = secrets.is_set(name)
-                except secrets.SecretsUnavailable:
-                    stored[name] = None
-            return config.get_all(p), stored
-
-        def loaded(result: tuple[dict[str, str], dict[str, bool | None]]) -> None:
-            cfg, stored = result
-            for box in (self.whatsapp, self.email, self.mailbox, self.sms):
-                box.load(cfg, stored[box.secret_name])
-
-        self.window_.tasks.run(load, loaded, self.window_.show_error)
-
-
-class MailboxBox(ChannelBox):
-    """The mailbox clients' e-mail replies arrive in (IMAP), read every minute into
-    Conecta, with a button to read it now."""
-
-    def __init__(self, tab: IntegrationsTab) -> None:
-        security = QComboBox()
-        for value, name in (("ssl", "SSL/TLS"), ("starttls", "STARTTLS"),
-                            ("none", _("None (local tests only)"))):
-            security.addItem(name, value)
-        super().__init__(tab, _("E-mail replies (IMAP)"), Channel.EMAIL, [
-            ("imap.host", _("Server"), QLineEdit()), ("imap.port", _("Port"), QLineEdit()),
-            ("imap.security", _("Security"), security), ("imap.user", _("User"), QLineEdit()),
-            ("imap.folder", _("Folder"), QLineEdit())],
-            (_("Password"), "imap.password"), "")
-        self.test_to.hide()
-        self.test_button.setText(_("Read the mailbox now"))
-
-    def test(self) -> None:
-        p = self.tab.window_.practice
-        self.result.setText(_("Reading…"))
-
-        def read() -> None:
-            self.tab.window_.tasks.run(
-                lambda: mail_inbound.fetch(p),
-                lambda report: self.result.setText(
-                    _("Read. {n} client replies put in Conecta.").format(n=report.taken)),
-                lambda exc: self.result.setText("⚠ " + str(exc)))
-
-        self._save(then=read)

@@ -60,7 +60,8 @@ class SettingsPage(QWidget):
         self.tabs.addTab(self._services_tab(), _("Services"))
         self.tabs.addTab(self._staff_tab(), _("Professionals"))
         from app.ui.conecta_settings import ConectaTab
-        from app.ui.notifications_page import IntegrationsTab, NotificationsTab
+        from app.ui.integrations import IntegrationsTab
+        from app.ui.notifications_page import NotificationsTab
 
         self.notifications = NotificationsTab(window)
         self.integrations = IntegrationsTab(window)

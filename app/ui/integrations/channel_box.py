@@ -1,0 +1,115 @@
+"""What every channel's box in Integrações shares: its fields, its secret (sent
+to the system keyring only, never shown), Salvar, and a test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from app.i18n import _
+from app.models.enums import Channel
+from app.services import config, outbox, secrets
+from app.ui.notifications_page import message_label
+
+if TYPE_CHECKING:
+    from app.ui.integrations.tab import IntegrationsTab
+
+
+class ChannelBox(QGroupBox):
+    """One integration: its fields, its secret, and a test message."""
+
+    def __init__(self, tab: IntegrationsTab, title: str, channel: Channel,
+                 fields: list[tuple[str, str, QWidget]], secret: tuple[str, str],
+                 test_placeholder: str) -> None:
+        super().__init__(title)
+        self.tab, self.channel = tab, channel
+        self.fields = fields
+        self.secret_name = secret[1]
+        form = QFormLayout(self)
+        for _key, label, widget in fields:
+            form.addRow(label, widget)
+        self.secret = QLineEdit()
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow(secret[0], self.secret)
+        self.save_button = QPushButton(_("Save"))
+        self.save_button.clicked.connect(self.save)
+        self.test_to = QLineEdit()
+        self.test_to.setPlaceholderText(test_placeholder)
+        self.test_button = QPushButton(_("Send a test message"))
+        self.test_button.clicked.connect(self.test)
+        row = QHBoxLayout()
+        row.addWidget(self.save_button)
+        row.addWidget(self.test_to, 1)
+        row.addWidget(self.test_button)
+        form.addRow(row)
+        self.result = message_label("muted")
+        form.addRow(self.result)
+
+    def load(self, cfg: dict[str, str], stored: bool | None) -> None:
+        for key, _label_text, widget in self.fields:
+            if isinstance(widget, QComboBox):
+                widget.setCurrentIndex(max(0, widget.findData(cfg[key])))
+            elif isinstance(widget, QLineEdit):
+                widget.setText(cfg[key])
+        self.secret.clear()
+        self.secret.setPlaceholderText(
+            _("Stored in the system keyring; type to replace") if stored else
+            _("Not set") if stored is False else _("The system keyring is not available"))
+
+    def values(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for key, _label_text, widget in self.fields:
+            if isinstance(widget, QComboBox):
+                out[key] = str(widget.currentData())
+            elif isinstance(widget, QLineEdit):
+                out[key] = widget.text()
+        return out
+
+    def save(self) -> None:
+        """Salvar. Connected to clicked(bool): takes nothing, so the bool cannot
+        land in a parameter (it once arrived as the callback below)."""
+        self._save(then=None)
+
+    def _save(self, then: Callable[[], None] | None) -> None:
+        p, values, secret, name = (self.tab.window_.practice, self.values(),
+                                   self.secret.text(), self.secret_name)
+
+        def run() -> None:
+            config.set_values(p, values)
+            if secret.strip():
+                secrets.store(name, secret)
+
+        def done(_r: Any) -> None:
+            self.secret.clear()
+            self.result.setText(_("Saved."))
+            self.tab.reload()
+            if then is not None:
+                then()
+
+        self.tab.window_.tasks.run(run, done, lambda exc: self.result.setText(str(exc)))
+
+    def test(self) -> None:
+        """Save what is typed, then send one message and say what the provider said."""
+        p, channel, to = self.tab.window_.practice, self.channel, self.test_to.text()
+        self.result.setText(_("Sending…"))
+
+        def send() -> None:
+            self.tab.window_.tasks.run(
+                lambda: outbox.send_test(p, channel, to),
+                lambda provider_id: self.result.setText(
+                    _("Sent. The provider accepted it (id {id}).").format(id=provider_id)),
+                lambda exc: self.result.setText("⚠ " + str(exc)))
+
+        self._save(then=send)
+
+

@@ -1,0 +1,22 @@
+"""WhatsApp (Cloud API) in Integrações."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QLineEdit
+
+from app.i18n import _
+from app.models.enums import Channel
+from app.ui.integrations.channel_box import ChannelBox
+
+if TYPE_CHECKING:
+    from app.ui.integrations.tab import IntegrationsTab
+
+
+class WhatsAppBox(ChannelBox):
+    def __init__(self, tab: IntegrationsTab) -> None:
+        super().__init__(tab, "WhatsApp (Cloud API)", Channel.WHATSAPP, [
+            ("whatsapp.phone_number_id", _("Phone number ID"), QLineEdit()),
+            ("whatsapp.api_base", _("API address"), QLineEdit())],
+            (_("Access token"), "whatsapp.token"), _("Phone for the test, e.g. (11) 98765-4321"))
