@@ -85,3 +85,16 @@ class DeliveryAttempt(SQLModel, table=True):
     outcome: str  # sent, retry, failed, skipped, unknown
     code: str | None = None
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class ChannelCheck(SQLModel, table=True):
+    """The last time a channel (or the relay's links, or the reply mailbox) was
+    tried from Integrações with Testar or Conectar, and what came of it: the
+    overview shows it, and a later check replaces it."""
+
+    __tablename__ = "channel_check"
+
+    channel: str = Field(primary_key=True)  # whatsapp, email, imap, sms, links
+    at: datetime = Field(sa_type=UTCDateTime)
+    ok: bool
+    said: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

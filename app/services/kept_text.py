@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from app import i18n
 from app.models.conecta import Attendance, ConversationEntry, MessageTemplate
-from app.models.outbox import DeliveryAttempt, OutboxMessage
+from app.models.outbox import ChannelCheck, DeliveryAttempt, OutboxMessage
 from app.models.requests import ClientRequest
 from app.models.shown_text import free_text, in_json, one_line
 from app.models.tables import Appointment, AuditEvent, Client, PracticeSettings, Service, Staff
@@ -38,6 +38,7 @@ FIELDS: dict[type[Any], dict[str, Callable[[str], str]]] = {
     MessageTemplate: {"name": one_line, "body": free_text, "parameter_labels": free_text},
     OutboxMessage: {"custom_text": free_text, "last_error": _own_words},
     DeliveryAttempt: {"detail": _own_words},
+    ChannelCheck: {"said": _own_words},
     AuditEvent: {"changes": in_json},
 }
 
