@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, select
 
-from app.i18n import _
+from app import i18n
+from app.i18n import _, ngettext
 from app.models.outbox import DeliveryAttempt, MessageKind, MessageState, OutboxMessage
-from app.services import config, secrets
+from app.services import channel_health, config, secrets
 from app.services.channel_setup import (
     INTEGRATIONS,
     NOT_SET_UP,
-    NOTIFICATIONS,
     SECRET_OF,
     what_is_missing,
 )
@@ -30,20 +30,6 @@ from app.services.events import Change
 from app.services.practice import Practice
 from app.services.reminders import MessageView, view
 from app.services.settings import load_row
-
-# Where the fix of a cause lies (the code of the last attempt, per channel).
-FIX_OF: dict[str, dict[str, str]] = {
-    "email": {code: INTEGRATIONS for code in (
-        "auth", "login_required", "not_supported", "certificate", "tls", "configuration",
-        "insecure", "not_configured")},
-    # Meta's codes: https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes
-    "whatsapp": {"190": INTEGRATIONS, "10": INTEGRATIONS, "200": INTEGRATIONS,
-                 "133010": INTEGRATIONS, "not_configured": INTEGRATIONS,
-                 **{code: NOTIFICATIONS for code in (
-                     "132000", "132001", "132005", "132012", "132015", "132016", "132018")}},
-    # Twilio's codes: https://www.twilio.com/docs/api/errors
-    "sms": {"20003": INTEGRATIONS, "21606": INTEGRATIONS, "not_configured": INTEGRATIONS},
-}
 
 
 @dataclass(frozen=True)
@@ -82,8 +68,9 @@ def failure_groups(p: Practice) -> list[FailureGroup]:
         for channel, cause, count, up_to in rows:
             newest = s.get(OutboxMessage, up_to)
             assert newest is not None and newest.id is not None
+            fix = channel_health.FIX_OF.get(channel, {}).get(cause)
             groups.append(FailureGroup(channel, cause, int(count), view(newest, zone),
-                                       newest.id, FIX_OF.get(channel, {}).get(cause)))
+                                       newest.id, fix))
     return sorted(groups, key=lambda g: (-g.count, g.channel, g.code))
 
 
@@ -157,15 +144,21 @@ def _pending_counts(s: Session) -> dict[tuple[str, bool], int]:
 
 def blocked_groups(p: Practice) -> list[BlockedGroup]:
     """The causes that hold waiting messages back now, each with the exact count of
-    messages it holds, the largest first. Reads the keyring (once per channel)."""
+    messages it holds, the largest first; a channel that stopped working
+    (channel_health) is one group even while nothing waits on it. Reads the
+    keyring (once per channel)."""
     with p.db.read() as s:
         counts = _pending_counts(s)
-    if not counts:
-        return []
-    cfg = config.get_all(p)
+        stops = channel_health.stopped(s)
+        zone = ZoneInfo(load_row(s).timezone)
     found: dict[tuple[str, str, str], tuple[int, str | None]] = {}
+    for channel, stop in stops.items():
+        n = sum(v for (ch, _conv), v in counts.items() if ch == channel)
+        found[(channel, STOPPED, stop_sentence(stop, n, zone))] = (n, INTEGRATIONS)
+    cfg = config.get_all(p) if counts else {}
     for channel, name in SECRET_OF.items():
-        mine = {conv: n for (ch, conv), n in counts.items() if ch == channel.value and n}
+        mine = {conv: n for (ch, conv), n in counts.items()
+                if ch == channel.value and n and ch not in stops}
         if not mine:
             continue
         try:
@@ -183,4 +176,19 @@ def blocked_groups(p: Practice) -> list[BlockedGroup]:
             found[key] = (before + n, lack.fix)
     groups = [BlockedGroup(channel, cause, n, reason, fix)
               for (channel, cause, reason), (n, fix) in found.items()]
-    return sorted(groups, key=lambda g: (-g.count, g.channel, g.cause))
+    return sorted(groups, key=lambda g: (g.cause != STOPPED, -g.count, g.channel, g.cause))
+
+
+STOPPED = "stopped"  # the cause of messages held on a channel that stopped working
+
+
+def stop_sentence(stop: channel_health.Stop, waiting: int, zone: ZoneInfo) -> str:
+    """What stopped the channel, since when, and what brings it back."""
+    when = i18n.format_datetime(stop.since.astimezone(zone))
+    said = _("Since {when}: {reason}").format(when=when, reason=stop.reason.rstrip())
+    then = ngettext("Fix it in Settings › Integrations and press Test there; the message "
+                    "waiting then goes.",
+                    "Fix it in Settings › Integrations and press Test there; the {n} messages "
+                    "waiting then go.", waiting).format(n=i18n.format_number(waiting)) \
+        if waiting else _("Fix it in Settings › Integrations and press Test there.")
+    return f"{said} {then}"

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,7 @@ from app.models.instants import elapsed, later_minutes, utc
 from app.models.outbox import DeliveryAttempt, MessageKind, MessageState, OutboxMessage
 from app.models.tables import Appointment, Client, PracticeSettings, Service, Staff
 from app.services import (
+    channel_health,
     channel_setup,
     config,
     conversation_delivery,
@@ -84,11 +85,18 @@ class Report:
     skipped: int = 0
     unknown: int = 0
     deferred: int = 0
+    # Messages held on a channel that stopped working: they go once it works again.
+    held_ids: set[int] = field(default_factory=set)
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def held(self) -> int:
+        return len(self.held_ids)
 
     def as_json(self) -> dict[str, object]:
         return {"sent": self.sent, "retried": self.retried, "failed": self.failed,
-                "skipped": self.skipped, "unknown": self.unknown, "deferred": self.deferred}
+                "skipped": self.skipped, "unknown": self.unknown, "deferred": self.deferred,
+                "held": self.held}
 
 
 class Dispatcher:
@@ -101,6 +109,8 @@ class Dispatcher:
         self.sleep = sleep
         self.paused_until: dict[str, float] = {}  # time.monotonic() per channel
         self.pause: dict[str, float] = {}
+        # Channels that stopped working (channel_health), read at each pass.
+        self.stops: dict[str, channel_health.Stop] = {}
 
     # ------------------------------------------------------------ the tick
 
@@ -122,12 +132,13 @@ class Dispatcher:
                             col(OutboxMessage.next_attempt_at) <= now))
                     .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id)).limit(limit))
                     if i is not None]
+                self.stops = channel_health.stopped(s)
             if not ids:
                 break
             cfg = cfg or config.get_all(self.p)
             before = (report.sent, report.failed, report.skipped, report.retried)
             for message_id in ids:
-                self._one(message_id, cfg, tokens, report)
+                self._one(message_id, cfg, tokens, report, holding=True)
             if (report.sent, report.failed, report.skipped, report.retried) == before:
                 break  # only deferrals: the rest waits for a later tick
         return report
@@ -136,7 +147,10 @@ class Dispatcher:
         """Send one message now (a reply typed in Conecta), with the same claim,
         record and retry rules as the tick."""
         report = Report()
-        self._one(message_id, config.get_all(self.p), {}, report)
+        with self.p.db.read() as s:
+            self.stops = channel_health.stopped(s)
+        # A person asked for this one: tried even on a stopped channel.
+        self._one(message_id, config.get_all(self.p), {}, report, holding=False)
         return report
 
     def _secret(self, channel: str, tokens: dict[str, str | None]) -> str | None:
@@ -147,13 +161,21 @@ class Dispatcher:
         return tokens[channel]
 
     def _one(self, message_id: int, cfg: dict[str, str], tokens: dict[str, str | None],
-             report: Report) -> None:
+             report: Report, *, holding: bool) -> None:
         thread: int | None = None  # the Conecta attendance whose message this is
         claim = 0
         deferred = False
         with self.p.db.read() as s:
             found = s.get(OutboxMessage, message_id)
             channel = found.channel if found is not None else ""
+        stop = self.stops.get(channel)
+        if stop is not None and holding:
+            now = self.p.clock.now()
+            if not stop.may_probe(now):
+                report.held_ids.add(message_id)
+                return  # it stays pending, untouched, until the channel works again
+            # This one is the probe: no other message of the channel this pass.
+            self.stops[channel] = replace(stop, last_try=now)
         wait = self.paused_until.get(channel, 0.0) - time.monotonic()
         if 0 < wait <= WAIT_INLINE_MAX:
             self.sleep(wait)  # outside any transaction: the other writers go on
@@ -221,6 +243,7 @@ class Dispatcher:
                   "have been sent.").format(kind=type(exc).__name__), "unexpected"), report)
         else:
             self.pause.pop(channel, None)  # the provider is happy again
+            self.stops.pop(channel, None)  # and the channel works again
             self._sent(message_id, claim, provider_id)
             report.sent += 1
         self._announce(appointment_id, thread)
@@ -251,6 +274,13 @@ class Dispatcher:
         with self.p.db.write() as s:
             row = s.get(OutboxMessage, message_id)
             assert row is not None
+            channel_stops = channel_health.stops_channel(row.channel, exc.code)
+            already = row.channel in self.stops or row.channel in channel_health.stopped(s)
+            if channel_stops and row.state is MessageState.SENDING and \
+                    row.attempts == claim:
+                # The others on this channel wait rather than meet the same answer.
+                self.stops[row.channel] = channel_health.Stop(
+                    row.channel, now, now, exc.code or "", str(exc))
             if not (row.state is MessageState.SENDING and row.attempts == claim):
                 # The row was given up on and decided meanwhile: the late failure is
                 # only noted, it decides nothing.
@@ -265,6 +295,19 @@ class Dispatcher:
                                              unknown=True)
                 report.unknown += 1
                 report.errors.append(said)
+            elif channel_stops and already:
+                # The channel was already known to be stopped (this was a probe, or
+                # a message a person sent): not this message's failure. It waits,
+                # with its attempts as they were, until the channel works again.
+                said = _("{problem} The message waits until the channel works again.") \
+                    .format(problem=exc)
+                row.attempts -= 1
+                row.state, row.next_attempt_at = MessageState.PENDING, None
+                row.last_error, row.updated_at = said, now
+                s.add(DeliveryAttempt(message_id=message_id, at=now, outcome="held",
+                                      code=exc.code, detail=said))
+                conversation_delivery.waiting(s, row, said)
+                report.held_ids.add(message_id)
             elif exc.slow_down and _slowed_for(s, message_id, now) < SLOW_DOWN_PATIENCE:
                 # Not the message's fault: it keeps its attempts and goes again after
                 # the channel's pause.

@@ -26,7 +26,15 @@ from PySide6.QtWidgets import (
 from app import i18n
 from app.i18n import _, ngettext
 from app.models.enums import AppointmentStatus as S
-from app.services import dashboard, failures, outbox, relay_client, reminders, scheduling
+from app.services import (
+    channel_setup,
+    dashboard,
+    failures,
+    outbox,
+    relay_client,
+    reminders,
+    scheduling,
+)
 from app.services.dashboard import Dashboard
 from app.services.failures import BlockedGroup, FailureGroup
 from app.services.queries import AppointmentView
@@ -176,8 +184,8 @@ def _fix_button(page: DashboardPage, fix: str | None) -> QPushButton | None:
     """The button that opens the setting a cause is fixed in."""
     if fix is None:
         return None
-    text = {failures.INTEGRATIONS: _("Open Integrations"),
-            failures.NOTIFICATIONS: _("Open Client notifications")}[fix]
+    text = {channel_setup.INTEGRATIONS: _("Open Integrations"),
+            channel_setup.NOTIFICATIONS: _("Open Client notifications")}[fix]
     button = QPushButton(text)
     button.clicked.connect(lambda _c=False: page.window_.show_settings(fix))
     return button
@@ -300,8 +308,13 @@ class FailureGroupRow(_CauseRow):
 
 
 def blocked_title(group: BlockedGroup) -> str:
-    """"3 e-mails waiting": the messages a cause holds back, counted."""
+    """"3 e-mails waiting": the messages a cause holds back, counted; "WhatsApp
+    stopped working" for a channel that did."""
     n = group.count
+    if group.cause == failures.STOPPED:
+        name = {"email": _("E-mail"), "whatsapp": "WhatsApp", "sms": "SMS"}.get(
+            group.channel, group.channel)
+        return _("{channel} stopped working").format(channel=name)
     if group.channel == "email":
         text = ngettext("{n} e-mail waiting", "{n} e-mails waiting", n)
     elif group.channel == "whatsapp":

@@ -174,7 +174,7 @@ def test_the_demo_leaves_nothing_failed(practice: Practice, clock: FrozenClock) 
 
 def test_failures_are_grouped_by_cause_with_true_counts_and_one_action_each(
         practice: Practice, clock: FrozenClock) -> None:
-    from app.services import failures
+    from app.services import channel_checks, failures
 
     with SmtpServer() as smtp:
         config.set_values(practice, settings_for(smtp))
@@ -187,16 +187,25 @@ def test_failures_are_grouped_by_cause_with_true_counts_and_one_action_each(
         for a in login:
             scheduling.confirm(practice, a)
         outbox.Dispatcher(practice).dispatch_due()
+        # The server's refusal is the channel's: one message fails, the others wait.
+        board = dashboard.load(practice)
+        assert [(g.channel, g.code, g.count) for g in board.failures] == [
+            ("email", "login_required", 1)]
+        assert [(g.channel, g.cause, g.count) for g in board.blocked] == [
+            ("email", failures.STOPPED, 2)]
         smtp.handler.login_required = False
+        clock.advance(timedelta(minutes=1))
+        channel_checks.record(practice, "email", True, "Logged in.")  # Testar, once fixed
         smtp.handler.refuse.add("joao@nowhere.example")
         scheduling.confirm(practice, refused)
-        outbox.Dispatcher(practice).dispatch_due()
+        report = outbox.Dispatcher(practice).dispatch_due()
+        assert (report.sent, report.failed) == (2, 1)
 
         groups = dashboard.load(practice).failures
         assert [(g.channel, g.code, g.count, g.fix) for g in groups] == [
-            ("email", "login_required", 3, "integrations"), ("email", "recipient", 1, None)]
+            ("email", "login_required", 1, "integrations"), ("email", "recipient", 1, None)]
         assert "log in" in (groups[0].newest.last_error or "")
-        assert groups[0].newest.appointment_id == login[-1]
+        assert groups[0].newest.appointment_id == login[0]
 
         # One more fails after the person looked: the group's action leaves it alone.
         late = book(practice, c, "2026-11-27T10:00")
@@ -204,8 +213,9 @@ def test_failures_are_grouped_by_cause_with_true_counts_and_one_action_each(
         scheduling.confirm(practice, late)
         outbox.Dispatcher(practice).dispatch_due()
         smtp.handler.login_required = False
-        assert failures.retry_group(practice, groups[0].key) == 3
-        assert outbox.Dispatcher(practice).dispatch_due().sent == 3
+        # "Try all again" says the cause was fixed: the channel is tried again.
+        assert failures.retry_group(practice, groups[0].key) == 1
+        assert outbox.Dispatcher(practice).dispatch_due().sent == 1
         assert sorted(r.recipients[0] for r in smtp.received) == ["maria@example.com"] * 3
         [left, joao] = dashboard.load(practice).failures
         assert (left.code, left.count, left.newest.appointment_id) == (

@@ -207,3 +207,30 @@ def test_confirming_says_when_the_confirmation_email_will_not_go(
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith(
         "Session confirmed. The confirmation e-mail will not be sent: E-mail is not set up"),
         timeout=3000)
+
+
+def test_a_channel_that_stopped_working_is_one_item(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int],
+        clock: FrozenClock) -> None:
+    from app.services import outbox, secrets
+    from tests.fakes.whatsapp import FakeWhatsApp
+
+    clients.update(practice, seeded["maria"], grant=[Channel.WHATSAPP])
+    with FakeWhatsApp() as wa:
+        config.set_values(practice, {"whatsapp.api_base": wa.url,
+                                     "whatsapp.phone_number_id": wa.rules.phone_number_id,
+                                     "whatsapp.template": "lembrete_sessao"})
+        secrets.store("whatsapp.token", "EAAG-expired")
+        for minutes in (60, 120, 180):
+            reminders.add(practice, seeded["monday"], Channel.WHATSAPP, minutes)
+        clock.set(queries.show(practice, seeded["monday"]).start - timedelta(minutes=30))
+        report = outbox.Dispatcher(practice).dispatch_due()
+        assert (report.failed, report.held) == (1, 2) and wa.refused == [190]
+    page = open_painel(qtbot, window)
+    rows = [r for r in page.blocked_card.rows if isinstance(r, BlockedGroupRow)]
+    assert [r.title.text() for r in rows] == ["WhatsApp stopped working"]
+    assert "access token" in rows[0].reason.text()
+    assert "the 2 messages waiting then go" in rows[0].reason.text()
+    qtbot.mouseClick(rows[0].buttons["fix"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.settings_page.tabs.currentWidget()
+                    is window.settings_page.integrations, timeout=3000)
