@@ -186,6 +186,8 @@ def shoot(app: QApplication, w: MainWindow, language: str) -> None:
     save("settings")
     w.settings_page.show_tab("notifications")
     save("settings-notifications")
+    w.settings_page.show_tab("integrations")
+    save("settings-integrations")
     w.settings_page.tabs.setCurrentWidget(w.settings_page.conecta)
     settle(app, w)
     save("settings-conecta")

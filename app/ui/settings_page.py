@@ -182,6 +182,8 @@ class SettingsPage(QWidget):
         for tab in (self.notifications, self.integrations):
             if not tab.isVisible():
                 tab.loaded = False
+        if self.integrations.isVisible():  # its overview holds no field being edited
+            self.integrations.reload_overview()
 
     def _unedited(self, form: str, values: tuple[object, ...]) -> bool:
         return self._filled.get(form) == values

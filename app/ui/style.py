@@ -67,6 +67,11 @@ QTableView, QTreeView, QListWidget#list {{ background: white; border: 1px solid 
 QHeaderView::section {{ background: #f1f5f9; border: none; padding: 6px;
                         color: {MUTED}; font-weight: 600; }}
 QFrame#card {{ background: white; border: 1px solid {LINE}; border-radius: 8px; }}
+QLabel#reach_working, QLabel#reach_problem, QLabel#reach_not_set_up {{
+    border-radius: 10px; padding: 2px 10px; font-weight: 600; }}
+QLabel#reach_working {{ color: #047857; background: #d1fae5; }}
+QLabel#reach_problem {{ color: #b91c1c; background: #fee2e2; }}
+QLabel#reach_not_set_up {{ color: {MUTED}; background: #f1f5f9; }}
 QTabWidget::pane {{ border: 1px solid {LINE}; border-radius: 6px; background: white; }}
 """
 

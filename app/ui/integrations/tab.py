@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
-from app.services import config, secrets
+from app.services import config, reach, secrets
 from app.ui.integrations.email_box import EmailBox, MailboxBox
+from app.ui.integrations.overview import Overview
 from app.ui.integrations.sms_box import SmsBox
 from app.ui.integrations.whatsapp_box import WhatsAppBox
 
@@ -21,6 +22,8 @@ class IntegrationsTab(QWidget):
         self.window_ = window
         inner = QWidget()
         col = QVBoxLayout(inner)
+        self.overview = Overview(reach.SHOWN, self.go_to)
+        col.addWidget(self.overview)
         self.whatsapp = WhatsAppBox(self)
         self.email = EmailBox(self)
         self.sms = SmsBox(self)
@@ -28,22 +31,49 @@ class IntegrationsTab(QWidget):
         for box in (self.whatsapp, self.email, self.mailbox, self.sms):
             col.addWidget(box)
         col.addStretch(1)
-        area = QScrollArea()
-        area.setWidget(inner)
-        area.setWidgetResizable(True)
+        self.area = QScrollArea()
+        self.area.setWidget(inner)
+        self.area.setWidgetResizable(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(area)
+        layout.addWidget(self.area)
         self.loaded = False
+
+    def boxes(self) -> dict[str, QWidget]:
+        """Each channel's box, by the overview's names for them."""
+        return {"whatsapp": self.whatsapp, "email": self.email, "sms": self.sms}
+
+    def go_to(self, channel: str) -> None:
+        """Brings a channel's box into view, its first field focused."""
+        box = self.boxes().get(channel)
+        if box is None:
+            return
+        self.area.ensureWidgetVisible(box, 0, 0)
+        # Its top at the top of the view, not merely somewhere on screen.
+        self.area.verticalScrollBar().setValue(box.y())
+        first = box.findChild(QLineEdit)
+        if first is not None:
+            first.setFocus()
+
+    def reload_overview(self) -> None:
+        """The overview again (after a test, a send, a change made elsewhere)."""
+        p = self.window_.practice
+        self.window_.tasks.run(lambda: reach.overview(p),
+                               lambda found: self.overview.show_reach(found,
+                                                                      self.window_.now()),
+                               self.window_.show_error)
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
         if not self.loaded:  # the keyring is asked only when this page is opened
             self.reload()
+        else:  # messages went or failed meanwhile
+            self.reload_overview()
 
     def reload(self) -> None:
         p = self.window_.practice
         self.loaded = True
+        self.reload_overview()
 
         def load() -> tuple[dict[str, str], dict[str, bool | None]]:
             stored: dict[str, bool | None] = {}

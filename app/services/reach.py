@@ -1,0 +1,148 @@
+"""Whether the practice can reach its clients: one line per channel and for the
+confirmation links, for the top of Configurações › Integrações.
+
+Each says whether it is set up, working, or has a problem; when it was last
+tried from Integrações and what came of it; when its last message went; what
+failed in the last 24 hours and why; and what to do next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlmodel import Session, col, func, select
+
+from app import i18n
+from app.i18n import _, ngettext
+from app.models.enums import Channel
+from app.models.instants import utc
+from app.models.outbox import DeliveryAttempt, MessageState, OutboxMessage
+from app.models.requests import RelayEvent
+from app.services import channel_checks, channel_health, config, secrets
+from app.services.channel_checks import Check
+from app.services.channel_setup import INTEGRATIONS, SECRET_OF, what_is_missing
+from app.services.practice import Practice
+
+RECENT = timedelta(hours=24)
+LINKS = "links"
+SHOWN = ("whatsapp", "email", "sms", LINKS)  # in this order
+
+
+class State(StrEnum):
+    WORKING = "working"  # set up, and nothing says it fails
+    PROBLEM = "problem"  # set up, but a check, a stop or a failure says it does not work
+    NOT_SET_UP = "not_set_up"
+
+
+@dataclass(frozen=True)
+class Failed:
+    reason: str  # the newest failure's sentence, in the reader's language
+    count: int
+
+
+@dataclass(frozen=True)
+class Reach:
+    channel: str  # whatsapp, email, sms, links
+    state: State
+    check: Check | None  # the last Testar / Conectar, if any
+    # UTC: the last message the provider took; for the links, the last answer a
+    # client gave through one (what the relay brought in).
+    last_sent: datetime | None
+    failed: tuple[Failed, ...]  # in the last 24 hours, by cause, most first
+    next_step: str  # what to do now, one sentence
+    fix: str | None  # the Settings tab that fixes it (channel_setup.INTEGRATIONS …)
+
+
+def overview(p: Practice) -> list[Reach]:
+    """One Reach per channel in SHOWN. Reads the keyring once per secret (a
+    keyring that cannot be read counts as holding it: the checks say otherwise)."""
+    cfg = config.get_all(p)
+    checks = channel_checks.latest(p)
+    now = p.clock.now()
+    with p.db.read() as s:
+        stops = channel_health.stopped(s)
+        sent = _last_sent(s)
+        failed = {ch: _failed_since(s, ch, now - RECENT) for ch in SHOWN}
+    out = []
+    for channel in SHOWN:
+        lack: str | None
+        fix: str | None
+        if channel == LINKS:
+            lack, fix = _links_missing(cfg), INTEGRATIONS
+        else:
+            missing = what_is_missing(Channel(channel), cfg, _has(SECRET_OF[Channel(channel)]))
+            lack, fix = (missing.text, missing.fix) if missing else (None, None)
+        check = checks.get(channel)
+        stop = stops.get(channel)
+        recent = failed[channel]
+        if lack is not None and fix == INTEGRATIONS:
+            state, step = State.NOT_SET_UP, lack
+        elif lack is not None:  # set up, but the reminders lack their template
+            state, step = State.PROBLEM, lack
+        elif stop is not None:
+            state = State.PROBLEM
+            step = _("It stopped working: {reason} Correct it below and press Test.").format(
+                reason=stop.reason.rstrip())
+            fix = INTEGRATIONS
+        elif check is not None and not check.ok and not _sent_since(sent.get(channel), check):
+            state, fix = State.PROBLEM, INTEGRATIONS
+            step = _("The last test failed: correct what it says below and press Test again.")
+        elif recent:
+            state = State.PROBLEM
+            n = sum(f.count for f in recent)
+            step = ngettext("{n} message failed in the last 24 hours: see the Painel.",
+                            "{n} messages failed in the last 24 hours: see the Painel.",
+                            n).format(n=i18n.format_number(n))
+        elif check is None:
+            state, step = State.WORKING, _("Press Test below to check that it works.")
+        else:
+            state, step = State.WORKING, _("Nothing to do.")
+        out.append(Reach(channel, state, check, sent.get(channel), recent, step, fix))
+    return out
+
+
+def _has(secret: str) -> bool:
+    try:
+        return secrets.is_set(secret)
+    except secrets.SecretsUnavailable:
+        return True
+
+
+def _links_missing(cfg: dict[str, str]) -> str | None:
+    if not cfg["relay.url"] or not _has("relay.api_key") or not _has("relay.link_secret"):
+        return _("Confirmation links are not set up: connect to a relay with the code its "
+                 "administrator gave you, below.")
+    return None
+
+
+def _sent_since(sent: datetime | None, check: Check) -> bool:
+    return sent is not None and sent >= check.at
+
+
+def _last_sent(s: Session) -> dict[str, datetime]:
+    rows = s.exec(select(OutboxMessage.channel, func.max(OutboxMessage.sent_at))
+                  .where(OutboxMessage.state == MessageState.SENT)
+                  .group_by(OutboxMessage.channel)).all()
+    found = {channel: utc(at) for channel, at in rows if at is not None}
+    answered = s.exec(select(func.max(RelayEvent.received_at)).where(
+        col(RelayEvent.kind).in_(("confirmed", "cancel_requested")))).first()
+    if answered is not None:
+        found[LINKS] = utc(answered)
+    return found
+
+
+def _failed_since(s: Session, channel: str, since: datetime) -> tuple[Failed, ...]:
+    """The messages on `channel` that failed since `since`, by cause (the code),
+    each with its newest reason."""
+    rows = s.exec(select(DeliveryAttempt.code, func.count(), func.max(DeliveryAttempt.id))
+                  .join(OutboxMessage, col(OutboxMessage.id) == DeliveryAttempt.message_id)
+                  .where(OutboxMessage.channel == channel,
+                         DeliveryAttempt.outcome == "failed", DeliveryAttempt.at >= since)
+                  .group_by(DeliveryAttempt.code)).all()
+    found = []
+    for _code, count, newest in rows:
+        attempt = s.get(DeliveryAttempt, newest)
+        reason = i18n.from_english(attempt.detail) if attempt is not None else ""
+        found.append(Failed(reason or "", int(count)))
+    return tuple(sorted(found, key=lambda f: -f.count))

@@ -1,0 +1,53 @@
+"""Configurações › Integrações opens on whether the practice can reach its
+clients: one line per channel and the links, that follows each test as it is
+made, and a button that brings the channel's form into view."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from app.services import channel_checks, config
+from app.services.practice import Practice
+from app.ui.main_window import MainWindow
+
+
+def open_integrations(qtbot: QtBot, window: MainWindow) -> object:
+    window.show_page("settings")
+    page = window.settings_page
+    page.show_tab("integrations")
+    tab = page.integrations
+    qtbot.waitUntil(lambda: tab.overview.rows["links"].state.text() != "", timeout=5000)
+    return tab
+
+
+def test_the_overview_says_what_each_channel_lacks_and_follows_each_test(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    config.set_values(practice, {"smtp.host": "smtp.example.com",
+                                 "smtp.from": "agenda@example.com", "smtp.security": "ssl",
+                                 "smtp.port": "465"})
+    tab = open_integrations(qtbot, window)
+    rows = tab.overview.rows  # type: ignore[attr-defined]
+    assert {ch: r.state.text() for ch, r in rows.items()} == {
+        "whatsapp": "Not set up", "email": "Set up", "sms": "Not set up",
+        "links": "Not set up"}
+    assert rows["email"].details.text() == "Never tested."
+    assert rows["email"].step.text() == "Press Test below to check that it works."
+    assert rows["sms"].step.text().startswith("SMS is not set up")
+    assert rows["sms"].go.text() == "Set it up" and rows["email"].go.text() == "Open"
+
+    # A test made now shows at once, in words.
+    channel_checks.record(practice, "email", False, "The server refused the password.")
+    qtbot.waitUntil(lambda: rows["email"].state.text() == "Has a problem", timeout=3000)
+    assert rows["email"].details.text().startswith("Last test (")
+    assert rows["email"].details.text().endswith("failed. The server refused the password.")
+    assert rows["email"].step.text().startswith("The last test failed")
+
+    # "Set it up" brings the channel's form into view, ready to type in.
+    qtbot.mouseClick(rows["sms"].go, Qt.MouseButton.LeftButton)
+    box = tab.sms  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: tab.area.verticalScrollBar().value() > 0,  # type: ignore[attr-defined]
+                    timeout=3000)
+    top = box.mapTo(tab.area.viewport(), box.rect().topLeft()).y()  # type: ignore[attr-defined]
+    view = tab.area.viewport().height()  # type: ignore[attr-defined]
+    assert top >= 0 and (top + box.height() <= view or top == 0)
