@@ -43,7 +43,7 @@ def interpolate(value: str, env: dict[str, str]) -> str:
     """Compose's ${NAME}, ${NAME:?message} and ${NAME:-default}."""
     def one(m: re.Match[str]) -> str:
         name, how, rest = m.group(1), m.group(2) or "", m.group(3) or ""
-        if name in env and env[name]:
+        if env.get(name):
             return env[name]
         if how == ":?":
             raise KeyError(f"{name}: {rest}")
@@ -139,7 +139,7 @@ def test_caddy_serves_the_domain_and_proxies_to_the_relays_port() -> None:
 def test_the_image_runs_the_relay_alone_as_a_user_of_its_own() -> None:
     assert instruction("FROM") == ["python:3.11-slim"]
     (user,) = instruction("USER")
-    assert user not in ("root", "0") and any(f"useradd" in r and r.endswith(user)
+    assert user not in ("root", "0") and any("useradd" in r and r.endswith(user)
                                              for r in instruction("RUN"))
     # The last USER comes after every RUN: the relay never runs as root.
     words = [w for w, _ in dockerfile()]

@@ -88,7 +88,7 @@ def test_the_relays_pages_speak_portuguese_from_their_own_catalogue() -> None:
     from relay import i18n as relay_i18n
     from relay import pages
 
-    assert relay_i18n.LOCALE_DIR / "pt_BR/LC_MESSAGES/relay.po" == CATALOGUES["relay"]
+    assert CATALOGUES["relay"] == relay_i18n.LOCALE_DIR / "pt_BR/LC_MESSAGES/relay.po"
     assert pages.words("pt_BR")["not_found"] == "Este link não é válido."
     assert pages.words("pt_BR")["moved_text"].format(when="seg., 23/11") == \
         "Ela passou para seg., 23/11."
