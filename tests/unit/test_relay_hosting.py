@@ -146,7 +146,9 @@ def test_the_image_runs_the_relay_alone_as_a_user_of_its_own() -> None:
     assert words.index("USER") > max(i for i, w in enumerate(words) if w == "RUN")
     (copy,) = instruction("COPY")
     source, target = copy.split()
-    assert source == "."  # the build context: relay/
+    assert source == "."  # the build context: relay/, without what a local run left there
+    ignored = (HERE / "Dockerfile.dockerignore").read_text(encoding="utf-8").splitlines()
+    assert {"**/__pycache__", "build", "*.egg-info", "*.sqlite3*"} <= set(ignored)
     assert any(f'pip install "{target}[postgres]"' in r for r in instruction("RUN"))
     (command,) = instruction("CMD")
     assert json.loads(command) == ["practice-relay", "--host", "0.0.0.0", "--port",
