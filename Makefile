@@ -49,12 +49,17 @@ icons: $(VENV)/.test-installed
 	$(BIN)/python scripts/make_icons.py
 
 # Refresh the translation catalogs after changing user-facing text, then translate
-# the new empty entries in resources/locale/*/LC_MESSAGES/practice.po.
+# the new empty entries in resources/locale/*/LC_MESSAGES/practice.po (the desktop's)
+# and relay/locale/*/LC_MESSAGES/relay.po (the relay's pages, shipped with the relay).
 i18n: $(VENV)/.test-installed
 	mkdir -p build
 	$(BIN)/pybabel extract -k _ -k N_ -k ngettext:1,2 --no-location --sort-output \
-		-o build/practice.pot app relay
+		-o build/practice.pot app
 	$(BIN)/pybabel update -i build/practice.pot -d resources/locale -D practice \
+		--no-fuzzy-matching --ignore-obsolete --width 100
+	$(BIN)/pybabel extract -k _ -k N_ -k ngettext:1,2 --no-location --sort-output \
+		-o build/relay.pot relay
+	$(BIN)/pybabel update -i build/relay.pot -d relay/locale -D relay \
 		--no-fuzzy-matching --ignore-obsolete --width 100
 
 # Pictures of every main screen, in both languages, into docs/screenshots/.

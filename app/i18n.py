@@ -1,6 +1,7 @@
 """The project's one translation mechanism: gettext catalogs (resources/locale/<lang>/
 LC_MESSAGES/practice.po), read with Babel, plus locale-aware dates, times and money.
-Stdlib and Babel only, so every layer (services, window, relay pages) can share it."""
+Stdlib and Babel only, so every layer (services, window) can share it. The relay
+carries its own catalogue for its pages (relay/i18n.py), so it installs without the app."""
 
 from __future__ import annotations
 

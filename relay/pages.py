@@ -1,5 +1,6 @@
 """The client's pages: small, mobile-first, accessible, in Portuguese or English
-(from Accept-Language), through the project's gettext catalogs. No JavaScript."""
+(from Accept-Language), through the relay's own gettext catalogue (relay.i18n). No
+JavaScript."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 
-from app.i18n import _load, normalize
+from relay.i18n import translations
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,Arial,sans-serif;margin:0;
@@ -45,10 +46,6 @@ def language(accept: str | None) -> str:
     return chosen
 
 
-def _t(lang: str) -> object:
-    return _load(normalize(lang))
-
-
 def page(lang: str, title: str, body: str, status_word: str = "") -> str:
     code = "pt-BR" if lang == "pt_BR" else "en"
     return (f'<!doctype html><html lang="{code}"><head><meta charset="utf-8">'
@@ -59,7 +56,7 @@ def page(lang: str, title: str, body: str, status_word: str = "") -> str:
 
 def session_page(lang: str, practice: str, start: datetime, zone: ZoneInfo,
                  token: str) -> str:
-    _ = _t(lang).gettext  # type: ignore[attr-defined]
+    _ = translations(lang).gettext
     local = start.astimezone(zone)
     when = (f"{format_date(local.date(), 'full', locale=lang)}<br>"
             f"{format_time(local, 'short', locale=lang)}")
@@ -102,7 +99,7 @@ def message_page(lang: str, practice: str, headline: str, text: str) -> str:
 
 
 def words(lang: str) -> dict[str, str]:
-    _ = _t(lang).gettext  # type: ignore[attr-defined]
+    _ = translations(lang).gettext
     return {
         "confirmed": _("Thank you! Your session is confirmed."),
         "already_confirmed": _("This session was already confirmed."),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -22,36 +23,40 @@ ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def code_messages() -> set[str]:
+# Each catalogue and the code it speaks for: the desktop's, and the relay's own (the
+# relay installs without the app, so its pages carry their words with them).
+CATALOGUES = {"app": ROOT / "resources/locale/pt_BR/LC_MESSAGES/practice.po",
+              "relay": ROOT / "relay/locale/pt_BR/LC_MESSAGES/relay.po"}
+
+
+def code_messages(folder: str) -> set[str]:
     out: set[str] = set()
-    for folder in ("app", "relay"):
-        found = extract_from_dir(str(ROOT / folder), method_map=[("**.py", "python")],
-                                 keywords={"_": None, "N_": None, "ngettext": (1, 2)})
-        for _file, _line, message, _comments, _ctx in found:
-            out.update([message] if isinstance(message, str) else message)
+    found = extract_from_dir(str(ROOT / folder), method_map=[("**.py", "python")],
+                             keywords={"_": None, "N_": None, "ngettext": (1, 2)})
+    for _file, _line, message, _comments, _ctx in found:
+        out.update([message] if isinstance(message, str) else message)
     return out
 
 
 LITERAL = re.compile(r"""\b_\((["'])((?:(?!\1).)+)\1\)""")
 
 
-def literal_messages() -> set[str]:
+def literal_messages(folder: str) -> set[str]:
     """Every one-line _("...") in the source, found by reading it, so calls Babel's
     extractor misses (inside f-strings) are checked too."""
     out: set[str] = set()
-    for folder in ("app", "relay"):
-        for path in (ROOT / folder).rglob("*.py"):
-            for _quote, text in LITERAL.findall(path.read_text(encoding="utf-8")):
-                if "{" not in text or "}" in text:
-                    out.add(text.encode().decode("unicode_escape") if "\\" in text else text)
+    for path in (ROOT / folder).rglob("*.py"):
+        for _quote, text in LITERAL.findall(path.read_text(encoding="utf-8")):
+            if "{" not in text or "}" in text:
+                out.add(text.encode().decode("unicode_escape") if "\\" in text else text)
     return out
 
 
-def catalog() -> dict[str, str]:
+def catalog(folder: str = "app") -> dict[str, str]:
     """Each message to its translation; a plural entry's forms each to theirs. A
     translation marked fuzzy is not used by gettext, so it counts as missing."""
     out: dict[str, str] = {}
-    with (ROOT / "resources/locale/pt_BR/LC_MESSAGES/practice.po").open("rb") as fh:
+    with CATALOGUES[folder].open("rb") as fh:
         for m in read_po(fh):
             if m.fuzzy:
                 continue
@@ -63,13 +68,34 @@ def catalog() -> dict[str, str]:
     return out
 
 
-def test_every_message_is_translated_with_the_same_placeholders() -> None:
-    translations = catalog()
-    missing = sorted(m for m in code_messages() | literal_messages()
+@pytest.mark.parametrize("folder", sorted(CATALOGUES))
+def test_every_message_is_translated_with_the_same_placeholders(folder: str) -> None:
+    translations = catalog(folder)
+    missing = sorted(m for m in code_messages(folder) | literal_messages(folder)
                      if not translations.get(m))
-    assert missing == [], "run `make i18n` and translate these"
+    assert missing == [], f"run `make i18n` and translate these in {CATALOGUES[folder]}"
     for source, target in translations.items():
         assert set(PLACEHOLDER.findall(source)) == set(PLACEHOLDER.findall(target)), source
+
+
+def test_the_relays_catalogue_holds_its_own_words_only() -> None:
+    """The relay's catalogue is extracted from relay/ alone: every entry is a
+    message of the relay's code (a stale one means `make i18n` was not run)."""
+    assert set(catalog("relay")) == code_messages("relay")
+
+
+def test_the_relays_pages_speak_portuguese_from_their_own_catalogue() -> None:
+    from relay import i18n as relay_i18n
+    from relay import pages
+
+    assert CATALOGUES["relay"] == relay_i18n.LOCALE_DIR / "pt_BR/LC_MESSAGES/relay.po"
+    assert pages.words("pt_BR")["not_found"] == "Este link não é válido."
+    assert pages.words("pt_BR")["moved_text"].format(when="seg., 23/11") == \
+        "Ela passou para seg., 23/11."
+    assert pages.words("en")["not_found"] == "This link is not valid."
+    start = local("2026-11-23T10:00")
+    page = pages.session_page("pt_BR", "Clínica", start, ZoneInfo("America/Sao_Paulo"), "t")
+    assert ">Confirmar</button>" in page and "Motivo do cancelamento (opcional)" in page
 
 
 def test_portuguese_messages_and_formats(practice: Practice) -> None:
