@@ -9,7 +9,9 @@ change within a second (relay.server.Practices).
         (expires: ISO 8601, UTC)
     practice-relay practice list [--json]
         id, name, time zone, where it came from, whether and when it was paired,
-        and when a pending code expires; never a secret or a code
+        and when a pending code expires; never a secret or a code. --json: a list
+        of {"id", "name", "timezone", "source" ("cli", "file" or "env"), "paired",
+        "paired_at", "code_expires"} (instants ISO 8601 UTC, or null)
     practice-relay practice remove ID
         the practice, its waiting events, its links' answers and its session notes
     practice-relay practice code ID [--json]

@@ -1,7 +1,15 @@
-"""The relay web service (FastAPI). Console script: `practice-relay`.
+"""The relay web service (FastAPI). Console script: `practice-relay` (serve, the
+default; secret; practice add|list|remove|code, relay.admin).
 
 GET and HEAD of a link show a page and change nothing (mail scanners and link
-previewers open links before people do); only the page's buttons, POSTs, act."""
+previewers open links before people do); only the page's buttons, POSTs, act.
+
+Every /api/ route needs the practice's API key as a bearer token, except POST
+/api/v1/pair, where a desktop trades a pairing code for that key:
+{"code", "public_key"} → 200 {"practice_id", "api_key", "link_secret"}, once;
+404 {"error"} for a code unknown, used or expired; 422 {"error"} for a malformed
+body or a key that cannot seal; 429 {"error"} with Retry-After when tried too
+often from one address, or when too many attempts failed from anywhere."""
 
 from __future__ import annotations
 
