@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
 from app.services import config, secrets
 from app.ui.integrations.email_box import EmailBox, MailboxBox
+from app.ui.integrations.links_box import LinksBox
 from app.ui.integrations.sms_box import SmsBox
 from app.ui.integrations.whatsapp_box import WhatsAppBox
 
@@ -21,6 +22,8 @@ class IntegrationsTab(QWidget):
         self.window_ = window
         inner = QWidget()
         col = QVBoxLayout(inner)
+        self.links = LinksBox(self)  # confirmation links: the relay, paired by a code
+        col.addWidget(self.links)
         self.whatsapp = WhatsAppBox(self)
         self.email = EmailBox(self)
         self.sms = SmsBox(self)
@@ -44,6 +47,7 @@ class IntegrationsTab(QWidget):
     def reload(self) -> None:
         p = self.window_.practice
         self.loaded = True
+        self.links.reload()
 
         def load() -> tuple[dict[str, str], dict[str, bool | None]]:
             stored: dict[str, bool | None] = {}
