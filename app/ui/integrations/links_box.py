@@ -11,7 +11,7 @@ import html
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -50,7 +50,7 @@ class LinksBox(QGroupBox):
         form.addRow(_("Relay address"), self.address)
         form.addRow("", self._help(_("Given by the person who runs the relay, with the code.")))
         self.code = QLineEdit()
-        self.code.setPlaceholderText(_("e.g. ABCD-EFGH-JKLM-NPQR"))
+        self.code.setPlaceholderText(_("e.g. 7K3Q-MPX9-TV2A-AB12-CD34"))
         form.addRow(_("Pairing code"), self.code)
         form.addRow("", self._help(_("Printed on the relay by `practice-relay practice add`; "
                                      "it works once, for 24 hours.")))
@@ -72,6 +72,8 @@ class LinksBox(QGroupBox):
         self.sample = rich("")
         self.sample.setWordWrap(True)
         self.sample.setOpenExternalLinks(False)
+        self.sample.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse |
+                                            Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
         self.sample.linkActivated.connect(self.open_link)
         self.sample.hide()
         form.addRow(self.sample)
