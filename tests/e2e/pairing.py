@@ -27,27 +27,29 @@ def relay_with_no_practice(folder: Path, **overrides: object) -> RelayServer:
     return RelayServer(folder, env=NO_PRACTICE, **overrides)
 
 
-def relay_admin(relay: RelayServer, *args: str) -> Any:
-    """`practice-relay ARGS --json` on the relay's database, as its administrator
-    runs it; the JSON it printed."""
+def relay_admin(relay: RelayServer, *args: str) -> str:
+    """`practice-relay ARGS` on the relay's database, as its administrator runs
+    it; what it printed."""
     env = {**os.environ, "RELAY_DATABASE_URL": relay.settings.database_url}
     for name in NO_PRACTICE:
         env.pop(name, None)
-    result = subprocess.run([sys.executable, "-m", "relay.server", *args, "--json"], env=env,
+    result = subprocess.run([sys.executable, "-m", "relay.server", *args], env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    return result.stdout
 
 
 def new_practice(relay: RelayServer, name: str = "Clínica Aurora") -> dict[str, str]:
     """{"id", "code", "expires"} of a practice added on the relay."""
-    found = relay_admin(relay, "practice", "add", "--name", name)
-    assert set(found) >= {"id", "code", "expires"}
+    found = json.loads(relay_admin(relay, "practice", "add", "--name", name, "--json"))
+    assert set(found) == {"id", "code", "expires"}
     return {k: str(v) for k, v in found.items()}
 
 
 def new_code(relay: RelayServer, practice_id: str) -> str:
-    return str(relay_admin(relay, "practice", "code", practice_id)["code"])
+    """A new pairing code for the practice (the one before stops working)."""
+    return str(json.loads(relay_admin(relay, "practice", "code", practice_id,
+                                      "--json"))["code"])
 
 
 @contextmanager

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -235,6 +236,12 @@ def test_testar_on_a_paired_practice(practice: Practice, relay: RelayServer) -> 
     assert (state.relay, state.practice_id, state.paired) == (relay.url, added["id"], True)
     assert state.last_check is not None and state.last_check.ok
     relay_admin(relay, "practice", "remove", added["id"])
+    key = secrets.load("relay.api_key")
+    deadline = time.monotonic() + 5  # the relay sees another process's change within 1 s
+    while requests.get(f"{relay.url}/api/v1/events", timeout=5, headers={
+            "Authorization": f"Bearer {key}"}).status_code != 401:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
     with pytest.raises(relay_pairing.PairingFailed) as gone:
         relay_pairing.check(practice)
     assert gone.value.problem == "key_refused"
