@@ -1,14 +1,19 @@
 """The relay's configuration, from the environment. A missing or weak secret
 stops start-up with a sentence saying which and why.
 
-One practice is configured by RELAY_LINK_SECRET, RELAY_API_KEY, RELAY_PUBLIC_KEY
-and RELAY_PRACTICE_NAME. A relay serving several practices reads them from a
-TOML file named by RELAY_PRACTICES_FILE instead, one [[practice]] table each."""
+Practices live in the relay's database (relay.practices): `practice-relay
+practice add` creates one and prints a pairing code, and the desktop pairs with
+it (POST /api/v1/pair). A relay may also be given its practices here, and they
+are imported into the database on start: one practice by RELAY_LINK_SECRET,
+RELAY_API_KEY, RELAY_PUBLIC_KEY and RELAY_PRACTICE_NAME, or several from a TOML
+file named by RELAY_PRACTICES_FILE, one [[practice]] table each. With none of
+them, RELAY_DATABASE_URL alone is enough."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import math
 import os
 import re
@@ -43,12 +48,29 @@ class Practice:
     # routed by its account SID.
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
+    # A practice read from the database has only its API key's digest (api_key
+    # is then ""); one from the environment or the file has both.
+    api_key_digest: bytes = b""
+    # The link secret before the last pairing: links it signed keep working until
+    # their sessions start (a token carries its session's start).
+    previous_link_secret: bytes | None = None
+
+    def key_digest(self) -> bytes:
+        """The SHA-256 of the practice's API key; b"" when it has none."""
+        return self.api_key_digest or (digest_of_key(self.api_key) if self.api_key else b"")
+
+
+def digest_of_key(key: str) -> bytes:
+    """How the relay knows an API key: its SHA-256 (32 bytes). The keys are random
+    (`practice-relay secret`, pairing), so no slower hash is needed."""
+    return hashlib.sha256(key.encode("utf-8", "replace")).digest()
 
 
 @dataclass(frozen=True)
 class RelaySettings:
     database_url: str
-    practices: tuple[Practice, ...]
+    practices: tuple[Practice, ...]  # given by the environment or the file, to import
+    practices_from: str = "env"  # where they came from: "env" or "file"
     whatsapp_app_secret: str | None = None
     whatsapp_verify_token: str | None = None
     public_url: str | None = None  # the https address Twilio and Meta call
@@ -67,6 +89,10 @@ class RelaySettings:
     # How long a webhook's id is remembered after the desktop took it, so a
     # provider's retry is not queued again. Meta retries for up to 7 days.
     replay_window_days: int = 8
+    # POST /api/v1/pair: attempts from one address a minute, and failed attempts
+    # from everyone a minute (so many addresses together cannot try codes either).
+    pair_per_ip_per_minute: int = 10
+    pair_failures_per_minute: int = 60
 
 
 GOOD_SECRET = "run `practice-relay secret` and use what it prints"
@@ -255,33 +281,51 @@ def _provider_secrets(env: Mapping[str, str], practices: Iterable[Practice]) -> 
 
 
 def _public_key_works(key: bytes, where: str, name: str) -> bytes:
-    """A key that can seal: an all-zero or other low-order key is 32 bytes long and
-    fails only when a client's answer is sealed to it."""
+    if not can_seal(key):
+        raise ConfigError(f"{where}{name} is not a usable key: run `practice relay keys` "
+                          "on the desktop and copy the key it prints.")
+    return key
+
+
+def can_seal(key: bytes) -> bool:
+    """Whether a Curve25519 public key can seal: an all-zero or other low-order
+    key is 32 bytes long and fails only when a client's answer is sealed to it."""
     from nacl.exceptions import CryptoError
     from nacl.public import PublicKey, SealedBox
 
     try:
         SealedBox(PublicKey(key)).encrypt(b"check")
-    except (CryptoError, RuntimeError, ValueError):
-        raise ConfigError(f"{where}{name} is not a usable key: run `practice relay keys` "
-                          "on the desktop and copy the key it prints.") from None
-    return key
+    except (CryptoError, RuntimeError, ValueError, TypeError):
+        return False
+    return True
 
 
 def _of(practice: Practice) -> str:
     return "" if practice.id == DEFAULT_PRACTICE else f" of practice {practice.id!r}"
 
 
+SINGLE_PRACTICE = ("RELAY_LINK_SECRET", "RELAY_API_KEY", "RELAY_PUBLIC_KEY")
+
+
 def from_environment(env: Mapping[str, str] | None = None) -> RelaySettings:
+    """The relay's settings. Practices come from RELAY_PRACTICES_FILE, else from
+    the single-practice variables when any of them is set (then all must be), else
+    from the database alone (`practices` is empty). ConfigError says what to fix."""
     env = dict(os.environ if env is None else env)
     file = env.get("RELAY_PRACTICES_FILE")
-    practices = _from_file(Path(file), env.get("RELAY_TIMEZONE", "America/Sao_Paulo")) \
-        if file else (_one_from_environment(env),)
+    practices: tuple[Practice, ...] = ()
+    if file:
+        practices = _from_file(Path(file), env.get("RELAY_TIMEZONE", "America/Sao_Paulo"))
+    elif any(env.get(name) for name in SINGLE_PRACTICE):
+        practices = (_one_from_environment(env),)
     _distinct(practices)
     _provider_secrets(env, practices)
     return RelaySettings(
-        database_url=env.get("RELAY_DATABASE_URL", "sqlite:///relay.sqlite3"),
-        practices=practices,
+        database_url=database_url(env),
+        practices=practices, practices_from="file" if file else "env",
+        pair_per_ip_per_minute=_number(env, "RELAY_PAIR_PER_IP_PER_MINUTE", 10, 1, 10_000),
+        pair_failures_per_minute=_number(env, "RELAY_PAIR_FAILURES_PER_MINUTE", 60, 1,
+                                         100_000),
         whatsapp_app_secret=env.get("RELAY_WHATSAPP_APP_SECRET") or None,
         whatsapp_verify_token=env.get("RELAY_WHATSAPP_VERIFY_TOKEN") or None,
         public_url=env.get("RELAY_PUBLIC_URL") or None,
@@ -294,6 +338,12 @@ def from_environment(env: Mapping[str, str] | None = None) -> RelaySettings:
         trusted_proxies=_proxies(env.get("RELAY_TRUSTED_PROXIES", "")),
         docs=env.get("RELAY_DOCS", "") == "1",
         events_per_page=_events_per_page(env.get("RELAY_EVENTS_PER_PAGE", "100")))
+
+
+def database_url(env: Mapping[str, str]) -> str:
+    """RELAY_DATABASE_URL (a SQLAlchemy URL); relay.sqlite3 in the working folder
+    when unset."""
+    return env.get("RELAY_DATABASE_URL") or "sqlite:///relay.sqlite3"
 
 
 def _number(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -131,15 +131,18 @@ class Guard:
     `max_body` bytes read within `body_timeout` seconds, or a refusal.
     `keyed(authorization)` says whether a
     request to /api/ carries a key the relay knows: one that does not is
-    refused before its body is waited for. uvicorn adds the security headers to
-    every answer (relay.serving)."""
+    refused before its body is waited for, except on `open_paths` (exactly
+    those paths: pairing, which is how a desktop gets its key). uvicorn adds the
+    security headers to every answer (relay.serving)."""
 
     def __init__(self, app: App, max_body: int, body_timeout: float,
                  trusted: tuple[Network, ...],
-                 keyed: Callable[[str | None], bool] = lambda _a: True) -> None:
+                 keyed: Callable[[str | None], bool] = lambda _a: True,
+                 open_paths: frozenset[str] = frozenset()) -> None:
         self.app, self.max_body, self.body_timeout, self.trusted = \
             app, max_body, body_timeout, trusted
         self.keyed = keyed
+        self.open_paths = open_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -148,7 +151,7 @@ class Guard:
         self._find_client(scope)
         headers = {k.lower(): v for k, v in scope.get("headers", [])}
         path = scope.get("path", "")
-        if path.startswith("/api/") and not self.keyed(
+        if path.startswith("/api/") and path not in self.open_paths and not self.keyed(
                 headers.get(b"authorization", b"").decode("latin-1") or None):
             await _refuse(send, 401, b'{"error":"unauthorized"}', b"application/json")
             return

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import binascii
 import contextlib
 import hashlib
 import hmac
@@ -16,26 +17,42 @@ import logging
 import os
 import re
 import secrets
+import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import FastAPI, Form, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field, field_validator
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from relay import pages
-from relay.config import MAX_ACK, Practice, RelaySettings, from_environment
+from relay import admin, pages
+from relay.config import (
+    MAX_ACK,
+    Practice,
+    RelaySettings,
+    can_seal,
+    digest_of_key,
+    from_environment,
+)
 from relay.guard import Guard, bucket
+from relay.practices import PracticeBook
 from relay.sealing import seal
 from relay.serving import GONE
 from relay.store import Store
 from relay.tokens import InvalidToken, Link, read
 
 log = logging.getLogger("relay")
+# Every pairing attempt, one line each (not throttled like the relay's other lines:
+# the pairing limits keep them few). Never the code, never a secret.
+pairing_log = logging.getLogger("relay.pairing")
+T = TypeVar("T")
+PAIR_PATH = "/api/v1/pair"  # the one route under /api/ that takes no API key
 
 
 # Ids are 32-bit integer columns on PostgreSQL (and a token's id fits 32 bits).
@@ -82,6 +99,15 @@ class SessionsBody(BaseModel):
     sessions: list[SessionNote] = Field(max_length=1000)
 
 
+class PairBody(BaseModel):
+    """POST /api/v1/pair: a pairing code (as printed by `practice-relay practice
+    add`, any case, dashes and spaces optional) and the desktop's Curve25519
+    public key in base64, to which what clients write is sealed."""
+
+    code: str = Field(min_length=1, max_length=100)
+    public_key: str = Field(min_length=1, max_length=100)
+
+
 class Limiter:
     """A sliding one-minute window per key. Keys not heard from for a minute are
     forgotten, so a stream of new addresses cannot grow it without end."""
@@ -92,6 +118,14 @@ class Limiter:
         self._pruned = time.monotonic()
 
     def retry_after(self, key: str) -> int:
+        """Seconds to wait, or 0 and the hit is counted."""
+        wait = self.waiting(key)
+        if not wait:
+            self.hits[key].append(time.monotonic())
+        return wait
+
+    def waiting(self, key: str) -> int:
+        """Seconds to wait before `key` may be counted again; counts nothing."""
         now = time.monotonic()
         if now - self._pruned > 60:
             self.prune(now)
@@ -100,57 +134,134 @@ class Limiter:
             q.popleft()
         if len(q) >= self.per_minute:
             return int(60 - (now - q[0])) + 1
-        q.append(now)
         return 0
+
+    def count(self, key: str) -> None:
+        """Counts a hit for `key` whatever the limit (a failure already made)."""
+        self.hits.setdefault(key, deque()).append(time.monotonic())
 
     def prune(self, now: float) -> None:
         self.hits = {k: q for k, q in self.hits.items() if q and now - q[-1] <= 60}
         self._pruned = now
 
 
+class _Served:
+    """The practices as last read from the database, with their indexes."""
+
+    def __init__(self, version: str, practices: tuple[Practice, ...]) -> None:
+        self.version, self.all = version, practices
+        self.by_key = {p.key_digest(): p for p in practices if p.key_digest()}
+        self.by_number = {n: p for p in practices for n in p.whatsapp_phone_number_ids}
+        self.by_twilio = {p.twilio_account_sid: p for p in practices if p.twilio_account_sid}
+
+
 class Practices:
     """Finds the practice a request belongs to: a link by the secret that signed
-    it, the desktop by its API key, a webhook by the WhatsApp number it names."""
+    it (or the practice's previous one), the desktop by its API key, a webhook by
+    the WhatsApp number it names.
 
-    def __init__(self, settings: RelaySettings) -> None:
-        self.all = settings.practices
-        self.by_key = {_digest(p.api_key): p for p in self.all}
-        self.by_number = {n: p for p in self.all for n in p.whatsapp_phone_number_ids}
-        self.by_twilio = {p.twilio_account_sid: p for p in self.all if p.twilio_account_sid}
-        # The name on pages that belong to no practice (an unknown link).
-        self.fallback_name = self.all[0].name if len(self.all) == 1 else "Practice Desk"
+    The practices are the database's (relay.practices). Its version row is read
+    at most once a second, and five times a second while requests name a practice
+    not known here, so a practice added, paired again or removed by another
+    process (the command line, another relay) is served, or refused, within a
+    second, on SQLite and PostgreSQL alike."""
+
+    RECHECK = 1.0  # seconds between looks at the version row
+    RECHECK_ON_MISS = 0.2
+
+    def __init__(self, book: PracticeBook) -> None:
+        self.book = book
+        self._lock = threading.Lock()
+        self._view = _Served(*book.served())
+        self._checked = time.monotonic()
+
+    @property
+    def all(self) -> tuple[Practice, ...]:
+        return self._fresh(False).all
+
+    @property
+    def fallback_name(self) -> str:
+        """The name on pages that belong to no practice (an unknown link)."""
+        served = self._view.all
+        return served[0].name if len(served) == 1 else "Practice Desk"
+
+    def reload(self) -> None:
+        """Reads the practices again now (after a pairing in this process)."""
+        with self._lock:
+            self._view = _Served(*self.book.served())
+            self._checked = time.monotonic()
+
+    def _fresh(self, missed: bool) -> _Served:
+        wait = self.RECHECK_ON_MISS if missed else self.RECHECK
+        if time.monotonic() - self._checked < wait or not self._lock.acquire(blocking=False):
+            return self._view
+        try:
+            if self.book.version() != self._view.version:
+                self._view = _Served(*self.book.served())
+        except SQLAlchemyError as exc:
+            # What was read before keeps serving; the database says why below.
+            log.warning("The practices could not be read again from the database (%s); "
+                        "the relay serves those it knew.", type(exc).__name__)
+        finally:
+            self._checked = time.monotonic()
+            self._lock.release()
+        return self._view
+
+    def _find(self, look: Callable[[_Served], T | None]) -> T | None:
+        found = look(self._fresh(False))
+        if found is None:
+            before = self._view
+            served = self._fresh(True)
+            if served is not before:
+                found = look(served)
+        return found
 
     def link(self, token: str) -> tuple[Practice, Link]:
         """The practice whose secret signed the token, and what it names (expired
-        or not); InvalidToken when none did."""
-        for practice in self.all:
-            try:
-                return practice, read(practice.link_secret, token)
-            except InvalidToken:
-                continue
-        raise InvalidToken("no practice signed this link")
+        or not); InvalidToken when none did. A practice's previous link secret
+        (before it was paired again) still opens its links: they stop working
+        when their sessions start, as every link does."""
+
+        def look(served: _Served) -> tuple[Practice, Link] | None:
+            for practice in served.all:
+                for secret in (practice.link_secret, practice.previous_link_secret):
+                    if secret is None:
+                        continue
+                    try:
+                        return practice, read(secret, token)
+                    except InvalidToken:
+                        continue
+            return None
+
+        found = self._find(look)
+        if found is None:
+            raise InvalidToken("no practice signed this link")
+        return found
 
     def bearer(self, authorization: str | None) -> Practice | None:
         if not authorization or not authorization.startswith("Bearer "):
             return None
         # A dictionary of digests: the lookup time says nothing about the key.
-        return self.by_key.get(_digest(authorization.removeprefix("Bearer ")))
+        digest = digest_of_key(authorization.removeprefix("Bearer "))
+        return self._find(lambda served: served.by_key.get(digest))
 
     def for_twilio(self, account_sid: str | None) -> Practice | None:
-        found = self.by_twilio.get(account_sid or "")
-        if found is None and len(self.all) == 1 and not self.by_twilio:
-            return self.all[0]
-        return found
+        def look(served: _Served) -> Practice | None:
+            found = served.by_twilio.get(account_sid or "")
+            if found is None and len(served.all) == 1 and not served.by_twilio:
+                return served.all[0]
+            return found
+
+        return self._find(look)
 
     def for_number(self, phone_number_id: str | None) -> Practice | None:
-        found = self.by_number.get(phone_number_id or "")
-        if found is None and len(self.all) == 1 and not self.by_number:
-            return self.all[0]  # one practice, numbers not listed: all are its own
-        return found
+        def look(served: _Served) -> Practice | None:
+            found = served.by_number.get(phone_number_id or "")
+            if found is None and len(served.all) == 1 and not served.by_number:
+                return served.all[0]  # one practice, numbers not listed: all are its own
+            return found
 
-
-def _digest(value: str) -> bytes:
-    return hashlib.sha256(value.encode("utf-8", "replace")).digest()
+        return self._find(look)
 
 
 def same(given: str, expected: str) -> bool:
@@ -160,9 +271,21 @@ def same(given: str, expected: str) -> bool:
                                expected.encode("utf-8", "replace"))
 
 
+NO_PRACTICE = ("The relay serves no practice yet: add one with `practice-relay practice add "
+               "--name NAME` and type the code it prints in the practice's desktop app.")
+
+
 def create_app(settings: RelaySettings) -> FastAPI:
+    """The relay's application. Opens (and brings up to date) its database,
+    imports the practices the settings give, and serves those in the database."""
     store = Store(settings.database_url, timedelta(days=settings.replay_window_days))
-    practices = Practices(settings)
+    book = PracticeBook(store.engine)
+    book.import_configured(settings.practices, settings.practices_from)
+    practices = Practices(book)
+    if not practices.all:
+        log.warning("%s", NO_PRACTICE if not book.count() else
+                    "No practice is paired yet: `practice-relay practice list` shows them, "
+                    "and `practice-relay practice code ID` gives one a new pairing code.")
     docs = {} if settings.docs else {"docs_url": None, "redoc_url": None,
                                           "openapi_url": None}
     # No redirect for a trailing slash: it would name the Host header the client
@@ -175,12 +298,17 @@ def create_app(settings: RelaySettings) -> FastAPI:
     # The desktop's requests are counted by its key, not its address: strangers
     # sharing an address with it (or a proxy) cannot use up its budget.
     api_by_key = Limiter(settings.per_ip_api_per_minute)
+    # Pairing: attempts by address, and failures from everyone together (a code
+    # has 100 bits, but nobody gets to try many).
+    pair_by_ip = Limiter(settings.pair_per_ip_per_minute)
+    pair_failures = Limiter(settings.pair_failures_per_minute)
     # Webhooks are not limited: Meta and Twilio send from address pools shared
     # by all their customers, in bursts, and a stranger's bad signatures from
     # the same pool must not lock out the practice's own deliveries. Their
     # bodies are small and their signatures cheap to check.
     app.state.store = store
     app.state.practices = practices
+    app.state.book = book
 
     @app.middleware("http")
     async def limits(request: Request, call_next: Any) -> Response:
@@ -195,6 +323,16 @@ def create_app(settings: RelaySettings) -> FastAPI:
                 # The page's form sends nothing else; a multipart parser is costly
                 # and chatty on a stranger's garbage.
                 return _refused_page(request, practices.fallback_name, 415)
+        elif path == PAIR_PATH:
+            wait = pair_by_ip.waiting(ip) or pair_failures.waiting("all")
+            if wait:
+                # At most once a minute (the relay's lines are throttled): a flood
+                # of refusals is not a flood of lines.
+                log.warning("Pairing attempts were refused for coming too often (429); the "
+                            "last from %s.", request.client.host if request.client else "?")
+                return JSONResponse({"error": "too many pairing attempts: try again later"},
+                                    status_code=429, headers={"Retry-After": str(wait)})
+            pair_by_ip.count(ip)
         elif path.startswith("/api/"):
             # The key before anything else: a stranger's body is never parsed.
             practice = practices.bearer(request.headers.get("authorization"))
@@ -217,6 +355,9 @@ def create_app(settings: RelaySettings) -> FastAPI:
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         if request.url.path.startswith("/c/"):  # a person's browser: a page
             return _refused_page(request, practices.fallback_name, 422)
+        if request.url.path == PAIR_PATH:
+            pairing_log.warning("Pairing attempt from %s: refused, the request is not a code "
+                                "and a public key (422).", _address(request))
         # Which field and why, never the value: it may be anything (1e400 is a
         # float no JSON answer can carry), and it is the caller's anyway.
         return JSONResponse({"error": "invalid request", "detail": [
@@ -370,6 +511,37 @@ def create_app(settings: RelaySettings) -> FastAPI:
             for note in body.sessions])
         return JSONResponse({"updated": len(body.sessions)})
 
+    @app.post(PAIR_PATH)
+    async def pair(body: PairBody, request: Request) -> JSONResponse:
+        """Trades a pairing code, once, for the practice's id, a new API key and a
+        new link secret, and keeps the desktop's public key. 404 for a code
+        unknown, used or expired; 422 for a key that cannot seal; 429 (in the
+        middleware) when tried too often. Each attempt is logged with its
+        outcome and address, never the code."""
+        address = _address(request)
+        key = _sealing_key(body.public_key)
+        if key is None:
+            pairing_log.warning("Pairing attempt from %s: refused, the public key is not a "
+                                "usable Curve25519 key (422).", address)
+            return JSONResponse({"error": "public_key is not a usable key: send the base64 of "
+                                          "the desktop's 32-byte Curve25519 public key"},
+                                status_code=422)
+        attempt = await run_in_threadpool(book.pair, body.code, key)
+        if attempt.paired is None:
+            pair_failures.count("all")
+            pairing_log.warning("Pairing attempt from %s: refused, %s code (404).", address,
+                                "an expired" if attempt.refused == "expired"
+                                else "an unknown or already used")
+            return JSONResponse({"error": "no such pairing code: it is unknown, already used "
+                                          "or expired; ask for a new one (`practice-relay "
+                                          "practice code ID`)"}, status_code=404)
+        await run_in_threadpool(practices.reload)
+        paired = attempt.paired
+        pairing_log.info("Pairing attempt from %s: practice %r paired (200).", address,
+                         paired.practice_id)
+        return JSONResponse({"practice_id": paired.practice_id, "api_key": paired.api_key,
+                             "link_secret": paired.link_secret})
+
     @app.get("/webhooks/whatsapp", response_class=PlainTextResponse)
     def verify_webhook(mode: str = Query(default="", alias="hub.mode"),
                        verify_token: str = Query(default="", alias="hub.verify_token"),
@@ -470,7 +642,22 @@ def guarded(settings: RelaySettings) -> Guard:
     app = create_app(settings)
     practices: Practices = app.state.practices
     return Guard(app, settings.max_body, settings.body_timeout, settings.trusted_proxies,
-                 keyed=lambda authorization: practices.bearer(authorization) is not None)
+                 keyed=lambda authorization: practices.bearer(authorization) is not None,
+                 open_paths=frozenset({PAIR_PATH}))
+
+
+def _address(request: Request) -> str:
+    """The client's address as the relay believes it (relay.guard)."""
+    return request.client.host if request.client else "?"
+
+
+def _sealing_key(text: str) -> bytes | None:
+    """The 32 bytes of a base64 Curve25519 public key that can seal; None otherwise."""
+    try:
+        key = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return key if len(key) == 32 and can_seal(key) else None
 
 
 def _dicts(parent: Any, key: str) -> list[dict[str, Any]]:
@@ -518,17 +705,27 @@ def _too_many(request: Request, name: str, wait: int) -> HTMLResponse:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """`practice-relay [serve] [--host H] [--port P]` runs the relay;
+    `practice-relay secret` prints a new secret; `practice-relay practice …`
+    manages practices (relay.admin)."""
     parser = argparse.ArgumentParser(prog="practice-relay",
                                      description="The Practice Desk relay web service.")
-    parser.add_argument("command", nargs="?", choices=["serve", "secret"], default="serve",
-                        help="serve (the default): run the relay; secret: print a new "
-                             "random secret for RELAY_LINK_SECRET or RELAY_API_KEY")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve = commands.add_parser("serve", help="run the relay (the default)")
+    # Given before or after "serve", the same options.
+    serve.add_argument("--host", default=argparse.SUPPRESS)
+    serve.add_argument("--port", type=int, default=argparse.SUPPRESS)
+    commands.add_parser("secret", help="print a new random secret for RELAY_LINK_SECRET, "
+                                       "RELAY_API_KEY or RELAY_WHATSAPP_VERIFY_TOKEN")
+    admin.add_commands(commands)
     args = parser.parse_args(argv)
     if args.command == "secret":
         print(new_secret())
         return
+    if args.command == "practice":
+        raise SystemExit(admin.run(args))
     settings = from_environment()  # stops with a clear sentence on a weak secret
     import uvicorn
 

@@ -3,7 +3,8 @@ session's link (so a repeated tap can say "already confirmed"), and what the
 desktop said of sessions whose links are out (moved, cancelled). Ids, kinds and
 times only; anything a client wrote is sealed to the practice's key before it
 gets here. SQLite by default, PostgreSQL through RELAY_DATABASE_URL. Every row
-names its practice: one relay may serve several."""
+names its practice: one relay may serve several. The practices themselves are
+rows too (relay_practice, read and written by relay.practices)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     create_engine,
     delete,
     insert,
@@ -104,6 +106,32 @@ delivered = Table(
     Column("at", DateTime, nullable=False),
 )
 REMEMBERED_KINDS = ("whatsapp_message", "whatsapp_status", "sms_message", "sms_status")
+
+# The practices the relay serves. Secrets a request is checked against are kept
+# as digests (the API key, the pairing code); the link secret itself, because
+# every link's signature is computed with it. relay_meta's "practices" row
+# changes with every change here, so each relay process sees it (relay.practices).
+practice_rows = Table(
+    "relay_practice", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    # "cli" (practice-relay practice add), "file" (RELAY_PRACTICES_FILE) or
+    # "env" (RELAY_LINK_SECRET and the rest): the last two are imported on start.
+    Column("source", String(8), nullable=False),
+    Column("api_key_digest", String(64), nullable=True, unique=True),  # SHA-256, hex
+    Column("link_secret", String(256), nullable=True),
+    Column("previous_link_secret", String(256), nullable=True),
+    Column("public_key", LargeBinary, nullable=True),  # Curve25519, 32 bytes
+    Column("whatsapp_phone_number_ids", Text, nullable=False, default=""),  # JSON list
+    Column("twilio_account_sid", String(64), nullable=True),
+    Column("twilio_auth_token", String(64), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("paired_at", DateTime, nullable=True),
+    # The pending pairing code's SHA-256 (hex) and when it stops working.
+    Column("code_digest", String(64), nullable=True, unique=True),
+    Column("code_expires", DateTime, nullable=True),
+)
 
 
 @dataclass(frozen=True)

@@ -23,17 +23,23 @@ VERIFY_TOKEN = "verify-me-Tq8zK2rW"
 
 
 class RelayServer:
+    """`bare`: the relay's database alone names its practices (no single-practice
+    variables, no Meta settings), as a relay set up by `practice-relay practice
+    add` runs."""
+
     def __init__(self, folder: Path, public_key: str | None = None,
-                 env: dict[str, str] | None = None, **overrides: object) -> None:
+                 env: dict[str, str] | None = None, bare: bool = False,
+                 **overrides: object) -> None:
         self.private_key = PrivateKey.generate()
         folder.mkdir(parents=True, exist_ok=True)
+        given = {"RELAY_LINK_SECRET": LINK_SECRET, "RELAY_API_KEY": API_KEY,
+                 "RELAY_PUBLIC_KEY": public_key or
+                 base64.b64encode(bytes(self.private_key.public_key)).decode(),
+                 "RELAY_PRACTICE_NAME": "Consultório Bem-Estar",
+                 "RELAY_WHATSAPP_APP_SECRET": APP_SECRET,
+                 "RELAY_WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN}
         env = {"RELAY_DATABASE_URL": f"sqlite:///{folder / 'relay.sqlite3'}",
-               "RELAY_LINK_SECRET": LINK_SECRET, "RELAY_API_KEY": API_KEY,
-               "RELAY_PUBLIC_KEY": public_key or
-               base64.b64encode(bytes(self.private_key.public_key)).decode(),
-               "RELAY_PRACTICE_NAME": "Consultório Bem-Estar",
-               "RELAY_WHATSAPP_APP_SECRET": APP_SECRET,
-               "RELAY_WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN, **(env or {})}
+               **({} if bare else given), **(env or {})}
         settings = from_environment(env)
         self.settings = RelaySettings(**{**settings.__dict__, **overrides})  # type: ignore[arg-type]
         self.db_file = folder / "relay.sqlite3"
