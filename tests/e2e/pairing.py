@@ -24,7 +24,7 @@ NO_PRACTICE = {"RELAY_LINK_SECRET": "", "RELAY_API_KEY": "", "RELAY_PUBLIC_KEY":
 
 def relay_with_no_practice(folder: Path, **overrides: object) -> RelayServer:
     """The relay as `docker compose up` starts it: RELAY_DATABASE_URL alone."""
-    return RelayServer(folder, env=NO_PRACTICE, **overrides)
+    return RelayServer(folder, bare=True, **overrides)
 
 
 def relay_admin(relay: RelayServer, *args: str) -> str:

@@ -38,11 +38,11 @@ def relay(tmp_path: Path) -> Iterator[RelayServer]:
         yield server
 
 
-def session(p: Practice, start: str = "2027-03-15T10:00") -> int:
+def session(p: Practice, start: str = "2027-03-15T10:00", *, past: bool = False) -> int:
     c = clients.add(p, name="Maria Silva", phone="+55 11 98765-4321",
                     email="maria@example.com", consent=[Channel.EMAIL]).id
     return book(p, BookingRequest(client_id=c, start=local(start),
-                                  service_id=add_service(p)))
+                                  service_id=add_service(p)), override=past)
 
 
 def nothing_stored(p: Practice) -> bool:
@@ -68,8 +68,8 @@ def test_a_practice_pairs_by_its_code(practice: Practice, relay: RelayServer) ->
     assert config.get(practice, "relay.practice_id") == added["id"]
     api_key, link_secret = (secrets.load(n) for n in STORED)
     assert api_key and link_secret and len(link_secret) >= 32
-    stored = keyring_file()  # keyrings.alt's file: the secrets live there, and only there
-    assert api_key in stored and link_secret in stored
+    stored = keyring_file()  # keyrings.alt's file (base64): the secrets live there
+    assert all(base64.b64encode(v.encode()).decode() in stored for v in (api_key, link_secret))
     assert relay_client.keys(practice) == sealing
     # The sample link: the next session, minted with the new secret, opens on the relay.
     assert found.sample is not None and found.sample.appointment_id == sooner
@@ -106,7 +106,7 @@ def test_the_sealing_key_is_made_when_there_is_none(practice: Practice,
 
 
 def test_no_session_ahead_no_link_invented(practice: Practice, relay: RelayServer) -> None:
-    session(practice, "2026-11-18T10:00")  # before now: no link to try
+    session(practice, "2026-11-18T10:00", past=True)  # before now: no link to try
     found = relay_pairing.pair(practice, relay.url, new_practice(relay)["code"])
     assert found.sample is None
     assert found.said.endswith("No session is scheduled ahead, so there is no link to try "

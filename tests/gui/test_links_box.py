@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QPoint, QSettings, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from pytestqt.qtbot import QtBot
 
+from app import i18n
 from app.models.enums import Channel
 from app.services import clients, config, scheduling, secrets, settings
 from app.services.practice import Practice
@@ -141,3 +142,25 @@ def test_an_address_that_would_send_keys_in_clear(
     assert box.result.text().startswith("⚠ 'http://relay.example.com' would send the "
                                         "practice's keys unencrypted")
     assert box.connect_button.isEnabled() and config.get(practice, "relay.url") == ""
+
+
+def test_the_box_speaks_portuguese(qtbot: QtBot, practice: Practice, tmp_path: Path) -> None:
+    i18n.set_language("pt_BR")  # the window's language, for its threads too
+    with relay_with_no_practice(tmp_path / "relay") as relay:
+        w = MainWindow(practice, settings.get(practice).zone)
+        qtbot.addWidget(w)
+        w.show()
+        w.nav.setCurrentRow(PAGES.index("settings"))
+        w.settings_page.tabs.setCurrentWidget(w.settings_page.integrations)
+        box = w.settings_page.integrations.links
+        qtbot.waitUntil(lambda: box.loaded, timeout=5000)
+        assert (box.title(), box.connect_button.text(), box.test_button.text()) == (
+            "Links de confirmação", "Conectar", "Testar")
+        assert box.state.text() == "Ainda não conectado a um serviço de links."
+        qtbot.keyClicks(box.address, relay.url)
+        qtbot.keyClicks(box.code, "ABCD-EFGH-JKMN-PQRS-TVWX")
+        click(qtbot, box.connect_button)
+        qtbot.waitUntil(lambda: box.result.text().startswith(
+            "⚠ O serviço de links não conhece este código"), timeout=10_000)
+        qtbot.waitUntil(lambda: "não funcionou" in box.state.text(), timeout=5000)
+        w.tasks.wait()
