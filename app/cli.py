@@ -207,6 +207,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="action", metavar="ACTION", required=True)
     cmd("keys", cmd_relay_keys, _("create the sealing key pair once and print the public key"),
         rl)
+    p = cmd("pair", cmd_relay_pair, _("pair with a relay by the code its administrator gave, "
+                                      "and check the connection"), rl)
+    p.add_argument("url", metavar="URL", help=_("the relay's address, e.g. "
+                                                "https://relay.example.com"))
+    p.add_argument("code", metavar="CODE", nargs="+",
+                   help=_("the pairing code from `practice-relay practice add`"))
     p = cmd("link", cmd_link, _("a session's confirmation link"))
     p.add_argument("id", type=int)
     rq = sub.add_parser("requests", help=_("clients' cancellation requests"))
@@ -552,6 +558,38 @@ def cmd_relay_keys(p: Practice, args: argparse.Namespace) -> None:
     public = relay_client.keys(p)
     _emit(args, {"public_key": public},
           _("Set RELAY_PUBLIC_KEY on the relay to:") + f"\n{public}")
+
+
+def cmd_relay_pair(p: Practice, args: argparse.Namespace) -> int:
+    from app.services import relay_pairing
+
+    try:
+        found = relay_pairing.pair(p, args.url, " ".join(args.code))
+    except PracticeError as exc:  # a sentence on stderr, exit 3, as every refusal
+        problem = exc.problem if isinstance(exc, relay_pairing.PairingFailed) else \
+            "keyring" if isinstance(exc, secrets.SecretsUnavailable) else "input"
+        if getattr(args, "json", False):
+            sys.stdout.write(json_text.dumps({"paired": False, "error": str(exc),
+                                              "problem": problem}) + "\n")
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_REFUSED
+    zone = _zone(p)
+
+    def text() -> str:
+        lines = [_("Paired with the relay at {relay} (practice {id}).").format(
+                     relay=found.relay, id=found.practice_id),
+                 _("Connection: the relay answers and accepts this computer's key.")]
+        if found.sample is None:
+            lines.append(_("No session is scheduled ahead, so there is no link to try yet."))
+        else:
+            lines.append(_("Link to try (session #{id}, {when}):").format(
+                id=found.sample.appointment_id,
+                when=i18n.format_datetime(found.sample.start.astimezone(zone))))
+            lines.append(found.sample.url)
+        return "\n".join(lines)
+
+    _emit(args, {"paired": True, **found.as_json()}, text)
+    return EXIT_OK
 
 
 def cmd_link(p: Practice, args: argparse.Namespace) -> None:

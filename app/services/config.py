@@ -176,6 +176,8 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("template.email.html", "", _text),
     Key("template.sms.text", "", _text),
     Key("relay.url", "", _url),
+    # The practice's id on the relay, as pairing learnt it (relay_pairing).
+    Key("relay.practice_id", "", _text),
     # Conecta: the practice's own attendance types, and the numbers and addresses
     # attendances run on (Originado por), per channel.
     Key("conecta.types", "", _names),

@@ -75,3 +75,16 @@ def load(name: str) -> str | None:
 
 def is_set(name: str) -> bool:
     return load(name) is not None
+
+
+def forget(name: str) -> None:
+    """Takes a secret out of the keyring; nothing when it is not there."""
+    _check(name)
+    backend = _backend()
+    try:
+        backend.delete_password(SERVICE, name)
+    except keyring.errors.PasswordDeleteError:
+        pass
+    except keyring.errors.KeyringError as exc:
+        raise SecretsUnavailable(_("The keyring refused to remove the secret ({kind}).")
+                                 .format(kind=type(exc).__name__)) from None

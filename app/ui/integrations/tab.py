@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from app.services import config, reach, secrets
 from app.ui.integrations.email_box import EmailBox, MailboxBox
+from app.ui.integrations.links_box import LinksBox
 from app.ui.integrations.overview import Overview
 from app.ui.integrations.sms_box import SmsBox
 from app.ui.integrations.whatsapp_box import WhatsAppBox
@@ -24,6 +25,8 @@ class IntegrationsTab(QWidget):
         col = QVBoxLayout(inner)
         self.overview = Overview(reach.SHOWN, self.go_to)
         col.addWidget(self.overview)
+        self.links = LinksBox(self)  # confirmation links: the relay, paired by a code
+        col.addWidget(self.links)
         self.whatsapp = WhatsAppBox(self)
         self.email = EmailBox(self)
         self.sms = SmsBox(self)
@@ -41,7 +44,8 @@ class IntegrationsTab(QWidget):
 
     def boxes(self) -> dict[str, QWidget]:
         """Each channel's box, by the overview's names for them."""
-        return {"whatsapp": self.whatsapp, "email": self.email, "sms": self.sms}
+        return {"whatsapp": self.whatsapp, "email": self.email, "sms": self.sms,
+                "links": self.links}
 
     def go_to(self, channel: str) -> None:
         """Brings a channel's box into view, its first field focused."""
@@ -74,6 +78,7 @@ class IntegrationsTab(QWidget):
         p = self.window_.practice
         self.loaded = True
         self.reload_overview()
+        self.links.reload()
 
         def load() -> tuple[dict[str, str], dict[str, bool | None]]:
             stored: dict[str, bool | None] = {}
