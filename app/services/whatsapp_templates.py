@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.models.conecta import MessageTemplate
 from app.services import audit, config
 from app.services.channels import graph
@@ -183,13 +183,17 @@ def explain(choice: Choice, fields: list[str], button_on: bool) -> list[str]:
     if choice.parameters:
         lines.append(_("The app fills {fields}.").format(fields=", ".join(filled) or "—"))
     if len(fields) < choice.parameters:
-        lines.append(_("The template has {n} parameters but {m} fields are chosen: add "
-                       "fields below, or Meta refuses the message.").format(
-            n=choice.parameters, m=len(fields)))
+        lines.append(ngettext("The template has {n} parameter; the fields chosen below fill "
+                              "{m}: add fields, or Meta refuses the message.",
+                              "The template has {n} parameters; the fields chosen below fill "
+                              "{m}: add fields, or Meta refuses the message.",
+                              choice.parameters).format(n=choice.parameters, m=len(fields)))
     elif len(fields) > choice.parameters:
-        lines.append(_("The template has {n} parameters but {m} fields are chosen: remove "
-                       "fields below, or Meta refuses the message.").format(
-            n=choice.parameters, m=len(fields)))
+        lines.append(ngettext("The template has {n} parameter; the fields chosen below fill "
+                              "{m}: remove fields, or Meta refuses the message.",
+                              "The template has {n} parameters; the fields chosen below fill "
+                              "{m}: remove fields, or Meta refuses the message.",
+                              choice.parameters).format(n=choice.parameters, m=len(fields)))
     if choice.link_button:
         lines.append(_("Its button carries the confirmation link.") if button_on else
                      _("Its button expects the confirmation link: tick the option below."))
@@ -251,8 +255,9 @@ def refresh(p: Practice) -> Refreshed:
 
 
 def refreshed_words(r: Refreshed) -> str:
-    return _("{n} templates read from Meta, {usable} of them approved.").format(
-        n=r.read, usable=r.usable)
+    return ngettext("{n} template read from Meta, {usable} of them approved.",
+                    "{n} templates read from Meta, {usable} of them approved.",
+                    r.read).format(n=r.read, usable=r.usable)
 
 
 # ---------------------------------------------------------------- can it be sent?

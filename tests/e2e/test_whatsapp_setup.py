@@ -110,7 +110,7 @@ def test_templates_are_read_across_pages(practice: Practice, wa: FakeWhatsApp) -
     assert "The app fills {{1}} = first name, {{2}} = date, {{3}} = time." in lines
     assert "Its button carries the confirmation link." in lines
     short = whatsapp_templates.explain(reminder, ["first_name"], True)
-    assert any("3 parameters but 1 fields" in line for line in short)
+    assert any("has 3 parameters; the fields chosen below fill 1" in line for line in short)
     # Conecta's composer offers them too, nobody typed one.
     assert {(t.name, t.language, t.category) for t in conversations.templates(practice)} == {
         ("lembrete_sessao", "pt_BR", "UTILITY"), ("lembrete_sessao", "en_US", "UTILITY"),
