@@ -31,6 +31,7 @@ from app.services.conversations import Template
 from app.services.errors import FieldInvalid, PracticeError
 from app.ui.conecta_dialog import INVALID
 from app.ui.notifications_page import message_label
+from app.ui.plain import verbatim
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -301,7 +302,7 @@ class ConectaTab(QScrollArea):
             item = QListWidgetItem(f"{t.name} ({t.language})")
             if t.unusable:  # Meta paused, rejected or disabled it: marked, with why
                 item.setText(f"⚠ {t.name} ({t.language})")
-                item.setToolTip(t.unusable)
+                item.setToolTip(verbatim(t.unusable))
             item.setData(ID_ROLE, t.id)
             self.template_list.addItem(item)
             if t.id == keep:

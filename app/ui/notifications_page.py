@@ -30,7 +30,7 @@ from app.services import config, messages, settings, whatsapp_templates
 from app.services.errors import PracticeError
 from app.services.settings import SettingsView
 from app.ui.lead_time import LeadTime
-from app.ui.plain import escape, plain
+from app.ui.plain import escape, plain, verbatim
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -222,8 +222,8 @@ class NotificationsTab(QWidget):
                          status_words(c.versions[0].status))
             self.wa_picker.addItem(" · ".join(parts), c.name)
             item = model.item(self.wa_picker.count() - 1)
-            item.setToolTip(c.reason or "\n".join(whatsapp_templates.explain(
-                c, self._fields(), self.button_whatsapp.isChecked())))
+            item.setToolTip(verbatim(c.reason or "\n".join(whatsapp_templates.explain(
+                c, self._fields(), self.button_whatsapp.isChecked()))))
             item.setEnabled(c.usable)
         self.show_template()
 

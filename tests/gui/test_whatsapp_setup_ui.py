@@ -96,6 +96,15 @@ def test_connect_reads_the_number_and_the_templates_reach_the_picker(
         qtbot.waitUntil(lambda: config.get(practice, "whatsapp.template") == "lembrete_sessao",
                         timeout=3000)
         assert config.get(practice, "whatsapp.language") == "pt_BR,en_US"
+
+        # Conecta's templates are the same ones, the paused one marked with why.
+        window.settings_page.tabs.setCurrentIndex(5)
+        conecta = window.settings_page.conecta
+        qtbot.waitUntil(lambda: conecta.template_list.count() == 3, timeout=3000)
+        rows = [conecta.template_list.item(i) for i in range(3)]
+        assert [r.text() for r in rows] == ["lembrete_sessao (pt_BR)", "lembrete_sessao (en_US)",
+                                            "⚠ promo_outono (pt_BR)"]
+        assert "Meta paused the template promo_outono" in rows[2].toolTip()
         window.tasks.wait()
 
 
