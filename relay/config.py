@@ -44,6 +44,8 @@ class Practice:
     timezone: ZoneInfo
     # Meta's ids of the practice's WhatsApp numbers: webhooks are routed by them.
     whatsapp_phone_number_ids: frozenset[str] = field(default_factory=frozenset)
+    # Meta's ids of its WhatsApp Business Accounts: template webhooks are routed by them.
+    whatsapp_business_account_ids: frozenset[str] = field(default_factory=frozenset)
     # Twilio (SMS): the account's webhooks are signed with its auth token and
     # routed by its account SID.
     twilio_account_sid: str | None = None
@@ -180,6 +182,7 @@ def _one_from_environment(env: Mapping[str, str]) -> Practice:
         public_key=_public_key(env.get("RELAY_PUBLIC_KEY"), "", "RELAY_PUBLIC_KEY"),
         timezone=_zone(env.get("RELAY_TIMEZONE", "America/Sao_Paulo"), "", "RELAY_TIMEZONE"),
         whatsapp_phone_number_ids=frozenset(n.strip() for n in numbers.split(",") if n.strip()),
+        whatsapp_business_account_ids=_account_ids_from_environment(env),
         twilio_account_sid=env.get("RELAY_TWILIO_ACCOUNT_SID") or None,
         twilio_auth_token=env.get("RELAY_TWILIO_AUTH_TOKEN") or None)
 
@@ -215,9 +218,36 @@ def _from_file(path: Path, default_zone: str) -> tuple[Practice, ...]:
             public_key=_public_key(table.get("public_key"), where, "public_key"),
             timezone=_zone(table.get("timezone", default_zone), where, "timezone"),
             whatsapp_phone_number_ids=frozenset(numbers),
+            whatsapp_business_account_ids=_account_ids_from_table(table, where),
             twilio_account_sid=_optional(table, "twilio_account_sid", where),
             twilio_auth_token=_optional(table, "twilio_auth_token", where)))
     return tuple(practices)
+
+
+def _account_ids_from_environment(env: Mapping[str, str]) -> frozenset[str]:
+    """RELAY_WHATSAPP_BUSINESS_ACCOUNT_IDS: the practice's WhatsApp Business Account
+    ids, comma-separated (optional: one practice listing none takes every account)."""
+    given = env.get("RELAY_WHATSAPP_BUSINESS_ACCOUNT_IDS", "")
+    return _account_ids([n.strip() for n in given.split(",") if n.strip()],
+                        "RELAY_WHATSAPP_BUSINESS_ACCOUNT_IDS")
+
+
+def _account_ids_from_table(table: Mapping[str, Any], where: str) -> frozenset[str]:
+    """A [[practice]]'s whatsapp_business_account_ids: a list of strings (optional)."""
+    ids = table.get("whatsapp_business_account_ids", [])
+    if not isinstance(ids, list) or not all(isinstance(n, str) for n in ids):
+        raise ConfigError(f"{where}whatsapp_business_account_ids must be a list of strings.")
+    return _account_ids([n.strip() for n in ids if n.strip()],
+                        f"{where}whatsapp_business_account_ids")
+
+
+def _account_ids(ids: list[str], where: str) -> frozenset[str]:
+    """Meta's ids are digits; anything else is another value pasted by mistake."""
+    wrong = [n for n in ids if not n.isdigit()]
+    if wrong:
+        raise ConfigError(f"{where}: {wrong[0]!r} is not a WhatsApp Business Account id (the "
+                          "digits WhatsApp Manager shows).")
+    return frozenset(ids)
 
 
 def _optional(table: Mapping[str, Any], name: str, where: str) -> str | None:
@@ -236,6 +266,8 @@ def _distinct(practices: Iterable[Practice]) -> None:
                                            (("secret", p.link_secret), "link_secret"),
                                            (("key", p.api_key), "api_key")]
         marks += [(("number", n), f"WhatsApp number {n}") for n in p.whatsapp_phone_number_ids]
+        marks += [(("account", n), f"WhatsApp Business Account {n}")
+                  for n in p.whatsapp_business_account_ids]
         if p.twilio_account_sid:
             marks.append((("twilio", p.twilio_account_sid), "Twilio account"))
         for mark, what in marks:

@@ -203,6 +203,8 @@ class PracticeBook:
                 public_key=bytes(row.public_key), timezone=zone,
                 whatsapp_phone_number_ids=frozenset(json.loads(
                     row.whatsapp_phone_number_ids or "[]")),
+                whatsapp_business_account_ids=frozenset(json.loads(
+                    row.whatsapp_business_account_ids or "[]")),
                 twilio_account_sid=row.twilio_account_sid,
                 twilio_auth_token=row.twilio_auth_token,
                 api_key_digest=bytes.fromhex(row.api_key_digest),
@@ -234,7 +236,8 @@ class PracticeBook:
             code = new_code()
             conn.execute(insert(practice_rows).values(
                 id=ident, name=name, timezone=zone.key, source="cli",
-                whatsapp_phone_number_ids="[]", created_at=at,
+                whatsapp_phone_number_ids="[]", whatsapp_business_account_ids="[]",
+                created_at=at,
                 code_digest=_code_digest(str(normalized_code(code))),
                 code_expires=at + CODE_LIFETIME))
             _bump(conn)
@@ -326,6 +329,8 @@ class PracticeBook:
                     "public_key": p.public_key,
                     "whatsapp_phone_number_ids": json.dumps(sorted(
                         p.whatsapp_phone_number_ids)),
+                    "whatsapp_business_account_ids": json.dumps(sorted(
+                        p.whatsapp_business_account_ids)),
                     "twilio_account_sid": p.twilio_account_sid,
                     "twilio_auth_token": p.twilio_auth_token,
                     "code_digest": None, "code_expires": None}

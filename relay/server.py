@@ -161,6 +161,7 @@ class _Served:
         self.by_key = {p.key_digest(): p for p in practices if p.key_digest()}
         self.by_number = {n: p for p in practices for n in p.whatsapp_phone_number_ids}
         self.by_twilio = {p.twilio_account_sid: p for p in practices if p.twilio_account_sid}
+        self.by_account = {n: p for p in practices for n in p.whatsapp_business_account_ids}
 
 
 class Practices:
@@ -267,6 +268,16 @@ class Practices:
             found = served.by_number.get(phone_number_id or "")
             if found is None and len(served.all) == 1 and not served.by_number:
                 return served.all[0]  # one practice, numbers not listed: all are its own
+            return found
+
+        return self._find(look)
+
+    def for_account(self, account_id: str | None) -> Practice | None:
+        """The practice of a WhatsApp Business Account (a template webhook's entry id)."""
+        def look(served: _Served) -> Practice | None:
+            found = served.by_account.get(account_id or "")
+            if found is None and len(served.all) == 1 and not served.by_account:
+                return served.all[0]  # one practice, accounts not listed: all are its own
             return found
 
         return self._find(look)
@@ -585,6 +596,9 @@ def create_app(settings: RelaySettings) -> FastAPI:
         added = 0
         for entry in _dicts(payload, "entry"):
             for change in _dicts(entry, "changes"):
+                if change.get("field") in TEMPLATE_FIELDS:
+                    added += take_template_change(entry, change)
+                    continue
                 value = change.get("value")
                 if not isinstance(value, dict):
                     continue
@@ -608,6 +622,29 @@ def create_app(settings: RelaySettings) -> FastAPI:
                                  seal(practice.public_key, {"status": status})):
                         added += 1
         return added
+
+    def take_template_change(entry: dict[str, Any], change: dict[str, Any]) -> int:
+        """A message_template_status_update or template_category_update: routed by
+        the WhatsApp Business Account (the entry's id), sealed and queued as a
+        `whatsapp_template` event. Returns 1 when new."""
+        account = _text(entry.get("id"))
+        value = change.get("value")
+        if not isinstance(value, dict):
+            return 0
+        practice = practices.for_account(account)
+        if practice is None:
+            log.warning("WhatsApp template webhook for an account no practice lists")
+            return 0
+        # The same change delivered again by Meta carries the same time: queued once.
+        key = (f"template:{account}:{_text(value.get('message_template_id'))}:"
+               f"{_text(change.get('field'))}:{_text(value.get('event'))}:"
+               f"{_text(value.get('new_category'))}:{_text(entry.get('time'))}")
+        event = store.add(practice.id, "whatsapp_template", None, key,
+                          seal(practice.public_key, {"account": account,
+                                                     "field": change.get("field"),
+                                                     "value": value,
+                                                     "time": entry.get("time")}))
+        return 1 if event else 0
 
     @app.post("/webhooks/sms")
     async def sms_webhook(request: Request) -> Response:
@@ -666,6 +703,10 @@ def _sealing_key(text: str) -> bytes | None:
     except (binascii.Error, ValueError):
         return None
     return key if len(key) == 32 and can_seal(key) else None
+
+
+# Meta's template webhooks (WhatsApp Business Account fields), routed by account.
+TEMPLATE_FIELDS = ("message_template_status_update", "template_category_update")
 
 
 def _dicts(parent: Any, key: str) -> list[dict[str, Any]]:

@@ -124,6 +124,8 @@ practice_rows = Table(
     Column("previous_link_secret", String(256), nullable=True),
     Column("public_key", LargeBinary, nullable=True),  # Curve25519, 32 bytes
     Column("whatsapp_phone_number_ids", Text, nullable=False, default=""),  # JSON list
+    # Its WhatsApp Business Accounts: template webhooks are routed by them. JSON list.
+    Column("whatsapp_business_account_ids", Text, nullable=False, default=""),
     Column("twilio_account_sid", String(64), nullable=True),
     Column("twilio_auth_token", String(64), nullable=True),
     Column("created_at", DateTime, nullable=False),

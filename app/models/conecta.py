@@ -143,9 +143,18 @@ class ConversationEntry(SQLModel, table=True):
 
 
 class MessageTemplate(SQLModel, table=True):
-    """A WhatsApp template approved by Meta, as the practice registered it here:
-    its name and language at Meta, its body with {{1}}, {{2}}... for the preview,
-    and what each parameter means."""
+    """A WhatsApp template approved by Meta: typed here by the practice, or read from
+    Meta (GET /{waba-id}/message_templates, then marked by Meta's webhooks). Its
+    name and language at Meta, its body with {{1}}, {{2}}... for the preview, and
+    what each parameter means.
+
+    Read from Meta it also holds Meta's id, its category (UTILITY, MARKETING,
+    AUTHENTICATION: Meta prices them differently), its status (APPROVED, PENDING,
+    REJECTED, PAUSED, DISABLED, ... ; "" for one typed here, taken as approved),
+    Meta's reason for the last change of status, the category it had before Meta
+    moved it ("" when it never moved), and its buttons as JSON
+    ([{"type": "URL", "text": ..., "url": ".../{{1}}"}, ...]).
+    https://developers.facebook.com/docs/graph-api/reference/whats-app-business-account/message_templates/"""
 
     __tablename__ = "message_template"
     __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
@@ -156,6 +165,13 @@ class MessageTemplate(SQLModel, table=True):
     body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     parameter_labels: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     active: bool = True
+    meta_id: str | None = Field(default=None, index=True)
+    category: str = ""
+    status: str = ""
+    status_reason: str = ""
+    previous_category: str = ""
+    buttons: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # from Meta, UTC
 
 
 # ---------------------------------------------------------------- the 24-hour window

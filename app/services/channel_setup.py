@@ -72,4 +72,10 @@ def readiness(p: Practice, cfg: dict[str, str] | None = None) -> dict[Channel, M
         except secrets.SecretsUnavailable:
             has_secret = True
         out[channel] = what_is_missing(channel, cfg, has_secret)
+    if out.get(Channel.WHATSAPP) is None:
+        from app.services.whatsapp_templates import reminder_problem
+
+        paused = reminder_problem(p, cfg)  # Meta paused, rejected or disabled it
+        if paused:
+            out[Channel.WHATSAPP] = Missing(paused, NOTIFICATIONS)
     return out

@@ -48,6 +48,16 @@ def _text(value: str) -> str:
     return value.strip()
 
 
+def _graph_id(value: str) -> str:
+    """An id Meta's Graph API gives an object (a WhatsApp Business Account): digits."""
+    value = value.strip()
+    if not value.isdigit():
+        raise InvalidInput(_("'{value}' is not an id as Meta writes them: only digits, as "
+                             "WhatsApp Manager shows it (e.g. 102290129340398).")
+                           .format(value=value))
+    return value
+
+
 def _email(value: str) -> str:
     return normalize_email(value)
 
@@ -150,6 +160,8 @@ class Key:
 KEYS: dict[str, Key] = {k.name: k for k in (
     Key("whatsapp.api_base", "https://graph.facebook.com/v23.0", _url),
     Key("whatsapp.phone_number_id", "", _text),
+    # The WhatsApp Business Account the number belongs to: its templates are read from it.
+    Key("whatsapp.business_account_id", "", _graph_id),
     Key("whatsapp.template", "", _text),
     Key("whatsapp.language", "pt_BR", _template_languages),
     Key("whatsapp.params", "first_name,date,time", _params),

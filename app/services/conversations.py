@@ -37,7 +37,7 @@ from app.models.conecta import (
 from app.models.enums import ACTIVE_STATUSES
 from app.models.outbox import MessageKind, OutboxMessage
 from app.models.tables import Appointment, Client, Service, Staff
-from app.services import attendances, audit, config, queries
+from app.services import attendances, audit, config, queries, whatsapp_templates
 from app.services.channels.text import one_line
 from app.services.conversation_delivery import message_id
 from app.services.errors import FieldInvalid, InvalidInput, NotFound
@@ -282,6 +282,10 @@ def send_template(p: Practice, attendance_id: int, template_id: int,
         template = s.get(MessageTemplate, template_id)
         if template is None or not template.active:
             raise FieldInvalid("template", _("Choose one of the approved templates."))
+        paused = whatsapp_templates.why_not(template.name, template.language, template.status,
+                                            template.status_reason)
+        if paused:  # Meta paused, rejected or disabled it
+            raise FieldInvalid("template", paused)
         needed = parameter_count(template.body)
         params = [one_line(v) for v in parameters]
         if len(params) != needed or any(not v for v in params):
@@ -352,6 +356,8 @@ class Template:
     language: str
     body: str
     labels: tuple[str, ...]
+    category: str = ""  # Meta's (UTILITY, MARKETING, AUTHENTICATION); "" when typed here
+    unusable: str = ""  # why Meta will not send it now (paused, rejected...); "" when it will
 
     @property
     def parameter_count(self) -> int:
@@ -378,7 +384,9 @@ def render(body: str, params: list[str]) -> str:
 def templates(p: Practice) -> list[Template]:
     with p.db.read() as s:
         return [Template(t.id or 0, t.name, t.language, t.body,
-                         tuple(x for x in t.parameter_labels.split("\n") if x))
+                         tuple(x for x in t.parameter_labels.split("\n") if x), t.category,
+                         whatsapp_templates.why_not(t.name, t.language, t.status,
+                                                    t.status_reason))
                 for t in s.exec(select(MessageTemplate).where(col(MessageTemplate.active))
                                 .order_by(MessageTemplate.name))]
 

@@ -44,6 +44,7 @@ from app.services import (
     invites,
     messages,
     secrets,
+    whatsapp_templates,
 )
 from app.services.channels import ChannelError, OutcomeUnknown, Outgoing
 from app.services.channels import email as email_channel
@@ -459,8 +460,12 @@ def send_test(p: Practice, channel: Channel, to: str) -> str:
         if unset:
             raise ChannelError(unset, retry=False, code=channel_setup.NOT_SET_UP)
         fields = facts.fields()
-        outgoing = Outgoing(to=target, template=cfg["whatsapp.template"],
-                            language=messages.template_language(cfg["whatsapp.language"], ""),
+        language = messages.template_language(cfg["whatsapp.language"], "")
+        with p.db.read() as s:
+            paused = whatsapp_templates.problem(s, cfg["whatsapp.template"], language)
+        if paused:
+            raise ChannelError(paused, retry=False, code="template")
+        outgoing = Outgoing(to=target, template=cfg["whatsapp.template"], language=language,
                             parameters=[fields[f] for f in cfg["whatsapp.params"].split(",")
                                         if f])
     else:
@@ -585,8 +590,12 @@ def _compose_for(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datet
     if channel is Channel.WHATSAPP:  # its template was checked before the claim
         fields = facts.fields()
         params = [fields[f] for f in cfg["whatsapp.params"].split(",") if f]
-        return Outgoing(to=target, template=cfg["whatsapp.template"],
-                        language=messages.template_language(cfg["whatsapp.language"],
-                                                            i18n.current_language()),
+        language = messages.template_language(cfg["whatsapp.language"],
+                                              i18n.current_language())
+        # Meta paused, rejected or disabled it (read from Meta, or its webhook).
+        paused = whatsapp_templates.problem(s, cfg["whatsapp.template"], language)
+        if paused:
+            return None, paused
+        return Outgoing(to=target, template=cfg["whatsapp.template"], language=language,
                         parameters=params, button_suffix=token if button else None), None
     return Outgoing(to=target, text=text), None

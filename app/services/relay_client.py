@@ -11,7 +11,8 @@ processes an event can commit after one with a higher id, and would be skipped.
   professional's decision;
 - an answer for a session that is no longer scheduled or confirmed is kept as a
   notice and shown, not applied;
-- WhatsApp and SMS messages and delivery statuses go to Conecta's threads."""
+- WhatsApp and SMS messages and delivery statuses go to Conecta's threads;
+- Meta's template webhooks mark the template (paused, rejected, recategorised...)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ from app.services import (
     link_notices,
     scheduling,
     secrets,
+    whatsapp_templates,
 )
 from app.services.errors import InvalidInput, NotFound, PracticeError
 from app.services.events import Change
@@ -312,6 +314,7 @@ def apply_event(p: Practice, event: dict[str, Any], relay: str = "") -> bool:
     appointment_id = event.get("appointment_id")
     now = p.clock.now()
     touched = Touched()
+    marked = False
     with p.db.write() as s:
         if s.get(RelayEvent, (relay, event_id)) is not None:
             return False  # seen before: the acknowledgement was lost
@@ -321,6 +324,9 @@ def apply_event(p: Practice, event: dict[str, Any], relay: str = "") -> bool:
         if kind in inbound.KINDS:
             # Applied in this unit of work, like the answers: once, whatever the retries.
             record.outcome = inbound.take_in(s, p, kind, _unseal(event.get("sealed")), touched)
+        elif kind == whatsapp_templates.EVENT_KIND:  # Meta marked one of the templates
+            record.outcome = whatsapp_templates.take_webhook(s, p, _unseal(event.get("sealed")))
+            marked = record.outcome == "marked"
         else:
             a = s.get(Appointment, appointment_id) if appointment_id else None
             if a is None:
@@ -336,7 +342,7 @@ def apply_event(p: Practice, event: dict[str, Any], relay: str = "") -> bool:
                                                   made_for=_instant(event.get("session_start")))
             touched.appointments.add(a.id or 0)
     p.bus.publish(Change.of(appointments=touched.appointments,
-                            conversations=touched.conversations))
+                            conversations=touched.conversations, settings=marked))
     return True
 
 

@@ -31,6 +31,7 @@ from app.services.conversations import Template
 from app.services.errors import FieldInvalid, PracticeError
 from app.ui.conecta_dialog import INVALID
 from app.ui.notifications_page import message_label
+from app.ui.plain import verbatim
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -234,7 +235,9 @@ class ConectaTab(QScrollArea):
         intro.setText(_("Register each template exactly as Meta approved it: its name, "
                         "language and text, with {{1}}, {{2}}... where the parameters go. "
                         "A conversation's first message, and any after 24 hours without a "
-                        "reply, must be one of these."))
+                        "reply, must be one of these. With the WhatsApp Business Account's "
+                        "id in Settings › Integrations, they are read from Meta: Refresh "
+                        "templates there."))
         outer.addWidget(intro)
         row = QHBoxLayout()
         self.template_list = QListWidget()
@@ -297,6 +300,9 @@ class ConectaTab(QScrollArea):
         self.template_list.clear()
         for t in self.templates:
             item = QListWidgetItem(f"{t.name} ({t.language})")
+            if t.unusable:  # Meta paused, rejected or disabled it: marked, with why
+                item.setText(f"⚠ {t.name} ({t.language})")
+                item.setToolTip(verbatim(t.unusable))
             item.setData(ID_ROLE, t.id)
             self.template_list.addItem(item)
             if t.id == keep:
@@ -324,6 +330,8 @@ class ConectaTab(QScrollArea):
         for edit, label in zip(self.tp_param_edits, t.labels if t else (), strict=False):
             edit.setText(label)
         self._body_changed()
+        if t is not None and t.unusable:
+            self.templates_error.setText(t.unusable)
 
     def new_template(self) -> None:
         self.template_list.setCurrentRow(-1)

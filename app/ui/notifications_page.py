@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,10 +26,11 @@ from PySide6.QtWidgets import (
 from app import i18n
 from app.i18n import N_, _, ngettext
 from app.models.outbox import MessageKind
-from app.services import config, messages, settings
+from app.services import config, messages, settings, whatsapp_templates
+from app.services.errors import PracticeError
 from app.services.settings import SettingsView
 from app.ui.lead_time import LeadTime
-from app.ui.plain import escape, plain
+from app.ui.plain import escape, plain, verbatim
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -41,6 +43,13 @@ def _scroll(inner: QWidget) -> QScrollArea:
     area.setWidget(inner)
     area.setWidgetResizable(True)
     return area
+
+
+def status_words(status: str) -> str:
+    """Why Meta will not send a template now, in a word or two."""
+    return {"PAUSED": _("paused by Meta"), "REJECTED": _("rejected by Meta"),
+            "DISABLED": _("disabled by Meta"), "DELETED": _("deleted at Meta")}.get(
+        status, _("not approved yet"))
 
 
 def message_label(kind: str) -> QLabel:
@@ -92,6 +101,20 @@ class NotificationsTab(QWidget):
         self.wa_params = QLineEdit()
         self.wa_params.setToolTip(", ".join(config.TEMPLATE_FIELDS))
         form.addRow(_("WhatsApp template"), self.wa_template)
+        # The templates read from Meta (Integrações › WhatsApp): one is chosen, nobody
+        # retypes it; one Meta will not send now is shown, greyed, with why.
+        self.wa_picker = QComboBox()
+        self.wa_picker.setMinimumContentsLength(30)
+        self.wa_picker.activated.connect(self._template_picked)
+        self.refresh_button = QPushButton(_("Refresh templates"))
+        self.refresh_button.clicked.connect(self.refresh_templates)
+        picker_row = QHBoxLayout()
+        picker_row.addWidget(self.wa_picker, 1)
+        picker_row.addWidget(self.refresh_button)
+        form.addRow(_("Templates at Meta"), picker_row)
+        self.wa_details = message_label("muted")
+        form.addRow("", self.wa_details)
+        self.choices: list[whatsapp_templates.Choice] = []
         self.wa_language.setPlaceholderText(_("e.g. pt_BR, en_US"))
         self.wa_language.setToolTip(_("The languages Meta approved the template in, the "
                                       "default first: each client gets theirs when it is "
@@ -126,6 +149,9 @@ class NotificationsTab(QWidget):
         form.addRow("", self.save_button)
         for edit in (self.subject, self.wa_template, self.wa_params):
             edit.textChanged.connect(self.update_preview)
+        for edit in (self.wa_template, self.wa_params):
+            edit.textChanged.connect(self.show_template)
+        self.button_whatsapp.toggled.connect(self.show_template)
         for editor in (self.text, self.sms):
             editor.textChanged.connect(self.update_preview)
         self.button_email.toggled.connect(self.update_preview)
@@ -144,11 +170,14 @@ class NotificationsTab(QWidget):
 
     def reload(self) -> None:
         p = self.window_.practice
-        self.window_.tasks.run(lambda: (config.get_all(p), settings.get(p)),
-                               self._loaded, self.window_.show_error)
+        self.window_.tasks.run(
+            lambda: (config.get_all(p), settings.get(p), whatsapp_templates.choices(p)),
+            self._loaded, self.window_.show_error)
 
-    def _loaded(self, result: tuple[dict[str, str], SettingsView]) -> None:
-        cfg, self.practice = result
+    def _loaded(self, result: tuple[dict[str, str], SettingsView,
+                                    list[whatsapp_templates.Choice]]) -> None:
+        cfg, self.practice, choices = result
+        self._fill_picker(choices)
         self.practice_name = self.practice.name
         self.loaded = True
         pairs = config.parse_reminders(cfg["reminders.default"])
@@ -172,6 +201,85 @@ class NotificationsTab(QWidget):
         for value, box in self.consent_default.items():
             box.setChecked(value in agreed)
         self.update_preview()
+
+    # ------------------------------------------------------------ Meta's templates
+
+    def _fill_picker(self, choices: list[whatsapp_templates.Choice]) -> None:
+        self.choices = choices
+        self.wa_picker.clear()
+        self.wa_picker.addItem(_("Choose one of the templates read from Meta…") if choices
+                               else _("None read yet: Refresh templates"), "")
+        model = self.wa_picker.model()
+        assert isinstance(model, QStandardItemModel)
+        for c in choices:
+            category = whatsapp_templates.category_words(c.category) if c.category else \
+                _("typed here")
+            parts = [c.name, category, ngettext("{n} parameter", "{n} parameters",
+                                                c.parameters).format(n=c.parameters)]
+            if c.link_button:
+                parts.append(_("confirmation link"))
+            parts.append(", ".join(c.languages()) if c.usable else
+                         status_words(c.versions[0].status))
+            self.wa_picker.addItem(" · ".join(parts), c.name)
+            item = model.item(self.wa_picker.count() - 1)
+            item.setToolTip(verbatim(c.reason or "\n".join(whatsapp_templates.explain(
+                c, self._fields(), self.button_whatsapp.isChecked()))))
+            item.setEnabled(c.usable)
+        self.show_template()
+
+    def _fields(self) -> list[str]:
+        return [f.strip() for f in self.wa_params.text().split(",") if f.strip()]
+
+    def _template_picked(self, index: int) -> None:
+        name = self.wa_picker.itemData(index)
+        choice = next((c for c in self.choices if c.name == name), None)
+        if choice is None or not choice.usable:
+            return
+        self.wa_template.setText(choice.name)
+        self.wa_language.setText(",".join(choice.languages()))
+        if len(self._fields()) != choice.parameters:
+            # The session's fields in the usual order, as many as the template has.
+            usual = ["first_name", "date", "time", "professional", "practice", "service"]
+            self.wa_params.setText(",".join(usual[:choice.parameters]))
+
+    def show_template(self) -> None:
+        """What the chosen template is: its category, which parameters the app fills
+        from the session, whether its button carries the confirmation link, and why
+        Meta will not send it now."""
+        name = self.wa_template.text().strip()
+        choice = next((c for c in self.choices if c.name == name), None)
+        index = self.wa_picker.findData(name) if name else 0
+        self.wa_picker.setCurrentIndex(max(0, index))
+        if not name:
+            self.wa_details.clear()
+        elif choice is None:
+            self.wa_details.setText(_("Not among the templates read from Meta: check its "
+                                      "name, or Refresh templates."))
+        else:
+            self.wa_details.setText("\n".join(whatsapp_templates.explain(
+                choice, self._fields(), self.button_whatsapp.isChecked())))
+
+    def refresh_templates(self) -> None:
+        """Atualizar: read the account's templates from Meta again."""
+        p = self.window_.practice
+        self.wa_details.setText(_("Reading the templates from Meta…"))
+
+        def work() -> tuple[str, list[whatsapp_templates.Choice]]:
+            said = whatsapp_templates.refreshed_words(whatsapp_templates.refresh(p))
+            return said, whatsapp_templates.choices(p)
+
+        def done(result: tuple[str, list[whatsapp_templates.Choice]]) -> None:
+            said, choices = result
+            self._fill_picker(choices)
+            self.window_.say(said)
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, PracticeError):
+                self.wa_details.setText("⚠ " + str(exc))
+            else:
+                self.window_.show_error(exc)
+
+        self.window_.tasks.run(work, done, failed)
 
     def values(self) -> dict[str, str]:
         reminders = ",".join(f"{combo.currentData()}:{minutes.value()}"
@@ -241,4 +349,10 @@ class NotificationsTab(QWidget):
             self.error.clear()
             self.window_.say(_("Settings saved."))
 
-        self.window_.tasks.run(lambda: config.set_values(p, values), done, failed)
+        def run() -> None:
+            # A template Meta paused, rejected or disabled is refused with why.
+            whatsapp_templates.check_choice(p, values["whatsapp.template"],
+                                            values["whatsapp.language"])
+            config.set_values(p, values)
+
+        self.window_.tasks.run(run, done, failed)

@@ -69,6 +69,20 @@ class FakeServer:
                     return
                 self._answer(status, json.dumps(body).encode(), "application/json")
 
+            def do_GET(self) -> None:
+                """A read: answered by handle_get(), or refused like the POSTs."""
+                with outer.lock:
+                    outer.requests += 1
+                    if outer.refuse_first:
+                        status, body = outer.refuse_first.pop(0)
+                    else:
+                        try:
+                            status, body = outer.handle_get(self.path, dict(self.headers))
+                        except ContractViolation as exc:
+                            outer.violations.append(str(exc))
+                            status, body = 400, {"error": {"message": str(exc), "code": 100}}
+                self._answer(status, json.dumps(body).encode(), "application/json")
+
             def _answer(self, status: int, data: bytes, kind: str) -> None:
                 try:
                     self.send_response(status)
@@ -96,6 +110,10 @@ class FakeServer:
 
     def handle(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, Any]:
         raise NotImplementedError
+
+    def handle_get(self, path: str, headers: dict[str, str]) -> tuple[int, Any]:
+        """A GET (path with its query string); a fake that serves reads overrides it."""
+        raise ContractViolation(f"GET {path}: this fake serves no reads")
 
     def __enter__(self) -> FakeServer:
         self.thread.start()

@@ -1,4 +1,11 @@
-"""A fake of Meta's WhatsApp Cloud API (Graph API v23.0, POST /{phone-id}/messages).
+"""A fake of Meta's WhatsApp Cloud API (Graph API v23.0, POST /{phone-id}/messages),
+and of the reads the app makes to set WhatsApp up: GET /{phone-number-id} (the
+number) and GET /{waba-id}/message_templates (the templates, a page at a time with
+Meta's cursors; `next` only while another page follows). A read checks the token
+(in the Authorization header, never in the URL, where it would be logged) and
+each field asked for; it answers Meta's errors: 190 for a wrong token, 100 with
+subcode 33 for an id this token cannot see, `denied` (10 or 200) for a missing
+permission, 80008 while `throttled`, 100 for a field the object does not have.
 
 It checks each request against Meta's published spec (tests/fakes/spec.py) and its
 own field checks; a request that breaks them fails the test (http.FakeServer). It
@@ -16,6 +23,7 @@ error shapes:
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import ssl
@@ -23,6 +31,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes import spec
 from tests.fakes.http import ContractViolation, FakeServer
@@ -51,6 +60,42 @@ class Rules:
     rate_limit: int = 1000
     fail_next: list[int] = field(default_factory=list)
     delay: float = 0.0  # seconds each answer takes, to widen the window a crash can hit
+    # The number and its account, as GET /{phone-number-id} and the templates read them.
+    business_account_id: str = "102290129340398"
+    display_phone_number: str = "+55 11 3000-1000"
+    verified_name: str = "Clínica Aurora"
+    quality_rating: str = "GREEN"
+    meta_templates: list[dict[str, Any]] = field(default_factory=lambda: [
+        meta_template("lembrete_sessao", "pt_BR", "Olá {{1}}! Lembrete da sua sessão em "
+                      "{{2}} às {{3}}.", url="https://relay.example/c/{{1}}"),
+        meta_template("lembrete_sessao", "en_US", "Hi {{1}}! A reminder of your session on "
+                      "{{2}} at {{3}}.", url="https://relay.example/c/{{1}}")])
+    page_limit: int = 25  # the most templates on one page, whatever `limit` asks
+    denied: int | None = None  # 10 or 200: the token lacks a permission for reads
+    throttled: bool = False  # 80008: too many calls to the account
+
+
+NUMBER_FIELDS = {"id", "display_phone_number", "verified_name", "quality_rating",
+                 "name_status", "code_verification_status", "status", "platform_type",
+                 "messaging_limit_tier", "throughput", "account_mode"}
+TEMPLATE_FIELDS = {"id", "name", "language", "category", "status", "components",
+                   "previous_category", "rejected_reason", "quality_score",
+                   "parameter_format", "sub_category"}
+_ids = iter(range(1_000_000_000_000_000, 2_000_000_000_000_000, 7919))
+
+
+def meta_template(name: str, language: str, body: str, *, category: str = "UTILITY",
+                  status: str = "APPROVED", url: str | None = None,
+                  quick_replies: tuple[str, ...] = ()) -> dict[str, Any]:
+    """One template as Meta lists it (message_templates' data items)."""
+    components: list[dict[str, Any]] = [{"type": "BODY", "text": body}]
+    buttons: list[dict[str, Any]] = [{"type": "QUICK_REPLY", "text": t} for t in quick_replies]
+    if url is not None:
+        buttons.append({"type": "URL", "text": "Confirmar", "url": url})
+    if buttons:
+        components.append({"type": "BUTTONS", "buttons": buttons})
+    return {"id": str(next(_ids)), "name": name, "language": language, "category": category,
+            "status": status, "components": components}
 
 
 def check(problems: list[str]) -> None:
@@ -58,9 +103,10 @@ def check(problems: list[str]) -> None:
         raise ContractViolation("; ".join(problems))
 
 
-def error(status: int, code: int, message: str, kind: str = "OAuthException") -> tuple[int, Any]:
+def error(status: int, code: int, message: str, kind: str = "OAuthException",
+          subcode: int = 2494010) -> tuple[int, Any]:
     return status, {"error": {"message": message, "type": kind, "code": code,
-                              "error_subcode": 2494010, "fbtrace_id": "AbCdEfGhIjKlMnOp"}}
+                              "error_subcode": subcode, "fbtrace_id": "AbCdEfGhIjKlMnOp"}}
 
 
 class FakeWhatsApp(FakeServer):
@@ -72,6 +118,8 @@ class FakeWhatsApp(FakeServer):
         self.refused: list[int] = []
         self._window: list[float] = []
         self.arrived = threading.Event()  # set when a request comes in
+        self.reads: list[str] = []  # the paths of GETs, in order
+        self.pages_served = 0  # pages of message_templates answered
 
     def handle(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, Any]:
         r = self.rules
@@ -156,3 +204,83 @@ class FakeWhatsApp(FakeServer):
         return 200, {"messaging_product": "whatsapp",
                      "contacts": [{"input": to, "wa_id": to}],
                      "messages": [{"id": sent.id}]}
+
+    # ------------------------------------------------------------ reads
+
+    def handle_get(self, path: str, headers: dict[str, str]) -> tuple[int, Any]:
+        r = self.rules
+        parts = urlsplit(path)
+        query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+        check([] if "access_token" not in query
+              else ["the access token went in the URL, where proxies and logs keep it"])
+        self.reads.append(parts.path)
+        if headers.get("Authorization") != f"Bearer {r.token}":
+            return error(401, 190, "Invalid OAuth access token - Cannot parse access token",
+                         subcode=463)
+        if r.denied:
+            return error(403, r.denied, f"(#{r.denied}) Application does not have permission "
+                         "for this action", subcode=0)
+        if r.throttled:
+            return error(400, 80008, "(#80008) There have been too many calls to this "
+                         "WhatsApp Business account. Wait a bit and try again.", subcode=0)
+        node = parts.path.strip("/").split("/")
+        if node == [r.phone_number_id]:
+            return self._number(query)
+        if node == [r.business_account_id, "message_templates"]:
+            return self._templates(query)
+        return error(400, 100, f"Unsupported get request. Object with ID '{node[0]}' does not "
+                     "exist, cannot be loaded due to missing permissions, or does not support "
+                     "this operation. Please read the Graph API documentation at "
+                     "https://developers.facebook.com/docs/graph-api", "GraphMethodException",
+                     subcode=33)
+
+    def _fields(self, query: dict[str, str], known: set[str], node: str) -> list[str]:
+        asked = [f for f in query.get("fields", "").split(",") if f]
+        check([] if asked else ["no fields asked for: Meta would answer its defaults only"])
+        unknown = [f for f in asked if f not in known]
+        if unknown:
+            raise _Refusal(error(400, 100, f"(#100) Tried accessing nonexisting field "
+                                 f"({unknown[0]}) on node type ({node})", subcode=0))
+        return asked
+
+    def _number(self, query: dict[str, str]) -> tuple[int, Any]:
+        r = self.rules
+        try:
+            asked = self._fields(query, NUMBER_FIELDS, "WhatsAppBusinessPhoneNumber")
+        except _Refusal as refusal:
+            return refusal.answer
+        known = {"id": r.phone_number_id, "display_phone_number": r.display_phone_number,
+                 "verified_name": r.verified_name, "quality_rating": r.quality_rating}
+        return 200, {"id": r.phone_number_id,
+                     **{f: known[f] for f in asked if f in known}}
+
+    def _templates(self, query: dict[str, str]) -> tuple[int, Any]:
+        r = self.rules
+        try:
+            asked = self._fields(query, TEMPLATE_FIELDS, "WhatsAppBusinessAccount")
+        except _Refusal as refusal:
+            return refusal.answer
+        check([] if query.get("limit", "25").isdigit() else [f"limit: {query['limit']!r}"])
+        size = min(int(query.get("limit", "25")), r.page_limit)
+        start = 0
+        if "after" in query:
+            try:
+                start = int(base64.b64decode(query["after"]).decode())
+            except ValueError:
+                return error(400, 100, "(#100) Invalid cursor", subcode=0)
+        page = r.meta_templates[start:start + size]
+        data = [{"id": t["id"], **{f: t[f] for f in asked if f in t}} for t in page]
+        end = start + len(page)
+        paging: dict[str, Any] = {"cursors": {
+            "before": base64.b64encode(str(start).encode()).decode(),
+            "after": base64.b64encode(str(end).encode()).decode()}}
+        if end < len(r.meta_templates):
+            paging["next"] = (f"{self.url}/{r.business_account_id}/message_templates?"
+                              f"limit={size}&after={paging['cursors']['after']}")
+        self.pages_served += 1
+        return 200, {"data": data, "paging": paging}
+
+
+class _Refusal(Exception):
+    def __init__(self, answer: tuple[int, Any]) -> None:
+        self.answer = answer
