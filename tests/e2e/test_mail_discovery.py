@@ -200,8 +200,8 @@ def test_well_known_names_are_probed_on_their_ports(
 
 def test_nothing_found_says_what_to_do(web: AutoconfigServer,
                                        dns_server: NameServer) -> None:
-    with pytest.raises(NothingFound, match="No server settings were found for "
-                       "bemestar.example: fill in the servers") as caught:
+    with pytest.raises(NothingFound, match=r"No server settings were found for "
+                       r"bemestar\.example: fill in the servers") as caught:
         mail_discovery.discover(ADDRESS, sources(web, dns_server))
     assert [a.source for a in caught.value.tried] == ["domain", "domain", "ispdb", "mx",
                                                       "srv", "srv"]
