@@ -110,6 +110,12 @@ def test_from_the_address_to_a_working_test(qtbot: QtBot, window: MainWindow,
     assert checks["email"].ok and checks["imap"].ok
     assert box.secret.text() == "" and PASSWORD not in box.result.text()
 
+    # The mailbox box reads with the password it was given beside the sending one.
+    qtbot.mouseClick(tab.mailbox.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.mailbox.result.text().startswith("Read."), timeout=10_000)
+    assert channel_checks.latest(practice)["imap"].said == \
+        "Read. 0 client replies put in Conecta."
+
 
 def test_a_provider_from_mozillas_database(qtbot: QtBot, window: MainWindow,
                                            practice: Practice, servers: Any) -> None:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLineEdit, QP
 
 from app.i18n import _
 from app.models.enums import Channel
-from app.services import config, mail_inbound, secrets
+from app.services import channel_checks, config, mail_inbound, secrets
 from app.services.channels import mail_check, mail_discovery
 from app.services.channels.mail_providers import app_password_hint, app_passwords_line
 from app.services.errors import PracticeError
@@ -228,11 +228,13 @@ class MailboxBox(ChannelBox):
         p = self.tab.window_.practice
         self.result.setText(_("Reading…"))
 
+        def said(report: mail_inbound.MailReport) -> str:
+            return _("Read. {n} client replies put in Conecta.").format(n=report.taken)
+
         def read() -> None:
             self.tab.window_.tasks.run(
-                lambda: mail_inbound.fetch(p),
-                lambda report: self.result.setText(
-                    _("Read. {n} client replies put in Conecta.").format(n=report.taken)),
+                lambda: channel_checks.checked(p, "imap", lambda: mail_inbound.fetch(p), said),
+                lambda report: self.result.setText(said(report)),
                 lambda exc: self.result.setText("⚠ " + str(exc)))
 
         self._save(then=read)
