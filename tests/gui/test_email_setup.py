@@ -145,3 +145,28 @@ def test_an_address_that_is_not_one(qtbot: QtBot, window: MainWindow, practice: 
     assert box.found.text() == "⚠ 'contato.bemestar.example' is not a valid e-mail address."
     assert box.find_button.isEnabled() and field(box, "smtp.host").text() == ""
     assert web.asked() == []
+
+
+def test_guessed_servers_are_said_to_be_guesses(qtbot: QtBot, window: MainWindow,
+                                                practice: Practice, servers: Any) -> None:
+    """Nothing published for the domain: smtp.{domain} answers on the submission
+    port and is proposed as a guess; imap.{domain}'s certificate is not for that
+    name, so no mailbox is proposed, and the form says both."""
+    web, smtp, imap, names = servers
+    tab = open_integrations(qtbot, window, servers)
+    names.add("smtp.outra.example", "A", "127.0.0.1")
+    names.add("imap.outra.example", "A", "127.0.0.1")
+    tab.email.sources = web.sources(resolver=names.resolver(),
+                                    smtp_ports=((smtp.port, "starttls"),),
+                                    imap_ports=((imap.port, "ssl"),))
+    box = tab.email
+    qtbot.keyClicks(box.address, "contato@outra.example")
+    qtbot.mouseClick(box.find_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: box.found.text().startswith("Guessed"), timeout=10_000)
+    assert box.found.text() == (
+        "Guessed from common server names (smtp.outra.example) — check them. No mailbox "
+        "(IMAP) was found: fill in the box below for clients' replies to reach Conecta. "
+        "Check the fields, type the password and press Test.")
+    assert (field(box, "smtp.host").text(), field(box, "smtp.port").text()) == (
+        "smtp.outra.example", str(smtp.port))
+    assert field(tab.mailbox, "imap.host").text() == ""
