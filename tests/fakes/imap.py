@@ -2,13 +2,19 @@
 replies: what `imaplib` uses to read new mail by UID (CAPABILITY, LOGIN, SELECT,
 UID SEARCH, UID FETCH with BODY.PEEK[], UID STORE, NOOP, LOGOUT). Answers as real
 servers do, including `NO [AUTHENTICATIONFAILED]` for a wrong password and the
-last message for a `UID n:*` range past the end."""
+last message for a `UID n:*` range past the end. UID SEARCH also takes
+`HEADER name "value"` and `SUBJECT "value"` (RFC 3501 §6.4.4: a substring, case
+ignored). With `tls` it speaks TLS from the first byte (port 993), with `starttls`
+it offers STARTTLS (RFC 3501 §6.2.1)."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 import shlex
 import socketserver
+import ssl
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,12 +53,19 @@ class Mailbox:
 class _Handler(socketserver.StreamRequestHandler):
     server: _Server
 
+    def finish(self) -> None:
+        super().finish()
+        if isinstance(self.connection, ssl.SSLSocket):  # after STARTTLS: ours to close
+            self.connection.close()
+
     def send(self, line: str | bytes) -> None:
         self.wfile.write(line if isinstance(line, bytes) else line.encode() + b"\r\n")
 
     def handle(self) -> None:
         box = self.server.box
         caps = "IMAP4rev1 LOGINDISABLED" if box.login_disabled else "IMAP4rev1"
+        if self.server.starttls is not None:
+            caps += " STARTTLS"
         self.send(f"* OK [CAPABILITY {caps}] fake mail server ready")
         authed = False
         while True:
@@ -65,6 +78,14 @@ class _Handler(socketserver.StreamRequestHandler):
             if command == "CAPABILITY":
                 self.send(f"* CAPABILITY {caps} UIDPLUS")
                 self.send(f"{tag} OK CAPABILITY completed")
+            elif command == "STARTTLS" and self.server.starttls is not None:
+                self.send(f"{tag} OK Begin TLS negotiation now")
+                self.wfile.flush()
+                self.connection = self.server.starttls.wrap_socket(self.connection,
+                                                                   server_side=True)
+                self.rfile = self.connection.makefile("rb")
+                self.wfile = socketserver._SocketWriter(self.connection)  # type: ignore
+                caps = caps.replace(" STARTTLS", "")
             elif command == "LOGIN" and box.login_disabled:
                 self.send(f"{tag} BAD LOGIN is disabled on an unencrypted connection")
             elif command == "LOGIN":
@@ -104,7 +125,14 @@ class _Handler(socketserver.StreamRequestHandler):
             mails = list(box.mails)
         if sub == "SEARCH":
             m = re.search(r"UID (\d+):(\*|\d+)", rest, re.I)
-            if m is None:
+            words = shlex.split(rest)
+            if words[:1] and words[0].upper() in ("HEADER", "SUBJECT"):
+                name, value = (words[1], words[2]) if words[0].upper() == "HEADER" \
+                    else ("Subject", words[1])
+                chosen = [x.uid for x in mails if value.lower() in str(
+                    email.message_from_bytes(x.raw, policy=email.policy.default)
+                    .get(name, "")).lower()]
+            elif m is None:
                 chosen = [x.uid for x in mails]
             else:
                 low = int(m.group(1))
@@ -139,15 +167,30 @@ class _Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, box: Mailbox) -> None:
+    def __init__(self, box: Mailbox, tls: ssl.SSLContext | None,
+                 starttls: ssl.SSLContext | None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
-        self.box = box
+        self.box, self.tls, self.starttls = box, tls, starttls
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        try:  # the handshake in the connection's own thread
+            wrapped = self.tls.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return  # a client that does not speak TLS, or does not trust us
+        with wrapped:
+            super().finish_request(wrapped, client_address)
 
 
 class ImapServer:
-    def __init__(self, box: Mailbox | None = None) -> None:
+    def __init__(self, box: Mailbox | None = None, *, tls: ssl.SSLContext | None = None,
+                 starttls: ssl.SSLContext | None = None) -> None:
+        """tls: a server context, TLS from the first byte; starttls: one offered
+        with STARTTLS."""
         self.box = box or Mailbox()
-        self._server = _Server(self.box)
+        self._server = _Server(self.box, tls, starttls)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -1,7 +1,13 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps what it receives. Like
 most servers, it offers no AUTH on an unencrypted connection (aiosmtpd's
 auth_require_tls), and it can refuse senders, recipients and messages with the
-reply codes real servers use (RFC 5321 §4.2)."""
+reply codes real servers use (RFC 5321 §4.2).
+
+As a provider's submission server: `users` (address → password) makes it ask
+for a login before MAIL (530) and refuse a wrong one as real servers do
+(535 5.7.8); `tls` offers STARTTLS (RFC 3207), or with `implicit_tls` speaks TLS
+from the first byte (RFC 8314, port 465); `deliver_to` puts the mail for that
+mailbox's user into the fake IMAP mailbox, as a provider delivers it."""
 
 from __future__ import annotations
 
@@ -9,11 +15,16 @@ import asyncio
 import email
 import email.policy
 import socket
+import ssl
 from dataclasses import dataclass
 from email.message import Message
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+if TYPE_CHECKING:
+    from tests.fakes.imap import Mailbox
 
 
 @dataclass
@@ -37,6 +48,20 @@ class _Handler:
         self.answer_after = 0.0
         self.drop_after_data = False
         self.quit_reply: str | None = None
+        self.users: dict[str, str] = {}  # address → password, for AUTH
+        self.logins: list[str] = []  # the users who logged in
+        self.refused_logins = 0
+        self.deliver_to: Mailbox | None = None
+
+    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str,
+                     auth_data: Any) -> AuthResult:
+        if isinstance(auth_data, LoginPassword):
+            user, password = auth_data.login.decode(), auth_data.password.decode()
+            if self.users.get(user) == password:
+                self.logins.append(user)
+                return AuthResult(success=True)
+        self.refused_logins += 1
+        return AuthResult(success=False, handled=False)
 
     async def handle_QUIT(self, server: Any, session: Any, envelope: Any) -> str:
         return self.quit_reply or "221 Bye"
@@ -67,6 +92,9 @@ class _Handler:
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                       email.message_from_bytes(envelope.content,
                                                              policy=email.policy.default)))
+        box = self.deliver_to
+        if box is not None and box.user.lower() in (r.lower() for r in envelope.rcpt_tos):
+            box.deliver(envelope.original_content or envelope.content)
         if self.drop_after_data:
             server.transport.abort()
         if self.answer_after:
@@ -81,12 +109,27 @@ def free_port() -> int:
 
 
 class SmtpServer:
-    def __init__(self, smtputf8: bool = True) -> None:
-        """smtputf8: whether the server offers SMTPUTF8 (RFC 6531)."""
+    def __init__(self, smtputf8: bool = True, *, users: dict[str, str] | None = None,
+                 tls: ssl.SSLContext | None = None, implicit_tls: bool = False,
+                 deliver_to: Mailbox | None = None) -> None:
+        """smtputf8: whether the server offers SMTPUTF8 (RFC 6531); users: address →
+        password, a login wanted before MAIL; tls: a server context, for STARTTLS or
+        (implicit_tls) TLS from the start; deliver_to: the fake IMAP mailbox that
+        receives the mail for its user."""
         self.handler = _Handler()
+        self.handler.users = dict(users or {})
+        self.handler.deliver_to = deliver_to
         self.port = free_port()
+        options: dict[str, Any] = {}
+        if users:
+            options.update(authenticator=self.handler.authenticate, auth_required=True,
+                           auth_require_tls=not implicit_tls)
+        if tls is not None and implicit_tls:
+            options["ssl_context"] = tls
+        elif tls is not None:
+            options["tls_context"] = tls
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
-                                     enable_SMTPUTF8=smtputf8)
+                                     enable_SMTPUTF8=smtputf8, **options)
 
     @property
     def received(self) -> list[Received]:

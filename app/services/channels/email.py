@@ -14,6 +14,7 @@ from app.i18n import _
 from app.models.enums import Channel
 from app.services import channel_setup
 from app.services.channels import ChannelError, NotConfigured, OutcomeUnknown, Outgoing, text
+from app.services.channels.mail_providers import app_password_hint
 from app.services.values import login_in_clear
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ def send(cfg: dict[str, str], password: str | None, msg: Outgoing) -> str:
     except smtplib.SMTPDataError as exc:
         _close(server)
         if not 200 <= exc.smtp_code < 300:
-            raise _refusal(exc, msg, security) from None
+            raise _refusal(exc, msg, security, cfg) from None
         # RFC 5321 §4.2.1: 2yz is success; smtplib wants 250 exactly, but the server
         # took the message.
     except OSError as exc:  # smtplib's and ssl's errors are OSErrors too
@@ -134,7 +135,7 @@ def send(cfg: dict[str, str], password: str | None, msg: Outgoing) -> str:
                 "so it may or may not have been sent.").format(
                 why=_said(str(exc)) or type(exc).__name__),
                 "timeout" if "timed out" in str(exc) else "dropped") from None
-        raise _refusal(exc, msg, security) from None
+        raise _refusal(exc, msg, security, cfg) from None
     else:
         # Taken (250 after the data): whatever happens at QUIT, the message was sent.
         try:
@@ -164,11 +165,20 @@ def _wants_login(exc: OSError) -> bool:
                for code, text in said)
 
 
-def _refusal(exc: OSError, msg: Outgoing, security: str) -> ChannelError:
-    """A failure that came before the server took the message, in plain words."""
+def _refusal(exc: OSError, msg: Outgoing, security: str,
+             cfg: dict[str, str] | None = None) -> ChannelError:
+    """A failure that came before the server took the message, in plain words.
+    cfg: the settings used, to name the server and, when the password was
+    refused, the app password a big provider wants."""
+    cfg = cfg or {}
+    host, port = cfg.get("smtp.host", ""), cfg.get("smtp.port", "")
     if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return ChannelError(_("The e-mail server refused the user name or password: check "
-                              "them in Settings › Integrations."), retry=False, code="auth")
+        refused = _("The e-mail server refused the user name or password ({answer}): check "
+                    "them in Settings › Integrations.").format(
+            answer=_said(f"{exc.smtp_code} {_said(exc.smtp_error)}"))
+        hint = app_password_hint(cfg.get("smtp.user", ""), host, cfg.get("smtp.from", ""))
+        return ChannelError(f"{refused} {hint}" if hint else refused, retry=False,
+                            code="auth")
     if isinstance(exc, smtplib.SMTPNotSupportedError) and "SMTPUTF8" in str(exc):
         # RFC 6531: an address with letters beyond ASCII needs the server's SMTPUTF8.
         return ChannelError(_("The address {to} has letters the e-mail server cannot carry "
@@ -218,5 +228,16 @@ def _refusal(exc: OSError, msg: Outgoing, security: str) -> ChannelError:
         return ChannelError(_("The e-mail server cannot be used as set up ({problem}): check "
                               "Settings › Integrations.").format(problem=_said(str(exc))),
                             retry=False, code="configuration")
+    if isinstance(exc, ConnectionRefusedError) and host:
+        return ChannelError(_("The e-mail server {host} could not be reached on port {port}: "
+                              "it refused the connection. Check the server and port in "
+                              "Settings › Integrations (587 for STARTTLS, 465 for SSL).")
+                            .format(host=host, port=port), retry=True, code="network")
+    if isinstance(exc, TimeoutError) and host:
+        return ChannelError(_("The e-mail server {host} could not be reached on port {port}: "
+                              "it did not answer within {seconds} seconds. Check the server "
+                              "and port in Settings › Integrations, and the network.")
+                            .format(host=host, port=port, seconds=TIMEOUT), retry=True,
+                            code="network")
     return ChannelError(_("The e-mail server could not be reached ({kind}).")
                         .format(kind=type(exc).__name__), retry=True, code="network")
