@@ -69,6 +69,20 @@ class FakeServer:
                     return
                 self._answer(status, json.dumps(body).encode(), "application/json")
 
+            def do_GET(self) -> None:
+                """A read: handle_get(path with its query, headers); refuse_first applies."""
+                with outer.lock:
+                    outer.requests += 1
+                    if outer.refuse_first:
+                        status, body = outer.refuse_first.pop(0)
+                    else:
+                        try:
+                            status, body = outer.handle_get(self.path, dict(self.headers))
+                        except ContractViolation as exc:
+                            outer.violations.append(str(exc))
+                            status, body = 400, {"error": {"message": str(exc), "code": 100}}
+                self._answer(status, json.dumps(body).encode(), "application/json")
+
             def _answer(self, status: int, data: bytes, kind: str) -> None:
                 try:
                     self.send_response(status)
@@ -96,6 +110,10 @@ class FakeServer:
 
     def handle(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, Any]:
         raise NotImplementedError
+
+    def handle_get(self, path: str, headers: dict[str, str]) -> tuple[int, Any]:
+        """A GET's answer (status, JSON body); a fake that serves reads overrides it."""
+        return 405, {"error": {"message": f"GET {path} is not served by this fake"}}
 
     def __enter__(self) -> FakeServer:
         self.thread.start()
