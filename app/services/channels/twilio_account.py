@@ -149,18 +149,24 @@ def read(api_base: str, sid: str, token: str) -> TwilioAccount:
     return account
 
 
-def describe(account: TwilioAccount) -> str:
-    """What Testar found, in a sentence or two (no secret in it)."""
+def describe(account: TwilioAccount, *, with_trial: bool = True) -> str:
+    """What Testar found, in a sentence (and the trial's limit, for a trial account
+    unless with_trial is False). No secret is in it."""
     found = ngettext("Twilio account '{name}' ({status}): {n} number can send SMS.",
                      "Twilio account '{name}' ({status}): {n} numbers can send SMS.",
                      len(account.senders)).format(
         name=account.friendly_name, status=_(STATUS_WORDS.get(account.status, "active")),
         n=len(account.senders))
-    if account.trial:
-        found += " " + _("It is a trial account: it sends SMS only to numbers verified in "
-                         "the Twilio Console (Verified Caller IDs), each with a trial notice; "
-                         "upgrade the account to reach every client.")
+    if account.trial and with_trial:
+        found += " " + trial_limit()
     return found
+
+
+def trial_limit() -> str:
+    """What a trial account cannot do, and the way out."""
+    return _("It is a trial account: it sends SMS only to numbers verified in the Twilio "
+             "Console (Verified Caller IDs), each with a trial notice; upgrade the account to "
+             "reach every client.")
 
 
 def _no_sender(account: TwilioAccount) -> str:
