@@ -14,6 +14,7 @@ from app.i18n import _
 from app.models.enums import Channel
 from app.models.outbox import ConfigEntry
 from app.services import audit
+from app.services.channels import twilio_account
 from app.services.errors import InvalidInput
 from app.services.events import Change
 from app.services.practice import Practice
@@ -178,7 +179,7 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("imap.user", "", _text),
     Key("imap.folder", "INBOX", _text),
     Key("sms.api_base", "https://api.twilio.com", _url),
-    Key("sms.account_sid", "", _text),
+    Key("sms.account_sid", "", twilio_account.check_sid),
     Key("sms.from", "", _text),
     Key("reminders.default", "", _reminders),
     Key("reminders.confirm_button.whatsapp", "on", _choice("on", "off")),

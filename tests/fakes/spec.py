@@ -132,3 +132,80 @@ def warm_up() -> None:
     """Load the specs now, not inside a request a test times (loading takes ~0.5 s)."""
     _whatsapp_validators()
     _twilio_message_form()
+
+
+def _twilio_get(template: str) -> dict[str, Any] | None:
+    spec = _load(TWILIO)
+    return None if spec is None else dict(spec["paths"][template]["get"])
+
+
+def twilio_read_errors(template: str, path: dict[str, str],
+                       query: dict[str, list[str]]) -> list[str] | None:
+    """What in a GET of Twilio's `template` (a path of the spec, e.g.
+    "/2010-04-01/Accounts/{Sid}.json") breaks the spec's parameters: a path value
+    off its pattern or length, a query name the operation does not take, a value
+    of the wrong type or range, or one given twice. None when the spec is not at
+    hand."""
+    operation = _twilio_get(template)
+    if operation is None:
+        return None
+    params = {(p["in"], p["name"]): p["schema"] for p in operation.get("parameters", [])}
+    errors: list[str] = []
+    for name, value in path.items():
+        schema = params.get(("path", name))
+        if schema is None:
+            errors.append(f"{name}: not a path parameter of {template}")
+            continue
+        errors += [f"{name}: {e.message}" for e in
+                   Draft202012Validator(schema).iter_errors(value)]
+    for name, values in query.items():
+        schema = params.get(("query", name))
+        if schema is None:
+            errors.append(f"{name}: not a query parameter of {template}")
+            continue
+        if len(values) > 1:
+            errors.append(f"{name}: given {len(values)} times")
+        value: object = values[0]
+        if schema.get("type") == "integer":
+            value = int(values[0]) if values[0].lstrip("-").isdigit() else values[0]
+        elif schema.get("type") == "boolean":
+            value = {"true": True, "false": False}.get(values[0], values[0])
+        errors += [f"{name}: {e.message}" for e in
+                   Draft202012Validator(schema).iter_errors(value)]
+    return errors
+
+
+def _nullable(node: Any) -> Any:
+    """OpenAPI 3.0's `nullable: true` as JSON Schema's type [..., "null"]."""
+    if isinstance(node, dict):
+        out = {k: _nullable(v) for k, v in node.items() if k != "nullable"}
+        if node.get("nullable") and "type" in node:
+            out["type"] = [node["type"], "null"]
+        elif node.get("nullable") and "$ref" in node:
+            out = {"anyOf": [{"$ref": node["$ref"]}, {"type": "null"}]}
+        return out
+    if isinstance(node, list):
+        return [_nullable(v) for v in node]
+    return node
+
+
+@cache
+def _twilio_answer(template: str) -> Draft202012Validator | None:
+    spec, operation = _load(TWILIO), _twilio_get(template)
+    if spec is None or operation is None:
+        return None
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    schemas = spec["components"]["schemas"]
+    return Draft202012Validator({**_nullable(schema), "components": {"schemas": {
+        name: _nullable(schemas[name]) for name in schemas
+        if name.startswith(("api.v2010.account", "account_enum", "incoming_phone_number"))}}})
+
+
+def twilio_answer_errors(template: str, body: object) -> list[str] | None:
+    """What in a 200 answer to a GET of `template` breaks the spec's response schema
+    (how the fake holds its own answers to Twilio's shapes); None without the spec."""
+    validator = _twilio_answer(template)
+    if validator is None:
+        return None
+    return [f"{'/'.join(map(str, e.absolute_path)) or 'body'}: {e.message}"
+            for e in validator.iter_errors(body)]

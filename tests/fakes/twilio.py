@@ -1,7 +1,16 @@
-"""A fake of Twilio's Messages resource (POST /2010-04-01/Accounts/{Sid}/Messages.json):
-Basic auth, form fields To/From/Body, Twilio's JSON answers and error codes
-(20003 authentication, 21211 invalid 'To', 21610 unsubscribed recipient). A form
-that breaks Twilio's published spec (tests/fakes/spec.py) fails the test."""
+"""A fake of Twilio's REST API 2010-04-01, answering in Twilio's shapes:
+- POST /Accounts/{Sid}/Messages.json: Basic auth, form fields To/From/Body, Twilio's
+  JSON answers and error codes (20003 authentication, 21211 invalid 'To', 21606 a
+  'From' that is not an SMS-capable number of the account, 21610 unsubscribed);
+- GET /Accounts/{Sid}.json: the account (friendly_name, status, type);
+- GET /Accounts/{Sid}/IncomingPhoneNumbers.json: its numbers, `page_size` a page,
+  the next page named by next_page_uri (with a PageToken, as Twilio does).
+Every request is checked against Twilio's published spec (tests/fakes/spec.py): a
+request off it fails the test. Basic auth is checked before the path's SID (401
+20003), then the SID must be the authenticated account's (404 20404), as Twilio
+answers. Sources: https://www.twilio.com/docs/iam/api/account,
+https://www.twilio.com/docs/phone-numbers/api/incomingphonenumber-resource,
+https://www.twilio.com/docs/usage/twilios-response (paging, error bodies)."""
 
 from __future__ import annotations
 
@@ -12,7 +21,7 @@ import re
 import ssl
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 
@@ -30,11 +39,29 @@ class Sms:
 
 
 @dataclass
+class Phone:
+    """One of the account's numbers (an IncomingPhoneNumber)."""
+
+    phone_number: str  # E.164
+    friendly_name: str = ""  # Twilio's default: the number formatted, e.g. "(500) 555-0006"
+    sms: bool = True
+    voice: bool = True
+    mms: bool = False
+
+
+@dataclass
 class Account:
     sid: str = "AC" + "0" * 31 + "1"
     token: str = "9f3c2a7e4b1d8c6f0a5e2b7d4c9f1a3e"  # Twilio's are 32 hex characters
-    numbers: set[str] = field(default_factory=lambda: {"+15005550006"})
+    numbers: list[Phone] = field(default_factory=lambda: [
+        Phone("+15005550006", "(500) 555-0006")])
     unsubscribed: set[str] = field(default_factory=set)
+    friendly_name: str = "Clínica Aurora"
+    status: str = "active"  # active, suspended, closed
+    type: str = "Full"  # Full, or Trial (sends only to verified numbers)
+
+    def sends_sms_from(self, number: str) -> bool:
+        return any(n.phone_number == number and n.sms for n in self.numbers)
 
 
 def error(status: int, code: int, message: str) -> tuple[int, Any]:
@@ -48,6 +75,8 @@ class FakeTwilio(FakeServer):
         spec.warm_up()
         self.account = account or Account()
         self.sent: list[Sms] = []
+        self.reads: list[str] = []  # what GETs were answered: "account", "numbers page N"
+        self.page_size = 50  # Twilio's default PageSize
 
     def handle(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, Any]:
         a = self.account
@@ -65,7 +94,7 @@ class FakeTwilio(FakeServer):
         to, sender, body = form.get("To", ""), form.get("From", ""), form.get("Body", "")
         if not re.fullmatch(r"\+\d{8,15}", to):
             return error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
-        if sender not in a.numbers:
+        if not a.sends_sms_from(sender):
             return error(400, 21606, "The 'From' phone number provided is not a valid, "
                          "SMS-capable inbound phone number for your account.")
         if not body:
@@ -85,6 +114,97 @@ class FakeTwilio(FakeServer):
                      "num_segments": "1", "price": None, "error_code": None,
                      "date_created": "Sat, 21 Nov 2026 12:00:00 +0000",
                      "uri": f"/2010-04-01/Accounts/{a.sid}/Messages/{sms.sid}.json"}
+
+
+    ACCOUNT = "/2010-04-01/Accounts/{Sid}.json"
+    NUMBERS = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json"
+
+    def handle_get(self, path: str, headers: dict[str, str]) -> tuple[int, Any]:
+        a = self.account
+        parts = urlsplit(path)
+        query = parse_qs(parts.query, keep_blank_values=True)
+        found = re.fullmatch(r"/2010-04-01/Accounts/([^/]+)(\.json|/IncomingPhoneNumbers\.json)",
+                             parts.path)
+        if found is None:
+            return error(404, 20404, f"The requested resource {parts.path} was not found")
+        sid, numbers = found[1], found[2] != ".json"
+        template = self.NUMBERS if numbers else self.ACCOUNT
+        problems = spec.twilio_read_errors(
+            template, {"AccountSid" if numbers else "Sid": sid}, query) or []
+        if not numbers and query:
+            problems.append(f"{sorted(query)}: the account is fetched without a query")
+        if problems:
+            raise ContractViolation("; ".join(problems))
+        expected = "Basic " + base64.b64encode(f"{a.sid}:{a.token}".encode()).decode()
+        if headers.get("Authorization") != expected:
+            return error(401, 20003, "Authenticate")
+        if sid != a.sid:
+            return error(404, 20404, f"The requested resource {parts.path} was not found")
+        if not numbers:
+            self.reads.append("account")
+            return 200, self.account_answer()
+        self.reads.append(f"numbers page {query.get('Page', ['0'])[0]}")
+        return 200, self.numbers_page(query)
+
+    def account_answer(self) -> dict[str, Any]:
+        a, base = self.account, f"/2010-04-01/Accounts/{self.account.sid}"
+        return {"auth_token": a.token, "date_created": "Thu, 30 Jul 2015 20:00:00 +0000",
+                "date_updated": "Thu, 30 Jul 2015 20:00:00 +0000",
+                "friendly_name": a.friendly_name, "owner_account_sid": a.sid, "sid": a.sid,
+                "status": a.status, "type": a.type, "uri": f"{base}.json",
+                "subresource_uris": {
+                    "incoming_phone_numbers": f"{base}/IncomingPhoneNumbers.json",
+                    "messages": f"{base}/Messages.json"}}
+
+    def numbers_page(self, query: dict[str, list[str]]) -> dict[str, Any]:
+        """One page of the account's numbers. Twilio's paging: Page counts from 0,
+        PageToken ("PA" + the last sid of the page before) says where the page
+        starts; a Page past 0 without its PageToken is refused by the fake."""
+        a = self.account
+        size = int(query.get("PageSize", [str(self.page_size)])[0])
+        page = int(query.get("Page", ["0"])[0])
+        token = query.get("PageToken", [None])[0]
+        start = page * size
+        if page and token != f"PA{self._number_sid(start - 1)}":
+            raise ContractViolation(f"Page {page} asked without the PageToken Twilio gave")
+        rows = a.numbers[start:start + size]
+        base = f"/2010-04-01/Accounts/{a.sid}/IncomingPhoneNumbers.json"
+
+        def uri(n: int) -> str:
+            after = f"&PageToken=PA{self._number_sid(n * size - 1)}" if n else ""
+            return f"{base}?PageSize={size}&Page={n}{after}"
+
+        more = start + size < len(a.numbers)
+        return {"incoming_phone_numbers": [self._number(start + i, n)
+                                           for i, n in enumerate(rows)],
+                "first_page_uri": uri(0), "uri": uri(page), "page": page, "page_size": size,
+                "next_page_uri": uri(page + 1) if more else None,
+                "previous_page_uri": uri(page - 1) if page else None,
+                "start": start, "end": start + max(len(rows) - 1, 0)}
+
+    @staticmethod
+    def _number_sid(index: int) -> str:
+        return f"PN{index:032x}"
+
+    def _number(self, index: int, n: Phone) -> dict[str, Any]:
+        a, sid = self.account, self._number_sid(index)
+        return {"account_sid": a.sid, "address_requirements": "none", "address_sid": None,
+                "api_version": "2010-04-01", "beta": False,
+                "capabilities": {"voice": n.voice, "sms": n.sms, "mms": n.mms, "fax": False},
+                "date_created": "Thu, 30 Jul 2015 23:19:04 +0000",
+                "date_updated": "Thu, 30 Jul 2015 23:19:04 +0000",
+                "emergency_status": "Inactive", "emergency_address_sid": None,
+                "emergency_address_status": "unregistered",
+                "friendly_name": n.friendly_name or n.phone_number, "identity_sid": None,
+                "origin": "twilio", "phone_number": n.phone_number, "sid": sid,
+                "sms_application_sid": None, "sms_fallback_method": "POST",
+                "sms_fallback_url": "", "sms_method": "POST", "sms_url": "",
+                "status_callback": "", "status_callback_method": "POST", "trunk_sid": None,
+                "uri": f"/2010-04-01/Accounts/{a.sid}/IncomingPhoneNumbers/{sid}.json",
+                "voice_application_sid": None, "voice_caller_id_lookup": False,
+                "voice_fallback_method": "POST", "voice_fallback_url": None,
+                "voice_method": "POST", "voice_url": None, "bundle_sid": None,
+                "voice_receive_mode": "voice", "status": "in-use", "type": "local"}
 
 
 def signature(auth_token: str, url: str, params: dict[str, str]) -> str:
