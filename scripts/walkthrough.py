@@ -63,6 +63,7 @@ def use_a_private_keyring(folder: Path) -> None:
 class Walk:
     def __init__(self, app: QApplication, w: MainWindow, language: str) -> None:
         self.app, self.w, self.language = app, w, language
+        self.out = OUT  # where the pictures go
 
     def settle(self, rounds: int = 12) -> None:
         for _round in range(rounds):
@@ -81,7 +82,7 @@ class Walk:
             painter.drawPixmap(target.mapFromGlobal(on_top.mapToGlobal(QPoint(0, 0))),
                                on_top.grab())
             painter.end()
-        picture.save(str(OUT / f"{self.language}-{name}.png"))
+        picture.save(str(self.out / f"{self.language}-{name}.png"))
 
 
 def upcoming(p: Practice, status: AppointmentStatus, days: int = 3) -> list[Any]:
