@@ -36,6 +36,7 @@ from app.models.instants import elapsed, later_minutes, utc
 from app.models.outbox import DeliveryAttempt, MessageKind, MessageState, OutboxMessage
 from app.models.tables import Appointment, Client, PracticeSettings, Service, Staff
 from app.services import (
+    channel_checks,
     channel_health,
     channel_setup,
     config,
@@ -443,7 +444,20 @@ def _worth_another_try(s: Session, row: OutboxMessage, now: datetime) -> bool:
 
 def send_test(p: Practice, channel: Channel, to: str) -> str:
     """The Integrations page's test button: one message now, straight to the
-    provider; returns its id or raises ChannelError in plain words."""
+    provider; returns its id or raises ChannelError in plain words. What the
+    provider answered is recorded as the channel's last check (channel_checks);
+    a recipient refused before anything is sent (InvalidInput) is not."""
+    try:
+        provider_id = _send_test(p, channel, to)
+    except ChannelError as exc:
+        channel_checks.record(p, channel.value, False, str(exc))
+        raise
+    channel_checks.record(p, channel.value, True, _(
+        "A test message to {to} was accepted by the provider.").format(to=to.strip()))
+    return provider_id
+
+
+def _send_test(p: Practice, channel: Channel, to: str) -> str:
     from app.services.values import normalize_email, normalize_phone
 
     cfg = config.get_all(p)
@@ -467,7 +481,8 @@ def send_test(p: Practice, channel: Channel, to: str) -> str:
             raise ChannelError(paused, retry=False, code="template")
         outgoing = Outgoing(to=target, template=cfg["whatsapp.template"], language=language,
                             parameters=[fields[f] for f in cfg["whatsapp.params"].split(",")
-                                        if f])
+                                        if f],
+                            button_suffix=_test_button(p, cfg))
     else:
         outgoing = Outgoing(to=target, text=text,
                             html=messages.html_email(MessageKind.TEST, facts, text),
@@ -478,6 +493,21 @@ def send_test(p: Practice, channel: Channel, to: str) -> str:
     except secrets.SecretsUnavailable as exc:
         raise ChannelError(str(exc), retry=False, code="keyring") from None
     return SENDERS[channel.value](cfg, token, outgoing)
+
+
+def _test_button(p: Practice, cfg: dict[str, str]) -> str | None:
+    """The confirmation button's part of a test, as reminders send it (Meta refuses
+    a template whose URL button is left without its part, 131008): the link of the
+    next session when the relay is set up, else a word that opens the relay's
+    "link not found" page."""
+    if cfg["reminders.confirm_button.whatsapp"] != "on":
+        return None
+    with p.db.read() as s:
+        upcoming = s.exec(select(Appointment.id).where(
+            col(Appointment.status).in_(ACTIVE_STATUSES), Appointment.start > p.clock.now())
+            .order_by(col(Appointment.start)).limit(1)).first()
+        token = _token(s, upcoming, cfg) if upcoming is not None else None
+    return token or "test"
 
 
 # ---------------------------------------------------------------- composing

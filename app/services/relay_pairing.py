@@ -122,8 +122,10 @@ def canonical_code(text: str) -> str:
     if not code:
         raise InvalidInput(_("Type the pairing code the person who runs the relay gave you."))
     if not _CODE.fullmatch(code):
+        typed = text.strip()
+        typed = typed if len(typed) <= 40 else typed[:39] + "…"  # a paste gone wrong
         raise InvalidInput(_("'{code}' is not a pairing code: it has only letters and digits, "
-                             "in groups separated by dashes.").format(code=text.strip()))
+                             "in groups separated by dashes.").format(code=typed))
     return code
 
 
@@ -178,8 +180,7 @@ def _ask_to_pair(url: str, code: str, public: str) -> tuple[str, str, str]:
     if status == 404:
         raise PairingFailed(_("The relay does not know this code, or it was already used or "
                               "has expired (codes work once, for 24 hours): check it, or ask "
-                              "the person who runs the relay for a new one (`practice-relay "
-                              "practice code`)."), "code")
+                              "the person who runs the relay for a new one."), "code")
     if status == 429:
         minutes = max(1, math.ceil(_retry_after(response) / 60))
         raise PairingFailed(ngettext(

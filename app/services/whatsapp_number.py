@@ -35,15 +35,21 @@ def token() -> str:
     return value
 
 
-def check(p: Practice) -> Number:
-    """Reads the number with the stored settings and token; records the check
-    (channel_checks, "whatsapp"). Raises GraphRefused (recorded) or SecretsUnavailable."""
+def check(p: Practice, phone_number_id: str | None = None, api_base: str | None = None,
+          typed_token: str = "") -> Number:
+    """Reads the number with the settings and token given (those typed in the form,
+    before they are saved: a wrong one never replaces one that works), or the
+    stored ones where none is given; records the check (channel_checks,
+    "whatsapp"). Raises GraphRefused or InvalidInput (recorded), SecretsUnavailable."""
     def read() -> Number:
         cfg = config.get_all(p)
-        if not cfg["whatsapp.phone_number_id"].strip():
+        number_id = (cfg["whatsapp.phone_number_id"] if phone_number_id is None
+                     else phone_number_id).strip()
+        if not number_id:
             raise GraphRefused(_("Fill in the phone number's id: the Meta app's WhatsApp › "
                                  "API Setup page shows it under Phone number ID."), "ids")
-        return graph.read_number(cfg["whatsapp.api_base"], token(),
-                                 cfg["whatsapp.phone_number_id"])
+        base = config.KEYS["whatsapp.api_base"].check(api_base) if api_base and \
+            api_base.strip() else cfg["whatsapp.api_base"]
+        return graph.read_number(base, typed_token.strip() or token(), number_id)
 
     return channel_checks.checked(p, "whatsapp", read, said)

@@ -33,7 +33,7 @@ from app.services.events import Change
 from app.services.practice import Practice
 from app.services.settings import SettingsView
 from app.services.values import format_phone
-from app.ui import qt_language
+from app.ui import qt_language, wheel_guard
 from app.ui.bridge import ChangeBridge
 from app.ui.plain import plain, verbatim
 from app.ui.style import STYLE
@@ -53,6 +53,7 @@ class MainWindow(QMainWindow):
     def __init__(self, practice: Practice, zone: ZoneInfo, *,
                  background_worker: bool = False) -> None:
         super().__init__()
+        wheel_guard.install()  # the wheel scrolls pages, not the fields it passes over
         qt_language.install()  # Qt's own buttons and dialogs in the app's language
         self.practice = practice
         self.zone = zone  # refreshed in the background when the settings change

@@ -158,3 +158,23 @@ def test_a_wrong_twilio_token_stops_sms_the_same_way(
         assert tw.sent == []
         [group] = [g for g in failures.blocked_groups(practice) if g.cause == failures.STOPPED]
         assert group.channel == "sms" and group.count == SESSIONS - 1
+
+
+def test_a_test_message_is_the_channels_last_check_and_carries_the_button(
+        practice: Practice, whatsapp: FakeWhatsApp) -> None:
+    from app.services.channels import ChannelError
+
+    with pytest.raises(ChannelError):
+        outbox.send_test(practice, Channel.WHATSAPP, "+55 11 98765-4321")
+    check = channel_checks.latest(practice)["whatsapp"]
+    assert not check.ok and "access token" in check.said
+    secrets.store("whatsapp.token", whatsapp.rules.token)
+    outbox.send_test(practice, Channel.WHATSAPP, "+55 11 98765-4321")
+    check = channel_checks.latest(practice)["whatsapp"]
+    assert check.ok and check.said == (
+        "A test message to +55 11 98765-4321 was accepted by the provider.")
+    # As a reminder is sent: the template's confirmation button has its part.
+    assert whatsapp.sent[-1].button == "test"
+    config.set_value(practice, "reminders.confirm_button.whatsapp", "off")
+    outbox.send_test(practice, Channel.WHATSAPP, "+55 11 98765-4321")
+    assert whatsapp.sent[-1].button is None

@@ -51,3 +51,24 @@ def test_the_overview_says_what_each_channel_lacks_and_follows_each_test(
     top = box.mapTo(tab.area.viewport(), box.rect().topLeft()).y()  # type: ignore[attr-defined]
     view = tab.area.viewport().height()  # type: ignore[attr-defined]
     assert top >= 0 and (top + box.height() <= view or top == 0)
+
+
+def test_the_wheel_scrolls_the_page_and_never_changes_a_field_on_the_way(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication, QComboBox
+
+    tab = open_integrations(qtbot, window)
+    security = next(w for k, _l, w in tab.email.fields  # type: ignore[attr-defined]
+                    if k == "smtp.security")
+    assert isinstance(security, QComboBox) and not security.hasFocus()
+    before, top = security.currentData(), tab.area.verticalScrollBar().value()  # type: ignore[attr-defined]
+    middle = QPointF(security.width() / 2, security.height() / 2)
+    for _turn in range(3):
+        wheel = QWheelEvent(middle, QPointF(security.mapToGlobal(middle.toPoint())),
+                            QPoint(0, 0), QPoint(0, -120), Qt.MouseButton.NoButton,
+                            Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(security, wheel)
+    assert security.currentData() == before
+    assert tab.area.verticalScrollBar().value() > top  # type: ignore[attr-defined]

@@ -56,12 +56,21 @@ class ChannelBox(QGroupBox):
         form.addRow(self.result)
 
     def load(self, cfg: dict[str, str], stored: bool | None) -> None:
+        """Shows the saved settings; a field the person changed since it was last
+        filled keeps what they typed (a load can land while they type)."""
+        shown = self.values()
+        # Before the first fill the fields were empty.
+        filled = getattr(self, "_filled", None) or {
+            key: "" for key, _l, widget in self.fields if isinstance(widget, QLineEdit)}
         for key, _label_text, widget in self.fields:
+            if key in filled and shown.get(key) != filled[key]:
+                continue  # being edited
             if isinstance(widget, QComboBox):
                 widget.setCurrentIndex(max(0, widget.findData(cfg[key])))
             elif isinstance(widget, QLineEdit):
                 widget.setText(cfg[key])
-        self.secret.clear()
+        self._filled = {k: v for k, v in self.values().items() if k in cfg}
+        # A secret being typed stays (Salvar clears the field once it is stored).
         self.secret.setPlaceholderText(
             _("Stored in the system keyring; type to replace") if stored else
             _("Not set") if stored is False else _("The system keyring is not available"))

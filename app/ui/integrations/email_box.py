@@ -108,6 +108,8 @@ class EmailBox(ChannelBox):
 
     def find(self) -> None:
         address, sources = self.address.text(), self.sources
+        if self.find_button.hasFocus():  # disabled, it would hand focus to another box
+            self.address.setFocus()
         self.find_button.setEnabled(False)
         self.found.setText(_("Looking for the settings of {address}…").format(
             address=address.strip()))

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QApplication,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -52,8 +53,7 @@ class LinksBox(QGroupBox):
         self.code = QLineEdit()
         self.code.setPlaceholderText(_("e.g. 7K3Q-MPX9-TV2A-AB12-CD34"))
         form.addRow(_("Pairing code"), self.code)
-        form.addRow("", self._help(_("Printed on the relay by `practice-relay practice add`; "
-                                     "it works once, for 24 hours.")))
+        form.addRow("", self._help(_("Given with the address; it works once, for 24 hours.")))
         self.connect_button = QPushButton(_("Connect"))
         self.connect_button.clicked.connect(self.connect_relay)
         self.test_button = QPushButton(_("Test"))
@@ -128,9 +128,17 @@ class LinksBox(QGroupBox):
             return
         self.connect_button.setEnabled(True)
         self.test_button.setEnabled(bool(self.paired))
+        back = getattr(self, "_had_focus", None)
+        if back is not None:
+            self._had_focus = None
+            (back if back.isEnabled() else self.connect_button).setFocus()
 
     def _busy(self, doing: str) -> None:
         self.working = True
+        # Focus stays where the person was: a disabled button would pass it on to
+        # the next field of the page (another box's).
+        self._had_focus = self.focusWidget() if self.isAncestorOf(
+            QApplication.focusWidget()) else None
         self.connect_button.setEnabled(False)
         self.test_button.setEnabled(False)
         self.result.setText(doing)

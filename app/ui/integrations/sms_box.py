@@ -212,6 +212,8 @@ class SmsBox(ChannelBox):
         _restyle(self.found, "muted")
         self.found.setText(_("Reading the Twilio account…"))
         self.note.hide()
+        if self.check_button.hasFocus():  # disabled, it would hand focus to another box
+            self.sid.setFocus()
         self.check_button.setEnabled(False)
         self.tab.window_.tasks.run(lambda: twilio_account.check(p, base, sid, token),
                                    self._found, self._not_found)

@@ -78,24 +78,37 @@ class WhatsAppBox(ChannelBox):
             self.tab.window_.show_error(exc)
 
     def connect_number(self) -> None:
-        """Conectar: save what is typed, read the number from Meta, then (with the
-        account's id) its templates."""
+        """Conectar: read the number from Meta with what is typed; only when Meta
+        knows it is the form saved (a wrong token never replaces one that works),
+        then (with the account's id) the templates are read."""
         p, tasks = self.tab.window_.practice, self.tab.window_.tasks
+        values, typed = self.values(), self.secret.text()
+        self.result.clear()
         self.number.setText(_("Reading the number from Meta…"))
 
-        def work() -> tuple[str, str]:
-            said = whatsapp_number.said(whatsapp_number.check(p))
+        def read() -> str:
+            return whatsapp_number.said(whatsapp_number.check(
+                p, values["whatsapp.phone_number_id"], values["whatsapp.api_base"], typed))
+
+        def templates() -> str:
             if not config.get(p, "whatsapp.business_account_id"):
-                return said, ""
+                return ""
             try:
-                return said, whatsapp_templates.refreshed_words(whatsapp_templates.refresh(p))
+                return whatsapp_templates.refreshed_words(whatsapp_templates.refresh(p))
             except PracticeError as exc:
-                return said, "⚠ " + str(exc)
+                return "⚠ " + str(exc)
 
-        def done(result: tuple[str, str]) -> None:
-            self.number.setText("\n".join(line for line in result if line))
+        def known(said: str) -> None:
+            self.number.setText(said)
+            self._save(then=lambda: tasks.run(
+                templates, lambda words: self.number.setText(
+                    "\n".join(line for line in (said, words) if line)), self._failed))
 
-        self._save(then=lambda: tasks.run(work, done, self._failed))
+        tasks.run(read, known, self._failed)
+
+    def save_failed(self, exc: Exception) -> None:
+        super().save_failed(exc)
+        self.number.clear()
 
     def refresh_templates(self) -> None:
         """Atualizar: save what is typed, then read the account's templates again."""
