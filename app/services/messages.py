@@ -157,6 +157,15 @@ def plain_email(kind: MessageKind, facts: SessionFacts, text: str) -> str:
     return "\n".join(lines).strip() + "\n"
 
 
+def sms_text(kind: MessageKind, facts: SessionFacts, text: str) -> str:
+    """An SMS: the message, then the session's confirmation link when it has one
+    and the message does not carry it already (an SMS has no button)."""
+    if facts.link and kind in (MessageKind.REMINDER, MessageKind.RESCHEDULE,
+                               MessageKind.CONFIRMATION) and facts.link not in text:
+        return f"{text.strip()} " + _("Confirm or cancel: {link}").format(link=facts.link)
+    return text
+
+
 _CSS = """
 body{margin:0;padding:0;background:#f1f5f9;-webkit-text-size-adjust:100%}
 .outer{background:#f1f5f9}

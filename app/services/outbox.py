@@ -628,4 +628,4 @@ def _compose_for(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datet
             return None, paused
         return Outgoing(to=target, template=cfg["whatsapp.template"], language=language,
                         parameters=params, button_suffix=token if button else None), None
-    return Outgoing(to=target, text=text), None
+    return Outgoing(to=target, text=messages.sms_text(msg.kind, facts, text)), None

@@ -26,7 +26,7 @@ from app.services.practice import Practice
 
 RECENT = timedelta(hours=24)
 LINKS = "links"
-SHOWN = ("whatsapp", "email", "sms", LINKS)  # in this order
+SHOWN = (LINKS, "whatsapp", "email", "sms")  # in the order of their boxes below
 
 
 class State(StrEnum):
@@ -77,7 +77,7 @@ def overview(p: Practice) -> list[Reach]:
         stop = stops.get(channel)
         recent = failed[channel]
         if lack is not None and fix == INTEGRATIONS:
-            state, step = State.NOT_SET_UP, lack
+            state, step = State.NOT_SET_UP, _first_steps(channel) or lack
         elif lack is not None:  # set up, but the reminders lack their template
             state, step = State.PROBLEM, lack
         elif stop is not None:
@@ -100,6 +100,18 @@ def overview(p: Practice) -> list[Reach]:
             state, step = State.WORKING, _("Nothing to do.")
         out.append(Reach(channel, state, check, sent.get(channel), recent, step, fix))
     return out
+
+
+def _first_steps(channel: str) -> str | None:
+    """What to do first for a channel not set up, said from Integrações itself."""
+    return {
+        "whatsapp": _("Not set up yet: below, paste the access token and the phone number's "
+                      "id from the Meta app's API Setup page, then press Connect and test."),
+        "email": _("Not set up yet: below, type the practice's e-mail address and press "
+                   "Find settings, then type its password and press Test."),
+        "sms": _("Not set up yet: below, fill in the Twilio account's SID and auth token "
+                 "and press Test, then choose the sending number."),
+    }.get(channel)
 
 
 def _has(secret: str) -> bool:

@@ -136,8 +136,11 @@ def web_address(text: str) -> str:
     ::1, localhost), without a query, fragment or user name, its trailing slash
     dropped. Plain HTTP to another host would carry the practice's keys in clear;
     a query or fragment would end up in the middle of every link. InvalidInput
-    says which."""
+    says which. An address typed without its scheme ("relay.example.com") is an
+    https:// one."""
     value = text.strip()
+    if value and "://" not in value and re.match(r"[\w.-]+(:\d+)?(/|$)", value):
+        value = "https://" + value
     parsed = urlsplit(value)
     try:
         parsed.port  # noqa: B018 - raises on a port that is not a number

@@ -323,7 +323,8 @@ class NotificationsTab(QWidget):
         subject = messages.render(self.subject.text() or messages.default_subject(kind), facts)
         text = messages.render(self.text.toPlainText() or messages.default_text(kind), facts)
         mail = messages.plain_email(kind, facts, text)
-        sms = messages.render(self.sms.toPlainText() or messages.default_text(kind), facts)
+        sms = messages.sms_text(kind, replace(facts, link=link), messages.render(
+            self.sms.toPlainText() or messages.default_text(kind), facts))
         parts = [f"<b>{escape(_('E-mail'))}</b> — {escape(subject)}",
                  escape(mail).replace("\n", "<br>")]
         size = ngettext("{n} character", "{n} characters", len(sms)).format(n=len(sms))

@@ -147,12 +147,15 @@ def test_what_cannot_be_a_code_or_an_address_is_refused_before_asking(
             relay_pairing.pair(practice, "https://relay.example.com", typed)
     for address, said in (("http://relay.example.com", "would send the practice's keys "
                                                        "unencrypted"),
-                          ("relay.example.com", "is not a web address"),
+                          ("ftp://relay.example.com", "is not a web address"),
+                          ("relay.example.com/?x=1", "has a query"),
                           ("", "Type the relay's address")):
         with pytest.raises(InvalidInput, match=said):
             relay_pairing.pair(practice, address, "7K3Q-MPX9-TV2A-AB12-CD34")
     assert nothing_stored(practice)
     assert channel_checks.latest(practice) == {}  # nothing was tried
+    # Typed without its scheme, as people type addresses: an https one.
+    assert relay_pairing.relay_address("  relay.example.com/ ") == "https://relay.example.com"
 
 
 def test_an_address_where_nothing_answers(practice: Practice) -> None:

@@ -167,6 +167,30 @@ def test_reminders_carry_the_link(practice: Practice, relay: RelayServer, sessio
         assert wa.sent[0].button == token  # the template's URL button suffix
 
 
+def test_an_sms_reminder_carries_the_link_in_its_text(practice: Practice, relay: RelayServer,
+                                                      session: int, clock: FrozenClock) -> None:
+    from app.services import outbox, reminders
+    from tests.fakes.twilio import FakeTwilio
+
+    with FakeTwilio() as tw:
+        config.set_values(practice, {"sms.api_base": tw.url, "sms.account_sid": tw.account.sid,
+                                     "sms.from": "+15005550006"})
+        secrets.store("sms.auth_token", tw.account.token)
+        clients.update(practice, queries.show(practice, session).client_id,
+                       grant=[Channel.SMS])
+        reminders.add(practice, session, Channel.SMS, 60)
+        clock.set(local("2027-03-15T09:00"))
+        assert outbox.Dispatcher(practice).dispatch_due().sent == 1
+        [sms] = tw.sent
+        assert sms.body.endswith(f" Confirm or cancel: {relay_client.link(practice, session)}")
+        # The practice's own text with {link} in it carries it once.
+        config.set_value(practice, "template.sms.text", "Oi {first_name}: {link}")
+        reminders.add(practice, session, Channel.SMS, 30)
+        clock.set(local("2027-03-15T09:30"))
+        outbox.Dispatcher(practice).dispatch_due()
+        assert tw.sent[1].body.count("/c/") == 1
+
+
 def test_the_poller_waits_quietly_for_the_relay_and_reconnects(
         practice: Practice, session: int, tmp_path: Path) -> None:
     import time

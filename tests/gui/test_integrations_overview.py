@@ -33,7 +33,7 @@ def test_the_overview_says_what_each_channel_lacks_and_follows_each_test(
         "links": "Not set up"}
     assert rows["email"].details.text() == "Never tested."
     assert rows["email"].step.text() == "Press Test below to check that it works."
-    assert rows["sms"].step.text().startswith("SMS is not set up")
+    assert rows["sms"].step.text().startswith("Not set up yet: below, fill in the Twilio")
     assert rows["sms"].go.text() == "Set it up" and rows["email"].go.text() == "Open"
 
     # A test made now shows at once, in words.

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton
 
 from app import i18n
 from app.i18n import N_, _, ngettext
+from app.services.channel_setup import NOTIFICATIONS
 from app.services.reach import Reach, State
 from app.ui.plain import plain
 
@@ -25,8 +26,9 @@ class OverviewRow:
     """One channel's line: its widgets in the overview's grid."""
 
     def __init__(self, grid: QGridLayout, row: int, channel: str,
-                 go: Callable[[str], None]) -> None:
+                 go: Callable[[str, str | None], None]) -> None:
         self.channel = channel
+        self.fix: str | None = None
         self.name = QLabel(_(NAMES[channel]))
         self.name.setObjectName("strong")
         self.state = QLabel()
@@ -37,7 +39,7 @@ class OverviewRow:
         self.step = plain(QLabel())
         self.step.setWordWrap(True)
         self.go = QPushButton(_("Set it up"))
-        self.go.clicked.connect(lambda _c=False: go(channel))
+        self.go.clicked.connect(lambda _c=False: go(channel, self.fix))
         grid.addWidget(self.name, row, 0, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(self.state, row, 1, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(self.details, row, 2, Qt.AlignmentFlag.AlignTop)
@@ -54,7 +56,10 @@ class OverviewRow:
         self.step.setObjectName("error" if reach.state is State.PROBLEM else "")
         self.step.style().unpolish(self.step)
         self.step.style().polish(self.step)
-        self.go.setText(_("Set it up") if reach.state is State.NOT_SET_UP else _("Open"))
+        self.fix = reach.fix
+        self.go.setText(_("Set it up") if reach.state is State.NOT_SET_UP else
+                        _("Open Client notifications") if reach.fix == NOTIFICATIONS else
+                        _("Open"))
 
 
 def details(reach: Reach, now: datetime) -> list[str]:
@@ -84,9 +89,11 @@ def details(reach: Reach, now: datetime) -> list[str]:
 
 
 class Overview(QGroupBox):
-    """The overview box; `go(channel)` brings that channel's box into view."""
+    """The overview box; `go(channel, fix)` brings that channel's box into view, or
+    the tab that fixes it (channel_setup.NOTIFICATIONS)."""
 
-    def __init__(self, channels: tuple[str, ...], go: Callable[[str], None]) -> None:
+    def __init__(self, channels: tuple[str, ...],
+                 go: Callable[[str, str | None], None]) -> None:
         super().__init__(_("Can the practice reach its clients?"))
         grid = QGridLayout(self)
         grid.setColumnStretch(2, 3)

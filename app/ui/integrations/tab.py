@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QLineEdit, QScrollArea, QVBoxLayout, QWidget
 
 from app.services import config, reach, secrets
+from app.services.channel_setup import NOTIFICATIONS
 from app.ui.integrations.email_box import EmailBox, MailboxBox
 from app.ui.integrations.links_box import LinksBox
 from app.ui.integrations.overview import Overview
@@ -47,8 +48,12 @@ class IntegrationsTab(QWidget):
         return {"whatsapp": self.whatsapp, "email": self.email, "sms": self.sms,
                 "links": self.links}
 
-    def go_to(self, channel: str) -> None:
-        """Brings a channel's box into view, its first field focused."""
+    def go_to(self, channel: str, fix: str | None = None) -> None:
+        """Brings a channel's box into view, its first field focused; or the tab
+        that fixes what it lacks (a reminder template: Notificações)."""
+        if fix == NOTIFICATIONS:
+            self.window_.settings_page.show_tab("notifications")
+            return
         box = self.boxes().get(channel)
         if box is None:
             return

@@ -31,8 +31,8 @@ class WhatsAppBox(ChannelBox):
             (_("Access token"), "whatsapp.token"), _("Phone for the test, e.g. (11) 98765-4321"))
         form = self.layout()
         assert isinstance(form, QFormLayout)
-        self.phone_id.setPlaceholderText("109876543210")
-        self.account_id.setPlaceholderText("102290129340398")
+        self.phone_id.setPlaceholderText(_("Digits only"))
+        self.account_id.setPlaceholderText(_("Digits only"))
         self.hints = {
             self.phone_id: _("In the Meta app's WhatsApp › API Setup page (or WhatsApp "
                              "Manager › Phone numbers): the Phone number ID, digits — not the "
