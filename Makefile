@@ -66,3 +66,4 @@ i18n: $(VENV)/.test-installed
 screenshots: $(VENV)/.test-installed
 	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshots.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/walkthrough.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/integrations_walkthrough.py

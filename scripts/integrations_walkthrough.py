@@ -146,12 +146,24 @@ def walk_integrations(steps: Steps, servers: dict[str, object], relay_url: str,
     steps.settle()
     tab.reload_overview()
     steps.until(lambda: tab.overview.rows["sms"].go.text() != "")
-    steps.shot("11-overview-ready", tab)
-    w.settings_page.show_tab("notifications")
-    steps.settle()
+    steps.shot("11-overview-template-missing", tab)
+    # The overview's button for WhatsApp opens Notificações, where the template is
+    # chosen among those read from Meta.
+    steps.click(tab.overview.rows["whatsapp"].go)
     notifications = w.settings_page.notifications
-    notifications.wa_picker.setFocus()
+    steps.until(lambda: notifications.isVisible() and notifications.wa_picker.count() > 1)
+    picker = notifications.wa_picker
+    chosen = next(i for i in range(picker.count()) if "lembrete_sessao" in picker.itemText(i))
+    picker.setCurrentIndex(chosen)
+    picker.activated.emit(chosen)
+    steps.settle()
     steps.save("12-reminder-template")
+    steps.click(notifications.save_button)
+    steps.until(lambda: config.get(w.practice, "whatsapp.template") == "lembrete_sessao")
+    w.settings_page.show_tab("integrations")
+    steps.until(lambda: tab.overview.rows["whatsapp"].step.text() in (
+        "Nothing to do.", "Nada a fazer."))
+    steps.shot("13-overview-ready", tab)
 
 
 def main() -> int:

@@ -29,8 +29,9 @@ from app.models.outbox import MessageKind
 from app.services import config, messages, settings, whatsapp_templates
 from app.services.errors import PracticeError
 from app.services.settings import SettingsView
+from app.ui.fit_label import FitLabel
 from app.ui.lead_time import LeadTime
-from app.ui.plain import escape, plain, verbatim
+from app.ui.plain import escape, verbatim
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -55,10 +56,7 @@ def status_words(status: str) -> str:
 def message_label(kind: str) -> QLabel:
     """A wrapping label styled by its kind (muted, error, preview), for what a
     provider or a check answered: shown as text, never as markup."""
-    label = plain(QLabel())
-    label.setObjectName(kind)
-    label.setWordWrap(True)
-    return label
+    return FitLabel(kind)
 
 
 class NotificationsTab(QWidget):

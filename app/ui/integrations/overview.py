@@ -44,7 +44,7 @@ class OverviewRow:
         grid.addWidget(self.state, row, 1, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(self.details, row, 2, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(self.step, row, 3, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(self.go, row, 4, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.go, row, 4, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
 
     def show(self, reach: Reach, now: datetime) -> None:
         self.state.setText(_(STATES[reach.state]))
@@ -96,7 +96,7 @@ class Overview(QGroupBox):
                  go: Callable[[str, str | None], None]) -> None:
         super().__init__(_("Can the practice reach its clients?"))
         grid = QGridLayout(self)
-        grid.setColumnStretch(2, 3)
+        grid.setColumnStretch(2, 4)
         grid.setColumnStretch(3, 3)
         grid.setHorizontalSpacing(14)
         self.rows = {ch: OverviewRow(grid, n, ch, go) for n, ch in enumerate(channels)}

@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import phonenumbers
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -27,8 +26,8 @@ from app.i18n import _
 from app.models.enums import Channel
 from app.services.channels import twilio_account
 from app.services.channels.twilio_account import AccountCheckFailed, TwilioAccount, TwilioNumber
+from app.ui.fit_label import FitLabel
 from app.ui.integrations.channel_box import ChannelBox
-from app.ui.plain import plain
 
 if TYPE_CHECKING:
     from app.ui.integrations.tab import IntegrationsTab
@@ -50,42 +49,6 @@ def choice_text(number: TwilioNumber) -> str:
     if not name or not any(c.isalpha() for c in name):
         return shown_number(number.phone_number)
     return f"{shown_number(number.phone_number)} · {name}"
-
-
-class _Line(QLabel):
-    """A wrapping line of text that asks its layout for the height its text takes at
-    its width (QLabel's own hint wraps at about 80 characters, which leaves a gap
-    under a short line in a wide form)."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__()
-        plain(self)
-        self.setObjectName(kind)
-        self.setWordWrap(True)
-        self._at = -1
-
-    def sizeHint(self) -> QSize:
-        hint = super().sizeHint()
-        if self.width() > 0 and self.text():
-            return QSize(hint.width(), self.heightForWidth(self.width()))
-        return hint
-
-    def setText(self, text: str) -> None:
-        super().setText(text)
-        self._fit(self.width())
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if event.size().width() != self._at:
-            self._fit(event.size().width())
-
-    def _fit(self, width: int) -> None:
-        """Never shorter than its text at this width; asks for a new layout."""
-        self._at = width
-        if width > 0:
-            self.setMinimumHeight(0)  # QLabel's heightForWidth counts the minimum in
-            self.setMinimumHeight(self.heightForWidth(width) if self.text() else 0)
-        self.updateGeometry()
 
 
 def _restyle(label: QLabel, kind: str) -> None:
@@ -120,8 +83,8 @@ class SmsBox(ChannelBox):
         self.check_button.setToolTip(_("Reads the Twilio account and the numbers it can send "
                                        "SMS from. Nothing is saved until you press Save."))
         self.check_button.clicked.connect(self.check_account)
-        self.found = _Line("found")
-        self.note = _Line("warning")
+        self.found = FitLabel("found")
+        self.note = FitLabel("warning")
         self.note.setContentsMargins(0, 0, 0, 6)  # apart from the number's row below
         self.note.hide()
         said = QVBoxLayout()
@@ -172,7 +135,7 @@ class SmsBox(ChannelBox):
         column.setContentsMargins(0, 0, 0, 4)
         column.setSpacing(2)
         column.addWidget(field)
-        line = _Line("muted")
+        line = FitLabel("muted")
         line.setText(text)
         column.addWidget(line)
         column.addStretch(1)  # Qt may give a wrapping line more height than it needs
