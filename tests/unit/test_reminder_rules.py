@@ -77,13 +77,16 @@ def test_addresses_that_would_carry_keys_in_clear_or_break_links_are_refused(
                            ("https://relay.example.com/?", "query or a fragment"),
                            ("https://admin:pw@relay.example.com", "user name"),
                            ("https://relay.example.com:http", "not a web address"),
-                           ("relay.example.com", "not a web address")):
+                           ("ftp://relay.example.com", "not a web address"),
+                           ("relay example com", "not a web address")):
         with pytest.raises(InvalidInput, match=message):
             config.set_value(practice, key, value)
         assert config.get(practice, key) == before
     for value in ("http://127.0.0.1:8080", "http://localhost:9000/", "http://[::1]:8080",
                   "https://relay.example.com/practice/"):
         assert config.set_value(practice, key, value) == value.rstrip("/")
+    # Typed as people type addresses, without the scheme: an https one.
+    assert config.set_value(practice, key, " relay.example.com/ ") == "https://relay.example.com"
 
 
 def test_no_reminder_is_added_to_a_session_that_cannot_use_it(
