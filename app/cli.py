@@ -522,7 +522,19 @@ def cmd_config_show(p: Practice, args: argparse.Namespace) -> None:
         data["secrets"] = {name: secrets.is_set(name) for name in secrets.NAMES}
     except secrets.SecretsUnavailable as exc:
         data["secrets"] = str(exc)
-    _emit(args, data, lambda: "\n".join(f"{k}: {v}" for k, v in data.items()))
+    _emit(args, data, lambda: _config_lines(data))
+
+
+def _config_lines(data: dict[str, Any]) -> str:
+    """One setting a line; each secret only as set or not, never its value."""
+    lines = [f"{k}: {v}" for k, v in data.items() if k != "secrets"]
+    held = data["secrets"]
+    if isinstance(held, dict):
+        lines += [f"{name}: " + (_("(set, in the keyring)") if is_set else _("(not set)"))
+                  for name, is_set in held.items()]
+    else:
+        lines.append(str(held))
+    return "\n".join(lines)
 
 
 def cmd_secret_set(p: Practice, args: argparse.Namespace) -> None:

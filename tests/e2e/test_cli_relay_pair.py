@@ -63,6 +63,8 @@ def test_pair_prints_what_it_did(tmp_path: Path, relay: RelayServer) -> None:
     assert shown["secrets"]["whatsapp.token"] is False
     text = run(folder, "config", "show")
     assert f"relay.url: {relay.url}" in text.stdout
+    assert "relay.api_key: (set, in the keyring)" in text.stdout.splitlines()
+    assert "whatsapp.token: (not set)" in text.stdout.splitlines()
     assert no_secret_in(text.stdout + json.dumps(shown))
 
 
