@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +26,7 @@ from app.models.enums import Channel
 from app.services.channels import twilio_account
 from app.services.channels.twilio_account import AccountCheckFailed, TwilioAccount, TwilioNumber
 from app.ui.fit_label import FitLabel
+from app.ui.integrations.advanced import AdvancedToggle
 from app.ui.integrations.channel_box import ChannelBox
 
 if TYPE_CHECKING:
@@ -109,20 +109,12 @@ class SmsBox(ChannelBox):
             "The number clients see your SMS come from: one of the account's numbers that can "
             "send SMS."))
 
-        self.advanced = QToolButton()
-        self.advanced.setText(_("Advanced"))
-        self.advanced.setCheckable(True)
-        self.advanced.setAutoRaise(True)
-        self.advanced.setArrowType(Qt.ArrowType.RightArrow)
-        self.advanced.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.advanced.setStyleSheet("QToolButton { border: none; padding: 2px 0; }")
-        self.advanced.toggled.connect(self._show_advanced)
-        form.insertRow(4, "", self.advanced)
         self.api_base = QLineEdit()
         self.api_base.setPlaceholderText("https://api.twilio.com")
-        form.insertRow(5, _("API address"), self.api_base)
         self.fields.append(("sms.api_base", _("API address"), self.api_base))
-        self._show_advanced(False)
+        form.insertRow(4, _("API address"), self.api_base)
+        self.advanced = AdvancedToggle(form, self.api_base)
+        form.insertRow(4, "", self.advanced)
         self.saved_from = ""
 
     def _under(self, field: QWidget, text: str) -> QLabel:
@@ -144,11 +136,6 @@ class SmsBox(ChannelBox):
         else:
             self._form.insertRow(row, cell)
         return line
-
-    def _show_advanced(self, shown: bool) -> None:
-        self._form.setRowVisible(self.api_base, shown)
-        self.advanced.setArrowType(Qt.ArrowType.DownArrow if shown else
-                                   Qt.ArrowType.RightArrow)
 
     def load(self, cfg: dict[str, str], stored: bool | None) -> None:
         super().load(cfg, stored)

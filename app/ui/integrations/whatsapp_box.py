@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QCheckBox, QFormLayout, QHBoxLayout, QLineEdit, QPushButton
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLineEdit, QPushButton
 
 from app.i18n import _
 from app.models.enums import Channel
 from app.services import config, whatsapp_number, whatsapp_templates
 from app.services.errors import PracticeError
+from app.ui.integrations.advanced import AdvancedToggle
 from app.ui.integrations.channel_box import ChannelBox
 from app.ui.notifications_page import message_label
 
@@ -48,10 +49,8 @@ class WhatsAppBox(ChannelBox):
             hint.setText(text)
             form.insertRow(form.getWidgetPosition(field)[0] + 1, "", hint)
         # The API address is Meta's own: changed only to test, or for another version.
-        self.advanced = QCheckBox(_("Show advanced settings"))
-        self.advanced.toggled.connect(lambda on: form.setRowVisible(self.api_base, on))
+        self.advanced = AdvancedToggle(form, self.api_base)
         form.insertRow(form.getWidgetPosition(self.api_base)[0], "", self.advanced)
-        form.setRowVisible(self.api_base, False)
         self.connect_button = QPushButton(_("Connect and test"))
         self.connect_button.setObjectName("primary")
         self.connect_button.clicked.connect(self.connect_number)
