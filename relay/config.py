@@ -20,6 +20,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -56,6 +57,10 @@ class Practice:
     # The link secret before the last pairing: links it signed keep working until
     # their sessions start (a token carries its session's start).
     previous_link_secret: bytes | None = None
+    # The previous secret opens only links whose session starts before this
+    # (PREVIOUS_SECRET_FOR after the pairing that replaced it): a secret that leaked
+    # cannot mint links that work for years.
+    previous_until: datetime | None = None
 
     def key_digest(self) -> bytes:
         """The SHA-256 of the practice's API key; b"" when it has none."""
@@ -94,7 +99,7 @@ class RelaySettings:
     # POST /api/v1/pair: attempts from one address a minute, and failed attempts
     # from everyone a minute (so many addresses together cannot try codes either).
     pair_per_ip_per_minute: int = 10
-    pair_failures_per_minute: int = 60
+    pair_failures_per_minute: int = 600
 
 
 GOOD_SECRET = "run `practice-relay secret` and use what it prints"
@@ -356,7 +361,7 @@ def from_environment(env: Mapping[str, str] | None = None) -> RelaySettings:
         database_url=database_url(env),
         practices=practices, practices_from="file" if file else "env",
         pair_per_ip_per_minute=_number(env, "RELAY_PAIR_PER_IP_PER_MINUTE", 10, 1, 10_000),
-        pair_failures_per_minute=_number(env, "RELAY_PAIR_FAILURES_PER_MINUTE", 60, 1,
+        pair_failures_per_minute=_number(env, "RELAY_PAIR_FAILURES_PER_MINUTE", 600, 1,
                                          100_000),
         whatsapp_app_secret=env.get("RELAY_WHATSAPP_APP_SECRET") or None,
         whatsapp_verify_token=env.get("RELAY_WHATSAPP_VERIFY_TOKEN") or None,

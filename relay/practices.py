@@ -102,6 +102,11 @@ class Attempt:
     refused: str = ""
 
 
+# How long after a pairing the link secret it replaced still opens links: only
+# links whose session starts within it (links go out at most weeks ahead).
+PREVIOUS_SECRET_FOR = timedelta(days=60)
+
+
 def new_code() -> str:
     """A fresh pairing code, grouped: "7K3Q-MPX9-TV2A-..." (five groups of four)."""
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
@@ -187,6 +192,7 @@ class PracticeBook:
         version = self.version()  # first: a change after it is seen next time
         with self.engine.connect() as conn:
             rows = conn.execute(select(practice_rows).where(
+                practice_rows.c.removed_at.is_(None),
                 practice_rows.c.link_secret.is_not(None),
                 practice_rows.c.api_key_digest.is_not(None),
                 practice_rows.c.public_key.is_not(None)).order_by(practice_rows.c.id)).all()
@@ -209,12 +215,15 @@ class PracticeBook:
                 twilio_auth_token=row.twilio_auth_token,
                 api_key_digest=bytes.fromhex(row.api_key_digest),
                 previous_link_secret=row.previous_link_secret.encode()
-                if row.previous_link_secret else None))
+                if row.previous_link_secret else None,
+                previous_until=(_utc(row.paired_at) + PREVIOUS_SECRET_FOR
+                                if row.previous_link_secret and row.paired_at else None)))
         return version, tuple(found)
 
     def entries(self) -> list[Entry]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(practice_rows).order_by(
+            rows = conn.execute(select(practice_rows).where(
+                practice_rows.c.removed_at.is_(None)).order_by(
                 practice_rows.c.created_at, practice_rows.c.id)).all()
         return [Entry(r.id, r.name, r.timezone, r.source,
                       _utc(r.paired_at) or (_utc(r.created_at) if r.source != "cli" else None),
@@ -293,15 +302,20 @@ class PracticeBook:
 
     def remove(self, practice_id: str) -> Removed:
         """Removes a practice with its waiting events, its links' answers and the
-        desktop's notes on sessions. PracticeError for an unknown practice or one
-        the environment configures."""
+        desktop's notes on sessions; its id stays taken. PracticeError for an
+        unknown or removed practice or one the environment configures."""
 
         def write(conn: Connection) -> Removed:
             row = self._own(conn, practice_id, "remove it")
             counts = [int(conn.execute(delete(table).where(
                 table.c.practice == practice_id)).rowcount or 0)
                 for table in (events, outcomes, sessions)]
-            conn.execute(delete(practice_rows).where(practice_rows.c.id == practice_id))
+            # Kept without its secrets: its id is never another practice's, so an
+            # answer another relay process took meanwhile reaches nobody.
+            conn.execute(update(practice_rows).where(practice_rows.c.id == practice_id).values(
+                removed_at=_now(None), api_key_digest=None, link_secret=None,
+                previous_link_secret=None, public_key=None, twilio_auth_token=None,
+                code_digest=None, code_expires=None))
             _bump(conn)
             return Removed(practice_id, row.name, *counts)
 
@@ -373,7 +387,7 @@ class PracticeBook:
     def _own(self, conn: Connection, practice_id: str, to: str) -> Row[Any]:
         row = conn.execute(select(practice_rows).where(
             practice_rows.c.id == practice_id)).first()
-        if row is None:
+        if row is None or row.removed_at is not None:
             raise PracticeError(f"No practice has the id {practice_id!r}: "
                                 "`practice-relay practice list` shows them.")
         if row.source != "cli":

@@ -59,6 +59,8 @@ log = logging.getLogger("relay")
 # Every pairing attempt, one line each (not throttled like the relay's other lines:
 # the pairing limits keep them few). Never the code, never a secret.
 pairing_log = logging.getLogger("relay.pairing")
+# Requests that are not pairing attempts at all: at most a line a minute (serving).
+malformed_log = logging.getLogger("relay.pairing.malformed")
 T = TypeVar("T")
 PAIR_PATH = "/api/v1/pair"  # the one route under /api/ that takes no API key
 
@@ -228,18 +230,25 @@ class Practices:
     def link(self, token: str) -> tuple[Practice, Link]:
         """The practice whose secret signed the token, and what it names (expired
         or not); InvalidToken when none did. A practice's previous link secret
-        (before it was paired again) still opens its links: they stop working
-        when their sessions start, as every link does."""
+        (before it was paired again) still opens its links whose sessions start
+        within relay.practices.PREVIOUS_SECRET_FOR of that pairing: they stop
+        working when their sessions start, as every link does."""
 
         def look(served: _Served) -> tuple[Practice, Link] | None:
             for practice in served.all:
-                for secret in (practice.link_secret, practice.previous_link_secret):
-                    if secret is None:
-                        continue
-                    try:
-                        return practice, read(secret, token)
-                    except InvalidToken:
-                        continue
+                try:
+                    return practice, read(practice.link_secret, token)
+                except InvalidToken:
+                    pass
+                if practice.previous_link_secret is None:
+                    continue
+                try:
+                    link = read(practice.previous_link_secret, token)
+                except InvalidToken:
+                    continue
+                until = practice.previous_until
+                if until is None or link.expires <= until:
+                    return practice, link
             return None
 
         found = self._find(look)
@@ -375,8 +384,8 @@ def create_app(settings: RelaySettings) -> FastAPI:
         if request.url.path.startswith("/c/"):  # a person's browser: a page
             return _refused_page(request, practices.fallback_name, 422)
         if request.url.path == PAIR_PATH:
-            pairing_log.warning("Pairing attempt from %s: refused, the request is not a code "
-                                "and a public key (422).", _address(request))
+            malformed_log.warning("Pairing attempt from %s: refused, the request is not a "
+                                  "code and a public key (422).", _address(request))
         # Which field and why, never the value: it may be anything (1e400 is a
         # float no JSON answer can carry), and it is the caller's anyway.
         return JSONResponse({"error": "invalid request", "detail": [

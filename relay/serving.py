@@ -190,8 +190,8 @@ def server_config(app: Any, settings: RelaySettings, host: str, port: int,
         access_log=False, **extra)
     # The relay's lines, uvicorn's (configured by the line above) and the form
     # parser's: each kind at most once a minute.
-    throttle("relay", "uvicorn.error", "python_multipart", "python_multipart.multipart",
-             "multipart.multipart")
+    throttle("relay", "relay.pairing.malformed", "uvicorn.error", "python_multipart",
+             "python_multipart.multipart", "multipart.multipart")
     return config
 
 

@@ -130,6 +130,9 @@ practice_rows = Table(
     Column("twilio_auth_token", String(64), nullable=True),
     Column("created_at", DateTime, nullable=False),
     Column("paired_at", DateTime, nullable=True),
+    # Removed by `practice-relay practice remove`: kept without its secrets so its
+    # id is never given to another practice (answers still in flight die with it).
+    Column("removed_at", DateTime, nullable=True),
     # The pending pairing code's SHA-256 (hex) and when it stops working.
     Column("code_digest", String(64), nullable=True, unique=True),
     Column("code_expires", DateTime, nullable=True),
@@ -157,7 +160,10 @@ class Store:
         self.replay_window = replay_window
         _private_sqlite(url)
         args = {"check_same_thread": False} if url.startswith("sqlite") else {}
-        self.engine: Engine = create_engine(url, connect_args=args, pool_pre_ping=True)
+        # hide_parameters: an error's message (a locked database) must not carry
+        # a practice's link secret or token into the log.
+        self.engine: Engine = create_engine(url, connect_args=args, pool_pre_ping=True,
+                                            hide_parameters=True)
         existing = "relay_event" in inspect(self.engine).get_table_names()
         _upgrade(self.engine)
         metadata.create_all(self.engine)

@@ -47,6 +47,9 @@ def make_engine(path: Path) -> Engine:
     engine = create_engine(
         URL.create("sqlite", database=str(path)),  # any file name, '#' and '?' included
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        # An error's message (a locked database) goes to the log: without the
+        # statement's values, which are clients' names and notes.
+        hide_parameters=True,
     )
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)

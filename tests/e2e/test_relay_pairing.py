@@ -231,6 +231,14 @@ def test_pairing_again_rotates_and_links_already_sent_keep_working(
         assert requests.get(f"{relay.url}/c/{past}", timeout=5).status_code == 410
         newer = session_link(second["link_secret"], 43)
         assert requests.get(f"{relay.url}/c/{newer}", timeout=5).status_code == 200
+        # The previous secret opens only links whose session is near: one that
+        # leaked cannot mint a link for a session years away.
+        far = session_link(first["link_secret"], 44, hours_ahead=24 * 400)
+        assert requests.get(f"{relay.url}/c/{far}", timeout=5).status_code == 404
+        assert requests.post(f"{relay.url}/c/{far}", data={"action": "cancel"},
+                             timeout=5).status_code == 404
+        near = session_link(first["link_secret"], 45, hours_ahead=24 * 50)
+        assert requests.get(f"{relay.url}/c/{near}", timeout=5).status_code == 200
         # Only the secret just before is kept: pairing once more retires the first.
         third = pair(relay.url, new_code(database, made["id"])).json()
         assert third["api_key"] != second["api_key"]
@@ -407,6 +415,13 @@ def test_list_remove_and_bad_input_at_the_command_line(relay: RelayServer,
     store = Store(database)
     assert store.after("clinica-aurora", 0) == [] and store.outcome("clinica-aurora", 51) is None
     assert store.session("clinica-aurora", 52) is None
+    # Its id is never another's: a practice added with the same name gets a new
+    # one, so an answer still in flight for the removed practice reaches nobody.
+    again = added(database)
+    assert again["id"] == "clinica-aurora-2"
+    for action in ("remove", "code"):
+        result = command(database, "practice", action, "clinica-aurora")
+        assert result.returncode == 1 and "No practice has the id" in result.stderr
 
 
 def test_codes_are_long_random_and_forgiving_to_type() -> None:
