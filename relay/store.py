@@ -372,8 +372,9 @@ def _key(practice: str, dedupe: str) -> str:
 
 
 def _upgrade(engine: Engine) -> None:
-    """Brings a database written before a relay could serve several practices up
-    to date: its rows all belong to the one practice it served."""
+    """Brings a database written by an earlier relay up to date: one written
+    before a relay could serve several practices (its rows all belong to the one
+    practice it served), and the practices' table as it grew."""
     tables = inspect(engine).get_table_names()
     with engine.begin() as conn:
         if "relay_event" in tables and "practice" not in _columns(engine, "relay_event"):
@@ -395,6 +396,13 @@ def _upgrade(engine: Engine) -> None:
                               f"SELECT '{DEFAULT_PRACTICE}', appointment_id, action, at "
                               "FROM relay_outcome_single"))
             conn.execute(text("DROP TABLE relay_outcome_single"))
+        if "relay_practice" in tables:
+            have = _columns(engine, "relay_practice")
+            if "whatsapp_business_account_ids" not in have:
+                conn.execute(text("ALTER TABLE relay_practice ADD COLUMN "
+                                  "whatsapp_business_account_ids TEXT NOT NULL DEFAULT ''"))
+            if "removed_at" not in have:
+                conn.execute(text("ALTER TABLE relay_practice ADD COLUMN removed_at TIMESTAMP"))
 
 
 def _instance(engine: Engine, existing: bool) -> str:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -434,3 +435,33 @@ def test_codes_are_long_random_and_forgiving_to_type() -> None:
         assert normalized_code(typed) == code.replace("-", ""), typed
     for bad in ("", "7K3Q-MPX9-TV2A-0B1C", "7K3Q-MPX9-TV2A-0B1C-DEFU", "7K3Q-MPX9-TV2A-0B1C-DEF!"):
         assert normalized_code(bad) is None
+
+
+def test_a_database_from_the_first_pairing_relay_is_brought_up_to_date(
+        tmp_path: Path, database: str) -> None:
+    """A relay database whose practices' table lacks the columns added since (the
+    accounts of template webhooks, removal) is brought up to date on start, and
+    its paired practice keeps working."""
+    from sqlalchemy import create_engine, text
+
+    made = added(database)
+    got = pair_directly(database, made["code"])
+    engine = create_engine(database)
+    with engine.begin() as conn:
+        for column in ("whatsapp_business_account_ids", "removed_at"):
+            conn.execute(text(f"ALTER TABLE relay_practice DROP COLUMN {column}"))
+    engine.dispose()
+    with RelayServer(tmp_path / "again", bare=True, env={"RELAY_DATABASE_URL": database}) as relay:
+        r = requests.get(f"{relay.url}/api/v1/events", headers=bearer(got.api_key), timeout=5)
+        assert r.status_code == 200
+        assert requests.get(f"{relay.url}/c/{session_link(got.link_secret, 7)}",
+                            timeout=5).status_code == 200
+    assert [p["id"] for p in listed(database)] == [made["id"]]
+
+
+def pair_directly(database: str, code: str) -> Any:
+    """Pairs through the relay's own store, as its route does."""
+    from relay.practices import PracticeBook
+
+    store = Store(database)
+    return PracticeBook(store.engine).pair(code, bytes(PrivateKey.generate().public_key)).paired
