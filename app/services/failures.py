@@ -186,9 +186,10 @@ def stop_sentence(stop: channel_health.Stop, waiting: int, zone: ZoneInfo) -> st
     """What stopped the channel, since when, and what brings it back."""
     when = i18n.format_datetime(stop.since.astimezone(zone))
     said = _("Since {when}: {reason}").format(when=when, reason=stop.reason.rstrip())
-    then = ngettext("Fix it in Settings › Integrations and press Test there; the message "
-                    "waiting then goes.",
-                    "Fix it in Settings › Integrations and press Test there; the {n} messages "
-                    "waiting then go.", waiting).format(n=i18n.format_number(waiting)) \
-        if waiting else _("Fix it in Settings › Integrations and press Test there.")
+    then = ngettext("Once it is fixed and Test in Settings › Integrations passes, the message "
+                    "waiting goes out at its time.",
+                    "Once it is fixed and Test in Settings › Integrations passes, the {n} "
+                    "messages waiting go out, each at its time.", waiting).format(
+        n=i18n.format_number(waiting)) if waiting else _(
+        "Once it is fixed, press Test in Settings › Integrations.")
     return f"{said} {then}"

@@ -162,7 +162,7 @@ def sms_text(kind: MessageKind, facts: SessionFacts, text: str) -> str:
     and the message does not carry it already (an SMS has no button)."""
     if facts.link and kind in (MessageKind.REMINDER, MessageKind.RESCHEDULE,
                                MessageKind.CONFIRMATION) and facts.link not in text:
-        return f"{text.strip()} " + _("Confirm or cancel: {link}").format(link=facts.link)
+        return f"{text.strip()}\n" + _("Confirm or cancel: {link}").format(link=facts.link)
     return text
 
 

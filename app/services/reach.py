@@ -54,9 +54,11 @@ class Reach:
     fix: str | None  # the Settings tab that fixes it (channel_setup.INTEGRATIONS …)
 
 
-def overview(p: Practice) -> list[Reach]:
+def overview(p: Practice, relay_reachable: bool | None = None) -> list[Reach]:
     """One Reach per channel in SHOWN. Reads the keyring once per secret (a
-    keyring that cannot be read counts as holding it: the checks say otherwise)."""
+    keyring that cannot be read counts as holding it: the checks say otherwise).
+    relay_reachable: what the window's poller last found (None: not known); a relay
+    that cannot be reached now is the links' problem."""
     cfg = config.get_all(p)
     checks = channel_checks.latest(p)
     now = p.clock.now()
@@ -78,8 +80,13 @@ def overview(p: Practice) -> list[Reach]:
         recent = failed[channel]
         if lack is not None and fix == INTEGRATIONS:
             state, step = State.NOT_SET_UP, _first_steps(channel) or lack
-        elif lack is not None:  # set up, but the reminders lack their template
-            state, step = State.PROBLEM, lack
+        elif lack is not None:  # connected, but the reminders' template is not chosen yet
+            state, step = State.NOT_SET_UP, lack
+        elif channel == LINKS and relay_reachable is False:
+            state, fix = State.PROBLEM, INTEGRATIONS
+            step = _("The relay cannot be reached now: clients' answers wait there until it "
+                     "is back. If it lasts, check its address below or ask its "
+                     "administrator.")
         elif stop is not None:
             state = State.PROBLEM
             step = _("It stopped working: {reason} Correct it below and press Test.").format(
@@ -91,8 +98,8 @@ def overview(p: Practice) -> list[Reach]:
         elif recent:
             state = State.PROBLEM
             n = sum(f.count for f in recent)
-            step = ngettext("{n} message failed in the last 24 hours: see the Painel.",
-                            "{n} messages failed in the last 24 hours: see the Painel.",
+            step = ngettext("{n} message failed in the last 24 hours: see the Dashboard.",
+                            "{n} messages failed in the last 24 hours: see the Dashboard.",
                             n).format(n=i18n.format_number(n))
         elif check is None:
             state, step = State.WORKING, _("Press Test below to check that it works.")
@@ -145,11 +152,12 @@ def _last_sent(s: Session) -> dict[str, datetime]:
 
 
 def _failed_since(s: Session, channel: str, since: datetime) -> tuple[Failed, ...]:
-    """The messages on `channel` that failed since `since`, by cause (the code),
-    each with its newest reason."""
+    """The messages on `channel` that failed since `since` and were not sent since,
+    by cause (the code), each with its newest reason."""
     rows = s.exec(select(DeliveryAttempt.code, func.count(), func.max(DeliveryAttempt.id))
                   .join(OutboxMessage, col(OutboxMessage.id) == DeliveryAttempt.message_id)
                   .where(OutboxMessage.channel == channel,
+                         OutboxMessage.state == MessageState.FAILED,  # not sent since
                          DeliveryAttempt.outcome == "failed", DeliveryAttempt.at >= since)
                   .group_by(DeliveryAttempt.code)).all()
     found = []

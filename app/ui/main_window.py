@@ -505,9 +505,10 @@ class MainWindow(QMainWindow):
         if change.settings:
             self.conecta.settings_changed()
             self.settings_page.settings_changed()
-        if change.appointments or change.clients or change.staff:
+        if change.appointments or change.staff or change.clients:
             self.agenda.changed()
-        if change.appointments or change.clients:
+        # A check that brings a channel back (settings) changes the Painel too.
+        if change.appointments or change.clients or change.settings:
             self.dashboard.reload()  # now if shown, else when next shown
         if change.clients or change.appointments:
             self.clients.changed(change)

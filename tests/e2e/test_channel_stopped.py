@@ -77,7 +77,7 @@ def test_an_expired_token_fails_one_message_and_holds_the_rest(
     [stop] = [g for g in board.blocked if g.cause == failures.STOPPED]
     assert (stop.channel, stop.count, stop.fix) == ("whatsapp", SESSIONS - 1, "integrations")
     assert stop.reason.startswith("Since ") and "access token" in stop.reason
-    assert f"the {SESSIONS - 1} messages waiting then go" in stop.reason
+    assert f"the {SESSIONS - 1} messages waiting go out, each at its time" in stop.reason
     assert [(g.channel, g.code, g.count) for g in board.failures] == [("whatsapp", "190", 1)]
 
     # Before the probe interval nothing is tried; after it, one message is.

@@ -182,7 +182,7 @@ def test_an_sms_reminder_carries_the_link_in_its_text(practice: Practice, relay:
         clock.set(local("2027-03-15T09:00"))
         assert outbox.Dispatcher(practice).dispatch_due().sent == 1
         [sms] = tw.sent
-        assert sms.body.endswith(f" Confirm or cancel: {relay_client.link(practice, session)}")
+        assert sms.body.endswith(f"\nConfirm or cancel: {relay_client.link(practice, session)}")
         # The practice's own text with {link} in it carries it once.
         config.set_value(practice, "template.sms.text", "Oi {first_name}: {link}")
         reminders.add(practice, session, Channel.SMS, 30)

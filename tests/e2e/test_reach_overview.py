@@ -75,7 +75,8 @@ def test_a_template_missing_a_stopped_channel_and_a_days_failures_are_problems(
                                      "reminders.default": "whatsapp:1440"})
         secrets.store("whatsapp.token", wa.rules.token)
         whatsapp = by_channel(practice)["whatsapp"]
-        assert (whatsapp.state, whatsapp.fix) == (State.PROBLEM, "notifications")
+        # Connected, but not finished: the reminders' template is chosen in Notificações.
+        assert (whatsapp.state, whatsapp.fix) == (State.NOT_SET_UP, "notifications")
         assert "template" in whatsapp.next_step
         config.set_value(practice, "whatsapp.template", "lembrete_sessao")
 
@@ -91,7 +92,7 @@ def test_a_template_missing_a_stopped_channel_and_a_days_failures_are_problems(
         assert (report.sent, report.failed) == (1, 1)
         whatsapp = by_channel(practice)["whatsapp"]
         assert whatsapp.state is State.PROBLEM
-        assert whatsapp.next_step == "1 message failed in the last 24 hours: see the Painel."
+        assert whatsapp.next_step == "1 message failed in the last 24 hours: see the Dashboard."
         [failed] = whatsapp.failed
         assert failed.count == 1 and "WhatsApp" in failed.reason
         assert whatsapp.last_sent == clock.now()
@@ -107,3 +108,15 @@ def test_a_template_missing_a_stopped_channel_and_a_days_failures_are_problems(
         whatsapp = by_channel(practice)["whatsapp"]
         assert whatsapp.state is State.PROBLEM and whatsapp.fix == "integrations"
         assert whatsapp.next_step.startswith("It stopped working: ")
+
+
+def test_a_relay_that_cannot_be_reached_now_is_the_links_problem(practice: Practice) -> None:
+    config.set_value(practice, "relay.url", "https://relay.example.com")
+    secrets.store("relay.api_key", "Zp4Hs8Qn1TfW6yRk3Lb0Mv9Xc2Jd7Gu5AeKoEi")
+    secrets.store("relay.link_secret", "q7Lx2VfT9cRk0sPzW4mNbH8jYd3uGe6A1oKiXw5Cl")
+    assert by_channel(practice)["links"].state is State.WORKING
+    links = {r.channel: r for r in reach.overview(practice, relay_reachable=False)}["links"]
+    assert (links.state, links.fix) == (State.PROBLEM, "integrations")
+    assert links.next_step.startswith("The relay cannot be reached now")
+    assert {r.channel: r for r in reach.overview(practice, relay_reachable=True)}[
+        "links"].state is State.WORKING

@@ -52,6 +52,19 @@ def test_the_overview_says_what_each_channel_lacks_and_follows_each_test(
     view = tab.area.viewport().height()  # type: ignore[attr-defined]
     assert top >= 0 and (top + box.height() <= view or top == 0)
 
+    # WhatsApp connected but its reminders' template not chosen: not finished, and
+    # the button opens Notificações, where it is chosen.
+    from app.services import secrets
+
+    config.set_values(practice, {"whatsapp.phone_number_id": "109876543210"})
+    secrets.store("whatsapp.token", "EAAG-token")
+    tab.reload_overview()  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: "template" in rows["whatsapp"].step.text(), timeout=3000)
+    assert rows["whatsapp"].state.text() == "Not set up"
+    assert rows["whatsapp"].go.text() == "Open Client notifications"
+    qtbot.mouseClick(rows["whatsapp"].go, Qt.MouseButton.LeftButton)
+    assert window.settings_page.tabs.currentWidget() is window.settings_page.notifications
+
 
 def test_the_wheel_scrolls_the_page_and_never_changes_a_field_on_the_way(
         qtbot: QtBot, window: MainWindow, practice: Practice) -> None:

@@ -230,7 +230,7 @@ def test_a_channel_that_stopped_working_is_one_item(
     rows = [r for r in page.blocked_card.rows if isinstance(r, BlockedGroupRow)]
     assert [r.title.text() for r in rows] == ["WhatsApp stopped working"]
     assert "access token" in rows[0].reason.text()
-    assert "the 2 messages waiting then go" in rows[0].reason.text()
+    assert "the 2 messages waiting go out, each at its time" in rows[0].reason.text()
     qtbot.mouseClick(rows[0].buttons["fix"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.settings_page.tabs.currentWidget()
                     is window.settings_page.integrations, timeout=3000)

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLineEdit, QPushButton
 
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.models.enums import Channel
 from app.services import channel_checks, config, mail_inbound, secrets
 from app.services.channels import mail_check, mail_discovery
@@ -202,9 +202,14 @@ class EmailBox(ChannelBox):
             tasks.run(lambda: mail_check.check_arrival(p, message), arrived, self._failed)
 
         def arrived(found: mail_check.Arrived) -> None:
-            self.result.setText(_("E-mail works: the test message was sent and arrived in "
-                                  "the mailbox after {seconds} seconds.").format(
-                seconds=max(1, round(found.seconds))))
+            seconds = max(1, round(found.seconds))
+            self.result.setText(ngettext(
+                "E-mail works: the test message was sent and arrived in the mailbox after "
+                "{seconds} second.",
+                "E-mail works: the test message was sent and arrived in the mailbox after "
+                "{seconds} seconds.", seconds).format(seconds=seconds))
+            if self.found.text().startswith("⚠"):  # what the search said no longer holds
+                self.found.clear()
 
         self._save(then=lambda: tasks.run(send, sent, self._failed))
 

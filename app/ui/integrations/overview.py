@@ -57,9 +57,8 @@ class OverviewRow:
         self.step.style().unpolish(self.step)
         self.step.style().polish(self.step)
         self.fix = reach.fix
-        self.go.setText(_("Set it up") if reach.state is State.NOT_SET_UP else
-                        _("Open Client notifications") if reach.fix == NOTIFICATIONS else
-                        _("Open"))
+        self.go.setText(_("Open Client notifications") if reach.fix == NOTIFICATIONS else
+                        _("Set it up") if reach.state is State.NOT_SET_UP else _("Open"))
 
 
 def details(reach: Reach, now: datetime) -> list[str]:

@@ -67,7 +67,9 @@ class IntegrationsTab(QWidget):
     def reload_overview(self) -> None:
         """The overview again (after a test, a send, a change made elsewhere)."""
         p = self.window_.practice
-        self.window_.tasks.run(lambda: reach.overview(p),
+        poller = self.window_.worker.poller if self.window_.worker is not None else None
+        reachable = poller.connected if poller is not None else None
+        self.window_.tasks.run(lambda: reach.overview(p, reachable),
                                lambda found: self.overview.show_reach(found,
                                                                       self.window_.now()),
                                self.window_.show_error)
