@@ -103,8 +103,9 @@ class Attempt:
 
 
 # How long after a pairing the link secret it replaced still opens links: only
-# links whose session starts within it (links go out at most weeks ahead).
-PREVIOUS_SECRET_FOR = timedelta(days=60)
+# links whose session starts within it (a confirmation sent at booking may name a
+# session months ahead; a leaked secret cannot mint links for years).
+PREVIOUS_SECRET_FOR = timedelta(days=180)
 
 
 def new_code() -> str:
