@@ -123,3 +123,23 @@ def test_a_wrong_token_is_said_in_words(qtbot: QtBot, window: MainWindow,
         qtbot.waitUntil(lambda: "Fill in the WhatsApp Business Account's id" in
                         box.number.text(), timeout=5000)
         window.tasks.wait()
+
+
+def test_a_value_salvar_refuses_is_said_and_nothing_is_left_half_done(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    """Meta knows the number, but the account id typed is not one: the form is not
+    saved, the refusal says why, and no "reading…" line is left behind."""
+    tab = open_tab(qtbot, window, 4)
+    box = tab.whatsapp
+    with FakeWhatsApp() as wa:
+        qtbot.mouseClick(box.advanced, Qt.MouseButton.LeftButton,
+                         pos=QPoint(30, box.advanced.height() // 2))
+        type_into(qtbot, box.api_base, wa.url)
+        type_into(qtbot, box.phone_id, wa.rules.phone_number_id)
+        type_into(qtbot, box.account_id, "<b>x</b>")
+        qtbot.keyClicks(box.secret, wa.rules.token)
+        qtbot.mouseClick(box.connect_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: box.result.text().startswith("⚠"), timeout=5000)
+    assert "<b>x</b>" in box.result.text() and box.number.text() == ""
+    assert config.get(practice, "whatsapp.phone_number_id") == ""
+    assert secrets.load("whatsapp.token") is None

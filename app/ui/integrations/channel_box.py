@@ -4,7 +4,7 @@ to the system keyring only, never shown), Salvar, and a test."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from app.i18n import _
 from app.models.enums import Channel
 from app.services import config, outbox, secrets
+from app.services.errors import PracticeError
 from app.ui.notifications_page import message_label
 
 if TYPE_CHECKING:
@@ -98,14 +99,23 @@ class ChannelBox(QGroupBox):
             if secret.strip():
                 secrets.store(name, secret)
 
-        def done(_r: Any) -> None:
-            self.secret.clear()
-            self.result.setText(_("Saved."))
-            self.tab.reload()
-            if then is not None:
-                then()
+        self.tab.window_.tasks.run(run, lambda _r: self.saved(then), self.save_failed)
 
-        self.tab.window_.tasks.run(run, done, lambda exc: self.result.setText(str(exc)))
+    def saved(self, then: Callable[[], None] | None) -> None:
+        """Salvar went through: the secret field empties (it is in the keyring), the
+        tab reads again, and `then` follows."""
+        self.secret.clear()
+        self.result.setText(_("Saved."))
+        self.tab.reload()
+        if then is not None:
+            then()
+
+    def save_failed(self, exc: Exception) -> None:
+        """Salvar was refused: why, and nothing saved."""
+        if not isinstance(exc, PracticeError):
+            self.tab.window_.show_error(exc)
+            return
+        self.result.setText("⚠ " + str(exc))
 
     def test(self) -> None:
         """Save what is typed, then send one message and say what the provider said."""

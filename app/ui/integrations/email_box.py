@@ -166,14 +166,7 @@ class EmailBox(ChannelBox):
                 if same_account:
                     secrets.store("imap.password", password)
 
-        def done(_r: Any) -> None:
-            self.secret.clear()
-            self.result.setText(_("Saved."))
-            self.tab.reload()
-            if then is not None:
-                then()
-
-        self.tab.window_.tasks.run(run, done, self._failed)
+        self.tab.window_.tasks.run(run, lambda _r: self.saved(then), self._failed)
 
     def _failed(self, exc: Exception) -> None:
         self.result.setText("⚠ " + str(exc))
