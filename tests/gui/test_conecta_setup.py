@@ -189,6 +189,10 @@ def test_opening_an_unread_card_loads_it_once(qtbot: QtBot, window: MainWindow,
     qtbot.waitUntil(lambda: window.conecta.isVisible())
     window.update_unread()
     qtbot.waitUntil(lambda: window.nav.item(PAGES.index("conecta")).text().endswith("(2)"))
+    # What the set-up announced (the new attendance) is taken in before the count
+    # starts: a busy machine may deliver it late.
+    qtbot.wait(200)
+    window.tasks.wait()
     loads: list[int] = []
     view = window.conecta.view
     original = view._loaded
