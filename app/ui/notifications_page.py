@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from app import i18n
 from app.i18n import N_, _, ngettext
 from app.models.outbox import MessageKind
-from app.services import config, messages, settings, whatsapp_templates
+from app.services import config, messages, settings, sms_parts, whatsapp_templates
 from app.services.errors import PracticeError
 from app.services.settings import SettingsView
 from app.ui.fit_label import FitLabel
@@ -325,7 +325,15 @@ class NotificationsTab(QWidget):
             self.sms.toPlainText() or messages.default_text(kind), facts))
         parts = [f"<b>{escape(_('E-mail'))}</b> — {escape(subject)}",
                  escape(mail).replace("\n", "<br>")]
-        size = ngettext("{n} character", "{n} characters", len(sms)).format(n=len(sms))
+        counted = sms_parts.parts(sms)
+        size = ngettext("{n} character", "{n} characters", counted.characters).format(
+            n=counted.characters)
+        if counted.parts > 1 or counted.unicode:
+            size += " · " + ngettext("sent and billed as {n} SMS", "sent and billed as {n} SMS",
+                                     counted.parts).format(n=counted.parts)
+        if counted.unicode:
+            size += " · " + _("with accents such as ã or ç an SMS holds {n} characters").format(
+                n=counted.per_part)
         parts += [f"<b>SMS</b> — {escape(size)}", escape(sms).replace("\n", "<br>")]
         if self.wa_template.text():
             fields = facts.fields()

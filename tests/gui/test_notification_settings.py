@@ -34,6 +34,14 @@ def test_default_reminders_and_preview(qtbot: QtBot, window: MainWindow,
     tab.subject.setText("Até breve, {first_name}!")
     assert "Até breve, Maria!" in tab.preview.text()
     assert "once the relay is set up" in tab.preview.text()
+    # The SMS says how many it is sent (and billed) as: an accent halves a part.
+    tab.sms.setPlainText("Oi {first_name}, " + "a" * 150)
+    assert "sent and billed as 2 SMS" in tab.preview.text()
+    tab.sms.setPlainText("Olá {first_name}, sessão amanhã.")
+    # With its link line it takes two parts of 67.
+    assert "sent and billed as 2 SMS · with accents such as ã or ç an SMS holds 67 " \
+        "characters" in tab.preview.text()
+    tab.sms.setPlainText("")
     tab.wa_params.setText("first_name,colour")
     qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Unknown template fields: colour" in tab.error.text(), timeout=3000)
