@@ -264,29 +264,25 @@ class Practices:
         return self._find(lambda served: served.by_key.get(digest))
 
     def for_twilio(self, account_sid: str | None) -> Practice | None:
-        def look(served: _Served) -> Practice | None:
-            found = served.by_twilio.get(account_sid or "")
-            if found is None and len(served.all) == 1 and not served.by_twilio:
-                return served.all[0]
-            return found
-
-        return self._find(look)
+        """The practice of a Twilio account (an SMS webhook's AccountSid)."""
+        return self._routed(lambda served: served.by_twilio, account_sid)
 
     def for_number(self, phone_number_id: str | None) -> Practice | None:
-        def look(served: _Served) -> Practice | None:
-            found = served.by_number.get(phone_number_id or "")
-            if found is None and len(served.all) == 1 and not served.by_number:
-                return served.all[0]  # one practice, numbers not listed: all are its own
-            return found
-
-        return self._find(look)
+        """The practice of a WhatsApp number (a webhook's metadata.phone_number_id)."""
+        return self._routed(lambda served: served.by_number, phone_number_id)
 
     def for_account(self, account_id: str | None) -> Practice | None:
         """The practice of a WhatsApp Business Account (a template webhook's entry id)."""
+        return self._routed(lambda served: served.by_account, account_id)
+
+    def _routed(self, index: Callable[[_Served], dict[str, Practice]],
+                key: str | None) -> Practice | None:
+        """The practice `index` names for `key`; a relay serving one practice that
+        lists none of these keys takes them all as its own."""
         def look(served: _Served) -> Practice | None:
-            found = served.by_account.get(account_id or "")
-            if found is None and len(served.all) == 1 and not served.by_account:
-                return served.all[0]  # one practice, accounts not listed: all are its own
+            found = index(served).get(key or "")
+            if found is None and len(served.all) == 1 and not index(served):
+                return served.all[0]
             return found
 
         return self._find(look)

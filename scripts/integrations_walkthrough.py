@@ -25,13 +25,17 @@ from PySide6.QtCore import QCoreApplication, QPoint, QSettings, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget  # noqa: E402
 
-from app import i18n  # noqa: E402
 from app.services import config, demo, secrets, settings  # noqa: E402
 from app.services.clock import FrozenClock  # noqa: E402
 from app.services.practice import open_practice  # noqa: E402
 from app.ui.integrations.tab import IntegrationsTab  # noqa: E402
-from app.ui.main_window import MainWindow  # noqa: E402
-from scripts.walkthrough import NOW, ZONE, Errors, Walk, use_a_private_keyring  # noqa: E402
+from scripts.walkthrough import (  # noqa: E402
+    NOW,
+    Errors,
+    Walk,
+    open_window,
+    use_a_private_keyring,
+)
 from tests.e2e.pairing import new_practice, relay_with_no_practice  # noqa: E402
 from tests.fakes import tls  # noqa: E402
 from tests.fakes.autoconfig import AutoconfigServer, client_config  # noqa: E402
@@ -200,12 +204,7 @@ def main() -> int:
                 for name in ("whatsapp.token", "smtp.password", "sms.auth_token",
                              "relay.api_key", "relay.link_secret", "imap.password"):
                     secrets.forget(name)  # each language's practice starts with none
-                i18n.set_language(language)
-                QSettings().setValue("window/page", "agenda")
-                window = MainWindow(practice, ZONE)
-                window.resize(1366, 768)
-                window.set_user("Dra. Ana Souza")
-                window.show()
+                window = open_window(practice, language)
                 steps = Steps(app, window, language)
                 steps.out = OUT
                 steps.settle()

@@ -85,6 +85,17 @@ class Walk:
         picture.save(str(self.out / f"{self.language}-{name}.png"))
 
 
+def open_window(practice: Practice, language: str) -> MainWindow:
+    """The window in `language`, on the agenda, at a laptop's 1366×768, as Dra. Ana."""
+    i18n.set_language(language)
+    QSettings().setValue("window/page", "agenda")
+    window = MainWindow(practice, ZONE)
+    window.resize(1366, 768)
+    window.set_user("Dra. Ana Souza")
+    window.show()
+    return window
+
+
 def upcoming(p: Practice, status: AppointmentStatus, days: int = 3) -> list[Any]:
     """Sessions of the coming days with a status, soonest first."""
     found = [v for v in queries.list_appointments(p, start=NOW.date())
@@ -245,13 +256,8 @@ def main() -> int:
             from scripts.screenshots import conecta_sample
 
             conecta_sample(practice)
-            i18n.set_language(language)
             QSettings().setValue("agenda/view", "week")
-            QSettings().setValue("window/page", "agenda")
-            window = MainWindow(practice, ZONE)
-            window.resize(1366, 768)
-            window.set_user("Dra. Ana Souza")
-            window.show()
+            window = open_window(practice, language)
             walk = Walk(app, window, language)
             walk.settle()
             for seed in (seed_000, seed_001, seed_002):

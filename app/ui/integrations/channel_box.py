@@ -36,6 +36,9 @@ class ChannelBox(QGroupBox):
         self.tab, self.channel = tab, channel
         self.fields = fields
         self.secret_name = secret[1]
+        # Each field's value as last filled from the settings (load): one changed
+        # since is being edited. Before the first fill, the fields were empty.
+        self._filled: dict[str, str] | None = None
         form = QFormLayout(self)
         for _key, label, widget in fields:
             form.addRow(label, widget)
@@ -60,8 +63,7 @@ class ChannelBox(QGroupBox):
         """Shows the saved settings; a field the person changed since it was last
         filled keeps what they typed (a load can land while they type)."""
         shown = self.values()
-        # Before the first fill the fields were empty.
-        filled = getattr(self, "_filled", None) or {
+        filled = self._filled or {
             key: "" for key, _l, widget in self.fields if isinstance(widget, QLineEdit)}
         for key, _label_text, widget in self.fields:
             if key in filled and shown.get(key) != filled[key]:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QWidget,
 )
 
 from app import i18n
@@ -41,6 +42,7 @@ class LinksBox(QGroupBox):
     def __init__(self, tab: IntegrationsTab) -> None:
         super().__init__(_("Confirmation links"))
         self.tab = tab
+        self._had_focus: QWidget | None = None  # where focus was when a button was pressed
         form = QFormLayout(self)
         intro = message_label("muted")
         intro.setText(_("Clients confirm or cancel from a link in their reminder, on a page "
@@ -128,7 +130,7 @@ class LinksBox(QGroupBox):
             return
         self.connect_button.setEnabled(True)
         self.test_button.setEnabled(bool(self.paired))
-        back = getattr(self, "_had_focus", None)
+        back = self._had_focus
         if back is not None:
             self._had_focus = None
             (back if back.isEnabled() else self.connect_button).setFocus()

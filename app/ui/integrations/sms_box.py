@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import phonenumbers
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -25,6 +24,7 @@ from app.i18n import _
 from app.models.enums import Channel
 from app.services.channels import twilio_account
 from app.services.channels.twilio_account import AccountCheckFailed, TwilioAccount, TwilioNumber
+from app.services.values import format_phone
 from app.ui.fit_label import FitLabel
 from app.ui.integrations.advanced import AdvancedToggle
 from app.ui.integrations.channel_box import ChannelBox
@@ -34,12 +34,9 @@ if TYPE_CHECKING:
 
 
 def shown_number(number: str) -> str:
-    """An E.164 number as people read it (+1 500-555-0006); as it is if unreadable."""
-    try:
-        parsed = phonenumbers.parse(number)
-    except phonenumbers.NumberParseException:
-        return number
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    """A sender's E.164 number as people read it (+1 500-555-0006), whatever the
+    practice's country: Twilio numbers are often another country's."""
+    return format_phone(number, "")
 
 
 def choice_text(number: TwilioNumber) -> str:
