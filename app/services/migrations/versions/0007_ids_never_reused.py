@@ -25,7 +25,8 @@ TABLES = ("practice_settings", "working_hours", "staff", "client", "service", "a
 
 
 def upgrade() -> None:
-    for table in TABLES:
+    # PostgreSQL's sequences never hand an id out twice: only SQLite needs this.
+    for table in TABLES if op.get_bind().dialect.name == "sqlite" else ():
         with op.batch_alter_table(table, recreate="always",
                                   table_kwargs={"sqlite_autoincrement": True}):
             pass
@@ -47,7 +48,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_link_notice_pushed_at", table_name="link_notice")
     op.drop_table("link_notice")
-    for table in TABLES:
+    for table in TABLES if op.get_bind().dialect.name == "sqlite" else ():
         with op.batch_alter_table(table, recreate="always",
                                   table_kwargs={"sqlite_autoincrement": False}):
             pass

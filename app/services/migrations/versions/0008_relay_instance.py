@@ -40,7 +40,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.create_table("relay_event_old", *_event_columns(), sa.PrimaryKeyConstraint("id"))
     # One row an id: the newest relay's, where two relays used the same id.
-    op.execute(f"INSERT OR IGNORE INTO relay_event_old ({COLUMNS}) "
-               f"SELECT {COLUMNS} FROM relay_event ORDER BY received_at DESC")
+    op.execute(f"INSERT INTO relay_event_old ({COLUMNS}) "
+               f"SELECT {COLUMNS} FROM relay_event ORDER BY received_at DESC "
+               "ON CONFLICT (id) DO NOTHING")
     op.drop_table("relay_event")
     op.rename_table("relay_event_old", "relay_event")
