@@ -14,8 +14,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["LANGUAGE"] = "en"  # messages asserted in English unless a test switches
 
 from app import i18n
-from app.services import catalog, clients, settings
+from app.services import catalog, clients, settings, this_computer
 from app.services.clock import FrozenClock
+from app.services.paths import DataPaths
 from app.services.practice import Practice, open_practice
 from tests.fakes.postgres import PostgresCluster
 
@@ -45,6 +46,7 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     keyring.set_keyring(backend)
     monkeypatch.delenv("PRACTICE_HOME", raising=False)
     monkeypatch.delenv("PRACTICE_NOW", raising=False)
+    monkeypatch.delenv("PRACTICE_DATABASE_URL", raising=False)
     i18n.set_language("en")
 
 
@@ -59,7 +61,20 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def practice(data_dir: Path, clock: FrozenClock) -> Iterator[Practice]:
+def engine() -> str:
+    """Where the `practice` fixture keeps its data: the SQLite file, unless a folder's
+    conftest runs its tests on the practice's server too (tests/unit)."""
+    return "sqlite"
+
+
+@pytest.fixture
+def practice(data_dir: Path, clock: FrozenClock, engine: str, request: pytest.FixtureRequest
+             ) -> Iterator[Practice]:
+    if engine == "postgresql":
+        # As `practice database connect` leaves it: this folder's computer opens the
+        # server; a practice opened from another folder is another practice.
+        server: PostgresCluster = request.getfixturevalue("postgres")
+        this_computer.save(DataPaths(data_dir), database_url=server.practice_database())
     p = open_practice(data_dir, clock=clock, actor="Dra. Ana", logging_on=False)
     settings.set_value(p, "timezone", "America/Sao_Paulo")
     settings.set_value(p, "country", "BR")

@@ -26,6 +26,7 @@ from app.services.errors import InvalidInput
 from app.services.events import Change
 from app.services.paths import DataPaths
 from app.services.practice import Practice
+from app.services.storage import copying, engines
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,10 @@ def backup(p: Practice, target: str | Path) -> BackupInfo:
     # Named for this writer: the window and `practice worker` may both copy at once.
     partial = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.part")
     try:
-        _copy_out(p.paths.database, partial)
+        if p.db.on_server:  # one snapshot of the server, into a file like any other
+            copying.server_to_file(p.db.engine, partial)
+        else:
+            _copy_out(p.paths.database, partial)
         partial.replace(path)
     except (OSError, sqlite3.Error) as exc:
         with contextlib.suppress(OSError):  # tidying up must not hide why it failed
@@ -168,11 +172,15 @@ def restore(p: Practice, source: str | Path) -> tuple[BackupInfo, Path]:
     src = Path(source).expanduser()
     info = inspect_file(src)
     try:
-        with _proved(src, p.paths, p.clock.now(), current_readable=True) as staged:
-            aside = _aside(p)
-            _copy_out(p.paths.database, aside)
-            p.db.dispose()
-            copy_database(staged, p.paths.database)
+        if p.db.on_server:
+            aside = _restore_on_server(p, src)
+        else:
+            with _proved(src, p.paths, p.clock.now(), current_readable=True,
+                         live=p.paths.database) as staged:
+                aside = _aside(p)
+                _copy_out(p.paths.database, aside)
+                p.db.dispose()
+                copy_database(staged, p.paths.database)
     except (OSError, sqlite3.Error, SQLAlchemyError, RuntimeError) as exc:
         log.warning("restore from %s failed: %r", src, exc)
         raise InvalidInput(_("{path} could not be restored ({problem}); nothing was "
@@ -180,6 +188,21 @@ def restore(p: Practice, source: str | Path) -> tuple[BackupInfo, Path]:
     log.info("database restored from %s; the previous one is kept at %s", src, aside)
     p.bus.publish(Change.of(settings=True, appointments=[-1], clients=[-1]))
     return info, aside
+
+
+def _restore_on_server(p: Practice, src: Path) -> Path:
+    """`restore` on the practice's server: in one transaction holding the
+    practice's write lock (every other computer's change waits), the data as it
+    is goes aside into this computer's backups, the backup is proved against it
+    as against a local file, then replaces every row; the transaction commits
+    only when all of it read back right."""
+    aside = _aside(p)
+    with engines.writer(p.db.engine).connect() as conn, conn.begin():
+        copying.snapshot_to_file(conn, aside)
+        with _proved(src, p.paths, p.clock.now(), current_readable=True,
+                     live=aside) as staged:
+            copying.rows_from_file(staged, conn, replace=True)
+    return aside
 
 
 def _copy_out(source: Path, target: Path) -> None:
@@ -195,7 +218,7 @@ def _copy_out(source: Path, target: Path) -> None:
 
 @contextlib.contextmanager
 def _proved(source: Path, paths: DataPaths, now: datetime, *,
-            current_readable: bool) -> Iterator[Path]:
+            current_readable: bool, live: Path) -> Iterator[Path]:
     """A copy of `source` beside the data, proved and made ready to take the data's
     place: sound and exactly one of our schemas, upgraded to this version's, its id
     counters raised to what the current database handed out, and the relay's notes
@@ -212,9 +235,9 @@ def _proved(source: Path, paths: DataPaths, now: datetime, *,
         finally:
             engine.dispose()
         try:  # after the upgrade: before 0007 the tables have no counters to raise
-            _carry_id_floors(paths.database, staged)
-            vanished = _vanished(paths.database, staged, now)
-            sent_since = _outbox_outcomes(paths.database)
+            _carry_id_floors(live, staged)
+            vanished = _vanished(live, staged, now)
+            sent_since = _outbox_outcomes(live)
         except sqlite3.DatabaseError as exc:
             if current_readable:
                 raise
@@ -375,7 +398,8 @@ def replace_damaged(paths: DataPaths, source: Path, now: datetime | None = None)
         n += 1
         kept = paths.backups / f"{CopyKind.DAMAGED}-{stamp}-{n}.sqlite3"
     try:
-        with _proved(source, paths, now or datetime.now(UTC), current_readable=False) as staged:
+        with _proved(source, paths, now or datetime.now(UTC), current_readable=False,
+                     live=paths.database) as staged:
             paths.backups.mkdir(parents=True, exist_ok=True)
             for suffix in ("", "-wal", "-shm"):
                 part = paths.database.with_name(paths.database.name + suffix)

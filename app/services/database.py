@@ -1,6 +1,6 @@
-"""The SQLite database: one engine per file, WAL, foreign keys, a busy timeout,
-short sessions, and write transactions that take the write lock up front
-(BEGIN IMMEDIATE) so two writers queue instead of failing half-way."""
+"""The practice's database, on either engine (storage.engines): short sessions,
+and write transactions that take the write lock up front so two writers queue
+instead of failing half-way; the engines' errors said as sentences."""
 
 from __future__ import annotations
 
@@ -13,66 +13,56 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import URL, Engine, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
 from app.i18n import _
 from app.services import kept_text
 from app.services.errors import DatabaseUnavailable
 from app.services.files import private_file
+from app.services.storage import engines
 
 log = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_MS = 15_000
-
-
-def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-    # Hand transaction control to SQLAlchemy's "begin" event below.
-    dbapi_connection.isolation_level = None
-    cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
-
-
-def _on_begin(conn: Any) -> None:
-    mode = conn.get_execution_options().get("practice_begin", "BEGIN")
-    conn.exec_driver_sql(mode)
-
 
 def make_engine(path: Path) -> Engine:
-    engine = create_engine(
-        URL.create("sqlite", database=str(path)),  # any file name, '#' and '?' included
-        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
-        # An error's message (a locked database) goes to the log: without the
-        # statement's values, which are clients' names and notes.
-        hide_parameters=True,
-    )
-    event.listen(engine, "connect", _on_connect)
-    event.listen(engine, "begin", _on_begin)
-    return engine
+    """A SQLite file's engine (a backup being checked, a copy)."""
+    return engines.make_engine(engines.sqlite_url(path))
 
 
 class Database:
-    def __init__(self, path: Path) -> None:
+    """The practice's database: a SQLite file (a path) or the practice's
+    PostgreSQL server (a URL, see storage.engines)."""
+
+    def __init__(self, target: Path | str | URL) -> None:
         kept_text.install()  # names and messages are kept without what hides text
-        self.path = path
-        self.engine = make_engine(path)
-        self._writer = self.engine.execution_options(practice_begin="BEGIN IMMEDIATE")
+        url = engines.sqlite_url(target) if isinstance(target, Path) else make_url(target)
+        self.url = url
+        self.on_server = engines.is_server(url)
+        self.path: Path | None = None if self.on_server else Path(str(url.database))
+        self.engine = engines.make_engine(url)
+        self._writer = engines.writer(self.engine)
+
+    @property
+    def where(self) -> str:
+        """Where the data is, for a person: the file, or the server and database
+        (never a password)."""
+        if self.path is not None:
+            return str(self.path)
+        return f"{self.url.host or 'localhost'}{f':{self.url.port}' if self.url.port else ''}" \
+            f"/{self.url.database}"
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One unit of work that changes data: all of it commits, or none."""
-        with _translate_errors(), Session(self._writer, expire_on_commit=False) as session, \
+        with _translate_errors(self), Session(self._writer, expire_on_commit=False) as session, \
                 session.begin():
             yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with _translate_errors(), Session(self.engine, expire_on_commit=False) as session, \
+        with _translate_errors(self), Session(self.engine, expire_on_commit=False) as session, \
                 session.begin():
             yield session
 
@@ -81,11 +71,13 @@ class Database:
 
 
 @contextmanager
-def _translate_errors() -> Iterator[None]:
+def _translate_errors(db: Database) -> Iterator[None]:
     try:
         yield
     except OperationalError as exc:
         text = str(exc.orig) if exc.orig is not None else str(exc)
+        if db.on_server:
+            raise server_error(exc, db.where) from None
         if "locked" in text or "busy" in text:
             raise DatabaseUnavailable(
                 _("The database is busy in another program; try again in a moment.")) from None
@@ -93,6 +85,29 @@ def _translate_errors() -> Iterator[None]:
             raise DatabaseUnavailable(
                 _("The disk is full: free some space and try again.")) from None
         raise
+
+
+def server_error(exc: DBAPIError, where: str) -> DatabaseUnavailable:
+    """What a person is told when the practice's server does not do what was asked:
+    unreachable, refusing the login, or busy (a lock held too long). The reason
+    goes to the log by its SQLSTATE, never with the statement's values."""
+    code = getattr(exc.orig, "sqlstate", None) or ""
+    log.warning("the practice's server at %s: %s (%s)", where, type(exc.orig).__name__, code)
+    if code == "28P01" or code == "28000":
+        return DatabaseUnavailable(_(
+            "The practice's server at {where} refused this computer's login: check the user "
+            "and password (practice database connect).").format(where=where))
+    if code == "3D000":
+        return DatabaseUnavailable(_(
+            "The practice's server has no database {where}: check its name.").format(where=where))
+    if code in ("55P03", "40001", "40P01", "57014"):
+        return DatabaseUnavailable(_(
+            "The practice's server is busy with another computer's change; try again in a "
+            "moment."))
+    return DatabaseUnavailable(_(
+        "The practice's server at {where} does not answer. Nothing was lost: check that the "
+        "server's computer is on and on the network; an open window reconnects by itself.")
+        .format(where=where))
 
 
 def copy_database(source: Path, target: Path) -> None:
@@ -139,7 +154,22 @@ def bulk_insert(session: Session, table: Any, rows: Sequence[Mapping[str, object
     names = given + list(defaults)
     sql = (f"INSERT INTO {table.__tablename__} ({', '.join(names)}) "
            f"VALUES ({', '.join('?' * len(names))})")
-    fixed = tuple(_stored(v) for v in defaults.values())
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        sql = sql.replace("?", "%s")  # psycopg's placeholders; names hold no '?'
+        store = _stored_on_server
+    else:
+        store = _stored
+    fixed = tuple(store(v) for v in defaults.values())
     rows = [kept_text.kept_row(table, r) for r in rows]  # as the ORM would keep them
-    session.connection().exec_driver_sql(
-        sql, [tuple(_stored(r[n]) for n in given) + fixed for r in rows])
+    conn.exec_driver_sql(sql, [tuple(store(r[n]) for n in given) + fixed for r in rows])
+
+
+def _stored_on_server(value: object) -> object:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an instant is required")
+        return value.astimezone(UTC).replace(tzinfo=None)
+    if isinstance(value, Enum):
+        return value.value
+    return value

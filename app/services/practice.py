@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import time
 from pathlib import Path
 
+from sqlalchemy import URL
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import select
 
@@ -17,12 +18,13 @@ from app.i18n import _
 from app.models.tables import PracticeSettings, Staff, WorkingHours
 from app.services import migrate, schema_check
 from app.services.clock import Clock, SystemClock
-from app.services.database import Database
+from app.services.database import Database, server_error
 from app.services.errors import DatabaseDamaged, DatabaseUnavailable, InvalidInput
 from app.services.events import ChangeBus
 from app.services.files import private_file
 from app.services.logs import setup_logging
 from app.services.paths import DataPaths, resolve
+from app.services.storage import location
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,13 @@ def open_practice(data_dir: str | os.PathLike[str] | None = None, *, clock: Cloc
     for folder in tightened:
         log.warning("%s could be read by other accounts on this computer; it is now "
                     "the owner's only", folder)
+    where = location.locate(paths)
+    db = _open_server(where.url, paths) if where.on_server else _open_file(paths)
+    return Practice(paths=paths, db=db, clock=clock or SystemClock(),
+                    actor=actor or default_actor())
+
+
+def _open_file(paths: DataPaths) -> Database:
     try:
         schema_check.check_found(paths.database)
     except InvalidInput as exc:
@@ -90,8 +99,23 @@ def open_practice(data_dir: str | os.PathLike[str] | None = None, *, clock: Cloc
     except BaseException:
         db.dispose()
         raise
-    return Practice(paths=paths, db=db, clock=clock or SystemClock(),
-                    actor=actor or default_actor())
+    return db
+
+
+def _open_server(url: URL, paths: DataPaths) -> Database:
+    """The practice's server: its schema brought to this version (or this computer
+    refused, when the server's is newer), the defaults of a new practice written."""
+    db = Database(url)
+    try:
+        migrate.upgrade(db.engine, None, paths.backups)
+        _ensure_defaults(db)
+    except OperationalError as exc:
+        db.dispose()
+        raise server_error(exc, db.where) from None
+    except BaseException:
+        db.dispose()
+        raise
+    return db
 
 
 def _ensure_defaults(db: Database) -> None:

@@ -34,6 +34,7 @@ class PostgresCluster:
         self.data = self.folder / "data"
         self.port = free_port()
         self.as_root = os.geteuid() == 0
+        self._practice_template = ""
 
     def _run(self, *command: str) -> None:
         prefix = ["runuser", "-u", "postgres", "--"] if self.as_root else []
@@ -60,11 +61,33 @@ class PostgresCluster:
                              dbname="postgres", autocommit=True) as conn:
             conn.execute(sql)  # type: ignore[arg-type]
 
-    def new_database(self) -> str:
-        """A fresh, empty database's SQLAlchemy URL."""
-        name = f"relay_{uuid.uuid4().hex[:12]}"
-        self._admin(f"CREATE DATABASE {name}")
+    def new_database(self, template: str = "") -> str:
+        """A fresh database's SQLAlchemy URL: empty, or a copy of `template`."""
+        name = f"db_{uuid.uuid4().hex[:12]}"
+        self._admin(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+        return self.url(name)
+
+    def url(self, name: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def practice_database(self) -> str:
+        """A new practice's database, at the schema's head with a new practice's
+        defaults: a copy of one made once per server (migrating each would take
+        most of a test's time)."""
+        if not self._practice_template:
+            import tempfile
+
+            from app.services.database import Database
+            from app.services.paths import DataPaths
+            from app.services.practice import _open_server
+
+            name = f"practice_template_{uuid.uuid4().hex[:8]}"
+            self._admin(f"CREATE DATABASE {name}")
+            db = _open_server(Database(self.url(name)).url,
+                              DataPaths(Path(tempfile.mkdtemp(dir=self.folder))))
+            db.dispose()
+            self._practice_template = name
+        return self.new_database(self._practice_template)
 
     def bytes_at_rest(self) -> bytes:
         """Everything the server has written to disk, write-ahead log included."""

@@ -331,8 +331,9 @@ def test_a_clients_data_on_request_and_erasure(practice: Practice, agenda: dict[
         before.sessions, before.cancelled, before.upcoming)
     shown = clients.get(practice, agenda["maria"])
     assert (shown.name, shown.phone, shown.email) == (f"#{agenda['maria']} (erased)", None, None)
-    # Nothing that identifies her is left anywhere in the database.
-    with sqlite3.connect(practice.paths.database) as db:
+    # Nothing that identifies her is left anywhere in the practice's data.
+    whole = backups.backup(practice, practice.paths.root / "whole.sqlite3").path
+    with sqlite3.connect(whole) as db:
         dump = "\n".join(db.iterdump())
     for trace in ("Maria Silva", "maria@example.com", "5511987654321", "98765-4321",
                   "ansiedade", "trazer exames", "viagem", "prefere à tarde", "recibo"):

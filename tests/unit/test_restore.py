@@ -21,7 +21,13 @@ from tests.unit.test_migrations import database_at
 
 
 def fingerprint(p: Practice) -> str:
-    """The database file's bytes (its write-ahead log included)."""
+    """The database file's bytes (its write-ahead log included); on the practice's
+    server, every table's rows."""
+    if p.db.on_server:
+        from app.services.storage import copying
+
+        with p.db.engine.connect() as conn:
+            return repr(sorted(copying.digests(conn).items()))
     h = hashlib.sha256(p.paths.database.read_bytes())
     wal = p.paths.database.with_name(p.paths.database.name + "-wal")
     if wal.exists():
@@ -186,6 +192,7 @@ def test_an_upgraded_database_keeps_its_ids_going_up(tmp_path: Path) -> None:
         p.close()
 
 
+@pytest.mark.sqlite_only  # the local file itself, damaged or tampered with
 @pytest.mark.parametrize("damage", ["trigger", "view", "garbage_page", "no_version"])
 def test_a_damaged_or_tampered_database_at_start_up_is_refused_untouched(
         practice: Practice, copy: Path, damage: str) -> None:
@@ -281,6 +288,7 @@ def tampered(practice: Practice, sql: str) -> Path:
     return root
 
 
+@pytest.mark.sqlite_only  # the local file itself, damaged or tampered with
 def test_same_names_with_another_meaning_are_refused_at_start_up(practice: Practice) -> None:
     root = tampered(practice, "DROP INDEX ix_client_phone; "
                               "CREATE UNIQUE INDEX ix_client_phone ON client (phone);")
@@ -305,6 +313,7 @@ def test_an_import_after_a_restore_hands_out_no_id_twice(practice: Practice,
     assert queries.show(practice, row.appointment_id).client_id > 1
 
 
+@pytest.mark.sqlite_only  # the local file itself, damaged or tampered with
 def test_an_older_copy_over_a_damaged_database_keeps_its_ids_taken(practice: Practice,
                                                                    tmp_path: Path) -> None:
     """The copy is upgraded before the counters are raised: before 0007 its tables
@@ -318,6 +327,7 @@ def test_an_older_copy_over_a_damaged_database_keeps_its_ids_taken(practice: Pra
     assert seq["appointment"] >= last and seq["client"] >= 2
 
 
+@pytest.mark.sqlite_only  # the local file itself, damaged or tampered with
 def test_an_unreadable_database_takes_its_id_floors_from_the_copies_kept(
         practice: Practice, tmp_path: Path) -> None:
     """Nothing of the damaged file can be read: the newest copies kept in backups/

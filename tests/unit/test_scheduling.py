@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import func, select
 
 from app.models.enums import AppointmentStatus as S
@@ -60,8 +61,8 @@ def test_booking_writes_the_session_and_its_audit(practice: Practice, ids: dict)
 def test_start_is_stored_as_utc(practice: Practice, ids: dict) -> None:
     new_id = scheduling.book(practice, req(ids, "2026-11-23T10:00"))
     with practice.db.engine.connect() as conn:
-        raw = conn.exec_driver_sql("SELECT start FROM appointment WHERE id=?",
-                                   (new_id,)).scalar()
+        raw = conn.execute(text("SELECT start FROM appointment WHERE id = :id"),
+                           {"id": new_id}).scalar()
     assert str(raw).startswith("2026-11-23 13:00:00")
 
 

@@ -10,8 +10,6 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import func
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.i18n import _
@@ -25,6 +23,7 @@ from app.services.importing.judge import Judgement, NewThing, RowStatus, Verdict
 from app.services.importing.rows import Row
 from app.services.practice import Practice
 from app.services.reminders import CONSENT
+from app.services.storage import engines
 
 BATCH = 2000
 
@@ -106,16 +105,10 @@ def run(p: Practice, file_name: str, rows: list[Row],
     return report
 
 
-def _next_id(s: Session, table: type[Client] | type[Appointment] | type[AuditEvent]) -> int:
-    """The id AUTOINCREMENT would hand out next: above every id the table ever had
-    (sqlite_sequence, which a restore carries forward), not only above those it
-    holds now. Inside BEGIN IMMEDIATE nobody else writes, so the ids can be handed
-    out here and the rows inserted in bulk."""
-    held = int(s.scalar(sa_select(func.max(col(table.id)))) or 0)
-    name = str(table.__tablename__)
-    seq = s.connection().exec_driver_sql(
-        "SELECT seq FROM sqlite_sequence WHERE name = ?", (name,)).scalar()
-    return max(held, int(seq or 0)) + 1
+def _next_id(s: Session, table: type[Client] | type[Appointment], count: int) -> int:
+    """The first of `count` ids no row of the table ever had (see
+    storage.engines.reserve_ids): the rows are then inserted in bulk with them."""
+    return engines.reserve_ids(s.connection(), str(table.__tablename__), count)
 
 
 def _write(s: Session, p: Practice, now: datetime, file_name: str, rows: list[Row],
@@ -131,7 +124,7 @@ def _write(s: Session, p: Practice, now: datetime, file_name: str, rows: list[Ro
                                             if t.key in used_services], origin)
     client_ids = _create_clients(s, now, [t for t in j.new_clients if t.key in used_clients],
                                  origin, consent)
-    first_id = _next_id(s, Appointment)
+    first_id = _next_id(s, Appointment, len(accepted))
     sessions: list[dict[str, object]] = []
     events: list[dict[str, object]] = []
     ids: dict[int, int] = {}  # row -> new session
@@ -192,7 +185,7 @@ def _event(now: datetime, entity: str, entity_id: int, action: str,
 
 def _create_clients(s: Session, now: datetime, new: list[NewThing],
                     origin: dict[str, str], consent: tuple[Channel, ...] = ()) -> dict[int, int]:
-    first = _next_id(s, Client)
+    first = _next_id(s, Client, len(new))
     out = {t.key: first + i for i, t in enumerate(new)}
 
     def agreed(t: NewThing) -> list[Channel]:

@@ -1,0 +1,82 @@
+"""Which database this computer opens: `PRACTICE_DATABASE_URL` when set, else
+the practice's server this computer was connected to (`practice database
+connect`, kept in the data folder without its password, which is in the
+keyring), else the SQLite file in the data folder."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from app.i18n import _
+from app.services import secrets, this_computer
+from app.services.errors import InvalidInput
+from app.services.paths import DataPaths
+from app.services.storage import engines
+
+ENV = "PRACTICE_DATABASE_URL"
+PASSWORD = "database.password"  # the keyring's name for the server's password
+
+
+@dataclass(frozen=True)
+class Location:
+    url: URL  # with the password, when one is needed: never shown or logged as is
+    source: str  # "env", "this-computer" or "file"
+
+    @property
+    def on_server(self) -> bool:
+        return engines.is_server(self.url)
+
+    @property
+    def shown(self) -> str:
+        """The URL as a person may see it: the password masked."""
+        return self.url.render_as_string(hide_password=True)
+
+    def target(self, paths: DataPaths) -> Path | URL:
+        return self.url if self.on_server else paths.database
+
+
+def server_url(text: str) -> URL:
+    """A PostgreSQL server's URL as typed (postgresql://user@host[:port]/database,
+    postgresql+psycopg:// too). Raises InvalidInput with what to change."""
+    try:
+        url = make_url(text.strip())
+    except ArgumentError:
+        raise InvalidInput(_("'{text}' is not a server address: write it as "
+                             "postgresql://user@computer/database.").format(
+            text=text.strip()[:200])) from None
+    if url.get_backend_name() != "postgresql" or url.drivername not in (
+            "postgresql", "postgresql+psycopg"):
+        raise InvalidInput(_("Practice Desk shares a practice through a PostgreSQL server: "
+                             "the address starts with postgresql://."))
+    if not url.host or not url.database or not url.username:
+        raise InvalidInput(_("The address needs the user, the server's computer and the "
+                             "database: postgresql://user@computer/database."))
+    return url.set(drivername="postgresql+psycopg")
+
+
+def locate(paths: DataPaths) -> Location:
+    """Where this computer's practice lives. Raises InvalidInput when the
+    environment names something that is not a PostgreSQL server."""
+    env = os.environ.get(ENV, "").strip()
+    if env:
+        url = server_url(env)
+        if url.password is None:
+            url = _with_password(url)
+        return Location(url, "env")
+    saved = this_computer.read(paths).database_url
+    if saved:
+        return Location(_with_password(server_url(saved)), "this-computer")
+    return Location(engines.sqlite_url(paths.database), "file")
+
+
+def _with_password(url: URL) -> URL:
+    try:
+        stored = secrets.load(PASSWORD)
+    except secrets.SecretsUnavailable:
+        stored = None  # a server that trusts this computer needs none
+    return url.set(password=stored) if stored else url
