@@ -1,5 +1,6 @@
 """The domain: tables, enums and pure rules. No Qt, no I/O."""
 
+from app.models.change_log import ChangeLogEntry
 from app.models.conecta import (
     Attendance,
     AttendanceStatus,
@@ -45,6 +46,7 @@ __all__ = [
     "AttendanceStatus",
     "AttendanceTag",
     "AuditEvent",
+    "ChangeLogEntry",
     "Channel",
     "ChargeDecision",
     "Client",

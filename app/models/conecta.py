@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
 from app.models.tables import _enum_column
@@ -105,6 +105,10 @@ class Attendance(SQLModel, table=True):
     last_activity_at: datetime = Field(sa_type=UTCDateTime)
     # WhatsApp: when Meta last refused free text with 131047 (closes the window).
     window_refused_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Raised by each change (storage.change_feed): a form saved over another
+    # computer's change is refused.
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, default=1,
+                                                     server_default="1"))
 
 
 class AttendanceTag(SQLModel, table=True):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, Text
+from sqlalchemy import Column, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
 from app.models.tables import _enum_column
@@ -43,6 +43,10 @@ class ConfigEntry(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: str = Field(sa_column=Column(Text, nullable=False))
+    # Raised by each change (storage.change_feed): a form saved over another
+    # computer's change is refused.
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, default=1,
+                                                     server_default="1"))
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, String, Text
+from sqlalchemy import Boolean, Column, Index, Integer, String, Text, false
 from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field, SQLModel
 
@@ -38,6 +38,10 @@ class PracticeSettings(SQLModel, table=True):
     # Cancellation policy: cancelling with less notice than this may be charged the fee.
     cancel_notice_minutes: int = 24 * 60
     cancel_fee_cents: int = 0
+    # Raised by each change (storage.change_feed): a form saved over another
+    # computer's change is refused.
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, default=1,
+                                                     server_default="1"))
 
 
 class WorkingHours(SQLModel, table=True):
@@ -62,6 +66,10 @@ class Staff(SQLModel, table=True):
     name: str
     active: bool = True
     color: str = "#3b82f6"
+    # Raised by each change (storage.change_feed): a form saved over another
+    # computer's change is refused.
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, default=1,
+                                                     server_default="1"))
 
 
 class Client(SQLModel, table=True):
@@ -82,6 +90,10 @@ class Client(SQLModel, table=True):
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     active: bool = True
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # Raised by each change (storage.change_feed): a form saved over another
+    # computer's change is refused.
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, default=1,
+                                                     server_default="1"))
 
 
 class Service(SQLModel, table=True):
@@ -100,6 +112,10 @@ class Service(SQLModel, table=True):
     bookable_until: time | None = None
     max_per_day: int | None = None
     active: bool = True
+    # Raised by each change (storage.change_feed): a form saved over another
+    # computer's change is refused.
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, default=1,
+                                                     server_default="1"))
 
 
 class Appointment(SQLModel, table=True):
@@ -140,6 +156,14 @@ class Appointment(SQLModel, table=True):
     series_id: str | None = Field(default=None, index=True)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+    # Raised by each change (storage.change_feed): a form saved over another
+    # computer's change is refused.
+    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, default=1,
+                                                     server_default="1"))
+    # Booked over another session on purpose (override): the server's constraint
+    # against overlapping sessions leaves it out.
+    overlap_allowed: bool = Field(default=False, sa_column=Column(
+        Boolean, nullable=False, default=False, server_default=false()))
 
 
 class AuditEvent(SQLModel, table=True):

@@ -26,7 +26,7 @@ from app.services.errors import InvalidInput
 from app.services.events import Change
 from app.services.paths import DataPaths
 from app.services.practice import Practice
-from app.services.storage import copying, engines
+from app.services.storage import change_feed, copying, engines
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +186,8 @@ def restore(p: Practice, source: str | Path) -> tuple[BackupInfo, Path]:
         raise InvalidInput(_("{path} could not be restored ({problem}); nothing was "
                              "changed.").format(path=src, problem=exc)) from None
     log.info("database restored from %s; the previous one is kept at %s", src, aside)
+    with p.db.write() as s:  # every other window, process and computer reloads
+        change_feed.note_everything(s)
     p.bus.publish(Change.of(settings=True, appointments=[-1], clients=[-1]))
     return info, aside
 

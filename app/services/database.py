@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session
 
 from app.i18n import _
 from app.services import kept_text
-from app.services.errors import DatabaseUnavailable
+from app.services.errors import DatabaseUnavailable, InvalidInput
+from app.services.events import Change
 from app.services.files import private_file
-from app.services.storage import engines
+from app.services.storage import change_feed, engines
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,10 @@ class Database:
         self.path: Path | None = None if self.on_server else Path(str(url.database))
         self.engine = engines.make_engine(url)
         self._writer = engines.writer(self.engine)
+        # Names this open practice in the change feed: its own changes are not
+        # announced back to it.
+        self.origin = change_feed.new_origin()
+        change_feed.install()
 
     @property
     def where(self) -> str:
@@ -58,6 +63,7 @@ class Database:
         """One unit of work that changes data: all of it commits, or none."""
         with _translate_errors(self), Session(self._writer, expire_on_commit=False) as session, \
                 session.begin():
+            session.info[change_feed.ORIGIN] = self.origin
             yield session
 
     @contextmanager
@@ -74,6 +80,14 @@ class Database:
 def _translate_errors(db: Database) -> Iterator[None]:
     try:
         yield
+    except IntegrityError as exc:
+        if getattr(getattr(exc.orig, "diag", None), "constraint_name", "") == \
+                engines.NO_OVERLAP:
+            raise InvalidInput(_(
+                "Another session of this professional takes that time: it was booked from "
+                "another computer a moment ago. Nothing was saved; choose another time.")
+            ) from None
+        raise
     except OperationalError as exc:
         text = str(exc.orig) if exc.orig is not None else str(exc)
         if db.on_server:
@@ -154,6 +168,7 @@ def bulk_insert(session: Session, table: Any, rows: Sequence[Mapping[str, object
     names = given + list(defaults)
     sql = (f"INSERT INTO {table.__tablename__} ({', '.join(names)}) "
            f"VALUES ({', '.join('?' * len(names))})")
+    _noted(session, table, rows)
     conn = session.connection()
     if conn.dialect.name != "sqlite":
         sql = sql.replace("?", "%s")  # psycopg's placeholders; names hold no '?'
@@ -173,3 +188,19 @@ def _stored_on_server(value: object) -> object:
     if isinstance(value, Enum):
         return value.value
     return value
+
+
+def _noted(session: Session, table: Any, rows: Sequence[Mapping[str, object]]) -> None:
+    """What a bulk write changed, for the change feed (the ORM does not see it)."""
+    name = table.__tablename__
+    if name == "appointment":
+        change_feed.note(session, Change.of(
+            appointments=[int(str(r["id"])) for r in rows if r.get("id")],
+            clients=[int(str(r["client_id"])) for r in rows if r.get("client_id")]))
+    elif name == "client":
+        change_feed.note(session, Change.of(clients=[int(str(r["id"])) for r in rows
+                                                     if r.get("id")]))
+    elif name == "outbox":
+        change_feed.note(session, Change.of(
+            appointments=[int(str(r["appointment_id"])) for r in rows
+                          if r.get("appointment_id")]))

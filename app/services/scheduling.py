@@ -285,6 +285,8 @@ def _new_appointment(plan: _Plan, req: BookingRequest, start: datetime, now: dat
 def _record_created(s: Session, p: Practice, a: Appointment, overridden: list[ConflictInfo],
                     extra: dict[str, object] | None = None) -> None:
     changes: dict[str, object] = {**_snapshot(a), **(extra or {})}
+    # Written before the commit, where the server checks its overlap constraint.
+    a.overlap_allowed = any(c.rule == Rule.STAFF_BUSY for c in overridden)
     if overridden:
         changes["override"] = [{"rule": c.rule, "message": c.message,
                                 "appointment_id": c.appointment_id} for c in overridden]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QLocale, QSettings, QSize
+from PySide6.QtCore import QLocale, QSettings, QSize, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -41,7 +41,6 @@ from app.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
-WATCH_MS = 1000  # how often the window asks whether another process changed the data
 PAGES = ("dashboard", "agenda", "sessions", "clients", "conecta", "settings")
 # The View menu's shortcuts: Ctrl+1..5 kept their pages when Sessões came in.
 PAGE_KEYS = {"dashboard": "Ctrl+1", "agenda": "Ctrl+2", "clients": "Ctrl+3",
@@ -50,6 +49,8 @@ ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "practice-d
 
 
 class MainWindow(QMainWindow):
+    server_state = Signal(bool)  # the practice's server answers (True) or not (False)
+
     def __init__(self, practice: Practice, zone: ZoneInfo, *,
                  background_worker: bool = False) -> None:
         super().__init__()
@@ -90,34 +91,33 @@ class MainWindow(QMainWindow):
         self._watch_other_processes()
 
     def _watch_other_processes(self) -> None:
-        """What another process commits (the headless worker, the command line, a
-        second window) reaches the open pages within a second, as our own changes do."""
-        from PySide6.QtCore import QTimer
+        """What another process or computer commits (the headless worker, the command
+        line, a second window, the reception's computer) reaches the open pages
+        within a second, as our own changes do: the change feed is followed on a
+        thread of its own, whose findings the bridge brings to the GUI thread."""
+        import threading
 
-        from app.services.outside_changes import Watcher
+        from app.services.storage.change_feed import Watcher
 
-        self.watcher: Watcher | None = Watcher(self.practice)
-        self._watching = False
+        self.watcher: Watcher | None = Watcher(self.practice.db, self.practice.bus.publish)
+        self._watch_stop = threading.Event()
+        self.server_state.connect(self._on_server_state)
+        watcher, stop, said = self.watcher, self._watch_stop, self.server_state.emit
+        self._watch_thread = threading.Thread(
+            target=lambda: watcher.follow(stop, said), name="change-feed", daemon=True)
+        self._watch_thread.start()
 
-        def look() -> None:
-            watcher = self.watcher
-            if self._watching or watcher is None:
-                return
-            self._watching = True
-
-            def done(_change: object) -> None:
-                self._watching = False
-
-            def failed(exc: Exception) -> None:
-                self._watching = False
-                self.show_error(exc)
-
-            self.tasks.run(watcher.check, done, failed)
-
-        self._watch_timer = QTimer(self)
-        self._watch_timer.timeout.connect(look)
-        self._watch_timer.start(WATCH_MS)
-        look()  # the watermarks at once, off the GUI thread
+    def _on_server_state(self, online: bool) -> None:
+        """The practice's server lost or found again: said in the status bar, where it
+        stays while the window waits (nothing typed is lost; saving says why not)."""
+        if online:
+            self.say(_("The practice's server answers again; the pages are up to date."))
+            self.practice.bus.publish(Change.of(appointments=[-1], clients=[-1],
+                                                conversations=[-1], settings=True))
+        else:
+            self.statusBar().showMessage(_(
+                "The practice's server does not answer: waiting for it. Nothing is lost; "
+                "this window reconnects by itself."))
 
     def _start_worker(self) -> None:
         """Reminders keep going while the app runs; with a system tray, closing the
@@ -545,8 +545,9 @@ class MainWindow(QMainWindow):
             self.worker.stop()
         if self.tray is not None:
             self.tray.hide()
-        self._watch_timer.stop()
+        self._watch_stop.set()
         self.tasks.wait()
+        self._watch_thread.join(timeout=10)
         if self.watcher is not None:
             self.watcher.close()
             self.watcher = None

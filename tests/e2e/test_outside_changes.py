@@ -13,9 +13,9 @@ from app.models.enums import Channel
 from app.services import clients, config, scheduling, settings
 from app.services.clock import FrozenClock
 from app.services.events import Change
-from app.services.outside_changes import Watcher
 from app.services.practice import Practice, open_practice
 from app.services.scheduling import BookingRequest
+from app.services.storage.change_feed import Watcher
 from tests.conftest import add_client, add_service, local
 
 
@@ -24,7 +24,7 @@ def test_what_another_process_commits_is_announced_once_with_its_ids(
     maria, service = add_client(practice), add_service(practice)
     seen: list[Change] = []
     practice.bus.subscribe(seen.append)
-    watcher = Watcher(practice)
+    watcher = Watcher(practice.db, practice.bus.publish)
     assert watcher.check() == Change()  # the first look only takes the watermarks
     other = open_practice(data_dir, clock=clock, actor="Recepção", logging_on=False)
     try:
@@ -54,7 +54,7 @@ def test_the_command_line_is_another_process(practice: Practice, clock: FrozenCl
     maria, service = add_client(practice), add_service(practice)
     a = scheduling.book(practice, BookingRequest(client_id=maria, start=local(
         "2026-11-23T10:00"), service_id=service))
-    watcher = Watcher(practice)
+    watcher = Watcher(practice.db, practice.bus.publish)
     watcher.check()  # the watermarks, as the window's first tick takes them
     try:
         result = subprocess.run(

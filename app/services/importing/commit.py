@@ -146,7 +146,8 @@ def _write(s: Session, p: Practice, now: datetime, file_name: str, rows: list[Ro
             "duration_minutes": res.duration, "buffer_before_minutes": res.buffer_before,
             "buffer_after_minutes": res.buffer_after, "status": row.status,
             "source": AppointmentSource.IMPORT, "quoted_price_cents": res.price_cents,
-            "notes": row.notes, "created_at": now, "updated_at": now}
+            "notes": row.notes, "created_at": now, "updated_at": now,
+            "overlap_allowed": v.overlaps}
         sessions.append(values)
         if row.status in ACTIVE_STATUSES and row.start > now:
             coming.append((new_id, row.start, client_ids.get(res.client_id, res.client_id)))

@@ -54,6 +54,7 @@ class Verdict:
     other_row: int | None = None  # the earlier row in the way
     overridable: bool = False  # a conflict override takes (never a copy of a session)
     overridden: tuple[str, ...] = ()  # conflicts accepted by override
+    overlaps: bool = False  # one of them another session of the professional at that time
 
 
 @dataclass(slots=True)
@@ -305,7 +306,8 @@ def _judge_one(ctx: _Context, agenda: _Agenda, row: Row, res: Resolved, j: Judge
     other_row = -first.appointment_id if first is not None and first.appointment_id < 0 else None
     if overrides is True or (not isinstance(overrides, bool) and row.row in overrides):
         return Verdict(row.row, RowStatus.OK, " ".join(reasons), in_way, other_row,
-                       overridable=True, overridden=tuple(reasons))
+                       overridable=True, overridden=tuple(reasons),
+                       overlaps=any(v.rule is Rule.STAFF_BUSY for v in violations))
     return Verdict(row.row, RowStatus.CONFLICT, " ".join(reasons), in_way, other_row,
                    overridable=True)
 

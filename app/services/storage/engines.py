@@ -26,6 +26,9 @@ PRACTICE = 0x50724473  # "PrDs"
 WRITE_LOCK = 1  # a transaction that changes data
 UPGRADE_LOCK = 2  # a schema upgrade: one computer at a time
 SENDER_LOCK = 3  # the worker that sends: one computer of the practice
+# The server's own refusal of two sessions of one professional at once
+# (migration 0013).
+NO_OVERLAP = "appointment_no_overlap"
 
 
 def is_server(url: URL | str) -> bool:
