@@ -84,3 +84,29 @@ def test_reception_sees_the_session_not_the_professionals_notes(
     assert w.practice.person is not None and w.practice.person.staff_id == staff.id
     panel = open_panel(qtbot, w, seeded["today"])
     assert panel.fields["internal"].text() == NOTES
+
+
+def test_a_shared_practices_computer_that_has_not_said_reads_no_notes(
+        qtbot: QtBot, window: MainWindow, practice: Practice,
+        seeded: dict[str, int]) -> None:
+    """Opened in a practice of several people, the window asks who is here; left
+    unanswered, it is nobody's: the notes stay the professional's."""
+    w = window
+    catalog.rename_staff(practice, catalog.list_staff(practice)[0].id, "Ana Lima")
+    config.set_value(practice, "team.reception", "Carla")
+    practice.clock.set(local("2026-11-20T15:00"))  # type: ignore[attr-defined]
+    scheduling.complete(practice, seeded["today"], internal_notes=NOTES)
+    asked: list[str] = []
+
+    def dismiss() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QInputDialog)
+        asked.append(dialog.windowTitle())
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+    QTimer.singleShot(300, dismiss)
+    w.start()
+    qtbot.waitUntil(lambda: asked == ["Who is using this computer"], timeout=5000)
+    assert w.user_label.text() == "Who is using this computer? (File menu)"
+    panel = open_panel(qtbot, w, seeded["today"])
+    assert panel.fields["internal"].text() == "Visible only to the professional"

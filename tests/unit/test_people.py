@@ -104,7 +104,7 @@ def test_reception_reads_no_internal_notes_anywhere(practice: Practice,
     assert (view.internal_notes, view.internal_notes_withheld) == ("", True)
     assert view.as_json()["internal_notes"] == "" and view.as_json()["internal_notes_withheld"]
     # The history keeps who completed it and when, not the old → new notes.
-    done = [h for h in view.history if h.action == "complete"][0]
+    done = next(h for h in view.history if h.action == "complete")
     assert done.actor == "Dra. Ana" and "internal_notes" not in done.changes
     assert done.changes["internal_notes_withheld"] is True
     assert ANA_NOTES not in json.dumps(view.as_json(), ensure_ascii=False)
