@@ -28,6 +28,7 @@ from app.services import (
     config,
     history,
     json_text,
+    people,
     queries,
     reminders,
     scheduling,
@@ -54,7 +55,9 @@ def _common() -> argparse.ArgumentParser:
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                         help=_("machine-readable output on stdout"))
     common.add_argument("--as", dest="actor", metavar="NAME", default=argparse.SUPPRESS,
-                        help=_("who the audit trail names for changes (default: the login name)"))
+                        help=_("act as this person of the practice (a professional or "
+                               "reception): the audit trail names them and their role "
+                               "decides what they read (default: the login name)"))
     return common
 
 
@@ -695,8 +698,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace, data_dir: str | None) -> int:
     """A subcommand on the practice: its exit status (0, 1, 2, 3)."""
     try:
-        practice = open_practice(data_dir, clock=from_environment(),
-                                 actor=getattr(args, "actor", None))
+        practice = open_practice(data_dir, clock=from_environment())
     except DatabaseDamaged as exc:
         if args.command == "restore":  # the way back from a damaged database
             from app.cli_data import restore_over_damaged
@@ -713,6 +715,9 @@ def _run(args: argparse.Namespace, data_dir: str | None) -> int:
         return EXIT_UNEXPECTED
     try:
         i18n.set_language(settings.get(practice).language or None)
+        named = getattr(args, "actor", None)
+        if named is not None:  # only a person of the practice, with their role
+            practice = practice.acting_as_person(people.named(practice, named))
         result = args.func(practice, args)
         return result if isinstance(result, int) else EXIT_OK
     except BookingConflict as exc:

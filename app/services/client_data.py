@@ -18,7 +18,7 @@ from app.i18n import _
 from app.models.conecta import Attendance, ConversationEntry, Direction
 from app.models.outbox import MessageState, OutboxMessage
 from app.models.tables import Appointment, AuditEvent, Client
-from app.services import audit, clients, files, json_text
+from app.services import audit, clients, files, json_text, people
 from app.services.errors import InvalidInput, NotFound
 from app.services.events import Change
 from app.services.practice import Practice
@@ -48,13 +48,18 @@ def _iso(value: datetime | None, zone: ZoneInfo) -> str | None:
 
 def export(p: Practice, client_id: int) -> dict[str, Any]:
     """Everything about one client: details, consents, sessions with their history,
-    messages sent about them, Conecta conversations, and the audit trail."""
+    messages sent about them, Conecta conversations, and the audit trail. The
+    sessions' internal notes (and their old → new in the trail) only where the
+    person acting may read them (people.py); elsewhere "" and
+    `internal_notes_withheld`."""
     with p.db.read() as s:
         c = _client(s, client_id)
         zone = ZoneInfo(load_row(s).timezone)
         sessions = list(s.exec(select(Appointment).where(Appointment.client_id == client_id)
                                .order_by(col(Appointment.start))))
         ids = [a.id for a in sessions if a.id is not None]
+        access = people.notes_access(s, p)
+        held = {a.id: (a.staff_id, a.client_id) for a in sessions}
         events = list(s.exec(_trail(client_id, ids).order_by(col(AuditEvent.at),
                                                              col(AuditEvent.id))))
         messages = list(s.exec(select(OutboxMessage).where(
@@ -76,7 +81,10 @@ def export(p: Practice, client_id: int) -> dict[str, Any]:
                 "service_id": a.service_id, "custom_service_name": a.custom_service_name,
                 "staff_id": a.staff_id, "quoted_price_cents": a.quoted_price_cents,
                 "actual_price_cents": a.actual_price_cents, "notes": a.notes,
-                "internal_notes": a.internal_notes, "cancellation_reason": a.cancellation_reason,
+                **dict(zip(("internal_notes", people.WITHHELD),
+                           access.notes(a.internal_notes, a.staff_id, a.client_id),
+                           strict=True)),
+                "cancellation_reason": a.cancellation_reason,
                 "rescheduled_from": a.rescheduled_from_id, "rescheduled_to": a.rescheduled_to_id,
             } for a in sessions],
             "messages": [{
@@ -94,9 +102,19 @@ def export(p: Practice, client_id: int) -> dict[str, Any]:
             } for t in talks],
             "audit": [{"at": _iso(e.at, zone), "actor": e.actor, "entity": e.entity,
                        "entity_id": e.entity_id, "action": e.action,
-                       "changes": json.loads(e.changes)} for e in events],
+                       "changes": _readable(access, e, held)} for e in events],
         }
 
+
+
+def _readable(access: people.NotesAccess, event: AuditEvent,
+              held: dict[int | None, tuple[int, int]]) -> dict[str, Any]:
+    """An audit entry's changes, without a session's internal notes the person
+    acting may not read."""
+    changes: dict[str, Any] = json.loads(event.changes)
+    if event.entity == "appointment" and event.entity_id in held:
+        return access.changes(changes, *held[event.entity_id])
+    return changes
 
 
 def as_text(data: dict[str, Any]) -> str:

@@ -13,9 +13,10 @@ from sqlmodel import Session, select
 from app.i18n import _
 from app.models.enums import Channel
 from app.models.outbox import ConfigEntry
+from app.models.people import Role
 from app.services import audit
 from app.services.channels import twilio_account
-from app.services.errors import InvalidInput
+from app.services.errors import InvalidInput, NotAllowed
 from app.services.events import Change
 from app.services.practice import Practice
 from app.services.values import (
@@ -204,6 +205,8 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     # The channels a new client is proposed as agreeing to, where clients are created.
     Key("clients.consent", "", _channels),
     Key("team.reception", "", _names),
+    # "on": professionals read each other's sessions' internal notes (people.py).
+    Key("notes.shared", "off", _choice("on", "off")),
 )}
 
 
@@ -234,6 +237,10 @@ def set_values(p: Practice, values: dict[str, str]) -> dict[str, str]:
                                .format(key=name, keys=", ".join(KEYS)))
         # An empty value puts the key back to its default.
         clean[name] = KEYS[name].check(value) if value.strip() else KEYS[name].default
+    if "notes.shared" in clean and p.person is not None and \
+            p.person.role is not Role.PROFESSIONAL:
+        raise NotAllowed(_("Only a professional can change who reads internal notes. "
+                           "Nothing was changed."))
     with p.db.write() as s:
         changes: dict[str, list[str]] = {}
         for name, value in clean.items():

@@ -17,6 +17,7 @@ from app.models.tables import Appointment, AuditEvent
 from app.models.transitions import Action
 from app.services import audit
 from app.services.failures import BlockedGroup, FailureGroup, blocked_groups, failure_groups
+from app.services.people import notes_access
 from app.services.practice import Practice
 from app.services.queries import (
     AppointmentView,
@@ -129,7 +130,8 @@ def views_of(p: Practice, ids: list[int]) -> dict[int, AppointmentView]:
     zone = get_settings(p).zone
     with p.db.read() as s:
         rows = s.exec(listing_query().where(col(Appointment.id).in_(ids))).all()
-    return {v.id: v for v in listed_views(rows, zone)}
+        access = notes_access(s, p)
+    return {v.id: v for v in listed_views(rows, zone, access)}
 
 
 def charge_fee_cents(view: AppointmentView, policy: SettingsView, now: datetime) -> int:

@@ -57,3 +57,8 @@ class DatabaseDamaged(DatabaseUnavailable):
     """The database in the data folder is damaged or is not ours; it was left as it
     is. A copy from the backups folder can take its place (backups.replace_damaged)."""
 
+
+
+class NotAllowed(PracticeError):
+    """The person acting may not do this (e.g. reception writing a professional's
+    internal notes): nothing was changed."""

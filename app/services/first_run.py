@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 
 from sqlmodel import select
 
-from app import i18n
 from app.i18n import _
 from app.models.hours import WEEKDAY_KEYS
 from app.models.tables import Appointment, Client
-from app.services import catalog, config, settings
+from app.services import catalog, config, people, settings
 from app.services.errors import InvalidInput
 from app.services.practice import Practice
 from app.services.settings import check_hours
@@ -100,14 +99,7 @@ def proposal(p: Practice) -> Setup:
 
 
 def _stand_in_names() -> set[str]:
-    """The name a new database gives its first professional, in every language: not a
-    person's name, so the assistant asks for one (a hurried "Next" kept a professional
-    called "Profissional")."""
-    names = set()
-    for language in i18n.SUPPORTED:
-        with i18n.speaking(language):
-            names.add(_("Professional"))
-    return names
+    return people.stand_in_names()
 
 
 def _check(setup: Setup) -> None:

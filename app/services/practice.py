@@ -15,6 +15,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import select
 
 from app.i18n import _
+from app.models.people import Person
 from app.models.tables import PracticeSettings, Staff, WorkingHours
 from app.services import migrate, schema_check
 from app.services.clock import Clock, SystemClock
@@ -38,10 +39,19 @@ class Practice:
     clock: Clock = field(default_factory=SystemClock)
     bus: ChangeBus = field(default_factory=ChangeBus)
     actor: str = "user"
+    # Who is acting as one of the practice's people (their role decides what they
+    # read, see app/models/people.py); None is the practice itself.
+    person: Person | None = None
 
     def acting_as(self, actor: str) -> Practice:
-        """The same practice, with changes attributed to someone else."""
-        return replace(self, actor=actor)
+        """The same practice, with changes attributed to someone else who is not one
+        of its people ("system", "client", "import", a login name)."""
+        return replace(self, actor=actor, person=None)
+
+    def acting_as_person(self, person: Person) -> Practice:
+        """The same practice, acted on by one of its people: changes are recorded in
+        their name and what they read follows their role."""
+        return replace(self, actor=person.name, person=person)
 
     def close(self) -> None:
         self.db.dispose()

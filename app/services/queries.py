@@ -23,6 +23,7 @@ from app.models.requests import ClientRequest, RequestKind, RequestState
 from app.models.tables import Appointment, AuditEvent, Client, Service, Staff
 from app.models.transitions import Action, allowed_actions
 from app.services.errors import NotFound
+from app.services.people import WITHHELD, NotesAccess, notes_access
 from app.services.practice import Practice
 from app.services.settings import load_row
 from app.services.values import cents_to_number
@@ -71,6 +72,9 @@ class AppointmentView:
     # session is not offered for confirmation, and wherever it is listed it says so.
     cancel_requested: bool = False
     cancelled_by: str | None = None  # enums.CancelledBy's value; None before it was asked
+    # The person acting may not read this session's internal notes (people.py):
+    # internal_notes is "" and the window says they are the professional's.
+    internal_notes_withheld: bool = False
 
     @property
     def end(self) -> datetime:
@@ -99,6 +103,7 @@ class AppointmentView:
             "actual_price": cents_to_number(self.actual_price_cents),
             "notes": self.notes,
             "internal_notes": self.internal_notes,
+            WITHHELD: self.internal_notes_withheld,
             "rescheduled_from": self.rescheduled_from,
             "rescheduled_to": self.rescheduled_to,
             "cancellation_reason": self.cancellation_reason,
@@ -128,9 +133,10 @@ def cancel_requested(s: Session, appointment_id: int) -> bool:
 
 
 def _view(a: Appointment, client: Client, service: Service | None, staff: Staff,
-          zone: ZoneInfo, history: tuple[HistoryEntry, ...] = (),
+          zone: ZoneInfo, access: NotesAccess, history: tuple[HistoryEntry, ...] = (),
           requested: bool = False) -> AppointmentView:
     assert a.id is not None and client.id is not None
+    internal, withheld = access.notes(a.internal_notes, a.staff_id, a.client_id)
     return AppointmentView(
         id=a.id, status=a.status, start=a.start.astimezone(zone),
         duration_minutes=a.duration_minutes, client_id=client.id, client_name=client.name,
@@ -138,7 +144,8 @@ def _view(a: Appointment, client: Client, service: Service | None, staff: Staff,
         service_name=a.custom_service_name or (service.name if service else _("Session")),
         staff_id=a.staff_id, staff_name=staff.name, staff_color=staff.color,
         source=a.source.value, quoted_price_cents=a.quoted_price_cents,
-        actual_price_cents=a.actual_price_cents, notes=a.notes, internal_notes=a.internal_notes,
+        actual_price_cents=a.actual_price_cents, notes=a.notes, internal_notes=internal,
+        internal_notes_withheld=withheld,
         cancellation_reason=i18n.from_english(a.cancellation_reason),
         charge_decision=a.charge_decision,
         cancellation_fee_cents=a.cancellation_fee_cents, rescheduled_from=a.rescheduled_from_id,
@@ -146,14 +153,20 @@ def _view(a: Appointment, client: Client, service: Service | None, staff: Staff,
         cancel_requested=requested, cancelled_by=a.cancelled_by)
 
 
-def _history(s: Session, appointment_id: int) -> tuple[HistoryEntry, ...]:
+def _history(s: Session, a: Appointment, access: NotesAccess) -> tuple[HistoryEntry, ...]:
+    """The session's audit trail; the old → new internal notes of an entry are left
+    out (and the entry says so) for a person who may not read them."""
     rows = s.exec(select(AuditEvent)
-                  .where(AuditEvent.entity == "appointment", AuditEvent.entity_id == appointment_id)
+                  .where(AuditEvent.entity == "appointment", AuditEvent.entity_id == a.id)
                   .order_by(col(AuditEvent.at), col(AuditEvent.id)))
-    return tuple(HistoryEntry(r.at, r.actor, r.action, json.loads(r.changes)) for r in rows)
+    return tuple(HistoryEntry(r.at, r.actor, r.action,
+                              access.changes(json.loads(r.changes), a.staff_id, a.client_id))
+                 for r in rows)
 
 
-def load(s: Session, appointment_id: int, *, with_history: bool = False) -> AppointmentView:
+def load(s: Session, appointment_id: int, access: NotesAccess, *,
+         with_history: bool = False) -> AppointmentView:
+    """The session as `access` (people.notes_access) may read it. Raises NotFound."""
     row = s.exec(select(Appointment, Client, Staff)
                  .join(Client, col(Client.id) == Appointment.client_id)
                  .join(Staff, col(Staff.id) == Appointment.staff_id)
@@ -163,14 +176,15 @@ def load(s: Session, appointment_id: int, *, with_history: bool = False) -> Appo
     a, client, staff = row
     service = s.get(Service, a.service_id) if a.service_id else None
     zone = ZoneInfo(load_row(s).timezone)
-    return _view(a, client, service, staff, zone,
-                 _history(s, appointment_id) if with_history else (),
+    return _view(a, client, service, staff, zone, access,
+                 _history(s, a, access) if with_history else (),
                  cancel_requested(s, appointment_id))
 
 
 def show(p: Practice, appointment_id: int) -> AppointmentView:
+    """The session with its history, as the person acting may read it."""
     with p.db.read() as s:
-        return load(s, appointment_id, with_history=True)
+        return load(s, appointment_id, notes_access(s, p), with_history=True)
 
 
 def listing_query() -> Any:
@@ -191,22 +205,30 @@ def listing_query() -> Any:
             .outerjoin(Service, col(Service.id) == Appointment.service_id))
 
 
-def listed_views(rows: Sequence[Any], zone: ZoneInfo) -> list[AppointmentView]:
-    """AppointmentViews (without history) of rows read with listing_query()."""
+def listed_views(rows: Sequence[Any], zone: ZoneInfo,
+                 access: NotesAccess) -> list[AppointmentView]:
+    """AppointmentViews (without history) of rows read with listing_query(), as
+    `access` (people.notes_access, in the same unit of work) may read them."""
     session_word = _("Session")
-    return [AppointmentView(
+    return [_listed(r, zone, session_word, access) for r in rows]
+
+
+def _listed(r: Any, zone: ZoneInfo, session_word: str, access: NotesAccess) -> AppointmentView:
+    internal, withheld = access.notes(r.internal_notes, r.staff_id, r.client_id)
+    return AppointmentView(
         id=r.id, status=r.status, start=r.start.astimezone(zone),
         duration_minutes=r.duration_minutes, client_id=r.client_id, client_name=r.client_name,
         client_phone=r.client_phone, client_email=r.client_email, service_id=r.service_id,
         service_name=r.custom_service_name or r.service_name or session_word,
         staff_id=r.staff_id, staff_name=r.staff_name, staff_color=r.staff_color,
         source=r.source.value, quoted_price_cents=r.quoted_price_cents,
-        actual_price_cents=r.actual_price_cents, notes=r.notes, internal_notes=r.internal_notes,
+        actual_price_cents=r.actual_price_cents, notes=r.notes, internal_notes=internal,
+        internal_notes_withheld=withheld,
         cancellation_reason=i18n.from_english(r.cancellation_reason),
         charge_decision=r.charge_decision,
         cancellation_fee_cents=r.cancellation_fee_cents, rescheduled_from=r.rescheduled_from_id,
         rescheduled_to=r.rescheduled_to_id, series_id=r.series_id,
-        cancel_requested=bool(r.cancel_requested), cancelled_by=r.cancelled_by) for r in rows]
+        cancel_requested=bool(r.cancel_requested), cancelled_by=r.cancelled_by)
 
 
 def list_appointments(p: Practice, *, start: date | None = None, end: date | None = None,
@@ -232,7 +254,8 @@ def list_appointments(p: Practice, *, start: date | None = None, end: date | Non
             query = query.where(col(Appointment.staff_id) == staff_id)
         rows = s.connection().execute(
             query.order_by(col(Appointment.start), col(Appointment.id))).all()
-    return listed_views(rows, zone)
+        access = notes_access(s, p)
+    return listed_views(rows, zone, access)
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:

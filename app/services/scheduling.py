@@ -47,7 +47,15 @@ from app.models.rules import (
 )
 from app.models.tables import Appointment, AuditEvent, Client, Service, Staff
 from app.models.transitions import NEEDS_STARTED, RESULT, Action, is_allowed
-from app.services import audit, channel_setup, clients, link_notices, queries, reminders
+from app.services import (
+    audit,
+    channel_setup,
+    clients,
+    link_notices,
+    people,
+    queries,
+    reminders,
+)
 from app.services.catalog import default_staff, get_service, get_staff, service_rules
 from app.services.clients import ClientDetails
 from app.services.errors import (
@@ -618,8 +626,14 @@ def cancel(p: Practice, appointment_id: int, *, reason: str, notify: bool = Fals
 
 def complete(p: Practice, appointment_id: int, *, actual_price_cents: int | None = None,
              internal_notes: str | None = None) -> None:
+    """Mark the session completed, with the price charged (cents) and the
+    professional's internal notes. Notes (even "") from someone who may not write
+    them (people.check_may_write_notes) raise NotAllowed and change nothing; None
+    leaves them as they are."""
     with p.db.write() as s:
         a = _load_for(s, p, appointment_id, Action.COMPLETE)
+        if internal_notes is not None:
+            people.check_may_write_notes(s, p, a)
         extra: dict[str, object] = {}
         if actual_price_cents is not None:
             extra["actual_price_cents"] = [a.actual_price_cents, actual_price_cents]

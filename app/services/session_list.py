@@ -20,7 +20,7 @@ from sqlmodel import col
 from app.i18n import _
 from app.models.enums import AppointmentSource, AppointmentStatus
 from app.models.tables import Appointment, Client, Service, Staff
-from app.services import clients, queries
+from app.services import clients, people, queries
 from app.services.errors import InvalidInput
 from app.services.practice import Practice
 from app.services.queries import AppointmentView, local_midnight
@@ -122,7 +122,8 @@ def page(p: Practice, listing: Listing, offset: int = 0, limit: int = PAGE
         query = _filtered(queries.listing_query(), listing, zone)
         rows = s.connection().execute(
             query.order_by(*_order(listing)).offset(max(offset, 0)).limit(limit)).all()
-    return queries.listed_views(rows, zone)
+        access = people.notes_access(s, p)
+    return queries.listed_views(rows, zone, access)
 
 
 def every(p: Practice, listing: Listing) -> list[AppointmentView]:
@@ -132,4 +133,5 @@ def every(p: Practice, listing: Listing) -> list[AppointmentView]:
         zone = ZoneInfo(load_row(s).timezone)
         query = _filtered(queries.listing_query(), listing, zone)
         rows = s.connection().execute(query.order_by(*_order(listing))).all()
-    return queries.listed_views(rows, zone)
+        access = people.notes_access(s, p)
+    return queries.listed_views(rows, zone, access)

@@ -315,7 +315,9 @@ class AppointmentPanel(QDialog):
         f["staff"].setText(view.staff_name)
         f["source"].setText(scheduling.source_label(view.source))
         f["notes"].setText(view.notes or "—")
-        f["internal"].setText(view.internal_notes or "—")
+        # Withheld by the services for this person: said, not shown as empty.
+        f["internal"].setText(_("Visible only to the professional")
+                              if view.internal_notes_withheld else view.internal_notes or "—")
         cancellation = "—"
         if view.cancellation_reason:
             cancellation = f"“{view.cancellation_reason}”"
@@ -546,7 +548,7 @@ class AppointmentPanel(QDialog):
         p, i = self.window_.practice, self.appointment_id
 
         def accepted() -> None:
-            price, notes = dialog.price_cents, dialog.notes.toPlainText()
+            price, notes = dialog.price_cents, dialog.notes_text()
             self._run(lambda: scheduling.complete(p, i, actual_price_cents=price,
                                                   internal_notes=notes),
                       _("Session completed."))

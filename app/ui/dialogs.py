@@ -177,10 +177,14 @@ class CompleteDialog(QDialog):
         self.price = QLineEdit()
         self.price.setPlaceholderText(_("Quoted: {price}").format(price=quoted))
         form.addRow(_("Actual price"), self.price)
-        self.notes = QPlainTextEdit(view.internal_notes)
-        self.notes.setPlaceholderText(_("Only you see these notes"))
-        self.notes.setFixedHeight(90)
-        form.addRow(_("Internal notes"), self.notes)
+        # Notes this person may not read are not offered (the services would refuse
+        # them): completing leaves them as they are.
+        self.notes: QPlainTextEdit | None = None
+        if not view.internal_notes_withheld:
+            self.notes = QPlainTextEdit(view.internal_notes)
+            self.notes.setPlaceholderText(_("Only you see these notes"))
+            self.notes.setFixedHeight(90)
+            form.addRow(_("Internal notes"), self.notes)
         self.error = plain(QLabel())
         self.error.setObjectName("error")
         form.addRow(self.error)
@@ -191,6 +195,10 @@ class CompleteDialog(QDialog):
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         self.price_cents: int | None = None
+
+    def notes_text(self) -> str | None:
+        """The internal notes typed, or None when they are not offered."""
+        return self.notes.toPlainText() if self.notes is not None else None
 
     def _check(self) -> None:
         try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
@@ -27,9 +27,11 @@ from PySide6.QtWidgets import (
 
 from app import i18n
 from app.i18n import _
-from app.services import first_run
+from app.models.people import Person, Role
+from app.services import first_run, people
 from app.services.errors import InvalidInput
-from app.services.first_run import Person, ServiceDraft, Setup
+from app.services.first_run import Person as Professional
+from app.services.first_run import ServiceDraft, Setup
 from app.services.practice import Practice
 from app.services.values import parse_money
 from app.ui import place_fields
@@ -138,11 +140,13 @@ class FirstRunWizard(QWizard):
     def _people_page(self) -> QWizardPage:
         page, col = _page(_("The people"), _("Each professional has an agenda of their own; "
                                              "the history says who did what."))
-        col.addWidget(QLabel(_("Professionals")))
+        col.addWidget(QLabel(_("Professionals — each reads the internal notes of their own "
+                               "clients' sessions")))
         self.professionals = NamesList([p.name for p in self.proposal.professionals],
                                        _("Add a professional"), _("e.g. Dra. Ana Souza"))
         col.addWidget(self.professionals)
-        col.addWidget(QLabel(_("Reception (optional)")))
+        col.addWidget(QLabel(_("Reception (optional) — books, confirms and talks to clients; "
+                               "does not read internal notes")))
         self.reception = NamesList(list(self.proposal.reception), _("Add a receptionist"),
                                    _("e.g. Carla"))
         col.addWidget(self.reception)
@@ -225,8 +229,7 @@ class FirstRunWizard(QWizard):
         page, col = _page(_("This computer"), _("Everything done here is recorded in the "
                                                 "name of who uses it (the File menu changes "
                                                 "it)."))
-        self.user = QComboBox()
-        self.user.setEditable(True)
+        self.user = QComboBox()  # the people just named, each with their role
         col.addWidget(QLabel(_("Who uses this computer?")))
         col.addWidget(self.user)
         self.error = _error()
@@ -257,12 +260,13 @@ class FirstRunWizard(QWizard):
 
     def _entered(self, page_id: int) -> None:
         if page_id == self.pageIds()[-1]:  # the people may have changed: offer them
-            chosen = self.user.currentText()
+            chosen = self.user.currentData()
             self.user.clear()
-            people = [n for n in self.professionals.names() + self.reception.names() if n]
-            self.user.addItems(people)
-            self.user.setCurrentText(chosen if chosen in people else
-                                     (people[0] if people else ""))
+            for names, role in ((self.professionals.names(), Role.PROFESSIONAL),
+                                (self.reception.names(), Role.RECEPTION)):
+                for name in filter(None, names):
+                    self.user.addItem(people.described(Person(name, role)), name)
+            self.user.setCurrentIndex(max(0, self.user.findData(chosen)))
 
     # ------------------------------------------------------------ saving
 
@@ -271,8 +275,9 @@ class FirstRunWizard(QWizard):
         for a price that is not an amount."""
         named = self.professionals.names()
         kept = list(self.proposal.professionals)
-        people = tuple(Person(name, kept[i].colour, kept[i].id) if i < len(kept) else
-                       Person(name) for i, name in enumerate(named))
+        professionals = tuple(Professional(name, kept[i].colour, kept[i].id)
+                              if i < len(kept) else Professional(name)
+                              for i, name in enumerate(named))
         services = tuple(ServiceDraft(n.text().strip(), m.value(),
                                       parse_money(p.text()) if p.text().strip() else 0)
                          for n, m, p in self.service_rows if n.text().strip())
@@ -280,8 +285,8 @@ class FirstRunWizard(QWizard):
                              for c, lead in self.reminders if c.currentData())
         return Setup(name=self.name.text(), timezone=self.zone.code(),
                      country=self.country.code(), language=self.language.currentData(),
-                     professionals=people, reception=tuple(n for n in self.reception.names()
-                                                           if n),
+                     professionals=professionals,
+                     reception=tuple(n for n in self.reception.names() if n),
                      hours=self.hours_grid.hours(),
                      services=services, reminders=reminders)
 
@@ -292,14 +297,18 @@ class FirstRunWizard(QWizard):
         except InvalidInput as exc:  # a price typed wrong: said here, nothing saved
             self.error.setText(str(exc))
             return
-        user = self.user.currentText().strip()
+        user = str(self.user.currentData() or "").strip()
         p = self.window_.practice
         self.button(QWizard.WizardButton.FinishButton).setEnabled(False)
 
-        def done(_result: Any) -> None:
+        def save() -> list[Person]:
+            first_run.apply(p, setup)
+            return people.list_people(p)
+
+        def done(everyone: list[Person]) -> None:
             self.saved = True
             if user:
-                self.window_.set_user(user)
+                self.window_.set_user(user, people.find(everyone, user))
             self.window_.say(_("Your practice is set up. Book the first session with "
                                "New session."))
             super(FirstRunWizard, self).accept()
@@ -308,7 +317,7 @@ class FirstRunWizard(QWizard):
             self.button(QWizard.WizardButton.FinishButton).setEnabled(True)
             self.error.setText(str(exc))
 
-        self.window_.tasks.run(lambda: first_run.apply(p, setup), done, failed)
+        self.window_.tasks.run(save, done, failed)
 
     def reject(self) -> None:
         if not self.saved:

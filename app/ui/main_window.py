@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
 
 from app import i18n
 from app.i18n import _
-from app.services import attendances, catalog, settings
+from app.models.people import Person, Role
+from app.services import attendances, catalog, people, settings, this_computer
 from app.services.catalog import ServiceView, StaffView
 from app.services.errors import DatabaseUnavailable, PracticeError
 from app.services.events import Change
@@ -404,60 +405,113 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------ people
 
-    def set_user(self, name: str) -> None:
-        """Who uses this computer: kept for this computer's login, and every change
-        made here is recorded in that name (the audit's "who")."""
+    def set_user(self, name: str, person: Person | None = None) -> None:
+        """Who uses this computer: kept for this computer's login and practice folder,
+        and every change made here is recorded in that name (the audit's "who").
+        `person` (a person of the practice, with their role) decides what the
+        services let this window read; a bare name is looked up among the
+        practice's people in the background (a practice of one keeps a name that is
+        not among them, as before; a shared practice treats it as not said)."""
         from app.ui.first_run_wizard import user_key
 
         name = " ".join(name.split())
         if not name:
             return
-        QSettings().setValue(user_key(self.practice), name)
-        self.practice = self.practice.acting_as(name)
-        self.user_label.setText(_("Using: {name}").format(name=name))
+        if person is None:
+            self.practice = self.practice.acting_as(name)
+            self._look_up(name)
+        else:
+            self.practice = self.practice.acting_as_person(person)
+        if person is None or person.role is not Role.UNNAMED:
+            QSettings().setValue(user_key(self.practice), name)
+            paths = self.practice.paths
+            self.tasks.run(lambda: this_computer.save(paths, person=name), lambda _r: None,
+                           self.show_error)
+        self._show_user()
+
+    def _look_up(self, name: str) -> None:
+        p = self.practice
+
+        def found(everyone: list[Person]) -> None:
+            if self.practice.actor != name or self.practice.person is not None:
+                return  # someone else was said meanwhile
+            person = people.find(everyone, name)
+            if person is not None:
+                self.set_user(person.name, person)
+            elif not people.alone(everyone):
+                self.set_user(name, people.unnamed(name))
+
+        self.tasks.run(lambda: people.list_people(p), found, self.show_error)
+
+    def _show_user(self) -> None:
+        """The status bar's quiet word: who uses this computer, with their role."""
+        person = self.practice.person
+        if person is not None and person.role is Role.UNNAMED:
+            self.user_label.setText(_("Who is using this computer? (File menu)"))
+            self.user_label.setToolTip(_("Until someone says who is using this computer, "
+                                         "sessions' internal notes stay hidden here."))
+            return
+        self.user_label.setText(_("Using: {name}").format(
+            name=people.described(person) if person else self.practice.actor))
         self.user_label.setToolTip(_("Changes made here are recorded in this name. "
                                      "File › Who is using this computer… changes it."))
 
     def start(self) -> None:
         """What opening the window asks: an empty practice opens the set-up assistant;
-        otherwise, on a computer that has not said who uses it, that question once,
-        so the history names a person, not the computer's login."""
+        otherwise, on a computer that has not said who uses it (or names someone the
+        practice no longer has), that question once, so the history names a person,
+        not the computer's login. Until it is answered in a practice of several
+        people, this window reads no internal notes."""
         from app.services import first_run
         from app.ui.first_run_wizard import stored_user
 
         p = self.practice
         known = stored_user(p)
-        self.set_user(known)
 
-        def decide(needed: bool) -> None:
+        def look() -> tuple[bool, list[Person], str]:
+            said = known or this_computer.read(p.paths).person
+            return first_run.needed(p), people.list_people(p), said
+
+        def decide(result: tuple[bool, list[Person], str]) -> None:
+            needed, everyone, said = result
+            person = people.find(everyone, said) if said else None
+            if person is not None:
+                self.set_user(person.name, person)
+            elif said and people.alone(everyone):
+                self.set_user(said)  # a practice of one keeps its owner's name
+            elif not people.alone(everyone):
+                self.set_user(said or self.practice.actor,
+                              people.unnamed(said or self.practice.actor))
             if needed:
                 self.open_first_run()
-            elif not known:
+            elif person is None and not (said and people.alone(everyone)):
                 self.choose_user(first_time=True)
 
-        self.tasks.run(lambda: first_run.needed(p), decide, self.show_error)
+        self.tasks.run(look, decide, self.show_error)
 
     def choose_user(self, first_time: bool = False) -> None:
+        """Who is using this computer, among the practice's people with their role
+        ("Ana Lima — professional", "Carla — reception")."""
         from PySide6.QtWidgets import QInputDialog
-
-        from app.services import first_run
 
         p = self.practice
 
-        def ask(people: list[str]) -> None:
-            current = self.practice.actor
-            # The first time, the computer's login is no answer to offer.
-            names = people if first_time or current in people or not current \
-                else [current, *people]
-            name, ok = QInputDialog.getItem(
-                self, _("Who is using this computer"), _("Changes made here are recorded "
-                                                         "in the name of:"),
-                names, max(0, names.index(current)) if current in names else 0, True)
-            if ok and name.strip():
-                self.set_user(name)
-                self.say(_("Now using: {name}.").format(name=" ".join(name.split())))
+        def ask(everyone: list[Person]) -> None:
+            if not everyone:
+                return
+            shown = [people.described(x) for x in everyone]
+            current = people.find(everyone, self.practice.actor)
+            at = everyone.index(current) if current in everyone else 0
+            chosen, ok = QInputDialog.getItem(
+                self, _("Who is using this computer"),
+                _("Changes made here are recorded in the name of (the role decides what "
+                  "is shown):"), shown, at, False)
+            if ok and chosen in shown:
+                person = everyone[shown.index(chosen)]
+                self.set_user(person.name, person)
+                self.say(_("Now using: {name}.").format(name=people.described(person)))
 
-        self.tasks.run(lambda: first_run.proposal(p).people(), ask, self.show_error)
+        self.tasks.run(lambda: people.offered(p), ask, self.show_error)
 
     def open_first_run(self) -> None:
         """The set-up assistant, with the practice's answers so far."""
@@ -518,7 +572,7 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()  # a message in the old language would linger
         self.build()
         if self.practice.actor and self.user_label.text():
-            self.set_user(self.practice.actor)  # "Usando:" said again, in the new words
+            self._show_user()  # "Usando:" said again, in the new words
         self.say(_("Settings saved."))
 
     def first_size(self) -> QSize:

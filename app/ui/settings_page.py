@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
 from app import i18n
 from app.i18n import _
 from app.models.hours import WEEKDAY_KEYS
-from app.services import catalog, settings
+from app.services import catalog, config, people, settings
 from app.services.catalog import ServiceView, StaffView
 from app.services.settings import SettingsView
 from app.ui import place_fields
@@ -278,6 +279,7 @@ class SettingsPage(QWidget):
 
     def catalogue_loaded(self) -> None:
         w = self.window_
+        self._load_notes_shared()  # the practice's settings may have changed too
         current = self.service_list.currentItem()
         keep = self._select.pop("service", current.data(256) if current else None)
         self.service_list.blockSignals(True)
@@ -415,8 +417,41 @@ class SettingsPage(QWidget):
         buttons.addWidget(self.save_staff)
         buttons.addWidget(self.new_staff)
         form.addRow(buttons)
+        # Whose internal notes a professional reads: a choice of the practice's.
+        self.notes_shared = QCheckBox(_("Professionals read each other's internal notes"))
+        self.notes_shared.setToolTip(_("Off: each professional reads the internal notes of "
+                                       "their own clients' sessions only. Reception never "
+                                       "reads them."))
+        self.notes_shared.clicked.connect(self._save_notes_shared)
+        form.addRow(self.notes_shared)
+        self.notes_error = _error_label()
+        form.addRow(self.notes_error)
         row.addWidget(host, 1)
         return page
+
+    def _load_notes_shared(self) -> None:
+        p = self.window_.practice
+
+        def shown(value: str) -> None:
+            self.notes_shared.setChecked(value == "on")
+
+        self.window_.tasks.run(lambda: config.get(p, people.NOTES_SHARED), shown,
+                               self.window_.show_error)
+
+    def _save_notes_shared(self, on: bool) -> None:
+        p = self.window_.practice
+
+        def failed(exc: Exception) -> None:
+            self.notes_shared.setChecked(not on)  # refused: as it was
+            self.notes_error.setText(str(exc))
+            self.window_.show_error(exc)
+
+        def done(_value: str) -> None:
+            self.notes_error.clear()
+            self.window_.say(_("Settings saved."))
+
+        self.window_.tasks.run(lambda: config.set_value(p, people.NOTES_SHARED,
+                                                        "on" if on else "off"), done, failed)
 
     def _staff_chosen(self, item: QListWidgetItem | None) -> None:
         st: StaffView | None = next((s for s in self.window_.staff

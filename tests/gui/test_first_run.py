@@ -80,9 +80,10 @@ def test_from_an_empty_database_to_a_practice_ready_to_book(
     assert [(c.currentData(), lead.value()) for c, lead in wizard.reminders][:2] == [
         ("whatsapp", 1440), ("email", 120)]
     next_page(qtbot, wizard)
-    # 6. This computer.
+    # 6. This computer: each person offered with their role.
     assert [wizard.user.itemText(i) for i in range(wizard.user.count())] == [
-        "Dra. Ana Souza", "Dr. Bruno Reis", "Carla"]
+        "Dra. Ana Souza — professional", "Dr. Bruno Reis — professional",
+        "Carla — reception"]
     wizard.user.setCurrentIndex(2)
     qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton),
                      Qt.MouseButton.LeftButton)
@@ -99,7 +100,8 @@ def test_from_an_empty_database_to_a_practice_ready_to_book(
     assert config.get(practice, "reminders.default") == "whatsapp:1440,email:120"
     assert not first_run.needed(practice)
     # Who is acting: the receptionist, on this computer, in the history.
-    assert w.user_label.text() == "Using: Carla"
+    qtbot.waitUntil(lambda: w.user_label.text() == "Using: Carla — reception", timeout=3000)
+    assert w.practice.person is not None and w.practice.person.role == "reception"
     client = add_client(w.practice)
     booked = scheduling.book(w.practice, BookingRequest(
         client_id=client, start=local("2026-11-20T15:00"), service_id=service.id))
@@ -179,7 +181,7 @@ def test_a_practice_with_data_asks_once_who_uses_this_computer(
         assert isinstance(dialog, QInputDialog)
         combo = dialog.findChild(QComboBox)
         asked.append([combo.itemText(i) for i in range(combo.count())])
-        combo.setCurrentIndex(asked[0].index("Dra. Ana Souza"))
+        combo.setCurrentIndex(asked[0].index("Dra. Ana Souza — professional"))
         qtbot.keyClick(dialog, Qt.Key.Key_Return)
 
     qtbot.waitUntil(lambda: not first_run.needed(practice), timeout=3000)
@@ -188,7 +190,7 @@ def test_a_practice_with_data_asks_once_who_uses_this_computer(
     qtbot.waitUntil(lambda: stored_user(practice) == "Dra. Ana Souza", timeout=5000)
     # Not the login ("Dra. Ana"), nor the stand-in a new database names its first
     # professional: the people of the practice.
-    assert asked[0] == ["Dra. Ana Souza"]
+    assert asked[0] == ["Dra. Ana Souza — professional"]
     assert empty_window.practice.actor == "Dra. Ana Souza"
     assert "Dra. Ana Souza" in empty_window.user_label.text()
     asked.clear()
