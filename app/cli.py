@@ -637,17 +637,37 @@ def cmd_requests_resolve(p: Practice, args: argparse.Namespace) -> None:
     _emit(args, data, _("Decided: {decision}.").format(decision=decision))
 
 
+def _sender_elsewhere(w: Any) -> str:
+    """Why this worker does not send now, in one sentence."""
+    if w.lacking:
+        return _("This computer's keyring lacks {names}: the computer where the channels "
+                 "were set up sends for the practice.").format(names=", ".join(w.lacking))
+    who = w.sender.who()
+    name = who.computer if who is not None and who.computer else _("another computer")
+    return _("{computer} sends for the practice; this one takes over if it stops.").format(
+        computer=name)
+
+
 def cmd_worker(p: Practice, args: argparse.Namespace) -> int:
+    from app.services.outbox import Report
     from app.services.worker import Worker
 
     w = Worker(p)
     if args.once:
         from app.services.relay_client import Poller, RelayNotConfigured
 
-        with suppress(RelayNotConfigured, OSError):
-            Poller(p).poll_once(wait=0)  # take clients' answers in first
-        w.read_mail()  # clients' e-mail replies, when a mailbox is set up
-        report = w.run_once()
+        try:
+            if not w.sending:  # one computer sends for the practice: another does
+                elsewhere = _sender_elsewhere(w)
+                _emit(args, {**Report().as_json(), "sent_elsewhere": elsewhere},
+                      elsewhere)
+                return EXIT_OK
+            with suppress(RelayNotConfigured, OSError):
+                Poller(p).poll_once(wait=0)  # take clients' answers in first
+            w.read_mail()  # clients' e-mail replies, when a mailbox is set up
+            report = w.run_once()
+        finally:
+            w.stop()
         _emit(args, report.as_json(), lambda: ", ".join(
             f"{k}: {v}" for k, v in report.as_json().items()))
         return EXIT_OK

@@ -79,3 +79,26 @@ def readiness(p: Practice, cfg: dict[str, str] | None = None) -> dict[Channel, M
         if paused:
             out[Channel.WHATSAPP] = Missing(paused, NOTIFICATIONS)
     return out
+
+
+def secrets_missing_here(p: Practice, cfg: dict[str, str] | None = None) -> list[str]:
+    """The keyring names the practice's set-up channels need that this computer's
+    keyring lacks (secrets stay on the computer where they were typed). A
+    computer lacking any is not the one to send for the practice. A keyring that
+    cannot be read lacks them all."""
+    cfg = cfg if cfg is not None else config.get_all(p)
+    needed = []
+    if cfg["whatsapp.phone_number_id"]:
+        needed.append("whatsapp.token")
+    if cfg["sms.account_sid"]:
+        needed.append("sms.auth_token")
+    if cfg["smtp.host"] and cfg["smtp.user"]:
+        needed.append("smtp.password")
+    if cfg["imap.host"] and cfg["imap.user"]:
+        needed.append("imap.password")
+    if cfg["relay.url"] and cfg["relay.practice_id"]:
+        needed += ["relay.api_key", "relay.link_secret", "relay.private_key"]
+    try:
+        return [name for name in needed if not secrets.is_set(name)]
+    except secrets.SecretsUnavailable:
+        return needed

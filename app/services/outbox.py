@@ -189,7 +189,9 @@ class Dispatcher:
             secret, locked = None, str(exc)
         now = self.p.clock.now()
         with self.p.db.write() as s:
-            msg = s.get(OutboxMessage, message_id)
+            # On the server the row is locked for this claim; one another transaction
+            # holds is skipped (FOR UPDATE SKIP LOCKED), as one already taken is.
+            msg = s.get(OutboxMessage, message_id, with_for_update={"skip_locked": True})
             if msg is None or msg.state is not MessageState.PENDING or \
                     utc(msg.due_at) > now or (msg.next_attempt_at is not None and
                                               utc(msg.next_attempt_at) > now):

@@ -49,6 +49,9 @@ PAGE_KEYS = {"dashboard": "Ctrl+1", "agenda": "Ctrl+2", "clients": "Ctrl+3",
 ICON = Path(__file__).resolve().parents[2] / "resources" / "icons" / "practice-desk.svg"
 
 
+SENDER_MS = 15_000  # how often the status bar says again who sends
+
+
 class MainWindow(QMainWindow):
     server_state = Signal(bool)  # the practice's server answers (True) or not (False)
 
@@ -139,6 +142,15 @@ class MainWindow(QMainWindow):
         self._relay_timer = QTimer(self)
         self._relay_timer.timeout.connect(self.show_relay_state)
         self._relay_timer.start(2000)
+        # Which computer sends for the practice: a quiet word beside it.
+        self.sender_state = plain(QLabel())
+        self.sender_state.setObjectName("muted")
+        self.sender_state.setVisible(False)
+        self.statusBar().addPermanentWidget(self.sender_state)
+        self._sender_timer = QTimer(self)
+        self._sender_timer.timeout.connect(self.show_sender_state)
+        self._sender_timer.start(SENDER_MS)
+        QTimer.singleShot(3000, self.show_sender_state)  # once the first claim was tried
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = QSystemTrayIcon(QIcon(str(ICON)), self)
             self.tray.setToolTip("Practice Desk")
@@ -168,6 +180,49 @@ class MainWindow(QMainWindow):
                 "Relay paused: this computer has no keyring for its key"), paused_by
         self.relay_state.setText(word)
         self.relay_state.setToolTip(verbatim("\n".join(x for x in (text, problem) if x)))
+
+    def show_sender_state(self) -> None:
+        """Who sends reminders for the practice, and since when — shown when it is not
+        simply this window of a practice of one."""
+        worker = self.worker
+        if worker is None:
+            return
+        on_server = self.practice.db.on_server
+
+        def shown(who: Any) -> None:
+            word, tip = "", ""
+            if who is None:
+                word = _("Nobody is sending")
+                tip = _("No computer of the practice sends reminders now: open Practice Desk "
+                        "on the computer where the channels were set up.")
+                if worker.lacking:
+                    tip += " " + _("This computer's keyring lacks: {names}.").format(
+                        names=", ".join(worker.lacking))
+            elif who.here:
+                word = _("Sending: this computer") if on_server else ""
+                tip = _("Reminders, the links' answers and the mailbox are handled by this "
+                        "computer since {time}.").format(time=self._when(who.since))
+            else:
+                name = who.computer or _("another computer")
+                word = _("Sending: {computer}").format(computer=name)
+                tip = _("Reminders, the links' answers and the mailbox are handled by "
+                        "{computer} since {time}.").format(computer=name,
+                                                          time=self._when(who.since))
+            self.sender_state.setText(verbatim(word))
+            self.sender_state.setToolTip(verbatim(tip))
+            self.sender_state.setVisible(bool(word))
+
+        def unknown(_exc: BaseException) -> None:
+            self.sender_state.setVisible(False)  # the server's state is said by the feed
+
+        self.tasks.run(worker.sender.who, shown, unknown)
+
+    def _when(self, instant: Any) -> str:
+        if instant is None:
+            return "?"
+        from app.i18n import format_datetime
+
+        return format_datetime(instant.astimezone(self.zone))
 
     def _show_from_tray(self) -> None:
         self.show()
@@ -324,7 +379,8 @@ class MainWindow(QMainWindow):
         """A sentence in the status bar for a few seconds. One too long to share the
         bar has it alone (the quiet words at the right step aside until it goes)."""
         bar = self.statusBar()
-        beside = [w for w in (self.user_label, getattr(self, "relay_state", None))
+        beside = [w for w in (self.user_label, getattr(self, "relay_state", None),
+                              getattr(self, "sender_state", None))
                   if w is not None and w.text()]
         room = bar.width() - 40 - sum(w.sizeHint().width() + 12 for w in beside)
         alone = bar.fontMetrics().horizontalAdvance(message) > room
@@ -333,7 +389,8 @@ class MainWindow(QMainWindow):
         bar.showMessage(message, ms)
 
     def _show_status_words(self) -> None:
-        for w in (self.user_label, getattr(self, "relay_state", None)):
+        for w in (self.user_label, getattr(self, "relay_state", None),
+                  getattr(self, "sender_state", None)):
             if w is not None:
                 w.setVisible(bool(w.text()))
 
