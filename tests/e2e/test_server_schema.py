@@ -1,0 +1,123 @@
+"""The practice's server and the versions of Practice Desk on its computers: an
+older server schema is upgraded by one computer at a time after a copy of the
+practice; a computer older than the server is refused with a sentence and changes
+nothing; a database holding someone else's tables is left alone."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import psycopg
+import pytest
+from alembic import command
+from sqlalchemy import create_engine
+
+from app.services import clients, migrate, this_computer
+from app.services.errors import SchemaTooNew
+from app.services.paths import DataPaths
+from app.services.practice import Practice, open_practice
+from app.services.storage import copying
+from tests.fakes.postgres import PostgresCluster
+
+
+def server_at(cluster: PostgresCluster, revision: str) -> str:
+    url = cluster.new_database()
+    engine = create_engine(url)
+    cfg = migrate.alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+    engine.dispose()
+    return url
+
+
+def connected(root: Path, url: str) -> Path:
+    this_computer.save(DataPaths(root), database_url=url)
+    return root
+
+
+def sql(url: str, statement: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"),
+                         autocommit=True) as conn:
+        cur = conn.execute(statement)  # type: ignore[arg-type]
+        return cur.fetchall() if cur.description else []
+
+
+def test_an_older_server_is_upgraded_once_after_a_copy(tmp_path: Path,
+                                                       postgres: PostgresCluster) -> None:
+    url = server_at(postgres, "0012")
+    sql(url, "INSERT INTO client (name, active, created_at, notes) "
+             "VALUES ('Maria Silva', true, now(), 'alérgica')")
+    rooms = [connected(tmp_path / f"computer{i}", url) for i in range(3)]
+    opened: list[Practice] = []
+    failures: list[BaseException] = []
+    barrier = threading.Barrier(len(rooms))
+
+    def start(root: Path) -> None:  # three computers started at the same moment
+        barrier.wait()
+        try:
+            opened.append(open_practice(root, logging_on=False))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=start, args=(r,)) for r in rooms]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert failures == [] and len(opened) == 3
+    try:
+        assert sql(url, "SELECT version_num FROM alembic_version") == [(migrate.HEAD,)]
+        copies = [c for r in rooms for c in (r / "backups").glob("before-upgrade-0012-*")]
+        assert len(copies) == 1  # one computer upgraded; the others found it done
+        assert clients.get(opened[0], 1).notes == "alérgica"
+        db = sqlite3.connect(copies[0])
+        assert db.execute("SELECT name, notes FROM client").fetchall() == [
+            ("Maria Silva", "alérgica")]
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0012",)]
+        db.close()
+    finally:
+        for p in opened:
+            p.close()
+
+
+def test_a_computer_older_than_the_server_is_refused(tmp_path: Path,
+                                                     postgres: PostgresCluster) -> None:
+    url = postgres.practice_database()
+    sql(url, "UPDATE alembic_version SET version_num = '9999'")
+    before = sql(url, "SELECT count(*) FROM change_log")
+    with pytest.raises(SchemaTooNew, match="Update Practice Desk on this computer"):
+        open_practice(connected(tmp_path / "old", url), logging_on=False)
+    assert sql(url, "SELECT version_num FROM alembic_version") == [("9999",)]
+    assert sql(url, "SELECT count(*) FROM change_log") == before
+
+
+def test_a_database_with_someone_elses_tables_is_left_alone(tmp_path: Path,
+                                                            postgres: PostgresCluster) -> None:
+    url = postgres.new_database()
+    sql(url, "CREATE TABLE invoices (id int)")
+    with pytest.raises(SchemaTooNew, match="not Practice Desk's"):
+        open_practice(connected(tmp_path / "c", url), logging_on=False)
+    assert sql(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'") == [
+        ("invoices",)]
+
+
+def test_a_copy_of_the_server_reads_back_the_same(tmp_path: Path,
+                                                   postgres: PostgresCluster) -> None:
+    url = postgres.practice_database()
+    p = open_practice(connected(tmp_path / "c", url), logging_on=False)
+    try:
+        clients.add(p, name="Maria Silva", phone="+55 11 98765-4321")
+        target = tmp_path / "copy.sqlite3"
+        copying.server_to_file(p.db.engine, target)
+        with p.db.engine.connect() as conn:
+            here = copying.digests(conn)
+        reader = create_engine(f"sqlite:///{target}")
+        with reader.connect() as conn:
+            assert copying.digests(conn) == here
+        reader.dispose()
+        assert oct(target.stat().st_mode & 0o777) == "0o600"
+    finally:
+        p.close()
