@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__, i18n
 from app.services import schema_check, settings
-from app.services.errors import DatabaseDamaged, PracticeError
+from app.services.errors import DatabaseDamaged, DatabaseUnavailable, PracticeError
 from app.services.paths import resolve
 from app.services.practice import Practice, open_practice
 
@@ -75,6 +75,13 @@ def _open(data_dir: str | os.PathLike[str] | None) -> Practice | None:
             dialog = RecoveryDialog(paths, str(exc))
             if dialog.exec() != RecoveryDialog.DialogCode.Accepted:
                 return None
+        except DatabaseUnavailable as exc:  # the practice's server does not answer: wait
+            from app.ui.server_wait import ServerWait
+
+            waiting = ServerWait(data_dir, str(exc))
+            if waiting.exec() != ServerWait.DialogCode.Accepted:
+                return None
+            return waiting.practice
         except PracticeError as exc:
             from app.ui.plain import verbatim
 

@@ -50,6 +50,16 @@ class PostgresCluster:
                   "start")
         return self
 
+    def pause(self) -> None:
+        """The server's computer switched off: every connection dropped, data kept."""
+        self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+
+    def resume(self) -> None:
+        """Switched on again, on the same port."""
+        self._run(_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "log"), "-w",
+                  "-o", f"-p {self.port} -k {self.folder} -h 127.0.0.1 -c fsync=off",
+                  "start")
+
     def stop(self) -> None:
         try:
             self._run(_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")

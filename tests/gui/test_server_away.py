@@ -1,0 +1,86 @@
+"""The practice's server goes away while the window is open, or is away when it
+starts: the window says so and waits, saving says why it cannot and changes
+nothing, and when the server is back everything goes on by itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from pytestqt.qtbot import QtBot
+
+from app.services import clients, settings, this_computer
+from app.services.clock import FrozenClock
+from app.services.paths import DataPaths
+from app.services.practice import open_practice
+from app.ui.main_window import MainWindow
+from app.ui.server_wait import ServerWait
+from tests.conftest import NOW, add_client
+from tests.fakes.postgres import PostgresCluster
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[tuple[PostgresCluster, Path]]:
+    """A server of this test's own, to switch off and on. Its database is made by
+    the app, not copied from a template: a copied sequence does not survive the
+    server's crash (its pre-logged values were logged in the template's WAL)."""
+    cluster = PostgresCluster().start()
+    folder = tmp_path / "recepcao"
+    this_computer.save(DataPaths(folder), database_url=cluster.new_database())
+    try:
+        yield cluster, folder
+    finally:
+        cluster.stop()
+
+
+def test_the_window_waits_for_the_server_and_goes_on_when_it_is_back(
+        qtbot: QtBot, own_server: tuple[PostgresCluster, Path]) -> None:
+    cluster, folder = own_server
+    p = open_practice(folder, clock=FrozenClock(NOW), actor="Carla", logging_on=False)
+    settings.set_value(p, "timezone", "America/Sao_Paulo")
+    maria = add_client(p)
+    QSettings().setValue("window/page", "agenda")
+    w = MainWindow(p, settings.get(p).zone)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.wait(1500)  # its pages loaded and the change feed followed, as all day
+    try:
+        cluster.pause()
+        qtbot.waitUntil(lambda: "does not answer" in w.statusBar().currentMessage(),
+                        timeout=10_000)
+        assert "reconnects by itself" in w.statusBar().currentMessage()
+        failed: list[BaseException] = []
+        w.tasks.run(lambda: clients.update(p, maria, notes="durante a queda"),
+                    lambda _r: None, failed.append)
+        qtbot.waitUntil(lambda: bool(failed), timeout=15_000)
+        assert "does not answer. Nothing was lost" in str(failed[0])
+        cluster.resume()
+        qtbot.waitUntil(lambda: "answers again" in w.statusBar().currentMessage(),
+                        timeout=20_000)
+        clients.update(p, maria, notes="depois da volta")  # the pool reconnected
+        assert clients.get(p, maria).notes == "depois da volta"
+    finally:
+        w.close()
+        w.tasks.wait()
+        p.close()
+
+
+def test_at_start_up_the_window_waits_until_the_server_answers(
+        qtbot: QtBot, own_server: tuple[PostgresCluster, Path]) -> None:
+    cluster, folder = own_server
+    cluster.pause()
+    dialog = ServerWait(folder, "The practice's server does not answer.")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.attempt()
+    qtbot.waitUntil(lambda: dialog.retry_button.isEnabled(), timeout=15_000)
+    assert "does not answer" in dialog.problem.text() and dialog.practice is None
+    cluster.resume()
+    qtbot.mouseClick(dialog.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.practice is not None, timeout=15_000)
+    assert dialog.result() == ServerWait.DialogCode.Accepted
+    assert dialog.practice is not None and dialog.practice.db.on_server
+    dialog.practice.close()
