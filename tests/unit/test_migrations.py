@@ -154,3 +154,21 @@ def test_migrations_build_exactly_the_models(tmp_path: Path) -> None:
     with p.db.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
     p.close()
+
+
+@pytest.mark.sqlite_only
+def test_every_table_keeps_autoincrement_through_the_history(tmp_path: Path) -> None:
+    """A step that rebuilds a table (SQLite's batch mode) must keep AUTOINCREMENT,
+    or ids are handed out again after a restore: the migrated file says it for
+    exactly the tables whose models ask for it."""
+    from sqlmodel import SQLModel
+
+    p = open_practice(tmp_path, logging_on=False)
+    p.close()
+    db = sqlite3.connect(DataPaths(tmp_path).database)
+    found = {name for name, sql in db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table'") if "AUTOINCREMENT" in sql}
+    db.close()
+    wanted = {t.name for t in SQLModel.metadata.tables.values()
+              if t.dialect_kwargs.get("sqlite_autoincrement")}
+    assert found == wanted and "appointment" in found

@@ -43,15 +43,20 @@ def upgrade() -> None:
     )
     op.create_index("ix_change_log_at", "change_log", ["at"])
     for table in VERSIONED:
-        with op.batch_alter_table(table) as batch:
+        with op.batch_alter_table(table, table_kwargs=_kept(table)) as batch:
             batch.add_column(sa.Column("version", sa.Integer(), nullable=False,
                                        server_default="1"))
-    with op.batch_alter_table("appointment") as batch:
+    with op.batch_alter_table("appointment", table_kwargs=_kept("appointment")) as batch:
         batch.add_column(sa.Column("overlap_allowed", sa.Boolean(), nullable=False,
                                    server_default=sa.false()))
     _mark_overlaps()
     if op.get_bind().dialect.name == "postgresql":
         _no_overlap_on_the_server()
+
+
+def _kept(table: str) -> dict[str, bool]:
+    """A table SQLite rebuilds keeps AUTOINCREMENT (0007: ids never reused)."""
+    return {} if table == "config" else {"sqlite_autoincrement": True}
 
 
 def _mark_overlaps() -> None:
@@ -112,10 +117,10 @@ def _no_overlap_on_the_server() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"ALTER TABLE appointment DROP CONSTRAINT IF EXISTS {NO_OVERLAP}")
-    with op.batch_alter_table("appointment") as batch:
+    with op.batch_alter_table("appointment", table_kwargs=_kept("appointment")) as batch:
         batch.drop_column("overlap_allowed")
     for table in VERSIONED:
-        with op.batch_alter_table(table) as batch:
+        with op.batch_alter_table(table, table_kwargs=_kept(table)) as batch:
             batch.drop_column("version")
     op.drop_index("ix_change_log_at", table_name="change_log")
     op.drop_table("change_log")
