@@ -28,6 +28,7 @@ from app.i18n import _
 from app.models.hours import WEEKDAY_KEYS
 from app.services import catalog, config, people, settings
 from app.services.catalog import ServiceView, StaffView
+from app.services.errors import ChangedMeanwhile
 from app.services.settings import SettingsView
 from app.ui import place_fields
 from app.ui.hours_grid import HoursGrid
@@ -83,6 +84,7 @@ class SettingsPage(QWidget):
         # and never one being typed in.
         self._filled: dict[str, tuple[object, ...]] = {}
         self._select: dict[str, int] = {}  # just saved: select it when the list refreshes
+        self._versions: dict[str, int] = {}  # each form's row version as last filled
 
     def show_tab(self, name: str) -> None:
         """Bring one tab forward: "notifications", "integrations", "conecta", "backups"."""
@@ -169,6 +171,7 @@ class SettingsPage(QWidget):
         self.fee.setText(i18n.format_amount(view.cancel_fee_cents))
         self.address.setText(view.address)
         self._filled["practice"] = self._practice_values()
+        self._versions["practice"] = view.version  # what Salvar names (versions.py)
 
     def _practice_values(self) -> tuple[object, ...]:
         return (self.name.text(), self.timezone.code(), self.country.code(),
@@ -198,6 +201,7 @@ class SettingsPage(QWidget):
         changes += [("hours", f"{key} {spec}") for key, spec in self.hours_grid.hours().items()]
         p = self.window_.practice
         old_language = self.current.language if self.current else ""
+        version = self._versions.get("practice")
 
         def done(view: SettingsView) -> None:
             self.practice_error.clear()
@@ -207,12 +211,18 @@ class SettingsPage(QWidget):
             else:
                 self._loaded(view)
 
-        self._run(lambda: settings.set_values(p, changes), done, self.practice_error)
+        self._run(lambda: settings.set_values(p, changes, expected_version=version), done,
+                  self.practice_error, self.reload)
 
-    def _run(self, work: Callable[[], Any], done: Callable[[Any], None], error: QLabel) -> None:
+    def _run(self, work: Callable[[], Any], done: Callable[[Any], None], error: QLabel,
+             refill: Callable[[], None] | None = None) -> None:
+        """refill: on a save refused for another's change since the form was filled
+        (ChangedMeanwhile), the form shows the row as it is now; the sentence stays."""
         def failed(exc: Exception) -> None:
             error.setText(str(exc))
             self.window_.show_error(exc)
+            if isinstance(exc, ChangedMeanwhile) and refill is not None:
+                refill()
 
         self.window_.tasks.run(work, done, failed)
 
@@ -320,8 +330,9 @@ class SettingsPage(QWidget):
 
     def _service_chosen(self, item: QListWidgetItem | None) -> None:
         sv = self._service(item.data(256)) if item else None
+        if (sv.id if sv else None) != self._shown_service:
+            self.service_error.clear()  # another's; one refilled keeps why it was
         self._shown_service = sv.id if sv else None
-        self.service_error.clear()
         self.retire.setEnabled(sv is not None)
         self.sv_name.setText(sv.name if sv else "")
         self.sv_duration.setValue(sv.duration_minutes if sv else 50)
@@ -336,6 +347,7 @@ class SettingsPage(QWidget):
                               if sv and (sv.bookable_from or sv.bookable_until) else "")
         self.sv_max.setValue(sv.max_per_day or 0 if sv else 0)
         self._filled["service"] = self._service_values()
+        self._versions["service"] = sv.version if sv else 0
 
     def _service_values(self) -> tuple[object, ...]:
         return (self.sv_name.text(), self.sv_duration.value(), self.sv_price.text(),
@@ -364,17 +376,25 @@ class SettingsPage(QWidget):
                   "bookable_hours": self.sv_hours.text().strip() or None,
                   "max_per_day": self.sv_max.value() or None}
 
+        version = self._versions.get("service")
+
         def run() -> ServiceView:
             if service_id is None:
                 return catalog.add_service(p, **fields)
-            return catalog.update_service(p, int(service_id), **fields)
+            return catalog.update_service(p, int(service_id), **fields,
+                                          expected_version=version)
 
         def done(view: ServiceView) -> None:
             self._select["service"] = view.id
+            self.service_error.clear()
             self.window_.load_catalogue()  # a load that surely comes after the choice
             self.window_.say(_("Service saved."))
 
-        self._run(run, done, self.service_error)
+        def refill() -> None:
+            self._filled["service"] = self._service_values()  # refilled, not kept
+            self.window_.load_catalogue()
+
+        self._run(run, done, self.service_error, refill)
 
     def _retire_service(self) -> None:
         item = self.service_list.currentItem()
@@ -456,12 +476,14 @@ class SettingsPage(QWidget):
     def _staff_chosen(self, item: QListWidgetItem | None) -> None:
         st: StaffView | None = next((s for s in self.window_.staff
                                      if item and s.id == item.data(256)), None)
+        if (st.id if st else None) != self._shown_staff:
+            self.staff_error.clear()  # another's; one refilled keeps why it was
         self._shown_staff = st.id if st else None
-        self.staff_error.clear()
         self.st_name.setText(st.name if st else "")
         self.st_color.setText(st.color if st else "")
         self.st_hours.clear()
         self._filled["staff"] = self._staff_values()
+        self._versions["staff"] = st.version if st else 0
         if st is None:
             return
         p = self.window_.practice
@@ -493,21 +515,27 @@ class SettingsPage(QWidget):
         p = self.window_.practice
         name, color = self.st_name.text(), self.st_color.text().strip() or None
         specs = [s.strip() for s in self.st_hours.text().split(";") if s.strip()] or None
+        version = self._versions.get("staff")
 
         def run() -> StaffView:
             for spec in specs or []:
                 settings.check_hours(spec)  # refuse before anything is written
             view = catalog.add_staff(p, name=name, color=color) if staff_id is None else \
-                catalog.rename_staff(p, staff_id, name, color)
-            settings.set_staff_hours(p, view.id, specs)
+                catalog.rename_staff(p, staff_id, name, color, expected_version=version)
+            settings.set_staff_hours(p, view.id, specs, expected_version=view.version)
             return view
 
         def done(view: StaffView) -> None:
             self._select["staff"] = view.id
+            self.staff_error.clear()
             self.window_.load_catalogue()  # a load that surely comes after the choice
             self.window_.say(_("Professional saved."))
 
-        self._run(run, done, self.staff_error)
+        def refill() -> None:
+            self._filled["staff"] = self._staff_values()  # refilled, not kept
+            self.window_.load_catalogue()
+
+        self._run(run, done, self.staff_error, refill)
 
 
 def _colour(value: str) -> Any:

@@ -42,7 +42,7 @@ def ana(practice: Practice, data_dir: Path) -> Iterator[Practice]:
 
 
 def by_ana_at_1402() -> str:
-    return "Changed by Ana at {t} — reload".format(t=i18n.format_time(time(14, 2)))
+    return f"Changed by Ana at {i18n.format_time(time(14, 2))} — reload"
 
 
 def refused(excinfo: pytest.ExceptionInfo[ChangedMeanwhile]) -> None:
