@@ -237,8 +237,9 @@ def start(p: Practice, *, medium: Medium | str, name: str, phone: str = "", emai
 def update(p: Practice, attendance_id: int, *, status: AttendanceStatus | str | None = None,
            type: str | None = None, tags: list[str] | None = None, notes: str | None = None,
            name: str | None = None, client_id: int | object | None = UNSET,
-           expected_version: int | None = None) -> None:
-    """Change what the receptionist edits on a card; audited old -> new.
+           expected_version: int | None = None) -> int:
+    """Change what the receptionist edits on a card; audited old -> new. Returns
+    the card's version after the change (for the card's next save).
     expected_version: the version the card's fields were filled from
     (Card.version); another's change since raises ChangedMeanwhile and changes
     nothing. None: not checked."""
@@ -297,10 +298,13 @@ def update(p: Practice, attendance_id: int, *, status: AttendanceStatus | str | 
                  "tags": clean if tags is not None else before["tags"]}
         changes = audit.diff(before, after)
         if not changes:
-            return
+            return row.version
         audit.record(s, at=now, actor=p.actor, entity="attendance", entity_id=attendance_id,
                      action="attendance_changed", changes=changes)
+        s.flush()
+        version = row.version
     p.bus.publish(Change.of(conversations=[attendance_id]))
+    return version
 
 
 def mark_read(p: Practice, attendance_id: int, announce: bool = True) -> bool:

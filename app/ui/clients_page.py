@@ -40,6 +40,7 @@ from app.services.events import Change
 from app.services.queries import AppointmentView
 from app.ui import file_chooser
 from app.ui.client_models import ID_ROLE, DirectoryModel, SessionsModel
+from app.ui.form_version import FormVersion
 from app.ui.plain import plain, verbatim
 
 if TYPE_CHECKING:
@@ -158,6 +159,7 @@ class ClientFile(QWidget):
         self.window_ = window
         self.client_id = client_id
         self.client: ClientView | None = None  # as the Dados form was filled
+        self.version = FormVersion()  # what Salvar names
         self._filled: tuple[object, ...] = ()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -313,6 +315,7 @@ class ClientFile(QWidget):
         """The Dados form filled from the client as read (its version is the one the
         save names)."""
         self.client = client
+        self.version.read_again(client.version)
         self.title.setText(client.name)
         self.name.setText(client.name)
         self.phone.setText(self.window_.phone(client.phone))  # as the practice writes it
@@ -426,16 +429,20 @@ class ClientFile(QWidget):
                   "preferred_channel": self.preferred.currentData() or None,
                   "notes": self.notes.toPlainText(), "language": self.language.currentData()}
         wanted = {ch for ch, box in self.consent.items() if box.isChecked()}
-        client_id, opened = self.client_id, self.client
+        client_id, opened, version = self.client_id, self.client, self.version
 
         def run() -> ClientView:
             if client_id is None or opened is None:
                 return clients.add(p, consent=wanted, **fields)
-            # As the form was filled: a change since is refused (ChangedMeanwhile).
-            had = {Channel(k) for k, v in opened.consent.items() if v}
-            return clients.update(p, client_id, grant=wanted - had, revoke=had - wanted,
-                                  **{**fields, "email": fields["email"] or ""},
-                                  expected_version=opened.version)
+
+            def update(expected: int | None) -> ClientView:
+                # As the form was filled: a change since is refused (ChangedMeanwhile).
+                had = {Channel(k) for k, v in opened.consent.items() if v}
+                return clients.update(p, client_id, grant=wanted - had, revoke=had - wanted,
+                                      **{**fields, "email": fields["email"] or ""},
+                                      expected_version=expected)
+
+            return version.save(update, lambda view: view.version)
 
         def done(view: ClientView) -> None:
             self.data_error.clear()

@@ -87,3 +87,11 @@ def test_a_service_saved_over_anas_change_shows_hers(qtbot: QtBot, window: MainW
     qtbot.waitUntil(lambda: catalog.list_services(practice)[0].name == "Terapia individual",
                     timeout=3000)
     assert catalog.list_services(practice)[0].duration_minutes == 60
+    # Its own save is no change "meanwhile": saved again, it goes through.
+    qtbot.waitUntil(lambda: page.sv_name.text() == "Terapia individual", timeout=3000)
+    page.sv_price.selectAll()
+    qtbot.keyClicks(page.sv_price, "260,00")
+    qtbot.mouseClick(page.save_service, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: catalog.list_services(practice)[0].price_cents == 26000,
+                    timeout=3000)
+    assert page.service_error.text() == ""
