@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement
+from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, func, or_, select
 
 from app.i18n import _
@@ -27,7 +28,7 @@ from app.models.conecta import (
     Medium,
 )
 from app.models.tables import Client
-from app.services import audit, config, phones
+from app.services import audit, config, phones, versions
 from app.services.errors import FieldInvalid, InvalidInput, NotFound
 from app.services.events import Change
 from app.services.practice import Practice
@@ -235,8 +236,13 @@ def start(p: Practice, *, medium: Medium | str, name: str, phone: str = "", emai
 
 def update(p: Practice, attendance_id: int, *, status: AttendanceStatus | str | None = None,
            type: str | None = None, tags: list[str] | None = None, notes: str | None = None,
-           name: str | None = None, client_id: int | object | None = UNSET) -> None:
-    """Change what the receptionist edits on a card; audited old -> new."""
+           name: str | None = None, client_id: int | object | None = UNSET,
+           expected_version: int | None = None) -> int:
+    """Change what the receptionist edits on a card; audited old -> new. Returns
+    the card's version after the change (for the card's next save).
+    expected_version: the version the card's fields were filled from
+    (Card.version); another's change since raises ChangedMeanwhile and changes
+    nothing. None: not checked."""
     if status is not None:
         try:
             status = AttendanceStatus(status)
@@ -251,6 +257,8 @@ def update(p: Practice, attendance_id: int, *, status: AttendanceStatus | str | 
     now = p.clock.now()
     with p.db.write() as s:
         row = _get(s, attendance_id)
+        versions.refuse_if_changed(s, now, version=row.version, expected=expected_version,
+                                   entity="attendance", entity_id=attendance_id)
         before = {"status": row.status.value, "type": row.type, "notes": row.notes,
                   "name": row.name, "client_id": row.client_id,
                   "tags": _tags(s, attendance_id)}
@@ -283,15 +291,20 @@ def update(p: Practice, attendance_id: int, *, status: AttendanceStatus | str | 
             s.flush()
             for tag in clean:
                 s.add(AttendanceTag(attendance_id=attendance_id, tag=tag))
+            if clean != before["tags"]:
+                flag_modified(row, "version")  # the tags are rows of their own
         after = {"status": row.status.value, "type": row.type, "notes": row.notes,
                  "name": row.name, "client_id": row.client_id,
                  "tags": clean if tags is not None else before["tags"]}
         changes = audit.diff(before, after)
         if not changes:
-            return
+            return row.version
         audit.record(s, at=now, actor=p.actor, entity="attendance", entity_id=attendance_id,
                      action="attendance_changed", changes=changes)
+        s.flush()
+        version = row.version
     p.bus.publish(Change.of(conversations=[attendance_id]))
+    return version
 
 
 def mark_read(p: Practice, attendance_id: int, announce: bool = True) -> bool:
@@ -379,6 +392,7 @@ class Card:
     preview: str
     client_id: int | None
     notes: str = ""
+    version: int = 0  # the row's, as the card's fields were filled (versions.py)
 
     def as_json(self) -> dict[str, object]:
         return {"id": self.id, "medium": self.medium.value, "name": self.name,
@@ -435,7 +449,8 @@ def cards_of(s: Session, rows: list[Attendance]) -> list[Card]:
     previews = _previews(s, ids)
     return [Card(r.id or 0, r.medium, r.name, r.phone, r.email, r.status, r.type,
                  r.originator, tuple(tags.get(r.id or 0, [])), r.unread,
-                 r.last_activity_at, previews.get(r.id or 0, ""), r.client_id, r.notes)
+                 r.last_activity_at, previews.get(r.id or 0, ""), r.client_id, r.notes,
+                 r.version)
             for r in rows]
 
 

@@ -12,7 +12,7 @@ from app.i18n import _
 from app.models.hours import HoursFormatError, format_end, parse_days, parse_intervals
 from app.models.rules import ServiceRules
 from app.models.tables import Service, Staff
-from app.services import audit
+from app.services import audit, versions
 from app.services.errors import InvalidInput, NotFound
 from app.services.events import Change
 from app.services.practice import Practice
@@ -34,9 +34,11 @@ class ServiceView:
     bookable_from: str | None
     bookable_until: str | None
     max_per_day: int | None
+    version: int = 0  # the row's, as the form was filled (versions.py)
 
     def as_json(self) -> dict[str, object]:
         data = asdict(self)
+        del data["version"]
         data["price"] = self.price_cents / 100
         return data
 
@@ -47,9 +49,12 @@ class StaffView:
     name: str
     color: str
     active: bool
+    version: int = 0  # the row's, as the form was filled (versions.py)
 
     def as_json(self) -> dict[str, object]:
-        return asdict(self)
+        data = asdict(self)
+        del data["version"]
+        return data
 
 
 def service_view(sv: Service) -> ServiceView:
@@ -59,7 +64,7 @@ def service_view(sv: Service) -> ServiceView:
                        sv.bookable_weekdays,
                        sv.bookable_from.strftime("%H:%M") if sv.bookable_from else None,
                        format_end(sv.bookable_until) if sv.bookable_until else None,
-                       sv.max_per_day)
+                       sv.max_per_day, sv.version)
 
 
 def service_rules(sv: Service) -> ServiceRules:
@@ -125,19 +130,27 @@ def update_service(p: Practice, service_id: int, *, name: str, duration_minutes:
                    price_cents: int = 0, buffer_before_minutes: int = 0,
                    buffer_after_minutes: int = 0, min_notice_minutes: int = 0,
                    bookable_days: str | None = None, bookable_hours: str | None = None,
-                   max_per_day: int | None = None) -> ServiceView:
-    """Change a service. Sessions already booked keep their own duration and buffers."""
+                   max_per_day: int | None = None,
+                   expected_version: int | None = None) -> ServiceView:
+    """Change a service. Sessions already booked keep their own duration and buffers.
+    expected_version: the version the form was filled from (ServiceView.version);
+    another's change since raises ChangedMeanwhile and changes nothing. None: not
+    checked."""
     name, weekdays, lo, hi = _checked(name, duration_minutes, buffer_before_minutes,
                                       buffer_after_minutes, min_notice_minutes, bookable_days,
                                       bookable_hours, max_per_day)
     with p.db.write() as s:
         sv = get_service(s, service_id)
+        versions.refuse_if_changed(s, p.clock.now(), version=sv.version,
+                                   expected=expected_version, entity="service",
+                                   entity_id=service_id)
         before = service_view(sv).as_json()
         sv.name, sv.duration_minutes, sv.price_cents = name, duration_minutes, price_cents
         sv.buffer_before_minutes, sv.buffer_after_minutes = (buffer_before_minutes,
                                                              buffer_after_minutes)
         sv.min_notice_minutes, sv.bookable_weekdays = min_notice_minutes, weekdays
         sv.bookable_from, sv.bookable_until, sv.max_per_day = lo, hi, max_per_day
+        s.flush()  # the version raised by this change, for the view returned
         result = service_view(sv)
         audit.record(s, at=p.clock.now(), actor=p.actor, entity="service", entity_id=service_id,
                      action="service_updated", changes=audit.diff(before, result.as_json()))
@@ -170,7 +183,7 @@ def get_service(s: Session, service_id: int) -> Service:
 
 def staff_view(st: Staff) -> StaffView:
     assert st.id is not None
-    return StaffView(st.id, st.name, st.color, st.active)
+    return StaffView(st.id, st.name, st.color, st.active, st.version)
 
 
 def add_staff(p: Practice, *, name: str, color: str | None = None) -> StaffView:
@@ -189,7 +202,11 @@ def add_staff(p: Practice, *, name: str, color: str | None = None) -> StaffView:
     return result
 
 
-def rename_staff(p: Practice, staff_id: int, name: str, color: str | None = None) -> StaffView:
+def rename_staff(p: Practice, staff_id: int, name: str, color: str | None = None, *,
+                 expected_version: int | None = None) -> StaffView:
+    """A professional's name and colour. expected_version: the version the form was
+    filled from (StaffView.version); another's change since raises
+    ChangedMeanwhile and changes nothing. None: not checked."""
     name = name.strip()
     if not name:
         raise InvalidInput(_("The professional needs a name."))
@@ -197,9 +214,13 @@ def rename_staff(p: Practice, staff_id: int, name: str, color: str | None = None
         raise InvalidInput(_("'{value}' is not a colour (e.g. #3b82f6).").format(value=color))
     with p.db.write() as s:
         staff = get_staff(s, staff_id)
+        versions.refuse_if_changed(s, p.clock.now(), version=staff.version,
+                                   expected=expected_version, entity="staff",
+                                   entity_id=staff_id)
         before = staff_view(staff).as_json()
         staff.name = name
         staff.color = color or staff.color
+        s.flush()  # the version raised by this change, for the view returned
         result = staff_view(staff)
         audit.record(s, at=p.clock.now(), actor=p.actor, entity="staff", entity_id=staff_id,
                      action="staff_updated", changes=audit.diff(before, result.as_json()))

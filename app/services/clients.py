@@ -14,7 +14,7 @@ from sqlmodel import Session, col, or_, select
 from app.i18n import _
 from app.models.enums import AppointmentStatus, Channel
 from app.models.tables import Appointment, Client
-from app.services import audit, phones
+from app.services import audit, phones, versions
 from app.services.errors import InvalidInput, NotFound
 from app.services.events import Change
 from app.services.practice import Practice
@@ -35,6 +35,7 @@ class ClientView:
     consent: dict[str, str | None]  # channel -> ISO instant it was given, or None
     notes: str
     language: str = ""  # of the messages they receive; "" follows the practice's
+    version: int = 0  # the row's, as the form was filled (versions.py)
 
     def as_json(self) -> dict[str, object]:
         return {"id": self.id, "name": self.name, "phone": self.phone, "email": self.email,
@@ -65,7 +66,7 @@ def view(c: Client) -> ClientView:
     consent = {ch.value: (getattr(c, attr).isoformat() if getattr(c, attr) else None)
                for ch, attr in _CONSENT_ATTR.items()}
     return ClientView(c.id, c.name, c.phone, c.email, c.preferred_channel, consent, c.notes,
-                      c.language)
+                      c.language, c.version)
 
 
 def message_language(language: str) -> str:
@@ -204,11 +205,16 @@ def similar_in(s: Session, *, phone: str | None, email: str | None,
 def update(p: Practice, client_id: int, *, name: str | None = None, phone: str | None = None,
            email: str | None = None, preferred_channel: str | None = None,
            notes: str | None = None, grant: Iterable[Channel] = (),
-           revoke: Iterable[Channel] = (), language: str | None = None) -> ClientView:
+           revoke: Iterable[Channel] = (), language: str | None = None,
+           expected_version: int | None = None) -> ClientView:
+    """expected_version: the version the Ficha was filled from (ClientView.version);
+    another's change since raises ChangedMeanwhile and changes nothing. None: not
+    checked (the command line, internal callers)."""
     with p.db.write() as s:
         result = update_in(s, p, client_id, name=name, phone=phone, email=email,
                            preferred_channel=preferred_channel, notes=notes, grant=grant,
-                           revoke=revoke, language=language)
+                           revoke=revoke, language=language,
+                           expected_version=expected_version)
     p.bus.publish(Change.of(clients=[client_id]))
     return result
 
@@ -217,10 +223,13 @@ def update_in(s: Session, p: Practice, client_id: int, *, name: str | None = Non
               phone: str | None = None, email: str | None = None,
               preferred_channel: str | None = None, notes: str | None = None,
               grant: Iterable[Channel] = (), revoke: Iterable[Channel] = (),
-              language: str | None = None) -> ClientView:
-    """`update` inside the caller's unit of work. Raises InvalidInput, NotFound."""
+              language: str | None = None, expected_version: int | None = None) -> ClientView:
+    """`update` inside the caller's unit of work. Raises InvalidInput, NotFound,
+    ChangedMeanwhile."""
     now = p.clock.now()
     client = _get(s, client_id)
+    versions.refuse_if_changed(s, now, version=client.version, expected=expected_version,
+                               entity="client", entity_id=client_id)
     before = view(client).as_json()
     new_name, new_phone, new_email, new_pref = _check_contact(
         s, client.name if name is None else name,
@@ -240,6 +249,7 @@ def update_in(s: Session, p: Practice, client_id: int, *, name: str | None = Non
         setattr(client, _CONSENT_ATTR[ch], None)
     if client.email_consent_at is not None and not client.email:
         raise InvalidInput(_("Consent to e-mail needs an e-mail address."))
+    s.flush()  # the version raised by this change, for the view returned
     result = view(client)
     changes = audit.diff(before, result.as_json())
     if changes:

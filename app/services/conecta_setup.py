@@ -4,7 +4,7 @@ configuration keys so the command line and the window change the same thing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.i18n import _
 from app.models.conecta import BUILT_IN_TYPES, Medium
@@ -22,19 +22,25 @@ class Setup:
     own_types: tuple[str, ...]
     listed: dict[Medium, tuple[str, ...]]  # what the practice wrote, per channel
     fallback: dict[Medium, str]  # used when nothing is listed (the integrations' sender)
+    # The configuration keys' versions as read (versions.py), for the forms' saves.
+    versions: dict[str, int] = field(default_factory=dict)
 
 
 def load(p: Practice) -> Setup:
-    cfg = config.get_all(p)
+    cfg, versions = config.get_with_versions(p)
     return Setup(
         own_types=tuple(t for t in cfg["conecta.types"].split(",") if t),
         listed={m: tuple(v for v in cfg[f"conecta.originators.{m.value}"].split(",") if v)
                 for m in Medium},
-        fallback={Medium.EMAIL: cfg["smtp.from"], Medium.SMS: cfg["sms.from"]})
+        fallback={Medium.EMAIL: cfg["smtp.from"], Medium.SMS: cfg["sms.from"]},
+        versions={k: v for k, v in versions.items() if k.startswith("conecta.")})
 
 
-def set_own_types(p: Practice, names: list[str]) -> tuple[str, ...]:
-    """Replaces the practice's own types; a built-in one cannot be added twice."""
+def set_own_types(p: Practice, names: list[str], *,
+                  expected_version: int | None = None) -> tuple[str, ...]:
+    """Replaces the practice's own types; a built-in one cannot be added twice.
+    expected_version: conecta.types's version as the form was filled
+    (Setup.versions); another's change since raises ChangedMeanwhile."""
     built_in = {k.casefold() for k in BUILT_IN_TYPES} | {
         attendances.type_label(k).casefold() for k in BUILT_IN_TYPES}
     clean: list[str] = []
@@ -53,14 +59,18 @@ def set_own_types(p: Practice, names: list[str]) -> tuple[str, ...]:
                                .format(name=name))
         if name.casefold() not in {c.casefold() for c in clean}:
             clean.append(name)
-    saved = config.set_value(p, "conecta.types", ",".join(clean))
+    saved = config.set_value(p, "conecta.types", ",".join(clean),
+                             expected_version=expected_version)
     return tuple(t for t in saved.split(",") if t)
 
 
-def set_originators(p: Practice, per_channel: dict[Medium, list[str]]
+def set_originators(p: Practice, per_channel: dict[Medium, list[str]], *,
+                    expected_versions: dict[str, int] | None = None
                     ) -> dict[Medium, tuple[str, ...]]:
     """The practice's numbers (read with its country when written without a code)
-    or addresses, per channel; every value is checked before anything is saved."""
+    or addresses, per channel; every value is checked before anything is saved.
+    expected_versions: the keys' versions as the form was filled (Setup.versions);
+    another's change since raises ChangedMeanwhile."""
     with p.db.read() as s:
         country = load_row(s).country
     values: dict[str, str] = {}
@@ -78,6 +88,6 @@ def set_originators(p: Practice, per_channel: dict[Medium, list[str]]
             if value not in clean:
                 clean.append(value)
         values[f"conecta.originators.{medium.value}"] = ",".join(clean)
-    saved = config.set_values(p, values)
+    saved = config.set_values(p, values, expected_versions=expected_versions)
     return {Medium(k.rsplit(".", 1)[1]): tuple(v for v in saved[k].split(",") if v)
             for k in saved}

@@ -4,7 +4,7 @@ message templates. Secrets (tokens, passwords) live in the keyring (secrets.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import phonenumbers
@@ -14,7 +14,7 @@ from app.i18n import _
 from app.models.enums import Channel
 from app.models.outbox import ConfigEntry
 from app.models.people import Role
-from app.services import audit
+from app.services import audit, versions
 from app.services.channels import twilio_account
 from app.services.errors import InvalidInput, NotAllowed
 from app.services.events import Change
@@ -224,12 +224,32 @@ def get(p: Practice, name: str) -> str:
     return get_all(p)[name]
 
 
-def set_value(p: Practice, name: str, value: str) -> str:
-    return set_values(p, {name: value})[name]
+def read_versions(s: Session) -> dict[str, int]:
+    """Each key's version (versions.py); 0 for a key never stored."""
+    stored = {e.key: e.version for e in s.exec(select(ConfigEntry))}
+    return {name: stored.get(name, 0) for name in KEYS}
 
 
-def set_values(p: Practice, values: dict[str, str]) -> dict[str, str]:
-    """Check every value first, then save them all in one unit of work."""
+def get_with_versions(p: Practice) -> tuple[dict[str, str], dict[str, int]]:
+    """The configuration as a form is filled from it, with each key's version to
+    hand back to set_values(expected_versions=...) for the keys it shows."""
+    with p.db.read() as s:
+        return read_all(s), read_versions(s)
+
+
+def set_value(p: Practice, name: str, value: str, *,
+              expected_version: int | None = None) -> str:
+    """expected_version: the key's version as the form was filled (0: not stored)."""
+    expected = None if expected_version is None else {name: expected_version}
+    return set_values(p, {name: value}, expected_versions=expected)[name]
+
+
+def set_values(p: Practice, values: dict[str, str], *,
+               expected_versions: Mapping[str, int] | None = None) -> dict[str, str]:
+    """Check every value first, then save them all in one unit of work.
+    expected_versions: key -> version as the form was filled (get_with_versions);
+    a key changed by another since raises ChangedMeanwhile and nothing is saved.
+    None: not checked (the command line, internal callers)."""
     clean: dict[str, str] = {}
     for name, value in values.items():
         if name not in KEYS:
@@ -242,6 +262,8 @@ def set_values(p: Practice, values: dict[str, str]) -> dict[str, str]:
         raise NotAllowed(_("Only a professional can change who reads internal notes. "
                            "Nothing was changed."))
     with p.db.write() as s:
+        versions.refuse_if_keys_changed(s, p.clock.now(), versions=read_versions(s),
+                                        expected=dict(expected_versions or {}))
         changes: dict[str, list[str]] = {}
         for name, value in clean.items():
             entry = s.get(ConfigEntry, name)

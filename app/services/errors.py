@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class PracticeError(Exception):
@@ -58,7 +59,19 @@ class DatabaseDamaged(DatabaseUnavailable):
     is. A copy from the backups folder can take its place (backups.replace_damaged)."""
 
 
-
 class NotAllowed(PracticeError):
     """The person acting may not do this (e.g. reception writing a professional's
     internal notes): nothing was changed."""
+
+
+class ChangedMeanwhile(PracticeError):
+    """A form was saved over a change another computer (or window) made to the row
+    since the form was opened: nothing was changed; the form reloads the row.
+    `who` is the actor the audit trail names for the newest change (None when it
+    names nobody), `at` when it was made (aware, UTC)."""
+
+    def __init__(self, message: str, who: str | None = None,
+                 at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.who = who
+        self.at = at

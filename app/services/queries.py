@@ -75,6 +75,7 @@ class AppointmentView:
     # The person acting may not read this session's internal notes (people.py):
     # internal_notes is "" and the window says they are the professional's.
     internal_notes_withheld: bool = False
+    version: int = 0  # the row's, as the session's forms were filled (versions.py)
 
     @property
     def end(self) -> datetime:
@@ -150,7 +151,7 @@ def _view(a: Appointment, client: Client, service: Service | None, staff: Staff,
         charge_decision=a.charge_decision,
         cancellation_fee_cents=a.cancellation_fee_cents, rescheduled_from=a.rescheduled_from_id,
         rescheduled_to=a.rescheduled_to_id, series_id=a.series_id, history=history,
-        cancel_requested=requested, cancelled_by=a.cancelled_by)
+        cancel_requested=requested, cancelled_by=a.cancelled_by, version=a.version)
 
 
 def _history(s: Session, a: Appointment, access: NotesAccess) -> tuple[HistoryEntry, ...]:
@@ -228,7 +229,8 @@ def _listed(r: Any, zone: ZoneInfo, session_word: str, access: NotesAccess) -> A
         charge_decision=r.charge_decision,
         cancellation_fee_cents=r.cancellation_fee_cents, rescheduled_from=r.rescheduled_from_id,
         rescheduled_to=r.rescheduled_to_id, series_id=r.series_id,
-        cancel_requested=bool(r.cancel_requested), cancelled_by=r.cancelled_by)
+        cancel_requested=bool(r.cancel_requested), cancelled_by=r.cancelled_by,
+        version=r.version)
 
 
 def list_appointments(p: Practice, *, start: date | None = None, end: date | None = None,

@@ -55,6 +55,7 @@ from app.services import (
     people,
     queries,
     reminders,
+    versions,
 )
 from app.services.catalog import default_staff, get_service, get_staff, service_rules
 from app.services.clients import ClientDetails
@@ -422,6 +423,16 @@ def book_series(p: Practice, req: BookingRequest, repeat: Repeat, *, override: b
 
 # ---------------------------------------------------------------- status changes
 
+def _refuse_if_changed(s: Session, p: Practice, appointment_id: int,
+                       expected_version: int | None) -> None:
+    """A form's save over another's change to the session: ChangedMeanwhile."""
+    a = s.get(Appointment, appointment_id)
+    if a is not None:
+        versions.refuse_if_changed(s, p.clock.now(), version=a.version,
+                                   expected=expected_version, entity="appointment",
+                                   entity_id=appointment_id)
+
+
 def _load_for(s: Session, p: Practice, appointment_id: int, action: Action) -> Appointment:
     a = s.get(Appointment, appointment_id)
     if a is None:
@@ -625,12 +636,15 @@ def cancel(p: Practice, appointment_id: int, *, reason: str, notify: bool = Fals
 
 
 def complete(p: Practice, appointment_id: int, *, actual_price_cents: int | None = None,
-             internal_notes: str | None = None) -> None:
+             internal_notes: str | None = None, expected_version: int | None = None) -> None:
     """Mark the session completed, with the price charged (cents) and the
     professional's internal notes. Notes (even "") from someone who may not write
     them (people.check_may_write_notes) raise NotAllowed and change nothing; None
-    leaves them as they are."""
+    leaves them as they are. expected_version: the version the form was filled
+    from (AppointmentView.version); another's change since raises ChangedMeanwhile
+    and changes nothing. None: not checked."""
     with p.db.write() as s:
+        _refuse_if_changed(s, p, appointment_id, expected_version)
         a = _load_for(s, p, appointment_id, Action.COMPLETE)
         if internal_notes is not None:
             people.check_may_write_notes(s, p, a)
@@ -773,13 +787,17 @@ def same_time_reason(appointment_id: int, start: datetime, staff_id: int,
 
 def reschedule(p: Practice, appointment_id: int, new_start: datetime, *,
                scope: SeriesScope = SeriesScope.THIS, staff_id: int | None = None,
-               duration_minutes: int | None = None, override: bool = False) -> dict[int, int]:
+               duration_minutes: int | None = None, override: bool = False,
+               expected_version: int | None = None) -> dict[int, int]:
     """Move a session (or part of its series). Each original becomes `rescheduled`
     and points to a new session at the new time, checked like a new booking.
     Returns {original id: new id}. For a series, every member moves by the same
-    change of local date and time of day, so 10:00 stays the chosen wall time."""
+    change of local date and time of day, so 10:00 stays the chosen wall time.
+    expected_version: the version the Reagendar form was filled from; another's
+    change since raises ChangedMeanwhile and moves nothing. None: not checked."""
     ready = channel_setup.readiness(p)
     with p.db.write() as s:
+        _refuse_if_changed(s, p, appointment_id, expected_version)
         first = _load_for(s, p, appointment_id, Action.RESCHEDULE)
         zone = ZoneInfo(load_row(s).timezone)
         same = same_time_reason(first.id or appointment_id, first.start, first.staff_id,

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from babel.numbers import list_currencies
+from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
 from app.i18n import SUPPORTED, _, first_upper, weekday_name
@@ -19,9 +20,9 @@ from app.models.hours import (
     format_intervals,
     parse_hours_spec,
 )
-from app.models.tables import PracticeSettings, WorkingHours
-from app.services import audit
-from app.services.errors import InvalidInput
+from app.models.tables import PracticeSettings, Staff, WorkingHours
+from app.services import audit, versions
+from app.services.errors import InvalidInput, NotFound
 from app.services.events import Change
 from app.services.practice import Practice
 from app.services.values import parse_money
@@ -38,6 +39,9 @@ class SettingsView:
     cancel_notice_minutes: int
     cancel_fee_cents: int
     address: str = ""  # where sessions happen, for the client's e-mails
+    # The settings row's, as the form was filled (versions.py); the practice's
+    # working hours changing raises it too.
+    version: int = 0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -45,6 +49,7 @@ class SettingsView:
 
     def as_json(self) -> dict[str, object]:
         data = asdict(self)
+        del data["version"]
         data["cancel_fee"] = self.cancel_fee_cents / 100
         return data
 
@@ -84,7 +89,7 @@ def _view(s: Session) -> SettingsView:
         language=row.language,
         hours={key: format_intervals(hours.get(i, [])) for i, key in enumerate(WEEKDAY_KEYS)},
         cancel_notice_minutes=row.cancel_notice_minutes, cancel_fee_cents=row.cancel_fee_cents,
-        address=row.address)
+        address=row.address, version=row.version)
 
 
 def _zone(value: str) -> str:
@@ -157,32 +162,59 @@ def set_value(p: Practice, key: str, value: str) -> SettingsView:
     return set_values(p, [(key, value)])
 
 
-def set_values(p: Practice, changes: list[tuple[str, str]]) -> SettingsView:
-    """Change several settings at once: all of them are saved, or none."""
+def set_values(p: Practice, changes: list[tuple[str, str]], *,
+               expected_version: int | None = None) -> SettingsView:
+    """Change several settings at once: all of them are saved, or none.
+    expected_version: the version the form was filled from (SettingsView.version);
+    another's change since raises ChangedMeanwhile and changes nothing. None: not
+    checked (the command line, the set-up assistant)."""
     for key, _value in changes:
         if key not in KEYS:
             raise InvalidInput(_("Unknown setting '{key}'. Known settings: {keys}.")
                                .format(key=key, keys=", ".join(KEYS)))
     with p.db.write() as s:
-        before = asdict(_view(s))
+        row = load_row(s)
+        versions.refuse_if_changed(s, p.clock.now(), version=row.version,
+                                   expected=expected_version, entity="settings",
+                                   entity_id=None)
+        before = _compared(_view(s))
         for key, value in changes:
             if key == "hours":
                 _set_hours(s, value)
             else:
                 attr, parse = _SIMPLE[key]
-                setattr(load_row(s), attr, parse(value))
+                setattr(row, attr, parse(value))
         s.flush()
+        if _view(s).hours != before["hours"]:
+            flag_modified(row, "version")  # hours are rows of their own: the form's too
+            s.flush()
         after = _view(s)
         audit.record(s, at=p.clock.now(), actor=p.actor, entity="settings", entity_id=None,
-                     action="settings_changed", changes=audit.diff(before, asdict(after)))
+                     action="settings_changed", changes=audit.diff(before, _compared(after)))
     p.bus.publish(Change.of(settings=True))
     return after
 
 
-def set_staff_hours(p: Practice, staff_id: int, specs: list[str] | None) -> None:
+def _compared(view: SettingsView) -> dict[str, object]:
+    """What the audit trail compares: the settings without their version."""
+    data = asdict(view)
+    del data["version"]
+    return data
+
+
+def set_staff_hours(p: Practice, staff_id: int, specs: list[str] | None, *,
+                    expected_version: int | None = None) -> None:
     """A professional's own hours ('mon-fri 09:00-17:00', ...), or None to follow
-    the practice's."""
+    the practice's. A change raises the professional's version (their form holds
+    the hours); expected_version: the version that form was filled from (another's
+    change since raises ChangedMeanwhile and changes nothing; None: not checked)."""
     with p.db.write() as s:
+        staff = s.get(Staff, staff_id)
+        if staff is None:
+            raise NotFound(_("There is no professional with id {id}.").format(id=staff_id))
+        versions.refuse_if_changed(s, p.clock.now(), version=staff.version,
+                                   expected=expected_version, entity="staff",
+                                   entity_id=staff_id)
         before = {k: format_intervals(v) for k, v in practice_hours(s, staff_id).items()}
         for row in s.exec(select(WorkingHours).where(WorkingHours.staff_id == staff_id)):
             s.delete(row)
@@ -194,6 +226,8 @@ def set_staff_hours(p: Practice, staff_id: int, specs: list[str] | None) -> None
             raise InvalidInput(_("A professional needs at least one open interval."))
         s.flush()
         after = {k: format_intervals(v) for k, v in practice_hours(s, staff_id).items()}
+        if after != before:
+            flag_modified(staff, "version")
         audit.record(s, at=p.clock.now(), actor=p.actor, entity="staff", entity_id=staff_id,
                      action="hours_changed", changes=audit.diff(
                          {str(k): v for k, v in before.items()},

@@ -37,6 +37,7 @@ from app.models.outbox import MessageKind
 from app.models.transitions import Action
 from app.services import history, queries, reminders, scheduling
 from app.services import settings as practice_settings
+from app.services.errors import ChangedMeanwhile
 from app.services.events import Change
 from app.services.queries import AppointmentView
 from app.services.reminders import MessageView
@@ -494,6 +495,8 @@ class AppointmentPanel(QDialog):
         self.error.setText(str(exc))
         self.error.show()
         self.window_.show_error(exc)
+        if isinstance(exc, ChangedMeanwhile):  # the session as it is now; nothing kept
+            self.reload()
 
     def confirm(self) -> None:
         p, i = self.window_.practice, self.appointment_id
@@ -545,12 +548,15 @@ class AppointmentPanel(QDialog):
     def complete(self) -> None:
         assert self.view is not None and self.policy is not None
         dialog = CompleteDialog(self.view, self.policy.currency, self)
-        p, i = self.window_.practice, self.appointment_id
+        # The form is filled from the session as it is now: a change made elsewhere
+        # before Concluir is refused (ChangedMeanwhile), never written over.
+        p, i, version = self.window_.practice, self.appointment_id, self.view.version
 
         def accepted() -> None:
             price, notes = dialog.price_cents, dialog.notes_text()
             self._run(lambda: scheduling.complete(p, i, actual_price_cents=price,
-                                                  internal_notes=notes),
+                                                  internal_notes=notes,
+                                                  expected_version=version),
                       _("Session completed."))
 
         self._open(dialog, accepted)
@@ -558,7 +564,7 @@ class AppointmentPanel(QDialog):
     def reschedule(self) -> None:
         assert self.view is not None
         dialog = RescheduleDialog(self.window_, self.view, self)
-        p, i = self.window_.practice, self.appointment_id
+        p, i, version = self.window_.practice, self.appointment_id, self.view.version
 
         def accepted() -> None:
             start, staff, scope, override = dialog.start(), dialog.staff_id(), dialog.scope, \
@@ -573,7 +579,8 @@ class AppointmentPanel(QDialog):
             self.error.hide()
             self.window_.tasks.run(
                 lambda: scheduling.reschedule(p, i, start, staff_id=staff, scope=scope,
-                                              override=override), moved, self._show_error)
+                                              override=override, expected_version=version),
+                moved, self._show_error)
 
         self._open(dialog, accepted)
 

@@ -35,10 +35,12 @@ from app.models.enums import AppointmentStatus as S
 from app.models.enums import Channel
 from app.services import client_data, clients, queries, scheduling
 from app.services.clients import ClientStats, ClientView
+from app.services.errors import ChangedMeanwhile
 from app.services.events import Change
 from app.services.queries import AppointmentView
 from app.ui import file_chooser
 from app.ui.client_models import ID_ROLE, DirectoryModel, SessionsModel
+from app.ui.form_version import FormVersion
 from app.ui.plain import plain, verbatim
 
 if TYPE_CHECKING:
@@ -156,7 +158,9 @@ class ClientFile(QWidget):
         super().__init__()
         self.window_ = window
         self.client_id = client_id
-        self.client: ClientView | None = None
+        self.client: ClientView | None = None  # as the Dados form was filled
+        self.version = FormVersion()  # what Salvar names
+        self._filled: tuple[object, ...] = ()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         head = QHBoxLayout()
@@ -269,7 +273,10 @@ class ClientFile(QWidget):
 
     # ------------------------------------------------------------ loading
 
-    def reload(self) -> None:
+    def reload(self, *, refill: bool = False) -> None:
+        """Read the client again. The Dados form is refilled unless the person is
+        editing it (a change from elsewhere never wipes what is being typed; the
+        save then names who changed the client meanwhile); refill: always."""
         p, client_id = self.window_.practice, self.client_id
         assert client_id is not None
 
@@ -277,12 +284,38 @@ class ClientFile(QWidget):
             return (clients.get(p, client_id), queries.list_appointments(p, client_id=client_id),
                     clients.stats(p, client_id), p.clock.now())
 
-        self.window_.tasks.run(load, self._loaded, self.window_.show_error)
+        self.window_.tasks.run(lambda: (load(), refill), self._loaded_or_kept,
+                               self.window_.show_error)
+
+    def _data_values(self) -> tuple[object, ...]:
+        """What the Dados form holds, to tell whether the person edited it."""
+        return (self.name.text(), self.phone.text(), self.email.text(),
+                self.preferred.currentData(), self.language.currentData(),
+                self.notes.toPlainText(),
+                tuple(box.isChecked() for box in self.consent.values()))
+
+    def _loaded_or_kept(self, result: tuple[tuple[ClientView, list[AppointmentView],
+                                                  ClientStats, datetime], bool]) -> None:
+        loaded, refill = result
+        if not refill and self.client is not None and self._data_values() != self._filled:
+            # Being edited: the form keeps its values and the version it was filled
+            # from; the rest of the Ficha shows what is new.
+            self._loaded(loaded, keep_form=True)
+        else:
+            self._loaded(loaded)
 
     def _loaded(self, result: tuple[ClientView, list[AppointmentView], ClientStats,
-                                    datetime]) -> None:
+                                    datetime], keep_form: bool = False) -> None:
         client, sessions, stats, now = result
+        if not keep_form:
+            self._fill(client)
+        self._show_sessions(sessions, stats, now)
+
+    def _fill(self, client: ClientView) -> None:
+        """The Dados form filled from the client as read (its version is the one the
+        save names)."""
         self.client = client
+        self.version.read_again(client.version)
         self.title.setText(client.name)
         self.name.setText(client.name)
         self.phone.setText(self.window_.phone(client.phone))  # as the practice writes it
@@ -299,6 +332,10 @@ class ClientFile(QWidget):
                 text += " — " + _("since {date}").format(date=i18n.format_date(
                     datetime.fromisoformat(since).astimezone(self.window_.zone).date()))
             box.setText(text)
+        self._filled = self._data_values()
+
+    def _show_sessions(self, sessions: list[AppointmentView], stats: ClientStats,
+                       now: datetime) -> None:
         self.sessions_model.set_rows(sessions, now)
         # Each count with its own plural ("1 cancelada", "2 canceladas").
         rate = round(stats.no_show_rate * 100)
@@ -358,7 +395,7 @@ class ClientFile(QWidget):
         def done(_result: None) -> None:
             self.window_.say(_("Client #{id} anonymised; their session records were kept.")
                              .format(id=client_id))
-            self.reload()
+            self.reload(refill=True)
 
         self.window_.tasks.run(lambda: client_data.erase(p, client_id), done,
                                self.window_.show_error)
@@ -392,15 +429,20 @@ class ClientFile(QWidget):
                   "preferred_channel": self.preferred.currentData() or None,
                   "notes": self.notes.toPlainText(), "language": self.language.currentData()}
         wanted = {ch for ch, box in self.consent.items() if box.isChecked()}
-        client_id = self.client_id
+        client_id, opened, version = self.client_id, self.client, self.version
 
         def run() -> ClientView:
-            if client_id is None:
+            if client_id is None or opened is None:
                 return clients.add(p, consent=wanted, **fields)
-            current = clients.get(p, client_id)
-            had = {Channel(k) for k, v in current.consent.items() if v}
-            return clients.update(p, client_id, grant=wanted - had, revoke=had - wanted,
-                                  **{**fields, "email": fields["email"] or ""})
+
+            def update(expected: int | None) -> ClientView:
+                # As the form was filled: a change since is refused (ChangedMeanwhile).
+                had = {Channel(k) for k, v in opened.consent.items() if v}
+                return clients.update(p, client_id, grant=wanted - had, revoke=had - wanted,
+                                      **{**fields, "email": fields["email"] or ""},
+                                      expected_version=expected)
+
+            return version.save(update, lambda view: view.version)
 
         def done(view: ClientView) -> None:
             self.data_error.clear()
@@ -411,11 +453,13 @@ class ClientFile(QWidget):
                 self.privacy_button.setEnabled(True)
                 self.tabs.setTabEnabled(1, True)
                 self.tabs.setTabEnabled(2, True)
-            self.reload()
+            self.reload(refill=True)
 
         def failed(exc: Exception) -> None:
             self.data_error.setText(str(exc))
             self.window_.show_error(exc)
+            if isinstance(exc, ChangedMeanwhile):  # nothing kept: the client as it is now
+                self.reload(refill=True)
 
         self.window_.tasks.run(run, done, failed)
 

@@ -41,7 +41,7 @@ from app.models.conecta import Medium as M
 from app.models.enums import AppointmentStatus
 from app.services import attendances, conversations, scheduling
 from app.services.conversations import Detail, Template
-from app.services.errors import PracticeError
+from app.services.errors import ChangedMeanwhile, PracticeError
 from app.services.values import format_phone
 from app.ui.client_picker import NO_CLIENT, ClientPickerDialog
 from app.ui.conecta_dialog import split_tags
@@ -283,6 +283,9 @@ class AttendanceView(QFrame):
         self.window_ = window
         self.detail: Detail | None = None
         self.attendance_id: int | None = None
+        self._version: int | None = None  # the card's, as its fields were filled
+        self._keep_version = False  # a field typed in was changed elsewhere meanwhile
+        self._refill = False  # the next load shows the card as it is, typing or not
         self._load_token = 0  # the newest load; older answers are dropped
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
@@ -361,6 +364,8 @@ class AttendanceView(QFrame):
     # ------------------------------------------------------------ loading
 
     def load(self, attendance_id: int) -> None:
+        if attendance_id != self.attendance_id:
+            self._keep_version = False
         self.attendance_id = attendance_id
         # Loads run on a pool and may finish out of order: only the newest is shown,
         # or an older read (say, from before the client's reply) would overwrite it.
@@ -385,8 +390,24 @@ class AttendanceView(QFrame):
             return  # another card was chosen, or the same one read again, meanwhile
         if self.detail is None or self.detail.card.id != d.card.id:
             self.composer.reset()
+        prev, refill = self.detail, self._refill
+        self._refill = False
         self.detail = d
         c = d.card
+        # A field being typed in is kept (its save follows on leaving it). The card's
+        # version is taken only when nobody else changed that field meanwhile, so a
+        # save over another's change is refused rather than written over it.
+        typed: dict[QLineEdit, str] = {}
+        if prev is not None and prev.card.id == c.id and not refill:
+            for field, before, now in ((self.notes, prev.card.notes, c.notes),
+                                       (self.tags, ", ".join(prev.card.tags),
+                                        ", ".join(c.tags))):
+                if field.text() != before:
+                    typed[field] = field.text()
+                    if now != before:
+                        self._keep_version = True
+        if not self._keep_version:
+            self._version = c.version
         for w in (self.status, self.type, self.tags, self.notes, self.composer,
                   self.change_client):
             w.setEnabled(True)
@@ -409,11 +430,11 @@ class AttendanceView(QFrame):
         for key in kinds if c.type in kinds else [*kinds, c.type]:
             self.type.addItem(attendances.type_label(key), key)
         self.type.setCurrentIndex(self.type.findData(c.type))
-        self.tags.setText(", ".join(c.tags))
+        self.tags.setText(typed.get(self.tags, ", ".join(c.tags)))
         completer = QCompleter(QStringListModel(tags, self), self)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.tags.setCompleter(completer)
-        self.notes.setText(c.notes)
+        self.notes.setText(typed.get(self.notes, c.notes))
         nxt = d.next_session
         if nxt is not None:
             self.session.setText(_("Next session: {when} · {status}").format(
@@ -513,8 +534,12 @@ class AttendanceView(QFrame):
             if callable(after):
                 after()
 
+        aid = self.attendance_id
+
         def failed(exc: BaseException) -> None:
-            if isinstance(exc, PracticeError):
+            if aid is not None:
+                self._save_failed(exc, aid)
+            elif isinstance(exc, PracticeError):
                 composer.error.setText(str(exc))
             else:
                 self.window_.show_error(exc)
@@ -523,11 +548,35 @@ class AttendanceView(QFrame):
         self.window_.tasks.run(work, done, failed)
 
     def save(self, **changes: object) -> None:
+        """A field of the card saved, with the version it was filled from: another
+        computer's change since is refused with who and when, and the card shows
+        what is there now."""
         if self.attendance_id is None:
             return
-        aid, p = self.attendance_id, self.window_.practice
-        self._run(lambda: attendances.update(p, aid, **changes),  # type: ignore[arg-type]
-                  _("Attendance updated."))
+        aid, p, version = self.attendance_id, self.window_.practice, self._version
+
+        def work() -> int:
+            return attendances.update(p, aid, **changes,  # type: ignore[arg-type]
+                                      expected_version=version)
+
+        def saved(new_version: object) -> None:
+            if self.attendance_id == aid and self._version == version and \
+                    isinstance(new_version, int):
+                self._version = new_version  # the next field's save follows this one
+                self._keep_version = False
+            self.window_.say(_("Attendance updated."))
+
+        self.composer.error.clear()
+        self.window_.tasks.run(work, saved, lambda exc: self._save_failed(exc, aid))
+
+    def _save_failed(self, exc: BaseException, aid: int) -> None:
+        if not isinstance(exc, PracticeError):
+            self.window_.show_error(exc)
+            return
+        self.composer.error.setText(str(exc))
+        if isinstance(exc, ChangedMeanwhile) and self.attendance_id == aid:
+            self._refill, self._keep_version = True, False
+            self.load(aid)  # the card as it is now; nothing of the refused save kept
 
     def _tags_edited(self) -> None:
         if self.detail is not None and split_tags(self.tags.text()) != list(
@@ -595,7 +644,9 @@ class AttendanceView(QFrame):
             if dialog.chosen is None or dialog.chosen == c.client_id:
                 return
             client_id = None if dialog.chosen == NO_CLIENT else dialog.chosen
-            self._run(lambda: attendances.update(p, aid, client_id=client_id),
+            version = self._version if self.attendance_id == aid else c.version
+            self._run(lambda: attendances.update(p, aid, client_id=client_id,
+                                                 expected_version=version),
                       _("Attendance linked to the client.") if client_id else
                       _("Attendance no longer linked to a client."))
 

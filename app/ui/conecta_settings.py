@@ -28,7 +28,7 @@ from app.models.conecta import BUILT_IN_TYPES, Medium
 from app.services import attendances, conecta_setup, conversations
 from app.services.conecta_setup import Setup
 from app.services.conversations import Template
-from app.services.errors import FieldInvalid, PracticeError
+from app.services.errors import ChangedMeanwhile, FieldInvalid, PracticeError
 from app.ui.conecta_dialog import INVALID
 from app.ui.notifications_page import message_label
 from app.ui.plain import verbatim
@@ -89,6 +89,8 @@ class ConectaTab(QScrollArea):
                 self.window_.show_error(exc)
                 return
             error.setText(str(exc))
+            if isinstance(exc, ChangedMeanwhile):  # as it is now; nothing kept
+                self.reload()
             if isinstance(exc, FieldInvalid) and exc.field in fields:
                 fields[exc.field].setStyleSheet(INVALID)
                 fields[exc.field].setFocus()
@@ -150,15 +152,17 @@ class ConectaTab(QScrollArea):
     def _save_types(self, names: list[str], said: str) -> None:
         p = self.window_.practice
 
+        # The list as it was read: another computer's change since is refused.
+        version = self.setup.versions.get("conecta.types") if self.setup else None
+
         def done(saved: tuple[str, ...]) -> None:
-            if self.setup is not None:
-                self.setup = Setup(saved, self.setup.listed, self.setup.fallback)
             self._show_types(saved)
             self.new_type.clear()
             self.window_.say(said)
+            self.reload()  # the versions the next save names
 
-        self._run(lambda: conecta_setup.set_own_types(p, names), done, self.types_error,
-                  {"types": self.new_type})
+        self._run(lambda: conecta_setup.set_own_types(p, names, expected_version=version),
+                  done, self.types_error, {"types": self.new_type})
 
     def add_type(self) -> None:
         name = self.new_type.text().strip()
@@ -215,14 +219,17 @@ class ConectaTab(QScrollArea):
         given = {m: e.text().replace(";", ",").split(",")
                  for m, e in self.originator_edits.items()}
 
+        versions = {k: v for k, v in self.setup.versions.items()
+                    if k.startswith("conecta.originators.")} if self.setup else None
+
         def done(saved: dict[Medium, tuple[str, ...]]) -> None:
             for medium, values in saved.items():
                 self.originator_edits[medium].setText(self._shown(medium, values))
-            if self.setup is not None:
-                self.setup = Setup(self.setup.own_types, saved, self.setup.fallback)
             self.window_.say(_("Numbers and addresses saved."))
+            self.reload()  # the versions the next save names
 
-        self._run(lambda: conecta_setup.set_originators(p, given), done,
+        self._run(lambda: conecta_setup.set_originators(p, given,
+                                                        expected_versions=versions), done,
                   self.originators_error,
                   {m.value: e for m, e in self.originator_edits.items()})
 

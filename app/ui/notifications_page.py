@@ -27,7 +27,7 @@ from app import i18n
 from app.i18n import N_, _, ngettext
 from app.models.outbox import MessageKind
 from app.services import config, messages, settings, sms_parts, whatsapp_templates
-from app.services.errors import PracticeError
+from app.services.errors import ChangedMeanwhile, PracticeError
 from app.services.settings import SettingsView
 from app.ui.fit_label import FitLabel
 from app.ui.lead_time import LeadTime
@@ -160,6 +160,7 @@ class NotificationsTab(QWidget):
         self.practice_name = ""
         self.practice: SettingsView | None = None  # for the preview's facts and language
         self.loaded = False
+        self.versions: dict[str, int] = {}  # the configuration keys', as last filled
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
@@ -169,12 +170,13 @@ class NotificationsTab(QWidget):
     def reload(self) -> None:
         p = self.window_.practice
         self.window_.tasks.run(
-            lambda: (config.get_all(p), settings.get(p), whatsapp_templates.choices(p)),
+            lambda: (config.get_with_versions(p), settings.get(p),
+                     whatsapp_templates.choices(p)),
             self._loaded, self.window_.show_error)
 
-    def _loaded(self, result: tuple[dict[str, str], SettingsView,
+    def _loaded(self, result: tuple[tuple[dict[str, str], dict[str, int]], SettingsView,
                                     list[whatsapp_templates.Choice]]) -> None:
-        cfg, self.practice, choices = result
+        (cfg, self.versions), self.practice, choices = result
         self._fill_picker(choices)
         self.practice_name = self.practice.name
         self.loaded = True
@@ -348,18 +350,23 @@ class NotificationsTab(QWidget):
 
     def save(self) -> None:
         p, values = self.window_.practice, self.values()
+        # The keys as the form was filled: another computer's change since is refused.
+        expected = {k: self.versions[k] for k in values if k in self.versions}
 
         def failed(exc: Exception) -> None:
             self.error.setText(str(exc))
+            if isinstance(exc, ChangedMeanwhile):
+                self.reload()  # as it is now; nothing of the refused save kept
 
         def done(_r: Any) -> None:
             self.error.clear()
             self.window_.say(_("Settings saved."))
+            self.reload()  # the versions the next save names
 
         def run() -> None:
             # A template Meta paused, rejected or disabled is refused with why.
             whatsapp_templates.check_choice(p, values["whatsapp.template"],
                                             values["whatsapp.language"])
-            config.set_values(p, values)
+            config.set_values(p, values, expected_versions=expected)
 
         self.window_.tasks.run(run, done, failed)

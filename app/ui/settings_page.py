@@ -28,8 +28,10 @@ from app.i18n import _
 from app.models.hours import WEEKDAY_KEYS
 from app.services import catalog, config, people, settings
 from app.services.catalog import ServiceView, StaffView
+from app.services.errors import ChangedMeanwhile
 from app.services.settings import SettingsView
 from app.ui import place_fields
+from app.ui.form_version import FormVersion
 from app.ui.hours_grid import HoursGrid
 
 if TYPE_CHECKING:
@@ -83,6 +85,8 @@ class SettingsPage(QWidget):
         # and never one being typed in.
         self._filled: dict[str, tuple[object, ...]] = {}
         self._select: dict[str, int] = {}  # just saved: select it when the list refreshes
+        # What each form's Salvar names: the row's version as filled (versions.py).
+        self._versions = {form: FormVersion() for form in ("practice", "service", "staff")}
 
     def show_tab(self, name: str) -> None:
         """Bring one tab forward: "notifications", "integrations", "conecta", "backups"."""
@@ -169,6 +173,7 @@ class SettingsPage(QWidget):
         self.fee.setText(i18n.format_amount(view.cancel_fee_cents))
         self.address.setText(view.address)
         self._filled["practice"] = self._practice_values()
+        self._versions["practice"].read_again(view.version)
 
     def _practice_values(self) -> tuple[object, ...]:
         return (self.name.text(), self.timezone.code(), self.country.code(),
@@ -198,6 +203,7 @@ class SettingsPage(QWidget):
         changes += [("hours", f"{key} {spec}") for key, spec in self.hours_grid.hours().items()]
         p = self.window_.practice
         old_language = self.current.language if self.current else ""
+        version = self._versions["practice"]
 
         def done(view: SettingsView) -> None:
             self.practice_error.clear()
@@ -207,12 +213,21 @@ class SettingsPage(QWidget):
             else:
                 self._loaded(view)
 
-        self._run(lambda: settings.set_values(p, changes), done, self.practice_error)
+        def work() -> SettingsView:
+            return version.save(lambda expected: settings.set_values(
+                p, changes, expected_version=expected), lambda view: view.version)
 
-    def _run(self, work: Callable[[], Any], done: Callable[[Any], None], error: QLabel) -> None:
+        self._run(work, done, self.practice_error, self.reload)
+
+    def _run(self, work: Callable[[], Any], done: Callable[[Any], None], error: QLabel,
+             refill: Callable[[], None] | None = None) -> None:
+        """refill: on a save refused for another's change since the form was filled
+        (ChangedMeanwhile), the form shows the row as it is now; the sentence stays."""
         def failed(exc: Exception) -> None:
             error.setText(str(exc))
             self.window_.show_error(exc)
+            if isinstance(exc, ChangedMeanwhile) and refill is not None:
+                refill()
 
         self.window_.tasks.run(work, done, failed)
 
@@ -320,8 +335,10 @@ class SettingsPage(QWidget):
 
     def _service_chosen(self, item: QListWidgetItem | None) -> None:
         sv = self._service(item.data(256)) if item else None
+        shown = self._shown_service
+        if (sv.id if sv else None) != shown:
+            self.service_error.clear()  # another's; one refilled keeps why it was
         self._shown_service = sv.id if sv else None
-        self.service_error.clear()
         self.retire.setEnabled(sv is not None)
         self.sv_name.setText(sv.name if sv else "")
         self.sv_duration.setValue(sv.duration_minutes if sv else 50)
@@ -336,6 +353,10 @@ class SettingsPage(QWidget):
                               if sv and (sv.bookable_from or sv.bookable_until) else "")
         self.sv_max.setValue(sv.max_per_day or 0 if sv else 0)
         self._filled["service"] = self._service_values()
+        if sv is None or sv.id != shown:
+            self._versions["service"].filled(sv.version if sv else None)
+        else:
+            self._versions["service"].read_again(sv.version)
 
     def _service_values(self) -> tuple[object, ...]:
         return (self.sv_name.text(), self.sv_duration.value(), self.sv_price.text(),
@@ -364,17 +385,29 @@ class SettingsPage(QWidget):
                   "bookable_hours": self.sv_hours.text().strip() or None,
                   "max_per_day": self.sv_max.value() or None}
 
-        def run() -> ServiceView:
+        version = self._versions["service"]
+
+        def save(expected: int | None) -> ServiceView:
             if service_id is None:
                 return catalog.add_service(p, **fields)
-            return catalog.update_service(p, int(service_id), **fields)
+            return catalog.update_service(p, int(service_id), **fields,
+                                          expected_version=expected)
+
+        def run() -> ServiceView:
+            return version.save(save, lambda view: view.version)
 
         def done(view: ServiceView) -> None:
             self._select["service"] = view.id
+            self.service_error.clear()
+            self._filled["service"] = self._service_values()  # what is stored now
             self.window_.load_catalogue()  # a load that surely comes after the choice
             self.window_.say(_("Service saved."))
 
-        self._run(run, done, self.service_error)
+        def refill() -> None:
+            self._filled["service"] = self._service_values()  # refilled, not kept
+            self.window_.load_catalogue()
+
+        self._run(run, done, self.service_error, refill)
 
     def _retire_service(self) -> None:
         item = self.service_list.currentItem()
@@ -456,12 +489,18 @@ class SettingsPage(QWidget):
     def _staff_chosen(self, item: QListWidgetItem | None) -> None:
         st: StaffView | None = next((s for s in self.window_.staff
                                      if item and s.id == item.data(256)), None)
+        shown = self._shown_staff
+        if (st.id if st else None) != shown:
+            self.staff_error.clear()  # another's; one refilled keeps why it was
         self._shown_staff = st.id if st else None
-        self.staff_error.clear()
         self.st_name.setText(st.name if st else "")
         self.st_color.setText(st.color if st else "")
         self.st_hours.clear()
         self._filled["staff"] = self._staff_values()
+        if st is None or st.id != shown:
+            self._versions["staff"].filled(st.version if st else None)
+        else:
+            self._versions["staff"].read_again(st.version)
         if st is None:
             return
         p = self.window_.practice
@@ -493,21 +532,32 @@ class SettingsPage(QWidget):
         p = self.window_.practice
         name, color = self.st_name.text(), self.st_color.text().strip() or None
         specs = [s.strip() for s in self.st_hours.text().split(";") if s.strip()] or None
+        version = self._versions["staff"]
 
-        def run() -> StaffView:
+        def save(expected: int | None) -> StaffView:
             for spec in specs or []:
                 settings.check_hours(spec)  # refuse before anything is written
             view = catalog.add_staff(p, name=name, color=color) if staff_id is None else \
-                catalog.rename_staff(p, staff_id, name, color)
-            settings.set_staff_hours(p, view.id, specs)
-            return view
+                catalog.rename_staff(p, staff_id, name, color, expected_version=expected)
+            settings.set_staff_hours(p, view.id, specs, expected_version=view.version)
+            # The hours raise the version too: the one the next save names.
+            return next(st for st in catalog.list_staff(p) if st.id == view.id)
+
+        def run() -> StaffView:
+            return version.save(save, lambda view: view.version)
 
         def done(view: StaffView) -> None:
             self._select["staff"] = view.id
+            self.staff_error.clear()
+            self._filled["staff"] = self._staff_values()  # what is stored now
             self.window_.load_catalogue()  # a load that surely comes after the choice
             self.window_.say(_("Professional saved."))
 
-        self._run(run, done, self.staff_error)
+        def refill() -> None:
+            self._filled["staff"] = self._staff_values()  # refilled, not kept
+            self.window_.load_catalogue()
+
+        self._run(run, done, self.staff_error, refill)
 
 
 def _colour(value: str) -> Any:

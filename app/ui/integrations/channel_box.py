@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from app.i18n import _
 from app.models.enums import Channel
 from app.services import config, outbox, secrets
-from app.services.errors import PracticeError
+from app.services.errors import ChangedMeanwhile, PracticeError
 from app.ui.notifications_page import message_label
 
 if TYPE_CHECKING:
@@ -39,6 +39,9 @@ class ChannelBox(QGroupBox):
         # Each field's value as last filled from the settings (load): one changed
         # since is being edited. Before the first fill, the fields were empty.
         self._filled: dict[str, str] | None = None
+        # Each key's version as its field was last filled (versions.py): Salvar
+        # names them, so a save over another computer's change is refused.
+        self.versions: dict[str, int] = {}
         form = QFormLayout(self)
         for _key, label, widget in fields:
             form.addRow(label, widget)
@@ -58,6 +61,21 @@ class ChannelBox(QGroupBox):
         form.addRow(row)
         self.result = message_label("muted")
         form.addRow(self.result)
+
+    def note_versions(self, cfg: dict[str, str], versions: dict[str, int]) -> None:
+        """Before load(): the keys' versions, taken for the fields load() refills
+        and those showing what is stored (just saved); a field being edited keeps
+        the version it was filled from."""
+        shown = self.values()
+        filled = self._filled or {
+            key: "" for key, _l, widget in self.fields if isinstance(widget, QLineEdit)}
+        own = {key for key, _l, _w in self.fields}
+        for key in shown:
+            if key in own and key in filled and shown[key] != filled[key] and \
+                    shown[key] != cfg.get(key):
+                continue  # being edited
+            if key in versions:
+                self.versions[key] = versions[key]
 
     def load(self, cfg: dict[str, str], stored: bool | None) -> None:
         """Shows the saved settings; a field the person changed since it was last
@@ -92,12 +110,17 @@ class ChannelBox(QGroupBox):
         land in a parameter (it once arrived as the callback below)."""
         self._save(then=None)
 
+    def expected(self, values: dict[str, str]) -> dict[str, int]:
+        """The versions Salvar names for these keys (those this box was filled from)."""
+        return {k: self.versions[k] for k in values if k in self.versions}
+
     def _save(self, then: Callable[[], None] | None) -> None:
         p, values, secret, name = (self.tab.window_.practice, self.values(),
                                    self.secret.text(), self.secret_name)
+        expected = self.expected(values)
 
         def run() -> None:
-            config.set_values(p, values)
+            config.set_values(p, values, expected_versions=expected)
             if secret.strip():
                 secrets.store(name, secret)
 
@@ -118,6 +141,18 @@ class ChannelBox(QGroupBox):
             self.tab.window_.show_error(exc)
             return
         self.result.setText("⚠ " + str(exc))
+        if isinstance(exc, ChangedMeanwhile):
+            self.refill()
+
+    def refill(self) -> None:
+        """After a save refused for another's change: every field shows what is
+        stored now (nothing of the refused save is kept)."""
+        self.forget_edits()
+        self.tab.reload()
+
+    def forget_edits(self) -> None:
+        """The next load fills every field, none counting as being edited."""
+        self._filled = self.values()
 
     def test(self) -> None:
         """Save what is typed, then send one message and say what the provider said."""

@@ -20,7 +20,7 @@ from app.models.enums import Channel
 from app.services import channel_checks, config, mail_inbound, secrets
 from app.services.channels import mail_check, mail_discovery
 from app.services.channels.mail_providers import app_password_hint, app_passwords_line
-from app.services.errors import PracticeError
+from app.services.errors import ChangedMeanwhile, PracticeError
 from app.ui.integrations.channel_box import ChannelBox
 from app.ui.notifications_page import message_label
 
@@ -159,8 +159,10 @@ class EmailBox(ChannelBox):
         same_account = bool(imap_values) and not mailbox.secret.text().strip() and \
             imap_values["imap.user"].strip().casefold() == values["smtp.user"].strip().casefold()
 
+        expected = {**self.expected(values), **mailbox.expected(imap_values)}
+
         def run() -> None:
-            config.set_values(p, {**values, **imap_values})
+            config.set_values(p, {**values, **imap_values}, expected_versions=expected)
             if password.strip():
                 secrets.store("smtp.password", password)
                 if same_account:
@@ -172,6 +174,9 @@ class EmailBox(ChannelBox):
         self.result.setText("⚠ " + str(exc))
         if not isinstance(exc, PracticeError):
             self.tab.window_.show_error(exc)
+        elif isinstance(exc, ChangedMeanwhile):
+            self.tab.mailbox.forget_edits()
+            self.refill()
 
     def test(self) -> None:
         """Save, send a message to the practice's own address, then (with the

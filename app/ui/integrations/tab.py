@@ -87,18 +87,20 @@ class IntegrationsTab(QWidget):
         self.reload_overview()
         self.links.reload()
 
-        def load() -> tuple[dict[str, str], dict[str, bool | None]]:
+        def load() -> tuple[tuple[dict[str, str], dict[str, int]], dict[str, bool | None]]:
             stored: dict[str, bool | None] = {}
             for name in ("whatsapp.token", "smtp.password", "sms.auth_token", "imap.password"):
                 try:
                     stored[name] = secrets.is_set(name)
                 except secrets.SecretsUnavailable:
                     stored[name] = None
-            return config.get_all(p), stored
+            return config.get_with_versions(p), stored
 
-        def loaded(result: tuple[dict[str, str], dict[str, bool | None]]) -> None:
-            cfg, stored = result
+        def loaded(result: tuple[tuple[dict[str, str], dict[str, int]],
+                                 dict[str, bool | None]]) -> None:
+            (cfg, versions), stored = result
             for box in (self.whatsapp, self.email, self.mailbox, self.sms):
+                box.note_versions(cfg, versions)  # what Salvar names (versions.py)
                 box.load(cfg, stored[box.secret_name])
 
         self.window_.tasks.run(load, loaded, self.window_.show_error)
