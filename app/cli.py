@@ -234,9 +234,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from app.cli_conecta import add_commands
     from app.cli_data import add_commands as add_data_commands
+    from app.cli_database import add_commands as add_database_commands
 
     add_commands(sub, cmd)
     add_data_commands(sub, cmd, cl)
+    add_database_commands(sub, cmd)
 
     p = cmd("slots", cmd_slots, _("free start times on a day"))
     p.add_argument("--date", required=True)
@@ -717,6 +719,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, data_dir: str | None) -> int:
     """A subcommand on the practice: its exit status (0, 1, 2, 3)."""
+    standalone = getattr(args, "standalone", None)
+    if standalone is not None:  # `practice database …`: before any practice is open
+        return int(standalone(data_dir, args))
     try:
         practice = open_practice(data_dir, clock=from_environment())
     except DatabaseDamaged as exc:

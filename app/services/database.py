@@ -105,7 +105,7 @@ def server_error(exc: DBAPIError, where: str) -> DatabaseUnavailable:
     """What a person is told when the practice's server does not do what was asked:
     unreachable, refusing the login, or busy (a lock held too long). The reason
     goes to the log by its SQLSTATE, never with the statement's values."""
-    code = getattr(exc.orig, "sqlstate", None) or ""
+    code = getattr(exc.orig, "sqlstate", None) or _connection_refusal(exc)
     log.warning("the practice's server at %s: %s (%s)", where, type(exc.orig).__name__, code)
     if code == "28P01" or code == "28000":
         return DatabaseUnavailable(_(
@@ -122,6 +122,20 @@ def server_error(exc: DBAPIError, where: str) -> DatabaseUnavailable:
         "The practice's server at {where} does not answer. Nothing was lost: check that the "
         "server's computer is on and on the network; an open window reconnects by itself.")
         .format(where=where))
+
+
+def _connection_refusal(exc: DBAPIError) -> str:
+    """The SQLSTATE a refused connection would have: libpq reports a failure to
+    connect without one, only the server's words (in English unless the server's
+    lc_messages says otherwise), so the two refusals a person can act on are
+    told apart by them. "" when neither."""
+    text = str(exc.orig)
+    if "password authentication failed" in text or (
+            'role "' in text and "does not exist" in text):
+        return "28P01"
+    if 'database "' in text and "does not exist" in text:
+        return "3D000"
+    return ""
 
 
 def copy_database(source: Path, target: Path) -> None:

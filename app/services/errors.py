@@ -54,6 +54,11 @@ class DatabaseUnavailable(PracticeError):
     pass
 
 
+class OnNetworkFolder(DatabaseUnavailable):
+    """The SQLite practice's data folder is on a network file system, where SQLite's
+    locking does not hold: it was not opened (storage.network_folder)."""
+
+
 class DatabaseDamaged(DatabaseUnavailable):
     """The database in the data folder is damaged or is not ours; it was left as it
     is. A copy from the backups folder can take its place (backups.replace_damaged)."""

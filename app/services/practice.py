@@ -20,12 +20,17 @@ from app.models.tables import PracticeSettings, Staff, WorkingHours
 from app.services import migrate, schema_check
 from app.services.clock import Clock, SystemClock
 from app.services.database import Database, server_error
-from app.services.errors import DatabaseDamaged, DatabaseUnavailable, InvalidInput
+from app.services.errors import (
+    DatabaseDamaged,
+    DatabaseUnavailable,
+    InvalidInput,
+    OnNetworkFolder,
+)
 from app.services.events import ChangeBus
 from app.services.files import private_file
 from app.services.logs import setup_logging
 from app.services.paths import DataPaths, resolve
-from app.services.storage import location
+from app.services.storage import location, network_folder
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +85,31 @@ def open_practice(data_dir: str | os.PathLike[str] | None = None, *, clock: Cloc
                     actor=actor or default_actor())
 
 
-def _open_file(paths: DataPaths) -> Database:
+def refuse_network_folder(paths: DataPaths) -> None:
+    """A SQLite practice is not opened from a network folder (a NAS, a shared
+    drive): SQLite's locking does not work over a network file system
+    (https://www.sqlite.org/useovernet.html), and two computers writing one file
+    would damage it. Raises OnNetworkFolder saying what to do instead."""
+    place = network_folder.network_place(paths.root)
+    if place is None:
+        return
+    log.warning("the data folder %s is on a network file system (%s): not opened",
+                paths.root, place)
+    raise OnNetworkFolder(_(
+        "The practice's data folder {folder} is in a network folder ({place}). SQLite's "
+        "locking does not work over a network file system, so computers sharing this file "
+        "would damage it; it was not opened. To share the practice between computers, "
+        "connect each one to the practice's server (practice database connect URL, or the "
+        "assistant's \"join a practice\"); for a practice of one, keep the data folder on "
+        "this computer's own disk (--data-dir or PRACTICE_HOME).").format(
+        folder=paths.root, place=place))
+
+
+def _open_file(paths: DataPaths, *, network_check: bool = True) -> Database:
+    """The SQLite practice in the data folder, checked and upgraded. `network_check`
+    False only to read a practice out of a network folder (moving it to a server)."""
+    if network_check:
+        refuse_network_folder(paths)
     try:
         schema_check.check_found(paths.database)
     except InvalidInput as exc:
@@ -126,6 +155,11 @@ def _open_server(url: URL, paths: DataPaths) -> Database:
         db.dispose()
         raise
     return db
+
+
+# Opened without a Practice around them: connecting this computer to a server,
+# moving its practice there (storage.connecting).
+open_file, open_server = _open_file, _open_server
 
 
 def _ensure_defaults(db: Database) -> None:

@@ -13,9 +13,15 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__, i18n
+from app.i18n import _
 from app.services import schema_check, settings
-from app.services.errors import DatabaseDamaged, DatabaseUnavailable, PracticeError
-from app.services.paths import resolve
+from app.services.errors import (
+    DatabaseDamaged,
+    DatabaseUnavailable,
+    OnNetworkFolder,
+    PracticeError,
+)
+from app.services.paths import DataPaths, resolve
 from app.services.practice import Practice, open_practice
 
 if TYPE_CHECKING:
@@ -33,9 +39,20 @@ def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
 
     app.setWindowIcon(QIcon(str(ICON)))  # the title bar and task switcher, where no menu entry says
     app.setQuitOnLastWindowClosed(False)  # the tray may keep the app alive
-    practice = _open(data_dir)
-    if practice is None:
-        return 3
+    while True:
+        practice = _open(data_dir)
+        if practice is None:
+            return 3
+        code, again = _run(app, practice)
+        if not again:
+            return code
+        log.info("reopening the practice from where this computer now keeps it")
+
+
+def _run(app: QApplication, practice: Practice) -> tuple[int, bool]:
+    """One window on `practice` until it closes: the exit code, and whether the
+    practice is to be opened again (this computer was connected to the practice's
+    server, or back to its file)."""
     current = settings.get(practice)  # once, before the window exists
     i18n.set_language(current.language or None)
     from app.ui.errors import install
@@ -43,6 +60,8 @@ def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
 
     install()
     window = MainWindow(practice, current.zone, background_worker=True)
+    asked: list[bool] = []
+    window.reopen_asked.connect(lambda: asked.append(True))
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # closing (not hiding) quits
     window.destroyed.connect(app.quit)
     window.show()
@@ -57,7 +76,7 @@ def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
     code = app.exec()
     practice.close()
     log.info("window closed")
-    return int(code)
+    return int(code), bool(asked)
 
 
 def _open(data_dir: str | os.PathLike[str] | None) -> Practice | None:
@@ -69,6 +88,9 @@ def _open(data_dir: str | os.PathLike[str] | None) -> Practice | None:
     while True:
         try:
             return open_practice(data_dir)
+        except OnNetworkFolder as exc:
+            if not _join_instead(paths, str(exc)):
+                return None
         except DatabaseDamaged as exc:
             from app.ui.recovery_dialog import RecoveryDialog
 
@@ -87,6 +109,27 @@ def _open(data_dir: str | os.PathLike[str] | None) -> Practice | None:
 
             QMessageBox.critical(None, "Practice Desk", verbatim(str(exc)))
             return None
+
+
+def _join_instead(paths: DataPaths, problem: str) -> bool:
+    """A data folder in a network folder is not opened; the person may connect this
+    computer to the practice's server instead. True when it was connected."""
+    from app.ui.plain import verbatim
+    from app.ui.server_form import JoinDialog
+    from app.ui.tasks import TaskRunner
+
+    box = QMessageBox(QMessageBox.Icon.Warning, "Practice Desk", verbatim(problem))
+    join = box.addButton(_("Connect to the practice's server…"),
+                         QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.exec()
+    if box.clickedButton() is not join:
+        return False
+    tasks = TaskRunner()
+    dialog = JoinDialog(None, tasks, paths)
+    joined = dialog.exec() == JoinDialog.DialogCode.Accepted
+    tasks.wait()
+    return joined
 
 
 def _quit_on_terminate(window: MainWindow) -> None:

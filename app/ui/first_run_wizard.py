@@ -135,7 +135,31 @@ class FirstRunWizard(QWizard):
         form.addRow(_("Language"), self.language)
         col.addLayout(form)
         col.addStretch(1)
+        join_note = QLabel(_("Does the practice already use Practice Desk on another "
+                             "computer? Then its set-up is done: connect this computer to "
+                             "it instead."))
+        join_note.setObjectName("muted")
+        join_note.setWordWrap(True)
+        col.addWidget(join_note)
+        self.join_button = QPushButton(_("Join a practice that already uses Practice Desk on "
+                                         "another computer…"))
+        self.join_button.clicked.connect(self.join)
+        col.addWidget(self.join_button)
         return page
+
+    def join(self) -> None:
+        """Connect this computer to the practice's server; once connected, the set-up
+        that practice already has is skipped and the window opens it from there."""
+        from app.ui.server_form import JoinDialog
+
+        self.join_dialog = JoinDialog(self, self.window_.tasks, self.window_.practice.paths)
+        self.join_dialog.accepted.connect(self._joined)
+        self.join_dialog.open()
+
+    def _joined(self) -> None:
+        self.saved = True  # nothing to skip here: the practice is set up over there
+        super().reject()
+        self.window_.reopen()
 
     def _people_page(self) -> QWizardPage:
         page, col = _page(_("The people"), _("Each professional has an agenda of their own; "

@@ -54,6 +54,9 @@ SENDER_MS = 15_000  # how often the status bar says again who sends
 
 class MainWindow(QMainWindow):
     server_state = Signal(bool)  # the practice's server answers (True) or not (False)
+    # The practice is to be opened again from where this computer now keeps it
+    # (connected to the practice's server, moved there, or back to its file).
+    reopen_asked = Signal()
 
     def __init__(self, practice: Practice, zone: ZoneInfo, *,
                  background_worker: bool = False) -> None:
@@ -90,6 +93,7 @@ class MainWindow(QMainWindow):
         self.worker: Any = None
         self.tray: Any = None
         self.quitting = False
+        self.reopening = False
         if background_worker:
             self._start_worker()
         self._watch_other_processes()
@@ -232,6 +236,13 @@ class MainWindow(QMainWindow):
     def quit(self) -> None:
         self.quitting = True
         self.close()
+
+    def reopen(self) -> None:
+        """Close this window and open the practice again from where this computer
+        now keeps it (app.run_window opens a new window on it)."""
+        self.reopening = True
+        self.reopen_asked.emit()
+        self.quit()
 
     # ------------------------------------------------------------ building
 

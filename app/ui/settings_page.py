@@ -76,6 +76,10 @@ class SettingsPage(QWidget):
 
         self.backups = BackupsTab(window)
         self.tabs.addTab(self.backups, _("Backups"))
+        from app.ui.database_tab import DatabaseTab
+
+        self.database = DatabaseTab(window)
+        self.tabs.addTab(self.database, _("Database"))
         self.current: SettingsView | None = None
         self._zones_filled = False
         self._shown_service: int | None = None  # what the service form holds
@@ -89,9 +93,11 @@ class SettingsPage(QWidget):
         self._versions = {form: FormVersion() for form in ("practice", "service", "staff")}
 
     def show_tab(self, name: str) -> None:
-        """Bring one tab forward: "notifications", "integrations", "conecta", "backups"."""
+        """Bring one tab forward: "notifications", "integrations", "conecta", "backups",
+        "database"."""
         tab = {"notifications": self.notifications, "integrations": self.integrations,
-               "conecta": self.conecta, "backups": self.backups}[name]
+               "conecta": self.conecta, "backups": self.backups,
+               "database": self.database}[name]
         self.tabs.setCurrentWidget(tab)
 
     def showEvent(self, event: Any) -> None:

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -103,3 +104,25 @@ class PostgresCluster:
         """Everything the server has written to disk, write-ahead log included."""
         self._admin("CHECKPOINT")
         return b"".join(p.read_bytes() for p in self.data.rglob("*") if p.is_file())
+
+    def password_login(self, name: str, password: str) -> str:
+        """A login the server asks a password of (scram-sha-256, by a pg_hba.conf line
+        ahead of the cluster's "trust" ones), owning a new empty database: that
+        database's URL, without the password."""
+        self._admin(f"CREATE ROLE {name} LOGIN PASSWORD '{password}'")
+        hba = self.data / "pg_hba.conf"
+        hba.write_text(f"host all {name} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
+        self._admin("SELECT pg_reload_conf()")
+        database = f"db_{uuid.uuid4().hex[:12]}"
+        self._admin(f"CREATE DATABASE {database} OWNER {name}")
+        deadline = time.monotonic() + 10
+        while True:  # the server reads pg_hba.conf again on a signal: wait until it has
+            try:
+                psycopg.connect(host="127.0.0.1", port=self.port, user=name,
+                                dbname=database, connect_timeout=5).close()
+            except psycopg.OperationalError:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start asking for a password")
+            time.sleep(0.05)
+        return f"postgresql+psycopg://{name}@127.0.0.1:{self.port}/{database}"

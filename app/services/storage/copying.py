@@ -20,7 +20,17 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, inspect, select, text
+from sqlalchemy import (
+    Connection,
+    Engine,
+    MetaData,
+    Table,
+    bindparam,
+    create_engine,
+    inspect,
+    select,
+    text,
+)
 
 from app.i18n import _
 from app.services.errors import InvalidInput
@@ -150,14 +160,26 @@ def copy_rows(source: Connection, target: Connection, *, replace: bool = False) 
         if into is None:
             raise InvalidInput(_("The copy has a table the practice has not ({name}); "
                                  "nothing was copied.").format(name=table.name))
+        # A row may refer to a later row of its own table (a rescheduled session to
+        # the session it became): those references are written once every row is in.
+        own = sorted(fk.parent.name for fk in into.foreign_keys if fk.column.table is into)
+        later: list[dict[str, Any]] = []
         batch: list[dict[str, Any]] = []
         for row in _rows(source, table):
+            if own and any(row.get(c) is not None for c in own):
+                later.append({**{f"k_{c.name}": row[c.name] for c in into.primary_key},
+                              **{f"v_{c}": row[c] for c in own}})
+                row = {**row, **dict.fromkeys(own)}
             batch.append(row)
             if len(batch) >= BATCH:
                 target.execute(into.insert(), batch)
                 batch = []
         if batch:
             target.execute(into.insert(), batch)
+        if later:
+            target.execute(into.update().where(*(c == bindparam(f"k_{c.name}")
+                                                 for c in into.primary_key))
+                           .values({c: bindparam(f"v_{c}") for c in own}), later)
     _set_counters(target, _counters(source))
     before, after = digests(source), digests(target)
     if before != after:
