@@ -42,6 +42,10 @@ class ServerWait(QDialog):
         layout.addWidget(self.state)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
+        # A password changed on the server, or the server moved: typed again here.
+        self.change_button = QPushButton(_("Change the connection…"))
+        self.change_button.clicked.connect(self.change_connection)
+        buttons.addWidget(self.change_button)
         self.retry_button = QPushButton(_("Try now"))
         self.retry_button.clicked.connect(self.attempt)
         self.quit_button = QPushButton(_("Quit"))
@@ -61,6 +65,14 @@ class ServerWait(QDialog):
         self.state.setText(_("Trying to reach the server…"))
         data_dir = self.data_dir
         self.tasks.run(lambda: open_practice(data_dir), self._opened, self._still_away)
+
+    def change_connection(self) -> None:
+        from app.services.paths import resolve
+        from app.ui.server_form import JoinDialog
+
+        dialog = JoinDialog(self, self.tasks, resolve(self.data_dir))
+        if dialog.exec() == JoinDialog.DialogCode.Accepted:
+            self.attempt()
 
     def _opened(self, practice: Any) -> None:
         self._trying = False
