@@ -210,7 +210,7 @@ def test_a_confirmation_from_another_process_shows_within_a_second_or_two(
     import sys
 
     page = open_sessions(qtbot, window)
-    qtbot.waitUntil(lambda: window.watcher is not None and window.watcher._conn is not None,
+    qtbot.waitUntil(lambda: window.watcher is not None and window.watcher.following,
                     timeout=3000)  # its first look, taken off the GUI thread
     row = next(r for r, v in enumerate(page.model.rows) if v.id == more["a1"])
     assert shown(page)[row][5] == "Scheduled"

@@ -213,6 +213,11 @@ class Watcher:
         self._version = -1
         self.online = True
 
+    @property
+    def following(self) -> bool:
+        """The watermark is taken: what others commit from now on is announced."""
+        return self._last is not None
+
     def close(self) -> None:
         if self._version_conn is not None:
             self._version_conn.close()
