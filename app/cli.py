@@ -679,10 +679,17 @@ def cmd_worker(p: Practice, args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_a: stop.set())
     w.start()
-    sys.stderr.write(_("Sending reminders; stop with Ctrl+C.") + "\n")
+    w.tried.wait(30)  # whether this computer sends is known once it has tried
+    said = None
     try:
-        while not stop.wait(1):
-            pass
+        while True:
+            sending = w.sender.held
+            if sending != said:  # said again whenever this computer takes or leaves the part
+                sys.stderr.write((_("Sending reminders; stop with Ctrl+C.") if sending else
+                                  _sender_elsewhere(w)) + "\n")
+                said = sending
+            if stop.wait(1):
+                break
     except KeyboardInterrupt:
         pass
     finally:

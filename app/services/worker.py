@@ -42,6 +42,7 @@ class Worker:
         self.lacking: list[str] = []  # secrets this computer lacks to send
         self._lock = threading.Lock()  # one pass at a time, even if a tick runs long
         self._claim_lock = threading.Lock()
+        self.tried = threading.Event()  # set once the first claim was tried
         self._mail_problem = ""
 
     @property
@@ -77,6 +78,7 @@ class Worker:
                 log.warning("this computer no longer sends for the practice")
                 self.poller.stop()
                 self.poller = None
+            self.tried.set()
             return now
 
     def run_once(self) -> Report:
