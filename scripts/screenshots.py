@@ -195,6 +195,21 @@ def shoot(app: QApplication, w: MainWindow, language: str) -> None:
     settle(app, w)
     w.settings_page.backups.table.selectRow(0)
     save("settings-backups")
+    w.settings_page.show_tab("database")
+    settle(app, w)
+    save("settings-database")
+    from app.services.errors import DatabaseUnavailable
+    from app.ui.server_wait import ServerWait
+
+    waiting = ServerWait(None, str(DatabaseUnavailable(_(
+        "The practice's server at {where} does not answer. Nothing was lost: check that the "
+        "server's computer is on and on the network; an open window reconnects by itself.")
+        .format(where="recepcao.local/consultorio"))))
+    waiting.timer.stop()  # a picture: no attempt is made
+    waiting.show()
+    settle(app, w)
+    save("server-wait", waiting)
+    waiting.close()
     page("conecta")
     settle(app, w)
     w.conecta.choose(next(c.id for c in w.conecta.cards if c.medium.value == "whatsapp"))
