@@ -28,6 +28,7 @@ from urllib.parse import quote, unquote
 
 from filelock import FileLock, Timeout
 
+from app.services.files import write_whole
 from app.services.storage import engines
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ class SenderLock:
         self.since = datetime.now(UTC)
         note = {"computer": self.computer, "pid": os.getpid(),
                 "since": self.since.isoformat()}
-        (self.folder / "sender.json").write_text(json.dumps(note), encoding="utf-8")
+        write_whole(self.folder / "sender.json", json.dumps(note).encode())
         log.info("this process (%s) now sends for the practice", os.getpid())
         return True
 
