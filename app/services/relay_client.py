@@ -45,7 +45,7 @@ from app.services import (
     secrets,
     whatsapp_templates,
 )
-from app.services.errors import InvalidInput, NotFound, PracticeError
+from app.services.errors import DatabaseUnavailable, InvalidInput, NotFound, PracticeError
 from app.services.events import Change
 from app.services.inbound import Touched
 from app.services.practice import Practice
@@ -212,6 +212,12 @@ class Poller:
             except RelayNotConfigured:
                 self.connected = None
                 self._stop.wait(30)
+            except DatabaseUnavailable as exc:
+                # The practice's data out of reach (its server away): the change feed
+                # says so in the window; the poll waits for it.
+                log.debug("relay poll waits for the database (%s)", exc)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 60)
             except secrets.SecretsUnavailable as exc:
                 # no keyring holding the relay's key: a state to report, not a crash
                 if self.connected is not False:
@@ -247,7 +253,7 @@ class Poller:
             try:
                 url, key = self._settings()
                 link_notices.push(self.p, url, key)
-            except (RelayNotConfigured, secrets.SecretsUnavailable,
+            except (RelayNotConfigured, secrets.SecretsUnavailable, DatabaseUnavailable,
                     requests.RequestException) as exc:
                 log.debug("session notes wait for the next poll (%s)", type(exc).__name__)
             except Exception:

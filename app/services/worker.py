@@ -16,7 +16,7 @@ from contextlib import suppress
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from app.services.errors import PracticeError
+from app.services.errors import DatabaseUnavailable, PracticeError
 from app.services.outbox import Dispatcher, Report
 from app.services.practice import Practice
 
@@ -89,6 +89,9 @@ class Worker:
         with self._lock:
             try:
                 report = self.dispatcher.dispatch_due()
+            except DatabaseUnavailable as exc:  # the server away: the next tick tries again
+                log.warning("dispatch waits: %s", exc)
+                return Report()
             except Exception:
                 log.exception("dispatch pass failed")
                 raise
@@ -127,10 +130,14 @@ class Worker:
             return
         try:
             backups.daily(self.p)
+        except DatabaseUnavailable as exc:  # the server away: tried again in an hour
+            log.warning("daily backup waits: %s", exc)
         except Exception:  # a full disk must not stop reminders; said in the log
             log.exception("daily backup failed")
         try:
             change_feed.prune(self.p.db)
+        except DatabaseUnavailable as exc:
+            log.warning("pruning the change log waits: %s", exc)
         except Exception:  # tried again in an hour
             log.exception("pruning the change log failed")
 

@@ -455,7 +455,9 @@ class AppointmentPanel(QDialog):
 
     def _fix_reminder(self) -> None:
         if self._fix == "client":
-            assert self.view is not None
+            if not self._ready():
+                return
+            assert self.view is not None and self.policy is not None
             self.window_.open_client(self.view.client_id)
         elif self._fix:
             self.window_.show_settings(self._fix)
@@ -466,6 +468,15 @@ class AppointmentPanel(QDialog):
             return
         p = self.window_.practice
         self._run(lambda: reminders.remove(p, message_id), _("Reminder removed."))
+
+    def _ready(self) -> bool:
+        """An action works on the session as it is now: while it is (re)read — or
+        could not be, the practice's server away — the action waits and says so."""
+        if self.view is not None and self.policy is not None:
+            return True
+        self.window_.say(_("The session is still being read; try again in a moment."))
+        self.reload()
+        return False
 
     def when_ready(self, method: str) -> None:
         """Run one of the actions as soon as the session is loaded."""
@@ -531,6 +542,8 @@ class AppointmentPanel(QDialog):
         self._run(lambda: scheduling.no_show(p, i), _("Recorded as a no-show."))
 
     def cancel(self) -> None:
+        if not self._ready():
+            return
         assert self.view is not None and self.policy is not None
         dialog = CancelDialog(self.view, self.policy, self.window_.practice.clock.now(), self,
                               self.cancel_route)
@@ -546,6 +559,8 @@ class AppointmentPanel(QDialog):
         self._open(dialog, accepted)
 
     def complete(self) -> None:
+        if not self._ready():
+            return
         assert self.view is not None and self.policy is not None
         dialog = CompleteDialog(self.view, self.policy.currency, self)
         # The form is filled from the session as it is now: a change made elsewhere
@@ -562,7 +577,9 @@ class AppointmentPanel(QDialog):
         self._open(dialog, accepted)
 
     def reschedule(self) -> None:
-        assert self.view is not None
+        if not self._ready():
+            return
+        assert self.view is not None and self.policy is not None
         dialog = RescheduleDialog(self.window_, self.view, self)
         p, i, version = self.window_.practice, self.appointment_id, self.view.version
 
