@@ -748,8 +748,12 @@ def _run(args: argparse.Namespace, data_dir: str | None) -> int:
     try:
         i18n.set_language(settings.get(practice).language or None)
         named = getattr(args, "actor", None)
-        if named is not None:  # only a person of the practice, with their role
-            practice = practice.acting_as_person(people.named(practice, named))
+        # Only a person of the practice, with their role; unnamed, whoever this
+        # computer said uses it (the window's choice), as the window acts.
+        person = people.named(practice, named) if named is not None \
+            else people.of_this_computer(practice)
+        if person is not None:
+            practice = practice.acting_as_person(person)
         result = args.func(practice, args)
         return result if isinstance(result, int) else EXIT_OK
     except BookingConflict as exc:

@@ -23,7 +23,7 @@ from app.i18n import _
 from app.models.enums import AppointmentStatus
 from app.models.people import Person, Role, may_read_notes, same_name
 from app.models.tables import Appointment, Staff
-from app.services import config
+from app.services import config, this_computer
 from app.services.errors import InvalidInput, NotAllowed
 from app.services.practice import Practice
 
@@ -107,6 +107,19 @@ def offered(p: Practice) -> list[Person]:
     stand_ins = stand_in_names()
     real = [x for x in everyone if not (x.role is Role.PROFESSIONAL and x.name in stand_ins)]
     return real or everyone
+
+
+def of_this_computer(p: Practice) -> Person | None:
+    """Who acts from this computer when nobody is named (a command without --as):
+    the person this computer said uses it (File › Who is using this computer),
+    else, in a practice of several people, nobody said (it reads no internal
+    notes, like the window); None in a practice of one (its owner, unrestricted)."""
+    everyone = list_people(p)
+    said = this_computer.read(p.paths).person
+    found = find(everyone, said) if said else None
+    if found is not None:
+        return found
+    return None if alone(everyone) else unnamed(p.actor)
 
 
 def unnamed(name: str) -> Person:

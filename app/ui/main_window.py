@@ -212,7 +212,7 @@ class MainWindow(QMainWindow):
                 tip = _("Reminders, the links' answers and the mailbox are handled by "
                         "{computer} since {time}.").format(computer=name,
                                                           time=self._when(who.since))
-            self.sender_state.setText(verbatim(word))
+            self.sender_state.setText(word)  # a plain label: a computer's name as typed
             self.sender_state.setToolTip(verbatim(tip))
             self.sender_state.setVisible(bool(word))
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 
+from app.services import this_computer
+from app.services.paths import DataPaths
 from tests.e2e.test_cli import Practice as Command
 
 AFTER = "2026-11-23T19:00:00Z"  # Monday 16:00 in São Paulo, after the session
@@ -67,8 +69,17 @@ def test_as_names_a_person_whose_role_decides_what_they_read(tmp_path: Path) -> 
     assert exported.returncode == 0 and "Boa evolução" not in exported.stdout
     assert '"internal_notes_withheld": true' in exported.stdout
 
-    # Without --as: as before, the login's name and everything read.
+    # Without --as, on a computer that has not said who uses it: the login's name, and
+    # no internal notes — as its window would act.
     plain = cli.ok("show", sid)
-    assert plain["internal_notes"] == "Boa evolução" and not plain["internal_notes_withheld"]
+    assert plain["internal_notes"] == "" and plain["internal_notes_withheld"]
     cli.ok("confirm", his)
     assert cli.ok("show", his)["history"][-1]["actor"] == getpass.getuser()
+    # The computer said Ana Lima uses it (its window asked): commands act as her.
+    this_computer.save(DataPaths(tmp_path / "data"), person="Ana Lima")
+    mine = cli.ok("show", sid)
+    assert (mine["internal_notes"], mine["internal_notes_withheld"]) == ("Boa evolução", False)
+    later = str(cli.ok("book", "--client", str(client), "--custom", "Psicoterapia",
+                       "--duration", "50", "--staff", str(ana),
+                       "--start", "2026-11-30T10:00")["id"])
+    assert cli.ok("show", later)["history"][-1]["actor"] == "Ana Lima"
