@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import Enum
@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from app.i18n import _
 from app.services import kept_text
-from app.services.errors import DatabaseUnavailable, InvalidInput
+from app.services.errors import DatabaseUnavailable, InvalidInput, PracticeMoved, SchemaTooNew
 from app.services.events import Change
 from app.services.files import private_file
 from app.services.storage import change_feed, engines
@@ -48,6 +48,10 @@ class Database:
         # announced back to it.
         self.origin = change_feed.new_origin()
         change_feed.install()
+        # Set by open_practice: whether this computer now opens another database
+        # (a sentence saying so), and the schema this version writes.
+        self.moved: Callable[[], str | None] = lambda: None
+        self.revision: str | None = None
 
     @property
     def where(self) -> str:
@@ -64,7 +68,26 @@ class Database:
         with _translate_errors(self), Session(self._writer, expire_on_commit=False) as session, \
                 session.begin():
             session.info[change_feed.ORIGIN] = self.origin
+            self._still_current(session)
             yield session
+
+    def _still_current(self, session: Session) -> None:
+        """A write goes only where this computer keeps the practice now, and only to
+        a schema this version writes: a window left open while the practice moved
+        to the server, or while a newer version upgraded the server, changes
+        nothing (it would be lost, or send a reminder the new place sends too)."""
+        moved = self.moved()
+        if moved:
+            raise PracticeMoved(moved)
+        if self.on_server and self.revision is not None:
+            found = session.connection().exec_driver_sql(
+                "SELECT version_num FROM alembic_version").scalar()
+            if found != self.revision:
+                raise SchemaTooNew(_(
+                    "The practice's server ({where}) was upgraded by a newer Practice Desk "
+                    "(schema {revision}; this computer's writes {head}). Update Practice "
+                    "Desk on this computer; nothing on the server was changed.").format(
+                    where=self.where, revision=found, head=self.revision))
 
     @contextmanager
     def read(self) -> Iterator[Session]:

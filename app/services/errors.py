@@ -59,6 +59,12 @@ class OnNetworkFolder(DatabaseUnavailable):
     locking does not hold: it was not opened (storage.network_folder)."""
 
 
+class PracticeMoved(DatabaseUnavailable):
+    """This computer now opens the practice elsewhere (it was moved to the server,
+    connected to another, or back to its file): a window or process still on the
+    database it opened first changes nothing there and must reopen."""
+
+
 class DatabaseDamaged(DatabaseUnavailable):
     """The database in the data folder is damaged or is not ours; it was left as it
     is. A copy from the backups folder can take its place (backups.replace_damaged)."""

@@ -81,6 +81,8 @@ def open_practice(data_dir: str | os.PathLike[str] | None = None, *, clock: Cloc
                     "the owner's only", folder)
     where = location.locate(paths)
     db = _open_server(where.url, paths) if where.on_server else _open_file(paths)
+    db.moved = lambda: location.moved_from(paths, where)
+    db.revision = migrate.HEAD
     return Practice(paths=paths, db=db, clock=clock or SystemClock(),
                     actor=actor or default_actor())
 

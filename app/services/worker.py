@@ -51,6 +51,11 @@ class Worker:
         it is free and this computer can send; checking it still holds it)."""
         from app.services import channel_setup
 
+        if self.p.db.moved():  # the practice is kept elsewhere now: whoever opens it sends
+            if self.sender.held:
+                log.warning("this computer now opens the practice elsewhere; it stops sending")
+                self.sender.release()
+            return False
         if not self.sender.held:
             try:
                 self.lacking = channel_setup.secrets_missing_here(self.p)

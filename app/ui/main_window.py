@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QLocale, QSettings, QSize, Signal
+from PySide6.QtCore import QLocale, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMainWindow,
+    QMessageBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -29,7 +30,7 @@ from app.i18n import _
 from app.models.people import Person, Role
 from app.services import attendances, catalog, people, settings, this_computer
 from app.services.catalog import ServiceView, StaffView
-from app.services.errors import DatabaseUnavailable, PracticeError
+from app.services.errors import DatabaseUnavailable, PracticeError, PracticeMoved
 from app.services.events import Change
 from app.services.practice import Practice
 from app.services.settings import SettingsView
@@ -237,6 +238,26 @@ class MainWindow(QMainWindow):
         self.quitting = True
         self.close()
 
+    def _offer_reopen(self, said: str) -> None:
+        """This computer keeps the practice elsewhere now: nothing is changed here
+        until the window reopens it from there (asked once at a time)."""
+        if getattr(self, "_asking_reopen", False):
+            return
+        self._asking_reopen = True
+        box = QMessageBox(QMessageBox.Icon.Information, "Practice Desk", said, parent=self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        again = box.addButton(_("Reopen now"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(_("Later"), QMessageBox.ButtonRole.RejectRole)
+
+        def answered() -> None:
+            self._asking_reopen = False
+            if box.clickedButton() is again:
+                self.reopen()
+
+        box.finished.connect(lambda _code: answered())
+        box.open()
+        self.say(said, 12_000)
+
     def reopen(self) -> None:
         """Close this window and open the practice again from where this computer
         now keeps it (app.run_window opens a new window on it)."""
@@ -408,6 +429,9 @@ class MainWindow(QMainWindow):
     def show_error(self, exc: BaseException) -> None:
         """Expected failures become a sentence in the status bar; anything else goes
         to the exception hook (logged, and shown once)."""
+        if isinstance(exc, PracticeMoved):
+            self._offer_reopen(str(exc))
+            return
         if isinstance(exc, PracticeError | DatabaseUnavailable):
             self.say(str(exc), 12_000)
             return

@@ -121,3 +121,47 @@ def test_a_copy_of_the_server_reads_back_the_same(tmp_path: Path,
         assert oct(target.stat().st_mode & 0o777) == "0o600"
     finally:
         p.close()
+
+
+def test_an_open_practice_changes_nothing_once_a_newer_version_upgraded_the_server(
+        tmp_path: Path, postgres: PostgresCluster) -> None:
+    url = postgres.practice_database()
+    p = open_practice(connected(tmp_path / "room", url), logging_on=False)
+    try:
+        maria = clients.add(p, name="Maria Silva", phone="+55 11 98765-4321").id
+        sql(url, "UPDATE alembic_version SET version_num = '9999'")  # another computer
+        with pytest.raises(SchemaTooNew, match="Update Practice Desk on this computer"):
+            clients.update(p, maria, notes="depois da atualização")
+        assert clients.get(p, maria).notes == ""  # reading still works, writing does not
+    finally:
+        p.close()
+
+
+def test_a_window_left_open_through_a_move_changes_nothing_in_the_old_file(
+        tmp_path: Path, postgres: PostgresCluster) -> None:
+    """Another process moved this computer's practice to the server (or connected it
+    elsewhere): the practice opened before writes nowhere, and does not send."""
+    from app.services.errors import PracticeMoved
+    from app.services.worker import Worker
+
+    folder = tmp_path / "ana"
+    p = open_practice(folder, logging_on=False)
+    worker = Worker(p)
+    try:
+        maria = clients.add(p, name="Maria Silva", phone="+55 11 98765-4321").id
+        assert worker.claim()
+        this_computer.save(DataPaths(folder), database_url=postgres.practice_database())
+        with pytest.raises(PracticeMoved, match="now opens the practice at postgresql"):
+            clients.update(p, maria, notes="perdida")
+        assert not worker.claim() and not worker.sender.held  # the new place sends
+        assert worker.run_once().sent == 0
+        assert clients.get(p, maria).notes == ""
+        # And back to the file: a practice opened on the server writes nowhere either.
+        on_server = open_practice(folder, logging_on=False)
+        this_computer.save(DataPaths(folder), database_url="")
+        with pytest.raises(PracticeMoved, match=r"practice\.sqlite3"):
+            clients.add(on_server, name="João Alves", phone="+55 21 99876-5432")
+        on_server.close()
+    finally:
+        worker.stop()
+        p.close()

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.services import clients, settings, this_computer
 from app.services.clock import FrozenClock
 from app.services.paths import DataPaths
-from app.services.practice import open_practice
+from app.services.practice import Practice, open_practice
 from app.ui.main_window import MainWindow
 from app.ui.server_wait import ServerWait
 from tests.conftest import NOW, add_client
@@ -86,3 +87,33 @@ def test_at_start_up_the_window_waits_until_the_server_answers(
     assert dialog.result() == ServerWait.DialogCode.Accepted
     assert dialog.practice is not None and dialog.practice.db.on_server
     dialog.practice.close()
+
+
+def test_a_window_whose_practice_moved_offers_to_reopen_and_saves_nothing(
+        qtbot: QtBot, practice: Practice, own_server: tuple[PostgresCluster, Path]) -> None:
+    """The practice was moved to the server from a terminal while this window was
+    open: its next save is refused with the sentence, and it offers to reopen."""
+    cluster, _folder = own_server
+    maria = add_client(practice)
+    w = MainWindow(practice, settings.get(practice).zone)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    this_computer.save(practice.paths, database_url=cluster.practice_database())
+    w.tasks.run(lambda: clients.update(practice, maria, notes="perdida"), lambda _r: None,
+                w.show_error)
+    box = None
+
+    def offered() -> bool:
+        nonlocal box
+        box = next((b for b in w.findChildren(QMessageBox) if b.isVisible()), None)
+        return box is not None
+
+    qtbot.waitUntil(offered, timeout=5000)
+    assert box is not None and "now opens the practice at postgresql" in box.text()
+    assert [b.text() for b in box.buttons()] == ["Reopen now", "Later"]
+    later = box.buttons()[1]
+    qtbot.mouseClick(later, Qt.MouseButton.LeftButton)
+    assert clients.get(practice, maria).notes == ""
+    w.close()
+    w.tasks.wait()

@@ -80,3 +80,31 @@ def _with_password(url: URL) -> URL:
     except secrets.SecretsUnavailable:
         stored = None  # a server that trusts this computer needs none
     return url.set(password=stored) if stored else url
+
+
+def moved_from(paths: DataPaths, opened: Location) -> str | None:
+    """Whether this computer now opens another database than `opened` (the data
+    folder's choice changed since: `practice database move-to`, `connect`,
+    `disconnect`, or the same from another window): the sentence saying so, or
+    None. The environment cannot change under a running process."""
+    if opened.source == "env":
+        return None
+    saved = this_computer.read(paths).database_url
+    if opened.source == "file":
+        if not saved:
+            return None
+        now = server_url(saved).render_as_string(hide_password=True)
+    else:
+        was = opened.url.set(password=None).render_as_string(hide_password=True)
+        try:
+            same = bool(saved) and server_url(saved).set(password=None) \
+                .render_as_string(hide_password=True) == was
+        except InvalidInput:
+            same = False
+        if same:
+            return None
+        now = server_url(saved).render_as_string(hide_password=True) if saved \
+            else str(paths.database)
+    return _("This computer now opens the practice at {where}; this window (or command) "
+             "still has the one it opened first, and changes nothing there. Reopen it to "
+             "go on.").format(where=now)
