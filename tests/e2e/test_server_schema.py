@@ -165,3 +165,25 @@ def test_a_window_left_open_through_a_move_changes_nothing_in_the_old_file(
     finally:
         worker.stop()
         p.close()
+
+
+def test_a_database_the_user_does_not_own_is_refused_with_what_to_do(
+        tmp_path: Path, postgres: PostgresCluster) -> None:
+    """createdb without --owner: the user may not create tables there (PostgreSQL
+    15's public schema); moving or connecting says what to do and changes nothing."""
+    from app.services.errors import InvalidInput
+    from app.services.storage import connecting
+
+    postgres._admin("DO $$ BEGIN CREATE ROLE visitor LOGIN; "
+                    "EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+    url = postgres.new_database().replace("postgres@", "visitor@")
+    folder = tmp_path / "ana"
+    p = open_practice(folder, logging_on=False)
+    clients.add(p, name="Maria Silva", phone="+55 11 98765-4321")
+    p.close()
+    for step in (connecting.move_to, connecting.connect):
+        with pytest.raises(InvalidInput, match="may not create the practice's tables"):
+            step(DataPaths(folder), url)
+        assert this_computer.read(DataPaths(folder)).database_url == ""
+    assert sql(url.replace("visitor@", "postgres@"),
+               "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]

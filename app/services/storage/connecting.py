@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, inspect
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from app.i18n import _
 from app.services import migrate, secrets, this_computer
@@ -94,6 +94,20 @@ def _needs_password(exc: OperationalError) -> bool:
     return bool(getattr(pgconn, "needs_password", False))
 
 
+def _not_permitted(exc: ProgrammingError, url: URL) -> Exception:
+    """The server's user may not create the practice's tables (PostgreSQL 15 lets
+    only the database's owner create in its public schema): what to do, in one
+    sentence. Anything else stays as it was raised."""
+    if getattr(exc.orig, "sqlstate", None) != "42501":
+        return exc
+    log.warning("the server refused to create the practice's tables (42501)")
+    return InvalidInput(_(
+        "The user {user} may not create the practice's tables in {where}: make it the "
+        "database's owner (createdb --owner {user}, or ALTER DATABASE … OWNER TO "
+        "{user}), then try again. Nothing was changed.").format(
+        user=url.username, where=where_of(url)))
+
+
 def _reach(url: URL) -> None:
     """One connection to the server, or the sentence saying why not."""
     engine = engines.make_engine(url)
@@ -161,7 +175,10 @@ def connect(paths: DataPaths, address: str, password: str | None = None) -> Conn
     _keyring_ready(password)
     reach = url.set(password=password) if password else url
     _reach(reach)
-    db = open_server(reach, paths.ensure())
+    try:
+        db = open_server(reach, paths.ensure())
+    except ProgrammingError as exc:
+        raise _not_permitted(exc, url) from None
     try:
         revision = migrate.current_revision(db.engine) or ""
     finally:
@@ -250,6 +267,8 @@ def move_to(paths: DataPaths, address: str, password: str | None = None) -> Move
                 on_server = copying.digests(conn)
         except OperationalError as exc:
             raise server_error(exc, where) from None
+        except ProgrammingError as exc:
+            raise _not_permitted(exc, url) from None
         except IntegrityError as exc:
             log.warning("the server refused a row of the practice being moved: %s",
                         type(exc.orig).__name__)
