@@ -133,7 +133,7 @@ def server_error(exc: DBAPIError, where: str) -> DatabaseUnavailable:
     if code == "28P01" or code == "28000":
         return DatabaseUnavailable(_(
             "The practice's server at {where} refused this computer's login: check the user "
-            "and password (practice database connect).").format(where=where))
+            "and password in Settings › Database, then reopen.").format(where=where))
     if code == "3D000":
         return DatabaseUnavailable(_(
             "The practice's server has no database {where}: check its name.").format(where=where))

@@ -54,7 +54,7 @@ SENDER_MS = 15_000  # how often the status bar says again who sends
 
 
 class MainWindow(QMainWindow):
-    server_state = Signal(bool)  # the practice's server answers (True) or not (False)
+    server_state = Signal(bool, str)  # the practice's server answers, or why not
     # The practice is to be opened again from where this computer now keeps it
     # (connected to the practice's server, moved there, or back to its file).
     reopen_asked = Signal()
@@ -116,9 +116,14 @@ class MainWindow(QMainWindow):
             target=lambda: watcher.follow(stop, said), name="change-feed", daemon=True)
         self._watch_thread.start()
 
-    def _on_server_state(self, online: bool) -> None:
+    def _on_server_state(self, online: bool, said: str = "") -> None:
         """The practice's server lost or found again: said in the status bar, where it
-        stays while the window waits (nothing typed is lost; saving says why not)."""
+        stays while the window waits (nothing typed is lost; saving says why not).
+        A login refused (a password changed on the server) is said as such: the
+        window cannot mend that by waiting."""
+        if not online and said:  # away (it reconnects by itself), or refusing the login
+            self.statusBar().showMessage(said)
+            return
         if online:
             self.say(_("The practice's server answers again; the pages are up to date."))
             self.practice.bus.publish(Change.of(appointments=[-1], clients=[-1],

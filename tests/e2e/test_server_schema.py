@@ -187,3 +187,46 @@ def test_a_database_the_user_does_not_own_is_refused_with_what_to_do(
         assert this_computer.read(DataPaths(folder)).database_url == ""
     assert sql(url.replace("visitor@", "postgres@"),
                "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
+
+
+def test_a_password_changed_on_the_server_is_said_as_a_refused_login(
+        tmp_path: Path, postgres: PostgresCluster) -> None:
+    """The window's change feed loses the server because the password changed (not
+    because the server is away): it says the login was refused, and where to fix it."""
+    from app.services import secrets
+    from app.services.storage import location
+    from app.services.storage.change_feed import Watcher
+
+    name = f"room{tmp_path.name[-6:].lower().replace('-', '')}"
+    url = postgres.password_login(name, "antiga")
+    secrets.store(location.PASSWORD, "antiga")
+    p = open_practice(connected(tmp_path / "room", url), logging_on=False)
+    states: list[tuple[bool, str]] = []
+    said = threading.Event()
+
+    def on_state(online: bool, why: str) -> None:
+        states.append((online, why))
+        said.set()
+
+    watcher, stop = Watcher(p.db, lambda _c: None), threading.Event()
+    follower = threading.Thread(target=watcher.follow, args=(stop, on_state), daemon=True)
+    follower.start()
+    try:
+        deadline = 50
+        while not watcher.following and deadline:
+            threading.Event().wait(0.1)
+            deadline -= 1
+        postgres._admin(f"ALTER ROLE {name} PASSWORD 'nova'")
+        postgres._admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        f"WHERE usename = '{name}'")
+        for _ in range(200):  # the connection cut first, then the login refused
+            if any("refused this computer's login" in why for _o, why in states):
+                break
+            threading.Event().wait(0.1)
+        refused = [why for online, why in states if "refused" in why and not online]
+        assert refused and "Settings › Database" in refused[0]
+    finally:
+        stop.set()
+        follower.join(timeout=20)
+        watcher.close()
+        p.close()

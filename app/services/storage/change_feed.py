@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
 from app.models.change_log import ChangeLogEntry
@@ -44,6 +45,7 @@ from app.models.tables import (
     Staff,
     WorkingHours,
 )
+from app.services.errors import PracticeError
 from app.services.events import Change
 
 if TYPE_CHECKING:
@@ -257,44 +259,45 @@ class Watcher:
         return change
 
     def follow(self, stop: threading.Event,
-               on_state: Callable[[bool], None] = lambda _online: None) -> None:
+               on_state: Callable[[bool, str], None] = lambda _online, _said: None) -> None:
         """Look until `stop` is set: on SQLite every SQLITE_LOOK_S; on the server
         at each NOTIFY (and every SERVER_WAIT_S, in case one was missed). A lost
-        server is waited for and reconnected to; `on_state(False)` then
-        `on_state(True)` say so. Nothing is missed: the log is read from where
-        this watcher was."""
+        server is waited for and reconnected to; `on_state(False, why)` (one
+        sentence: away, or refusing this computer's login) then `on_state(True, "")`
+        say so. Nothing is missed: the log is read from where this watcher was."""
         if not self.db.on_server:
             while not stop.wait(SQLITE_LOOK_S):
                 self._look(on_state)
             return
-        delay = 1.0
+        delay, said = 1.0, ""
         while not stop.is_set():
             try:
                 self._listen(stop, on_state)
                 delay = 1.0
             except Exception as exc:  # any loss of the server: wait, then reconnect
-                if self.online:
+                why = _why(exc, self.db.where)
+                if self.online or why != said:  # lost, or lost for another reason now
                     log.warning("the practice's server is out of reach (%s); waiting",
                                 type(exc).__name__)
-                    self.online = False
-                    on_state(False)
+                    self.online, said = False, why
+                    on_state(False, why)
                 stop.wait(delay)
                 delay = min(delay * 2, 15.0)
 
-    def _look(self, on_state: Callable[[bool], None]) -> None:
+    def _look(self, on_state: Callable[[bool, str], None]) -> None:
         try:
             self.check()
         except Exception as exc:  # said once, then retried
             if self.online:
                 log.warning("changes could not be read (%s)", type(exc).__name__)
                 self.online = False
-                on_state(False)
+                on_state(False, str(exc) if isinstance(exc, PracticeError) else "")
             return
         if not self.online:
             self.online = True
-            on_state(True)
+            on_state(True, "")
 
-    def _listen(self, stop: threading.Event, on_state: Callable[[bool], None]) -> None:
+    def _listen(self, stop: threading.Event, on_state: Callable[[bool, str], None]) -> None:
         import psycopg
 
         url = self.db.url
@@ -307,7 +310,7 @@ class Watcher:
             if not self.online:
                 log.info("the practice's server is back")
                 self.online = True
-                on_state(True)
+                on_state(True, "")
             while not stop.is_set():
                 for _notice in conn.notifies(timeout=SERVER_WAIT_S, stop_after=1):
                     break
@@ -315,6 +318,18 @@ class Watcher:
                     return
                 self.check()
                 wall.sleep(0)  # let a burst of notices gather in one look
+
+
+def _why(exc: Exception, where: str) -> str:
+    """The sentence for a lost server (storage's server_error: away, login refused,
+    no such database), whatever raised it (psycopg itself, or SQLAlchemy)."""
+    from app.services.database import server_error
+
+    if isinstance(exc, PracticeError):
+        return str(exc)
+    if isinstance(exc, DBAPIError):
+        return str(server_error(exc, where))
+    return str(server_error(DBAPIError(None, None, exc), where))
 
 
 def _change_of(rows: Iterable[tuple[str, str, int | None]], own: str, gap: bool) -> Change:
