@@ -80,12 +80,14 @@ def system_country() -> str:
 
 
 def proposal(p: Practice) -> Setup:
-    """What the assistant shows first: the practice as it is, with the computer's
-    country and a 50-minute service proposed."""
+    """What the assistant shows first: the practice as it is, with a 50-minute
+    service proposed, and — for a new, empty practice only — the computer's
+    country (a practice already in use keeps its own: the assistant opened again
+    on it must not move it to another country's phone numbers)."""
     view = settings.get(p)
     staff = catalog.list_staff(p)
     services = catalog.list_services(p)
-    country = view.country if config.get(p, STATE) else system_country()
+    country = system_country() if needed(p) else view.country
     return Setup(
         name="" if view.name == "Practice" else view.name, timezone=view.timezone,
         country=country, language=view.language,

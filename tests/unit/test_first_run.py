@@ -81,3 +81,15 @@ def test_a_refused_answer_saves_nothing(practice: Practice, clock: FrozenClock,
         first_run.apply(practice, replace(proposed, **change))  # type: ignore[arg-type]
     assert (settings.get(practice), catalog.list_staff(practice),
             catalog.list_services(practice), config.get_all(practice)) == before
+
+
+def test_the_assistant_opened_again_on_a_practice_in_use_keeps_its_country(
+        practice: Practice, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A practice with clients that never finished the assistant (a demo, one made by
+    commands): opening it proposes the practice's own country, not the computer's."""
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_TIME", raising=False)
+    assert first_run.proposal(practice).country == "US"  # empty: the computer's
+    add_client(practice)
+    assert first_run.proposal(practice).country == "BR"  # in use: its own
