@@ -230,3 +230,26 @@ def test_a_password_changed_on_the_server_is_said_as_a_refused_login(
         follower.join(timeout=20)
         watcher.close()
         p.close()
+
+
+def test_on_the_day_of_moving_the_daily_copy_is_taken_again_from_the_server(
+        tmp_path: Path, postgres: PostgresCluster) -> None:
+    from app.services import backups
+    from app.services.storage import connecting
+
+    folder = tmp_path / "ana"
+    p = open_practice(folder, logging_on=False)
+    made = backups.daily(p)
+    assert made is not None
+    clients.add(p, name="Maria Silva", phone="+55 11 98765-4321")
+    p.close()
+    connecting.move_to(DataPaths(folder), postgres.new_database())
+    assert not made.exists()  # kept under another name, listed as a copy by hand
+    assert [c.kind for c in backups.copies_in(DataPaths(folder).backups)] == [
+        backups.CopyKind.MANUAL]
+    p = open_practice(folder, logging_on=False)
+    try:
+        again = backups.daily(p)
+        assert again is not None and backups.inspect_file(again).clients == 1
+    finally:
+        p.close()

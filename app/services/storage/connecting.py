@@ -158,7 +158,25 @@ def _remember(paths: DataPaths, url: URL, password: str | None) -> bool:
             secrets.forget(location.PASSWORD)
     this_computer.save(paths, database_url=url.render_as_string(hide_password=False))
     log.info("this computer now opens the practice's server at %s", where_of(url))
+    _daily_aside(paths)
     return bool(password)
+
+
+def _daily_aside(paths: DataPaths) -> None:
+    """Today's automatic copy was taken from the database this computer opened
+    before: kept under another name (listed as a copy made by hand), so the copy of
+    the day is taken again, from the server."""
+    from datetime import UTC, datetime
+
+    from app.services.backups import DAILY_PREFIX, taken
+
+    now = datetime.now(UTC)
+    for daily in paths.backups.glob(f"{DAILY_PREFIX}*.sqlite3"):
+        if (now - taken(daily)).total_seconds() < 24 * 3600:
+            kept = daily.with_name(f"practice-before-the-server-{now:%Y-%m-%d-%H%M%S}.sqlite3")
+            with contextlib.suppress(OSError):
+                daily.replace(kept)
+                log.info("today's copy of the database opened before kept as %s", kept.name)
 
 
 def connect(paths: DataPaths, address: str, password: str | None = None) -> Connected:
