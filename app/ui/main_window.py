@@ -116,7 +116,7 @@ class MainWindow(QMainWindow):
             target=lambda: watcher.follow(stop, said), name="change-feed", daemon=True)
         self._watch_thread.start()
 
-    def _on_server_state(self, online: bool, said: str = "") -> None:
+    def _on_server_state(self, online: bool, said: str) -> None:
         """The practice's server lost or found again: said in the status bar, where it
         stays while the window waits (nothing typed is lost; saving says why not).
         A login refused (a password changed on the server) is said as such: the

@@ -25,6 +25,15 @@ from tests.fakes.relay_server import API_KEY, APP_SECRET, LINK_SECRET, VERIFY_TO
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
 
+@pytest.fixture(scope="module")
+def relay_cluster() -> Iterator[PostgresCluster]:
+    """A server of the relay's own: what it keeps at rest is read whole, and the
+    tests' shared server also holds practices' data (clients' phones included)."""
+    cluster = PostgresCluster().start()
+    yield cluster
+    cluster.stop()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def relay(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RelayServer]:
     """The relay on each of its databases: SQLite for one practice, PostgreSQL for a
@@ -33,7 +42,7 @@ def relay(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RelayServe
         with RelayServer(tmp_path) as server:
             yield server
         return
-    cluster: PostgresCluster = request.getfixturevalue("postgres")
+    cluster: PostgresCluster = request.getfixturevalue("relay_cluster")
     with RelayServer(tmp_path, database_url=cluster.new_database()) as server:
         server.bytes_at_rest = cluster.bytes_at_rest  # type: ignore[method-assign]
         yield server

@@ -95,10 +95,8 @@ def moved_from(paths: DataPaths, opened: Location) -> str | None:
             return None
         now = server_url(saved).render_as_string(hide_password=True)
     else:
-        was = opened.url.set(password=None).render_as_string(hide_password=True)
         try:
-            same = bool(saved) and server_url(saved).set(password=None) \
-                .render_as_string(hide_password=True) == was
+            same = bool(saved) and _server_of(server_url(saved)) == _server_of(opened.url)
         except InvalidInput:
             same = False
         if same:
@@ -108,3 +106,8 @@ def moved_from(paths: DataPaths, opened: Location) -> str | None:
     return _("This computer now opens the practice at {where}; this window (or command) "
              "still has the one it opened first, and changes nothing there. Reopen it to "
              "go on.").format(where=now)
+
+
+def _server_of(url: URL) -> tuple[object, ...]:
+    """Which server and database, whatever password (URL.set cannot take one out)."""
+    return (url.get_backend_name(), url.username, url.host, url.port, url.database)
