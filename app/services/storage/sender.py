@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,6 +61,8 @@ class SenderLock:
         self._conn: Any = None  # the server's lock connection
         self._file: FileLock | None = None
         self.since: datetime | None = None
+        # The claim job and the dispatch ticks ask from their own threads.
+        self._guard = threading.RLock()
 
     @property
     def held(self) -> bool:
@@ -67,13 +70,14 @@ class SenderLock:
 
     def hold(self) -> bool:
         """True when this process is the sender now (taking the lock if free)."""
-        try:
-            return self._hold_on_server() if self.db.on_server else self._hold_file()
-        except Exception as exc:  # an unreachable server: not the sender until it answers
-            if self.held:
-                log.warning("no longer the practice's sender (%s)", type(exc).__name__)
-            self._drop()
-            return False
+        with self._guard:
+            try:
+                return self._hold_on_server() if self.db.on_server else self._hold_file()
+            except Exception as exc:  # an unreachable server: not the sender until it answers
+                if self.held:
+                    log.warning("no longer the practice's sender (%s)", type(exc).__name__)
+                self._drop()
+                return False
 
     def _hold_on_server(self) -> bool:
         import psycopg
@@ -128,13 +132,14 @@ class SenderLock:
 
     def release(self) -> None:
         """Gives the part up at once (the others see it free on their next look)."""
-        if self._conn is not None:
-            try:
-                self._conn.execute("SELECT pg_advisory_unlock(%s, %s)",
-                                   (engines.PRACTICE, engines.SENDER_LOCK))
-            except Exception:  # the connection is gone, and the lock with it
-                log.debug("the sender's lock went with its connection")
-        self._drop()
+        with self._guard:
+            if self._conn is not None:
+                try:
+                    self._conn.execute("SELECT pg_advisory_unlock(%s, %s)",
+                                       (engines.PRACTICE, engines.SENDER_LOCK))
+                except Exception:  # the connection is gone, and the lock with it
+                    log.debug("the sender's lock went with its connection")
+            self._drop()
 
     def who(self) -> Sending | None:
         """Who sends for the practice now; None when nobody does."""
