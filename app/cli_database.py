@@ -87,7 +87,7 @@ def _ask_password(exc: connecting.PasswordNeeded) -> str:
     """The password, without echo on a terminal; a script gives it on standard
     input (one line). Raises the refusal again when none is given."""
     if sys.stdin is not None and sys.stdin.isatty():
-        typed = getpass.getpass(_("Password: "))
+        typed = getpass.getpass(str(exc).split(";")[0] + ". " + _("Password: "))
     else:
         typed = sys.stdin.readline().rstrip("\r\n") if sys.stdin is not None else ""
     if not typed:
@@ -115,9 +115,13 @@ def cmd_show(paths: DataPaths, args: argparse.Namespace) -> int:
                      _("User: {user}").format(user=found.user),
                      _("Chosen by: {source}").format(
                          source="PRACTICE_DATABASE_URL" if found.source == "env"
-                         else _("practice database connect")),
+                         else _("this computer's connection (Settings › Database, or "
+                                "practice database connect)")),
                      _("Answers: yes") if found.answers else _("Answers: no")]
-        lines.append(_("Schema: {revision}").format(revision=found.revision or _("none yet")))
+        unknown = found.engine != "sqlite" and not found.answers
+        lines.append(_("Schema: {revision}").format(
+            revision=found.revision or (_("unknown (the server does not answer)") if unknown
+                                        else _("none yet"))))
         if found.problem:
             lines.append(found.problem)
         return "\n".join(lines)

@@ -137,7 +137,8 @@ def _upgrade_server(engine: Engine, backups: Path) -> Path | None:
     failed step leaves the server as it was."""
     from alembic import command
 
-    where = f"{engine.url.host}/{engine.url.database}"
+    port = f":{engine.url.port}" if engine.url.port else ""
+    where = f"{engine.url.host}{port}/{engine.url.database}"
     with engine.connect() as conn:
         current = _revision(conn)
         if current == HEAD:
