@@ -16,12 +16,12 @@ from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
 from app.i18n import _
 from app.services import link_notices, migrate, schema_check, settings
-from app.services.database import copy_database, make_engine
+from app.services.database import copy_database, make_engine, server_error
 from app.services.errors import InvalidInput
 from app.services.events import Change
 from app.services.paths import DataPaths
@@ -70,7 +70,10 @@ def backup(p: Practice, target: str | Path) -> BackupInfo:
     partial = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.part")
     try:
         if p.db.on_server:  # one snapshot of the server, into a file like any other
-            copying.server_to_file(p.db.engine, partial)
+            try:
+                copying.server_to_file(p.db.engine, partial)
+            except DBAPIError as exc:  # the server away mid-copy: said, nothing kept
+                raise server_error(exc, p.db.where) from None
         else:
             _copy_out(p.paths.database, partial)
         partial.replace(path)

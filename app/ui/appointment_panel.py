@@ -252,7 +252,10 @@ class AppointmentPanel(QDialog):
             self.reload()
 
     def _loaded(self, result: Loaded) -> None:
-        view, policy, messages, self.cancel_route, undo_blocked = result
+        view, policy, messages, cancel_route, undo_blocked = result
+        if view.id != self.appointment_id:
+            return  # a load begun before the window went to another session (a move)
+        self.cancel_route = cancel_route
         self.view, self.policy = view, policy
         self.undo_button.setVisible(view.status in scheduling.OUTCOMES)
         self.undo_button.setText(_("Undo no-show") if view.status is S.NO_SHOW

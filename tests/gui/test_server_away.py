@@ -117,3 +117,20 @@ def test_a_window_whose_practice_moved_offers_to_reopen_and_saves_nothing(
     assert clients.get(practice, maria).notes == ""
     w.close()
     w.tasks.wait()
+
+
+def test_a_copy_asked_for_while_the_server_is_away_says_so_and_keeps_nothing(
+        own_server: tuple[PostgresCluster, Path], tmp_path: Path) -> None:
+    from app.services import backups
+    from app.services.errors import DatabaseUnavailable
+
+    cluster, folder = own_server
+    p = open_practice(folder, logging_on=False)
+    try:
+        cluster.pause()
+        with pytest.raises(DatabaseUnavailable, match="does not answer"):
+            backups.backup(p, tmp_path / "copia.sqlite3")
+        assert not list(tmp_path.glob("copia*"))
+    finally:
+        cluster.resume()
+        p.close()
