@@ -289,17 +289,22 @@ def test_one_endless_word_never_widens_the_painel_past_the_screen(
     qtbot.waitUntil(lambda: page.board is not None and any(
         isinstance(r, RequestRow) for r in page.findChildren(RequestRow)), timeout=5000)
     qtbot.wait(100)
-    row = next(r for r in page.today_card.rows
-               if isinstance(r, SessionRow) and r.view.id == today)
-    request = next(iter(page.findChildren(RequestRow)))
     right = window.mapToGlobal(window.rect().topRight()).x()
-    widgets = (row.link, *row.findChildren(QPushButton), *request.buttons.values(),
-               request.reason)
+
+    def shown_now() -> tuple[SessionRow, RequestRow]:
+        # Read again at each look: the Painel may rebuild its rows as data arrives.
+        row = next(r for r in page.today_card.rows
+                   if isinstance(r, SessionRow) and r.view.id == today)
+        return row, next(iter(page.findChildren(RequestRow)))
 
     def edges() -> list[int]:
+        row, request = shown_now()
+        widgets = (row.link, *row.findChildren(QPushButton), *request.buttons.values(),
+                   request.reason)
         return [w.mapToGlobal(w.rect().topRight()).x() for w in widgets]
 
     # Once the layout has settled (a busy machine takes longer), nothing passes it.
     qtbot.waitUntil(lambda: max(edges()) <= right, timeout=3000)
+    row, request = shown_now()
     assert row.link.text().endswith("…") and word in shown(row.link.toolTip())
     assert request.reason.text().replace("\u200b", "") == f"Reason: {'B' * 2000}"
