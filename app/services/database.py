@@ -57,10 +57,7 @@ class Database:
     def where(self) -> str:
         """Where the data is, for a person: the file, or the server and database
         (never a password)."""
-        if self.path is not None:
-            return str(self.path)
-        return f"{self.url.host or 'localhost'}{f':{self.url.port}' if self.url.port else ''}" \
-            f"/{self.url.database}"
+        return str(self.path) if self.path is not None else engines.where(self.url)
 
     @contextmanager
     def write(self) -> Iterator[Session]:

@@ -137,8 +137,7 @@ def _upgrade_server(engine: Engine, backups: Path) -> Path | None:
     failed step leaves the server as it was."""
     from alembic import command
 
-    port = f":{engine.url.port}" if engine.url.port else ""
-    where = f"{engine.url.host}{port}/{engine.url.database}"
+    where = engines.where(engine.url)
     with engine.connect() as conn:
         current = _revision(conn)
         if current == HEAD:

@@ -47,6 +47,7 @@ from app.models.tables import (
 )
 from app.services.errors import PracticeError
 from app.services.events import Change
+from app.services.storage import engines
 
 if TYPE_CHECKING:
     from app.services.database import Database
@@ -298,13 +299,7 @@ class Watcher:
             on_state(True, "")
 
     def _listen(self, stop: threading.Event, on_state: Callable[[bool, str], None]) -> None:
-        import psycopg
-
-        url = self.db.url
-        with psycopg.connect(
-                host=url.host, port=url.port or 5432, dbname=url.database, user=url.username,
-                password=url.password, autocommit=True, connect_timeout=5,
-                application_name="Practice Desk (changes)") as conn:
+        with engines.connection_of_its_own(self.db.url, "Practice Desk (changes)") as conn:
             conn.execute(f"LISTEN {CHANNEL}")
             self.check()  # what happened while not listening
             if not self.online:

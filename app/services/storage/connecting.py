@@ -81,12 +81,6 @@ class Moved:
         return {**asdict(self), "total": self.total}
 
 
-def where_of(url: URL) -> str:
-    """A server's host[:port]/database, as Database.where says it."""
-    port = f":{url.port}" if url.port else ""
-    return f"{url.host or 'localhost'}{port}/{url.database}"
-
-
 def _needs_password(exc: OperationalError) -> bool:
     """libpq's PQconnectionNeedsPassword: the server asked for a password and none
     was given (psycopg keeps the failed connection on the error)."""
@@ -105,7 +99,7 @@ def _not_permitted(exc: ProgrammingError, url: URL) -> Exception:
         "The user {user} may not create the practice's tables in {where}: make it the "
         "database's owner (createdb --owner {user}, or ALTER DATABASE … OWNER TO "
         "{user}), then try again. Nothing was changed.").format(
-        user=url.username, where=where_of(url)))
+        user=url.username, where=engines.where(url)))
 
 
 def _reach(url: URL) -> None:
@@ -118,8 +112,8 @@ def _reach(url: URL) -> None:
         if _needs_password(exc):
             raise PasswordNeeded(_(
                 "The practice's server at {where} asks for {user}'s password; nothing was "
-                "saved.").format(where=where_of(url), user=url.username)) from None
-        raise server_error(exc, where_of(url)) from None
+                "saved.").format(where=engines.where(url), user=url.username)) from None
+        raise server_error(exc, engines.where(url)) from None
     finally:
         engine.dispose()
 
@@ -157,7 +151,7 @@ def _remember(paths: DataPaths, url: URL, password: str | None) -> bool:
         with contextlib.suppress(secrets.SecretsUnavailable):
             secrets.forget(location.PASSWORD)
     this_computer.save(paths, database_url=url.render_as_string(hide_password=False))
-    log.info("this computer now opens the practice's server at %s", where_of(url))
+    log.info("this computer now opens the practice's server at %s", engines.where(url))
     _daily_aside(paths)
     return bool(password)
 
@@ -202,7 +196,7 @@ def connect(paths: DataPaths, address: str, password: str | None = None) -> Conn
     finally:
         db.dispose()
     kept = _remember(paths, url, password)
-    return Connected(where_of(url), str(url.username), revision, kept, _env_set())
+    return Connected(engines.where(url), str(url.username), revision, kept, _env_set())
 
 
 def _file_revision(path: Path) -> str | None:
@@ -260,14 +254,14 @@ def move_to(paths: DataPaths, address: str, password: str | None = None) -> Move
         raise InvalidInput(_(
             "This computer already opens the practice's server at {where}; nothing was "
             "copied. Run practice database disconnect first to move the practice in this "
-            "computer's file.").format(where=where_of(location.server_url(saved))))
+            "computer's file.").format(where=engines.where(location.server_url(saved))))
     if not paths.database.exists():
         raise InvalidInput(_("There is no practice in {path} to move; nothing was copied.")
                            .format(path=paths.database))
     url, password = _address(address, password)
     _keyring_ready(password)
     reach = url.set(password=password) if password else url
-    where = where_of(url)
+    where = engines.where(url)
     _reach(reach)
     # As opening would: checked, and brought to this version's schema.
     open_file(paths, network_check=False).dispose()
@@ -358,11 +352,11 @@ def state(paths: DataPaths) -> DatabaseState:
     except OperationalError as exc:
         answers = False
         problem = _("The practice's server at {where} asks for {user}'s password.").format(
-            where=where_of(url), user=url.username) if _needs_password(exc) else \
-            str(server_error(exc, where_of(url)))
+            where=engines.where(url), user=url.username) if _needs_password(exc) else \
+            str(server_error(exc, engines.where(url)))
     except PracticeError as exc:
         answers, problem = False, str(exc)
     finally:
         engine.dispose()
-    return DatabaseState("postgresql", where_of(url), where.source, str(url.username or ""),
+    return DatabaseState("postgresql", engines.where(url), where.source, str(url.username or ""),
                          revision, answers, problem, stored)

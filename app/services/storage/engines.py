@@ -112,3 +112,21 @@ def reserve_ids(conn: Connection, table: str, count: int) -> int:
         conn.execute(text("SELECT setval(CAST(:q AS regclass), :v, true)"),
                      {"q": sequence, "v": first + count - 1})
     return first
+
+
+def where(url: URL) -> str:
+    """A server's host[:port]/database as people read it (never a password)."""
+    port = f":{url.port}" if url.port else ""
+    return f"{url.host or 'localhost'}{port}/{url.database}"
+
+
+def connection_of_its_own(url: URL, application_name: str, **options: Any) -> Any:
+    """A plain psycopg connection to the practice's server outside the pool, in
+    autocommit: for what must live as long as it does (a LISTEN, a session
+    advisory lock). `options` are libpq's (keepalives, options)."""
+    import psycopg
+
+    return psycopg.connect(
+        host=url.host, port=url.port or 5432, dbname=url.database, user=url.username,
+        password=url.password, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S,
+        application_name=application_name, **options)

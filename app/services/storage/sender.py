@@ -80,16 +80,11 @@ class SenderLock:
                 return False
 
     def _hold_on_server(self) -> bool:
-        import psycopg
-
         if self._conn is not None:
             self._conn.execute("SELECT 1")  # still connected, so still holding
             return True
-        url = self.db.url
-        conn = psycopg.connect(
-            host=url.host, port=url.port or 5432, dbname=url.database, user=url.username,
-            password=url.password, autocommit=True, connect_timeout=engines.CONNECT_TIMEOUT_S,
-            application_name=_named(self.computer), options=KEEPALIVE,
+        conn = engines.connection_of_its_own(
+            self.db.url, _named(self.computer), options=KEEPALIVE,
             keepalives=1, keepalives_idle=10, keepalives_interval=5, keepalives_count=3)
         got = conn.execute("SELECT pg_try_advisory_lock(%s, %s)",
                            (engines.PRACTICE, engines.SENDER_LOCK)).fetchone()
