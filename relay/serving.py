@@ -57,7 +57,7 @@ class _GuardedH11(H11Protocol):
             if len(mine) > self.max_per_address:
                 log.info("One address opened more connections than it may; new ones "
                            "were refused.")
-                self.transport.close()
+                self._refuse(self)
                 return
         if len(open_) > self.max_connections:
             waiting = sorted((c for c in open_ if c is not self and c._waiting_on_client()),
@@ -65,10 +65,16 @@ class _GuardedH11(H11Protocol):
             if waiting:
                 log.info("Too many open connections: the oldest ones still sending their "
                            "requests were closed.")
-                waiting[0].transport.close()
+                self._refuse(waiting[0])
             else:
                 log.info("Too many open connections: new ones were refused.")
-                self.transport.close()
+                self._refuse(self)
+
+    def _refuse(self, connection: "_GuardedH11") -> None:
+        # Out of uvicorn's count at once: its connection_lost comes a loop turn later,
+        # and a flood of them counted meanwhile would make it answer 503 to everyone.
+        connection.transport.close()
+        self.connections.discard(connection)
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
@@ -180,9 +186,10 @@ def server_config(app: Any, settings: RelaySettings, host: str, port: int,
         app, host=host, port=port, http=protocol(settings),
         proxy_headers=False,  # relay.guard decides whose X-Forwarded-For is believed
         timeout_keep_alive=5,
-        # Connections are capped above (closed ones may linger a moment in
-        # uvicorn's count); this caps requests being worked on.
-        limit_concurrency=2 * settings.max_connections,
+        # Connections are capped above; this backstop caps requests being worked
+        # on, with room for those of connections just closed, whose tasks take a
+        # turn or two of the loop to end (a flood closes many at once).
+        limit_concurrency=4 * settings.max_connections,
         ws="none",  # no WebSocket: an upgrade is an ordinary request, through the guard
         # On every answer, those uvicorn gives by itself (a 503 when too busy) too.
         headers=[(k.decode(), v.decode()) for k, v in SECURITY_HEADERS],
