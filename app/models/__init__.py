@@ -25,6 +25,7 @@ from app.models.outbox import (
     MessageState,
     OutboxMessage,
 )
+from app.models.push import PushSubscription
 from app.models.requests import ClientRequest, LinkNotice, RelayEvent, RequestKind, RequestState
 from app.models.tables import (
     Appointment,
@@ -60,6 +61,7 @@ __all__ = [
     "MessageTemplate",
     "OutboxMessage",
     "PracticeSettings",
+    "PushSubscription",
     "RelayEvent",
     "RepeatFrequency",
     "RequestKind",

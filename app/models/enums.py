@@ -43,6 +43,8 @@ class Channel(StrEnum):
     WHATSAPP = "whatsapp"
     EMAIL = "email"
     SMS = "sms"
+    VOICE = "voice"  # a phone call the client answers with a key (Twilio Voice)
+    PUSH = "push"  # a notification on the client's phone (Web Push, RFC 8030)
 
 
 class ChargeDecision(StrEnum):

@@ -75,6 +75,9 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The message this one replaces: a call nobody answered falls back to the
+    # client's next agreed channel (reminders.fall_back).
+    fallback_of: int | None = Field(default=None, foreign_key="outbox.id")
 
 
 class DeliveryAttempt(SQLModel, table=True):

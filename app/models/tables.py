@@ -84,6 +84,9 @@ class Client(SQLModel, table=True):
     whatsapp_consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     email_consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sms_consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    voice_consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Given by the client on the link's page, when their phone subscribed (push.py).
+    push_consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The language of the messages the client receives; "" follows the practice's.
     language: str = Field(default="", sa_column=Column(String, nullable=False, default="",
                                                        server_default=""))

@@ -14,8 +14,10 @@ from app.models.enums import Channel
 from app.services import config, secrets
 from app.services.practice import Practice
 
+# Calls go through the SMS channel's Twilio account, with its auth token.
 SECRET_OF = {Channel.EMAIL: "smtp.password", Channel.WHATSAPP: "whatsapp.token",
-             Channel.SMS: "sms.auth_token"}
+             Channel.SMS: "sms.auth_token", Channel.VOICE: "sms.auth_token",
+             Channel.PUSH: "push.private_key"}
 NOT_SET_UP = "not_configured"  # the code written on the attempt and on the group
 INTEGRATIONS, NOTIFICATIONS = "integrations", "notifications"  # where a setting is fixed
 
@@ -57,6 +59,21 @@ def what_is_missing(channel: Channel | str, cfg: dict[str, str], has_secret: boo
                                      not cfg["sms.from"]):
         return Missing(_("SMS is not set up: fill in the Twilio account SID, auth token and "
                          "sending number in Settings › Integrations."), INTEGRATIONS)
+    elif channel is Channel.VOICE:
+        if not cfg["sms.account_sid"] or not has_secret or \
+                not (cfg["voice.from"] or cfg["sms.from"]):
+            return Missing(_("Phone calls are not set up: fill in the Twilio account and the "
+                             "number calls come from in Settings › Integrations."),
+                           INTEGRATIONS)
+        if not cfg["relay.url"]:
+            return Missing(_("Phone calls need the confirmation links' relay (the client's "
+                             "key press reaches the practice through it): set it up in "
+                             "Settings › Integrations."), INTEGRATIONS)
+    elif channel is Channel.PUSH and (not cfg["push.public_key"] or not has_secret or
+                                      not cfg["relay.url"]):
+        return Missing(_("Notifications on clients' phones are not set up: turn them on in "
+                         "Settings › Integrations (they need the confirmation links' "
+                         "relay)."), INTEGRATIONS)
     return None
 
 
@@ -92,6 +109,8 @@ def secrets_missing_here(p: Practice, cfg: dict[str, str] | None = None) -> list
         needed.append("whatsapp.token")
     if cfg["sms.account_sid"]:
         needed.append("sms.auth_token")
+    if cfg["push.public_key"]:
+        needed.append("push.private_key")
     if cfg["smtp.host"] and cfg["smtp.user"]:
         needed.append("smtp.password")
     if cfg["imap.host"] and cfg["imap.user"]:

@@ -18,7 +18,7 @@ from app.i18n import _
 from app.models.conecta import Attendance, ConversationEntry, Direction
 from app.models.outbox import MessageState, OutboxMessage
 from app.models.tables import Appointment, AuditEvent, Client
-from app.services import audit, clients, files, json_text, people
+from app.services import audit, clients, files, json_text, people, push_devices
 from app.services.errors import InvalidInput, NotFound
 from app.services.events import Change
 from app.services.practice import Practice
@@ -141,6 +141,8 @@ def erase(p: Practice, client_id: int) -> None:
         c.name = _("#{id} (erased)").format(id=client_id)
         c.phone = c.email = c.preferred_channel = None
         c.whatsapp_consent_at = c.email_consent_at = c.sms_consent_at = None
+        c.voice_consent_at = c.push_consent_at = None
+        push_devices.drop_all(s, client_id, p.clock.now(), "erased")
         c.notes, c.active = "", False
         sessions = list(s.exec(select(Appointment).where(Appointment.client_id == client_id)))
         ids = [a.id for a in sessions if a.id is not None]

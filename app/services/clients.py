@@ -14,7 +14,7 @@ from sqlmodel import Session, col, or_, select
 from app.i18n import _
 from app.models.enums import AppointmentStatus, Channel
 from app.models.tables import Appointment, Client
-from app.services import audit, phones, versions
+from app.services import audit, phones, push_devices, versions
 from app.services.errors import InvalidInput, NotFound
 from app.services.events import Change
 from app.services.practice import Practice
@@ -22,7 +22,14 @@ from app.services.settings import load_row, parse_language
 from app.services.values import normalize_email, normalize_phone
 
 _CONSENT_ATTR = {Channel.WHATSAPP: "whatsapp_consent_at", Channel.EMAIL: "email_consent_at",
-                 Channel.SMS: "sms_consent_at"}
+                 Channel.SMS: "sms_consent_at", Channel.VOICE: "voice_consent_at",
+                 Channel.PUSH: "push_consent_at"}
+
+# Only the client's own phone can subscribe to notifications (the Push API asks
+# the person holding it): the practice can stop them, never start them.
+def _push_by_client() -> str:
+    return _("Notifications on the client's phone are turned on by the client, from the "
+             "link in a reminder (Receive reminders on this phone).")
 
 
 @dataclass(frozen=True)
@@ -79,11 +86,13 @@ def message_language(language: str) -> str:
 def parse_channels(text: str) -> list[Channel]:
     out: list[Channel] = []
     for token in filter(None, (t.strip().lower() for t in text.split(","))):
-        token = {"e-mail": "email", "whats": "whatsapp", "wa": "whatsapp"}.get(token, token)
+        token = {"e-mail": "email", "whats": "whatsapp", "wa": "whatsapp", "call": "voice",
+                 "phone call": "voice", "ligação": "voice", "ligacao": "voice"}.get(token, token)
         try:
             out.append(Channel(token))
         except ValueError:
-            raise InvalidInput(_("Unknown channel '{value}': use whatsapp, email or sms.")
+            raise InvalidInput(_("Unknown channel '{value}': use whatsapp, email, sms, "
+                                 "voice or push.")
                                .format(value=token)) from None
     return out
 
@@ -132,6 +141,8 @@ def create_in(s: Session, p: Practice, details: ClientDetails, *,
     language = message_language(language)
     preferred = _check_contact(s, clean.name, None, None, preferred_channel)[3]
     consent = list(consent)
+    if Channel.PUSH in consent:
+        raise InvalidInput(_push_by_client())
     if Channel.EMAIL in consent and not clean.email:
         raise InvalidInput(_("Consent to e-mail needs an e-mail address."))
     client = Client(name=clean.name, phone=clean.phone, email=clean.email,
@@ -242,11 +253,16 @@ def update_in(s: Session, p: Practice, client_id: int, *, name: str | None = Non
         client.notes = notes
     if language is not None:
         client.language = message_language(language)
+    grant, revoke = list(grant), list(revoke)
+    if Channel.PUSH in grant and client.push_consent_at is None:
+        raise InvalidInput(_push_by_client())
     for ch in grant:
         if getattr(client, _CONSENT_ATTR[ch]) is None:
             setattr(client, _CONSENT_ATTR[ch], now)
     for ch in revoke:
         setattr(client, _CONSENT_ATTR[ch], None)
+    if Channel.PUSH in revoke:
+        push_devices.drop_all(s, client_id, now, "consent withdrawn")
     if client.email_consent_at is not None and not client.email:
         raise InvalidInput(_("Consent to e-mail needs an e-mail address."))
     s.flush()  # the version raised by this change, for the view returned

@@ -77,7 +77,8 @@ def _channels(value: str) -> str:
         try:
             found.append(Channel(part).value)
         except ValueError:
-            raise InvalidInput(_("Unknown channel '{value}': use whatsapp, email or sms.")
+            raise InvalidInput(_("Unknown channel '{value}': use whatsapp, email, sms, "
+                                 "voice or push.")
                                .format(value=part)) from None
     return ",".join(dict.fromkeys(found))
 
@@ -107,7 +108,7 @@ def parse_reminders(value: str, *, strict: bool = False) -> list[tuple[Channel, 
     twice is one reminder (InvalidInput when strict, as when the setting is saved)."""
     out: list[tuple[Channel, int]] = []
     for part in filter(None, (p.strip() for p in value.split(","))):
-        m = re.fullmatch(r"(whatsapp|email|sms):(\d+)", part.lower())
+        m = re.fullmatch(r"(whatsapp|email|sms|voice|push):(\d+)", part.lower())
         if not m:
             raise InvalidInput(_("Reminders are written channel:minutes, e.g. "
                                  "whatsapp:1440,email:60; '{part}' is not.").format(part=part))
@@ -126,6 +127,33 @@ def parse_reminders(value: str, *, strict: bool = False) -> list[tuple[Channel, 
 
 def _reminders(value: str) -> str:
     return ",".join(f"{c.value}:{m}" for c, m in parse_reminders(value, strict=True))
+
+
+def _clock_time(value: str) -> str:
+    """A time of day as HH:MM (24 hours)."""
+    m = re.fullmatch(r"([01]?\d|2[0-3]):?([0-5]\d)", value.strip())
+    if not m:
+        raise InvalidInput(_("'{value}' is not a time of day as HH:MM (e.g. 08:00).")
+                           .format(value=value))
+    return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+
+def _minutes_between(low: int, high: int) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        value = value.strip()
+        if not value.isdigit() or not low <= int(value) <= high:
+            raise InvalidInput(_("Write a number of minutes from {low} to {high}.")
+                               .format(low=low, high=high))
+        return str(int(value))
+    return check
+
+
+def _phone(value: str) -> str:
+    """One number with its country code (a number the practice owns)."""
+    found = _phones(value)
+    if "," in found:
+        raise InvalidInput(_("Write one phone number."))
+    return found
 
 
 def _template_languages(value: str) -> str:
@@ -182,6 +210,21 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("sms.api_base", "https://api.twilio.com", _url),
     Key("sms.account_sid", "", twilio_account.check_sid),
     Key("sms.from", "", _text),
+    # Reminders by phone call, through the SMS channel's Twilio account: the number
+    # the call comes from (empty: the SMS number), the voice that speaks
+    # (https://www.twilio.com/docs/voice/twiml/say/text-speech), the pause before a
+    # call nobody answered is tried again, whether a second unanswered call falls
+    # back to the client's next agreed channel, and the hours calls may ring in
+    # the client's time (never wider than 08:00-20:00, voice_calls.py).
+    Key("voice.from", "", _phone),
+    Key("voice.voice", "Polly.Camila", _text),
+    Key("voice.retry_minutes", "30", _minutes_between(5, 240)),
+    Key("voice.fallback", "on", _choice("on", "off")),
+    Key("voice.quiet_start", "08:00", _clock_time),
+    Key("voice.quiet_end", "20:00", _clock_time),
+    # Push: the practice's VAPID public key (RFC 8292), made with its private half
+    # (the keyring's push.private_key) and given to the relay for the link's page.
+    Key("push.public_key", "", _text),
     Key("reminders.default", "", _reminders),
     Key("reminders.confirm_button.whatsapp", "on", _choice("on", "off")),
     Key("reminders.confirm_button.email", "on", _choice("on", "off")),
@@ -189,6 +232,8 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("template.email.text", "", _text),
     Key("template.email.html", "", _text),
     Key("template.sms.text", "", _text),
+    Key("template.voice.text", "", _text),
+    Key("template.push.text", "", _text),
     Key("relay.url", "", _url),
     # The practice's id on the relay, as pairing learnt it (relay_pairing).
     Key("relay.practice_id", "", _text),

@@ -37,7 +37,8 @@ from app.services.settings import load_row
 Readiness = dict[Channel, "channel_setup.Missing | None"]
 USEFUL_CUTOFF = timedelta(minutes=15)
 CONSENT = {Channel.WHATSAPP: "whatsapp_consent_at", Channel.EMAIL: "email_consent_at",
-           Channel.SMS: "sms_consent_at"}
+           Channel.SMS: "sms_consent_at", Channel.VOICE: "voice_consent_at",
+           Channel.PUSH: "push_consent_at"}
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,18 @@ def view(m: OutboxMessage, zone: ZoneInfo, ready: Readiness | None = None,
                        missing.text if missing else None, missing.fix if missing else fix)
 
 
+PUSH_RECIPIENT = "phone"  # a push reminder's recipient: the client's subscribed phones
+
+
 def address(client: Client, channel: Channel) -> tuple[str | None, str | None]:
     """Where to send, or why not."""
+    if channel is Channel.PUSH:
+        # The client's phones are found when it goes (push_devices): they subscribe
+        # and drop out on their own.
+        if client.push_consent_at is None:
+            return None, _("{name} has not turned on reminders on their phone (the link's "
+                           "page offers it).").format(name=client.name)
+        return PUSH_RECIPIENT, None
     # No address first: agreeing to a channel one cannot be reached by is beside the point.
     target = client.email if channel is Channel.EMAIL else client.phone
     if not target:
@@ -121,7 +132,9 @@ def lead_phrase(minutes: int) -> str:
 
 
 def channel_name(channel: Channel | str) -> str:
-    return {"whatsapp": "WhatsApp", "email": _("e-mail"), "sms": "SMS"}.get(
+    """The channel as a sentence names it ("by {channel}")."""
+    return {"whatsapp": "WhatsApp", "email": _("e-mail"), "sms": "SMS",
+            "voice": _("phone call"), "push": _("notification on the phone")}.get(
         str(channel.value if isinstance(channel, Channel) else channel), str(channel))
 
 

@@ -16,7 +16,7 @@ from app.services.errors import InvalidInput, PracticeError
 SERVICE = "practice-desk"
 NAMES = ("whatsapp.token", "smtp.password", "sms.auth_token", "relay.api_key",
          "relay.link_secret", "relay.private_key", "imap.password",
-         "database.password")
+         "database.password", "push.private_key")
 
 
 class SecretsUnavailable(PracticeError):

@@ -50,11 +50,19 @@ def test_bad_contacts_are_refused_and_nothing_is_added(practice: Practice, phone
 def test_consent_is_dated_and_can_be_withdrawn(practice: Practice, clock: FrozenClock) -> None:
     c = clients.add(practice, name="Maria", phone="(11) 98765-4321", email="m@example.com",
                     consent=[Channel.WHATSAPP])
-    assert c.consent == {"whatsapp": NOW.isoformat(), "email": None, "sms": None}
+    assert c.consent == {"whatsapp": NOW.isoformat(), "email": None, "sms": None,
+                         "voice": None, "push": None}
     clock.advance(timedelta(days=1))
     c = clients.update(practice, c.id, grant=[Channel.EMAIL], revoke=[Channel.WHATSAPP])
     assert c.consent == {"whatsapp": None, "email": (NOW + timedelta(days=1)).isoformat(),
-                         "sms": None}
+                         "sms": None, "voice": None, "push": None}
+    # Voice is agreed like the others; push only from the client's own phone.
+    c = clients.update(practice, c.id, grant=[Channel.VOICE])
+    assert c.consent["voice"] == (NOW + timedelta(days=1)).isoformat()
+    with pytest.raises(InvalidInput, match="turned on by the client"):
+        clients.update(practice, c.id, grant=[Channel.PUSH])
+    with pytest.raises(InvalidInput, match="turned on by the client"):
+        clients.add(practice, name="C", phone="(11) 98765-4323", consent=[Channel.PUSH])
     with pytest.raises(InvalidInput, match="needs an e-mail"):
         clients.add(practice, name="B", phone="(11) 98765-4322", consent=[Channel.EMAIL])
 
