@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--phone", required=True)
     p.add_argument("--email")
     p.add_argument("--consent", default="", metavar="CHANNELS",
-                   help=_("channels the client agreed to: whatsapp,email,sms"))
+                   help=_("channels the client agreed to: whatsapp,email,sms,voice"))
     p.add_argument("--preferred", metavar="CHANNEL")
     p.add_argument("--notes", default="")
     p.add_argument("--language", default="", metavar="LANG",
@@ -199,6 +199,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = cmd("reminders", cmd_reminders, _("a session's reminders and notices"))
     p.add_argument("id", type=int)
+    p.add_argument("--add", action="append", default=[], metavar="CHANNEL:MINUTES",
+                   help=_("add a reminder, e.g. voice:120 (channels: whatsapp, email, sms, "
+                          "voice, push)"))
+    p.add_argument("--text", default="", help=_("the added reminder's own text"))
     p = cmd("outbox", cmd_outbox, _("outgoing messages and their state"))
     p.add_argument("--state", action="append",
                    choices=["pending", "sending", "sent", "failed", "skipped", "cancelled",
@@ -556,6 +560,10 @@ def _message_line(m: reminders.MessageView, zone: Any) -> str:
 
 
 def cmd_reminders(p: Practice, args: argparse.Namespace) -> None:
+    # Every one read before any is added: a wrong one adds none.
+    wanted = [r for text in args.add for r in config.parse_reminders(text)]
+    for channel, minutes in wanted:
+        reminders.add(p, args.id, channel, minutes, args.text)
     rows, zone = reminders.list_for(p, args.id), _zone(p)
     _emit(args, [m.as_json() for m in rows],
           lambda: "\n".join(_message_line(m, zone) for m in rows))

@@ -42,6 +42,7 @@ from app.services.events import Change
 from app.services.queries import AppointmentView
 from app.services.reminders import MessageView
 from app.services.settings import SettingsView
+from app.ui.channel_words import REMINDER_CHANNELS, channel_label
 from app.ui.dialogs import CancelDialog, CompleteDialog, RescheduleDialog
 from app.ui.lead_time import LeadTime
 from app.ui.plain import plain, verbatim
@@ -196,8 +197,8 @@ class AppointmentPanel(QDialog):
         col.addWidget(self.reminder_table, 1)
         row = QHBoxLayout()
         self.reminder_channel = QComboBox()
-        for channel, name in (("whatsapp", "WhatsApp"), ("email", _("E-mail")), ("sms", "SMS")):
-            self.reminder_channel.addItem(name, channel)
+        for channel in REMINDER_CHANNELS:
+            self.reminder_channel.addItem(channel_label(channel), channel)
         self.reminder_minutes = LeadTime()  # a day before, to begin with
         self.reminder_text = QLineEdit()
         self.reminder_text.setPlaceholderText(_("Own text (optional)"))
@@ -372,7 +373,7 @@ class AppointmentPanel(QDialog):
         table.clearSelection()
         table.setRowCount(len(messages))
         for r, m in enumerate(messages):
-            what = reminders.channel_name(m.channel)
+            what = channel_label(m.channel)
             if m.kind != "reminder":
                 what += " · " + notice_label(m.kind)
             details = m.blocked or m.last_error or (m.provider_message_id or "")

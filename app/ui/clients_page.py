@@ -39,6 +39,7 @@ from app.services.errors import ChangedMeanwhile
 from app.services.events import Change
 from app.services.queries import AppointmentView
 from app.ui import file_chooser
+from app.ui.channel_words import REMINDER_CHANNELS, channel_label
 from app.ui.client_models import ID_ROLE, DirectoryModel, SessionsModel
 from app.ui.form_version import FormVersion
 from app.ui.plain import plain, verbatim
@@ -46,7 +47,6 @@ from app.ui.plain import plain, verbatim
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
-CHANNEL_NAMES = {Channel.WHATSAPP: "WhatsApp", Channel.EMAIL: "E-mail", Channel.SMS: "SMS"}
 
 
 class ClientsPage(QWidget):
@@ -227,8 +227,8 @@ class ClientFile(QWidget):
         self.email = QLineEdit()
         self.preferred = QComboBox()
         self.preferred.addItem(_("No preference"), "")
-        for channel, name in CHANNEL_NAMES.items():
-            self.preferred.addItem(name, channel.value)
+        for value in REMINDER_CHANNELS:
+            self.preferred.addItem(channel_label(value), value)
         # The language the client's reminders and notices are written in.
         self.language = QComboBox()
         self.language.addItem(_("The practice's language"), "")
@@ -244,8 +244,9 @@ class ClientFile(QWidget):
         form.addRow(_("Preferred channel"), self.preferred)
         form.addRow(_("Messages in"), self.language)
         self.consent: dict[Channel, QCheckBox] = {}
-        for channel, name in CHANNEL_NAMES.items():
-            box = QCheckBox(_("Agrees to messages by {channel}").format(channel=name))
+        for channel in map(Channel, REMINDER_CHANNELS):
+            box = QCheckBox(_("Agrees to messages by {channel}").format(
+                channel=channel_label(channel)))
             self.consent[channel] = box
             form.addRow("" if channel is not Channel.WHATSAPP else _("Consent"), box)
         form.addRow(_("Notes"), self.notes)
@@ -327,11 +328,17 @@ class ClientFile(QWidget):
         for channel, box in self.consent.items():
             since = client.consent.get(channel.value)
             box.setChecked(since is not None)
-            text = _("Agrees to messages by {channel}").format(channel=CHANNEL_NAMES[channel])
+            text = _("Agrees to messages by {channel}").format(channel=channel_label(channel))
             if since:
                 text += " — " + _("since {date}").format(date=i18n.format_date(
                     datetime.fromisoformat(since).astimezone(self.window_.zone).date()))
             box.setText(text)
+        # Only the client's phone turns notifications on; the practice may turn them off.
+        push = self.consent[Channel.PUSH]
+        push.setEnabled(push.isChecked())
+        push.setToolTip("" if push.isChecked() else _(
+            "The client turns this on from the link in a reminder (Receive reminders on this "
+            "phone)."))
         self._filled = self._data_values()
 
     def _show_sessions(self, sessions: list[AppointmentView], stats: ClientStats,
@@ -415,7 +422,8 @@ class ClientFile(QWidget):
             return None
         from app.models.conecta import Medium
 
-        medium = Medium(c.preferred_channel) if c.preferred_channel else \
+        by = {"voice": Medium.VOIP}.get(c.preferred_channel or "", c.preferred_channel)
+        medium = Medium(by) if by in {m.value for m in Medium} else \
             Medium.WHATSAPP if c.phone else Medium.EMAIL
         return self.window_.conecta.new_attendance(
             name=c.name, phone=self.window_.phone(c.phone),

@@ -32,7 +32,6 @@ from app.services import (
     failures,
     outbox,
     relay_client,
-    reminders,
     scheduling,
 )
 from app.services.dashboard import Dashboard
@@ -41,6 +40,7 @@ from app.services.queries import AppointmentView
 from app.services.relay_client import RequestView
 from app.services.reminders import MessageView
 from app.ui.appointment_panel import message_state_label, notice_label
+from app.ui.channel_words import channel_label
 from app.ui.dialogs import RescheduleDialog
 from app.ui.plain import button_text, escape_breakable, label, rich, verbatim
 from app.ui.style import STATUS_COLOURS
@@ -201,7 +201,7 @@ class DecisionRow(QWidget):
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 4, 0, 6)
         what = notice_label(m.kind) if m.kind != "reminder" else _("reminder")
-        title = QLabel(f"<b>{reminders.channel_name(m.channel)} · {what}</b> — "
+        title = QLabel(f"<b>{channel_label(m.channel)} · {what}</b> — "
                        f"{i18n.format_datetime(m.due_at)} · {message_state_label(m.state)}")
         title.setWordWrap(True)
         col.addWidget(title)
@@ -252,6 +252,11 @@ def group_title(group: FailureGroup) -> str:
         text = ngettext("{n} WhatsApp message not sent", "{n} WhatsApp messages not sent", n)
     elif group.channel == "sms":
         text = ngettext("{n} SMS not sent", "{n} SMS not sent", n)
+    elif group.channel == "voice":
+        text = ngettext("{n} reminder call not made", "{n} reminder calls not made", n)
+    elif group.channel == "push":
+        text = ngettext("{n} phone notification not sent", "{n} phone notifications not sent",
+                        n)
     else:
         text = ngettext("{n} message not sent", "{n} messages not sent", n)
     return text.format(n=i18n.format_number(n))
@@ -312,8 +317,7 @@ def blocked_title(group: BlockedGroup) -> str:
     stopped working" for a channel that did."""
     n = group.count
     if group.cause == failures.STOPPED:
-        name = {"email": _("E-mail"), "whatsapp": "WhatsApp", "sms": "SMS"}.get(
-            group.channel, group.channel)
+        name = channel_label(group.channel)
         return _("{channel} stopped working").format(channel=name)
     if group.channel == "email":
         text = ngettext("{n} e-mail waiting", "{n} e-mails waiting", n)
@@ -321,6 +325,10 @@ def blocked_title(group: BlockedGroup) -> str:
         text = ngettext("{n} WhatsApp message waiting", "{n} WhatsApp messages waiting", n)
     elif group.channel == "sms":
         text = ngettext("{n} SMS waiting", "{n} SMS waiting", n)
+    elif group.channel == "voice":
+        text = ngettext("{n} reminder call waiting", "{n} reminder calls waiting", n)
+    elif group.channel == "push":
+        text = ngettext("{n} phone notification waiting", "{n} phone notifications waiting", n)
     else:
         text = ngettext("{n} message waiting", "{n} messages waiting", n)
     return text.format(n=i18n.format_number(n))

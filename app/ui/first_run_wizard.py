@@ -35,6 +35,7 @@ from app.services.first_run import ServiceDraft, Setup
 from app.services.practice import Practice
 from app.services.values import parse_money
 from app.ui import place_fields
+from app.ui.channel_words import REMINDER_CHANNELS, channel_label
 from app.ui.hours_grid import HoursGrid
 from app.ui.lead_time import LeadTime
 from app.ui.plain import plain
@@ -47,7 +48,6 @@ def user_key(practice: Practice) -> str:
     opening another practice (the demo, a second clinic) must not carry the name."""
     root = str(Path(practice.paths.root).resolve())
     return "users/" + hashlib.sha256(root.encode()).hexdigest()[:16]
-CHANNELS = (("", ""), ("whatsapp", "WhatsApp"), ("email", "E-mail"), ("sms", "SMS"))
 
 
 def _page(title: str, why: str) -> tuple[QWizardPage, QVBoxLayout]:
@@ -230,8 +230,9 @@ class FirstRunWizard(QWizard):
         self.reminders: list[tuple[QComboBox, LeadTime]] = []
         for i in range(3):
             channel = QComboBox()
-            for value, words in CHANNELS:
-                channel.addItem(words or _("None"), value)
+            channel.addItem(_("None"), "")
+            for value in REMINDER_CHANNELS:
+                channel.addItem(channel_label(value), value)
             lead = LeadTime(int(planned[i][1]) if i < len(planned) else 60)
             channel.setCurrentIndex(max(0, channel.findData(planned[i][0]))
                                     if i < len(planned) else 0)

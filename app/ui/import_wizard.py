@@ -47,6 +47,7 @@ from app.services.importing.commit import Report, RowReport, summary
 from app.services.importing.judge import RowStatus
 from app.services.importing.rows import Row
 from app.ui import file_chooser
+from app.ui.channel_words import AGREED_BY_PRACTICE, channel_label
 from app.ui.plain import plain, verbatim
 from app.ui.style import MUTED
 
@@ -284,9 +285,8 @@ class ImportDialog(QDialog):
         consent_row = QHBoxLayout()
         consent_row.addWidget(QLabel(_("New clients agree to")))
         self.consent: dict[Channel, QCheckBox] = {}
-        for channel, words in ((Channel.WHATSAPP, "WhatsApp"), (Channel.EMAIL, _("E-mail")),
-                               (Channel.SMS, "SMS")):
-            box = QCheckBox(words)
+        for channel in map(Channel, AGREED_BY_PRACTICE):
+            box = QCheckBox(channel_label(channel))
             consent_row.addWidget(box)
             self.consent[channel] = box
         consent_row.addWidget(_muted(_("(e-mail only where the row has an address)")), 1)

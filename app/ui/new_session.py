@@ -40,6 +40,7 @@ from app.services.clients import ClientDetails, ClientView, Similar
 from app.services.errors import InvalidInput, PracticeError
 from app.services.scheduling import BookingRequest, Occurrence, Repeat
 from app.services.values import parse_money
+from app.ui.channel_words import AGREED_BY_PRACTICE, channel_label
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -136,9 +137,8 @@ class NewSessionDialog(QDialog):
         consent_row = QHBoxLayout(self.consent_box)
         consent_row.setContentsMargins(0, 0, 0, 0)
         self.consent: dict[Channel, QCheckBox] = {}
-        for channel, words in ((Channel.WHATSAPP, "WhatsApp"), (Channel.EMAIL, _("E-mail")),
-                               (Channel.SMS, "SMS")):
-            box = QCheckBox(words)
+        for channel in map(Channel, AGREED_BY_PRACTICE):
+            box = QCheckBox(channel_label(channel))
             box.toggled.connect(lambda _on: self.changed())
             consent_row.addWidget(box)
             self.consent[channel] = box

@@ -24,11 +24,12 @@ from PySide6.QtWidgets import (
 )
 
 from app import i18n
-from app.i18n import N_, _, ngettext
+from app.i18n import _, ngettext
 from app.models.outbox import MessageKind
 from app.services import config, messages, settings, sms_parts, whatsapp_templates
 from app.services.errors import ChangedMeanwhile, PracticeError
 from app.services.settings import SettingsView
+from app.ui.channel_words import AGREED_BY_PRACTICE, REMINDER_CHANNELS, channel_label
 from app.ui.fit_label import FitLabel
 from app.ui.lead_time import LeadTime
 from app.ui.plain import escape, verbatim
@@ -36,7 +37,6 @@ from app.ui.plain import escape, verbatim
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
-CHANNELS = (("", N_("None")), ("whatsapp", "WhatsApp"), ("email", N_("E-mail")), ("sms", "SMS"))
 
 
 def _scroll(inner: QWidget) -> QScrollArea:
@@ -68,8 +68,9 @@ class NotificationsTab(QWidget):
         self.defaults: list[tuple[QComboBox, LeadTime]] = []
         for i in range(3):
             combo = QComboBox()
-            for value, name in CHANNELS:
-                combo.addItem(_(name), value)
+            combo.addItem(_("None"), "")
+            for value in REMINDER_CHANNELS:
+                combo.addItem(channel_label(value), value)
             minutes = LeadTime(24 * 60 if i == 0 else 60)
             row = QHBoxLayout()
             row.addWidget(combo)
@@ -127,8 +128,8 @@ class NotificationsTab(QWidget):
         # What a new client is proposed as agreeing to where clients are created.
         consent_row = QHBoxLayout()
         self.consent_default: dict[str, QCheckBox] = {}
-        for value, words in (("whatsapp", "WhatsApp"), ("email", _("E-mail")), ("sms", "SMS")):
-            box = QCheckBox(words)
+        for value in AGREED_BY_PRACTICE:
+            box = QCheckBox(channel_label(value))
             consent_row.addWidget(box)
             self.consent_default[value] = box
         consent_row.addStretch(1)

@@ -57,3 +57,33 @@ def test_reminders_from_the_command_line(tmp_path: Path) -> None:
         assert sent[0]["provider_message_id"].startswith("<outbox-")
         assert run(folder, "secret", "set", "smtp.password", stdin="").returncode == 3
         assert run(folder, "reminders", "999").returncode == 3
+
+
+def test_a_call_and_a_phone_notification_from_the_command_line(tmp_path: Path) -> None:
+    """reminders ID --add CHANNEL:MINUTES, voice and push among the channels; one wrong
+    reminder among several adds none; consent to a call is given like the others."""
+    folder = tmp_path / "p"
+    ok(folder, "settings", "set", "timezone", "America/Sao_Paulo")
+    ok(folder, "config", "set", "reminders.default", "voice:120,push:1440")
+    assert ok(folder, "config", "show")["reminders.default"] == "voice:120,push:1440"
+    client = ok(folder, "client", "add", "--name", "Maria Silva", "--phone", "11987654321",
+                "--consent", "voice")
+    shown = ok(folder, "client", "show", str(client["id"]))
+    assert shown["consent"]["voice"] is not None and shown["consent"]["push"] is None
+    refused = run(folder, "client", "add", "--name", "João", "--phone", "11987654322",
+                  "--consent", "push")
+    assert refused.returncode == 3 and "turned on by the client" in refused.stderr
+    session = ok(folder, "book", "--client", str(client["id"]), "--custom", "Sessão",
+                 "--duration", "50", "--start", "2026-11-23T10:00")
+    planned = ok(folder, "reminders", str(session["id"]))
+    assert [(m["channel"], m["state"]) for m in planned] == [
+        ("push", "skipped"), ("voice", "pending")]
+    assert "Phone calls are not set up" in planned[1]["blocked"]
+    wrong = run(folder, "reminders", str(session["id"]), "--add", "voice:60",
+                "--add", "fax:30")
+    assert wrong.returncode == 3 and "fax:30" in wrong.stderr
+    added = ok(folder, "reminders", str(session["id"]), "--add", "voice:60",
+               "--text", "Traga os exames")
+    assert [(m["channel"], m["minutes_before"], m["custom_text"]) for m in added][-1] == (
+        "voice", 60, "Traga os exames")
+    assert len(added) == 3

@@ -222,3 +222,31 @@ def test_an_empty_painel_says_how_to_begin(qtbot: QtBot, practice: Practice) -> 
     for d in w.findChildren(NewSessionDialog):
         d.reject()
     w.tasks.wait()
+
+
+def test_lembretes_offers_a_call_and_a_phone_notification(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    """Every channel is offered by its name; one that cannot go says why at once."""
+    clients.update(practice, seeded["maria"], grant=[Channel.VOICE])
+    panel = window.open_appointment(seeded["monday"])
+    qtbot.waitUntil(lambda: panel.view is not None, timeout=3000)
+    panel.tabs.setCurrentIndex(2)
+    combo = panel.reminder_channel
+    assert [combo.itemText(i) for i in range(combo.count())] == [
+        "WhatsApp", "E-mail", "SMS", "Phone call", "Phone notification"]
+    combo.setCurrentIndex(combo.findData("voice"))
+    panel.reminder_minutes.setValue(120)
+    qtbot.mouseClick(panel.add_reminder_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.reminder_table.rowCount() == 1, timeout=3000)
+    assert panel.reminder_table.item(0, 1).text() == "Phone call"
+    assert panel.reminder_table.item(0, 4).text().startswith("Phone calls are not set up")
+    assert panel.reminder_notice.text().startswith("Reminder added, but it will be skipped")
+    # Maria never turned notifications on: the push reminder is kept, skipped, with why.
+    combo.setCurrentIndex(combo.findData("push"))
+    qtbot.mouseClick(panel.add_reminder_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.reminder_table.rowCount() == 2, timeout=3000)
+    pushed = [m for m in reminders.list_for(practice, seeded["monday"]) if m.channel == "push"]
+    assert [m.state for m in pushed] == ["skipped"]
+    assert panel.reminder_notice.text() == (
+        "This reminder will not be sent: Maria Silva has not turned on reminders on their "
+        "phone (the link's page offers it).")

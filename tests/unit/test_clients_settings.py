@@ -156,3 +156,34 @@ def test_a_refused_hour_is_said_whole_in_the_users_language(practice: Practice) 
     finally:
         i18n.set_language("en")
     assert settings.get(practice).hours["tue"] == "08:00-19:00"
+
+
+def test_withdrawing_push_or_erasing_the_client_stops_every_phone(
+        practice: Practice, clock: FrozenClock) -> None:
+    """A client's phones subscribe on their own; the practice can stop them all, and
+    erasing the client does (each kept with when and why)."""
+    from app.models.tables import Client
+    from app.services import client_data, push_devices
+
+    ana, bia = add_client(practice, "Ana"), add_client(practice, "Bia", "(11) 98765-4999")
+    with practice.db.write() as s:
+        for client_id, phones in ((ana, 2), (bia, 1)):
+            client = s.get(Client, client_id)
+            assert client is not None
+            for n in range(phones):
+                push_devices.add(s, client, f"https://push.example/{client_id}/{n}",
+                                 "BKey", "auth", clock.now())
+        assert len(push_devices.live(s, ana)) == 2
+    assert clients.get(practice, ana).consent["push"] == NOW.isoformat()
+    clock.advance(timedelta(hours=1))
+    c = clients.update(practice, ana, revoke=[Channel.PUSH])
+    assert c.consent["push"] is None
+    client_data.erase(practice, bia)
+    with practice.db.read() as s:
+        assert push_devices.live(s, ana) == push_devices.live(s, bia) == []
+        from sqlmodel import select
+
+        from app.models.push import PushSubscription
+
+        kept = {(x.client_id, x.dropped_reason) for x in s.exec(select(PushSubscription))}
+        assert kept == {(ana, "consent withdrawn"), (bia, "erased")}
