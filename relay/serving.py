@@ -70,7 +70,7 @@ class _GuardedH11(H11Protocol):
                 log.info("Too many open connections: new ones were refused.")
                 self._refuse(self)
 
-    def _refuse(self, connection: "_GuardedH11") -> None:
+    def _refuse(self, connection: _GuardedH11) -> None:
         # Out of uvicorn's count at once: its connection_lost comes a loop turn later,
         # and a flood of them counted meanwhile would make it answer 503 to everyone.
         connection.transport.close()
