@@ -255,6 +255,26 @@ KEYS: dict[str, Key] = {k.name: k for k in (
 )}
 
 
+# The widest hours a reminder call may ring in (a call at dawn reminds nobody
+# kindly); a practice may narrow them, never widen them.
+CALLS_EARLIEST, CALLS_LATEST = "08:00", "20:00"
+
+
+def calling_hours(cfg: Mapping[str, str]) -> tuple[str, str]:
+    """The hours reminder calls may ring, as ("HH:MM", "HH:MM") in the practice's
+    time: the practice's own, narrower or equal to 08:00-20:00. Raises
+    InvalidInput when they are out of it or end before they start."""
+    start, end = cfg["voice.quiet_start"], cfg["voice.quiet_end"]
+    if start < CALLS_EARLIEST or end > CALLS_LATEST:
+        raise InvalidInput(_("Reminder calls ring between {earliest} and {latest} at the "
+                             "widest; choose hours inside those.").format(
+            earliest=CALLS_EARLIEST, latest=CALLS_LATEST))
+    if start >= end:
+        raise InvalidInput(_("The hours for calls end before they begin ({start}–{end}).")
+                           .format(start=start, end=end))
+    return start, end
+
+
 def read_all(s: Session) -> dict[str, str]:
     stored = {e.key: e.value for e in s.exec(select(ConfigEntry))}
     return {name: stored.get(name, key.default) for name, key in KEYS.items()}
@@ -325,6 +345,8 @@ def set_values(p: Practice, values: dict[str, str], *,
             problem = login_in_clear(merged, service)
             if problem and any(n.startswith(f"{service}.") for n in clean):
                 raise InvalidInput(problem)  # nothing saved: the unit of work rolls back
+        if any(n.startswith("voice.quiet_") for n in clean):
+            calling_hours(merged)  # InvalidInput: nothing saved
         if changes:
             audit.record(s, at=p.clock.now(), actor=p.actor, entity="config", entity_id=None,
                          action="config_changed", changes=changes)

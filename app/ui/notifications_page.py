@@ -29,6 +29,7 @@ from app.models.outbox import MessageKind
 from app.services import config, messages, settings, sms_parts, whatsapp_templates
 from app.services.errors import ChangedMeanwhile, PracticeError
 from app.services.settings import SettingsView
+from app.ui.call_settings import CallSettings
 from app.ui.channel_words import AGREED_BY_PRACTICE, REMINDER_CHANNELS, channel_label
 from app.ui.fit_label import FitLabel
 from app.ui.lead_time import LeadTime
@@ -94,6 +95,7 @@ class NotificationsTab(QWidget):
         form.addRow(_("E-mail text"), self.text)
         form.addRow(_("E-mail HTML"), self.html)
         form.addRow(_("SMS text"), self.sms)
+        self.calls = CallSettings(form)
         self.wa_template = QLineEdit()
         self.wa_template.setPlaceholderText(_("The approved template's name"))
         self.wa_language = QLineEdit()
@@ -197,6 +199,7 @@ class NotificationsTab(QWidget):
         self.wa_params.setText(cfg["whatsapp.params"])
         self.button_email.setChecked(cfg["reminders.confirm_button.email"] == "on")
         self.button_whatsapp.setChecked(cfg["reminders.confirm_button.whatsapp"] == "on")
+        self.calls.load(cfg)
         self.relay_url = cfg["relay.url"]
         agreed = cfg["clients.consent"].split(",")
         for value, box in self.consent_default.items():
@@ -297,7 +300,8 @@ class NotificationsTab(QWidget):
                 "reminders.confirm_button.whatsapp": "on" if self.button_whatsapp.isChecked()
                 else "off",
                 "clients.consent": ",".join(v for v, box in self.consent_default.items()
-                                            if box.isChecked())}
+                                            if box.isChecked()),
+                **self.calls.values()}
 
     def update_preview(self) -> None:
         """The reminder as each channel would carry it, with the practice's facts,

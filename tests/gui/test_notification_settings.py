@@ -5,6 +5,7 @@ the provider's answer in words."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QComboBox
 from pytestqt.qtbot import QtBot
 
 from app.services import config, secrets
@@ -155,3 +156,47 @@ def test_the_preview_shows_each_channel_in_the_clients_language(
     assert tab.preview.textFormat() == Qt.TextFormat.RichText
     tab.subject.setText("<script>x</script>")  # typed text stays text
     assert "&lt;script&gt;" in tab.preview.text()
+
+
+def pick(qtbot: QtBot, combo: QComboBox, text: str) -> None:
+    """Chooses an item as a person does with the keyboard: focus, type its start."""
+    combo.setFocus()
+    # After the keyboard's search interval: the letters typed into the last list are
+    # not taken as the beginning of these.
+    qtbot.wait(QApplication.keyboardInputInterval() + 50)
+    qtbot.keyClicks(combo, text)
+    assert combo.currentText() == text
+
+
+def test_reminder_calls_hours_pause_and_fallback_are_saved(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    """A call reminder among the defaults, its hours narrowed, typed as a person does;
+    hours that end before they begin are refused with why and nothing is saved."""
+    tab = open_tab(qtbot, window, 3)
+    (c1, m1), _c2, _c3 = tab.defaults
+    assert c1.itemText(c1.findData("voice")) == "Phone call"
+    c1.setCurrentIndex(c1.findData("voice"))
+    m1.setValue(120)
+    calls = tab.calls
+    assert (calls.start.currentText(), calls.end.currentText()) == ("08:00", "20:00")
+    assert calls.start.itemText(0) == "08:00" and calls.end.itemText(
+        calls.end.count() - 1) == "20:00"  # never wider
+    assert calls.retry.value() == 30 and calls.fallback.isChecked()
+    pick(qtbot, calls.start, "19:00")
+    pick(qtbot, calls.end, "09:00")
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "end before they begin (19:00–09:00)" in tab.error.text(),
+                    timeout=3000)
+    assert config.get(practice, "reminders.default") == ""
+    pick(qtbot, calls.start, "09:30")
+    pick(qtbot, calls.end, "18:00")
+    calls.retry.setFocus()
+    calls.retry.selectAll()
+    qtbot.keyClicks(calls.retry, "45")
+    qtbot.mouseClick(calls.fallback, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: config.get(practice, "reminders.default") == "voice:120",
+                    timeout=3000)
+    cfg = config.get_all(practice)
+    assert (cfg["voice.quiet_start"], cfg["voice.quiet_end"], cfg["voice.retry_minutes"],
+            cfg["voice.fallback"]) == ("09:30", "18:00", "45", "off")

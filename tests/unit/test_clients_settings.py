@@ -187,3 +187,31 @@ def test_withdrawing_push_or_erasing_the_client_stops_every_phone(
 
         kept = {(x.client_id, x.dropped_reason) for x in s.exec(select(PushSubscription))}
         assert kept == {(ana, "consent withdrawn"), (bia, "erased")}
+
+
+@pytest.mark.parametrize("values, message", [
+    ({"voice.quiet_start": "07:30"}, "between 08:00 and 20:00 at the widest"),
+    ({"voice.quiet_end": "21:00"}, "between 08:00 and 20:00 at the widest"),
+    ({"voice.quiet_start": "18:00", "voice.quiet_end": "09:00"}, "end before they begin"),
+    ({"voice.quiet_start": "25:00"}, "not a time of day"),
+    ({"voice.retry_minutes": "0"}, "from 5 to 240"),
+    ({"voice.from": "+55 11 3456-7890, +55 11 3456-7891"}, "one phone number"),
+    ({"voice.fallback": "maybe"}, "Use one of"),
+    ({"reminders.default": "voice:120,fax:60"}, "fax:60"),
+])
+def test_call_settings_are_checked_and_a_refusal_changes_nothing(
+        practice: Practice, values: dict[str, str], message: str) -> None:
+    from app.services import config
+
+    before = config.get_all(practice)
+    with pytest.raises(InvalidInput, match=message):
+        config.set_values(practice, values)
+    assert config.get_all(practice) == before
+
+
+def test_calls_may_ring_in_narrower_hours(practice: Practice) -> None:
+    from app.services import config
+
+    config.set_values(practice, {"voice.quiet_start": "9:30", "voice.quiet_end": "1800"})
+    cfg = config.get_all(practice)
+    assert config.calling_hours(cfg) == ("09:30", "18:00")
