@@ -34,12 +34,16 @@ def refused(p: Practice, fake: FakeTwilio, *, sid: str | None = None,
 def test_the_account_and_its_sms_numbers_are_read_and_nothing_is_saved(
         practice: Practice) -> None:
     with FakeTwilio(numbers(Phone("+15005550006", "(500) 555-0006"),
-                            Phone("+5511940000001", "Recepção"))) as tw:
+                            Phone("+5511940000001", "Recepção"),
+                            Phone("+5511940000002", "Só voz", sms=False))) as tw:
         account = twilio_account.check(practice, tw.url, tw.account.sid, tw.account.token)
     assert (account.friendly_name, account.status, account.trial) == ("Clínica Aurora",
                                                                        "active", False)
     assert [(n.phone_number, n.friendly_name) for n in account.senders] == [
         ("+15005550006", "(500) 555-0006"), ("+5511940000001", "Recepção")]
+    # Calls may come from any number that can make them (voice.from).
+    assert [n.phone_number for n in account.callers] == [
+        "+15005550006", "+5511940000001", "+5511940000002"]
     said = twilio_account.describe(account)
     assert said == "Twilio account 'Clínica Aurora' (active): 2 numbers can send SMS."
     assert tw.reads == ["account", "numbers page 0"]

@@ -57,6 +57,7 @@ class TwilioNumber:
     phone_number: str  # E.164, what goes in sms.from
     friendly_name: str  # Twilio's name for it; by default the number formatted
     sms: bool  # capabilities.sms: whether it can send SMS
+    voice: bool = False  # capabilities.voice: whether it can make calls
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,11 @@ class TwilioAccount:
     def senders(self) -> tuple[TwilioNumber, ...]:
         """The numbers that can send SMS: the choices for sms.from."""
         return tuple(n for n in self.numbers if n.sms)
+
+    @property
+    def callers(self) -> tuple[TwilioNumber, ...]:
+        """The numbers that can make calls: the choices for voice.from."""
+        return tuple(n for n in self.numbers if n.voice)
 
 
 def sid_problem(sid: str) -> str | None:
@@ -201,8 +207,10 @@ def _numbers(base: str, auth: tuple[str, str], sid: str) -> tuple[TwilioNumber, 
                 raise _unreadable()
             capabilities = row.get("capabilities")
             sms = isinstance(capabilities, dict) and capabilities.get("sms") is True
+            voice = isinstance(capabilities, dict) and capabilities.get("voice") is True
             found.append(TwilioNumber(row["phone_number"],
-                                      _text(row, "friendly_name") or row["phone_number"], sms))
+                                      _text(row, "friendly_name") or row["phone_number"], sms,
+                                      voice))
         following = body.get("next_page_uri")
         if following is None:
             url = None
