@@ -8,6 +8,7 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from app.i18n import set_language
+from app.models.enums import Channel
 from app.services import clients, queries, scheduling
 from app.services.practice import Practice
 from app.services.scheduling import BookingRequest
@@ -149,3 +150,40 @@ def test_confirm_by_keyboard_in_the_sessions_tab(qtbot: QtBot, window: MainWindo
     file.sessions.setCurrentIndex(model.index(row, 2))
     qtbot.keyClick(file.sessions, Qt.Key.Key_Return)
     assert seeded["monday"] in window.panels
+
+
+def test_the_ficha_takes_a_call_and_only_stops_phone_notifications(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    """Consent to reminder calls is ticked like the others; notifications on the phone
+    are the client's to turn on (the box is greyed, saying where), the practice's to
+    turn off."""
+    from app.models.tables import Client
+    from app.services import push_devices
+
+    file = window.clients.open_client(seeded["joao"])
+    qtbot.waitUntil(lambda: file.client is not None, timeout=3000)
+    call, push = file.consent[Channel.VOICE], file.consent[Channel.PUSH]
+    assert call.text() == "Agrees to messages by Phone call" and call.isEnabled()
+    assert push.text() == "Agrees to messages by Phone notification"
+    assert not push.isEnabled() and "Receive reminders on this phone" in push.toolTip()
+    qtbot.mouseClick(call, Qt.MouseButton.LeftButton, pos=QPoint(8, 8))
+    qtbot.mouseClick(file.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: clients.get(practice, seeded["joao"]).consent["voice"]
+                    is not None, timeout=3000)
+    # The client's phone subscribed (through the link's page): the box now stops it.
+    with practice.db.write() as s:
+        joao = s.get(Client, seeded["joao"])
+        assert joao is not None
+        push_devices.add(s, joao, "https://push.example/1", "BKey", "auth",
+                         practice.clock.now())
+    file = window.clients.open_client(seeded["joao"])
+    qtbot.waitUntil(lambda: file.consent[Channel.PUSH].isChecked(), timeout=3000)
+    push = file.consent[Channel.PUSH]
+    assert push.isEnabled() and push.text().startswith(
+        "Agrees to messages by Phone notification — since ")
+    qtbot.mouseClick(push, Qt.MouseButton.LeftButton, pos=QPoint(8, 8))
+    qtbot.mouseClick(file.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: clients.get(practice, seeded["joao"]).consent["push"] is None,
+                    timeout=3000)
+    with practice.db.read() as s:
+        assert push_devices.live(s, seeded["joao"]) == []
