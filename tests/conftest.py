@@ -14,6 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["LANGUAGE"] = "en"  # messages asserted in English unless a test switches
 
 from app import i18n
+from app.models.enums import Channel
 from app.services import catalog, clients, settings, this_computer
 from app.services.clock import FrozenClock
 from app.services.paths import DataPaths
@@ -84,6 +85,11 @@ def practice(data_dir: Path, clock: FrozenClock, engine: str, request: pytest.Fi
     settings.set_value(p, "hours", "mon-fri 08:00-19:00")
     yield p
     p.close()
+
+
+# Every channel a practice may record a client's agreement to (push is the client's
+# own phone's to turn on, push_devices).
+AGREED = (Channel.WHATSAPP, Channel.EMAIL, Channel.SMS, Channel.VOICE)
 
 
 def add_client(p: Practice, name: str = "Maria Silva", phone: str = "+55 11 98765-4321",

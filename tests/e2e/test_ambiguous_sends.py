@@ -20,7 +20,7 @@ from app.services.channels import email, sms, whatsapp
 from app.services.clock import FrozenClock
 from app.services.practice import Practice, open_practice
 from app.services.scheduling import BookingRequest
-from tests.conftest import add_service, local
+from tests.conftest import AGREED, add_service, local
 from tests.fakes.smtp import SmtpServer
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.whatsapp import FakeWhatsApp, Rules
@@ -74,7 +74,7 @@ def wire(p: Practice, *, wa: FakeWhatsApp | None = None, tw: FakeTwilio | None =
 
 def book(p: Practice, n: int = 0, start: str = SESSION) -> int:
     c = clients.add(p, name=f"Maria Silva {n}", phone=f"+55 11 9876{n:05d}",
-                    email=f"maria{n}@example.com", consent=list(Channel)).id
+                    email=f"maria{n}@example.com", consent=AGREED).id
     return scheduling.book(p, BookingRequest(client_id=c, start=local(start),
                                              service_id=add_service(p)))
 

@@ -24,7 +24,7 @@ from app.services import (
 from app.services.clock import FrozenClock
 from app.services.practice import Practice
 from app.services.scheduling import BookingRequest
-from tests.conftest import add_service, local
+from tests.conftest import AGREED, add_service, local
 from tests.fakes.smtp import SmtpServer, settings_for
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.whatsapp import FakeWhatsApp
@@ -35,7 +35,7 @@ EMAIL_UNSET = ("E-mail is not set up: fill in the SMTP server and the sender add
 
 def client(p: Practice) -> int:
     return clients.add(p, name="Maria Silva", phone="+55 11 98765-4321",
-                       email="maria@example.com", consent=list(Channel)).id
+                       email="maria@example.com", consent=AGREED).id
 
 
 def book(p: Practice, client_id: int, start: str = "2026-11-23T10:00") -> int:
@@ -180,7 +180,7 @@ def test_failures_are_grouped_by_cause_with_true_counts_and_one_action_each(
         config.set_values(practice, settings_for(smtp))
         c = client(practice)
         other = clients.add(practice, name="João Souza", phone="+55 11 97777-1234",
-                            email="joao@nowhere.example", consent=list(Channel)).id
+                            email="joao@nowhere.example", consent=AGREED).id
         login = [book(practice, c, f"2026-11-2{d}T10:00") for d in (3, 4, 5)]
         refused = book(practice, other, "2026-11-26T10:00")
         smtp.handler.login_required = True

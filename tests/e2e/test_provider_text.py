@@ -9,7 +9,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.models.enums import Channel
 from app.models.tables import Client, Service
 from app.services import (
     attendances,
@@ -25,7 +24,7 @@ from app.services.channels import Outgoing, email, text
 from app.services.clock import FrozenClock
 from app.services.practice import Practice
 from app.services.scheduling import BookingRequest
-from tests.conftest import add_service, local
+from tests.conftest import AGREED, add_service, local
 from tests.fakes.smtp import SmtpServer
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.whatsapp import FakeWhatsApp, Rules
@@ -63,7 +62,7 @@ def wired(practice: Practice, servers: tuple) -> tuple[SmtpServer, FakeWhatsApp,
 def client_named(p: Practice, name: str, n: int) -> int:
     """A client whose name is stored exactly as a spreadsheet or a form may leave it."""
     cid = clients.add(p, name=f"Client {n}", phone=f"+55 11 98765-43{n:02d}",
-                      email=f"c{n}@example.com", consent=tuple(Channel)).id
+                      email=f"c{n}@example.com", consent=AGREED).id
     with p.db.write() as s:
         row = s.get(Client, cid)
         assert row is not None

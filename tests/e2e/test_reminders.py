@@ -16,7 +16,7 @@ from app.services.clock import FrozenClock
 from app.services.errors import InvalidInput
 from app.services.practice import Practice
 from app.services.scheduling import BookingRequest
-from tests.conftest import add_service, local
+from tests.conftest import AGREED, add_service, local
 from tests.fakes.smtp import SmtpServer
 from tests.fakes.twilio import FakeTwilio
 from tests.fakes.whatsapp import FakeWhatsApp
@@ -47,7 +47,7 @@ def wired(practice: Practice, servers: tuple[SmtpServer, FakeWhatsApp, FakeTwili
     return servers
 
 
-def client(p: Practice, consent: tuple[Channel, ...] = tuple(Channel)) -> int:
+def client(p: Practice, consent: tuple[Channel, ...] = AGREED) -> int:
     return clients.add(p, name="Maria Silva", phone="+55 11 98765-4321",
                        email="maria@example.com", consent=consent).id
 
