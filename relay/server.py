@@ -39,7 +39,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from relay import admin, pages
+from relay import admin, pages, voice
 from relay.config import (
     MAX_ACK,
     Practice,
@@ -684,6 +684,9 @@ def create_app(settings: RelaySettings) -> FastAPI:
         return Response('<?xml version="1.0" encoding="UTF-8"?><Response></Response>',
                         media_type="text/xml")
 
+    # Reminders by phone call: the keypad and the calls' statuses (relay.voice).
+    voice.add_routes(app, store=store, practices=practices, settings=settings,
+                     woken=new_event)
     return app
 
 

@@ -105,7 +105,8 @@ delivered = Table(
     Column("dedupe", String(128), primary_key=True),
     Column("at", DateTime, nullable=False),
 )
-REMEMBERED_KINDS = ("whatsapp_message", "whatsapp_status", "sms_message", "sms_status")
+REMEMBERED_KINDS = ("whatsapp_message", "whatsapp_status", "sms_message", "sms_status",
+                    "voice_status")
 
 # The practices the relay serves. Secrets a request is checked against are kept
 # as digests (the API key, the pairing code); the link secret itself, because

@@ -21,9 +21,9 @@ from app.services.errors import PracticeError
 from app.services.events import Change
 from app.services.practice import Practice
 
-# What can be checked: the three channels, the mailbox Conecta reads replies
-# from, and the confirmation links (the relay).
-CHECKED = ("whatsapp", "email", "imap", "sms", "links")
+# What can be checked: the channels, the mailbox Conecta reads replies from, the
+# confirmation links (the relay), and phone calls (voice_calls.test_call).
+CHECKED = ("whatsapp", "email", "imap", "sms", "links", "voice")
 
 T = TypeVar("T")
 

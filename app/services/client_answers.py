@@ -1,7 +1,8 @@
 """A client's answer to a session, however it came (the link's page, a WhatsApp
-quick reply): a confirmation is applied in the client's name; a cancellation
-only becomes a request for the professional's decision; an answer for a session
-that is no longer due is kept as a notice and changes nothing."""
+quick reply, a key pressed on a reminder call): a confirmation is applied in the
+client's name; a cancellation only becomes a request for the professional's
+decision; an answer for a session that is no longer due is kept as a notice and
+changes nothing."""
 
 from __future__ import annotations
 
@@ -25,8 +26,9 @@ CONFIRMED, CANCEL_REQUESTED = "confirmed", "cancel_requested"
 def apply(s: Session, p: Practice, a: Appointment, kind: str, reason: str = "",
           via: str = "link", made_for: datetime | None = None) -> str:
     """Inside the caller's unit of work; returns what happened (confirmed,
-    request or notice). `made_for` is the start the link was made for: an answer
-    to a session as it no longer is only becomes a notice."""
+    request or notice). `via`: "link", "whatsapp" or "phone". `made_for` is the
+    start the link was made for: an answer to a session as it no longer is only
+    becomes a notice."""
     client = p.acting_as(audit.CLIENT)
     now = p.clock.now()
     if made_for is not None and utc(a.start).replace(second=0, microsecond=0) != \
@@ -57,12 +59,12 @@ def apply(s: Session, p: Practice, a: Appointment, kind: str, reason: str = "",
             waiting.state, waiting.decision = RequestState.RESOLVED, "withdrawn"
             waiting.decided_by, waiting.decided_at = audit.CLIENT, now
     if kind == CONFIRMED and a.status is AppointmentStatus.SCHEDULED:
-        scheduling.confirm_in(s, client, a.id or 0)
+        scheduling.confirm_in(s, client, a.id or 0, via=via if via == "phone" else None)
         return "confirmed"
     if kind == CONFIRMED and a.status is AppointmentStatus.CONFIRMED:
         return "already confirmed"  # a second tap: nothing to say
     word = _("confirmed") if kind == CONFIRMED else _("asked to cancel")
-    how = _("through the link") if via == "link" else _("on WhatsApp")
+    how = {"link": _("through the link"), "phone": _("by phone")}.get(via, _("on WhatsApp"))
     s.add(ClientRequest(kind=RequestKind.NOTICE, appointment_id=a.id or 0,
                         reason=_("The client {what} {how}, but the session is {status}; "
                                  "nothing was changed.").format(

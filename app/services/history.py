@@ -59,6 +59,9 @@ def sentence(entry: HistoryEntry, zone: ZoneInfo, currency: str) -> str:
                 rules="; ".join(str(o.get("message")).rstrip(". ") for o in _dicts(c["override"])))
         return text
     if entry.action == "confirm":
+        if entry.actor == CLIENT and c.get("via") == "phone":
+            return _("The client confirmed the session by phone (a key pressed on the "
+                     "reminder call).")
         if entry.actor == CLIENT:
             return _("The client confirmed the session through the link.")
         return _("{who} confirmed the session.").format(who=who)
@@ -111,6 +114,9 @@ def sentence(entry: HistoryEntry, zone: ZoneInfo, currency: str) -> str:
             who=who, status=back)
     if entry.action == "cancel_requested":
         reason = str(c.get("reason") or "").strip()
+        if c.get("via") == "phone" and not reason:
+            return _("The client asked to cancel by phone (a key pressed on the reminder "
+                     "call).")
         return (_("The client asked to cancel through the link: “{reason}”.").format(reason=reason)
                 if reason else _("The client asked to cancel through the link."))
     if entry.action == "request_decided":

@@ -45,11 +45,13 @@ from app.services import (
     invites,
     messages,
     secrets,
+    voice_calls,
     whatsapp_templates,
 )
 from app.services.channels import ChannelError, OutcomeUnknown, Outgoing
 from app.services.channels import email as email_channel
 from app.services.channels import sms as sms_channel
+from app.services.channels import voice as voice_channel
 from app.services.channels import whatsapp as whatsapp_channel
 from app.services.events import Change
 from app.services.practice import Practice
@@ -74,7 +76,7 @@ SLOW_DOWN_PATIENCE = timedelta(hours=1)
 
 Sender = Callable[[dict[str, str], str | None, Outgoing], str]
 SENDERS: dict[str, Sender] = {"email": email_channel.send, "whatsapp": whatsapp_channel.send,
-                              "sms": sms_channel.send}
+                              "sms": sms_channel.send, "voice": voice_channel.send}
 SECRET_OF = {c.value: name for c, name in channel_setup.SECRET_OF.items()}
 KEYRING_WAIT = timedelta(minutes=1)  # a locked keyring: the message waits, it is not lost
 
@@ -205,6 +207,12 @@ class Dispatcher:
                     conversation_delivery.waiting(s, msg, locked)
                     thread = conversation_delivery.attendance_of(s, msg)
                 report.deferred += 1
+                deferred = True
+            elif channel == Channel.VOICE.value and \
+                    (quiet := voice_calls.held_for_quiet_hours(s, msg, now)):
+                # Outside the hours calls may ring in: moved to the next, or skipped.
+                report.skipped += quiet == "skipped"
+                report.deferred += quiet == "moved"
                 deferred = True
             else:
                 appointment_id = msg.appointment_id
@@ -588,7 +596,7 @@ def _compose_for(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datet
     service = s.get(Service, a.service_id) if a.service_id else None
     token = _token(s, a.id or 0, cfg) if msg.kind is not MessageKind.CANCELLATION else None
     button = cfg[f"reminders.confirm_button.{channel.value}"] == "on" \
-        if channel is not Channel.SMS else True
+        if channel not in (Channel.SMS, Channel.VOICE) else True
     facts = messages.SessionFacts(
         appointment_id=a.id or 0, name=client.name, first_name=client.name.split()[0],
         service=a.custom_service_name or (service.name if service else _("Session")),
@@ -599,6 +607,9 @@ def _compose_for(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datet
         address=settings_row.address,
         policy=messages.policy_line(settings_row.cancel_notice_minutes,
                                     settings_row.cancel_fee_cents, settings_row.currency))
+    if channel is Channel.VOICE:  # a call: its words and keypad (voice_calls)
+        return voice_calls.outgoing(msg, cfg, facts, target, token, messages.client_language(
+            "", settings_row.language, settings_row.country))
     # The practice's own templates are for reminders; notices use the built-in words.
     reminder = msg.kind is MessageKind.REMINDER
     own_text = cfg["template.sms.text" if channel is Channel.SMS else "template.email.text"]

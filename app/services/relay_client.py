@@ -17,6 +17,7 @@ processes an event can commit after one with a higher id, and would be skipped.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import logging
 import threading
@@ -43,6 +44,7 @@ from app.services import (
     link_notices,
     scheduling,
     secrets,
+    voice_calls,
     whatsapp_templates,
 )
 from app.services.errors import DatabaseUnavailable, InvalidInput, NotFound, PracticeError
@@ -321,6 +323,8 @@ def apply_event(p: Practice, event: dict[str, Any], relay: str = "") -> bool:
     now = p.clock.now()
     touched = Touched()
     marked = False
+    call: dict[str, Any] = {}  # a call's progress (voice_calls), for after the commit
+    machine = False
     with p.db.write() as s:
         if s.get(RelayEvent, (relay, event_id)) is not None:
             return False  # seen before: the acknowledgement was lost
@@ -330,6 +334,10 @@ def apply_event(p: Practice, event: dict[str, Any], relay: str = "") -> bool:
         if kind in inbound.KINDS:
             # Applied in this unit of work, like the answers: once, whatever the retries.
             record.outcome = inbound.take_in(s, p, kind, _unseal(event.get("sealed")), touched)
+        elif kind in voice_calls.KINDS:  # Twilio reports a reminder call's progress
+            call = _unseal(event.get("sealed"))
+            record.outcome = voice_calls.take_in(s, p, call, touched)
+            machine = record.outcome == voice_calls.MACHINE
         elif kind == whatsapp_templates.EVENT_KIND:  # Meta marked one of the templates
             record.outcome = whatsapp_templates.take_webhook(s, p, _unseal(event.get("sealed")))
             marked = record.outcome == "marked"
@@ -338,18 +346,30 @@ def apply_event(p: Practice, event: dict[str, Any], relay: str = "") -> bool:
             if a is None:
                 record.outcome = "unknown session"
                 return False
-            reason = ""
+            reason, via = "", "link"
             if kind == client_answers.CANCEL_REQUESTED:
                 try:
-                    reason = str(_unseal(event.get("sealed")).get("reason", ""))
+                    sealed = _unseal(event.get("sealed"))
+                    reason, via = str(sealed.get("reason", "")), _via(sealed)
                 except Unreadable:  # the request counts; only its words are lost
                     reason = _("(the client's reason could not be read on this computer)")
-            record.outcome = client_answers.apply(s, p, a, kind, reason,
+            elif kind == client_answers.CONFIRMED and event.get("sealed"):
+                with contextlib.suppress(Unreadable):  # a key pressed on a call says so
+                    via = _via(_unseal(event.get("sealed")))
+            record.outcome = client_answers.apply(s, p, a, kind, reason, via=via,
                                                   made_for=_instant(event.get("session_start")))
             touched.appointments.add(a.id or 0)
     p.bus.publish(Change.of(appointments=touched.appointments,
                             conversations=touched.conversations, settings=marked))
+    if machine:  # outside the unit of work: Twilio is called
+        voice_calls.leave_message(p, call)
     return True
+
+
+def _via(sealed: dict[str, Any]) -> str:
+    """How a client's answer came: "phone" (a key pressed on a reminder call), else
+    "link"."""
+    return "phone" if sealed.get("via") == "phone" else "link"
 
 
 def _instant(value: object) -> datetime | None:

@@ -27,7 +27,7 @@ from app.models.enums import ACTIVE_STATUSES, AppointmentStatus, Channel
 from app.models.instants import elapsed, later_minutes
 from app.models.outbox import MessageKind, MessageState, OutboxMessage
 from app.models.tables import Appointment, Client
-from app.services import channel_setup, config
+from app.services import channel_setup, config, quiet_hours
 from app.services.database import bulk_insert
 from app.services.errors import InvalidInput, NotFound
 from app.services.events import Change
@@ -163,9 +163,10 @@ def _queue(s: Session, now: datetime, *, key: str, kind: MessageKind, appointmen
     return row
 
 
-def _when(now: datetime, start: datetime, client: Client, channel: Channel, minutes: int
-          ) -> tuple[datetime, str | None, str | None]:
-    """When a reminder goes, to whom, or why it will not."""
+def _when(now: datetime, start: datetime, client: Client, channel: Channel, minutes: int,
+          calls: quiet_hours.Window | None = None) -> tuple[datetime, str | None, str | None]:
+    """When a reminder goes, to whom, or why it will not. calls: the hours a
+    phone call may ring in (a call due outside them moves, quiet_hours)."""
     target, why_not = address(client, channel)
     due = later_minutes(start, -minutes)
     if why_not is None and due < now:
@@ -173,6 +174,8 @@ def _when(now: datetime, start: datetime, client: Client, channel: Channel, minu
             due = now  # booked inside the lead time: send now, while it still helps
         else:
             why_not = _("Booked too close to the session for this reminder to help.")
+    if why_not is None and channel is Channel.VOICE and calls is not None:
+        due, why_not = quiet_hours.place(due, start, calls, USEFUL_CUTOFF)
     return due, target, why_not
 
 
@@ -180,7 +183,8 @@ def _plan_one(s: Session, now: datetime, a: Appointment, client: Client, channel
               minutes: int, custom_text: str | None = None, key: str | None = None
               ) -> OutboxMessage | None:
     assert a.id is not None
-    due, target, why_not = _when(now, a.start, client, channel, minutes)
+    calls = quiet_hours.window_of(s) if channel is Channel.VOICE else None
+    due, target, why_not = _when(now, a.start, client, channel, minutes, calls)
     return _queue(s, now, key=key or f"reminder:{a.id}:{channel.value}:{minutes}",
                   kind=MessageKind.REMINDER, appointment_id=a.id, channel=channel, due=due,
                   recipient=target, minutes=minutes, custom_text=custom_text, skipped=why_not)
@@ -206,9 +210,11 @@ def plan_new(s: Session, now: datetime, sessions: Iterable[tuple[int, datetime, 
     if not defaults:
         return
     rows: list[dict[str, object]] = []
+    calls = quiet_hours.window_of(s) if any(c is Channel.VOICE for c, _m in defaults) \
+        else None
     for appointment_id, start, client in sessions:
         for channel, minutes in defaults:
-            due, target, why_not = _when(now, start, client, channel, minutes)
+            due, target, why_not = _when(now, start, client, channel, minutes, calls)
             rows.append(_values(
                 now, key=f"reminder:{appointment_id}:{channel.value}:{minutes}",
                 kind=MessageKind.REMINDER, appointment_id=appointment_id, channel=channel,

@@ -561,15 +561,16 @@ def confirm_many(p: Practice, appointment_ids: Sequence[int]) -> list[int]:
 
 
 def confirm_in(s: Session, p: Practice, appointment_id: int,
-               ready: reminders.Readiness | None = None) -> int:
+               ready: reminders.Readiness | None = None, via: str | None = None) -> int:
     """Confirm inside a caller's unit of work; returns the client's id. ready: as
-    reminders.notice() takes it."""
+    reminders.notice() takes it; via: how a client's confirmation came when the
+    history says it ("phone")."""
     a = _load_for(s, p, appointment_id, Action.CONFIRM)
     if queries.cancel_requested(s, appointment_id):
         # The client's request waits for the professional: "Keep" settles it, and a
         # client's own confirmation withdraws it before it gets here.
         raise IllegalTransition(cancel_requested_reason(appointment_id))
-    _set_status(s, p, a, Action.CONFIRM)
+    _set_status(s, p, a, Action.CONFIRM, {"via": via} if via else None)
     reminders.notice(s, p.clock.now(), a, MessageKind.CONFIRMATION, ready)
     return a.client_id
 

@@ -128,6 +128,39 @@ def twilio_message_errors(raw: bytes) -> list[str] | None:
     return errors
 
 
+@cache
+def _twilio_form(template: str) -> dict[str, Any] | None:
+    spec = _load(TWILIO)
+    if spec is None:
+        return None
+    operation = spec["paths"][template]["post"]
+    schema = operation["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    return dict(schema)
+
+
+def twilio_form_errors(template: str, raw: bytes, operation: str) -> list[str] | None:
+    """What in a form posted to Twilio's `template` (a path of the spec, e.g.
+    "/2010-04-01/Accounts/{AccountSid}/Calls.json") breaks the spec: names it does
+    not take, required fields missing, a single value given twice, an enum or an
+    integer off its values. None when the spec is not at hand."""
+    schema = _twilio_form(template)
+    if schema is None:
+        return None
+    form = parse_qs(raw.decode(), keep_blank_values=True)
+    known = schema["properties"]
+    errors = [f"{name}: not a parameter of {operation}" for name in form if name not in known]
+    errors += [f"{name}: required" for name in schema.get("required", []) if name not in form]
+    for name, values in form.items():
+        field = known.get(name, {})
+        if len(values) > 1 and field.get("type") != "array":
+            errors.append(f"{name}: given {len(values)} times")
+        if "enum" in field and values[0] not in field["enum"]:
+            errors.append(f"{name}: {values[0]!r} is not one of {field['enum']}")
+        if field.get("type") == "integer" and not values[0].lstrip("-").isdigit():
+            errors.append(f"{name}: {values[0]!r} is not an integer")
+    return errors
+
+
 def warm_up() -> None:
     """Load the specs now, not inside a request a test times (loading takes ~0.5 s)."""
     _whatsapp_validators()

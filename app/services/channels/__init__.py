@@ -23,7 +23,9 @@ class Outgoing:
     in_reply_to: str | None = None  # e-mail threading: the message this answers
     references: tuple[str, ...] = ()  # e-mail threading: the thread so far, oldest first
     sender: str | None = None  # another of the practice's numbers or addresses
-    status_callback: str | None = None  # SMS: where Twilio reports delivery
+    status_callback: str | None = None  # SMS, calls: where Twilio reports progress
+    twiml: str | None = None  # a call: the TwiML Twilio follows (relay.spoken)
+    voice: str | None = None  # a call: the voice that speaks; `language` as <Say> names it
 
 
 class ChannelError(Exception):

@@ -1,0 +1,365 @@
+"""Reminders by phone call end to end: the outbox places the call with the fake
+Twilio (checked against Twilio's spec), the fake plays it — status callbacks and
+the keypad posted, signed, to the real relay under uvicorn, following the TwiML
+the relay answers — and the desktop's poller takes in what came of it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from sqlmodel import select
+
+from app.models.enums import Channel
+from app.models.outbox import DeliveryAttempt, OutboxMessage
+from app.services import (
+    clients,
+    config,
+    history,
+    queries,
+    relay_client,
+    reminders,
+    scheduling,
+    secrets,
+    voice_calls,
+)
+from app.services.channels import ChannelError
+from app.services.clock import FrozenClock
+from app.services.outbox import Dispatcher
+from app.services.practice import Practice
+from app.services.scheduling import BookingRequest
+from relay.store import Store
+from tests.conftest import add_service, local
+from tests.fakes import twilio
+from tests.fakes.relay_server import API_KEY, LINK_SECRET, RelayServer
+from tests.fakes.twilio import Call, FakeTwilio
+
+START = "2027-03-15T10:00"  # a Monday; the relay checks links against the real time
+DUE = local("2027-03-15T08:00")  # voice:120
+
+
+@pytest.fixture
+def world(practice: Practice, tmp_path: Path) -> Iterator[tuple[RelayServer, FakeTwilio]]:
+    public = relay_client.keys(practice)
+    with FakeTwilio() as tw:
+        env = {"RELAY_TWILIO_ACCOUNT_SID": tw.account.sid,
+               "RELAY_TWILIO_AUTH_TOKEN": tw.account.token}
+        with RelayServer(tmp_path / "relay", public_key=public, env=env) as relay:
+            config.set_values(practice, {
+                "sms.api_base": tw.url, "sms.account_sid": tw.account.sid,
+                "sms.from": "+15005550006", "relay.url": relay.url,
+                "reminders.default": "voice:120"})
+            secrets.store("sms.auth_token", tw.account.token)
+            secrets.store("relay.api_key", API_KEY)
+            secrets.store("relay.link_secret", LINK_SECRET)
+            yield relay, tw
+
+
+def book(p: Practice, *, language: str = "", consent: tuple[Channel, ...] = (
+        Channel.VOICE, Channel.SMS), start: str = START) -> int:
+    c = clients.add(p, name="Maria Silva", phone="+55 11 98765-4321",
+                    email="maria@example.com", consent=consent, language=language).id
+    return scheduling.book(p, BookingRequest(client_id=c, start=local(start),
+                                             service_id=add_service(p)))
+
+
+def the_call(p: Practice, session: int) -> reminders.MessageView:
+    [call] = [m for m in reminders.list_for(p, session) if m.channel == "voice"]
+    return call
+
+
+def place(p: Practice, clock: FrozenClock, tw: FakeTwilio, at: object = DUE) -> Call:
+    clock.set(at)  # type: ignore[arg-type]
+    before = len(tw.calls)
+    Dispatcher(p).dispatch_due()
+    assert len(tw.calls) == before + 1, "one call placed"
+    return tw.calls[-1]
+
+
+def poll(p: Practice) -> relay_client.PollResult:
+    return relay_client.Poller(p).poll_once()
+
+
+def test_pressing_1_confirms_the_session_by_phone(practice: Practice, clock: FrozenClock,
+                                                  world: tuple) -> None:
+    relay, tw = world
+    session = book(practice)
+    call = place(practice, clock, tw)
+    assert call.to == "+5511987654321" and call.from_ == "+15005550006"
+    words = " ".join(call.said())
+    # The practice's name, the day and the time, then the keypad.
+    assert "Monday, March 15, at 10:00" in words and "Press 1 to confirm" in words
+    action = call.action()
+    assert action.startswith(f"{relay.url}/webhooks/voice/")
+    assert parse_qs(urlsplit(action).query)["h"]  # the words are signed for the relay
+    assert set(call.events) == {"initiated", "ringing", "answered", "completed"}
+    assert the_call(practice, session).state == "sent"
+
+    heard = tw.answer(call, ["1"])
+    assert heard[-1] == "Thank you! Your session is confirmed. See you then!"
+    result = poll(practice)
+    assert result.failed == 0
+    view = queries.show(practice, session)
+    assert view.status.value == "confirmed"
+    confirm = next(h for h in view.history if h.action == "confirm")
+    assert confirm.changes.get("via") == "phone"
+    assert "by phone" in history.sentence(confirm, local(START).tzinfo, "BRL")  # type: ignore[arg-type]
+    # The call's own row: sent, and the attempt says the client answered.
+    row = the_call(practice, session)
+    assert row.state == "sent" and row.provider_message_id == call.sid
+    with practice.db.read() as s:
+        said = [a.detail for a in s.exec(select(DeliveryAttempt).where(
+            DeliveryAttempt.message_id == row.id))]
+    assert "The client answered the call." in said
+
+
+def test_pressing_2_is_a_cancellation_request(practice: Practice, clock: FrozenClock,
+                                              world: tuple) -> None:
+    _relay, tw = world
+    session = book(practice)
+    heard = tw.answer(place(practice, clock, tw), ["2"])
+    assert heard[-1].startswith("We have your request to cancel.")
+    poll(practice)
+    assert queries.show(practice, session).status.value == "scheduled"  # nothing changed
+    [request] = relay_client.pending_requests(practice)
+    assert (request.kind, request.appointment_id) == ("cancel", session)
+    entry = next(h for h in queries.show(practice, session).history
+                 if h.action == "cancel_requested")
+    assert entry.changes["via"] == "phone"
+
+
+def test_another_key_repeats_once_then_thanks_and_hangs_up(
+        practice: Practice, clock: FrozenClock, world: tuple) -> None:
+    _relay, tw = world
+    session = book(practice, language="pt_BR")
+    call = place(practice, clock, tw)
+    first = call.said()[0]
+    assert "segunda-feira, 15 de março, às 10:00" in first
+    assert first.endswith("Tecle 1 para confirmar, 2 para cancelar, 3 para ouvir de novo.")
+    heard = tw.answer(call, ["3", None])
+    # Said, said again (3), nothing pressed the second time: thanks, and the call ends.
+    assert heard == [first, first, "Obrigado. Até logo."]
+    poll(practice)
+    assert queries.show(practice, session).status.value == "scheduled"
+    assert relay_client.pending_requests(practice) == []
+
+
+def test_nothing_pressed_is_the_same_as_another_key(practice: Practice, clock: FrozenClock,
+                                                    world: tuple) -> None:
+    _relay, tw = world
+    book(practice)
+    call = place(practice, clock, tw)
+    heard = tw.answer(call, [None, "1"])  # silence, then 1 on the repetition
+    assert heard[:2] == [call.said()[0]] * 2
+    assert heard[-1] == "Thank you! Your session is confirmed. See you then!"
+
+
+def test_no_answer_is_tried_once_more_then_falls_back_to_sms(
+        practice: Practice, clock: FrozenClock, world: tuple) -> None:
+    _relay, tw = world
+    session = book(practice)
+    first = place(practice, clock, tw)
+    tw.ring_out(first, "no-answer")
+    poll(practice)
+    row = the_call(practice, session)
+    assert row.state == "pending" and "did not answer" in (row.last_error or "")
+    clock.advance(timedelta(minutes=29))
+    Dispatcher(practice).dispatch_due()
+    assert len(tw.calls) == 1  # the pause is voice.retry_minutes (30)
+    second = place(practice, clock, tw, DUE + timedelta(minutes=30))
+    assert second.sid != first.sid
+    tw.ring_out(second, "busy")
+    poll(practice)
+    row = the_call(practice, session)
+    assert row.state == "failed"
+    assert "did not answer two calls" in (row.last_error or "") and "SMS" in (row.last_error
+                                                                              or "")
+    [sms_row] = [m for m in reminders.list_for(practice, session) if m.channel == "sms"]
+    with practice.db.read() as s:
+        stored = s.get(OutboxMessage, sms_row.id)
+        assert stored is not None and stored.fallback_of == row.id
+    Dispatcher(practice).dispatch_due()
+    [sms] = tw.sent
+    assert sms.to == "+5511987654321" and "Confirm or cancel" in sms.body
+    # Replayed statuses (Twilio retrying, an event delivered again) change nothing.
+    tw.ring_out(second, "busy")
+    tw.ring_out(first, "no-answer")
+    poll(practice)
+    assert the_call(practice, session).state == "failed"
+    assert len([m for m in reminders.list_for(practice, session) if m.channel == "sms"]) == 1
+    assert len(tw.calls) == 2
+
+
+def test_no_other_channel_agreed_is_said_on_the_failed_call(
+        practice: Practice, clock: FrozenClock, world: tuple) -> None:
+    _relay, tw = world
+    session = book(practice, consent=(Channel.VOICE,))
+    tw.ring_out(place(practice, clock, tw), "no-answer")
+    poll(practice)
+    tw.ring_out(place(practice, clock, tw, DUE + timedelta(minutes=30)), "no-answer")
+    poll(practice)
+    row = the_call(practice, session)
+    assert row.state == "failed" and "No other channel can take its place" in (
+        row.last_error or "")
+    assert [m.channel for m in reminders.list_for(practice, session)] == ["voice"]
+
+
+def test_a_failed_call_and_a_completed_status_replayed(practice: Practice, clock: FrozenClock,
+                                                       world: tuple) -> None:
+    _relay, tw = world
+    session = book(practice)
+    call = place(practice, clock, tw)
+    tw.answer(call, ["1"])
+    poll(practice)
+    tw.hang_up(call)  # Twilio posts `completed` again: the relay had it already
+    assert poll(practice).seen == 0
+    with practice.db.read() as s:
+        answered = s.exec(select(DeliveryAttempt).where(
+            DeliveryAttempt.outcome == "answered")).all()
+    assert len(answered) == 1
+    other = book(practice, start="2027-03-15T11:00")
+    failing = place(practice, clock, tw, DUE + timedelta(hours=1))
+    tw.ring_out(failing, "failed")
+    poll(practice)
+    assert the_call(practice, other).state == "failed"
+    assert "could not place the call" in (the_call(practice, other).last_error or "")
+    assert the_call(practice, session).state == "sent"
+
+
+def test_an_answering_machine_gets_the_words_without_the_keypad(
+        practice: Practice, clock: FrozenClock, world: tuple) -> None:
+    _relay, tw = world
+    session = book(practice)
+    call = place(practice, clock, tw)
+    tw.machine(call)
+    poll(practice)
+    [update] = call.updates
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(update)
+    assert [e.tag for e in root] == ["Say", "Hangup"]
+    words = root[0].text or ""
+    assert "Monday, March 15, at 10:00" in words and "Press 1" not in words
+    tw.hang_up(call)
+    poll(practice)
+    row = the_call(practice, session)
+    assert row.state == "sent"
+    with practice.db.read() as s:
+        said = [a.detail for a in s.exec(select(DeliveryAttempt).where(
+            DeliveryAttempt.message_id == row.id))]
+    assert "An answering machine took the call and was left the reminder." in said
+
+
+def test_quiet_hours_move_a_call_or_skip_it(practice: Practice, clock: FrozenClock,
+                                            world: tuple) -> None:
+    _relay, tw = world
+    # Planned: a reminder 14 hours before a 10:00 session would ring at 20:00 the
+    # evening before: it moves to 08:00, two hours before the session.
+    config.set_value(practice, "reminders.default", "voice:840")
+    moved = book(practice)
+    assert the_call(practice, moved).due_at == local("2027-03-15T08:00")
+    # A 08:10 session: the next allowed moment is too close, so no call is planned.
+    config.set_value(practice, "reminders.default", "voice:60")
+    skipped = book(practice, start="2027-03-15T08:10")
+    row = the_call(practice, skipped)
+    assert row.state == "skipped" and "Calls ring only from 8:00" in (row.last_error or "")
+    assert "too close to the session" in (row.last_error or "")
+    # Sent: a tick catching up at 22:00 does not ring; the call waits for 08:00.
+    config.set_value(practice, "reminders.default", "voice:120")
+    late = book(practice, start="2027-03-16T11:00")
+    clock.set(local("2027-03-15T22:00"))
+    with practice.db.write() as s:  # as if it had been due at 09:00 and the app was closed
+        stored = s.get(OutboxMessage, the_call(practice, late).id)
+        assert stored is not None
+        stored.due_at = local("2027-03-15T09:00")
+    Dispatcher(practice).dispatch_due()
+    assert [c.sid for c in tw.calls] == []  # nothing rang at 22:00 (the others wait too)
+    assert the_call(practice, late).due_at == local("2027-03-16T08:00")
+    place(practice, clock, tw, local("2027-03-16T08:00"))
+    assert tw.calls[-1].to == "+5511987654321"
+
+
+@pytest.mark.parametrize(("number", "said"), [
+    ("+551", "not valid for a call"),
+    ("+442079460958", "may not call this country"),
+])
+def test_twilio_refusals_are_sentences(practice: Practice, clock: FrozenClock, world: tuple,
+                                       number: str, said: str) -> None:
+    _relay, tw = world
+    tw.account.no_calls_to = ("+44",)
+    from app.services.channels import voice as voice_channel
+
+    cfg = config.get_all(practice)
+    with pytest.raises(ChannelError, match=said) as raised:
+        voice_channel.send(cfg, tw.account.token, voice_calls_outgoing(number))
+    assert raised.value.retry is False
+    with pytest.raises(ChannelError, match="refused the account SID or auth token"):
+        voice_channel.send(cfg, "0" * 32, voice_calls_outgoing("+5511987654321"))
+    cfg["voice.from"] = "+15005550009"  # not one of the account's numbers
+    with pytest.raises(ChannelError, match="not one of the Twilio account's numbers"):
+        voice_channel.send(cfg, tw.account.token, voice_calls_outgoing("+5511987654321"))
+    tw.refuse_first.append(twilio.error(429, 20429, "Too Many Requests"))
+    with pytest.raises(ChannelError) as slowed:
+        voice_channel.send(config.get_all(practice), tw.account.token,
+                           voice_calls_outgoing("+5511987654321"))
+    assert slowed.value.slow_down and slowed.value.retry
+    tw.refuse_first.append((500, {"code": 20500, "message": "Internal Server Error"}))
+    with pytest.raises(ChannelError) as unknown:
+        voice_channel.send(config.get_all(practice), tw.account.token,
+                           voice_calls_outgoing("+5511987654321"))
+    assert unknown.value.unknown
+    assert tw.calls == []
+
+
+def voice_calls_outgoing(to: str) -> object:
+    from app.services.channels import Outgoing
+
+    return Outgoing(to=to, text="Olá", language="pt-BR", voice="Polly.Camila")
+
+
+def test_a_forged_signature_is_refused_and_nothing_recorded(
+        practice: Practice, clock: FrozenClock, world: tuple) -> None:
+    relay, tw = world
+    session = book(practice)
+    call = place(practice, clock, tw)
+    action = call.action()
+    params = {"CallSid": call.sid, "Digits": "1", "CallStatus": "in-progress"}
+    forged = twilio.webhook(tw.account, action, params, token="f" * 32)
+    assert forged.status_code == 401
+    bare = requests.post(action, data=params, timeout=5)
+    assert bare.status_code == 401
+    status = twilio.webhook(tw.account, f"{relay.url}/webhooks/voice/status",
+                            {"CallSid": call.sid, "CallStatus": "busy"}, token="f" * 32)
+    assert status.status_code == 401
+    assert poll(practice).seen == 0
+    assert queries.show(practice, session).status.value == "scheduled"
+    # Words the desktop did not sign are not said: a signed request with altered
+    # words gets an apology, and nothing is recorded.
+    altered = action.replace("t=", "t=Pague%20agora%20", 1)
+    r = twilio.webhook(tw.account, altered, params)
+    assert r.status_code == 200 and "no longer valid" in r.text
+    bad_token = twilio.webhook(tw.account, f"{relay.url}/webhooks/voice/{'A' * 28}", params)
+    assert bad_token.status_code == 200 and "<Hangup" in bad_token.text
+    assert poll(practice).seen == 0
+    assert Store(relay.settings.database_url).outcome("default", session) is None
+
+
+def test_test_call_rings_the_practice_and_is_recorded(practice: Practice, world: tuple) -> None:
+    _relay, tw = world
+    said = voice_calls.test_call(practice, "+55 11 91234-5678")
+    assert "+5511912345678" in said
+    [call] = tw.calls
+    words = " ".join(call.said())
+    assert "Press 1 to confirm" in words and "test call" in words
+    from app.services import channel_checks
+
+    check = channel_checks.latest(practice)["voice"]
+    assert check.ok and "+5511912345678" in check.said
+    tw.account.no_calls_to = ("+44",)
+    with pytest.raises(voice_calls.CallFailed, match="may not call this country"):
+        voice_calls.test_call(practice, "+44 20 7946 0958")
+    assert not channel_checks.latest(practice)["voice"].ok
