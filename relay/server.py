@@ -39,7 +39,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from relay import admin, pages
+from relay import admin, pages, push
 from relay.config import (
     MAX_ACK,
     Practice,
@@ -406,14 +406,17 @@ def create_app(settings: RelaySettings) -> FastAPI:
         return (practice, link), None
 
     @app.get("/c/{token}", response_class=HTMLResponse, operation_id="show_link")
-    def show(token: str, accept_language: str | None = Header(default=None)) -> HTMLResponse:
-        return _show(token, accept_language)
+    def show(token: str, accept_language: str | None = Header(default=None),
+             user_agent: str | None = Header(default=None)) -> HTMLResponse:
+        return _show(token, accept_language, user_agent)
 
     @app.head("/c/{token}", response_class=HTMLResponse, operation_id="peek_link")
-    def peek(token: str, accept_language: str | None = Header(default=None)) -> HTMLResponse:
-        return _show(token, accept_language)
+    def peek(token: str, accept_language: str | None = Header(default=None),
+             user_agent: str | None = Header(default=None)) -> HTMLResponse:
+        return _show(token, accept_language, user_agent)
 
-    def _show(token: str, accept_language: str | None) -> HTMLResponse:
+    def _show(token: str, accept_language: str | None,
+              user_agent: str | None = None) -> HTMLResponse:
         lang = pages.language(accept_language)
         found, refusal = read_link(token, lang)
         if refusal is not None:
@@ -423,8 +426,9 @@ def create_app(settings: RelaySettings) -> FastAPI:
         if gone is not None:
             return HTMLResponse(pages.gone_page(lang, practice.name, gone.state,
                                                 gone.new_start, practice.timezone))
-        return HTMLResponse(pages.session_page(lang, practice.name, link.expires,
-                                               practice.timezone, token))
+        return HTMLResponse(pages.session_page(
+            lang, practice.name, link.expires, practice.timezone, token,
+            extra=push.section(lang, token, push_keys.get(practice.id), user_agent)))
 
     @app.post("/c/{token}", response_class=HTMLResponse)
     async def act(token: str, action: str = Form(...),
@@ -476,6 +480,13 @@ def create_app(settings: RelaySettings) -> FastAPI:
         headline = w[again] if said == "again" else w[done]
         text = w["see_you"] if action == "confirm" else w["cancel_text"]
         return HTMLResponse(pages.message_page(lang, practice.name, headline, text))
+
+    # Reminders by push notification (relay.push): its scripts, the page's
+    # subscription and the practice's VAPID key.
+    push_keys = push.install(app, store=store, practices=practices, read_link=read_link,
+                             by_token=by_token, woken=new_event.set,
+                             loopback=settings.push_loopback_endpoints,
+                             language=pages.language)
 
     @app.get("/api/v1/events")
     async def events(request: Request, after: int = Query(default=0, ge=0, le=MAX_ID),

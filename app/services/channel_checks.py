@@ -22,8 +22,8 @@ from app.services.events import Change
 from app.services.practice import Practice
 
 # What can be checked: the three channels, the mailbox Conecta reads replies
-# from, and the confirmation links (the relay).
-CHECKED = ("whatsapp", "email", "imap", "sms", "links")
+# from, the confirmation links (the relay), and notifications on clients' phones.
+CHECKED = ("whatsapp", "email", "imap", "sms", "links", "push")
 
 T = TypeVar("T")
 

@@ -12,7 +12,8 @@ processes an event can commit after one with a higher id, and would be skipped.
 - an answer for a session that is no longer scheduled or confirmed is kept as a
   notice and shown, not applied;
 - WhatsApp and SMS messages and delivery statuses go to Conecta's threads;
-- Meta's template webhooks mark the template (paused, rejected, recategorised...)."""
+- Meta's template webhooks mark the template (paused, rejected, recategorised...);
+- a client's phone turning reminders on or off adds or drops it (push_events)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ from app.services import (
     config,
     inbound,
     link_notices,
+    push_events,
     scheduling,
     secrets,
     whatsapp_templates,
@@ -320,6 +322,7 @@ def apply_event(p: Practice, event: dict[str, Any], relay: str = "") -> bool:
     appointment_id = event.get("appointment_id")
     now = p.clock.now()
     touched = Touched()
+    touched_clients: set[int] = set()
     marked = False
     with p.db.write() as s:
         if s.get(RelayEvent, (relay, event_id)) is not None:
@@ -333,6 +336,10 @@ def apply_event(p: Practice, event: dict[str, Any], relay: str = "") -> bool:
         elif kind == whatsapp_templates.EVENT_KIND:  # Meta marked one of the templates
             record.outcome = whatsapp_templates.take_webhook(s, p, _unseal(event.get("sealed")))
             marked = record.outcome == "marked"
+        elif kind in push_events.KINDS:  # a client's phone turned reminders on or off
+            record.outcome, client_id = push_events.take_in(
+                s, p, kind, appointment_id, _unseal(event.get("sealed")))
+            touched_clients.update([client_id] if client_id else [])
         else:
             a = s.get(Appointment, appointment_id) if appointment_id else None
             if a is None:
@@ -347,7 +354,7 @@ def apply_event(p: Practice, event: dict[str, Any], relay: str = "") -> bool:
             record.outcome = client_answers.apply(s, p, a, kind, reason,
                                                   made_for=_instant(event.get("session_start")))
             touched.appointments.add(a.id or 0)
-    p.bus.publish(Change.of(appointments=touched.appointments,
+    p.bus.publish(Change.of(appointments=touched.appointments, clients=touched_clients,
                             conversations=touched.conversations, settings=marked))
     return True
 

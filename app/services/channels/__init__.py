@@ -8,6 +8,16 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class PushDevice:
+    """A phone to notify (app.models.push.PushSubscription, as plain values)."""
+
+    id: int  # the subscription's row
+    endpoint: str  # the push service's URL (RFC 8030 §5)
+    p256dh: str  # the browser's P-256 public key, base64url (RFC 8291 §3.1)
+    auth: str  # its 16-byte authentication secret, base64url (RFC 8291 §3.2)
+
+
+@dataclass(frozen=True)
 class Outgoing:
     to: str  # an e-mail address or an E.164 phone number
     subject: str = ""
@@ -24,6 +34,7 @@ class Outgoing:
     references: tuple[str, ...] = ()  # e-mail threading: the thread so far, oldest first
     sender: str | None = None  # another of the practice's numbers or addresses
     status_callback: str | None = None  # SMS: where Twilio reports delivery
+    devices: tuple[PushDevice, ...] = ()  # push: the client's phones (`to` is "phone")
 
 
 class ChannelError(Exception):
