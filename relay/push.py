@@ -61,6 +61,8 @@ keys = Table(
 )
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
+# The characters a URI may hold (RFC 3986 §2): no quote, no angle bracket, no space.
+_URI = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 
 
 def decoded(text: str) -> bytes | None:
@@ -93,8 +95,8 @@ def endpoint_problem(endpoint: str, *, loopback: bool = False) -> str | None:
     """Why `endpoint` cannot be a push service's URL: it is an https URL of at most
     MAX_ENDPOINT printable ASCII characters (http://127.0.0.1 too when `loopback`:
     a relay or a desktop started by the tests). None when it can."""
-    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > MAX_ENDPOINT or any(
-            ch.isspace() or ord(ch) < 0x21 or ord(ch) > 0x7E for ch in endpoint):
+    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > MAX_ENDPOINT or \
+            not _URI.fullmatch(endpoint):
         return "endpoint is not a push service's URL"
     try:
         parts = urlsplit(endpoint)

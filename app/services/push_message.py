@@ -75,13 +75,17 @@ def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime,
     assert client.id is not None
     devices = tuple(PushDevice(d.id or 0, d.endpoint, d.p256dh, d.auth)
                     for d in push_devices.live(s, client.id))
+    # Why not is for the practice, not the client: kept in English (kept_text) and
+    # said in the reader's language, not in the client's this is composed in.
     if not devices:
-        return None, _("{name}'s phone no longer accepts notifications: they can turn "
-                       "reminders on again from a link's page.").format(name=client.name)
+        with i18n.speaking("en"):
+            return None, _("{name}'s phone no longer accepts notifications: they can turn "
+                           "reminders on again from a link's page.").format(name=client.name)
     from app.services.relay_client import RelayNotConfigured, token_for
 
     try:
-        token = token_for(s, a.id or 0)
+        with i18n.speaking("en"):
+            token = token_for(s, a.id or 0)
     except (RelayNotConfigured, secrets.SecretsUnavailable) as exc:
         return None, str(exc)
     zone = ZoneInfo(settings_row.timezone)
