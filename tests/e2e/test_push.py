@@ -356,3 +356,26 @@ def test_repeated_subscriptions_are_rate_limited_like_the_links_post(
     assert answers[:10] == [204] * 10 and answers[10:] == [429, 429]
     poll(practice)
     assert len(phones(practice, wired.client_id)) == 1  # the same phone, once
+
+
+def test_the_command_line_turns_push_on_and_checks_it(
+        practice: Practice, wired: Wired, data_dir: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    def practice_cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "app", *args, "--data-dir",
+                               str(data_dir)], capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "LANGUAGE": "en"})
+
+    refused = practice_cli("push", "check")
+    assert refused.returncode == 3 and "not turned on" in refused.stderr
+    on = practice_cli("push", "on", "--json")
+    assert on.returncode == 0, on.stderr
+    answer = json.loads(on.stdout)
+    assert answer["on"] is True and answer["public_key"] == config.get(practice,
+                                                                       "push.public_key")
+    checked = practice_cli("push", "check")
+    assert checked.returncode == 0 and wired.relay.url in checked.stdout
