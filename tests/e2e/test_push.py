@@ -24,6 +24,7 @@ from app.services import (
     clients,
     config,
     outbox,
+    push_devices,
     push_keys,
     relay_client,
     reminders,
@@ -242,6 +243,30 @@ def test_one_phone_gone_of_two_the_other_gets_it(
     assert by_endpoint[old.endpoint].dropped_at is not None
     assert by_endpoint[new.endpoint].dropped_at is None
     assert by_endpoint[new.endpoint].last_sent_at is not None
+    # What the Ficha do Cliente reads: the live phone first, the dropped one after.
+    shown = push_devices.phones(practice, wired.client_id)
+    assert [(ph.push_service, ph.dropped_at is None) for ph in shown] == \
+        [("127.0.0.1", True), ("127.0.0.1", False)]
+    assert shown[1].dropped_reason.startswith("the push service no longer knows it")
+
+
+def test_the_practices_own_words_in_the_clients_language(
+        practice: Practice, clock: FrozenClock, wired: Wired) -> None:
+    push_keys.turn_on(practice)
+    config.set_value(practice, "template.push.text",
+                     "{first_name}, see you {day} at {time} ({service}). <b>{unknown}</b>")
+    clients.update(practice, wired.client_id, language="en")
+    browser = wired.push.subscribe()
+    wired.subscribe(browser)
+    poll(practice)
+    reminders.add(practice, wired.session, Channel.PUSH, 180)
+    clock.set(local("2027-03-15T07:00"))  # the same morning
+    assert outbox.Dispatcher(practice).dispatch_due().sent == 1
+    [delivered] = wired.push.delivered
+    assert delivered.payload["body"] == \
+        "Maria, see you today at 10:00\u202fAM (Psicoterapia). <b>{unknown}</b>"
+    assert [a["title"] for a in delivered.payload["actions"]] == ["Confirm", "Cancel"]
+    assert delivered.payload["lang"] == "en"
 
 
 def test_the_push_services_other_answers(practice: Practice, clock: FrozenClock,
