@@ -9,7 +9,12 @@ Every /api/ route needs the practice's API key as a bearer token, except POST
 {"code", "public_key"} → 200 {"practice_id", "api_key", "link_secret"}, once;
 404 {"error"} for a code unknown, used or expired; 422 {"error"} for a malformed
 body or a key that cannot seal; 429 {"error"} with Retry-After when tried too
-often from one address, or when too many attempts failed from anywhere."""
+often from one address, or when too many attempts failed from anywhere.
+
+Reminders by push notification add their routes (relay.push): the page's script
+/push.js and service worker /sw.js, POST /c/{token}/push and /c/{token}/push/stop
+(a phone's subscription, sealed as the link's answers are), and GET/PUT
+/api/v1/push-key (the practice's VAPID public key, for its links' pages)."""
 
 from __future__ import annotations
 

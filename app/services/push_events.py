@@ -47,6 +47,8 @@ def take_in(s: Session, p: Practice, kind: str, appointment_id: int | None,
     client = s.get(Client, a.client_id) if a is not None else None
     if client is None or client.id is None:
         return "unknown session", None
+    if not client.active:  # erased or archived: no phone is added for them
+        return "client inactive", None
     endpoint = data.get("endpoint")
     now = p.clock.now()
     if not isinstance(endpoint, str):
