@@ -220,6 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "https://relay.example.com"))
     p.add_argument("code", metavar="CODE", nargs="+",
                    help=_("the pairing code from `practice-relay practice add`"))
+    ph = sub.add_parser("push", help=_("reminders by notification on clients' phones")
+                        ).add_subparsers(dest="action", metavar="ACTION", required=True)
+    cmd("on", cmd_push_on, _("make the practice's notification key (once) and give it to "
+                             "the relay"), ph)
+    cmd("check", cmd_push_check, _("check the notification key and that the relay offers "
+                                   "it"), ph)
     p = cmd("link", cmd_link, _("a session's confirmation link"))
     p.add_argument("id", type=int)
     rq = sub.add_parser("requests", help=_("clients' cancellation requests"))
@@ -615,6 +621,21 @@ def cmd_relay_pair(p: Practice, args: argparse.Namespace) -> int:
 
     _emit(args, {"paired": True, **found.as_json()}, text)
     return EXIT_OK
+
+
+def cmd_push_on(p: Practice, args: argparse.Namespace) -> None:
+    from app.services import config, push_keys
+
+    said = push_keys.turn_on(p)
+    _emit(args, {"on": True, "public_key": config.get(p, "push.public_key"), "said": said},
+          said)
+
+
+def cmd_push_check(p: Practice, args: argparse.Namespace) -> None:
+    from app.services import push_keys
+
+    said = push_keys.check(p)
+    _emit(args, {"ok": True, "said": said}, said)
 
 
 def cmd_link(p: Practice, args: argparse.Namespace) -> None:

@@ -100,6 +100,9 @@ class RelaySettings:
     # from everyone a minute (so many addresses together cannot try codes either).
     pair_per_ip_per_minute: int = 10
     pair_failures_per_minute: int = 600
+    # Push subscriptions whose endpoint is http://127.0.0.1 are taken (relay.push):
+    # only a relay the tests start sets it; a real push service is https.
+    push_loopback_endpoints: bool = False
 
 
 GOOD_SECRET = "run `practice-relay secret` and use what it prints"

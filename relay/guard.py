@@ -82,12 +82,14 @@ def bucket(address: str) -> str:
 
 
 # Every answer (uvicorn adds them to each, its own included; relay.serving): the
-# client's page runs no script, loads nothing from elsewhere, posts only to the
-# relay and cannot be framed; nothing is cached (pages name a token, answers a
-# client's events).
+# client's page runs no inline script and no script from elsewhere (only the
+# relay's own /push.js and its service worker /sw.js, relay.push), loads nothing
+# from elsewhere, posts only to the relay and cannot be framed; nothing is cached
+# (pages name a token, answers a client's events).
 SECURITY_HEADERS = (
     (b"content-security-policy",
-     b"default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+     b"default-src 'none'; script-src 'self'; worker-src 'self'; connect-src 'self'; "
+     b"style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
      b"frame-ancestors 'none'; base-uri 'none'"),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),

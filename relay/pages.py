@@ -1,6 +1,7 @@
 """The client's pages: small, mobile-first, accessible, in Portuguese or English
 (from Accept-Language), through the relay's own gettext catalogue (relay.i18n). No
-JavaScript."""
+inline script: the page works without JavaScript; the relay's own /push.js only
+adds the push notifications' section (relay.push)."""
 
 from __future__ import annotations
 
@@ -55,7 +56,9 @@ def page(lang: str, title: str, body: str, status_word: str = "") -> str:
 
 
 def session_page(lang: str, practice: str, start: datetime, zone: ZoneInfo,
-                 token: str) -> str:
+                 token: str, extra: str = "") -> str:
+    """The link's page; `extra`: markup the relay adds after the buttons (the push
+    notifications' section, relay.push)."""
     _ = translations(lang).gettext
     local = start.astimezone(zone)
     when = (f"{format_date(local.date(), 'full', locale=lang)}<br>"
@@ -69,11 +72,11 @@ def session_page(lang: str, practice: str, start: datetime, zone: ZoneInfo,
             f'<form method="post" action="/c/{html.escape(token)}">'
             f'<input type="hidden" name="action" value="confirm">'
             f'<button class="confirm" type="submit">{confirm}</button></form>'
-            f'<form method="post" action="/c/{html.escape(token)}">'
+            f'<form method="post" action="/c/{html.escape(token)}" id="cancel">'
             f'<input type="hidden" name="action" value="cancel">'
             f'<label class="muted" for="reason">{reason_label}</label>'
             f'<textarea id="reason" name="reason" maxlength="500"></textarea>'
-            f'<button class="cancel" type="submit">{cancel}</button></form>')
+            f'<button class="cancel" type="submit">{cancel}</button></form>{extra}')
     return page(lang, practice, body)
 
 

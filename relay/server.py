@@ -9,7 +9,12 @@ Every /api/ route needs the practice's API key as a bearer token, except POST
 {"code", "public_key"} → 200 {"practice_id", "api_key", "link_secret"}, once;
 404 {"error"} for a code unknown, used or expired; 422 {"error"} for a malformed
 body or a key that cannot seal; 429 {"error"} with Retry-After when tried too
-often from one address, or when too many attempts failed from anywhere."""
+often from one address, or when too many attempts failed from anywhere.
+
+Reminders by push notification add their routes (relay.push): the page's script
+/push.js and service worker /sw.js, POST /c/{token}/push and /c/{token}/push/stop
+(a phone's subscription, sealed as the link's answers are), and GET/PUT
+/api/v1/push-key (the practice's VAPID public key, for its links' pages)."""
 
 from __future__ import annotations
 
@@ -39,7 +44,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from relay import admin, pages, voice
+from relay import admin, pages, push, voice
 from relay.config import (
     MAX_ACK,
     Practice,
@@ -406,14 +411,17 @@ def create_app(settings: RelaySettings) -> FastAPI:
         return (practice, link), None
 
     @app.get("/c/{token}", response_class=HTMLResponse, operation_id="show_link")
-    def show(token: str, accept_language: str | None = Header(default=None)) -> HTMLResponse:
-        return _show(token, accept_language)
+    def show(token: str, accept_language: str | None = Header(default=None),
+             user_agent: str | None = Header(default=None)) -> HTMLResponse:
+        return _show(token, accept_language, user_agent)
 
     @app.head("/c/{token}", response_class=HTMLResponse, operation_id="peek_link")
-    def peek(token: str, accept_language: str | None = Header(default=None)) -> HTMLResponse:
-        return _show(token, accept_language)
+    def peek(token: str, accept_language: str | None = Header(default=None),
+             user_agent: str | None = Header(default=None)) -> HTMLResponse:
+        return _show(token, accept_language, user_agent)
 
-    def _show(token: str, accept_language: str | None) -> HTMLResponse:
+    def _show(token: str, accept_language: str | None,
+              user_agent: str | None = None) -> HTMLResponse:
         lang = pages.language(accept_language)
         found, refusal = read_link(token, lang)
         if refusal is not None:
@@ -423,8 +431,9 @@ def create_app(settings: RelaySettings) -> FastAPI:
         if gone is not None:
             return HTMLResponse(pages.gone_page(lang, practice.name, gone.state,
                                                 gone.new_start, practice.timezone))
-        return HTMLResponse(pages.session_page(lang, practice.name, link.expires,
-                                               practice.timezone, token))
+        return HTMLResponse(pages.session_page(
+            lang, practice.name, link.expires, practice.timezone, token,
+            extra=push.section(lang, token, push_keys.get(practice.id), user_agent)))
 
     @app.post("/c/{token}", response_class=HTMLResponse)
     async def act(token: str, action: str = Form(...),
@@ -476,6 +485,13 @@ def create_app(settings: RelaySettings) -> FastAPI:
         headline = w[again] if said == "again" else w[done]
         text = w["see_you"] if action == "confirm" else w["cancel_text"]
         return HTMLResponse(pages.message_page(lang, practice.name, headline, text))
+
+    # Reminders by push notification (relay.push): its scripts, the page's
+    # subscription and the practice's VAPID key.
+    push_keys = push.install(app, store=store, practices=practices, read_link=read_link,
+                             by_token=by_token, woken=new_event.set,
+                             loopback=settings.push_loopback_endpoints,
+                             language=pages.language)
 
     @app.get("/api/v1/events")
     async def events(request: Request, after: int = Query(default=0, ge=0, le=MAX_ID),

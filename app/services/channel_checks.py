@@ -22,8 +22,9 @@ from app.services.events import Change
 from app.services.practice import Practice
 
 # What can be checked: the channels, the mailbox Conecta reads replies from, the
-# confirmation links (the relay), and phone calls (voice_calls.test_call).
-CHECKED = ("whatsapp", "email", "imap", "sms", "links", "voice")
+# confirmation links (the relay), phone calls (voice_calls.test_call) and
+# notifications on clients' phones (push_keys.check).
+CHECKED = ("whatsapp", "email", "imap", "sms", "links", "voice", "push")
 
 T = TypeVar("T")
 

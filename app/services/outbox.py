@@ -44,12 +44,14 @@ from app.services import (
     failures,
     invites,
     messages,
+    push_message,
     secrets,
     voice_calls,
     whatsapp_templates,
 )
 from app.services.channels import ChannelError, OutcomeUnknown, Outgoing
 from app.services.channels import email as email_channel
+from app.services.channels import push as push_channel
 from app.services.channels import sms as sms_channel
 from app.services.channels import voice as voice_channel
 from app.services.channels import whatsapp as whatsapp_channel
@@ -76,7 +78,8 @@ SLOW_DOWN_PATIENCE = timedelta(hours=1)
 
 Sender = Callable[[dict[str, str], str | None, Outgoing], str]
 SENDERS: dict[str, Sender] = {"email": email_channel.send, "whatsapp": whatsapp_channel.send,
-                              "sms": sms_channel.send, "voice": voice_channel.send}
+                              "sms": sms_channel.send, "voice": voice_channel.send,
+                              "push": push_channel.send}
 SECRET_OF = {c.value: name for c, name in channel_setup.SECRET_OF.items()}
 KEYRING_WAIT = timedelta(minutes=1)  # a locked keyring: the message waits, it is not lost
 
@@ -269,6 +272,7 @@ class Dispatcher:
             row = s.get(OutboxMessage, message_id)
             assert row is not None
             ours = row.state is MessageState.SENDING and row.attempts == claim
+            push_message.settle(s, self.p, now, provider_id)  # phones gone, phones reached
             if ours or row.state in (MessageState.UNKNOWN, MessageState.PENDING):
                 late = "" if ours else _("The provider's answer came late: the message "
                                           "was sent.")
@@ -286,6 +290,7 @@ class Dispatcher:
         with self.p.db.write() as s:
             row = s.get(OutboxMessage, message_id)
             assert row is not None
+            push_message.settle(s, self.p, now, exc)  # phones the push service no longer knows
             channel_stops = channel_health.stops_channel(row.channel, exc.code)
             already = row.channel in self.stops or row.channel in channel_health.stopped(s)
             if channel_stops and row.state is MessageState.SENDING and \
@@ -592,6 +597,8 @@ def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime
 def _compose_for(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime,
                  a: Appointment, client: Client, staff: Staff, target: str, channel: Channel,
                  settings_row: PracticeSettings) -> tuple[Outgoing | None, str | None]:
+    if channel is Channel.PUSH:  # a notification on the client's phones
+        return push_message.compose(s, msg, cfg, now, a, client, staff, settings_row)
     zone = ZoneInfo(settings_row.timezone)
     service = s.get(Service, a.service_id) if a.service_id else None
     token = _token(s, a.id or 0, cfg) if msg.kind is not MessageKind.CANCELLATION else None

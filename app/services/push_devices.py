@@ -6,12 +6,15 @@ kept with when and why; only live ones are sent to."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, select
 
 from app.models.push import PushSubscription
 from app.models.tables import Client
+from app.services.practice import Practice
 
 # The push services browsers use put no such bound in a spec; Chrome's and
 # Mozilla's endpoints are under 300 characters. Longer is not a subscription.
@@ -61,3 +64,28 @@ def drop_all(s: Session, client_id: int, now: datetime, reason: str) -> int:
     for subscription in found:
         drop(s, subscription, now, reason)
     return len(found)
+
+
+@dataclass(frozen=True)
+class Phone:
+    """One of a client's phones, as the window shows it (plain values)."""
+
+    id: int
+    push_service: str  # the endpoint's host (e.g. fcm.googleapis.com), never the URL
+    created_at: datetime  # UTC
+    last_sent_at: datetime | None  # UTC
+    dropped_at: datetime | None  # UTC; None while live
+    dropped_reason: str
+
+
+def phones(p: Practice, client_id: int) -> list[Phone]:
+    """The client's phones, live ones first, then the dropped (newest first): for
+    the Ficha do Cliente. The endpoint itself (a capability to notify the phone)
+    is not handed out."""
+    with p.db.read() as s:
+        rows = s.exec(select(PushSubscription).where(
+            PushSubscription.client_id == client_id)
+            .order_by(col(PushSubscription.id).desc())).all()
+        found = [Phone(r.id or 0, urlsplit(r.endpoint).hostname or "", r.created_at,
+                       r.last_sent_at, r.dropped_at, r.dropped_reason) for r in rows]
+    return sorted(found, key=lambda ph: ph.dropped_at is not None)

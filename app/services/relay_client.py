@@ -12,7 +12,8 @@ processes an event can commit after one with a higher id, and would be skipped.
 - an answer for a session that is no longer scheduled or confirmed is kept as a
   notice and shown, not applied;
 - WhatsApp and SMS messages and delivery statuses go to Conecta's threads;
-- Meta's template webhooks mark the template (paused, rejected, recategorised...)."""
+- Meta's template webhooks mark the template (paused, rejected, recategorised...);
+- a client's phone turning reminders on or off adds or drops it (push_events)."""
 
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ from app.services import (
     config,
     inbound,
     link_notices,
+    push_events,
     scheduling,
     secrets,
     voice_calls,
@@ -322,6 +324,7 @@ def apply_event(p: Practice, event: dict[str, Any], relay: str = "") -> bool:
     appointment_id = event.get("appointment_id")
     now = p.clock.now()
     touched = Touched()
+    touched_clients: set[int] = set()
     marked = False
     call: dict[str, Any] = {}  # a call's progress (voice_calls), for after the commit
     machine = False
@@ -341,6 +344,10 @@ def apply_event(p: Practice, event: dict[str, Any], relay: str = "") -> bool:
         elif kind == whatsapp_templates.EVENT_KIND:  # Meta marked one of the templates
             record.outcome = whatsapp_templates.take_webhook(s, p, _unseal(event.get("sealed")))
             marked = record.outcome == "marked"
+        elif kind in push_events.KINDS:  # a client's phone turned reminders on or off
+            record.outcome, client_id = push_events.take_in(
+                s, p, kind, appointment_id, _unseal(event.get("sealed")))
+            touched_clients.update([client_id] if client_id else [])
         else:
             a = s.get(Appointment, appointment_id) if appointment_id else None
             if a is None:
@@ -359,7 +366,7 @@ def apply_event(p: Practice, event: dict[str, Any], relay: str = "") -> bool:
             record.outcome = client_answers.apply(s, p, a, kind, reason, via=via,
                                                   made_for=_instant(event.get("session_start")))
             touched.appointments.add(a.id or 0)
-    p.bus.publish(Change.of(appointments=touched.appointments,
+    p.bus.publish(Change.of(appointments=touched.appointments, clients=touched_clients,
                             conversations=touched.conversations, settings=marked))
     if machine:  # outside the unit of work: Twilio is called
         voice_calls.leave_message(p, call)

@@ -27,6 +27,15 @@ class ContractViolation(AssertionError):
     """A request the real provider would refuse for its shape."""
 
 
+class Raw:
+    """An answer that is not JSON, or carries headers of its own (a push service's
+    201 with its Location and no body): return it as handle()'s body."""
+
+    def __init__(self, data: bytes = b"", kind: str = "text/plain",
+                 headers: dict[str, str] | None = None) -> None:
+        self.data, self.kind, self.headers = data, kind, headers or {}
+
+
 class FakeServer:
     """Start with `with Fake() as fake:`; `fake.url` is its base address."""
 
@@ -67,6 +76,9 @@ class FakeServer:
                     status, data, kind = mishap[1], mishap[2].encode(), "text/html"
                     self._answer(status, data, kind)
                     return
+                if isinstance(body, Raw):
+                    self._answer(status, body.data, body.kind, body.headers)
+                    return
                 self._answer(status, json.dumps(body).encode(), "application/json")
 
             def do_GET(self) -> None:
@@ -83,10 +95,13 @@ class FakeServer:
                             status, body = 400, {"error": {"message": str(exc), "code": 100}}
                 self._answer(status, json.dumps(body).encode(), "application/json")
 
-            def _answer(self, status: int, data: bytes, kind: str) -> None:
+            def _answer(self, status: int, data: bytes, kind: str,
+                        headers: dict[str, str] | None = None) -> None:
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", kind)
+                    for name, value in (headers or {}).items():
+                        self.send_header(name, value)
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)

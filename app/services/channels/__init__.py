@@ -8,6 +8,16 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class PushDevice:
+    """A phone to notify (app.models.push.PushSubscription, as plain values)."""
+
+    id: int  # the subscription's row
+    endpoint: str  # the push service's URL (RFC 8030 §5)
+    p256dh: str  # the browser's P-256 public key, base64url (RFC 8291 §3.1)
+    auth: str  # its 16-byte authentication secret, base64url (RFC 8291 §3.2)
+
+
+@dataclass(frozen=True)
 class Outgoing:
     to: str  # an e-mail address or an E.164 phone number
     subject: str = ""
@@ -26,6 +36,7 @@ class Outgoing:
     status_callback: str | None = None  # SMS, calls: where Twilio reports progress
     twiml: str | None = None  # a call: the TwiML Twilio follows (relay.spoken)
     voice: str | None = None  # a call: the voice that speaks; `language` as <Say> names it
+    devices: tuple[PushDevice, ...] = ()  # push: the client's phones (`to` is "phone")
 
 
 class ChannelError(Exception):
