@@ -26,7 +26,8 @@ from app.services.practice import Practice
 
 RECENT = timedelta(hours=24)
 LINKS = "links"
-SHOWN = (LINKS, "whatsapp", "email", "sms")  # in the order of their boxes below
+# In the order of their boxes below.
+SHOWN = (LINKS, "whatsapp", "email", "sms", "voice", "push")
 
 
 class State(StrEnum):
@@ -118,6 +119,10 @@ def _first_steps(channel: str) -> str | None:
                    "Find settings, then type its password and press Test."),
         "sms": _("Not set up yet: below, fill in the Twilio account's SID and auth token "
                  "and press Test, then choose the sending number."),
+        "voice": _("Not set up yet: calls need SMS (Twilio) and the confirmation links set "
+                   "up; then below choose the number calls come from and press Call me."),
+        "push": _("Not set up yet: with the confirmation links set up, press Turn on "
+                  "below."),
     }.get(channel)
 
 

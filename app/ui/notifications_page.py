@@ -26,7 +26,15 @@ from PySide6.QtWidgets import (
 from app import i18n
 from app.i18n import _, ngettext
 from app.models.outbox import MessageKind
-from app.services import config, messages, settings, sms_parts, whatsapp_templates
+from app.services import (
+    config,
+    messages,
+    push_message,
+    settings,
+    sms_parts,
+    voice_calls,
+    whatsapp_templates,
+)
 from app.services.errors import ChangedMeanwhile, PracticeError
 from app.services.settings import SettingsView
 from app.ui.call_settings import CallSettings
@@ -34,6 +42,7 @@ from app.ui.channel_words import AGREED_BY_PRACTICE, REMINDER_CHANNELS, channel_
 from app.ui.fit_label import FitLabel
 from app.ui.lead_time import LeadTime
 from app.ui.plain import escape, verbatim
+from app.ui.speech import Speech
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -95,7 +104,28 @@ class NotificationsTab(QWidget):
         form.addRow(_("E-mail text"), self.text)
         form.addRow(_("E-mail HTML"), self.html)
         form.addRow(_("SMS text"), self.sms)
+        # A reminder call's words (the keypad's line follows them) and a phone
+        # notification's: the built-in ones in the placeholder.
+        self.voice_text = QPlainTextEdit()
+        self.voice_text.setPlaceholderText(voice_calls.default_text(i18n.current_language()))
+        self.voice_text.setFixedHeight(60)
+        self.listen_button = QPushButton(_("Listen"))
+        self.listen_button.setToolTip(_("Says the call's words as the preview shows them, "
+                                        "when this computer can speak."))
+        self.listen_button.clicked.connect(self.listen)
+        voice_row = QHBoxLayout()
+        voice_row.addWidget(self.voice_text, 1)
+        voice_row.addWidget(self.listen_button, 0, Qt.AlignmentFlag.AlignTop)
+        form.addRow(_("Reminder call words"), voice_row)
+        self.listened = message_label("muted")
+        self.listened.hide()
+        form.addRow("", self.listened)
+        self.push_text = QPlainTextEdit()
+        self.push_text.setPlaceholderText(push_message.default_text(MessageKind.REMINDER))
+        self.push_text.setFixedHeight(44)
+        form.addRow(_("Phone notification text"), self.push_text)
         self.calls = CallSettings(form)
+        self.speech = Speech(self)
         self.wa_template = QLineEdit()
         self.wa_template.setPlaceholderText(_("The approved template's name"))
         self.wa_language = QLineEdit()
@@ -153,13 +183,15 @@ class NotificationsTab(QWidget):
         for edit in (self.wa_template, self.wa_params):
             edit.textChanged.connect(self.show_template)
         self.button_whatsapp.toggled.connect(self.show_template)
-        for editor in (self.text, self.sms):
+        for editor in (self.text, self.sms, self.voice_text, self.push_text):
             editor.textChanged.connect(self.update_preview)
         self.button_email.toggled.connect(self.update_preview)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(_scroll(inner))
         self.relay_url = ""
+        self.spoken = ""  # the call's words as the preview shows them
+        self.preview_language = i18n.current_language()
         self.practice_name = ""
         self.practice: SettingsView | None = None  # for the preview's facts and language
         self.loaded = False
@@ -194,6 +226,8 @@ class NotificationsTab(QWidget):
         self.text.setPlainText(cfg["template.email.text"])
         self.html.setPlainText(cfg["template.email.html"])
         self.sms.setPlainText(cfg["template.sms.text"])
+        self.voice_text.setPlainText(cfg["template.voice.text"])
+        self.push_text.setPlainText(cfg["template.push.text"])
         self.wa_template.setText(cfg["whatsapp.template"])
         self.wa_language.setText(cfg["whatsapp.language"])
         self.wa_params.setText(cfg["whatsapp.params"])
@@ -292,6 +326,8 @@ class NotificationsTab(QWidget):
                 "template.email.text": self.text.toPlainText(),
                 "template.email.html": self.html.toPlainText(),
                 "template.sms.text": self.sms.toPlainText(),
+                "template.voice.text": self.voice_text.toPlainText(),
+                "template.push.text": self.push_text.toPlainText(),
                 "whatsapp.template": self.wa_template.text(),
                 "whatsapp.language": self.wa_language.text(),
                 "whatsapp.params": self.wa_params.text(),
@@ -342,6 +378,15 @@ class NotificationsTab(QWidget):
             size += " · " + _("with accents such as ã or ç an SMS holds {n} characters").format(
                 n=counted.per_part)
         parts += [f"<b>SMS</b> — {escape(size)}", escape(sms).replace("\n", "<br>")]
+        self.spoken = self._spoken(facts)
+        call_title, push_title = _("Reminder call"), _("Phone notification")
+        parts += [f"<b>{escape(call_title)}</b>", escape(self.spoken)]
+        day = push_message.day_phrase(facts.start, w.practice.clock.now().astimezone(
+            facts.start.tzinfo))
+        pushed = push_message.render(self.push_text.toPlainText() or
+                                     push_message.default_text(kind), facts, day)
+        parts += [f"<b>{escape(push_title)}</b> — "
+                  f"{escape(self.practice_name or _('Your practice'))}", escape(pushed)]
         if self.wa_template.text():
             fields = facts.fields()
             params = [f"{{{{{i}}}}} = {fields.get(f, f)}" for i, f in
@@ -352,6 +397,21 @@ class NotificationsTab(QWidget):
                 line += " · " + _("button to the confirmation page")
             parts += ["<b>WhatsApp</b>", escape(line)]
         return "<br>".join(parts)
+
+    def _spoken(self, facts: messages.SessionFacts) -> str:
+        """The call's words for `facts`, in the language being previewed."""
+        language = i18n.current_language()
+        return voice_calls.spoken_text(self.voice_text.toPlainText() or
+                                       voice_calls.default_text(language), facts)
+
+    def listen(self) -> None:
+        """Ouvir: the call's words spoken by this computer, in the clients' language;
+        where it cannot speak, the words are shown instead."""
+        spoke = self.speech.say(self.spoken, self.preview_language)
+        self.listened.setText(_("Speaking…") if spoke else _(
+            "This computer cannot speak the words aloud; a client hears: “{words}”").format(
+            words=self.spoken))
+        self.listened.show()
 
     def save(self) -> None:
         p, values = self.window_.practice, self.values()

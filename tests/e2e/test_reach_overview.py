@@ -32,7 +32,7 @@ def by_channel(p: Practice) -> dict[str, reach.Reach]:
 def test_a_new_practice_has_nothing_set_up_and_is_told_what_to_fill(
         practice: Practice) -> None:
     found = reach.overview(practice)
-    assert [r.channel for r in found] == ["links", "whatsapp", "email", "sms"]
+    assert [r.channel for r in found] == ["links", "whatsapp", "email", "sms", "voice", "push"]
     assert {r.state for r in found} == {State.NOT_SET_UP}
     assert all(r.check is None and r.last_sent is None and not r.failed for r in found)
     assert found[2].next_step.startswith("Not set up yet: below, type the practice's e-mail")

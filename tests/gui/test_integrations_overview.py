@@ -30,7 +30,10 @@ def test_the_overview_says_what_each_channel_lacks_and_follows_each_test(
     rows = tab.overview.rows  # type: ignore[attr-defined]
     assert {ch: r.state.text() for ch, r in rows.items()} == {
         "whatsapp": "Not set up", "email": "Set up", "sms": "Not set up",
-        "links": "Not set up"}
+        "voice": "Not set up", "push": "Not set up", "links": "Not set up"}
+    assert rows["voice"].step.text().startswith("Not set up yet: calls need SMS (Twilio)")
+    assert rows["push"].step.text() == (
+        "Not set up yet: with the confirmation links set up, press Turn on below.")
     assert rows["email"].details.text() == "Never tested."
     assert rows["email"].step.text() == "Press Test below to check that it works."
     assert rows["sms"].step.text().startswith("Not set up yet: below, fill in the Twilio")

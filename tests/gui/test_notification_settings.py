@@ -200,3 +200,28 @@ def test_reminder_calls_hours_pause_and_fallback_are_saved(
     cfg = config.get_all(practice)
     assert (cfg["voice.quiet_start"], cfg["voice.quiet_end"], cfg["voice.retry_minutes"],
             cfg["voice.fallback"]) == ("09:30", "18:00", "45", "off")
+
+
+def test_the_call_and_the_phone_notification_words_are_previewed_heard_and_saved(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    tab = open_tab(qtbot, window, 3)
+    # The built-in words, previewed with the keypad's line, until the practice types its own.
+    assert "Press 1 to confirm, 2 to cancel, 3 to hear this again." in tab.preview.text()
+    assert tab.voice_text.placeholderText().startswith("Hello, {first_name}! This is")
+    # (QTest types only what a keyboard's keys give: no accents.)
+    qtbot.keyClicks(tab.voice_text, "Oi {first_name}, sessao {weekday} as {time}. <b>x</b>")
+    assert "Oi Maria, sessao " in tab.preview.text()
+    assert "&lt;b&gt;x&lt;/b&gt;" in tab.preview.text()  # typed markup is text
+    qtbot.keyClicks(tab.push_text, "Sessao {day} as {time}")
+    assert "Phone notification" in tab.preview.text()
+    qtbot.mouseClick(tab.listen_button, Qt.MouseButton.LeftButton)
+    assert tab.listened.isVisible()
+    heard = tab.listened.text()
+    # This machine has no speech engine: the words are shown, whole.
+    assert heard == "Speaking…" or (heard.startswith("This computer cannot speak") and
+                                    "Oi Maria, sessao" in heard and "Press 1" in heard)
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: config.get(practice, "template.push.text") ==
+                    "Sessao {day} as {time}", timeout=3000)
+    assert config.get(practice, "template.voice.text") == (
+        "Oi {first_name}, sessao {weekday} as {time}. <b>x</b>")

@@ -17,6 +17,7 @@ from app.services.reach import Reach, State
 from app.ui.plain import plain
 
 NAMES = {"whatsapp": "WhatsApp", "email": N_("E-mail"), "sms": "SMS",
+         "voice": N_("Reminder calls"), "push": N_("Phone notifications"),
          "links": N_("Confirmation links")}
 STATES = {State.WORKING: N_("Set up"), State.PROBLEM: N_("Has a problem"),
           State.NOT_SET_UP: N_("Not set up")}

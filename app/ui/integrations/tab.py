@@ -11,7 +11,9 @@ from app.services.channel_setup import NOTIFICATIONS
 from app.ui.integrations.email_box import EmailBox, MailboxBox
 from app.ui.integrations.links_box import LinksBox
 from app.ui.integrations.overview import Overview
+from app.ui.integrations.push_box import PushBox
 from app.ui.integrations.sms_box import SmsBox
+from app.ui.integrations.voice_box import VoiceBox
 from app.ui.integrations.whatsapp_box import WhatsAppBox
 
 if TYPE_CHECKING:
@@ -32,7 +34,9 @@ class IntegrationsTab(QWidget):
         self.email = EmailBox(self)
         self.sms = SmsBox(self)
         self.mailbox = MailboxBox(self)
-        for box in (self.whatsapp, self.email, self.mailbox, self.sms):
+        self.voice = VoiceBox(self)
+        self.push = PushBox(self)
+        for box in (self.whatsapp, self.email, self.mailbox, self.sms, self.voice, self.push):
             col.addWidget(box)
         col.addStretch(1)
         self.area = QScrollArea()
@@ -46,7 +50,7 @@ class IntegrationsTab(QWidget):
     def boxes(self) -> dict[str, QWidget]:
         """Each channel's box, by the overview's names for them."""
         return {"whatsapp": self.whatsapp, "email": self.email, "sms": self.sms,
-                "links": self.links}
+                "voice": self.voice, "push": self.push, "links": self.links}
 
     def go_to(self, channel: str, fix: str | None = None) -> None:
         """Brings a channel's box into view, its first field focused; or the tab
@@ -102,6 +106,8 @@ class IntegrationsTab(QWidget):
             for box in (self.whatsapp, self.email, self.mailbox, self.sms):
                 box.note_versions(cfg, versions)  # what Salvar names (versions.py)
                 box.load(cfg, stored[box.secret_name])
+            self.voice.load(cfg, versions)
+            self.push.load(cfg)
 
         self.window_.tasks.run(load, loaded, self.window_.show_error)
 

@@ -1,0 +1,176 @@
+"""Reminder calls in Integrações: calls go through the SMS box's Twilio account;
+here the practice picks the number they come from (one of the account's numbers
+that can make calls, read by *Testar*) and the voice that speaks, and *Ligar
+para mim* rings the practice's own phone with a reminder as clients hear it
+(voice_calls.test_call). The keypad's answer reaches the practice through the
+confirmation links' relay."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+)
+
+from app.i18n import _, ngettext
+from app.services import config, voice_calls
+from app.services.channels import twilio_account
+from app.services.channels.twilio_account import TwilioAccount
+from app.services.errors import ChangedMeanwhile, PracticeError
+from app.ui.integrations.sms_box import choice_text, shown_number
+from app.ui.notifications_page import message_label
+
+if TYPE_CHECKING:
+    from app.ui.integrations.tab import IntegrationsTab
+
+# Twilio's Portuguese (Brazil) voices (Amazon Polly's), as <Say voice="…"> names
+# them: https://www.twilio.com/docs/voice/twiml/say/text-speech#available-voices-and-languages
+VOICES = (("Polly.Camila", "Camila"), ("Polly.Vitoria", "Vitória"),
+          ("Polly.Ricardo", "Ricardo"), ("Polly.Camila-Neural", "Camila (neural)"),
+          ("Polly.Thiago-Neural", "Thiago (neural)"))
+KEYS = ("voice.from", "voice.voice")
+
+
+class VoiceBox(QGroupBox):
+    def __init__(self, tab: IntegrationsTab) -> None:
+        super().__init__(_("Reminder calls (Twilio)"))
+        self.tab = tab
+        self.versions: dict[str, int] = {}
+        self.sms_from = ""
+        form = QFormLayout(self)
+        intro = message_label("muted")
+        intro.setText(_("Calls use the Twilio account of the SMS box. The client hears the "
+                        "reminder and presses 1 to confirm or 2 to cancel; the answer reaches "
+                        "the agenda through the confirmation links' relay."))
+        form.addRow(intro)
+        self.caller = QComboBox()
+        self.caller.setMinimumContentsLength(24)
+        self.caller.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.list_button = QPushButton(_("Test"))
+        self.list_button.setToolTip(_("Reads the Twilio account's numbers that can make calls. "
+                                      "Nothing is saved until you press Save."))
+        self.list_button.clicked.connect(self.list_numbers)
+        row = QHBoxLayout()
+        row.addWidget(self.caller, 1)
+        row.addWidget(self.list_button)
+        form.addRow(_("Calls come from"), row)
+        self.voice = QComboBox()
+        for name, shown in VOICES:
+            self.voice.addItem(shown, name)
+        form.addRow(_("Voice"), self.voice)
+        self.save_button = QPushButton(_("Save"))
+        self.save_button.clicked.connect(self.save)
+        self.test_to = QLineEdit()
+        self.test_to.setPlaceholderText(_("Your phone, e.g. (11) 98765-4321"))
+        self.call_button = QPushButton(_("Call me"))
+        self.call_button.clicked.connect(self.call_me)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.test_to, 1)
+        buttons.addWidget(self.call_button)
+        form.addRow(buttons)
+        self.result = message_label("muted")
+        form.addRow(self.result)
+
+    def load(self, cfg: dict[str, str], versions: dict[str, int]) -> None:
+        self.versions = {k: versions[k] for k in KEYS if k in versions}
+        self.sms_from = cfg["sms.from"]
+        self._fill_callers((), cfg["voice.from"])
+        chosen = cfg["voice.voice"]
+        if self.voice.findData(chosen) < 0:  # one typed elsewhere (the command line)
+            self.voice.addItem(chosen, chosen)
+        self.voice.setCurrentIndex(self.voice.findData(chosen))
+
+    def _fill_callers(self, found: tuple[str, ...] | list[tuple[str, str]],
+                      chosen: str) -> None:
+        """The SMS number first (calls come from it unless another is chosen), then
+        the account's numbers that can call, as Testar found them."""
+        self.caller.clear()
+        same = _("The SMS number ({number})").format(number=shown_number(self.sms_from)) \
+            if self.sms_from else _("The SMS number (not chosen yet)")
+        self.caller.addItem(same, "")
+        for text, number in found:
+            if number != self.sms_from:
+                self.caller.addItem(text, number)
+        if chosen and self.caller.findData(chosen) < 0:
+            self.caller.addItem(shown_number(chosen), chosen)
+        self.caller.setCurrentIndex(max(0, self.caller.findData(chosen)))
+
+    def values(self) -> dict[str, str]:
+        return {"voice.from": str(self.caller.currentData() or ""),
+                "voice.voice": str(self.voice.currentData())}
+
+    def list_numbers(self) -> None:
+        p = self.tab.window_.practice
+        self.result.setText(_("Reading the Twilio account…"))
+        self.list_button.setEnabled(False)
+
+        def read() -> TwilioAccount:
+            cfg = config.get_all(p)
+            return twilio_account.check(p, cfg["sms.api_base"], cfg["sms.account_sid"], None)
+
+        def found(account: TwilioAccount) -> None:
+            self.list_button.setEnabled(True)
+            chosen = str(self.caller.currentData() or "")
+            self._fill_callers([(choice_text(n), n.phone_number) for n in account.callers],
+                               chosen)
+            self.result.setText(ngettext(
+                "{n} number of the account can make calls. Choose the one calls come "
+                "from and press Save.",
+                "{n} of the account's numbers can make calls. Choose the one calls come "
+                "from and press Save.", len(account.callers)).format(
+                n=len(account.callers)) if account.callers else
+                _("None of the account's numbers can make calls: add a voice-capable number "
+                  "in the Twilio Console."))
+
+        def failed(exc: Exception) -> None:
+            self.list_button.setEnabled(True)
+            self._failed(exc)
+
+        self.tab.window_.tasks.run(read, found, failed)
+
+    def save(self) -> None:
+        p, values = self.tab.window_.practice, self.values()
+        expected = {k: self.versions[k] for k in values if k in self.versions}
+        self.tab.window_.tasks.run(
+            lambda: config.set_values(p, values, expected_versions=expected),
+            lambda _r: self._saved(), self._failed)
+
+    def _saved(self) -> None:
+        self.result.setText(_("Saved."))
+        self.tab.reload()
+
+    def call_me(self) -> None:
+        """Saves what is chosen, then Twilio calls the number typed."""
+        p, values, to = self.tab.window_.practice, self.values(), self.test_to.text()
+        expected = {k: self.versions[k] for k in values if k in self.versions}
+        self.result.setText(_("Calling…"))
+
+        def run() -> str:
+            config.set_values(p, values, expected_versions=expected)
+            return voice_calls.test_call(p, to)
+
+        def done(said: str) -> None:
+            self.result.setText(said)
+            self.tab.reload()
+
+        def failed(exc: Exception) -> None:
+            self._failed(exc)
+            self.tab.reload_overview()
+
+        self.tab.window_.tasks.run(run, done, failed)
+
+    def _failed(self, exc: Exception) -> None:
+        if not isinstance(exc, PracticeError):
+            self.tab.window_.show_error(exc)
+            return
+        self.result.setText("⚠ " + str(exc))
+        if isinstance(exc, ChangedMeanwhile):
+            self.tab.reload()
