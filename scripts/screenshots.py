@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from PySide6.QtCore import QCoreApplication, QDate, QSettings, QTime  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget  # noqa: E402
 
 from app import i18n  # noqa: E402
 from app.i18n import _  # noqa: E402
@@ -186,8 +186,16 @@ def shoot(app: QApplication, w: MainWindow, language: str) -> None:
     save("settings")
     w.settings_page.show_tab("notifications")
     save("settings-notifications")
+    notifications = w.settings_page.notifications
+    notifications.findChild(QScrollArea).ensureWidgetVisible(notifications.calls.fallback)
+    settle(app, w)
+    save("settings-notifications-calls")
     w.settings_page.show_tab("integrations")
     save("settings-integrations")
+    integrations = w.settings_page.integrations
+    integrations.area.verticalScrollBar().setValue(integrations.voice.y())
+    settle(app, w)
+    save("settings-integrations-calls")
     w.settings_page.tabs.setCurrentWidget(w.settings_page.conecta)
     settle(app, w)
     save("settings-conecta")
@@ -327,6 +335,12 @@ def relay_pages() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp, RelayServer(Path(tmp)) as relay:
         token = mint(LINK_SECRET.encode(), 7, datetime(2027, 3, 15, 13, tzinfo=UTC))
+        # Phone notifications on: the page offers them (its own script shows the button).
+        from app.services.push_keys import new_pair
+
+        requests.put(f"{relay.url}/api/v1/push-key", timeout=10,
+                     headers={"Authorization": f"Bearer {API_KEY}"},
+                     json={"public_key": new_pair()[1]}).raise_for_status()
         for lang, name in (("pt-BR", "pt_BR"), ("en-US", "en")):
             subprocess.run(["chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
                             "--hide-scrollbars", f"--accept-lang={lang}", "--window-size=390,720",

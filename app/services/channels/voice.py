@@ -23,7 +23,7 @@ import requests
 from app.i18n import _
 from app.models.enums import Channel
 from app.services import channel_setup
-from app.services.channels import ChannelError, NotConfigured, Outgoing, http
+from app.services.channels import ChannelError, NotConfigured, Outgoing, http, twilio_errors
 from relay import spoken
 
 TIMEOUT = 20
@@ -112,28 +112,6 @@ def _body(response: requests.Response) -> dict[str, Any]:
 
 def _refusal(response: requests.Response, body: dict[str, Any], refused: str
              ) -> ChannelError:
-    """Twilio's error answer as a sentence, with whether to try again (as
-    channels/sms.py reads them)."""
-    try:
-        code = int(body.get("code", 0) or 0)
-    except (TypeError, ValueError):
-        code = 0
-    if response.status_code == 401 and code == 0:
-        code = 20003  # authentication failed, whatever the body holds
-    if response.status_code == 429 or code == 20429:
-        return ChannelError(_("Twilio asked to slow down; the call waits a little."),
-                            retry=True, code="429", slow_down=True)
-    if response.status_code == 408:  # RFC 9110 §15.5.9: closed before taking the request
-        return ChannelError(_("Twilio gave up waiting for the request; the call waits "
-                              "a little."), retry=True, code="408")
-    if response.status_code >= 500 and response.status_code != 503:
-        # No idempotency key for a call either: a 500 may come after it was placed.
-        return http.may_have_acted("Twilio", response.status_code)
-    if response.status_code >= 500:
-        return ChannelError(_("Twilio had a temporary problem ({code}).")
-                            .format(code=response.status_code), retry=True,
-                            code=str(response.status_code))
-    detail = str(body.get("message", ""))[:200]
-    human = _permanent(code) or refused.format(code=code or response.status_code,
-                                               detail=detail)
-    return ChannelError(human, retry=False, code=str(code or response.status_code))
+    """Twilio's error answer as a sentence, with whether to try again."""
+    return twilio_errors.refusal(response, body, what=_("the call"), permanent=_permanent,
+                                 refused=refused)
