@@ -220,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "https://relay.example.com"))
     p.add_argument("code", metavar="CODE", nargs="+",
                    help=_("the pairing code from `practice-relay practice add`"))
+    cmd("twilio", cmd_relay_twilio, _("give the relay the SMS settings' Twilio account, so "
+                                      "clients' key presses on calls and SMS replies reach "
+                                      "the practice"), rl)
     ph = sub.add_parser("push", help=_("reminders by notification on clients' phones")
                         ).add_subparsers(dest="action", metavar="ACTION", required=True)
     cmd("on", cmd_push_on, _("make the practice's notification key (once) and give it to "
@@ -617,9 +620,26 @@ def cmd_relay_pair(p: Practice, args: argparse.Namespace) -> int:
                 id=found.sample.appointment_id,
                 when=i18n.format_datetime(found.sample.start.astimezone(zone))))
             lines.append(found.sample.url)
+        if found.twilio:
+            lines.append(found.twilio)
         return "\n".join(lines)
 
     _emit(args, {"paired": True, **found.as_json()}, text)
+    return EXIT_OK
+
+
+def cmd_relay_twilio(p: Practice, args: argparse.Namespace) -> int:
+    from app.services import config, relay_twilio
+
+    try:
+        said = relay_twilio.share(p)
+    except PracticeError as exc:  # a sentence on stderr, exit 3, as every refusal
+        if getattr(args, "json", False):
+            sys.stdout.write(json_text.dumps({"shared": False, "error": str(exc)}) + "\n")
+        sys.stderr.write(f"{exc}\n")
+        return EXIT_REFUSED
+    _emit(args, {"shared": True, "relay": config.get(p, "relay.url"),
+                 "account_sid": config.get(p, "sms.account_sid").strip(), "said": said}, said)
     return EXIT_OK
 
 

@@ -304,9 +304,7 @@ def _provider_secrets(env: Mapping[str, str], practices: Iterable[Practice]) -> 
         if value in ours:
             raise ConfigError(f"{name} is the same as the relay's API key or link secret: "
                               f"{where}, and keep the relay's own secrets apart.")
-        # Both providers hand out 32 hexadecimal characters: anything else is a
-        # placeholder, a typo or another value pasted by mistake.
-        if not re.fullmatch(r"[0-9a-fA-F]{32}", value):
+        if not is_provider_secret(value):
             raise ConfigError(f"{name} is not the provider's (32 hexadecimal characters; "
                               f"too short, a placeholder or another value): {where}.")
     verify = env.get("RELAY_WHATSAPP_VERIFY_TOKEN")
@@ -318,6 +316,24 @@ def _provider_secrets(env: Mapping[str, str], practices: Iterable[Practice]) -> 
         raise ConfigError("RELAY_WHATSAPP_VERIFY_TOKEN is too short or too easy to guess (a "
                           "stranger who guesses it can subscribe their own Meta app): use "
                           "16 characters or more, e.g. from `practice-relay secret`.")
+
+
+# Both providers hand out 32 hexadecimal characters as secrets (Meta's app secret,
+# Twilio's auth token): anything else is a placeholder, a typo or another value
+# pasted by mistake. A Twilio account's SID is "AC" and 32 more
+# (https://www.twilio.com/docs/glossary/what-is-a-sid).
+_PROVIDER_SECRET = re.compile(r"[0-9a-fA-F]{32}")
+_TWILIO_ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+
+
+def is_provider_secret(value: str) -> bool:
+    """Whether `value` can be a Meta app secret or a Twilio auth token."""
+    return isinstance(value, str) and bool(_PROVIDER_SECRET.fullmatch(value))
+
+
+def is_twilio_account_sid(value: str) -> bool:
+    """Whether `value` can be a Twilio account's SID ("AC" and 32 hexadecimal)."""
+    return isinstance(value, str) and bool(_TWILIO_ACCOUNT_SID.fullmatch(value))
 
 
 def _public_key_works(key: bytes, where: str, name: str) -> bytes:

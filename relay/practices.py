@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine, Row
@@ -56,6 +56,16 @@ T = TypeVar("T")
 
 class PracticeError(ValueError):
     """A sentence for the person at the command line: what to change."""
+
+
+class TwilioRefused(PracticeError):
+    """A Twilio account a practice cannot be given: `reason` is "taken" (another
+    practice on this relay has it) or "configured" (the practice's Twilio account
+    is set in the relay's configuration)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -298,6 +308,45 @@ class PracticeBook:
                 practice_rows.c.api_key_digest == key_digest)).scalar_one()
             _bump(conn)
             return Attempt(Paired(str(ident), api_key, link_secret))
+
+        return self._retry(write)
+
+    def set_twilio(self, practice_id: str, account_sid: str, auth_token: str) -> bool:
+        """Gives the practice its Twilio account: the SID its webhooks are routed
+        by and the auth token that signs them (relay.accounts checks both look
+        like Twilio's). Returns whether anything changed (the same values again
+        change nothing). PracticeError for an unknown or removed practice;
+        TwilioRefused when another practice has that SID (routing by AccountSid
+        must name one practice) or when the practice is configured in the
+        relay's environment or RELAY_PRACTICES_FILE with other values."""
+        other = practice_rows.alias("other")
+
+        def write(conn: Connection) -> bool:
+            row = conn.execute(select(practice_rows).where(
+                practice_rows.c.id == practice_id)).first()
+            if row is None or row.removed_at is not None:
+                raise PracticeError(f"No practice has the id {practice_id!r}.")
+            if row.twilio_account_sid == account_sid and row.twilio_auth_token == auth_token:
+                return False
+            if row.source != "cli":
+                where = "RELAY_PRACTICES_FILE" if row.source == "file" else \
+                    "the relay's environment (RELAY_TWILIO_ACCOUNT_SID, RELAY_TWILIO_AUTH_TOKEN)"
+                raise TwilioRefused(f"This practice's Twilio account is set in the relay's "
+                                    f"configuration ({where}): ask the person who runs the "
+                                    "relay to change it there.", "configured")
+            # One statement: of two practices given the same SID at once, one gets it.
+            changed = conn.execute(update(practice_rows).where(
+                practice_rows.c.id == practice_id,
+                ~exists().where(other.c.twilio_account_sid == account_sid,
+                                other.c.id != practice_id,
+                                other.c.removed_at.is_(None))).values(
+                twilio_account_sid=account_sid, twilio_auth_token=auth_token)).rowcount
+            if changed != 1:
+                raise TwilioRefused("Another practice on this relay already uses this Twilio "
+                                    "account; each practice needs its own, since Twilio's "
+                                    "webhooks are routed by the account's SID.", "taken")
+            _bump(conn)
+            return True
 
         return self._retry(write)
 

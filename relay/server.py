@@ -14,7 +14,9 @@ often from one address, or when too many attempts failed from anywhere.
 Reminders by push notification add their routes (relay.push): the page's script
 /push.js and service worker /sw.js, POST /c/{token}/push and /c/{token}/push/stop
 (a phone's subscription, sealed as the link's answers are), and GET/PUT
-/api/v1/push-key (the practice's VAPID public key, for its links' pages)."""
+/api/v1/push-key (the practice's VAPID public key, for its links' pages).
+GET/PUT /api/v1/twilio-account: a practice's Twilio account, which signs and
+routes its SMS and call webhooks (relay.accounts)."""
 
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from relay import admin, pages, push, voice
+from relay import accounts, admin, pages, push, voice
 from relay.config import (
     MAX_ACK,
     Practice,
@@ -703,6 +705,8 @@ def create_app(settings: RelaySettings) -> FastAPI:
     # Reminders by phone call: the keypad and the calls' statuses (relay.voice).
     voice.add_routes(app, store=store, practices=practices, settings=settings,
                      woken=new_event)
+    # A practice paired by a code gives its Twilio account (relay.accounts).
+    accounts.install(app, practices=practices, book=book)
     return app
 
 

@@ -95,7 +95,12 @@ def overview(p: Practice, relay_reachable: bool | None = None) -> list[Reach]:
             fix = INTEGRATIONS
         elif check is not None and not check.ok and not _sent_since(sent.get(channel), check):
             state, fix = State.PROBLEM, INTEGRATIONS
-            step = _("The last test failed: correct what it says below and press Test again.")
+            # Calls' check is also the relay's answer when given the Twilio account
+            # (relay_twilio): without it, clients' key presses are refused there.
+            step = _("The last check failed, and clients' key presses on calls may not reach "
+                     "the practice: correct what it says below, then press Call me again."
+                     ) if channel == "voice" else \
+                _("The last test failed: correct what it says below and press Test again.")
         elif recent:
             state = State.PROBLEM
             n = sum(f.count for f in recent)

@@ -93,6 +93,9 @@ class Connection:
     practice_id: str  # the practice's id on the relay ("" when not known)
     sample: SampleLink | None  # a link for the next session; None when none is ahead
     said: str  # one or two sentences for the person, in the current language
+    # What became of giving the relay the Twilio account (relay_twilio) after a
+    # pairing: a sentence, "" when Twilio is not set up or on a check.
+    twilio: str = ""
 
     def as_json(self) -> dict[str, object]:
         return {"relay": self.relay, "practice_id": self.practice_id,
@@ -169,7 +172,22 @@ def _pair(p: Practice, url: str, code: str) -> Connection:
     log.info("paired with the relay at %s as practice %s", url, practice_id)
     said = _("Paired with the relay at {relay} as practice {id}: it answers and accepts "
              "this computer's key.").format(relay=url, id=practice_id)
-    return Connection(url, practice_id, sample, " ".join([said, _sample_said(p, sample)]))
+    twilio = _share_twilio(p)
+    return Connection(url, practice_id, sample,
+                      " ".join(s for s in [said, _sample_said(p, sample), twilio] if s), twilio)
+
+
+def _share_twilio(p: Practice) -> str:
+    """With Twilio already set up, the new pairing gives the relay its account
+    (relay_twilio): what came of it in a sentence, "" when there was nothing to
+    give. A refusal does not undo the pairing: it is said, and recorded as the
+    calls' check."""
+    from app.services import relay_twilio
+
+    try:
+        return relay_twilio.share_if_ready(p) or ""
+    except PracticeError as exc:
+        return str(exc)
 
 
 def _ask_to_pair(url: str, code: str, public: str) -> tuple[str, str, str]:

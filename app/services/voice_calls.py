@@ -42,7 +42,15 @@ from app.models.enums import ACTIVE_STATUSES, Channel
 from app.models.instants import elapsed
 from app.models.outbox import DeliveryAttempt, MessageKind, MessageState, OutboxMessage
 from app.models.tables import Appointment, Client, Staff
-from app.services import channel_checks, config, messages, quiet_hours, reminders, secrets
+from app.services import (
+    channel_checks,
+    config,
+    messages,
+    quiet_hours,
+    relay_twilio,
+    reminders,
+    secrets,
+)
 from app.services.channels import ChannelError, Outgoing
 from app.services.channels import voice as voice_channel
 from app.services.errors import PracticeError
@@ -315,9 +323,11 @@ def leave_message(p: Practice, data: dict[str, Any]) -> bool:
 def test_call(p: Practice, to: str) -> str:
     """Ligar para mim: Twilio calls `to` (the practice's own phone) with the
     reminder's words for a sample session, in the practice's language, without
-    the keypad's effect. Returns a sentence for the person; CallFailed (recorded
-    as the "voice" check) says what Twilio refused; InvalidInput for a number
-    that is not one (nothing recorded)."""
+    the keypad's effect. The relay is given the Twilio account first
+    (relay_twilio), so the reminders' key presses will reach the practice.
+    Returns a sentence for the person; CallFailed (recorded as the "voice" check)
+    says what Twilio refused, TwilioNotShared (recorded too) what the relay did;
+    InvalidInput for a number that is not one (nothing recorded)."""
     from app.services.values import normalize_phone
 
     cfg = config.get_all(p)
@@ -336,6 +346,8 @@ def test_call(p: Practice, to: str) -> str:
         twiml = spoken.say_and_hang_up(f"{words} {closing}", spoken_language, voice)
 
     def place() -> str:
+        # The relay first: without the account it refuses the keypad (401).
+        relay_twilio.give_if_ready(p)
         try:
             return voice_channel.send(cfg, secrets.load("sms.auth_token"), Outgoing(
                 to=target, text=words, twiml=twiml, language=spoken_language, voice=voice))

@@ -20,6 +20,7 @@ from app.i18n import _
 from app.models.enums import Channel
 from app.services import config, outbox, secrets
 from app.services.errors import ChangedMeanwhile, PracticeError
+from app.services.practice import Practice
 from app.ui.notifications_page import message_label
 
 if TYPE_CHECKING:
@@ -36,6 +37,10 @@ class ChannelBox(QGroupBox):
         self.tab, self.channel = tab, channel
         self.fields = fields
         self.secret_name = secret[1]
+        # A step after Salvar, run off the GUI thread with the practice (never a
+        # widget): its sentence follows "Saved." on the result line ("" for none).
+        # It must not raise for an expected failure: the save stays done.
+        self.after_save: Callable[[Practice], str] | None = None
         # Each field's value as last filled from the settings (load): one changed
         # since is being edited. Before the first fill, the fields were empty.
         self._filled: dict[str, str] | None = None
@@ -117,20 +122,22 @@ class ChannelBox(QGroupBox):
     def _save(self, then: Callable[[], None] | None) -> None:
         p, values, secret, name = (self.tab.window_.practice, self.values(),
                                    self.secret.text(), self.secret_name)
-        expected = self.expected(values)
+        expected, after = self.expected(values), self.after_save
 
-        def run() -> None:
+        def run() -> str:
             config.set_values(p, values, expected_versions=expected)
             if secret.strip():
                 secrets.store(name, secret)
+            return after(p) if after is not None else ""
 
-        self.tab.window_.tasks.run(run, lambda _r: self.saved(then), self.save_failed)
+        self.tab.window_.tasks.run(run, lambda said: self.saved(then, said), self.save_failed)
 
-    def saved(self, then: Callable[[], None] | None) -> None:
+    def saved(self, then: Callable[[], None] | None, said: str = "") -> None:
         """Salvar went through: the secret field empties (it is in the keyring), the
-        tab reads again, and `then` follows."""
+        tab reads again, and `then` follows. `said`: what the step after the save
+        (after_save) found, shown after "Saved."."""
         self.secret.clear()
-        self.result.setText(_("Saved."))
+        self.result.setText(" ".join(t for t in (_("Saved."), said) if t))
         self.tab.reload()
         if then is not None:
             then()

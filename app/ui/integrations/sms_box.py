@@ -2,7 +2,9 @@
 Twilio Console shows it; Testar reads the account and its numbers
 (app.services.channels.twilio_account) and the practice picks the sending number
 among those that can send SMS; the API address waits under Avançado. Salvar keeps
-the choice in sms.from; the token goes to the keyring only and is never shown."""
+the choice in sms.from; the token goes to the keyring only and is never shown.
+With a relay paired, Salvar then gives the relay the account (relay_twilio), and
+the result line says what came of it."""
 
 from __future__ import annotations
 
@@ -22,8 +24,11 @@ from PySide6.QtWidgets import (
 
 from app.i18n import _
 from app.models.enums import Channel
+from app.services import relay_twilio
 from app.services.channels import twilio_account
 from app.services.channels.twilio_account import AccountCheckFailed, TwilioAccount, TwilioNumber
+from app.services.errors import PracticeError
+from app.services.practice import Practice
 from app.services.values import format_phone
 from app.ui.fit_label import FitLabel
 from app.ui.integrations.advanced import AdvancedToggle
@@ -53,6 +58,17 @@ def _restyle(label: QLabel, kind: str) -> None:
     label.setObjectName(kind)
     label.style().unpolish(label)
     label.style().polish(label)
+
+
+def share_after_save(p: Practice) -> str:
+    """After Salvar, with a relay paired: the relay is given the Twilio account
+    (relay_twilio), so clients' key presses on calls and SMS replies reach the
+    practice. A sentence for the result line; a failure is said (⚠) and the save
+    stays done. Runs off the GUI thread."""
+    try:
+        return relay_twilio.share_if_ready(p) or ""
+    except PracticeError as exc:
+        return "⚠ " + str(exc)
 
 
 class SmsBox(ChannelBox):
@@ -113,6 +129,7 @@ class SmsBox(ChannelBox):
         self.advanced = AdvancedToggle(form, self.api_base)
         form.insertRow(4, "", self.advanced)
         self.saved_from = ""
+        self.after_save = share_after_save
 
     def _under(self, field: QWidget, text: str) -> QLabel:
         """A help line under `field` (a row of the form), in the field's column."""
