@@ -36,7 +36,10 @@ from starlette.concurrency import run_in_threadpool
 from relay.config import is_provider_secret, is_twilio_account_sid
 from relay.practices import PracticeBook, TwilioRefused
 
-log = logging.getLogger("relay")
+# Every change and refusal, one line each (not throttled like the relay's other
+# lines: only a practice's own key gets here, and its requests are limited).
+# Never the token.
+log = logging.getLogger("relay.accounts")
 ROUTE = "/api/v1/twilio-account"
 
 
