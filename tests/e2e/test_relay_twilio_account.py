@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -182,3 +183,21 @@ def test_a_practice_configured_in_the_environment_keeps_its_account(tmp_path: Pa
         assert held(relay, API_KEY) == ""
         assert put(relay, API_KEY, SID, TOKEN).status_code == 409
         assert held(relay, API_KEY) == ""
+
+
+def test_another_relay_process_serves_the_account_within_a_second(
+        relay: RelayServer, tmp_path: Path, database: str) -> None:
+    aurora = paired(relay, "Clínica Aurora")
+    with RelayServer(tmp_path / "second", bare=True,
+                     env={"RELAY_DATABASE_URL": database}) as second:
+        sms = f"{second.url}/webhooks/sms"
+        account = Account(sid=SID, token=TOKEN)
+        assert inbound(account, sms, "SM" + "1" * 32, "+5511987654321", "+15005550006",
+                       "Sim").status_code == 401
+        assert put(relay, aurora, SID, TOKEN).status_code == 200
+        deadline = time.monotonic() + 2
+        while held(second, aurora) != SID:
+            assert time.monotonic() < deadline, "the second process still serves the old row"
+            time.sleep(0.1)
+        reply = inbound(account, sms, "SM" + "2" * 32, "+5511987654321", "+15005550006", "Sim")
+        assert reply.status_code == 200 and waiting(relay, aurora) == 1
