@@ -184,6 +184,7 @@ class LinksBox(QGroupBox):
             self.tab.window_.show_error(exc)
             return
         self.result.setText("⚠ " + str(exc))
+        self._idle()  # at once, with the refusal: not after the state is read again
         self.reload()
 
     def open_link(self, href: str) -> None:
