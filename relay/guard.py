@@ -89,6 +89,7 @@ def bucket(address: str) -> str:
 SECURITY_HEADERS = (
     (b"content-security-policy",
      b"default-src 'none'; script-src 'self'; worker-src 'self'; connect-src 'self'; "
+     b"manifest-src 'self'; "
      b"style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
      b"frame-ancestors 'none'; base-uri 'none'"),
     (b"x-content-type-options", b"nosniff"),

@@ -47,18 +47,20 @@ def language(accept: str | None) -> str:
     return chosen
 
 
-def page(lang: str, title: str, body: str, status_word: str = "") -> str:
+def page(lang: str, title: str, body: str, status_word: str = "", head: str = "") -> str:
+    """`head`: markup the relay adds to the head (the push part's manifest link)."""
     code = "pt-BR" if lang == "pt_BR" else "en"
     return (f'<!doctype html><html lang="{code}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
             f'<meta name="robots" content="noindex"><title>{html.escape(title)}</title>'
-            f"<style>{STYLE}</style></head><body><main>{status_word}{body}</main></body></html>")
+            f"<style>{STYLE}</style>{head}</head><body><main>{status_word}{body}</main>"
+            f"</body></html>")
 
 
 def session_page(lang: str, practice: str, start: datetime, zone: ZoneInfo,
-                 token: str, extra: str = "") -> str:
+                 token: str, extra: str = "", head: str = "") -> str:
     """The link's page; `extra`: markup the relay adds after the buttons (the push
-    notifications' section, relay.push)."""
+    notifications' section, relay.push), `head` to its head (its manifest link)."""
     _ = translations(lang).gettext
     local = start.astimezone(zone)
     when = (f"{format_date(local.date(), 'full', locale=lang)}<br>"
@@ -77,7 +79,7 @@ def session_page(lang: str, practice: str, start: datetime, zone: ZoneInfo,
             f'<label class="muted" for="reason">{reason_label}</label>'
             f'<textarea id="reason" name="reason" maxlength="500"></textarea>'
             f'<button class="cancel" type="submit">{cancel}</button></form>{extra}')
-    return page(lang, practice, body)
+    return page(lang, practice, body, head=head)
 
 
 def gone_page(lang: str, practice: str, state: str, new_start: datetime | None,

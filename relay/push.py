@@ -156,6 +156,24 @@ class PushKeys:
 IOS = re.compile(r"\b(iPhone|iPad|iPod)\b")
 
 
+def manifest_link(token: str, public_key: str) -> str:
+    """The link page's web app manifest, when push is on: iOS (16.4 and later)
+    lets only a page added to the home screen as a web app ask for notifications
+    (https://webkit.org/blog/13878/web-push-for-web-apps-on-ios-and-ipados/)."""
+    if not public_key:
+        return ""
+    return f'<link rel="manifest" href="/c/{html.escape(token)}/manifest.webmanifest">'
+
+
+def manifest(practice_name: str, token: str, lang: str) -> dict[str, str]:
+    """The web app manifest of one link's page (W3C Web Application Manifest): it
+    opens that page, standalone, under the practice's name."""
+    return {"name": practice_name, "short_name": practice_name[:30],
+            "start_url": f"/c/{token}", "scope": f"/c/{token}", "display": "standalone",
+            "lang": "pt-BR" if lang == "pt_BR" else "en", "background_color": "#f8fafc",
+            "theme_color": "#059669"}
+
+
 def section(lang: str, token: str, public_key: str, user_agent: str | None) -> str:
     """The push part of a link's page: hidden until /push.js shows the part that
     applies (the button, the stop button, or iOS's two steps); "" when the
@@ -316,6 +334,19 @@ def install(app: FastAPI, *, store: Any, practices: Any, read_link: Callable[...
     def worker() -> Response:
         # Scope "/" (Service-Worker-Allowed is not needed: the script is at the root).
         return PlainTextResponse(WORKER, media_type="text/javascript; charset=utf-8")
+
+    @app.get("/c/{token}/manifest.webmanifest", include_in_schema=False)
+    def web_manifest(token: str, request: Request) -> Response:
+        lang = language(request.headers.get("accept-language"))
+        found, refusal = read_link(token, lang)
+        if refusal is not None:
+            return JSONResponse({"error": "this link is not valid"},
+                                status_code=refusal.status_code)
+        practice, _link = found
+        if not book.get(practice.id):
+            return JSONResponse({"error": "notifications are not on"}, status_code=404)
+        return JSONResponse(manifest(practice.name, token, lang),
+                            media_type="application/manifest+json")
 
     @app.get("/api/v1/push-key")
     def get_key(authorization: str | None = Header(default=None)) -> JSONResponse:

@@ -435,7 +435,8 @@ def create_app(settings: RelaySettings) -> FastAPI:
                                                 gone.new_start, practice.timezone))
         return HTMLResponse(pages.session_page(
             lang, practice.name, link.expires, practice.timezone, token,
-            extra=push.section(lang, token, push_keys.get(practice.id), user_agent)))
+            extra=push.section(lang, token, push_keys.get(practice.id), user_agent),
+            head=push.manifest_link(token, push_keys.get(practice.id))))
 
     @app.post("/c/{token}", response_class=HTMLResponse)
     async def act(token: str, action: str = Form(...),

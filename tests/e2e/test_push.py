@@ -103,6 +103,9 @@ def test_turning_on_gives_the_relay_the_key_and_the_page_offers_the_button(
         practice: Practice, wired: Wired) -> None:
     before = wired.page()
     assert "<script" not in before.text  # push not turned on: the page as it always was
+    assert 'rel="manifest"' not in before.text
+    assert requests.get(f"{wired.relay.url}/c/{wired.token}/manifest.webmanifest",
+                        timeout=5).status_code == 404
     said = push_keys.turn_on(practice)
     assert "relay" in said and wired.relay.url in said
     public = config.get(practice, "push.public_key")
@@ -137,6 +140,22 @@ def test_turning_on_gives_the_relay_the_key_and_the_page_offers_the_button(
                            "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 "
                            "Mobile/15E148 Safari/604.1"})
     assert "Compartilhar" in iphone.text and "Adicionar à Tela de Início" in iphone.text
+    # Added to the home screen, the page is a web app of its own (iOS asks that of a
+    # page before it may ask for notifications): the manifest opens this link.
+    head = page.text.split("</head>")[0]
+    assert f'<link rel="manifest" href="/c/{wired.token}/manifest.webmanifest">' in head
+    assert "manifest-src 'self'" in policy
+    served = requests.get(f"{wired.relay.url}/c/{wired.token}/manifest.webmanifest",
+                          timeout=5)
+    assert served.headers["Content-Type"].startswith("application/manifest+json")
+    assert served.json() == {
+        "name": "Consultório Bem-Estar", "short_name": "Consultório Bem-Estar",
+        "start_url": f"/c/{wired.token}", "scope": f"/c/{wired.token}",
+        "display": "standalone", "lang": "pt-BR", "background_color": "#f8fafc",
+        "theme_color": "#059669"}
+    forged = wired.token[:-1] + ("A" if wired.token[-1] != "A" else "B")
+    assert requests.get(f"{wired.relay.url}/c/{forged}/manifest.webmanifest",
+                        timeout=5).status_code == 404
 
     checked = push_keys.check(practice)
     assert wired.relay.url in checked
