@@ -121,3 +121,32 @@ def test_phone_notifications_are_turned_on_and_tested(
     qtbot.mouseClick(box.test_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "work" in box.result.text(), timeout=5000)
     assert box.result.text().startswith("Notifications on clients' phones work")
+
+
+def test_a_refused_call_twice_says_the_same_and_keeps_what_is_being_chosen(
+        qtbot: QtBot, window: MainWindow, practice: Practice,
+        wired: tuple[RelayServer, FakeTwilio]) -> None:
+    """Ligar para mim refused (a number that is not one) saves the box's choices;
+    pressed again it says the same, not that another computer changed them, and
+    a number picked in the SMS box meanwhile, not saved, is still picked."""
+    _relay, tw = wired
+    tab = integrations(qtbot, window)
+    sms, box = tab.sms, tab.voice
+    qtbot.waitUntil(lambda: sms.secret.placeholderText() != "", timeout=3000)
+    qtbot.mouseClick(sms.check_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: sms.sender.count() == 2, timeout=5000)
+    choose(qtbot, sms.sender, "+55 11 94000-0001 · Só SMS")
+    choose(qtbot, box.voice, "Vitória")
+    qtbot.keyClicks(box.test_to, "12")
+    for _press in range(2):
+        box.result.clear()
+        qtbot.mouseClick(box.call_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: box.result.text().startswith("⚠"), timeout=5000)
+        window.tasks.wait()
+        assert "another computer" not in box.result.text()
+        assert "'12'" in box.result.text() or "12" in box.result.text()
+    assert config.get(practice, "voice.voice") == "Polly.Vitoria"
+    assert box.voice.currentText() == "Vitória"
+    assert sms.sender.currentText() == "+55 11 94000-0001 · Só SMS"  # still being chosen
+    assert config.get(practice, "sms.from") == "+15005550006"  # and not saved
+    assert tw.calls == []

@@ -152,11 +152,17 @@ class SmsBox(ChannelBox):
         return line
 
     def load(self, cfg: dict[str, str], stored: bool | None) -> None:
+        # A number picked since the last fill and not saved is being chosen: the tab
+        # read again (another box's Salvar or test) must not take it back.
+        picked = str(self.sender.currentData() or "") if self.sender.currentIndex() >= 0 \
+            else ""
+        edited = bool(picked) and picked != self.saved_from
         super().load(cfg, stored)
         self.saved_from = cfg["sms.from"]
         if self.saved_from and self.sender.findData(self.saved_from) < 0:
             self.sender.addItem(shown_number(self.saved_from), self.saved_from)
-        self.sender.setCurrentIndex(self.sender.findData(self.saved_from))
+        if not edited:
+            self.sender.setCurrentIndex(self.sender.findData(self.saved_from))
         if cfg["sms.api_base"] != "https://api.twilio.com":
             self.advanced.setChecked(True)  # a changed address is never out of sight
 

@@ -43,6 +43,8 @@ class VoiceBox(QGroupBox):
         self.tab = tab
         self.versions: dict[str, int] = {}
         self.sms_from = ""
+        self.filled: dict[str, str] = {}  # the values as last loaded: others are edits
+        self.callers: list[tuple[str, str]] = []  # as Testar found them: (text, number)
         form = QFormLayout(self)
         intro = message_label("muted")
         intro.setText(_("Calls use the Twilio account of the SMS box. The client hears the "
@@ -80,16 +82,23 @@ class VoiceBox(QGroupBox):
         form.addRow(self.result)
 
     def load(self, cfg: dict[str, str], versions: dict[str, int]) -> None:
-        self.versions = {k: versions[k] for k in KEYS if k in versions}
+        """The saved choices; one the person changed since the last fill stays (the
+        tab reads again after any box's Salvar or test)."""
+        shown = self.values() if self.filled else {}
+        # Changed since the last fill and not what is saved now (a save of it since).
+        edited = {k for k, v in shown.items() if v != self.filled.get(k) and v != cfg[k]}
+        self.versions.update({k: versions[k] for k in KEYS
+                              if k in versions and k not in edited})
         self.sms_from = cfg["sms.from"]
-        self._fill_callers((), cfg["voice.from"])
-        chosen = cfg["voice.voice"]
+        self._fill_callers(self.callers, shown["voice.from"] if "voice.from" in edited
+                           else cfg["voice.from"])
+        chosen = shown["voice.voice"] if "voice.voice" in edited else cfg["voice.voice"]
         if self.voice.findData(chosen) < 0:  # one typed elsewhere (the command line)
             self.voice.addItem(chosen, chosen)
         self.voice.setCurrentIndex(self.voice.findData(chosen))
+        self.filled = {k: cfg[k] for k in KEYS}
 
-    def _fill_callers(self, found: tuple[str, ...] | list[tuple[str, str]],
-                      chosen: str) -> None:
+    def _fill_callers(self, found: list[tuple[str, str]], chosen: str) -> None:
         """The SMS number first (calls come from it unless another is chosen), then
         the account's numbers that can call, as Testar found them."""
         self.caller.clear()
@@ -119,8 +128,8 @@ class VoiceBox(QGroupBox):
         def found(account: TwilioAccount) -> None:
             self.list_button.setEnabled(True)
             chosen = str(self.caller.currentData() or "")
-            self._fill_callers([(choice_text(n), n.phone_number) for n in account.callers],
-                               chosen)
+            self.callers = [(choice_text(n), n.phone_number) for n in account.callers]
+            self._fill_callers(self.callers, chosen)
             self.result.setText(ngettext(
                 "{n} number of the account can make calls. Choose the one calls come "
                 "from and press Save.",
@@ -139,13 +148,23 @@ class VoiceBox(QGroupBox):
     def save(self) -> None:
         p, values = self.tab.window_.practice, self.values()
         expected = {k: self.versions[k] for k in values if k in self.versions}
-        self.tab.window_.tasks.run(
-            lambda: config.set_values(p, values, expected_versions=expected),
-            lambda _r: self._saved(), self._failed)
 
-    def _saved(self) -> None:
-        self.result.setText(_("Saved."))
-        self.tab.reload()
+        def run() -> dict[str, int]:
+            config.set_values(p, values, expected_versions=expected)
+            return config.get_with_versions(p)[1]
+
+        def done(versions: dict[str, int]) -> None:
+            self._saved_as(values, versions)
+            self.result.setText(_("Saved."))
+            self.tab.reload()
+
+        self.tab.window_.tasks.run(run, done, self._failed)
+
+    def _saved_as(self, values: dict[str, str], versions: dict[str, int]) -> None:
+        """What was just saved is what the box was filled from, with its versions: a
+        second press before the tab is read again names them (not older ones)."""
+        self.filled.update(values)
+        self.versions.update({k: versions[k] for k in KEYS})
 
     def call_me(self) -> None:
         """Saves what is chosen, then Twilio calls the number typed."""
@@ -153,19 +172,24 @@ class VoiceBox(QGroupBox):
         expected = {k: self.versions[k] for k in values if k in self.versions}
         self.result.setText(_("Calling…"))
 
-        def run() -> str:
+        def run() -> tuple[dict[str, int], str | PracticeError]:
             config.set_values(p, values, expected_versions=expected)
-            return voice_calls.test_call(p, to)
+            saved = config.get_with_versions(p)[1]
+            try:
+                return saved, voice_calls.test_call(p, to)
+            except PracticeError as exc:  # the choices are saved all the same
+                return saved, exc
 
-        def done(said: str) -> None:
-            self.result.setText(said)
+        def done(result: tuple[dict[str, int], str | PracticeError]) -> None:
+            versions, said = result
+            self._saved_as(values, versions)
+            if isinstance(said, PracticeError):
+                self._failed(said)
+            else:
+                self.result.setText(said)
             self.tab.reload()
 
-        def failed(exc: Exception) -> None:
-            self._failed(exc)
-            self.tab.reload_overview()
-
-        self.tab.window_.tasks.run(run, done, failed)
+        self.tab.window_.tasks.run(run, done, self._failed)
 
     def _failed(self, exc: Exception) -> None:
         if not isinstance(exc, PracticeError):
