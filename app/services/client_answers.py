@@ -34,11 +34,12 @@ def apply(s: Session, p: Practice, a: Appointment, kind: str, reason: str = "",
     if made_for is not None and utc(a.start).replace(second=0, microsecond=0) != \
             utc(made_for).replace(second=0, microsecond=0):
         zone = ZoneInfo(load_row(s).timezone)
-        word = _("confirmed") if kind == CONFIRMED else _("asked to cancel")
         s.add(ClientRequest(kind=RequestKind.NOTICE, appointment_id=a.id or 0,
-                            reason=_("The client {what} through a link made for {when}, a time "
-                                     "this session no longer has; nothing was changed.").format(
-                                what=word, when=format_datetime(made_for.astimezone(zone))),
+                            reason=_("{answer} for {when}, a time this session no longer has; "
+                                     "nothing was changed: tell the client the session's "
+                                     "time.").format(
+                                answer=answered(kind, via),
+                                when=format_datetime(made_for.astimezone(zone))),
                             received_at=now))
         return "notice"
     if kind == CANCEL_REQUESTED and a.status in ACTIVE_STATUSES:
@@ -63,14 +64,24 @@ def apply(s: Session, p: Practice, a: Appointment, kind: str, reason: str = "",
         return "confirmed"
     if kind == CONFIRMED and a.status is AppointmentStatus.CONFIRMED:
         return "already confirmed"  # a second tap: nothing to say
-    word = _("confirmed") if kind == CONFIRMED else _("asked to cancel")
-    how = {"link": _("through the link"), "phone": _("by phone")}.get(via, _("on WhatsApp"))
     s.add(ClientRequest(kind=RequestKind.NOTICE, appointment_id=a.id or 0,
-                        reason=_("The client {what} {how}, but the session is {status}; "
-                                 "nothing was changed.").format(
-                            what=word, how=how, status=scheduling.status_word(a.status)),
+                        reason=_("{answer}, but the session is {status}; nothing was "
+                                 "changed.").format(answer=answered(kind, via),
+                                                    status=scheduling.status_word(a.status)),
                         received_at=now))
     return "notice"
+
+
+def answered(kind: str, via: str) -> str:
+    """"The client confirmed by phone": what the client did and how, one whole
+    sentence each, so every language says it in its own order."""
+    if kind == CONFIRMED:
+        return {"link": _("The client confirmed through the link"),
+                "phone": _("The client confirmed by phone")}.get(
+            via, _("The client confirmed on WhatsApp"))
+    return {"link": _("The client asked to cancel through the link"),
+            "phone": _("The client asked to cancel by phone")}.get(
+        via, _("The client asked to cancel on WhatsApp"))
 
 
 def _waiting_cancellations(s: Session, a: Appointment) -> list[ClientRequest]:
