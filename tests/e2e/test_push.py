@@ -351,7 +351,9 @@ def test_forged_links_and_malformed_subscriptions_store_nothing(
         {**fields, "endpoint": "https://user:pw@push.example.com/x"},
         {**fields, "p256dh": good.p256dh[:-4]},  # not 65 bytes
         {**fields, "p256dh": "<b>" + good.p256dh[3:]},
-        {**fields, "p256dh": "BB" + good.p256dh[2:]},  # 65 bytes, not on the curve
+        # 65 bytes, x changed (y kept): not on the curve; never the key itself.
+        {**fields, "p256dh": ("BA" if good.p256dh.startswith("BB") else "BB") +
+         good.p256dh[2:]},
         {**fields, "auth": good.auth + "AAAA"},  # not 16 bytes
         {**fields, "auth": ""},
         {"endpoint": good.endpoint},
