@@ -40,6 +40,15 @@ class State(StrEnum):
 class Failed:
     reason: str  # the newest failure's sentence, in the reader's language
     count: int
+    # The client's own doing, not the channel's: a phone whose browser was removed, a
+    # client who replied STOP. Listed; the channel works.
+    clients_own: bool = False
+
+
+# The providers' codes for what a client did to stop receiving: Twilio's 21610
+# (replied STOP, https://www.twilio.com/docs/api/errors/21610); a push service
+# that no longer knows the phone (RFC 8030 §7.3, channels.push.GONE).
+CLIENTS_OWN = frozenset({"21610", "push_gone"})
 
 
 @dataclass(frozen=True)
@@ -101,9 +110,9 @@ def overview(p: Practice, relay_reachable: bool | None = None) -> list[Reach]:
                      "the practice: correct what it says below, then press Call me again."
                      ) if channel == "voice" else \
                 _("The last test failed: correct what it says below and press Test again.")
-        elif recent:
+        elif any(not f.clients_own for f in recent):
             state = State.PROBLEM
-            n = sum(f.count for f in recent)
+            n = sum(f.count for f in recent if not f.clients_own)
             step = ngettext("{n} message failed in the last 24 hours: see the Dashboard.",
                             "{n} messages failed in the last 24 hours: see the Dashboard.",
                             n).format(n=i18n.format_number(n))
@@ -171,8 +180,8 @@ def _failed_since(s: Session, channel: str, since: datetime) -> tuple[Failed, ..
                          DeliveryAttempt.outcome == "failed", DeliveryAttempt.at >= since)
                   .group_by(DeliveryAttempt.code)).all()
     found = []
-    for _code, count, newest in rows:
+    for code, count, newest in rows:
         attempt = s.get(DeliveryAttempt, newest)
         reason = i18n.from_english(attempt.detail) if attempt is not None else ""
-        found.append(Failed(reason or "", int(count)))
+        found.append(Failed(reason or "", int(count), clients_own=code in CLIENTS_OWN))
     return tuple(sorted(found, key=lambda f: -f.count))

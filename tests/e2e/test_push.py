@@ -26,6 +26,7 @@ from app.services import (
     outbox,
     push_devices,
     push_keys,
+    reach,
     relay_client,
     reminders,
     scheduling,
@@ -236,6 +237,11 @@ def test_a_phone_gone_is_dropped_and_the_reminder_fails_in_words(
     [phone] = phones(practice, wired.client_id)
     assert phone.dropped_at is not None and "410" in phone.dropped_reason
     assert wired.push.delivered == []
+    # Integrações: the client's doing, listed, not the channel's problem.
+    [push_reach] = [r for r in reach.overview(practice) if r.channel == "push"]
+    assert push_reach.state is reach.State.WORKING
+    [failed] = push_reach.failed
+    assert failed.clients_own and "no longer accepts notifications" in failed.reason
     # The next push reminder is not even tried: no phone is left.
     later = scheduling.book(practice, BookingRequest(
         client_id=wired.client_id, start=local("2027-03-22T10:00"),
