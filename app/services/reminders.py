@@ -15,7 +15,7 @@ Rules, in one place:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,7 @@ from app import i18n
 from app.i18n import _, ngettext
 from app.models.enums import ACTIVE_STATUSES, AppointmentStatus, Channel
 from app.models.instants import elapsed, later_minutes
-from app.models.outbox import MessageKind, MessageState, OutboxMessage
+from app.models.outbox import DeliveryAttempt, MessageKind, MessageState, OutboxMessage
 from app.models.tables import Appointment, Client
 from app.services import channel_setup, config, quiet_hours
 from app.services.database import bulk_insert
@@ -62,6 +62,9 @@ class MessageView:
     # Where a person fixes what keeps it from going: "client" (consent, address),
     # "integrations" or "notifications" (a Settings tab); None when nothing can.
     fix: str | None = None
+    # What became of a sent one after it went, in words (a call answered by the
+    # client or by an answering machine), when the provider said.
+    outcome: str | None = None
 
     def as_json(self) -> dict[str, object]:
         return {"id": self.id, "kind": self.kind, "appointment_id": self.appointment_id,
@@ -370,9 +373,32 @@ def list_for(p: Practice, appointment_id: int) -> list[MessageView]:
         if s.get(Appointment, appointment_id) is None:
             raise NotFound(_("There is no session with id {id}.").format(id=appointment_id))
         zone = ZoneInfo(load_row(s).timezone)
-        rows = s.exec(select(OutboxMessage).where(OutboxMessage.appointment_id == appointment_id)
-                      .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id)))
-        return [view(m, zone, ready) for m in rows]
+        rows = list(s.exec(select(OutboxMessage).where(
+            OutboxMessage.appointment_id == appointment_id)
+            .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))))
+        after = _after_sending(s, [m.id for m in rows if m.id is not None and
+                                   m.state is MessageState.SENT])
+        return [replace(view(m, zone, ready), outcome=after.get(m.id or 0)) for m in rows]
+
+
+def _after_sending(s: Session, ids: list[int]) -> dict[int, str]:
+    """The newest words the provider's reports left on each sent message (a call
+    answered, an answering machine), in the reader's language."""
+    if not ids:
+        return {}
+    found: dict[int, str] = {}
+    for message_id, detail in s.exec(
+            select(DeliveryAttempt.message_id, DeliveryAttempt.detail)
+            .where(col(DeliveryAttempt.message_id).in_(ids),
+                   col(DeliveryAttempt.outcome).in_(AFTER_SENDING))
+            .order_by(col(DeliveryAttempt.id))):
+        if detail:
+            found[message_id] = i18n.from_english(detail) or detail
+    return found
+
+
+# The attempts the provider's reports add once a message went (voice_calls).
+AFTER_SENDING = ("answered", "machine")
 
 
 def list_outbox(p: Practice, states: list[MessageState] | None = None,

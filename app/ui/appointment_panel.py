@@ -376,7 +376,7 @@ class AppointmentPanel(QDialog):
             what = channel_label(m.channel)
             if m.kind != "reminder":
                 what += " · " + notice_label(m.kind)
-            details = m.blocked or m.last_error or (m.provider_message_id or "")
+            details = m.blocked or m.last_error or m.outcome or (m.provider_message_id or "")
             if m.custom_text:  # the person's own words, as they will go
                 own = _("Own text: “{text}”").format(text=" ".join(m.custom_text.split()))
                 details = f"{details}\n{own}" if details else own
@@ -436,10 +436,11 @@ class AppointmentPanel(QDialog):
     def _reminder_added(self, m: MessageView) -> None:
         """"Added" only for a reminder that will go; otherwise why not, and the fix."""
         if m.state == "skipped":
-            said = _("This reminder will not be sent: {reason}").format(reason=m.last_error)
+            # The reason is a sentence of its own (it begins with a capital).
+            said = _("This reminder will not be sent. {reason}").format(reason=m.last_error)
         elif m.blocked:
             said = _("Reminder added, but it will be skipped unless this is fixed before it "
-                     "is due: {reason}").format(reason=m.blocked)
+                     "is due. {reason}").format(reason=m.blocked)
         else:
             self._hide_notice()
             late = m.minutes_before is not None and self.view is not None and \

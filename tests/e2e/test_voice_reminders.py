@@ -14,6 +14,7 @@ import pytest
 import requests
 from sqlmodel import select
 
+from app import i18n
 from app.models.enums import Channel
 from app.models.outbox import DeliveryAttempt, OutboxMessage
 from app.services import (
@@ -115,6 +116,12 @@ def test_pressing_1_confirms_the_session_by_phone(practice: Practice, clock: Fro
         said = [a.detail for a in s.exec(select(DeliveryAttempt).where(
             DeliveryAttempt.message_id == row.id))]
     assert "The client answered the call." in said
+    # The Lembretes tab says it, in the reader's language, not the call's id.
+    [listed] = [m for m in reminders.list_for(practice, session) if m.channel == "voice"]
+    assert listed.outcome == "The client answered the call."
+    with i18n.speaking("pt_BR"):
+        [listed] = [m for m in reminders.list_for(practice, session) if m.channel == "voice"]
+    assert listed.outcome == "O cliente atendeu a ligação."
 
 
 def test_pressing_2_is_a_cancellation_request(practice: Practice, clock: FrozenClock,
@@ -252,6 +259,8 @@ def test_an_answering_machine_gets_the_words_without_the_keypad(
         said = [a.detail for a in s.exec(select(DeliveryAttempt).where(
             DeliveryAttempt.message_id == row.id))]
     assert "An answering machine took the call and was left the reminder." in said
+    [listed] = [m for m in reminders.list_for(practice, session) if m.channel == "voice"]
+    assert listed.outcome == "An answering machine took the call and was left the reminder."
 
 
 def test_quiet_hours_move_a_call_or_skip_it(practice: Practice, clock: FrozenClock,

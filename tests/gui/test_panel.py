@@ -198,7 +198,7 @@ def test_a_reminder_that_will_not_go_says_so_with_the_fix(
     panel.reminder_channel.setCurrentIndex(panel.reminder_channel.findData("email"))
     qtbot.mouseClick(panel.add_reminder_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.reminder_notice.isVisible(), timeout=3000)
-    assert panel.reminder_notice.text().startswith("This reminder will not be sent: Maria "
+    assert panel.reminder_notice.text().startswith("This reminder will not be sent. Maria "
                                                    "Silva has not agreed to messages by e-mail")
     assert panel.reminder_fix.text() == "Open client file"
     qtbot.mouseClick(panel.reminder_fix, Qt.MouseButton.LeftButton)

@@ -248,5 +248,5 @@ def test_lembretes_offers_a_call_and_a_phone_notification(
     pushed = [m for m in reminders.list_for(practice, seeded["monday"]) if m.channel == "push"]
     assert [m.state for m in pushed] == ["skipped"]
     assert panel.reminder_notice.text() == (
-        "This reminder will not be sent: Maria Silva has not turned on reminders on their "
+        "This reminder will not be sent. Maria Silva has not turned on reminders on their "
         "phone (the link's page offers it).")
