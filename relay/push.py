@@ -143,6 +143,11 @@ class PushKeys:
                 keys.c.practice == practice)).scalar()
         return str(found) if found else ""
 
+    def delete(self, practice: str) -> None:
+        """The practice's pages stop offering notifications."""
+        with self.engine.begin() as conn:
+            conn.execute(keys.delete().where(keys.c.practice == practice))
+
     def put(self, practice: str, public_key: str) -> None:
         values = {"public_key": public_key,
                   "at": datetime.now(UTC).replace(tzinfo=None, microsecond=0)}
@@ -368,6 +373,15 @@ def install(app: FastAPI, *, store: Any, practices: Any, read_link: Callable[...
                                 status_code=422)
         book.put(practice.id, body.public_key.rstrip("="))
         return JSONResponse({"public_key": book.get(practice.id)})
+
+    @app.delete("/api/v1/push-key")
+    def delete_key(authorization: str | None = Header(default=None)) -> JSONResponse:
+        """Push turned off: the links' pages no longer offer it (200 {"public_key": ""})."""
+        practice = practices.bearer(authorization)
+        if practice is None:
+            return JSONResponse({"error": "unauthorized"}, status_code=401)
+        book.delete(practice.id)
+        return JSONResponse({"public_key": ""})
 
     def link_of(token: str, request: Request) -> tuple[Any, JSONResponse | None]:
         lang = language(request.headers.get("accept-language"))

@@ -88,6 +88,22 @@ def _turn_on(p: Practice) -> str:
         relay=url)
 
 
+def turn_off(p: Practice) -> str:
+    """*Desativar*: the relay stops offering notifications on the links' pages and
+    no reminder goes by push (channel_setup: not set up). The key pair stays in
+    the keyring, so turning them on again keeps the phones already subscribed.
+    Raises InvalidInput (no relay) or PushNotReady; recorded as push's check."""
+    def off() -> str:
+        url, api_key = _relay(p)
+        _ask("DELETE", url, api_key, None)
+        config.set_value(p, "push.public_key", "")
+        return _("Notifications on clients' phones are off: the links' pages no longer offer "
+                 "them and no reminder goes by notification. Phones already subscribed are "
+                 "kept for when you turn them on again.")
+
+    return channel_checks.checked(p, CHANNEL, off, lambda said: said)
+
+
 def check(p: Practice) -> str:
     """*Testar*: the key pair is here and whole, and the relay serves its public
     half on the links' pages; returns the sentence recorded as push's check.

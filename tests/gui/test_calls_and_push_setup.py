@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox
 from pytestqt.qtbot import QtBot
@@ -121,6 +122,22 @@ def test_phone_notifications_are_turned_on_and_tested(
     qtbot.mouseClick(box.test_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "work" in box.result.text(), timeout=5000)
     assert box.result.text().startswith("Notifications on clients' phones work")
+    # Turned off: the relay stops offering them; on again, the same key (phones kept).
+    key = config.get(practice, "push.public_key")
+    auth = {"Authorization": f"Bearer {API_KEY}"}
+    assert box.off_button.isVisible()
+    qtbot.mouseClick(box.off_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: box.state.text() == "Off.", timeout=5000)
+    assert box.result.text().startswith("Notifications on clients' phones are off")
+    assert requests.get(f"{relay.url}/api/v1/push-key", headers=auth,
+                        timeout=5).json() == {"public_key": ""}
+    assert config.get(practice, "push.public_key") == "" and not box.off_button.isVisible()
+    qtbot.waitUntil(lambda: row.state.text() == "Not set up", timeout=3000)
+    qtbot.mouseClick(box.on_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: box.state.text().startswith("On"), timeout=5000)
+    assert config.get(practice, "push.public_key") == key
+    assert requests.get(f"{relay.url}/api/v1/push-key", headers=auth,
+                        timeout=5).json() == {"public_key": key}
 
 
 def test_a_refused_call_twice_says_the_same_and_keeps_what_is_being_chosen(

@@ -37,9 +37,12 @@ class PushBox(QGroupBox):
         self.on_button.clicked.connect(self.turn_on)
         self.test_button = QPushButton(_("Test"))
         self.test_button.clicked.connect(self.test)
+        self.off_button = QPushButton(_("Turn off"))
+        self.off_button.clicked.connect(self.turn_off)
         buttons = QHBoxLayout()
         buttons.addWidget(self.on_button)
         buttons.addWidget(self.test_button)
+        buttons.addWidget(self.off_button)
         buttons.addStretch(1)
         form.addRow(buttons)
         self.result = message_label("muted")
@@ -51,9 +54,13 @@ class PushBox(QGroupBox):
                            _("Off."))
         self.on_button.setText(_("Turn on again") if on else _("Turn on"))
         self.test_button.setEnabled(on)
+        self.off_button.setVisible(on)
 
     def turn_on(self) -> None:
         self._run(push_keys.turn_on, _("Turning on…"))
+
+    def turn_off(self) -> None:
+        self._run(push_keys.turn_off, _("Turning off…"))
 
     def test(self) -> None:
         self._run(push_keys.check, _("Testing…"))
