@@ -229,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "the relay"), ph)
     cmd("check", cmd_push_check, _("check the notification key and that the relay offers "
                                    "it"), ph)
+    cmd("off", cmd_push_off, _("stop offering notifications (the key is kept)"), ph)
     p = cmd("link", cmd_link, _("a session's confirmation link"))
     p.add_argument("id", type=int)
     rq = sub.add_parser("requests", help=_("clients' cancellation requests"))
@@ -649,6 +650,13 @@ def cmd_push_on(p: Practice, args: argparse.Namespace) -> None:
     said = push_keys.turn_on(p)
     _emit(args, {"on": True, "public_key": config.get(p, "push.public_key"), "said": said},
           said)
+
+
+def cmd_push_off(p: Practice, args: argparse.Namespace) -> None:
+    from app.services import push_keys
+
+    said = push_keys.turn_off(p)
+    _emit(args, {"on": False, "said": said}, said)
 
 
 def cmd_push_check(p: Practice, args: argparse.Namespace) -> None:

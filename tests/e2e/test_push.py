@@ -431,3 +431,9 @@ def test_the_command_line_turns_push_on_and_checks_it(
                                                                        "push.public_key")
     checked = practice_cli("push", "check")
     assert checked.returncode == 0 and wired.relay.url in checked.stdout
+    off = practice_cli("push", "off", "--json")
+    assert off.returncode == 0, off.stderr
+    assert json.loads(off.stdout)["on"] is False
+    assert config.get(practice, "push.public_key") == ""
+    assert practice_cli("push", "check").returncode == 3
+    assert 'data-push="on"' not in wired.page().text
