@@ -335,7 +335,8 @@ def relay_pages() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp, RelayServer(Path(tmp)) as relay:
         token = mint(LINK_SECRET.encode(), 7, datetime(2027, 3, 15, 13, tzinfo=UTC))
-        # Phone notifications on: the page offers them (its own script shows the button).
+        # Phone notifications on: the page carries their part (its script shows it where
+        # the browser can subscribe; this headless one cannot, so the picture has none).
         from app.services.push_keys import new_pair
 
         requests.put(f"{relay.url}/api/v1/push-key", timeout=10,
