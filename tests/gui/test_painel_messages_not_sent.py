@@ -14,7 +14,7 @@ from sqlmodel import select
 from app import i18n
 from app.models.enums import Channel
 from app.models.outbox import DeliveryAttempt, MessageKind, MessageState, OutboxMessage
-from app.services import clients, outbox, reminders, scheduling
+from app.services import clients, outbox, reach, reminders, scheduling
 from app.services.errors import InvalidInput
 from app.services.practice import Practice
 from app.services.scheduling import BookingRequest
@@ -45,6 +45,11 @@ def _state(p: Practice, message_id: int) -> str:
         row = s.get(OutboxMessage, message_id)
         assert row is not None
         return row.state.value
+
+
+def _sms_failed(p: Practice) -> int:
+    [sms] = [r for r in reach.overview(p) if r.channel == "sms"]
+    return sum(f.count for f in sms.failed)
 
 
 def _rows(page: DashboardPage) -> list[DecisionRow]:
@@ -92,6 +97,8 @@ def test_only_what_waits_for_a_person_is_listed_and_each_names_whom_and_when(
     assert i18n.format_datetime(local("2026-11-26T15:00")) not in title  # not the due time
     assert page.board is not None and page.board.decisions == []  # the unknown one too
     assert not any(isinstance(r, DecisionRow) for r in page.decisions_card.rows)
+    # Integrações' overview counts what the Painel lists, as it sends the reader there.
+    assert _sms_failed(practice) == 1
 
     # Pressed: sent again. Then the session is moved: nothing is left to decide.
     qtbot.mouseClick(row.buttons["retry"], Qt.MouseButton.LeftButton)
@@ -102,6 +109,7 @@ def test_only_what_waits_for_a_person_is_listed_and_each_names_whom_and_when(
     qtbot.waitUntil(lambda: len(_rows(page)) == 1, timeout=5000)
     scheduling.reschedule(practice, friday, local("2026-11-27T17:00"))
     qtbot.waitUntil(lambda: not page.failures_card.isVisible(), timeout=5000)
+    assert _sms_failed(practice) == 0
     # A Painel read before the move cannot send it again either: it says why.
     with pytest.raises(InvalidInput, match="is rescheduled"):
         outbox.retry_failed(practice, failed)
