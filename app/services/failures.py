@@ -10,9 +10,11 @@ shown (ids up to `up_to`), never one that failed after the person looked.
 Only what waits for a person is listed (still_needed): not a failed call whose
 fallback (an SMS or e-mail instead, `fallback_of`) went or is going, nor a
 reminder of a session no longer due (cancelled, completed, a no-show, moved, or
-too close to help: outbox.compose would skip it if sent again), nor a notice
-that would no longer be true or help. The same holds for messages whose fate is
-unknown (decisions). Each message names its client and session (About)."""
+too close to help: outbox.compose would skip it if sent again), nor a
+confirmation of a session no longer active. A cancellation or reschedule notice
+that did not go is always listed: the client may come, not knowing. The same
+holds for messages whose fate is unknown (decisions). Each message names its
+client and session (About)."""
 
 from __future__ import annotations
 
@@ -95,20 +97,19 @@ def still_needed(now: datetime) -> ColumnElement[bool]:
         col(fallback.state).in_(list(LIVE_STATES))))
     session = aliased(Appointment)
     active = col(session.status).in_(list(ACTIVE_STATUSES))
-    # A reminder helps while the session is more than USEFUL_CUTOFF away; a
-    # confirmation is true while it is active; any notice helps until it begins.
+    # A reminder helps while the session is active and more than USEFUL_CUTOFF
+    # away; a confirmation is true while the session is active and to come. A
+    # cancellation or reschedule notice that did not go stays for a person even
+    # after the session's time: the client may come, not knowing.
     due = exists(select(col(session.id)).where(
         col(session.id) == col(OutboxMessage.appointment_id),
         or_(and_(col(OutboxMessage.kind) == MessageKind.REMINDER, active,
                  col(session.start) > now + USEFUL_CUTOFF),
             and_(col(OutboxMessage.kind) == MessageKind.CONFIRMATION, active,
-                 col(session.start) > now),
-            and_(col(OutboxMessage.kind).in_([MessageKind.CANCELLATION,
-                                              MessageKind.RESCHEDULE]),
                  col(session.start) > now))))
     about_a_session = and_(col(OutboxMessage.appointment_id).is_not(None),
-                           col(OutboxMessage.kind).not_in([MessageKind.CONVERSATION,
-                                                           MessageKind.TEST]))
+                           col(OutboxMessage.kind).in_([MessageKind.REMINDER,
+                                                        MessageKind.CONFIRMATION]))
     return and_(not_(replaced), or_(not_(about_a_session), due))
 
 
@@ -130,7 +131,9 @@ def why_not_needed(s: Session, row: OutboxMessage, now: datetime) -> str | None:
     if a is not None and a.status not in ACTIVE_STATUSES:
         return _("The session is {status}, so it is no longer sent.").format(
             status=status_word(a.status))
-    return _("Its session has begun or is about to, so it would no longer help.")
+    return _("Its session has begun or is about to, so it would no longer help.") \
+        if row.kind is MessageKind.REMINDER else \
+        _("Its session has begun, so it would no longer help.")
 
 
 def about(s: Session, message_ids: list[int], zone: ZoneInfo) -> dict[int, About]:
