@@ -14,7 +14,7 @@ from sqlmodel import Session, col, or_, select
 from app.i18n import _
 from app.models.enums import AppointmentStatus, Channel
 from app.models.tables import Appointment, Client
-from app.services import audit, phones, push_devices, versions
+from app.services import audit, client_reach, phones, push_devices, versions
 from app.services.errors import InvalidInput, NotFound
 from app.services.events import Change
 from app.services.practice import Practice
@@ -221,12 +221,13 @@ def update(p: Practice, client_id: int, *, name: str | None = None, phone: str |
     """expected_version: the version the Ficha was filled from (ClientView.version);
     another's change since raises ChangedMeanwhile and changes nothing. None: not
     checked (the command line, internal callers)."""
+    touched: set[int] = set()
     with p.db.write() as s:
         result = update_in(s, p, client_id, name=name, phone=phone, email=email,
                            preferred_channel=preferred_channel, notes=notes, grant=grant,
                            revoke=revoke, language=language,
-                           expected_version=expected_version)
-    p.bus.publish(Change.of(clients=[client_id]))
+                           expected_version=expected_version, touched=touched)
+    p.bus.publish(Change.of(clients=[client_id], appointments=touched))
     return result
 
 
@@ -234,11 +235,16 @@ def update_in(s: Session, p: Practice, client_id: int, *, name: str | None = Non
               phone: str | None = None, email: str | None = None,
               preferred_channel: str | None = None, notes: str | None = None,
               grant: Iterable[Channel] = (), revoke: Iterable[Channel] = (),
-              language: str | None = None, expected_version: int | None = None) -> ClientView:
+              language: str | None = None, expected_version: int | None = None,
+              touched: set[int] | None = None) -> ClientView:
     """`update` inside the caller's unit of work. Raises InvalidInput, NotFound,
-    ChangedMeanwhile."""
+    ChangedMeanwhile. A client who becomes reachable on a channel (consent, an
+    address) gets back the reminders skipped for want of it, and one who no longer
+    is has that channel's waiting reminders skipped (client_reach); the sessions
+    whose reminders changed are added to `touched`, for the caller's Change."""
     now = p.clock.now()
     client = _get(s, client_id)
+    reach_before = client_reach.reach_of(s, client)
     versions.refuse_if_changed(s, now, version=client.version, expected=expected_version,
                                entity="client", entity_id=client_id)
     before = view(client).as_json()
@@ -266,6 +272,9 @@ def update_in(s: Session, p: Practice, client_id: int, *, name: str | None = Non
     if client.email_consent_at is not None and not client.email:
         raise InvalidInput(_("Consent to e-mail needs an e-mail address."))
     s.flush()  # the version raised by this change, for the view returned
+    changed = client_reach.follow(s, now, client, reach_before)
+    if touched is not None:
+        touched |= changed
     result = view(client)
     changes = audit.diff(before, result.as_json())
     if changes:

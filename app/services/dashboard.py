@@ -11,12 +11,18 @@ from sqlmodel import col, select
 
 from app.i18n import _, format_money
 from app.models.enums import AppointmentStatus
-from app.models.outbox import MessageState
 from app.models.rules import late_notice
 from app.models.tables import Appointment, AuditEvent
 from app.models.transitions import Action
 from app.services import audit
-from app.services.failures import BlockedGroup, FailureGroup, blocked_groups, failure_groups
+from app.services.failures import (
+    About,
+    BlockedGroup,
+    FailureGroup,
+    blocked_groups,
+    decisions_waiting,
+    failure_groups,
+)
 from app.services.people import notes_access
 from app.services.practice import Practice
 from app.services.queries import (
@@ -26,7 +32,7 @@ from app.services.queries import (
     listing_query,
 )
 from app.services.relay_client import RequestView, pending_requests
-from app.services.reminders import MessageView, waiting_outbox
+from app.services.reminders import MessageView
 from app.services.settings import SettingsView
 from app.services.settings import get as get_settings
 
@@ -36,8 +42,8 @@ class Dashboard:
     today: list[AppointmentView]
     unconfirmed: list[AppointmentView]  # scheduled, starting within the next 48 hours
     no_shows: list[AppointmentView]  # the last 30 days, newest first
-    # Messages whose fate is unknown (sent or not, nobody knows): a person decides.
-    # The newest DECISIONS_SHOWN; decisions_total counts them all.
+    # Messages whose fate is unknown (sent or not, nobody knows) that still matter:
+    # a person decides. The newest DECISIONS_SHOWN; decisions_total counts them all.
     decisions: list[MessageView] = field(default_factory=list)
     # Clients' cancellation requests and notices from the link, with their session.
     requests: list[tuple[RequestView, AppointmentView, str]] = field(default_factory=list)
@@ -59,6 +65,8 @@ class Dashboard:
     # What "Charge the session" would charge, per cancellation request id, as money
     # ("" when the notice was long enough and no fee is due).
     fees: dict[int, str] = field(default_factory=dict)
+    # Whom and which session the decisions are about, by message id.
+    about: dict[int, About] = field(default_factory=dict)
 
 
 DECISIONS_SHOWN = 100
@@ -81,7 +89,7 @@ def load(p: Practice, *, unconfirmed_hours: int = 48, no_show_days: int = 30) ->
     unconfirmed = [v for v in upcoming if now <= v.start <= horizon and not v.cancel_requested]
     since = (now - timedelta(days=no_show_days)).astimezone(zone).date()
     no_shows = list_appointments(p, start=since, end=day, statuses=[AppointmentStatus.NO_SHOW])
-    decisions, decisions_total = waiting_outbox(p, [MessageState.UNKNOWN], DECISIONS_SHOWN)
+    decisions, decisions_total, about = decisions_waiting(p, DECISIONS_SHOWN)
     policy = get_settings(p)
     requests = []
     fees: dict[int, str] = {}
@@ -101,7 +109,7 @@ def load(p: Practice, *, unconfirmed_hours: int = 48, no_show_days: int = 30) ->
                      confirmations=client_confirmations(p, now - timedelta(
                          hours=CONFIRMATIONS_HOURS)),
                      no_outcome=over[::-1][:OUTCOMES_SHOWN], no_outcome_total=len(over),
-                     blocked=blocked_groups(p), fees=fees)
+                     blocked=blocked_groups(p), fees=fees, about=about)
 
 
 def client_confirmations(p: Practice, since: datetime) -> list[tuple[datetime, AppointmentView]]:

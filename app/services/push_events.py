@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 
 from app.models.push import PushSubscription
 from app.models.tables import Appointment, Client
-from app.services import audit, push_devices
+from app.services import audit, client_reach, push_devices
 from app.services.practice import Practice
 from app.services.values import on_this_computer
 from relay.push import STOPPED, SUBSCRIBED, endpoint_problem, subscription_problem
@@ -40,9 +40,12 @@ def _loopback(endpoint: str) -> bool:
 
 
 def take_in(s: Session, p: Practice, kind: str, appointment_id: int | None,
-            data: dict[str, Any]) -> tuple[str, int | None]:
+            data: dict[str, Any], touched: set[int] | None = None) -> tuple[str, int | None]:
     """Applies one event; returns (outcome for the event's record, the client
-    changed or None)."""
+    changed or None). A phone that makes the client reachable brings back their
+    push reminders skipped for want of one; the last phone stopped skips those
+    waiting (client_reach). touched: gets the sessions whose reminders changed."""
+    touched = set() if touched is None else touched
     a = s.get(Appointment, appointment_id) if appointment_id else None
     client = s.get(Client, a.client_id) if a is not None else None
     if client is None or client.id is None:
@@ -59,7 +62,9 @@ def take_in(s: Session, p: Practice, kind: str, appointment_id: int | None,
                 endpoint, p256dh, auth, loopback=_loopback(endpoint)):
             return "malformed", None
         first = client.push_consent_at is None
+        before = client_reach.reach_of(s, client)
         push_devices.add(s, client, endpoint, p256dh, auth, now)
+        touched.update(client_reach.follow(s, now, client, before))
         audit.record(s, at=now, actor=audit.CLIENT, entity="client", entity_id=client.id,
                      action="push_subscribed",
                      changes={"push_consent_at": [None, now.isoformat()]} if first else {})
@@ -71,6 +76,7 @@ def take_in(s: Session, p: Practice, kind: str, appointment_id: int | None,
         PushSubscription.endpoint == endpoint)).first()
     if found is None or found.dropped_at is not None:
         return "push already stopped", None
+    before = client_reach.reach_of(s, client)
     push_devices.drop(s, found, now, "stopped by the client")
     s.flush()
     changes: dict[str, Any] = {}
@@ -78,6 +84,7 @@ def take_in(s: Session, p: Practice, kind: str, appointment_id: int | None,
         changes["push_consent_at"] = [client.push_consent_at.isoformat(), None]
         client.push_consent_at = None
         s.add(client)
+    touched.update(client_reach.follow(s, now, client, before))
     audit.record(s, at=now, actor=audit.CLIENT, entity="client", entity_id=client.id,
                  action="push_stopped", changes=changes)
     return "push stopped", client.id

@@ -19,7 +19,7 @@ from app.models.enums import Channel
 from app.models.instants import utc
 from app.models.outbox import DeliveryAttempt, MessageState, OutboxMessage
 from app.models.requests import RelayEvent
-from app.services import channel_checks, channel_health, config, secrets
+from app.services import channel_checks, channel_health, config, failures, secrets
 from app.services.channel_checks import Check
 from app.services.channel_setup import INTEGRATIONS, SECRET_OF, what_is_missing
 from app.services.practice import Practice
@@ -75,7 +75,7 @@ def overview(p: Practice, relay_reachable: bool | None = None) -> list[Reach]:
     with p.db.read() as s:
         stops = channel_health.stopped(s)
         sent = _last_sent(s)
-        failed = {ch: _failed_since(s, ch, now - RECENT) for ch in SHOWN}
+        failed = {ch: _failed_since(s, ch, now - RECENT, now) for ch in SHOWN}
     out = []
     for channel in SHOWN:
         lack: str | None
@@ -170,14 +170,17 @@ def _last_sent(s: Session) -> dict[str, datetime]:
     return found
 
 
-def _failed_since(s: Session, channel: str, since: datetime) -> tuple[Failed, ...]:
+def _failed_since(s: Session, channel: str, since: datetime, now: datetime
+                  ) -> tuple[Failed, ...]:
     """The messages on `channel` that failed since `since` and were not sent since,
-    by cause (the code), each with its newest reason."""
+    by cause (the code), each with its newest reason; only those the Painel lists
+    (failures.still_needed), as the sentence sends the reader there."""
     rows = s.exec(select(DeliveryAttempt.code, func.count(), func.max(DeliveryAttempt.id))
                   .join(OutboxMessage, col(OutboxMessage.id) == DeliveryAttempt.message_id)
                   .where(OutboxMessage.channel == channel,
                          OutboxMessage.state == MessageState.FAILED,  # not sent since
-                         DeliveryAttempt.outcome == "failed", DeliveryAttempt.at >= since)
+                         DeliveryAttempt.outcome == "failed", DeliveryAttempt.at >= since,
+                         failures.still_needed(now))
                   .group_by(DeliveryAttempt.code)).all()
     found = []
     for code, count, newest in rows:

@@ -346,7 +346,7 @@ def apply_event(p: Practice, event: dict[str, Any], relay: str = "") -> bool:
             marked = record.outcome == "marked"
         elif kind in push_events.KINDS:  # a client's phone turned reminders on or off
             record.outcome, client_id = push_events.take_in(
-                s, p, kind, appointment_id, _unseal(event.get("sealed")))
+                s, p, kind, appointment_id, _unseal(event.get("sealed")), touched.appointments)
             touched_clients.update([client_id] if client_id else [])
         else:
             a = s.get(Appointment, appointment_id) if appointment_id else None

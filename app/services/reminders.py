@@ -166,7 +166,7 @@ def _queue(s: Session, now: datetime, *, key: str, kind: MessageKind, appointmen
     return row
 
 
-def _when(now: datetime, start: datetime, client: Client, channel: Channel, minutes: int,
+def when_due(now: datetime, start: datetime, client: Client, channel: Channel, minutes: int,
           calls: quiet_hours.Window | None = None) -> tuple[datetime, str | None, str | None]:
     """When a reminder goes, to whom, or why it will not. calls: the hours a
     phone call may ring in (a call due outside them moves, quiet_hours)."""
@@ -187,7 +187,7 @@ def _plan_one(s: Session, now: datetime, a: Appointment, client: Client, channel
               ) -> OutboxMessage | None:
     assert a.id is not None
     calls = quiet_hours.window_of(s) if channel is Channel.VOICE else None
-    due, target, why_not = _when(now, a.start, client, channel, minutes, calls)
+    due, target, why_not = when_due(now, a.start, client, channel, minutes, calls)
     return _queue(s, now, key=key or f"reminder:{a.id}:{channel.value}:{minutes}",
                   kind=MessageKind.REMINDER, appointment_id=a.id, channel=channel, due=due,
                   recipient=target, minutes=minutes, custom_text=custom_text, skipped=why_not)
@@ -217,7 +217,7 @@ def plan_new(s: Session, now: datetime, sessions: Iterable[tuple[int, datetime, 
         else None
     for appointment_id, start, client in sessions:
         for channel, minutes in defaults:
-            due, target, why_not = _when(now, start, client, channel, minutes, calls)
+            due, target, why_not = when_due(now, start, client, channel, minutes, calls)
             rows.append(_values(
                 now, key=f"reminder:{appointment_id}:{channel.value}:{minutes}",
                 kind=MessageKind.REMINDER, appointment_id=appointment_id, channel=channel,

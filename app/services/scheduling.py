@@ -311,15 +311,17 @@ def check_booking(p: Practice, req: BookingRequest) -> list[ConflictInfo]:
         return _check(s, p, _plan(s, req), req.start)
 
 
-def _write_client(s: Session, p: Practice, plan: _Plan, req: BookingRequest) -> int:
+def _write_client(s: Session, p: Practice, plan: _Plan, req: BookingRequest,
+                  touched: set[int] | None = None) -> int:
     """The request's new client written, or the existing one's contacts updated,
-    inside the booking's unit of work; returns the client's id."""
+    inside the booking's unit of work; returns the client's id. touched: gets the
+    client's other sessions whose reminders a new contact brought back."""
     if req.new_client is not None:
         # Consent is asked where the client is created (LGPD: recorded, with its date).
         plan.client = clients.create_in(s, p, req.new_client, consent=req.new_client.consent)
     elif req.contact is not None:
         clients.update_in(s, p, req.client_id, phone=req.contact.phone,
-                          email=req.contact.email or "")
+                          email=req.contact.email or "", touched=touched)
     assert plan.client.id is not None
     return plan.client.id
 
@@ -327,9 +329,10 @@ def _write_client(s: Session, p: Practice, plan: _Plan, req: BookingRequest) -> 
 def book(p: Practice, req: BookingRequest, *, override: bool = False) -> int:
     """Book one session — with its new client, if the request has one — in one unit
     of work; refuses with BookingConflict (writing nothing) unless `override`."""
+    revived: set[int] = set()
     with p.db.write() as s:
         plan = _plan(s, req)
-        client_id = _write_client(s, p, plan, req)
+        client_id = _write_client(s, p, plan, req, revived)
         conflicts = _check(s, p, plan, req.start)
         if conflicts and not override:
             raise BookingConflict(conflicts)
@@ -340,7 +343,7 @@ def book(p: Practice, req: BookingRequest, *, override: bool = False) -> int:
         _record_created(s, p, a, conflicts)
         reminders.plan(s, p.clock.now(), [a])
         new_id = a.id
-    p.bus.publish(Change.of(appointments=[new_id], clients=[client_id]))
+    p.bus.publish(Change.of(appointments=[new_id, *revived], clients=[client_id]))
     return new_id
 
 
@@ -385,9 +388,10 @@ def book_series(p: Practice, req: BookingRequest, repeat: Repeat, *, override: b
                 all_or_nothing: bool = False) -> SeriesResult:
     """Book every occurrence that passes the rules. The conflicting ones are
     reported (and, with `all_or_nothing`, nothing at all is booked)."""
+    revived: set[int] = set()
     with p.db.write() as s:
         plan = _plan(s, req)
-        client_id = _write_client(s, p, plan, req)
+        client_id = _write_client(s, p, plan, req, revived)
         occurrences = _judge_series(s, p, plan, req, repeat, override)
         series_id = uuid.uuid4().hex
         now = p.clock.now()
@@ -417,7 +421,7 @@ def book_series(p: Practice, req: BookingRequest, repeat: Repeat, *, override: b
             created.append(a)
         reminders.plan(s, now, created)
     if ids:
-        p.bus.publish(Change.of(appointments=ids, clients=[client_id]))
+        p.bus.publish(Change.of(appointments=[*ids, *revived], clients=[client_id]))
     return SeriesResult(ids, series_id if ids else None, refused)
 
 

@@ -35,14 +35,14 @@ from app.services import (
     scheduling,
 )
 from app.services.dashboard import Dashboard
-from app.services.failures import BlockedGroup, FailureGroup
+from app.services.failures import About, BlockedGroup, FailureGroup
 from app.services.queries import AppointmentView
 from app.services.relay_client import RequestView
 from app.services.reminders import MessageView
 from app.ui.appointment_panel import message_state_label, notice_label
 from app.ui.channel_words import channel_label
 from app.ui.dialogs import RescheduleDialog
-from app.ui.plain import button_text, escape_breakable, label, rich, verbatim
+from app.ui.plain import button_text, escape, escape_breakable, label, rich, verbatim
 from app.ui.style import STATUS_COLOURS
 
 if TYPE_CHECKING:
@@ -191,20 +191,33 @@ def _fix_button(page: DashboardPage, fix: str | None) -> QPushButton | None:
     return button
 
 
-class DecisionRow(QWidget):
-    """A message that failed, or whose fate is unknown, with what can be done."""
+def about_text(about: About) -> str:
+    """"Maria Silva · Mon 15/03/27 10:00": whom and which session, as the other
+    cards name a session (the client's name is outside text: escape it for rich
+    text)."""
+    when = i18n.format_datetime(about.session_start)
+    return f"{about.client_name} · {when}"
 
-    def __init__(self, m: MessageView, page: DashboardPage, fix: str | None = None) -> None:
+
+class DecisionRow(QWidget):
+    """A message that failed, or whose fate is unknown, with what can be done:
+    named by its client and session's day and time (a message about no session,
+    by when it was due)."""
+
+    def __init__(self, m: MessageView, page: DashboardPage, fix: str | None = None,
+                 about: About | None = None) -> None:
         super().__init__()
         self.message = m
         w = page.window_
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 4, 0, 6)
         what = notice_label(m.kind) if m.kind != "reminder" else _("reminder")
-        title = QLabel(f"<b>{channel_label(m.channel)} · {what}</b> — "
-                       f"{i18n.format_datetime(m.due_at)} · {message_state_label(m.state)}")
-        title.setWordWrap(True)
-        col.addWidget(title)
+        whom = escape_breakable(about_text(about)) if about is not None else \
+            i18n.format_datetime(m.due_at)
+        self.title = rich(f"<b>{escape(channel_label(m.channel))} · {escape(what)}</b> — "
+                          f"{whom} · {escape(message_state_label(m.state))}")
+        self.title.setWordWrap(True)
+        col.addWidget(self.title)
         self.reason = label(m.last_error or "")  # what the provider answered
         self.reason.setWordWrap(True)
         self.reason.setObjectName("muted")
@@ -291,12 +304,24 @@ class _CauseRow(QWidget):
 
 
 class FailureGroupRow(_CauseRow):
-    """Messages not sent for one cause: the cause once, one action for them all."""
+    """Messages not sent for one cause: the cause once, whom and which sessions
+    (the newest few), one action for them all."""
 
     def __init__(self, group: FailureGroup, page: DashboardPage) -> None:
         # The newest message's reason stands for the group.
         super().__init__(group_title(group), group.newest.last_error or "", page, group.fix)
         self.group = group
+        named = [about_text(a) for a in group.about.values()]
+        if named:
+            more = group.count - len(named)
+            if more > 0:
+                named.append(ngettext("and {n} more", "and {n} more", more).format(
+                    n=i18n.format_number(more)))
+            self.sessions = label("\n".join(named))
+            self.sessions.setWordWrap(True)
+            layout = self.layout()
+            assert isinstance(layout, QVBoxLayout)
+            layout.insertWidget(1, self.sessions)
         p = page.window_.practice
         key, n = group.key, group.count
         for name, text, work, said in (
@@ -595,7 +620,7 @@ class DashboardPage(QWidget):
             self.decisions_card.add(RequestRow(request, view, policy, self,
                                                board.fees.get(request.id, "")))
         for m in board.decisions:
-            self.decisions_card.add(DecisionRow(m, self))
+            self.decisions_card.add(DecisionRow(m, self, about=board.about.get(m.id)))
         more = board.decisions_total - len(board.decisions)
         if more > 0:
             self.decisions_card.empty(ngettext(
@@ -612,8 +637,9 @@ class DashboardPage(QWidget):
         self.blocked_card.setVisible(bool(board.blocked))
         self.failures_card.clear(sum(g.count for g in board.failures))
         for group in board.failures:
-            self.failures_card.add(DecisionRow(group.newest, self, group.fix)
-                                   if group.count == 1 else FailureGroupRow(group, self))
+            self.failures_card.add(
+                DecisionRow(group.newest, self, group.fix, group.about.get(group.newest.id))
+                if group.count == 1 else FailureGroupRow(group, self))
         self.failures_card.setVisible(bool(board.failures))
 
     def decide(self, work: Callable[[], object], message: str) -> None:
