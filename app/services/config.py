@@ -14,7 +14,7 @@ from app.i18n import _
 from app.models.enums import Channel
 from app.models.outbox import ConfigEntry
 from app.models.people import Role
-from app.services import audit, versions
+from app.services import audit, messages, versions
 from app.services.channels import twilio_account
 from app.services.errors import InvalidInput, NotAllowed
 from app.services.events import Change
@@ -176,6 +176,16 @@ def _params(value: str) -> str:
     return ",".join(fields)
 
 
+def _template(channel: Channel, what: Callable[[], str]) -> Callable[[str], str]:
+    """The practice's own words for `channel`: refused (InvalidInput naming the
+    brace or the field, and the fields it may use) when they cannot be filled, so
+    a typo never reaches a client as "{first_name}". `what` names the words as
+    Configurações › Notificações does, in the reader's language."""
+    def check(value: str) -> str:
+        return messages.check_template(value.strip(), channel, what())
+    return check
+
+
 TEMPLATE_FIELDS = ("first_name", "name", "date", "time", "weekday", "professional",
                    "practice", "service")
 
@@ -228,12 +238,18 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("reminders.default", "", _reminders),
     Key("reminders.confirm_button.whatsapp", "on", _choice("on", "off")),
     Key("reminders.confirm_button.email", "on", _choice("on", "off")),
-    Key("template.email.subject", "", _text),
-    Key("template.email.text", "", _text),
-    Key("template.email.html", "", _text),
-    Key("template.sms.text", "", _text),
-    Key("template.voice.text", "", _text),
-    Key("template.push.text", "", _text),
+    Key("template.email.subject", "",
+        _template(Channel.EMAIL, lambda: _("E-mail subject"))),
+    Key("template.email.text", "",
+        _template(Channel.EMAIL, lambda: _("E-mail text"))),
+    Key("template.email.html", "",
+        _template(Channel.EMAIL, lambda: _("E-mail HTML"))),
+    Key("template.sms.text", "",
+        _template(Channel.SMS, lambda: _("SMS text"))),
+    Key("template.voice.text", "",
+        _template(Channel.VOICE, lambda: _("Reminder call words"))),
+    Key("template.push.text", "",
+        _template(Channel.PUSH, lambda: _("Phone notification text"))),
     Key("relay.url", "", _url),
     # The practice's id on the relay, as pairing learnt it (relay_pairing).
     Key("relay.practice_id", "", _text),

@@ -9,13 +9,16 @@ renders a client's message inside i18n.speaking(the client's language)."""
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app.i18n import _, current_language, format_date, format_money, format_time
+from app.models.enums import Channel
 from app.models.instants import later_minutes
 from app.models.outbox import MessageKind
+from app.services.errors import InvalidInput
 
 # Where the practice's own language is Portuguese when it chose none.
 PORTUGUESE_COUNTRIES = frozenset({"BR", "PT", "AO", "MZ", "CV", "GW", "ST", "TL"})
@@ -47,6 +50,122 @@ def template_language(approved: str, language: str) -> str:
             return code
     base = wanted.split("_")[0].lower()
     return next((c for c in codes if c.split("_")[0].lower() == base), codes[0])
+
+
+def same_language(a: str, b: str) -> bool:
+    """Whether two language codes ("pt_BR", "pt", "en-US") are one language."""
+    return a.replace("-", "_").split("_")[0].lower() == b.replace("-", "_").split("_")[0].lower()
+
+
+def own_words_for(client: str, practice: str) -> bool:
+    """The rule for the practice's own templates: they go to clients whose messages
+    are in the practice's language (`client`, `practice` as client_language() gives
+    them); a client in another language gets the built-in words in theirs (the
+    practice wrote one text, in its own language)."""
+    return same_language(client, practice)
+
+
+# The fields each channel's words may name (the session's facts, SessionFacts.fields):
+# a call has no link to read out, a phone notification carries the link itself and
+# says the day as "today" / "tomorrow" ({day}, push_message.day_phrase).
+_COMMON = ("first_name", "name", "date", "time", "weekday", "professional", "practice",
+           "service", "address")
+CHANNEL_FIELDS: dict[Channel, tuple[str, ...]] = {
+    Channel.EMAIL: (*_COMMON, "policy", "link"),
+    Channel.SMS: (*_COMMON, "policy", "link"),
+    Channel.WHATSAPP: (*_COMMON, "policy", "link"),
+    Channel.VOICE: (*_COMMON, "policy"),
+    Channel.PUSH: (*_COMMON, "day"),
+}
+
+
+def template_problem(template: str, fields: Sequence[str]) -> str | None:
+    """Why `template` cannot be filled (None when it can): a brace not closed, a
+    stray "}", or a field not in `fields`. A brace itself is written doubled ("{{",
+    "}}"), as Python's str.format reads it
+    (https://docs.python.org/3/library/string.html#format-string-syntax); a field is
+    only a name, without a format spec or conversion. The sentence names the brace
+    or the field and the fields `fields` allows."""
+    allowed = ", ".join("{" + f + "}" for f in fields)
+    i, n = 0, len(template)
+    while i < n:
+        char = template[i]
+        if char in "{}" and template[i + 1:i + 2] == char:
+            i += 2  # a brace written doubled stands for itself
+            continue
+        if char == "}":
+            return _("A “}}” closes nothing in “{near}”: write fields as {{time}}, or "
+                     "“}}}}” for a brace itself. Fields you may use: {fields}.").format(
+                near=_near(template, i), fields=allowed)
+        if char == "{":
+            end = template.find("}", i + 1)
+            opened = template.find("{", i + 1)
+            if end < 0 or 0 <= opened < end:
+                return _("A brace is not closed in “{near}”: write fields as {{time}}, or "
+                         "“{{{{” for a brace itself. Fields you may use: {fields}.").format(
+                    near=_near(template, i), fields=allowed)
+            name = template[i + 1:end]
+            if name.strip() not in fields:
+                return _("{{{name}}} is not a field these words can fill. Fields you may "
+                         "use: {fields}.").format(name=name, fields=allowed)
+            if name != name.strip():
+                return _("Write the field {{{name}}} without spaces inside the braces.")\
+                    .format(name=name.strip())
+            i = end + 1
+            continue
+        i += 1
+    return None
+
+
+def _near(template: str, at: int) -> str:
+    """The words around position `at`, for a sentence pointing at it."""
+    start = max(0, at - 12)
+    return ("…" if start else "") + " ".join(template[start:at + 20].split()) + \
+        ("…" if at + 20 < len(template) else "")
+
+
+def check_template(template: str, channel: Channel, what: str) -> str:
+    """`template` when every field in it can be filled on `channel`; InvalidInput
+    naming `what` (the words' name, e.g. "SMS text") and the problem otherwise."""
+    problem = template_problem(template, CHANNEL_FIELDS[channel])
+    if problem:
+        raise InvalidInput(_("{what}: {problem}").format(what=what, problem=problem))
+    return template
+
+
+@dataclass(frozen=True)
+class Words:
+    """Which words a message says: `template` to fill, and `note` for the practice
+    (kept in English, said in the reader's language) when the built-in words went
+    in place of words that could not be read; "" otherwise."""
+
+    template: str
+    note: str = ""
+
+
+def choose_words(channel: Channel, built_in: str, *, own: str = "",
+                 custom: str | None = None) -> Words:
+    """A message's words: the reminder's own text (`custom`, Lembretes › Texto
+    próprio) when it has one, else the practice's template (`own`; the caller
+    passes "" where the language rule, own_words_for, gives the built-in words),
+    else `built_in`. Words saved before they were checked that still cannot be
+    filled never reach a client: `built_in` goes, and the note says why."""
+    from app import i18n
+
+    notes: list[str] = []
+    for given, whose in ((custom, "custom"), (own, "own")):
+        if not given or not given.strip():
+            continue
+        if template_problem(given, CHANNEL_FIELDS[channel]) is None:
+            return Words(given, " ".join(notes))
+        with i18n.speaking("en"):
+            problem = template_problem(given, CHANNEL_FIELDS[channel]) or ""
+            notes.append((_("The reminder's own text could not be read, so other words "
+                            "went instead. {problem}") if whose == "custom" else
+                          _("The practice's own words for this channel could not be read, "
+                            "so the built-in words went instead. {problem}"))
+                         .format(problem=problem))
+    return Words(built_in, " ".join(notes))
 
 
 def policy_line(notice_minutes: int, fee_cents: int, currency: str) -> str:
@@ -88,6 +207,10 @@ class _Safe(dict[str, str]):
 
 
 def render(template: str, facts: SessionFacts, escape: bool = False) -> str:
+    """`template` with the session's fields filled (HTML-escaped when `escape`).
+    Words that cannot be read (template_problem) are for the sender to replace
+    with the built-in ones before they reach a client; here they stay as typed
+    (the preview shows them so)."""
     fields = facts.fields()
     if escape:
         fields = {k: html.escape(v) for k, v in fields.items()}

@@ -237,6 +237,9 @@ class Dispatcher:
                     msg.state, msg.claimed_at = MessageState.SENDING, now
                     msg.attempts += 1
                     msg.updated_at = now
+                    if outgoing.note:  # the built-in words went: said where it is read
+                        s.add(DeliveryAttempt(message_id=message_id, at=now,
+                                              outcome="words", detail=outgoing.note))
                     claim = msg.attempts  # ours while the row is `sending` with this count
         if deferred:
             if thread is not None:
@@ -303,6 +306,13 @@ class Dispatcher:
                 # only noted, it decides nothing.
                 s.add(DeliveryAttempt(message_id=message_id, at=now, outcome="failed_late",
                                       code=exc.code, detail=str(exc)))
+                return
+            gone = voice_calls.no_longer_due(s, row)
+            if gone and not exc.unknown:
+                # A reminder of a session cancelled or moved while it was being sent:
+                # neither tried again nor offered to a person (the Painel).
+                _finish(s, row, now, MessageState.CANCELLED, "cancelled",
+                        f"{exc} {gone}", exc.code)
                 return
             if exc.unknown:
                 said = _("{problem} Check with the client, then resend it or mark it as "
@@ -614,29 +624,38 @@ def _compose_for(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datet
         address=settings_row.address,
         policy=messages.policy_line(settings_row.cancel_notice_minutes,
                                     settings_row.cancel_fee_cents, settings_row.currency))
+    practice_language = messages.client_language("", settings_row.language,
+                                                 settings_row.country)
+    # The practice's own templates are for reminders, and in its own language: a client
+    # reading another gets the built-in words in theirs (messages.own_words_for).
+    own = msg.kind is MessageKind.REMINDER and \
+        messages.own_words_for(i18n.current_language(), practice_language)
     if channel is Channel.VOICE:  # a call: its words and keypad (voice_calls)
-        return voice_calls.outgoing(msg, cfg, facts, target, token, messages.client_language(
-            "", settings_row.language, settings_row.country))
-    # The practice's own templates are for reminders; notices use the built-in words.
-    reminder = msg.kind is MessageKind.REMINDER
-    own_text = cfg["template.sms.text" if channel is Channel.SMS else "template.email.text"]
-    text = msg.custom_text or messages.render(
-        own_text if reminder and own_text else messages.default_text(msg.kind), facts)
+        return voice_calls.outgoing(msg, cfg, facts, target, token, practice_language,
+                                    own=own)
+    words = messages.choose_words(
+        channel, messages.default_text(msg.kind), custom=msg.custom_text,
+        own=(cfg["template.sms.text" if channel is Channel.SMS else "template.email.text"]
+             if own else ""))
+    text = messages.render(words.template, facts)
     if channel is Channel.EMAIL:
-        own_subject, own_html = cfg["template.email.subject"], cfg["template.email.html"]
-        subject_template = own_subject if reminder and own_subject else \
-            messages.default_subject(msg.kind)
-        html = messages.render(own_html, facts, escape=True) if reminder and own_html else \
-            messages.html_email(msg.kind, facts, text)
+        subject = messages.choose_words(channel, messages.default_subject(msg.kind),
+                                        own=cfg["template.email.subject"] if own else "")
+        own_html = messages.choose_words(channel, "",
+                                         own=cfg["template.email.html"] if own else "")
+        html = messages.render(own_html.template, facts, escape=True) if own_html.template \
+            else messages.html_email(msg.kind, facts, text)
         calendar = invites.build(s, a, summary=f"{facts.service} · {facts.practice}",
                                  organizer=cfg["smtp.from"], attendee=target, now=now,
                                  cancel=msg.kind is MessageKind.CANCELLATION)
-        return Outgoing(to=target, subject=messages.render(subject_template, facts),
+        return Outgoing(to=target, subject=messages.render(subject.template, facts),
                         text=messages.plain_email(msg.kind, facts, text),
                         html=html, calendar=calendar,
                         calendar_method="CANCEL" if msg.kind is MessageKind.CANCELLATION
                         else "REQUEST",
-                        message_id=f"<outbox-{msg.id}@practice-desk>"), None
+                        message_id=f"<outbox-{msg.id}@practice-desk>",
+                        note=" ".join(filter(None, (subject.note, words.note,
+                                                    own_html.note)))), None
     if channel is Channel.WHATSAPP:  # its template was checked before the claim
         fields = facts.fields()
         params = [fields[f] for f in cfg["whatsapp.params"].split(",") if f]
@@ -648,4 +667,5 @@ def _compose_for(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datet
             return None, paused
         return Outgoing(to=target, template=cfg["whatsapp.template"], language=language,
                         parameters=params, button_suffix=token if button else None), None
-    return Outgoing(to=target, text=messages.sms_text(msg.kind, facts, text)), None
+    return Outgoing(to=target, text=messages.sms_text(msg.kind, facts, text),
+                    note=words.note), None

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from app import i18n
 from app.i18n import _
+from app.models.enums import Channel
 from app.models.instants import later_minutes
 from app.models.outbox import MessageKind, OutboxMessage
 from app.models.tables import Appointment, Client, PracticeSettings, Service, Staff
@@ -98,9 +99,14 @@ def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime,
         start=a.start.astimezone(zone),
         end=later_minutes(a.start, a.duration_minutes).astimezone(zone), link=link,
         address=settings_row.address)
-    own = cfg["template.push.text"] if msg.kind is MessageKind.REMINDER else ""
-    said = msg.custom_text or render(own or default_text(msg.kind), facts,
-                                     day_phrase(facts.start, now.astimezone(zone)))
+    # The practice's own words for reminders, to clients reading its language
+    # (messages.own_words_for); the reminder's own text filled as they are.
+    own = msg.kind is MessageKind.REMINDER and messages.own_words_for(
+        i18n.current_language(), messages.client_language("", settings_row.language,
+                                                          settings_row.country))
+    words = messages.choose_words(Channel.PUSH, default_text(msg.kind), custom=msg.custom_text,
+                                  own=cfg["template.push.text"] if own else "")
+    said = render(words.template, facts, day_phrase(facts.start, now.astimezone(zone)))
     payload: dict[str, object] = {
         "title": text.shorten(text.one_line(settings_row.name), TITLE_MAX),
         "body": text.shorten(text.sms_body(said), BODY_MAX),
@@ -111,7 +117,7 @@ def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime,
         payload["actions"] = [{"action": "confirm", "title": _("Confirm")},
                               {"action": "cancel", "title": _("Cancel")}]
     return Outgoing(to=PUSH_RECIPIENT, devices=devices,
-                                 text=json.dumps(payload, ensure_ascii=False)), None
+                    text=json.dumps(payload, ensure_ascii=False), note=words.note), None
 
 
 def settle(s: Session, p: Practice | None, now: datetime, outcome: object) -> None:

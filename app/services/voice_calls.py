@@ -78,6 +78,12 @@ def keypad_line() -> str:
     return _("Press 1 to confirm, 2 to cancel, 3 to hear this again.")
 
 
+def test_call_keypad_line() -> str:
+    """What a test call says in place of the keypad line (it waits for no key)."""
+    return _("In a reminder, the client is then asked to press 1 to confirm, 2 to cancel "
+             "or 3 to hear it again.")
+
+
 def default_text(language: str) -> str:
     """The built-in spoken reminder in `language` ("pt_BR", "en"), with template
     fields; the keypad line is added after it."""
@@ -123,24 +129,28 @@ def status_url(cfg: dict[str, str]) -> str:
 
 
 def outgoing(msg: OutboxMessage, cfg: dict[str, str], facts: messages.SessionFacts,
-             target: str, token: str | None, practice_language: str
+             target: str, token: str | None, practice_language: str, *, own: bool = True
              ) -> tuple[Outgoing | None, str | None]:
     """The call for a reminder (the outbox's compose step, inside the client's
-    language), or why it cannot be placed. `token`: the session's link token."""
+    language), or why it cannot be placed. `token`: the session's link token;
+    `own`: whether the practice's `template.voice.text` may speak to this client
+    (messages.own_words_for), else the built-in words in the client's language.
+    The reminder's own text has its fields filled as the template's."""
     secret = secrets.load("relay.link_secret") if token else None
     if token is None or secret is None:
         return None, _("A call needs the session's confirmation link for its keypad, and it "
                        "cannot be made: check the relay in Settings › Integrations.")
-    words = " ".join(msg.custom_text.split()) if msg.custom_text else spoken_text(
-        cfg["template.voice.text"] or default_text(i18n.current_language()), facts,
-        keypad=False)
+    chosen = messages.choose_words(Channel.VOICE, default_text(i18n.current_language()),
+                                   own=cfg["template.voice.text"] if own else "",
+                                   custom=msg.custom_text)
+    words = spoken_text(chosen.template, facts, keypad=False)
     language = spoken.language_of(i18n.current_language())
     voice = _voice(cfg, language, practice_language)
     said = spoken.Spoken(f"{words} {keypad_line()}", language, voice)
     action = spoken.action_url(cfg["relay.url"], check_secret(secret), token, said)
     return Outgoing(to=target, text=words, twiml=spoken.keypad(said, action),
                     language=language, voice=voice, status_callback=status_url(cfg),
-                    sender=cfg["voice.from"] or None), None
+                    sender=cfg["voice.from"] or None, note=chosen.note), None
 
 
 # ---------------------------------------------------------------- the hours
@@ -221,6 +231,13 @@ def take_in(s: Session, p: Practice, data: dict[str, Any], touched: Touched) -> 
     if _noted(s, row, code) or row.state is not MessageState.SENT:
         return "seen before"
     row.updated_at = now
+    gone = no_longer_due(s, row) if status != "completed" else None
+    if gone:
+        # Nobody needs to decide about a reminder of a session that is not coming:
+        # not called again, no fallback, not in the Painel.
+        row.state, row.last_error = MessageState.CANCELLED, gone
+        _note(s, row, now, "cancelled", code, gone)
+        return "call for a session no longer due: ended"
     if status == "completed":
         _note(s, row, now, "answered", code, _(
             "An answering machine took the call and was left the reminder.")
@@ -237,27 +254,51 @@ def take_in(s: Session, p: Practice, data: dict[str, Any], touched: Touched) -> 
     return f"call {status}"
 
 
+def no_longer_due(s: Session, row: OutboxMessage) -> str | None:
+    """Why a reminder's outcome (a call not answered, a send that failed) needs
+    nobody any more: its session was cancelled, moved, completed or marked a
+    no-show meanwhile (or no longer exists). None for a reminder of a session
+    still due, or a message that is not a reminder."""
+    from app.services.scheduling import status_word
+
+    if row.kind is not MessageKind.REMINDER or not row.appointment_id:
+        return None
+    a = s.get(Appointment, row.appointment_id)
+    if a is None:
+        return _("The session no longer exists: the reminder ends here.")
+    if a.status in ACTIVE_STATUSES:
+        return None
+    return _("The session was {status} meanwhile: the reminder ends here, nobody needs to "
+             "be told.").format(status=status_word(a.status))
+
+
 def _not_answered(s: Session, row: OutboxMessage, status: str, code: str,
                   now: datetime) -> str:
     """A call nobody took: once more after the pause, then failed (and the
-    fallback)."""
+    fallback). The session is still due (take_in ended the others)."""
     cfg = config.read_all(s)
     zone = ZoneInfo(load_row(s).timezone)
-    why = _("the line was busy") if status == "busy" else _("nobody answered")
+    busy = status == "busy"
     earlier = int(s.scalar(select(func.count()).select_from(DeliveryAttempt).where(
         DeliveryAttempt.message_id == row.id, DeliveryAttempt.outcome == "no_answer")) or 0)
     a = s.get(Appointment, row.appointment_id) if row.appointment_id else None
     again = now + timedelta(minutes=int(cfg["voice.retry_minutes"]))
     if not earlier and a is not None and a.status in ACTIVE_STATUSES and \
             elapsed(again, a.start) > reminders.USEFUL_CUTOFF:
-        said = _("The client did not answer ({why}); the call is tried again at {time}.") \
-            .format(why=why, time=format_time(again.astimezone(zone)))
+        at = format_time(again.astimezone(zone))
+        said = (_("The client's line was busy; the call is tried again at {time}.") if busy
+                else _("The client did not answer the call; it is tried again at {time}."))\
+            .format(time=at)
         row.state, row.next_attempt_at, row.last_error = MessageState.PENDING, again, said
         _note(s, row, now, "no_answer", code, said)
         return "not answered: tried again later"
-    said = _("The client did not answer two calls ({why} the last time).").format(why=why) \
-        if earlier else _("The client did not answer the call ({why}), and another call would "
-                          "come too close to the session.").format(why=why)
+    if earlier:
+        said = _("The client did not answer two calls (the line was busy the last time).") \
+            if busy else _("The client did not answer two calls.")
+    else:
+        said = _("The client's line was busy, and another call would come too close to the "
+                 "session.") if busy else _("The client did not answer the call, and another "
+                                            "call would come too close to the session.")
     if cfg["voice.fallback"] == "on" and a is not None and a.status in ACTIVE_STATUSES:
         said = f"{said} {_fall_back(s, row, a, now)}"
     row.state, row.last_error = MessageState.FAILED, said
@@ -270,6 +311,10 @@ def _fall_back(s: Session, row: OutboxMessage, a: Appointment, now: datetime) ->
     its idempotency key is the call's own, extended); says which, or that none can."""
     client = s.get(Client, a.client_id)
     assert client is not None and row.id is not None
+    if elapsed(now, a.start) <= reminders.USEFUL_CUTOFF:
+        # It would be skipped as too late the moment it went: none is promised.
+        return _("No other reminder goes instead: the session starts within {minutes} "
+                 "minutes.").format(minutes=int(reminders.USEFUL_CUTOFF.total_seconds() // 60))
     for channel in FALLBACK_ORDER:
         target, why_not = reminders.address(client, channel)
         if why_not is not None:
@@ -322,13 +367,14 @@ def leave_message(p: Practice, data: dict[str, Any]) -> bool:
 
 def test_call(p: Practice, to: str) -> str:
     """Ligar para mim: Twilio calls `to` (the practice's own phone) with the
-    reminder's words for a sample session, in the practice's language, without
-    the keypad's effect. The relay is given the Twilio account first
-    (relay_twilio), so the reminders' key presses will reach the practice.
+    reminder's words for a sample session, in the practice's language, then says
+    what a reminder asks of the keypad (a test call waits for no key) and hangs up.
+    The relay is given the Twilio account first (relay_twilio), so the
+    reminders' key presses will reach the practice.
     Returns a sentence for the person; CallFailed (recorded as the "voice" check)
     says what Twilio refused, TwilioNotShared (recorded too) what the relay did;
     InvalidInput for a number that is not one (nothing recorded)."""
-    from app.services.values import normalize_phone
+    from app.services.values import format_phone, normalize_phone
 
     cfg = config.get_all(p)
     with p.db.read() as s:
@@ -338,11 +384,17 @@ def test_call(p: Practice, to: str) -> str:
         language = messages.client_language("", row.language, row.country)
         facts = messages.sample(row.name, staff.name if staff else "", ZoneInfo(row.timezone),
                                 p.clock.now())
+        shown = format_phone(target, row.country)
     with i18n.speaking(language):
-        words = spoken_text(cfg["template.voice.text"] or default_text(language), facts)
+        # The words as a client hears them, then what a reminder asks and that
+        # nothing is awaited here: a test call has no keypad.
+        chosen = messages.choose_words(Channel.VOICE, default_text(language),
+                                       own=cfg["template.voice.text"])
+        words = spoken_text(chosen.template, facts, keypad=False)
         spoken_language = spoken.language_of(language)
         voice = _voice(cfg, spoken_language, language)
-        closing = _("This was a test call from Practice Desk.")
+        closing = " ".join((test_call_keypad_line(), _("This was a test call from Practice "
+                                                       "Desk. Goodbye.")))
         twiml = spoken.say_and_hang_up(f"{words} {closing}", spoken_language, voice)
 
     def place() -> str:
@@ -355,6 +407,6 @@ def test_call(p: Practice, to: str) -> str:
             raise CallFailed(str(exc)) from None
 
     channel_checks.checked(p, "voice", place, lambda _sid: _(
-        "A test call to {to} was placed by Twilio.").format(to=target))
-    return _("Twilio is calling {to} now: answer to hear the reminder as clients will.").format(
-        to=target)
+        "A test call to {to} was placed by Twilio.").format(to=shown))
+    return _("Twilio is calling {to} now: answer to hear the reminder's words as clients "
+             "will.").format(to=shown)

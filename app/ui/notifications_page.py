@@ -100,6 +100,13 @@ class NotificationsTab(QWidget):
         self.sms = QPlainTextEdit()
         self.sms.setPlaceholderText(messages.default_text(MessageKind.REMINDER))
         self.sms.setFixedHeight(60)
+        # Whom the practice's own words below reach (messages.own_words_for).
+        self.language_rule = message_label("muted")
+        self.language_rule.setText(_(
+            "Your own words go to clients whose messages are in the practice's language; "
+            "a client in another language gets the built-in words in theirs. Fields are "
+            "written in braces, e.g. {first_name}, {date}, {time}."))
+        form.addRow("", self.language_rule)
         form.addRow(_("E-mail subject"), self.subject)
         form.addRow(_("E-mail text"), self.text)
         form.addRow(_("E-mail HTML"), self.html)

@@ -360,14 +360,20 @@ def test_a_forged_signature_is_refused_and_nothing_recorded(
 def test_test_call_rings_the_practice_and_is_recorded(practice: Practice, world: tuple) -> None:
     _relay, tw = world
     said = voice_calls.test_call(practice, "+55 11 91234-5678")
-    assert "+5511912345678" in said
+    # The number as people write it in the practice's country (values.format_phone).
+    assert said.startswith("Twilio is calling (11) 91234-5678 now")
     [call] = tw.calls
+    assert call.to == "+5511912345678"
     words = " ".join(call.said())
-    assert "Press 1 to confirm" in words and "test call" in words
+    # It waits for no key, so it does not ask for one: it says what a reminder asks.
+    assert "Press 1" not in words
+    assert ("In a reminder, the client is then asked to press 1 to confirm, 2 to cancel or "
+            "3 to hear it again. This was a test call from Practice Desk.") in words
+    assert "<Gather" not in call.twiml and "<Hangup" in call.twiml
     from app.services import channel_checks
 
     check = channel_checks.latest(practice)["voice"]
-    assert check.ok and "+5511912345678" in check.said
+    assert check.ok and "(11) 91234-5678" in check.said
     tw.account.no_calls_to = ("+44",)
     with pytest.raises(voice_calls.CallFailed, match="may not call this country"):
         voice_calls.test_call(practice, "+44 20 7946 0958")

@@ -37,6 +37,9 @@ class Outgoing:
     twiml: str | None = None  # a call: the TwiML Twilio follows (relay.spoken)
     voice: str | None = None  # a call: the voice that speaks; `language` as <Say> names it
     devices: tuple[PushDevice, ...] = ()  # push: the client's phones (`to` is "phone")
+    # For the practice, not sent: why the built-in words went in place of words that
+    # could not be read (messages.choose_words); written on the message's attempt.
+    note: str = ""
 
 
 class ChannelError(Exception):
