@@ -118,10 +118,12 @@ def template_problem(template: str, fields: Sequence[str]) -> str | None:
 
 
 def _near(template: str, at: int) -> str:
-    """The words around position `at`, for a sentence pointing at it."""
-    start = max(0, at - 12)
-    return ("…" if start else "") + " ".join(template[start:at + 20].split()) + \
-        ("…" if at + 20 < len(template) else "")
+    """The words around position `at` (whole words), for a sentence pointing at it."""
+    start = template.rfind(" ", 0, at - 12) + 1 if at > 12 else 0
+    end = template.find(" ", at + 20)
+    end = len(template) if end < 0 else end
+    return ("…" if start else "") + " ".join(template[start:end].split()) + \
+        ("…" if end < len(template) else "")
 
 
 def check_template(template: str, channel: Channel, what: str) -> str:
