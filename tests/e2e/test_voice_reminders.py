@@ -12,11 +12,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app import i18n
 from app.models.enums import Channel
-from app.models.outbox import DeliveryAttempt, OutboxMessage
+from app.models.outbox import ConfigEntry, DeliveryAttempt, OutboxMessage
 from app.services import (
     clients,
     config,
@@ -378,3 +378,117 @@ def test_test_call_rings_the_practice_and_is_recorded(practice: Practice, world:
     with pytest.raises(voice_calls.CallFailed, match="may not call this country"):
         voice_calls.test_call(practice, "+44 20 7946 0958")
     assert not channel_checks.latest(practice)["voice"].ok
+
+
+def attempts(p: Practice, message_id: int) -> list[DeliveryAttempt]:
+    with p.db.read() as s:
+        return list(s.exec(select(DeliveryAttempt).where(
+            DeliveryAttempt.message_id == message_id).order_by(col(DeliveryAttempt.id))))
+
+
+def test_a_call_not_answered_once_says_so_once_in_each_language(
+        practice: Practice, clock: FrozenClock, world: tuple) -> None:
+    _relay, tw = world
+    session = book(practice)
+    tw.ring_out(place(practice, clock, tw), "no-answer")
+    poll(practice)
+    row = the_call(practice, session)
+    assert row.last_error == "The client did not answer the call; it is tried again at " \
+        "8:30\u202fAM."
+    with i18n.speaking("pt_BR"):
+        said = i18n.from_english(row.last_error) or ""
+    assert said.startswith("O cliente não atendeu a ligação; ela será feita de novo às")
+    assert "ninguém atendeu" not in said and said.count("atend") == 1
+    tw.ring_out(place(practice, clock, tw, DUE + timedelta(minutes=30)), "busy")
+    poll(practice)
+    assert (the_call(practice, session).last_error or "").startswith(
+        "The client did not answer two calls (the line was busy the last time).")
+
+
+@pytest.mark.parametrize("status", ["no-answer", "busy", "failed"])
+def test_a_call_for_a_session_cancelled_or_moved_meanwhile_ends_quietly(
+        practice: Practice, clock: FrozenClock, world: tuple, status: str) -> None:
+    _relay, tw = world
+    cancelled, moved = book(practice), book(practice, start="2027-03-15T11:00")
+    first, second = place(practice, clock, tw), place(practice, clock, tw,
+                                                      DUE + timedelta(hours=1))
+    scheduling.cancel(practice, cancelled, reason="Client travelling")
+    [new] = scheduling.reschedule(practice, moved, local("2027-03-16T10:00")).values()
+    tw.ring_out(first, status)
+    tw.ring_out(second, status)
+    poll(practice)
+    for session, word in ((cancelled, "cancelled"), (moved, "rescheduled")):
+        row = the_call(practice, session)
+        assert (row.state, row.last_error) == (
+            "cancelled", f"The session was {word} meanwhile: the reminder ends here, nobody "
+            "needs to be told.")
+        # Neither called again nor replaced by another channel.
+        assert [m.channel for m in reminders.list_for(practice, session)] == ["voice"]
+    clock.advance(timedelta(hours=1))
+    Dispatcher(practice).dispatch_due()
+    assert len(tw.calls) == 2  # only the moved session's notice went, no reminder
+    assert [m.body.split(",")[0] for m in tw.sent] == ["Hello Maria"] and \
+        "has moved" in tw.sent[0].body
+    assert [m.state for m in reminders.list_for(practice, new) if m.channel == "voice"] == \
+        ["pending"]
+
+
+def test_no_fallback_is_promised_when_it_would_come_too_late(
+        practice: Practice, clock: FrozenClock, world: tuple) -> None:
+    _relay, tw = world
+    config.set_value(practice, "reminders.default", "voice:20")
+    session = book(practice)
+    call = place(practice, clock, tw, local("2027-03-15T09:40"))
+    tw.ring_out(call, "no-answer")
+    clock.set(local("2027-03-15T09:50"))
+    poll(practice)
+    row = the_call(practice, session)
+    assert row.state == "failed" and row.last_error == (
+        "The client did not answer the call, and another call would come too close to the "
+        "session. No other reminder goes instead: the session starts within 15 minutes.")
+    assert [m.channel for m in reminders.list_for(practice, session)] == ["voice"]
+
+
+def test_the_practices_words_go_to_clients_in_its_language_filled(
+        practice: Practice, clock: FrozenClock, world: tuple) -> None:
+    _relay, tw = world
+    config.set_value(practice, "template.voice.text",
+                     "Hi {first_name}, see you {weekday} at {time}.")
+    english, portuguese = book(practice), book(practice, language="pt_BR",
+                                               start="2027-03-15T11:00")
+    own = place(practice, clock, tw)
+    assert own.said()[0].startswith("Hi Maria, see you Monday at 10:00 AM. Press 1")
+    built_in = place(practice, clock, tw, DUE + timedelta(hours=1))
+    assert built_in.said()[0].startswith(
+        "Olá, Maria! Aqui é Practice. Lembrete da sua sessão com")
+    assert "{" not in built_in.said()[0] and "Tecle 1 para confirmar" in built_in.said()[0]
+    assert english != portuguese
+
+
+def test_a_reminders_own_text_has_its_fields_filled(
+        practice: Practice, clock: FrozenClock, world: tuple) -> None:
+    _relay, tw = world
+    config.set_value(practice, "reminders.default", "")
+    session = book(practice)
+    reminders.add(practice, session, Channel.VOICE, 120, "Lurdes, bring your tests at {time}.")
+    call = place(practice, clock, tw)
+    assert call.said()[0] == "Lurdes, bring your tests at 10:00 AM. Press 1 to confirm, " \
+        "2 to cancel, 3 to hear this again."
+
+
+def test_words_stored_before_the_check_never_read_placeholders(
+        practice: Practice, clock: FrozenClock, world: tuple) -> None:
+    _relay, tw = world
+    with practice.db.write() as s:  # as an older version saved it, unchecked
+        s.add(ConfigEntry(key="template.voice.text",
+                          value="Oi {first_name}, … às {time. Até lá!"))
+    session = book(practice)
+    call = place(practice, clock, tw)
+    assert call.said()[0].startswith("Hello, Maria! This is Practice. A reminder of your "
+                                     "session with")
+    assert "{" not in call.said()[0]
+    row = the_call(practice, session)
+    [note] = [a for a in attempts(practice, row.id) if a.outcome == "words"]
+    assert note.detail.startswith("The practice's own words for this channel could not be "
+                                  "read, so the built-in words went instead. A brace is not "
+                                  "closed in")
