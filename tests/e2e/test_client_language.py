@@ -131,3 +131,62 @@ def test_a_strangers_markup_in_names_stays_text(
     html = parts(smtp.received[0].message)["text/html"]
     assert "<img" not in html and "<b>Bem" not in html
     assert "&lt;b&gt;Bem&lt;/b&gt;-Estar &amp; Cia" in html
+
+
+def test_the_practices_own_words_go_to_clients_in_its_language(
+        practice: Practice, clock: FrozenClock, smtp: SmtpServer) -> None:
+    """A Brazilian practice's own Portuguese words reach Maria; John, who reads
+    English, gets the built-in words in English, not Portuguese ones with English
+    dates. A reminder's own text has its fields filled."""
+    config.set_values(practice, {"template.email.subject": "Até {weekday}, {first_name}!",
+                                 "template.email.text": "Oi {first_name}, até {date} às "
+                                                        "{time}."})
+    maria = clients.add(practice, name="Maria Silva", phone="+55 11 98765-4321",
+                        email="maria@example.com", consent=[Channel.EMAIL]).id
+    john = clients.add(practice, name="John Smith", phone="+55 11 91111-2222",
+                       email="john@example.com", consent=[Channel.EMAIL], language="en").id
+    book(practice, maria)
+    book(practice, john, "2026-11-23T11:00")
+    lurdes = clients.add(practice, name="Lurdes Lima", phone="+55 11 93333-4444",
+                         email="lurdes@example.com", consent=[Channel.EMAIL]).id
+    from app.services import reminders
+
+    config.set_value(practice, "reminders.default", "")
+    own = book(practice, lurdes, "2026-11-23T14:00")
+    reminders.add(practice, own, Channel.EMAIL, 1440, "Lurdes, traga os exames às {time}.")
+    clock.set(local("2026-11-22T15:00"))
+    assert outbox.Dispatcher(practice).dispatch_due().sent == 3
+    got = {m.recipients[0]: m.message for m in smtp.received}
+    assert got["maria@example.com"]["Subject"] == "Até segunda-feira, Maria!"
+    assert parts(got["maria@example.com"])["text/plain"].startswith(
+        "Oi Maria, até 23/11/2026 às 10:00.")
+    assert got["john@example.com"]["Subject"] == "Reminder: your session on 11/23/26 at " \
+        "11:00\u202fAM"
+    assert parts(got["john@example.com"])["text/plain"].startswith(
+        "Hello John, this is a reminder of your session (Psicoterapia)")
+    assert parts(got["lurdes@example.com"])["text/plain"].startswith(
+        "Lurdes, traga os exames às 14:00.")
+
+
+def test_words_saved_before_they_were_checked_never_reach_a_client(
+        practice: Practice, clock: FrozenClock, smtp: SmtpServer) -> None:
+    from sqlmodel import select
+
+    from app.models.outbox import ConfigEntry, DeliveryAttempt
+
+    with practice.db.write() as s:  # as an older version saved them, unchecked
+        s.add(ConfigEntry(key="template.email.text", value="Oi {nome}, até {date}."))
+        s.add(ConfigEntry(key="template.email.subject", value="Até {date"))
+    maria = clients.add(practice, name="Maria Silva", phone="+55 11 98765-4321",
+                        email="maria@example.com", consent=[Channel.EMAIL]).id
+    book(practice, maria)
+    clock.set(local("2026-11-22T10:00"))
+    assert outbox.Dispatcher(practice).dispatch_due().sent == 1
+    [mail] = smtp.received
+    assert mail.message["Subject"] == "Lembrete: sua sessão em 23/11/2026 às 10:00"
+    assert parts(mail.message)["text/plain"].startswith("Olá, Maria! Lembrete da sua sessão")
+    assert "{" not in parts(mail.message)["text/plain"]
+    with practice.db.read() as s:
+        [note] = s.exec(select(DeliveryAttempt).where(DeliveryAttempt.outcome == "words"))
+    assert "A brace is not closed in “Até {date”" in note.detail
+    assert "{nome} is not a field" in note.detail
