@@ -278,8 +278,10 @@ def test_one_phone_gone_of_two_the_other_gets_it(
 def test_the_practices_own_words_in_the_clients_language(
         practice: Practice, clock: FrozenClock, wired: Wired) -> None:
     push_keys.turn_on(practice)
+    with pytest.raises(InvalidInput, match="{unknown} is not a field"):
+        config.set_value(practice, "template.push.text", "{first_name}: {unknown}")
     config.set_value(practice, "template.push.text",
-                     "{first_name}, see you {day} at {time} ({service}). <b>{unknown}</b>")
+                     "{first_name}, see you {day} at {time} ({service}). <b>Bring it</b>")
     clients.update(practice, wired.client_id, language="en")
     browser = wired.push.subscribe()
     wired.subscribe(browser)
@@ -289,9 +291,47 @@ def test_the_practices_own_words_in_the_clients_language(
     assert outbox.Dispatcher(practice).dispatch_due().sent == 1
     [delivered] = wired.push.delivered
     assert delivered.payload["body"] == \
-        "Maria, see you today at 10:00\u202fAM (Psicoterapia). <b>{unknown}</b>"
+        "Maria, see you today at 10:00\u202fAM (Psicoterapia). <b>Bring it</b>"
     assert [a["title"] for a in delivered.payload["actions"]] == ["Confirm", "Cancel"]
     assert delivered.payload["lang"] == "en"
+    # The practice's words are in English (its language, conftest): a client who
+    # reads Portuguese gets the built-in words in Portuguese, not English ones.
+    clients.update(practice, wired.client_id, language="pt_BR")
+    reminders.add(practice, wired.session, Channel.PUSH, 120)
+    clock.set(local("2027-03-15T08:00"))
+    assert outbox.Dispatcher(practice).dispatch_due().sent == 1
+    assert wired.push.delivered[-1].payload["body"] == \
+        "Sua sessão (Psicoterapia) com Professional é hoje às 10:00."
+    # A reminder's own text has its fields filled.
+    reminders.add(practice, wired.session, Channel.PUSH, 60, "Traga os exames às {time}.")
+    clock.set(local("2027-03-15T09:00"))
+    assert outbox.Dispatcher(practice).dispatch_due().sent == 1
+    assert wired.push.delivered[-1].payload["body"] == "Traga os exames às 10:00."
+
+
+def test_a_push_refused_for_a_session_cancelled_meanwhile_ends_quietly(
+        practice: Practice, clock: FrozenClock, wired: Wired) -> None:
+    """The practice cancels the session while the push service is being asked: its
+    refusal ends the reminder (cancelled, with why), never a failure for the Painel."""
+    push_keys.turn_on(practice)
+    browser = wired.push.subscribe()
+    wired.subscribe(browser)
+    poll(practice)
+    message = due_push(practice, clock, wired)
+    handle = wired.push.handle
+
+    def cancelling(path: str, headers: dict[str, str], raw: bytes) -> tuple[int, object]:
+        scheduling.cancel(practice, wired.session, reason="Client travelling")
+        return handle(path, headers, raw)
+
+    wired.push.handle = cancelling  # type: ignore[method-assign]
+    browser.answers = [400]
+    outbox.Dispatcher(practice).dispatch_due()
+    row = state(practice, message)
+    assert row.state == "cancelled", row.last_error
+    assert (row.last_error or "").endswith(
+        "The session was cancelled meanwhile: the reminder ends here, nobody needs to be "
+        "told.")
 
 
 def test_the_push_services_other_answers(practice: Practice, clock: FrozenClock,
