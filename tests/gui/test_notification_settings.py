@@ -225,3 +225,36 @@ def test_the_call_and_the_phone_notification_words_are_previewed_heard_and_saved
                     "Sessao {day} as {time}", timeout=3000)
     assert config.get(practice, "template.voice.text") == (
         "Oi {first_name}, sessao {weekday} as {time}. <b>x</b>")
+
+
+def test_words_with_a_typo_are_refused_in_the_error_line_and_nothing_is_saved(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    tab = open_tab(qtbot, window, 3)
+    # Whom the practice's own words reach is said beside them.
+    assert tab.language_rule.isVisible() and tab.language_rule.text().startswith(
+        "Your own words go to clients whose messages are in the practice's language; a "
+        "client in another language gets the built-in words in theirs.")
+    (c1, m1), _c2, _c3 = tab.defaults
+    c1.setCurrentIndex(c1.findData("voice"))
+    # The tester's words: a brace not closed.
+    qtbot.keyClicks(tab.voice_text, "Oi {first_name}, sessao {weekday} as {time. Ate la!")
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.error.text() != "", timeout=3000)
+    assert tab.error.text().startswith(
+        "Reminder call words: A brace is not closed in “…{weekday} as {time. Ate la!”")
+    assert "Fields you may use: {first_name}, {name}, {date}, {time}" in tab.error.text()
+    assert config.get(practice, "template.voice.text") == ""
+    assert config.get(practice, "reminders.default") == ""  # nothing of it saved
+    # A field SMS cannot fill.
+    tab.voice_text.clear()
+    qtbot.keyClicks(tab.sms, "Oi {nome}, ate {date}")
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: tab.error.text().startswith("SMS text: {nome} is not a field"),
+                    timeout=3000)
+    assert config.get(practice, "template.sms.text") == ""
+    tab.sms.clear()
+    qtbot.keyClicks(tab.sms, "Oi {first_name}, ate {date}")
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: config.get(practice, "template.sms.text") ==
+                    "Oi {first_name}, ate {date}", timeout=3000)
+    assert tab.error.text() == "" and config.get(practice, "reminders.default") == "voice:1440"
