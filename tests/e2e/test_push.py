@@ -278,7 +278,7 @@ def test_one_phone_gone_of_two_the_other_gets_it(
 def test_the_practices_own_words_in_the_clients_language(
         practice: Practice, clock: FrozenClock, wired: Wired) -> None:
     push_keys.turn_on(practice)
-    with pytest.raises(InvalidInput, match="{unknown} is not a field"):
+    with pytest.raises(InvalidInput, match=re.escape("{unknown} is not a field")):
         config.set_value(practice, "template.push.text", "{first_name}: {unknown}")
     config.set_value(practice, "template.push.text",
                      "{first_name}, see you {day} at {time} ({service}). <b>Bring it</b>")

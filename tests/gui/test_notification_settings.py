@@ -234,7 +234,7 @@ def test_words_with_a_typo_are_refused_in_the_error_line_and_nothing_is_saved(
     assert tab.language_rule.isVisible() and tab.language_rule.text().startswith(
         "Your own words go to clients whose messages are in the practice's language; a "
         "client in another language gets the built-in words in theirs.")
-    (c1, m1), _c2, _c3 = tab.defaults
+    (c1, _m1), _c2, _c3 = tab.defaults
     c1.setCurrentIndex(c1.findData("voice"))
     # The tester's words: a brace not closed.
     qtbot.keyClicks(tab.voice_text, "Oi {first_name}, sessao {weekday} as {time. Ate la!")
