@@ -170,6 +170,15 @@ def choose_words(channel: Channel, built_in: str, *, own: str = "",
     return Words(built_in, " ".join(notes))
 
 
+def check_own_text(text: str | None, channel: Channel) -> str | None:
+    """A reminder's own text (Lembretes › Texto próprio) as it is kept: None when
+    empty; InvalidInput with the same sentence as a template's when its fields
+    cannot be filled on `channel` (for reminders.add, before anything is saved)."""
+    if text is None or not text.strip():
+        return None
+    return check_template(text.strip(), channel, _("The reminder's own text"))
+
+
 def policy_line(notice_minutes: int, fee_cents: int, currency: str) -> str:
     """The cancellation policy in one line, for the client."""
     hours = max(1, notice_minutes // 60)

@@ -408,5 +408,5 @@ def test_call(p: Practice, to: str) -> str:
 
     channel_checks.checked(p, "voice", place, lambda _sid: _(
         "A test call to {to} was placed by Twilio.").format(to=shown))
-    return _("Twilio is calling {to} now: answer to hear the reminder's words as clients "
-             "will.").format(to=shown)
+    return _("Twilio is calling {to} now: answer to hear the reminder as clients will.").format(
+        to=shown)

@@ -85,7 +85,8 @@ def test_the_practice_picks_the_calling_number_and_a_voice_and_is_called(
     qtbot.keyClicks(box.test_to, "(11) 91234-5678")
     qtbot.mouseClick(box.call_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Twilio is calling" in box.result.text(), timeout=5000)
-    assert box.result.text() == ("Twilio is calling +5511912345678 now: answer to hear the "
+    # The number as people write it (values.format_phone).
+    assert box.result.text() == ("Twilio is calling (11) 91234-5678 now: answer to hear the "
                                  "reminder as clients will.")
     [call] = tw.calls
     assert (call.to, call.from_) == ("+5511912345678", "+5511940000009")

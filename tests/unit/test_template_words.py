@@ -115,3 +115,33 @@ def test_the_practices_words_go_to_clients_in_its_language() -> None:
     assert not messages.own_words_for("en", "pt_BR")
     assert not messages.own_words_for("pt_BR", "en")
     assert messages.same_language("en-US", "en")
+
+
+def test_a_reminders_own_text_is_checked_as_a_template() -> None:
+    assert messages.check_own_text("  Lurdes, traga os exames às {time}. ", Channel.VOICE) \
+        == "Lurdes, traga os exames às {time}."
+    assert messages.check_own_text("  ", Channel.SMS) is None
+    with pytest.raises(InvalidInput) as refused:
+        messages.check_own_text("Lurdes, traga os exames às {time.", Channel.VOICE)
+    assert str(refused.value).startswith("The reminder's own text: A brace is not closed in")
+    with pytest.raises(InvalidInput, match=re.escape("{day} is not a field")):
+        messages.check_own_text("Até {day}", Channel.SMS)
+
+
+@pytest.mark.xfail(strict=True, reason="reminders.add is another branch's (fix-painel) file: "
+                   "the integrator adds `custom_text = messages.check_own_text(custom_text, "
+                   "channel)` at its top, then removes this mark")
+def test_adding_a_reminder_with_an_own_text_that_cannot_be_filled_is_refused(
+        practice: Practice) -> None:
+    from app.services import clients, reminders, scheduling
+    from app.services.scheduling import BookingRequest
+    from tests.conftest import add_service, local
+
+    c = clients.add(practice, name="Lurdes Lima", phone="+55 11 98765-4321",
+                    consent=[Channel.SMS]).id
+    session = scheduling.book(practice, BookingRequest(
+        client_id=c, start=local("2027-03-15T10:00"), service_id=add_service(practice)))
+    before = reminders.list_for(practice, session)
+    with pytest.raises(InvalidInput, match="The reminder's own text: A brace is not closed"):
+        reminders.add(practice, session, Channel.SMS, 60, "Lurdes, traga os exames às {time.")
+    assert reminders.list_for(practice, session) == before
