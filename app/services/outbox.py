@@ -641,8 +641,9 @@ def _compose_for(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datet
     if channel is Channel.EMAIL:
         subject = messages.choose_words(channel, messages.default_subject(msg.kind),
                                         own=cfg["template.email.subject"] if own else "")
-        own_html = messages.choose_words(channel, "",
-                                         own=cfg["template.email.html"] if own else "")
+        # A reminder's own text is the message: the practice's own HTML would hide it.
+        own_html = messages.choose_words(
+            channel, "", own=cfg["template.email.html"] if own and not msg.custom_text else "")
         html = messages.render(own_html.template, facts, escape=True) if own_html.template \
             else messages.html_email(msg.kind, facts, text)
         calendar = invites.build(s, a, summary=f"{facts.service} · {facts.practice}",

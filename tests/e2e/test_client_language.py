@@ -140,7 +140,8 @@ def test_the_practices_own_words_go_to_clients_in_its_language(
     dates. A reminder's own text has its fields filled."""
     config.set_values(practice, {"template.email.subject": "Até {weekday}, {first_name}!",
                                  "template.email.text": "Oi {first_name}, até {date} às "
-                                                        "{time}."})
+                                                        "{time}.",
+                                 "template.email.html": "<p>Oi {first_name}!</p>"})
     maria = clients.add(practice, name="Maria Silva", phone="+55 11 98765-4321",
                         email="maria@example.com", consent=[Channel.EMAIL]).id
     john = clients.add(practice, name="John Smith", phone="+55 11 91111-2222",
@@ -166,6 +167,10 @@ def test_the_practices_own_words_go_to_clients_in_its_language(
         "Hello John, this is a reminder of your session (Psicoterapia)")
     assert parts(got["lurdes@example.com"])["text/plain"].startswith(
         "Lurdes, traga os exames às 14:00.")
+    assert parts(got["maria@example.com"])["text/html"].strip() == "<p>Oi Maria!</p>"
+    # The reminder's own text is the message in both parts, not the practice's HTML.
+    assert "Lurdes, traga os exames às 14:00." in parts(got["lurdes@example.com"])["text/html"]
+    assert "Psicoterapia" in parts(got["john@example.com"])["text/html"]
 
 
 def test_words_saved_before_they_were_checked_never_reach_a_client(
