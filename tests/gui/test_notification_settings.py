@@ -257,4 +257,5 @@ def test_words_with_a_typo_are_refused_in_the_error_line_and_nothing_is_saved(
     qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: config.get(practice, "template.sms.text") ==
                     "Oi {first_name}, ate {date}", timeout=3000)
-    assert tab.error.text() == "" and config.get(practice, "reminders.default") == "voice:1440"
+    qtbot.waitUntil(lambda: tab.error.text() == "", timeout=3000)
+    assert config.get(practice, "reminders.default") == "voice:1440"
