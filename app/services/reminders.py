@@ -446,7 +446,11 @@ def reminder_refusal(appointment_id: int, status: AppointmentStatus, start: date
 
 def add(p: Practice, appointment_id: int, channel: Channel, minutes_before: int,
         custom_text: str | None = None) -> MessageView:
-    """A reminder added by hand on one session."""
+    """A reminder added by hand on one session. InvalidInput (nothing added) for a
+    time out of range, or an own text whose fields cannot be filled."""
+    from app.services import messages
+
+    custom_text = messages.check_own_text(custom_text, channel)
     if not 5 <= minutes_before <= 14 * 24 * 60:
         raise InvalidInput(_("A reminder goes between 5 minutes and 14 days before."))
     ready = channel_setup.readiness(p)

@@ -128,9 +128,6 @@ def test_a_reminders_own_text_is_checked_as_a_template() -> None:
         messages.check_own_text("Até {day}", Channel.SMS)
 
 
-@pytest.mark.xfail(strict=True, reason="reminders.add is another branch's (fix-painel) file: "
-                   "the integrator adds `custom_text = messages.check_own_text(custom_text, "
-                   "channel)` at its top, then removes this mark")
 def test_adding_a_reminder_with_an_own_text_that_cannot_be_filled_is_refused(
         practice: Practice) -> None:
     from app.services import clients, reminders, scheduling
