@@ -18,10 +18,9 @@ import base64
 import requests
 
 from app.i18n import _
-from app.services import channel_checks, config, secrets
+from app.services import channel_checks, config, relay_address, secrets
 from app.services.errors import InvalidInput, PracticeError
 from app.services.practice import Practice
-from app.services.values import web_address
 
 CHANNEL = "push"  # how channel_checks names this check
 SECRET = "push.private_key"
@@ -129,12 +128,9 @@ def _check(p: Practice) -> str:
 
 
 def _relay(p: Practice) -> tuple[str, str]:
-    url = config.get(p, "relay.url")
-    api_key = secrets.load("relay.api_key")
-    if not url or not api_key:
-        raise InvalidInput(_("Notifications on clients' phones go through the confirmation "
-                             "links' relay: connect it first in Settings › Integrations."))
-    return web_address(url), api_key
+    return relay_address.of(p, _("Notifications on clients' phones go through the "
+                                 "confirmation links' relay: connect it first in Settings › "
+                                 "Integrations."))
 
 
 def _own_key(p: Practice, *, make: bool) -> str | None:

@@ -27,10 +27,9 @@ import logging
 import requests
 
 from app.i18n import _
-from app.services import channel_checks, config, secrets
+from app.services import channel_checks, config, relay_address, secrets
 from app.services.errors import InvalidInput, PracticeError
 from app.services.practice import Practice
-from app.services.values import web_address
 
 log = logging.getLogger(__name__)
 CHANNEL = "voice"  # how channel_checks names the check this records
@@ -86,12 +85,8 @@ def on_relay(p: Practice) -> str:
 
 
 def _relay(p: Practice) -> tuple[str, str]:
-    url = config.get(p, "relay.url")
-    api_key = secrets.load("relay.api_key")
-    if not url or not api_key:
-        raise InvalidInput(_("The confirmation links' relay is not set up: connect it first in "
-                             "Settings › Integrations."))
-    return web_address(url), api_key
+    return relay_address.of(p, _("The confirmation links' relay is not set up: connect it "
+                                 "first in Settings › Integrations."))
 
 
 def _settings(p: Practice) -> tuple[str, str, str, str]:
