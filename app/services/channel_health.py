@@ -34,6 +34,10 @@ FIX_OF: dict[str, dict[str, str]] = {
                      "132000", "132001", "132005", "132012", "132015", "132016", "132018")}},
     # Twilio's codes: https://www.twilio.com/docs/api/errors
     "sms": {"20003": INTEGRATIONS, "21606": INTEGRATIONS, "not_configured": INTEGRATIONS},
+    # Calls: the same account (20003), a calling number it does not own (21210).
+    "voice": {"20003": INTEGRATIONS, "21210": INTEGRATIONS, "not_configured": INTEGRATIONS},
+    # A push service refusing the practice's key (RFC 8292 §4: 401/403).
+    "push": {"401": INTEGRATIONS, "403": INTEGRATIONS, "not_configured": INTEGRATIONS},
 }
 
 # Attempts that say how the channel is: answers that reached the provider (or
@@ -53,7 +57,7 @@ def stops_channel(channel: str, code: str | None) -> bool:
 
 @dataclass(frozen=True)
 class Stop:
-    channel: str  # email, whatsapp, sms
+    channel: str  # email, whatsapp, sms, voice, push
     since: datetime  # the answer that stopped it, UTC
     last_try: datetime  # the newest attempt since, UTC (== since when none)
     code: str  # the provider's code (or ours) of that answer

@@ -21,6 +21,7 @@ from app.services import (
     clients,
     config,
     history,
+    outbox,
     queries,
     relay_client,
     reminders,
@@ -492,3 +493,28 @@ def test_words_stored_before_the_check_never_read_placeholders(
     assert note.detail.startswith("The practice's own words for this channel could not be "
                                   "read, so the built-in words went instead. A brace is not "
                                   "closed in")
+
+
+def test_a_wrong_token_stops_the_calls_and_holds_the_rest(
+        practice: Practice, clock: FrozenClock, world: tuple) -> None:
+    """Twilio refusing the account is the channel's fault, not each call's: one call
+    fails, the others wait (as SMS and WhatsApp do) and go once it works again."""
+    from app.services import channel_health, failures
+
+    _relay, tw = world
+    config.set_value(practice, "reminders.default", "voice:300")
+    service = add_service(practice)
+    for n in range(3):
+        c = clients.add(practice, name=f"Cliente {n}", phone=f"+55 11 98765-43{n:02d}",
+                        consent=[Channel.VOICE]).id
+        scheduling.book(practice, BookingRequest(
+            client_id=c, start=local(f"2027-03-15T1{4 + n}:00"), service_id=service))
+    secrets.store("sms.auth_token", "0" * 32)
+    clock.set(local("2027-03-15T11:30"))  # the three calls are due
+    report = outbox.Dispatcher(practice).dispatch_due()
+    assert (report.failed, report.held, report.sent) == (1, 2, 0)
+    [stop] = channel_health.stopped_now(practice).values()
+    assert (stop.channel, stop.code) == ("voice", "20003")
+    assert tw.calls == []
+    [group] = [g for g in failures.blocked_groups(practice) if g.cause == failures.STOPPED]
+    assert group.channel == "voice" and group.count == 2
