@@ -561,6 +561,18 @@ def _overtaken(s: Session, a: Appointment) -> bool:
         OutboxMessage.state == MessageState.SENT)).first() is not None
 
 
+def _a_later_one_goes(s: Session, msg: OutboxMessage, now: datetime) -> bool:
+    """Whether another reminder of the same session and channel, due later than
+    `msg` but also due by `now`, is still to go (or went): `msg` is then stale."""
+    return s.exec(select(OutboxMessage.id).where(
+        OutboxMessage.appointment_id == msg.appointment_id,
+        OutboxMessage.channel == msg.channel, OutboxMessage.kind == MessageKind.REMINDER,
+        OutboxMessage.id != msg.id, OutboxMessage.due_at > msg.due_at,
+        OutboxMessage.due_at <= now,
+        col(OutboxMessage.state).in_((MessageState.PENDING, MessageState.SENDING,
+                                      MessageState.SENT)))).first() is not None
+
+
 def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime
             ) -> tuple[Outgoing | None, str | None]:
     """The message to send now, or why it should not be sent any more."""
@@ -589,6 +601,11 @@ def compose(s: Session, msg: OutboxMessage, cfg: dict[str, str], now: datetime
         if elapsed(now, a.start) <= USEFUL_CUTOFF:
             return None, _("Too late to help: the session starts within {minutes} minutes.") \
                 .format(minutes=int(USEFUL_CUTOFF.total_seconds() // 60))
+        if _a_later_one_goes(s, msg, now):
+            # Sending again after a pause (the computer was off): one reminder per
+            # session and channel, the nearest to the session, never a burst.
+            return None, _("A later reminder of this session by the same channel goes "
+                           "instead: both were due when sending began again.")
     client = s.get(Client, a.client_id)
     staff = s.get(Staff, a.staff_id)
     assert client is not None and staff is not None

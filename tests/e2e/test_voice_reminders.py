@@ -518,3 +518,22 @@ def test_a_wrong_token_stops_the_calls_and_holds_the_rest(
     assert tw.calls == []
     [group] = [g for g in failures.blocked_groups(practice) if g.cause == failures.STOPPED]
     assert group.channel == "voice" and group.count == 2
+
+
+def test_after_a_pause_one_call_per_session_never_two_at_once(
+        practice: Practice, clock: FrozenClock, world: tuple) -> None:
+    """The computer was off past two call reminders of one session: the one nearest
+    the session rings, the older is skipped saying why (any channel: a burst of
+    stale reminders helps nobody)."""
+    _relay, tw = world
+    config.set_value(practice, "reminders.default", "voice:1440,voice:300")
+    session = book(practice)  # Monday 15 March 2027, 10:00
+    # Both due: the day before, and 05:00 (moved to 08:00, when calls may ring).
+    clock.set(local("2027-03-15T08:30"))
+    report = outbox.Dispatcher(practice).dispatch_due()
+    assert report.sent == 1 and len(tw.calls) == 1
+    calls = sorted((m for m in reminders.list_for(practice, session) if m.channel == "voice"),
+                   key=lambda m: m.minutes_before or 0)
+    assert [(m.minutes_before, m.state) for m in calls] == [(300, "sent"), (1440, "skipped")]
+    assert calls[1].last_error == ("A later reminder of this session by the same channel goes "
+                                   "instead: both were due when sending began again.")
