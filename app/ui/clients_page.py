@@ -249,6 +249,9 @@ class ClientFile(QWidget):
                 channel=channel_label(channel)))
             self.consent[channel] = box
             form.addRow("" if channel is not Channel.WHATSAPP else _("Consent"), box)
+        # Only the client's phone turns notifications on (a new client has none yet):
+        # greyed, saying where, until it has; then the practice may turn them off.
+        self._push_by_client(False)
         form.addRow(_("Notes"), self.notes)
         self.data_error = plain(QLabel())
         self.data_error.setObjectName("error")
@@ -333,12 +336,7 @@ class ClientFile(QWidget):
                 text += " — " + _("since {date}").format(date=i18n.format_date(
                     datetime.fromisoformat(since).astimezone(self.window_.zone).date()))
             box.setText(text)
-        # Only the client's phone turns notifications on; the practice may turn them off.
-        push = self.consent[Channel.PUSH]
-        push.setEnabled(push.isChecked())
-        push.setToolTip("" if push.isChecked() else _(
-            "The client turns this on from the link in a reminder (Receive reminders on this "
-            "phone)."))
+        self._push_by_client(self.consent[Channel.PUSH].isChecked())
         self._filled = self._data_values()
 
     def _show_sessions(self, sessions: list[AppointmentView], stats: ClientStats,
@@ -414,6 +412,14 @@ class ClientFile(QWidget):
             self.reload()
 
     # ------------------------------------------------------------ actions
+
+    def _push_by_client(self, on: bool) -> None:
+        """The push box: enabled only to turn off what the client's phone turned on."""
+        push = self.consent[Channel.PUSH]
+        push.setEnabled(on)
+        push.setToolTip("" if on else _(
+            "The client turns this on from the link in a reminder (Receive reminders on this "
+            "phone)."))
 
     def start_attendance(self) -> Any:
         """Conecta's (+) form, filled in with this client and linked to them."""

@@ -160,6 +160,12 @@ def test_the_ficha_takes_a_call_and_only_stops_phone_notifications(
     from app.models.tables import Client
     from app.services import push_devices
 
+    window.nav.setCurrentRow(PAGES.index("clients"))
+    qtbot.mouseClick(window.clients.new_button, Qt.MouseButton.LeftButton)
+    new = window.clients.stack.currentWidget()
+    # A new client has no phone that turned notifications on: the box is greyed too.
+    assert not new.consent[Channel.PUSH].isEnabled()
+    assert "Receive reminders on this phone" in new.consent[Channel.PUSH].toolTip()
     file = window.clients.open_client(seeded["joao"])
     qtbot.waitUntil(lambda: file.client is not None, timeout=3000)
     call, push = file.consent[Channel.VOICE], file.consent[Channel.PUSH]
