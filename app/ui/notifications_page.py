@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from app import i18n
 from app.i18n import _, ngettext
+from app.models.enums import Channel
 from app.models.outbox import MessageKind
 from app.services import (
     config,
@@ -35,7 +36,7 @@ from app.services import (
     voice_calls,
     whatsapp_templates,
 )
-from app.services.errors import ChangedMeanwhile, PracticeError
+from app.services.errors import ChangedMeanwhile, InvalidInput, PracticeError
 from app.services.settings import SettingsView
 from app.ui.call_settings import CallSettings
 from app.ui.channel_words import AGREED_BY_PRACTICE, REMINDER_CHANNELS, channel_label
@@ -61,6 +62,17 @@ def status_words(status: str) -> str:
     return {"PAUSED": _("paused by Meta"), "REJECTED": _("rejected by Meta"),
             "DISABLED": _("disabled by Meta"), "DELETED": _("deleted at Meta")}.get(
         status, _("not approved yet"))
+
+
+def _problem(text: str, channel: Channel, what: str) -> str | None:
+    """What Salvar would refuse in a template being typed ("⚠ …"), or None."""
+    if not text.strip():
+        return None
+    try:
+        messages.check_template(text, channel, what)
+    except InvalidInput as exc:
+        return "⚠ " + str(exc)
+    return None
 
 
 def message_label(kind: str) -> QLabel:
@@ -192,6 +204,7 @@ class NotificationsTab(QWidget):
         self.button_whatsapp.toggled.connect(self.show_template)
         for editor in (self.text, self.sms, self.voice_text, self.push_text):
             editor.textChanged.connect(self.update_preview)
+        self.voice_text.textChanged.connect(self.listened.hide)  # it said the old words
         self.button_email.toggled.connect(self.update_preview)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -385,13 +398,18 @@ class NotificationsTab(QWidget):
             size += " · " + _("with accents such as ã or ç an SMS holds {n} characters").format(
                 n=counted.per_part)
         parts += [f"<b>SMS</b> — {escape(size)}", escape(sms).replace("\n", "<br>")]
-        self.spoken = self._spoken(facts)
+        # Words that cannot be filled are never shown as if a client would get them:
+        # the preview says what Salvar will refuse.
+        call_problem = _problem(self.voice_text.toPlainText(), Channel.VOICE,
+                                _("Reminder call words"))
+        self.spoken = "" if call_problem else self._spoken(facts)
         call_title, push_title = _("Reminder call"), _("Phone notification")
-        parts += [f"<b>{escape(call_title)}</b>", escape(self.spoken)]
+        parts += [f"<b>{escape(call_title)}</b>", escape(call_problem or self.spoken)]
         day = push_message.day_phrase(facts.start, w.practice.clock.now().astimezone(
             facts.start.tzinfo))
-        pushed = push_message.render(self.push_text.toPlainText() or
-                                     push_message.default_text(kind), facts, day)
+        pushed = _problem(self.push_text.toPlainText(), Channel.PUSH,
+                          _("Phone notification text")) or push_message.render(
+            self.push_text.toPlainText() or push_message.default_text(kind), facts, day)
         parts += [f"<b>{escape(push_title)}</b> — "
                   f"{escape(self.practice_name or _('Your practice'))}", escape(pushed)]
         if self.wa_template.text():
@@ -413,7 +431,14 @@ class NotificationsTab(QWidget):
 
     def listen(self) -> None:
         """Ouvir: the call's words spoken by this computer, in the clients' language;
-        where it cannot speak, the words are shown instead."""
+        where it cannot speak, the words are shown instead; words that cannot be
+        filled, what is wrong with them."""
+        self.listened.show()
+        problem = _problem(self.voice_text.toPlainText(), Channel.VOICE,
+                           _("Reminder call words"))
+        if problem:
+            self.listened.setText(problem)
+            return
         spoke = self.speech.say(self.spoken, self.preview_language)
         self.listened.setText(_("Speaking…") if spoke else _(
             "This computer cannot speak the words aloud; a client hears: “{words}”").format(

@@ -259,3 +259,22 @@ def test_words_with_a_typo_are_refused_in_the_error_line_and_nothing_is_saved(
                     "Oi {first_name}, ate {date}", timeout=3000)
     qtbot.waitUntil(lambda: tab.error.text() == "", timeout=3000)
     assert config.get(practice, "reminders.default") == "voice:1440"
+
+
+def test_words_that_cannot_be_filled_are_never_previewed_or_heard_as_a_clients(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    tab = open_tab(qtbot, window, 3)
+    qtbot.keyClicks(tab.voice_text, "Oi {first_name}, ate {time. Tchau")
+    qtbot.keyClicks(tab.push_text, "Oi {nome}")
+    preview = tab.preview.text()
+    assert "⚠ Reminder call words: " in preview and "Oi Maria" not in preview
+    assert "⚠ Phone notification text: " in preview and "{nome} is not a field" in preview
+    qtbot.mouseClick(tab.listen_button, Qt.MouseButton.LeftButton)
+    assert tab.listened.text().startswith("⚠ Reminder call words: ")
+    # Corrected: the old words' line goes, the preview says the new ones.
+    qtbot.keyClick(tab.voice_text, Qt.Key.Key_End)
+    for _n in range(len(". Tchau")):
+        qtbot.keyClick(tab.voice_text, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(tab.voice_text, "}. Tchau")
+    assert not tab.listened.isVisible()
+    assert "Oi Maria, ate " in tab.preview.text()
