@@ -210,21 +210,62 @@ def dismiss_group(p: Practice, key: tuple[str, str, int]) -> int:
 
 
 def decide(s: Session, row: OutboxMessage, now: datetime, new: MessageState, outcome: str,
-           who: str) -> None:
+           who: str) -> str | None:
     """A person's decision on one failed message: sent again from now (PENDING,
     attempts counted afresh) or closed (CANCELLED), written in its attempt log.
     Sending again one that no longer waits for anyone (why_not_needed: a Painel
-    read before its session was cancelled) raises InvalidInput saying why."""
+    read before its session was cancelled), or that cannot go as things stand (a
+    notification for a client with no phone left, a call whose next allowed hour
+    is too close to the session) raises InvalidInput saying why. Returns when it
+    goes, if not now (a call waiting for the hours calls ring in)."""
     assert row.id is not None
-    if new is MessageState.PENDING:
-        why_not = why_not_needed(s, row, now)
+    due, said = now, None
+    if new is MessageState.PENDING:  # everything checked before anything changes
+        why_not = why_not_needed(s, row, now) or _cannot_go(s, row)
         if why_not is not None:
             raise InvalidInput(why_not)
+        due, said = _call_hours(s, row, now)
     row.state, row.updated_at = new, now
     if new is MessageState.PENDING:
-        row.due_at, row.next_attempt_at, row.attempts = now, None, 0
+        row.due_at, row.next_attempt_at, row.attempts = due, None, 0
     s.add(DeliveryAttempt(message_id=row.id, at=now, outcome=outcome,
                           detail=_("Decided by {who}.").format(who=who)))
+    return said
+
+
+def _cannot_go(s: Session, row: OutboxMessage) -> str | None:
+    """Why a notification sent again would reach nobody: its client has no phone."""
+    from app.services import push_devices
+
+    a = s.get(Appointment, row.appointment_id) if row.appointment_id else None
+    if row.channel != "push" or a is None or push_devices.live(s, a.client_id):
+        return None
+    client = s.get(Client, a.client_id)
+    return _("{name}'s phone no longer takes notifications: there is nowhere to send it "
+             "until reminders are turned on again from a reminder's link.").format(
+        name=client.name if client else "?")
+
+
+def _call_hours(s: Session, row: OutboxMessage, now: datetime
+                ) -> tuple[datetime, str | None]:
+    """When a message sent again goes, and the sentence when not now: a call
+    outside the hours calls ring in waits for the next of them; InvalidInput when
+    that is too close to the session."""
+    from app.services import quiet_hours
+    from app.services.reminders import USEFUL_CUTOFF
+
+    a = s.get(Appointment, row.appointment_id) if row.appointment_id else None
+    if row.channel != "voice" or a is None:
+        return now, None
+    w = quiet_hours.window_of(s)
+    when, why_not = quiet_hours.place(now, a.start, w, USEFUL_CUTOFF)
+    if why_not is not None:
+        raise InvalidInput(why_not)
+    if when == now:
+        return now, None
+    return when, _("It will be called at {when}: calls ring only from {start} to {end}.").format(
+        when=i18n.format_datetime(when.astimezone(w.zone)), start=i18n.format_time(w.start),
+        end=i18n.format_time(w.end))
 
 
 def _decide_group(p: Practice, key: tuple[str, str, int], new: MessageState,
@@ -232,11 +273,16 @@ def _decide_group(p: Practice, key: tuple[str, str, int], new: MessageState,
     now = p.clock.now()
     with p.db.write() as s:
         rows = s.exec(select(OutboxMessage).where(*_members(*key, now))).all()
+        decided = []
         for row in rows:
-            decide(s, row, now, new, outcome, p.actor)
-        touched = sorted({row.appointment_id for row in rows if row.appointment_id})
+            try:
+                decide(s, row, now, new, outcome, p.actor)
+            except InvalidInput:
+                continue  # cannot go as things stand (no phone left): it stays, listed
+            decided.append(row)
+        touched = sorted({row.appointment_id for row in decided if row.appointment_id})
     p.bus.publish(Change.of(appointments=touched))
-    return len(rows)
+    return len(decided)
 
 
 # ---------------------------------------------------------------- waiting, blocked

@@ -422,9 +422,11 @@ def resolve_unknown(p: Practice, message_id: int, *, resend: bool) -> None:
     p.bus.publish(Change.of(appointments=[appointment_id] if appointment_id else []))
 
 
-def retry_failed(p: Practice, message_id: int) -> None:
-    """Send a failed message again (after the cause was fixed)."""
-    _decide(p, message_id, MessageState.FAILED, MessageState.PENDING, "retry_requested")
+def retry_failed(p: Practice, message_id: int) -> str | None:
+    """Send a failed message again (after the cause was fixed); when it goes, if not
+    at once (failures.decide). InvalidInput when it cannot go as things stand."""
+    return _decide(p, message_id, MessageState.FAILED, MessageState.PENDING,
+                   "retry_requested")
 
 
 def dismiss(p: Practice, message_id: int) -> None:
@@ -433,7 +435,7 @@ def dismiss(p: Practice, message_id: int) -> None:
 
 
 def _decide(p: Practice, message_id: int, expected: MessageState, new: MessageState,
-            outcome: str) -> None:
+            outcome: str) -> str | None:
     now = p.clock.now()
     with p.db.write() as s:
         row = s.get(OutboxMessage, message_id)
@@ -442,9 +444,10 @@ def _decide(p: Practice, message_id: int, expected: MessageState, new: MessageSt
 
             raise InvalidInput(_("Message {id} is not waiting for a decision.")
                                .format(id=message_id))
-        failures.decide(s, row, now, new, outcome, p.actor)
+        when = failures.decide(s, row, now, new, outcome, p.actor)
         appointment_id = row.appointment_id
     p.bus.publish(Change.of(appointments=[appointment_id] if appointment_id else []))
+    return when
 
 
 def _slowed_for(s: Session, message_id: int, now: datetime) -> timedelta:

@@ -643,8 +643,11 @@ class DashboardPage(QWidget):
         self.failures_card.setVisible(bool(board.failures))
 
     def decide(self, work: Callable[[], object], message: str) -> None:
-        self.window_.tasks.run(work, lambda _r: self.window_.say(message),
-                               self.window_.show_error)
+        """`message` is said once done, unless the work says something else (when
+        a message sent again will go)."""
+        self.window_.tasks.run(
+            work, lambda said: self.window_.say(said if isinstance(said, str) else message),
+            self.window_.show_error)
 
     def confirm(self, appointment_id: int) -> None:
         p = self.window_.practice

@@ -237,6 +237,10 @@ def test_a_phone_gone_is_dropped_and_the_reminder_fails_in_words(
     [phone] = phones(practice, wired.client_id)
     assert phone.dropped_at is not None and "410" in phone.dropped_reason
     assert wired.push.delivered == []
+    # Sent again from the Painel: refused with why (no phone to send it to).
+    with pytest.raises(InvalidInput, match="no longer takes notifications"):
+        outbox.retry_failed(practice, message)
+    assert state(practice, message).state == "failed"
     # Integrações: the client's doing, listed, not the channel's problem.
     [push_reach] = [r for r in reach.overview(practice) if r.channel == "push"]
     assert push_reach.state is reach.State.WORKING

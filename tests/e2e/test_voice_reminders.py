@@ -537,3 +537,20 @@ def test_after_a_pause_one_call_per_session_never_two_at_once(
     assert [(m.minutes_before, m.state) for m in calls] == [(300, "sent"), (1440, "skipped")]
     assert calls[1].last_error == ("A later reminder of this session by the same channel goes "
                                    "instead: both were due when sending began again.")
+
+
+def test_a_failed_call_sent_again_at_night_says_when_it_will_ring(
+        practice: Practice, clock: FrozenClock, world: tuple) -> None:
+    _relay, tw = world
+    session = book(practice)
+    call = place(practice, clock, tw)
+    tw.ring_out(call, "failed")
+    poll(practice)
+    row = the_call(practice, session)
+    assert row.state == "failed"
+    clock.set(local("2027-03-14T21:30"))  # the evening before: calls do not ring now
+    said = outbox.retry_failed(practice, row.id)
+    assert said is not None and said.startswith("It will be called at ")
+    assert "calls ring only from 8:00\u202fAM to 8:00\u202fPM" in said
+    again = the_call(practice, session)
+    assert again.state == "pending" and again.due_at == local("2027-03-15T08:00")

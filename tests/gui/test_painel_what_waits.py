@@ -221,9 +221,15 @@ def test_a_channel_that_stopped_working_is_one_item(
                                      "whatsapp.phone_number_id": wa.rules.phone_number_id,
                                      "whatsapp.template": "lembrete_sessao"})
         secrets.store("whatsapp.token", "EAAG-expired")
-        for minutes in (60, 120, 180):
-            reminders.add(practice, seeded["monday"], Channel.WHATSAPP, minutes)
-        clock.set(queries.show(practice, seeded["monday"]).start - timedelta(minutes=30))
+        # Three sessions' reminders, all due (one per session: several of one session
+        # due together would be one).
+        monday = queries.show(practice, seeded["monday"])
+        sessions = [seeded["monday"], *(scheduling.book(practice, BookingRequest(
+            client_id=seeded["maria"], start=monday.start + timedelta(hours=hours),
+            service_id=seeded["therapy"])) for hours in (1, 2))]
+        for hours, session in enumerate(sessions, start=1):
+            reminders.add(practice, session, Channel.WHATSAPP, 60 * hours)
+        clock.set(monday.start - timedelta(minutes=30))
         report = outbox.Dispatcher(practice).dispatch_due()
         assert (report.failed, report.held) == (1, 2) and wa.refused == [190]
     page = open_painel(qtbot, window)
