@@ -211,6 +211,7 @@ class NotificationsTab(QWidget):
         layout.addWidget(_scroll(inner))
         self.relay_url = ""
         self.spoken = ""  # the call's words as the preview shows them
+        self.ui_language = i18n.current_language()
         self.preview_language = i18n.current_language()
         self.practice_name = ""
         self.practice: SettingsView | None = None  # for the preview's facts and language
@@ -363,6 +364,7 @@ class NotificationsTab(QWidget):
         """The reminder as each channel would carry it, with the practice's facts,
         in the language its clients read (unless a client chose another)."""
         w, view = self.window_, self.practice
+        self.ui_language = i18n.current_language()  # the preview's headings and notes
         language = messages.client_language("", view.language, view.country) if view else \
             i18n.current_language()
         with i18n.speaking(language):
@@ -386,29 +388,35 @@ class NotificationsTab(QWidget):
         mail = messages.plain_email(kind, facts, text)
         sms = messages.sms_text(kind, replace(facts, link=link), messages.render(
             self.sms.toPlainText() or messages.default_text(kind), facts))
-        parts = [f"<b>{escape(_('E-mail'))}</b> — {escape(subject)}",
+        # The messages in the clients' language; what is said about them (headings,
+        # sizes, what cannot be filled) in the reader's.
+        with i18n.speaking(self.ui_language):
+            email_title, call_title, push_title = (_("E-mail"), _("Reminder call"),
+                                                   _("Phone notification"))
+            counted = sms_parts.parts(sms)
+            size = ngettext("{n} character", "{n} characters", counted.characters).format(
+                n=counted.characters)
+            if counted.parts > 1 or counted.unicode:
+                size += " · " + ngettext("sent and billed as {n} SMS",
+                                         "sent and billed as {n} SMS",
+                                         counted.parts).format(n=counted.parts)
+            if counted.unicode:
+                size += " · " + _("with accents such as ã or ç an SMS holds {n} "
+                                  "characters").format(n=counted.per_part)
+            # Words that cannot be filled are never shown as if a client would get
+            # them: the preview says what Salvar will refuse.
+            call_problem = _problem(self.voice_text.toPlainText(), Channel.VOICE,
+                                    _("Reminder call words"))
+            push_problem = _problem(self.push_text.toPlainText(), Channel.PUSH,
+                                    _("Phone notification text"))
+        parts = [f"<b>{escape(email_title)}</b> — {escape(subject)}",
                  escape(mail).replace("\n", "<br>")]
-        counted = sms_parts.parts(sms)
-        size = ngettext("{n} character", "{n} characters", counted.characters).format(
-            n=counted.characters)
-        if counted.parts > 1 or counted.unicode:
-            size += " · " + ngettext("sent and billed as {n} SMS", "sent and billed as {n} SMS",
-                                     counted.parts).format(n=counted.parts)
-        if counted.unicode:
-            size += " · " + _("with accents such as ã or ç an SMS holds {n} characters").format(
-                n=counted.per_part)
         parts += [f"<b>SMS</b> — {escape(size)}", escape(sms).replace("\n", "<br>")]
-        # Words that cannot be filled are never shown as if a client would get them:
-        # the preview says what Salvar will refuse.
-        call_problem = _problem(self.voice_text.toPlainText(), Channel.VOICE,
-                                _("Reminder call words"))
         self.spoken = "" if call_problem else self._spoken(facts)
-        call_title, push_title = _("Reminder call"), _("Phone notification")
         parts += [f"<b>{escape(call_title)}</b>", escape(call_problem or self.spoken)]
         day = push_message.day_phrase(facts.start, w.practice.clock.now().astimezone(
             facts.start.tzinfo))
-        pushed = _problem(self.push_text.toPlainText(), Channel.PUSH,
-                          _("Phone notification text")) or push_message.render(
+        pushed = push_problem or push_message.render(
             self.push_text.toPlainText() or push_message.default_text(kind), facts, day)
         parts += [f"<b>{escape(push_title)}</b> — "
                   f"{escape(self.practice_name or _('Your practice'))}", escape(pushed)]
@@ -416,10 +424,11 @@ class NotificationsTab(QWidget):
             fields = facts.fields()
             params = [f"{{{{{i}}}}} = {fields.get(f, f)}" for i, f in
                       enumerate(filter(None, self.wa_params.text().split(",")), start=1)]
-            line = _("Template {name}: {fields}").format(
-                name=self.wa_template.text(), fields=", ".join(params) or "—")
-            if self.button_whatsapp.isChecked():
-                line += " · " + _("button to the confirmation page")
+            with i18n.speaking(self.ui_language):
+                line = _("Template {name}: {fields}").format(
+                    name=self.wa_template.text(), fields=", ".join(params) or "—")
+                if self.button_whatsapp.isChecked():
+                    line += " · " + _("button to the confirmation page")
             parts += ["<b>WhatsApp</b>", escape(line)]
         return "<br>".join(parts)
 

@@ -151,8 +151,10 @@ def test_the_preview_shows_each_channel_in_the_clients_language(
     assert tab.preview_language == "pt_BR"
     assert "Lembrete: sua sessão em" in text and "Onde: Rua das Flores, 120" in text
     assert "menos de 24 h de antecedência são cobrados: R$ 80,00" in text
-    assert "<b>SMS</b>" in text and "caracteres" in text
-    assert "Modelo lembrete_sessao: {{1}} = Maria, {{2}} = " in text
+    # What is said about the messages is in the reader's language (this computer's).
+    assert "<b>SMS</b>" in text and "characters" in text and "caracteres" not in text
+    assert "<b>E-mail</b>" in text and "<b>Reminder call</b>" in text
+    assert "Template lembrete_sessao: {{1}} = Maria, {{2}} = " in text
     assert tab.preview.textFormat() == Qt.TextFormat.RichText
     tab.subject.setText("<script>x</script>")  # typed text stays text
     assert "&lt;script&gt;" in tab.preview.text()
