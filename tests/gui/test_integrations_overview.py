@@ -88,3 +88,17 @@ def test_the_wheel_scrolls_the_page_and_never_changes_a_field_on_the_way(
         QApplication.sendEvent(security, wheel)
     assert security.currentData() == before
     assert tab.area.verticalScrollBar().value() > top  # type: ignore[attr-defined]
+
+
+def test_a_date_abbreviated_at_a_sentences_end_takes_its_full_stop() -> None:
+    from datetime import UTC, datetime
+
+    from app import i18n
+    from app.services.reach import Reach, State
+    from app.ui.integrations.overview import details
+
+    now = datetime(2026, 12, 20, 12, tzinfo=UTC)
+    links = Reach("links", State.WORKING, None, datetime(2026, 12, 10, 12, tzinfo=UTC), (),
+                  "", None)
+    with i18n.speaking("pt_BR"):
+        assert details(links, now)[-1] == "Última resposta por um link: 10 de dez."

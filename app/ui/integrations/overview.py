@@ -85,7 +85,8 @@ def details(reach: Reach, now: datetime) -> list[str]:
                               "{n} failed in the last 24 hours: {reason}",
                               failed.count).format(n=i18n.format_number(failed.count),
                                                    reason=failed.reason))
-    return lines
+    # A date abbreviated at the end of a sentence ("10 de dez.") takes its full stop.
+    return [line[:-1] if line.endswith("..") else line for line in lines]
 
 
 class Overview(QGroupBox):
