@@ -36,7 +36,7 @@ from app.i18n import _
 from app.models.enums import CancelledBy, ChargeDecision
 from app.models.outbox import ConfigEntry
 from app.models.requests import ClientRequest, RelayEvent, RequestKind, RequestState
-from app.models.tables import Appointment
+from app.models.tables import Appointment, AuditEvent
 from app.services import (
     audit,
     client_answers,
@@ -426,10 +426,12 @@ class RequestView:
     reason: str
     received_at: str
     state: str
+    via: str = "link"  # how the client asked: "link", "phone" (a call's keypad), "whatsapp"
 
     def as_json(self) -> dict[str, object]:
         return {"id": self.id, "kind": self.kind, "appointment_id": self.appointment_id,
-                "reason": self.reason, "received_at": self.received_at, "state": self.state}
+                "reason": self.reason, "received_at": self.received_at, "state": self.state,
+                "via": self.via}
 
 
 def pending_requests(p: Practice) -> list[RequestView]:
@@ -437,7 +439,20 @@ def pending_requests(p: Practice) -> list[RequestView]:
         rows = s.exec(select(ClientRequest).where(ClientRequest.state == RequestState.PENDING)
                       .order_by(col(ClientRequest.received_at)))
         return [RequestView(r.id or 0, r.kind.value, r.appointment_id, r.reason,
-                            r.received_at.isoformat(), r.state.value) for r in rows]
+                            r.received_at.isoformat(), r.state.value,
+                            _asked_via(s, r.appointment_id)) for r in rows]
+
+
+def _asked_via(s: Session, appointment_id: int) -> str:
+    """How the client last asked to cancel this session (its audit event says)."""
+    found = s.exec(select(AuditEvent.changes).where(
+        AuditEvent.entity == "appointment", AuditEvent.entity_id == appointment_id,
+        AuditEvent.action == "cancel_requested").order_by(col(AuditEvent.id).desc())).first()
+    try:
+        via = json.loads(found).get("via") if found else None
+    except (ValueError, AttributeError):
+        via = None
+    return via if via in ("link", "phone", "whatsapp") else "link"
 
 
 DECISIONS = ("charge", "waive", "keep", "reschedule", "dismiss")
@@ -456,13 +471,16 @@ def resolve(p: Practice, request_id: int, decision: str, new_start: Any = None,
         if row is None or row.state is not RequestState.PENDING:
             raise NotFound(_("There is no pending request with id {id}.").format(id=request_id))
         appointment_id, reason, kind = row.appointment_id, row.reason, row.kind
+        via = _asked_via(s, appointment_id)
     if (kind is RequestKind.NOTICE) != (decision == "dismiss"):
         raise InvalidInput(_("A notice can only be dismissed; a cancellation request needs a "
                              "decision: charge, waive, reschedule or keep."))
     new_id = None
     # The reason is the client's own words; the history says it came from them.
-    why = reason.strip() if reason and reason.strip() else \
-        _("The client asked to cancel through the link.")
+    why = reason.strip() if reason and reason.strip() else {
+        "phone": _("The client asked to cancel by phone."),
+        "whatsapp": _("The client asked to cancel on WhatsApp.")}.get(
+        via, _("The client asked to cancel through the link."))
     if decision == "charge":
         scheduling.cancel(p, appointment_id, reason=why, charge=ChargeDecision.CHARGE,
                           by=CancelledBy.CLIENT)

@@ -395,8 +395,11 @@ class RequestRow(QWidget):
                              f"{escape_breakable(view.service_name)} · {when}")
             self.head.setWordWrap(True)
             col.addWidget(self.head)
-            self.reason = label(_("Reason: {reason}").format(reason=request.reason) if
-                                request.reason else _("No reason given."))
+            by_phone = request.via == "phone"
+            self.reason = label(
+                (_("Reason: {reason}").format(reason=request.reason) if request.reason else
+                 _("No reason given.")) +
+                (" " + _("Asked by phone, on a reminder call's keypad.") if by_phone else ""))
             self.reason.setWordWrap(True)
             col.addWidget(self.reason)
             note = label(policy)

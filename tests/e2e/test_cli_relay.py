@@ -50,7 +50,8 @@ def test_relay_commands(tmp_path: Path) -> None:
         pending = ok(folder, "requests")
         assert [(r["appointment_id"], r["reason"]) for r in pending] == [(b, "Viagem")]
         assert set(pending[0]) == {"id", "appointment_id", "reason", "received_at", "kind",
-                                   "state"}
+                                   "state", "via"}
+        assert pending[0]["via"] == "link"  # how the client asked (a call's keypad: phone)
         assert run(folder, "requests", "resolve", str(pending[0]["id"])).returncode == 2
         moved = ok(folder, "requests", "resolve", str(pending[0]["id"]), "--reschedule",
                    "2027-03-17T15:00")

@@ -138,6 +138,12 @@ def test_pressing_2_is_a_cancellation_request(practice: Practice, clock: FrozenC
     entry = next(h for h in queries.show(practice, session).history
                  if h.action == "cancel_requested")
     assert entry.changes["via"] == "phone"
+    # The Painel says how the client asked; the cancellation keeps it as the reason.
+    assert request.via == "phone" and request.as_json()["via"] == "phone"
+    relay_client.resolve(practice, request.id, "waive")
+    cancelled = queries.show(practice, session)
+    assert cancelled.status.value == "cancelled"
+    assert cancelled.cancellation_reason == "The client asked to cancel by phone."
 
 
 def test_another_key_repeats_once_then_thanks_and_hangs_up(

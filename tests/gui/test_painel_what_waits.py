@@ -240,3 +240,19 @@ def test_a_channel_that_stopped_working_is_one_item(
     qtbot.mouseClick(rows[0].buttons["fix"], Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.settings_page.tabs.currentWidget()
                     is window.settings_page.integrations, timeout=3000)
+
+
+def test_a_cancellation_asked_on_a_calls_keypad_says_so(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    from app.models.tables import Appointment
+    from app.services import client_answers
+
+    with practice.db.write() as s:
+        a = s.get(Appointment, seeded["monday"])
+        assert a is not None
+        client_answers.apply(s, practice, a, client_answers.CANCEL_REQUESTED, via="phone")
+    page = open_painel(qtbot, window)
+    [row] = [r for r in page.decisions_card.rows
+             if isinstance(r, RequestRow) and r.view.id == seeded["monday"]]
+    assert row.reason.text() == ("No reason given. Asked by phone, on a reminder call's "
+                                 "keypad.")
