@@ -674,21 +674,10 @@ def create_app(settings: RelaySettings) -> FastAPI:
     async def sms_webhook(request: Request) -> Response:
         """Twilio: inbound SMS and delivery callbacks, as form posts signed with the
         account's auth token (X-Twilio-Signature)."""
-        signature = request.headers.get("x-twilio-signature", "")
-        if not TWILIO_SIGNATURE.fullmatch(signature):  # before the body is parsed
-            return JSONResponse({"error": "bad signature"}, status_code=401)
-        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind != "application/x-www-form-urlencoded":  # all Twilio sends; multipart costs
-            return JSONResponse({"error": "Twilio posts forms"}, status_code=415)
-        form = await request.form()
-        params = [(k, str(v)) for k, v in form.multi_items()]
-        practice = practices.for_twilio(dict(params).get("AccountSid"))
-        url = _public_url(request, settings.public_url)
-        token = practice.twilio_auth_token if practice else None
-        if practice is None or not token or not same(
-                signature, twilio_signature(token, url, params)):
-            return JSONResponse({"error": "bad signature"}, status_code=401)
-        values = dict(params)
+        practice, values, refusal = await signed_twilio_form(
+            request, settings.public_url, lambda v: practices.for_twilio(v.get("AccountSid")))
+        if refusal is not None or practice is None:
+            return refusal or Response(status_code=401)
         sid = values.get("MessageSid") or values.get("SmsSid") or ""
         status = values.get("MessageStatus") or values.get("SmsStatus") or ""
         if "Body" in values or status == "received":
@@ -757,6 +746,33 @@ def twilio_signature(auth_token: str, url: str, params: list[tuple[str, str]]) -
     data = url + "".join(k + v for k, v in sorted(params))
     return base64.b64encode(hmac.new(auth_token.encode(), data.encode(),
                                      hashlib.sha1).digest()).decode()
+
+
+async def signed_twilio_form(
+        request: Request, public_url: str | None,
+        practice_of: Callable[[dict[str, str]], Practice | None]
+) -> tuple[Practice | None, dict[str, str], Response | None]:
+    """A form Twilio posted (SMS, calls) and the practice whose auth token signed it
+    (X-Twilio-Signature over the address Twilio called, RELAY_PUBLIC_URL behind a
+    proxy), or the refusal to answer: 401 for a signature missing or wrong (looked
+    at before the body is read), 415 for anything but a form.
+    https://www.twilio.com/docs/usage/security#validating-requests"""
+    signature = request.headers.get("x-twilio-signature", "")
+    if not TWILIO_SIGNATURE.fullmatch(signature):  # before the body is parsed
+        return None, {}, JSONResponse({"error": "bad signature"}, status_code=401)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/x-www-form-urlencoded":  # all Twilio sends; multipart costs
+        return None, {}, JSONResponse({"error": "Twilio posts forms"}, status_code=415)
+    form = await request.form()
+    params = [(k, str(v)) for k, v in form.multi_items()]
+    values = dict(params)
+    practice = practice_of(values)
+    token = practice.twilio_auth_token if practice else None
+    url = _public_url(request, public_url)
+    if practice is None or not token or not same(
+            signature, twilio_signature(token, url, params)):
+        return None, {}, JSONResponse({"error": "bad signature"}, status_code=401)
+    return practice, values, None
 
 
 def _public_url(request: Request, public_url: str | None) -> str:

@@ -25,7 +25,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from relay import spoken
@@ -45,26 +44,8 @@ def add_routes(app: FastAPI, *, store: Store, practices: Any, settings: RelaySet
     relay.server.Practices; `woken` is set when an event for a desktop is new."""
     from relay import server  # the relay's signature rules (imported once loaded)
 
-    async def signed_form(request: Request, practice_of: Any
-                          ) -> tuple[Practice | None, dict[str, str], Response | None]:
-        """The form Twilio posted and the practice whose auth token signed it, or
-        the refusal to answer."""
-        signature = request.headers.get("x-twilio-signature", "")
-        if not server.TWILIO_SIGNATURE.fullmatch(signature):  # before the body is parsed
-            return None, {}, JSONResponse({"error": "bad signature"}, status_code=401)
-        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind != "application/x-www-form-urlencoded":
-            return None, {}, JSONResponse({"error": "Twilio posts forms"}, status_code=415)
-        form = await request.form()
-        params = [(k, str(v)) for k, v in form.multi_items()]
-        values = dict(params)
-        practice = practice_of(values)
-        token = practice.twilio_auth_token if practice else None
-        url = server._public_url(request, settings.public_url)
-        if practice is None or not token or not server.same(
-                signature, server.twilio_signature(token, url, params)):
-            return None, {}, JSONResponse({"error": "bad signature"}, status_code=401)
-        return practice, values, None
+    def signed_form(request: Request, practice_of: Any) -> Any:
+        return server.signed_twilio_form(request, settings.public_url, practice_of)
 
     @app.post(spoken.STATUS_ROUTE)
     async def voice_status(request: Request) -> Response:
