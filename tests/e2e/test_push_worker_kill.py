@@ -6,12 +6,6 @@ no phone got a reminder twice, and each is `sent` (delivered once) or `unknown`
 
 from __future__ import annotations
 
-import os
-import random
-import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,6 +25,7 @@ from app.services.clock import FrozenClock
 from app.services.practice import open_practice
 from app.services.scheduling import BookingRequest
 from tests.conftest import add_service, local
+from tests.e2e.killing import kill_while_sending
 from tests.fakes.push import FakePushService
 from tests.fakes.relay_server import LINK_SECRET
 
@@ -67,36 +62,11 @@ def test_killing_the_worker_never_sends_a_push_twice(tmp_path: Path) -> None:
         assert len(rows) == SESSIONS
         p.close()
 
-        env = {**os.environ, "PRACTICE_NOW": "2026-11-22T23:00:00+00:00", "LANGUAGE": "en"}
-        seed = int(os.environ.get("PRACTICE_KILL_SEED", time.time_ns() % 2**32))
-        print(f"PRACTICE_KILL_SEED={seed}")
-        rng = random.Random(seed)
-        kills = mid_send = 0
-        for round_ in range(6):
-            push.arrived.clear()
-            worker = subprocess.Popen([sys.executable, "-m", "app", "worker", "--data-dir",
-                                       str(folder)], env=env, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL)
-            if round_ % 2 == 0:  # while the push service holds one of its messages
-                if push.arrived.wait(20):
-                    time.sleep(rng.uniform(0, push.delay / 2))
-            else:
-                time.sleep(rng.uniform(0.5, 1.3))
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGKILL)
-                kills += 1
-            worker.wait()
-            p = open_practice(folder, logging_on=False)
-            mid_send += sum(m.state == "sending" for m in reminders.list_outbox(p))
-            p.close()
-        assert kills >= 3, f"seed {seed}"
-        assert mid_send >= 1, f"no kill landed while a push was being sent (seed {seed})"
-        later = {**env, "PRACTICE_NOW": "2026-11-22T23:30:00+00:00"}
-        subprocess.run([sys.executable, "-m", "app", "worker", "--once", "--data-dir",
-                        str(folder)], env=later, check=True, capture_output=True)
-        p = open_practice(folder, logging_on=False)
-        final = reminders.list_outbox(p)
-        p.close()
+        killed = kill_while_sending(folder, 6, push.arrived, push.delay)
+        assert killed.kills >= 3, f"seed {killed.seed}"
+        assert killed.mid_send >= 1, \
+            f"no kill landed while a push was being sent (seed {killed.seed})"
+        final = killed.final
 
     delivered = Counter((d.browser, d.payload["tag"]) for d in push.delivered)
     assert all(n == 1 for n in delivered.values()), "a phone got a reminder twice"

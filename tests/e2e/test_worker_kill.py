@@ -10,12 +10,6 @@ did (a row left `sending` by a dead worker)."""
 
 from __future__ import annotations
 
-import os
-import random
-import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +20,7 @@ from app.services.clock import FrozenClock
 from app.services.practice import open_practice
 from app.services.scheduling import BookingRequest
 from tests.conftest import add_service, local
+from tests.e2e.killing import kill_while_sending
 from tests.fakes.whatsapp import FakeWhatsApp, Rules
 
 SESSIONS = 24
@@ -57,41 +52,11 @@ def test_killing_the_worker_never_duplicates_or_loses(tmp_path: Path) -> None:
         assert len(rows) == SESSIONS
         p.close()
 
-        send_time = "2026-11-22T23:00:00+00:00"  # every reminder is due
-        env = {**os.environ, "PRACTICE_NOW": send_time, "LANGUAGE": "en"}
-        seed = int(os.environ.get("PRACTICE_KILL_SEED", time.time_ns() % 2**32))
-        print(f"PRACTICE_KILL_SEED={seed}")
-        rng = random.Random(seed)
-        kills = mid_send = 0
-        for round_ in range(10):
-            wa.arrived.clear()
-            worker = subprocess.Popen([sys.executable, "-m", "app", "worker", "--data-dir",
-                                       str(folder)], env=env, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL)
-            if round_ % 2:
-                # While WhatsApp holds a request of this worker's (it answers after
-                # `delay`): the claim is committed, the answer not yet recorded.
-                if wa.arrived.wait(20):
-                    time.sleep(rng.uniform(0, wa.rules.delay / 2))
-            else:
-                time.sleep(rng.uniform(0.5, 1.3))
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGKILL)
-                kills += 1
-            worker.wait()
-            p = open_practice(folder, logging_on=False)
-            mid_send += sum(m.state == "sending" for m in reminders.list_outbox(p))
-            p.close()
-        assert kills >= 5, f"seed {seed}"
-        assert mid_send >= 1, f"no kill landed while a message was being sent (seed {seed})"
-        # Later, a last pass: leases have run out, stale claims become `unknown`.
-        later = {**env, "PRACTICE_NOW": "2026-11-22T23:30:00+00:00"}
-        subprocess.run([sys.executable, "-m", "app", "worker", "--once", "--data-dir",
-                        str(folder)], env=later, check=True, capture_output=True)
-
-        p = open_practice(folder, logging_on=False)
-        final = reminders.list_outbox(p)
-        p.close()
+        killed = kill_while_sending(folder, 10, wa.arrived, wa.rules.delay)
+        assert killed.kills >= 5, f"seed {killed.seed}"
+        assert killed.mid_send >= 1, \
+            f"no kill landed while a message was being sent (seed {killed.seed})"
+        final = killed.final
 
     delivered = Counter((s.to, tuple(s.parameters)) for s in wa.sent)
     assert all(n == 1 for n in delivered.values()), "a message reached WhatsApp twice"
