@@ -44,6 +44,7 @@ from app.services import (
     failures,
     invites,
     messages,
+    pacing,
     push_message,
     secrets,
     voice_calls,
@@ -67,9 +68,11 @@ MAX_ATTEMPTS = 6
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4),
            timedelta(minutes=8), timedelta(minutes=16), timedelta(minutes=30),
            timedelta(minutes=60))
-# A provider's rate limit is per second of real time: the channel pauses 1 s, twice
-# as long while refusals go on (up to a minute), and is back to full speed after a
-# success. Short pauses are waited out in the worker thread.
+# A provider's rate limit is per second of real time: each channel goes at its pace
+# (pacing.py: the published limit, lowered to what the provider took when it
+# refuses); a refusal also pauses the channel 1 s, twice as long while refusals go
+# on (up to a minute), until a success. Short waits are waited out in the worker
+# thread, never inside a transaction.
 SLOW_DOWN_FIRST, SLOW_DOWN_MAX, WAIT_INLINE_MAX = 1.0, 60.0, 5.0
 # A message slowed down for longer than this since its first slow-down counts its
 # attempts like any temporary failure, so a limit that never lifts ends in `failed`
@@ -116,6 +119,7 @@ class Dispatcher:
         self.sleep = sleep
         self.paused_until: dict[str, float] = {}  # time.monotonic() per channel
         self.pause: dict[str, float] = {}
+        self.pacer = pacing.Pacer()  # each channel's pace (the providers' limits)
         # Channels that stopped working (channel_health), read at each pass.
         self.stops: dict[str, channel_health.Stop] = {}
 
@@ -183,9 +187,13 @@ class Dispatcher:
                 return  # it stays pending, untouched, until the channel works again
             # This one is the probe: no other message of the channel this pass.
             self.stops[channel] = replace(stop, last_try=now)
-        wait = self.paused_until.get(channel, 0.0) - time.monotonic()
+        # The channel's pace, and any pause a refusal asked for: waited out here,
+        # outside any transaction, so a booking in the window never waits for it.
+        moment = time.monotonic()
+        wait = max(self.paused_until.get(channel, 0.0) - moment,
+                   self.pacer.of(channel).wait(moment))
         if 0 < wait <= WAIT_INLINE_MAX:
-            self.sleep(wait)  # outside any transaction: the other writers go on
+            self.sleep(wait)
         # Before the claim: a keyring that asks to be unlocked must not hold a claim.
         locked: str | None = None
         try:
@@ -249,6 +257,7 @@ class Dispatcher:
             self._announce(appointment_id, thread)
             return
         # The claim is committed: from here a crash leaves the row `sending`.
+        self.pacer.of(channel).went(time.monotonic())
         try:
             provider_id = self.senders[channel](cfg, secret, outgoing)
         except ChannelError as exc:
@@ -261,6 +270,7 @@ class Dispatcher:
                   "have been sent.").format(kind=type(exc).__name__), "unexpected"), report)
         else:
             self.pause.pop(channel, None)  # the provider is happy again
+            self.pacer.took(channel)
             self.stops.pop(channel, None)  # and the channel works again
             self._sent(message_id, claim, provider_id)
             report.sent += 1
@@ -342,6 +352,8 @@ class Dispatcher:
                             SLOW_DOWN_MAX)
                 self.pause[row.channel] = pause
                 self.paused_until[row.channel] = time.monotonic() + pause
+                # And from now on it goes at the pace the provider took before refusing.
+                self.pacer.refused(row.channel)
                 row.attempts -= 1
                 row.state, row.next_attempt_at = MessageState.PENDING, now
                 row.last_error, row.updated_at = str(exc), now

@@ -1,0 +1,180 @@
+"""The outbox's pace against a rate-limited WhatsApp (the fake answers 130429 above
+its limit, as Meta does): it learns the pace from the refusals, loses and repeats
+nothing, and a booking made meanwhile never waits for it — neither while it waits
+out a pause nor while a provider takes its time to answer."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+
+from app.models.enums import Channel
+from app.services import clients, config, outbox, pacing, reminders, scheduling, secrets
+from app.services.clock import FrozenClock
+from app.services.practice import Practice
+from app.services.scheduling import BookingRequest
+from tests.conftest import local
+from tests.fakes.whatsapp import FakeWhatsApp, Rules
+
+
+def wire(p: Practice, wa: FakeWhatsApp) -> None:
+    config.set_values(p, {"whatsapp.api_base": wa.url,
+                          "whatsapp.phone_number_id": wa.rules.phone_number_id,
+                          "whatsapp.template": "lembrete_sessao",
+                          "whatsapp.params": "first_name,date,time",
+                          "reminders.default": "whatsapp:1440"})
+    secrets.store("whatsapp.token", wa.rules.token)
+
+
+def due_reminders(p: Practice, clock: FrozenClock, count: int) -> None:
+    people = [clients.add(p, name=f"Cliente {i}", phone=f"+55119{70000000 + i}",
+                          consent=[Channel.WHATSAPP]).id for i in range(count)]
+    for i, person in enumerate(people):
+        scheduling.book(p, BookingRequest(
+            client_id=person, start=local("2026-11-24T08:00") + timedelta(minutes=5 * i),
+            custom_service_name="Sessão", duration_minutes=5), override=True)
+    clock.set(local("2026-11-24T07:00"))  # every reminder is due
+
+
+class FrontDesk:
+    """Books a session from another thread, as the window does, and says whether it
+    was saved within `patience` seconds."""
+
+    def __init__(self, p: Practice) -> None:
+        self.p = p
+        self.client = clients.add(p, name="Joana Recepção", phone="+5511988887777").id
+        self.booked: list[int] = []
+        self.problems: list[str] = []
+        self.tries = 0
+
+    def book_now(self, patience: float = 3.0) -> bool:
+        start = local("2026-12-07T08:00") + timedelta(minutes=60 * self.tries)
+        self.tries += 1
+
+        def work() -> None:
+            try:
+                self.booked.append(scheduling.book(self.p, BookingRequest(
+                    client_id=self.client, start=start, custom_service_name="Sessão",
+                    duration_minutes=50), override=True))
+            except Exception as exc:  # said in the assertion, not swallowed
+                self.problems.append(f"{type(exc).__name__}: {exc}")
+
+        before = len(self.booked)
+        t = threading.Thread(target=work)
+        t.start()
+        t.join(patience)
+        return len(self.booked) > before
+
+
+def test_a_booking_is_saved_while_the_outbox_waits_for_a_rate_limited_provider(
+        practice: Practice, clock: FrozenClock) -> None:
+    with FakeWhatsApp(Rules(rate_limit=2)) as wa:
+        wire(practice, wa)
+        due_reminders(practice, clock, 6)
+        desk = FrontDesk(practice)
+        during_waits: list[bool] = []
+
+        def sleep(seconds: float) -> None:
+            # While the outbox waits for the provider's pace, a receptionist books.
+            during_waits.append(desk.book_now())
+            time.sleep(seconds)
+
+        report = outbox.Dispatcher(practice, sleep=sleep).dispatch_due()
+    assert report.sent == 6 and 130429 in wa.refused
+    assert during_waits and all(during_waits), desk.problems
+    assert len(desk.booked) == len(during_waits) and not desk.problems
+    assert len(wa.sent) == 6 and len({s.to for s in wa.sent}) == 6  # each once
+
+
+def test_a_booking_is_saved_while_the_provider_takes_its_time_to_answer(
+        practice: Practice, clock: FrozenClock) -> None:
+    with FakeWhatsApp(Rules(delay=1.5)) as wa:
+        wire(practice, wa)
+        due_reminders(practice, clock, 1)
+        desk = FrontDesk(practice)
+        seen: list[tuple[bool, int]] = []
+
+        def receptionist() -> None:
+            wa.arrived.wait(10)  # the outbox is inside its call to Meta
+            saved = desk.book_now(patience=1.0)
+            seen.append((saved, len(wa.sent)))
+
+        t = threading.Thread(target=receptionist)
+        t.start()
+        report = outbox.Dispatcher(practice).dispatch_due()
+        t.join(10)
+    assert report.sent == 1
+    # Saved while Meta had not yet answered: no transaction was open around the call.
+    assert seen == [(True, 0)], desk.problems
+
+
+def test_the_outbox_learns_the_providers_pace_and_keeps_to_it(
+        practice: Practice, clock: FrozenClock) -> None:
+    with FakeWhatsApp(Rules(rate_limit=4)) as wa:
+        wire(practice, wa)
+        due_reminders(practice, clock, 14)
+        dispatcher = outbox.Dispatcher(practice)
+        report = dispatcher.dispatch_due()
+    assert report.sent == 14
+    # One refusal teaches it (the first second's burst); after that it keeps under.
+    assert wa.refused.count(130429) == 1
+    assert (dispatcher.pacer.of("whatsapp").rate(time.monotonic()) or 99) <= 4
+    assert Counter(s.to for s in wa.sent).most_common(1)[0][1] == 1
+    assert all(m.state == "sent" and m.attempts == 1
+               for m in reminders.list_outbox(practice, limit=50))
+
+
+def test_at_metas_published_throughput_nothing_is_refused(
+        practice: Practice, clock: FrozenClock) -> None:
+    # Meta's default: 80 messages a second per business number, 130429 above it.
+    with FakeWhatsApp(Rules(rate_limit=80)) as wa:
+        wire(practice, wa)
+        due_reminders(practice, clock, 100)
+        report = outbox.Dispatcher(practice).dispatch_due()
+    assert report.sent == 100 and wa.refused == [] and len(wa.sent) == 100
+
+
+class Ticks:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_whatsapp_goes_evenly_spaced_under_its_published_limit() -> None:
+    ticks = Ticks()
+    pacer = pacing.Pacer(clock=ticks)
+    waits = [pacer.turn("whatsapp") for _ in range(5)]
+    gap = 1 / (80 * pacing.MARGIN)
+    assert waits[0] == 0
+    assert [round(w / gap, 6) for w in waits] == [0, 1, 2, 3, 4]  # no burst
+    # E-mail, SMS, calls and push have no published limit to keep to (Twilio queues).
+    assert [pacer.turn("sms") for _ in range(3)] == [0, 0, 0]
+
+
+def test_a_refusal_sets_the_pace_to_what_the_provider_took_and_it_recovers() -> None:
+    ticks = Ticks()
+    pacer = pacing.Pacer(clock=ticks)
+    for _ in range(10):  # ten taken within the last second
+        ticks.now += 0.05
+        pacer.turn("sms")
+        pacer.took("sms")
+    ticks.now += 0.01
+    assert pacer.refused("sms") == 10 * pacing.MARGIN
+    assert pacer.turn("sms") > 0  # it waits its turn now
+    sms = pacer.of("sms")
+    assert sms.rate(ticks.now + 59) == 10 * pacing.MARGIN  # kept a minute
+    assert sms.rate(ticks.now + 60 + 600) > 10 * 2  # then grows, with no ceiling
+    # WhatsApp grows back only up to Meta's published throughput.
+    pacer.refused("whatsapp")
+    whatsapp = pacer.of("whatsapp")
+    assert whatsapp.rate(ticks.now) == 0.5 * 80 * pacing.MARGIN  # nothing taken: half
+    assert whatsapp.rate(ticks.now + 3600) == 80 * pacing.MARGIN
+    # Refusals with nothing taken lately halve the pace, never below the slowest.
+    for _ in range(40):
+        ticks.now += 5
+        pacer.refused("whatsapp")
+    assert whatsapp.rate(ticks.now) == pacing.SLOWEST
