@@ -3,12 +3,12 @@ measured in the same run on a copy of the same database.
 
     .venv/bin/python benchmarks/bench_scheduling.py [--sessions 20000] [--repeats 200]
 
-Prints medians and the ratio to the floor; docs/PERFORMANCE.md quotes them.
+Ours and the floor alternately; prints medians (min–max) and the ratio to the
+floor; docs/PERFORMANCE.md quotes them.
 """
 
 from __future__ import annotations
 
-import argparse
 import random
 import shutil
 import sqlite3
@@ -28,6 +28,7 @@ from app.services import settings as practice_settings
 from app.services.clock import FrozenClock
 from app.services.practice import Practice, open_practice
 from app.services.scheduling import BookingRequest
+from benchmarks import measure
 
 ZONE = ZoneInfo("America/Sao_Paulo")
 NOW = datetime(2026, 1, 1, 12, tzinfo=UTC)
@@ -80,10 +81,12 @@ def median_ms(fn: Callable[[int], object], repeats: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = measure.parser(__doc__)
     parser.add_argument("--sessions", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=200)
     args = parser.parse_args()
+    if args.smoke:
+        args.sessions, args.repeats = 300, 3
     with tempfile.TemporaryDirectory() as tmp:
         p, service, people, days = build(Path(tmp) / "p", args.sessions)
         floor_db_path = Path(tmp) / "floor.sqlite3"
@@ -138,13 +141,14 @@ def main() -> None:
                           "c.id = a.client_id JOIN staff s ON s.id = a.staff_id WHERE "
                           "a.start >= ? AND a.start < ? ORDER BY a.start", (lo, hi)).fetchall()
 
-        print(f"{args.sessions} sessions, {args.repeats} repeats, medians in ms")
-        print(f"{'measure':<28}{'practice':>10}{'floor':>10}{'ratio':>8}")
+        print(f"{args.sessions} sessions, {args.repeats} repeats alternately, medians "
+              "(min–max)")
         for name, fn, base in (("book one session", book, book_floor),
                                ("free slots of a day", slots, slots_floor),
                                ("list a week", week, week_floor)):
-            ours, theirs = median_ms(fn, args.repeats), median_ms(base, args.repeats)
-            print(f"{name:<28}{ours:>10.2f}{theirs:>10.3f}{ours / theirs:>8.1f}")
+            ours, theirs = measure.alternate_calls(fn, base, args.repeats)
+            print(f"{name:<22} {ours.ms():<26} floor {theirs.ms():<26} "
+                  f"ratio {measure.ratio(ours, theirs)}")
         floor.close()
         p.close()
 

@@ -2,10 +2,12 @@
 booking, a week's list and the Sessões list's first page, each against a floor of
 the same SQL through the plain driver; and how long a change made by one computer
 takes to reach another (two processes: one confirms sessions, the other follows
-the change feed), against a floor of a bare NOTIFY between two connections.
+the change feed), against a floor of a bare NOTIFY between two connections; and a
+client search typed in the client list (5,000 clients: the matching clients with
+their next session and no-show rate), against the same clients found by plain SQL.
 
     .venv/bin/python benchmarks/bench_shared_practice.py [--sessions 20000] [--repeats 200]
-        [--changes 100]
+        [--changes 100] [--clients 5000]
 
 The server is a throwaway PostgreSQL on loopback (tests/fakes/postgres.py; Debian's
 `postgresql` package). Prints medians (and p95 for the latency); docs/PERFORMANCE.md
@@ -14,7 +16,6 @@ quotes them.
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing
 import os
 import random
@@ -34,7 +35,8 @@ os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyr
 
 import psycopg
 
-from app.services import queries, scheduling, session_list, this_computer
+from app.models.search_text import like_pattern, search_key
+from app.services import clients, queries, scheduling, session_list, this_computer
 from app.services.clock import FrozenClock
 from app.services.database import Database
 from app.services.migrate import upgrade
@@ -45,16 +47,37 @@ from app.services.storage import copying
 from app.services.storage.change_feed import Watcher
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_scheduling import NOW, build, median_ms
+from bench_scheduling import NOW, build
 
+from benchmarks import measure
 from tests.fakes.postgres import PostgresCluster
 
 ZONE = ZoneInfo("America/Sao_Paulo")
 WEEK_SQL = ("SELECT a.*, c.name, s.name FROM appointment a JOIN client c ON c.id = a.client_id "
             "JOIN staff s ON s.id = a.staff_id WHERE a.start >= {p} AND a.start < {p} "
             "ORDER BY a.start")
+SEARCH_SQL = ("SELECT id, name, phone, email FROM client WHERE active AND search_key LIKE {p} "
+              "ORDER BY search_key LIMIT 200")
+FIRST = ["Ana", "Bruno", "Carla", "Diego", "Élisa", "Fábio", "Gabriela", "Hugo", "Íris", "João"]
+LAST = ["Silva", "Souza", "Costa", "Lima", "Conceição", "Rocha", "Dias", "Melo", "Araújo"]
 PAGE_SQL = ("SELECT a.*, c.name, s.name FROM appointment a JOIN client c ON c.id = a.client_id "
             "JOIN staff s ON s.id = a.staff_id ORDER BY a.start, a.id LIMIT 200")
+
+
+def more_clients(path: Path, count: int) -> None:
+    """`count` more clients in the SQLite file, as an import writes them."""
+    rng = random.Random(5)
+    db = sqlite3.connect(path)
+    start = db.execute("SELECT max(id) FROM client").fetchone()[0] + 1
+    names = [f"{rng.choice(FIRST)} {rng.choice(LAST)} {i}" for i in range(start, start + count)]
+    db.executemany(
+        "INSERT INTO client (id, name, phone, email, notes, active, created_at, search_key) "
+        "VALUES (?, ?, ?, ?, '', 1, '2026-01-01 00:00:00.000000', ?)",
+        [(i, n, f"+55118{10000000 + i}", f"c{i}@example.com",
+          search_key(n, f"c{i}@example.com")) for i, n in zip(range(start, start + count),
+                                                              names, strict=True)])
+    db.commit()
+    db.close()
 
 
 def on_server(cluster: PostgresCluster, sqlite_practice: Path, folder: Path) -> Practice:
@@ -125,16 +148,20 @@ def p95(values: list[float]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = measure.parser(__doc__)
     parser.add_argument("--sessions", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--changes", type=int, default=100)
+    parser.add_argument("--clients", type=int, default=5_000)
     args = parser.parse_args()
+    if args.smoke:
+        args.sessions, args.repeats, args.changes, args.clients = 300, 3, 3, 100
     cluster = PostgresCluster().start()
     tmp = tempfile.mkdtemp()
     os.environ["KEYRING_PROPERTY_FILE_PATH"] = str(Path(tmp) / "keyring.cfg")
     try:
         lite, service, people, days = build(Path(tmp) / "lite", args.sessions)
+        more_clients(lite.paths.database, args.clients)
         server = on_server(cluster, lite.paths.database, Path(tmp) / "server")
         lite_floor = sqlite3.connect(lite.paths.database, isolation_level=None)
         server_floor = psycopg.connect(str(server.db.url.set(drivername="postgresql")
@@ -212,8 +239,21 @@ def main() -> None:
         def server_sql(sql: str, params: tuple[Any, ...]) -> object:
             return server_floor.execute(sql, params).fetchall()  # type: ignore[arg-type]
 
-        print(f"{args.sessions} sessions, {args.repeats} repeats, medians in ms")
-        print(f"{'measure':<34}{'SQLite':>9}{'floor':>8}{'server':>9}{'floor':>8}")
+        typed = ["souza", "joao", "conceicao", "ana s", "erica"]
+
+        def search(p: Practice) -> Callable[[int], None]:
+            def run(i: int) -> None:
+                clients.directory(p, typed[i % len(typed)])
+            return run
+
+        def search_floor(execute: Callable[[str, tuple[Any, ...]], object], mark: str
+                         ) -> Callable[[int], None]:
+            def run(i: int) -> None:
+                execute(SEARCH_SQL.format(p=mark), (like_pattern(typed[i % len(typed)]),))
+            return run
+
+        print(f"{args.sessions} sessions, {args.clients + 200} clients, {args.repeats} "
+              "repeats alternately; medians in ms, min–max after each")
         rows = [
             ("book one session", booker(lite, 0), book_lite_floor, booker(server, 0),
              book_server_floor),
@@ -225,13 +265,14 @@ def main() -> None:
              first_page(server),
              lambda _i: (server_sql("SELECT count(*) FROM appointment", ()),
                          server_sql(PAGE_SQL, ()))),
+            ("a client search (directory)", search(lite), search_floor(lite_sql, "?"),
+             search(server), search_floor(server_sql, "%s")),
         ]
         for name, ours_lite, floor_lite, ours_server, floor_server in rows:
-            a = median_ms(ours_lite, args.repeats)
-            b = median_ms(floor_lite, args.repeats) if floor_lite else float("nan")
-            c = median_ms(ours_server, args.repeats)
-            d = median_ms(floor_server, args.repeats) if floor_server else float("nan")
-            print(f"{name:<34}{a:>9.2f}{b:>8.3f}{c:>9.2f}{d:>8.3f}")
+            a, b = measure.alternate_calls(ours_lite, floor_lite, args.repeats)
+            c, d = measure.alternate_calls(ours_server, floor_server, args.repeats)
+            print(f"{name}\n  SQLite {a.ms()}, floor {b.ms()}, ratio {measure.ratio(a, b)}"
+                  f"\n  server {c.ms()}, floor {d.ms()}, ratio {measure.ratio(c, d)}")
 
         scheduled = [v.id for v in queries.list_appointments(server)
                      if v.status.value == "scheduled"]

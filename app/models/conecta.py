@@ -93,6 +93,9 @@ class Attendance(SQLModel, table=True):
     name: str
     phone: str | None = Field(default=None, index=True)  # E.164
     email: str | None = Field(default=None, index=True)
+    # The folded name and e-mail a search compares with (models.search_text).
+    search_key: str = Field(default="", sa_column=Column(Text, nullable=False, default="",
+                                                         server_default=""))
     status: AttendanceStatus = Field(sa_type=_enum_column(AttendanceStatus))
     type: str = "support"  # a built-in key or the practice's own name
     originator: str = ""  # the practice's number or address it runs on (Originado por)

@@ -80,6 +80,9 @@ class Client(SQLModel, table=True):
     name: str = Field(index=True)
     phone: str | None = Field(default=None, index=True)  # E.164
     email: str | None = Field(default=None, index=True)
+    # The folded name and e-mail a search compares with (models.search_text).
+    search_key: str = Field(default="", sa_column=Column(Text, nullable=False, default="",
+                                                         server_default=""))
     preferred_channel: str | None = None
     whatsapp_consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     email_consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -127,6 +130,8 @@ class Appointment(SQLModel, table=True):
     __table_args__ = (
         Index("ix_appointment_staff_start", "staff_id", "start"),
         Index("ix_appointment_client_start", "client_id", "start"),
+        # A client list's next sessions and no-show counts, read from the index alone.
+        Index("ix_appointment_client_status_start", "client_id", "status", "start"),
         {"sqlite_autoincrement": True},
     )
 

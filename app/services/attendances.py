@@ -27,6 +27,7 @@ from app.models.conecta import (
     EntryKind,
     Medium,
 )
+from app.models.search_text import like_pattern
 from app.models.tables import Client
 from app.services import audit, config, phones, versions
 from app.services.errors import FieldInvalid, InvalidInput, NotFound
@@ -419,8 +420,8 @@ def cards(p: Practice, f: Filter = Filter(), limit: int = 500) -> list[Card]:
     text = f.text.strip()
     if text:
         digits = "".join(ch for ch in text if ch.isdigit())
-        like = f"%{text.casefold()}%"
-        clauses = [func.lower(Attendance.name).like(like), func.lower(Attendance.email).like(like)]
+        # Without case and accents: "joao" finds "João" (models.search_text).
+        clauses = [col(Attendance.search_key).like(like_pattern(text), escape="\\")]
         if len(digits) >= 3:
             clauses += [col(Attendance.phone).like(p) for p in phones.digit_patterns(digits)]
         query = query.where(or_(*clauses))

@@ -196,6 +196,7 @@ def bulk_insert(session: Session, table: Any, rows: Sequence[Mapping[str, object
     take their declared defaults."""
     if not rows:
         return
+    rows = [kept_text.kept_row(table, r) for r in rows]  # as the ORM would keep them
     given = list(rows[0])
     defaults = {c.name: c.default.arg for c in table.__table__.columns
                 if c.name not in given and c.default is not None and c.default.is_scalar}
@@ -210,7 +211,6 @@ def bulk_insert(session: Session, table: Any, rows: Sequence[Mapping[str, object
     else:
         store = _stored
     fixed = tuple(store(v) for v in defaults.values())
-    rows = [kept_text.kept_row(table, r) for r in rows]  # as the ORM would keep them
     conn.exec_driver_sql(sql, [tuple(store(r[n]) for n in given) + fixed for r in rows])
 
 

@@ -1,6 +1,7 @@
 """Every name, note, reason and message is kept as app.models.shown_text says,
 whatever door it came in by (the window, the command line, an import, the relay,
-WhatsApp, SMS, e-mail): one rule applied to each row as it is written."""
+WhatsApp, SMS, e-mail): one rule applied to each row as it is written. Rows people
+search by name also get their folded `search_key` (app.models.search_text) then."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from app import i18n
 from app.models.conecta import Attendance, ConversationEntry, MessageTemplate
 from app.models.outbox import ChannelCheck, DeliveryAttempt, OutboxMessage
 from app.models.requests import ClientRequest
+from app.models.search_text import search_key
 from app.models.shown_text import free_text, in_json, one_line
 from app.models.tables import Appointment, AuditEvent, Client, PracticeSettings, Service, Staff
 
@@ -44,6 +46,10 @@ FIELDS: dict[type[Any], dict[str, Callable[[str], str]]] = {
 }
 
 
+# Rows found by a search of their name or e-mail.
+SEARCHED: tuple[type[Any], ...] = (Client, Attendance)
+
+
 def _kept(session: Session, _context: Any, _instances: Any) -> None:
     for row in (*session.new, *session.dirty):
         for name, rule in FIELDS.get(type(row), {}).items():
@@ -52,14 +58,21 @@ def _kept(session: Session, _context: Any, _instances: Any) -> None:
                 kept = rule(value)
                 if kept != value:
                     setattr(row, name, kept)
+        if isinstance(row, SEARCHED):
+            key = search_key(row.name, row.email)
+            if row.search_key != key:
+                row.search_key = key
 
 
 def kept_row(table: type[Any], row: Mapping[str, object]) -> Mapping[str, object]:
     """A row written past the ORM (a bulk insert), kept by the same rules."""
-    rules = FIELDS.get(table)
-    if not rules:
-        return row
-    return {k: rules[k](v) if k in rules and isinstance(v, str) else v for k, v in row.items()}
+    rules = FIELDS.get(table, {})
+    kept = {k: rules[k](v) if k in rules and isinstance(v, str) else v for k, v in row.items()}
+    if table in SEARCHED and "name" in kept:
+        name, email = kept["name"], kept.get("email")
+        kept["search_key"] = search_key(name if isinstance(name, str) else None,
+                                        email if isinstance(email, str) else None)
+    return kept
 
 
 def install() -> None:

@@ -82,7 +82,7 @@ def _by_label(column: Any, labels: dict[Any, str]) -> Any:
 
 def _order(listing: Listing) -> list[Any]:
     key: Any = {
-        "client": func.lower(col(Client.name)),
+        "client": col(Client.search_key),  # folded: "Érica" among the E's
         "phone": col(Client.phone),
         "service": func.lower(func.coalesce(col(Appointment.custom_service_name),
                                             col(Service.name))),
