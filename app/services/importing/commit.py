@@ -26,6 +26,8 @@ from app.services.reminders import CONSENT
 from app.services.storage import engines
 
 BATCH = 2000
+# One encoder for every audit entry (json.dumps with options builds one per call).
+_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +183,7 @@ def _row_report(v: Verdict, new_id: int | None) -> RowReport:
 def _event(now: datetime, entity: str, entity_id: int, action: str,
            changes: dict[str, object]) -> dict[str, object]:
     return {"at": now, "actor": audit.IMPORT, "entity": entity, "entity_id": entity_id,
-            "action": action, "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True)}
+            "action": action, "changes": _JSON.encode(changes)}
 
 
 def _create_clients(s: Session, now: datetime, new: list[NewThing],

@@ -9,10 +9,11 @@ later rows colliding with it say so ("row 12")."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from app.i18n import _, format_date, format_time
 from app.models.enums import ACTIVE_STATUSES, OCCUPYING_STATUSES
-from app.models.instants import later_minutes
+from app.models.instants import later, later_minutes
 from app.models.rules import Booked, Candidate, Hours, Rule, Violation, evaluate
 from app.models.tables import Appointment, Client, Service, Staff
 from app.services import phones
@@ -156,30 +157,76 @@ class _Context:
         return self._hours.get(staff_id) or self._hours[None]
 
 
+class _Spans:
+    """The occupied spans (in UTC) of one professional or one client, kept sorted
+    by start, so the ones that overlap a given span are found by bisection: only
+    spans starting after `lo - longest` can still be running at `lo`."""
+
+    __slots__ = ("_starts", "_spans", "_longest")
+
+    def __init__(self) -> None:
+        self._starts: list[datetime] = []
+        self._spans: list[tuple[datetime, datetime, Booked]] = []
+        self._longest = timedelta(0)
+
+    def add(self, lo: datetime, hi: datetime, b: Booked) -> None:
+        at = bisect_right(self._starts, lo)  # equal starts keep the order they came in
+        self._starts.insert(at, lo)
+        self._spans.insert(at, (lo, hi, b))
+        self._longest = max(self._longest, hi - lo)
+
+    def overlapping(self, lo: datetime, hi: datetime) -> list[Booked]:
+        """The sessions whose span meets [lo, hi) (half-open), earliest first."""
+        first = bisect_right(self._starts, lo - self._longest)
+        last = bisect_left(self._starts, hi, first)
+        return [b for s_lo, s_hi, b in self._spans[first:last] if s_hi > lo]
+
+    def starting(self, lo: datetime, hi: datetime) -> list[Booked]:
+        """The sessions whose span starts in [lo, hi), earliest first."""
+        first = bisect_left(self._starts, lo)
+        return [b for _lo, _hi, b in self._spans[first:bisect_left(self._starts, hi, first)]]
+
+
 class _Agenda:
-    """Occupied time by professional and by client, bucketed by day so each
-    row is compared with the few sessions around it."""
+    """Occupied time by professional (with each session's buffers) and by client
+    (without), as interval indexes: built once from the agenda's sessions in the
+    file's date span, then grown by every row accepted. `near` hands the booking
+    rules (rules.evaluate, which still judges every one) only the sessions that
+    can matter to a candidate, instead of every session of its days."""
+
+    # A session on the candidate's local day starts within a day and a zone's
+    # offset of it: the daily limit is counted among these.
+    _DAY = timedelta(days=2)
 
     def __init__(self, booked: Iterable[Booked]) -> None:
-        self._by_staff: dict[tuple[int, int], list[Booked]] = defaultdict(list)
-        self._by_client: dict[tuple[int, int], list[Booked]] = defaultdict(list)
+        self._by_staff: dict[int, _Spans] = defaultdict(_Spans)
+        self._by_client: dict[int, _Spans] = defaultdict(_Spans)
         for b in booked:
             self.add(b)
 
     def add(self, b: Booked) -> None:
-        day = b.start.toordinal()
-        self._by_staff[(b.staff_id, day)].append(b)
-        self._by_client[(b.client_id, day)].append(b)
+        start, end = b.start.astimezone(UTC), b.end.astimezone(UTC)
+        self._by_staff[b.staff_id].add(start - b.buffer_before, end + b.buffer_after, b)
+        self._by_client[b.client_id].add(start, end, b)
 
-    def near(self, staff_id: int, client_id: int, start: datetime) -> list[Booked]:
-        day = start.toordinal()
-        seen: dict[int, Booked] = {}
-        for d in (day - 1, day, day + 1):
-            for b in self._by_staff.get((staff_id, d), ()):
-                seen[id(b)] = b
-            for b in self._by_client.get((client_id, d), ()):
-                seen[id(b)] = b
-        return list(seen.values())
+    def near(self, c: Candidate, *, daily_limit: bool) -> list[Booked]:
+        """The sessions that may clash with `c`: its professional's whose buffered
+        span meets its own, its client's that overlap it, and (daily_limit) every
+        session of its professional starting within two days of it."""
+        start, end = c.start.astimezone(UTC), later(c.start, c.duration).astimezone(UTC)
+        staff = self._by_staff.get(c.staff_id)
+        found: dict[int, Booked] = {}
+        if staff is not None:
+            for b in staff.overlapping(start - c.buffer_before, end + c.buffer_after):
+                found[id(b)] = b
+        client = self._by_client.get(c.client_id) if c.client_id is not None else None
+        if client is not None:
+            for b in client.overlapping(start, end):
+                found.setdefault(id(b), b)
+        if daily_limit and staff is not None:
+            for b in staff.starting(start - self._DAY - staff._longest, start + self._DAY):
+                found.setdefault(id(b), b)
+        return list(found.values())
 
 
 def _resolve(ctx: _Context, row: Row, j: Judgement, new_clients: dict[str, NewThing],
@@ -293,10 +340,11 @@ def _judge_one(ctx: _Context, agenda: _Agenda, row: Row, res: Resolved, j: Judge
                      res.service_id, timedelta(minutes=res.buffer_before),
                      timedelta(minutes=res.buffer_after))
     future = row.start >= ctx.now and row.status in ACTIVE_STATUSES
+    rules = ctx.rules.get(res.service_id or 0)
+    near = agenda.near(cand, daily_limit=rules is not None and rules.max_per_day is not None)
     violations = [v for v in evaluate(cand, now=ctx.now, zone=ctx.zone,
-                                      hours=ctx.hours(res.staff_id),
-                                      booked=agenda.near(res.staff_id, res.client_id, row.start),
-                                      service=ctx.rules.get(res.service_id or 0))
+                                      hours=ctx.hours(res.staff_id), booked=near,
+                                      service=rules)
                   if v.rule not in _NEVER and (future or v.rule not in _FUTURE_ONLY)]
     if not violations:
         return Verdict(row.row, RowStatus.OK)
