@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import measure  # noqa: E402  (benchmarks/, beside this file)
+import measure  # benchmarks/, beside this file
 
 from app.services import catalog, importing
 from app.services import settings as practice_settings

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from app.i18n import _, format_date, format_time
 from app.models.enums import ACTIVE_STATUSES, OCCUPYING_STATUSES
-from app.models.instants import later, later_minutes
+from app.models.instants import later_minutes
 from app.models.rules import Booked, Candidate, Hours, Rule, Violation, evaluate
 from app.models.tables import Appointment, Client, Service, Staff
 from app.services import phones
@@ -36,6 +36,12 @@ from app.services.settings import load_row, practice_hours
 # Rules that judge booking a future session; history is imported as it happened.
 _FUTURE_ONLY = {Rule.OUTSIDE_HOURS, Rule.SERVICE_HOURS, Rule.DAILY_LIMIT}
 _NEVER = {Rule.IN_PAST, Rule.MIN_NOTICE}
+# The rules that judge a session by the others around it. A session already past
+# is judged by these alone (FAR_AHEAD cannot hold for it): with no session near
+# it, it is ok without asking the rules. A rule added to Rule and not sorted here
+# makes _PAST_ALONE non-empty, and every past session goes to the rules again.
+_BY_OTHERS = {Rule.STAFF_BUSY, Rule.CLIENT_BUSY}
+_PAST_ALONE = set(Rule) - _NEVER - _FUTURE_ONLY - _BY_OTHERS - {Rule.FAR_AHEAD}
 
 
 class RowStatus(StrEnum):
@@ -162,7 +168,7 @@ class _Spans:
     by start, so the ones that overlap a given span are found by bisection: only
     spans starting after `lo - longest` can still be running at `lo`."""
 
-    __slots__ = ("_starts", "_spans", "_longest")
+    __slots__ = ("_longest", "_spans", "_starts")
 
     def __init__(self) -> None:
         self._starts: list[datetime] = []
@@ -209,17 +215,18 @@ class _Agenda:
         self._by_staff[b.staff_id].add(start - b.buffer_before, end + b.buffer_after, b)
         self._by_client[b.client_id].add(start, end, b)
 
-    def near(self, c: Candidate, *, daily_limit: bool) -> list[Booked]:
-        """The sessions that may clash with `c`: its professional's whose buffered
-        span meets its own, its client's that overlap it, and (daily_limit) every
-        session of its professional starting within two days of it."""
-        start, end = c.start.astimezone(UTC), later(c.start, c.duration).astimezone(UTC)
-        staff = self._by_staff.get(c.staff_id)
+    def near(self, staff_id: int, client_id: int, start: datetime, end: datetime,
+             before: timedelta, after: timedelta, *, daily_limit: bool) -> list[Booked]:
+        """The sessions that may clash with a candidate from `start` to `end` (UTC)
+        with its buffers: its professional's whose buffered span meets its own, its
+        client's that overlap it, and (daily_limit) every session of its
+        professional starting within two days of it."""
+        staff = self._by_staff.get(staff_id)
         found: dict[int, Booked] = {}
         if staff is not None:
-            for b in staff.overlapping(start - c.buffer_before, end + c.buffer_after):
+            for b in staff.overlapping(start - before, end + after):
                 found[id(b)] = b
-        client = self._by_client.get(c.client_id) if c.client_id is not None else None
+        client = self._by_client.get(client_id)
         if client is not None:
             for b in client.overlapping(start, end):
                 found.setdefault(id(b), b)
@@ -290,17 +297,23 @@ def judge_rows(s: Session, rows: list[Row], now: datetime,
     new_services: dict[str, NewThing] = {}
     new_staff: dict[str, NewThing] = {}
     copies: dict[tuple[int, datetime], int] = {}  # (client, start) -> earlier row
+    known: dict[tuple[object, ...], Resolved] = {}
     for row in rows:
         if row.problem is not None:
             j.verdicts.append(Verdict(row.row, RowStatus.INVALID, row.problem))
             j.resolved.append(None)
             continue
         assert row.start is not None
-        res = _resolve(ctx, row, j, new_clients, new_services, new_staff)
+        # Rows that name the same client, professional and service mean the same
+        # things once they have been understood (_resolve only creates what it has
+        # not met before); a refusal is not kept: a later row may create the service.
+        meaning = (row.phone, row.email, row.staff, row.service, row.duration, row.price_cents)
+        res = known.get(meaning) or _resolve(ctx, row, j, new_clients, new_services, new_staff)
         if isinstance(res, str):
             j.verdicts.append(Verdict(row.row, RowStatus.INVALID, res))
             j.resolved.append(None)
             continue
+        known[meaning] = res
         j.resolved.append(res)
         key = (res.client_id, row.start)
         if key in ctx.existing:
@@ -320,15 +333,11 @@ def judge_rows(s: Session, rows: list[Row], now: datetime,
         if verdict.status is RowStatus.OK:
             copies[key] = row.row
             if row.status in OCCUPYING_STATUSES:
-                agenda.add(_booked(row, res))
+                agenda.add(Booked(-row.row, row.start, later_minutes(row.start, res.duration),
+                                  res.staff_id, res.client_id, res.service_id,
+                                  timedelta(minutes=res.buffer_before),
+                                  timedelta(minutes=res.buffer_after)))
     return j
-
-
-def _booked(row: Row, res: Resolved) -> Booked:
-    assert row.start is not None
-    return Booked(-row.row, row.start, later_minutes(row.start, res.duration), res.staff_id,
-                  res.client_id, res.service_id, timedelta(minutes=res.buffer_before),
-                  timedelta(minutes=res.buffer_after))
 
 
 def _judge_one(ctx: _Context, agenda: _Agenda, row: Row, res: Resolved, j: Judgement,
@@ -336,12 +345,17 @@ def _judge_one(ctx: _Context, agenda: _Agenda, row: Row, res: Resolved, j: Judge
     if row.status not in OCCUPYING_STATUSES:
         return Verdict(row.row, RowStatus.OK)
     assert row.start is not None
-    cand = Candidate(row.start, timedelta(minutes=res.duration), res.staff_id, res.client_id,
-                     res.service_id, timedelta(minutes=res.buffer_before),
-                     timedelta(minutes=res.buffer_after))
-    future = row.start >= ctx.now and row.status in ACTIVE_STATUSES
+    duration = timedelta(minutes=res.duration)
+    before, after = timedelta(minutes=res.buffer_before), timedelta(minutes=res.buffer_after)
+    start = row.start.astimezone(UTC)
     rules = ctx.rules.get(res.service_id or 0)
-    near = agenda.near(cand, daily_limit=rules is not None and rules.max_per_day is not None)
+    near = agenda.near(res.staff_id, res.client_id, start, start + duration, before, after,
+                       daily_limit=rules is not None and rules.max_per_day is not None)
+    if not near and start < ctx.now and not _PAST_ALONE:
+        return Verdict(row.row, RowStatus.OK)
+    cand = Candidate(row.start, duration, res.staff_id, res.client_id, res.service_id,
+                     before, after)
+    future = row.start >= ctx.now and row.status in ACTIVE_STATUSES
     violations = [v for v in evaluate(cand, now=ctx.now, zone=ctx.zone,
                                       hours=ctx.hours(res.staff_id), booked=near,
                                       service=rules)
