@@ -4,12 +4,13 @@ services. Exit status: 0 done, 2 bad usage, 3 refused by a rule, 1 unexpected.""
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
+import re
 import sys
-import unicodedata
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import __version__, i18n
 from app.i18n import _
@@ -20,25 +21,44 @@ from app.models.enums import (
     RepeatFrequency,
     SeriesScope,
 )
-from app.models.outbox import MessageState
-from app.services import (
-    availability,
-    catalog,
-    clients,
-    config,
-    history,
-    json_text,
-    people,
-    queries,
-    reminders,
-    scheduling,
-    secrets,
-    settings,
-)
 from app.services.clock import from_environment
 from app.services.errors import BookingConflict, DatabaseDamaged, PracticeError
 from app.services.practice import Practice, open_practice
-from app.services.values import parse_date, parse_money, parse_start
+
+
+class _Later:
+    """A module imported when a command first uses it, not when the command line
+    starts: one command needs a few services, and importing them all (with their
+    tables, HTTP clients and calendars) was most of a short command's time."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
+
+
+if TYPE_CHECKING:
+    from app.services import (
+        availability,
+        catalog,
+        clients,
+        config,
+        history,
+        json_text,
+        people,
+        queries,
+        reminders,
+        scheduling,
+        secrets,
+        settings,
+        values,
+    )
+else:
+    (availability, catalog, clients, config, history, json_text, people, queries, reminders,
+     scheduling, secrets, settings, values) = (_Later(f"app.services.{name}") for name in (
+        "availability", "catalog", "clients", "config", "history", "json_text", "people",
+        "queries", "reminders", "scheduling", "secrets", "settings", "values"))
 
 log = logging.getLogger("app.cli")
 
@@ -259,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--service", type=int, metavar="ID")
     p.add_argument("--staff", type=int, metavar="ID")
     p.add_argument("--duration", type=int, metavar="MIN")
-    p.add_argument("--step", type=int, default=availability.DEFAULT_STEP, metavar="MIN")
+    p.add_argument("--step", type=int, metavar="MIN")  # availability.DEFAULT_STEP
     return parser
 
 
@@ -270,14 +290,20 @@ def terminal_safe(text: str) -> str:
     a client's name would drive the terminal) shown as \\xNN, and the characters
     that reorder or hide the text around them (a right-to-left override; see
     app.models.shown_text) as \\uNNNN, instead of obeying them."""
-    return "".join(ch if ch in "\n\t" or (unicodedata.category(ch) != "Cc"
-                                           and ch not in _REORDERING)
-                   else f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
-                   for ch in text)
+    return _UNSAFE.sub(_escaped, text)
+
+
+def _escaped(m: re.Match[str]) -> str:
+    ch = m.group()
+    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
 
 
 _REORDERING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
                         "\u200b\u2060\ufeff")
+# Unicode's control characters (category Cc: U+0000-U+001F and U+007F-U+009F) but
+# line feed and tab, and the reordering ones: one pass of the regex engine over a
+# listing instead of a Python step per character.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f" + "".join(sorted(_REORDERING)) + "]")
 
 
 def continued(text: str) -> str:
@@ -373,7 +399,8 @@ def cmd_client_list(p: Practice, args: argparse.Namespace) -> None:
 
 def cmd_service_add(p: Practice, args: argparse.Namespace) -> None:
     view = catalog.add_service(
-        p, name=args.name, duration_minutes=args.duration, price_cents=parse_money(args.price),
+        p, name=args.name, duration_minutes=args.duration,
+        price_cents=values.parse_money(args.price),
         buffer_before_minutes=args.buffer_before, buffer_after_minutes=args.buffer,
         min_notice_minutes=args.min_notice, bookable_days=args.days, bookable_hours=args.hours,
         max_per_day=args.max_per_day)
@@ -405,15 +432,16 @@ def cmd_book(p: Practice, args: argparse.Namespace) -> int:
     if not args.repeat and (args.count is not None or args.until is not None):
         return _usage("book", _("--count and --until go with --repeat"))
     req = scheduling.BookingRequest(
-        client_id=args.client, start=parse_start(args.start, _zone(p)), service_id=args.service,
+        client_id=args.client, start=values.parse_start(args.start, _zone(p)),
+        service_id=args.service,
         custom_service_name=args.custom, duration_minutes=args.duration, staff_id=args.staff,
-        notes=args.notes, price_cents=parse_money(args.price) if args.price else None)
+        notes=args.notes, price_cents=values.parse_money(args.price) if args.price else None)
     if not args.repeat:
         new_id = scheduling.book(p, req, override=args.override)
         _emit(args, {"id": new_id}, str(new_id))
         return EXIT_OK
     repeat = scheduling.Repeat(RepeatFrequency(args.repeat), count=args.count,
-                               until=parse_date(args.until) if args.until else None,
+                               until=values.parse_date(args.until) if args.until else None,
                                interval=args.interval)
     result = scheduling.book_series(p, req, repeat, override=args.override,
                                     all_or_nothing=args.all_or_nothing)
@@ -460,7 +488,7 @@ def cmd_cancel(p: Practice, args: argparse.Namespace) -> None:
 
 
 def cmd_reschedule(p: Practice, args: argparse.Namespace) -> None:
-    mapping = scheduling.reschedule(p, args.id, parse_start(args.start, _zone(p)),
+    mapping = scheduling.reschedule(p, args.id, values.parse_start(args.start, _zone(p)),
                                     scope=SeriesScope(args.scope), staff_id=args.staff,
                                     duration_minutes=args.duration, override=args.override)
     data: dict[str, Any] = {"id": mapping[args.id], "original": args.id}
@@ -472,7 +500,7 @@ def cmd_reschedule(p: Practice, args: argparse.Namespace) -> None:
 
 def cmd_complete(p: Practice, args: argparse.Namespace) -> None:
     scheduling.complete(p, args.id,
-                        actual_price_cents=parse_money(args.price) if args.price else None,
+                        actual_price_cents=values.parse_money(args.price) if args.price else None,
                         internal_notes=args.notes)
     _emit(args, {"id": args.id, "status": "completed"},
           _("Session #{id} completed.").format(id=args.id))
@@ -514,8 +542,8 @@ def cmd_show(p: Practice, args: argparse.Namespace) -> None:
 
 def cmd_list(p: Practice, args: argparse.Namespace) -> None:
     rows = queries.list_appointments(
-        p, start=parse_date(args.date_from) if args.date_from else None,
-        end=parse_date(args.date_to) if args.date_to else None,
+        p, start=values.parse_date(args.date_from) if args.date_from else None,
+        end=values.parse_date(args.date_to) if args.date_to else None,
         statuses=[AppointmentStatus(s) for s in args.status] if args.status else None,
         client_id=args.client, staff_id=args.staff)
     _emit(args, [r.as_json(with_history=False) for r in rows],
@@ -523,9 +551,10 @@ def cmd_list(p: Practice, args: argparse.Namespace) -> None:
 
 
 def cmd_slots(p: Practice, args: argparse.Namespace) -> None:
-    slots = availability.free_slots(p, parse_date(args.date), service_id=args.service,
+    slots = availability.free_slots(p, values.parse_date(args.date), service_id=args.service,
                                     staff_id=args.staff, duration_minutes=args.duration,
-                                    step_minutes=args.step)
+                                    step_minutes=args.step if args.step is not None
+                                    else availability.DEFAULT_STEP)
     _emit(args, [s.isoformat() for s in slots],
           lambda: " ".join(i18n.format_time(s) for s in slots) or _("No free time that day."))
 
@@ -580,6 +609,8 @@ def cmd_reminders(p: Practice, args: argparse.Namespace) -> None:
 
 
 def cmd_outbox(p: Practice, args: argparse.Namespace) -> None:
+    from app.models.outbox import MessageState
+
     rows = reminders.list_outbox(p, [MessageState(s) for s in args.state] if args.state
                                  else None)
     zone = _zone(p)
@@ -688,7 +719,7 @@ def cmd_requests_resolve(p: Practice, args: argparse.Namespace) -> None:
 
     decision = next(d for d in ("charge", "waive", "keep", "dismiss") if getattr(args, d)) \
         if not args.reschedule else "reschedule"
-    start = parse_start(args.reschedule, _zone(p)) if args.reschedule else None
+    start = values.parse_start(args.reschedule, _zone(p)) if args.reschedule else None
     new_id = relay_client.resolve(p, args.id, decision, start)
     data: dict[str, Any] = {"id": args.id, "decision": decision}
     if new_id is not None:

@@ -6,18 +6,23 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import i18n
 
 # Imported by app.cli while it builds its parser, so app.cli is complete by then.
-from app.cli import EXIT_OK, EXIT_REFUSED, _emit, continued
+from app.cli import EXIT_OK, EXIT_REFUSED, _emit, _Later, continued
 from app.i18n import _
 from app.models.conecta import AttendanceStatus, CallOutcome, DeliveryState, Direction, Medium
-from app.services import attendances, conecta_setup, conversations, settings
 from app.services.errors import FieldInvalid, NotFound
 from app.services.practice import Practice
-from app.services.values import format_phone
+
+if TYPE_CHECKING:
+    from app.services import attendances, conecta_setup, conversations, settings, values
+else:  # imported when a conecta command runs
+    attendances, conecta_setup, conversations, settings, values = (
+        _Later(f"app.services.{name}") for name in (
+            "attendances", "conecta_setup", "conversations", "settings", "values"))
 
 Command = Callable[..., argparse.ArgumentParser]
 
@@ -121,7 +126,7 @@ def _client_choice(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _card_line(c: attendances.Card, country: str) -> str:
-    contact = c.email if c.medium is Medium.EMAIL else format_phone(c.phone, country)
+    contact = c.email if c.medium is Medium.EMAIL else values.format_phone(c.phone, country)
     unread = f" ({c.unread})" if c.unread else ""
     return (f"#{c.id}  {attendances.status_label(c.status):<12} "
             f"{attendances.medium_label(c.medium):<8} {c.name}{unread} · {contact} · "

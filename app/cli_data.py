@@ -8,22 +8,28 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # Imported by app.cli while it builds its parser, so app.cli is complete by then.
-from app.cli import EXIT_OK, EXIT_REFUSED, _emit, _usage
+from app.cli import EXIT_OK, EXIT_REFUSED, _emit, _Later, _usage
 from app.i18n import _, ngettext
 from app.models.enums import AppointmentStatus
-from app.services import backups, client_data, clients, exports, importing
+from app.services import exports
 from app.services.clock import from_environment
 from app.services.errors import PracticeError
 from app.services.importing import columns
 from app.services.importing.cells import folded
-from app.services.importing.commit import summary
-from app.services.importing.judge import RowStatus
 from app.services.paths import resolve
 from app.services.practice import Practice
-from app.services.values import parse_date
+
+if TYPE_CHECKING:
+    from app.services import backups, client_data, clients, importing, values
+    from app.services.importing import commit, judge
+else:  # imported when one of these commands runs
+    backups, client_data, clients, importing, values, commit, judge = (
+        _Later(f"app.services.{name}") for name in (
+            "backups", "client_data", "clients", "importing", "values", "importing.commit",
+            "importing.judge"))
 
 Command = Callable[..., argparse.ArgumentParser]
 
@@ -109,9 +115,9 @@ def cmd_import(p: Practice, args: argparse.Namespace) -> int:
     report.warnings = notes
 
     def text() -> str:
-        lines = [summary(report), *(f"⚠ {note}" for note in report.warnings)]
+        lines = [commit.summary(report), *(f"⚠ {note}" for note in report.warnings)]
         for r in report.rows:
-            if r.status in (RowStatus.OK, RowStatus.IMPORTED) and not r.reason:
+            if r.status in (judge.RowStatus.OK, judge.RowStatus.IMPORTED) and not r.reason:
                 continue
             status = f"{r.status.value} ({r.cause})" if r.cause else r.status.value
             lines.append(_("row {row}: {status} — {reason}").format(
@@ -124,7 +130,7 @@ def cmd_import(p: Practice, args: argparse.Namespace) -> int:
 
 def cmd_export(p: Practice, args: argparse.Namespace) -> None:
     fmt = exports.Format(args.format)
-    rows = exports.sessions(p, parse_date(args.start), parse_date(args.end),
+    rows = exports.sessions(p, values.parse_date(args.start), values.parse_date(args.end),
                             staff_id=args.staff,
                             statuses=[AppointmentStatus(s) for s in args.status or []])
     count = exports.write(p, fmt, args.file, rows)

@@ -3,29 +3,34 @@ a few services, a third of the sessions still to come) imported with every check
 against a floor measured in the same run: plain sqlite3.executemany inserting the
 same clients, sessions and audit events into the same empty database.
 
-    .venv/bin/python benchmarks/bench_import.py [--rows 10000] [--repeats 5]
+    .venv/bin/python benchmarks/bench_import.py [--rows 10000] [--repeats 7]
     .venv/bin/python benchmarks/bench_import.py --memory 100000
+    .venv/bin/python benchmarks/bench_import.py --smoke
 
+Ours and the floor run alternately, each into its own copy of the same empty
+practice; medians with their ranges. Goal: ours <= 5x the floor.
 The second form imports 100,000 rows in a fresh process and prints its peak
-resident memory, and the process's memory just before the import.
+resident memory, and the process's memory just before the import (goal < 300 MB).
+--smoke: 200 rows, 2 repeats, and 2,000 rows for the memory form; nothing timed
+is asserted.
 """
 
 from __future__ import annotations
 
-import argparse
 import random
 import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import measure  # benchmarks/, beside this file
 
 from app.services import catalog, importing
 from app.services import settings as practice_settings
@@ -107,35 +112,46 @@ def floor(db_path: Path, rows: list[tuple[str, str, str, datetime, str]]) -> Non
     db.close()
 
 
-def measure(rows: int, repeats: int) -> None:
+GOAL = 5.0  # ours at most this many times the floor
+
+
+def compare(rows: int, repeats: int) -> None:
     base = Path(tempfile.mkdtemp(prefix="bench-import-"))
     try:
         csv_path = base / "agenda.csv"
         data = write_csv(csv_path, rows)
         template = base / "template"
         empty_practice(template).close()
-        ours, bare = [], []
-        imported = 0
-        for i in range(repeats):
-            for label, times in (("ours", ours), ("floor", bare)):
-                folder = base / f"{label}{i}"
-                shutil.copytree(template, folder)
-                if label == "ours":
-                    p = open_practice(folder, clock=FrozenClock(NOW), actor="bench",
-                                      logging_on=False)
-                    t0 = time.perf_counter()
-                    report = importing.import_file(p, csv_path)
-                    times.append(time.perf_counter() - t0)
-                    imported = report.imported
-                    p.close()
-                else:
-                    t0 = time.perf_counter()
-                    floor(folder / "practice.sqlite3", data)
-                    times.append(time.perf_counter() - t0)
-        ours_ms, floor_ms = statistics.median(ours) * 1000, statistics.median(bare) * 1000
-        print(f"import {rows} rows ({imported} imported), medians of {repeats}: "
-              f"ours {ours_ms:.0f} ms, floor (sqlite3.executemany) {floor_ms:.0f} ms, "
-              f"ratio {ours_ms / floor_ms:.1f}x")
+        runs = iter(range(10**9))
+        imported = []
+
+        def ours() -> float:
+            folder = base / f"ours{next(runs)}"
+            shutil.copytree(template, folder)
+            p = open_practice(folder, clock=FrozenClock(NOW), actor="bench", logging_on=False)
+            try:
+                seconds = measure.timed(
+                    lambda: imported.append(importing.import_file(p, csv_path).imported))
+            finally:
+                p.close()
+            shutil.rmtree(folder)
+            return seconds
+
+        def bare() -> float:
+            folder = base / f"floor{next(runs)}"
+            shutil.copytree(template, folder)
+            seconds = measure.timed(lambda: floor(folder / "practice.sqlite3", data))
+            shutil.rmtree(folder)
+            return seconds
+
+        ours_fig, floor_fig = measure.alternate(ours, bare, repeats)
+        assert imported and all(n == imported[0] > 0 for n in imported), imported
+        print(f"import of {rows:,} rows ({imported[0]:,} imported), {repeats} runs each, "
+              "alternately:")
+        print(f"  ours (importing.import_file, every check): {ours_fig.ms()}")
+        print(f"  floor (sqlite3.executemany, same rows):    {floor_fig.ms()}")
+        print(f"  ratio: {measure.ratio(ours_fig, floor_fig)}")
+        print(f"  goal:  <= {GOAL:.0f}x the floor")
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
@@ -169,15 +185,18 @@ def memory(rows: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = measure.parser(__doc__)
     parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--memory", type=int, metavar="ROWS")
     args = parser.parse_args()
-    if args.memory:
+    if args.smoke:
+        compare(200, 2)
+        memory(2_000)
+    elif args.memory:
         memory(args.memory)
     else:
-        measure(args.rows, args.repeats)
+        compare(args.rows, args.repeats)
 
 
 if __name__ == "__main__":

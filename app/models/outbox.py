@@ -14,6 +14,7 @@ from enum import StrEnum
 from sqlalchemy import Column, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
+import app.models.conecta  # noqa: F401  (outbox.conversation_entry_id refers to it)
 from app.models.tables import _enum_column
 from app.models.types import UTCDateTime
 

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
+import app.models.tables  # noqa: F401  (push_subscription.client_id refers to client)
 from app.models.types import UTCDateTime
 
 

@@ -9,6 +9,7 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _text  # a str as JSON writes it, quotes included
 
 from sqlmodel import Session, col, select
 
@@ -26,6 +27,8 @@ from app.services.reminders import CONSENT
 from app.services.storage import engines
 
 BATCH = 2000
+# One encoder for every audit entry (json.dumps with options builds one per call).
+_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +132,7 @@ def _write(s: Session, p: Practice, now: datetime, file_name: str, rows: list[Ro
     events: list[dict[str, object]] = []
     ids: dict[int, int] = {}  # row -> new session
     coming: list[tuple[int, datetime, int]] = []  # (session, start, client) for reminders
+    created = _CreatedText(origin)
     for offset, (row, v, res) in enumerate(accepted):
         if len(sessions) == batch:  # written as it goes, so memory stays flat
             bulk_insert(s, Appointment, sessions)
@@ -151,14 +155,9 @@ def _write(s: Session, p: Practice, now: datetime, file_name: str, rows: list[Ro
         sessions.append(values)
         if row.status in ACTIVE_STATUSES and row.start > now:
             coming.append((new_id, row.start, client_ids.get(res.client_id, res.client_id)))
-        changes: dict[str, object] = {
-            **{k: values[k] for k in ("status", "duration_minutes", "staff_id", "service_id",
-                                      "client_id", "quoted_price_cents", "notes")},
-            "start": row.start.astimezone(UTC).isoformat(), "source": "import",
-            **origin, "row": row.row}
-        if v.overridden:
-            changes["override"] = list(v.overridden)
-        events.append(_event(now, "appointment", new_id, "created", changes))
+        events.append({"at": now, "actor": audit.IMPORT, "entity": "appointment",
+                       "entity_id": new_id, "action": "created",
+                       "changes": created(values, row, v.overridden)})
     bulk_insert(s, Appointment, sessions)
     bulk_insert(s, AuditEvent, events)
     _plan_reminders(s, now, coming)
@@ -172,6 +171,39 @@ def _write(s: Session, p: Practice, now: datetime, file_name: str, rows: list[Ro
     return report
 
 
+class _CreatedText:
+    """The audit entry of an imported session: its values, the file, who imported it,
+    the row, and the conflicts accepted by override, as
+    json.dumps(changes, ensure_ascii=False, sort_keys=True) writes them. Written from
+    a template with the keys in that order: the same text at a fraction of the cost,
+    which for 10,000 sessions is a large part of the import's own time."""
+
+    def __init__(self, origin: dict[str, str]) -> None:
+        self._by, self._file = _text(origin["by"]), _text(origin["file"])
+
+    def __call__(self, values: dict[str, object], row: Row, overridden: tuple[str, ...]
+                 ) -> str:
+        assert row.start is not None
+        override = f'"override": [{", ".join(map(_text, overridden))}], ' if overridden \
+            else ""
+        return (f'{{"by": {self._by}, "client_id": {_number(values["client_id"])}, '
+                f'"duration_minutes": {_number(values["duration_minutes"])}, '
+                f'"file": {self._file}, "notes": {_text(str(values["notes"]))}, {override}'
+                f'"quoted_price_cents": {_number(values["quoted_price_cents"])}, '
+                f'"row": {_number(row.row)}, "service_id": {_number(values["service_id"])}, '
+                f'"source": "import", "staff_id": {_number(values["staff_id"])}, '
+                f'"start": {_text(row.start.astimezone(UTC).isoformat())}, '
+                f'"status": {_text(str(values["status"]))}}}')
+
+
+def _number(value: object) -> str:
+    """An int or None as JSON writes it."""
+    if value is None:
+        return "null"
+    assert type(value) is int, value
+    return str(value)
+
+
 def _row_report(v: Verdict, new_id: int | None) -> RowReport:
     if new_id is not None:
         return RowReport(v.row, RowStatus.IMPORTED, v.reason, new_id)
@@ -181,7 +213,7 @@ def _row_report(v: Verdict, new_id: int | None) -> RowReport:
 def _event(now: datetime, entity: str, entity_id: int, action: str,
            changes: dict[str, object]) -> dict[str, object]:
     return {"at": now, "actor": audit.IMPORT, "entity": entity, "entity_id": entity_id,
-            "action": action, "changes": json.dumps(changes, ensure_ascii=False, sort_keys=True)}
+            "action": action, "changes": _JSON.encode(changes)}
 
 
 def _create_clients(s: Session, now: datetime, new: list[NewThing],

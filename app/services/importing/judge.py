@@ -9,10 +9,11 @@ later rows colliding with it say so ("row 12")."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -35,6 +36,12 @@ from app.services.settings import load_row, practice_hours
 # Rules that judge booking a future session; history is imported as it happened.
 _FUTURE_ONLY = {Rule.OUTSIDE_HOURS, Rule.SERVICE_HOURS, Rule.DAILY_LIMIT}
 _NEVER = {Rule.IN_PAST, Rule.MIN_NOTICE}
+# The rules that judge a session by the others around it. A session already past
+# is judged by these alone (FAR_AHEAD cannot hold for it): with no session near
+# it, it is ok without asking the rules. A rule added to Rule and not sorted here
+# makes _PAST_ALONE non-empty, and every past session goes to the rules again.
+_BY_OTHERS = {Rule.STAFF_BUSY, Rule.CLIENT_BUSY}
+_PAST_ALONE = set(Rule) - _NEVER - _FUTURE_ONLY - _BY_OTHERS - {Rule.FAR_AHEAD}
 
 
 class RowStatus(StrEnum):
@@ -156,30 +163,77 @@ class _Context:
         return self._hours.get(staff_id) or self._hours[None]
 
 
+class _Spans:
+    """The occupied spans (in UTC) of one professional or one client, kept sorted
+    by start, so the ones that overlap a given span are found by bisection: only
+    spans starting after `lo - longest` can still be running at `lo`."""
+
+    __slots__ = ("_longest", "_spans", "_starts")
+
+    def __init__(self) -> None:
+        self._starts: list[datetime] = []
+        self._spans: list[tuple[datetime, datetime, Booked]] = []
+        self._longest = timedelta(0)
+
+    def add(self, lo: datetime, hi: datetime, b: Booked) -> None:
+        at = bisect_right(self._starts, lo)  # equal starts keep the order they came in
+        self._starts.insert(at, lo)
+        self._spans.insert(at, (lo, hi, b))
+        self._longest = max(self._longest, hi - lo)
+
+    def overlapping(self, lo: datetime, hi: datetime) -> list[Booked]:
+        """The sessions whose span meets [lo, hi) (half-open), earliest first."""
+        first = bisect_right(self._starts, lo - self._longest)
+        last = bisect_left(self._starts, hi, first)
+        return [b for s_lo, s_hi, b in self._spans[first:last] if s_hi > lo]
+
+    def starting(self, lo: datetime, hi: datetime) -> list[Booked]:
+        """The sessions whose span starts in [lo, hi), earliest first."""
+        first = bisect_left(self._starts, lo)
+        return [b for _lo, _hi, b in self._spans[first:bisect_left(self._starts, hi, first)]]
+
+
 class _Agenda:
-    """Occupied time by professional and by client, bucketed by day so each
-    row is compared with the few sessions around it."""
+    """Occupied time by professional (with each session's buffers) and by client
+    (without), as interval indexes: built once from the agenda's sessions in the
+    file's date span, then grown by every row accepted. `near` hands the booking
+    rules (rules.evaluate, which still judges every one) only the sessions that
+    can matter to a candidate, instead of every session of its days."""
+
+    # A session on the candidate's local day starts within a day and a zone's
+    # offset of it: the daily limit is counted among these.
+    _DAY = timedelta(days=2)
 
     def __init__(self, booked: Iterable[Booked]) -> None:
-        self._by_staff: dict[tuple[int, int], list[Booked]] = defaultdict(list)
-        self._by_client: dict[tuple[int, int], list[Booked]] = defaultdict(list)
+        self._by_staff: dict[int, _Spans] = defaultdict(_Spans)
+        self._by_client: dict[int, _Spans] = defaultdict(_Spans)
         for b in booked:
             self.add(b)
 
     def add(self, b: Booked) -> None:
-        day = b.start.toordinal()
-        self._by_staff[(b.staff_id, day)].append(b)
-        self._by_client[(b.client_id, day)].append(b)
+        start, end = b.start.astimezone(UTC), b.end.astimezone(UTC)
+        self._by_staff[b.staff_id].add(start - b.buffer_before, end + b.buffer_after, b)
+        self._by_client[b.client_id].add(start, end, b)
 
-    def near(self, staff_id: int, client_id: int, start: datetime) -> list[Booked]:
-        day = start.toordinal()
-        seen: dict[int, Booked] = {}
-        for d in (day - 1, day, day + 1):
-            for b in self._by_staff.get((staff_id, d), ()):
-                seen[id(b)] = b
-            for b in self._by_client.get((client_id, d), ()):
-                seen[id(b)] = b
-        return list(seen.values())
+    def near(self, staff_id: int, client_id: int, start: datetime, end: datetime,
+             before: timedelta, after: timedelta, *, daily_limit: bool) -> list[Booked]:
+        """The sessions that may clash with a candidate from `start` to `end` (UTC)
+        with its buffers: its professional's whose buffered span meets its own, its
+        client's that overlap it, and (daily_limit) every session of its
+        professional starting within two days of it."""
+        staff = self._by_staff.get(staff_id)
+        found: dict[int, Booked] = {}
+        if staff is not None:
+            for b in staff.overlapping(start - before, end + after):
+                found[id(b)] = b
+        client = self._by_client.get(client_id)
+        if client is not None:
+            for b in client.overlapping(start, end):
+                found.setdefault(id(b), b)
+        if daily_limit and staff is not None:
+            for b in staff.starting(start - self._DAY - staff._longest, start + self._DAY):
+                found.setdefault(id(b), b)
+        return list(found.values())
 
 
 def _resolve(ctx: _Context, row: Row, j: Judgement, new_clients: dict[str, NewThing],
@@ -243,17 +297,23 @@ def judge_rows(s: Session, rows: list[Row], now: datetime,
     new_services: dict[str, NewThing] = {}
     new_staff: dict[str, NewThing] = {}
     copies: dict[tuple[int, datetime], int] = {}  # (client, start) -> earlier row
+    known: dict[tuple[object, ...], Resolved] = {}
     for row in rows:
         if row.problem is not None:
             j.verdicts.append(Verdict(row.row, RowStatus.INVALID, row.problem))
             j.resolved.append(None)
             continue
         assert row.start is not None
-        res = _resolve(ctx, row, j, new_clients, new_services, new_staff)
+        # Rows that name the same client, professional and service mean the same
+        # things once they have been understood (_resolve only creates what it has
+        # not met before); a refusal is not kept: a later row may create the service.
+        meaning = (row.phone, row.email, row.staff, row.service, row.duration, row.price_cents)
+        res = known.get(meaning) or _resolve(ctx, row, j, new_clients, new_services, new_staff)
         if isinstance(res, str):
             j.verdicts.append(Verdict(row.row, RowStatus.INVALID, res))
             j.resolved.append(None)
             continue
+        known[meaning] = res
         j.resolved.append(res)
         key = (res.client_id, row.start)
         if key in ctx.existing:
@@ -273,15 +333,11 @@ def judge_rows(s: Session, rows: list[Row], now: datetime,
         if verdict.status is RowStatus.OK:
             copies[key] = row.row
             if row.status in OCCUPYING_STATUSES:
-                agenda.add(_booked(row, res))
+                agenda.add(Booked(-row.row, row.start, later_minutes(row.start, res.duration),
+                                  res.staff_id, res.client_id, res.service_id,
+                                  timedelta(minutes=res.buffer_before),
+                                  timedelta(minutes=res.buffer_after)))
     return j
-
-
-def _booked(row: Row, res: Resolved) -> Booked:
-    assert row.start is not None
-    return Booked(-row.row, row.start, later_minutes(row.start, res.duration), res.staff_id,
-                  res.client_id, res.service_id, timedelta(minutes=res.buffer_before),
-                  timedelta(minutes=res.buffer_after))
 
 
 def _judge_one(ctx: _Context, agenda: _Agenda, row: Row, res: Resolved, j: Judgement,
@@ -289,14 +345,20 @@ def _judge_one(ctx: _Context, agenda: _Agenda, row: Row, res: Resolved, j: Judge
     if row.status not in OCCUPYING_STATUSES:
         return Verdict(row.row, RowStatus.OK)
     assert row.start is not None
-    cand = Candidate(row.start, timedelta(minutes=res.duration), res.staff_id, res.client_id,
-                     res.service_id, timedelta(minutes=res.buffer_before),
-                     timedelta(minutes=res.buffer_after))
+    duration = timedelta(minutes=res.duration)
+    before, after = timedelta(minutes=res.buffer_before), timedelta(minutes=res.buffer_after)
+    start = row.start.astimezone(UTC)
+    rules = ctx.rules.get(res.service_id or 0)
+    near = agenda.near(res.staff_id, res.client_id, start, start + duration, before, after,
+                       daily_limit=rules is not None and rules.max_per_day is not None)
+    if not near and start < ctx.now and not _PAST_ALONE:
+        return Verdict(row.row, RowStatus.OK)
+    cand = Candidate(row.start, duration, res.staff_id, res.client_id, res.service_id,
+                     before, after)
     future = row.start >= ctx.now and row.status in ACTIVE_STATUSES
     violations = [v for v in evaluate(cand, now=ctx.now, zone=ctx.zone,
-                                      hours=ctx.hours(res.staff_id),
-                                      booked=agenda.near(res.staff_id, res.client_id, row.start),
-                                      service=ctx.rules.get(res.service_id or 0))
+                                      hours=ctx.hours(res.staff_id), booked=near,
+                                      service=rules)
                   if v.rule not in _NEVER and (future or v.rule not in _FUTURE_ONLY)]
     if not violations:
         return Verdict(row.row, RowStatus.OK)

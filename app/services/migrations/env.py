@@ -3,7 +3,9 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import app.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import app.models
+
+app.models.load_all()  # every table on SQLModel.metadata
 
 connection = context.config.attributes["connection"]
 context.configure(
