@@ -86,6 +86,17 @@ def start(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[byt
     raise RuntimeError(f"{command} did not start")
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Ends a server; killed if it is still waiting for a long poll to end after a
+    second (uvicorn lets open requests finish, and the desktop's poll waits 25 s)."""
+    process.terminate()
+    try:
+        process.wait(timeout=1)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def start_relay(folder: Path, public_key: str) -> tuple[subprocess.Popen[bytes], str]:
     return start([sys.executable, "-m", "relay.server"], relay_env(folder, public_key))
 
@@ -204,8 +215,7 @@ def relay_against_floor(posts: int, rounds: int, client: str = "requests") -> No
                 lambda: load(floor_url, tokens, posts, floor_ms, b"hello", client), rounds)
         finally:
             for process in (relay, floor):
-                process.terminate()
-                process.wait()
+                stop(process)
 
     def line(name: str, figure: Figure, ms: list[float]) -> str:
         rates = sorted(posts / s for s in figure.samples)
@@ -281,8 +291,7 @@ def click_to_agenda(taps: int) -> None:
                 latencies.append((time.perf_counter() - t0) * 1000)
             w.quit()
         finally:
-            process.terminate()
-            process.wait()
+            stop(process)
         p.close()
     print(f"click to agenda ({taps} taps): p50 {pct(latencies, 50):.0f} ms, "
           f"p95 {pct(latencies, 95):.0f} ms, max {max(latencies):.0f} ms")
