@@ -38,7 +38,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from relay.config import DEFAULT_PRACTICE, ConfigError, Practice, digest_of_key
-from relay.store import events, meta, outcomes, practice_rows, sessions
+from relay.store import events, meta, outcomes, practice_rows, sessions, synced
 
 log = logging.getLogger("relay")
 
@@ -452,7 +452,9 @@ class PracticeBook:
         for attempt in range(5):
             try:
                 with self.engine.begin() as conn:
-                    return write(conn)
+                    done = write(conn)
+                synced(self.engine)  # a pairing's keys must outlive a power cut
+                return done
             except (IntegrityError, OperationalError):  # a concurrent writer won
                 if attempt == 4:
                     raise

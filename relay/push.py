@@ -47,6 +47,7 @@ from starlette.concurrency import run_in_threadpool
 
 from relay.i18n import translations
 from relay.sealing import seal
+from relay.store import synced
 
 SUBSCRIBED, STOPPED = "push_subscription", "push_stop"  # the events' kinds
 MAX_ENDPOINT = 2048  # characters of a push service's URL (app.services.push_devices)
@@ -147,6 +148,7 @@ class PushKeys:
         """The practice's pages stop offering notifications."""
         with self.engine.begin() as conn:
             conn.execute(keys.delete().where(keys.c.practice == practice))
+        synced(self.engine)
 
     def put(self, practice: str, public_key: str) -> None:
         values = {"public_key": public_key,
@@ -156,6 +158,7 @@ class PushKeys:
         with self.engine.begin() as conn:
             conn.execute(statement.on_conflict_do_update(index_elements=[keys.c.practice],
                                                          set_=values))
+        synced(self.engine)
 
 
 IOS = re.compile(r"\b(iPhone|iPad|iPod)\b")

@@ -11,11 +11,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 import time
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -27,8 +30,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     create_engine,
     delete,
+    event,
     insert,
     inspect,
     select,
@@ -156,15 +161,37 @@ class SessionState:
     new_start: datetime | None  # UTC, for a moved session
 
 
+# The statements a link's answer runs, built once: building one (its clauses, its
+# cache key) cost more than SQLite took to run it. Values are bound at execution.
+_OUTCOME_OF = select(outcomes.c.action, outcomes.c.session_start).where(
+    outcomes.c.practice == bindparam("practice"),
+    outcomes.c.appointment_id == bindparam("appointment_id"))
+_NOTE_OF = select(sessions.c.state, sessions.c.new_start, sessions.c.for_start).where(
+    sessions.c.practice == bindparam("practice"),
+    sessions.c.appointment_id == bindparam("appointment_id"))
+_ADD_OUTCOME = insert(outcomes)
+_ADD_EVENT = insert(events)
+
+
 class Store:
     def __init__(self, url: str, replay_window: timedelta = timedelta(days=8)) -> None:
         self.replay_window = replay_window
         _private_sqlite(url)
-        args = {"check_same_thread": False} if url.startswith("sqlite") else {}
+        sqlite = url.startswith("sqlite")
+        args = {"check_same_thread": False} if sqlite else {}
         # hide_parameters: an error's message (a locked database) must not carry
-        # a practice's link secret or token into the log.
-        self.engine: Engine = create_engine(url, connect_args=args, pool_pre_ping=True,
+        # a practice's link secret or token into the log. A pre-ping finds a
+        # PostgreSQL connection the server closed; a SQLite file has none to lose.
+        self.engine: Engine = create_engine(url, connect_args=args, pool_pre_ping=not sqlite,
                                             hide_parameters=True)
+        if sqlite:
+            event.listen(self.engine, "connect", _sqlite_journal)
+        # This process's writers take turns here rather than in SQLite's busy
+        # handler, which sleeps 1, 2, 5, 10… ms between looks at a lock held for
+        # well under a millisecond. Other processes sharing the file still wait in
+        # the busy handler. PostgreSQL locks rows, not the database: no turns.
+        self._writing: AbstractContextManager[object] = \
+            threading.Lock() if sqlite else nullcontext()
         existing = "relay_event" in inspect(self.engine).get_table_names()
         _upgrade(self.engine)
         metadata.create_all(self.engine)
@@ -175,7 +202,7 @@ class Store:
         """The new event's id, or None when this practice saw this dedupe key before
         (waiting, or taken by the desktop within the replay window)."""
         try:
-            with self.engine.begin() as conn:
+            with self._writing, self.engine.begin() as conn:
                 if conn.execute(select(delivered.c.dedupe).where(
                         delivered.c.dedupe == _key(practice, dedupe))).first():
                     return None
@@ -194,17 +221,16 @@ class Store:
         answer repeated: nothing stored). A link made for another start than the
         one answered before is another session (an id handed out again): "first"."""
         start = _naive(session_start)
-        key = (outcomes.c.practice == practice) & (outcomes.c.appointment_id == appointment_id)
         for _attempt in range(3):  # a concurrent answer may win a race: look again
             try:
-                with self.engine.begin() as conn:
-                    row = conn.execute(select(outcomes.c.action, outcomes.c.session_start)
-                                       .where(key)).first()
+                with self._writing, self.engine.begin() as conn:
+                    row = conn.execute(_OUTCOME_OF, {"practice": practice,
+                                                     "appointment_id": appointment_id}).first()
                     if row is None:
                         try:
-                            conn.execute(insert(outcomes).values(
-                                practice=practice, appointment_id=appointment_id,
-                                action=action, at=_now(), session_start=start))
+                            conn.execute(_ADD_OUTCOME, {
+                                "practice": practice, "appointment_id": appointment_id,
+                                "action": action, "at": _now(), "session_start": start})
                         except IntegrityError:  # another answer came in between
                             raise _AlreadyAnswered from None
                         said = "first"
@@ -212,6 +238,8 @@ class Store:
                         other = row[1] is not None and start is not None and row[1] != start
                         if row[0] == action and not other:
                             return "again"
+                        key = (outcomes.c.practice == practice) & (
+                            outcomes.c.appointment_id == appointment_id)
                         same = (outcomes.c.action == row[0]) & (
                             outcomes.c.session_start.is_(None) if row[1] is None
                             else outcomes.c.session_start == row[1])
@@ -231,10 +259,14 @@ class Store:
         return "again"
 
     def after(self, practice: str, cursor: int, limit: int = 100) -> list[Event]:
+        """The practice's events after `cursor`, oldest first, on the disk before
+        they are handed out (synced)."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(events).where(events.c.practice == practice,
                                                      events.c.id > cursor)
                                 .order_by(events.c.id).limit(limit)).all()
+        if rows:
+            synced(self.engine)
         return [Event(r.id, r.kind, r.appointment_id, r.at.replace(tzinfo=UTC), r.sealed,
                       r.session_start.replace(tzinfo=UTC) if r.session_start else None)
                 for r in rows]
@@ -249,7 +281,7 @@ class Store:
         now = _now()
         for _attempt in range(3):
             try:
-                with self.engine.begin() as conn:
+                with self._writing, self.engine.begin() as conn:
                     keys = set(conn.execute(select(events.c.dedupe).where(
                         mine & events.c.kind.in_(REMEMBERED_KINDS))).scalars())
                     if keys:
@@ -279,9 +311,10 @@ class Store:
         ordered = sorted(notes, key=lambda n: n[0])  # one lock order: no deadlock
         for attempt in range(5):
             try:
-                with self.engine.begin() as conn:
+                with self._writing, self.engine.begin() as conn:
                     for appointment_id, state, new_start, for_start in ordered:
                         _note(conn, practice, appointment_id, state, new_start, for_start)
+                synced(self.engine)
                 return
             except (IntegrityError, OperationalError):  # a concurrent writer won a row
                 if attempt == 4:
@@ -292,10 +325,8 @@ class Store:
                 link_start: datetime | None = None) -> SessionState | None:
         """The note on a session, for a link made for `link_start`."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(sessions.c.state, sessions.c.new_start,
-                                      sessions.c.for_start).where(
-                sessions.c.practice == practice,
-                sessions.c.appointment_id == appointment_id)).first()
+            row = conn.execute(_NOTE_OF, {"practice": practice,
+                                          "appointment_id": appointment_id}).first()
         if row is None:
             return None
         if row[2] is not None and link_start is not None and row[2] != _naive(link_start):
@@ -334,6 +365,60 @@ class _AlreadyAnswered(Exception):
     pass
 
 
+def _sqlite_journal(connection: Any, _record: object) -> None:
+    """Each new SQLite connection: a write-ahead log, synced at checkpoints.
+
+    WAL (https://sqlite.org/wal.html): readers no longer wait for a writer (a
+    link's page while a confirm is written), and a commit appends to one file
+    instead of writing, syncing and deleting a rollback journal.
+
+    synchronous=NORMAL (https://sqlite.org/pragma.html#pragma_synchronous): a
+    commit is not synced to the disk until the next checkpoint. The database is
+    never damaged by a crash, and the relay's own crash (killed, restarted) loses
+    nothing; a power cut or a kernel crash may lose the last commits, those the
+    disk had not yet been given. What that may lose, and why it is acceptable:
+    - a client's answer (or a provider's message) the desktop had not taken yet:
+      all of it (the link's outcome and its event are one transaction), so the
+      link offers its buttons again and the desktop shows the session as it was;
+      the client was told "confirmed", the practice may remind them once more.
+      The desktop long-polls, so this is about the last second of answers.
+    - never an event the desktop took: `synced` runs before events are handed
+      out, or their ids, rolled back, would be given to new events that the
+      desktop skips as already applied (relay_client.apply_event).
+    - never what the desktop or an administrator changed (a pairing, its keys, a
+      session's note): synced before they are answered.
+    FULL would sync every confirm (a millisecond or more each, one at a time) to
+    keep those last seconds of answers too."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def synced(engine: Engine) -> None:
+    """Puts every commit made so far on the disk: what synchronous=NORMAL leaves
+    to the next checkpoint (_sqlite_journal). The committed pages not yet
+    checkpointed are in the write-ahead log, which is synced (fsync, as
+    synchronous=FULL does at each commit); those checkpointed were synced by
+    the checkpoint, and with no log left all are in the database file. Nothing
+    to do on PostgreSQL, which syncs each commit, or an in-memory database."""
+    if engine.dialect.name != "sqlite":
+        return
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        fd = os.open(f"{database}-wal", os.O_RDONLY)
+    except FileNotFoundError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _private_sqlite(url: str) -> None:
     """A SQLite database (and its journal) readable by the relay's user only, an
     existing one too: it says which sessions had answers, and when."""
@@ -359,9 +444,9 @@ def _insert_event(conn: Connection, practice: str, kind: str, appointment_id: in
                   dedupe: str, sealed: bytes | None, session_start: datetime | None
                   ) -> int | None:
     start = _naive(session_start)
-    result = conn.execute(insert(events).values(
-        practice=practice, kind=kind, appointment_id=appointment_id, at=_now(),
-        dedupe=_key(practice, dedupe), sealed=sealed, session_start=start))
+    result = conn.execute(_ADD_EVENT, {
+        "practice": practice, "kind": kind, "appointment_id": appointment_id, "at": _now(),
+        "dedupe": _key(practice, dedupe), "sealed": sealed, "session_start": start})
     key = result.inserted_primary_key
     return int(key[0]) if key else None
 
