@@ -298,10 +298,11 @@ class TimeGrid(QWidget):
         drag = self._drag
         dragged = drag.view.id if drag is not None and drag.moving else None
         selected = self.selected if self.hasFocus() else None
+        exposed = QRectF(event.rect()).adjusted(-2, -2, 2, 2)  # the selection's outline
         for _index, block in self.blocks():
             appointment = block.view.id
-            if appointment == dragged:
-                continue
+            if appointment == dragged or not exposed.intersects(block.rect):
+                continue  # moving with the mouse, or scrolled out of sight
             self._paint_block(painter, block)
             if appointment == selected:
                 painter.setBrush(Qt.BrushStyle.NoBrush)
