@@ -89,13 +89,20 @@ def picture(g: TimeGrid) -> QImage:
     return g.grab().toImage().convertToFormat(QImage.Format.Format_ARGB32)
 
 
+def colour_at(g: TimeGrid, x: float, y: float) -> str:
+    """The colour painted at a point given in the widget's (logical) pixels."""
+    image = picture(g)
+    ratio = image.devicePixelRatio()
+    return str(image.pixelColor(QPoint(int(x * ratio), int(y * ratio))).name())
+
+
 def test_what_is_kept_paints_as_painting_everything_would(
         grids: list[TimeGrid], monkeypatch: pytest.MonkeyPatch) -> None:
     cached = picture(fresh(grids, WEEK, with_free=True))
     monkeypatch.setattr(timegrid, "CACHE_PIXELS", 0)  # too large to keep: painted directly
     direct = picture(fresh(grids, WEEK, with_free=True))
     assert cached == direct
-    assert not cached.isNull() and cached.width() == 1100
+    assert not cached.isNull() and cached.width() == round(1100 * cached.devicePixelRatio())
 
 
 def anew(grids: list[TimeGrid], g: TimeGrid) -> TimeGrid:
@@ -139,12 +146,28 @@ def test_a_grid_changed_step_by_step_paints_as_a_new_one(grids: list[TimeGrid]) 
 def test_a_week_made_ready_beforehand_paints_as_one_loaded_on_the_click(
         grids: list[TimeGrid]) -> None:
     g = fresh(grids, WEEK)
-    ready = g.prepare(NEXT_WEEK, sessions(NEXT_WEEK))
+    picture(g)
+    for paint in (False, True):  # blocks worked out; or the whole week painted too
+        ready = g.prepare(NEXT_WEEK, sessions(NEXT_WEEK), paint=paint)
+        g.set_period(NEXT_WEEK)
+        g.set_sessions(sessions(NEXT_WEEK), prepared=ready)
+        assert picture(g) == picture(fresh(grids, NEXT_WEEK))
+        g.now = datetime.combine(NEXT_WEEK[1], time(11, 5), ZONE)  # drawn over it
+        with_now = fresh(grids, NEXT_WEEK)
+        with_now.now = g.now
+        assert picture(g) == picture(with_now)
+        g.now = None
+        g.set_period(WEEK)
+        g.set_sessions(sessions(WEEK))
+    # Painted beforehand, then the hours changed before it was shown: not used.
+    ready = g.prepare(NEXT_WEEK, sessions(NEXT_WEEK), paint=True)
     g.set_period(NEXT_WEEK)
+    g.set_hours({wd: [(time(7), time(21))] for wd in range(7)})
     g.set_sessions(sessions(NEXT_WEEK), prepared=ready)
-    assert picture(g) == picture(fresh(grids, NEXT_WEEK))
+    assert picture(g) == picture(anew(grids, g))
+    g.set_hours(HOURS)
     # Made ready for another width: worked out again for the one the grid has now.
-    ready = g.prepare(WEEK, sessions(WEEK))
+    ready = g.prepare(WEEK, sessions(WEEK), paint=True)
     g.resize(900, g.height())
     g.set_period(WEEK)
     g.set_sessions(sessions(WEEK), prepared=ready)
@@ -167,13 +190,10 @@ def test_the_selection_the_dragged_session_and_now_are_drawn_over_what_is_kept(
     g.selected = target.id
     rect = g.block_rect(target.id)
     assert rect is not None
-    outline = QPoint(int(rect.center().x()), int(rect.top()) - 1)
-    assert picture(g).pixelColor(outline).name() == "#0f172a"
+    assert colour_at(g, rect.center().x(), rect.top() - 1) == "#0f172a"
     g.selected = None
     g.now = datetime.combine(WEEK[2], time(14, 25), ZONE)
-    y = int(g.y_of(g.now))
-    assert picture(g).pixelColor(QPoint(int(g.day_left(2) + g.day_width() / 2), y)).name() \
-        == "#ef4444"
+    assert colour_at(g, g.day_left(2) + g.day_width() / 2, g.y_of(g.now)) == "#ef4444"
     g.now = None
     assert picture(g) == plain_week
     # A session dragged away leaves its place; its ghost goes where the mouse is.

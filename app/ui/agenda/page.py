@@ -471,7 +471,8 @@ class AgendaPage(QWidget):
         data = self._cache.get(key)
         if data is None or key[0]:  # not kept, or a month (drawn by MonthGrid)
             return
-        self._prepared[key] = self.grid.prepare(days, data.views, data.times)
+        self._prepared[key] = self.grid.prepare(days, data.views, data.times, data.free,
+                                                paint=True)
 
     def _apply(self, data: Loaded, prepared: Prepared | None = None) -> None:
         self.rows = data.views

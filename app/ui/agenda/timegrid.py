@@ -89,6 +89,8 @@ class Prepared:
     ids: frozenset[int]
     blocks: list[tuple[int, Block]] | None
     key: tuple[Any, ...]
+    frame: QPixmap | None = None  # the grid with the blocks on it, painted beforehand
+    frame_under: tuple[Any, ...] = ()  # the grid's key (_static_key) the frame was painted on
 
 
 @dataclass
@@ -121,6 +123,11 @@ class TimeGrid(QWidget):
         self._elided: dict[tuple[tuple[str, ...], int, int], str] = {}
         self._blocks: list[tuple[int, Block]] | None = None  # (day index, block), in order
         self._blocks_key: tuple[Any, ...] = ()
+        self._blocks_version = 0  # bumped whenever the blocks are replaced
+        # A pre-fetched period painted whole beforehand (prepare), used while it is
+        # the one shown and nothing it was painted from changed.
+        self._frame: QPixmap | None = None
+        self._frame_key: tuple[Any, ...] = ()
         self._static: QPixmap | None = None  # the grid under the sessions
         self._static_key: tuple[Any, ...] = ()
         self._static_version = 0  # bumped by whatever changes the grid under the sessions
@@ -154,15 +161,23 @@ class TimeGrid(QWidget):
         self.times = prepared.times
         self._placed = prepared.placed
         self._blocks, self._blocks_key = prepared.blocks, prepared.key
+        self._blocks_version += 1
+        self._frame = prepared.frame
+        self._frame_key = (prepared.frame_under, prepared.key, self._blocks_version)
         if self.selected not in prepared.ids:
             self.selected = None
         self.update()
 
     def prepare(self, days: Sequence[date], views: Sequence[AppointmentView],
-                times: dict[int, tuple[str, str]] | None = None) -> Prepared:
+                times: dict[int, tuple[str, str]] | None = None,
+                free: dict[date, list[tuple[datetime, datetime]]] | None = None,
+                *, paint: bool = False) -> Prepared:
         """The sessions of `days` laid out side by side where they overlap, with
         their blocks worked out for the grid's present size, zoom, hours and zone
-        (set_sessions works them out again if any of those differ by then)."""
+        (set_sessions works them out again if any of those differ by then). With
+        `paint`, and when the grid under them would be the one shown now (the
+        same weekdays, no free times shaded), the whole period is also painted,
+        so showing it is a copy of that picture."""
         times = dict(times or {})
         for v in views:
             if v.id not in times:
@@ -186,9 +201,20 @@ class TimeGrid(QWidget):
             width = (self.width() - GUTTER) / len(days)
             blocks = [(i, self._block(self._rect(i, p, width), p.view, times=times))
                       for i, day in enumerate(days) for p in placed[day]]
+        frame, under = None, ()
+        if paint and blocks is not None and not free and not self.free and \
+                [d.weekday() for d in days] == [d.weekday() for d in self.days]:
+            static = self._static_layer()
+            if static is not None:
+                frame, under = static.copy(), self._static_key
+                painter = QPainter(frame)
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                for _index, block in blocks:
+                    self._paint_block(painter, block)
+                painter.end()
         return Prepared(days=tuple(days), times=times, placed=placed,
                         ids=frozenset(v.id for v in views), blocks=blocks,
-                        key=self._geometry(len(days)))
+                        key=self._geometry(len(days)), frame=frame, frame_under=under)
 
     def set_hours(self, hours: Intervals) -> None:
         self.hours = hours
@@ -291,15 +317,25 @@ class TimeGrid(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         static = self._static_layer()
+        blocks = self.blocks()
+        drag = self._drag
+        dragged = drag.view.id if drag is not None and drag.moving else None
+        selected = self.selected if self.hasFocus() else None
+        frame = self._frame
+        if frame is not None and self._frame_key != (self._static_key, self._blocks_key,
+                                                     self._blocks_version):
+            frame = self._frame = None  # painted from what has changed since
+        if frame is not None and dragged is None and selected is None:
+            painter.drawPixmap(0, 0, frame)
+            self._paint_now(painter)
+            painter.end()
+            return
         if static is None:
             self._paint_static(painter)
         else:
             painter.drawPixmap(0, 0, static)
-        drag = self._drag
-        dragged = drag.view.id if drag is not None and drag.moving else None
-        selected = self.selected if self.hasFocus() else None
         exposed = QRectF(event.rect()).adjusted(-2, -2, 2, 2)  # the selection's outline
-        for _index, block in self.blocks():
+        for _index, block in blocks:
             appointment = block.view.id
             if appointment == dragged or not exposed.intersects(block.rect):
                 continue  # moving with the mouse, or scrolled out of sight
@@ -389,6 +425,7 @@ class TimeGrid(QWidget):
                             for i, day in enumerate(self.days)
                             for p in self._placed.get(day, [])]
             self._blocks_key = key
+            self._blocks_version += 1
         return self._blocks
 
     def _geometry(self, days: int) -> tuple[Any, ...]:
