@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from app import i18n
 from app.i18n import _
 from app.models.enums import AppointmentStatus as S
-from app.services import availability, queries, scheduling, settings
+from app.services import queries, scheduling, settings
 from app.services.catalog import ServiceView, StaffView
 from app.services.events import Change
 from app.services.queries import AppointmentView
@@ -439,8 +439,12 @@ class AgendaPage(QWidget):
             if not faded:
                 views = [v for v in views if v.status not in FADED]
             hours = known_hours if known_hours is not None else settings.working_hours(p, staff)
-            free = availability.free_ranges(p, timed_days, service_id=service, staff_id=staff) \
-                if service is not None else {}
+            free = {}
+            if service is not None:
+                from app.services import availability  # only while a service is shaded
+
+                free = availability.free_ranges(p, timed_days, service_id=service,
+                                                staff_id=staff)
             times = {v.id: (i18n.format_time(v.start), i18n.format_time(v.end)) for v in views}
             return token, key, Loaded(views, staff, hours, free, times, generation)
 
