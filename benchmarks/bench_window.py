@@ -447,7 +447,7 @@ def _session_list(w: Any, wait_for: Callable[[Callable[[], bool]], None],
             arrivals.append(time.perf_counter() - t0)  # the next page read and painted
     line("  scroll a screen down (rows already read)", Figure(scrolls).ms())
     if arrivals:
-        line(f"  scroll past the rows read: the next {PAGE} read and painted",
+        line(f"  scroll past the rows read: {PAGE} more read, painted",
              Figure(arrivals).ms())
     line("  goal", f"a frame, ≤ {FRAME_MS:.1f} ms")
     db.close()
