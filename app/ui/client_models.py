@@ -22,30 +22,73 @@ ID_ROLE = Qt.ItemDataRole.UserRole
 
 
 class RowsModel(QAbstractTableModel):
-    """A flat table of `rows` under the `headers()` of a subclass."""
+    """A flat table of `rows` under the `headers()` of a subclass. What a row
+    shows is formatted once (`shown()`, the first time the view asks for it) and
+    kept until the rows change: a view asks data() for every cell and role on
+    every paint, and parsing phones and formatting dates each time made a search
+    wait for its own table."""
 
     rows: list[Any]
+    COLUMNS = 0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shown: dict[int, tuple[str, ...]] = {}
+        self._headers: tuple[str, list[str]] = ("", [])
 
     def headers(self) -> list[str]:
         raise NotImplementedError
+
+    def format_row(self, row: Any) -> tuple[str, ...]:
+        """The texts of one row, one per column."""
+        raise NotImplementedError
+
+    def shown(self, index: int) -> tuple[str, ...]:
+        texts = self._shown.get(index)
+        if texts is None:
+            texts = self._shown[index] = self.format_row(self.rows[index])
+        return texts
+
+    def forget_shown(self) -> None:
+        """The rows' texts are formatted again when next asked (rows, region or
+        language changed)."""
+        self._shown.clear()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers())
+        return 0 if parent.isValid() else self.COLUMNS
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == DISPLAY:
-            return self.headers()[section]
+            language = i18n.current_language()
+            if self._headers[0] != language:
+                self._headers = (language, self.headers())
+            return self._headers[1][section]
         return None
 
 
 class DirectoryModel(RowsModel):
+    COLUMNS = 5
+
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[DirectoryRow] = []
-        self.region = "BR"
+        self._region = "BR"
+
+    @property
+    def region(self) -> str:
+        """The country whose way of writing phone numbers the table uses."""
+        return self._region
+
+    @region.setter
+    def region(self, region: str) -> None:
+        if region != self._region:
+            self._region = region
+            self.forget_shown()
+            if self.rows:
+                self.dataChanged.emit(self.index(0, 1), self.index(len(self.rows) - 1, 1))
 
     def headers(self) -> list[str]:
         return [_("Name"), _("Phone"), _("E-mail"), _("Next session"), _("No-show rate")]
@@ -53,27 +96,23 @@ class DirectoryModel(RowsModel):
     def set_rows(self, rows: list[DirectoryRow]) -> None:
         self.beginResetModel()
         self.rows = rows
+        self.forget_shown()
         self.endResetModel()
 
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
-            return None
-        r = self.rows[index.row()]
-        if role == ID_ROLE:
-            return r.id
-        if role != DISPLAY:
-            return None
-        col = index.column()
-        if col == 0:
-            return r.name
-        if col == 1:
-            return format_phone(r.phone, self.region)
-        if col == 2:
-            return r.email or ""
-        if col == 3:
-            return i18n.format_datetime(r.next_session) if r.next_session else "—"
+    def format_row(self, r: DirectoryRow) -> tuple[str, ...]:
         # No session due yet: no rate to speak of, not "0%".
-        return f"{round(r.no_show_rate * 100)}%" if r.no_show_rate is not None else "—"
+        return (r.name, format_phone(r.phone, self._region), r.email or "",
+                i18n.format_datetime(r.next_session) if r.next_session else "—",
+                f"{round(r.no_show_rate * 100)}%" if r.no_show_rate is not None else "—")
+
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if role == DISPLAY:
+            row = index.row()
+            if index.isValid() and 0 <= row < len(self.rows):
+                return self.shown(row)[index.column()]
+        elif role == ID_ROLE and index.isValid() and 0 <= index.row() < len(self.rows):
+            return self.rows[index.row()].id
+        return None
 
 
 def calendar_icon() -> QIcon:
@@ -100,6 +139,7 @@ class SessionsModel(RowsModel):
     scheduled sessions still to come."""
 
     CONFIRM_COLUMN = 0
+    COLUMNS = 5
 
     def __init__(self) -> None:
         super().__init__()
@@ -114,7 +154,13 @@ class SessionsModel(RowsModel):
         self.beginResetModel()
         self.rows = sorted(rows, key=lambda v: v.start, reverse=True)
         self.now = now
+        self.forget_shown()
         self.endResetModel()
+
+    def format_row(self, v: AppointmentView) -> tuple[str, ...]:
+        return ("✓" if v.status is S.CONFIRMED else "",
+                f"{i18n.format_datetime(v.start)}–{i18n.format_time(v.end)}",
+                v.service_name, v.staff_name, status_text(v.status, v.cancel_requested))
 
     def confirmable(self, row: int) -> bool:
         v = self.rows[row]
@@ -141,13 +187,7 @@ class SessionsModel(RowsModel):
                 return QColor(STATUS_COLOURS[S.CONFIRMED])
             return None
         if role == DISPLAY:
-            if col == 1:
-                return f"{i18n.format_datetime(v.start)}–{i18n.format_time(v.end)}"
-            if col == 2:
-                return v.service_name
-            if col == 3:
-                return v.staff_name
-            return status_text(v.status, v.cancel_requested)
+            return self.shown(index.row())[col]
         if role == Qt.ItemDataRole.ForegroundRole and col == 4:
             return QColor(STATUS_COLOURS[v.status])
         if role == Qt.ItemDataRole.FontRole and v.status in (S.CANCELLED, S.RESCHEDULED):

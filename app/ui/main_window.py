@@ -4,14 +4,17 @@ when the language changes."""
 
 from __future__ import annotations
 
+import gc
+import importlib
 import logging
+import threading
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QLocale, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QLocale, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -28,7 +31,7 @@ from PySide6.QtWidgets import (
 from app import i18n
 from app.i18n import _
 from app.models.people import Person, Role
-from app.services import attendances, catalog, people, settings, this_computer
+from app.services import catalog, people, settings, this_computer
 from app.services.catalog import ServiceView, StaffView
 from app.services.errors import DatabaseUnavailable, PracticeError, PracticeMoved
 from app.services.events import Change
@@ -41,9 +44,33 @@ from app.ui.plain import plain, verbatim
 from app.ui.style import STYLE
 from app.ui.tasks import TaskRunner
 
+if TYPE_CHECKING:
+    from app.ui.agenda.page import AgendaPage
+    from app.ui.clients_page import ClientsPage
+    from app.ui.conecta_page import ConectaPage
+    from app.ui.dashboard_page import DashboardPage
+    from app.ui.sessions_page import SessionsPage
+    from app.ui.settings_page import SettingsPage
+
 log = logging.getLogger(__name__)
 
 PAGES = ("dashboard", "agenda", "sessions", "clients", "conecta", "settings")
+# Each page's module and class. A page is built when first shown or first asked
+# for (window.conecta, a shortcut, a notification), so the window opens with only
+# the page it shows, and the code of the others (Conecta's channels, calendars,
+# the web) is imported once the first page is on screen.
+PAGE_CLASSES = {"dashboard": ("app.ui.dashboard_page", "DashboardPage"),
+                "agenda": ("app.ui.agenda.page", "AgendaPage"),
+                "sessions": ("app.ui.sessions_page", "SessionsPage"),
+                "clients": ("app.ui.clients_page", "ClientsPage"),
+                "conecta": ("app.ui.conecta_page", "ConectaPage"),
+                "settings": ("app.ui.settings_page", "SettingsPage")}
+# Imported off the GUI thread once the first page is painted (no Qt in them), so
+# the first click on another page builds it without waiting for its imports.
+WARM_UP = ("app.services.attendances", "app.services.conversations",
+           "app.services.dashboard", "app.services.session_list", "app.services.config")
+LATER_MS = 50  # after the first week is applied, by when it is painted
+LATER_AT_MOST_MS = 2000  # a window opening on another page
 # The View menu's shortcuts: Ctrl+1..5 kept their pages when Sessões came in.
 PAGE_KEYS = {"dashboard": "Ctrl+1", "agenda": "Ctrl+2", "clients": "Ctrl+3",
              "conecta": "Ctrl+4", "settings": "Ctrl+5", "sessions": "Ctrl+6"}
@@ -62,6 +89,7 @@ class MainWindow(QMainWindow):
     def __init__(self, practice: Practice, zone: ZoneInfo, *,
                  background_worker: bool = False) -> None:
         super().__init__()
+        _keep_what_is_loaded()
         wheel_guard.install()  # the wheel scrolls pages, not the fields it passes over
         qt_language.install()  # Qt's own buttons and dialogs in the app's language
         self.practice = practice
@@ -72,6 +100,7 @@ class MainWindow(QMainWindow):
         self.country = "BR"  # for showing phone numbers; loaded with the catalogue
         self.staff: list[StaffView] = []
         self.services: list[ServiceView] = []
+        self._catalogue_loaded_once = False
         self.panels: dict[int, Any] = {}
         self.new_session_dialog: Any = None
         self.setWindowTitle("Practice Desk")
@@ -273,14 +302,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------ building
 
     def build(self) -> None:
-        """(Re)build pages and menus in the current language."""
-        from app.ui.agenda.page import AgendaPage
-        from app.ui.clients_page import ClientsPage
-        from app.ui.conecta_page import ConectaPage
-        from app.ui.dashboard_page import DashboardPage
-        from app.ui.sessions_page import SessionsPage
-        from app.ui.settings_page import SettingsPage
-
+        """(Re)build the navigation and menus in the current language; each page is
+        built again when next shown (page())."""
         last = str(QSettings().value("window/page", "agenda"))
         self.menuBar().clear()
         for action in self.actions():
@@ -290,15 +313,11 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(200)
         self.nav.addItems([self.page_name(name) for name in PAGES])
         self.stack = QStackedWidget()
-        self.dashboard = DashboardPage(self)
-        self.agenda = AgendaPage(self)
-        self.sessions = SessionsPage(self)
-        self.clients = ClientsPage(self)
-        self.conecta = ConectaPage(self)
-        self.settings_page = SettingsPage(self)
-        for page in (self.dashboard, self.agenda, self.sessions, self.clients, self.conecta,
-                     self.settings_page):
-            self.stack.addWidget(page)
+        self._pages: dict[str, QWidget] = {}
+        for _name in PAGES:
+            unbuilt = QWidget()  # stands in the page's place until it is built
+            unbuilt.setObjectName("page")
+            self.stack.addWidget(unbuilt)
         self.nav.currentRowChanged.connect(self._page_changed)
         side = QWidget()
         side_col = QVBoxLayout(side)
@@ -320,9 +339,79 @@ class MainWindow(QMainWindow):
             old.deleteLater()
         self._menus()
         self.nav.setCurrentRow(PAGES.index(last) if last in PAGES else 1)
+        self._later_done = False
+        QTimer.singleShot(LATER_AT_MOST_MS, self._later)
+
+    # ------------------------------------------------------------ pages
+
+    def page(self, name: str) -> Any:
+        """The page called `name` (one of PAGES), built now if it was not yet."""
+        built = self._pages.get(name)
+        if built is not None:
+            return built
+        module, cls = PAGE_CLASSES[name]
+        built = getattr(importlib.import_module(module), cls)(self)
+        self._pages[name] = built
+        index = PAGES.index(name)
+        unbuilt = self.stack.widget(index)
+        shown = self.stack.currentIndex() == index
+        self.stack.insertWidget(index, built)
+        self.stack.removeWidget(unbuilt)
+        unbuilt.deleteLater()
+        if shown:
+            self.stack.setCurrentIndex(index)
+        self._page_built(name, built)
+        return built
+
+    def built(self, name: str) -> Any | None:
+        """The page if it was built (what changes in the data is said only to
+        those; the others read it all when they are built)."""
+        return self._pages.get(name)
+
+    def _page_built(self, name: str, page: Any) -> None:
+        """What the window had loaded before the page existed, given to it."""
+        if name == "agenda":
+            page.loaded.connect(lambda: self._later_done or QTimer.singleShot(LATER_MS,
+                                                                              self._later))
+            if self.staff or self.services:
+                page.set_catalogue(self.staff, self.services)
+        elif name == "clients":
+            page.model.region = self.country
+        elif name == "settings" and self._catalogue_loaded_once:
+            page.catalogue_loaded()
+
+    @property
+    def dashboard(self) -> DashboardPage:
+        return self.page("dashboard")  # type: ignore[no-any-return]
+
+    @property
+    def agenda(self) -> AgendaPage:
+        return self.page("agenda")  # type: ignore[no-any-return]
+
+    @property
+    def sessions(self) -> SessionsPage:
+        return self.page("sessions")  # type: ignore[no-any-return]
+
+    @property
+    def clients(self) -> ClientsPage:
+        return self.page("clients")  # type: ignore[no-any-return]
+
+    @property
+    def conecta(self) -> ConectaPage:
+        return self.page("conecta")  # type: ignore[no-any-return]
+
+    @property
+    def settings_page(self) -> SettingsPage:
+        return self.page("settings")  # type: ignore[no-any-return]
+
+    def _later(self) -> None:
+        """Once the first page is on screen: Conecta's count of waiting messages,
+        and the other pages' services imported in the background."""
+        if self._later_done:
+            return
+        self._later_done = True
         self.update_unread()
-        if self.staff or self.services:
-            self.agenda.set_catalogue(self.staff, self.services)
+        threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
 
     def _menus(self) -> None:
         def add(menu: Any, text: str, keys: str | QKeySequence.StandardKey | None,
@@ -373,8 +462,11 @@ class MainWindow(QMainWindow):
         open_dialog()
 
     def _page_changed(self, row: int) -> None:
+        self.page(PAGES[row])
         self.stack.setCurrentIndex(row)
-        QSettings().setValue("window/page", PAGES[row])
+        remembered = QSettings()
+        if remembered.value("window/page") != PAGES[row]:  # each write goes to the disk
+            remembered.setValue("window/page", PAGES[row])
 
 
     def _today(self) -> None:
@@ -456,14 +548,22 @@ class MainWindow(QMainWindow):
     def _catalogue_loaded(self, result: tuple[list[StaffView], list[ServiceView],
                                               SettingsView]) -> None:
         self.staff, self.services, current = result
+        self._catalogue_loaded_once = True
         zone, self.country = current.zone, current.country
-        self.clients.model.region = self.country
+        clients, agenda = self.built("clients"), self.built("agenda")
+        sessions, settings_page = self.built("sessions"), self.built("settings")
+        if clients is not None:
+            clients.model.region = self.country
         if zone != self.zone:
             self.zone = zone
-            self.agenda.grid.zone = self.agenda.month.zone = zone
-        self.agenda.set_catalogue(self.staff, self.services)
-        self.sessions.fill_staff()
-        self.settings_page.catalogue_loaded()
+            if agenda is not None:
+                agenda.grid.zone = agenda.month.zone = zone
+        if agenda is not None:
+            agenda.set_catalogue(self.staff, self.services)
+        if sessions is not None:
+            sessions.fill_staff()
+        if settings_page is not None:
+            settings_page.catalogue_loaded()
 
     # ------------------------------------------------------------ opening things
 
@@ -641,28 +741,43 @@ class MainWindow(QMainWindow):
         """Conecta's entry in the navigation shows how many client messages wait."""
         p = self.practice
 
+        def count() -> int:
+            from app.services import attendances  # the channels' code: not needed to open
+
+            return attendances.unread_total(p)
+
         def shown(unread: int) -> None:
             item = self.nav.item(PAGES.index("conecta"))
             if item is not None:
                 item.setText(_("Conecta") + (f"  ({unread})" if unread else ""))
 
-        self.tasks.run(lambda: attendances.unread_total(p), shown, self.show_error)
+        self.tasks.run(count, shown, self.show_error)
 
     def on_change(self, change: Change) -> None:
+        """Said to the pages built; the others read everything when built."""
+        conecta, settings_page = self.built("conecta"), self.built("settings")
+        agenda, dashboard, clients = self.built("agenda"), self.built("dashboard"), \
+            self.built("clients")
         if change.conversations:
-            self.conecta.changed(change.conversations)
+            if conecta is not None:
+                conecta.changed(change.conversations)
+            else:
+                self.update_unread()  # as Conecta would
         if change.settings or change.staff or change.services:
             self.load_catalogue()
         if change.settings:
-            self.conecta.settings_changed()
-            self.settings_page.settings_changed()
-        if change.appointments or change.staff or change.clients:
-            self.agenda.changed()
+            if conecta is not None:
+                conecta.settings_changed()
+            if settings_page is not None:
+                settings_page.settings_changed()
+        if agenda is not None and (change.appointments or change.staff or change.clients):
+            agenda.changed()
         # A check that brings a channel back (settings) changes the Painel too.
-        if change.appointments or change.clients or change.settings:
-            self.dashboard.reload()  # now if shown, else when next shown
-        if change.clients or change.appointments:
-            self.clients.changed(change)
+        if dashboard is not None and (change.appointments or change.clients or
+                                      change.settings):
+            dashboard.reload()  # now if shown, else when next shown
+        if clients is not None and (change.clients or change.appointments):
+            clients.changed(change)
 
     def switch_language(self, code: str) -> None:
         i18n.set_language(code or None)
@@ -705,3 +820,28 @@ class MainWindow(QMainWindow):
         self.bridge.close()
         super().closeEvent(event)
 
+
+_kept = False
+
+
+def _keep_what_is_loaded() -> None:
+    """What the process holds when its first window opens (the libraries, the
+    tables, the settings) stays for as long as it runs: Python's collector is told
+    so (gc.freeze), instead of walking it all again on every full collection, which
+    took 150–250 ms while the window was being built and would take as long at any
+    moment later (a click that waits a fifth of a second). Once per process.
+    https://docs.python.org/3/library/gc.html#gc.freeze"""
+    global _kept
+    if not _kept:
+        _kept = True
+        gc.freeze()
+
+
+def _warm_up() -> None:
+    """Imports WARM_UP (no Qt in them) on a thread of its own; a module that
+    fails here fails again, and is reported, where it is used."""
+    for name in WARM_UP:
+        try:
+            importlib.import_module(name)
+        except Exception:  # said where it is imported for use
+            log.debug("warm-up import of %s failed", name, exc_info=True)

@@ -29,10 +29,19 @@ def headers() -> list[str]:
             _("Status"), _("Origin"), _("Professional")]
 
 
+RIGHT_MIDDLE = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+DURATION = SORTS.index("duration")
+STATUS = SORTS.index("status")
+
+
 class SessionListModel(QAbstractTableModel):
     """Rows of one listing. `fetch(offset)` is called (by the page) to read the
     next page off the GUI thread; `append()` takes it back. A new listing
-    (`reset()`) drops any page still on its way."""
+    (`reset()`) drops any page still on its way.
+
+    A row's texts are formatted the first time the view asks for them and kept
+    (the view asks for every cell and role on each paint and scroll step); its
+    colour and font are made once per status."""
 
     def __init__(self, fetch: Callable[[int], None], phone: Callable[[str | None], str],
                  on_sort: Callable[[str, bool], None]) -> None:
@@ -42,6 +51,11 @@ class SessionListModel(QAbstractTableModel):
         self.generation = 0  # which listing the rows belong to
         self._fetching = False
         self._fetch, self._phone, self._on_sort = fetch, phone, on_sort
+        self._shown: dict[int, tuple[str, ...]] = {}
+        self._headers: tuple[str, list[str]] = ("", [])
+        self._colours = {status: QColor(colour) for status, colour in STATUS_COLOURS.items()}
+        self._italic = QFont()
+        self._italic.setItalic(True)
 
     # ------------------------------------------------------------ filling
 
@@ -49,6 +63,7 @@ class SessionListModel(QAbstractTableModel):
         self.beginResetModel()
         self.generation += 1
         self.rows, self.total, self._fetching = list(first), total, False
+        self._shown.clear()
         self.endResetModel()
 
     def append(self, generation: int, rows: list[AppointmentView]) -> None:
@@ -81,7 +96,10 @@ class SessionListModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == DISPLAY:
-            return headers()[section]
+            language = i18n.current_language()
+            if self._headers[0] != language:
+                self._headers = (language, headers())
+            return self._headers[1][section]
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -90,30 +108,30 @@ class SessionListModel(QAbstractTableModel):
             self._on_sort(SORTS[column], order == Qt.SortOrder.DescendingOrder)
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+        row = index.row()
+        if not index.isValid() or not 0 <= row < len(self.rows):
             return None
-        v = self.rows[index.row()]
-        key = SORTS[index.column()]
-        if role == ID_ROLE:
-            return v.id
         if role == DISPLAY:
-            return {
-                "client": lambda: v.client_name,
-                "phone": lambda: self._phone(v.client_phone),
-                "service": lambda: v.service_name,
-                "start": lambda: i18n.format_datetime(v.start),
-                "duration": lambda: _("{minutes} min").format(minutes=v.duration_minutes),
-                "status": lambda: ("✓ " if v.status is S.CONFIRMED else "") +
-                                  status_text(v.status, v.cancel_requested),
-                "source": lambda: source_label(v.source),
-                "staff": lambda: v.staff_name,
-            }[key]()
-        if role == Qt.ItemDataRole.ForegroundRole and key == "status":
-            return QColor(STATUS_COLOURS[v.status])
-        if role == Qt.ItemDataRole.FontRole and v.status in (S.CANCELLED, S.RESCHEDULED):
-            font = QFont()
-            font.setItalic(True)
-            return font
-        if role == Qt.ItemDataRole.TextAlignmentRole and key == "duration":
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            texts = self._shown.get(row)
+            if texts is None:
+                texts = self._shown[row] = self._format(self.rows[row])
+            return texts[index.column()]
+        if role == ID_ROLE:
+            return self.rows[row].id
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._colours[self.rows[row].status] if index.column() == STATUS else None
+        if role == Qt.ItemDataRole.FontRole:
+            return self._italic if self.rows[row].status in (S.CANCELLED, S.RESCHEDULED) \
+                else None
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == DURATION:
+            return RIGHT_MIDDLE
         return None
+
+    def _format(self, v: AppointmentView) -> tuple[str, ...]:
+        """One session's texts, in SORTS order."""
+        return (v.client_name, self._phone(v.client_phone), v.service_name,
+                i18n.format_datetime(v.start),
+                _("{minutes} min").format(minutes=v.duration_minutes),
+                ("✓ " if v.status is S.CONFIRMED else "") +
+                status_text(v.status, v.cancel_requested),
+                source_label(v.source), v.staff_name)

@@ -31,13 +31,13 @@ from PySide6.QtWidgets import (
 from app import i18n
 from app.i18n import _
 from app.models.enums import AppointmentStatus as S
-from app.services import availability, queries, scheduling, settings
+from app.services import queries, scheduling, settings
 from app.services.catalog import ServiceView, StaffView
 from app.services.events import Change
 from app.services.queries import AppointmentView
 from app.services.scheduling import status_label
 from app.ui.agenda.month import MonthGrid
-from app.ui.agenda.timegrid import FADED, DayHeader, TimeGrid
+from app.ui.agenda.timegrid import FADED, DayHeader, Prepared, TimeGrid
 from app.ui.plain import plain
 from app.ui.style import FREE_COLOUR, STATUS_COLOURS
 
@@ -73,6 +73,7 @@ def add_months(day: date, months: int) -> date:
 
 class AgendaPage(QWidget):
     period_changed = Signal()
+    loaded = Signal()  # a period's sessions were put on the grid or the month
 
     @property
     def practice(self) -> Practice:
@@ -97,7 +98,11 @@ class AgendaPage(QWidget):
         # event empties it (changed()), so it never shows stale sessions.
         self._cache: OrderedDict[tuple[Any, ...], Loaded] = OrderedDict()
         self._prefetching: set[tuple[Any, ...]] = set()
+        # The blocks of pre-fetched periods, worked out when they arrive (while the
+        # person looks at the shown one), so stepping there only paints.
+        self._prepared: dict[tuple[Any, ...], Prepared] = {}
         self._generation = 0  # bumped by every change; older loads are not cached
+        self._catalogued = False  # the professionals and services not given yet
         # Pre-fetching starts once the new period is painted, so it never competes
         # with that paint.
         self._prefetch_timer = QTimer(self)
@@ -287,10 +292,15 @@ class AgendaPage(QWidget):
     # ------------------------------------------------------------ state
 
     def set_catalogue(self, staff: list[StaffView], services: list[ServiceView]) -> None:
+        """The professionals and services to filter and shade by. The first time
+        (the window opening) the period already on its way was asked with the
+        same filters from fresh data, so it is not asked again (that made the
+        first week wait for a second load); afterwards the catalogue changed,
+        and everything loaded is forgotten."""
+        first = not self._catalogued
+        self._catalogued = True
         self.staff, self.services = staff, services
-        self._hours.clear()  # settings or professionals changed
-        self._generation += 1
-        self._cache.clear()
+        asked = self._key(self.days())
         current_staff = self.staff_combo.currentData()
         current_service = self.service_combo.currentData()
         for combo in (self.staff_combo, self.service_combo):
@@ -307,6 +317,12 @@ class AgendaPage(QWidget):
             index = combo.findData(value)
             combo.setCurrentIndex(max(0, index))
             combo.blockSignals(False)
+        if first and self._key(self.days()) == asked:
+            return
+        self._hours.clear()  # settings or professionals changed
+        self._generation += 1
+        self._cache.clear()
+        self._prepared.clear()
         self.reload()
 
     def staff_filter(self) -> int | None:
@@ -325,7 +341,7 @@ class AgendaPage(QWidget):
 
     def set_mode(self, mode: str) -> None:
         self.mode = mode
-        QSettings().setValue("agenda/view", mode)
+        _remember("agenda/view", mode)
         self.view_buttons[mode].setChecked(True)
         self.stack.setCurrentIndex(1 if mode == "month" else 0)
         self.reload()
@@ -376,6 +392,7 @@ class AgendaPage(QWidget):
         self.notice.hide()
         self._generation += 1
         self._cache.clear()
+        self._prepared.clear()
         self.reload()
 
     def _key(self, days: list[date]) -> tuple[Any, ...]:
@@ -400,7 +417,7 @@ class AgendaPage(QWidget):
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
-            self._apply(cached)
+            self._apply(cached, self._prepared.get(key))
             self.loaded_token = token
             self._prefetch_timer.start()
         else:
@@ -422,8 +439,12 @@ class AgendaPage(QWidget):
             if not faded:
                 views = [v for v in views if v.status not in FADED]
             hours = known_hours if known_hours is not None else settings.working_hours(p, staff)
-            free = availability.free_ranges(p, timed_days, service_id=service, staff_id=staff) \
-                if service is not None else {}
+            free = {}
+            if service is not None:
+                from app.services import availability  # only while a service is shaded
+
+                free = availability.free_ranges(p, timed_days, service_id=service,
+                                                staff_id=staff)
             times = {v.id: (i18n.format_time(v.start), i18n.format_time(v.end)) for v in views}
             return token, key, Loaded(views, staff, hours, free, times, generation)
 
@@ -444,10 +465,20 @@ class AgendaPage(QWidget):
             return  # loaded before a change: not to be reused
         self._cache[key] = data
         self._cache.move_to_end(key)
+        self._prepared.pop(key, None)  # made of the data this replaces
         while len(self._cache) > 12:
-            self._cache.popitem(last=False)
+            gone, _data = self._cache.popitem(last=False)
+            self._prepared.pop(gone, None)
 
-    def _apply(self, data: Loaded) -> None:
+    def _prepare(self, key: tuple[Any, ...], days: list[date]) -> None:
+        """A pre-fetched week or day made ready to paint, now rather than on the click."""
+        data = self._cache.get(key)
+        if data is None or key[0]:  # not kept, or a month (drawn by MonthGrid)
+            return
+        self._prepared[key] = self.grid.prepare(days, data.views, data.times, data.free,
+                                                paint=True)
+
+    def _apply(self, data: Loaded, prepared: Prepared | None = None) -> None:
         self.rows = data.views
         self.empty_hint.setText(
             _("No sessions in this period. Double-click a free time to book one, or use "
@@ -461,8 +492,9 @@ class AgendaPage(QWidget):
             if data.hours != self.grid.hours:
                 self.grid.set_hours(data.hours)
             self.grid.set_free(data.free)
-            self.grid.set_sessions(data.views, data.times)
+            self.grid.set_sessions(data.views, data.times, prepared)
             self._update_now()
+        self.loaded.emit()
 
     def _prefetch_neighbours(self) -> None:
         """Load the periods before and after the shown one in the background."""
@@ -477,9 +509,11 @@ class AgendaPage(QWidget):
             self._prefetching.add(key)
             load = self._loader(key, days, -1)
 
-            def done(result: tuple[int, tuple[Any, ...], Loaded], k: Any = key) -> None:
+            def done(result: tuple[int, tuple[Any, ...], Loaded], k: Any = key,
+                     period: list[date] = days) -> None:
                 self._prefetching.discard(k)
                 self._remember(result[1], result[2])
+                self._prepare(k, period)
 
             def failed(_exc: Exception, k: Any = key) -> None:
                 self._prefetching.discard(k)
@@ -583,3 +617,11 @@ def _section(text: str) -> QLabel:
     label = QLabel(text)
     label.setObjectName("sectionTitle")
     return label
+
+
+def _remember(key: str, value: str) -> None:
+    """Kept in Qt's settings for next time; written only when it changed (each
+    write goes to the disk)."""
+    settings_ = QSettings()
+    if settings_.value(key) != value:
+        settings_.setValue(key, value)

@@ -17,10 +17,12 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
+    QFontMetrics,
     QMouseEvent,
     QPainter,
     QPaintEvent,
     QPen,
+    QPixmap,
 )
 from PySide6.QtWidgets import QToolTip, QWidget
 
@@ -41,6 +43,54 @@ DRAG_THRESHOLD = 5
 FADED = frozenset({S.CANCELLED, S.RESCHEDULED})
 
 Intervals = Mapping[int, Sequence[tuple[time, time]]]  # weekday -> open intervals
+
+# The grid under the sessions is painted once into a pixmap and copied on every
+# frame; past this many device pixels (a very tall zoom on a HiDPI screen) it is
+# painted directly instead, as it always was.
+CACHE_PIXELS = 16_000_000
+LINE_HEIGHT = 14  # a block's line of text, in pixels
+LEFT_MIDDLE = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+RIGHT_TOP = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop
+WHITE = QColor("white")
+CLOSED = QColor("#f1f5f9")
+SELECTED_PEN = QPen(QColor("#0f172a"), 2)
+CHECK_PEN = QPen(QColor("#059669"), 2)
+CHECK_PEN.setCapStyle(Qt.PenCapStyle.RoundCap)
+NOW_COLOUR = QColor("#ef4444")
+NOW_PEN = QPen(NOW_COLOUR, 2)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A session as it is painted, worked out once when the sessions, the size or
+    the zoom change (never while painting): its rectangle in widget pixels, its
+    colours, the confirmed mark's centre, and each line of text already elided
+    to the width (font, rectangle, text)."""
+
+    view: AppointmentView
+    rect: QRectF
+    fill: QColor
+    stripe: QRectF
+    staff: QColor
+    ink: QColor
+    mark: QPointF | None
+    lines: tuple[tuple[QFont, QRectF, str], ...]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One period's sessions made ready to paint (TimeGrid.prepare): placed per
+    day, their blocks (None until the grid has a width) and the geometry the
+    blocks were worked out for."""
+
+    days: tuple[date, ...]
+    times: dict[int, tuple[str, str]]
+    placed: dict[date, list[Placed]]
+    ids: frozenset[int]
+    blocks: list[tuple[int, Block]] | None
+    key: tuple[Any, ...]
+    frame: QPixmap | None = None  # the grid with the blocks on it, painted beforehand
+    frame_under: tuple[Any, ...] = ()  # the grid's key (_static_key) the frame was painted on
 
 
 @dataclass
@@ -71,6 +121,16 @@ class TimeGrid(QWidget):
         # Painting runs for every frame; text is formatted once per load instead.
         self.times: dict[int, tuple[str, str]] = {}
         self._elided: dict[tuple[tuple[str, ...], int, int], str] = {}
+        self._blocks: list[tuple[int, Block]] | None = None  # (day index, block), in order
+        self._blocks_key: tuple[Any, ...] = ()
+        self._blocks_version = 0  # bumped whenever the blocks are replaced
+        # A pre-fetched period painted whole beforehand (prepare), used while it is
+        # the one shown and nothing it was painted from changed.
+        self._frame: QPixmap | None = None
+        self._frame_key: tuple[Any, ...] = ()
+        self._static: QPixmap | None = None  # the grid under the sessions
+        self._static_key: tuple[Any, ...] = ()
+        self._static_version = 0  # bumped by whatever changes the grid under the sessions
         self.selected: int | None = None  # moved with the arrow keys, opened with Enter
         self.setMouseTracking(True)
         self.setMinimumWidth(GUTTER + 200)
@@ -82,35 +142,79 @@ class TimeGrid(QWidget):
     def set_period(self, days: list[date]) -> None:
         if days == self.days:
             return  # a refresh of the same days keeps what is drawn until new data comes
+        if [d.weekday() for d in days] != [d.weekday() for d in self.days] or self.free:
+            self._static_version += 1  # the working hours are per weekday
         self.days = days
         self._placed = {d: [] for d in days}
+        self._blocks = None
         self.update()
 
     def set_sessions(self, views: Sequence[AppointmentView],
-                     times: dict[int, tuple[str, str]] | None = None) -> None:
+                     times: dict[int, tuple[str, str]] | None = None,
+                     prepared: Prepared | None = None) -> None:
         """`times` holds each session's formatted start and end, made off the GUI
-        thread by the loader; any missing are formatted here."""
-        self.times = dict(times or {})
+        thread by the loader; any missing are formatted here. `prepared` is what
+        prepare() made of the same sessions beforehand (for a period pre-fetched
+        while the person looked at another): used when it is for the days shown."""
+        if prepared is None or prepared.days != tuple(self.days):
+            prepared = self.prepare(self.days, views, times)
+        self.times = prepared.times
+        self._placed = prepared.placed
+        self._blocks, self._blocks_key = prepared.blocks, prepared.key
+        self._blocks_version += 1
+        self._frame = prepared.frame
+        self._frame_key = (prepared.frame_under, prepared.key, self._blocks_version)
+        if self.selected not in prepared.ids:
+            self.selected = None
+        self.update()
+
+    def prepare(self, days: Sequence[date], views: Sequence[AppointmentView],
+                times: dict[int, tuple[str, str]] | None = None,
+                free: dict[date, list[tuple[datetime, datetime]]] | None = None,
+                *, paint: bool = False) -> Prepared:
+        """The sessions of `days` laid out side by side where they overlap, with
+        their blocks worked out for the grid's present size, zoom, hours and zone
+        (set_sessions works them out again if any of those differ by then). With
+        `paint`, and when the grid under them would be the one shown now (the
+        same weekdays, no free times shaded), the whole period is also painted,
+        so showing it is a copy of that picture."""
+        times = dict(times or {})
         for v in views:
-            if v.id not in self.times:
-                self.times[v.id] = (i18n.format_time(v.start), i18n.format_time(v.end))
+            if v.id not in times:
+                times[v.id] = (i18n.format_time(v.start), i18n.format_time(v.end))
         if len(self._elided) > 20_000:
             self._elided.clear()
-        by_day: dict[date, list[AppointmentView]] = {d: [] for d in self.days}
+        by_day: dict[date, list[AppointmentView]] = {d: [] for d in days}
         for v in views:
             day = v.start.astimezone(self.zone).date()
             if day in by_day:
                 by_day[day].append(v)
         # Faded (cancelled, moved) sessions are laid out apart so they never
         # squeeze the sessions that really take the time.
-        self._placed = {}
+        placed: dict[date, list[Placed]] = {}
         for day, items in by_day.items():
             live = [v for v in items if v.status not in FADED]
             gone = [v for v in items if v.status in FADED]
-            self._placed[day] = place(gone) + place(live)
-        if self.selected not in {v.id for v in views}:
-            self.selected = None
-        self.update()
+            placed[day] = place(gone) + place(live)
+        blocks = None
+        if days and self.width() > GUTTER:
+            width = (self.width() - GUTTER) / len(days)
+            blocks = [(i, self._block(self._rect(i, p, width), p.view, times=times))
+                      for i, day in enumerate(days) for p in placed[day]]
+        frame, under = None, ()
+        if paint and blocks is not None and not free and not self.free and \
+                [d.weekday() for d in days] == [d.weekday() for d in self.days]:
+            static = self._static_layer()
+            if static is not None:
+                frame, under = static.copy(), self._static_key
+                painter = QPainter(frame)
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                for _index, block in blocks:
+                    self._paint_block(painter, block)
+                painter.end()
+        return Prepared(days=tuple(days), times=times, placed=placed,
+                        ids=frozenset(v.id for v in views), blocks=blocks,
+                        key=self._geometry(len(days)), frame=frame, frame_under=under)
 
     def set_hours(self, hours: Intervals) -> None:
         self.hours = hours
@@ -118,15 +222,22 @@ class TimeGrid(QWidget):
         closes = [-(-minute_of_day(hi, end=True) // 60) for ivs in hours.values() for _, hi in ivs]
         self.first_hour = max(0, min(opens, default=8) - 1)
         self.last_hour = min(24, max(closes, default=19) + 1)
+        self._static_version += 1
+        self._blocks = None
         self.updateGeometry()
         self.update()
 
     def set_free(self, free: dict[date, list[tuple[datetime, datetime]]]) -> None:
+        if free == self.free:
+            return
         self.free = free
+        self._static_version += 1
         self.update()
 
     def set_zoom(self, hour_height: float) -> None:
         self.hour_height = max(28.0, min(160.0, hour_height))
+        self._static_version += 1
+        self._blocks = None
         self.updateGeometry()
         self.adjustSize()
         self.update()
@@ -164,9 +275,12 @@ class TimeGrid(QWidget):
                     return self._rect(i, p)
         return None
 
-    def _rect(self, index: int, p: Placed) -> QRectF:
-        width = (self.day_width() - 6) / p.columns
-        x = self.day_left(index) + 2 + p.column * width
+    def _rect(self, index: int, p: Placed, day_width: float | None = None) -> QRectF:
+        """A block's rectangle; `day_width` as day_width() gives it, if known."""
+        if day_width is None:
+            day_width = self.day_width()
+        width = (day_width - 6) / p.columns
+        x = GUTTER + index * day_width + 2 + p.column * width
         top = self.y_of(p.view.start)
         height = max(18.0, p.view.duration_minutes / 60 * self.hour_height - 2)
         return QRectF(x, top + 1, width - 2, height)
@@ -189,45 +303,90 @@ class TimeGrid(QWidget):
 
     def block_at(self, pos: QPointF | QPoint) -> AppointmentView | None:
         # Live sessions are painted last, so they are found first.
-        for i, day in enumerate(self.days):
-            for p in reversed(self._placed.get(day, [])):
-                if self._rect(i, p).contains(QPointF(pos)):
-                    return p.view
+        point = QPointF(pos)
+        for _index, block in reversed(self.blocks()):
+            if block.rect.contains(point):
+                return block.view
         return None
 
     # ------------------------------------------------------------ painting
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        """A frame is the grid's pixmap, then each session's block as worked out
+        when the sessions last changed, the dragged session and the line at now."""
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), QColor("white"))
-        self._paint_closed_and_free(painter)
-        self._paint_lines(painter)
-        for i, day in enumerate(self.days):
-            for p in self._placed.get(day, []):
-                if self._drag is not None and self._drag.moving and p.view.id == \
-                        self._drag.view.id:
-                    continue
-                self._paint_block(painter, self._rect(i, p), p.view)
-                if p.view.id == self.selected and self.hasFocus():
-                    painter.setBrush(Qt.BrushStyle.NoBrush)
-                    painter.setPen(QPen(QColor("#0f172a"), 2))
-                    painter.drawRoundedRect(self._rect(i, p).adjusted(-1, -1, 1, 1), 6, 6)
+        static = self._static_layer()
+        blocks = self.blocks()
+        drag = self._drag
+        dragged = drag.view.id if drag is not None and drag.moving else None
+        selected = self.selected if self.hasFocus() else None
+        frame = self._frame
+        if frame is not None and self._frame_key != (self._static_key, self._blocks_key,
+                                                     self._blocks_version):
+            frame = self._frame = None  # painted from what has changed since
+        if frame is not None and dragged is None and selected is None:
+            painter.drawPixmap(0, 0, frame)
+            self._paint_now(painter)
+            painter.end()
+            return
+        if static is None:
+            self._paint_static(painter)
+        else:
+            painter.drawPixmap(0, 0, static)
+        exposed = QRectF(event.rect()).adjusted(-2, -2, 2, 2)  # the selection's outline
+        for _index, block in blocks:
+            appointment = block.view.id
+            if appointment == dragged or not exposed.intersects(block.rect):
+                continue  # moving with the mouse, or scrolled out of sight
+            self._paint_block(painter, block)
+            if appointment == selected:
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.setPen(SELECTED_PEN)
+                painter.drawRoundedRect(block.rect.adjusted(-1, -1, 1, 1), 6, 6)
         self._paint_drag(painter)
         self._paint_now(painter)
         painter.end()
 
+    def _static_layer(self) -> QPixmap | None:
+        """The grid under the sessions (closed hours, free times, lines and hour
+        labels) in a pixmap at the screen's pixel ratio, painted again only when
+        the size, the ratio, the zone, the language, the days' weekdays, the
+        hours, the zoom or the free times change; None when it would be too large
+        to keep (it is then painted directly)."""
+        ratio = self.devicePixelRatioF()
+        width, height = self.width(), self.height()
+        key = (width, height, ratio, self.zone, i18n.current_language(), self._static_version)
+        if key == self._static_key:
+            return self._static
+        self._static_key = key
+        self._static = None
+        if width <= 0 or height <= 0 or width * height * ratio * ratio > CACHE_PIXELS:
+            return None
+        pixmap = QPixmap(round(width * ratio), round(height * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._paint_static(painter)
+        painter.end()
+        self._static = pixmap
+        return pixmap
+
+    def _paint_static(self, painter: QPainter) -> None:
+        painter.fillRect(self.rect(), WHITE)
+        self._paint_closed_and_free(painter)
+        self._paint_lines(painter)
+
     def _paint_closed_and_free(self, painter: QPainter) -> None:
-        closed = QColor("#f1f5f9")
         # Yellow, a colour no status uses: green is Confirmado.
         free = QColor(FREE_COLOUR)
         free.setAlpha(60)
         for i, day in enumerate(self.days):
             x, w = self.day_left(i), self.day_width()
-            painter.fillRect(QRectF(x, 0, w, self.height()), closed)
+            painter.fillRect(QRectF(x, 0, w, self.height()), CLOSED)
             for lo, hi in self.hours.get(day.weekday(), []):
                 top, bottom = self.y_of_time(lo), self.y_of_time(hi, end=True)
-                painter.fillRect(QRectF(x, top, w, bottom - top), QColor("white"))
+                painter.fillRect(QRectF(x, top, w, bottom - top), WHITE)
             for start, end in self.free.get(day, []):
                 # Real length from the start: an end at midnight is the day's bottom.
                 top = self.y_of(start)
@@ -248,67 +407,90 @@ class TimeGrid(QWidget):
             if h < self.last_hour:
                 painter.setPen(QColor(MUTED))
                 label = i18n.format_time(time(h % 24))
-                painter.drawText(QRectF(0, y + 2, GUTTER - 8, 16),
-                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, label)
+                painter.drawText(QRectF(0, y + 2, GUTTER - 8, 16), RIGHT_TOP, label)
         painter.setPen(QPen(QColor(LINE)))
         for i in range(len(self.days) + 1):
             x = self.day_left(i)
             painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
 
-    def _paint_block(self, painter: QPainter, rect: QRectF, v: AppointmentView,
-                     ghost: bool = False) -> None:
+    def blocks(self) -> list[tuple[int, Block]]:
+        """Every session's block with its day's index, in painting order (per day
+        the cancelled and moved first, so the live ones are on top). Worked out
+        again only after the sessions, the days, the width, the zoom, the hours
+        or the zone changed."""
+        key = self._geometry(len(self.days))
+        if self._blocks is None or key != self._blocks_key:
+            width = self.day_width()
+            self._blocks = [(i, self._block(self._rect(i, p, width), p.view))
+                            for i, day in enumerate(self.days)
+                            for p in self._placed.get(day, [])]
+            self._blocks_key = key
+            self._blocks_version += 1
+        return self._blocks
+
+    def _geometry(self, days: int) -> tuple[Any, ...]:
+        """What a block's rectangle and elided text depend on, besides the session."""
+        return (self.width(), days, self.hour_height, self.first_hour, self.zone)
+
+    def _block(self, rect: QRectF, v: AppointmentView, ghost: bool = False,
+               times: dict[int, tuple[str, str]] | None = None) -> Block:
         colour = status_colour(v.status)
         faded = v.status in FADED
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(tint(colour, 28 if faded else (120 if ghost else 255)))
-        painter.drawRoundedRect(rect, 5, 5)
-        painter.fillRect(QRectF(rect.left(), rect.top() + 2, 4, rect.height() - 4),
-                         QColor(v.staff_color))
-        text_colour = colour if faded else QColor("white")
-        painter.setPen(text_colour)
         inner = rect.adjusted(8, 3, -4, -2)
+        mark = None
         if v.status is S.CONFIRMED and rect.width() > 30:
-            self._paint_confirmed_icon(painter, QPointF(rect.right() - 10, rect.top() + 10))
+            mark = QPointF(rect.right() - 10, rect.top() + 10)
             inner.setRight(inner.right() - 16)
         title = _font(9, bold=True, strike=v.status is S.CANCELLED)
-        start, end = self.times.get(v.id) or (i18n.format_time(v.start),
-                                              i18n.format_time(v.end))
-        line_height = 14
+        start, end = (self.times if times is None else times).get(v.id) or (
+            i18n.format_time(v.start), i18n.format_time(v.end))
         # Each line in the longest form that fits, then shorter ones, eliding only
         # the last: "Samuel Pires" → "Samuel P." → "Samuel"; "09:00 – 09:50" → "09:00".
-        lines: list[tuple[QFont, tuple[str, ...]]] = [(title, name_forms(v.client_name))]
-        if rect.height() >= 2 * line_height + 4:
-            lines.append((_font(8), (f"{start} – {end}", f"{start}–{end}", start)))
-        if rect.height() >= 3 * line_height + 4:
-            lines.append((_font(8), (v.service_name,)))
-        y = inner.top()
-        width = int(inner.width())
-        for font, forms in lines:
-            painter.setFont(font)
-            key = (forms, width, id(font))
-            shown = self._elided.get(key)
-            if shown is None:
-                metrics = painter.fontMetrics()
-                shown = next((f for f in forms if metrics.horizontalAdvance(f) <= width),
-                             None) or metrics.elidedText(forms[-1], Qt.TextElideMode.ElideRight,
-                                                         width)
-                self._elided[key] = shown
-            painter.drawText(QRectF(inner.left(), y, inner.width(), line_height),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shown)
-            y += line_height
+        forms: list[tuple[QFont, tuple[str, ...]]] = [(title, name_forms(v.client_name))]
+        if rect.height() >= 2 * LINE_HEIGHT + 4:
+            forms.append((_font(8), (f"{start} – {end}", f"{start}–{end}", start)))
+        if rect.height() >= 3 * LINE_HEIGHT + 4:
+            forms.append((_font(8), (v.service_name,)))
+        lines = []
+        y, width = inner.top(), int(inner.width())
+        for font, texts in forms:
+            lines.append((font, QRectF(inner.left(), y, inner.width(), LINE_HEIGHT),
+                          self._elide(font, texts, width)))
+            y += LINE_HEIGHT
+        return Block(view=v, rect=rect, fill=tint(colour, 28 if faded else (120 if ghost else 255)),
+                     stripe=QRectF(rect.left(), rect.top() + 2, 4, rect.height() - 4),
+                     staff=QColor(v.staff_color), ink=colour if faded else WHITE, mark=mark,
+                     lines=tuple(lines))
+
+    def _elide(self, font: QFont, forms: tuple[str, ...], width: int) -> str:
+        """The first of `forms` that fits `width` pixels, else the last elided."""
+        key = (forms, width, id(font))
+        shown = self._elided.get(key)
+        if shown is None:
+            metrics = QFontMetrics(font, self)
+            shown = next((f for f in forms if metrics.horizontalAdvance(f) <= width),
+                         None) or metrics.elidedText(forms[-1], Qt.TextElideMode.ElideRight,
+                                                     width)
+            self._elided[key] = shown
+        return shown
 
     @staticmethod
-    def _paint_confirmed_icon(painter: QPainter, centre: QPointF) -> None:
-        painter.save()
-        painter.setBrush(QColor("white"))
+    def _paint_block(painter: QPainter, block: Block) -> None:
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.drawEllipse(centre, 7, 7)
-        pen = QPen(QColor("#059669"), 2)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        painter.setPen(pen)
-        painter.drawPolyline([centre + QPointF(-3.5, 0), centre + QPointF(-1, 2.5),
-                              centre + QPointF(3.5, -2.5)])
-        painter.restore()
+        painter.setBrush(block.fill)
+        painter.drawRoundedRect(block.rect, 5, 5)
+        painter.fillRect(block.stripe, block.staff)
+        if block.mark is not None:
+            centre = block.mark
+            painter.setBrush(WHITE)
+            painter.drawEllipse(centre, 7, 7)
+            painter.setPen(CHECK_PEN)
+            painter.drawPolyline([centre + QPointF(-3.5, 0), centre + QPointF(-1, 2.5),
+                                  centre + QPointF(3.5, -2.5)])
+        painter.setPen(block.ink)
+        for font, rect, text in block.lines:
+            painter.setFont(font)
+            painter.drawText(rect, LEFT_MIDDLE, text)
 
     def resizeEvent(self, event: Any) -> None:
         self._elided.clear()
@@ -326,7 +508,7 @@ class TimeGrid(QWidget):
         moved = AppointmentView(**{**d.view.__dict__, "start": d.target})
         rect = self._rect(index, ghost)
         rect.moveTop(self.y_of(moved.start) + 1)
-        self._paint_block(painter, rect, moved, ghost=True)
+        self._paint_block(painter, self._block(rect, moved, ghost=True))
         painter.setPen(QColor("#1e40af"))
         painter.setFont(_font(9, bold=True))
         painter.drawText(QRectF(rect.left(), rect.top() - 16, rect.width(), 14),
@@ -340,9 +522,9 @@ class TimeGrid(QWidget):
             return
         i = self.days.index(local.date())
         y = self.y_of(self.now)
-        painter.setPen(QPen(QColor("#ef4444"), 2))
+        painter.setPen(NOW_PEN)
         painter.drawLine(QPointF(self.day_left(i), y), QPointF(self.day_left(i + 1), y))
-        painter.setBrush(QColor("#ef4444"))
+        painter.setBrush(NOW_COLOUR)
         painter.drawEllipse(QPointF(self.day_left(i), y), 4, 4)
 
     # ------------------------------------------------------------ mouse
