@@ -119,6 +119,7 @@ print(time.time() - t0)
 def build(folder: Path, sessions: int, clients: int) -> tuple[int, int, Path]:
     """The practice, written with plain SQL for speed; returns the client with the
     most sessions, how many they have, and the database path."""
+    from app.models.search_text import search_key
     from app.services import settings
     from app.services.clock import FrozenClock
     from app.services.practice import open_practice
@@ -138,11 +139,12 @@ def build(folder: Path, sessions: int, clients: int) -> tuple[int, int, Path]:
                "bookable_weekdays, active) VALUES (1, 'Sessão', 50, 20000, 0, 0, 0, '0123456', 1)")
     stamp = "2026-01-01 00:00:00.000000"
     db.executemany(
-        "INSERT INTO client (id, name, phone, email, notes, active, created_at) VALUES "
-        "(?, ?, ?, ?, '', 1, ?)",
-        [(i, f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)} {i}",
-          f"+55119{70000000 + i}", f"cliente{i}@example.com", stamp)
-         for i in range(1, clients + 1)])
+        "INSERT INTO client (id, name, phone, email, notes, active, created_at, search_key) "
+        "VALUES (?, ?, ?, ?, '', 1, ?, ?)",
+        [(i, name, f"+55119{70000000 + i}", f"cliente{i}@example.com", stamp,
+          search_key(name, f"cliente{i}@example.com"))
+         for i, name in ((i, f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)} {i}")
+                         for i in range(1, clients + 1))])
     # Weekdays around today, each professional 8 sessions a day.
     per_day = 5 * 8
     days_needed = sessions // per_day + 1
