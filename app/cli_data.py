@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from app.cli import EXIT_OK, EXIT_REFUSED, _emit, _Later, _usage
 from app.i18n import _, ngettext
 from app.models.enums import AppointmentStatus
-from app.services.export_formats import Format
 from app.services.clock import from_environment
 from app.services.errors import PracticeError
+from app.services.export_formats import Format
 from app.services.importing import columns
 from app.services.importing.cells import folded
 from app.services.paths import resolve

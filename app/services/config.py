@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from app.i18n import _
+from app.models.config_entry import ConfigEntry
 from app.models.enums import Channel
-from app.models.outbox import ConfigEntry
 from app.models.people import Role
 from app.services import audit, versions
 from app.services.errors import InvalidInput, NotAllowed

@@ -26,7 +26,6 @@ from app.services.scheduling import status_label
 from app.services.spreadsheet_cells import neutral
 from app.services.values import format_phone
 
-
 # Calendar programs know three states; a moved session no longer happens.
 _ICS_STATUS = {
     AppointmentStatus.SCHEDULED: "TENTATIVE", AppointmentStatus.CONFIRMED: "CONFIRMED",
