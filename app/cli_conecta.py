@@ -13,7 +13,13 @@ from app import i18n
 # Imported by app.cli while it builds its parser, so app.cli is complete by then.
 from app.cli import EXIT_OK, EXIT_REFUSED, _emit, _Later, continued
 from app.i18n import _
-from app.models.conecta import AttendanceStatus, CallOutcome, DeliveryState, Direction, Medium
+from app.models.conecta_kinds import (
+    AttendanceStatus,
+    CallOutcome,
+    DeliveryState,
+    Direction,
+    Medium,
+)
 from app.services.errors import FieldInvalid, NotFound
 from app.services.practice import Practice
 

@@ -14,22 +14,22 @@ from typing import TYPE_CHECKING, Any
 from app.cli import EXIT_OK, EXIT_REFUSED, _emit, _Later, _usage
 from app.i18n import _, ngettext
 from app.models.enums import AppointmentStatus
-from app.services import exports
 from app.services.clock import from_environment
 from app.services.errors import PracticeError
+from app.services.export_formats import Format
 from app.services.importing import columns
 from app.services.importing.cells import folded
 from app.services.paths import resolve
 from app.services.practice import Practice
 
 if TYPE_CHECKING:
-    from app.services import backups, client_data, clients, importing, values
+    from app.services import backups, client_data, clients, exports, importing, values
     from app.services.importing import commit, judge
 else:  # imported when one of these commands runs
-    backups, client_data, clients, importing, values, commit, judge = (
+    backups, client_data, clients, exports, importing, values, commit, judge = (
         _Later(f"app.services.{name}") for name in (
-            "backups", "client_data", "clients", "importing", "values", "importing.commit",
-            "importing.judge"))
+            "backups", "client_data", "clients", "exports", "importing", "values",
+            "importing.commit", "importing.judge"))
 
 Command = Callable[..., argparse.ArgumentParser]
 
@@ -52,7 +52,7 @@ def add_commands(sub: Any, cmd: Command, client_actions: Any) -> None:
                         "(e-mail only where the row has an address)"))
 
     p = cmd("export", cmd_export, _("export sessions to CSV, XLSX or an .ics calendar"))
-    p.add_argument("--format", choices=[f.value for f in exports.Format], required=True)
+    p.add_argument("--format", choices=[f.value for f in Format], required=True)
     p.add_argument("--from", dest="start", required=True, metavar="DATE")
     p.add_argument("--to", dest="end", required=True, metavar="DATE")
     p.add_argument("--staff", type=int, metavar="ID", help=_("only this professional's sessions"))
@@ -129,7 +129,7 @@ def cmd_import(p: Practice, args: argparse.Namespace) -> int:
 
 
 def cmd_export(p: Practice, args: argparse.Namespace) -> None:
-    fmt = exports.Format(args.format)
+    fmt = Format(args.format)
     rows = exports.sessions(p, values.parse_date(args.start), values.parse_date(args.end),
                             staff_id=args.staff,
                             statuses=[AppointmentStatus(s) for s in args.status or []])

@@ -11,16 +11,20 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # Imported by app.cli while it builds its parser, so app.cli is complete by then.
-from app.cli import EXIT_OK, EXIT_REFUSED, _emit
+from app.cli import EXIT_OK, EXIT_REFUSED, _emit, _Later
 from app.i18n import _, ngettext
 from app.services import schema_check
 from app.services.errors import PracticeError
 from app.services.logs import setup_logging
 from app.services.paths import DataPaths, resolve
-from app.services.storage import connecting
+
+if TYPE_CHECKING:
+    from app.services.storage import connecting
+else:  # imported when a database command runs (it brings the keyring)
+    connecting = _Later("app.services.storage.connecting")
 
 Command = Callable[..., argparse.ArgumentParser]
 Standalone = Callable[[DataPaths, argparse.Namespace], int]

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         ConversationEntry,
         MessageTemplate,
     )
+    from app.models.config_entry import ConfigEntry
     from app.models.enums import (
         ACTIVE_STATUSES,
         OCCUPYING_STATUSES,
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
         SeriesScope,
     )
     from app.models.outbox import (
-        ConfigEntry,
         DeliveryAttempt,
         MessageKind,
         MessageState,
@@ -64,7 +64,7 @@ _WHERE = {
     "ChargeDecision": "app.models.enums",
     "RepeatFrequency": "app.models.enums",
     "SeriesScope": "app.models.enums",
-    "ConfigEntry": "app.models.outbox",
+    "ConfigEntry": "app.models.config_entry",
     "DeliveryAttempt": "app.models.outbox",
     "MessageKind": "app.models.outbox",
     "MessageState": "app.models.outbox",
@@ -84,8 +84,9 @@ _WHERE = {
     "WorkingHours": "app.models.tables",
 }
 # Every module that declares tables.
-TABLE_MODULES = ("app.models.change_log", "app.models.conecta", "app.models.outbox",
-                 "app.models.push", "app.models.requests", "app.models.tables")
+TABLE_MODULES = ("app.models.change_log", "app.models.conecta", "app.models.config_entry",
+                 "app.models.outbox", "app.models.push", "app.models.requests",
+                 "app.models.tables")
 
 
 def __getattr__(name: str) -> Any:

@@ -9,77 +9,48 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy import Column, Index, Integer, Text
 from sqlmodel import Field, SQLModel
 
+from app.models.conecta_kinds import (
+    BUILT_IN_TYPES as BUILT_IN_TYPES,
+)
+from app.models.conecta_kinds import (
+    DELIVERY_RANK as DELIVERY_RANK,
+)
+from app.models.conecta_kinds import (
+    NEEDS_EMAIL as NEEDS_EMAIL,
+)
+from app.models.conecta_kinds import (
+    NEEDS_PHONE as NEEDS_PHONE,
+)
+from app.models.conecta_kinds import (
+    OPEN_STATUSES as OPEN_STATUSES,
+)
+from app.models.conecta_kinds import (
+    AttendanceStatus as AttendanceStatus,
+)
+from app.models.conecta_kinds import (
+    CallOutcome as CallOutcome,
+)
+from app.models.conecta_kinds import (
+    DeliveryState as DeliveryState,
+)
+from app.models.conecta_kinds import (
+    Direction as Direction,
+)
+from app.models.conecta_kinds import (
+    EntryKind as EntryKind,
+)
+from app.models.conecta_kinds import (
+    Medium as Medium,
+)
 from app.models.tables import _enum_column
 from app.models.types import UTCDateTime
 
 WINDOW = timedelta(hours=24)
 WINDOW_CLOSED_CODE = "131047"  # Meta: more than 24 hours since the client's last message
-
-
-class Medium(StrEnum):
-    """Meio de Comunicação."""
-
-    SMS = "sms"
-    EMAIL = "email"
-    WHATSAPP = "whatsapp"
-    VOIP = "voip"
-
-
-# What each medium needs to reach the person.
-NEEDS_PHONE = frozenset({Medium.SMS, Medium.WHATSAPP, Medium.VOIP})
-NEEDS_EMAIL = frozenset({Medium.EMAIL})
-
-
-class AttendanceStatus(StrEnum):
-    IN_PROGRESS = "in_progress"  # Em andamento
-    PENDING = "pending"  # Pendente
-    FINISHED = "finished"  # Finalizado
-
-
-OPEN_STATUSES = frozenset({AttendanceStatus.IN_PROGRESS, AttendanceStatus.PENDING})
-
-# The built-in kinds of attendance; a practice adds its own in Configurações.
-BUILT_IN_TYPES = ("support", "after_sales", "commercial")
-
-
-class Direction(StrEnum):
-    INBOUND = "in"
-    OUTBOUND = "out"
-
-
-class EntryKind(StrEnum):
-    TEXT = "text"
-    TEMPLATE = "template"
-    REPLY_BUTTON = "reply_button"  # the client tapped a template's quick reply
-    MEDIA = "media"  # a picture, audio or document: shown as such, kept at Meta
-    CALL = "call"  # a VoIP call, logged by hand
-    NOTE = "note"  # an internal note; never sent
-
-
-class DeliveryState(StrEnum):
-    QUEUED = "queued"
-    SENT = "sent"
-    DELIVERED = "delivered"
-    READ = "read"
-    FAILED = "failed"
-    RECEIVED = "received"  # inbound
-
-
-# A later status never moves a message back (statuses arrive out of order).
-DELIVERY_RANK = {DeliveryState.QUEUED: 0, DeliveryState.SENT: 1, DeliveryState.DELIVERED: 2,
-                 DeliveryState.READ: 3}
-
-
-class CallOutcome(StrEnum):
-    ANSWERED = "answered"
-    NO_ANSWER = "no_answer"
-    BUSY = "busy"
-    VOICEMAIL = "voicemail"
 
 
 class Attendance(SQLModel, table=True):

@@ -1,4 +1,5 @@
-"""Outgoing messages and the practice's non-secret configuration.
+"""Outgoing messages (the practice's non-secret configuration, once here, is in
+app.models.config_entry and still importable from here).
 
 Every reminder and notice is an outbox row with a unique idempotency key. The row,
 not a scheduler job, is the truth: a worker claims it (pending -> sending), calls
@@ -11,10 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, Integer, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 import app.models.conecta  # noqa: F401  (outbox.conversation_entry_id refers to it)
+from app.models.config_entry import ConfigEntry as ConfigEntry
 from app.models.tables import _enum_column
 from app.models.types import UTCDateTime
 
@@ -37,17 +39,6 @@ class MessageKind(StrEnum):
     RESCHEDULE = "reschedule"
     TEST = "test"
     CONVERSATION = "conversation"  # written in Conecta: the entry says what to send
-
-
-class ConfigEntry(SQLModel, table=True):
-    __tablename__ = "config"
-
-    key: str = Field(primary_key=True)
-    value: str = Field(sa_column=Column(Text, nullable=False))
-    # Raised by each change (storage.change_feed): a form saved over another
-    # computer's change is refused.
-    version: int = Field(default=1, sa_column=Column(Integer, nullable=False, default=1,
-                                                     server_default="1"))
 
 
 class OutboxMessage(SQLModel, table=True):

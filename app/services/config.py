@@ -7,15 +7,13 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-import phonenumbers
 from sqlmodel import Session, select
 
 from app.i18n import _
+from app.models.config_entry import ConfigEntry
 from app.models.enums import Channel
-from app.models.outbox import ConfigEntry
 from app.models.people import Role
-from app.services import audit, messages, versions
-from app.services.channels import twilio_account
+from app.services import audit, versions
 from app.services.errors import InvalidInput, NotAllowed
 from app.services.events import Change
 from app.services.practice import Practice
@@ -85,6 +83,8 @@ def _channels(value: str) -> str:
 
 def _phones(value: str) -> str:
     """Numbers written with their country code, so they mean the same everywhere."""
+    import phonenumbers  # here: reading the configuration needs no phone metadata
+
     out = []
     for text in filter(None, (v.strip() for v in value.split(","))):
         try:
@@ -182,8 +182,18 @@ def _template(channel: Channel, what: Callable[[], str]) -> Callable[[str], str]
     a typo never reaches a client as "{first_name}". `what` names the words as
     Configurações › Notificações does, in the reader's language."""
     def check(value: str) -> str:
+        from app.services import messages
+
         return messages.check_template(value.strip(), channel, what())
     return check
+
+
+def _twilio_sid(value: str) -> str:
+    """twilio_account.check_sid, imported when a value is checked: reading the
+    configuration does not load the Twilio client (and requests with it)."""
+    from app.services.channels import twilio_account
+
+    return twilio_account.check_sid(value)
 
 
 TEMPLATE_FIELDS = ("first_name", "name", "date", "time", "weekday", "professional",
@@ -218,7 +228,7 @@ KEYS: dict[str, Key] = {k.name: k for k in (
     Key("imap.user", "", _text),
     Key("imap.folder", "INBOX", _text),
     Key("sms.api_base", "https://api.twilio.com", _url),
-    Key("sms.account_sid", "", twilio_account.check_sid),
+    Key("sms.account_sid", "", _twilio_sid),
     Key("sms.from", "", _text),
     # Reminders by phone call, through the SMS channel's Twilio account: the number
     # the call comes from (empty: the SMS number), the voice that speaks

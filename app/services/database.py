@@ -214,7 +214,7 @@ def bulk_insert(session: Session, table: Any, rows: Sequence[Mapping[str, object
     column by column: per-value work is most of what it costs."""
     if not rows:
         return
-    if table in kept_text.SEARCHED:  # new clients: each with its search key
+    if kept_text.searched(table):  # new clients: each with its search key
         rows = [kept_text.kept_row(table, r) for r in rows]
     given = list(rows[0])
     defaults = {c.name: c.default.arg for c in table.__table__.columns
@@ -229,7 +229,7 @@ def bulk_insert(session: Session, table: Any, rows: Sequence[Mapping[str, object
         store = _stored_on_server
     else:
         store = _stored
-    kept = kept_text.FIELDS.get(table, {})  # as the ORM would keep them
+    kept = kept_text.rules(table)  # as the ORM would keep them
     columns: list[list[object]] = []
     for name in given:
         values = [r[name] for r in rows]

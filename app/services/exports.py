@@ -8,7 +8,6 @@ import csv
 import io
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +19,12 @@ from app.models.enums import AppointmentStatus
 from app.models.recurrence import repeated
 from app.services import files, queries, settings
 from app.services.errors import InvalidInput
+from app.services.export_formats import Format
 from app.services.practice import Practice
 from app.services.queries import AppointmentView
 from app.services.scheduling import status_label
 from app.services.spreadsheet_cells import neutral
 from app.services.values import format_phone
-
-
-class Format(StrEnum):
-    CSV = "csv"
-    XLSX = "xlsx"
-    ICS = "ics"
-
 
 # Calendar programs know three states; a moved session no longer happens.
 _ICS_STATUS = {

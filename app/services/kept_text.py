@@ -12,12 +12,8 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from app import i18n
-from app.models.conecta import Attendance, ConversationEntry, MessageTemplate
-from app.models.outbox import ChannelCheck, DeliveryAttempt, OutboxMessage
-from app.models.requests import ClientRequest
 from app.models.search_text import search_key
 from app.models.shown_text import free_text, in_json, one_line
-from app.models.tables import Appointment, AuditEvent, Client, PracticeSettings, Service, Staff
 
 
 def _own_words(value: str) -> str:
@@ -26,39 +22,58 @@ def _own_words(value: str) -> str:
     return i18n.to_english(free_text(value)) or ""
 
 
-FIELDS: dict[type[Any], dict[str, Callable[[str], str]]] = {
-    Client: {"name": one_line, "notes": free_text},
-    Service: {"name": one_line},
-    Staff: {"name": one_line},
-    PracticeSettings: {"name": one_line},
-    Appointment: {"notes": free_text, "internal_notes": free_text,
-                  "cancellation_reason": _own_words},
-    ClientRequest: {"reason": free_text},
-    Attendance: {"name": one_line, "subject": one_line, "notes": free_text},
-    ConversationEntry: {"body": free_text, "subject": one_line, "author": one_line,
-                        "error": _own_words},
-    MessageTemplate: {"name": one_line, "body": free_text, "parameter_labels": free_text,
-                      "status_reason": one_line},
-    OutboxMessage: {"custom_text": free_text, "last_error": _own_words},
-    DeliveryAttempt: {"detail": _own_words},
-    ChannelCheck: {"said": _own_words},
-    AuditEvent: {"changes": in_json},
+Rule = Callable[[str], str]
+
+# Keyed by table name (`__tablename__`), not by class: this module then builds no
+# table, so a command that reads sessions does not build Conecta's or the outbox's
+# tables (a table's class exists only once its module is imported, and a row of it
+# can be written only then). tests/unit/test_kept_text.py checks every name here
+# is a table with these columns.
+FIELDS: dict[str, dict[str, Rule]] = {
+    "client": {"name": one_line, "notes": free_text},
+    "service": {"name": one_line},
+    "staff": {"name": one_line},
+    "practice_settings": {"name": one_line},
+    "appointment": {"notes": free_text, "internal_notes": free_text,
+                    "cancellation_reason": _own_words},
+    "client_request": {"reason": free_text},
+    "attendance": {"name": one_line, "subject": one_line, "notes": free_text},
+    "conversation_entry": {"body": free_text, "subject": one_line, "author": one_line,
+                           "error": _own_words},
+    "message_template": {"name": one_line, "body": free_text, "parameter_labels": free_text,
+                         "status_reason": one_line},
+    "outbox": {"custom_text": free_text, "last_error": _own_words},
+    "delivery_attempt": {"detail": _own_words},
+    "channel_check": {"said": _own_words},
+    "audit_event": {"changes": in_json},
 }
 
 
-# Rows found by a search of their name or e-mail.
-SEARCHED: tuple[type[Any], ...] = (Client, Attendance)
+# Tables whose rows are found by a search of their name or e-mail.
+SEARCHED: frozenset[str] = frozenset({"client", "attendance"})
+
+
+def rules(table: type[Any]) -> Mapping[str, Rule]:
+    """The rule for each kept text column of `table` (a table class); {} for a
+    table with none."""
+    return FIELDS.get(getattr(table, "__tablename__", ""), {})
+
+
+def searched(table: type[Any]) -> bool:
+    """Whether rows of `table` carry a search_key (app.models.search_text)."""
+    return getattr(table, "__tablename__", "") in SEARCHED
 
 
 def _kept(session: Session, _context: Any, _instances: Any) -> None:
     for row in (*session.new, *session.dirty):
-        for name, rule in FIELDS.get(type(row), {}).items():
+        table = type(row)
+        for name, rule in rules(table).items():
             value = getattr(row, name, None)
             if isinstance(value, str):
                 kept = rule(value)
                 if kept != value:
                     setattr(row, name, kept)
-        if isinstance(row, SEARCHED):
+        if searched(table):
             key = search_key(row.name, row.email)
             if row.search_key != key:
                 row.search_key = key
@@ -66,9 +81,10 @@ def _kept(session: Session, _context: Any, _instances: Any) -> None:
 
 def kept_row(table: type[Any], row: Mapping[str, object]) -> Mapping[str, object]:
     """A row written past the ORM (a bulk insert), kept by the same rules."""
-    rules = FIELDS.get(table, {})
-    kept = {k: rules[k](v) if k in rules and isinstance(v, str) else v for k, v in row.items()}
-    if table in SEARCHED and "name" in kept:
+    kept_rules = rules(table)
+    kept = {k: kept_rules[k](v) if k in kept_rules and isinstance(v, str) else v
+            for k, v in row.items()}
+    if searched(table) and "name" in kept:
         name, email = kept["name"], kept.get("email")
         kept["search_key"] = search_key(name if isinstance(name, str) else None,
                                         email if isinstance(email, str) else None)

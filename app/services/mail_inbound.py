@@ -34,7 +34,7 @@ from app.models.conecta import (
     EntryKind,
     Medium,
 )
-from app.models.outbox import ConfigEntry
+from app.models.config_entry import ConfigEntry
 from app.models.tables import Client
 from app.services import attendances, audit, config, secrets
 from app.services.errors import InvalidInput, PracticeError

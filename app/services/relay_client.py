@@ -33,8 +33,8 @@ from nacl.public import PrivateKey, SealedBox
 from sqlmodel import Session, col, select
 
 from app.i18n import _
+from app.models.config_entry import ConfigEntry
 from app.models.enums import CancelledBy, ChargeDecision
-from app.models.outbox import ConfigEntry
 from app.models.requests import ClientRequest, RelayEvent, RequestKind, RequestState
 from app.models.tables import Appointment, AuditEvent
 from app.services import (

@@ -8,8 +8,6 @@ from dataclasses import asdict, dataclass
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import phonenumbers
-from babel.numbers import list_currencies
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
@@ -102,6 +100,8 @@ def _zone(value: str) -> str:
 
 
 def _country(value: str) -> str:
+    import phonenumbers  # here: reading the settings needs no phone metadata
+
     code = value.strip().upper()
     if code not in phonenumbers.SUPPORTED_REGIONS:
         raise InvalidInput(_("'{value}' is not a country code (e.g. BR, PT, US).")
@@ -110,6 +110,8 @@ def _country(value: str) -> str:
 
 
 def _currency(value: str) -> str:
+    from babel.numbers import list_currencies
+
     code = value.strip().upper()
     if code not in list_currencies():
         raise InvalidInput(_("'{value}' is not a currency code (e.g. BRL, EUR).")

@@ -10,9 +10,6 @@ from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
 from app.i18n import _
 from app.models.recurrence import resolve_local
 from app.services import phones
@@ -94,6 +91,8 @@ def normalize_phone(text: str, region: str) -> str:
     if spelled_with_letters(text):
         raise InvalidInput(_("'{value}' is not a phone number: it has letters.")
                            .format(value=text))
+    import phonenumbers  # here, not at the top: a command that reads no phone skips it
+
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
@@ -113,6 +112,8 @@ def format_phone(e164: str | None, region: str) -> str:
     """For reading: the national form for the practice's country, else international."""
     if not e164:
         return ""
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(e164, region)
     except phonenumbers.NumberParseException:
@@ -124,6 +125,10 @@ def format_phone(e164: str | None, region: str) -> str:
 
 
 def normalize_email(text: str) -> str:
+    """The address as email_validator normalises it (no DNS lookup). Raises
+    InvalidInput."""
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return validate_email(text.strip(), check_deliverability=False).normalized
     except EmailNotValidError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import time as dt_time
 from datetime import timedelta
 from pathlib import Path
 
@@ -184,3 +185,70 @@ def test_a_restore_on_another_computer_reloads_everything_here(
         assert clients.get(practice, maria).notes == ""  # the copy's data, here too
     finally:
         watcher.close()
+
+
+def test_each_kind_of_row_announces_what_it_belongs_to(
+        practice: Practice, other: Practice) -> None:
+    """The feed knows a row by its table's name (it imports no table module): a
+    thread's message, its tag and the message queued to send it announce the
+    conversation; a client's cancellation request announces the session; the
+    working hours and a channel's check announce the settings."""
+    from app.models.conecta import (
+        AttendanceTag,
+        ConversationEntry,
+        DeliveryState,
+        Direction,
+        EntryKind,
+    )
+    from app.models.outbox import ChannelCheck, MessageKind, OutboxMessage
+    from app.models.requests import ClientRequest, RequestKind
+    from app.models.tables import WorkingHours
+
+    session = scheduling.book(practice, BookingRequest(
+        client_id=add_client(practice), start=local("2026-11-23T10:00"),
+        service_id=add_service(practice)))
+    thread = attendances.start(practice, medium="whatsapp", name="Carla",
+                               phone="+55 11 91234-5678")
+    now = practice.clock.now()
+    with practice.db.write() as s:
+        entry = ConversationEntry(attendance_id=thread, direction=Direction.OUTBOUND,
+                                  kind=EntryKind.TEXT, body="Olá", at=now,
+                                  state=DeliveryState.QUEUED)
+        s.add(entry)
+        s.flush()
+        entry_id = entry.id
+    watcher, _seen = watching(practice)
+    try:
+        with other.db.write() as s:  # the sender's part: only the outbox row
+            s.add(OutboxMessage(idempotency_key="feed-test", kind=MessageKind.CONVERSATION,
+                                conversation_entry_id=entry_id, channel="whatsapp",
+                                due_at=now, created_at=now, updated_at=now))
+        assert watcher.check() == Change.of(conversations=[thread])
+        with other.db.write() as s:
+            s.add(AttendanceTag(attendance_id=thread, tag="retorno"))
+        assert watcher.check() == Change.of(conversations=[thread])
+        with other.db.write() as s:
+            s.add(ClientRequest(appointment_id=session, kind=RequestKind.CANCEL,
+                                reason="viagem", received_at=now))
+        assert watcher.check() == Change.of(appointments=[session])
+        with other.db.write() as s:
+            s.add(WorkingHours(staff_id=None, weekday=5, start=dt_time(8), end=dt_time(12)))
+        assert watcher.check() == Change(settings=True)
+        with other.db.write() as s:
+            s.add(ChannelCheck(channel="links", at=now, ok=True, said="ok"))
+        assert watcher.check() == Change(settings=True)
+    finally:
+        watcher.close()
+
+
+def test_the_tables_the_feed_names_exist() -> None:
+    from sqlmodel import SQLModel
+
+    import app.models
+
+    app.models.load_all()
+    tables = SQLModel.metadata.tables
+    named = (change_feed.VERSIONED | set(change_feed._OWN_ID) | change_feed._OF_CONVERSATION
+             | change_feed._SETTINGS | {"outbox", "client_request"})
+    assert named <= set(tables)
+    assert all("version" in tables[name].c for name in change_feed.VERSIONED)

@@ -106,3 +106,25 @@ def test_an_excel_export_of_rows_kept_before_still_writes(practice: Practice,
     assert exports.write(practice, Format.XLSX, path, rows) == 1
     values = [c for row in load_workbook(path).active.iter_rows(values_only=True) for c in row]
     assert "Ana[2J Lima" in values and "nota fim" in values
+
+
+def test_every_kept_column_is_named_as_its_table_has_it() -> None:
+    """The rules are keyed by table name (so kept_text builds no table): each name
+    is a table, each column one of its text columns, and both searched tables
+    carry a search key."""
+    from sqlmodel import SQLModel
+
+    import app.models
+    from app.services import kept_text
+
+    app.models.load_all()
+    tables = SQLModel.metadata.tables
+    for table, columns in kept_text.FIELDS.items():
+        assert table in tables, table
+        for column in columns:
+            assert column in tables[table].c, f"{table}.{column}"
+    assert all("search_key" in tables[t].c for t in kept_text.SEARCHED)
+    assert kept_text.rules(Client)["name"] is one_line
+    assert kept_text.rules(Attendance)["notes"] is free_text
+    assert kept_text.searched(Client) and kept_text.searched(Attendance)
+    assert not kept_text.searched(Appointment) and kept_text.rules(Staff) == {"name": one_line}

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from app.i18n import _
 from app.services.importing import columns
 from app.services.importing.columns import ColumnMap
+from app.services.importing.pauses import cycle_collection_paused
 
 if TYPE_CHECKING:
     from app.models.enums import Channel
@@ -36,6 +37,7 @@ def __getattr__(name: str) -> Any:
     return getattr(importlib.import_module(f"{__name__}.{where}"), name)
 
 
+@cycle_collection_paused()
 def open_sheet(path: str | Path) -> tuple[Sheet, ColumnMap]:
     """The file's rows and the columns guessed from its headers."""
     from app.services.importing.read import read
@@ -44,6 +46,7 @@ def open_sheet(path: str | Path) -> tuple[Sheet, ColumnMap]:
     return sheet, columns.guess(sheet.headers)
 
 
+@cycle_collection_paused()
 def rows_of(p: Practice, sheet: Sheet, mapping: ColumnMap) -> list[Row]:
     """Every row read and checked; refuses a mapping that lacks a needed column."""
     from zoneinfo import ZoneInfo
@@ -63,6 +66,7 @@ def rows_of(p: Practice, sheet: Sheet, mapping: ColumnMap) -> list[Row]:
     return parse_rows(sheet, mapping, region=region, zone=zone)
 
 
+@cycle_collection_paused()
 def import_file(p: Practice, path: str | Path, *, mapping: ColumnMap | None = None,
                 overrides: Collection[int] | bool = (), dry: bool = False,
                 batch: int | None = None, consent: Collection[Channel] = ()) -> Report:

@@ -21,6 +21,7 @@ from app.services.catalog import PALETTE
 from app.services.database import bulk_insert
 from app.services.events import Change
 from app.services.importing.judge import Judgement, NewThing, RowStatus, Verdict, judge_rows
+from app.services.importing.pauses import cycle_collection_paused
 from app.services.importing.rows import Row
 from app.services.practice import Practice
 from app.services.reminders import CONSENT
@@ -72,6 +73,7 @@ class Report:
                 "rows": [r.as_json() for r in self.rows]}
 
 
+@cycle_collection_paused()
 def dry_run(p: Practice, file_name: str, rows: list[Row],
             overrides: Collection[int] | bool = ()) -> Report:
     with p.db.read() as s:
@@ -89,6 +91,7 @@ def dry_run(p: Practice, file_name: str, rows: list[Row],
     return report
 
 
+@cycle_collection_paused()
 def run(p: Practice, file_name: str, rows: list[Row],
         overrides: Collection[int] | bool = (), *, batch: int = BATCH,
         consent: Collection[Channel] = ()) -> Report:

@@ -29,22 +29,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
 from app.models.change_log import ChangeLogEntry
-from app.models.conecta import Attendance, AttendanceTag, ConversationEntry, MessageTemplate
-from app.models.outbox import ChannelCheck, ConfigEntry, OutboxMessage
-from app.models.requests import ClientRequest
-from app.models.tables import (
-    Appointment,
-    Client,
-    PracticeSettings,
-    Service,
-    Staff,
-    WorkingHours,
-)
 from app.services.errors import PracticeError
 from app.services.events import Change
 from app.services.storage import engines
@@ -62,7 +51,19 @@ ALL = "all"  # a kind: everything may have changed (a restore)
 SQLITE_LOOK_S = 0.2  # how often a SQLite watcher asks data_version
 SERVER_WAIT_S = 5.0  # the longest a server watcher waits for a NOTIFY before looking
 
-VERSIONED = (Appointment, Client, Attendance, PracticeSettings, ConfigEntry, Service, Staff)
+# Tables are named (`__tablename__`), not imported: the feed then builds no table
+# a command does not use (a row of a table exists only once its module is loaded).
+# Rows people edit in forms: their version is raised by each change.
+VERSIONED = frozenset({"appointment", "client", "attendance", "practice_settings", "config",
+                       "service", "staff"})
+# Tables whose rows say their own id, by the kind of change they are.
+_OWN_ID = {"appointment": "appointment", "client": "client", "service": "service",
+           "staff": "staff", "attendance": "conversation"}
+# Rows of a conversation, by their attendance.
+_OF_CONVERSATION = frozenset({"conversation_entry", "attendance_tag"})
+# The practice's settings and channels: the settings changed.
+_SETTINGS = frozenset({"practice_settings", "config", "working_hours", "message_template",
+                       "channel_check"})
 _FIELDS = ("appointments", "clients", "services", "staff", "conversations")
 _KINDS = {"appointment": "appointments", "client": "clients", "service": "services",
           "staff": "staff", "conversation": "conversations"}
@@ -112,35 +113,32 @@ def note_everything(session: Session) -> None:
         _pending(session).everything = True
 
 
-def _noticed(pending: _Pending, obj: object) -> None:
-    ids = pending.ids
-    if isinstance(obj, Appointment) and obj.id is not None:
-        ids["appointment"].add(obj.id)
-    elif isinstance(obj, Client) and obj.id is not None:
-        ids["client"].add(obj.id)
-    elif isinstance(obj, Service) and obj.id is not None:
-        ids["service"].add(obj.id)
-    elif isinstance(obj, Staff) and obj.id is not None:
-        ids["staff"].add(obj.id)
-    elif isinstance(obj, Attendance) and obj.id is not None:
-        ids["conversation"].add(obj.id)
-    elif isinstance(obj, (ConversationEntry, AttendanceTag)):
+def _table(obj: object) -> str:
+    return str(getattr(type(obj), "__tablename__", ""))
+
+
+def _noticed(pending: _Pending, obj: Any) -> None:
+    ids, table = pending.ids, _table(obj)
+    kind = _OWN_ID.get(table)
+    if kind is not None:
+        if obj.id is not None:
+            ids[kind].add(obj.id)
+    elif table in _OF_CONVERSATION:
         ids["conversation"].add(obj.attendance_id)
-    elif isinstance(obj, OutboxMessage):
+    elif table == "outbox":
         if obj.appointment_id:
             ids["appointment"].add(obj.appointment_id)
         if obj.conversation_entry_id:
             pending.entries.add(obj.conversation_entry_id)
-    elif isinstance(obj, ClientRequest):
+    elif table == "client_request":
         ids["appointment"].add(obj.appointment_id)
-    elif isinstance(obj, (PracticeSettings, ConfigEntry, WorkingHours, MessageTemplate,
-                          ChannelCheck)):
+    elif table in _SETTINGS:
         pending.settings = True
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     for obj in session.dirty:
-        if isinstance(obj, VERSIONED) and session.is_modified(obj, include_collections=False):
+        if _table(obj) in VERSIONED and session.is_modified(obj, include_collections=False):
             obj.version = (obj.version or 1) + 1
 
 
@@ -161,7 +159,9 @@ def _before_commit(session: Session) -> None:
     if not pending:
         return
     conn = session.connection()
-    if pending.entries:
+    if pending.entries:  # an outbox row of a conversation: Conecta's tables are loaded
+        from app.models.conecta import ConversationEntry
+
         pending.ids["conversation"].update(conn.execute(
             select(col(ConversationEntry.attendance_id)).where(
                 col(ConversationEntry.id).in_(sorted(pending.entries)))).scalars())
@@ -173,7 +173,11 @@ def _before_commit(session: Session) -> None:
         rows.append({"at": now, "origin": origin, "kind": "settings", "entity_id": None})
     if pending.everything:
         rows.append({"at": now, "origin": origin, "kind": ALL, "entity_id": None})
-    conn.execute(insert(ChangeLogEntry), rows)
+    # Straight through the driver: an import of 10,000 sessions logs as many rows,
+    # and the Core insert's per-row parameter handling cost more than the rows.
+    from app.services.database import bulk_insert  # database imports this module
+
+    bulk_insert(session, ChangeLogEntry, rows)
     if conn.dialect.name == "postgresql":
         newest = conn.execute(select(func.max(col(ChangeLogEntry.id)))).scalar()
         conn.exec_driver_sql("SELECT pg_notify(%s, %s)", (CHANNEL, str(newest)))

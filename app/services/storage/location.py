@@ -13,7 +13,7 @@ from sqlalchemy import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from app.i18n import _
-from app.services import secrets, this_computer
+from app.services import this_computer
 from app.services.errors import InvalidInput
 from app.services.paths import DataPaths
 from app.services.storage import engines
@@ -75,6 +75,8 @@ def locate(paths: DataPaths) -> Location:
 
 
 def _with_password(url: URL) -> URL:
+    from app.services import secrets  # the keyring only for a server's address
+
     try:
         stored = secrets.load(PASSWORD)
     except secrets.SecretsUnavailable:
