@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from app import __version__, i18n
 from app.i18n import _
 from app.services import schema_check, settings
+from app.services.clock import from_environment
 from app.services.errors import (
     DatabaseDamaged,
     DatabaseUnavailable,
@@ -87,7 +88,9 @@ def _open(data_dir: str | os.PathLike[str] | None) -> Practice | None:
     i18n.set_language(schema_check.stored_language(paths.database) or None)
     while True:
         try:
-            return open_practice(data_dir)
+            # PRACTICE_NOW freezes the clock, as for the command line (scripts, the
+            # window's benchmark); unset, the system's.
+            return open_practice(data_dir, clock=from_environment())
         except OnNetworkFolder as exc:
             if not _join_instead(paths, str(exc)):
                 return None
