@@ -75,10 +75,11 @@ QSettings().setValue("window/page", "agenda")
 STARTUP_CHILD = """
 import sys, time
 t0 = float(sys.argv[1])
+from app.cli import main  # first, as the `practice` script does: what it imports comes before Qt
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 """ + CHILD_SETTINGS + """
-app = QApplication(sys.argv[:1])
+app = QApplication(sys.argv[:1])  # the one run_window then uses
 seen = []
 
 def look():
@@ -98,23 +99,25 @@ def look():
 timer = QTimer()
 timer.timeout.connect(look)
 timer.start(1)
-from app.cli import main
 code = main([])
 print(seen[0])
 print(seen[1])
 sys.exit(code)
 """
 
+# The floor imports the same modules in the same order as ours did (Qt among
+# them where ours imported it: PySide6 reads the source of every module imported
+# after it, so the order is part of the cost).
 FLOOR_CHILD = """
 import sys, time, importlib
 t0 = float(sys.argv[1])
-from PySide6.QtWidgets import QApplication, QMainWindow, QLabel
-""" + CHILD_SETTINGS + """
 for name in sys.argv[4].split("\\t"):
     try:
         importlib.import_module(name)
     except Exception:
         pass  # a module only its package can import (shiboken's own, cython's)
+from PySide6.QtWidgets import QApplication, QMainWindow, QLabel
+""" + CHILD_SETTINGS + """
 import sqlite3
 app = QApplication(sys.argv[:1])
 w = QMainWindow()
