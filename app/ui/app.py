@@ -8,6 +8,8 @@ import os
 import signal
 import sys
 import threading
+from contextlib import suppress
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -128,6 +130,12 @@ def _opening(data_dir: str | os.PathLike[str] | None) -> Practice:
             outcome.append(open_practice(data_dir, clock=from_environment()))
         except BaseException as exc:  # raised again on the GUI thread, below
             outcome.append(exc)
+            return
+        # The language's dates read from Babel's files once, here rather than when
+        # the agenda first writes its period (25 ms of the GUI thread).
+        today = date.today()
+        with suppress(Exception):  # only a head start: the agenda formats it again
+            i18n.format_period(today, today + timedelta(days=6))
 
     opening = threading.Thread(target=work, name="open-practice", daemon=True)
     opening.start()
