@@ -53,55 +53,71 @@ FIRST_NAMES = ["Ana", "Bruno", "Carla", "Diego", "Elisa", "Fábio", "Gabriela", 
                "João", "Karen", "Luís", "Marta", "Nuno", "Olga", "Pedro", "Rita", "Sérgio"]
 LAST_NAMES = ["Silva", "Souza", "Costa", "Lima", "Alves", "Rocha", "Dias", "Melo", "Pinto"]
 
-# Both children keep Qt's remembered settings in the run's folder, on the agenda's week.
+# Both children keep Qt's remembered settings in the run's folder, on the agenda's
+# week, under the names the app gives itself (app/ui/app.py).
 CHILD_SETTINGS = """
 from PySide6.QtCore import QCoreApplication, QSettings
-QCoreApplication.setOrganizationName("PracticeDeskBench")
+QCoreApplication.setOrganizationName("PracticeDesk")
+QCoreApplication.setApplicationName("Practice Desk")
 QSettings.setDefaultFormat(QSettings.Format.IniFormat)
 QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, sys.argv[3])
 QSettings().setValue("agenda/view", "week")
 QSettings().setValue("window/page", "agenda")
 """
 
+# Ours opens the window as `practice` with no arguments does: the same entry
+# (app.cli.main), so the command line's parser, the practice opened with logging,
+# the error hook, the reminders' worker and the window's start() are all in the
+# figure. The practice folder comes from PRACTICE_HOME, its clock from
+# PRACTICE_NOW (so the week shown has sessions on any day the bench runs). A timer
+# looks, every millisecond, for the agenda's first week; once it has sessions the
+# grid is painted, the time taken, and the window quits as the tray's Quit does.
 STARTUP_CHILD = """
 import sys, time
 t0 = float(sys.argv[1])
+from app.cli import main  # first, as the `practice` script does: what it imports comes before Qt
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 """ + CHILD_SETTINGS + """
-from app.services.practice import open_practice
-from app.services import settings
-from app.services.clock import FrozenClock
-from app.ui.main_window import MainWindow
-from datetime import datetime
-from zoneinfo import ZoneInfo
-app = QApplication(sys.argv[:1])
-p = open_practice(sys.argv[2], clock=FrozenClock(datetime(2026, 11, 18, 10,
-                  tzinfo=ZoneInfo("America/Sao_Paulo"))), logging_on=False)
-w = MainWindow(p, settings.get(p).zone)
-w.resize(1280, 800)
-w.show()
-grid = w.agenda.grid
-while not grid.sessions():
-    app.processEvents()
-    w.tasks.wait(5)
-grid.repaint()
-print(time.time() - t0)
-own = ("app", "relay", "benchmarks", "__main__")  # what was imported by then, for the floor
-print("\\t".join(m for m in list(sys.modules) if m.split(".")[0] not in own and
-                     m.split(".")[0] not in sys.stdlib_module_names))
-w.close()
+app = QApplication(sys.argv[:1])  # the one run_window then uses
+seen = []
+
+def look():
+    if seen:
+        return
+    for w in app.topLevelWidgets():
+        agenda = w.built("agenda") if hasattr(w, "built") else None
+        if agenda is not None and agenda.grid.sessions():
+            agenda.grid.repaint()
+            seen.append(time.time() - t0)
+            own = ("app", "relay", "benchmarks", "__main__")  # imported by now, for the floor
+            seen.append("\\t".join(m for m in list(sys.modules)
+                                   if m.split(".")[0] not in own and
+                                   m.split(".")[0] not in sys.stdlib_module_names))
+            w.quit()
+
+timer = QTimer()
+timer.timeout.connect(look)
+timer.start(1)
+code = main([])
+print(seen[0])
+print(seen[1])
+sys.exit(code)
 """
 
+# The floor imports the same modules in the same order as ours did (Qt among
+# them where ours imported it: PySide6 reads the source of every module imported
+# after it, so the order is part of the cost).
 FLOOR_CHILD = """
 import sys, time, importlib
 t0 = float(sys.argv[1])
-from PySide6.QtWidgets import QApplication, QMainWindow, QLabel
-""" + CHILD_SETTINGS + """
 for name in sys.argv[4].split("\\t"):
     try:
         importlib.import_module(name)
     except Exception:
         pass  # a module only its package can import (shiboken's own, cython's)
+from PySide6.QtWidgets import QApplication, QMainWindow, QLabel
+""" + CHILD_SETTINGS + """
 import sqlite3
 app = QApplication(sys.argv[:1])
 w = QMainWindow()
@@ -120,13 +136,16 @@ def build(folder: Path, sessions: int, clients: int) -> tuple[int, int, Path]:
     """The practice, written with plain SQL for speed; returns the client with the
     most sessions, how many they have, and the database path."""
     from app.models.search_text import search_key
-    from app.services import settings
+    from app.services import settings, this_computer
     from app.services.clock import FrozenClock
     from app.services.practice import open_practice
 
     p = open_practice(folder, clock=FrozenClock(NOW), actor="bench", logging_on=False)
     settings.set_value(p, "timezone", "America/Sao_Paulo")
     settings.set_value(p, "hours", "mon-fri 08:00-20:00")
+    # This computer says who uses it (one of the professionals written below), so
+    # the window opens without asking.
+    this_computer.save(p.paths, person="Profissional 2")
     path = p.paths.database
     p.close()
     rng = random.Random(3)
@@ -175,12 +194,15 @@ def build(folder: Path, sessions: int, clients: int) -> tuple[int, int, Path]:
     return heavy, len(range(0, sessions, every)), path
 
 
-def child(code: str, *args: str, bytecode: str) -> list[str]:
+def child(code: str, *args: str, bytecode: str, home: str = "") -> list[str]:
     """A Python process running `code`; its output's lines. Its compiled modules
     are kept in `bytecode` (as an installed app has them: with
     PYTHONDONTWRITEBYTECODE set, each start would compile our code again while
-    the libraries' came compiled)."""
+    the libraries' came compiled). `home`: the practice folder, as PRACTICE_HOME,
+    with the clock at NOW."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONPYCACHEPREFIX": bytecode}
+    if home:
+        env.update(PRACTICE_HOME=home, PRACTICE_NOW=NOW.isoformat())
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     out = subprocess.run([sys.executable, "-c", code, repr(time.time()), *args],
                          capture_output=True, text=True, check=True, cwd=ROOT, env=env)
@@ -217,10 +239,10 @@ def _start_up(tmp: Path, db_path: Path, starts: int) -> None:
     folder, qt, bytecode = str(tmp / "p"), str(tmp / "qt"), str(tmp / "bytecode")
     # Once untimed, each: what our start-up imports (for the floor), and both
     # compiled once as an installed app's modules are.
-    modules = child(STARTUP_CHILD, folder, qt, bytecode=bytecode)[-1]
+    modules = child(STARTUP_CHILD, folder, qt, bytecode=bytecode, home=folder)[-1]
     child(FLOOR_CHILD, str(db_path), qt, modules, bytecode=bytecode)
     ours_figure, floor = measure.alternate(
-        lambda: float(child(STARTUP_CHILD, folder, qt, bytecode=bytecode)[-2]),
+        lambda: float(child(STARTUP_CHILD, folder, qt, bytecode=bytecode, home=folder)[-2]),
         lambda: float(child(FLOOR_CHILD, str(db_path), qt, modules, bytecode=bytecode)[-1]),
         starts)
     packages = sorted({m.split(".")[0] for m in modules.split("\t") if m})

@@ -69,6 +69,10 @@ from app.services.errors import (
 from app.services.events import Change
 from app.services.practice import Practice
 from app.services.settings import load_row, practice_hours
+from app.services.status_words import source_label as source_label
+from app.services.status_words import status_label as status_label
+from app.services.status_words import status_text as status_text
+from app.services.status_words import status_word as status_word
 from app.services.values import positive_minutes
 
 
@@ -450,43 +454,6 @@ def _load_for(s: Session, p: Practice, appointment_id: int, action: Action) -> A
             id=appointment_id, when=format_datetime(a.start.astimezone(zone)),
             what=_action_word(action)))
     return a
-
-
-def status_word(status: AppointmentStatus) -> str:
-    return {
-        AppointmentStatus.SCHEDULED: _("scheduled"), AppointmentStatus.CONFIRMED: _("confirmed"),
-        AppointmentStatus.COMPLETED: _("completed"), AppointmentStatus.CANCELLED: _("cancelled"),
-        AppointmentStatus.RESCHEDULED: _("rescheduled"), AppointmentStatus.NO_SHOW: _("a no-show"),
-    }[status]
-
-
-def status_label(status: AppointmentStatus) -> str:
-    """The status as a label on screen (the seeds' words: Agendado, Confirmado, ...)."""
-    return {
-        AppointmentStatus.SCHEDULED: _("Scheduled"), AppointmentStatus.CONFIRMED: _("Confirmed"),
-        AppointmentStatus.COMPLETED: _("Completed"), AppointmentStatus.CANCELLED: _("Cancelled"),
-        AppointmentStatus.RESCHEDULED: _("Rescheduled"), AppointmentStatus.NO_SHOW: _("No-show"),
-    }[status]
-
-
-def status_text(status: AppointmentStatus, cancel_requested: bool) -> str:
-    """The status label, and the client's cancellation request while it waits
-    ("Confirmed · cancellation requested"): wherever a session is listed."""
-    label = status_label(status)
-    if cancel_requested:
-        return _("{status} · cancellation requested").format(status=label)
-    return label
-
-
-def source_label(source: str) -> str:
-    """How a session came to be, as the panel shows it ("Originado por")."""
-    return {
-        AppointmentSource.MANUAL.value: _("Booked by hand"),
-        AppointmentSource.IMPORT.value: _("Imported"),
-        AppointmentSource.CALENDAR_SYNC.value: _("Calendar sync"),
-        AppointmentSource.CLIENT_LINK.value: _("Client link"),
-        AppointmentSource.RECURRENCE.value: _("Recurring series"),
-    }.get(source, source)
 
 
 def blocked_reason(p: Practice, view_status: AppointmentStatus, start: datetime,

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import signal
 import sys
+import threading
+from contextlib import suppress
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__, i18n
 from app.i18n import _
 from app.services import schema_check, settings
+from app.services.clock import from_environment
 from app.services.errors import (
     DatabaseDamaged,
     DatabaseUnavailable,
@@ -87,7 +92,7 @@ def _open(data_dir: str | os.PathLike[str] | None) -> Practice | None:
     i18n.set_language(schema_check.stored_language(paths.database) or None)
     while True:
         try:
-            return open_practice(data_dir)
+            return _opening(data_dir)
         except OnNetworkFolder as exc:
             if not _join_instead(paths, str(exc)):
                 return None
@@ -109,6 +114,40 @@ def _open(data_dir: str | os.PathLike[str] | None) -> Practice | None:
 
             QMessageBox.critical(None, "Practice Desk", verbatim(str(exc)))
             return None
+
+
+def _opening(data_dir: str | os.PathLike[str] | None) -> Practice:
+    """open_practice, on a thread of its own while this (the GUI) thread imports the
+    window's code and the page it opens on: the database's check and upgrade
+    (SQLite reads the whole file for its quick check, letting go of Python's lock
+    while it does) and the imports overlap instead of following each other. Raises
+    what open_practice raises, here. PRACTICE_NOW freezes the clock, as for the
+    command line (scripts, the window's benchmark); unset, the system's."""
+    outcome: list[Practice | BaseException] = []
+
+    def work() -> None:
+        try:
+            outcome.append(open_practice(data_dir, clock=from_environment()))
+        except BaseException as exc:  # raised again on the GUI thread, below
+            outcome.append(exc)
+            return
+        # The language's dates read from Babel's files once, here rather than when
+        # the agenda first writes its period (25 ms of the GUI thread).
+        today = date.today()
+        with suppress(Exception):  # only a head start: the agenda formats it again
+            i18n.format_period(today, today + timedelta(days=6))
+
+    opening = threading.Thread(target=work, name="open-practice", daemon=True)
+    opening.start()
+    from app.ui.main_window import PAGE_CLASSES
+
+    first = PAGE_CLASSES.get(str(QSettings().value("window/page", "agenda")))
+    if first is not None:
+        importlib.import_module(first[0])
+    opening.join()
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    return outcome[0]
 
 
 def _join_instead(paths: DataPaths, problem: str) -> bool:

@@ -5,11 +5,8 @@ computer. Skippable; Configurações opens it again."""
 
 from __future__ import annotations
 
-import hashlib
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -32,23 +29,17 @@ from app.services import first_run, people
 from app.services.errors import InvalidInput
 from app.services.first_run import Person as Professional
 from app.services.first_run import ServiceDraft, Setup
-from app.services.practice import Practice
 from app.services.values import parse_money
 from app.ui import place_fields
 from app.ui.channel_words import REMINDER_CHANNELS, channel_label
 from app.ui.hours_grid import HoursGrid
 from app.ui.lead_time import LeadTime
 from app.ui.plain import plain
+from app.ui.who_uses import stored_user as stored_user
+from app.ui.who_uses import user_key as user_key
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
-
-def user_key(practice: Practice) -> str:
-    """Where QSettings keeps who uses this computer, for this practice's folder:
-    opening another practice (the demo, a second clinic) must not carry the name."""
-    root = str(Path(practice.paths.root).resolve())
-    return "users/" + hashlib.sha256(root.encode()).hexdigest()[:16]
-
 
 def _page(title: str, why: str) -> tuple[QWizardPage, QVBoxLayout]:
     page = QWizardPage()
@@ -351,7 +342,4 @@ class FirstRunWizard(QWizard):
                                    self.window_.show_error)
         super().reject()
 
-
-def stored_user(practice: Practice) -> str:
-    return str(QSettings().value(user_key(practice), "") or "")
 

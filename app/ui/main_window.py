@@ -9,6 +9,7 @@ import importlib
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,7 +68,7 @@ PAGE_CLASSES = {"dashboard": ("app.ui.dashboard_page", "DashboardPage"),
                 "settings": ("app.ui.settings_page", "SettingsPage")}
 # Imported off the GUI thread once the first page is painted (no Qt in them), so
 # the first click on another page builds it without waiting for its imports.
-WARM_UP = ("app.services.attendances", "app.services.conversations",
+WARM_UP = ("app.services.scheduling", "app.services.attendances", "app.services.conversations",
            "app.services.dashboard", "app.services.session_list", "app.services.config")
 LATER_MS = 50  # after the first week is applied, by when it is painted
 LATER_AT_MOST_MS = 2000  # a window opening on another page
@@ -82,6 +83,8 @@ SENDER_MS = 15_000  # how often the status bar says again who sends
 
 class MainWindow(QMainWindow):
     server_state = Signal(bool, str)  # the practice's server answers, or why not
+    # The reminders' worker started on its thread (None), or why it could not start.
+    worker_started = Signal(object)
     # The practice is to be opened again from where this computer now keeps it
     # (connected to the practice's server, moved there, or back to its file).
     reopen_asked = Signal()
@@ -124,8 +127,12 @@ class MainWindow(QMainWindow):
         self.tray: Any = None
         self.quitting = False
         self.reopening = False
+        self._background_worker = background_worker
+        self._worker_thread: threading.Thread | None = None
+        self._worker_lock = threading.Lock()
+        self._worker_cancelled = False
         if background_worker:
-            self._start_worker()
+            self._show_worker_state()
         self._watch_other_processes()
 
     def _watch_other_processes(self) -> None:
@@ -162,20 +169,11 @@ class MainWindow(QMainWindow):
                 "The practice's server does not answer: waiting for it. Nothing is lost; "
                 "this window reconnects by itself."))
 
-    def _start_worker(self) -> None:
-        """Reminders keep going while the app runs; with a system tray, closing the
-        window only hides it, and Quit in the tray ends everything."""
-        from PySide6.QtGui import QIcon
-        from PySide6.QtWidgets import QMenu, QSystemTrayIcon
-
-        from app.services.worker import Worker
-
-        self.worker = Worker(self.practice)
-        self.worker.start()
-        # The relay's state is a quiet word in the status bar, never a dialog.
-        from PySide6.QtCore import QTimer
-
-        self.relay_state = plain(QLabel())
+    def _show_worker_state(self) -> None:
+        """The status bar's quiet words on the reminders' worker: the relay's state,
+        and which computer sends. The worker itself starts once the first page is
+        painted (_start_worker); until then both say nothing."""
+        self.relay_state = plain(QLabel())  # a quiet word, never a dialog
         self.relay_state.setObjectName("muted")
         self.statusBar().addPermanentWidget(self.relay_state)
         self._relay_timer = QTimer(self)
@@ -189,8 +187,26 @@ class MainWindow(QMainWindow):
         self._sender_timer = QTimer(self)
         self._sender_timer.timeout.connect(self.show_sender_state)
         self._sender_timer.start(SENDER_MS)
-        QTimer.singleShot(3000, self.show_sender_state)  # once the first claim was tried
-        if QSystemTrayIcon.isSystemTrayAvailable():
+        self.worker_started.connect(self._worker_started)
+
+    def _start_worker(self) -> None:
+        """Reminders keep going while the app runs; with a system tray, closing the
+        window only hides it, and Quit in the tray ends everything.
+
+        Called once the first page is painted (_later: about 50 ms after the first
+        week, at most LATER_AT_MOST_MS after the window opens on another page). The
+        worker is built and started on a thread of its own: its code (the scheduler,
+        the channels, the relay's client) took half a second to import, which the
+        GUI thread spent before the first paint. Reminders therefore start about a
+        second later than the window; none is missed or sent twice: the outbox rows
+        hold the truth, and the worker's first pass sends whatever fell due
+        meanwhile, as after any start."""
+        if self._worker_thread is not None or self._worker_cancelled:  # once; never after closing
+            return
+        from PySide6.QtGui import QIcon
+        from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+        if self.tray is None and QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = QSystemTrayIcon(QIcon(str(ICON)), self)
             self.tray.setToolTip("Practice Desk")
             menu = QMenu(self)
@@ -199,6 +215,41 @@ class MainWindow(QMainWindow):
             self.tray.setContextMenu(menu)
             self.tray.activated.connect(lambda _reason: self._show_from_tray())
             self.tray.show()
+        practice, said = self.practice, self.worker_started.emit
+
+        def start() -> None:
+            try:
+                from app.services.worker import Worker
+
+                worker = Worker(practice)
+                with self._worker_lock:  # the window closing waits for this, or stops it
+                    if self._worker_cancelled:
+                        return
+                    worker.start()
+                    self.worker = worker
+                    said(None)
+            except Exception as exc:  # said on the GUI thread, as a task's failure is
+                with suppress(RuntimeError):  # the window is gone: nobody to tell
+                    said(exc)
+
+        self._worker_thread = threading.Thread(target=start, name="worker-start", daemon=True)
+        self._worker_thread.start()
+
+    def _worker_started(self, problem: BaseException | None) -> None:
+        if problem is not None:
+            self.show_error(problem)
+            return
+        self.show_relay_state()
+        QTimer.singleShot(3000, self.show_sender_state)  # once the first claim was tried
+
+    def _stop_worker(self) -> None:
+        """The worker stopped, or kept from starting when the window closes first."""
+        with self._worker_lock:
+            self._worker_cancelled = True
+        if self._worker_thread is not None:
+            self._worker_thread.join(timeout=30)
+        if self.worker is not None:
+            self.worker.stop()
 
     def show_relay_state(self) -> None:
         poller = self.worker.poller if self.worker is not None else None
@@ -410,6 +461,8 @@ class MainWindow(QMainWindow):
         if self._later_done:
             return
         self._later_done = True
+        if self._background_worker:
+            self._start_worker()
         self.update_unread()
         threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
 
@@ -609,7 +662,7 @@ class MainWindow(QMainWindow):
         services let this window read; a bare name is looked up among the
         practice's people in the background (a practice of one keeps a name that is
         not among them, as before; a shared practice treats it as not said)."""
-        from app.ui.first_run_wizard import user_key
+        from app.ui.who_uses import user_key
 
         name = " ".join(name.split())
         if not name:
@@ -659,13 +712,14 @@ class MainWindow(QMainWindow):
         practice no longer has), that question once, so the history names a person,
         not the computer's login. Until it is answered in a practice of several
         people, this window reads no internal notes."""
-        from app.services import first_run
-        from app.ui.first_run_wizard import stored_user
+        from app.ui.who_uses import stored_user
 
         p = self.practice
         known = stored_user(p)
 
         def look() -> tuple[bool, list[Person], str]:
+            from app.services import first_run  # on this thread, not the GUI's
+
             said = known or this_computer.read(p.paths).person
             return first_run.needed(p), people.list_people(p), said
 
@@ -807,8 +861,7 @@ class MainWindow(QMainWindow):
             self.tray.showMessage("Practice Desk", _("Still sending reminders. Quit from "
                                                       "this icon's menu."))
             return
-        if self.worker is not None:
-            self.worker.stop()
+        self._stop_worker()
         if self.tray is not None:
             self.tray.hide()
         self._watch_stop.set()

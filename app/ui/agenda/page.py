@@ -31,11 +31,11 @@ from PySide6.QtWidgets import (
 from app import i18n
 from app.i18n import _
 from app.models.enums import AppointmentStatus as S
-from app.services import queries, scheduling, settings
+from app.services import queries, settings
 from app.services.catalog import ServiceView, StaffView
 from app.services.events import Change
 from app.services.queries import AppointmentView
-from app.services.scheduling import status_label
+from app.services.status_words import status_label
 from app.ui.agenda.month import MonthGrid
 from app.ui.agenda.timegrid import FADED, DayHeader, Prepared, TimeGrid
 from app.ui.plain import plain
@@ -541,6 +541,8 @@ class AgendaPage(QWidget):
         p = self.practice
 
         def check() -> list[str]:
+            from app.services import scheduling  # imported once the week is painted
+
             req = scheduling.BookingRequest(
                 client_id=view.client_id, start=start, service_id=view.service_id,
                 custom_service_name=view.service_name if view.service_id is None else None,
@@ -592,6 +594,8 @@ class AgendaPage(QWidget):
         p = self.practice
 
         def run() -> dict[int, int]:
+            from app.services import scheduling
+
             return scheduling.reschedule(p, appointment_id, start)
 
         def done(mapping: dict[int, int]) -> None:

@@ -32,7 +32,7 @@ from app.models.hours import minute_of_day
 from app.models.instants import elapsed
 from app.models.recurrence import resolve_local
 from app.services.queries import AppointmentView
-from app.services.scheduling import status_text
+from app.services.status_words import status_text
 from app.ui.agenda.layout import Placed, place
 from app.ui.plain import escape, name_forms
 from app.ui.style import FREE_COLOUR, LINE, MUTED, status_colour, tint

@@ -1,0 +1,93 @@
+"""Opening the window as `practice` does: the practice opened on a thread while the
+window's code is imported, and the reminders' worker started once the first page
+is painted (issue 21: the window opens about as fast as an empty Qt window)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from pytestqt.qtbot import QtBot
+
+from app.services import settings
+from app.services.clock import FrozenClock
+from app.services.errors import DatabaseDamaged
+from app.services.paths import DataPaths
+from app.services.practice import Practice
+from app.ui import app as window_app
+from app.ui.main_window import LATER_AT_MOST_MS, MainWindow
+
+
+@pytest.fixture
+def no_log_file_left(tmp_path: Path) -> Iterator[None]:
+    """open_practice as the app calls it writes the practice's log: the handler it
+    adds is taken away again, with its file."""
+    yield
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if str(getattr(handler, "baseFilename", "")).startswith(str(tmp_path)):
+            root.removeHandler(handler)
+            handler.close()
+
+
+def test_the_worker_starts_once_the_first_week_is_painted(
+        qtbot: QtBot, practice: Practice, seeded: dict[str, int]) -> None:
+    QSettings().setValue("window/page", "agenda")
+    w = MainWindow(practice, settings.get(practice).zone, background_worker=True)
+    qtbot.addWidget(w)
+    try:
+        assert w.worker is None  # nothing of the worker before the first paint
+        assert w.relay_state.text() == "" and not w.sender_state.isVisible()
+        w.show()
+        qtbot.waitUntil(lambda: bool(w.agenda.grid.sessions()), timeout=5000)
+        qtbot.waitUntil(lambda: w.worker is not None, timeout=5000)
+        assert w.worker.scheduler is not None
+        assert {j.id for j in w.worker.scheduler.get_jobs()} == {
+            "dispatch", "mail", "backup", "sender"}
+        qtbot.waitUntil(lambda: w.worker.tried.is_set(), timeout=5000)
+        assert w.worker.sender.held  # a practice of one computer: it sends
+    finally:
+        w.quit()
+    assert w.worker.scheduler is None  # Quit stops it, as before
+
+
+def test_a_window_closed_before_its_worker_started_starts_none(
+        qtbot: QtBot, practice: Practice) -> None:
+    QSettings().setValue("window/page", "dashboard")  # no first week: the later timer
+    w = MainWindow(practice, settings.get(practice).zone, background_worker=True)
+    qtbot.addWidget(w)
+    w.show()
+    w.quit()  # before the first page was painted
+    qtbot.wait(LATER_AT_MOST_MS + 500)  # when it would have started
+    assert w.worker is None and w.tray is None
+    assert not [t for t in threading.enumerate() if t.name == "worker-start"]
+
+
+def test_the_practice_opens_on_a_thread_while_the_window_is_imported(
+        qtbot: QtBot, data_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        no_log_file_left: None) -> None:
+    monkeypatch.setenv("PRACTICE_NOW", "2026-11-18T13:00:00Z")
+    QSettings().setValue("window/page", "agenda")
+    p = window_app._opening(data_dir)
+    try:
+        assert p.paths.root == data_dir.resolve()
+        assert isinstance(p.clock, FrozenClock)  # PRACTICE_NOW, as on the command line
+        assert p.clock.now() == datetime(2026, 11, 18, 13, tzinfo=UTC)
+        assert settings.get(p).zone is not None  # created, with its settings
+        assert (p.paths.logs / "practice.log").exists()  # opened as the app opens it
+    finally:
+        p.close()
+
+
+def test_a_damaged_database_is_said_on_the_gui_thread(
+        qtbot: QtBot, data_dir: Path, no_log_file_left: None) -> None:
+    data_dir.mkdir(parents=True)
+    DataPaths(data_dir).database.write_bytes(b"not a database, but a note" * 100)
+    with pytest.raises(DatabaseDamaged, match="not a Practice Desk database"):
+        window_app._opening(data_dir)
+    assert not [t for t in threading.enumerate() if t.name == "open-practice"]
