@@ -118,11 +118,13 @@ def floor_board(db: sqlite3.Connection) -> list[tuple]:  # type: ignore[type-arg
 
 
 def floor_search(db: sqlite3.Connection, text: str) -> list[tuple]:  # type: ignore[type-arg]
-    from app.models.search_text import like_pattern
+    from app.models.search_text import like_pattern, words
 
+    found = words(text)
+    where = " AND ".join(["search_key LIKE ? ESCAPE '\\'"] * len(found))
     return db.execute("SELECT id, name, phone, email, status FROM attendance WHERE "
-                      "search_key LIKE ? ESCAPE '\\' ORDER BY last_activity_at DESC "
-                      "LIMIT 1500", (like_pattern(text),)).fetchall()
+                      f"{where} ORDER BY last_activity_at DESC LIMIT 1500",
+                      tuple(like_pattern(w) for w in found)).fetchall()
 
 
 def main() -> None:

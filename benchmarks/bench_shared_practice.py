@@ -35,7 +35,7 @@ os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyr
 
 import psycopg
 
-from app.models.search_text import like_pattern, search_key
+from app.models.search_text import like_pattern, search_key, words
 from app.services import clients, queries, scheduling, session_list, this_computer
 from app.services.clock import FrozenClock
 from app.services.database import Database
@@ -56,7 +56,7 @@ ZONE = ZoneInfo("America/Sao_Paulo")
 WEEK_SQL = ("SELECT a.*, c.name, s.name FROM appointment a JOIN client c ON c.id = a.client_id "
             "JOIN staff s ON s.id = a.staff_id WHERE a.start >= {p} AND a.start < {p} "
             "ORDER BY a.start")
-SEARCH_SQL = ("SELECT id, name, phone, email FROM client WHERE active AND search_key LIKE {p} "
+SEARCH_SQL = ("SELECT id, name, phone, email FROM client WHERE active AND {where} "
               "ORDER BY search_key LIMIT 200")
 FIRST = ["Ana", "Bruno", "Carla", "Diego", "Élisa", "Fábio", "Gabriela", "Hugo", "Íris", "João"]
 LAST = ["Silva", "Souza", "Costa", "Lima", "Conceição", "Rocha", "Dias", "Melo", "Araújo"]
@@ -249,7 +249,9 @@ def main() -> None:
         def search_floor(execute: Callable[[str, tuple[Any, ...]], object], mark: str
                          ) -> Callable[[int], None]:
             def run(i: int) -> None:
-                execute(SEARCH_SQL.format(p=mark), (like_pattern(typed[i % len(typed)]),))
+                found = words(typed[i % len(typed)])
+                where = " AND ".join([f"search_key LIKE {mark}"] * len(found))
+                execute(SEARCH_SQL.format(where=where), tuple(like_pattern(w) for w in found))
             return run
 
         print(f"{args.sessions} sessions, {args.clients + 200} clients, {args.repeats} "

@@ -1,20 +1,34 @@
 """How a name is searched: without case and without accents, so "joao" finds
 "João" and "érica" finds "ÉRICA" on either engine (SQLite's LIKE folds ASCII
-only). Each searchable row keeps its folded words in `search_key`, written with
-the row (services.kept_text), and a search compares folded with folded."""
+only), and by words in any order, so "silva joao" finds "João da Silva". Each
+searchable row keeps its folded name and e-mail in `search_key`, written with the
+row (services.kept_text), and a search compares folded with folded."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_
+
+# Letters NFKD does not take apart, as people type them without the mark.
+_BARE = str.maketrans({"ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d",
+                       "þ": "th", "ı": "i", "ŀ": "l",
+                       # a hyphen between names is typed as a space; an apostrophe not at all
+                       "-": " ", "‐": " ", "'": None, "’": None, "`": None})
+_SPACES = re.compile(r"\s+")
 
 
 def folded(text: str | None) -> str:
-    """`text` without accents (Unicode NFKD, combining marks dropped) and without
-    case (str.casefold): 'ÉRICA Conceição' → 'erica conceicao'."""
+    """`text` without accents (Unicode NFKD, combining marks dropped), without case
+    (str.casefold), with a hyphen read as a space, apostrophes dropped and spaces
+    collapsed: 'ÉRICA  Conceição-D’Ávila' → 'erica conceicao davila'."""
     if not text:
         return ""
     bare = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in bare if not unicodedata.combining(ch)).casefold()
+    plain = "".join(ch for ch in bare if not unicodedata.combining(ch)).casefold()
+    return _SPACES.sub(" ", plain.translate(_BARE)).strip()
 
 
 def search_key(name: str | None, email: str | None) -> str:
@@ -23,8 +37,22 @@ def search_key(name: str | None, email: str | None) -> str:
     return f"{folded(name)}\n{folded(email)}"
 
 
-def like_pattern(text: str) -> str:
-    """A LIKE pattern for "contains the folded `text`", with LIKE's own
+def words(text: str) -> list[str]:
+    """The folded words a search looks for, each anywhere and in any order: "silva
+    joao" finds "João da Silva"."""
+    return folded(text).split()
+
+
+def like_pattern(word: str) -> str:
+    """A LIKE pattern for "contains `word`" (already folded), with LIKE's own
     characters (%, _ and the escape \\) taken literally: use with escape='\\'."""
-    bare = folded(text.strip())
-    return "%" + bare.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def has_words(column: Any, text: str) -> ColumnElement[bool] | None:
+    """The condition "the folded `column` holds every word of `text`", or None when
+    `text` has none."""
+    found = words(text)
+    if not found:
+        return None
+    return and_(*(column.like(like_pattern(w), escape="\\") for w in found))

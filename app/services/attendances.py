@@ -27,7 +27,7 @@ from app.models.conecta import (
     EntryKind,
     Medium,
 )
-from app.models.search_text import like_pattern
+from app.models.search_text import has_words
 from app.models.tables import Client
 from app.services import audit, config, phones, versions
 from app.services.errors import FieldInvalid, InvalidInput, NotFound
@@ -418,10 +418,11 @@ def cards(p: Practice, f: Filter = Filter(), limit: int = 500) -> list[Card]:
         query = query.where(col(Attendance.id).in_(
             select(AttendanceTag.attendance_id).where(AttendanceTag.tag == f.tag)))
     text = f.text.strip()
-    if text:
+    named = has_words(col(Attendance.search_key), text)
+    if named is not None:
         digits = "".join(ch for ch in text if ch.isdigit())
-        # Without case and accents: "joao" finds "João" (models.search_text).
-        clauses = [col(Attendance.search_key).like(like_pattern(text), escape="\\")]
+        # By words, without case and accents: "joao" finds "João" (models.search_text).
+        clauses = [named]
         if len(digits) >= 3:
             clauses += [col(Attendance.phone).like(p) for p in phones.digit_patterns(digits)]
         query = query.where(or_(*clauses))

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, or_, select
 
 from app.i18n import _
 from app.models.enums import AppointmentStatus, Channel
-from app.models.search_text import like_pattern
+from app.models.search_text import has_words
 from app.models.tables import Appointment, Client
 from app.services import audit, client_reach, phones, push_devices, versions
 from app.services.errors import InvalidInput, NotFound
@@ -297,14 +297,15 @@ def get(p: Practice, client_id: int) -> ClientView:
 
 
 def matching(text: str) -> ColumnElement[bool] | None:
-    """The condition "the client's name, phone or e-mail contains `text`", without
-    case or accents ("joao" finds "João"; models.search_text) and with a phone
-    typed with or without spaces, dashes or the country code; None for no text."""
-    text = text.strip()
-    if not text:
+    """The condition "the client's name or e-mail holds every word of `text`" (in
+    any order, without case or accents: "silva joao" finds "João da Silva";
+    models.search_text) or "the phone holds its digits" (typed with or without
+    spaces, dashes or the country code); None for no text."""
+    named = has_words(col(Client.search_key), text)
+    if named is None:
         return None
     digits = "".join(ch for ch in text if ch.isdigit())
-    conditions = [col(Client.search_key).like(like_pattern(text), escape="\\")]
+    conditions = [named]
     if digits:
         conditions += [col(Client.phone).like(p) for p in phones.digit_patterns(digits)]
     return or_(*conditions)

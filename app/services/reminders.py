@@ -341,7 +341,9 @@ def notice_issues(p: Practice, appointment_ids: Iterable[int], kind: MessageKind
 
     keys = [f"{kind.value}:{i}" for i in appointment_ids]
     with p.db.read() as s:
-        rows = [(r.state, r.last_error or "", Channel(r.channel)) for r in s.exec(
+        # The reason is kept in English (kept_text): said in the reader's language.
+        rows = [(r.state, i18n.from_english(r.last_error) or "", Channel(r.channel))
+                for r in s.exec(
             select(OutboxMessage).where(col(OutboxMessage.idempotency_key).in_(keys)))]
     keyring: dict[Channel, str | None] = {}
     found: dict[tuple[Channel, bool, str], int] = {}

@@ -34,6 +34,8 @@ class ClientPickerDialog(QDialog):
         self.matches: list[ClientView] = []
         self.chosen: int | None = None
         self._request = 0
+        self._answered: str | None = None  # the search the list shows
+        self._link_first_of = 0  # a search whose first client Enter links when it comes
         self.setWindowTitle(_("Link to a client"))
         self.setMinimumWidth(420)
         layout = QVBoxLayout(self)
@@ -67,20 +69,22 @@ class ClientPickerDialog(QDialog):
         self.timer.setInterval(120)
         self.timer.timeout.connect(self.find)
         self.search.textChanged.connect(lambda _t: self.timer.start())
-        self.search.returnPressed.connect(self.link)
+        self.search.returnPressed.connect(self._enter)
         self.find()
 
     def find(self) -> None:
+        self.timer.stop()
         p, text = self.window_.practice, self.search.text()
         self._request += 1
         token = self._request
-        self.window_.tasks.run(lambda: (token, clients.search(p, text, limit=30)),
+        self.window_.tasks.run(lambda: (token, text, clients.search(p, text, limit=30)),
                                self._found, self.window_.show_error)
 
-    def _found(self, result: tuple[int, list[ClientView]]) -> None:
-        token, found = result
+    def _found(self, result: tuple[int, str, list[ClientView]]) -> None:
+        token, text, found = result
         if token != self._request:
             return
+        self._answered = text
         self.matches = found
         self.results.clear()
         for c in found:
@@ -89,11 +93,26 @@ class ClientPickerDialog(QDialog):
         if found:
             self.results.setCurrentRow(0)
         self.empty.setText("" if found else _("No client matches."))
+        if self._link_first_of == token and found:
+            self.results.setCurrentRow(0)
+            self.link()
+
+    def _enter(self) -> None:
+        """Enter in the search field links the first client found for what is typed
+        now: while the list still shows an older search, that search runs at once
+        and its first client is linked when it comes."""
+        if self.timer.isActive() or self._answered != self.search.text():
+            self.find()
+            self._link_first_of = self._request
+            return
+        self.link()
 
     def link(self) -> None:
         row = self.results.currentRow()
-        if self.timer.isActive() or not 0 <= row < len(self.matches):
+        if self.timer.isActive() or self._answered != self.search.text() or \
+                not 0 <= row < len(self.matches):
             return  # the list still shows an older search
+        self._link_first_of = 0
         self.chosen = self.matches[row].id
         self.accept()
 

@@ -47,6 +47,7 @@ from app.ui.plain import plain, verbatim
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
 
+LISTED = 200  # clients listed at once; a search narrows the rest
 
 
 class ClientsPage(QWidget):
@@ -101,6 +102,8 @@ class ClientsPage(QWidget):
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         self.search.returnPressed.connect(self._open_first)
         self._request = 0
+        self._answered: str | None = None  # the search the rows shown answer
+        self._open_first_of = 0  # a search whose first client Enter opens when it comes
         self._stale = True  # loaded when first shown
 
     def showEvent(self, event: Any) -> None:
@@ -110,22 +113,41 @@ class ClientsPage(QWidget):
 
     def refresh(self) -> None:
         self._stale = False
+        self._debounce.stop()
         self._request += 1
         token, p, text = self._request, self.window_.practice, self.search.text()
-        self.window_.tasks.run(lambda: (token, clients.directory(p, text)), self._loaded,
-                               self.window_.show_error)
+        self.window_.tasks.run(
+            lambda: (token, text, clients.directory(p, text, LISTED + 1)), self._loaded,
+            self.window_.show_error)
 
-    def _loaded(self, result: tuple[int, list[clients.DirectoryRow]]) -> None:
-        token, rows = result
+    def _loaded(self, result: tuple[int, str, list[clients.DirectoryRow]]) -> None:
+        token, text, rows = result
         if token != self._request:
             return
+        more = len(rows) > LISTED
+        rows = rows[:LISTED]
+        self._answered = text
         self.model.set_rows(rows)
-        self.count.setText(_("{n} clients shown").format(n=len(rows)))
+        self.count.setText(
+            _("The first {n} clients are shown: type more of a name, phone or e-mail to find "
+              "the others.").format(n=LISTED) if more else
+            ngettext("{n} client shown", "{n} clients shown", len(rows)).format(n=len(rows)))
+        if self._open_first_of == token and rows:
+            self._open_first_of = 0
+            self.open_client(rows[0].id)
 
     def _activated(self, index: QModelIndex) -> None:
         self.open_client(int(self.model.data(index, ID_ROLE)))
 
     def _open_first(self) -> None:
+        """Enter opens the first client found for what is typed now: when the list
+        still shows an earlier search (typed faster than the pause before a search),
+        the search runs at once and its first client opens when it comes."""
+        if self._debounce.isActive() or self._answered != self.search.text() or \
+                self._open_first_of:
+            self.refresh()
+            self._open_first_of = self._request
+            return
         if self.model.rows:
             self.open_client(self.model.rows[0].id)
 

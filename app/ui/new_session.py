@@ -354,13 +354,14 @@ class NewSessionDialog(QDialog):
         p, text = self.window_.practice, self.client_search.text()
         self._search_request += 1
         token = self._search_request
-        self.window_.tasks.run(lambda: (token, clients.search(p, text, limit=8)),
+        self.window_.tasks.run(lambda: (token, text, clients.search(p, text, limit=8)),
                                self._found, self.window_.show_error)
 
-    def _found(self, result: tuple[int, list[ClientView]]) -> None:
-        token, found = result
+    def _found(self, result: tuple[int, str, list[ClientView]]) -> None:
+        token, text, found = result
         if token != self._search_request:
             return
+        self._answered = text
         self.matches = found
         if getattr(self, "_pick_first_when_found", False) and found:
             self._pick_first_when_found = False
@@ -371,8 +372,10 @@ class NewSessionDialog(QDialog):
             self.client_list.addItem(f"{c.name}  ·  {contact}")
 
     def _choose_first(self) -> None:
-        """Enter in the search field takes the first match, as a person expects."""
-        if self._search_timer.isActive():
+        """Enter in the search field takes the first match for what is typed now,
+        as a person expects (not the first of a search still on screen)."""
+        if self._search_timer.isActive() or \
+                getattr(self, "_answered", None) != self.client_search.text():
             self._search_timer.stop()
             self._search()
             self._pick_first_when_found = True

@@ -1,0 +1,57 @@
+"""Enter in a client search acts on what is typed, never on the list an earlier
+search left on screen: typed faster than the pause before a search runs, the
+search runs at once and its first client is opened (or linked) when it comes. A
+list cut at its first clients says so."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from app.services import clients
+from app.services.practice import Practice
+from app.ui.client_picker import ClientPickerDialog
+from app.ui.clients_page import LISTED, ClientFile
+from app.ui.main_window import MainWindow
+
+
+def test_enter_typed_at_once_opens_the_client_typed(qtbot: QtBot, window: MainWindow,
+                                                     seeded: dict[str, int]) -> None:
+    w = window
+    QTest.keySequence(w, "Ctrl+F")
+    qtbot.waitUntil(lambda: [r.name for r in w.clients.model.rows] ==
+                    ["João Alves", "Maria Silva"], timeout=3000)
+    # Typed and Enter within the pause: the list still shows João first.
+    qtbot.keyClicks(w.clients.search, "silva")
+    qtbot.keyClick(w.clients.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: isinstance(w.clients.file, ClientFile) and
+                    w.clients.file.client is not None, timeout=3000)
+    assert w.clients.file is not None and w.clients.file.title.text() == "Maria Silva"
+
+
+def test_enter_in_the_link_picker_links_the_client_typed(qtbot: QtBot, window: MainWindow,
+                                                         seeded: dict[str, int]) -> None:
+    picker = ClientPickerDialog(window)
+    qtbot.addWidget(picker)
+    picker.show()
+    qtbot.waitUntil(lambda: len(picker.matches) == 2, timeout=3000)
+    assert picker.matches[0].name == "João Alves"
+    qtbot.keyClicks(picker.search, "silva")
+    qtbot.keyClick(picker.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: picker.chosen is not None, timeout=3000)
+    assert picker.chosen == seeded["maria"]
+
+
+def test_a_list_cut_at_its_first_clients_says_so(qtbot: QtBot, window: MainWindow,
+                                                 practice: Practice) -> None:
+    for i in range(LISTED):
+        clients.add(practice, name=f"Cliente {i:03d}", phone=f"+55 11 9{70000000 + i}")
+    w = window
+    QTest.keySequence(w, "Ctrl+F")
+    qtbot.waitUntil(lambda: w.clients.model.rowCount() == LISTED, timeout=5000)
+    assert w.clients.count.text() == ("The first 200 clients are shown: type more of a name, "
+                                      "phone or e-mail to find the others.")
+    qtbot.keyClicks(w.clients.search, "alves")
+    qtbot.waitUntil(lambda: w.clients.model.rowCount() == 1, timeout=3000)
+    assert w.clients.count.text() == "1 client shown"
