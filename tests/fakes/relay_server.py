@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import socket
 import threading
 import time
 from pathlib import Path
@@ -13,7 +14,6 @@ from nacl.public import PrivateKey
 from relay.config import RelaySettings, from_environment
 from relay.server import guarded
 from relay.serving import server_config
-from tests.fakes.smtp import free_port
 
 # Fixed, so a failing test can be replayed; random-looking, as the relay insists.
 LINK_SECRET = "q7Lx2VfT9cRk0sPzW4mNbH8jYd3uGe6A1oKiXw5Cl"
@@ -43,12 +43,18 @@ class RelayServer:
         settings = from_environment(env)
         self.settings = RelaySettings(**{**settings.__dict__, **overrides})  # type: ignore[arg-type]
         self.db_file = folder / "relay.sqlite3"
-        self.port = free_port()
+        # The port is bound here and handed to uvicorn: a port only looked up free
+        # could be taken by another test's server before uvicorn binds it.
+        self.socket = socket.socket()
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = int(self.socket.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(server_config(
             guarded(self.settings), self.settings, "127.0.0.1", self.port,
             log_level="warning", timeout_graceful_shutdown=1))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=self.server.run,
+                                       kwargs={"sockets": [self.socket]}, daemon=True)
 
     def __enter__(self) -> RelayServer:
         self.thread.start()
@@ -62,6 +68,7 @@ class RelayServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+        self.socket.close()
 
     def bytes_at_rest(self) -> bytes:
         """What the relay's database holds on disk."""
