@@ -362,7 +362,7 @@ def _window(tmp: Path, db_path: Path, heavy: int, heavy_sessions: int, repeats: 
         w.clients.model.set_rows([])
         w.clients.table.repaint()
         t0 = time.perf_counter()
-        w.clients._loaded((w.clients._request, rows))
+        w.clients._loaded((w.clients._request, text, rows))
         w.clients.table.repaint()
         filling.append(time.perf_counter() - t0)
     line("client search, query → table painted", Figure(typing).ms())
