@@ -194,6 +194,9 @@ class Dispatcher:
                    self.pacer.of(channel).wait(moment))
         if 0 < wait <= WAIT_INLINE_MAX:
             self.sleep(wait)
+        # The turn this message takes: the claim and composing that follow are part of
+        # the gap to the next one, not added to it.
+        turn = time.monotonic()
         # Before the claim: a keyring that asks to be unlocked must not hold a claim.
         locked: str | None = None
         try:
@@ -257,7 +260,7 @@ class Dispatcher:
             self._announce(appointment_id, thread)
             return
         # The claim is committed: from here a crash leaves the row `sending`.
-        self.pacer.of(channel).went(time.monotonic())
+        self.pacer.of(channel).went(turn)
         try:
             provider_id = self.senders[channel](cfg, secret, outgoing)
         except ChannelError as exc:
