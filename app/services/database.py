@@ -215,7 +215,7 @@ def bulk_insert(session: Session, table: Any, rows: Sequence[Mapping[str, object
     if not rows:
         return
     if kept_text.searched(table):  # new clients: each with its search key
-        rows = [kept_text.kept_row(table, r) for r in rows]
+        rows = [kept_text.with_search_key(table, r) for r in rows]
     given = list(rows[0])
     defaults = {c.name: c.default.arg for c in table.__table__.columns
                 if c.name not in given and c.default is not None and c.default.is_scalar}

@@ -79,16 +79,15 @@ def _kept(session: Session, _context: Any, _instances: Any) -> None:
                 row.search_key = key
 
 
-def kept_row(table: type[Any], row: Mapping[str, object]) -> Mapping[str, object]:
-    """A row written past the ORM (a bulk insert), kept by the same rules."""
-    kept_rules = rules(table)
-    kept = {k: kept_rules[k](v) if k in kept_rules and isinstance(v, str) else v
-            for k, v in row.items()}
-    if searched(table) and "name" in kept:
-        name, email = kept["name"], kept.get("email")
-        kept["search_key"] = search_key(name if isinstance(name, str) else None,
-                                        email if isinstance(email, str) else None)
-    return kept
+def with_search_key(table: type[Any], row: Mapping[str, object]) -> Mapping[str, object]:
+    """A row written past the ORM (a bulk insert) with the search key the ORM would
+    give it (its other columns are kept by `rules(table)` as they are written)."""
+    if not searched(table) or "name" not in row:
+        return row
+    name, email = row["name"], row.get("email")
+    kept_name = rules(table)["name"](name) if isinstance(name, str) else None
+    return {**row, "search_key": search_key(kept_name,
+                                            email if isinstance(email, str) else None)}
 
 
 def install() -> None:

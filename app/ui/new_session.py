@@ -96,6 +96,8 @@ class NewSessionDialog(QDialog):
         self._save_when_checked = False
         self._request = 0  # conflict checks
         self._search_request = 0  # client searches
+        self._answered: str | None = None  # the search the list of matches answers
+        self._pick_first_when_found = False  # Enter came before its search's answer
         layout = QVBoxLayout(self)
         form = QFormLayout()
         layout.addLayout(form)
@@ -363,7 +365,7 @@ class NewSessionDialog(QDialog):
             return
         self._answered = text
         self.matches = found
-        if getattr(self, "_pick_first_when_found", False) and found:
+        if self._pick_first_when_found and found:
             self._pick_first_when_found = False
             self.choose_client(found[0])
         self.client_list.clear()
@@ -374,8 +376,7 @@ class NewSessionDialog(QDialog):
     def _choose_first(self) -> None:
         """Enter in the search field takes the first match for what is typed now,
         as a person expects (not the first of a search still on screen)."""
-        if self._search_timer.isActive() or \
-                getattr(self, "_answered", None) != self.client_search.text():
+        if self._search_timer.isActive() or self._answered != self.client_search.text():
             self._search_timer.stop()
             self._search()
             self._pick_first_when_found = True

@@ -6,7 +6,6 @@ codes or the tz database."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
@@ -21,6 +20,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
 
 from app import i18n
+from app.models.search_text import folded
 
 
 @cache
@@ -69,8 +69,7 @@ def _offset(zone: str, year: int) -> str:
 
 
 def _sort_key(text: str) -> str:
-    bare = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in bare if not unicodedata.combining(ch)).casefold()
+    return folded(text)  # "Ásia" among the A's, as names are listed
 
 
 class CodeChooser(QComboBox):
