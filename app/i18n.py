@@ -273,7 +273,13 @@ def from_english(text: str | None) -> str | None:
 
 
 def _locale() -> Locale:
-    return Locale.parse(current_language())
+    return _parsed(current_language())
+
+
+@cache
+def _parsed(language: str) -> Locale:
+    # Parsed once per language: Babel parses the identifier anew on every call.
+    return Locale.parse(language)
 
 
 def first_upper(text: str) -> str:
@@ -300,7 +306,17 @@ def format_period(first: date, last: date) -> str:
 
 
 def format_time(value: time | datetime, style: str = "short") -> str:
-    return str(_bd_time(value, format=style, locale=_locale()))
+    """The time of day on `value`'s own clock, in the locale's way ("14:30",
+    "2:30 PM"). The short and medium forms show no zone, so each is worked out once
+    per language and time of day (a week's agenda writes hundreds)."""
+    if style not in ("short", "medium"):
+        return str(_bd_time(value, format=style, locale=_locale()))
+    return _time_of_day(current_language(), style, value.hour, value.minute, value.second)
+
+
+@cache
+def _time_of_day(language: str, style: str, hour: int, minute: int, second: int) -> str:
+    return str(_bd_time(time(hour, minute, second), format=style, locale=_parsed(language)))
 
 
 def format_closing_time(value: time) -> str:
