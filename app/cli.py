@@ -789,14 +789,20 @@ def cmd_worker(p: Practice, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from app import cli_words
+    from app.launch import window_folder
 
+    raw = list(sys.argv[1:] if argv is None else argv)
+    opens, folder = window_folder(raw)
+    if opens:  # the window: no command to parse (every command's module left unread)
+        from app.ui.app import run_window
+
+        return run_window(folder)
     # Help and usage errors come before any practice is open: the system's language.
     i18n.set_language(None)
     cli_words.install()
     parser = build_parser()
     # Arguments that are not valid UTF-8 arrive with lone surrogates; they become
     # replacement characters instead of failing wherever they are written.
-    raw = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args([a.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
                               for a in raw])
     data_dir = getattr(args, "data_dir", None)

@@ -32,6 +32,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -66,26 +67,26 @@ QSettings().setValue("window/page", "agenda")
 """
 
 # Ours opens the window as `practice` with no arguments does: the same entry
-# (app.cli.main), so the command line's parser, the practice opened with logging,
-# the error hook, the reminders' worker and the window's start() are all in the
-# figure. The practice folder comes from PRACTICE_HOME, its clock from
-# PRACTICE_NOW (so the week shown has sessions on any day the bench runs). A timer
-# looks, every millisecond, for the agenda's first week; once it has sessions the
-# grid is painted, the time taken, and the window quits as the tray's Quit does.
+# (app.launch.main: the database read ahead, then app.cli.main), so the command
+# line's parser, the practice opened with logging, the error hook, the reminders'
+# worker and the window's start() are all in the figure, and nothing is imported
+# before the entry would import it (PySide6 costs every module imported after it,
+# so the order is part of the figure). The practice folder comes from
+# PRACTICE_HOME, its clock from PRACTICE_NOW (so the week shown has sessions on any
+# day the bench runs). Once the window's module is being imported, Qt and the
+# application exist (run_window made it): a timer then looks, every millisecond,
+# for the agenda's first week; once it has sessions the grid is painted, the time
+# taken, and the window quits as the tray's Quit does.
 STARTUP_CHILD = """
 import sys, time
 t0 = float(sys.argv[1])
-from app.cli import main  # first, as the `practice` script does: what it imports comes before Qt
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
-""" + CHILD_SETTINGS + """
-app = QApplication(sys.argv[:1])  # the one run_window then uses
-seen = []
+seen, timers = [], []
 
 def look():
+    from PySide6.QtWidgets import QApplication
     if seen:
         return
-    for w in app.topLevelWidgets():
+    for w in QApplication.topLevelWidgets():
         agenda = w.built("agenda") if hasattr(w, "built") else None
         if agenda is not None and agenda.grid.sessions():
             agenda.grid.repaint()
@@ -96,9 +97,17 @@ def look():
                                    m.split(".")[0] not in sys.stdlib_module_names))
             w.quit()
 
-timer = QTimer()
-timer.timeout.connect(look)
-timer.start(1)
+def watch(event, args):
+    if event != "import" or args[0] != "app.ui.main_window" or timers:
+        return
+    from PySide6.QtCore import QTimer
+""" + textwrap.indent(CHILD_SETTINGS, "    ") + """
+    timers.append(QTimer())
+    timers[0].timeout.connect(look)
+    timers[0].start(1)
+
+sys.addaudithook(watch)
+from app.launch import main
 code = main([])
 print(seen[0])
 print(seen[1])

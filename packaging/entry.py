@@ -3,7 +3,7 @@ given no command (the same entry point pip installs)."""
 
 import sys
 
-from app.cli import main
+from app.launch import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import platformdirs
 
-from app.services.files import private_folder
-
 APP_NAME = "PracticeDesk"
 DB_FILENAME = "practice.sqlite3"
 
@@ -38,6 +36,10 @@ class DataPaths:
     def private_folders(self) -> list[Path]:
         """Create the folders for their owner only; returns those that already
         existed open to others and were tightened."""
+        # Imported here: where the database is, is read at the window's very start,
+        # before the libraries (db_survey), and files brings the translations.
+        from app.services.files import private_folder
+
         return [f for f in (self.root, self.logs, self.backups) if private_folder(f)]
 
 

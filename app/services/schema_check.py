@@ -6,61 +6,19 @@ to be restored and for the database found at start-up."""
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.request import pathname2url
 
 from app.i18n import _
 from app.services import migrate
+from app.services.db_survey import Shape, shape, surveyed
+from app.services.db_survey import read_only_uri as read_only_uri
 from app.services.errors import InvalidInput
 
-Shape = frozenset[tuple[str, str, str, tuple[Any, ...]]]  # type, name, table, what it holds
 HEAD_SHAPE = Path(__file__).with_name("schema_head.json")  # reference(HEAD), shipped
-# SQLite's own objects: the prefix, not LIKE 'sqlite_%' (whose '_' matches any character).
-_OURS = "substr(name, 1, 7) != 'sqlite_'"
-_KEYWORDS = re.compile(r"\b(CHECK|COLLATE|GENERATED|WITHOUT\s+ROWID|STRICT)\b", re.I)
-
-
-def read_only_uri(path: Path, *, closed: bool = False) -> str:
-    """A URI that opens `path` read-only whatever characters its name holds
-    ('#' and '?' would otherwise end the file name). `closed`: a file nobody
-    writes (a backup), read as it is — SQLite then leaves no -wal or -shm beside it;
-    unless it has a write-ahead log beside it, whose pages count too."""
-    immutable = closed and not path.with_name(path.name + "-wal").exists()
-    return f"file:{pathname2url(str(path.resolve()))}?mode=ro" + ("&immutable=1" if immutable
-                                                                   else "")
-
-
-def shape(db: sqlite3.Connection) -> Shape:
-    """Every schema object (SQLite's own aside) with what decides how it behaves: a
-    table's columns (type, NOT NULL, default, key), foreign keys and constraint
-    keywords; an index's uniqueness, condition and columns. The same names with
-    another meaning (a UNIQUE index, a CHECK) are another shape."""
-    out: set[tuple[str, str, str, tuple[Any, ...]]] = set()
-    for kind, name, table, sql in db.execute(
-            f"SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master WHERE {_OURS}"):
-        detail: tuple[Any, ...] = ()
-        if kind == "table":
-            columns = tuple(sorted((str(r[1]), str(r[2]).upper(), int(r[3]), r[4], int(r[5]),
-                                    int(r[6])) for r in db.execute(
-                "SELECT * FROM pragma_table_xinfo(?)", (name,))))
-            keys = tuple(sorted((str(r[2]), str(r[3]), str(r[4]), str(r[5]), str(r[6]))
-                                for r in db.execute(
-                "SELECT * FROM pragma_foreign_key_list(?)", (name,))))
-            words = tuple(sorted(w.upper().split()[0] for w in _KEYWORDS.findall(str(sql))))
-            detail = (columns, keys, words)
-        elif kind == "index":
-            listed = {str(r[1]): (int(r[2]), str(r[3]), int(r[4])) for r in db.execute(
-                "SELECT * FROM pragma_index_list(?)", (table,))}
-            cols = tuple(str(r[2]) for r in db.execute(
-                "SELECT * FROM pragma_index_info(?)", (name,)))
-            detail = (listed.get(str(name), ()), cols)
-        out.add((str(kind), str(name), str(table), detail))
-    return frozenset(out)
 
 
 def _frozen(value: Any) -> Any:
@@ -173,40 +131,33 @@ def check_found(path: Path) -> None:
     and holding only what our schema does — no table, view or trigger someone
     added. A database at this version's revision is compared by name without
     starting Alembic; an older one gets the whole check before it is upgraded; a
-    newer one is left to the upgrade, which refuses it. Raises InvalidInput."""
+    newer one is left to the upgrade, which refuses it. The file is read by
+    db_survey (the window's start reads it ahead). Raises InvalidInput."""
     if not path.exists() or path.stat().st_size == 0:
         return  # a new practice
     try:
-        with path.open("rb") as fh:
-            if fh.read(16) != b"SQLite format 3\x00":
-                raise InvalidInput(_("{path} is not a Practice Desk database.")
-                                   .format(path=path))
-        db = sqlite3.connect(read_only_uri(path), uri=True)
-        try:
-            problems = [r[0] for r in db.execute("PRAGMA quick_check(5)")]
-            if problems != ["ok"]:
-                raise InvalidInput(_("{path} is damaged ({problem}).").format(
-                    path=path, problem="; ".join(problems)))
-            objects = shape(db)
-            found = {(k, n) for k, n, _t, _d in objects}
-            rows = db.execute("SELECT version_num FROM alembic_version").fetchall() \
-                if ("table", "alembic_version") in found else []
-        finally:
-            db.close()
+        found = surveyed(path)
     except sqlite3.DatabaseError as exc:
         raise InvalidInput(_("{path} is damaged ({problem}).").format(
             path=path, problem=exc)) from None
-    if not found:
+    if not found.sqlite_file:
+        raise InvalidInput(_("{path} is not a Practice Desk database.").format(path=path))
+    if found.problems != ("ok",):
+        raise InvalidInput(_("{path} is damaged ({problem}).").format(
+            path=path, problem="; ".join(found.problems)))
+    objects = found.objects
+    names = {(k, n) for k, n, _t, _d in objects}
+    if not names:
         return  # created, nothing in it yet
-    if len(rows) != 1:
+    if len(found.revisions) != 1:
         raise InvalidInput(_("{path} is not a Practice Desk database (it names no schema "
                              "version).").format(path=path))
-    revision = str(rows[0][0])
+    revision = found.revisions[0]
     if revision == migrate.HEAD:
         expected = reference(revision)
         extra = sorted(f"{k} {n}" for k, n, _t, _d in objects - expected)
         missing = sorted(f"{k} {n}" for k, n, _t, _d in expected - objects
-                         if (k, n) not in found)
+                         if (k, n) not in names)
         if extra:
             raise InvalidInput(_("{path} holds something Practice Desk did not put there "
                                  "({detail}).").format(path=path, detail=", ".join(extra[:5])))
