@@ -1,10 +1,12 @@
 """The `practice` command's entry point (installed script, `python -m app`, the
 bundle). Given no command it opens the window, whose practice is read while the
 libraries import: SQLite's check of the database (tens of milliseconds on a large
-practice, off Python's lock) then costs the start nothing."""
+practice, off Python's lock) then costs the start nothing. Python's collector
+waits while the window starts (the window turns it back on)."""
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -39,6 +41,14 @@ def read_ahead(argv: Sequence[str]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """`practice [ARGS]`: the command's exit status (app.cli.main)."""
     raw = list(sys.argv[1:] if argv is None else argv)
+    if window_folder(raw)[0]:
+        # Importing the libraries and our code makes hundreds of thousands of objects
+        # that live as long as the process; the collector walked them over and over
+        # (a seventh of the start). The window turns it back on once built, after
+        # telling it those objects stay (app.ui.main_window), and so does any dialog
+        # shown before the window (app.ui.app).
+        # https://docs.python.org/3/library/gc.html#gc.freeze
+        gc.disable()
     read_ahead(raw)
     from app.cli import main as command
 

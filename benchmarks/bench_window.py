@@ -74,37 +74,45 @@ QSettings().setValue("window/page", "agenda")
 # so the order is part of the figure). The practice folder comes from
 # PRACTICE_HOME, its clock from PRACTICE_NOW (so the week shown has sessions on any
 # day the bench runs). Once the window's module is being imported, Qt and the
-# application exist (run_window made it): a timer then looks, every millisecond,
-# for the agenda's first week; once it has sessions the grid is painted, the time
-# taken, and the window quits as the tray's Quit does.
+# application exist (run_window made it): the child then asks, for when the event
+# loop runs, to hear from the agenda when its first week is put on the grid (no
+# polling: a timer waking Python every millisecond would take Python's lock from
+# the week's loading); the grid is then painted, the time taken, and the window
+# quits as the tray's Quit does.
 STARTUP_CHILD = """
 import sys, time
 t0 = float(sys.argv[1])
-seen, timers = [], []
+seen, asked = [], []
 
-def look():
-    from PySide6.QtWidgets import QApplication
-    if seen:
+def painted(window, agenda):
+    if seen or not agenda.grid.sessions():
         return
-    for w in QApplication.topLevelWidgets():
-        agenda = w.built("agenda") if hasattr(w, "built") else None
-        if agenda is not None and agenda.grid.sessions():
-            agenda.grid.repaint()
-            seen.append(time.time() - t0)
-            own = ("app", "relay", "benchmarks", "__main__")  # imported by now, for the floor
-            seen.append("\\t".join(m for m in list(sys.modules)
-                                   if m.split(".")[0] not in own and
-                                   m.split(".")[0] not in sys.stdlib_module_names))
-            w.quit()
+    agenda.grid.repaint()
+    seen.append(time.time() - t0)
+    own = ("app", "relay", "benchmarks", "__main__")  # imported by now, for the floor
+    seen.append("\\t".join(m for m in list(sys.modules)
+                           if m.split(".")[0] not in own and
+                           m.split(".")[0] not in sys.stdlib_module_names))
+    window.quit()
+
+def begin():
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    for window in QApplication.topLevelWidgets():
+        agenda = window.built("agenda") if hasattr(window, "built") else None
+        if agenda is not None:
+            agenda.loaded.connect(lambda: painted(window, agenda))
+            painted(window, agenda)  # the week may have come before the loop ran
+            return
+    QTimer.singleShot(1, begin)  # the window is not made yet
 
 def watch(event, args):
-    if event != "import" or args[0] != "app.ui.main_window" or timers:
+    if event != "import" or args[0] != "app.ui.main_window" or asked:
         return
+    asked.append(True)
     from PySide6.QtCore import QTimer
 """ + textwrap.indent(CHILD_SETTINGS, "    ") + """
-    timers.append(QTimer())
-    timers[0].timeout.connect(look)
-    timers[0].start(1)
+    QTimer.singleShot(0, begin)
 
 sys.addaudithook(watch)
 from app.launch import main

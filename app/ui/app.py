@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import os
@@ -93,26 +94,29 @@ def _open(data_dir: str | os.PathLike[str] | None) -> Practice | None:
     while True:
         try:
             return _opening(data_dir)
-        except OnNetworkFolder as exc:
-            if not _join_instead(paths, str(exc)):
+        except PracticeError as exc:
+            gc.enable()  # off while the window started (app.launch): a dialog comes first
+            problem = exc
+        if isinstance(problem, OnNetworkFolder):
+            if not _join_instead(paths, str(problem)):
                 return None
-        except DatabaseDamaged as exc:
+        elif isinstance(problem, DatabaseDamaged):
             from app.ui.recovery_dialog import RecoveryDialog
 
-            dialog = RecoveryDialog(paths, str(exc))
+            dialog = RecoveryDialog(paths, str(problem))
             if dialog.exec() != RecoveryDialog.DialogCode.Accepted:
                 return None
-        except DatabaseUnavailable as exc:  # the practice's server does not answer: wait
+        elif isinstance(problem, DatabaseUnavailable):  # the server does not answer: wait
             from app.ui.server_wait import ServerWait
 
-            waiting = ServerWait(data_dir, str(exc))
+            waiting = ServerWait(data_dir, str(problem))
             if waiting.exec() != ServerWait.DialogCode.Accepted:
                 return None
             return waiting.practice
-        except PracticeError as exc:
+        else:
             from app.ui.plain import verbatim
 
-            QMessageBox.critical(None, "Practice Desk", verbatim(str(exc)))
+            QMessageBox.critical(None, "Practice Desk", verbatim(str(problem)))
             return None
 
 

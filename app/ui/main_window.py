@@ -882,12 +882,14 @@ def _keep_what_is_loaded() -> None:
     tables, the settings) stays for as long as it runs: Python's collector is told
     so (gc.freeze), instead of walking it all again on every full collection, which
     took 150–250 ms while the window was being built and would take as long at any
-    moment later (a click that waits a fifth of a second). Once per process.
+    moment later (a click that waits a fifth of a second). Once per process; the
+    collector, off while the window started, is on again from here.
     https://docs.python.org/3/library/gc.html#gc.freeze"""
     global _kept
     if not _kept:
         _kept = True
         gc.freeze()
+        gc.enable()  # turned off while the window started (app.launch)
 
 
 def _warm_up() -> None:
