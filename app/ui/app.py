@@ -31,6 +31,7 @@ from app.services.paths import DataPaths, resolve
 from app.services.practice import Practice, open_practice
 
 if TYPE_CHECKING:
+    from app.services.storage.change_feed import Watcher
     from app.ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
@@ -46,26 +47,27 @@ def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
     app.setWindowIcon(QIcon(str(ICON)))  # the title bar and task switcher, where no menu entry says
     app.setQuitOnLastWindowClosed(False)  # the tray may keep the app alive
     while True:
-        practice = _open(data_dir)
-        if practice is None:
+        opened = _open(data_dir)
+        if opened is None:
             return 3
-        code, again = _run(app, practice)
+        code, again = _run(app, *opened)
         if not again:
             return code
         log.info("reopening the practice from where this computer now keeps it")
 
 
-def _run(app: QApplication, practice: Practice) -> tuple[int, bool]:
+def _run(app: QApplication, practice: Practice, watcher: Watcher | None) -> tuple[int, bool]:
     """One window on `practice` until it closes: the exit code, and whether the
     practice is to be opened again (this computer was connected to the practice's
-    server, or back to its file)."""
+    server, or back to its file). `watcher`: the change feed's, following since
+    before anything was read (None: the window takes its watermark)."""
     current = settings.get(practice)  # once, before the window exists
     i18n.set_language(current.language or None)
     from app.ui.errors import install
     from app.ui.main_window import MainWindow
 
     install()
-    window = MainWindow(practice, current.zone, background_worker=True)
+    window = MainWindow(practice, current.zone, background_worker=True, watcher=watcher)
     asked: list[bool] = []
     window.reopen_asked.connect(lambda: asked.append(True))
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # closing (not hiding) quits
@@ -85,9 +87,10 @@ def _run(app: QApplication, practice: Practice) -> tuple[int, bool]:
     return int(code), bool(asked)
 
 
-def _open(data_dir: str | os.PathLike[str] | None) -> Practice | None:
-    """The practice, or None when it cannot be opened and the person gave up. A
-    damaged or foreign database offers the copies in the backups folder."""
+def _open(data_dir: str | os.PathLike[str] | None) -> tuple[Practice, Watcher | None] | None:
+    """The practice and its change feed's watcher (see _opening), or None when it
+    cannot be opened and the person gave up. A damaged or foreign database offers
+    the copies in the backups folder."""
     paths = resolve(data_dir)
     # What goes wrong is said in the practice's language, read even from a damaged file.
     i18n.set_language(schema_check.stored_language(paths.database) or None)
@@ -112,7 +115,7 @@ def _open(data_dir: str | os.PathLike[str] | None) -> Practice | None:
             waiting = ServerWait(data_dir, str(problem))
             if waiting.exec() != ServerWait.DialogCode.Accepted:
                 return None
-            return waiting.practice
+            return waiting.practice, None
         else:
             from app.ui.plain import verbatim
 
@@ -120,21 +123,33 @@ def _open(data_dir: str | os.PathLike[str] | None) -> Practice | None:
             return None
 
 
-def _opening(data_dir: str | os.PathLike[str] | None) -> Practice:
+def _opening(data_dir: str | os.PathLike[str] | None) -> tuple[Practice, Watcher]:
     """open_practice, on a thread of its own while this (the GUI) thread imports the
     window's code and the page it opens on: the database's check and upgrade
     (SQLite reads the whole file for its quick check, letting go of Python's lock
-    while it does) and the imports overlap instead of following each other. Raises
-    what open_practice raises, here. PRACTICE_NOW freezes the clock, as for the
-    command line (scripts, the window's benchmark); unset, the system's."""
-    outcome: list[Practice | BaseException] = []
+    while it does) and the imports overlap instead of following each other. The
+    same thread takes the change feed's watermark before the window reads anything,
+    so what another program commits while the window opens is announced to it.
+    Raises what open_practice raises, here. PRACTICE_NOW freezes the clock, as for
+    the command line (scripts, the window's benchmark); unset, the system's."""
+    outcome: list[tuple[Practice, Watcher] | BaseException] = []
 
     def work() -> None:
+        from app.services.storage.change_feed import Watcher
+
         try:
-            outcome.append(open_practice(data_dir, clock=from_environment()))
+            practice = open_practice(data_dir, clock=from_environment())
         except BaseException as exc:  # raised again on the GUI thread, below
             outcome.append(exc)
             return
+        try:
+            watcher = Watcher(practice.db, practice.bus.publish)
+            watcher.check()  # the watermark
+        except BaseException as exc:
+            practice.close()
+            outcome.append(exc)
+            return
+        outcome.append((practice, watcher))
         # The language's dates read from Babel's files once, here rather than when
         # the agenda first writes its period (25 ms of the GUI thread).
         today = date.today()

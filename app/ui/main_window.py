@@ -46,6 +46,7 @@ from app.ui.style import STYLE
 from app.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
+    from app.services.storage.change_feed import Watcher
     from app.ui.agenda.page import AgendaPage
     from app.ui.clients_page import ClientsPage
     from app.ui.conecta_page import ConectaPage
@@ -90,7 +91,11 @@ class MainWindow(QMainWindow):
     reopen_asked = Signal()
 
     def __init__(self, practice: Practice, zone: ZoneInfo, *,
-                 background_worker: bool = False) -> None:
+                 background_worker: bool = False, watcher: Watcher | None = None) -> None:
+        """`watcher`: the change feed's watcher, already following (its watermark
+        taken before anything of the practice was read: app.ui.app does it on the
+        thread that opens the practice); without one, the window takes the
+        watermark itself, before its pages read anything."""
         super().__init__()
         _keep_what_is_loaded()
         wheel_guard.install()  # the wheel scrolls pages, not the fields it passes over
@@ -118,6 +123,8 @@ class MainWindow(QMainWindow):
         self.statusBar().messageChanged.connect(
             lambda text: text or self._show_status_words())
         self.first_run: Any = None
+        # Before any page reads: what others commit from this moment is announced.
+        self._watch_other_processes(watcher)
         self.build()
         geometry = QSettings().value("window/geometry")
         if geometry is not None:
@@ -133,18 +140,23 @@ class MainWindow(QMainWindow):
         self._worker_cancelled = False
         if background_worker:
             self._show_worker_state()
-        self._watch_other_processes()
 
-    def _watch_other_processes(self) -> None:
+    def _watch_other_processes(self, watcher: Watcher | None) -> None:
         """What another process or computer commits (the headless worker, the command
         line, a second window, the reception's computer) reaches the open pages
         within a second, as our own changes do: the change feed is followed on a
-        thread of its own, whose findings the bridge brings to the GUI thread."""
+        thread of its own, whose findings the bridge brings to the GUI thread. A
+        commit made after the watermark and before a page's first read is both read
+        and announced (the page reads it twice); one made before the watermark but
+        after the read would be lost, hence the watermark comes first."""
         import threading
 
         from app.services.storage.change_feed import Watcher
 
-        self.watcher: Watcher | None = Watcher(self.practice.db, self.practice.bus.publish)
+        if watcher is None:
+            watcher = Watcher(self.practice.db, self.practice.bus.publish)
+            watcher.check()  # the watermark: one indexed read
+        self.watcher: Watcher | None = watcher
         self._watch_stop = threading.Event()
         self.server_state.connect(self._on_server_state)
         watcher, stop, said = self.watcher, self._watch_stop, self.server_state.emit

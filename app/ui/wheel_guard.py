@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QAbstractSpinBox,
@@ -43,6 +43,11 @@ class _GuardingStyle(QProxyStyle):
 
     def polish(self, target: Any) -> Any:  # a widget, the application or a palette
         if isinstance(target, QComboBox | QAbstractSpinBox):
+            # Qt gives a field with WheelFocus (theirs by default) the focus as the
+            # wheel turns over it, before any filter sees the turn: the field would
+            # then count as clicked into. A click or Tab still gives it the focus.
+            if target.focusPolicy() == Qt.FocusPolicy.WheelFocus:
+                target.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
             target.installEventFilter(self._guard)  # installed once, however often polished
         return super().polish(target)
 

@@ -58,6 +58,25 @@ def test_fields_made_after_the_window_scroll_their_page_not_their_value(
     assert number.value() == 50
 
 
+def test_the_wheel_never_gives_a_field_the_focus(qtbot: QtBot, window: MainWindow) -> None:
+    """A real wheel turn (the system's, not a test's) gives a field whose policy is
+    Qt's default for them, WheelFocus, the focus before any filter sees it: the
+    field would then count as clicked into and take the turn. Every drop-down and
+    number field, in the window and in any dialog, is made to take the focus by
+    click or Tab only."""
+    from PySide6.QtWidgets import QAbstractSpinBox
+
+    _area, combo, number = a_long_page(qtbot)
+    for field in (combo, number):
+        assert field.focusPolicy() == Qt.FocusPolicy.StrongFocus
+    window.settings_page.show()
+    window.show_page("settings")
+    fields = [w for w in window.findChildren(QWidget)
+              if isinstance(w, QComboBox | QAbstractSpinBox) and w.isVisible()]
+    assert fields
+    assert all(f.focusPolicy() != Qt.FocusPolicy.WheelFocus for f in fields)
+
+
 def test_a_field_clicked_into_takes_the_wheel(qtbot: QtBot, window: MainWindow) -> None:
     area, _combo, number = a_long_page(qtbot)
     area.activateWindow()

@@ -14,13 +14,15 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from app.services import settings
+from app.services import scheduling, settings
 from app.services.clock import FrozenClock
 from app.services.errors import DatabaseDamaged
 from app.services.paths import DataPaths
-from app.services.practice import Practice
+from app.services.practice import Practice, open_practice
+from app.services.scheduling import BookingRequest
 from app.ui import app as window_app
 from app.ui.main_window import LATER_AT_MOST_MS, MainWindow
+from tests.conftest import local
 
 
 @pytest.fixture
@@ -73,15 +75,51 @@ def test_the_practice_opens_on_a_thread_while_the_window_is_imported(
         no_log_file_left: None) -> None:
     monkeypatch.setenv("PRACTICE_NOW", "2026-11-18T13:00:00Z")
     QSettings().setValue("window/page", "agenda")
-    p = window_app._opening(data_dir)
+    p, watcher = window_app._opening(data_dir)
     try:
+        assert watcher.following  # its watermark taken before anything was read
         assert p.paths.root == data_dir.resolve()
         assert isinstance(p.clock, FrozenClock)  # PRACTICE_NOW, as on the command line
         assert p.clock.now() == datetime(2026, 11, 18, 13, tzinfo=UTC)
         assert settings.get(p).zone is not None  # created, with its settings
         assert (p.paths.logs / "practice.log").exists()  # opened as the app opens it
     finally:
+        watcher.close()
         p.close()
+
+
+def test_the_window_follows_what_others_commit_from_before_its_first_read(
+        qtbot: QtBot, practice: Practice, seeded: dict[str, int]) -> None:
+    """The change feed's watermark is taken as the window is made, before its pages
+    read: it was taken at the feed's first look, 0.2 s after the window was built,
+    and a commit in between (after the week was read) was absorbed into it and
+    never shown."""
+    w = MainWindow(practice, settings.get(practice).zone)
+    qtbot.addWidget(w)
+    assert w.watcher is not None and w.watcher.following
+
+
+def test_a_session_booked_elsewhere_as_the_window_opens_reaches_its_agenda(
+        qtbot: QtBot, practice: Practice, seeded: dict[str, int]) -> None:
+    """Another program (the command line, the reception's computer) books just after
+    the window read its first week, before the change feed's first look: the
+    booking is announced and the week shows it."""
+    QSettings().setValue("agenda/view", "week")
+    QSettings().setValue("window/page", "agenda")
+    w = MainWindow(practice, settings.get(practice).zone)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: bool(w.agenda.grid.sessions()), timeout=5000)
+    elsewhere = open_practice(practice.paths.root, clock=practice.clock, actor="reception",
+                              logging_on=False)
+    try:
+        booked = scheduling.book(elsewhere, BookingRequest(
+            client_id=seeded["joao"], start=local("2026-11-20T16:00"),
+            service_id=seeded["therapy"]))
+    finally:
+        elsewhere.close()
+    qtbot.waitUntil(lambda: any(v.id == booked for v in w.agenda.grid.sessions()),
+                    timeout=5000)
 
 
 def test_a_damaged_database_is_said_on_the_gui_thread(
