@@ -547,7 +547,11 @@ class MainWindow(QMainWindow):
         self.agenda.set_mode(mode)
 
     def _search_clients(self) -> None:
+        """Ctrl+F: the client list with its search ready, from any page, a client's
+        file included (the search would otherwise be typed into the hidden list)."""
         self.nav.setCurrentRow(PAGES.index("clients"))
+        if self.clients.stack.currentIndex() != 0:
+            self.clients.close_client()
         self.clients.search.setFocus()
         self.clients.search.selectAll()
 

@@ -55,3 +55,21 @@ def test_a_list_cut_at_its_first_clients_says_so(qtbot: QtBot, window: MainWindo
     qtbot.keyClicks(w.clients.search, "alves")
     qtbot.waitUntil(lambda: w.clients.model.rowCount() == 1, timeout=3000)
     assert w.clients.count.text() == "1 client shown"
+
+
+def test_ctrl_f_from_a_client_s_file_searches_in_the_list_shown(
+        qtbot: QtBot, window: MainWindow, seeded: dict[str, int]) -> None:
+    w = window
+    QTest.keySequence(w, "Ctrl+F")
+    qtbot.keyClicks(w.clients.search, "silva")
+    qtbot.keyClick(w.clients.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: isinstance(w.clients.file, ClientFile) and
+                    w.clients.file.isVisible(), timeout=3000)
+    w.show_page("agenda")
+    QTest.keySequence(w, "Ctrl+F")  # from another page, the file left open behind
+    assert w.clients.search.isVisible() and w.clients.search.hasFocus()
+    assert w.clients.search.selectedText() == "silva"
+    qtbot.keyClicks(w.clients.search, "alves")
+    qtbot.waitUntil(lambda: [r.name for r in w.clients.model.rows] == ["João Alves"],
+                    timeout=3000)
+    assert w.clients.table.isVisible()
