@@ -28,7 +28,12 @@ class TimeField(QComboBox):
         self.setTime(QTime(value.hour, value.minute))
 
     def setTime(self, value: QTime) -> None:
-        self.setCurrentText(value.toString("HH:mm"))
+        """Show `value`; the arrow keys (and the wheel, once clicked into) step from
+        it to the half hour before or after, not from the list's first, 00:00."""
+        text = value.toString("HH:mm")
+        self.setCurrentIndex((value.hour() * 60 + value.minute()) // 30)
+        if self.currentText() != text:  # a time between two half hours, as it was kept
+            self.setEditText(text)
 
     def time(self) -> QTime:
         """The time shown; an invalid QTime when the text is not one."""

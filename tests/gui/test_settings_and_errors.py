@@ -231,3 +231,27 @@ def test_a_tab_out_of_sight_reads_a_change_again_when_shown(
     page.show_tab("notifications")
     qtbot.waitUntil(lambda: tab.defaults[0][0].currentData() == "sms", timeout=3000)
     assert tab.defaults[0][1].value() == 180
+
+
+def test_a_working_hours_time_steps_from_the_time_shown(qtbot: QtBot) -> None:
+    """The arrow keys on a time step to the half hour after or before the one shown
+    (08:00 went to 00:30: the list stayed on its first entry)."""
+    from datetime import time
+
+    from PySide6.QtCore import QTime
+
+    from app.ui.hours_grid import TimeField
+
+    field = TimeField(time(8))
+    qtbot.addWidget(field)
+    field.show()
+    field.setFocus()
+    qtbot.keyClick(field, Qt.Key.Key_Down)
+    assert field.text() == "08:30"
+    qtbot.keyClick(field, Qt.Key.Key_Up)
+    qtbot.keyClick(field, Qt.Key.Key_Up)
+    assert field.text() == "07:30"
+    field.setTime(QTime(12, 15))  # between two half hours, as it was kept
+    assert field.text() == "12:15"
+    qtbot.keyClick(field, Qt.Key.Key_Down)
+    assert field.text() == "12:30"
