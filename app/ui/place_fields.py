@@ -72,9 +72,15 @@ def _sort_key(text: str) -> str:
     return folded(text)  # "Ásia" among the A's, as names are listed
 
 
+# What typing matches: the name as shown and folded (app.models.search_text), so
+# "sao paulo" finds "São Paulo" as "São" does.
+_FOUND_BY = Qt.ItemDataRole.UserRole + 1
+
+
 class CodeChooser(QComboBox):
-    """A list of names over codes; typing any part of a name finds it. A code not in
-    the list (an old setting) is kept and shown as is, never replaced silently."""
+    """A list of names over codes; typing any part of a name finds it, with or
+    without its accents. A code not in the list (an old setting) is kept and shown
+    as is, never replaced silently."""
 
     def __init__(self, pairs: tuple[tuple[str, str], ...], parent: QWidget | None = None
                  ) -> None:
@@ -85,6 +91,7 @@ class CodeChooser(QComboBox):
         finder = QCompleter(self.model(), self)
         finder.setFilterMode(Qt.MatchFlag.MatchContains)
         finder.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        finder.setCompletionRole(_FOUND_BY)
         finder.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.setCompleter(finder)
         self.setMaxVisibleItems(15)
@@ -98,6 +105,7 @@ class CodeChooser(QComboBox):
         self.clear()
         for code, name in pairs:
             self.addItem(name, code)
+            self.setItemData(self.count() - 1, f"{name} {folded(name)}", _FOUND_BY)
         self.blockSignals(False)
         self.set_code(chosen)
 
@@ -106,6 +114,7 @@ class CodeChooser(QComboBox):
         if index < 0 and code:
             self.addItem(code, code)
             index = self.count() - 1
+            self.setItemData(index, code, _FOUND_BY)
         self.setCurrentIndex(index)
 
     def code(self) -> str:
