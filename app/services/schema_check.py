@@ -115,10 +115,21 @@ def check(path: Path, label: str | None = None) -> str:
 def stored_language(path: Path) -> str | None:
     """The language the practice chose, read from a database that may be damaged
     (the recovery window speaks it); None when it cannot be read."""
+    return _stored_setting(path, "language")
+
+
+def stored_timezone(path: Path) -> str | None:
+    """The practice's time zone (a tz database name), read from a database that may
+    be damaged (the recovery window shows its copies' times in it, as the
+    settings' backups list does); None when it cannot be read."""
+    return _stored_setting(path, "timezone")
+
+
+def _stored_setting(path: Path, column: str) -> str | None:
     try:
         db = sqlite3.connect(read_only_uri(path), uri=True)
         try:
-            row = db.execute("SELECT language FROM practice_settings LIMIT 1").fetchone()
+            row = db.execute(f"SELECT {column} FROM practice_settings LIMIT 1").fetchone()
         finally:
             db.close()
     except sqlite3.Error:

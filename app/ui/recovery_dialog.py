@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.i18n import _
-from app.services import backups
+from app.services import backups, schema_check
 from app.services.backups import Copy, CopyKind
 from app.services.errors import PracticeError
 from app.services.paths import DataPaths
@@ -70,8 +71,9 @@ class RecoveryDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        zone = _practice_zone(paths)
         for row, copy in enumerate(self.copies):
-            made = QTableWidgetItem(when_label(copy.taken.astimezone()))
+            made = QTableWidgetItem(when_label(copy.taken.astimezone(zone)))
             made.setToolTip(str(copy.path))
             size = QTableWidgetItem(size_label(copy.size))
             size.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -147,3 +149,13 @@ class RecoveryDialog(QDialog):
         self.kept_at: Path = kept
         self.restored_at: datetime = datetime.now()
         self.accept()
+
+
+def _practice_zone(paths: DataPaths) -> ZoneInfo | None:
+    """The practice's time zone as its damaged file still says it, so a copy's time
+    reads as in the settings' backups list; None (this computer's) when unreadable."""
+    name = schema_check.stored_timezone(paths.database)
+    try:
+        return ZoneInfo(name) if name else None
+    except (ValueError, ZoneInfoNotFoundError):
+        return None

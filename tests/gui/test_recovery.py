@@ -62,3 +62,27 @@ def test_a_copy_that_does_not_prove_itself_is_refused_in_words(qtbot: QtBot, pra
     qtbot.mouseClick(dialog.findChildren(type(dialog.restore_button))[-1],
                      Qt.MouseButton.LeftButton)  # Quit
     assert dialog.result() == QDialog.DialogCode.Rejected
+
+
+def test_a_copy_s_time_reads_in_the_practice_s_zone_as_in_the_settings(
+        qtbot: QtBot, practice: Practice, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The computer's clock says UTC; the practice keeps São Paulo's time: the copy
+    made at 05:16 UTC is listed at 02:16, as the settings' backups list shows it."""
+    import time as system_time
+    from zoneinfo import ZoneInfo
+
+    from app.ui.backups_tab import when_label
+
+    monkeypatch.setenv("TZ", "UTC")
+    system_time.tzset()
+    try:
+        paths, problem = damaged(practice)
+        dialog = RecoveryDialog(paths, problem)
+        qtbot.addWidget(dialog)
+        copy = dialog.copies[0]
+        assert dialog.table.item(0, 0).text() == when_label(
+            copy.taken.astimezone(ZoneInfo("America/Sao_Paulo")))
+        assert dialog.table.item(0, 0).text() != when_label(copy.taken.astimezone())
+    finally:
+        monkeypatch.undo()
+        system_time.tzset()
