@@ -19,8 +19,8 @@ def window_folder(argv: Sequence[str]) -> tuple[bool, str | None]:
     args = list(argv)
     if not args:
         return True, None
-    if len(args) == 2 and args[0] == "--data-dir":
-        return True, args[1]
+    if len(args) == 2 and args[0] == "--data-dir" and not args[1].startswith("-"):
+        return True, args[1]  # (a value like an option is the parser's to refuse)
     if len(args) == 1 and args[0].startswith("--data-dir="):
         return True, args[0].split("=", 1)[1]
     return False, None

@@ -109,6 +109,8 @@ def test_nothing_is_read_ahead_for_a_new_practice(tmp_path: Path) -> None:
     (["--data-dir"], (False, None)),
     (["--json"], (False, None)),
     (["--version"], (False, None)),
+    (["--data-dir", "--json"], (False, None)),
+    (["-h"], (False, None)),
 ])
 def test_only_a_command_line_that_opens_the_window_reads_ahead(
         argv: list[str], expected: tuple[bool, str | None]) -> None:
