@@ -8,7 +8,8 @@ from itertools import pairwise
 
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _ALIASES = {"seg": 0, "ter": 1, "qua": 2, "qui": 3, "sex": 4, "sab": 5, "sáb": 5, "dom": 6}
-_TIME = re.compile(r"^(\d{1,2})(?::|h)?(\d{2})?$")
+# "08:00", "8h30", "0830", and the 12-hour clock's "8:30 PM", "8pm", "8 p.m.".
+_TIME = re.compile(r"^(\d{1,2})(?::|h)?(\d{2})?(?:\s*([ap])\.?\s*m\.?)?$")
 
 
 class HoursFormatError(ValueError):
@@ -51,12 +52,18 @@ def _weekday(token: str) -> int:
 
 
 def parse_time(text: str, *, end: bool = False) -> time:
-    """"08:00", "8h", "8h30", "0830"; as an interval's `end`, "24:00" (and "00:00")
-    is the closing midnight, END_OF_DAY."""
-    m = _TIME.match(text.strip().lower())
+    """"08:00", "8h", "8h30", "0830", or on the 12-hour clock "8:30 PM", "8pm",
+    "12 a.m." (midnight); as an interval's `end`, "24:00" (and "00:00", "12:00 AM")
+    is the closing midnight, END_OF_DAY. Raises HoursFormatError."""
+    # Babel writes "8:30\u202fPM" (a narrow no-break space) in English.
+    m = _TIME.match(" ".join(text.split()).lower())
     if not m:
         raise HoursFormatError("time", text.strip())
     h, mnt = int(m.group(1)), int(m.group(2) or 0)
+    if m.group(3):  # the 12-hour clock: 12 AM is midnight, 12 PM noon
+        if not 1 <= h <= 12:
+            raise HoursFormatError("time", text.strip())
+        h = h % 12 + (12 if m.group(3) == "p" else 0)
     if end and h == 24 and mnt == 0:
         return END_OF_DAY
     if not (0 <= h <= 23 and 0 <= mnt <= 59):

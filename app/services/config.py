@@ -6,9 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import time
 
 from sqlmodel import Session, select
 
+from app import i18n
 from app.i18n import _
 from app.models.config_entry import ConfigEntry
 from app.models.enums import Channel
@@ -294,11 +296,20 @@ def calling_hours(cfg: Mapping[str, str]) -> tuple[str, str]:
     if start < CALLS_EARLIEST or end > CALLS_LATEST:
         raise InvalidInput(_("Reminder calls ring between {earliest} and {latest} at the "
                              "widest; choose hours inside those.").format(
-            earliest=CALLS_EARLIEST, latest=CALLS_LATEST))
+            earliest=_clock(CALLS_EARLIEST), latest=_clock(CALLS_LATEST)))
     if start >= end:
         raise InvalidInput(_("The hours for calls end before they begin ({start}–{end}).")
-                           .format(start=start, end=end))
+                           .format(start=_clock(start), end=_clock(end)))
     return start, end
+
+
+def _clock(hhmm: str) -> str:
+    """A time kept as "HH:MM", as the language writes it ("20:00", "8:00 PM"); kept
+    as it is when it is not one."""
+    try:
+        return i18n.format_time(time.fromisoformat(hhmm))
+    except ValueError:
+        return hhmm
 
 
 def read_all(s: Session) -> dict[str, str]:

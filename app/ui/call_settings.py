@@ -4,6 +4,8 @@ reminder nobody answered twice goes by the client's next channel."""
 
 from __future__ import annotations
 
+from datetime import time
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -14,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import i18n
 from app.i18n import _
 from app.services import config
 
@@ -25,8 +28,13 @@ def _hours() -> QComboBox:
                                                          config.CALLS_LATEST))
     for minute in range(low, high + 1, 30):
         text = f"{minute // 60:02d}:{minute % 60:02d}"
-        combo.addItem(text, text)
+        combo.addItem(_shown(text), text)
     return combo
+
+
+def _shown(text: str) -> str:
+    """"HH:MM", as the configuration keeps it, in the language's way ("8:00 AM")."""
+    return i18n.format_time(time(int(text[:2]), int(text[3:5])))
 
 
 def _choose(combo: QComboBox, text: str) -> None:
@@ -34,7 +42,7 @@ def _choose(combo: QComboBox, text: str) -> None:
     if combo.findData(text) < 0:
         at = next((i for i in range(combo.count()) if combo.itemData(i) > text),
                   combo.count())
-        combo.insertItem(at, text, text)
+        combo.insertItem(at, _shown(text), text)
     combo.setCurrentIndex(combo.findData(text))
 
 
@@ -48,8 +56,8 @@ class CallSettings:
         hours.addWidget(QLabel(_("to")))
         hours.addWidget(self.end)
         hours.addWidget(QLabel(_("(local time; never before {earliest} or after "
-                                 "{latest})").format(earliest=config.CALLS_EARLIEST,
-                                                     latest=config.CALLS_LATEST)), 1)
+                                 "{latest})").format(earliest=_shown(config.CALLS_EARLIEST),
+                                                     latest=_shown(config.CALLS_LATEST))), 1)
         form.addRow(_("Reminder calls ring from"), hours)
         self.retry = QSpinBox()
         self.retry.setRange(5, 240)

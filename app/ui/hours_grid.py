@@ -14,23 +14,24 @@ from app.models.hours import WEEKDAY_KEYS, HoursFormatError, parse_intervals, pa
 
 
 class TimeField(QComboBox):
-    """A time picked from the half hours or typed as people write it ("9:30",
-    "9h30", "0930"). A QTimeEdit dropped the hour of "09:30" typed over a
-    selection; this keeps what was typed and the settings read it (and refuse it,
-    naming it, when it is not a time)."""
+    """A time picked from the half hours, shown in the language's way ("08:00",
+    "8:00 AM"), or typed as people write it ("9:30", "9h30", "0930", "9:30 pm"). A
+    QTimeEdit dropped the hour of "09:30" typed over a selection; this keeps what
+    was typed and the settings read it (and refuse it, naming it, when it is not a
+    time)."""
 
     def __init__(self, value: time) -> None:
         super().__init__()
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         for minutes in range(0, 24 * 60, 30):
-            self.addItem(f"{minutes // 60:02}:{minutes % 60:02}")
+            self.addItem(i18n.format_time(time(minutes // 60, minutes % 60)))
         self.setTime(QTime(value.hour, value.minute))
 
     def setTime(self, value: QTime) -> None:
         """Show `value`; the arrow keys (and the wheel, once clicked into) step from
         it to the half hour before or after, not from the list's first, 00:00."""
-        text = value.toString("HH:mm")
+        text = i18n.format_time(time(value.hour(), value.minute()))
         self.setCurrentIndex((value.hour() * 60 + value.minute()) // 30)
         if self.currentText() != text:  # a time between two half hours, as it was kept
             self.setEditText(text)

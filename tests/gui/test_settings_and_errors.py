@@ -255,3 +255,34 @@ def test_a_working_hours_time_steps_from_the_time_shown(qtbot: QtBot) -> None:
     assert field.text() == "12:15"
     qtbot.keyClick(field, Qt.Key.Key_Down)
     assert field.text() == "12:30"
+
+
+def test_working_hours_are_shown_on_the_language_s_clock(qtbot: QtBot) -> None:
+    """English writes 8:00 AM, Portuguese 08:00, as the agenda does; either reads
+    what a person types ("9:30 pm", "21h30") and the settings keep HH:MM."""
+    from datetime import time
+
+    from app import i18n
+    from app.ui.hours_grid import HoursGrid, TimeField
+
+    with i18n.speaking("en"):
+        field = TimeField(time(8))
+        qtbot.addWidget(field)
+        assert field.currentText() == "8:00\u202fAM" and field.itemText(27) == "1:30\u202fPM"
+        field.lineEdit().selectAll()
+        qtbot.keyClicks(field.lineEdit(), "9:30 pm")
+        assert field.text() == "21:30"
+        grid = HoursGrid({"mon": "08:00-12:00,13:00-19:00"})
+        qtbot.addWidget(grid)
+        monday = grid.days[0]
+        assert [f.currentText() for f in (monday.start, monday.pause_start, monday.pause_end,
+                                          monday.end)] == ["8:00\u202fAM", "12:00\u202fPM",
+                                                           "1:00\u202fPM", "7:00\u202fPM"]
+        assert grid.hours()["mon"] == "08:00-12:00,13:00-19:00"
+    with i18n.speaking("pt_BR"):
+        field = TimeField(time(8))
+        qtbot.addWidget(field)
+        assert field.currentText() == "08:00"
+        field.lineEdit().selectAll()
+        qtbot.keyClicks(field.lineEdit(), "21h30")
+        assert field.text() == "21:30"

@@ -190,8 +190,8 @@ def test_withdrawing_push_or_erasing_the_client_stops_every_phone(
 
 
 @pytest.mark.parametrize("values, message", [
-    ({"voice.quiet_start": "07:30"}, "between 08:00 and 20:00 at the widest"),
-    ({"voice.quiet_end": "21:00"}, "between 08:00 and 20:00 at the widest"),
+    ({"voice.quiet_start": "07:30"}, "between 8:00\u202fAM and 8:00\u202fPM at the widest"),
+    ({"voice.quiet_end": "21:00"}, "between 8:00\u202fAM and 8:00\u202fPM at the widest"),
     ({"voice.quiet_start": "18:00", "voice.quiet_end": "09:00"}, "end before they begin"),
     ({"voice.quiet_start": "25:00"}, "not a time of day"),
     ({"voice.retry_minutes": "0"}, "from 5 to 240"),
