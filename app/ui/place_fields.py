@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 import phonenumbers
@@ -72,9 +73,20 @@ def _sort_key(text: str) -> str:
     return folded(text)  # "Ásia" among the A's, as names are listed
 
 
-# What typing matches: the name as shown and folded (app.models.search_text), so
-# "sao paulo" finds "São Paulo" as "São" does.
+# What typing matches: the name folded (app.models.search_text), as the typed text
+# is, so "sao paulo" finds "São Paulo" as "São" does.
 _FOUND_BY = Qt.ItemDataRole.UserRole + 1
+
+
+class _Finder(QCompleter):
+    """Matches the typed text folded against the names folded, and puts the name
+    itself (never its folded form) in the field."""
+
+    def splitPath(self, path: str) -> list[str]:
+        return [folded(path)]
+
+    def pathFromIndex(self, index: Any) -> str:
+        return str(index.data(Qt.ItemDataRole.DisplayRole))
 
 
 class CodeChooser(QComboBox):
@@ -88,12 +100,13 @@ class CodeChooser(QComboBox):
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.fill(pairs)
-        finder = QCompleter(self.model(), self)
+        finder = _Finder(self.model(), self)
         finder.setFilterMode(Qt.MatchFlag.MatchContains)
         finder.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         finder.setCompletionRole(_FOUND_BY)
         finder.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.setCompleter(finder)
+        self.lineEdit().editingFinished.connect(self._settle)
         self.setMaxVisibleItems(15)
         self.setMinimumContentsLength(24)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -105,16 +118,27 @@ class CodeChooser(QComboBox):
         self.clear()
         for code, name in pairs:
             self.addItem(name, code)
-            self.setItemData(self.count() - 1, f"{name} {folded(name)}", _FOUND_BY)
+            self.setItemData(self.count() - 1, folded(name), _FOUND_BY)
         self.blockSignals(False)
         self.set_code(chosen)
+
+    def _settle(self) -> None:
+        """Typed text that names no entry but is part of exactly one entry's name
+        (with or without accents) chooses that entry, shown as it is named."""
+        typed = self.currentText()
+        if not typed.strip() or self.findText(typed, Qt.MatchFlag.MatchFixedString) >= 0:
+            return
+        key = folded(typed)
+        found = [i for i in range(self.count()) if key in str(self.itemData(i, _FOUND_BY))]
+        if len(found) == 1:
+            self.setCurrentIndex(found[0])
 
     def set_code(self, code: str) -> None:
         index = self.findData(code)
         if index < 0 and code:
             self.addItem(code, code)
             index = self.count() - 1
-            self.setItemData(index, code, _FOUND_BY)
+            self.setItemData(index, folded(code), _FOUND_BY)
         self.setCurrentIndex(index)
 
     def code(self) -> str:
