@@ -26,7 +26,19 @@ class TimeField(QComboBox):
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         for minutes in range(0, 24 * 60, 30):
             self.addItem(i18n.format_time(time(minutes // 60, minutes % 60)))
+        # No completing as one types: "12:00" would become the list's first match,
+        # "12:00 AM" (midnight) on the 12-hour clock.
+        self.setCompleter(None)
+        self.lineEdit().editingFinished.connect(self._settle)
         self.setTime(QTime(value.hour, value.minute))
+
+    def _settle(self) -> None:
+        """A time typed and left is shown as the language writes it ("21h30" →
+        "9:30 PM"), and the arrow keys step from it; text that is no time is left
+        as typed, for the settings to refuse naming it."""
+        shown = self.time()
+        if shown.isValid():
+            self.setTime(shown)
 
     def setTime(self, value: QTime) -> None:
         """Show `value`; the arrow keys (and the wheel, once clicked into) step from

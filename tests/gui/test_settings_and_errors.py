@@ -286,3 +286,38 @@ def test_working_hours_are_shown_on_the_language_s_clock(qtbot: QtBot) -> None:
         field.lineEdit().selectAll()
         qtbot.keyClicks(field.lineEdit(), "21h30")
         assert field.text() == "21:30"
+
+
+def test_a_time_typed_is_never_completed_into_another(qtbot: QtBot) -> None:
+    """In English "12:00" typed is noon (the list's first "12:00 AM" was taken), and
+    a time typed and left is shown as the language writes it, the arrows stepping
+    from it."""
+    from datetime import time
+
+    from app import i18n
+    from app.ui.hours_grid import TimeField
+
+    with i18n.speaking("en"):
+        field = TimeField(time(8))
+        qtbot.addWidget(field)
+        # Qt's own completion of an editable list made "12:00" typed under X11 its
+        # first match, "12:00 AM" (checked with real keys under Xvfb; offscreen
+        # typing does not trigger it): the field has none.
+        assert field.completer() is None
+        field.show()
+        field.setFocus()
+        for typed, kept, shown in (("12:00", "12:00", "12:00\u202fPM"),
+                                   ("12:30", "12:30", "12:30\u202fPM"),
+                                   ("21h30", "21:30", "9:30\u202fPM"),
+                                   ("10:15", "10:15", "10:15\u202fAM")):
+            field.lineEdit().selectAll()
+            qtbot.keyClicks(field.lineEdit(), typed)
+            assert field.text() == kept, typed
+            field.lineEdit().editingFinished.emit()
+            assert (field.text(), field.currentText()) == (kept, shown), typed
+        qtbot.keyClick(field, Qt.Key.Key_Down)
+        assert field.text() == "10:30"
+        field.lineEdit().selectAll()
+        qtbot.keyClicks(field.lineEdit(), "soon")
+        field.lineEdit().editingFinished.emit()
+        assert field.currentText() == "soon"  # the settings refuse it, naming it
