@@ -1,6 +1,7 @@
 """A mouse wheel over a drop-down or a number field that the person has not
-clicked into scrolls the page, never the field's value: scrolling down a long
-settings page must not turn "STARTTLS" into "None" on the way.
+clicked (or tabbed) into scrolls the page, never the field's value: scrolling down
+a long settings page must not turn "STARTTLS" into "None" on the way, nor a dialog
+that opens with its date field ready change the date.
 
 The guard watches the drop-downs and number fields alone, given to each as Qt
 polishes it (a proxy of the application's style): watching the whole application
@@ -17,15 +18,38 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QComboBox,
+    QLineEdit,
     QProxyStyle,
     QWidget,
 )
 
+_ENGAGED = "wheel_guard_engaged"  # the person clicked or tabbed into the field
+# How a field is given the focus by the person, not by a window or dialog opening.
+_BY_THE_PERSON = (Qt.FocusReason.MouseFocusReason, Qt.FocusReason.TabFocusReason,
+                  Qt.FocusReason.BacktabFocusReason, Qt.FocusReason.ShortcutFocusReason)
+_KEPT_ACROSS = (Qt.FocusReason.ActiveWindowFocusReason, Qt.FocusReason.PopupFocusReason)
+
 
 class WheelGuard(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() != QEvent.Type.Wheel or not isinstance(
-                watched, QComboBox | QAbstractSpinBox) or watched.hasFocus():
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonPress:  # on the field, or on its text
+            field = watched if isinstance(watched, QComboBox | QAbstractSpinBox) \
+                else watched.parent()
+            if isinstance(field, QObject):
+                field.setProperty(_ENGAGED, True)
+            return False
+        if kind in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
+            reason = event.reason()  # type: ignore[attr-defined]
+            # The window losing and regaining activation, or a popup of the field's
+            # own, leaves the field as the person left it.
+            if reason not in _KEPT_ACROSS:
+                watched.setProperty(_ENGAGED, kind == QEvent.Type.FocusIn and
+                                    reason in _BY_THE_PERSON)
+            return False
+        if kind != QEvent.Type.Wheel or not isinstance(
+                watched, QComboBox | QAbstractSpinBox) or (
+                watched.hasFocus() and bool(watched.property(_ENGAGED))):
             return False
         area = _scroll_area_around(watched)
         if area is not None:  # the page scrolls instead
@@ -42,6 +66,9 @@ class _GuardingStyle(QProxyStyle):
         self._guard = guard
 
     def polish(self, target: Any) -> Any:  # a widget, the application or a palette
+        if isinstance(target, QLineEdit) and isinstance(target.parent(),
+                                                        QComboBox | QAbstractSpinBox):
+            target.installEventFilter(self._guard)  # a click on the field's text
         if isinstance(target, QComboBox | QAbstractSpinBox):
             # Qt gives a field with WheelFocus (theirs by default) the focus as the
             # wheel turns over it, before any filter sees the turn: the field would

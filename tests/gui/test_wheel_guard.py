@@ -77,10 +77,41 @@ def test_the_wheel_never_gives_a_field_the_focus(qtbot: QtBot, window: MainWindo
     assert all(f.focusPolicy() != Qt.FocusPolicy.WheelFocus for f in fields)
 
 
-def test_a_field_clicked_into_takes_the_wheel(qtbot: QtBot, window: MainWindow) -> None:
-    area, _combo, number = a_long_page(qtbot)
+def test_a_field_clicked_or_tabbed_into_takes_the_wheel(qtbot: QtBot,
+                                                       window: MainWindow) -> None:
+    from PySide6.QtWidgets import QLineEdit
+
+    area, combo, number = a_long_page(qtbot)
     area.activateWindow()
-    number.setFocus()
+    qtbot.mouseClick(number.findChild(QLineEdit), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(number.hasFocus)
     turn(number)
     assert number.value() != 50
+    qtbot.keyClick(number, Qt.Key.Key_Backtab)  # back to the drop-down, by the keyboard
+    qtbot.waitUntil(combo.hasFocus)
+    turn(combo)
+    assert combo.currentText() != "STARTTLS"
+
+
+def test_a_field_a_dialog_opens_on_keeps_its_value_until_clicked(qtbot: QtBot,
+                                                                 window: MainWindow) -> None:
+    """A dialog opens with its date ready to type: the wheel passing over it must not
+    change the date (a reschedule moved a day, an export's period a month)."""
+    from PySide6.QtCore import QDate
+    from PySide6.QtWidgets import QDateEdit, QDialog, QLineEdit
+
+    dialog = QDialog(window)
+    qtbot.addWidget(dialog)
+    column = QVBoxLayout(dialog)
+    date = QDateEdit(QDate(2026, 12, 4))
+    column.addWidget(date)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    date.setFocus()  # as a dialog gives its first field the focus
+    qtbot.waitUntil(date.hasFocus)
+    turn(date)
+    assert date.date() == QDate(2026, 12, 4)
+    edit = date.findChild(QLineEdit)
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton, pos=edit.rect().topLeft() + QPoint(4, 4))
+    turn(date)
+    assert date.date() != QDate(2026, 12, 4)  # the section clicked (the month, in English)
