@@ -6,7 +6,7 @@ that opens with its date field ready change the date.
 The guard watches the drop-downs and number fields alone, given to each as Qt
 polishes it (a proxy of the application's style): watching the whole application
 would bring every event of every widget through Python, which cost the window's
-start half of its build (issue 21)."""
+start half of its build."""
 
 from __future__ import annotations
 
