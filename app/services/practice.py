@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass, field, replace
 from datetime import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import URL
 from sqlalchemy.exc import DatabaseError, OperationalError
@@ -31,6 +32,9 @@ from app.services.files import private_file
 from app.services.logs import setup_logging
 from app.services.paths import DataPaths, resolve
 from app.services.storage import location, network_folder
+
+if TYPE_CHECKING:
+    from app.services.storage.change_feed import Watcher
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +89,25 @@ def open_practice(data_dir: str | os.PathLike[str] | None = None, *, clock: Cloc
     db.revision = migrate.HEAD
     return Practice(paths=paths, db=db, clock=clock or SystemClock(),
                     actor=actor or default_actor())
+
+
+def open_followed(data_dir: str | os.PathLike[str] | None = None, *,
+                  clock: Clock | None = None) -> tuple[Practice, Watcher]:
+    """open_practice for a window, with the change feed's watcher whose watermark is
+    taken before the window reads anything: what another program or computer
+    commits from then on is announced, even while the window is still being built.
+    Raises what open_practice raises, or the first read's error (the practice then
+    closed)."""
+    from app.services.storage.change_feed import Watcher
+
+    practice = open_practice(data_dir, clock=clock)
+    try:
+        watcher = Watcher(practice.db, practice.bus.publish)
+        watcher.check()  # the watermark
+    except BaseException:
+        practice.close()
+        raise
+    return practice, watcher
 
 
 def refuse_network_folder(paths: DataPaths) -> None:

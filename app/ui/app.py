@@ -28,7 +28,7 @@ from app.services.errors import (
     PracticeError,
 )
 from app.services.paths import DataPaths, resolve
-from app.services.practice import Practice, open_practice
+from app.services.practice import Practice, open_followed
 
 if TYPE_CHECKING:
     from app.services.storage.change_feed import Watcher
@@ -56,11 +56,11 @@ def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
         log.info("reopening the practice from where this computer now keeps it")
 
 
-def _run(app: QApplication, practice: Practice, watcher: Watcher | None) -> tuple[int, bool]:
+def _run(app: QApplication, practice: Practice, watcher: Watcher) -> tuple[int, bool]:
     """One window on `practice` until it closes: the exit code, and whether the
     practice is to be opened again (this computer was connected to the practice's
     server, or back to its file). `watcher`: the change feed's, following since
-    before anything was read (None: the window takes its watermark)."""
+    before anything was read (open_followed)."""
     current = settings.get(practice)  # once, before the window exists
     i18n.set_language(current.language or None)
     from app.ui.errors import install
@@ -87,7 +87,7 @@ def _run(app: QApplication, practice: Practice, watcher: Watcher | None) -> tupl
     return int(code), bool(asked)
 
 
-def _open(data_dir: str | os.PathLike[str] | None) -> tuple[Practice, Watcher | None] | None:
+def _open(data_dir: str | os.PathLike[str] | None) -> tuple[Practice, Watcher] | None:
     """The practice and its change feed's watcher (see _opening), or None when it
     cannot be opened and the person gave up. A damaged or foreign database offers
     the copies in the backups folder."""
@@ -115,7 +115,7 @@ def _open(data_dir: str | os.PathLike[str] | None) -> tuple[Practice, Watcher | 
             waiting = ServerWait(data_dir, str(problem))
             if waiting.exec() != ServerWait.DialogCode.Accepted:
                 return None
-            return waiting.practice, None
+            return waiting.opened
         else:
             from app.ui.plain import verbatim
 
@@ -135,21 +135,11 @@ def _opening(data_dir: str | os.PathLike[str] | None) -> tuple[Practice, Watcher
     outcome: list[tuple[Practice, Watcher] | BaseException] = []
 
     def work() -> None:
-        from app.services.storage.change_feed import Watcher
-
         try:
-            practice = open_practice(data_dir, clock=from_environment())
+            outcome.append(open_followed(data_dir, clock=from_environment()))
         except BaseException as exc:  # raised again on the GUI thread, below
             outcome.append(exc)
             return
-        try:
-            watcher = Watcher(practice.db, practice.bus.publish)
-            watcher.check()  # the watermark
-        except BaseException as exc:
-            practice.close()
-            outcome.append(exc)
-            return
-        outcome.append((practice, watcher))
         # The language's dates read from Babel's files once, here rather than when
         # the agenda first writes its period (25 ms of the GUI thread).
         today = date.today()

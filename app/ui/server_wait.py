@@ -6,17 +6,20 @@ Nothing is lost while it waits; *Sair* gives up."""
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from app.i18n import _
 from app.services.errors import DatabaseUnavailable
-from app.services.practice import Practice, open_practice
+from app.services.practice import Practice, open_followed
 from app.ui.plain import plain
 from app.ui.style import STYLE
 from app.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from app.services.storage.change_feed import Watcher
 
 RETRY_MS = 5000
 
@@ -31,6 +34,7 @@ class ServerWait(QDialog):
         self.setMinimumWidth(520)
         self.data_dir = data_dir
         self.practice: Practice | None = None
+        self._watcher: Watcher | None = None
         self.tasks = TaskRunner(self)
         self._trying = False
         layout = QVBoxLayout(self)
@@ -64,7 +68,7 @@ class ServerWait(QDialog):
         self.retry_button.setEnabled(False)
         self.state.setText(_("Trying to reach the server…"))
         data_dir = self.data_dir
-        self.tasks.run(lambda: open_practice(data_dir), self._opened, self._still_away)
+        self.tasks.run(lambda: open_followed(data_dir), self._opened, self._still_away)
 
     def change_connection(self) -> None:
         from app.services.paths import resolve
@@ -74,11 +78,18 @@ class ServerWait(QDialog):
         if dialog.exec() == JoinDialog.DialogCode.Accepted:
             self.attempt()
 
-    def _opened(self, practice: Any) -> None:
+    def _opened(self, opened: tuple[Practice, Watcher]) -> None:
         self._trying = False
         self.timer.stop()
-        self.practice = practice
+        self.practice, self._watcher = opened
         self.accept()
+
+    @property
+    def opened(self) -> tuple[Practice, Watcher] | None:
+        """The practice and its change feed's watcher, once the server answered."""
+        if self.practice is None or self._watcher is None:
+            return None
+        return self.practice, self._watcher
 
     def _still_away(self, exc: BaseException) -> None:
         self._trying = False
@@ -95,6 +106,8 @@ class ServerWait(QDialog):
         self.timer.stop()
         self.tasks.wait()
         if self.practice is not None:  # answered just as the person gave up
+            if self._watcher is not None:
+                self._watcher.close()
             self.practice.close()
-            self.practice = None
+            self.practice, self._watcher = None, None
         super().reject()

@@ -85,8 +85,12 @@ def test_at_start_up_the_window_waits_until_the_server_answers(
     qtbot.mouseClick(dialog.retry_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.practice is not None, timeout=15_000)
     assert dialog.result() == ServerWait.DialogCode.Accepted
-    assert dialog.practice is not None and dialog.practice.db.on_server
-    dialog.practice.close()
+    assert dialog.opened is not None
+    practice, watcher = dialog.opened
+    # Following the server's change feed from before the window reads anything.
+    assert practice.db.on_server and watcher.following
+    watcher.close()
+    practice.close()
 
 
 def test_a_window_whose_practice_moved_offers_to_reopen_and_saves_nothing(
