@@ -8,7 +8,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, or_, select
@@ -31,7 +31,7 @@ from app.models.enums import (
     RepeatFrequency,
     SeriesScope,
 )
-from app.models.hours import format_end
+from app.models.hours import END_OF_DAY
 from app.models.instants import later, later_minutes
 from app.models.outbox import MessageKind
 from app.models.recurrence import RecurrenceError, expand, shift_wall_clock
@@ -189,9 +189,9 @@ def describe(v: Violation, c: Candidate, names: Names, zone: ZoneInfo,
         days = ", ".join(weekday_name(int(d)) for d in service.bookable_weekdays)
         span = ""
         if service.bookable_from or service.bookable_until:
-            span = " " + (service.bookable_from.strftime("%H:%M") if service.bookable_from
-                          else "00:00") + "–" + (format_end(service.bookable_until)
-                                                 if service.bookable_until else "24:00")
+            # On the language's clock, as the working hours' refusal above says them.
+            span = " " + format_time(service.bookable_from or time(0)) + "–" + \
+                format_closing_time(service.bookable_until or END_OF_DAY)
         msg = _("{service} can only be booked on {days}{span}.").format(
             service=service.name, days=days, span=span)
     elif v.rule is Rule.MIN_NOTICE:

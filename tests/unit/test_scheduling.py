@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import func, select
 
+from app import i18n
 from app.models.enums import AppointmentStatus as S
 from app.models.enums import ChargeDecision
 from app.models.tables import Appointment, AuditEvent
@@ -105,7 +106,10 @@ def test_service_constraints(practice: Practice, ids: dict) -> None:
         book("2026-11-23T10:00")  # 73 hours away
     with pytest.raises(BookingConflict, match="can only be booked on Mon, Tue, Wed, Thu"):
         book("2026-11-27T10:00")  # Friday
-    with pytest.raises(BookingConflict, match="09:00–17:00"):
+    # The service's hours on the language's clock, as the working hours are said.
+    with pytest.raises(BookingConflict, match="9:00\u202fAM–5:00\u202fPM"):
+        book("2026-11-25T16:30")
+    with i18n.speaking("pt_BR"), pytest.raises(BookingConflict, match="09:00–17:00"):
         book("2026-11-25T16:30")
     book("2026-11-25T10:00")
     with pytest.raises(BookingConflict, match="limited to 1 per day"):
