@@ -71,6 +71,7 @@ PAGE_CLASSES = {"dashboard": ("app.ui.dashboard_page", "DashboardPage"),
 # the first click on another page builds it without waiting for its imports.
 WARM_UP = ("app.services.scheduling", "app.services.attendances", "app.services.conversations",
            "app.services.dashboard", "app.services.session_list", "app.services.config")
+FIRST_PERIOD_WAIT_S = 0.25  # the agenda's first period, waited for before the first paint
 LATER_MS = 50  # after the first week is applied, by when it is painted
 LATER_AT_MOST_MS = 2000  # a window opening on another page
 # The View menu's shortcuts: Ctrl+1..5 kept their pages when Sessões came in.
@@ -129,6 +130,7 @@ class MainWindow(QMainWindow):
         geometry = QSettings().value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        self._settle_first_period()
         self.load_catalogue()
         self.worker: Any = None
         self.tray: Any = None
@@ -363,6 +365,19 @@ class MainWindow(QMainWindow):
         self.quit()
 
     # ------------------------------------------------------------ building
+
+    def _settle_first_period(self) -> None:
+        """The agenda's first period, asked for as its page was made and loaded
+        while the rest of the window was, is waited for (up to FIRST_PERIOD_WAIT_S)
+        and put on the grid before the window is first painted: the window then
+        opens with its sessions, painted once, rather than painted empty and again
+        a moment later. A slower load (a distant server) arrives as any other.
+        The catalogue's and the start's reads wait until then, so they do not
+        slow that load down."""
+        agenda = self.built("agenda")
+        if agenda is not None and agenda.first_load is not None:
+            agenda.first_load.settle(FIRST_PERIOD_WAIT_S)
+            agenda.first_load = None
 
     def build(self) -> None:
         """(Re)build the navigation and menus in the current language; each page is

@@ -58,6 +58,24 @@ def test_the_worker_starts_once_the_first_week_is_painted(
     assert w.worker.scheduler is None  # Quit stops it, as before
 
 
+def test_the_window_is_first_painted_with_its_week_loaded_once(
+        qtbot: QtBot, practice: Practice, seeded: dict[str, int]) -> None:
+    """The agenda's first period is asked for as its page is made and put on the
+    grid before the window is shown: no empty week painted first, and no second
+    load of the same week when the catalogue arrives."""
+    QSettings().setValue("window/page", "agenda")
+    w = MainWindow(practice, settings.get(practice).zone)
+    qtbot.addWidget(w)
+    shown = w.agenda.grid.sessions()
+    assert shown, "the week was not on the grid when the window was made"
+    assert w.agenda.loaded_token == 1
+    w.show()
+    qtbot.waitUntil(lambda: bool(w.staff), timeout=5000)  # the catalogue came
+    qtbot.wait(300)  # and the neighbours' pre-fetch (150 ms later) ran
+    assert w.agenda.loaded_token == 1  # the same request: not loaded again
+    assert [v.id for v in w.agenda.grid.sessions()] == [v.id for v in shown]
+
+
 def test_a_window_closed_before_its_worker_started_starts_none(
         qtbot: QtBot, practice: Practice) -> None:
     QSettings().setValue("window/page", "dashboard")  # no first week: the later timer

@@ -44,6 +44,7 @@ from app.ui.style import FREE_COLOUR, STATUS_COLOURS
 if TYPE_CHECKING:
     from app.services.practice import Practice
     from app.ui.main_window import MainWindow
+    from app.ui.tasks import Task
 
 VIEWS = ("day", "workweek", "week", "month")
 
@@ -109,6 +110,16 @@ class AgendaPage(QWidget):
         self._prefetch_timer.setSingleShot(True)
         self._prefetch_timer.setInterval(150)
         self._prefetch_timer.timeout.connect(self._prefetch_neighbours)
+        # The period shown first is asked for now, before the page's widgets are
+        # made (with the filters they start with: every professional, no shading),
+        # so the query runs while they are; reload() below takes it as its own.
+        days = self.days()
+        faded = QSettings().value("agenda/faded", "false") == "true"
+        key = (self.mode == "month", days[0], days[-1], None, None, faded)
+        self._request = 1
+        self.first_load: Task | None = window.tasks.run(
+            self._loader(key, days, self._request), self._loaded, window.show_error)
+        self._first_key: tuple[Any, ...] | None = key
 
         outer = QHBoxLayout(self)
         outer.setContentsMargins(16, 14, 16, 12)
@@ -411,24 +422,25 @@ class AgendaPage(QWidget):
         else:
             self.grid.set_period(days)
             self.header.update()
-        self._request += 1
-        token = self._request
         key = self._key(days)
+        asked, self._first_key = self._first_key, None
+        if key != asked:
+            self._request += 1
+        token = self._request  # (the period asked as the page was made: its own load)
         cached = self._cache.get(key)
         if cached is not None:
             self._cache.move_to_end(key)
             self._apply(cached, self._prepared.get(key))
             self.loaded_token = token
             self._prefetch_timer.start()
-        else:
+        elif key != asked:
             self.window_.tasks.run(self._loader(key, days, token), self._loaded,
                                    self.window_.show_error)
         self.period_changed.emit()
 
     def _loader(self, key: tuple[Any, ...], days: list[date], token: int) -> Any:
-        p, staff = self.practice, self.staff_filter()
-        service = key[4]
-        faded = self.show_faded.isChecked()
+        """The load of `days` with the filters `key` holds (_key)."""
+        p, staff, service, faded = self.practice, key[3], key[4], key[5]
         first, last = days[0], days[-1]
         timed_days = days if self.mode != "month" else []
         known_hours = self._hours.get(staff)
