@@ -51,7 +51,7 @@ class WheelGuard(QObject):
                 watched, QComboBox | QAbstractSpinBox) or (
                 watched.hasFocus() and bool(watched.property(_ENGAGED))):
             return False
-        area = _scroll_area_around(watched)
+        area = scroll_area_around(watched)
         if area is not None:  # the page scrolls instead
             QCoreApplication.sendEvent(area.verticalScrollBar(), event)
         return True
@@ -79,7 +79,8 @@ class _GuardingStyle(QProxyStyle):
         return super().polish(target)
 
 
-def _scroll_area_around(widget: QWidget) -> QAbstractScrollArea | None:
+def scroll_area_around(widget: QWidget) -> QAbstractScrollArea | None:
+    """The nearest scroll area `widget` is in: the page a wheel over it scrolls."""
     parent = widget.parentWidget()
     while parent is not None:
         if isinstance(parent, QAbstractScrollArea):

@@ -3,16 +3,14 @@ filter, the mini calendar, a status legend and the availability of a service."""
 
 from __future__ import annotations
 
-import calendar
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QCalendarWidget,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -36,6 +34,7 @@ from app.services.catalog import ServiceView, StaffView
 from app.services.events import Change
 from app.services.queries import AppointmentView
 from app.services.status_words import status_label
+from app.ui.agenda.mini_month import MiniMonth, add_months
 from app.ui.agenda.month import MonthGrid
 from app.ui.agenda.timegrid import FADED, DayHeader, Prepared, TimeGrid
 from app.ui.plain import plain
@@ -63,13 +62,6 @@ class Loaded:
 
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year = day.year + month // 12
-    month = month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 class AgendaPage(QWidget):
@@ -252,17 +244,10 @@ class AgendaPage(QWidget):
         data_row.addWidget(self.import_button)
         data_row.addWidget(self.export_button)
         col.addLayout(data_row)
-        self.mini = QCalendarWidget()
-        self.mini.setGridVisible(False)
-        self.mini.setVerticalHeaderFormat(QCalendarWidget.VerticalHeaderFormat.NoVerticalHeader)
-        self.mini.setLocale(self.window_.qlocale())
-        self.mini.setFirstDayOfWeek(Qt.DayOfWeek.Monday)
-        self.mini.setHorizontalHeaderFormat(
-            QCalendarWidget.HorizontalHeaderFormat.SingleLetterDayNames)
-        self.mini.clicked.connect(lambda qd: self.jump(qd.toPython()))
-        # Every week whole, the sixth included: the header and six rows of days.
-        rows = self.mini.fontMetrics().height() + 10
-        self.mini.setMinimumHeight(max(self.mini.sizeHint().height(), 7 * rows + 34))
+        self.mini = MiniMonth()
+        self.mini.set_selected(self.anchor)
+        self.mini.set_today(self.window_.today())
+        self.mini.picked.connect(self.jump)
         col.addWidget(self.mini)
 
         col.addWidget(_section(_("Professional")))
@@ -415,7 +400,9 @@ class AgendaPage(QWidget):
         days = self.days()
         today = self.window_.today()
         self.period.setText(self._period_text(days))
-        self.mini.setSelectedDate(QDate(self.anchor.year, self.anchor.month, self.anchor.day))
+        self.mini.set_selected(self.anchor)
+        self.mini.set_today(today)
+        self.mini.set_period(days)
         self.header.today = self.month.today = today
         if self.mode == "month":
             self.month.set_month(self.anchor)
