@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
@@ -47,6 +46,7 @@ from app.ui.dialogs import CancelDialog, CompleteDialog, RescheduleDialog
 from app.ui.lead_time import LeadTime
 from app.ui.plain import plain, verbatim
 from app.ui.style import STATUS_COLOURS
+from app.ui.wheel_guard import ComboBox
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -196,7 +196,7 @@ class AppointmentPanel(QDialog):
         self.reminder_table.itemSelectionChanged.connect(self._reminder_selection)
         col.addWidget(self.reminder_table, 1)
         row = QHBoxLayout()
-        self.reminder_channel = QComboBox()
+        self.reminder_channel = ComboBox()
         for channel in REMINDER_CHANNELS:
             self.reminder_channel.addItem(channel_label(channel), channel)
         self.reminder_minutes = LeadTime()  # a day before, to begin with

@@ -12,18 +12,18 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QSpinBox,
     QWidget,
 )
 
 from app import i18n
 from app.i18n import _
 from app.services import config
+from app.ui.wheel_guard import ComboBox, SpinBox
 
 
 def _hours() -> QComboBox:
     """The half hours from the earliest a call may ring to the latest."""
-    combo = QComboBox()
+    combo = ComboBox()
     low, high = (int(t[:2]) * 60 + int(t[3:]) for t in (config.CALLS_EARLIEST,
                                                          config.CALLS_LATEST))
     for minute in range(low, high + 1, 30):
@@ -59,7 +59,7 @@ class CallSettings:
                                  "{latest})").format(earliest=_shown(config.CALLS_EARLIEST),
                                                      latest=_shown(config.CALLS_LATEST))), 1)
         form.addRow(_("Reminder calls ring from"), hours)
-        self.retry = QSpinBox()
+        self.retry = SpinBox()
         self.retry.setRange(5, 240)
         self.retry.setSingleStep(5)
         self.retry.setSuffix(" " + _("min"))

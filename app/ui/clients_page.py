@@ -11,7 +11,6 @@ from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -43,6 +42,7 @@ from app.ui.channel_words import REMINDER_CHANNELS, channel_label
 from app.ui.client_models import ID_ROLE, DirectoryModel, SessionsModel
 from app.ui.form_version import FormVersion
 from app.ui.plain import plain, verbatim
+from app.ui.wheel_guard import ComboBox
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -247,12 +247,12 @@ class ClientFile(QWidget):
         self.phone = QLineEdit()
         self.phone.setPlaceholderText(_("e.g. (11) 98765-4321"))
         self.email = QLineEdit()
-        self.preferred = QComboBox()
+        self.preferred = ComboBox()
         self.preferred.addItem(_("No preference"), "")
         for value in REMINDER_CHANNELS:
             self.preferred.addItem(channel_label(value), value)
         # The language the client's reminders and notices are written in.
-        self.language = QComboBox()
+        self.language = ComboBox()
         self.language.addItem(_("The practice's language"), "")
         self.language.addItem("Português (Brasil)", "pt_BR")
         self.language.addItem("English", "en")

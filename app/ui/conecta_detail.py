@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QStringListModel, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QComboBox,
     QCompleter,
     QFormLayout,
     QFrame,
@@ -20,7 +19,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QSpinBox,
     QStackedWidget,
     QTextBrowser,
     QVBoxLayout,
@@ -47,6 +45,7 @@ from app.ui.client_picker import NO_CLIENT, ClientPickerDialog
 from app.ui.conecta_dialog import split_tags
 from app.ui.plain import button_text, escape, plain
 from app.ui.plain import label as plain_label
+from app.ui.wheel_guard import ComboBox, SpinBox
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -153,7 +152,7 @@ class Composer(QWidget):
         template_page = QWidget()
         pl = QVBoxLayout(template_page)
         pl.setContentsMargins(0, 0, 0, 0)
-        self.template = QComboBox()
+        self.template = ComboBox()
         self.template.currentIndexChanged.connect(self.template_chosen)
         pl.addWidget(self.template)
         self.params = QFormLayout()
@@ -183,13 +182,13 @@ class Composer(QWidget):
         self.call_link.clicked.connect(view.call)
         cl.addWidget(self.call_link, 0, Qt.AlignmentFlag.AlignLeft)
         form = QFormLayout()
-        self.call_direction = QComboBox()
+        self.call_direction = ComboBox()
         self.call_direction.addItem(_("Outgoing call"), Direction.OUTBOUND.value)
         self.call_direction.addItem(_("Incoming call"), Direction.INBOUND.value)
-        self.call_outcome = QComboBox()
+        self.call_outcome = ComboBox()
         for o in CallOutcome:
             self.call_outcome.addItem(attendances.call_outcome_label(o), o.value)
-        self.call_minutes = QSpinBox()
+        self.call_minutes = SpinBox()
         self.call_minutes.setRange(0, 600)
         self.call_minutes.setSuffix(" min")
         self.call_notes = QLineEdit()
@@ -299,10 +298,10 @@ class AttendanceView(QFrame):
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.subtitle)
         edits = QHBoxLayout()
-        self.status = QComboBox()
+        self.status = ComboBox()
         for st in AttendanceStatus:
             self.status.addItem(attendances.status_label(st), st.value)
-        self.type = QComboBox()
+        self.type = ComboBox()
         self.tags = QLineEdit()
         self.tags.setPlaceholderText(_("Tags, separated by commas"))
         edits.addWidget(self.status)

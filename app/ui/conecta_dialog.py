@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtWidgets import (
-    QComboBox,
     QCompleter,
     QDialog,
     QDialogButtonBox,
@@ -25,6 +24,7 @@ from app.models.conecta import NEEDS_EMAIL, NEEDS_PHONE, AttendanceStatus, Mediu
 from app.services import attendances
 from app.services.errors import FieldInvalid, PracticeError
 from app.ui.plain import plain
+from app.ui.wheel_guard import ComboBox
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -49,7 +49,7 @@ class NewAttendanceDialog(QDialog):
         layout = QVBoxLayout(self)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.medium = QComboBox()
+        self.medium = ComboBox()
         for m in (Medium.SMS, Medium.EMAIL, Medium.WHATSAPP, Medium.VOIP):
             self.medium.addItem(attendances.medium_label(m), m.value)
         self.name = QLineEdit(name)
@@ -57,11 +57,11 @@ class NewAttendanceDialog(QDialog):
         self.phone.setPlaceholderText("(11) 98765-4321")
         self.email = QLineEdit(email)
         self.email.setPlaceholderText("nome@exemplo.com")
-        self.status = QComboBox()
+        self.status = ComboBox()
         for st in AttendanceStatus:
             self.status.addItem(attendances.status_label(st), st.value)
-        self.type = QComboBox()
-        self.originator = QComboBox()
+        self.type = ComboBox()
+        self.originator = ComboBox()
         self.tags = QLineEdit()
         self.tags.setPlaceholderText(_("Separated by commas"))
         self.labels: dict[str, QLabel] = {}

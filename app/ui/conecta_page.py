@@ -39,6 +39,7 @@ from app.ui.conecta_detail import AttendanceView
 from app.ui.conecta_dialog import NewAttendanceDialog
 from app.ui.plain import verbatim
 from app.ui.style import ACCENT, INK, LINE, MUTED
+from app.ui.wheel_guard import ComboBox
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -275,7 +276,7 @@ class ConectaPage(QWidget):
         self.dialog: NewAttendanceDialog | None = None
 
     def _combo(self, everything: str, items: list[tuple[str, str]]) -> QComboBox:
-        combo = QComboBox()
+        combo = ComboBox()
         combo.addItem(everything, None)
         for text, value in items:
             combo.addItem(text, value)

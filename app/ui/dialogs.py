@@ -10,8 +10,6 @@ from PySide6.QtCore import QDate, QTime, QTimer
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -22,7 +20,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QRadioButton,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -39,6 +36,7 @@ from app.services.reminders import channel_name
 from app.services.settings import SettingsView
 from app.services.values import parse_money
 from app.ui.plain import label, plain, verbatim
+from app.ui.wheel_guard import ComboBox, DateEdit, TimeEdit
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -230,17 +228,17 @@ class RescheduleDialog(QDialog):
         form = QFormLayout()
         layout.addLayout(form)
         local = view.start.astimezone(window.zone)
-        self.date = QDateEdit(QDate(local.year, local.month, local.day))
+        self.date = DateEdit(QDate(local.year, local.month, local.day))
         self.date.setCalendarPopup(True)
         self.date.setLocale(window.qlocale())
         self.date.setDisplayFormat(window.date_format())
-        self.time = QTimeEdit(QTime(local.hour, local.minute))
+        self.time = TimeEdit(QTime(local.hour, local.minute))
         self.time.setLocale(window.qlocale())
         when = QHBoxLayout()
         when.addWidget(self.date)
         when.addWidget(self.time)
         form.addRow(_("New date and time"), when)
-        self.staff = QComboBox()
+        self.staff = ComboBox()
         for st in window.staff:
             self.staff.addItem(st.name, st.id)
         self.staff.setCurrentIndex(max(0, self.staff.findData(view.staff_id)))

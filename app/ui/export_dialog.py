@@ -13,7 +13,6 @@ from PySide6.QtCore import QDate, QStandardPaths
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QComboBox,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
@@ -35,6 +34,7 @@ from app.services.scheduling import status_label
 from app.ui import file_chooser
 from app.ui.plain import plain
 from app.ui.style import MUTED
+from app.ui.wheel_guard import ComboBox, DateEdit
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -82,7 +82,7 @@ class ExportDialog(QDialog):
         period.addStretch(1)
         form.addRow(_("Period"), period)
 
-        self.staff = QComboBox()
+        self.staff = ComboBox()
         self.staff.addItem(_("All professionals"), None)
         for person in window.staff:  # the catalogue the window keeps loaded
             self.staff.addItem(person.name, person.id)
@@ -131,7 +131,7 @@ class ExportDialog(QDialog):
         self.recount()
 
     def _date_edit(self, day: date) -> QDateEdit:
-        edit = QDateEdit(_qdate(day))
+        edit = DateEdit(_qdate(day))
         edit.setCalendarPopup(True)
         edit.setLocale(self.window_.qlocale())
         edit.setDisplayFormat(self.window_.date_format())

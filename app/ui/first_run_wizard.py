@@ -35,6 +35,7 @@ from app.ui.channel_words import REMINDER_CHANNELS, channel_label
 from app.ui.hours_grid import HoursGrid
 from app.ui.lead_time import LeadTime
 from app.ui.plain import plain
+from app.ui.wheel_guard import ComboBox, SpinBox
 from app.ui.who_uses import stored_user as stored_user
 from app.ui.who_uses import user_key as user_key
 
@@ -118,7 +119,7 @@ class FirstRunWizard(QWizard):
         self.country = place_fields.country_chooser()
         self.country.set_code(self.proposal.country)
         form.addRow(_("Country"), self.country)
-        self.language = QComboBox()
+        self.language = ComboBox()
         for code, words in (("", _("Follow the system")), ("pt_BR", "Português (Brasil)"),
                             ("en", "English")):
             self.language.addItem(words, code)
@@ -201,7 +202,7 @@ class FirstRunWizard(QWizard):
 
     def _add_service(self, sv: ServiceDraft) -> tuple[QLineEdit, QSpinBox, QLineEdit]:
         name = QLineEdit(sv.name)
-        minutes = QSpinBox()
+        minutes = SpinBox()
         minutes.setRange(5, 24 * 60)
         minutes.setSingleStep(5)
         minutes.setValue(sv.duration_minutes)
@@ -220,7 +221,7 @@ class FirstRunWizard(QWizard):
             [["whatsapp", "1440"], ["email", "120"]]
         self.reminders: list[tuple[QComboBox, LeadTime]] = []
         for i in range(3):
-            channel = QComboBox()
+            channel = ComboBox()
             channel.addItem(_("None"), "")
             for value in REMINDER_CHANNELS:
                 channel.addItem(channel_label(value), value)
@@ -245,7 +246,7 @@ class FirstRunWizard(QWizard):
         page, col = _page(_("This computer"), _("Everything done here is recorded in the "
                                                 "name of who uses it (the File menu changes "
                                                 "it)."))
-        self.user = QComboBox()  # the people just named, each with their role
+        self.user = ComboBox()  # the people just named, each with their role
         col.addWidget(QLabel(_("Who uses this computer?")))
         col.addWidget(self.user)
         self.error = _error()

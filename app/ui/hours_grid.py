@@ -11,9 +11,10 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLabel, QWidget
 from app import i18n
 from app.i18n import _
 from app.models.hours import WEEKDAY_KEYS, HoursFormatError, parse_intervals, parse_time
+from app.ui.wheel_guard import ComboBox
 
 
-class TimeField(QComboBox):
+class TimeField(ComboBox):
     """A time picked from the half hours, shown in the language's way ("08:00",
     "8:00 AM"), or typed as people write it ("9:30", "9h30", "0930", "9:30 pm"). A
     QTimeEdit dropped the hour of "09:30" typed over a selection; this keeps what

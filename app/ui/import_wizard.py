@@ -50,6 +50,7 @@ from app.ui import file_chooser
 from app.ui.channel_words import AGREED_BY_PRACTICE, channel_label
 from app.ui.plain import plain, verbatim
 from app.ui.style import MUTED
+from app.ui.wheel_guard import ComboBox
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -269,7 +270,7 @@ class ImportDialog(QDialog):
         form = QFormLayout(form_box)
         self.combos: dict[Field, QComboBox] = {}
         for f in Field:
-            combo = QComboBox()
+            combo = ComboBox()
             combo.currentIndexChanged.connect(lambda _i, f=f: self._mapping_changed(f))
             self.combos[f] = combo
             required = f in columns.REQUIRED or f in (Field.DATE, Field.TIME)
@@ -314,7 +315,7 @@ class ImportDialog(QDialog):
         self.counts = QLabel()
         top.addWidget(self.counts, 1)
         top.addWidget(QLabel(_("Show")))
-        self.filter_combo = QComboBox()
+        self.filter_combo = ComboBox()
         for text, status in ((_("All rows"), None), (_("Ok"), RowStatus.OK),
                              (_("Conflicts"), RowStatus.CONFLICT),
                              (_("Invalid"), RowStatus.INVALID)):

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QSizePolicy, QSpinBox, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
 from app.i18n import ngettext
+from app.ui.wheel_guard import ComboBox, SpinBox
 
 DAY, HOUR = 24 * 60, 60
 LONGEST = 14 * DAY  # the service refuses more, and 5 minutes is the least
@@ -20,8 +21,8 @@ class LeadTime(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        self.number = QSpinBox()
-        self.unit = QComboBox()
+        self.number = SpinBox()
+        self.unit = ComboBox()
         for size in (1, HOUR, DAY):
             self.unit.addItem("", size)
         row.addWidget(self.number)

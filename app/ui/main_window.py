@@ -39,7 +39,7 @@ from app.services.events import Change
 from app.services.practice import Practice
 from app.services.settings import SettingsView
 from app.services.values import format_phone
-from app.ui import qt_language, wheel_guard
+from app.ui import qt_language
 from app.ui.bridge import ChangeBridge
 from app.ui.plain import plain, verbatim
 from app.ui.style import STYLE
@@ -99,7 +99,6 @@ class MainWindow(QMainWindow):
         watermark itself, before its pages read anything."""
         super().__init__()
         _keep_what_is_loaded()
-        wheel_guard.install()  # the wheel scrolls pages, not the fields it passes over
         qt_language.install()  # Qt's own buttons and dialogs in the app's language
         self.practice = practice
         self.zone = zone  # refreshed in the background when the settings change

@@ -13,8 +13,6 @@ from PySide6.QtCore import QDate, Qt, QTime, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -24,8 +22,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QPlainTextEdit,
     QPushButton,
-    QSpinBox,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +37,7 @@ from app.services.errors import InvalidInput, PracticeError
 from app.services.scheduling import BookingRequest, Occurrence, Repeat
 from app.services.values import parse_money
 from app.ui.channel_words import AGREED_BY_PRACTICE, channel_label
+from app.ui.wheel_guard import ComboBox, DateEdit, SpinBox, TimeEdit
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -192,7 +189,7 @@ class NewSessionDialog(QDialog):
         form.addRow("", self.same_box)
 
         # What and when.
-        self.service = QComboBox()
+        self.service = ComboBox()
         for sv in window.services:
             self.service.addItem(f"{sv.name} · {sv.duration_minutes} min", sv.id)
         self.service.addItem(_("Custom service…"), CUSTOM)
@@ -205,13 +202,13 @@ class NewSessionDialog(QDialog):
         form.addRow(_("Service"), self.service)
         form.addRow("", self.custom)
         local = (start or self._next_half_hour()).astimezone(window.zone)
-        self.date = QDateEdit(QDate(local.year, local.month, local.day))
+        self.date = DateEdit(QDate(local.year, local.month, local.day))
         self.date.setCalendarPopup(True)
         self.date.setLocale(window.qlocale())
         self.date.setDisplayFormat(window.date_format())
-        self.time = QTimeEdit(QTime(local.hour, local.minute))
+        self.time = TimeEdit(QTime(local.hour, local.minute))
         self.time.setLocale(window.qlocale())
-        self.duration = QSpinBox()
+        self.duration = SpinBox()
         self.duration.setRange(5, 24 * 60)
         self.duration.setSingleStep(5)
         self.duration.setSuffix(" min")
@@ -220,7 +217,7 @@ class NewSessionDialog(QDialog):
         when.addWidget(self.time)
         when.addWidget(self.duration)
         form.addRow(_("Date, time, duration"), when)
-        self.staff = QComboBox()
+        self.staff = ComboBox()
         for st in window.staff:
             self.staff.addItem(st.name, st.id)
         form.addRow(_("Professional"), self.staff)
@@ -232,23 +229,23 @@ class NewSessionDialog(QDialog):
         form.addRow(_("Notes"), self.notes)
 
         # Repeat.
-        self.repeat = QComboBox()
+        self.repeat = ComboBox()
         self.repeat.addItem(_("Does not repeat"), None)
         self.repeat.addItem(_("Every week"), RepeatFrequency.WEEKLY.value)
         self.repeat.addItem(_("Every N weeks"), "n_weeks")
         self.repeat.addItem(_("Monthly, same weekday"), RepeatFrequency.MONTHLY.value)
-        self.interval = QSpinBox()
+        self.interval = SpinBox()
         self.interval.setRange(2, 12)
         self.interval.setPrefix(_("every "))
         self.interval.setSuffix(_(" weeks"))
-        self.end_kind = QComboBox()
+        self.end_kind = ComboBox()
         self.end_kind.addItem(_("after"), "count")
         self.end_kind.addItem(_("until"), "until")
-        self.count = QSpinBox()
+        self.count = SpinBox()
         self.count.setRange(2, 100)
         self.count.setValue(8)
         self.count.setSuffix(_(" sessions"))
-        self.until = QDateEdit(self.date.date().addMonths(3))
+        self.until = DateEdit(self.date.date().addMonths(3))
         self.until.setCalendarPopup(True)
         self.until.setLocale(window.qlocale())
         self.until.setDisplayFormat(window.date_format())

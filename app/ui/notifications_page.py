@@ -44,6 +44,7 @@ from app.ui.fit_label import FitLabel
 from app.ui.lead_time import LeadTime
 from app.ui.plain import escape, verbatim
 from app.ui.speech import Speech
+from app.ui.wheel_guard import ComboBox
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -89,7 +90,7 @@ class NotificationsTab(QWidget):
         form = QFormLayout(inner)
         self.defaults: list[tuple[QComboBox, LeadTime]] = []
         for i in range(3):
-            combo = QComboBox()
+            combo = ComboBox()
             combo.addItem(_("None"), "")
             for value in REMINDER_CHANNELS:
                 combo.addItem(channel_label(value), value)
@@ -153,7 +154,7 @@ class NotificationsTab(QWidget):
         form.addRow(_("WhatsApp template"), self.wa_template)
         # The templates read from Meta (Integrações › WhatsApp): one is chosen, nobody
         # retypes it; one Meta will not send now is shown, greyed, with why.
-        self.wa_picker = QComboBox()
+        self.wa_picker = ComboBox()
         self.wa_picker.setMinimumContentsLength(30)
         self.wa_picker.activated.connect(self._template_picked)
         self.refresh_button = QPushButton(_("Refresh templates"))

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
 
 from app import i18n
 from app.models.search_text import folded
+from app.ui.wheel_guard import ComboBox
 
 
 @cache
@@ -89,7 +90,7 @@ class _Finder(QCompleter):
         return str(index.data(Qt.ItemDataRole.DisplayRole))
 
 
-class CodeChooser(QComboBox):
+class CodeChooser(ComboBox):
     """A list of names over codes; typing any part of a name finds it, with or
     without its accents. A code not in the list (an old setting) is kept and shown
     as is, never replaced silently."""

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDate, QModelIndex, QStandardPaths, Qt, QTimer
 from PySide6.QtWidgets import (
-    QComboBox,
     QDateEdit,
     QHBoxLayout,
     QHeaderView,
@@ -38,6 +37,7 @@ from app.services.scheduling import source_label, status_label
 from app.services.session_list import SORTS, Listing
 from app.ui import file_chooser
 from app.ui.session_list_model import ID_ROLE, SessionListModel
+from app.ui.wheel_guard import ComboBox, DateEdit
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -102,7 +102,7 @@ class SessionsPage(QWidget):
         self.search.setPlaceholderText(_("Search by name or phone"))
         self.search.setClearButtonEnabled(True)
         filters.addWidget(self.search, 2)
-        self.period = QComboBox()
+        self.period = ComboBox()
         for key, words in periods():
             self.period.addItem(words, key)
         filters.addWidget(self.period)
@@ -110,14 +110,14 @@ class SessionsPage(QWidget):
         self.end = self._date_edit()
         filters.addWidget(self.start)
         filters.addWidget(self.end)
-        self.status = QComboBox()
+        self.status = ComboBox()
         self.status.addItem(_("All statuses"), None)
         for s in AppointmentStatus:
             self.status.addItem(status_label(s), s.value)
         filters.addWidget(self.status)
-        self.staff = QComboBox()
+        self.staff = ComboBox()
         filters.addWidget(self.staff)
-        self.source = QComboBox()
+        self.source = ComboBox()
         self.source.addItem(_("All origins"), None)
         for source in AppointmentSource:
             self.source.addItem(source_label(source.value), source.value)
@@ -193,7 +193,7 @@ class SessionsPage(QWidget):
 
     def _date_edit(self) -> QDateEdit:
         today = self.window_.today()
-        edit = QDateEdit(QDate(today.year, today.month, today.day))
+        edit = DateEdit(QDate(today.year, today.month, today.day))
         edit.setCalendarPopup(True)
         edit.setLocale(self.window_.qlocale())
         edit.setDisplayFormat(self.window_.date_format())

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -17,7 +16,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -33,6 +31,7 @@ from app.services.settings import SettingsView
 from app.ui import place_fields
 from app.ui.form_version import FormVersion
 from app.ui.hours_grid import HoursGrid
+from app.ui.wheel_guard import ComboBox, SpinBox
 
 if TYPE_CHECKING:
     from app.ui.main_window import MainWindow
@@ -135,13 +134,13 @@ class SettingsPage(QWidget):
         form.addRow(_("Address"), self.address)
         self.currency = place_fields.CodeChooser(())
         form.addRow(_("Currency"), self.currency)
-        self.language = QComboBox()
+        self.language = ComboBox()
         for code, name in LANGUAGES:
             self.language.addItem(_("Follow the system") if not code else name, code)
         form.addRow(_("Language"), self.language)
         self.hours_grid = HoursGrid()  # a grid, as in the set-up assistant: no typed text
         form.addRow(_("Working hours"), self.hours_grid)
-        self.notice = QSpinBox()
+        self.notice = SpinBox()
         self.notice.setRange(0, 24 * 14)
         self.notice.setSuffix(" h")
         form.addRow(_("Cancellation notice"), self.notice)
@@ -250,25 +249,25 @@ class SettingsPage(QWidget):
         form_host = QWidget()
         form = QFormLayout(form_host)
         self.sv_name = QLineEdit()
-        self.sv_duration = QSpinBox()
+        self.sv_duration = SpinBox()
         self.sv_duration.setRange(5, 24 * 60)
         self.sv_duration.setSingleStep(5)
         self.sv_duration.setSuffix(" min")
         self.sv_price = QLineEdit()
-        self.sv_before = QSpinBox()
+        self.sv_before = SpinBox()
         self.sv_before.setRange(0, 240)
         self.sv_before.setSuffix(" min")
-        self.sv_after = QSpinBox()
+        self.sv_after = SpinBox()
         self.sv_after.setRange(0, 240)
         self.sv_after.setSuffix(" min")
-        self.sv_notice = QSpinBox()
+        self.sv_notice = SpinBox()
         self.sv_notice.setRange(0, 24 * 30)
         self.sv_notice.setSuffix(" h")
         self.sv_days = QLineEdit()
         self.sv_days.setPlaceholderText(_("every day, or e.g. mon-fri"))
         self.sv_hours = QLineEdit()
         self.sv_hours.setPlaceholderText(_("any time, or e.g. 09:00-17:00"))
-        self.sv_max = QSpinBox()
+        self.sv_max = SpinBox()
         self.sv_max.setRange(0, 50)
         self.sv_max.setSpecialValueText(_("no limit"))
         for label, widget in ((_("Name"), self.sv_name), (_("Duration"), self.sv_duration),

@@ -3,80 +3,37 @@ clicked (or tabbed) into scrolls the page, never the field's value: scrolling do
 a long settings page must not turn "STARTTLS" into "None" on the way, nor a dialog
 that opens with its date field ready change the date.
 
-The guard watches the drop-downs and number fields alone, given to each as Qt
-polishes it (a proxy of the application's style): watching the whole application
-would bring every event of every widget through Python, which cost the window's
-start half of its build."""
+The window's drop-downs and number fields are the classes here (ComboBox, SpinBox,
+DoubleSpinBox, DateEdit, TimeEdit, DateTimeEdit), never Qt's own:
+tests/unit/test_fields_guarded.py keeps it so. Each hears only its own wheel,
+focus and clicks. (A proxy of the application's style that guarded every field as
+Qt polished it made Python look at every widget of the window as it was made, a
+private one of Qt's included, which cost the start a tenth of its build.)"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QFocusEvent, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
-    QAbstractSpinBox,
-    QApplication,
     QComboBox,
+    QDateEdit,
+    QDateTimeEdit,
+    QDoubleSpinBox,
     QLineEdit,
-    QProxyStyle,
+    QSpinBox,
+    QTimeEdit,
     QWidget,
 )
 
-_ENGAGED = "wheel_guard_engaged"  # the person clicked or tabbed into the field
 # How a field is given the focus by the person, not by a window or dialog opening.
 _BY_THE_PERSON = (Qt.FocusReason.MouseFocusReason, Qt.FocusReason.TabFocusReason,
                   Qt.FocusReason.BacktabFocusReason, Qt.FocusReason.ShortcutFocusReason)
+# The window losing and regaining activation, or a popup of the field's own, leaves
+# the field as the person left it.
 _KEPT_ACROSS = (Qt.FocusReason.ActiveWindowFocusReason, Qt.FocusReason.PopupFocusReason)
-
-
-class WheelGuard(QObject):
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind == QEvent.Type.MouseButtonPress:  # on the field, or on its text
-            field = watched if isinstance(watched, QComboBox | QAbstractSpinBox) \
-                else watched.parent()
-            if isinstance(field, QObject):
-                field.setProperty(_ENGAGED, True)
-            return False
-        if kind in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
-            reason = event.reason()  # type: ignore[attr-defined]
-            # The window losing and regaining activation, or a popup of the field's
-            # own, leaves the field as the person left it.
-            if reason not in _KEPT_ACROSS:
-                watched.setProperty(_ENGAGED, kind == QEvent.Type.FocusIn and
-                                    reason in _BY_THE_PERSON)
-            return False
-        if kind != QEvent.Type.Wheel or not isinstance(
-                watched, QComboBox | QAbstractSpinBox) or (
-                watched.hasFocus() and bool(watched.property(_ENGAGED))):
-            return False
-        area = scroll_area_around(watched)
-        if area is not None:  # the page scrolls instead
-            QCoreApplication.sendEvent(area.verticalScrollBar(), event)
-        return True
-
-
-class _GuardingStyle(QProxyStyle):
-    """The application's own style, which gives the guard to each drop-down and
-    number field it polishes (style sheets pass polishing on to it)."""
-
-    def __init__(self, key: str, guard: WheelGuard) -> None:
-        super().__init__(key)
-        self._guard = guard
-
-    def polish(self, target: Any) -> Any:  # a widget, the application or a palette
-        if isinstance(target, QLineEdit) and isinstance(target.parent(),
-                                                        QComboBox | QAbstractSpinBox):
-            target.installEventFilter(self._guard)  # a click on the field's text
-        if isinstance(target, QComboBox | QAbstractSpinBox):
-            # Qt gives a field with WheelFocus (theirs by default) the focus as the
-            # wheel turns over it, before any filter sees the turn: the field would
-            # then count as clicked into. A click or Tab still gives it the focus.
-            if target.focusPolicy() == Qt.FocusPolicy.WheelFocus:
-                target.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-            target.installEventFilter(self._guard)  # installed once, however often polished
-        return super().polish(target)
 
 
 def scroll_area_around(widget: QWidget) -> QAbstractScrollArea | None:
@@ -89,11 +46,99 @@ def scroll_area_around(widget: QWidget) -> QAbstractScrollArea | None:
     return None
 
 
-def install() -> None:
-    """Once per application, before its widgets are shown."""
-    app = QApplication.instance()
-    if not isinstance(app, QApplication) or app.property("wheel_guard"):
-        return
-    guard = WheelGuard(app)
-    app.setStyle(_GuardingStyle(app.style().name(), guard))
-    app.setProperty("wheel_guard", True)
+class _Guarded:
+    """What the fields share; mixed in before the Qt class."""
+
+    engaged = False  # the person clicked or tabbed into the field
+
+    def _guard(self) -> None:
+        field: Any = self
+        # Qt gives a field with WheelFocus (theirs by default) the focus as the wheel
+        # turns over it, before the field sees the turn: it would then count as
+        # clicked into. A click or Tab still gives it the focus.
+        if field.focusPolicy() == Qt.FocusPolicy.WheelFocus:
+            field.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.engaged = True
+        super().mousePressEvent(event)  # type: ignore[misc]
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        if event.reason() not in _KEPT_ACROSS:
+            self.engaged = event.reason() in _BY_THE_PERSON
+        super().focusInEvent(event)  # type: ignore[misc]
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        if event.reason() not in _KEPT_ACROSS:
+            self.engaged = False
+        super().focusOutEvent(event)  # type: ignore[misc]
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        field: Any = self
+        if field.hasFocus() and self.engaged:
+            super().wheelEvent(event)  # type: ignore[misc]
+            return
+        area = scroll_area_around(field)
+        if area is None:
+            event.ignore()
+            return
+        QCoreApplication.sendEvent(area.verticalScrollBar(), event)  # the page scrolls
+
+
+class _FieldText(QLineEdit):
+    """A field's text: a click on it engages the field, as a click on its arrows does
+    (a dialog may open with the field already focused, so no focus change says it)."""
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        field = self.parentWidget()
+        if isinstance(field, _Guarded):
+            field.engaged = True
+        super().mousePressEvent(event)
+
+
+class ComboBox(_Guarded, QComboBox):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._guard()
+
+    def setEditable(self, editable: bool) -> None:
+        super().setEditable(editable)
+        if editable and not isinstance(self.lineEdit(), _FieldText):
+            self.setLineEdit(_FieldText(self))
+
+
+class _GuardedSpin(_Guarded):
+    def _guard(self) -> None:
+        super()._guard()
+        field: Any = self
+        field.setLineEdit(_FieldText(field))
+
+
+class SpinBox(_GuardedSpin, QSpinBox):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._guard()
+
+
+class DoubleSpinBox(_GuardedSpin, QDoubleSpinBox):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._guard()
+
+
+class DateEdit(_GuardedSpin, QDateEdit):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._guard()
+
+
+class TimeEdit(_GuardedSpin, QTimeEdit):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._guard()
+
+
+class DateTimeEdit(_GuardedSpin, QDateTimeEdit):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._guard()

@@ -1,7 +1,7 @@
 """The wheel over a drop-down or number field not clicked into scrolls the page;
-once the person has clicked into it, the wheel is the field's. This holds for
-fields made at any time, in any window (each is given the guard as Qt polishes
-it), while the application's other widgets' events never pass through Python."""
+once the person has clicked into it, the wheel is the field's. The window's fields
+are wheel_guard's classes (tests/unit/test_fields_guarded.py), each hearing only
+its own wheel, focus and clicks."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QScrollArea,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
 
 from app.ui.main_window import MainWindow
+from app.ui.wheel_guard import ComboBox, DateEdit, SpinBox
 
 
 def turn(widget: QWidget) -> None:
@@ -28,12 +28,12 @@ def turn(widget: QWidget) -> None:
         False))
 
 
-def a_long_page(qtbot: QtBot) -> tuple[QScrollArea, QComboBox, QSpinBox]:
+def a_long_page(qtbot: QtBot) -> tuple[QScrollArea, ComboBox, SpinBox]:
     area = QScrollArea()
     qtbot.addWidget(area)
     inner = QWidget()
     column = QVBoxLayout(inner)
-    combo, number = QComboBox(), QSpinBox()
+    combo, number = ComboBox(), SpinBox()
     combo.addItems(["STARTTLS", "SSL", "None"])
     number.setRange(0, 100)
     number.setValue(50)
@@ -47,7 +47,7 @@ def a_long_page(qtbot: QtBot) -> tuple[QScrollArea, QComboBox, QSpinBox]:
     return area, combo, number
 
 
-def test_fields_made_after_the_window_scroll_their_page_not_their_value(
+def test_a_field_not_clicked_into_scrolls_its_page_not_its_value(
         qtbot: QtBot, window: MainWindow) -> None:
     area, combo, number = a_long_page(qtbot)
     for field in (combo, number, combo):
@@ -98,12 +98,12 @@ def test_a_field_a_dialog_opens_on_keeps_its_value_until_clicked(qtbot: QtBot,
     """A dialog opens with its date ready to type: the wheel passing over it must not
     change the date (a reschedule moved a day, an export's period a month)."""
     from PySide6.QtCore import QDate
-    from PySide6.QtWidgets import QDateEdit, QDialog, QLineEdit
+    from PySide6.QtWidgets import QDialog, QLineEdit
 
     dialog = QDialog(window)
     qtbot.addWidget(dialog)
     column = QVBoxLayout(dialog)
-    date = QDateEdit(QDate(2026, 12, 4))
+    date = DateEdit(QDate(2026, 12, 4))
     column.addWidget(date)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -115,3 +115,33 @@ def test_a_field_a_dialog_opens_on_keeps_its_value_until_clicked(qtbot: QtBot,
     qtbot.mouseClick(edit, Qt.MouseButton.LeftButton, pos=edit.rect().topLeft() + QPoint(4, 4))
     turn(date)
     assert date.date() != QDate(2026, 12, 4)  # the section clicked (the month, in English)
+
+
+def test_a_typed_drop_down_clicked_on_its_text_takes_the_wheel(qtbot: QtBot,
+                                                               window: MainWindow) -> None:
+    """A drop-down one may type into (a time of day) is engaged by a click on its
+    text too, as a dialog may open with it focused already."""
+    from datetime import time
+
+    from app.ui.hours_grid import TimeField
+
+    area = QScrollArea()
+    qtbot.addWidget(area)
+    inner = QWidget()
+    column = QVBoxLayout(inner)
+    field = TimeField(time(9, 0))
+    column.addWidget(field)
+    column.addSpacing(3000)
+    area.setWidget(inner)
+    area.resize(300, 200)
+    area.show()
+    qtbot.waitExposed(area)
+    field.setFocus()  # as a dialog gives its first field the focus
+    qtbot.waitUntil(field.hasFocus)
+    before = field.currentText()
+    turn(field)
+    assert field.currentText() == before and area.verticalScrollBar().value() > 0
+    edit = field.lineEdit()
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton, pos=QPoint(4, 4))
+    turn(field)
+    assert field.currentText() != before

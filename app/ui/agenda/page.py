@@ -12,7 +12,6 @@ from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QComboBox,
     QDialog,
     QFrame,
     QGridLayout,
@@ -39,6 +38,7 @@ from app.ui.agenda.month import MonthGrid
 from app.ui.agenda.timegrid import FADED, DayHeader, Prepared, TimeGrid
 from app.ui.plain import plain
 from app.ui.style import FREE_COLOUR, STATUS_COLOURS
+from app.ui.wheel_guard import ComboBox
 
 if TYPE_CHECKING:
     from app.services.practice import Practice
@@ -251,12 +251,12 @@ class AgendaPage(QWidget):
         col.addWidget(self.mini)
 
         col.addWidget(_section(_("Professional")))
-        self.staff_combo = QComboBox()
+        self.staff_combo = ComboBox()
         self.staff_combo.currentIndexChanged.connect(lambda _i: self.reload())
         col.addWidget(self.staff_combo)
 
         col.addWidget(_section(_("Availability")))
-        self.service_combo = QComboBox()
+        self.service_combo = ComboBox()
         self.service_combo.setToolTip(_("Shade the free times for a service"))
         self.service_combo.currentIndexChanged.connect(lambda _i: self.reload())
         col.addWidget(self.service_combo)

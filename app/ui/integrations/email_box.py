@@ -23,6 +23,7 @@ from app.services.channels.mail_providers import app_password_hint, app_password
 from app.services.errors import ChangedMeanwhile, PracticeError
 from app.ui.integrations.channel_box import ChannelBox
 from app.ui.notifications_page import message_label
+from app.ui.wheel_guard import ComboBox
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -55,7 +56,7 @@ class EmailBox(ChannelBox):
     sources: mail_discovery.Sources | None = None
 
     def __init__(self, tab: IntegrationsTab) -> None:
-        security = QComboBox()
+        security = ComboBox()
         for value, name in (("starttls", "STARTTLS"), ("ssl", "SSL/TLS"),
                             ("none", _("None (local tests only)"))):
             security.addItem(name, value)
@@ -217,7 +218,7 @@ class MailboxBox(ChannelBox):
     Conecta, with a button to read it now. Find settings in the e-mail box fills it."""
 
     def __init__(self, tab: IntegrationsTab) -> None:
-        security = QComboBox()
+        security = ComboBox()
         for value, name in (("ssl", "SSL/TLS"), ("starttls", "STARTTLS"),
                             ("none", _("None (local tests only)"))):
             security.addItem(name, value)

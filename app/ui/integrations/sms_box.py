@@ -33,6 +33,7 @@ from app.services.values import format_phone
 from app.ui.fit_label import FitLabel
 from app.ui.integrations.advanced import AdvancedToggle
 from app.ui.integrations.channel_box import ChannelBox
+from app.ui.wheel_guard import ComboBox
 
 if TYPE_CHECKING:
     from app.ui.integrations.tab import IntegrationsTab
@@ -112,7 +113,7 @@ class SmsBox(ChannelBox):
         row.addLayout(said, 1)
         form.insertRow(2, "", row)
 
-        self.sender = QComboBox()
+        self.sender = ComboBox()
         self.sender.setPlaceholderText(_("Press Test to list the account's numbers"))
         self.sender.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)

@@ -25,6 +25,7 @@ from app.services.channels.twilio_account import TwilioAccount
 from app.services.errors import ChangedMeanwhile, PracticeError
 from app.ui.integrations.sms_box import choice_text, shown_number
 from app.ui.notifications_page import message_label
+from app.ui.wheel_guard import ComboBox
 
 if TYPE_CHECKING:
     from app.ui.integrations.tab import IntegrationsTab
@@ -51,7 +52,7 @@ class VoiceBox(QGroupBox):
                         "reminder and presses 1 to confirm or 2 to cancel; the answer reaches "
                         "the agenda through the confirmation links' relay."))
         form.addRow(intro)
-        self.caller = QComboBox()
+        self.caller = ComboBox()
         self.caller.setMinimumContentsLength(24)
         self.caller.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -63,7 +64,7 @@ class VoiceBox(QGroupBox):
         row.addWidget(self.caller, 1)
         row.addWidget(self.list_button)
         form.addRow(_("Calls come from"), row)
-        self.voice = QComboBox()
+        self.voice = ComboBox()
         for name, shown in VOICES:
             self.voice.addItem(shown, name)
         form.addRow(_("Voice"), self.voice)
