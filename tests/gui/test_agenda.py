@@ -247,3 +247,22 @@ def test_sessions_are_reached_and_opened_by_keyboard(qtbot: QtBot, window: MainW
     assert grid.selected == seeded["today"]
     qtbot.keyClick(grid, Qt.Key.Key_Return)
     assert seeded["today"] in w.panels and w.panels[seeded["today"]].isVisible()
+
+
+def test_a_block_says_its_session_when_hovered_and_empty_hours_say_nothing(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    grid = window.agenda.grid
+    qtbot.mouseMove(grid, centre(window, seeded["today"]))
+    assert "Maria Silva" in grid.toolTip() and "Psicoterapia" in grid.toolTip()
+    empty = grid.block_rect(seeded["today"]).center().toPoint() + QPoint(0, 200)
+    assert grid.block_at(empty) is None
+    qtbot.mouseMove(grid, empty)
+    assert grid.toolTip() == ""
+    # A session changed while the pointer rests on it: the next move says it anew.
+    qtbot.mouseMove(grid, centre(window, seeded["today"]))
+    scheduling.cancel(practice, seeded["today"], reason="client asked")
+    qtbot.waitUntil(lambda: grid.toolTip() == "", timeout=3000)
+    window.agenda.show_faded.setChecked(True)
+    qtbot.waitUntil(lambda: grid.block_rect(seeded["today"]) is not None, timeout=3000)
+    qtbot.mouseMove(grid, centre(window, seeded["today"]) + QPoint(1, 0))
+    assert "Maria Silva" in grid.toolTip()

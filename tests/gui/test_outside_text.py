@@ -70,6 +70,7 @@ def tooltip_at(qtbot: QtBot, window: MainWindow, appointment_id: int) -> str:
     rect = grid.block_rect(appointment_id)
     assert rect is not None
     pos = rect.center().toPoint()
+    qtbot.mouseMove(grid, pos)  # the pointer comes to rest on the block
     QApplication.sendEvent(grid, QHelpEvent(QEvent.Type.ToolTip, pos, grid.mapToGlobal(pos)))
     assert QToolTip.isVisible()
     return QToolTip.text()

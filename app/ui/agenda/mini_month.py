@@ -56,6 +56,8 @@ class MiniMonth(QWidget):
         super().__init__(parent)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab and click; never the wheel
         self.setMouseTracking(True)  # the day under the pointer is lit
+        # Painted again as the pointer leaves, so the lit day goes out (underMouse).
+        self.setAttribute(Qt.WidgetAttribute.WA_Hover)
         self.setAccessibleName(_("Month"))
         self._selected = date.today()
         self._today = self._selected
@@ -199,7 +201,7 @@ class MiniMonth(QWidget):
                 p.drawRoundedRect(mark, 6, 6)
                 colour = QColor("white")
             else:
-                if day == self._hover:
+                if day == self._hover and self.underMouse():
                     p.setPen(Qt.PenStyle.NoPen)
                     p.setBrush(HOVER_FILL)
                     p.drawRoundedRect(mark, 6, 6)
@@ -232,11 +234,6 @@ class MiniMonth(QWidget):
         on_something = hover is not None or bool(tip)
         self.setCursor(Qt.CursorShape.PointingHandCursor if on_something else
                        Qt.CursorShape.ArrowCursor)
-
-    def leaveEvent(self, _event: object) -> None:
-        if self._hover is not None:
-            self._hover = None
-            self.update()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:

@@ -133,6 +133,7 @@ class TimeGrid(QWidget):
         self._static_version = 0  # bumped by whatever changes the grid under the sessions
         self.selected: int | None = None  # moved with the arrow keys, opened with Enter
         self.setMouseTracking(True)
+        self._tip_for: int | None = None  # the session the tooltip is about
         self.setMinimumWidth(GUTTER + 200)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName("agenda")
@@ -159,6 +160,8 @@ class TimeGrid(QWidget):
         if prepared is None or prepared.days != tuple(self.days):
             prepared = self.prepare(self.days, views, times)
         self.times = prepared.times
+        self._tip_for = None  # its session may have changed: said again on the next move
+        self.setToolTip("")
         self._placed = prepared.placed
         self._blocks, self._blocks_key = prepared.blocks, prepared.key
         self._blocks_version += 1
@@ -545,6 +548,13 @@ class TimeGrid(QWidget):
             view = self.block_at(event.position())
             self.setCursor(Qt.CursorShape.PointingHandCursor if view
                            else Qt.CursorShape.ArrowCursor)
+            # The session under the pointer is the widget's tooltip, which Qt shows
+            # after the usual pause (and hides over empty hours). Said here rather
+            # than in event(), through which every event of the grid would pass.
+            shown = view.id if view is not None else None
+            if shown != self._tip_for:
+                self._tip_for = shown
+                self.setToolTip(_tooltip(view) if view is not None else "")
             return
         if not d.moving:
             if (event.position().toPoint() - d.press).manhattanLength() < DRAG_THRESHOLD:
@@ -612,15 +622,6 @@ class TimeGrid(QWidget):
         if start is not None:
             self.create_requested.emit(start)
 
-    def event(self, e) -> bool:  # type: ignore[no-untyped-def]
-        if e.type() == e.Type.ToolTip:
-            view = self.block_at(e.pos())
-            if view is not None:
-                QToolTip.showText(e.globalPos(), _tooltip(view), self)
-            else:
-                QToolTip.hideText()
-            return True
-        return super().event(e)
 
 
 def _tooltip(v: AppointmentView) -> str:
