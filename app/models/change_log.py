@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, Index, String
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from app.models.table_base import Table
 from app.models.types import UTCDateTime
 
 
-class ChangeLogEntry(SQLModel, table=True):
+class ChangeLogEntry(Table, table=True):
     __tablename__ = "change_log"
     __table_args__ = (Index("ix_change_log_at", "at"), {"sqlite_autoincrement": True})
 

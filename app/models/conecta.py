@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Column, Index, Integer, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from app.models.conecta_kinds import (
     BUILT_IN_TYPES as BUILT_IN_TYPES,
@@ -46,6 +46,7 @@ from app.models.conecta_kinds import (
 from app.models.conecta_kinds import (
     Medium as Medium,
 )
+from app.models.table_base import Table
 from app.models.tables import _enum_column
 from app.models.types import UTCDateTime
 
@@ -53,7 +54,7 @@ WINDOW = timedelta(hours=24)
 WINDOW_CLOSED_CODE = "131047"  # Meta: more than 24 hours since the client's last message
 
 
-class Attendance(SQLModel, table=True):
+class Attendance(Table, table=True):
     __tablename__ = "attendance"
     # ids never reused
     __table_args__ = (Index("ix_attendance_status_activity", "status", "last_activity_at"),
@@ -85,14 +86,14 @@ class Attendance(SQLModel, table=True):
                                                      server_default="1"))
 
 
-class AttendanceTag(SQLModel, table=True):
+class AttendanceTag(Table, table=True):
     __tablename__ = "attendance_tag"
 
     attendance_id: int = Field(foreign_key="attendance.id", primary_key=True)
     tag: str = Field(primary_key=True, index=True)
 
 
-class ConversationEntry(SQLModel, table=True):
+class ConversationEntry(Table, table=True):
     """One message, call or note in an attendance's thread."""
 
     __tablename__ = "conversation_entry"
@@ -120,7 +121,7 @@ class ConversationEntry(SQLModel, table=True):
     call_outcome: CallOutcome | None = Field(default=None, sa_type=_enum_column(CallOutcome))
 
 
-class MessageTemplate(SQLModel, table=True):
+class MessageTemplate(Table, table=True):
     """A WhatsApp template approved by Meta: typed here by the practice, or read from
     Meta (GET /{waba-id}/message_templates, then marked by Meta's webhooks). Its
     name and language at Meta, its body with {{1}}, {{2}}... for the preview, and

@@ -5,10 +5,12 @@ outbox's, so reading the configuration builds no other table."""
 from __future__ import annotations
 
 from sqlalchemy import Column, Integer, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from app.models.table_base import Table
 
 
-class ConfigEntry(SQLModel, table=True):
+class ConfigEntry(Table, table=True):
     __tablename__ = "config"
 
     key: str = Field(primary_key=True)

@@ -13,10 +13,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Index, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 import app.models.conecta  # noqa: F401  (outbox.conversation_entry_id refers to it)
 from app.models.config_entry import ConfigEntry as ConfigEntry
+from app.models.table_base import Table
 from app.models.tables import _enum_column
 from app.models.types import UTCDateTime
 
@@ -41,7 +42,7 @@ class MessageKind(StrEnum):
     CONVERSATION = "conversation"  # written in Conecta: the entry says what to send
 
 
-class OutboxMessage(SQLModel, table=True):
+class OutboxMessage(Table, table=True):
     __tablename__ = "outbox"
     # ids never reused
     __table_args__ = (Index("ix_outbox_state_due", "state", "due_at"),
@@ -72,7 +73,7 @@ class OutboxMessage(SQLModel, table=True):
     fallback_of: int | None = Field(default=None, foreign_key="outbox.id")
 
 
-class DeliveryAttempt(SQLModel, table=True):
+class DeliveryAttempt(Table, table=True):
     """One try at one message: what the provider answered."""
 
     __tablename__ = "delivery_attempt"
@@ -86,7 +87,7 @@ class DeliveryAttempt(SQLModel, table=True):
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
-class ChannelCheck(SQLModel, table=True):
+class ChannelCheck(Table, table=True):
     """The last time a channel (or the relay's links, or the reply mailbox) was
     tried from Integrações with Testar or Conectar, and what came of it: the
     overview shows it, and a later check replaces it."""

@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 import app.models.tables  # noqa: F401  (push_subscription.client_id refers to client)
+from app.models.table_base import Table
 from app.models.types import UTCDateTime
 
 
-class PushSubscription(SQLModel, table=True):
+class PushSubscription(Table, table=True):
     __tablename__ = "push_subscription"
     __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
 

@@ -11,8 +11,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, LargeBinary, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from app.models.table_base import Table
 from app.models.tables import _enum_column
 from app.models.types import UTCDateTime
 
@@ -27,7 +28,7 @@ class RequestState(StrEnum):
     RESOLVED = "resolved"
 
 
-class ClientRequest(SQLModel, table=True):
+class ClientRequest(Table, table=True):
     __tablename__ = "client_request"
     __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
 
@@ -42,7 +43,7 @@ class ClientRequest(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class RelayEvent(SQLModel, table=True):
+class RelayEvent(Table, table=True):
     """A relay event the desktop took in: applied once, whatever the retries. Known
     by the relay's name for its database and the relay's id in it."""
 
@@ -57,7 +58,7 @@ class RelayEvent(SQLModel, table=True):
     sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
-class LinkNotice(SQLModel, table=True):
+class LinkNotice(Table, table=True):
     """What the relay must be told about a session whose link may be out there:
     it was moved (to `new_start`) or cancelled, so the link's page says so."""
 

@@ -8,9 +8,10 @@ from enum import StrEnum
 
 from sqlalchemy import Boolean, Column, Index, Integer, String, Text, false
 from sqlalchemy import Enum as SAEnum
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from app.models.enums import AppointmentSource, AppointmentStatus
+from app.models.table_base import Table
 from app.models.types import UTCDateTime
 
 ALL_WEEKDAYS = "0123456"  # Monday=0 .. Sunday=6, as datetime.weekday()
@@ -22,7 +23,7 @@ def _enum_column(enum: type[StrEnum]) -> SAEnum:
                   native_enum=False, create_constraint=False, length=32)
 
 
-class PracticeSettings(SQLModel, table=True):
+class PracticeSettings(Table, table=True):
     __tablename__ = "practice_settings"
     __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
 
@@ -44,7 +45,7 @@ class PracticeSettings(SQLModel, table=True):
                                                      server_default="1"))
 
 
-class WorkingHours(SQLModel, table=True):
+class WorkingHours(Table, table=True):
     """One open interval on one weekday; several make a day with breaks.
     staff_id None is the practice's hours; a professional with rows of their own uses those."""
 
@@ -58,7 +59,7 @@ class WorkingHours(SQLModel, table=True):
     end: time
 
 
-class Staff(SQLModel, table=True):
+class Staff(Table, table=True):
     __tablename__ = "staff"
     __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
 
@@ -72,7 +73,7 @@ class Staff(SQLModel, table=True):
                                                      server_default="1"))
 
 
-class Client(SQLModel, table=True):
+class Client(Table, table=True):
     __tablename__ = "client"
     __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
 
@@ -102,7 +103,7 @@ class Client(SQLModel, table=True):
                                                      server_default="1"))
 
 
-class Service(SQLModel, table=True):
+class Service(Table, table=True):
     __tablename__ = "service"
     __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
 
@@ -124,7 +125,7 @@ class Service(SQLModel, table=True):
                                                      server_default="1"))
 
 
-class Appointment(SQLModel, table=True):
+class Appointment(Table, table=True):
     __tablename__ = "appointment"
     # ids never reused
     __table_args__ = (
@@ -174,7 +175,7 @@ class Appointment(SQLModel, table=True):
         Boolean, nullable=False, default=False, server_default=false()))
 
 
-class AuditEvent(SQLModel, table=True):
+class AuditEvent(Table, table=True):
     """Who did what, when: old -> new values as JSON."""
 
     __tablename__ = "audit_event"
