@@ -72,6 +72,7 @@ PAGE_CLASSES = {"dashboard": ("app.ui.dashboard_page", "DashboardPage"),
 WARM_UP = ("app.services.scheduling", "app.services.attendances", "app.services.conversations",
            "app.services.dashboard", "app.services.session_list", "app.services.config")
 FIRST_PERIOD_WAIT_S = 0.25  # the agenda's first period, waited for before the first paint
+FIRST_PAINT_WAIT_MS = 1000  # what waits for that paint, at most
 LATER_MS = 50  # after the first week is applied, by when it is painted
 LATER_AT_MOST_MS = 2000  # a window opening on another page
 # The View menu's shortcuts: Ctrl+1..5 kept their pages when Sessões came in.
@@ -129,8 +130,9 @@ class MainWindow(QMainWindow):
         geometry = QSettings().value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        self._after_paint: list[Callable[[], None]] | None = None  # None: nothing waits
         self._settle_first_period()
-        self.load_catalogue()
+        self.after_first_paint(self.load_catalogue)
         self.worker: Any = None
         self.tray: Any = None
         self.quitting = False
@@ -375,8 +377,27 @@ class MainWindow(QMainWindow):
         slow that load down."""
         agenda = self.built("agenda")
         if agenda is not None and agenda.first_load is not None:
-            agenda.first_load.settle(FIRST_PERIOD_WAIT_S)
+            if agenda.first_load.settle(FIRST_PERIOD_WAIT_S):
+                # The week is on the grid: what else the window reads waits until it
+                # is painted (the reads' Python would slow the paint down), or until
+                # FIRST_PAINT_WAIT_MS have passed (a window opened minimized).
+                self._after_paint = []
+                agenda.grid.first_painted.connect(self._first_painted)
+                QTimer.singleShot(FIRST_PAINT_WAIT_MS, self._first_painted)
             agenda.first_load = None
+
+    def after_first_paint(self, work: Callable[[], None]) -> None:
+        """`work` once the agenda's first week is painted (at once when the window
+        opened on another page, or has been painted already)."""
+        if self._after_paint is None:
+            work()
+        else:
+            self._after_paint.append(work)
+
+    def _first_painted(self) -> None:
+        waiting, self._after_paint = self._after_paint, None
+        if waiting:  # after the paint has finished, not inside it
+            QTimer.singleShot(0, self, lambda: [work() for work in waiting])
 
     def build(self) -> None:
         """(Re)build the navigation and menus in the current language; each page is
@@ -741,7 +762,11 @@ class MainWindow(QMainWindow):
         otherwise, on a computer that has not said who uses it (or names someone the
         practice no longer has), that question once, so the history names a person,
         not the computer's login. Until it is answered in a practice of several
-        people, this window reads no internal notes."""
+        people, this window reads no internal notes. Asked once the first week is
+        painted (after_first_paint)."""
+        self.after_first_paint(self._start)
+
+    def _start(self) -> None:
         from app.ui.who_uses import stored_user
 
         p = self.practice

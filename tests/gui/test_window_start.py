@@ -14,14 +14,14 @@ import pytest
 from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 
-from app.services import scheduling, settings
+from app.services import scheduling, settings, this_computer
 from app.services.clock import FrozenClock
 from app.services.errors import DatabaseDamaged
 from app.services.paths import DataPaths
 from app.services.practice import Practice, open_practice
 from app.services.scheduling import BookingRequest
 from app.ui import app as window_app
-from app.ui.main_window import LATER_AT_MOST_MS, MainWindow
+from app.ui.main_window import FIRST_PAINT_WAIT_MS, LATER_AT_MOST_MS, MainWindow
 from tests.conftest import local
 
 
@@ -74,6 +74,33 @@ def test_the_window_is_first_painted_with_its_week_loaded_once(
     qtbot.wait(300)  # and the neighbours' pre-fetch (150 ms later) ran
     assert w.agenda.loaded_token == 1  # the same request: not loaded again
     assert [v.id for v in w.agenda.grid.sessions()] == [v.id for v in shown]
+
+
+def test_what_else_the_window_reads_waits_for_its_first_painted_week(
+        qtbot: QtBot, practice: Practice, seeded: dict[str, int]) -> None:
+    """The catalogue (professionals, services) and the start's question (who uses
+    this computer) are read once the week is on screen, so their reads do not slow
+    its first paint."""
+    QSettings().setValue("window/page", "agenda")
+    this_computer.save(practice.paths, person=practice.actor)  # nobody to ask
+    w = MainWindow(practice, settings.get(practice).zone)
+    qtbot.addWidget(w)
+    w.start()
+    qtbot.wait(150)  # not shown, so not painted: nothing else was read
+    assert w.staff == [] and w.agenda.staff_combo.count() == 0
+    assert w.user_label.text() == ""
+    w.show()
+    qtbot.waitUntil(lambda: bool(w.staff), timeout=3000)
+    assert w.agenda.staff_combo.count() == 1 + len(w.staff)
+    qtbot.waitUntil(lambda: w.user_label.text() != "", timeout=3000)
+
+
+def test_a_window_never_painted_reads_its_catalogue_all_the_same(
+        qtbot: QtBot, practice: Practice, seeded: dict[str, int]) -> None:
+    QSettings().setValue("window/page", "agenda")
+    w = MainWindow(practice, settings.get(practice).zone)  # opened minimized, say
+    qtbot.addWidget(w)
+    qtbot.waitUntil(lambda: bool(w.staff), timeout=FIRST_PAINT_WAIT_MS + 3000)
 
 
 def test_a_window_closed_before_its_worker_started_starts_none(

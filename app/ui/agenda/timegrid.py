@@ -106,6 +106,7 @@ class TimeGrid(QWidget):
     opened = Signal(int)  # appointment id
     create_requested = Signal(object)  # aware datetime
     move_requested = Signal(int, object)  # appointment id, new aware start
+    first_painted = Signal()  # once, when the grid is first on screen
 
     def __init__(self, zone: ZoneInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -134,6 +135,7 @@ class TimeGrid(QWidget):
         self.selected: int | None = None  # moved with the arrow keys, opened with Enter
         self.setMouseTracking(True)
         self._tip_for: int | None = None  # the session the tooltip is about
+        self._painted_once = False
         self.setMinimumWidth(GUTTER + 200)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccessibleName("agenda")
@@ -315,6 +317,12 @@ class TimeGrid(QWidget):
     # ------------------------------------------------------------ painting
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        self._paint(event)
+        if not self._painted_once:
+            self._painted_once = True
+            self.first_painted.emit()
+
+    def _paint(self, event: QPaintEvent) -> None:
         """A frame is the grid's pixmap, then each session's block as worked out
         when the sessions last changed, the dragged session and the line at now."""
         painter = QPainter(self)
