@@ -23,7 +23,7 @@ from app.i18n import _
 from app.models.enums import AppointmentStatus
 from app.models.people import Person, Role, may_read_notes, same_name
 from app.models.tables import Appointment, Staff
-from app.services import config, this_computer
+from app.services import this_computer
 from app.services.errors import InvalidInput, NotAllowed
 from app.services.practice import Practice
 
@@ -35,6 +35,8 @@ CALLED_OFF = (AppointmentStatus.CANCELLED, AppointmentStatus.RESCHEDULED)
 def people_in(s: Session) -> list[Person]:
     """The practice's people, professionals first (in the order they were added),
     then the reception as listed. A name given twice is one person, the first."""
+    from app.services import config  # (its table and checks: not on the window's start path)
+
     found: list[Person] = []
     for st in s.exec(select(Staff).order_by(col(Staff.id))):
         found.append(Person(st.name, Role.PROFESSIONAL, st.id))
@@ -166,6 +168,8 @@ def notes_access(s: Session, p: Practice) -> NotesAccess:
         return EVERYTHING
     if person.role is not Role.PROFESSIONAL or person.staff_id is None:
         return NotesAccess(person)
+    from app.services import config  # (its table and checks: not on the window's start path)
+
     if config.read_all(s)[NOTES_SHARED] == "on":
         return NotesAccess(person, shared=True)
     return NotesAccess(person, own_clients=own_clients(s, person.staff_id))

@@ -7,4 +7,4 @@ reads besides Qt is imported here, before any Qt module, where that costs nothin
 
 import html  # noqa: F401
 
-from app.services import catalog, first_run, people, queries, status_words  # noqa: F401
+from app.services import people, queries, status_words  # noqa: F401

@@ -32,8 +32,7 @@ from PySide6.QtWidgets import (
 from app import i18n
 from app.i18n import _
 from app.models.people import Person, Role
-from app.services import catalog, people, settings, this_computer
-from app.services.catalog import ServiceView, StaffView
+from app.services import people, settings, this_computer
 from app.services.errors import DatabaseUnavailable, PracticeError, PracticeMoved
 from app.services.events import Change
 from app.services.practice import Practice
@@ -46,6 +45,7 @@ from app.ui.style import STYLE
 from app.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
+    from app.services.catalog import ServiceView, StaffView
     from app.services.storage.change_feed import Watcher
     from app.ui.agenda.page import AgendaPage
     from app.ui.clients_page import ClientsPage
@@ -645,6 +645,8 @@ class MainWindow(QMainWindow):
         p = self.practice
 
         def load() -> tuple[list[StaffView], list[ServiceView], SettingsView]:
+            from app.services import catalog  # after the first paint, off its path
+
             return catalog.list_staff(p), catalog.list_services(p), settings.get(p)
 
         self.tasks.run(load, self._catalogue_loaded, self.show_error)

@@ -29,7 +29,6 @@ from app import i18n
 from app.i18n import _
 from app.models.enums import AppointmentStatus as S
 from app.services import queries, settings
-from app.services.catalog import ServiceView, StaffView
 from app.services.events import Change
 from app.services.queries import AppointmentView
 from app.services.status_words import status_label
@@ -41,6 +40,7 @@ from app.ui.style import FREE_COLOUR, STATUS_COLOURS
 from app.ui.wheel_guard import ComboBox
 
 if TYPE_CHECKING:
+    from app.services.catalog import ServiceView, StaffView
     from app.services.practice import Practice
     from app.ui.main_window import MainWindow
     from app.ui.tasks import Task
