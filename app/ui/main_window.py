@@ -132,6 +132,9 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         self._after_paint: list[Callable[[], None]] | None = None  # None: nothing waits
         self._settle_first_period()
+        # The collector, off while the window started (app.launch), is on again once
+        # the first week is painted.
+        self.after_first_paint(gc.enable)
         self.after_first_paint(self.load_catalogue)
         self.worker: Any = None
         self.tray: Any = None
@@ -940,13 +943,13 @@ def _keep_what_is_loaded() -> None:
     so (gc.freeze), instead of walking it all again on every full collection, which
     took 150–250 ms while the window was being built and would take as long at any
     moment later (a click that waits a fifth of a second). Once per process; the
-    collector, off while the window started, is on again from here.
+    collector, off while the window starts, is turned on again once its first week
+    is painted (MainWindow.__init__).
     https://docs.python.org/3/library/gc.html#gc.freeze"""
     global _kept
     if not _kept:
         _kept = True
         gc.freeze()
-        gc.enable()  # turned off while the window started (app.launch)
 
 
 def _warm_up() -> None:

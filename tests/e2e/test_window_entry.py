@@ -1,6 +1,7 @@
 """`practice` with no command, as a person starts it (app.launch.main, in a fresh
 process): the window opens on the practice's week with Python's collector back on
-(off only while the window starts), and the database read ahead is the one judged."""
+(off only until its first week is painted), and the database read ahead is the one
+judged."""
 
 from __future__ import annotations
 
@@ -18,10 +19,15 @@ CHILD = """
 import gc, json, sys
 said = {}
 
-def look():
+def look(tries=[0]):
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
     for window in QApplication.topLevelWidgets():
         if hasattr(window, "built") and window.built("agenda") is not None:
+            if not gc.isenabled() and tries[0] < 200:  # on once the week is painted
+                tries[0] += 1
+                QTimer.singleShot(10, look)
+                return
             said["collector_on_once_open"] = gc.isenabled()
             said["title"] = window.windowTitle()
             window.quit()
