@@ -256,8 +256,16 @@ def test_a_block_says_its_session_when_hovered_and_empty_hours_say_nothing(
     assert "Maria Silva" in grid.toolTip() and "Psicoterapia" in grid.toolTip()
     empty = grid.block_rect(seeded["today"]).center().toPoint() + QPoint(0, 200)
     assert grid.block_at(empty) is None
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    at = centre(window, seeded["today"])
+    QApplication.sendEvent(grid, QHelpEvent(QEvent.Type.ToolTip, at, grid.mapToGlobal(at)))
+    assert QToolTip.isVisible()
     qtbot.mouseMove(grid, empty)
     assert grid.toolTip() == ""
+    qtbot.waitUntil(lambda: not QToolTip.isVisible(), timeout=1000)  # gone at once
     # A session changed while the pointer rests on it: the next move says it anew.
     qtbot.mouseMove(grid, centre(window, seeded["today"]))
     scheduling.cancel(practice, seeded["today"], reason="client asked")

@@ -563,6 +563,8 @@ class TimeGrid(QWidget):
             if shown != self._tip_for:
                 self._tip_for = shown
                 self.setToolTip(_tooltip(view) if view is not None else "")
+                if view is None:
+                    QToolTip.hideText()  # the one shown was about the block just left
             return
         if not d.moving:
             if (event.position().toPoint() - d.press).manhattanLength() < DRAG_THRESHOLD:
