@@ -24,11 +24,12 @@ class Task:
     to its callback exactly once — by the queued signal as a rule, or at once by
     settle() when the GUI thread chooses to wait for it."""
 
-    def __init__(self) -> None:
+    def __init__(self, hand: Callable[[bool, Any], None]) -> None:
+        """`hand(succeeded, result or exception)`: gives the outcome to its callback."""
         self._finished = threading.Event()
         self._outcome: tuple[bool, Any] | None = None  # (succeeded, result or exception)
         self._handed = False
-        self._hand: Callable[[bool, Any], None] | None = None
+        self._hand = hand
 
     def _set(self, succeeded: bool, value: Any) -> None:
         self._outcome = (succeeded, value)
@@ -38,8 +39,7 @@ class Task:
         if self._handed:
             return  # settle() handed it already
         self._handed = True
-        if self._hand is not None:
-            self._hand(succeeded, value)
+        self._hand(succeeded, value)
 
     def settle(self, timeout: float) -> bool:
         """On the GUI thread: wait up to `timeout` seconds for the outcome and hand
@@ -89,7 +89,6 @@ class TaskRunner(QObject):
         thread. The Task returned may be settled (waited for) instead."""
         relay = _Relay()  # lives on the GUI thread: its signals are queued back here
         self._live.add(relay)
-        task = Task()
 
         def hand(succeeded: bool, value: Any) -> None:
             self._live.discard(relay)
@@ -100,7 +99,7 @@ class TaskRunner(QObject):
             else:
                 log.error("background task failed", exc_info=value)
 
-        task._hand = hand
+        task = Task(hand)
 
         @Slot(object)
         def finish(result: Any) -> None:

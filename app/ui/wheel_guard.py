@@ -51,6 +51,10 @@ class _Guarded:
 
     engaged = False  # the person clicked or tabbed into the field
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # the Qt class's, next in line
+        self._guard()
+
     def _guard(self) -> None:
         field: Any = self
         # Qt gives a field with WheelFocus (theirs by default) the focus as the wheel
@@ -97,10 +101,6 @@ class _FieldText(QLineEdit):
 
 
 class ComboBox(_Guarded, QComboBox):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._guard()
-
     def setEditable(self, editable: bool) -> None:
         super().setEditable(editable)
         if editable and not isinstance(self.lineEdit(), _FieldText):
@@ -115,30 +115,20 @@ class _GuardedSpin(_Guarded):
 
 
 class SpinBox(_GuardedSpin, QSpinBox):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._guard()
+    pass
 
 
 class DoubleSpinBox(_GuardedSpin, QDoubleSpinBox):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._guard()
+    pass
 
 
 class DateEdit(_GuardedSpin, QDateEdit):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._guard()
+    pass
 
 
 class TimeEdit(_GuardedSpin, QTimeEdit):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._guard()
+    pass
 
 
 class DateTimeEdit(_GuardedSpin, QDateTimeEdit):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._guard()
+    pass
