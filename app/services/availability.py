@@ -21,7 +21,7 @@ from app.services.errors import InvalidInput
 from app.services.practice import Practice
 from app.services.queries import local_midnight
 from app.services.scheduling import booked_from
-from app.services.settings import load_row, practice_hours
+from app.services.settings import load_row, practice_hours, practice_zone
 
 DEFAULT_DURATION = 50
 DEFAULT_STEP = 15
@@ -37,7 +37,7 @@ def free_slots(p: Practice, day: date, *, service_id: int | None = None,
     if step_minutes < 5:
         raise InvalidInput(_("The slot step must be at least 5 minutes."))
     with p.db.read() as s:
-        zone = ZoneInfo(load_row(s).timezone)
+        zone = practice_zone(s)
         staff = get_staff(s, staff_id) if staff_id is not None else default_staff(s)
         service = get_service(s, service_id) if service_id is not None else None
         assert staff.id is not None

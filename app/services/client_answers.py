@@ -7,7 +7,6 @@ changes nothing."""
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -18,7 +17,7 @@ from app.models.requests import ClientRequest, RequestKind, RequestState
 from app.models.tables import Appointment
 from app.services import audit, scheduling
 from app.services.practice import Practice
-from app.services.settings import load_row
+from app.services.settings import practice_zone
 
 CONFIRMED, CANCEL_REQUESTED = "confirmed", "cancel_requested"
 
@@ -33,7 +32,7 @@ def apply(s: Session, p: Practice, a: Appointment, kind: str, reason: str = "",
     now = p.clock.now()
     if made_for is not None and utc(a.start).replace(second=0, microsecond=0) != \
             utc(made_for).replace(second=0, microsecond=0):
-        zone = ZoneInfo(load_row(s).timezone)
+        zone = practice_zone(s)
         s.add(ClientRequest(kind=RequestKind.NOTICE, appointment_id=a.id or 0,
                             reason=_("{answer} for {when}, a time this session no longer has; "
                                      "nothing was changed: tell the client the session's "

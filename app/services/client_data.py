@@ -22,7 +22,7 @@ from app.services import audit, clients, files, json_text, people, push_devices
 from app.services.errors import InvalidInput, NotFound
 from app.services.events import Change
 from app.services.practice import Practice
-from app.services.settings import load_row
+from app.services.settings import practice_zone
 
 ERASED = "[erased]"
 
@@ -54,7 +54,7 @@ def export(p: Practice, client_id: int) -> dict[str, Any]:
     `internal_notes_withheld`."""
     with p.db.read() as s:
         c = _client(s, client_id)
-        zone = ZoneInfo(load_row(s).timezone)
+        zone = practice_zone(s)
         sessions = list(s.exec(select(Appointment).where(Appointment.client_id == client_id)
                                .order_by(col(Appointment.start))))
         ids = [a.id for a in sessions if a.id is not None]

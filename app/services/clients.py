@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, or_, select
@@ -19,7 +18,7 @@ from app.services import audit, client_reach, phones, push_devices, versions
 from app.services.errors import InvalidInput, NotFound
 from app.services.events import Change
 from app.services.practice import Practice
-from app.services.settings import load_row, parse_language
+from app.services.settings import load_row, parse_language, practice_zone
 from app.services.values import normalize_email, normalize_phone
 
 _CONSENT_ATTR = {Channel.WHATSAPP: "whatsapp_consent_at", Channel.EMAIL: "email_consent_at",
@@ -353,7 +352,7 @@ def directory(p: Practice, text: str = "", limit: int = 200) -> list[DirectoryRo
         if not found:
             return []
         ids = [row[0] for row in found]
-        zone = ZoneInfo(load_row(s).timezone)
+        zone = practice_zone(s)
         nexts = dict(s.exec(
             select(Appointment.client_id, func.min(Appointment.start))
             .where(col(Appointment.client_id).in_(ids), col(Appointment.status).in_(active),

@@ -48,7 +48,7 @@ from app.services.reminders import (
     channel_name,
     view,
 )
-from app.services.settings import load_row
+from app.services.settings import practice_zone
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ def failure_groups(p: Practice) -> list[FailureGroup]:
     code = _last_code().label("code")
     now = p.clock.now()
     with p.db.read() as s:
-        zone = ZoneInfo(load_row(s).timezone)
+        zone = practice_zone(s)
         rows = s.exec(select(OutboxMessage.channel, code, func.count(),
                              func.max(col(OutboxMessage.id)))
                       .where(OutboxMessage.state == MessageState.FAILED, still_needed(now))
@@ -181,7 +181,7 @@ def decisions_waiting(p: Practice, limit: int) -> tuple[list[MessageView], int, 
     never disagrees with the list), and whom and which session each is about."""
     now = p.clock.now()
     with p.db.read() as s:
-        zone = ZoneInfo(load_row(s).timezone)
+        zone = practice_zone(s)
         waiting = and_(col(OutboxMessage.state) == MessageState.UNKNOWN, still_needed(now))
         rows = s.exec(select(OutboxMessage).where(waiting).order_by(
             col(OutboxMessage.due_at).desc(), col(OutboxMessage.id).desc()).limit(limit))
@@ -320,7 +320,7 @@ def blocked_groups(p: Practice) -> list[BlockedGroup]:
     with p.db.read() as s:
         counts = _pending_counts(s)
         stops = channel_health.stopped(s)
-        zone = ZoneInfo(load_row(s).timezone)
+        zone = practice_zone(s)
     found: dict[tuple[str, str, str], tuple[int, str | None]] = {}
     for channel, stop in stops.items():
         n = sum(v for (ch, _conv), v in counts.items() if ch == channel)

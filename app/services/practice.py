@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import URL
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import DatabaseError, OperationalError
-from sqlmodel import select
+from sqlmodel import Session, SQLModel
 
 from app.i18n import _
 from app.models.people import Person
+from app.models.table_base import table_of
 from app.models.tables import PracticeSettings, Staff, WorkingHours
 from app.services import migrate, schema_check
 from app.services.clock import Clock, SystemClock
@@ -188,15 +190,23 @@ open_file, open_server = _open_file, _open_server
 
 
 def _ensure_defaults(db: Database) -> None:
-    """A new practice starts with its settings, one professional and weekday hours."""
+    """A new practice starts with its settings, one professional and weekday hours.
+    Asked on plain columns (table_of): every start asks, and rarely adds."""
     with db.write() as s:
-        if s.exec(select(PracticeSettings)).first() is None:
+        if _none_in(s, PracticeSettings):
             s.add(PracticeSettings(timezone=_system_zone() or "America/Sao_Paulo"))
             for day, intervals in DEFAULT_HOURS.items():
                 for lo, hi in intervals:
                     s.add(WorkingHours(staff_id=None, weekday=day, start=lo, end=hi))
-        if s.exec(select(Staff)).first() is None:
+        if _none_in(s, Staff):
             s.add(Staff(name=_("Professional")))
+
+
+def _none_in(s: Session, model: type[SQLModel]) -> bool:
+    """Whether the table of `model` has no row yet (pending rows of `s` included)."""
+    s.flush()
+    table = table_of(model)
+    return s.connection().execute(core_select(table.c.id).limit(1)).first() is None
 
 
 def _system_zone() -> str | None:

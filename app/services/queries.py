@@ -20,12 +20,13 @@ from app.models.enums import AppointmentStatus
 from app.models.instants import later_minutes
 from app.models.recurrence import resolve_local
 from app.models.requests import ClientRequest, RequestKind, RequestState
+from app.models.table_base import table_of
 from app.models.tables import Appointment, AuditEvent, Client, Service, Staff
 from app.models.transitions import Action, allowed_actions
 from app.services.errors import NotFound
 from app.services.people import WITHHELD, NotesAccess, notes_access
 from app.services.practice import Practice
-from app.services.settings import load_row
+from app.services.settings import practice_zone
 from app.services.values import cents_to_number
 
 
@@ -121,10 +122,11 @@ class AppointmentView:
 
 def cancel_request_waiting() -> Any:
     """Whether the appointment row has a client's cancellation request still waiting
-    for the professional, as a correlated EXISTS."""
-    return exists().where(col(ClientRequest.appointment_id) == Appointment.id,
-                          col(ClientRequest.kind) == RequestKind.CANCEL,
-                          col(ClientRequest.state) == RequestState.PENDING)
+    for the professional, as a correlated EXISTS (on plain columns: table_of)."""
+    request, appointment = table_of(ClientRequest), table_of(Appointment)
+    return exists().where(request.c.appointment_id == appointment.c.id,
+                          request.c.kind == RequestKind.CANCEL,
+                          request.c.state == RequestState.PENDING)
 
 
 def cancel_requested(s: Session, appointment_id: int) -> bool:
@@ -176,7 +178,7 @@ def load(s: Session, appointment_id: int, access: NotesAccess, *,
         raise NotFound(_("There is no session with id {id}.").format(id=appointment_id))
     a, client, staff = row
     service = s.get(Service, a.service_id) if a.service_id else None
-    zone = ZoneInfo(load_row(s).timezone)
+    zone = practice_zone(s)
     return _view(a, client, service, staff, zone, access,
                  _history(s, a, access) if with_history else (),
                  cancel_requested(s, appointment_id))
@@ -191,19 +193,20 @@ def show(p: Practice, appointment_id: int) -> AppointmentView:
 def listing_query() -> Any:
     """The columns every list of sessions reads (the session's own, its client's
     name, phone and e-mail, its professional's name and colour, its service's
-    name), as plain columns: no ORM object is built for a row. Feed the rows to
+    name), as plain columns: no ORM object is built for a row, and the statement
+    is compiled without the ORM's layer (table_of). Feed the rows to
     listed_views()."""
-    table = Appointment.__table__  # type: ignore[attr-defined]
-    return (core_select(table, col(Client.name).label("client_name"),
-                        col(Client.phone).label("client_phone"),
-                        col(Client.email).label("client_email"),
-                        col(Staff.name).label("staff_name"),
-                        col(Staff.color).label("staff_color"),
-                        col(Service.name).label("service_name"),
+    table, client = table_of(Appointment), table_of(Client)
+    staff, service = table_of(Staff), table_of(Service)
+    return (core_select(table, client.c.name.label("client_name"),
+                        client.c.phone.label("client_phone"),
+                        client.c.email.label("client_email"),
+                        staff.c.name.label("staff_name"), staff.c.color.label("staff_color"),
+                        service.c.name.label("service_name"),
                         cancel_request_waiting().label("cancel_requested"))
-            .join(Client, col(Client.id) == Appointment.client_id)
-            .join(Staff, col(Staff.id) == Appointment.staff_id)
-            .outerjoin(Service, col(Service.id) == Appointment.service_id))
+            .join(client, client.c.id == table.c.client_id)
+            .join(staff, staff.c.id == table.c.staff_id)
+            .outerjoin(service, service.c.id == table.c.service_id))
 
 
 def listed_views(rows: Sequence[Any], zone: ZoneInfo,
@@ -240,22 +243,21 @@ def list_appointments(p: Practice, *, start: date | None = None, end: date | Non
     """Sessions ordered by start; `start`/`end` are local dates, both inclusive.
     Read as plain columns, not ORM objects: a week of a busy practice is a few
     hundred rows and the agenda asks for one on every step."""
+    table = table_of(Appointment)
     with p.db.read() as s:
-        zone = ZoneInfo(load_row(s).timezone)
+        zone = practice_zone(s)
         query = listing_query()
         if start is not None:
-            query = query.where(col(Appointment.start) >= local_midnight(start, zone))
+            query = query.where(table.c.start >= local_midnight(start, zone))
         if end is not None:
-            query = query.where(
-                col(Appointment.start) < local_midnight(end + timedelta(days=1), zone))
+            query = query.where(table.c.start < local_midnight(end + timedelta(days=1), zone))
         if statuses:
-            query = query.where(col(Appointment.status).in_(statuses))
+            query = query.where(table.c.status.in_(statuses))
         if client_id is not None:
-            query = query.where(col(Appointment.client_id) == client_id)
+            query = query.where(table.c.client_id == client_id)
         if staff_id is not None:
-            query = query.where(col(Appointment.staff_id) == staff_id)
-        rows = s.connection().execute(
-            query.order_by(col(Appointment.start), col(Appointment.id))).all()
+            query = query.where(table.c.staff_id == staff_id)
+        rows = s.connection().execute(query.order_by(table.c.start, table.c.id)).all()
         access = notes_access(s, p)
     return listed_views(rows, zone, access)
 

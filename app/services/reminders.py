@@ -32,7 +32,7 @@ from app.services.database import bulk_insert
 from app.services.errors import InvalidInput, NotFound
 from app.services.events import Change
 from app.services.practice import Practice
-from app.services.settings import load_row
+from app.services.settings import practice_zone
 
 Readiness = dict[Channel, "channel_setup.Missing | None"]
 USEFUL_CUTOFF = timedelta(minutes=15)
@@ -374,7 +374,7 @@ def list_for(p: Practice, appointment_id: int) -> list[MessageView]:
     with p.db.read() as s:
         if s.get(Appointment, appointment_id) is None:
             raise NotFound(_("There is no session with id {id}.").format(id=appointment_id))
-        zone = ZoneInfo(load_row(s).timezone)
+        zone = practice_zone(s)
         rows = list(s.exec(select(OutboxMessage).where(
             OutboxMessage.appointment_id == appointment_id)
             .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))))
@@ -406,7 +406,7 @@ AFTER_SENDING = ("answered", "machine")
 def list_outbox(p: Practice, states: list[MessageState] | None = None,
                 limit: int = 1000) -> list[MessageView]:
     with p.db.read() as s:
-        zone = ZoneInfo(load_row(s).timezone)
+        zone = practice_zone(s)
         query = select(OutboxMessage)
         if states:
             query = query.where(col(OutboxMessage.state).in_(states))
@@ -421,7 +421,7 @@ def waiting_outbox(p: Practice, states: list[MessageState],
     are in all, read in one transaction: the count never disagrees with the list
     (read apart, a message decided in between was listed but no longer counted)."""
     with p.db.read() as s:
-        zone = ZoneInfo(load_row(s).timezone)
+        zone = practice_zone(s)
         waiting = col(OutboxMessage.state).in_(states)
         rows = s.exec(select(OutboxMessage).where(waiting).order_by(
             col(OutboxMessage.due_at).desc(), col(OutboxMessage.id).desc()).limit(limit))
@@ -482,7 +482,7 @@ def add(p: Practice, appointment_id: int, channel: Channel, minutes_before: int,
                         (custom_text or "").strip() or None, key)
         assert row is not None
         s.flush()
-        zone = ZoneInfo(load_row(s).timezone)
+        zone = practice_zone(s)
         refused = address(client, channel)[1] is not None  # consent, address: the client file
         result = view(row, zone, ready, FIX_CLIENT if refused else None)
     p.bus.publish(Change.of(appointments=[appointment_id]))

@@ -68,7 +68,7 @@ from app.services.errors import (
 )
 from app.services.events import Change
 from app.services.practice import Practice
-from app.services.settings import load_row, practice_hours
+from app.services.settings import load_row, practice_hours, practice_zone
 from app.services.status_words import source_label as source_label
 from app.services.status_words import status_label as status_label
 from app.services.status_words import status_text as status_text
@@ -251,7 +251,7 @@ def _plan(s: Session, req: BookingRequest) -> _Plan:
 def _check(s: Session, p: Practice, plan: _Plan, start: datetime, *,
            exclude: Sequence[int] = (), extra: Sequence[Booked] = ()) -> list[ConflictInfo]:
     assert plan.staff.id is not None
-    zone = ZoneInfo(load_row(s).timezone)
+    zone = practice_zone(s)
     cand = Candidate(start=start, duration=plan.duration, staff_id=plan.staff.id,
                      client_id=plan.client.id,
                      service_id=plan.service.id if plan.service else None,
@@ -361,7 +361,7 @@ def _judge_series(s: Session, p: Practice, plan: _Plan, req: BookingRequest, rep
                   override: bool) -> list[Occurrence]:
     """Every occurrence with the rules it breaks. Earlier occurrences that would be
     booked count against the later ones (a daily maximum, a clash with itself)."""
-    zone = ZoneInfo(load_row(s).timezone)
+    zone = practice_zone(s)
     try:
         starts = expand(req.start, zone, repeat.frequency, interval=repeat.interval,
                         count=repeat.count, until=repeat.until)
@@ -448,7 +448,7 @@ def _load_for(s: Session, p: Practice, appointment_id: int, action: Action) -> A
     if not is_allowed(action, a.status):
         raise IllegalTransition(illegal_reason(action, a.status, appointment_id))
     if action in NEEDS_STARTED and a.start > p.clock.now():
-        zone = ZoneInfo(load_row(s).timezone)
+        zone = practice_zone(s)
         raise IllegalTransition(_(
             "Session #{id} starts {when}; it can be marked {what} once it has begun.").format(
             id=appointment_id, when=format_datetime(a.start.astimezone(zone)),
@@ -670,7 +670,7 @@ def _undo_blocked(s: Session, p: Practice, a: Appointment) -> str | None:
         return _("Session #{id} is {status}; only a completion or a no-show can be "
                  "undone.").format(id=a.id, status=status_word(a.status))
     entry = _last_outcome(s, a)
-    zone = ZoneInfo(load_row(s).timezone)
+    zone = practice_zone(s)
     if entry is None or entry.at.astimezone(zone).date() != p.clock.now().astimezone(zone).date():
         return _("It can only be undone on the day it was recorded; the history keeps it.")
     return None
@@ -771,7 +771,7 @@ def reschedule(p: Practice, appointment_id: int, new_start: datetime, *,
     with p.db.write() as s:
         _refuse_if_changed(s, p, appointment_id, expected_version)
         first = _load_for(s, p, appointment_id, Action.RESCHEDULE)
-        zone = ZoneInfo(load_row(s).timezone)
+        zone = practice_zone(s)
         same = same_time_reason(first.id or appointment_id, first.start, first.staff_id,
                                 new_start, staff_id, zone)
         if same and duration_minutes in (None, first.duration_minutes):

@@ -25,7 +25,7 @@ from app.services.errors import InvalidInput
 from app.services.practice import Practice
 from app.services.queries import AppointmentView, local_midnight
 from app.services.scheduling import source_label, status_label
-from app.services.settings import load_row
+from app.services.settings import practice_zone
 
 # The columns the list can be sorted by, in the order the window shows them.
 SORTS = ("client", "phone", "service", "start", "duration", "status", "source", "staff")
@@ -106,7 +106,7 @@ def count(p: Practice, listing: Listing) -> int:
     """How many sessions the listing holds."""
     listing.check()
     with p.db.read() as s:
-        zone = ZoneInfo(load_row(s).timezone)
+        zone = practice_zone(s)
         query = core_select(func.count()).select_from(Appointment)
         if listing.text:
             query = query.join(Client, col(Client.id) == Appointment.client_id)
@@ -118,7 +118,7 @@ def page(p: Practice, listing: Listing, offset: int = 0, limit: int = PAGE
     """`limit` sessions of the listing from `offset` (0-based), in its order."""
     listing.check()
     with p.db.read() as s:
-        zone = ZoneInfo(load_row(s).timezone)
+        zone = practice_zone(s)
         query = _filtered(queries.listing_query(), listing, zone)
         rows = s.connection().execute(
             query.order_by(*_order(listing)).offset(max(offset, 0)).limit(limit)).all()
@@ -130,7 +130,7 @@ def every(p: Practice, listing: Listing) -> list[AppointmentView]:
     """All the listing's sessions, in its order: what *Exportar* writes."""
     listing.check()
     with p.db.read() as s:
-        zone = ZoneInfo(load_row(s).timezone)
+        zone = practice_zone(s)
         query = _filtered(queries.listing_query(), listing, zone)
         rows = s.connection().execute(query.order_by(*_order(listing))).all()
         access = people.notes_access(s, p)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import time
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import select as core_select
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
@@ -18,6 +20,7 @@ from app.models.hours import (
     format_intervals,
     parse_hours_spec,
 )
+from app.models.table_base import table_of
 from app.models.tables import PracticeSettings, Staff, WorkingHours
 from app.services import audit, versions
 from app.services.errors import InvalidInput, NotFound
@@ -53,19 +56,39 @@ class SettingsView:
 
 
 def load_row(s: Session) -> PracticeSettings:
+    """The settings row as an object, for changing it."""
     row = s.exec(select(PracticeSettings)).first()
     assert row is not None, "open_practice() creates the settings row"
     return row
 
 
+def _plain_rows(s: Session, statement: Any) -> Sequence[Any]:
+    """`statement`, made of plain columns (table_of), read in `s` after what `s`
+    holds unwritten is written: reads that way need no mapper (see table_of)."""
+    s.flush()
+    return s.connection().execute(statement).all()
+
+
+def _settings_row(s: Session) -> Any:
+    rows = _plain_rows(s, core_select(table_of(PracticeSettings)).limit(1))
+    assert rows, "open_practice() creates the settings row"
+    return rows[0]
+
+
+def practice_zone(s: Session) -> ZoneInfo:
+    """The practice's time zone."""
+    return ZoneInfo(_settings_row(s).timezone)
+
+
 def practice_hours(s: Session, staff_id: int | None = None) -> dict[int, list[tuple[time, time]]]:
     """The open intervals per weekday for a professional: their own if they have any,
     else the practice's."""
-    rows: list[WorkingHours] = []
+    hours = table_of(WorkingHours)
+    rows: Sequence[Any] = []
     if staff_id is not None:
-        rows = list(s.exec(select(WorkingHours).where(WorkingHours.staff_id == staff_id)))
+        rows = _plain_rows(s, core_select(hours).where(hours.c.staff_id == staff_id))
     if not rows:
-        rows = list(s.exec(select(WorkingHours).where(col(WorkingHours.staff_id).is_(None))))
+        rows = _plain_rows(s, core_select(hours).where(hours.c.staff_id.is_(None)))
     out: dict[int, list[tuple[time, time]]] = {}
     for r in rows:
         out.setdefault(r.weekday, []).append((r.start, r.end))
@@ -80,7 +103,7 @@ def get(p: Practice) -> SettingsView:
 
 
 def _view(s: Session) -> SettingsView:
-    row = load_row(s)
+    row = _settings_row(s)
     hours = practice_hours(s)
     return SettingsView(
         name=row.name, timezone=row.timezone, country=row.country, currency=row.currency,

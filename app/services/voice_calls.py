@@ -56,7 +56,7 @@ from app.services.channels import voice as voice_channel
 from app.services.errors import PracticeError
 from app.services.inbound import Touched
 from app.services.practice import Practice
-from app.services.settings import load_row
+from app.services.settings import load_row, practice_zone
 from relay import spoken
 from relay.tokens import check_secret
 
@@ -277,7 +277,7 @@ def _not_answered(s: Session, row: OutboxMessage, status: str, code: str,
     """A call nobody took: once more after the pause, then failed (and the
     fallback). The session is still due (take_in ended the others)."""
     cfg = config.read_all(s)
-    zone = ZoneInfo(load_row(s).timezone)
+    zone = practice_zone(s)
     busy = status == "busy"
     earlier = int(s.scalar(select(func.count()).select_from(DeliveryAttempt).where(
         DeliveryAttempt.message_id == row.id, DeliveryAttempt.outcome == "no_answer")) or 0)

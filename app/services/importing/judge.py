@@ -15,7 +15,6 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
@@ -31,7 +30,7 @@ from app.services.errors import NotFound
 from app.services.importing.cells import folded
 from app.services.importing.rows import Row
 from app.services.scheduling import Names, describe
-from app.services.settings import load_row, practice_hours
+from app.services.settings import practice_hours, practice_zone
 
 # Rules that judge booking a future session; history is imported as it happened.
 _FUTURE_ONLY = {Rule.OUTSIDE_HOURS, Rule.SERVICE_HOURS, Rule.DAILY_LIMIT}
@@ -105,7 +104,7 @@ class _Context:
 
     def __init__(self, s: Session, rows: list[Row], now: datetime) -> None:
         self.now = now
-        self.zone = ZoneInfo(load_row(s).timezone)
+        self.zone = practice_zone(s)
         self.by_phone: dict[str, int] = {}
         self.by_email: dict[str, int] = {}
         self.client_names: dict[int, str] = {}

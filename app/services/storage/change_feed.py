@@ -34,6 +34,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
 from app.models.change_log import ChangeLogEntry
+from app.models.table_base import table_of
 from app.services.errors import PracticeError
 from app.services.events import Change
 from app.services.storage import engines
@@ -246,15 +247,15 @@ class Watcher:
         when nothing). The first call only takes the watermark."""
         if not self.db.on_server and not self._changed_on_file() and self._last is not None:
             return Change()
+        entries = table_of(ChangeLogEntry)  # plain columns: no mapper needed (table_of)
         with self.db.read() as s:
             if self._last is None:
-                self._last = int(s.scalar(select(func.max(col(ChangeLogEntry.id)))) or 0)
+                self._last = int(s.scalar(select(func.max(entries.c.id))) or 0)
                 return Change()
-            oldest = s.scalar(select(func.min(col(ChangeLogEntry.id))))
-            rows = s.execute(select(col(ChangeLogEntry.id), col(ChangeLogEntry.origin),
-                                    col(ChangeLogEntry.kind), col(ChangeLogEntry.entity_id))
-                          .where(col(ChangeLogEntry.id) > self._last)
-                          .order_by(col(ChangeLogEntry.id))).all()
+            oldest = s.scalar(select(func.min(entries.c.id)))
+            c = entries.c
+            rows = s.execute(select(c.id, c.origin, c.kind, c.entity_id)
+                             .where(c.id > self._last).order_by(c.id)).all()
         gap = oldest is not None and oldest > self._last + 1 and self._last > 0
         change = _change_of(((o, k, i) for _id, o, k, i in rows), self.db.origin, gap)
         if rows:
