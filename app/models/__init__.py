@@ -38,7 +38,8 @@ if TYPE_CHECKING:
         OutboxMessage,
     )
     from app.models.push import PushSubscription
-    from app.models.requests import ClientRequest, LinkNotice, RelayEvent, RequestKind, RequestState
+    from app.models.relay_records import LinkNotice, RelayEvent
+    from app.models.requests import ClientRequest, RequestKind, RequestState
     from app.models.tables import (
         Appointment,
         AuditEvent,
@@ -71,8 +72,8 @@ _WHERE = {
     "OutboxMessage": "app.models.outbox",
     "PushSubscription": "app.models.push",
     "ClientRequest": "app.models.requests",
-    "LinkNotice": "app.models.requests",
-    "RelayEvent": "app.models.requests",
+    "LinkNotice": "app.models.relay_records",
+    "RelayEvent": "app.models.relay_records",
     "RequestKind": "app.models.requests",
     "RequestState": "app.models.requests",
     "Appointment": "app.models.tables",
@@ -85,8 +86,8 @@ _WHERE = {
 }
 # Every module that declares tables.
 TABLE_MODULES = ("app.models.change_log", "app.models.conecta", "app.models.config_entry",
-                 "app.models.outbox", "app.models.push", "app.models.requests",
-                 "app.models.tables")
+                 "app.models.outbox", "app.models.push", "app.models.relay_records",
+                 "app.models.requests", "app.models.tables")
 
 
 def __getattr__(name: str) -> Any:

@@ -15,7 +15,7 @@ from filelock import FileLock, Timeout
 from sqlmodel import Session, col, select
 
 from app.models.enums import ACTIVE_STATUSES, AppointmentStatus
-from app.models.requests import LinkNotice
+from app.models.relay_records import LinkNotice
 from app.models.tables import Appointment
 from app.services.practice import Practice
 

@@ -18,7 +18,7 @@ from app.i18n import _, ngettext
 from app.models.enums import Channel
 from app.models.instants import utc
 from app.models.outbox import DeliveryAttempt, MessageState, OutboxMessage
-from app.models.requests import RelayEvent
+from app.models.relay_records import RelayEvent
 from app.services import channel_checks, channel_health, config, failures, secrets
 from app.services.channel_checks import Check
 from app.services.channel_setup import INTEGRATIONS, SECRET_OF, what_is_missing

@@ -35,7 +35,8 @@ from sqlmodel import Session, col, select
 from app.i18n import _
 from app.models.config_entry import ConfigEntry
 from app.models.enums import CancelledBy, ChargeDecision
-from app.models.requests import ClientRequest, RelayEvent, RequestKind, RequestState
+from app.models.relay_records import RelayEvent
+from app.models.requests import ClientRequest, RequestKind, RequestState
 from app.models.tables import Appointment, AuditEvent
 from app.services import (
     audit,

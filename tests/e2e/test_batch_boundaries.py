@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.models.enums import Channel
-from app.models.requests import LinkNotice
+from app.models.relay_records import LinkNotice
 from app.services import (
     clients,
     config,

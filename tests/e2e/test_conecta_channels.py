@@ -21,7 +21,7 @@ from sqlmodel import select
 
 from app.models.conecta import AttendanceStatus, DeliveryState, Direction, EntryKind, Medium
 from app.models.enums import AppointmentStatus
-from app.models.requests import RelayEvent
+from app.models.relay_records import RelayEvent
 from app.models.tables import AuditEvent
 from app.services import attendances, config, conversations, queries, relay_client, secrets
 from app.services.clock import FrozenClock

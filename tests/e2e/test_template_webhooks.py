@@ -16,7 +16,7 @@ from nacl.public import PrivateKey, SealedBox
 from sqlmodel import select
 
 from app.models.conecta import MessageTemplate
-from app.models.requests import RelayEvent
+from app.models.relay_records import RelayEvent
 from app.services import config, relay_client, secrets, whatsapp_templates
 from app.services.practice import Practice
 from relay.config import ConfigError, from_environment
