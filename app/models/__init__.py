@@ -29,6 +29,8 @@ if TYPE_CHECKING:
         Channel,
         ChargeDecision,
         RepeatFrequency,
+        RequestKind,
+        RequestState,
         SeriesScope,
     )
     from app.models.outbox import (
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
     )
     from app.models.push import PushSubscription
     from app.models.relay_records import LinkNotice, RelayEvent
-    from app.models.requests import ClientRequest, RequestKind, RequestState
+    from app.models.requests import ClientRequest
     from app.models.tables import (
         Appointment,
         AuditEvent,
@@ -74,8 +76,8 @@ _WHERE = {
     "ClientRequest": "app.models.requests",
     "LinkNotice": "app.models.relay_records",
     "RelayEvent": "app.models.relay_records",
-    "RequestKind": "app.models.requests",
-    "RequestState": "app.models.requests",
+    "RequestKind": "app.models.enums",
+    "RequestState": "app.models.enums",
     "Appointment": "app.models.tables",
     "AuditEvent": "app.models.tables",
     "Client": "app.models.tables",
@@ -94,7 +96,9 @@ def __getattr__(name: str) -> Any:
     where = _WHERE.get(name)
     if where is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(where), name)
+    value = getattr(importlib.import_module(where), name)
+    globals()[name] = value  # asked once: `models.Appointment` in a loop is a plain lookup
+    return value
 
 
 def load_all() -> None:

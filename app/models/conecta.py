@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Column, Index, Integer, Text
 from sqlmodel import Field
 
+import app.models.tables  # noqa: F401  (attendance.client_id refers to client)
 from app.models.conecta_kinds import (
     BUILT_IN_TYPES as BUILT_IN_TYPES,
 )
@@ -47,8 +48,7 @@ from app.models.conecta_kinds import (
     Medium as Medium,
 )
 from app.models.table_base import Table
-from app.models.tables import _enum_column
-from app.models.types import UTCDateTime
+from app.models.types import UTCDateTime, enum_column
 
 WINDOW = timedelta(hours=24)
 WINDOW_CLOSED_CODE = "131047"  # Meta: more than 24 hours since the client's last message
@@ -61,14 +61,14 @@ class Attendance(Table, table=True):
                       {"sqlite_autoincrement": True})
 
     id: int | None = Field(default=None, primary_key=True)
-    medium: Medium = Field(sa_type=_enum_column(Medium))
+    medium: Medium = Field(sa_type=enum_column(Medium))
     name: str
     phone: str | None = Field(default=None, index=True)  # E.164
     email: str | None = Field(default=None, index=True)
     # The folded name and e-mail a search compares with (models.search_text).
     search_key: str = Field(default="", sa_column=Column(Text, nullable=False, default="",
                                                          server_default=""))
-    status: AttendanceStatus = Field(sa_type=_enum_column(AttendanceStatus))
+    status: AttendanceStatus = Field(sa_type=enum_column(AttendanceStatus))
     type: str = "support"  # a built-in key or the practice's own name
     originator: str = ""  # the practice's number or address it runs on (Originado por)
     client_id: int | None = Field(default=None, foreign_key="client.id", index=True)
@@ -103,8 +103,8 @@ class ConversationEntry(Table, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     attendance_id: int = Field(foreign_key="attendance.id")
-    direction: Direction = Field(sa_type=_enum_column(Direction))
-    kind: EntryKind = Field(sa_type=_enum_column(EntryKind))
+    direction: Direction = Field(sa_type=enum_column(Direction))
+    kind: EntryKind = Field(sa_type=enum_column(EntryKind))
     body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     template: str | None = None
     template_language: str | None = None
@@ -112,13 +112,13 @@ class ConversationEntry(Table, table=True):
     subject: str | None = None
     author: str = ""  # who wrote it: a person here, or the client's name
     at: datetime = Field(sa_type=UTCDateTime)
-    state: DeliveryState = Field(sa_type=_enum_column(DeliveryState))
+    state: DeliveryState = Field(sa_type=enum_column(DeliveryState))
     error: str | None = None
     error_code: str | None = None
     provider_id: str | None = Field(default=None, index=True)  # wamid, Twilio SID, Message-ID
     reply_to: str | None = None  # the provider id this message answers (WhatsApp context)
     call_seconds: int | None = None
-    call_outcome: CallOutcome | None = Field(default=None, sa_type=_enum_column(CallOutcome))
+    call_outcome: CallOutcome | None = Field(default=None, sa_type=enum_column(CallOutcome))
 
 
 class MessageTemplate(Table, table=True):

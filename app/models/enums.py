@@ -69,3 +69,15 @@ class RepeatFrequency(StrEnum):
     WEEKLY = "weekly"
     BIWEEKLY = "biweekly"
     MONTHLY = "monthly"  # same weekday of the month: the 2nd Tuesday, the last Friday
+
+
+class RequestKind(StrEnum):
+    """What a client's request through the relay is (app.models.requests)."""
+
+    CANCEL = "cancel"
+    NOTICE = "notice"  # an answer that could not be applied, for the record
+
+
+class RequestState(StrEnum):
+    PENDING = "pending"
+    RESOLVED = "resolved"

@@ -18,8 +18,7 @@ from sqlmodel import Field
 import app.models.conecta  # noqa: F401  (outbox.conversation_entry_id refers to it)
 from app.models.config_entry import ConfigEntry as ConfigEntry
 from app.models.table_base import Table
-from app.models.tables import _enum_column
-from app.models.types import UTCDateTime
+from app.models.types import UTCDateTime, enum_column
 
 
 class MessageState(StrEnum):
@@ -50,7 +49,7 @@ class OutboxMessage(Table, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     idempotency_key: str = Field(unique=True)
-    kind: MessageKind = Field(sa_type=_enum_column(MessageKind))
+    kind: MessageKind = Field(sa_type=enum_column(MessageKind))
     appointment_id: int | None = Field(default=None, foreign_key="appointment.id", index=True)
     conversation_entry_id: int | None = Field(default=None, foreign_key="conversation_entry.id",
                                               index=True)
@@ -59,7 +58,7 @@ class OutboxMessage(Table, table=True):
     custom_text: str | None = None
     recipient: str | None = None
     due_at: datetime = Field(sa_type=UTCDateTime)
-    state: MessageState = Field(default=MessageState.PENDING, sa_type=_enum_column(MessageState))
+    state: MessageState = Field(default=MessageState.PENDING, sa_type=enum_column(MessageState))
     attempts: int = 0
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -8,24 +8,16 @@ notice, shown, and not applied."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Column, Text
 from sqlmodel import Field
 
+import app.models.tables  # noqa: F401  (client_request.appointment_id refers to appointment)
+from app.models.enums import RequestKind, RequestState
 from app.models.table_base import Table
-from app.models.tables import _enum_column
-from app.models.types import UTCDateTime
+from app.models.types import UTCDateTime, enum_column
 
-
-class RequestKind(StrEnum):
-    CANCEL = "cancel"
-    NOTICE = "notice"  # an answer that could not be applied, for the record
-
-
-class RequestState(StrEnum):
-    PENDING = "pending"
-    RESOLVED = "resolved"
+__all__ = ["ClientRequest", "RequestKind", "RequestState"]
 
 
 class ClientRequest(Table, table=True):
@@ -33,11 +25,11 @@ class ClientRequest(Table, table=True):
     __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: RequestKind = Field(sa_type=_enum_column(RequestKind))
+    kind: RequestKind = Field(sa_type=enum_column(RequestKind))
     appointment_id: int = Field(foreign_key="appointment.id", index=True)
     reason: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     received_at: datetime = Field(sa_type=UTCDateTime)
-    state: RequestState = Field(default=RequestState.PENDING, sa_type=_enum_column(RequestState))
+    state: RequestState = Field(default=RequestState.PENDING, sa_type=enum_column(RequestState))
     decision: str | None = None
     decided_by: str | None = None
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table as SATable
 from sqlmodel import SQLModel
 
 
@@ -15,11 +14,3 @@ class Table(SQLModel):
 
     model_config = {"defer_build": True}
 
-
-def table_of(model: type[SQLModel]) -> SATable:
-    """The table behind a table class. A statement built only from its plain
-    columns is compiled without the ORM's layer, and no mapper is configured for
-    it: the window's first week is read that way, leaving the mappers' set-up
-    (a few milliseconds of the start) until after it is painted."""
-    table: SATable = model.__table__  # type: ignore[attr-defined]
-    return table

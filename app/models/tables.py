@@ -4,23 +4,15 @@ durations and buffers in minutes. Rows are never deleted: history lives here."""
 from __future__ import annotations
 
 from datetime import datetime, time
-from enum import StrEnum
 
 from sqlalchemy import Boolean, Column, Index, Integer, String, Text, false
-from sqlalchemy import Enum as SAEnum
 from sqlmodel import Field
 
 from app.models.enums import AppointmentSource, AppointmentStatus
 from app.models.table_base import Table
-from app.models.types import UTCDateTime
+from app.models.types import UTCDateTime, enum_column
 
 ALL_WEEKDAYS = "0123456"  # Monday=0 .. Sunday=6, as datetime.weekday()
-
-
-def _enum_column(enum: type[StrEnum]) -> SAEnum:
-    # Stored by value ("no_show"), the same spelling the command line prints.
-    return SAEnum(enum, values_callable=lambda e: [m.value for m in e],
-                  native_enum=False, create_constraint=False, length=32)
 
 
 class PracticeSettings(Table, table=True):
@@ -148,9 +140,9 @@ class Appointment(Table, table=True):
     buffer_before_minutes: int = 0
     buffer_after_minutes: int = 0
     status: AppointmentStatus = Field(default=AppointmentStatus.SCHEDULED, index=True,
-                                      sa_type=_enum_column(AppointmentStatus))
+                                      sa_type=enum_column(AppointmentStatus))
     source: AppointmentSource = Field(default=AppointmentSource.MANUAL,
-                                      sa_type=_enum_column(AppointmentSource))
+                                      sa_type=enum_column(AppointmentSource))
     quoted_price_cents: int = 0
     actual_price_cents: int | None = None
     notes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

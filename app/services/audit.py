@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.models.tables import AuditEvent
+from app import models
 
 SYSTEM = "system"
 CLIENT = "client"
@@ -31,9 +31,10 @@ def _plain(value: Any) -> Any:
 
 def record(session: Session, *, at: datetime, actor: str, entity: str, entity_id: int | None,
            action: str, changes: Mapping[str, Any] | None = None) -> None:
-    session.add(AuditEvent(at=at, actor=actor, entity=entity, entity_id=entity_id, action=action,
-                           changes=json.dumps(_plain(changes or {}), ensure_ascii=False,
-                                              sort_keys=True)))
+    session.add(models.AuditEvent(at=at, actor=actor, entity=entity, entity_id=entity_id,
+                                  action=action,
+                                  changes=json.dumps(_plain(changes or {}), ensure_ascii=False,
+                                                     sort_keys=True)))
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:

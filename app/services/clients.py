@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, Table, func
 from sqlmodel import Session, col, or_, select
 
 from app.i18n import _
@@ -295,18 +295,22 @@ def get(p: Practice, client_id: int) -> ClientView:
         return view(_get(s, client_id))
 
 
-def matching(text: str) -> ColumnElement[bool] | None:
+def matching(text: str, table: Table | None = None) -> ColumnElement[bool] | None:
     """The condition "the client's name or e-mail holds every word of `text`" (in
     any order, without case or accents: "silva joao" finds "João da Silva";
     models.search_text) or "the phone holds its digits" (typed with or without
-    spaces, dashes or the country code); None for no text."""
-    named = has_words(col(Client.search_key), text)
+    spaces, dashes or the country code); None for no text. On the Client class's
+    columns, or on `table`'s (app.models.plain_tables.client) for a statement
+    made of the plain tables."""
+    key, phone = ((col(Client.search_key), col(Client.phone)) if table is None
+                  else (table.c.search_key, table.c.phone))
+    named = has_words(key, text)
     if named is None:
         return None
     digits = "".join(ch for ch in text if ch.isdigit())
     conditions = [named]
     if digits:
-        conditions += [col(Client.phone).like(p) for p in phones.digit_patterns(digits)]
+        conditions += [phone.like(p) for p in phones.digit_patterns(digits)]
     return or_(*conditions)
 
 

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 
 from app.i18n import _, format_money
+from app.models import plain_tables
 from app.models.enums import AppointmentStatus
 from app.models.rules import late_notice
 from app.models.tables import Appointment, AuditEvent
@@ -137,7 +138,8 @@ def views_of(p: Practice, ids: list[int]) -> dict[int, AppointmentView]:
         return {}
     zone = get_settings(p).zone
     with p.db.read() as s:
-        rows = s.exec(listing_query().where(col(Appointment.id).in_(ids))).all()
+        rows = s.connection().execute(
+            listing_query().where(plain_tables.appointment.c.id.in_(ids))).all()
         access = notes_access(s, p)
     return {v.id: v for v in listed_views(rows, zone, access)}
 

@@ -18,11 +18,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app import i18n
+from app import i18n, models
 from app.i18n import _
 from app.models.enums import AppointmentStatus
 from app.models.people import Person, Role, may_read_notes, same_name
-from app.models.tables import Appointment, Staff
 from app.services import this_computer
 from app.services.errors import InvalidInput, NotAllowed
 from app.services.practice import Practice
@@ -38,7 +37,7 @@ def people_in(s: Session) -> list[Person]:
     from app.services import config  # (its table and checks: not on the window's start path)
 
     found: list[Person] = []
-    for st in s.exec(select(Staff).order_by(col(Staff.id))):
+    for st in s.exec(select(models.Staff).order_by(col(models.Staff.id))):
         found.append(Person(st.name, Role.PROFESSIONAL, st.id))
     for name in config.read_all(s)["team.reception"].split(","):
         if name.strip():
@@ -178,13 +177,13 @@ def notes_access(s: Session, p: Practice) -> NotesAccess:
 def own_clients(s: Session, staff_id: int) -> frozenset[int]:
     """The clients professional `staff_id` has or had a session with that was not
     called off (see the module's docstring)."""
-    rows = s.exec(select(Appointment.client_id).where(
-        Appointment.staff_id == staff_id,
-        col(Appointment.status).not_in(CALLED_OFF)).distinct())
+    rows = s.exec(select(models.Appointment.client_id).where(
+        models.Appointment.staff_id == staff_id,
+        col(models.Appointment.status).not_in(CALLED_OFF)).distinct())
     return frozenset(rows)
 
 
-def check_may_write_notes(s: Session, p: Practice, a: Appointment) -> None:
+def check_may_write_notes(s: Session, p: Practice, a: models.Appointment) -> None:
     """Raises NotAllowed, saying why, when the person acting may not write the
     internal notes of session `a`."""
     access = notes_access(s, p)

@@ -11,15 +11,15 @@ from datetime import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import URL
+from sqlalchemy import URL, Table
 from sqlalchemy import select as core_select
 from sqlalchemy.exc import DatabaseError, OperationalError
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
+from app import models
 from app.i18n import _
+from app.models import plain_tables
 from app.models.people import Person
-from app.models.table_base import table_of
-from app.models.tables import PracticeSettings, Staff, WorkingHours
 from app.services import migrate, schema_check
 from app.services.clock import Clock, SystemClock
 from app.services.database import Database, server_error
@@ -191,21 +191,21 @@ open_file, open_server = _open_file, _open_server
 
 def _ensure_defaults(db: Database) -> None:
     """A new practice starts with its settings, one professional and weekday hours.
-    Asked on plain columns (table_of): every start asks, and rarely adds."""
+    Asked of the plain tables (app.models.plain_tables): every start asks, and
+    rarely adds; the table classes are needed only to add."""
     with db.write() as s:
-        if _none_in(s, PracticeSettings):
-            s.add(PracticeSettings(timezone=_system_zone() or "America/Sao_Paulo"))
+        if _none_in(s, plain_tables.practice_settings):
+            s.add(models.PracticeSettings(timezone=_system_zone() or "America/Sao_Paulo"))
             for day, intervals in DEFAULT_HOURS.items():
                 for lo, hi in intervals:
-                    s.add(WorkingHours(staff_id=None, weekday=day, start=lo, end=hi))
-        if _none_in(s, Staff):
-            s.add(Staff(name=_("Professional")))
+                    s.add(models.WorkingHours(staff_id=None, weekday=day, start=lo, end=hi))
+        if _none_in(s, plain_tables.staff):
+            s.add(models.Staff(name=_("Professional")))
 
 
-def _none_in(s: Session, model: type[SQLModel]) -> bool:
-    """Whether the table of `model` has no row yet (pending rows of `s` included)."""
+def _none_in(s: Session, table: Table) -> bool:
+    """Whether `table` has no row yet (pending rows of `s` included)."""
     s.flush()
-    table = table_of(model)
     return s.connection().execute(core_select(table.c.id).limit(1)).first() is None
 
 

@@ -14,14 +14,12 @@ from sqlalchemy import exists
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from app import i18n
+from app import i18n, models
 from app.i18n import _
-from app.models.enums import AppointmentStatus
+from app.models import plain_tables
+from app.models.enums import AppointmentStatus, RequestKind, RequestState
 from app.models.instants import later_minutes
 from app.models.recurrence import resolve_local
-from app.models.requests import ClientRequest, RequestKind, RequestState
-from app.models.table_base import table_of
-from app.models.tables import Appointment, AuditEvent, Client, Service, Staff
 from app.models.transitions import Action, allowed_actions
 from app.services.errors import NotFound
 from app.services.people import WITHHELD, NotesAccess, notes_access
@@ -122,22 +120,23 @@ class AppointmentView:
 
 def cancel_request_waiting() -> Any:
     """Whether the appointment row has a client's cancellation request still waiting
-    for the professional, as a correlated EXISTS (on plain columns: table_of)."""
-    request, appointment = table_of(ClientRequest), table_of(Appointment)
+    for the professional, as a correlated EXISTS (of the plain tables)."""
+    request, appointment = plain_tables.client_request, plain_tables.appointment
     return exists().where(request.c.appointment_id == appointment.c.id,
                           request.c.kind == RequestKind.CANCEL,
                           request.c.state == RequestState.PENDING)
 
 
 def cancel_requested(s: Session, appointment_id: int) -> bool:
-    return s.exec(select(ClientRequest.id).where(
-        ClientRequest.appointment_id == appointment_id, ClientRequest.kind == RequestKind.CANCEL,
-        ClientRequest.state == RequestState.PENDING)).first() is not None
+    request = models.ClientRequest
+    return s.exec(select(request.id).where(
+        request.appointment_id == appointment_id, request.kind == RequestKind.CANCEL,
+        request.state == RequestState.PENDING)).first() is not None
 
 
-def _view(a: Appointment, client: Client, service: Service | None, staff: Staff,
-          zone: ZoneInfo, access: NotesAccess, history: tuple[HistoryEntry, ...] = (),
-          requested: bool = False) -> AppointmentView:
+def _view(a: models.Appointment, client: models.Client, service: models.Service | None,
+          staff: models.Staff, zone: ZoneInfo, access: NotesAccess,
+          history: tuple[HistoryEntry, ...] = (), requested: bool = False) -> AppointmentView:
     assert a.id is not None and client.id is not None
     internal, withheld = access.notes(a.internal_notes, a.staff_id, a.client_id)
     return AppointmentView(
@@ -156,12 +155,13 @@ def _view(a: Appointment, client: Client, service: Service | None, staff: Staff,
         cancel_requested=requested, cancelled_by=a.cancelled_by, version=a.version)
 
 
-def _history(s: Session, a: Appointment, access: NotesAccess) -> tuple[HistoryEntry, ...]:
+def _history(s: Session, a: models.Appointment, access: NotesAccess) -> tuple[HistoryEntry, ...]:
     """The session's audit trail; the old → new internal notes of an entry are left
     out (and the entry says so) for a person who may not read them."""
-    rows = s.exec(select(AuditEvent)
-                  .where(AuditEvent.entity == "appointment", AuditEvent.entity_id == a.id)
-                  .order_by(col(AuditEvent.at), col(AuditEvent.id)))
+    event = models.AuditEvent
+    rows = s.exec(select(event)
+                  .where(event.entity == "appointment", event.entity_id == a.id)
+                  .order_by(col(event.at), col(event.id)))
     return tuple(HistoryEntry(r.at, r.actor, r.action,
                               access.changes(json.loads(r.changes), a.staff_id, a.client_id))
                  for r in rows)
@@ -170,14 +170,14 @@ def _history(s: Session, a: Appointment, access: NotesAccess) -> tuple[HistoryEn
 def load(s: Session, appointment_id: int, access: NotesAccess, *,
          with_history: bool = False) -> AppointmentView:
     """The session as `access` (people.notes_access) may read it. Raises NotFound."""
-    row = s.exec(select(Appointment, Client, Staff)
-                 .join(Client, col(Client.id) == Appointment.client_id)
-                 .join(Staff, col(Staff.id) == Appointment.staff_id)
-                 .where(Appointment.id == appointment_id)).first()
+    row = s.exec(select(models.Appointment, models.Client, models.Staff)
+                 .join(models.Client, col(models.Client.id) == models.Appointment.client_id)
+                 .join(models.Staff, col(models.Staff.id) == models.Appointment.staff_id)
+                 .where(models.Appointment.id == appointment_id)).first()
     if row is None:
         raise NotFound(_("There is no session with id {id}.").format(id=appointment_id))
     a, client, staff = row
-    service = s.get(Service, a.service_id) if a.service_id else None
+    service = s.get(models.Service, a.service_id) if a.service_id else None
     zone = practice_zone(s)
     return _view(a, client, service, staff, zone, access,
                  _history(s, a, access) if with_history else (),
@@ -194,10 +194,10 @@ def listing_query() -> Any:
     """The columns every list of sessions reads (the session's own, its client's
     name, phone and e-mail, its professional's name and colour, its service's
     name), as plain columns: no ORM object is built for a row, and the statement
-    is compiled without the ORM's layer (table_of). Feed the rows to
+    is compiled without the ORM's layer (app.models.plain_tables). Feed the rows to
     listed_views()."""
-    table, client = table_of(Appointment), table_of(Client)
-    staff, service = table_of(Staff), table_of(Service)
+    table, client = plain_tables.appointment, plain_tables.client
+    staff, service = plain_tables.staff, plain_tables.service
     return (core_select(table, client.c.name.label("client_name"),
                         client.c.phone.label("client_phone"),
                         client.c.email.label("client_email"),
@@ -243,7 +243,7 @@ def list_appointments(p: Practice, *, start: date | None = None, end: date | Non
     """Sessions ordered by start; `start`/`end` are local dates, both inclusive.
     Read as plain columns, not ORM objects: a week of a busy practice is a few
     hundred rows and the agenda asks for one on every step."""
-    table = table_of(Appointment)
+    table = plain_tables.appointment
     with p.db.read() as s:
         zone = practice_zone(s)
         query = listing_query()

@@ -15,11 +15,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func
 from sqlalchemy import select as core_select
-from sqlmodel import col
 
 from app.i18n import _
 from app.models.enums import AppointmentSource, AppointmentStatus
-from app.models.tables import Appointment, Client, Service, Staff
+from app.models.plain_tables import appointment, client, service, staff
 from app.services import clients, people, queries
 from app.services.errors import InvalidInput
 from app.services.practice import Practice
@@ -58,17 +57,17 @@ class Listing:
 
 def _filtered(query: Any, listing: Listing, zone: ZoneInfo) -> Any:
     if listing.start is not None:
-        query = query.where(col(Appointment.start) >= local_midnight(listing.start, zone))
+        query = query.where(appointment.c.start >= local_midnight(listing.start, zone))
     if listing.end is not None:
-        query = query.where(col(Appointment.start) <
+        query = query.where(appointment.c.start <
                             local_midnight(listing.end + timedelta(days=1), zone))
     if listing.statuses:
-        query = query.where(col(Appointment.status).in_(listing.statuses))
+        query = query.where(appointment.c.status.in_(listing.statuses))
     if listing.staff_id is not None:
-        query = query.where(col(Appointment.staff_id) == listing.staff_id)
+        query = query.where(appointment.c.staff_id == listing.staff_id)
     if listing.sources:
-        query = query.where(col(Appointment.source).in_(listing.sources))
-    condition = clients.matching(listing.text)
+        query = query.where(appointment.c.source.in_(listing.sources))
+    condition = clients.matching(listing.text, client)
     if condition is not None:
         query = query.where(condition)
     return query
@@ -82,23 +81,23 @@ def _by_label(column: Any, labels: dict[Any, str]) -> Any:
 
 def _order(listing: Listing) -> list[Any]:
     key: Any = {
-        "client": col(Client.search_key),  # folded: "Érica" among the E's
-        "phone": col(Client.phone),
-        "service": func.lower(func.coalesce(col(Appointment.custom_service_name),
-                                            col(Service.name))),
-        "start": col(Appointment.start),
-        "duration": col(Appointment.duration_minutes),
-        "status": _by_label(col(Appointment.status),
+        "client": client.c.search_key,  # folded: "Érica" among the E's
+        "phone": client.c.phone,
+        "service": func.lower(func.coalesce(appointment.c.custom_service_name,
+                                            service.c.name)),
+        "start": appointment.c.start,
+        "duration": appointment.c.duration_minutes,
+        "status": _by_label(appointment.c.status,
                             {s: status_label(s) for s in AppointmentStatus}),
-        "source": _by_label(col(Appointment.source),
+        "source": _by_label(appointment.c.source,
                             {s: source_label(s.value) for s in AppointmentSource}),
-        "staff": func.lower(col(Staff.name)),
+        "staff": func.lower(staff.c.name),
     }[listing.sort]
     direction = key.desc() if listing.descending else key.asc()
     # Ties keep the time order, so a page boundary never shuffles rows.
-    tie: list[Any] = [col(Appointment.start), col(Appointment.id)]
+    tie: list[Any] = [appointment.c.start, appointment.c.id]
     if listing.descending and listing.sort == "start":
-        tie = [col(Appointment.id).desc()]
+        tie = [appointment.c.id.desc()]
     return [direction, *tie]
 
 
@@ -107,9 +106,9 @@ def count(p: Practice, listing: Listing) -> int:
     listing.check()
     with p.db.read() as s:
         zone = practice_zone(s)
-        query = core_select(func.count()).select_from(Appointment)
+        query = core_select(func.count()).select_from(appointment)
         if listing.text:
-            query = query.join(Client, col(Client.id) == Appointment.client_id)
+            query = query.join(client, client.c.id == appointment.c.client_id)
         return int(s.connection().execute(_filtered(query, listing, zone)).scalar_one())
 
 

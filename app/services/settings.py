@@ -13,15 +13,15 @@ from sqlalchemy import select as core_select
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
+from app import models
 from app.i18n import SUPPORTED, _, first_upper, weekday_name
+from app.models import plain_tables
 from app.models.hours import (
     WEEKDAY_KEYS,
     HoursFormatError,
     format_intervals,
     parse_hours_spec,
 )
-from app.models.table_base import table_of
-from app.models.tables import PracticeSettings, Staff, WorkingHours
 from app.services import audit, versions
 from app.services.errors import InvalidInput, NotFound
 from app.services.events import Change
@@ -55,22 +55,22 @@ class SettingsView:
         return data
 
 
-def load_row(s: Session) -> PracticeSettings:
+def load_row(s: Session) -> models.PracticeSettings:
     """The settings row as an object, for changing it."""
-    row = s.exec(select(PracticeSettings)).first()
+    row = s.exec(select(models.PracticeSettings)).first()
     assert row is not None, "open_practice() creates the settings row"
     return row
 
 
 def _plain_rows(s: Session, statement: Any) -> Sequence[Any]:
-    """`statement`, made of plain columns (table_of), read in `s` after what `s`
-    holds unwritten is written: reads that way need no mapper (see table_of)."""
+    """`statement`, made of the plain tables (app.models.plain_tables), read in `s`
+    after what `s` holds unwritten is written: reads that way need no table class."""
     s.flush()
     return s.connection().execute(statement).all()
 
 
 def _settings_row(s: Session) -> Any:
-    rows = _plain_rows(s, core_select(table_of(PracticeSettings)).limit(1))
+    rows = _plain_rows(s, core_select(plain_tables.practice_settings).limit(1))
     assert rows, "open_practice() creates the settings row"
     return rows[0]
 
@@ -83,7 +83,7 @@ def practice_zone(s: Session) -> ZoneInfo:
 def practice_hours(s: Session, staff_id: int | None = None) -> dict[int, list[tuple[time, time]]]:
     """The open intervals per weekday for a professional: their own if they have any,
     else the practice's."""
-    hours = table_of(WorkingHours)
+    hours = plain_tables.working_hours
     rows: Sequence[Any] = []
     if staff_id is not None:
         rows = _plain_rows(s, core_select(hours).where(hours.c.staff_id == staff_id))
@@ -234,20 +234,21 @@ def set_staff_hours(p: Practice, staff_id: int, specs: list[str] | None, *,
     the hours); expected_version: the version that form was filled from (another's
     change since raises ChangedMeanwhile and changes nothing; None: not checked)."""
     with p.db.write() as s:
-        staff = s.get(Staff, staff_id)
+        staff = s.get(models.Staff, staff_id)
         if staff is None:
             raise NotFound(_("There is no professional with id {id}.").format(id=staff_id))
         versions.refuse_if_changed(s, p.clock.now(), version=staff.version,
                                    expected=expected_version, entity="staff",
                                    entity_id=staff_id)
         before = {k: format_intervals(v) for k, v in practice_hours(s, staff_id).items()}
-        for row in s.exec(select(WorkingHours).where(WorkingHours.staff_id == staff_id)):
+        hours = models.WorkingHours
+        for row in s.exec(select(hours).where(hours.staff_id == staff_id)):
             s.delete(row)
         s.flush()
         for spec in specs or []:
             _set_hours(s, spec, staff_id)
-        if specs is not None and not s.exec(select(WorkingHours).where(
-                WorkingHours.staff_id == staff_id)).first():
+        if specs is not None and not s.exec(select(hours).where(
+                hours.staff_id == staff_id)).first():
             raise InvalidInput(_("A professional needs at least one open interval."))
         s.flush()
         after = {k: format_intervals(v) for k, v in practice_hours(s, staff_id).items()}
@@ -262,8 +263,8 @@ def set_staff_hours(p: Practice, staff_id: int, specs: list[str] | None, *,
 
 def staff_has_own_hours(p: Practice, staff_id: int) -> bool:
     with p.db.read() as s:
-        return s.exec(select(WorkingHours).where(WorkingHours.staff_id == staff_id)).first() \
-            is not None
+        hours = models.WorkingHours
+        return s.exec(select(hours).where(hours.staff_id == staff_id)).first() is not None
 
 
 def check_hours(spec: str) -> tuple[list[int], list[tuple[time, time]]]:
@@ -298,13 +299,13 @@ def hours_problem(exc: HoursFormatError) -> str:
 
 def _set_hours(s: Session, spec: str, staff_id: int | None = None) -> None:
     days, intervals = check_hours(spec)
-    owner = WorkingHours.staff_id == staff_id if staff_id is not None \
-        else col(WorkingHours.staff_id).is_(None)
-    for row in s.exec(select(WorkingHours).where(owner, col(WorkingHours.weekday).in_(days))):
+    hours = models.WorkingHours
+    owner = hours.staff_id == staff_id if staff_id is not None else col(hours.staff_id).is_(None)
+    for row in s.exec(select(hours).where(owner, col(hours.weekday).in_(days))):
         s.delete(row)
     for day in days:
         for lo, hi in intervals:
-            s.add(WorkingHours(staff_id=staff_id, weekday=day, start=lo, end=hi))
+            s.add(models.WorkingHours(staff_id=staff_id, weekday=day, start=lo, end=hi))
 
 
 def working_hours(p: Practice, staff_id: int | None = None) -> dict[int, list[tuple[time, time]]]:

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from app import models
 from app.i18n import _, format_date, format_datetime, format_time
-from app.models.tables import AuditEvent, PracticeSettings
 from app.services.audit import CLIENT, IMPORT, SYSTEM
 from app.services.errors import ChangedMeanwhile
 
@@ -53,19 +53,19 @@ def changed_meanwhile(s: Session, now: datetime, entity: str, entity_id: int | N
                       keys: Iterable[str] = ()) -> ChangedMeanwhile:
     """The refusal, naming the newest audit entry about the row (for `keys`: the
     newest whose changes name one of them)."""
-    query = select(AuditEvent).where(AuditEvent.entity == entity)
+    query = select(models.AuditEvent).where(models.AuditEvent.entity == entity)
     if entity_id is not None:
-        query = query.where(AuditEvent.entity_id == entity_id)
+        query = query.where(models.AuditEvent.entity_id == entity_id)
     wanted = set(keys)
-    found: AuditEvent | None = None
-    for event in s.exec(query.order_by(col(AuditEvent.id).desc()).limit(
+    found: models.AuditEvent | None = None
+    for event in s.exec(query.order_by(col(models.AuditEvent.id).desc()).limit(
             LOOK_BACK if wanted else 1)):
         if not wanted or wanted & set(_changed_names(event.changes)):
             found = event
             break
     if found is None:
         return ChangedMeanwhile(_("Changed on another computer meanwhile — reload"))
-    row = s.exec(select(PracticeSettings)).first()
+    row = s.exec(select(models.PracticeSettings)).first()
     zone = ZoneInfo(row.timezone if row else "UTC")
     return ChangedMeanwhile(sentence(found.actor, found.at, now, zone), found.actor, found.at)
 

@@ -33,8 +33,8 @@ from sqlalchemy import delete, event, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
-from app.models.change_log import ChangeLogEntry
-from app.models.table_base import table_of
+from app import models
+from app.models import plain_tables
 from app.services.errors import PracticeError
 from app.services.events import Change
 from app.services.storage import engines
@@ -178,9 +178,9 @@ def _before_commit(session: Session) -> None:
     # and the Core insert's per-row parameter handling cost more than the rows.
     from app.services.database import bulk_insert  # database imports this module
 
-    bulk_insert(session, ChangeLogEntry, rows)
+    bulk_insert(session, models.ChangeLogEntry, rows)
     if conn.dialect.name == "postgresql":
-        newest = conn.execute(select(func.max(col(ChangeLogEntry.id)))).scalar()
+        newest = conn.execute(select(func.max(col(models.ChangeLogEntry.id)))).scalar()
         conn.exec_driver_sql("SELECT pg_notify(%s, %s)", (CHANNEL, str(newest)))
 
 
@@ -202,7 +202,8 @@ def prune(db: Database, now: datetime | None = None) -> int:
     everything); returns how many."""
     before = (now or datetime.now(UTC)) - KEEP
     with db.write() as s:
-        result = s.execute(delete(ChangeLogEntry).where(col(ChangeLogEntry.at) < before))
+        entry = models.ChangeLogEntry
+        result = s.execute(delete(entry).where(col(entry.at) < before))
         return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -247,7 +248,7 @@ class Watcher:
         when nothing). The first call only takes the watermark."""
         if not self.db.on_server and not self._changed_on_file() and self._last is not None:
             return Change()
-        entries = table_of(ChangeLogEntry)  # plain columns: no mapper needed (table_of)
+        entries = plain_tables.change_log  # no table class needed to read it
         with self.db.read() as s:
             if self._last is None:
                 self._last = int(s.scalar(select(func.max(entries.c.id))) or 0)
