@@ -82,6 +82,27 @@ def test_client_directory(practice: Practice, clock: FrozenClock) -> None:
     assert [r.id for r in clients.directory(practice, "joão")] == [joao]
 
 
+def test_client_directory_reads_only_the_page_it_lists(practice: Practice,
+                                                      clock: FrozenClock) -> None:
+    """The page is cut before each client's figures are read: the clients past the
+    limit are not listed, and each listed client's figures are its own."""
+    sv = add_service(practice)
+    names = ["Carla Dias", "Ana Souza", "Bruno Lima"]
+    ids = {n: add_client(practice, n, f"+55 11 98765-432{i}", None)
+           for i, n in enumerate(names)}
+    booked = {(name, t): scheduling.book(practice, BookingRequest(
+        client_id=ids[name], start=local(t), service_id=sv), override=True)
+        for name, times in (("Carla Dias", ("2026-11-02T10:00", "2026-11-26T10:00")),
+                            ("Bruno Lima", ("2026-11-03T10:00", "2026-11-27T11:00")))
+        for t in times}
+    clock.set(local("2026-11-05T10:00"))
+    scheduling.no_show(practice, booked["Bruno Lima", "2026-11-03T10:00"])
+    scheduling.complete(practice, booked["Carla Dias", "2026-11-02T10:00"])
+    rows = clients.directory(practice, limit=2)
+    assert [(r.name, r.next_session, r.no_show_rate) for r in rows] == [
+        ("Ana Souza", None, None), ("Bruno Lima", local("2026-11-27T11:00"), 1.0)]
+
+
 def test_series_preview_books_nothing(practice: Practice) -> None:
     c, sv = add_client(practice), add_service(practice)
     other = add_client(practice, "João", "+55 21 99876-5432", None)
