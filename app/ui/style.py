@@ -72,6 +72,7 @@ QLabel#reach_working, QLabel#reach_problem, QLabel#reach_not_set_up {{
 QLabel#reach_working {{ color: #047857; background: #d1fae5; }}
 QLabel#reach_problem {{ color: #b91c1c; background: #fee2e2; }}
 QLabel#reach_not_set_up {{ color: {MUTED}; background: #f1f5f9; }}
+QScrollArea#side, QScrollArea#side > QWidget > QWidget {{ background: transparent; }}
 QTabWidget::pane {{ border: 1px solid {LINE}; border-radius: 6px; background: white; }}
 """
 

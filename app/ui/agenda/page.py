@@ -219,9 +219,7 @@ class AgendaPage(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFixedWidth(250 + scroll.verticalScrollBar().sizeHint().width())
-        scroll.setObjectName("side")
-        scroll.setStyleSheet("QScrollArea#side, QScrollArea#side > QWidget > QWidget "
-                             "{ background: transparent; }")
+        scroll.setObjectName("side")  # transparent (style.STYLE)
         col = QVBoxLayout(side)
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(8)
