@@ -420,7 +420,7 @@ def cards(p: Practice, f: Filter = Filter(), limit: int = 500) -> list[Card]:
     text = f.text.strip()
     named = has_words(col(Attendance.search_key), text)
     if named is not None:
-        digits = "".join(ch for ch in text if ch.isdigit())
+        digits = phones.typed_digits(text)  # a name or e-mail is not searched among phones
         # By words, without case and accents: "joao" finds "João" (models.search_text).
         clauses = [named]
         if len(digits) >= 3:

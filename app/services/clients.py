@@ -300,8 +300,9 @@ def get(p: Practice, client_id: int) -> ClientView:
 def matching(text: str, table: Table | None = None) -> ColumnElement[bool] | None:
     """The condition "the client's name or e-mail holds every word of `text`" (in
     any order, without case or accents: "silva joao" finds "João da Silva";
-    models.search_text) or "the phone holds its digits" (typed with or without
-    spaces, dashes or the country code); None for no text. On the Client class's
+    models.search_text) or, when `text` reads as a phone number (phones.typed_digits),
+    "the phone holds its digits" (typed with or without spaces, dashes or the
+    country code); None for no text. On the Client class's
     columns, or on `table`'s (app.models.plain_tables.client) for a statement
     made of the plain tables."""
     key, phone = ((col(Client.search_key), col(Client.phone)) if table is None
@@ -309,7 +310,7 @@ def matching(text: str, table: Table | None = None) -> ColumnElement[bool] | Non
     named = has_words(key, text)
     if named is None:
         return None
-    digits = "".join(ch for ch in text if ch.isdigit())
+    digits = phones.typed_digits(text)
     conditions = [named]
     if digits:
         conditions += [phone.like(p) for p in phones.digit_patterns(digits)]

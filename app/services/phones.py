@@ -36,6 +36,24 @@ def matches(column: object, e164: str) -> ColumnElement[bool]:
     return col(column).in_(variants(e164))
 
 
+# What phone numbers are written with besides digits: "+55 (11) 97326-3471",
+# "11.97326.3471", "011/97326-3471".
+_PHONE_MARKS = frozenset("+()-./ ")
+
+
+def typed_digits(text: str) -> str:
+    """The digits of `text` typed into a search box when it reads as (part of) a
+    phone number, made of digits and the marks numbers are written with; "" when
+    anything else is in it. A name or an e-mail with digits ("mariana.13@example.com",
+    "ana 2") is looked for by its words: searched among the phones too, its digits
+    alone would find every client whose number holds them."""
+    text = text.strip()
+    if not text or any(not ch.isdigit() and ch not in _PHONE_MARKS and not ch.isspace()
+                       for ch in text):
+        return ""
+    return "".join(ch for ch in text if ch.isdigit())
+
+
 def digit_patterns(digits: str) -> list[str]:
     """LIKE patterns for digits typed into a search box: as typed, and a Brazilian
     mobile's digits with or without the ninth digit (alone, with the area code, or

@@ -104,6 +104,7 @@ class ClientsPage(QWidget):
         self._request = 0
         self._answered: str | None = None  # the search the rows shown answer
         self._open_first_of = 0  # a search whose first client Enter opens when it comes
+        self._open_first_text = ""  # the text it was pressed on
         self._stale = True  # loaded when first shown
 
     def showEvent(self, event: Any) -> None:
@@ -132,9 +133,13 @@ class ClientsPage(QWidget):
             _("The first {n} clients are shown: type more of a name, phone or e-mail to find "
               "the others.").format(n=LISTED) if more else
             ngettext("{n} client shown", "{n} clients shown", len(rows)).format(n=len(rows)))
-        if self._open_first_of == token and rows:
+        # The answer to the search Enter was pressed on, or to a later reading of the
+        # same text (a change from elsewhere may have read the list again meanwhile).
+        if self._open_first_of and token >= self._open_first_of and \
+                text == self._open_first_text:
             self._open_first_of = 0
-            self.open_client(rows[0].id)
+            if rows:
+                self.open_client(rows[0].id)
 
     def _activated(self, index: QModelIndex) -> None:
         self.open_client(int(self.model.data(index, ID_ROLE)))
@@ -146,7 +151,7 @@ class ClientsPage(QWidget):
         if self._debounce.isActive() or self._answered != self.search.text() or \
                 self._open_first_of:
             self.refresh()
-            self._open_first_of = self._request
+            self._open_first_of, self._open_first_text = self._request, self.search.text()
             return
         if self.model.rows:
             self.open_client(self.model.rows[0].id)
@@ -155,7 +160,9 @@ class ClientsPage(QWidget):
         if self.file is not None:
             self.stack.removeWidget(self.file)
             self.file.deleteLater()
-        self.file = ClientFile(self.window_, client_id, self.close_client)
+        # The name the list shows heads the file while the client is read.
+        known = next((r.name for r in self.model.rows if r.id == client_id), "")
+        self.file = ClientFile(self.window_, client_id, self.close_client, known)
         self.stack.addWidget(self.file)
         self.stack.setCurrentWidget(self.file)
         return self.file
@@ -174,9 +181,12 @@ class ClientsPage(QWidget):
 
 
 class ClientFile(QWidget):
-    """The Ficha do Cliente. With no id it creates a client."""
+    """The Ficha do Cliente. With no id it creates a client. An existing client's
+    file is headed by `name` (as the list shows it) and its Dados form is greyed
+    until the client is read: never an empty "New client" form with Save on."""
 
-    def __init__(self, window: MainWindow, client_id: int | None, back: Any) -> None:
+    def __init__(self, window: MainWindow, client_id: int | None, back: Any,
+                 name: str = "") -> None:
         super().__init__()
         self.window_ = window
         self.client_id = client_id
@@ -189,7 +199,7 @@ class ClientFile(QWidget):
         back_button = QPushButton("‹ " + _("Clients"))
         back_button.clicked.connect(back)
         head.addWidget(back_button)
-        self.title = plain(QLabel(_("New client")))  # then the client's name
+        self.title = plain(QLabel(_("New client") if client_id is None else name))
         self.title.setObjectName("pageTitle")
         head.addWidget(self.title, 1)
         self.book_button = QPushButton(_("New session"))
@@ -216,7 +226,9 @@ class ClientFile(QWidget):
         layout.addLayout(head)
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs, 1)
-        self.tabs.addTab(self._data_tab(), _("Data"))
+        self.data_page = self._data_tab()
+        self.data_page.setEnabled(client_id is None)  # until the client is read (_fill)
+        self.tabs.addTab(self.data_page, _("Data"))
         self.sessions_model = SessionsModel()
         self.sessions = QTableView()
         self.sessions.setModel(self.sessions_model)
@@ -342,6 +354,7 @@ class ClientFile(QWidget):
         save names)."""
         self.client = client
         self.version.read_again(client.version)
+        self.data_page.setEnabled(True)
         self.title.setText(client.name)
         self.name.setText(client.name)
         self.phone.setText(self.window_.phone(client.phone))  # as the practice writes it

@@ -39,6 +39,42 @@ def test_search_and_open_a_client_file(qtbot: QtBot, window: MainWindow,
     assert maria.next_session is not None
 
 
+def test_enter_on_an_email_with_digits_opens_that_clients_file(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    """The digits of an e-mail are not looked for among the phones: Enter opens the
+    client whose e-mail it is, not the first of those whose number holds 13."""
+    clients.add(practice, name="Daniel Moreira", phone="+55 11 91399-1324")
+    mariana = clients.add(practice, name="Mariana Costa", phone="+55 11 91313-2929",
+                          email="mariana.13@example.com").id
+    w = window
+    QTest.keySequence(w, "Ctrl+F")
+    qtbot.keyClicks(w.clients.search, "mariana.13@example.com")
+    qtbot.keyClick(w.clients.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.clients.file is not None and w.clients.file.client is not None,
+                    timeout=3000)
+    assert w.clients.file.client_id == mariana
+    assert w.clients.file.title.text() == "Mariana Costa"
+    assert [r.name for r in w.clients.model.rows] == ["Mariana Costa"]
+
+
+def test_a_client_file_is_never_an_empty_new_client_form_while_it_is_read(
+        qtbot: QtBot, window: MainWindow, seeded: dict[str, int]) -> None:
+    w = window
+    w.nav.setCurrentRow(PAGES.index("clients"))
+    qtbot.waitUntil(lambda: w.clients.model.rowCount() == 2, timeout=3000)
+    file = w.clients.open_client(seeded["joao"])
+    # Before the client is read: the name the list showed, and no form to type in.
+    assert file.client is None
+    assert file.title.text() == "João Alves"
+    assert not file.data_page.isEnabled() and not file.save_button.isEnabled()
+    qtbot.waitUntil(lambda: file.client is not None, timeout=3000)
+    assert file.data_page.isEnabled() and file.save_button.isEnabled()
+    assert file.name.text() == "João Alves"
+    # A new client's file is the form, at once.
+    new = w.clients.open_client(None)
+    assert new.title.text() == "New client" and new.save_button.isEnabled()
+
+
 def test_confirm_from_the_sessions_tab_calendar_icon(qtbot: QtBot, window: MainWindow,
                                                      practice: Practice,
                                                      seeded: dict[str, int]) -> None:
