@@ -46,6 +46,11 @@ if TYPE_CHECKING:
     from app.ui.tasks import Task
 
 VIEWS = ("day", "workweek", "week", "month")
+# A period that has not come after this long is said to be loading (most come in a
+# few milliseconds: saying it at once would flash); said this far down the grid,
+# below the days' names.
+LOADING_SAID_AFTER_MS = 150
+LOADING_TOP = 56
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,10 @@ class AgendaPage(QWidget):
         # person looks at the shown one), so stepping there only paints.
         self._prepared: dict[tuple[Any, ...], Prepared] = {}
         self._generation = 0  # bumped by every change; older loads are not cached
+        # The request the page waits for, read by the loads on the pool's threads: a
+        # load asked for a period already stepped past is skipped when its turn comes,
+        # so the period the person stops on does not queue behind those skipped.
+        self._wanted = [0]
         self._catalogued = False  # the professionals and services not given yet
         # Pre-fetching starts once the new period is painted, so it never competes
         # with that paint.
@@ -108,7 +117,7 @@ class AgendaPage(QWidget):
         days = self.days()
         faded = QSettings().value("agenda/faded", "false") == "true"
         key = (self.mode == "month", days[0], days[-1], None, None, faded)
-        self._request = 1
+        self._request = self._wanted[0] = 1
         self.first_load: Task | None = window.tasks.run(
             self._loader(key, days, self._request), self._loaded, window.show_error)
         self._first_key: tuple[Any, ...] | None = key
@@ -153,6 +162,15 @@ class AgendaPage(QWidget):
         self.stack.addWidget(timeline)
         self.stack.addWidget(self.month)
         main.addWidget(self.stack, 1)
+        # Said over the grid when a period takes a while to come (a busy computer,
+        # weeks turned fast), so an empty grid is never taken for a free week.
+        self.loading = QLabel(_("Loading sessions…"), self.stack)
+        self.loading.setObjectName("loading")
+        self.loading.hide()
+        self._loading_timer = QTimer(self)
+        self._loading_timer.setSingleShot(True)
+        self._loading_timer.setInterval(LOADING_SAID_AFTER_MS)
+        self._loading_timer.timeout.connect(self._say_loading)
 
         self.grid.opened.connect(window.open_appointment)
         self.month.opened.connect(window.open_appointment)
@@ -411,6 +429,7 @@ class AgendaPage(QWidget):
         asked, self._first_key = self._first_key, None
         if key != asked:
             self._request += 1
+            self._wanted[0] = self._request
         token = self._request  # (the period asked as the page was made: its own load)
         cached = self._cache.get(key)
         if cached is not None:
@@ -418,9 +437,11 @@ class AgendaPage(QWidget):
             self._apply(cached, self._prepared.get(key))
             self.loaded_token = token
             self._prefetch_timer.start()
-        elif key != asked:
-            self.window_.tasks.run(self._loader(key, days, token), self._loaded,
-                                   self.window_.show_error)
+        else:
+            self._loading_timer.start()
+            if key != asked:
+                self.window_.tasks.run(self._loader(key, days, token), self._loaded,
+                                       self.window_.show_error)
         self.period_changed.emit()
 
     def _loader(self, key: tuple[Any, ...], days: list[date], token: int) -> Any:
@@ -430,8 +451,11 @@ class AgendaPage(QWidget):
         timed_days = days if self.mode != "month" else []
         known_hours = self._hours.get(staff)
         generation = self._generation
+        wanted = self._wanted
 
-        def load() -> tuple[int, tuple[Any, ...], Loaded]:
+        def load() -> tuple[int, tuple[Any, ...], Loaded | None]:
+            if token > 0 and token != wanted[0]:
+                return token, key, None  # stepped past before its turn came
             views = queries.list_appointments(p, start=first, end=last, staff_id=staff)
             if not faded:
                 views = [v for v in views if v.status not in FADED]
@@ -447,8 +471,10 @@ class AgendaPage(QWidget):
 
         return load
 
-    def _loaded(self, result: tuple[int, tuple[Any, ...], Loaded]) -> None:
+    def _loaded(self, result: tuple[int, tuple[Any, ...], Loaded | None]) -> None:
         token, key, data = result
+        if data is None:
+            return  # skipped: a newer request is on its way
         self._hours[data.staff] = data.hours
         self._remember(key, data)
         if token != self._request:
@@ -475,7 +501,16 @@ class AgendaPage(QWidget):
         self._prepared[key] = self.grid.prepare(days, data.views, data.times, data.free,
                                                 paint=True)
 
+    def _say_loading(self) -> None:
+        label = self.loading
+        label.adjustSize()
+        label.move((self.stack.width() - label.width()) // 2, LOADING_TOP)
+        label.raise_()
+        label.show()
+
     def _apply(self, data: Loaded, prepared: Prepared | None = None) -> None:
+        self._loading_timer.stop()
+        self.loading.hide()
         self.rows = data.views
         self.empty_hint.setText(
             _("No sessions in this period. Double-click a free time to book one, or use "
@@ -506,10 +541,11 @@ class AgendaPage(QWidget):
             self._prefetching.add(key)
             load = self._loader(key, days, -1)
 
-            def done(result: tuple[int, tuple[Any, ...], Loaded], k: Any = key,
+            def done(result: tuple[int, tuple[Any, ...], Loaded | None], k: Any = key,
                      period: list[date] = days) -> None:
                 self._prefetching.discard(k)
-                self._remember(result[1], result[2])
+                if result[2] is not None:  # (a pre-fetch is never skipped)
+                    self._remember(result[1], result[2])
                 self._prepare(k, period)
 
             def failed(_exc: Exception, k: Any = key) -> None:
