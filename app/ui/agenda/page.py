@@ -267,12 +267,16 @@ class AgendaPage(QWidget):
         col.addWidget(self.mini)
 
         col.addWidget(_section(_("Professional")))
+        # Each filter says what it starts as from the first paint; the professionals
+        # and services join it when the catalogue is read (set_catalogue).
         self.staff_combo = ComboBox()
+        self.staff_combo.addItem(_("All professionals"), None)
         self.staff_combo.currentIndexChanged.connect(lambda _i: self.reload())
         col.addWidget(self.staff_combo)
 
         col.addWidget(_section(_("Availability")))
         self.service_combo = ComboBox()
+        self.service_combo.addItem(_("Do not shade"), None)
         self.service_combo.setToolTip(_("Shade the free times for a service"))
         self.service_combo.currentIndexChanged.connect(lambda _i: self.reload())
         col.addWidget(self.service_combo)
