@@ -73,8 +73,10 @@ QLabel#reach_working {{ color: #047857; background: #d1fae5; }}
 QLabel#reach_problem {{ color: #b91c1c; background: #fee2e2; }}
 QLabel#reach_not_set_up {{ color: {MUTED}; background: #f1f5f9; }}
 QScrollArea#side, QScrollArea#side > QWidget > QWidget {{ background: transparent; }}
-QLabel#loading {{ background: white; color: {MUTED}; border: 1px solid {LINE};
-                  border-radius: 12px; padding: 5px 14px; font-weight: 600; }}
+QLabel#loading, QLabel#hint {{ background: white; color: {MUTED};
+                               border: 1px solid {LINE}; border-radius: 12px;
+                               padding: 5px 14px; }}
+QLabel#loading {{ font-weight: 600; }}
 QTabWidget::pane {{ border: 1px solid {LINE}; border-radius: 6px; background: white; }}
 """
 

@@ -66,3 +66,23 @@ def test_a_week_that_comes_quickly_is_never_said_to_be_loading(
         qtbot.wait(200)  # past the moment it would be said
         said.append(w.agenda.loading.isVisible())
     assert said == [False] * 8
+
+
+def test_an_empty_week_says_so_over_the_grid_without_moving_it(
+        qtbot: QtBot, window: MainWindow) -> None:
+    w = window
+    grid_at = w.agenda.grid.mapTo(w, w.agenda.grid.rect().topLeft())
+    assert not w.agenda.empty_hint.isVisible()
+    for _ in range(3):  # weeks with no sessions
+        QTest.keySequence(w, "Ctrl+Right")
+    qtbot.waitUntil(lambda: w.agenda.empty_hint.isVisible(), timeout=3000)
+    assert "Double-click a free time" in w.agenda.empty_hint.text()
+    assert w.agenda.grid.mapTo(w, w.agenda.grid.rect().topLeft()) == grid_at
+    hint = w.agenda.empty_hint.geometry()
+    assert hint.width() <= w.agenda.stack.width() and hint.left() >= 0
+    # A narrower window: the sentence wraps inside the grid, still over it.
+    w.resize(1000, 700)
+    qtbot.waitUntil(lambda: w.agenda.empty_hint.geometry().right() < w.agenda.stack.width(),
+                    timeout=3000)
+    QTest.keySequence(w, "Ctrl+T")
+    qtbot.waitUntil(lambda: not w.agenda.empty_hint.isVisible(), timeout=3000)

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -51,6 +52,7 @@ VIEWS = ("day", "workweek", "week", "month")
 # below the days' names.
 LOADING_SAID_AFTER_MS = 150
 LOADING_TOP = 56
+OVERLAY_MAX_WIDTH = 560
 
 
 @dataclass(frozen=True)
@@ -136,12 +138,6 @@ class AgendaPage(QWidget):
         self.notice.setWordWrap(True)
         self.notice.hide()
         main.addWidget(self.notice)
-        # A period with nothing in it says how to begin, in one line.
-        self.empty_hint = QLabel()
-        self.empty_hint.setObjectName("muted")
-        self.empty_hint.setWordWrap(True)
-        self.empty_hint.hide()
-        main.addWidget(self.empty_hint)
 
         self.grid = TimeGrid(window.zone)
         self.grid.set_zoom(float(QSettings().value("agenda/zoom", 56.0)))
@@ -162,11 +158,19 @@ class AgendaPage(QWidget):
         self.stack.addWidget(timeline)
         self.stack.addWidget(self.month)
         main.addWidget(self.stack, 1)
-        # Said over the grid when a period takes a while to come (a busy computer,
-        # weeks turned fast), so an empty grid is never taken for a free week.
+        # Said over the grid, not above it (the grid would move down and back as
+        # weeks are turned): a period with nothing in it says how to begin, and one
+        # that takes a while to come (a busy computer, weeks turned fast) says it is
+        # on its way, so an empty grid is never taken for a free week. Clicks go
+        # through to the grid.
+        self.empty_hint = QLabel(self.stack)
+        self.empty_hint.setObjectName("hint")
+        self.empty_hint.setWordWrap(True)
         self.loading = QLabel(_("Loading sessions…"), self.stack)
         self.loading.setObjectName("loading")
-        self.loading.hide()
+        for label in (self.empty_hint, self.loading):
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            label.hide()
         self._loading_timer = QTimer(self)
         self._loading_timer.setSingleShot(True)
         self._loading_timer.setInterval(LOADING_SAID_AFTER_MS)
@@ -506,11 +510,29 @@ class AgendaPage(QWidget):
                                                 paint=True)
 
     def _say_loading(self) -> None:
-        label = self.loading
-        label.adjustSize()
-        label.move((self.stack.width() - label.width()) // 2, LOADING_TOP)
+        self.empty_hint.hide()
+        self._place(self.loading)
+        self.loading.show()
+
+    def _place(self, label: QLabel) -> None:
+        """`label` centred over the top of the grid, as wide as its words or the grid."""
+        width = self.stack.width()
+        margins = label.contentsMargins()
+        natural = label.fontMetrics().horizontalAdvance(label.text()) + \
+            margins.left() + margins.right() + 2
+        fits = max(120, min(natural, OVERLAY_MAX_WIDTH, width - 48))
+        label.setFixedSize(fits, label.heightForWidth(fits))
+        label.move((width - fits) // 2, LOADING_TOP)
         label.raise_()
-        label.show()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._place_shown)  # once the layout has sized the grid
+
+    def _place_shown(self) -> None:
+        for label in (self.empty_hint, self.loading):
+            if label.isVisible():
+                self._place(label)
 
     def _apply(self, data: Loaded, prepared: Prepared | None = None) -> None:
         self._loading_timer.stop()
@@ -521,7 +543,11 @@ class AgendaPage(QWidget):
               "New session (Ctrl+N).") if self.mode != "month" else
             _("No sessions this month. Double-click a day to open it, or use New session "
               "(Ctrl+N)."))
-        self.empty_hint.setVisible(not data.views)
+        if data.views:
+            self.empty_hint.hide()
+        else:
+            self._place(self.empty_hint)
+            self.empty_hint.show()
         if self.mode == "month":
             self.month.set_sessions(data.views, data.times)
         else:
