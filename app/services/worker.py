@@ -43,6 +43,9 @@ class Worker:
         self._lock = threading.Lock()  # one pass at a time, even if a tick runs long
         self._claim_lock = threading.Lock()
         self.tried = threading.Event()  # set once the first claim was tried
+        # Set by stop(): a thread started before it (the catch-up after a claim, the
+        # daily copy) that runs late neither sends nor takes the sender's part again.
+        self._stopped = False
         self._mail_problem = ""
 
     @property
@@ -51,6 +54,8 @@ class Worker:
         it is free and this computer can send; checking it still holds it)."""
         from app.services import channel_setup
 
+        if self._stopped:
+            return False
         if self.p.db.moved():  # the practice is kept elsewhere now: whoever opens it sends
             if self.sender.held:
                 log.warning("this computer now opens the practice elsewhere; it stops sending")
@@ -151,6 +156,7 @@ class Worker:
             self.run_once()
 
     def start(self) -> None:
+        self._stopped = False
         scheduler = BackgroundScheduler(daemon=True)
         scheduler.add_job(self._tick, "interval", seconds=self.tick_seconds, id="dispatch",
                           max_instances=1, coalesce=True)
@@ -171,9 +177,14 @@ class Worker:
         threading.Thread(target=self.claim, name="sender-claim", daemon=True).start()
 
     def stop(self) -> None:
+        """No pass, claim, mail reading or copy starts from now; the ones under way
+        end before this returns, and the sender's part is let go."""
+        self._stopped = True
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=True)
             self.scheduler = None
+        with self._lock:  # a pass begun before the stop (the catch-up) ends first
+            pass
         with self._claim_lock:
             if self.poller is not None:
                 self.poller.stop()

@@ -77,6 +77,21 @@ def test_nobody_sends_when_every_worker_stopped(practice: Practice) -> None:
     assert worker.sender.who() is None
 
 
+def test_a_stopped_worker_never_sends_nor_takes_the_part_again(
+        practice: Practice, clock: FrozenClock) -> None:
+    """What a thread started before the stop does when it runs late (the catch-up
+    begun by a claim, the daily copy): after Quit, nothing is sent, and the sender's
+    part stays free for another computer."""
+    message = reminder_due(practice, clock)
+    worker = Worker(practice)
+    assert worker.claim()
+    worker.stop()
+    assert worker.run_once().skipped == 0 and worker.read_mail() == 0
+    assert not worker.claim() and not worker.sending
+    assert state_of(practice, message) == "pending"
+    assert worker.sender.who() is None
+
+
 def test_a_computer_without_the_channels_secrets_does_not_send(
         practice: Practice, other: Practice, clock: FrozenClock) -> None:
     message = reminder_due(practice, clock)
