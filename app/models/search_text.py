@@ -10,7 +10,7 @@ import re
 import unicodedata
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, or_
 
 # Letters NFKD does not take apart, as people type them without the mark.
 _BARE = str.maketrans({"ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d",
@@ -49,10 +49,19 @@ def like_pattern(word: str) -> str:
     return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def has_words(column: Any, text: str) -> ColumnElement[bool] | None:
+def has_words(column: Any, text: str, numbers_in: Any = None,
+              shortest_number: int = 1) -> ColumnElement[bool] | None:
     """The condition "the folded `column` holds every word of `text`", or None when
-    `text` has none."""
+    `text` has none. With `numbers_in` (a phone column, its digits unbroken as
+    E.164 keeps them), a word of digits at least `shortest_number` long may be
+    found there instead: "tatiana 2341" finds Tatiana by the end of her number."""
     found = words(text)
     if not found:
         return None
-    return and_(*(column.like(like_pattern(w), escape="\\") for w in found))
+    conditions = []
+    for word in found:
+        condition = column.like(like_pattern(word), escape="\\")
+        if numbers_in is not None and word.isdigit() and len(word) >= shortest_number:
+            condition = or_(condition, numbers_in.like(f"%{word}%"))
+        conditions.append(condition)
+    return and_(*conditions)

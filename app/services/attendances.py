@@ -418,7 +418,8 @@ def cards(p: Practice, f: Filter = Filter(), limit: int = 500) -> list[Card]:
         query = query.where(col(Attendance.id).in_(
             select(AttendanceTag.attendance_id).where(AttendanceTag.tag == f.tag)))
     text = f.text.strip()
-    named = has_words(col(Attendance.search_key), text)
+    named = has_words(col(Attendance.search_key), text, numbers_in=col(Attendance.phone),
+                      shortest_number=3)
     if named is not None:
         digits = phones.typed_digits(text)  # a name or e-mail is not searched among phones
         # By words, without case and accents: "joao" finds "João" (models.search_text).

@@ -300,14 +300,15 @@ def get(p: Practice, client_id: int) -> ClientView:
 def matching(text: str, table: Table | None = None) -> ColumnElement[bool] | None:
     """The condition "the client's name or e-mail holds every word of `text`" (in
     any order, without case or accents: "silva joao" finds "João da Silva";
-    models.search_text) or, when `text` reads as a phone number (phones.typed_digits),
+    models.search_text), a word of digits being found in the phone as well
+    ("tatiana 2341"); or, when `text` reads as a phone number (phones.typed_digits),
     "the phone holds its digits" (typed with or without spaces, dashes or the
     country code); None for no text. On the Client class's
     columns, or on `table`'s (app.models.plain_tables.client) for a statement
     made of the plain tables."""
     key, phone = ((col(Client.search_key), col(Client.phone)) if table is None
                   else (table.c.search_key, table.c.phone))
-    named = has_words(key, text)
+    named = has_words(key, text, numbers_in=phone)
     if named is None:
         return None
     digits = phones.typed_digits(text)

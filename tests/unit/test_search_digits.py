@@ -1,8 +1,10 @@
-"""Digits typed into a search box look among phone numbers only when what is typed
-reads as a phone number. A name or an e-mail with digits in it is looked for by its
-words: "mariana.13@example.com" found every client whose number holds 13, and Enter
-opened the first of them, someone else's file. Every search door is held to it:
-the client list, the pickers and the command line, Sessões, Conecta."""
+"""Digits typed into a search box: a number typed alone is looked for among the
+phones; with a name, each word must be found, a word of digits in the name, e-mail
+or phone ("tatiana 2341"); an e-mail with digits is looked for as an e-mail. Before,
+the digits of anything typed were looked for among the phones on their own:
+"mariana.13@example.com" found every client whose number holds 13, and Enter opened
+the first of them, someone else's file. Every search door is held to it: the
+client list, the pickers and the command line, Sessões, Conecta."""
 
 from __future__ import annotations
 
@@ -38,9 +40,16 @@ def people(practice: Practice) -> dict[str, int]:
 
 @pytest.mark.parametrize(("typed", "found"), [
     ("mariana.13@example.com", ["Mariana Costa"]),  # the case handed in, and Enter's pick
-    ("mariana 13", ["Mariana Costa"]),  # her e-mail holds 13
-    ("mariana 9", []),  # no name or e-mail of hers holds 9: not every client
-    ("ana 2", []),
+    ("mariana 13", ["Mariana Costa"]),  # her e-mail (and number) holds 13
+    # A name and a part of the number: that client, found by both, never every
+    # client whose number holds the digits.
+    ("mariana 2929", ["Mariana Costa"]),
+    ("2929 mariana", ["Mariana Costa"]),
+    ("daniel 1324", ["Daniel Moreira"]),
+    ("mariana 1324", []),  # Daniel's number, not hers
+    ("hugo 13-2491", ["Hugo Pinto"]),  # a hyphen between digits reads as a space
+    ("ana 2", ["Ana Beatriz Lima", "Mariana Costa"]),  # "ana" in both names; 2 in both numbers
+    ("beatriz 9132", ["Ana Beatriz Lima"]),
     ("daniel@", ["Daniel Moreira"]),
     ("13", ["Ana Beatriz Lima", "Daniel Moreira", "Hugo Pinto", "Mariana Costa"]),
     ("(11) 91313-2929", ["Mariana Costa"]),  # a number typed whole still finds its client
@@ -67,7 +76,9 @@ def test_conecta_looks_among_phones_only_for_a_number(practice: Practice) -> Non
     def found(typed: str) -> list[str]:
         return sorted(c.name for c in attendances.cards(practice, attendances.Filter(text=typed)))
 
-    assert found("mariana 913") == []
-    assert found("hugo 2491") == []
+    assert found("mariana 2929") == ["Mariana Costa"]  # a name and part of her number
+    assert found("hugo 2491") == ["Hugo Pinto"]
+    assert found("mariana 2491") == []  # Hugo's number, not hers
+    assert found("mariana.13@example.com") == []  # an e-mail is not looked for in phones
     assert found("913") == ["Ana Beatriz Lima", "Daniel Moreira", "Hugo Pinto", "Mariana Costa"]
     assert found("(31) 98913-2491") == ["Hugo Pinto"]
