@@ -121,7 +121,7 @@ class AgendaPage(QWidget):
         key = (self.mode == "month", days[0], days[-1], None, None, faded)
         self._request = self._wanted[0] = 1
         self.first_load: Task | None = window.tasks.run(
-            self._loader(key, days, self._request), self._loaded, window.show_error)
+            self._loader(key, days, self._request), self._loaded, self._load_failed)
         self._first_key: tuple[Any, ...] | None = key
 
         outer = QHBoxLayout(self)
@@ -449,7 +449,7 @@ class AgendaPage(QWidget):
             self._loading_timer.start()
             if key != asked:
                 self.window_.tasks.run(self._loader(key, days, token), self._loaded,
-                                       self.window_.show_error)
+                                       self._load_failed)
         self.period_changed.emit()
 
     def _loader(self, key: tuple[Any, ...], days: list[date], token: int) -> Any:
@@ -508,6 +508,13 @@ class AgendaPage(QWidget):
             return
         self._prepared[key] = self.grid.prepare(days, data.views, data.times, data.free,
                                                 paint=True)
+
+    def _load_failed(self, exc: Exception) -> None:
+        """A period that could not be read is no longer said to be on its way; why
+        is said by the window (the status bar, or the error report)."""
+        self._loading_timer.stop()
+        self.loading.hide()
+        self.window_.show_error(exc)
 
     def _say_loading(self) -> None:
         self.empty_hint.hide()
