@@ -76,8 +76,11 @@ def _settings_row(s: Session) -> Any:
 
 
 def practice_zone(s: Session) -> ZoneInfo:
-    """The practice's time zone."""
-    return ZoneInfo(_settings_row(s).timezone)
+    """The practice's time zone. Read alone: a search or a week asks for it on each
+    reading, and the whole settings row costs several times more to read."""
+    rows = _plain_rows(s, core_select(plain_tables.practice_settings.c.timezone).limit(1))
+    assert rows, "open_practice() creates the settings row"
+    return ZoneInfo(rows[0].timezone)
 
 
 def practice_hours(s: Session, staff_id: int | None = None) -> dict[int, list[tuple[time, time]]]:
