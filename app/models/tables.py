@@ -67,7 +67,13 @@ class Staff(Table, table=True):
 
 class Client(Table, table=True):
     __tablename__ = "client"
-    __table_args__ = {"sqlite_autoincrement": True}  # ids never reused
+    __table_args__ = (
+        # The client list, searched and shown from the index alone (migration 0016:
+        # SQLite only).
+        Index("ix_client_directory", "search_key", "id", "active", "name", "phone",
+              "email").ddl_if(dialect="sqlite"),
+        {"sqlite_autoincrement": True},  # ids never reused
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True)
