@@ -154,6 +154,10 @@ print(time.time() - t0)
 NOTES = "Primeira entrevista: queixa principal, história, combinados do contrato. " * 28
 
 
+# Each session held carries about 1.5 kB of the professional's notes.
+SESSION_NOTES = "Sessão: relato, intervenções, tarefas combinadas, próximos passos. " * 22
+
+
 def build(folder: Path, sessions: int, clients: int) -> tuple[int, int, Path]:
     """The practice, written with plain SQL for speed; returns the client with the
     most sessions, how many they have, and the database path."""
@@ -205,12 +209,13 @@ def build(folder: Path, sessions: int, clients: int) -> tuple[int, int, Path]:
         start = datetime(day.year, day.month, day.day, hour, tzinfo=ZONE).astimezone(UTC)
         client = heavy if i % every == 0 else rng.randint(2, clients)
         status = "completed" if day < NOW.date() else rng.choice(["scheduled", "confirmed"])
-        rows.append((client, staff, start.strftime("%Y-%m-%d %H:%M:%S.%f"), status, stamp))
+        rows.append((client, staff, start.strftime("%Y-%m-%d %H:%M:%S.%f"), status,
+                     SESSION_NOTES if status == "completed" else "", stamp))
     db.executemany(
         "INSERT INTO appointment (client_id, service_id, staff_id, start, duration_minutes, "
         "buffer_before_minutes, buffer_after_minutes, status, source, quoted_price_cents, "
         "notes, internal_notes, created_at, updated_at) VALUES (?, 1, ?, ?, 50, 0, 0, ?, "
-        "'import', 20000, '', '', ?, ?)", [(*r, r[-1]) for r in rows])
+        "'import', 20000, ?, '', ?, ?)", [(*r, r[-1]) for r in rows])
     db.commit()
     db.close()
     return heavy, len(range(0, sessions, every)), path

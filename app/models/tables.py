@@ -131,6 +131,8 @@ class Appointment(Table, table=True):
         Index("ix_appointment_client_start", "client_id", "start"),
         # A client list's next sessions and no-show counts, read from the index alone.
         Index("ix_appointment_client_status_start", "client_id", "status", "start"),
+        # Sessões filtered by a status, in time order: a page read without sorting.
+        Index("ix_appointment_status_start", "status", "start"),
         {"sqlite_autoincrement": True},
     )
 
@@ -145,7 +147,7 @@ class Appointment(Table, table=True):
     # does not silently move the boundaries of sessions already booked.
     buffer_before_minutes: int = 0
     buffer_after_minutes: int = 0
-    status: AppointmentStatus = Field(default=AppointmentStatus.SCHEDULED, index=True,
+    status: AppointmentStatus = Field(default=AppointmentStatus.SCHEDULED,
                                       sa_type=enum_column(AppointmentStatus))
     source: AppointmentSource = Field(default=AppointmentSource.MANUAL,
                                       sa_type=enum_column(AppointmentSource))

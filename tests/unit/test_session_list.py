@@ -85,9 +85,24 @@ def test_every_column_sorts_both_ways_and_ties_keep_time_order(
 
 def test_pages_follow_one_another_without_gaps_or_repeats(
         practice: Practice, booked: dict[str, int]) -> None:
-    listing = Listing(sort="client")
-    pages = [session_list.page(practice, listing, offset, 2) for offset in (0, 2, 4)]
-    assert [v.id for chunk in pages for v in chunk] == ids_of(practice, listing)
+    # A page's sessions are found first and read whole after: each order, each way,
+    # filtered or not, pages of two make up the whole list.
+    b = booked
+    filters = [Listing(), Listing(statuses=(AppointmentStatus.SCHEDULED,)),
+               Listing(text="a"), Listing(text="9", staff_id=None),
+               Listing(statuses=(AppointmentStatus.CONFIRMED, AppointmentStatus.SCHEDULED),
+                       text="maria")]
+    for base in filters:
+        for key in session_list.SORTS:
+            for descending in (False, True):
+                listing = Listing(statuses=base.statuses, text=base.text, sort=key,
+                                  descending=descending)
+                pages = [session_list.page(practice, listing, offset, 2)
+                         for offset in (0, 2, 4, 6)]
+                assert [v.id for chunk in pages for v in chunk] == \
+                    ids_of(practice, listing), listing
+    assert ids_of(practice, Listing(text="maria", statuses=(AppointmentStatus.SCHEDULED,))
+                  ) == [b["m1"], b["m2"]]
 
 
 def test_a_question_the_list_cannot_answer_is_refused(practice: Practice,

@@ -1,6 +1,9 @@
-"""The client list is searched from an index alone on SQLite, so clients with long
-notes do not slow a search; the practice's server has no such index (a long name
-could not be written into one) and its schema is still exactly the models'."""
+"""Lists are read from indexes, in their order, without reading the rows they pass
+over: the client list is searched from an index alone on SQLite, so clients with
+long notes do not slow a search (the practice's server has no such index: a long
+name could not be written into one, and its schema is still exactly the models');
+Sessões find a page's sessions on the columns they filter and sort by, and read
+whole only those."""
 
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event
 from sqlmodel import SQLModel
 
-from app.services import clients, this_computer
+from app.models.enums import AppointmentStatus
+from app.services import clients, session_list, this_computer
 from app.services.paths import DataPaths
 from app.services.practice import Practice, open_practice
 from tests.conftest import NOW
@@ -61,11 +65,36 @@ def test_a_search_reads_no_client_row_and_finds_clients_with_long_notes(
     assert clients.directory(practice, "inativa") == []
 
     statement, parameters = next((s, prm) for s, prm in seen if "FROM client" in s)
-    with practice.db.engine.connect() as conn:
+    plan = plan_of(practice, statement, parameters)
+    assert "SCAN client USING COVERING INDEX ix_client_directory" in plan, plan
+
+
+def plan_of(p: Practice, statement: str, parameters: Any) -> list[str]:
+    with p.db.engine.connect() as conn:
         raw = conn.connection.dbapi_connection
         assert raw is not None
-        plan = [row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters)]
+        return [row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters)]
+
+
+def test_a_sessoes_page_is_found_in_order_and_only_its_rows_read_whole(
+        practice: Practice) -> None:
+    listing = session_list.Listing(statuses=(AppointmentStatus.COMPLETED,))
+    seen = statements_of(practice, lambda: session_list.page(practice, listing))
+    statement, parameters = next((s, prm) for s, prm in seen if "FROM appointment" in s)
+    plan = plan_of(practice, statement, parameters)
+    # The page's ids in time order straight from the index on (status, start), then
+    # 200 rows by their ids; no session of that status is sorted whole.
+    assert "SEARCH appointment USING COVERING INDEX ix_appointment_status_start (status=?)" \
+        in plan, plan
+    assert "SEARCH appointment USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
+
+    by_name = session_list.Listing(text="silva")
+    seen = statements_of(practice, lambda: session_list.page(practice, by_name))
+    statement, parameters = next((s, prm) for s, prm in seen if "FROM appointment" in s)
+    plan = plan_of(practice, statement, parameters)
+    # The clients named first, then their sessions: not every session's client.
     assert "SCAN client USING COVERING INDEX ix_client_directory" in plan, plan
+    assert not any(step.startswith("SCAN appointment") for step in plan), plan
 
 
 def test_the_server_has_no_such_index_and_its_schema_is_the_models(
