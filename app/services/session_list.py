@@ -8,6 +8,7 @@ always the same sessions in the same order."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -28,7 +29,9 @@ from app.services.settings import practice_zone
 
 # The columns the list can be sorted by, in the order the window shows them.
 SORTS = ("client", "phone", "service", "start", "duration", "status", "source", "staff")
-PAGE = 200  # rows read at a time as the list scrolls
+# Rows read at a time as the list scrolls: four screens of a laptop's (~4 ms on
+# 100,000 sessions; 200 took 7-8 ms, most of it making the rows' views).
+PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -83,19 +86,22 @@ def _by_label(column: Any, labels: dict[Any, str]) -> Any:
 
 
 def _order(listing: Listing) -> list[Any]:
-    key: Any = {
-        "client": client.c.search_key,  # folded: "Érica" among the E's
-        "phone": client.c.phone,
-        "service": func.lower(func.coalesce(appointment.c.custom_service_name,
-                                            service.c.name)),
-        "start": appointment.c.start,
-        "duration": appointment.c.duration_minutes,
-        "status": _by_label(appointment.c.status,
-                            {s: status_label(s) for s in AppointmentStatus}),
-        "source": _by_label(appointment.c.source,
-                            {s: source_label(s.value) for s in AppointmentSource}),
-        "staff": func.lower(staff.c.name),
-    }[listing.sort]
+    # Only the order asked for is built (the words of every status and source are
+    # looked up for theirs).
+    keys: dict[str, Callable[[], Any]] = {
+        "client": lambda: client.c.search_key,  # folded: "Érica" among the E's
+        "phone": lambda: client.c.phone,
+        "service": lambda: func.lower(func.coalesce(appointment.c.custom_service_name,
+                                                    service.c.name)),
+        "start": lambda: appointment.c.start,
+        "duration": lambda: appointment.c.duration_minutes,
+        "status": lambda: _by_label(appointment.c.status,
+                                    {s: status_label(s) for s in AppointmentStatus}),
+        "source": lambda: _by_label(appointment.c.source,
+                                    {s: source_label(s.value) for s in AppointmentSource}),
+        "staff": lambda: func.lower(staff.c.name),
+    }
+    key = keys[listing.sort]()
     direction = key.desc() if listing.descending else key.asc()
     # Ties keep the time order, so a page boundary never shuffles rows.
     tie: list[Any] = [appointment.c.start, appointment.c.id]

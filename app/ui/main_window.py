@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         # the first week is painted.
         self.after_first_paint(gc.enable)
         self.after_first_paint(self.load_catalogue)
+        self.after_first_paint(self._refresh_statistics)
         self.worker: Any = None
         self.tray: Any = None
         self.quitting = False
@@ -643,6 +644,16 @@ class MainWindow(QMainWindow):
         from app.ui.errors import report
 
         report(type(exc), exc, exc.__traceback__)
+
+    def _refresh_statistics(self) -> None:
+        """SQLite's index statistics, gathered again when the sessions have grown
+        (services.planner_statistics); upkeep nobody asked for, so a failure is
+        only logged."""
+        from app.services import planner_statistics
+
+        p = self.practice
+        self.tasks.run(lambda: planner_statistics.refresh_if_due(p), lambda _ran: None,
+                       lambda exc: log.warning("index statistics not gathered: %s", exc))
 
     def load_catalogue(self) -> None:
         p = self.practice

@@ -146,6 +146,7 @@ class SessionsPage(QWidget):
             header.resizeSection(SORTS.index(key), width)
         self.table.doubleClicked.connect(self._open)
         self.table.activated.connect(self._open)
+        self.table.verticalScrollBar().valueChanged.connect(self._read_ahead)
         outer.addWidget(self.table, 1)
         self.empty = QLabel()
         self.empty.setObjectName("muted")
@@ -298,11 +299,26 @@ class SessionsPage(QWidget):
         self.empty.setVisible(total == 0)
         self._selection()
 
+    def _read_ahead(self, _value: int) -> None:
+        """The next page is read while two screens of rows read are still below
+        the view, so scrolling on finds them there (Qt asks for more only once
+        the last row read is in sight, and the list stopped there until they came)."""
+        shown = self.table.rowAt(self.table.viewport().height() - 1)
+        if shown < 0:
+            return  # the rows end above the view's bottom: Qt's own fetchMore asks
+        screen = max(1, shown - self.table.rowAt(0) + 1)
+        if shown >= self.model.rowCount() - 2 * screen and self.model.canFetchMore():
+            self.model.fetchMore()
+
     def _fetch(self, offset: int) -> None:
         generation, listing, p = self.model.generation, self.listing, self.window_.practice
+        def arrived(result: tuple[int, list[AppointmentView]]) -> None:
+            self.model.append(*result)
+            self._read_ahead(0)  # until two screens are read below the view
+
         self.window_.tasks.run(
-            lambda: (generation, session_list.page(p, listing, offset)),
-            lambda result: self.model.append(*result), self.window_.show_error)
+            lambda: (generation, session_list.page(p, listing, offset)), arrived,
+            self.window_.show_error)
 
     # ------------------------------------------------------------ the selection
 

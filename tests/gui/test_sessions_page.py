@@ -201,6 +201,37 @@ def test_pages_arrive_as_the_list_scrolls(qtbot: QtBot, window: MainWindow,
                for v in page.model.rows)
 
 
+def test_the_next_rows_are_read_before_the_view_reaches_them(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.services import session_list
+
+    monkeypatch.setattr(session_list, "PAGE", 5)
+    monkeypatch.setattr(session_list.page, "__defaults__", (0, 5))
+    client = add_client(practice, "Rui Prado", "+55 11 95555-0000", None)
+    for day in range(1, 13):
+        for hour in (8, 9, 10, 11, 14, 15):
+            scheduling.book(practice, BookingRequest(
+                client_id=client, start=local(f"2026-12-{day:02}T{hour:02}:00"),
+                service_id=seeded["therapy"]), override=True)
+    page = open_sessions(qtbot, window)
+    qtbot.waitUntil(lambda: page.count_label.text() == "74 sessions", timeout=3000)
+    table = page.table
+    table.setFocus()
+    table.selectRow(0)
+    def read_ahead() -> bool:
+        top, bottom = table.rowAt(0), table.rowAt(table.viewport().height() - 1)
+        assert bottom > top >= 0
+        # Two screens read below the last row in sight (or the whole list read).
+        return page.model.rowCount() == 74 or \
+            page.model.rowCount() - 1 - bottom >= 2 * (bottom - top + 1)
+
+    for _step in range(4):  # Page Down, as a person reads down the list
+        QTest.keyClick(table, Qt.Key.Key_PageDown)
+        qtbot.waitUntil(read_ahead, timeout=3000)
+    assert table.rowAt(0) > 0
+
+
 def test_a_confirmation_from_another_process_shows_within_a_second_or_two(
         qtbot: QtBot, window: MainWindow, practice: Practice, more: dict[str, int],
         data_dir: Path) -> None:
@@ -221,3 +252,23 @@ def test_a_confirmation_from_another_process_shows_within_a_second_or_two(
     assert result.returncode == 0, result.stderr
     qtbot.waitUntil(lambda: any(v.id == more["a1"] and v.status is AppointmentStatus.CONFIRMED
                                 for v in page.model.rows), timeout=4000)
+
+
+def test_the_window_gathers_the_index_statistics_once_painted(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    import sqlite3
+
+    assert practice.db.path is not None
+
+    def gathered() -> bool:
+        window.tasks.wait()
+        db = sqlite3.connect(practice.db.path)  # type: ignore[arg-type]
+        try:
+            return db.execute("SELECT count(*) FROM sqlite_master "
+                              "WHERE name = 'sqlite_stat1'").fetchone()[0] == 1 and \
+                db.execute("SELECT stat FROM sqlite_stat1 WHERE idx = "
+                           "'ix_appointment_start'").fetchone() == ("2 1",)
+        finally:
+            db.close()
+
+    qtbot.waitUntil(gathered, timeout=5000)
