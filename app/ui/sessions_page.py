@@ -75,6 +75,12 @@ def period_days(key: str, today: date) -> tuple[date | None, date | None]:
     return None, None
 
 
+# The columns' widths beside the client's, which takes the room left: they fit a
+# laptop's 1280 pixels without a sideways scroll (what is longer ends in …).
+WIDTHS = {"phone": 122, "service": 150, "start": 132, "duration": 64, "status": 124,
+          "source": 150, "staff": 132}
+
+
 class SessionsPage(QWidget):
     def __init__(self, window: MainWindow) -> None:
         super().__init__()
@@ -137,13 +143,11 @@ class SessionsPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSortIndicator(SORTS.index("start"), Qt.SortOrder.AscendingOrder)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        # The client's name takes the room left; the others keep widths that fit a
-        # laptop's 1280 pixels without a sideways scroll (what is longer ends in …).
         header.setStretchLastSection(False)
         header.setSectionResizeMode(SORTS.index("client"), QHeaderView.ResizeMode.Stretch)
-        for key, width in (("phone", 122), ("service", 150), ("start", 132), ("duration", 64),
-                           ("status", 124), ("source", 150), ("staff", 132)):
+        for key, width in WIDTHS.items():
             header.resizeSection(SORTS.index(key), width)
+        self._titles_fitted = False
         self.table.doubleClicked.connect(self._open)
         self.table.activated.connect(self._open)
         self.table.verticalScrollBar().valueChanged.connect(self._read_ahead)
@@ -245,6 +249,14 @@ class SessionsPage(QWidget):
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
+        if not self._titles_fitted:
+            # Once shown, the titles have their bold font and sort arrows: no column
+            # is narrower than its title ("Duration" did not fit 64 pixels).
+            self._titles_fitted = True
+            header = self.table.horizontalHeader()
+            for key, width in WIDTHS.items():
+                section = SORTS.index(key)
+                header.resizeSection(section, max(width, header.sectionSizeHint(section)))
         if self._stale:
             self.reload()
 

@@ -1,13 +1,14 @@
 """At the sizes of most Brazilian laptops (1366×768, 1280×800), in Portuguese and
 English, on the demo practice: no text on a main page is cut — no label, button
-or list shorter than what it says, every week of the mini-calendar whole."""
+or list shorter than what it says, no column narrower than its title, every week
+of the mini-calendar whole."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QWidget
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QHeaderView, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from app import i18n
@@ -39,6 +40,17 @@ def cut(root: QWidget) -> list[tuple[str, str, int, int]]:
         if combo.isVisible() and combo.sizeHint().width() > combo.width() + 1:
             found.append(("list", combo.currentText()[:50], combo.sizeHint().width(),
                           combo.width()))
+    for header in root.findChildren(QHeaderView):
+        if not header.isVisible() or header.orientation() != Qt.Orientation.Horizontal:
+            continue
+        model = header.model()
+        for section in range(header.count()):
+            title = model.headerData(section, Qt.Orientation.Horizontal) if model else None
+            # A column's title, bold, with its padding and sort arrow.
+            if not header.isSectionHidden(section) and title and \
+                    header.sectionSizeHint(section) > header.sectionSize(section) + 1:
+                found.append(("column", str(title)[:50], header.sectionSizeHint(section),
+                              header.sectionSize(section)))
     return found
 
 

@@ -64,6 +64,20 @@ def test_the_list_shows_seed_002s_columns_and_counts(
     assert window.stack.currentWidget() is window.clients
 
 
+def test_every_column_title_fits_in_both_languages(qtbot: QtBot, window: MainWindow,
+                                                   more: dict[str, int]) -> None:
+    for language in ("en", "pt_BR"):
+        window.switch_language(language)
+        page = open_sessions(qtbot, window)
+        header = page.table.horizontalHeader()
+        metrics = header.fontMetrics()
+        for section in range(header.count()):
+            title = str(page.model.headerData(section, Qt.Orientation.Horizontal))
+            # The title, bold, beside the sort arrow's room, within the section.
+            assert header.sectionSize(section) >= header.sectionSizeHint(section), title
+            assert header.sectionSize(section) > metrics.horizontalAdvance(title), title
+
+
 def test_filters_sort_and_search_narrow_the_list(
         qtbot: QtBot, window: MainWindow, more: dict[str, int]) -> None:
     page = open_sessions(qtbot, window)
