@@ -279,11 +279,20 @@ class SessionsPage(QWidget):
             self.empty.setText(_("The period ends before it begins."))
             return
 
-        def work() -> tuple[int, Listing, int, list[AppointmentView]]:
-            return (token, listing, session_list.count(p, listing),
-                    session_list.page(p, listing))
+        # The count and the first page on the pool's two threads at once (SQLite
+        # counts while Python makes the page's rows); shown when both are in.
+        parts: dict[str, Any] = {}
 
-        self.window_.tasks.run(work, self._loaded, self.window_.show_error)
+        def arrived(key: str, value: Any) -> None:
+            parts[key] = value
+            if len(parts) == 2:
+                self._loaded((token, listing, parts["count"], parts["page"]))
+
+        tasks = self.window_.tasks
+        tasks.run(lambda: session_list.count(p, listing), lambda n: arrived("count", n),
+                  self.window_.show_error)
+        tasks.run(lambda: session_list.page(p, listing), lambda rows: arrived("page", rows),
+                  self.window_.show_error)
 
     def _loaded(self, result: tuple[int, Listing, int, list[AppointmentView]]) -> None:
         token, listing, total, first = result
