@@ -87,6 +87,7 @@ class SessionsPage(QWidget):
         self.setObjectName("page")
         self.window_ = window
         self.listing = Listing()
+        self._shown_listing: Listing | None = None  # the question the rows answer
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 18, 24, 18)
         head = QHBoxLayout()
@@ -288,18 +289,29 @@ class SessionsPage(QWidget):
             if len(parts) == 2:
                 self._loaded((token, listing, parts["count"], parts["page"]))
 
+        # The same question asked again (a change from elsewhere, the buttons below)
+        # reads again every row read so far: the view stays on the rows it showed.
+        rows = max(session_list.PAGE, self.model.rowCount()) \
+            if listing == self._shown_listing else session_list.PAGE
         tasks = self.window_.tasks
         tasks.run(lambda: session_list.count(p, listing), lambda n: arrived("count", n),
                   self.window_.show_error)
-        tasks.run(lambda: session_list.page(p, listing), lambda rows: arrived("page", rows),
-                  self.window_.show_error)
+        tasks.run(lambda: session_list.page(p, listing, 0, rows),
+                  lambda found: arrived("page", found), self.window_.show_error)
 
     def _loaded(self, result: tuple[int, Listing, int, list[AppointmentView]]) -> None:
         token, listing, total, first = result
         if token != self._request:
             return
         chosen = set(self.selected_ids())
+        # Another question starts at its first row; the same one asked again stays
+        # where it was (without this the view kept its place clamped to the rows
+        # first read, a hundred rows down).
+        bar = self.table.verticalScrollBar()
+        kept = bar.value() if listing == self._shown_listing else 0
+        self._shown_listing = listing
         self.model.reset(total, first)
+        bar.setValue(kept)
         selection = self.table.selectionModel()
         for row, v in enumerate(self.model.rows):  # what was selected stays selected
             if v.id in chosen:

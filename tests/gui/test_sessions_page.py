@@ -246,6 +246,47 @@ def test_the_next_rows_are_read_before_the_view_reaches_them(
     assert table.rowAt(0) > 0
 
 
+def test_a_list_asked_again_stays_where_it_was_and_another_starts_at_the_top(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    client = add_client(practice, "Rui Prado", "+55 11 95555-0000", None)
+    ids = []
+    for day in range(1, 31):
+        for hour in (8, 9, 10, 11, 14, 15, 16, 17):
+            ids.append(scheduling.book(practice, BookingRequest(
+                client_id=client, start=local(f"2027-01-{day:02}T{hour:02}:00"),
+                service_id=seeded["therapy"]), override=True))
+    page = open_sessions(qtbot, window)
+    qtbot.waitUntil(lambda: page.count_label.text() == "242 sessions", timeout=3000)
+    table, bar = page.table, page.table.verticalScrollBar()
+    for _step in range(12):  # well past the first hundred rows read
+        QTest.keyClick(table, Qt.Key.Key_PageDown)
+        window.tasks.wait()
+        qtbot.wait(10)
+    qtbot.waitUntil(lambda: page.model.rowCount() > 200, timeout=3000)
+    top = table.rowAt(0)
+    assert top > 150
+    first_seen = page.model.rows[top].id
+    selected = page.model.rows[top + 2].id
+    table.selectRow(top + 2)
+    window.tasks.wait()
+    qtbot.wait(10)
+    top, first_seen = table.rowAt(0), page.model.rows[table.rowAt(0)].id
+
+    # Something changes elsewhere (a client confirms): the same rows stay in view,
+    # the selection too.
+    scheduling.confirm(practice, ids[-1])
+    generation = page.model.generation
+    qtbot.waitUntil(lambda: page.model.generation > generation, timeout=5000)
+    assert page.model.rows[table.rowAt(0)].id == first_seen
+    assert page.selected_ids() == [selected]
+
+    # Another question (a status) starts at its first row.
+    page.status.setCurrentIndex(page.status.findData("scheduled"))
+    qtbot.waitUntil(lambda: page.model.generation > generation + 1, timeout=5000)
+    assert bar.value() == 0 and table.rowAt(0) == 0
+    assert page.model.rows[0].start == min(v.start for v in page.model.rows)
+
+
 def test_a_confirmation_from_another_process_shows_within_a_second_or_two(
         qtbot: QtBot, window: MainWindow, practice: Practice, more: dict[str, int],
         data_dir: Path) -> None:
