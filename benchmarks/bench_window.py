@@ -527,11 +527,21 @@ def _session_list(w: Any, wait_for: Callable[[Callable[[], bool]], None],
     line("    ratio", measure.ratio(mine, plain))
 
     # Scrolling a screen at a time as Page Down held down does (30 a second): each
-    # step from the key to painted, and every time the view reached the end of the
-    # rows read before the next page came (the list stops there until it comes).
+    # step from the key to painted, and every time the view showed rows not read yet
+    # (blank until their page comes).
     bar = page.table.verticalScrollBar()
     bar.setValue(0)
     page.table.repaint()
+
+    def in_view() -> list[Any]:
+        table = page.table
+        top, bottom = table.rowAt(0), table.rowAt(table.viewport().height() - 1)
+        bottom = page.model.rowCount() - 1 if bottom < 0 else bottom
+        return [page.model.rows.get(r) for r in range(max(top, 0), bottom + 1)]
+
+    def unread() -> bool:
+        return any(v is None for v in in_view())
+
     scrolls: list[float] = []
     stalls: list[float] = []
     for _ in range(max(repeats, 40)):
@@ -539,19 +549,31 @@ def _session_list(w: Any, wait_for: Callable[[Callable[[], bool]], None],
         bar.setValue(bar.value() + bar.pageStep())
         page.table.repaint()
         scrolls.append(time.perf_counter() - t0)
-        if bar.value() == bar.maximum() and (page.model._fetching or
-                                             page.model.canFetchMore()):
-            rows = page.model.rowCount()
-            wait_for(lambda r=rows: page.model.rowCount() > r)
+        if unread():
+            wait_for(lambda: not unread())
             page.table.repaint()
             stalls.append(time.perf_counter() - t0)
         pause = time.perf_counter()
         while time.perf_counter() - pause < 1 / 30:
             app_events()
     line("  scroll a screen down, 30 a second", Figure(scrolls).ms())
-    line(f"  of {len(scrolls)} screens, ended at rows not yet read",
+    line(f"  of {len(scrolls)} screens, showed rows not yet read",
          f"{len(stalls)}" + (f" (until read: {Figure(stalls).ms()})" if stalls else ""))
     line("  goal", f"a frame, ≤ {FRAME_MS:.1f} ms")
+
+    # Jumps: to the end (Ctrl+End) and to the middle (the bar dragged), from the
+    # key to the rows where it lands read and painted.
+    jumps: list[float] = []
+    for i in range(max(5, repeats // 3)):
+        bar.setValue(0)
+        wait_for(lambda: not unread() and settled())
+        t0 = time.perf_counter()
+        bar.setValue(bar.maximum() if i % 2 == 0 else bar.maximum() // 2)
+        page.table.repaint()
+        wait_for(lambda: not unread())
+        page.table.repaint()
+        jumps.append(time.perf_counter() - t0)
+    line("  jump to the end or the middle, rows shown", Figure(jumps).ms())
     db.close()
 
 

@@ -1,6 +1,7 @@
-"""The Qt model of the list of sessions: it holds only the rows read so far and
-asks for the next page as the view scrolls (canFetchMore/fetchMore), so a
-practice with a hundred thousand sessions opens the list as fast as one with ten."""
+"""The Qt model of the list of sessions: a row for every session of the listing,
+read a page at a time when the view first shows a row of it, so a practice with a
+hundred thousand sessions opens the list as fast as one with ten, its scroll bar
+measures the whole list, and Ctrl+End or a drag of the bar goes anywhere in it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from PySide6.QtGui import QColor, QFont
 from app import i18n
 from app.i18n import _
 from app.models.enums import AppointmentStatus as S
+from app.services import session_list
 from app.services.queries import AppointmentView
 from app.services.scheduling import source_label, status_text
 from app.services.session_list import SORTS
@@ -35,9 +37,10 @@ STATUS = SORTS.index("status")
 
 
 class SessionListModel(QAbstractTableModel):
-    """Rows of one listing. `fetch(offset)` is called (by the page) to read the
-    next page off the GUI thread; `append()` takes it back. A new listing
-    (`reset()`) drops any page still on its way.
+    """Rows of one listing, `rows` holding those read (by row number). `fetch(offset)` is
+    called to read the page from `offset` off the GUI thread, the first time a row
+    of it is asked for; `fill()` takes it back. A new listing (`reset()`) drops
+    any page still on its way.
 
     A row's texts are formatted the first time the view asks for them and kept
     (the view asks for every cell and role on each paint and scroll step); its
@@ -46,10 +49,10 @@ class SessionListModel(QAbstractTableModel):
     def __init__(self, fetch: Callable[[int], None], phone: Callable[[str | None], str],
                  on_sort: Callable[[str, bool], None]) -> None:
         super().__init__()
-        self.rows: list[AppointmentView] = []
+        self.rows: dict[int, AppointmentView] = {}
         self.total = 0
         self.generation = 0  # which listing the rows belong to
-        self._fetching = False
+        self._asked: set[int] = set()  # offsets of pages on their way
         self._fetch, self._phone, self._on_sort = fetch, phone, on_sort
         self._shown: dict[int, tuple[str, ...]] = {}
         self._headers: tuple[str, list[str]] = ("", [])
@@ -59,37 +62,52 @@ class SessionListModel(QAbstractTableModel):
 
     # ------------------------------------------------------------ filling
 
-    def reset(self, total: int, first: list[AppointmentView]) -> None:
+    def reset(self, total: int, read: list[AppointmentView], at: int = 0) -> None:
+        """A new listing of `total` sessions, of which `read` from row `at`."""
         self.beginResetModel()
         self.generation += 1
-        self.rows, self.total, self._fetching = list(first), total, False
+        self.rows = dict(enumerate(read, start=at))
+        self.total = max(total, at + len(read))
+        self._asked.clear()
         self._shown.clear()
         self.endResetModel()
 
-    def append(self, generation: int, rows: list[AppointmentView]) -> None:
+    def fill(self, generation: int, offset: int, rows: list[AppointmentView]) -> None:
+        """A page read from `offset`. Fewer rows than asked where the list should go
+        on means sessions went away meanwhile: the list ends there."""
         if generation != self.generation:
             return  # a page of a listing no longer shown
-        self._fetching = False
-        if not rows:
-            self.total = len(self.rows)
+        self._asked.discard(offset)
+        end = offset + len(rows)
+        if rows:
+            self.rows.update(enumerate(rows, start=offset))
+            for row in range(offset, end):
+                self._shown.pop(row, None)
+            self.dataChanged.emit(self.index(offset, 0),
+                                  self.index(end - 1, len(SORTS) - 1))
+        if len(rows) < session_list.PAGE and end < self.total:
+            self.beginRemoveRows(QModelIndex(), end, self.total - 1)
+            self.rows = {r: v for r, v in self.rows.items() if r < end}
+            self.total = end
+            self.endRemoveRows()
+
+    def want(self, row: int) -> None:
+        """Have the page holding `row` read, unless it is read or on its way."""
+        if not 0 <= row < self.total or row in self.rows:
             return
-        start = len(self.rows)
-        self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
-        self.rows.extend(rows)
-        self.endInsertRows()
+        offset = row - row % session_list.PAGE
+        if offset not in self._asked:
+            self._asked.add(offset)
+            self._fetch(offset)
 
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and len(self.rows) < self.total and not self._fetching
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if self.canFetchMore(parent):
-            self._fetching = True
-            self._fetch(len(self.rows))
+    def loaded(self) -> list[tuple[int, AppointmentView]]:
+        """The rows read, with their numbers."""
+        return sorted(self.rows.items())
 
     # ------------------------------------------------------------ reading
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
+        return 0 if parent.isValid() else self.total
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(SORTS)
@@ -109,20 +127,23 @@ class SessionListModel(QAbstractTableModel):
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
         row = index.row()
-        if not index.isValid() or not 0 <= row < len(self.rows):
+        if not index.isValid() or not 0 <= row < self.total:
+            return None
+        v = self.rows.get(row)
+        if v is None:  # shown before its page is read: blank until it comes
+            self.want(row)
             return None
         if role == DISPLAY:
             texts = self._shown.get(row)
             if texts is None:
-                texts = self._shown[row] = self._format(self.rows[row])
+                texts = self._shown[row] = self._format(v)
             return texts[index.column()]
         if role == ID_ROLE:
-            return self.rows[row].id
+            return v.id
         if role == Qt.ItemDataRole.ForegroundRole:
-            return self._colours[self.rows[row].status] if index.column() == STATUS else None
+            return self._colours[v.status] if index.column() == STATUS else None
         if role == Qt.ItemDataRole.FontRole:
-            return self._italic if self.rows[row].status in (S.CANCELLED, S.RESCHEDULED) \
-                else None
+            return self._italic if v.status in (S.CANCELLED, S.RESCHEDULED) else None
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == DURATION:
             return RIGHT_MIDDLE
         return None

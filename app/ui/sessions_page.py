@@ -137,6 +137,9 @@ class SessionsPage(QWidget):
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().hide()
+        # One line a session: rows of one height need no measuring, with a row for
+        # each of 100,000 sessions.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)  # one line a session; what does not fit is elided
@@ -276,7 +279,7 @@ class SessionsPage(QWidget):
         self._request += 1
         token, p = self._request, self.window_.practice
         if listing.start and listing.end and listing.end < listing.start:
-            self._loaded((token, listing, 0, []))
+            self._loaded((token, listing, 0, [], 0))
             self.empty.setText(_("The period ends before it begins."))
             return
 
@@ -287,20 +290,25 @@ class SessionsPage(QWidget):
         def arrived(key: str, value: Any) -> None:
             parts[key] = value
             if len(parts) == 2:
-                self._loaded((token, listing, parts["count"], parts["page"]))
+                self._loaded((token, listing, parts["count"], parts["page"], at))
 
         # The same question asked again (a change from elsewhere, the buttons below)
-        # reads again every row read so far: the view stays on the rows it showed.
-        rows = max(session_list.PAGE, self.model.rowCount()) \
-            if listing == self._shown_listing else session_list.PAGE
+        # reads again the rows in view: the view stays on the rows it showed.
+        at, rows = 0, session_list.PAGE
+        if listing == self._shown_listing and self.model.rowCount():
+            top = max(0, self.table.rowAt(0))
+            bottom = self.table.rowAt(self.table.viewport().height() - 1)
+            bottom = self.model.rowCount() - 1 if bottom < 0 else bottom
+            at = top - top % session_list.PAGE
+            rows = max(rows, bottom + 1 - at)
         tasks = self.window_.tasks
         tasks.run(lambda: session_list.count(p, listing), lambda n: arrived("count", n),
                   self.window_.show_error)
-        tasks.run(lambda: session_list.page(p, listing, 0, rows),
+        tasks.run(lambda: session_list.page(p, listing, at, rows),
                   lambda found: arrived("page", found), self.window_.show_error)
 
-    def _loaded(self, result: tuple[int, Listing, int, list[AppointmentView]]) -> None:
-        token, listing, total, first = result
+    def _loaded(self, result: tuple[int, Listing, int, list[AppointmentView], int]) -> None:
+        token, listing, total, read, at = result
         if token != self._request:
             return
         chosen = set(self.selected_ids())
@@ -310,10 +318,10 @@ class SessionsPage(QWidget):
         bar = self.table.verticalScrollBar()
         kept = bar.value() if listing == self._shown_listing else 0
         self._shown_listing = listing
-        self.model.reset(total, first)
+        self.model.reset(total, read, at)
         bar.setValue(kept)
         selection = self.table.selectionModel()
-        for row, v in enumerate(self.model.rows):  # what was selected stays selected
+        for row, v in self.model.loaded():  # what was selected stays selected
             if v.id in chosen:
                 selection.select(self.model.index(row, 0),
                                  selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
@@ -333,35 +341,47 @@ class SessionsPage(QWidget):
         self._selection()
 
     def _read_ahead(self, _value: int) -> None:
-        """The next page is read while two screens of rows read are still below
-        the view, so scrolling on finds them there (Qt asks for more only once
-        the last row read is in sight, and the list stopped there until they came)."""
-        shown = self.table.rowAt(self.table.viewport().height() - 1)
-        if shown < 0:
-            return  # the rows end above the view's bottom: Qt's own fetchMore asks
-        screen = max(1, shown - self.table.rowAt(0) + 1)
-        if shown >= self.model.rowCount() - 2 * screen and self.model.canFetchMore():
-            self.model.fetchMore()
+        """The rows two screens below and above the view are read before they come
+        into sight, so scrolling on finds them there rather than blank."""
+        top = self.table.rowAt(0)
+        if top < 0:
+            return
+        bottom = self.table.rowAt(self.table.viewport().height() - 1)
+        bottom = self.model.rowCount() - 1 if bottom < 0 else bottom
+        screen = bottom - top + 1
+        first, last = max(top - 2 * screen, 0), min(bottom + 2 * screen,
+                                                     self.model.rowCount() - 1)
+        for row in [*range(first, last, session_list.PAGE), last]:
+            self.model.want(row)
 
     def _fetch(self, offset: int) -> None:
-        generation, listing, p = self.model.generation, self.listing, self.window_.practice
-        def arrived(result: tuple[int, list[AppointmentView]]) -> None:
-            self.model.append(*result)
-            self._read_ahead(0)  # until two screens are read below the view
+        # The question the rows shown answer (a newer one may be on its way).
+        generation, listing, p = self.model.generation, self._shown_listing, \
+            self.window_.practice
+        if listing is None:
+            return
 
-        self.window_.tasks.run(
-            lambda: (generation, session_list.page(p, listing, offset)), arrived,
-            self.window_.show_error)
+        def arrived(rows: list[AppointmentView]) -> None:
+            self.model.fill(generation, offset, rows)
+            self._read_ahead(0)
+
+        self.window_.tasks.run(lambda: session_list.page(p, listing, offset), arrived,
+                               self.window_.show_error)
 
     # ------------------------------------------------------------ the selection
 
     def selected_ids(self) -> list[int]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
-        return [self.model.rows[r].id for r in rows if r < len(self.model.rows)]
+        return [v.id for v in self._chosen(rows)]
 
     def selected_views(self) -> list[AppointmentView]:
         rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
-        return [self.model.rows[r] for r in rows if r < len(self.model.rows)]
+        return self._chosen(rows)
+
+    def _chosen(self, rows: list[int]) -> list[AppointmentView]:
+        """The sessions of these rows that are read (a row not yet read is blank)."""
+        found = (self.model.rows.get(r) for r in rows)
+        return [v for v in found if v is not None]
 
     def _selection(self) -> None:
         """Each button says what it would do to the selection, or why it cannot."""

@@ -202,17 +202,19 @@ def test_pages_arrive_as_the_list_scrolls(qtbot: QtBot, window: MainWindow,
                 service_id=seeded["therapy"]), override=True)
     page = open_sessions(qtbot, window)
     qtbot.waitUntil(lambda: page.count_label.text() == "16 sessions", timeout=3000)
-    assert page.model.rowCount() < 16  # what fills the view, not the whole list
+    assert page.model.rowCount() == 16  # a row for each, the scroll bar the whole list's
+    read = len(page.model.loaded())
+    assert read < 16  # what fills the view and a little more, not the whole list
     for _round in range(6):
         page.table.scrollToBottom()
         qtbot.wait(50)
         window.tasks.wait()
-    qtbot.waitUntil(lambda: page.model.rowCount() == 16, timeout=5000)
-    ids = [v.id for v in page.model.rows]
-    assert len(set(ids)) == 16
-    assert [v.start for v in page.model.rows] == sorted(v.start for v in page.model.rows)
+    qtbot.waitUntil(lambda: len(page.model.loaded()) == 16, timeout=5000)
+    rows = [v for _r, v in page.model.loaded()]
+    assert len({v.id for v in rows}) == 16
+    assert [v.start for v in rows] == sorted(v.start for v in rows)
     assert all(v.status in (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)
-               for v in page.model.rows)
+               for v in rows)
 
 
 def test_the_next_rows_are_read_before_the_view_reaches_them(
@@ -236,14 +238,45 @@ def test_the_next_rows_are_read_before_the_view_reaches_them(
     def read_ahead() -> bool:
         top, bottom = table.rowAt(0), table.rowAt(table.viewport().height() - 1)
         assert bottom > top >= 0
-        # Two screens read below the last row in sight (or the whole list read).
-        return page.model.rowCount() == 74 or \
-            page.model.rowCount() - 1 - bottom >= 2 * (bottom - top + 1)
+        # Every row from the top of the view to two screens below its last is read.
+        last = min(bottom + 2 * (bottom - top + 1), 73)
+        return all(r in page.model.rows for r in range(top, last + 1))
 
     for _step in range(4):  # Page Down, as a person reads down the list
         QTest.keyClick(table, Qt.Key.Key_PageDown)
         qtbot.waitUntil(read_ahead, timeout=3000)
     assert table.rowAt(0) > 0
+
+
+def test_ctrl_end_goes_to_the_last_session_and_the_bar_measures_the_whole_list(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.services import session_list
+
+    monkeypatch.setattr(session_list, "PAGE", 5)
+    monkeypatch.setattr(session_list.page, "__defaults__", (0, 5))
+    client = add_client(practice, "Rui Prado", "+55 11 95555-0000", None)
+    for day in range(1, 21):
+        for hour in (8, 9, 10, 11, 14, 15, 16, 17):
+            scheduling.book(practice, BookingRequest(
+                client_id=client, start=local(f"2026-12-{day:02}T{hour:02}:00"),
+                service_id=seeded["therapy"]), override=True)
+    page = open_sessions(qtbot, window)
+    qtbot.waitUntil(lambda: page.count_label.text() == "162 sessions", timeout=3000)
+    table, bar = page.table, page.table.verticalScrollBar()
+    assert page.model.rowCount() == 162 and bar.maximum() > 0
+    table.setFocus()
+    table.selectRow(0)
+    QTest.keyClick(table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    assert bar.value() == bar.maximum()
+    qtbot.waitUntil(lambda: 161 in page.model.rows, timeout=3000)
+    window.tasks.wait()
+    # Rows never near the view were not read: a jump reads where it lands.
+    assert 75 not in page.model.rows and len(page.model.loaded()) < 162
+    assert page.model.data(page.model.index(161, 3)) == "12/20/26, 5:00\u202fPM"  # the last
+    assert table.rowAt(table.viewport().height() - 1) in (161, -1)
+    QTest.keyClick(table, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
+    assert bar.value() == 0 and 0 in page.model.rows
 
 
 def test_a_list_asked_again_stays_where_it_was_and_another_starts_at_the_top(
@@ -262,7 +295,7 @@ def test_a_list_asked_again_stays_where_it_was_and_another_starts_at_the_top(
         QTest.keyClick(table, Qt.Key.Key_PageDown)
         window.tasks.wait()
         qtbot.wait(10)
-    qtbot.waitUntil(lambda: page.model.rowCount() > 200, timeout=3000)
+    qtbot.waitUntil(lambda: table.rowAt(0) in page.model.rows, timeout=3000)
     top = table.rowAt(0)
     assert top > 150
     first_seen = page.model.rows[top].id
@@ -284,7 +317,7 @@ def test_a_list_asked_again_stays_where_it_was_and_another_starts_at_the_top(
     page.status.setCurrentIndex(page.status.findData("scheduled"))
     qtbot.waitUntil(lambda: page.model.generation > generation + 1, timeout=5000)
     assert bar.value() == 0 and table.rowAt(0) == 0
-    assert page.model.rows[0].start == min(v.start for v in page.model.rows)
+    assert page.model.rows[0].start == min(v.start for _r, v in page.model.loaded())
 
 
 def test_a_confirmation_from_another_process_shows_within_a_second_or_two(
@@ -298,7 +331,7 @@ def test_a_confirmation_from_another_process_shows_within_a_second_or_two(
     page = open_sessions(qtbot, window)
     qtbot.waitUntil(lambda: window.watcher is not None and window.watcher.following,
                     timeout=3000)  # its first look, taken off the GUI thread
-    row = next(r for r, v in enumerate(page.model.rows) if v.id == more["a1"])
+    row = next(r for r, v in page.model.loaded() if v.id == more["a1"])
     assert shown(page)[row][5] == "Scheduled"
     result = subprocess.run(
         [sys.executable, "-m", "app", "confirm", str(more["a1"]), "--data-dir", str(data_dir)],
@@ -306,7 +339,7 @@ def test_a_confirmation_from_another_process_shows_within_a_second_or_two(
         capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     qtbot.waitUntil(lambda: any(v.id == more["a1"] and v.status is AppointmentStatus.CONFIRMED
-                                for v in page.model.rows), timeout=4000)
+                                for _r, v in page.model.loaded()), timeout=4000)
 
 
 def test_the_window_gathers_the_index_statistics_once_painted(
