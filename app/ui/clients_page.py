@@ -86,6 +86,9 @@ class ClientsPage(QWidget):
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # The bar's room is kept whether or not an answer needs it: the columns do
+        # not move, nor the table paint twice, as answers grow and shrink.
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.table.activated.connect(self._activated)
         self.table.doubleClicked.connect(self._activated)
         col.addWidget(self.table, 1)
@@ -129,6 +132,10 @@ class ClientsPage(QWidget):
         rows = rows[:LISTED]
         self._answered = text
         self.model.set_rows(rows)
+        # Laid out now, not on Qt's next turn: the scroll bar (shown or hidden by
+        # the new count) and the columns it narrows are settled before the first
+        # paint, so the answer is painted once, its columns where they stay.
+        self.table.doItemsLayout()
         self.count.setText(
             _("The first {n} clients are shown: type more of a name, phone or e-mail to find "
               "the others.").format(n=LISTED) if more else

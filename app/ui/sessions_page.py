@@ -140,6 +140,9 @@ class SessionsPage(QWidget):
         # One line a session: rows of one height need no measuring, with a row for
         # each of 100,000 sessions.
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        # The bar's room is kept whether or not a listing needs it: the columns do
+        # not move, nor the table paint twice, as listings grow and shrink.
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)  # one line a session; what does not fit is elided
@@ -319,6 +322,9 @@ class SessionsPage(QWidget):
         kept = bar.value() if listing == self._shown_listing else 0
         self._shown_listing = listing
         self.model.reset(total, read, at)
+        # Laid out now, not on Qt's next turn: the scroll bar takes its new range
+        # before the first paint, and the list is painted once, not twice.
+        self.table.doItemsLayout()
         bar.setValue(kept)
         selection = self.table.selectionModel()
         for row, v in self.model.loaded():  # what was selected stays selected

@@ -83,6 +83,7 @@ QScrollBar:vertical {{ background: transparent; width: 12px; margin: 0; border: 
 QScrollBar:horizontal {{ background: transparent; height: 12px; margin: 0; border: none; }}
 QScrollBar::handle {{ background: #cbd5e1; border-radius: 4px; }}
 QScrollBar::handle:hover, QScrollBar::handle:pressed {{ background: #94a3b8; }}
+QScrollBar::handle:disabled {{ background: transparent; }}
 QScrollBar::handle:vertical {{ min-height: 32px; margin: 2px; }}
 QScrollBar::handle:horizontal {{ min-width: 32px; margin: 2px; }}
 QScrollBar::add-line, QScrollBar::sub-line {{ width: 0; height: 0; border: none;

@@ -73,3 +73,35 @@ def test_ctrl_f_from_a_client_s_file_searches_in_the_list_shown(
     qtbot.waitUntil(lambda: [r.name for r in w.clients.model.rows] == ["João Alves"],
                     timeout=3000)
     assert w.clients.table.isVisible()
+
+
+def test_each_answer_is_painted_once_its_columns_where_they_stay(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    from PySide6.QtCore import QEvent, QObject
+
+    for i in range(60):
+        clients.add(practice, name=f"Cliente {i:03d}", phone=f"+55 11 9{70000000 + i}")
+    w = window
+    QTest.keySequence(w, "Ctrl+F")
+    table = w.clients.table
+    qtbot.waitUntil(lambda: w.clients.model.rowCount() > 60, timeout=5000)
+    widths = [table.horizontalHeader().sectionSize(c) for c in range(5)]
+    paints: list[int] = []
+
+    class Count(QObject):
+        def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                paints.append(w.clients.model.rowCount())
+            return False
+
+    counter = Count()
+    table.viewport().installEventFilter(counter)
+    # From a long answer (a scroll bar's worth) to one client and back.
+    for text, rows in (("alves", 1), ("", 62), ("cliente 059", 1)):
+        paints.clear()
+        w.clients.search.setText(text)
+        qtbot.waitUntil(lambda r=rows: w.clients.model.rowCount() == r, timeout=3000)
+        qtbot.wait(120)
+        assert paints == [rows], text  # once, with the answer
+        assert [table.horizontalHeader().sectionSize(c) for c in range(5)] == widths, text
+    table.viewport().removeEventFilter(counter)

@@ -360,3 +360,38 @@ def test_the_window_gathers_the_index_statistics_once_painted(
             db.close()
 
     qtbot.waitUntil(gathered, timeout=5000)
+
+
+def test_a_new_listing_is_painted_once(qtbot: QtBot, window: MainWindow, practice: Practice,
+                                       seeded: dict[str, int]) -> None:
+    from PySide6.QtCore import QEvent, QObject
+
+    client = add_client(practice, "Rui Prado", "+55 11 95555-0000", None)
+    for day in range(1, 16):
+        for hour in (8, 9, 10):
+            scheduling.book(practice, BookingRequest(
+                client_id=client, start=local(f"2026-12-{day:02}T{hour:02}:00"),
+                service_id=seeded["therapy"]), override=True)
+    page = open_sessions(qtbot, window)
+    qtbot.waitUntil(lambda: page.count_label.text() == "47 sessions", timeout=3000)
+    window.tasks.wait()
+    qtbot.wait(50)
+    paints: list[int] = []
+
+    class Count(QObject):
+        def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                paints.append(page.model.rowCount())
+            return False
+
+    counter = Count()
+    page.table.viewport().installEventFilter(counter)
+    # From a listing that needs the scroll bar to one that does not, and back.
+    for status, rows in (("confirmed", 1), (None, 47)):
+        paints.clear()
+        page.status.setCurrentIndex(page.status.findData(status))
+        qtbot.waitUntil(lambda r=rows: page.model.rowCount() == r, timeout=3000)
+        window.tasks.wait()
+        qtbot.wait(120)
+        assert paints == [rows], status
+    page.table.viewport().removeEventFilter(counter)
