@@ -32,16 +32,17 @@ def refresh_if_due(p: Practice) -> bool:
     any write."""
     if p.db.on_server:
         return False
-    with p.db.write() as s:
+    with p.db.read() as s:  # judged without the write lock: most starts find nothing due
         conn = s.connection()
         sessions = int(conn.exec_driver_sql("SELECT count(*) FROM appointment").scalar_one())
         known = conn.exec_driver_sql("SELECT stat FROM sqlite_stat1 WHERE idx = ?",
                                      (MEASURED_BY,)).scalar() if _has_statistics(conn) else None
-        # "rows in the index, then rows per distinct key": the first is the count.
-        counted = int(str(known).split()[0]) if known else None
-        if counted is not None and counted // GROWTH <= sessions <= max(counted, 1) * GROWTH:
-            return False
-        conn.exec_driver_sql("ANALYZE")
+    # "rows in the index, then rows per distinct key": the first is the count.
+    counted = int(str(known).split()[0]) if known else None
+    if counted is not None and counted // GROWTH <= sessions <= max(counted, 1) * GROWTH:
+        return False
+    with p.db.write() as s:
+        s.connection().exec_driver_sql("ANALYZE")
     log.info("index statistics gathered (%d sessions; before: %s)", sessions, counted)
     return True
 

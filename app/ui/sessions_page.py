@@ -298,10 +298,9 @@ class SessionsPage(QWidget):
         # The same question asked again (a change from elsewhere, the buttons below)
         # reads again the rows in view: the view stays on the rows it showed.
         at, rows = 0, session_list.PAGE
-        if listing == self._shown_listing and self.model.rowCount():
-            top = max(0, self.table.rowAt(0))
-            bottom = self.table.rowAt(self.table.viewport().height() - 1)
-            bottom = self.model.rowCount() - 1 if bottom < 0 else bottom
+        in_view = self._rows_in_view()
+        if listing == self._shown_listing and in_view is not None:
+            top, bottom = in_view
             at = top - top % session_list.PAGE
             rows = max(rows, bottom + 1 - at)
         tasks = self.window_.tasks
@@ -346,14 +345,21 @@ class SessionsPage(QWidget):
         self.empty.setVisible(total == 0)
         self._selection()
 
+    def _rows_in_view(self) -> tuple[int, int] | None:
+        """The first and last rows the view shows, None when it shows none."""
+        top = self.table.rowAt(0)
+        if top < 0:
+            return None
+        bottom = self.table.rowAt(self.table.viewport().height() - 1)
+        return top, self.model.rowCount() - 1 if bottom < 0 else bottom
+
     def _read_ahead(self, _value: int) -> None:
         """The rows two screens below and above the view are read before they come
         into sight, so scrolling on finds them there rather than blank."""
-        top = self.table.rowAt(0)
-        if top < 0:
+        in_view = self._rows_in_view()
+        if in_view is None:
             return
-        bottom = self.table.rowAt(self.table.viewport().height() - 1)
-        bottom = self.model.rowCount() - 1 if bottom < 0 else bottom
+        top, bottom = in_view
         screen = bottom - top + 1
         first, last = max(top - 2 * screen, 0), min(bottom + 2 * screen,
                                                      self.model.rowCount() - 1)
