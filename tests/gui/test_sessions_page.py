@@ -49,6 +49,23 @@ def more(practice: Practice, seeded: dict[str, int]) -> dict[str, int]:
     return {**seeded, **ids}
 
 
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages of five rows, so a few dozen sessions make many pages."""
+    from app.services import session_list
+
+    monkeypatch.setattr(session_list, "PAGE", 5)
+    monkeypatch.setattr(session_list.page, "__defaults__", (0, 5))
+
+
+def rui_s_sessions(practice: Practice, seeded: dict[str, int], month: str,
+                   days: range, hours: tuple[int, ...]) -> list[int]:
+    """A client's sessions on those days of `month` ("2026-12"), at those hours."""
+    client = add_client(practice, "Rui Prado", "+55 11 95555-0000", None)
+    return [scheduling.book(practice, BookingRequest(
+        client_id=client, start=local(f"{month}-{day:02}T{hour:02}:00"),
+        service_id=seeded["therapy"]), override=True) for day in days for hour in hours]
+
+
 def test_the_list_shows_seed_002s_columns_and_counts(
         qtbot: QtBot, window: MainWindow, more: dict[str, int]) -> None:
     page = open_sessions(qtbot, window)
@@ -190,16 +207,8 @@ def test_export_writes_exactly_what_is_listed(
 def test_pages_arrive_as_the_list_scrolls(qtbot: QtBot, window: MainWindow,
                                           practice: Practice, seeded: dict[str, int],
                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.services import session_list
-
-    monkeypatch.setattr(session_list, "PAGE", 5)
-    monkeypatch.setattr(session_list.page, "__defaults__", (0, 5))
-    client = add_client(practice, "Rui Prado", "+55 11 95555-0000", None)
-    for day in range(24, 31):
-        for hour in (8, 9):
-            scheduling.book(practice, BookingRequest(
-                client_id=client, start=local(f"2026-11-{day}T{hour:02}:00"),
-                service_id=seeded["therapy"]), override=True)
+    small_pages(monkeypatch)
+    rui_s_sessions(practice, seeded, "2026-11", range(24, 31), (8, 9))
     page = open_sessions(qtbot, window)
     qtbot.waitUntil(lambda: page.count_label.text() == "16 sessions", timeout=3000)
     assert page.model.rowCount() == 16  # a row for each, the scroll bar the whole list's
@@ -220,16 +229,8 @@ def test_pages_arrive_as_the_list_scrolls(qtbot: QtBot, window: MainWindow,
 def test_the_next_rows_are_read_before_the_view_reaches_them(
         qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.services import session_list
-
-    monkeypatch.setattr(session_list, "PAGE", 5)
-    monkeypatch.setattr(session_list.page, "__defaults__", (0, 5))
-    client = add_client(practice, "Rui Prado", "+55 11 95555-0000", None)
-    for day in range(1, 13):
-        for hour in (8, 9, 10, 11, 14, 15):
-            scheduling.book(practice, BookingRequest(
-                client_id=client, start=local(f"2026-12-{day:02}T{hour:02}:00"),
-                service_id=seeded["therapy"]), override=True)
+    small_pages(monkeypatch)
+    rui_s_sessions(practice, seeded, "2026-12", range(1, 13), (8, 9, 10, 11, 14, 15))
     page = open_sessions(qtbot, window)
     qtbot.waitUntil(lambda: page.count_label.text() == "74 sessions", timeout=3000)
     table = page.table
@@ -251,16 +252,9 @@ def test_the_next_rows_are_read_before_the_view_reaches_them(
 def test_ctrl_end_goes_to_the_last_session_and_the_bar_measures_the_whole_list(
         qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from app.services import session_list
-
-    monkeypatch.setattr(session_list, "PAGE", 5)
-    monkeypatch.setattr(session_list.page, "__defaults__", (0, 5))
-    client = add_client(practice, "Rui Prado", "+55 11 95555-0000", None)
-    for day in range(1, 21):
-        for hour in (8, 9, 10, 11, 14, 15, 16, 17):
-            scheduling.book(practice, BookingRequest(
-                client_id=client, start=local(f"2026-12-{day:02}T{hour:02}:00"),
-                service_id=seeded["therapy"]), override=True)
+    small_pages(monkeypatch)
+    rui_s_sessions(practice, seeded, "2026-12", range(1, 21),
+                   (8, 9, 10, 11, 14, 15, 16, 17))
     page = open_sessions(qtbot, window)
     qtbot.waitUntil(lambda: page.count_label.text() == "162 sessions", timeout=3000)
     table, bar = page.table, page.table.verticalScrollBar()
@@ -281,13 +275,8 @@ def test_ctrl_end_goes_to_the_last_session_and_the_bar_measures_the_whole_list(
 
 def test_a_list_asked_again_stays_where_it_was_and_another_starts_at_the_top(
         qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
-    client = add_client(practice, "Rui Prado", "+55 11 95555-0000", None)
-    ids = []
-    for day in range(1, 31):
-        for hour in (8, 9, 10, 11, 14, 15, 16, 17):
-            ids.append(scheduling.book(practice, BookingRequest(
-                client_id=client, start=local(f"2027-01-{day:02}T{hour:02}:00"),
-                service_id=seeded["therapy"]), override=True))
+    ids = rui_s_sessions(practice, seeded, "2027-01", range(1, 31),
+                         (8, 9, 10, 11, 14, 15, 16, 17))
     page = open_sessions(qtbot, window)
     qtbot.waitUntil(lambda: page.count_label.text() == "242 sessions", timeout=3000)
     table, bar = page.table, page.table.verticalScrollBar()
@@ -366,12 +355,7 @@ def test_a_new_listing_is_painted_once(qtbot: QtBot, window: MainWindow, practic
                                        seeded: dict[str, int]) -> None:
     from PySide6.QtCore import QEvent, QObject
 
-    client = add_client(practice, "Rui Prado", "+55 11 95555-0000", None)
-    for day in range(1, 16):
-        for hour in (8, 9, 10):
-            scheduling.book(practice, BookingRequest(
-                client_id=client, start=local(f"2026-12-{day:02}T{hour:02}:00"),
-                service_id=seeded["therapy"]), override=True)
+    rui_s_sessions(practice, seeded, "2026-12", range(1, 16), (8, 9, 10))
     page = open_sessions(qtbot, window)
     qtbot.waitUntil(lambda: page.count_label.text() == "47 sessions", timeout=3000)
     window.tasks.wait()
@@ -386,9 +370,9 @@ def test_a_new_listing_is_painted_once(qtbot: QtBot, window: MainWindow, practic
 
     counter = Count()
     page.table.viewport().installEventFilter(counter)
+    page.model.modelReset.connect(paints.clear)  # paints from the new listing on
     # From a listing that needs the scroll bar to one that does not, and back.
     for status, rows in (("confirmed", 1), (None, 47)):
-        paints.clear()
         page.status.setCurrentIndex(page.status.findData(status))
         qtbot.waitUntil(lambda r=rows: page.model.rowCount() == r, timeout=3000)
         window.tasks.wait()
