@@ -42,6 +42,7 @@ from app.ui.channel_words import REMINDER_CHANNELS, channel_label
 from app.ui.client_models import ID_ROLE, DirectoryModel, SessionsModel
 from app.ui.form_version import FormVersion
 from app.ui.plain import plain, verbatim
+from app.ui.text_cells import TextCellDelegate
 from app.ui.wheel_guard import ComboBox
 
 if TYPE_CHECKING:
@@ -85,6 +86,8 @@ class ClientsPage(QWidget):
         self.table.verticalHeader().hide()
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)  # one line a client; what does not fit is elided
+        TextCellDelegate(self.table)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         # The bar's room is kept whether or not an answer needs it: the columns do
         # not move, nor the table paint twice, as answers grow and shrink.
@@ -242,6 +245,8 @@ class ClientFile(QWidget):
         self.sessions.verticalHeader().hide()
         self.sessions.setShowGrid(False)
         self.sessions.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.sessions.setWordWrap(False)
+        TextCellDelegate(self.sessions)
         header = self.sessions.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)

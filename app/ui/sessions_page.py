@@ -37,6 +37,7 @@ from app.services.scheduling import source_label, status_label
 from app.services.session_list import SORTS, Listing
 from app.ui import file_chooser
 from app.ui.session_list_model import ID_ROLE, SessionListModel
+from app.ui.text_cells import TextCellDelegate
 from app.ui.wheel_guard import ComboBox, DateEdit
 
 if TYPE_CHECKING:
@@ -146,6 +147,7 @@ class SessionsPage(QWidget):
         self.table.setShowGrid(False)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)  # one line a session; what does not fit is elided
+        TextCellDelegate(self.table)
         self.table.setSortingEnabled(True)
         header = self.table.horizontalHeader()
         header.setSortIndicator(SORTS.index("start"), Qt.SortOrder.AscendingOrder)

@@ -1,0 +1,163 @@
+"""Tables painted from texts laid out once (app/ui/text_cells.py) look, pixel for
+pixel, as Qt's own delegate paints them: selection, alternate rows, colours,
+italics, alignment, elision, a stranger's markup; and they follow the model and
+the columns as they change."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QHelpEvent,
+    QIcon,
+    QImage,
+    QPixmap,
+    QStandardItem,
+    QStandardItemModel,
+)
+from PySide6.QtWidgets import QApplication, QStyledItemDelegate, QTableView, QToolTip
+from pytestqt.qtbot import QtBot
+
+from app.ui.style import STYLE
+from app.ui.text_cells import TextCellDelegate
+
+LONG = "Maria Aparecida dos Santos Albuquerque de Oliveira Bragança"
+
+
+def _model() -> QStandardItemModel:
+    model = QStandardItemModel(0, 4)
+    model.setHorizontalHeaderLabels(["Client", "When", "Duration", "Status"])
+    rows = [
+        ("Ana Lima", "01/12/2026 09:00", "50 min", "Confirmed", "#059669", False),
+        (LONG, "01/12/2026 10:00", "50 min", "Scheduled", "#2563eb", False),
+        ("<b>João</b> & <i>Érica</i>", "02/12/2026 08:00", "90 min", "Cancelled", "#dc2626",
+         True),
+        ("Rui Prado", "03/12/2026 14:00", "30 min", "Completed", "#475569", False),
+    ]
+    for name, when, minutes, status, colour, italic in rows:
+        cells = [QStandardItem(t) for t in (name, when, minutes, status)]
+        cells[2].setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        cells[3].setForeground(QColor(colour))
+        if italic:
+            font = QFont()
+            font.setItalic(True)
+            for cell in cells:
+                cell.setFont(font)
+        model.appendRow(cells)
+    return model
+
+
+def _table(qtbot: QtBot, model: QStandardItemModel) -> QTableView:
+    view = QTableView()
+    view.setStyleSheet(STYLE)
+    view.setModel(model)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.setShowGrid(False)
+    view.verticalHeader().hide()
+    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    view.resize(760, 240)
+    for column, width in enumerate((220, 160, 90, 120)):
+        view.setColumnWidth(column, width)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def _painted(view: QTableView) -> QImage:
+    view.viewport().repaint()
+    return view.viewport().grab().toImage()
+
+
+def _as_qt_paints(view: QTableView) -> QImage:
+    """The same view painted by Qt's own delegate."""
+    ours = view.itemDelegate()
+    view.setItemDelegate(QStyledItemDelegate(view))
+    image = _painted(view)
+    view.setItemDelegate(ours)
+    return image
+
+
+def _same(view: QTableView) -> None:
+    ours = _painted(view)
+    qt = _as_qt_paints(view)
+    assert ours.size() == qt.size()
+    differing = sum(ours.pixel(x, y) != qt.pixel(x, y)
+                    for y in range(ours.height()) for x in range(ours.width()))
+    assert differing == 0
+
+
+def test_cells_look_as_qt_paints_them(qtbot: QtBot) -> None:
+    view = _table(qtbot, _model())
+    TextCellDelegate(view)
+    selection = view.selectionModel()
+    for row in (1, 2):  # a plain row and an italic one, selected
+        selection.select(view.model().index(row, 0), QItemSelectionModel.SelectionFlag.Select
+                         | QItemSelectionModel.SelectionFlag.Rows)
+    _same(view)
+    # A stranger's markup is shown as typed, not as bold and italics.
+    assert view.model().index(2, 0).data() == "<b>João</b> & <i>Érica</i>"
+
+
+def test_a_name_too_long_is_elided_and_shown_whole_when_hovered(qtbot: QtBot) -> None:
+    view = _table(qtbot, _model())
+    TextCellDelegate(view)
+    _same(view)
+    cell = view.visualRect(view.model().index(1, 0))
+    spot = cell.center()
+    QApplication.sendEvent(view.viewport(), QHelpEvent(
+        QEvent.Type.ToolTip, spot, view.viewport().mapToGlobal(spot)))
+    qtbot.waitUntil(QToolTip.isVisible, timeout=2000)
+    assert QToolTip.text() == LONG
+    QToolTip.hideText()
+    qtbot.waitUntil(lambda: not QToolTip.isVisible(), timeout=2000)
+    # A text that fits has no tooltip.
+    short = view.visualRect(view.model().index(0, 0)).center()
+    QApplication.sendEvent(view.viewport(), QHelpEvent(
+        QEvent.Type.ToolTip, short, view.viewport().mapToGlobal(short)))
+    qtbot.wait(50)
+    assert not QToolTip.isVisible()
+
+
+def test_cells_follow_the_model_and_the_columns(qtbot: QtBot) -> None:
+    model = _model()
+    view = _table(qtbot, model)
+    TextCellDelegate(view)
+    _painted(view)
+    model.item(0, 0).setText("Ana Lima Pereira")  # a change of data
+    model.item(3, 3).setForeground(QColor("#d97706"))
+    _same(view)
+    model.insertRow(0, [QStandardItem(t) for t in ("Bruno Dias", "04/12/2026 11:00",
+                                                   "50 min", "Scheduled")])
+    _same(view)
+    model.removeRow(2)
+    _same(view)
+    view.setColumnWidth(0, 90)  # narrower: each name elided again at the new width
+    _same(view)
+    view.setColumnWidth(0, 400)  # wider: whole again
+    _same(view)
+    model.setRowCount(0)
+    model.appendRow([QStandardItem(t) for t in ("Carla Melo", "", "", "")])
+    _same(view)
+
+
+def test_a_cell_with_an_icon_is_painted_by_qt(qtbot: QtBot) -> None:
+    model = _model()
+    icon = QPixmap(12, 12)
+    icon.fill(QColor("#16a34a"))
+    model.item(0, 0).setIcon(QIcon(icon))
+    model.item(3, 1).setCheckable(True)
+    model.item(3, 1).setCheckState(Qt.CheckState.Checked)
+    model.item(1, 1).setBackground(QColor("#fef3c7"))
+    view = _table(qtbot, model)
+    TextCellDelegate(view)
+    _same(view)
+    # The icon is there: green pixels at the cell's left.
+    image = _painted(view)
+    rect = view.visualRect(model.index(0, 0))
+    greens = sum(QColor(image.pixel(x, y)).name() == "#16a34a"
+                 for y in range(rect.top(), rect.bottom())
+                 for x in range(rect.left(), rect.left() + 30))
+    assert greens >= 100
