@@ -15,6 +15,7 @@ from app.services.queries import AppointmentView
 from app.services.scheduling import status_text
 from app.services.values import format_phone
 from app.ui.style import STATUS_COLOURS
+from app.ui.text_cells import Look
 
 Index = QModelIndex | QPersistentModelIndex
 DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -113,6 +114,14 @@ class DirectoryModel(RowsModel):
         elif role == ID_ROLE and index.isValid() and 0 <= index.row() < len(self.rows):
             return self.rows[index.row()].id
         return None
+
+
+    def look(self, row: int, column: int) -> Look | None:
+        """A cell's text in one call (app/ui/text_cells.py): colour, font and
+        alignment are the table's."""
+        if not 0 <= row < len(self.rows):
+            return None
+        return (self.shown(row)[column], None, None, None)
 
 
 def calendar_icon() -> QIcon:

@@ -19,6 +19,7 @@ from app.services.queries import AppointmentView
 from app.services.scheduling import source_label, status_text
 from app.services.session_list import SORTS
 from app.ui.style import STATUS_COLOURS
+from app.ui.text_cells import Look
 
 Index = QModelIndex | QPersistentModelIndex
 DISPLAY = Qt.ItemDataRole.DisplayRole
@@ -147,6 +148,20 @@ class SessionListModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == DURATION:
             return RIGHT_MIDDLE
         return None
+
+    def look(self, row: int, column: int) -> Look | None:
+        """A cell's text, colour, font and alignment in one call (app/ui/text_cells.py);
+        None for a row not read yet (its page is asked for)."""
+        v = self.rows.get(row)
+        if v is None:
+            self.want(row)
+            return None
+        texts = self._shown.get(row)
+        if texts is None:
+            texts = self._shown[row] = self._format(v)
+        return (texts[column], self._colours[v.status] if column == STATUS else None,
+                self._italic if v.status in (S.CANCELLED, S.RESCHEDULED) else None,
+                RIGHT_MIDDLE if column == DURATION else None)
 
     def _format(self, v: AppointmentView) -> tuple[str, ...]:
         """One session's texts, in SORTS order."""

@@ -288,15 +288,6 @@ class SessionsPage(QWidget):
             self.empty.setText(_("The period ends before it begins."))
             return
 
-        # The count and the first page on the pool's two threads at once (SQLite
-        # counts while Python makes the page's rows); shown when both are in.
-        parts: dict[str, Any] = {}
-
-        def arrived(key: str, value: Any) -> None:
-            parts[key] = value
-            if len(parts) == 2:
-                self._loaded((token, listing, parts["count"], parts["page"], at))
-
         # The same question asked again (a change from elsewhere, the buttons below)
         # reads again the rows in view: the view stays on the rows it showed.
         at, rows = 0, session_list.PAGE
@@ -305,11 +296,13 @@ class SessionsPage(QWidget):
             top, bottom = in_view
             at = top - top % session_list.PAGE
             rows = max(rows, bottom + 1 - at)
-        tasks = self.window_.tasks
-        tasks.run(lambda: session_list.count(p, listing), lambda n: arrived("count", n),
-                  self.window_.show_error)
-        tasks.run(lambda: session_list.page(p, listing, at, rows),
-                  lambda found: arrived("page", found), self.window_.show_error)
+        # The count and the page in one task, one after the other: on the pool's two
+        # threads at once they took turns at Python's lock and were no sooner, and
+        # the other thread is left for the pages read ahead.
+        self.window_.tasks.run(
+            lambda: (token, listing, session_list.count(p, listing),
+                     session_list.page(p, listing, at, rows), at),
+            self._loaded, self.window_.show_error)
 
     def _loaded(self, result: tuple[int, Listing, int, list[AppointmentView], int]) -> None:
         token, listing, total, read, at = result
