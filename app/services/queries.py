@@ -167,9 +167,10 @@ def _history(s: Session, a: models.Appointment, access: NotesAccess) -> tuple[Hi
                  for r in rows)
 
 
-def load(s: Session, appointment_id: int, access: NotesAccess, *,
+def load(s: Session, appointment_id: int, p: Practice, *,
          with_history: bool = False) -> AppointmentView:
-    """The session as `access` (people.notes_access) may read it. Raises NotFound."""
+    """The session as the person acting on `p` may read it (people.notes_access).
+    Raises NotFound."""
     row = s.exec(select(models.Appointment, models.Client, models.Staff)
                  .join(models.Client, col(models.Client.id) == models.Appointment.client_id)
                  .join(models.Staff, col(models.Staff.id) == models.Appointment.staff_id)
@@ -177,6 +178,7 @@ def load(s: Session, appointment_id: int, access: NotesAccess, *,
     if row is None:
         raise NotFound(_("There is no session with id {id}.").format(id=appointment_id))
     a, client, staff = row
+    access = notes_access(s, p, (a.client_id,))
     service = s.get(models.Service, a.service_id) if a.service_id else None
     zone = practice_zone(s)
     return _view(a, client, service, staff, zone, access,
@@ -187,7 +189,7 @@ def load(s: Session, appointment_id: int, access: NotesAccess, *,
 def show(p: Practice, appointment_id: int) -> AppointmentView:
     """The session with its history, as the person acting may read it."""
     with p.db.read() as s:
-        return load(s, appointment_id, notes_access(s, p), with_history=True)
+        return load(s, appointment_id, p, with_history=True)
 
 
 def listing_query() -> Any:
@@ -258,7 +260,7 @@ def list_appointments(p: Practice, *, start: date | None = None, end: date | Non
         if staff_id is not None:
             query = query.where(table.c.staff_id == staff_id)
         rows = s.connection().execute(query.order_by(table.c.start, table.c.id)).all()
-        access = notes_access(s, p)
+        access = notes_access(s, p, {r.client_id for r in rows})
     return listed_views(rows, zone, access)
 
 

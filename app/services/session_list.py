@@ -145,7 +145,7 @@ def page(p: Practice, listing: Listing, offset: int = 0, limit: int = PAGE
         query = queries.listing_query().where(
             appointment.c.id.in_(_page_ids(listing, zone, offset, limit)))
         rows = s.connection().execute(query.order_by(*_order(listing))).all()
-        access = people.notes_access(s, p)
+        access = people.notes_access(s, p, {r.client_id for r in rows})
     return queries.listed_views(rows, zone, access)
 
 
@@ -156,5 +156,5 @@ def every(p: Practice, listing: Listing) -> list[AppointmentView]:
         zone = practice_zone(s)
         query = _filtered(queries.listing_query(), listing, zone)
         rows = s.connection().execute(query.order_by(*_order(listing))).all()
-        access = people.notes_access(s, p)
+        access = people.notes_access(s, p, {r.client_id for r in rows})
     return queries.listed_views(rows, zone, access)

@@ -97,6 +97,34 @@ def test_a_sessoes_page_is_found_in_order_and_only_its_rows_read_whole(
     assert not any(step.startswith("SCAN appointment") for step in plan), plan
 
 
+def test_a_professionals_clients_are_found_from_an_index(practice: Practice) -> None:
+    """Whose notes a professional reads is asked on every list they read: the
+    clients of the rows read, then all of theirs, each from the index on
+    (professional, client, status) alone."""
+    from app.models.people import Person, Role
+    from app.services import catalog, people, queries, scheduling
+    from app.services.scheduling import BookingRequest
+    from tests.conftest import add_client, add_service, local
+
+    staff = catalog.list_staff(practice)[0].id
+    assert staff is not None
+    client = add_client(practice)
+    scheduling.book(practice, BookingRequest(client_id=client, start=local("2026-11-23T10:00"),
+                                             service_id=add_service(practice), staff_id=staff))
+    ana = practice.acting_as_person(Person("Ana", Role.PROFESSIONAL, staff))
+    seen = statements_of(practice, lambda: queries.list_appointments(ana))
+    statement, parameters = next((s, prm) for s, prm in seen if "DISTINCT" in s)
+    plan = plan_of(practice, statement, parameters)
+    assert plan == ["SEARCH appointment USING COVERING INDEX ix_appointment_staff_client_status "
+                    "(staff_id=? AND client_id=?)"], plan
+    with practice.db.read() as s:
+        everyone = statements_of(practice, lambda: people.own_clients(s, staff))
+    statement, parameters = everyone[-1]
+    plan = plan_of(practice, statement, parameters)
+    assert plan == ["SEARCH appointment USING COVERING INDEX ix_appointment_staff_client_status "
+                    "(staff_id=?)"], plan
+
+
 def test_the_server_has_no_such_index_and_its_schema_is_the_models(
         tmp_path: Path, postgres: PostgresCluster) -> None:
     from app.services.clock import FrozenClock

@@ -248,3 +248,35 @@ def test_a_practice_of_one_is_not_restricted(practice: Practice, clock: FrozenCl
     # "system", the link and the import are not people: nothing is withheld from them.
     assert queries.show(herself.acting_as("system"), a).internal_notes == "Só minhas."
     assert herself.acting_as("client").person is None
+
+
+def test_a_professionals_clients_are_looked_up_among_those_read(
+        practice: Practice, team: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each page of a list asks only about its own clients: page by page, one row
+    a page, Ana reads exactly what she reads in the whole list; and a read of more
+    clients than a statement should name asks for all of hers, with the same
+    outcome."""
+    ana = as_(practice, "Ana Lima")
+    listing = session_list.Listing(start=NOV, end=DEC)
+    whole = [(v.id, v.internal_notes, v.internal_notes_withheld)
+             for v in session_list.every(ana, listing)]
+    assert (team["lia_bruno"], SHARED_NOTES, False) in whole
+    assert (team["rui_bruno"], "", True) in whole
+    one_by_one = [(v.id, v.internal_notes, v.internal_notes_withheld)
+                  for offset in range(len(whole))
+                  for v in session_list.page(ana, listing, offset, 1)]
+    assert one_by_one == whole
+    for one in (team["lia_bruno"], team["rui_bruno"], team["joao_s"]):
+        shown = queries.show(ana, one)
+        assert (shown.id, shown.internal_notes, shown.internal_notes_withheld) in whole
+    ana_id = team["ana"]
+    with practice.db.read() as s:
+        assert people.own_clients(s, ana_id) == {team["maria"], team["lia"]}
+        assert people.own_clients(s, ana_id, [team["lia"], team["rui"]]) == {team["lia"]}
+        assert people.own_clients(s, ana_id, []) == frozenset()
+    monkeypatch.setattr(people, "AMONG_AT_MOST", 1)
+    assert [(v.id, v.internal_notes, v.internal_notes_withheld)
+            for v in session_list.every(ana, listing)] == whole
+    with practice.db.read() as s:  # more than a statement should name: all of hers
+        assert people.own_clients(s, ana_id, [team["lia"], team["rui"]]) == {
+            team["maria"], team["lia"]}
