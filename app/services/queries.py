@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -192,12 +193,14 @@ def show(p: Practice, appointment_id: int) -> AppointmentView:
         return load(s, appointment_id, p, with_history=True)
 
 
+@cache
 def listing_query() -> Any:
     """The columns every list of sessions reads (the session's own, its client's
     name, phone and e-mail, its professional's name and colour, its service's
     name), as plain columns: no ORM object is built for a row, and the statement
     is compiled without the ORM's layer (app.models.plain_tables). Feed the rows to
-    listed_views()."""
+    listed_views(). Built once (~0.5 ms a time): a statement is never changed, each
+    .where() makes a new one."""
     table, client = plain_tables.appointment, plain_tables.client
     staff, service = plain_tables.staff, plain_tables.service
     return (core_select(table, client.c.name.label("client_name"),

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func
 from sqlalchemy import select as core_select
+from sqlmodel import Session
 
 from app.i18n import _
 from app.models.enums import AppointmentSource, AppointmentStatus
@@ -115,9 +116,12 @@ def count(p: Practice, listing: Listing) -> int:
     """How many sessions the listing holds."""
     listing.check()
     with p.db.read() as s:
-        zone = practice_zone(s)
-        query = core_select(func.count()).select_from(appointment)
-        return int(s.connection().execute(_filtered(query, listing, zone)).scalar_one())
+        return _count(s, listing, practice_zone(s))
+
+
+def _count(s: Session, listing: Listing, zone: ZoneInfo) -> int:
+    query = core_select(func.count()).select_from(appointment)
+    return int(s.connection().execute(_filtered(query, listing, zone)).scalar_one())
 
 
 def _page_ids(listing: Listing, zone: ZoneInfo, offset: int, limit: int) -> Any:
@@ -141,11 +145,28 @@ def page(p: Practice, listing: Listing, offset: int = 0, limit: int = PAGE
     """`limit` sessions of the listing from `offset` (0-based), in its order."""
     listing.check()
     with p.db.read() as s:
+        return _page(s, p, listing, practice_zone(s), offset, limit)
+
+
+def answer(p: Practice, listing: Listing, offset: int = 0, limit: int = PAGE,
+           known: int | None = None) -> tuple[int, list[AppointmentView]]:
+    """(count(), page()) read in one transaction: the count and the rows agree,
+    and the practice's zone and the reading are set up once (what the window asks
+    each time a filter, an order or the data change). `known`: the count, where
+    the asker has it (the same filters, nothing changed since): not counted again."""
+    listing.check()
+    with p.db.read() as s:
         zone = practice_zone(s)
-        query = queries.listing_query().where(
-            appointment.c.id.in_(_page_ids(listing, zone, offset, limit)))
-        rows = s.connection().execute(query.order_by(*_order(listing))).all()
-        access = people.notes_access(s, p, {r.client_id for r in rows})
+        total = _count(s, listing, zone) if known is None else known
+        return total, _page(s, p, listing, zone, offset, limit)
+
+
+def _page(s: Session, p: Practice, listing: Listing, zone: ZoneInfo, offset: int,
+          limit: int) -> list[AppointmentView]:
+    query = queries.listing_query().where(
+        appointment.c.id.in_(_page_ids(listing, zone, offset, limit)))
+    rows = s.connection().execute(query.order_by(*_order(listing))).all()
+    access = people.notes_access(s, p, {r.client_id for r in rows})
     return queries.listed_views(rows, zone, access)
 
 

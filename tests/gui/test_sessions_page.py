@@ -382,3 +382,42 @@ def test_a_new_listing_is_painted_once(qtbot: QtBot, window: MainWindow, practic
         qtbot.wait(120)
         assert paints == [rows], status
     page.table.viewport().removeEventFilter(counter)
+
+
+def test_a_count_is_kept_until_the_data_changes(
+        qtbot: QtBot, window: MainWindow, practice: Practice, more: dict[str, int]) -> None:
+    """Another order of the same filters (or the same filters again) holds as many
+    sessions: the count is not asked again; a change anywhere, here or from the
+    command line, counts again."""
+    from sqlalchemy import event
+
+    page = open_sessions(qtbot, window)
+    qtbot.waitUntil(lambda: page.count_label.text() == "4 sessions", timeout=3000)
+    counted: list[str] = []
+
+    def record(_c, _cur, statement, _params, _ctx, _many):  # type: ignore[no-untyped-def]
+        if "count(*)" in statement:
+            counted.append(statement)
+
+    event.listen(practice.db.engine, "before_cursor_execute", record)
+    try:
+        header = page.table.horizontalHeader()
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                         pos=_section_centre(header, SORTS.index("client")))
+        qtbot.waitUntil(lambda: shown(page)[0][0] == "Ana Beatriz Lima", timeout=3000)
+        window.tasks.wait()
+        assert counted == [] and page.count_label.text() == "4 sessions"
+        page.status.setCurrentIndex(page.status.findData("confirmed"))
+        qtbot.waitUntil(lambda: page.count_label.text() == "1 session", timeout=3000)
+        page.status.setCurrentIndex(0)
+        qtbot.waitUntil(lambda: page.count_label.text() == "4 sessions", timeout=3000)
+        window.tasks.wait()
+        assert len(counted) == 1  # the confirmed ones; all four were known
+        scheduling.book(practice, BookingRequest(
+            client_id=more["ana"], start=local("2026-11-26T09:00"),
+            service_id=more["therapy"]))
+        qtbot.waitUntil(lambda: page.count_label.text() == "5 sessions", timeout=3000)
+        assert len(counted) == 2
+        assert [r[0] for r in shown(page)].count("Ana Beatriz Lima") == 3
+    finally:
+        event.remove(practice.db.engine, "before_cursor_execute", record)
