@@ -21,7 +21,7 @@ from sqlmodel import Session
 from app.i18n import _
 from app.models.enums import AppointmentSource, AppointmentStatus
 from app.models.plain_tables import appointment, client, service, staff
-from app.services import clients, people, queries
+from app.services import clients, people, planner_statistics, queries
 from app.services.errors import InvalidInput
 from app.services.practice import Practice
 from app.services.queries import AppointmentView, local_midnight
@@ -60,7 +60,9 @@ class Listing:
             raise InvalidInput(_("The period ends before it begins."))
 
 
-def _filtered(query: Any, listing: Listing, zone: ZoneInfo) -> Any:
+def _filtered(query: Any, listing: Listing, zone: ZoneInfo, by_start: bool = False) -> Any:
+    """`query` narrowed to the listing's sessions. `by_start`: the client's sessions
+    are not looked up by client (see _walk_by_start)."""
     if listing.start is not None:
         query = query.where(appointment.c.start >= local_midnight(listing.start, zone))
     if listing.end is not None:
@@ -75,9 +77,10 @@ def _filtered(query: Any, listing: Listing, zone: ZoneInfo) -> Any:
     condition = clients.matching(listing.text, client)
     if condition is not None:
         # The clients found first (a few among thousands), then their sessions: a
-        # join tested every session's client in turn.
-        query = query.where(appointment.c.client_id.in_(
-            core_select(client.c.id).where(condition)))
+        # join tested every session's client in turn. "+ 0" keeps SQLite from
+        # looking the sessions up by client, so it walks them in time order.
+        client_id = appointment.c.client_id + 0 if by_start else appointment.c.client_id
+        query = query.where(client_id.in_(core_select(client.c.id).where(condition)))
     return query
 
 
@@ -124,7 +127,8 @@ def _count(s: Session, listing: Listing, zone: ZoneInfo) -> int:
     return int(s.connection().execute(_filtered(query, listing, zone)).scalar_one())
 
 
-def _page_ids(listing: Listing, zone: ZoneInfo, offset: int, limit: int) -> Any:
+def _page_ids(listing: Listing, zone: ZoneInfo, offset: int, limit: int,
+              by_start: bool = False) -> Any:
     """The ids of a page, found on the few columns the filters and the order need.
     Rows are read whole only for the page: sorting or skipping whole rows (with
     their notes, their client, their pending requests) cost ~1 ms per thousand
@@ -136,16 +140,18 @@ def _page_ids(listing: Listing, zone: ZoneInfo, offset: int, limit: int) -> Any:
         ids = ids.outerjoin(service, service.c.id == appointment.c.service_id)
     if listing.sort == "staff":
         ids = ids.join(staff, staff.c.id == appointment.c.staff_id)
-    return _filtered(ids, listing, zone).order_by(*_order(listing)) \
+    return _filtered(ids, listing, zone, by_start).order_by(*_order(listing)) \
         .offset(max(offset, 0)).limit(limit)
 
 
-def page(p: Practice, listing: Listing, offset: int = 0, limit: int = PAGE
-         ) -> list[AppointmentView]:
-    """`limit` sessions of the listing from `offset` (0-based), in its order."""
+def page(p: Practice, listing: Listing, offset: int = 0, limit: int = PAGE,
+         total: int | None = None) -> list[AppointmentView]:
+    """`limit` sessions of the listing from `offset` (0-based), in its order.
+    `total`: the listing's count, where the asker has it (it helps find a name
+    search's pages sooner)."""
     listing.check()
     with p.db.read() as s:
-        return _page(s, p, listing, practice_zone(s), offset, limit)
+        return _page(s, p, listing, practice_zone(s), offset, limit, total)
 
 
 def answer(p: Practice, listing: Listing, offset: int = 0, limit: int = PAGE,
@@ -158,16 +164,33 @@ def answer(p: Practice, listing: Listing, offset: int = 0, limit: int = PAGE,
     with p.db.read() as s:
         zone = practice_zone(s)
         total = _count(s, listing, zone) if known is None else known
-        return total, _page(s, p, listing, zone, offset, limit)
+        return total, _page(s, p, listing, zone, offset, limit, total)
 
 
 def _page(s: Session, p: Practice, listing: Listing, zone: ZoneInfo, offset: int,
-          limit: int) -> list[AppointmentView]:
+          limit: int, total: int | None = None) -> list[AppointmentView]:
+    by_start = total is not None and _walk_by_start(s, listing, total, offset + limit)
     query = queries.listing_query().where(
-        appointment.c.id.in_(_page_ids(listing, zone, offset, limit)))
+        appointment.c.id.in_(_page_ids(listing, zone, offset, limit, by_start)))
     rows = s.connection().execute(query.order_by(*_order(listing))).all()
     access = people.notes_access(s, p, {r.client_id for r in rows})
     return queries.listed_views(rows, zone, access)
+
+
+def _walk_by_start(s: Session, listing: Listing, matched: int, rows: int) -> bool:
+    """Whether a name search's first `rows` sessions in time order are found sooner
+    by walking every session in that order until they are met (~rows × sessions /
+    matched of them passed) than by gathering the `matched` sessions of the clients
+    found and sorting them all. A search that finds most clients ("5", the first
+    digit of a phone; "ana") sorted 5,000-100,000 sessions for a page of 25
+    (5-30 ms on 100,000). Judged on SQLite's statistics; the practice's server
+    judges with its own."""
+    if not listing.text.strip() or listing.sort != "start":
+        return False
+    sessions = planner_statistics.sessions_counted(s.connection())
+    # Walking costs ~4 times more a session passed than gathering one (measured
+    # on 100,000: "91", 2,000 found, gathered sooner; "mar", 5,700, walked sooner).
+    return sessions is not None and matched * matched > 4 * rows * sessions
 
 
 def every(p: Practice, listing: Listing) -> list[AppointmentView]:

@@ -38,22 +38,25 @@ STATUS = SORTS.index("status")
 
 
 class SessionListModel(QAbstractTableModel):
-    """Rows of one listing, `rows` holding those read (by row number). `fetch(offset)` is
-    called to read the page from `offset` off the GUI thread, the first time a row
-    of it is asked for; `fill()` takes it back. A new listing (`reset()`) drops
+    """Rows of one listing, `rows` holding those read (by row number). Rows are read
+    by pages of session_list.PAGE from a multiple of it: `fetch(offset, limit)` is
+    called to read the rows of a page not read yet (the first answer may hold its
+    start) off the GUI thread, the first time a row of it is asked for; `fill()`
+    takes them back. A new listing (`reset()`) drops
     any page still on its way.
 
     A row's texts are formatted the first time the view asks for them and kept
     (the view asks for every cell and role on each paint and scroll step); its
     colour and font are made once per status."""
 
-    def __init__(self, fetch: Callable[[int], None], phone: Callable[[str | None], str],
+    def __init__(self, fetch: Callable[[int, int], None], phone: Callable[[str | None], str],
                  on_sort: Callable[[str, bool], None]) -> None:
         super().__init__()
         self.rows: dict[int, AppointmentView] = {}
         self.total = 0
         self.generation = 0  # which listing the rows belong to
         self._asked: set[int] = set()  # offsets of pages on their way
+        self._blank: set[int] = set()  # rows asked for (shown blank) before they were read
         self._fetch, self._phone, self._on_sort = fetch, phone, on_sort
         self._shown: dict[int, tuple[str, ...]] = {}
         self._headers: tuple[str, list[str]] = ("", [])
@@ -70,23 +73,32 @@ class SessionListModel(QAbstractTableModel):
         self.rows = dict(enumerate(read, start=at))
         self.total = max(total, at + len(read))
         self._asked.clear()
+        self._blank.clear()
         self._shown.clear()
         self.endResetModel()
 
-    def fill(self, generation: int, offset: int, rows: list[AppointmentView]) -> None:
-        """A page read from `offset`. Fewer rows than asked where the list should go
-        on means sessions went away meanwhile: the list ends there."""
+    def fill(self, generation: int, offset: int, rows: list[AppointmentView],
+             limit: int = session_list.PAGE) -> None:
+        """`limit` rows asked from `offset`, read. Fewer rows than asked where the
+        list should go on means sessions went away meanwhile: the list ends there.
+        Only those of them asked for before (shown blank) are said to have
+        changed: the view repaints what it showed, not its whole screen for rows
+        read ahead out of sight."""
         if generation != self.generation:
             return  # a page of a listing no longer shown
-        self._asked.discard(offset)
+        self._asked.discard(offset - offset % session_list.PAGE)
         end = offset + len(rows)
         if rows:
             self.rows.update(enumerate(rows, start=offset))
             for row in range(offset, end):
                 self._shown.pop(row, None)
-            self.dataChanged.emit(self.index(offset, 0),
-                                  self.index(end - 1, len(SORTS) - 1))
-        if len(rows) < session_list.PAGE and end < self.total:
+            seen = [row for row in range(offset, end) if row in self._blank]
+            for row in seen:
+                self._blank.discard(row)
+            if seen:
+                self.dataChanged.emit(self.index(seen[0], 0),
+                                      self.index(seen[-1], len(SORTS) - 1))
+        if len(rows) < limit and end < self.total:
             self.beginRemoveRows(QModelIndex(), end, self.total - 1)
             self.rows = {r: v for r, v in self.rows.items() if r < end}
             self.total = end
@@ -97,9 +109,26 @@ class SessionListModel(QAbstractTableModel):
         if not 0 <= row < self.total or row in self.rows:
             return
         offset = row - row % session_list.PAGE
-        if offset not in self._asked:
-            self._asked.add(offset)
-            self._fetch(offset)
+        if offset in self._asked:
+            return
+        self._asked.add(offset)
+        # Only the page's rows not read yet: those before and after them may be.
+        end = min(offset + session_list.PAGE, self.total)
+        first = next(r for r in range(offset, end) if r not in self.rows)
+        last = next(r for r in range(end - 1, first - 1, -1) if r not in self.rows)
+        self._fetch(first, last + 1 - first)
+
+    def want_between(self, first: int, last: int) -> None:
+        """Have the rows from `first` to `last` (inclusive) read, a page at a time."""
+        first, last = max(first, 0), min(last, self.total - 1)
+        for offset in range(first - first % session_list.PAGE, last + 1, session_list.PAGE):
+            if offset in self._asked:
+                continue
+            row = next((r for r in range(max(offset, first),
+                                         min(offset + session_list.PAGE, last + 1))
+                        if r not in self.rows), None)
+            if row is not None:
+                self.want(row)
 
     def loaded(self) -> list[tuple[int, AppointmentView]]:
         """The rows read, with their numbers."""
@@ -132,6 +161,7 @@ class SessionListModel(QAbstractTableModel):
             return None
         v = self.rows.get(row)
         if v is None:  # shown before its page is read: blank until it comes
+            self._blank.add(row)
             self.want(row)
             return None
         if role == DISPLAY:
@@ -154,6 +184,7 @@ class SessionListModel(QAbstractTableModel):
         None for a row not read yet (its page is asked for)."""
         v = self.rows.get(row)
         if v is None:
+            self._blank.add(row)
             self.want(row)
             return None
         texts = self._shown.get(row)

@@ -69,9 +69,10 @@ class TextCellDelegate(QStyledItemDelegate):
     """Paints `view`'s cells from cells worked out once per row, column and size.
 
     A cell's text, colour, font and alignment are read when it is first painted
-    and after the model says it changed (any reset, layout or data change drops
-    every cell): from the model's `look(row, column)` (a `Look`) where it has
-    one, else from its DisplayRole, ForegroundRole, FontRole and
+    and after the model says it changed (a reset, layout or row change drops
+    every cell; a data change those of its rows): from the model's
+    `look(row, column)` (a `Look`) where it has one, else from its DisplayRole,
+    ForegroundRole, FontRole and
     TextAlignmentRole. Selection, alternate rows, the text's colour, margins and
     place are drawn as Qt's delegate draws them, pixel for pixel. A text too
     wide for its column is elided and shown whole in the cell's tooltip."""
@@ -84,6 +85,7 @@ class TextCellDelegate(QStyledItemDelegate):
         self._pens: dict[int, QColor] = {}  # the text's colours, by PEN_STATE
         self._margin = -1  # the text's margin each side, in pixels, once measured
         self._model: Any = None
+        self._font = ""  # the key of the view's font its measures were taken in
         self._look: Any = None  # the model's look(row, column), where it has one
         view.setItemDelegate(self)
         self.watch(view.model())
@@ -93,19 +95,33 @@ class TextCellDelegate(QStyledItemDelegate):
         if model is self._model or model is None:
             return
         self._model = model
-        for signal in (model.modelReset, model.layoutChanged, model.dataChanged,
+        for signal in (model.modelReset, model.layoutChanged,
                        model.rowsInserted, model.rowsRemoved, model.rowsMoved,
                        model.columnsInserted, model.columnsRemoved, model.columnsMoved):
             signal.connect(self.forget)
+        model.dataChanged.connect(self._changed)
         self.forget()
 
     def forget(self, *_args: Any) -> None:
+        """Drop every cell worked out (rows came, went or moved)."""
         self._cells.clear()
-        # The view's font, palette or style may have changed too.
-        self._fits.clear()
+        # The view's palette or style may have changed too; its font's measures
+        # are kept while it keeps its font (a new answer shows the same statuses,
+        # services and professionals: measured once, not after every filter).
+        font = self._view.font().key()
+        if font != self._font:
+            self._font = font
+            self._fits.clear()
         self._pens.clear()
         self._margin = -1
         self._look = getattr(self._model, "look", None)
+
+    def _changed(self, top: Index, bottom: Index, *_roles: Any) -> None:
+        """Drop the cells of the rows that changed, keeping those of the others (a
+        page read ahead below the rows in view leaves them as they were drawn)."""
+        first, last = top.row(), bottom.row()
+        for key in [k for k in self._cells if first <= k[0] <= last]:
+            del self._cells[key]
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         rect = option.rect

@@ -97,6 +97,47 @@ def test_a_sessoes_page_is_found_in_order_and_only_its_rows_read_whole(
     assert not any(step.startswith("SCAN appointment") for step in plan), plan
 
 
+def test_a_search_finding_most_sessions_walks_them_in_time_order(practice: Practice) -> None:
+    """A name search that finds most of the practice's sessions (the first digit of
+    a phone) finds its page walking the sessions in time order, not sorting them
+    all; one that finds few gathers its clients' sessions. Both list the same
+    sessions as the other way would."""
+    from app.services import planner_statistics, scheduling
+    from app.services.scheduling import BookingRequest
+    from tests.conftest import add_client, add_service, local
+
+    therapy = add_service(practice)
+    booked = 0
+    for i, name in enumerate(["Ana Silva", "Bia Silva", "Caio Souza", "Dora Silva"]):
+        client = add_client(practice, name, f"+55 11 98765-432{i}", None)
+        for day in range(1, 9 if i != 2 else 3):
+            scheduling.book(practice, BookingRequest(
+                client_id=client, start=local(f"2026-12-{day:02}T{8 + i:02}:00"),
+                service_id=therapy), override=True)
+            booked += 1
+    planner_statistics.refresh_if_due(practice)
+
+    def page_and_plan(text: str, limit: int) -> tuple[list[int], list[int], str, list[str]]:
+        listing = session_list.Listing(text=text)
+        total = session_list.count(practice, listing)
+        seen = statements_of(practice, lambda: session_list.page(
+            practice, listing, 0, limit, total))
+        statement, parameters = next((s, prm) for s, prm in seen if "search_key LIKE" in s)
+        walked = [v.id for v in session_list.page(practice, listing, 0, limit, total)]
+        gathered = [v.id for v in session_list.page(practice, listing, 0, limit)]
+        return walked, gathered, statement, plan_of(practice, statement, parameters)
+
+    walked, gathered, statement, plan = page_and_plan("silva", 3)  # 24 of 26 sessions
+    assert walked == gathered and len(walked) == 3
+    assert "appointment.client_id + " in statement
+    assert any(step.startswith("SCAN appointment USING") and "start" in step
+               for step in plan), plan
+    assert not any("ix_appointment_client_start (client_id=?)" in step for step in plan), plan
+    walked, gathered, statement, _plan = page_and_plan("caio", 3)  # 2 of 26
+    assert walked == gathered and len(walked) == 2
+    assert "appointment.client_id + " not in statement  # looked up by client
+
+
 def test_a_professionals_clients_are_found_from_an_index(practice: Practice) -> None:
     """Whose notes a professional reads is asked on every list they read: the
     clients of the rows read, then all of theirs, each from the index on

@@ -208,25 +208,75 @@ def test_pages_arrive_as_the_list_scrolls(qtbot: QtBot, window: MainWindow,
                                           practice: Practice, seeded: dict[str, int],
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     small_pages(monkeypatch)
-    rui_s_sessions(practice, seeded, "2026-11", range(24, 31), (8, 9))
+    rui_s_sessions(practice, seeded, "2026-12", range(1, 31), (8, 9))
     answers: list[tuple[int, int]] = []  # (rows, rows read) as each answer came
     model = window.sessions.model
     model.modelReset.connect(lambda: answers.append((model.rowCount(), len(model.loaded()))))
     page = open_sessions(qtbot, window)
-    qtbot.waitUntil(lambda: page.count_label.text() == "16 sessions", timeout=3000)
-    # A row for each (the scroll bar the whole list's), of which one page read: the
-    # rest is read as the view reaches it, not with the answer.
-    assert answers[-1] == (16, 5)
+    qtbot.waitUntil(lambda: page.count_label.text() == "62 sessions", timeout=3000)
+    # A row for each (the scroll bar the whole list's), of which a screen's read:
+    # the rest is read as the view reaches it, not with the answer.
+    assert 10 <= page._screen_rows() < 62
+    assert answers[-1] == (62, page._screen_rows())
     for _round in range(6):
         page.table.scrollToBottom()
         qtbot.wait(50)
         window.tasks.wait()
-    qtbot.waitUntil(lambda: len(page.model.loaded()) == 16, timeout=5000)
+    qtbot.waitUntil(lambda: len(page.model.loaded()) == 62, timeout=5000)
     rows = [v for _r, v in page.model.loaded()]
-    assert len({v.id for v in rows}) == 16
+    assert len({v.id for v in rows}) == 62
     assert [v.start for v in rows] == sorted(v.start for v in rows)
     assert all(v.status in (AppointmentStatus.SCHEDULED, AppointmentStatus.CONFIRMED)
                for v in rows)
+
+
+def test_a_screen_is_read_first_and_the_rows_below_once_it_is_painted(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The answer to a filter holds the rows the view shows, painted at once and
+    whole; the two screens below are read after that paint, joining them without
+    a gap or a row twice, in the listing's order."""
+    from PySide6.QtCore import QEvent, QObject
+
+    from app.services import session_list
+
+    small_pages(monkeypatch)
+    rui_s_sessions(practice, seeded, "2026-12", range(1, 31), (8, 9, 10))
+    page = open_sessions(qtbot, window)
+    qtbot.waitUntil(lambda: page.count_label.text() == "92 sessions", timeout=3000)
+    window.tasks.wait()
+    qtbot.wait(50)
+    # At a new answer's first paint: rows read, all those in view read, any asked for.
+    firsts: list[tuple[int, bool, bool]] = []
+
+    class First(QObject):
+        def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and not firsts:
+                table = page.table
+                top, bottom = table.rowAt(0), table.rowAt(table.viewport().height() - 1)
+                firsts.append((len(page.model.rows),
+                               all(r in page.model.rows for r in range(top, bottom + 1)),
+                               bool(page.model._asked)))
+            return False
+
+    watcher = First()
+    page.table.viewport().installEventFilter(watcher)
+    page.model.modelReset.connect(firsts.clear)
+    try:
+        page.status.setCurrentIndex(page.status.findData("scheduled"))
+        qtbot.waitUntil(lambda: bool(firsts), timeout=3000)
+    finally:
+        page.table.viewport().removeEventFilter(watcher)
+    screen = page._screen_rows()
+    assert firsts == [(screen, True, False)]  # nothing read ahead yet: painted first
+    table = page.table
+    bottom = table.rowAt(table.viewport().height() - 1)
+    below = min(bottom + 2 * (bottom + 1), page.model.rowCount() - 1)
+    qtbot.waitUntil(lambda: all(r in page.model.rows for r in range(below + 1)), timeout=3000)
+    window.tasks.wait()
+    read = [v.id for _r, v in page.model.loaded()]
+    expected = [v.id for v in session_list.page(practice, page.listing, 0, len(read))]
+    assert read == expected and len(set(read)) == len(read) > screen
 
 
 def test_the_next_rows_are_read_before_the_view_reaches_them(

@@ -161,3 +161,48 @@ def test_a_cell_with_an_icon_is_painted_by_qt(qtbot: QtBot) -> None:
                  for y in range(rect.top(), rect.bottom())
                  for x in range(rect.left(), rect.left() + 30))
     assert greens >= 100
+
+
+def test_a_change_below_the_view_leaves_the_rows_in_view_as_worked_out(qtbot: QtBot) -> None:
+    """Rows read ahead below the view (a page arriving) do not make the rows in view
+    be asked and laid out again; a row that changed is."""
+    from PySide6.QtCore import QAbstractTableModel, QModelIndex
+
+    class Counted(QAbstractTableModel):
+        def __init__(self) -> None:
+            super().__init__()
+            self.texts = [[f"Cliente {r}", f"{r:02}/12/2026 09:00", "50 min", "Agendada"]
+                          for r in range(200)]
+            self.asked: list[int] = []  # rows whose text was asked for
+
+        def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+            return 0 if parent.isValid() else len(self.texts)
+
+        def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+            return 0 if parent.isValid() else 4
+
+        def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+            if role == Qt.ItemDataRole.DisplayRole:
+                self.asked.append(index.row())
+                return self.texts[index.row()][index.column()]
+            return None
+
+        def change(self, first: int, last: int, text: str) -> None:
+            for row in range(first, last + 1):
+                self.texts[row][0] = text
+            self.dataChanged.emit(self.index(first, 0), self.index(last, 3))
+
+    model = Counted()
+    view = _table(qtbot, model)  # type: ignore[arg-type]
+    TextCellDelegate(view)
+    _painted(view)
+    in_view = view.rowAt(view.viewport().height() - 1)
+    assert in_view >= 3
+    model.asked.clear()
+    model.change(in_view + 20, in_view + 80, "Lida depois")  # a page below the view
+    _painted(view)
+    assert model.asked == []
+    model.change(1, 1, "Bruno Dias")  # a row in view changed: laid out again
+    _painted(view)
+    assert set(model.asked) == {1}
+    _same(view)
