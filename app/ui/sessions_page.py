@@ -38,6 +38,7 @@ from app.services.scheduling import source_label, status_label
 from app.services.session_list import SORTS, Listing
 from app.ui import file_chooser
 from app.ui.session_list_model import ID_ROLE, SessionListModel
+from app.ui.steady_header import SteadyHeader
 from app.ui.text_cells import TextCellDelegate
 from app.ui.wheel_guard import ComboBox, DateEdit
 
@@ -142,6 +143,7 @@ class SessionsPage(QWidget):
 
         self.model = SessionListModel(self._fetch, window.phone, self._sorted)
         self.table = QTableView()
+        self.table.setHorizontalHeader(SteadyHeader(self.table))
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.ExtendedSelection)

@@ -5,7 +5,7 @@ the columns as they change."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QPoint, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -206,3 +206,42 @@ def test_a_change_below_the_view_leaves_the_rows_in_view_as_worked_out(qtbot: Qt
     _painted(view)
     assert set(model.asked) == {1}
     _same(view)
+
+
+def test_a_steady_header_measures_its_titles_once_and_again_when_they_change(
+        qtbot: QtBot) -> None:
+    """A reset model leaves the header's size as measured; new titles, a larger font
+    or another sorted column are measured again, to Qt's own figure."""
+    from PySide6.QtWidgets import QHeaderView
+
+    from app.ui.steady_header import SteadyHeader
+
+    model = _model()
+    view = _table(qtbot, model)
+    header = SteadyHeader(view)
+    view.setHorizontalHeader(header)
+    view.setSortingEnabled(True)
+
+    def as_qt_measures() -> int:
+        plain = QHeaderView(Qt.Orientation.Horizontal, view)  # under the view's style sheet
+        plain.setModel(model)
+        plain.setFont(header.font())
+        plain.ensurePolished()
+        plain.setSortIndicatorShown(header.isSortIndicatorShown())
+        plain.setSortIndicator(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        return plain.sizeHint().height()
+
+    first = header.sizeHint()
+    assert first.height() == as_qt_measures() > 0
+    model.setRowCount(0)  # a reset: the same titles, not measured again
+    assert header.sizeHint() == first
+    big = QFont(header.font())
+    big.setPointSize(big.pointSize() * 2)
+    header.setFont(big)
+    assert header.sizeHint().height() == as_qt_measures() > first.height()
+    model.setHorizontalHeaderLabels(["Cliente\nnovo", "Quando", "Duração", "Estado"])
+    assert header.sizeHint().height() == as_qt_measures()
+    assert header.sectionsClickable()
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=header.rect().topLeft() + QPoint(header.sectionPosition(2) + 5, 5))
+    assert header.sortIndicatorSection() == 2
