@@ -559,6 +559,7 @@ def _session_list(w: Any, wait_for: Callable[[Callable[[], bool]], None],
     bar = page.table.verticalScrollBar()
     bar.setValue(0)
     page.table.repaint()
+    quiet()  # the list is looked at before it is scrolled: the rows below are read
 
     def in_view() -> list[Any]:
         table = page.table
