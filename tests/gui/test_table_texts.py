@@ -74,8 +74,9 @@ def test_a_clients_sessions_and_sessoes_show_the_rows_they_hold(
     sessions.set_rows([moved], practice.clock.now())
     assert texts(sessions, 0)[0] is None and texts(sessions, 0)[4] == "Cancelled"
 
-    asked: list[int] = []
-    listing = SessionListModel(asked.append, lambda phone: format_phone(phone, "BR"),
+    asked: list[tuple[int, int]] = []  # (offset, rows) of each reading asked for
+    listing = SessionListModel(lambda offset, rows: asked.append((offset, rows)),
+                               lambda phone: format_phone(phone, "BR"),
                                lambda key, descending: None)
     listing.reset(3, views[:1])
     assert texts(listing, 0) == ["Maria Silva", "(11) 98765-4321", "Psicoterapia",
@@ -87,8 +88,8 @@ def test_a_clients_sessions_and_sessoes_show_the_rows_they_hold(
     assert listing.rowCount() == 3  # a row for each session, read or not
     assert texts(listing, 1) == [None] * 8  # blank until read; its page asked for once
     assert texts(listing, 2) == [None] * 8
-    assert asked == [0]
-    listing.fill(listing.generation, 0, [views[0], moved])  # one went away meanwhile
+    assert asked == [(1, 2)]  # the rows of its page not read yet
+    listing.fill(listing.generation, 1, [moved], 2)  # one went away meanwhile
     assert listing.rowCount() == 2
     assert texts(listing, 1)[5] == "Cancelled"
     assert listing.data(listing.index(1, 0), Qt.ItemDataRole.FontRole).italic()
