@@ -98,6 +98,7 @@ class SessionsPage(QWidget):
         self._shown_listing: Listing | None = None  # the question the rows answer
         self._counts: dict[Listing, int] = {}  # by filters, until the data changes
         self._ahead_held = False  # a new answer's rows are painted before any read ahead
+        self._selection_asked = -1  # the listing whose selected rows are being read
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 18, 24, 18)
         head = QHBoxLayout()
@@ -426,8 +427,22 @@ class SessionsPage(QWidget):
         return [v for v in found if v is not None]
 
     def _selection(self) -> None:
-        """Each button says what it would do to the selection, or why it cannot."""
-        chosen = self.selected_views()
+        """Each button says what it would do to the selection, or why it cannot. A
+        selection reaching rows not read yet (Ctrl+A, a Shift+click after a drag of
+        the bar) has them read first: until then no button acts on it, since what
+        it would do to the sessions not read is not known."""
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        unread = [r for r in rows if r not in self.model.rows]
+        if unread:
+            self._read_selected(unread)
+            for button in (self.confirm_button, self.open_button, *self.action_buttons.values()):
+                button.setEnabled(False)
+                button.setToolTip(_("Reading the selected sessions…"))
+            self.confirm_button.setText(_("Confirm"))
+            self.selection_label.setText(ngettext("{n} selected", "{n} selected", len(rows))
+                                         .format(n=i18n.format_number(len(rows))))
+            return
+        chosen = self._chosen(rows)
         confirmable = [v for v in chosen if v.status is AppointmentStatus.SCHEDULED and
                        not v.cancel_requested]
         n = len(confirmable)
@@ -449,7 +464,38 @@ class SessionsPage(QWidget):
             button.setEnabled(reason is None)
             button.setToolTip(reason or "")
         self.selection_label.setText(ngettext("{n} selected", "{n} selected", len(chosen))
-                                     .format(n=len(chosen)) if len(chosen) > 1 else "")
+                                     .format(n=i18n.format_number(len(chosen)))
+                                     if len(chosen) > 1 else "")
+
+    def _read_selected(self, unread: list[int]) -> None:
+        """Read the selected rows not read yet, in one task (a run of rows a
+        statement), then say again what the buttons would do."""
+        generation, listing, p = self.model.generation, self._shown_listing, \
+            self.window_.practice
+        if listing is None or self._selection_asked == generation:
+            return  # on its way: the selection is looked at again when it comes
+        self._selection_asked = generation
+        runs: list[tuple[int, int]] = []  # (first row, rows)
+        for row in unread:
+            if runs and runs[-1][0] + runs[-1][1] == row:
+                runs[-1] = (runs[-1][0], runs[-1][1] + 1)
+            else:
+                runs.append((row, 1))
+        total = self.model.total
+
+        def read() -> list[tuple[int, int, list[AppointmentView]]]:
+            return [(first, n, session_list.page(p, listing, first, n, total))
+                    for first, n in runs]
+
+        def arrived(pages: list[tuple[int, int, list[AppointmentView]]]) -> None:
+            if self._selection_asked == generation:
+                self._selection_asked = -1
+            for first, n, views in pages:
+                self.model.fill(generation, first, views, n)
+            if generation == self.model.generation:
+                self._selection()
+
+        self.window_.tasks.run(read, arrived, self.window_.show_error)
 
     def confirm_selected(self) -> None:
         ids = [v.id for v in self.selected_views() if v.status is AppointmentStatus.SCHEDULED]

@@ -160,6 +160,36 @@ def test_several_confirmed_at_once_and_a_change_elsewhere_shows(
     qtbot.waitUntil(lambda: shown(page)[3][5] == "Cancelled", timeout=3000)
 
 
+def test_a_selection_reaching_rows_not_read_acts_on_all_of_them(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl+A on a list read only near the view selects every session: the rows not
+    read are read before any button acts, and Confirm confirms every scheduled one
+    of the listing, not only those scrolled past."""
+    from app.services import session_list
+
+    small_pages(monkeypatch)
+    rui_s_sessions(practice, seeded, "2026-12", range(1, 31), (8, 9, 10))
+    page = open_sessions(qtbot, window)
+    qtbot.waitUntil(lambda: page.count_label.text() == "92 sessions", timeout=3000)
+    window.tasks.wait()
+    assert len(page.model.rows) < 92  # the rows far below are not read
+    scheduled = [v.id for v in session_list.every(practice, page.listing)
+                 if v.status is AppointmentStatus.SCHEDULED]
+    assert len(scheduled) > 60
+    table = page.table
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=table.visualRect(page.model.index(0, 0)).center())
+    QTest.keyClick(table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert page.selection_label.text() == "92 selected"
+    qtbot.waitUntil(lambda: page.confirm_button.text() == f"Confirm {len(scheduled)} sessions",
+                    timeout=3000)
+    assert page.confirm_button.isEnabled() and len(page.model.rows) == 92
+    qtbot.mouseClick(page.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: all(status_of(practice, i) == "confirmed" for i in scheduled),
+                    timeout=5000)
+
+
 def _action(name: str):  # type: ignore[no-untyped-def]
     from app.models.transitions import Action
 
