@@ -447,7 +447,7 @@ class SessionsPage(QWidget):
                        not v.cancel_requested]
         n = len(confirmable)
         self.confirm_button.setText(ngettext("Confirm {n} session", "Confirm {n} sessions", n)
-                                    .format(n=n) if n > 1 else _("Confirm"))
+                                    .format(n=i18n.format_number(n)) if n > 1 else _("Confirm"))
         self.confirm_button.setEnabled(n > 0)
         self.confirm_button.setToolTip(
             "" if n else _("Select one or more scheduled sessions to confirm them.")
