@@ -564,7 +564,7 @@ class SessionsPage(QWidget):
         def done(count: int) -> None:
             self.window_.say(ngettext("{n} session exported to {file}.",
                                       "{n} sessions exported to {file}.", count)
-                             .format(n=count, file=target))
+                             .format(n=i18n.format_number(count), file=target))
 
         self.window_.tasks.run(
             lambda: exports.write(p, fmt, target, session_list.every(p, listing)), done,
