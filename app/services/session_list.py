@@ -76,17 +76,18 @@ def _filtered(query: Any, listing: Listing, zone: ZoneInfo, by_start: bool = Fal
         query = query.where(appointment.c.staff_id == listing.staff_id)
     if listing.sources:
         query = query.where(appointment.c.source.in_(listing.sources))
-    condition = None if found is not None else clients.matching(listing.text, client)
-    if found is not None:
-        client_id = appointment.c.client_id + 0 if by_start else appointment.c.client_id
-        query = query.where(client_id.in_(found))
-    elif condition is not None:
-        # The clients found first (a few among thousands), then their sessions: a
-        # join tested every session's client in turn. "+ 0" keeps SQLite from
-        # looking the sessions up by client, so it walks them in time order.
-        client_id = appointment.c.client_id + 0 if by_start else appointment.c.client_id
-        query = query.where(client_id.in_(core_select(client.c.id).where(condition)))
-    return query
+    # The clients found first (a few among thousands), then their sessions: a join
+    # tested every session's client in turn.
+    clients_found: Any = found
+    if clients_found is None:
+        condition = clients.matching(listing.text, client)
+        if condition is None:
+            return query
+        clients_found = core_select(client.c.id).where(condition)
+    # "+ 0" keeps SQLite from looking the sessions up by client, so it walks them
+    # in time order.
+    client_id = appointment.c.client_id + 0 if by_start else appointment.c.client_id
+    return query.where(client_id.in_(clients_found))
 
 
 def _by_label(column: Any, labels: dict[Any, str]) -> Any:

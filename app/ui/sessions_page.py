@@ -495,7 +495,12 @@ class SessionsPage(QWidget):
             if generation == self.model.generation:
                 self._selection()
 
-        self.window_.tasks.run(read, arrived, self.window_.show_error)
+        def failed(exc: Exception) -> None:
+            if self._selection_asked == generation:
+                self._selection_asked = -1  # asked again at the next change of selection
+            self.window_.show_error(exc)
+
+        self.window_.tasks.run(read, arrived, failed)
 
     def confirm_selected(self) -> None:
         ids = [v.id for v in self.selected_views() if v.status is AppointmentStatus.SCHEDULED]
