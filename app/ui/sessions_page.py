@@ -413,13 +413,14 @@ class SessionsPage(QWidget):
 
     # ------------------------------------------------------------ the selection
 
+    def _selected_rows(self) -> list[int]:
+        return sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+
     def selected_ids(self) -> list[int]:
-        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
-        return [v.id for v in self._chosen(rows)]
+        return [v.id for v in self._chosen(self._selected_rows())]
 
     def selected_views(self) -> list[AppointmentView]:
-        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
-        return self._chosen(rows)
+        return self._chosen(self._selected_rows())
 
     def _chosen(self, rows: list[int]) -> list[AppointmentView]:
         """The sessions of these rows that are read (a row not yet read is blank)."""
@@ -431,7 +432,7 @@ class SessionsPage(QWidget):
         selection reaching rows not read yet (Ctrl+A, a Shift+click after a drag of
         the bar) has them read first: until then no button acts on it, since what
         it would do to the sessions not read is not known."""
-        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        rows = self._selected_rows()
         unread = [r for r in rows if r not in self.model.rows]
         if unread:
             self._read_selected(unread)
