@@ -42,7 +42,7 @@ from app.ui.channel_words import REMINDER_CHANNELS, channel_label
 from app.ui.client_models import ID_ROLE, DirectoryModel, SessionsModel
 from app.ui.form_version import FormVersion
 from app.ui.plain import plain, verbatim
-from app.ui.text_cells import TextCellDelegate
+from app.ui.text_cells import TextCellDelegate, TextTable
 from app.ui.wheel_guard import ComboBox
 
 if TYPE_CHECKING:
@@ -79,7 +79,7 @@ class ClientsPage(QWidget):
         self.search.setClearButtonEnabled(True)
         col.addWidget(self.search)
         self.model = DirectoryModel()
-        self.table = QTableView()
+        self.table = TextTable()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
@@ -240,7 +240,7 @@ class ClientFile(QWidget):
         self.data_page.setEnabled(client_id is None)  # until the client is read (_fill)
         self.tabs.addTab(self.data_page, _("Data"))
         self.sessions_model = SessionsModel()
-        self.sessions = QTableView()
+        self.sessions = TextTable()
         self.sessions.setModel(self.sessions_model)
         self.sessions.verticalHeader().hide()
         self.sessions.setShowGrid(False)

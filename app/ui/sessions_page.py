@@ -39,7 +39,7 @@ from app.services.session_list import SORTS, Listing
 from app.ui import file_chooser
 from app.ui.session_list_model import ID_ROLE, SessionListModel
 from app.ui.steady_header import SteadyHeader
-from app.ui.text_cells import TextCellDelegate
+from app.ui.text_cells import TextCellDelegate, TextTable
 from app.ui.wheel_guard import ComboBox, DateEdit
 
 if TYPE_CHECKING:
@@ -143,7 +143,7 @@ class SessionsPage(QWidget):
         outer.addLayout(filters)
 
         self.model = SessionListModel(self._fetch, window.phone, self._sorted)
-        self.table = QTableView()
+        self.table = TextTable()
         self.table.setHorizontalHeader(SteadyHeader(self.table))
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)

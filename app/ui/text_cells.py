@@ -15,13 +15,23 @@ from math import ceil
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QHelpEvent, QPainter, QPalette
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QHelpEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QTableView,
     QToolTip,
+    QWidget,
 )
 
 Index = QModelIndex | QPersistentModelIndex
@@ -59,6 +69,7 @@ class _Cell:
     colour: QColor | None
     font: QFont  # the model's, or the view's
     kept: bool = True  # False: a row not read yet, asked again on the next paint
+    enabled: bool = True  # the model's flags say so (a model with look(): always)
 
     @property
     def elided(self) -> bool:
@@ -123,16 +134,26 @@ class TextCellDelegate(QStyledItemDelegate):
         for key in [k for k in self._cells if first <= k[0] <= last]:
             del self._cells[key]
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        rect = option.rect
-        key = (index.row(), index.column())
-        cell = self._cells.get(key)
-        if cell is None or cell.width != rect.width() or cell.height != rect.height():
-            cell = self._work_out(index, option)
+    def cell(self, row: int, column: int, width: int, height: int,
+             option: QStyleOptionViewItem) -> _Cell:
+        """The cell at `row` and `column` worked out for a room `width` by `height`
+        pixels (kept, and worked out again when the room or the model changes).
+        `option`: the view's, for its font, direction and locale."""
+        cell = self._cells.get((row, column))
+        if cell is None or cell.width != width or cell.height != height:
+            cell = self._work_out(row, column, width, height, option)
             if len(self._cells) >= KEPT:
                 self._cells.clear()
             if cell.kept:
-                self._cells[key] = cell
+                self._cells[(row, column)] = cell
+        return cell
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        model = index.model()
+        if model is not self._model:
+            self.watch(model)
+        rect = option.rect
+        cell = self.cell(index.row(), index.column(), rect.width(), rect.height(), option)
         if cell.line is None:
             super().paint(painter, option, index)
             return
@@ -144,14 +165,17 @@ class TextCellDelegate(QStyledItemDelegate):
         if cell.colour is not None and not selected:
             painter.setPen(cell.colour)
         else:
-            pen = self._pens.get(state & PEN_STATE)
-            painter.setPen(pen if pen is not None else self._pen(option, state))
+            painter.setPen(self.pen(option, state))
         painter.setFont(cell.font)
         painter.drawText(QPointF(rect.x() + cell.x, rect.y() + cell.y), cell.line)
 
-    def _pen(self, option: QStyleOptionViewItem, state: int) -> QColor:
+    def pen(self, option: QStyleOptionViewItem, state: int) -> QColor:
         """The text's colour as Qt's delegate picks it: the palette's, of the
-        group the view's state says, highlighted when selected."""
+        group the view's state (an int of QStyle.StateFlag) says, highlighted
+        when selected. `option`: the view's, for its palette."""
+        pen = self._pens.get(state & PEN_STATE)
+        if pen is not None:
+            return pen
         group = QPalette.ColorGroup.Normal if state & ENABLED else QPalette.ColorGroup.Disabled
         if group == QPalette.ColorGroup.Normal and not state & ACTIVE:
             group = QPalette.ColorGroup.Inactive
@@ -171,26 +195,29 @@ class TextCellDelegate(QStyledItemDelegate):
             return True
         return super().helpEvent(event, view, option, index)
 
-    def _work_out(self, index: Index, option: QStyleOptionViewItem) -> _Cell:
+    def _work_out(self, row: int, column: int, width: int, height: int,
+                  option: QStyleOptionViewItem) -> _Cell:
         if self._look is not None:  # the model's own texts, without a trip through Qt per role
-            found: Look | None = self._look(index.row(), index.column())
+            found: Look | None = self._look(row, column)
             if found is None:
-                return _Cell("", option.rect.width(), option.rect.height(), "", 0.0, 0.0,
-                             None, QFont(), kept=False)
-            return self._cell(*found, option)
+                return _Cell("", width, height, "", 0.0, 0.0, None, QFont(), kept=False)
+            return self._cell(*found, width, height, option)
+        index = self._model.index(row, column)
         value = index.data(R.DisplayRole)
         text = "" if value is None else self.displayText(value, option.locale)
+        enabled = bool(index.flags() & Qt.ItemFlag.ItemIsEnabled)
         if any(index.data(role) is not None
                for role in (R.DecorationRole, R.CheckStateRole, R.BackgroundRole)):
-            return _Cell(text, option.rect.width(), option.rect.height(), None, 0.0, 0.0,
-                         None, QFont())
+            return _Cell(text, width, height, None, 0.0, 0.0, None, QFont(), enabled=enabled)
         brush = index.data(R.ForegroundRole)
         colour = brush if isinstance(brush, QColor) or brush is None else brush.color()
-        return self._cell(text, colour, index.data(R.FontRole),
-                          index.data(R.TextAlignmentRole), option)
+        cell = self._cell(text, colour, index.data(R.FontRole),
+                          index.data(R.TextAlignmentRole), width, height, option)
+        cell.enabled = enabled
+        return cell
 
     def _cell(self, text: str, colour: QColor | None, font: QFont | None, alignment: Any,
-              option: QStyleOptionViewItem) -> _Cell:
+              width: int, height: int, option: QStyleOptionViewItem) -> _Cell:
         """Elided and placed as Qt's delegate does (QCommonStyle's item text, and
         QStyle.alignedRect): a margin of the focus frame's plus one pixel each
         side; a box as wide as the room and a line high (whole pixels, up),
@@ -199,8 +226,6 @@ class TextCellDelegate(QStyledItemDelegate):
         flags = DEFAULT if alignment is None else int(alignment)
         if flags & ABSOLUTE == 0 and option.direction == Qt.LayoutDirection.RightToLeft:
             flags ^= (LEFT | RIGHT) if flags & (LEFT | RIGHT) else 0
-        rect = option.rect
-        width, height = rect.width(), rect.height()
         fit = self._fit(font, option)
         margin = self._margin if self._margin >= 0 else self._measure_margin()
         room = max(width - 2 * margin, 0)
@@ -253,3 +278,161 @@ class _Fit:
                 self._widths.clear()
             width = self._widths[text] = self.metrics.horizontalAdvance(text)
         return width
+
+
+ROW_PANEL = QStyle.PrimitiveElement.PE_PanelItemViewRow
+ITEM_PANEL = QStyle.PrimitiveElement.PE_PanelItemViewItem
+ALTERNATE = QStyleOptionViewItem.ViewItemFeature.Alternate
+
+
+class TextTable(QTableView):
+    """A table of text cells (TextCellDelegate) painted a row at a time.
+
+    Qt's table paints cell by cell: for each it makes an index (asking the model
+    its row and column counts), copies a style option, fills the cell's row
+    background and calls the delegate, each a trip between C++ and Python, which
+    was as much as the drawing itself (a screen of Sessões, 168 cells: ~2/3 of
+    the time a new answer took to paint). This one makes one trip: each row's
+    background and selection is filled once, and each cell draws its text from
+    the cell worked out. Pixel for pixel what QTableView paints with the
+    delegate; left to QTableView for what it is not made for: a grid, spans,
+    right to left, drag and drop, hidden or moved rows, a delegate of its own
+    for a row or a column."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._spans = False
+
+    def setSpan(self, row: int, column: int, rows: int, columns: int) -> None:
+        self._spans = True
+        super().setSpan(row, column, rows, columns)
+
+    def _by_rows(self) -> TextCellDelegate | None:
+        """The delegate, where the table can be painted a row at a time."""
+        delegate = self.itemDelegate()
+        rows = self.verticalHeader()
+        if (not isinstance(delegate, TextCellDelegate) or self.showGrid() or self._spans
+                or self.isRightToLeft() or self.dragDropMode()
+                != QAbstractItemView.DragDropMode.NoDragDrop
+                or rows.sectionsHidden() or rows.sectionsMoved()):
+            return None
+        return delegate
+
+    def _selected(self, first: int, last: int) -> tuple[set[int], set[int]]:
+        """Of the rows from `first` to `last`, those selected whole and those with
+        some cells selected, from the selection's ranges (asking the selection row
+        by row asks the model its columns for each)."""
+        whole: set[int] = set()
+        some: set[int] = set()
+        selection, model = self.selectionModel(), self.model()
+        if selection is None or not selection.hasSelection():
+            return whole, some
+        root = self.rootIndex()
+        last_column = model.columnCount(root) - 1
+        for part in selection.selection():
+            top, bottom = max(part.top(), first), min(part.bottom(), last)
+            if top > bottom or part.parent() != root:
+                continue
+            rows = range(top, bottom + 1)
+            (whole if part.left() == 0 and part.right() == last_column else some).update(rows)
+        return whole, some - whole
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        delegate = self._by_rows()
+        model = self.model()
+        if delegate is None or model is None:
+            super().paintEvent(event)
+            return
+        header, rows = self.horizontalHeader(), self.verticalHeader()
+        if header.count() == 0 or rows.count() == 0:
+            return
+        if model is not delegate._model:
+            delegate.watch(model)
+        area = event.rect()
+        # The cells the area reaches, as QTableView finds them.
+        right = min(area.right(), header.length() - header.offset() - 1)
+        bottom = min(area.bottom(), rows.length() - rows.offset() - 1)
+        if right < area.left() or bottom < area.top():
+            return
+        first = rows.visualIndexAt(area.top())
+        last = rows.visualIndexAt(bottom)
+        if first < 0:
+            return
+        last = rows.count() - 1 if last < 0 else last
+        left_column = max(header.visualIndexAt(area.left()), 0)
+        right_column = header.visualIndexAt(right)
+        right_column = header.count() - 1 if right_column < 0 else right_column
+        columns: list[tuple[int, int, int]] = []  # (column, x, width)
+        for visual in range(left_column, right_column + 1):
+            column = header.logicalIndex(visual)
+            if header.isSectionHidden(column):
+                continue
+            if self.itemDelegateForColumn(column) is not None:
+                super().paintEvent(event)
+                return
+            columns.append((column, header.sectionViewportPosition(column),
+                            header.sectionSize(column)))
+        if not columns:
+            return
+        option = QStyleOptionViewItem()
+        self.initViewItemOption(option)
+        base = option.state.value
+        plain_features = option.features & ~ALTERNATE
+        alternate = self.alternatingRowColors()
+        selection = self.selectionModel()
+        root = self.rootIndex()
+        style = self.style()
+        whole_rows, some_rows = self._selected(first, last)
+        row_left = columns[0][1]
+        row_width = columns[-1][1] + columns[-1][2] - row_left
+        painter = QPainter(self.viewport())
+        pen: Any = None
+        font: Any = None
+        try:
+            for visual in range(first, last + 1):
+                row = rows.logicalIndex(visual)
+                y, height = self.rowViewportPosition(row), self.rowHeight(row)
+                whole = row in whole_rows
+                some = whole or row in some_rows
+                state = base | SELECTED if whole else base
+                option.features = plain_features | ALTERNATE if alternate and visual & 1 \
+                    else plain_features
+                if not some or whole:  # one fill for the row, as Qt fills each of its cells
+                    option.rect = QRect(row_left, y, row_width, height)
+                    option.state = QStyle.StateFlag(state)
+                    style.drawPrimitive(ROW_PANEL, option, painter, self)
+                    if whole:
+                        style.drawPrimitive(ITEM_PANEL, option, painter, self)
+                for column, x, width in columns:
+                    cell_state = state
+                    if some and not whole and selection.isSelected(model.index(row, column,
+                                                                               root)):
+                        cell_state |= SELECTED
+                    cell = delegate.cell(row, column, width, height, option)
+                    if not cell.enabled:
+                        cell_state &= ~ENABLED
+                    if cell.line is None or (some and not whole) or not cell.enabled:
+                        option.rect = QRect(x, y, width, height)
+                        option.state = QStyle.StateFlag(cell_state)
+                        if some and not whole:
+                            style.drawPrimitive(ROW_PANEL, option, painter, self)
+                        if cell.line is None:
+                            QStyledItemDelegate.paint(delegate, painter, option,
+                                                      model.index(row, column, root))
+                            pen = font = None  # Qt's delegate set its own
+                            continue
+                        if cell_state & SELECTED and not whole:
+                            style.drawPrimitive(ITEM_PANEL, option, painter, self)
+                    if not cell.line:
+                        continue
+                    colour = cell.colour if cell.colour is not None and \
+                        not cell_state & SELECTED else delegate.pen(option, cell_state)
+                    if colour is not pen:
+                        painter.setPen(colour)
+                        pen = colour
+                    if cell.font is not font:
+                        painter.setFont(cell.font)
+                        font = cell.font
+                    painter.drawText(QPointF(x + cell.x, y + cell.y), cell.line)
+        finally:
+            painter.end()

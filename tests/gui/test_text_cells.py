@@ -5,7 +5,8 @@ the columns as they change."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QPoint, Qt
+import pytest
+from PySide6.QtCore import QEvent, QItemSelectionModel, QPoint, QRect, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -13,6 +14,7 @@ from PySide6.QtGui import (
     QIcon,
     QImage,
     QPixmap,
+    QRegion,
     QStandardItem,
     QStandardItemModel,
 )
@@ -20,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QStyledItemDelegate, QTableView, QTo
 from pytestqt.qtbot import QtBot
 
 from app.ui.style import STYLE
-from app.ui.text_cells import TextCellDelegate
+from app.ui.text_cells import TextCellDelegate, TextTable
 
 LONG = "Maria Aparecida dos Santos Albuquerque de Oliveira Bragança"
 
@@ -48,8 +50,13 @@ def _model() -> QStandardItemModel:
     return model
 
 
-def _table(qtbot: QtBot, model: QStandardItemModel) -> QTableView:
-    view = QTableView()
+# Cells painted one at a time by Qt's table with the delegate, and a row at a time.
+VIEWS = pytest.mark.parametrize("kind", [QTableView, TextTable], ids=["by-cell", "by-row"])
+
+
+def _table(qtbot: QtBot, model: QStandardItemModel, kind: type[QTableView] = TextTable
+           ) -> QTableView:
+    view = kind()
     view.setStyleSheet(STYLE)
     view.setModel(model)
     view.setAlternatingRowColors(True)
@@ -89,8 +96,9 @@ def _same(view: QTableView) -> None:
     assert differing == 0
 
 
-def test_cells_look_as_qt_paints_them(qtbot: QtBot) -> None:
-    view = _table(qtbot, _model())
+@VIEWS
+def test_cells_look_as_qt_paints_them(qtbot: QtBot, kind: type[QTableView]) -> None:
+    view = _table(qtbot, _model(), kind)
     TextCellDelegate(view)
     selection = view.selectionModel()
     for row in (1, 2):  # a plain row and an italic one, selected
@@ -101,8 +109,10 @@ def test_cells_look_as_qt_paints_them(qtbot: QtBot) -> None:
     assert view.model().index(2, 0).data() == "<b>João</b> & <i>Érica</i>"
 
 
-def test_a_name_too_long_is_elided_and_shown_whole_when_hovered(qtbot: QtBot) -> None:
-    view = _table(qtbot, _model())
+@VIEWS
+def test_a_name_too_long_is_elided_and_shown_whole_when_hovered(
+        qtbot: QtBot, kind: type[QTableView]) -> None:
+    view = _table(qtbot, _model(), kind)
     TextCellDelegate(view)
     _same(view)
     cell = view.visualRect(view.model().index(1, 0))
@@ -121,9 +131,10 @@ def test_a_name_too_long_is_elided_and_shown_whole_when_hovered(qtbot: QtBot) ->
     assert not QToolTip.isVisible()
 
 
-def test_cells_follow_the_model_and_the_columns(qtbot: QtBot) -> None:
+@VIEWS
+def test_cells_follow_the_model_and_the_columns(qtbot: QtBot, kind: type[QTableView]) -> None:
     model = _model()
-    view = _table(qtbot, model)
+    view = _table(qtbot, model, kind)
     TextCellDelegate(view)
     _painted(view)
     model.item(0, 0).setText("Ana Lima Pereira")  # a change of data
@@ -143,7 +154,8 @@ def test_cells_follow_the_model_and_the_columns(qtbot: QtBot) -> None:
     _same(view)
 
 
-def test_a_cell_with_an_icon_is_painted_by_qt(qtbot: QtBot) -> None:
+@VIEWS
+def test_a_cell_with_an_icon_is_painted_by_qt(qtbot: QtBot, kind: type[QTableView]) -> None:
     model = _model()
     icon = QPixmap(12, 12)
     icon.fill(QColor("#16a34a"))
@@ -151,7 +163,7 @@ def test_a_cell_with_an_icon_is_painted_by_qt(qtbot: QtBot) -> None:
     model.item(3, 1).setCheckable(True)
     model.item(3, 1).setCheckState(Qt.CheckState.Checked)
     model.item(1, 1).setBackground(QColor("#fef3c7"))
-    view = _table(qtbot, model)
+    view = _table(qtbot, model, kind)
     TextCellDelegate(view)
     _same(view)
     # The icon is there: green pixels at the cell's left.
@@ -245,3 +257,91 @@ def test_a_steady_header_measures_its_titles_once_and_again_when_they_change(
     qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
                      pos=header.rect().topLeft() + QPoint(header.sectionPosition(2) + 5, 5))
     assert header.sortIndicatorSection() == 2
+
+
+def _same_in(view: QTableView, area: QRect) -> None:
+    """Painted by the row and by Qt's table and delegate alike when only `area` is
+    painted."""
+    def render() -> QImage:
+        image = QImage(view.viewport().size(), QImage.Format.Format_ARGB32)
+        image.fill(QColor("#ff00ff"))
+        view.viewport().render(image, QPoint(), QRegion(area))
+        return image
+
+    ours = render()
+    by_row = view.itemDelegate()
+    view.setItemDelegate(QStyledItemDelegate(view))  # Qt's table paints, cell by cell
+    qt = render()
+    view.setItemDelegate(by_row)
+    assert ours == qt
+
+
+def test_a_table_painted_by_row_looks_as_qt_paints_it_cell_by_cell(qtbot: QtBot) -> None:
+    """Cells selected one by one, a cell disabled, an icon, columns hidden, moved
+    and scrolled sideways, a part of the table painted: as Qt's table paints them."""
+    model = _model()
+    model.item(2, 1).setEnabled(False)
+    model.item(0, 2).setEnabled(False)
+    icon = QPixmap(12, 12)
+    icon.fill(QColor("#16a34a"))
+    model.item(1, 3).setIcon(QIcon(icon))
+    for row in range(12):  # rows enough to scroll
+        model.appendRow([QStandardItem(f"{t} {row}") for t in ("Cliente", "Quando", "50",
+                                                                "Agendada")])
+    view = _table(qtbot, model)
+    TextCellDelegate(view)
+    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectItems)
+    selection = view.selectionModel()
+    for row, column in ((0, 1), (2, 3), (2, 1), (1, 3)):
+        selection.select(model.index(row, column), QItemSelectionModel.SelectionFlag.Select)
+    selection.select(model.index(4, 0), QItemSelectionModel.SelectionFlag.Select
+                     | QItemSelectionModel.SelectionFlag.Rows)
+    _same(view)
+    view.resize(380, 200)  # narrower than its columns: scrolled sideways and down
+    view.horizontalScrollBar().setValue(view.horizontalScrollBar().maximum() // 2)
+    view.verticalScrollBar().setValue(3)
+    _same(view)
+    view.horizontalHeader().moveSection(3, 0)
+    view.setColumnHidden(1, True)
+    _same(view)
+    row = view.visualRect(model.index(5, 0))
+    _same_in(view, QRect(0, row.top(), view.viewport().width(), row.height()))
+    _same_in(view, QRect(40, 10, 90, 35))  # a corner of a few cells
+    # The table falls back to Qt's own painting where it is not made for it.
+    view.setShowGrid(True)
+    _same(view)
+
+
+def test_a_table_painted_by_row_asks_the_model_nothing_for_cells_worked_out(
+        qtbot: QtBot) -> None:
+    """Qt's table asks the model its size for every cell it paints (two trips into
+    Python each); a table painted by row asks for none once its cells are known."""
+    from PySide6.QtCore import QAbstractTableModel, QModelIndex
+
+    class Counted(QAbstractTableModel):
+        asked = 0
+
+        def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+            self.asked += 1
+            return 0 if parent.isValid() else 40
+
+        def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+            self.asked += 1
+            return 0 if parent.isValid() else 4
+
+        def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+            return f"{index.row()}, {index.column()}" if role == Qt.ItemDataRole.DisplayRole \
+                else None
+
+    for kind, at_most in ((QTableView, None), (TextTable, 4)):
+        model = Counted()
+        view = _table(qtbot, model, kind)  # type: ignore[arg-type]
+        TextCellDelegate(view)
+        _painted(view)
+        model.asked = 0
+        _painted(view)
+        cells = 4 * (view.rowAt(view.viewport().height() - 1) + 1)
+        if at_most is None:
+            assert model.asked >= cells
+        else:
+            assert model.asked <= at_most
