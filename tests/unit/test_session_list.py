@@ -4,9 +4,11 @@ what is counted, shown and exported are the same sessions."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
+from app.models import plain_tables
 from app.models.enums import AppointmentSource, AppointmentStatus
-from app.services import catalog, scheduling, session_list
+from app.services import catalog, clients, scheduling, session_list
 from app.services.clock import FrozenClock
 from app.services.errors import InvalidInput
 from app.services.practice import Practice
@@ -126,3 +128,52 @@ def test_confirming_several_leaves_those_that_cannot_be_confirmed(
     assert statuses[b["m1"]] is AppointmentStatus.CONFIRMED
     assert statuses[b["j2"]] is AppointmentStatus.CANCELLED
     assert scheduling.confirm_many(practice, [b["j2"]]) == []
+
+
+@pytest.mark.parametrize("at_most", [2, 5, 100])
+def test_a_search_counts_and_lists_the_same_sessions_however_its_clients_are_handed_on(
+        practice: Practice, at_most: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A search's clients are handed from one statement to the next as those found
+    (few found), as the others (most found: "5" finds every phone by its country
+    code) or not at all (too many of both): the count and the rows are the same
+    each way, clients without a phone or an e-mail included, with the other
+    filters beside the search."""
+    monkeypatch.setattr(session_list, "FOUND_AT_MOST", at_most)
+    therapy = add_service(practice)
+    people = [("Ana Prado", "+55 11 98765-0001", "ana@example.com"),
+              ("Bruno Dias", "+55 11 98765-0002", None),
+              ("Carla Nunes", None, "carla@example.com"),  # no phone: "5" does not find her
+              ("Davi Rocha", "+55 21 91234-0003", None),
+              ("Elis Prado", None, None),
+              ("Fábio Lima", "+55 31 99999-0004", "fabio5@example.com"),
+              ("Gil Santos", "+1 415 555 0100", None)]
+    for i, (name, phone, email) in enumerate(people):
+        client = clients.add(practice, name=name, phone=phone or "+1 212 234 0100",
+                             email=email).id
+        if phone is None:  # as an imported list may leave it
+            with practice.db.write() as s:
+                s.connection().execute(update(plain_tables.client).where(
+                    plain_tables.client.c.id == client).values(phone=None))
+        for day in range(1, 4):
+            session = scheduling.book(practice, BookingRequest(
+                client_id=client, start=local(f"2026-12-{day:02}T{8 + i:02}:00"),
+                service_id=therapy), override=True)
+            if day == 2:
+                scheduling.confirm(practice, session)
+    confirmed = (AppointmentStatus.CONFIRMED,)
+    listings = [Listing(text=text, statuses=statuses, start=start)
+                for text in ("5", "55", "prado", "a", "ana", "zz", "98765")
+                for statuses in ((), confirmed)
+                for start in (None, local("2026-12-02T00:00").date())]
+    for listing in listings:
+        # The sessions of the clients the text finds, as the export finds them (its
+        # clients looked up within the one statement).
+        expected = [v.id for v in session_list.every(practice, listing)]
+        for first in (0, 2):
+            total, rows = session_list.answer(practice, listing, first, 4)
+            assert total == len(expected), listing
+            assert [v.id for v in rows] == expected[first:first + 4], listing
+    # The search that finds most clients: every session but those of the two
+    # without a phone and a 5 in their e-mail.
+    total, _rows = session_list.answer(practice, Listing(text="5"))
+    assert total == 3 * (len(people) - 2)
