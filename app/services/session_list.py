@@ -171,8 +171,8 @@ class Found:
     most of them, as the ids of the others (`others`)."""
 
     ids: list[int]
+    on_sqlite: bool  # the statements that read them are SQLite's
     others: bool = False
-    on_sqlite: bool = True  # the statements that read them are SQLite's
 
 
 def _clients_found(s: Session, listing: Listing) -> Found | None:
@@ -186,11 +186,11 @@ def _clients_found(s: Session, listing: Listing) -> Found | None:
     found = conn.execute(
         core_select(client.c.id).where(condition).limit(FOUND_AT_MOST + 1)).scalars().all()
     if len(found) <= FOUND_AT_MOST:
-        return Found(list(found), on_sqlite=on_sqlite)
+        return Found(list(found), on_sqlite)
     # A NULL (no phone) is "not found", not unknown.
     others = conn.execute(core_select(client.c.id).where(
         not_(func.coalesce(condition, false()))).limit(FOUND_AT_MOST + 1)).scalars().all()
-    return Found(list(others), others=True, on_sqlite=on_sqlite) \
+    return Found(list(others), on_sqlite, others=True) \
         if len(others) <= FOUND_AT_MOST else None
 
 

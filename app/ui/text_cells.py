@@ -69,7 +69,10 @@ class _Cell:
     colour: QColor | None
     font: QFont  # the model's, or the view's
     kept: bool = True  # False: a row not read yet, asked again on the next paint
-    enabled: bool = True  # the model's flags say so (a model with look(): always)
+    # The model's flags: enabled, and selectable and enabled (Qt's selection leaves
+    # out a cell that is not). A model with look() has every cell both.
+    enabled: bool = True
+    selectable: bool = True
 
     @property
     def elided(self) -> bool:
@@ -102,7 +105,8 @@ class TextCellDelegate(QStyledItemDelegate):
         self.watch(view.model())
 
     def watch(self, model: Any) -> None:
-        """Drop the cells worked out whenever `model` (the view's) changes."""
+        """Drop the cells worked out whenever `model` (the view's) changes; nothing
+        to do for the model watched already (asked at each paint)."""
         if model is self._model or model is None:
             return
         self._model = model
@@ -149,9 +153,7 @@ class TextCellDelegate(QStyledItemDelegate):
         return cell
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        model = index.model()
-        if model is not self._model:
-            self.watch(model)
+        self.watch(index.model())
         rect = option.rect
         cell = self.cell(index.row(), index.column(), rect.width(), rect.height(), option)
         if cell.line is None:
@@ -205,15 +207,18 @@ class TextCellDelegate(QStyledItemDelegate):
         index = self._model.index(row, column)
         value = index.data(R.DisplayRole)
         text = "" if value is None else self.displayText(value, option.locale)
-        enabled = bool(index.flags() & Qt.ItemFlag.ItemIsEnabled)
+        flags = index.flags()
+        enabled = bool(flags & Qt.ItemFlag.ItemIsEnabled)
+        selectable = enabled and bool(flags & Qt.ItemFlag.ItemIsSelectable)
         if any(index.data(role) is not None
                for role in (R.DecorationRole, R.CheckStateRole, R.BackgroundRole)):
-            return _Cell(text, width, height, None, 0.0, 0.0, None, QFont(), enabled=enabled)
+            return _Cell(text, width, height, None, 0.0, 0.0, None, QFont(), enabled=enabled,
+                         selectable=selectable)
         brush = index.data(R.ForegroundRole)
         colour = brush if isinstance(brush, QColor) or brush is None else brush.color()
         cell = self._cell(text, colour, index.data(R.FontRole),
                           index.data(R.TextAlignmentRole), width, height, option)
-        cell.enabled = enabled
+        cell.enabled, cell.selectable = enabled, selectable
         return cell
 
     def _cell(self, text: str, colour: QColor | None, font: QFont | None, alignment: Any,
@@ -346,8 +351,7 @@ class TextTable(QTableView):
         header, rows = self.horizontalHeader(), self.verticalHeader()
         if header.count() == 0 or rows.count() == 0:
             return
-        if model is not delegate._model:
-            delegate.watch(model)
+        delegate.watch(model)
         area = event.rect()
         # The cells the area reaches, as QTableView finds them.
         right = min(area.right(), header.length() - header.offset() - 1)
@@ -392,8 +396,12 @@ class TextTable(QTableView):
             for visual in range(first, last + 1):
                 row = rows.logicalIndex(visual)
                 y, height = self.rowViewportPosition(row), self.rowHeight(row)
-                whole = row in whole_rows
-                some = whole or row in some_rows
+                cells = [delegate.cell(row, column, width, height, option)
+                         for column, _x, width in columns]
+                # A row selected whole but for a cell the selection leaves out is
+                # asked of the selection cell by cell, as Qt's table does.
+                whole = row in whole_rows and all(cell.selectable for cell in cells)
+                some = whole or row in some_rows or row in whole_rows
                 state = base | SELECTED if whole else base
                 option.features = plain_features | ALTERNATE if alternate and visual & 1 \
                     else plain_features
@@ -403,15 +411,14 @@ class TextTable(QTableView):
                     style.drawPrimitive(ROW_PANEL, option, painter, self)
                     if whole:
                         style.drawPrimitive(ITEM_PANEL, option, painter, self)
-                for column, x, width in columns:
+                for (column, x, width), cell in zip(columns, cells, strict=True):
                     cell_state = state
                     if some and not whole and selection.isSelected(model.index(row, column,
                                                                                root)):
                         cell_state |= SELECTED
-                    cell = delegate.cell(row, column, width, height, option)
                     if not cell.enabled:
                         cell_state &= ~ENABLED
-                    if cell.line is None or (some and not whole) or not cell.enabled:
+                    if cell.line is None or (some and not whole):
                         option.rect = QRect(x, y, width, height)
                         option.state = QStyle.StateFlag(cell_state)
                         if some and not whole:

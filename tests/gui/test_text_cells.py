@@ -282,6 +282,7 @@ def test_a_table_painted_by_row_looks_as_qt_paints_it_cell_by_cell(qtbot: QtBot)
     model = _model()
     model.item(2, 1).setEnabled(False)
     model.item(0, 2).setEnabled(False)
+    model.item(3, 0).setEnabled(False)  # in a row not selected
     icon = QPixmap(12, 12)
     icon.fill(QColor("#16a34a"))
     model.item(1, 3).setIcon(QIcon(icon))
@@ -294,6 +295,7 @@ def test_a_table_painted_by_row_looks_as_qt_paints_it_cell_by_cell(qtbot: QtBot)
     selection = view.selectionModel()
     for row, column in ((0, 1), (2, 3), (2, 1), (1, 3)):
         selection.select(model.index(row, column), QItemSelectionModel.SelectionFlag.Select)
+    model.item(4, 2).setEnabled(False)  # in a row selected whole
     selection.select(model.index(4, 0), QItemSelectionModel.SelectionFlag.Select
                      | QItemSelectionModel.SelectionFlag.Rows)
     _same(view)
