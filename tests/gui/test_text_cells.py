@@ -5,8 +5,19 @@ the columns as they change."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from PySide6.QtCore import QEvent, QItemSelectionModel, QPoint, QRect, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPoint,
+    QRect,
+    Qt,
+)
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -258,6 +269,94 @@ def test_a_steady_header_measures_its_titles_once_and_again_when_they_change(
                      pos=header.rect().topLeft() + QPoint(header.sectionPosition(2) + 5, 5))
     assert header.sortIndicatorSection() == 2
 
+
+
+class _Titled(QAbstractTableModel):
+    """Rows of texts under titles that change only with a reset (no headerDataChanged)."""
+
+    def __init__(self, titles: list[str]) -> None:
+        super().__init__()
+        self.titles = titles
+
+    def rowCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 3
+
+    def columnCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.titles)
+
+    def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        return f"{index.row()}·{index.column()}" \
+            if role == Qt.ItemDataRole.DisplayRole else None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.titles[section]
+        return None
+
+    def reset_to(self, titles: list[str]) -> None:
+        self.beginResetModel()
+        self.titles = titles
+        self.endResetModel()
+
+
+def test_a_steady_header_is_painted_again_on_a_reset_only_when_it_would_look_different(
+        qtbot: QtBot) -> None:
+    """A new answer under the same titles leaves the header's pixels as they were,
+    without painting them again; a reset that drops a selection lighting the
+    titles, or brings other titles or another number of them, paints it again.
+    Each time, what is on screen is what a header painted afresh shows."""
+    from app.ui.steady_header import SteadyHeader
+
+    model = _Titled(["Client", "When", "Duration", "Status"])
+    view = TextTable()  # Qt's style, which lights the titles over a selection
+    header = SteadyHeader(view)
+    view.setHorizontalHeader(header)
+    view.setModel(model)
+    TextCellDelegate(view)
+    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    view.resize(600, 200)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitExposed(view)
+    painted = [0]
+
+    class Paints(QObject):
+        def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                painted[0] += 1
+            return False
+
+    paints = Paints(view)
+    header.viewport().installEventFilter(paints)
+
+    def on_screen() -> QImage:
+        for _ in range(3):
+            QApplication.processEvents()
+        shot = QApplication.primaryScreen().grabWindow(view.winId()).toImage()
+        return shot.copy(header.geometry())
+
+    def as_painted_afresh() -> QImage:
+        header.viewport().repaint()
+        return on_screen()
+
+    def reset(titles: list[str]) -> int:
+        on_screen()
+        before = painted[0]
+        model.reset_to(titles)
+        shown, paints = on_screen(), painted[0] - before
+        assert shown == as_painted_afresh()
+        return paints
+
+    assert reset(list(model.titles)) == 0  # the same titles, nothing lit
+    view.selectRow(1)
+    lit = on_screen()
+    assert reset(list(model.titles)) > 0  # the selection that lit them is gone
+    assert on_screen() != lit
+    assert reset(list(model.titles)) == 0
+    assert reset(["Cliente", "Quando", "Duração", "Estado"]) > 0
+    assert reset(["Cliente", "Quando", "Duração"]) > 0
+    assert reset(["Cliente", "Quando", "Duração"]) == 0
 
 def _same_in(view: QTableView, area: QRect) -> None:
     """Painted by the row and by Qt's table and delegate alike when only `area` is
