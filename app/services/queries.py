@@ -194,16 +194,18 @@ def show(p: Practice, appointment_id: int) -> AppointmentView:
 
 
 @cache
-def listing_query() -> Any:
+def listing_query(internal_notes: bool = True) -> Any:
     """The columns every list of sessions reads (the session's own, its client's
     name, phone and e-mail, its professional's name and colour, its service's
     name), as plain columns: no ORM object is built for a row, and the statement
     is compiled without the ORM's layer (app.models.plain_tables). Feed the rows to
-    listed_views(). Built once (~0.5 ms a time): a statement is never changed, each
-    .where() makes a new one."""
+    listed_views(). `internal_notes`: False for a list that never shows them (the
+    sessions' internal notes are not read at all). Built once (~0.5 ms a time): a
+    statement is never changed, each .where() makes a new one."""
     table, client = plain_tables.appointment, plain_tables.client
     staff, service = plain_tables.staff, plain_tables.service
-    return (core_select(table, client.c.name.label("client_name"),
+    own = [c for c in table.c if internal_notes or c.name != "internal_notes"]
+    return (core_select(*own, client.c.name.label("client_name"),
                         client.c.phone.label("client_phone"),
                         client.c.email.label("client_email"),
                         staff.c.name.label("staff_name"), staff.c.color.label("staff_color"),
@@ -215,15 +217,19 @@ def listing_query() -> Any:
 
 
 def listed_views(rows: Sequence[Any], zone: ZoneInfo,
-                 access: NotesAccess) -> list[AppointmentView]:
+                 access: NotesAccess | None) -> list[AppointmentView]:
     """AppointmentViews (without history) of rows read with listing_query(), as
-    `access` (people.notes_access, in the same unit of work) may read them."""
+    `access` (people.notes_access, in the same unit of work) may read them; None
+    for rows read without their internal notes (listing_query(False)): the views
+    hold none, and say so as they say of notes withheld."""
     session_word = _("Session")
     return [_listed(r, zone, session_word, access) for r in rows]
 
 
-def _listed(r: Any, zone: ZoneInfo, session_word: str, access: NotesAccess) -> AppointmentView:
-    internal, withheld = access.notes(r.internal_notes, r.staff_id, r.client_id)
+def _listed(r: Any, zone: ZoneInfo, session_word: str,
+            access: NotesAccess | None) -> AppointmentView:
+    internal, withheld = ("", True) if access is None else \
+        access.notes(r.internal_notes, r.staff_id, r.client_id)
     return AppointmentView(
         id=r.id, status=r.status, start=r.start.astimezone(zone),
         duration_minutes=r.duration_minutes, client_id=r.client_id, client_name=r.client_name,

@@ -252,10 +252,11 @@ def test_a_practice_of_one_is_not_restricted(practice: Practice, clock: FrozenCl
 
 def test_a_professionals_clients_are_looked_up_among_those_read(
         practice: Practice, team: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each page of a list asks only about its own clients: page by page, one row
-    a page, Ana reads exactly what she reads in the whole list; and a read of more
+    """Each read of a few sessions asks only about their own clients: session by
+    session, Ana reads exactly what she reads in the whole list; and a read of more
     clients than a statement should name asks for all of hers, with the same
-    outcome."""
+    outcome. The Sessões list's pages, which show no internal notes, hold none,
+    even hers."""
     ana = as_(practice, "Ana Lima")
     listing = session_list.Listing(start=NOV, end=DEC)
     whole = [(v.id, v.internal_notes, v.internal_notes_withheld)
@@ -263,9 +264,13 @@ def test_a_professionals_clients_are_looked_up_among_those_read(
     assert (team["lia_bruno"], SHARED_NOTES, False) in whole
     assert (team["rui_bruno"], "", True) in whole
     one_by_one = [(v.id, v.internal_notes, v.internal_notes_withheld)
-                  for offset in range(len(whole))
-                  for v in session_list.page(ana, listing, offset, 1)]
+                  for one in whole for v in dashboard.views_of(ana, [one[0]]).values()]
     assert one_by_one == whole
+    pages = [v for offset in range(len(whole))
+             for v in session_list.page(ana, listing, offset, 1)]
+    assert [v.id for v in pages] == [one[0] for one in whole]
+    assert all(v.internal_notes == "" and v.internal_notes_withheld for v in pages)
+    assert (team["maria_s"], ANA_NOTES, False) in whole  # hers, in the export
     for one in (team["lia_bruno"], team["rui_bruno"], team["joao_s"]):
         shown = queries.show(ana, one)
         assert (shown.id, shown.internal_notes, shown.internal_notes_withheld) in whole
