@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
+from app import i18n
 from app.models import plain_tables
 from app.models.enums import AppointmentSource, AppointmentStatus
 from app.services import catalog, clients, scheduling, session_list
@@ -84,6 +85,27 @@ def test_every_column_sorts_both_ways_and_ties_keep_time_order(
     for key in session_list.SORTS:
         assert sorted(ids_of(practice, Listing(sort=key))) == sorted(by_client)
 
+
+
+def test_a_listing_asked_again_in_another_language_is_sorted_by_its_words(
+        practice: Practice, booked: dict[str, int]) -> None:
+    """A listing's statement is built once for its shape and language: the status
+    order is that of the words shown in each (the statement built for one is not
+    asked in the other), and the same shape asked with other values answers for
+    those."""
+    b = booked
+    by_status = Listing(sort="status")
+    with i18n.speaking("en"):  # Cancelled, Confirmed, Scheduled
+        assert ids_of(practice, by_status)[:3] == [b["j2"], b["j1"], b["m1"]]
+    with i18n.speaking("pt_BR"):  # Agendado, Cancelado, Confirmado
+        assert ids_of(practice, by_status) == [b["m1"], b["b1"], b["m2"], b["j2"], b["j1"]]
+    with i18n.speaking("en"):
+        assert ids_of(practice, by_status)[:3] == [b["j2"], b["j1"], b["m1"]]
+    day = local("2026-11-23T00:00").date()
+    for first, last, expected in ((day, day, [b["m1"], b["j1"]]),
+                                  (day, day.replace(day=25), [b["m1"], b["j1"], b["b1"], b["j2"]]),
+                                  (day.replace(day=24), day.replace(day=24), [b["b1"]])):
+        assert ids_of(practice, Listing(start=first, end=last, text="a")) == expected
 
 def test_pages_follow_one_another_without_gaps_or_repeats(
         practice: Practice, booked: dict[str, int]) -> None:
