@@ -75,10 +75,15 @@ def _settings_row(s: Session) -> Any:
     return rows[0]
 
 
+# Built once: a search or a week asks for the zone on each reading, and building
+# the statement cost SQLAlchemy more than reading it.
+_ZONE = core_select(plain_tables.practice_settings.c.timezone).limit(1)
+
+
 def practice_zone(s: Session) -> ZoneInfo:
     """The practice's time zone. Read alone: a search or a week asks for it on each
     reading, and the whole settings row costs several times more to read."""
-    rows = _plain_rows(s, core_select(plain_tables.practice_settings.c.timezone).limit(1))
+    rows = _plain_rows(s, _ZONE)
     assert rows, "open_practice() creates the settings row"
     return ZoneInfo(rows[0].timezone)
 

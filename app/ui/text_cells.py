@@ -95,11 +95,18 @@ class TextCellDelegate(QStyledItemDelegate):
         super().__init__(view)
         self._view = view
         self._cells: dict[tuple[int, int], _Cell] = {}
+        # Cells worked out by what they show, for any row: a list's words repeat
+        # (statuses, services, origins, professionals, durations), row after row
+        # and answer after answer. Each holds the colour and font its key names by
+        # id, so no other object takes their ids while it is kept.
+        self._alike: dict[tuple[Any, ...], tuple[_Cell, QColor | None, QFont | None]] = {}
         self._fits: dict[str | None, _Fit] = {}  # by font (None: the view's)
         self._pens: dict[int, QColor] = {}  # the text's colours, by PEN_STATE
         self._margin = -1  # the text's margin each side, in pixels, once measured
+        self._measured = -1  # the margin last measured
         self._model: Any = None
-        self._font = ""  # the key of the view's font its measures were taken in
+        # What the measures were taken in: the view's font, direction, elision, style.
+        self._font: tuple[Any, ...] = ()
         self._look: Any = None  # the model's look(row, column), where it has one
         view.setItemDelegate(self)
         self.watch(view.model())
@@ -123,10 +130,13 @@ class TextCellDelegate(QStyledItemDelegate):
         # The view's palette or style may have changed too; its font's measures
         # are kept while it keeps its font (a new answer shows the same statuses,
         # services and professionals: measured once, not after every filter).
-        font = self._view.font().key()
+        view = self._view
+        font = (view.font().key(), view.layoutDirection(), view.textElideMode(),
+                id(view.style()))
         if font != self._font:
             self._font = font
             self._fits.clear()
+            self._alike.clear()
         self._pens.clear()
         self._margin = -1
         self._look = getattr(self._model, "look", None)
@@ -203,7 +213,15 @@ class TextCellDelegate(QStyledItemDelegate):
             found: Look | None = self._look(row, column)
             if found is None:
                 return _Cell("", width, height, "", 0.0, 0.0, None, QFont(), kept=False)
-            return self._cell(*found, width, height, option)
+            text, colour, font, alignment = found
+            key = (text, id(colour), id(font), alignment, width, height)
+            alike = self._alike.get(key)
+            if alike is None:
+                if len(self._alike) >= KEPT:
+                    self._alike.clear()
+                alike = self._alike[key] = (self._cell(*found, width, height, option),
+                                            colour, font)
+            return alike[0]
         index = self._model.index(row, column)
         value = index.data(R.DisplayRole)
         text = "" if value is None else self.displayText(value, option.locale)
@@ -253,11 +271,18 @@ class TextCellDelegate(QStyledItemDelegate):
 
     def _measure_margin(self) -> int:
         view = self._view
-        self._margin = view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None,
-                                                view) + 1
-        return self._margin
+        margin = view.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None,
+                                          view) + 1
+        if margin != self._measured:  # a new style sheet: cells placed by the old margin
+            self._alike.clear()
+            self._measured = margin
+        self._margin = margin
+        return margin
 
     def _fit(self, font: QFont | None, option: QStyleOptionViewItem) -> _Fit:
+        # The model's font says only what it sets (italic, bold): the rest is the
+        # view's, as Qt's delegate resolves it.
+        font = None if font is None else font.resolve(option.font)
         key = None if font is None else font.key()  # None: the view's own
         fit = self._fits.get(key)
         if fit is None:

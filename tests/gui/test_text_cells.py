@@ -231,6 +231,81 @@ def test_a_change_below_the_view_leaves_the_rows_in_view_as_worked_out(qtbot: Qt
     _same(view)
 
 
+
+class _Looked(QAbstractTableModel):
+    """Rows of a list whose words repeat, given both by the roles Qt's delegate
+    asks for and by look() in one call (as the session list gives them)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows = [(f"Cliente {r}", "Agendada" if r % 3 else "Cancelada", "50 min")
+                     for r in range(12)]
+        self.colours = {"Agendada": QColor("#2563eb"), "Cancelada": QColor("#dc2626")}
+        self.italic = QFont()
+        self.italic.setItalic(True)
+
+    def rowCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Any = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 3
+
+    def look(self, row: int, column: int) -> Any:
+        name, status, minutes = self.rows[row]
+        return ((name, status, minutes)[column],
+                self.colours[status] if column == 1 else None,
+                self.italic if status == "Cancelada" else None,
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if column == 2 else None)
+
+    def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        text, colour, font, alignment = self.look(index.row(), index.column())
+        return {Qt.ItemDataRole.DisplayRole: text, Qt.ItemDataRole.ForegroundRole: colour,
+                Qt.ItemDataRole.FontRole: font,
+                Qt.ItemDataRole.TextAlignmentRole: alignment}.get(Qt.ItemDataRole(role))
+
+    def renew(self, **changes: Any) -> None:
+        self.beginResetModel()
+        for name, value in changes.items():
+            setattr(self, name, value)
+        self.endResetModel()
+
+
+def test_cells_alike_are_worked_out_once_and_again_when_what_they_show_changes(
+        qtbot: QtBot) -> None:
+    """A word shown in many rows (a status, a duration) is worked out once for all
+    of them and for the answers after; each row still looks as Qt's delegate paints
+    it when that word takes another colour or font, its column another width, or
+    the table another style sheet or font."""
+    model = _Looked()
+    view = _table(qtbot, model)  # type: ignore[arg-type]
+    delegate = TextCellDelegate(view)
+    _same(view)
+    cells = delegate._cells
+    assert cells[(1, 1)] is cells[(2, 1)] and cells[(1, 2)] is cells[(2, 2)]
+    assert cells[(0, 1)] is cells[(3, 1)] and cells[(0, 2)] is not cells[(1, 2)]  # italic
+    model.renew(rows=list(reversed(model.rows)))  # another answer, the same words
+    _painted(view)
+    assert all(any(cell is kept for kept, _colour, _font in delegate._alike.values())
+               for cell in (cells[(0, 1)], cells[(0, 2)]))
+    _same(view)
+    model.renew(colours={"Agendada": QColor("#059669"), "Cancelada": QColor("#dc2626")})
+    _same(view)
+    bold = QFont()
+    bold.setBold(True)
+    model.renew(italic=bold)
+    _same(view)
+    view.setColumnWidth(1, 40)  # "Agendada" elided
+    _same(view)
+    view.setStyleSheet("")  # Qt's own style: other colours and margins
+    model.renew()
+    _same(view)
+    big = QFont(view.font())
+    big.setPointSize(big.pointSize() + 5)
+    view.setFont(big)  # the words measured and placed again, the bold ones too
+    model.renew()
+    _same(view)
+
 def test_a_steady_header_measures_its_titles_once_and_again_when_they_change(
         qtbot: QtBot) -> None:
     """A reset model leaves the header's size as measured; new titles, a larger font
