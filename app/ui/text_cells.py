@@ -23,6 +23,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPalette,
+    QStaticText,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -73,6 +74,11 @@ class _Cell:
     # out a cell that is not). A model with look() has every cell both.
     enabled: bool = True
     selectable: bool = True
+    top: float = 0.0  # where its line's box starts, from the cell's top
+    # Drawn more than once (a word many rows show, or shown again): laid out once
+    # for all, as a QStaticText (drawn in ~4 µs against ~7 for a text laid out anew).
+    drawn: int = 0
+    static: QStaticText | None = None
 
     @property
     def elided(self) -> bool:
@@ -267,7 +273,8 @@ class TextCellDelegate(QStyledItemDelegate):
             top = height // 2 - fit.height // 2
         elif flags & BOTTOM:
             top = height - fit.height
-        return _Cell(text, width, height, line, x, top + fit.ascent, colour, fit.font)
+        return _Cell(text, width, height, line, x, top + fit.ascent, colour, fit.font,
+                     top=top)
 
     def _measure_margin(self) -> int:
         view = self._view
@@ -465,6 +472,15 @@ class TextTable(QTableView):
                     if cell.font is not font:
                         painter.setFont(cell.font)
                         font = cell.font
-                    painter.drawText(QPointF(x + cell.x, y + cell.y), cell.line)
+                    static = cell.static
+                    if static is None:
+                        cell.drawn += 1
+                        if cell.drawn < 2:
+                            painter.drawText(QPointF(x + cell.x, y + cell.y), cell.line)
+                            continue
+                        static = cell.static = QStaticText(cell.line)
+                        static.setTextFormat(Qt.TextFormat.PlainText)
+                        static.prepare(painter.transform(), cell.font)
+                    painter.drawStaticText(QPointF(x + cell.x, y + cell.top), static)
         finally:
             painter.end()
