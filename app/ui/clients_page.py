@@ -42,6 +42,7 @@ from app.ui.channel_words import REMINDER_CHANNELS, channel_label
 from app.ui.client_models import ID_ROLE, DirectoryModel, SessionsModel
 from app.ui.form_version import FormVersion
 from app.ui.plain import plain, verbatim
+from app.ui.steady_header import SteadyHeader
 from app.ui.text_cells import TextCellDelegate, TextTable
 from app.ui.wheel_guard import ComboBox
 
@@ -80,6 +81,8 @@ class ClientsPage(QWidget):
         col.addWidget(self.search)
         self.model = DirectoryModel()
         self.table = TextTable()
+        # Each search resets the list: its titles are not painted again for it.
+        self.table.setHorizontalHeader(SteadyHeader(self.table))
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)

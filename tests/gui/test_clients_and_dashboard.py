@@ -39,6 +39,37 @@ def test_search_and_open_a_client_file(qtbot: QtBot, window: MainWindow,
     assert maria.next_session is not None
 
 
+
+def test_a_search_on_clients_paints_the_list_not_its_titles(
+        qtbot: QtBot, window: MainWindow, seeded: dict[str, int]) -> None:
+    """Each search resets the client list; its column titles, the same each time,
+    are not painted again for it (as on Sessões: app/ui/steady_header.py)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    w = window
+    QTest.keySequence(w, "Ctrl+F")
+    qtbot.waitUntil(lambda: w.clients.model.rowCount() == 2, timeout=3000)
+    header = w.clients.table.horizontalHeader()
+    painted = {"titles": 0, "rows": 0}
+
+    class Paints(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                painted["titles" if watched is header.viewport() else "rows"] += 1
+            return False
+
+    paints = Paints(header)
+    header.viewport().installEventFilter(paints)
+    w.clients.table.viewport().installEventFilter(paints)
+    qtbot.keyClicks(w.clients.search, "alves")
+    qtbot.waitUntil(lambda: [r.name for r in w.clients.model.rows] == ["João Alves"],
+                    timeout=3000)
+    qtbot.waitUntil(lambda: painted["rows"] > 0, timeout=3000)
+    assert painted["titles"] == 0
+    titles = [header.model().headerData(i, Qt.Orientation.Horizontal)
+              for i in range(header.count())]
+    assert titles[:2] == ["Name", "Phone"]
+
 def test_enter_on_an_email_with_digits_opens_that_clients_file(
         qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
     """The digits of an e-mail are not looked for among the phones: Enter opens the
