@@ -70,7 +70,8 @@ class _Shape:
     ~0.2-0.4 ms of SQLAlchemy's work on every answer and page; the values are
     bound to it each time, see _values). `found`: "" no text, "in" or "not in"
     the clients found handed on as one value, "text" the text's own condition
-    in the statement (too many clients either way; built each time)."""
+    in the statement (a page read ahead, an export, or too many clients found
+    either way to hand on; built each time)."""
 
     start: bool
     end: bool
@@ -89,8 +90,8 @@ def _shape(listing: Listing, found: Found | None, on_sqlite: bool,
            by_start: bool = False) -> _Shape:
     if found is not None:
         kind = "" if found.others and not found.ids else "not in" if found.others else "in"
-    else:
-        kind = "" if clients.matching(listing.text, client) is None else "text"
+    else:  # (a text that finds nothing to match leaves the statement as it is)
+        kind = "text" if listing.text.strip() else ""
     return _Shape(listing.start is not None, listing.end is not None, bool(listing.statuses),
                   listing.staff_id is not None, bool(listing.sources), kind, listing.sort,
                   listing.descending, by_start, on_sqlite, i18n.current_language())
