@@ -194,9 +194,6 @@ class Dispatcher:
                    self.pacer.of(channel).wait(moment))
         if 0 < wait <= WAIT_INLINE_MAX:
             self.sleep(wait)
-        # The turn this message takes: the claim and composing that follow are part of
-        # the gap to the next one, not added to it.
-        turn = time.monotonic()
         # Before the claim: a keyring that asks to be unlocked must not hold a claim.
         locked: str | None = None
         try:
@@ -260,7 +257,7 @@ class Dispatcher:
             self._announce(appointment_id, thread)
             return
         # The claim is committed: from here a crash leaves the row `sending`.
-        self.pacer.of(channel).went(turn)
+        self._take_turn(channel)
         try:
             provider_id = self.senders[channel](cfg, secret, outgoing)
         except ChannelError as exc:
@@ -278,6 +275,20 @@ class Dispatcher:
             self._sent(message_id, claim, provider_id)
             report.sent += 1
         self._announce(appointment_id, thread)
+
+    def _take_turn(self, channel: str) -> None:
+        """Mark the moment the message goes, just before the provider is called.
+
+        The provider counts its window by when messages arrive, so the pace is kept
+        between calls, not between claims: a claim that took longer (a slow disk)
+        must not bring this call closer to the next than the pace allows. The wait
+        before the claim has usually brought the turn already; if not, what is left
+        is waited here, outside any transaction."""
+        pace = self.pacer.of(channel)
+        left = pace.wait(time.monotonic())
+        if left > 0:
+            self.sleep(left)
+        pace.went(time.monotonic())
 
     def _sent(self, message_id: int, claim: int, provider_id: str) -> None:
         """The provider took the message. Usually the row is still our claim; if it

@@ -129,6 +129,38 @@ def test_the_outbox_learns_the_providers_pace_and_keeps_to_it(
                for m in reminders.list_outbox(practice, limit=50))
 
 
+def test_the_pace_is_kept_between_calls_to_meta_when_a_claim_waits_for_the_database(
+        practice: Practice, clock: FrozenClock) -> None:
+    # Meta counts its second by when messages arrive. Every third wait, another
+    # writer (a receptionist's save, a slow disk) holds the database a fifth of a
+    # second, so that message's claim, and its call, go late: the next ones must
+    # keep their distance from that call, not from when its turn began.
+    with FakeWhatsApp(Rules(rate_limit=4)) as wa:
+        wire(practice, wa)
+        due_reminders(practice, clock, 14)
+        waits = 0
+
+        def hold_the_database(held: threading.Event) -> None:
+            with practice.db.write() as s:
+                s.connection()  # the write lock is taken here (BEGIN IMMEDIATE)
+                held.set()
+                time.sleep(0.2)
+
+        def sleep(seconds: float) -> None:
+            nonlocal waits
+            time.sleep(seconds)
+            waits += 1
+            if waits % 3 == 0:
+                held = threading.Event()
+                threading.Thread(target=hold_the_database, args=(held,)).start()
+                held.wait(5)
+
+        report = outbox.Dispatcher(practice, sleep=sleep).dispatch_due()
+    assert report.sent == 14 and waits >= 9
+    assert wa.refused.count(130429) == 1, wa.refused  # the first burst's, only
+    assert len({s.to for s in wa.sent}) == 14
+
+
 def test_at_metas_published_throughput_nothing_is_refused(
         practice: Practice, clock: FrozenClock) -> None:
     # Meta's default: 80 messages a second per business number, 130429 above it.
