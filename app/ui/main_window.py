@@ -124,6 +124,8 @@ class MainWindow(QMainWindow):
         self.statusBar().messageChanged.connect(
             lambda text: text or self._show_status_words())
         self.first_run: Any = None
+        self._warm_stop = threading.Event()  # the warm-up's (_later), set on closing
+        self._warming: threading.Thread | None = None
         # Before any page reads: what others commit from this moment is announced.
         self._watch_other_processes(watcher)
         self.build()
@@ -515,7 +517,11 @@ class MainWindow(QMainWindow):
         if self._background_worker:
             self._start_worker()
         self.update_unread()
-        threading.Thread(target=_warm_up, name="warm-up", daemon=True).start()
+        if self._warming is not None:
+            return  # the window was rebuilt (another language): imported already
+        self._warming = threading.Thread(target=_warm_up, args=(self._warm_stop,),
+                                         name="warm-up", daemon=True)
+        self._warming.start()
 
     def _menus(self) -> None:
         def add(menu: Any, text: str, keys: str | QKeySequence.StandardKey | None,
@@ -932,6 +938,13 @@ class MainWindow(QMainWindow):
             self.tray.showMessage("Practice Desk", _("Still sending reminders. Quit from "
                                                       "this icon's menu."))
             return
+        # Nothing begins after this (the timer that starts the worker and the warm-up
+        # may still be due), and the warm-up ends first: a thread left importing when
+        # Python shuts down can hold a lock its shutdown then waits for for ever.
+        self._later_done = True
+        self._warm_stop.set()
+        if self._warming is not None:
+            self._warming.join(timeout=10)
         self._stop_worker()
         if self.tray is not None:
             self.tray.hide()
@@ -963,10 +976,13 @@ def _keep_what_is_loaded() -> None:
         gc.freeze()
 
 
-def _warm_up() -> None:
-    """Imports WARM_UP (no Qt in them) on a thread of its own; a module that
-    fails here fails again, and is reported, where it is used."""
+def _warm_up(stop: threading.Event) -> None:
+    """Imports WARM_UP (no Qt in them) on a thread of its own, until `stop` is
+    set (the window closing); a module that fails here fails again, and is
+    reported, where it is used."""
     for name in WARM_UP:
+        if stop.is_set():
+            return
         try:
             importlib.import_module(name)
         except Exception:  # said where it is imported for use

@@ -21,7 +21,7 @@ from app.services.paths import DataPaths
 from app.services.practice import Practice, open_practice
 from app.services.scheduling import BookingRequest
 from app.ui import app as window_app
-from app.ui.main_window import FIRST_PAINT_WAIT_MS, LATER_AT_MOST_MS, MainWindow
+from app.ui.main_window import FIRST_PAINT_WAIT_MS, LATER_AT_MOST_MS, LATER_MS, MainWindow
 from tests.conftest import local
 
 
@@ -116,6 +116,54 @@ def test_a_window_closed_before_its_worker_started_starts_none(
     qtbot.wait(LATER_AT_MOST_MS + 500)  # when it would have started
     assert w.worker is None and w.tray is None
     assert not [t for t in threading.enumerate() if t.name == "worker-start"]
+
+
+def test_a_window_closed_as_its_first_week_is_painted_leaves_no_thread_behind(
+        qtbot: QtBot, practice: Practice, seeded: dict[str, int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quit at once (a mistaken start): the worker and the warm-up were due a moment
+    after the first week. A thread still importing when Python shuts down can hold
+    a lock the shutdown then waits for, and the process never ends; so nothing
+    starts once the window closes, and what began ends before it has closed."""
+    started: list[str] = []
+    start = threading.Thread.start
+
+    def noted(thread: threading.Thread) -> None:
+        started.append(thread.name)
+        start(thread)
+
+    QSettings().setValue("agenda/view", "week")
+    QSettings().setValue("window/page", "agenda")
+    w = MainWindow(practice, settings.get(practice).zone, background_worker=True)
+    qtbot.addWidget(w)
+    monkeypatch.setattr(threading.Thread, "start", noted)
+    w.show()
+    # Its first week is read before it is shown (or, on a slow disk, just after):
+    # closed then, as a person's Ctrl+Q would.
+    if w.agenda.grid.sessions():
+        w.quit()
+    else:
+        w.agenda.loaded.connect(w.quit)  # after the window's own
+    qtbot.waitUntil(lambda: w.quitting, timeout=5000)
+    closed = list(started)
+    qtbot.wait(LATER_MS + LATER_AT_MOST_MS + 300)  # when they would have started
+    assert started == closed and "warm-up" not in started and "worker-start" not in started
+    assert w.worker is None
+    assert not [t for t in threading.enumerate()
+                if t.name in ("warm-up", "worker-start", "change-feed")]
+
+
+def test_a_window_closed_while_it_warms_up_waits_for_the_warm_up(
+        qtbot: QtBot, practice: Practice, seeded: dict[str, int]) -> None:
+    QSettings().setValue("agenda/view", "week")
+    QSettings().setValue("window/page", "agenda")
+    w = MainWindow(practice, settings.get(practice).zone)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w._warming is not None, timeout=5000)
+    warming = w._warming
+    w.quit()
+    assert warming is not None and not warming.is_alive()
 
 
 def test_the_practice_opens_on_a_thread_while_the_window_is_imported(
