@@ -6,12 +6,13 @@ size, free times, days, a pre-fetched week, a zone), and with nothing kept at al
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QFontMetrics, QImage
 from pytestqt.qtbot import QtBot
 
 from app.models.enums import AppointmentStatus as S
@@ -221,3 +222,32 @@ def test_blocks_are_found_where_they_are_painted_after_a_resize(grids: list[Time
         assert rect is not None
         found = g.block_at(rect.center())
         assert found is not None and found.id == v.id
+
+
+def test_a_blocks_name_takes_the_longest_form_its_width_holds(
+        grids: list[TimeGrid]) -> None:
+    """Whole, then first name and initial, then first name, then the first name
+    elided: each at the widest a block can be and still hold only that form."""
+    name = "Mariana Costa Albuquerque"
+    g = TimeGrid(ZONE)
+    grids.append(g)
+    g.set_period(WEEK)  # narrow days: a grid is never narrower than its minimum
+    g.set_hours(HOURS)
+    at = datetime.combine(MONDAY, time(9), ZONE)
+    g.set_sessions([replace(view(1, at, 50, S.SCHEDULED), client_name=name)])
+
+    def title(inner: int) -> str:
+        # A block's text is 20 px narrower than its day (gaps, stripe and margins).
+        g.resize(timegrid.GUTTER + 7 * (inner + 20), g.sizeHint().height())
+        ((_day, block),) = g.blocks()
+        assert int(block.lines[0][1].width()) == inner
+        return block.lines[0][2]
+
+    metrics = QFontMetrics(timegrid._font(9, bold=True), g)
+    for text in ("Mariana Costa Albuquerque", "Mariana A.", "Mariana"):
+        room = metrics.horizontalAdvance(text)
+        assert title(room) == text
+    shortest = metrics.horizontalAdvance("Mariana")
+    shown = title(shortest - 1)
+    assert shown.endswith("…") and shown != "Mariana"
+    assert title(metrics.horizontalAdvance("Mariana A.") - 1) == "Mariana"

@@ -122,6 +122,8 @@ class TimeGrid(QWidget):
         # Painting runs for every frame; text is formatted once per load instead.
         self.times: dict[int, tuple[str, str]] = {}
         self._elided: dict[tuple[tuple[str, ...], int, int], str] = {}
+        self._metrics: dict[int, QFontMetrics] = {}  # by id() of the shared fonts (_font)
+        self._dpi = 0  # the resolution they were measured at
         self._blocks: list[tuple[int, Block]] | None = None  # (day index, block), in order
         self._blocks_key: tuple[Any, ...] = ()
         self._blocks_version = 0  # bumped whenever the blocks are replaced
@@ -187,8 +189,7 @@ class TimeGrid(QWidget):
         for v in views:
             if v.id not in times:
                 times[v.id] = (i18n.format_time(v.start), i18n.format_time(v.end))
-        if len(self._elided) > 20_000:
-            self._elided.clear()
+        self._check_text_caches()
         by_day: dict[date, list[AppointmentView]] = {d: [] for d in days}
         for v in views:
             day = v.start.astimezone(self.zone).date()
@@ -431,6 +432,7 @@ class TimeGrid(QWidget):
         or the zone changed."""
         key = self._geometry(len(self.days))
         if self._blocks is None or key != self._blocks_key:
+            self._check_text_caches()
             width = self.day_width()
             self._blocks = [(i, self._block(self._rect(i, p, width), p.view))
                             for i, day in enumerate(self.days)
@@ -439,14 +441,23 @@ class TimeGrid(QWidget):
             self._blocks_version += 1
         return self._blocks
 
+    def _check_text_caches(self) -> None:
+        """Widths measured at another resolution (the window moved to another
+        screen) are measured again; and the elided texts are kept to a bound."""
+        dpi = self.logicalDpiY()
+        if dpi != self._dpi or len(self._elided) > 20_000:
+            self._elided.clear()
+            self._metrics.clear()
+            self._dpi = dpi
+
     def _geometry(self, days: int) -> tuple[Any, ...]:
         """What a block's rectangle and elided text depend on, besides the session."""
         return (self.width(), days, self.hour_height, self.first_hour, self.zone)
 
     def _block(self, rect: QRectF, v: AppointmentView, ghost: bool = False,
                times: dict[int, tuple[str, str]] | None = None) -> Block:
-        colour = status_colour(v.status)
         faded = v.status in FADED
+        colour, fill = _paints(v.status, 28 if faded else (120 if ghost else 255))
         inner = rect.adjusted(8, 3, -4, -2)
         mark = None
         if v.status is S.CONFIRMED and rect.width() > 30:
@@ -468,20 +479,27 @@ class TimeGrid(QWidget):
             lines.append((font, QRectF(inner.left(), y, inner.width(), LINE_HEIGHT),
                           self._elide(font, texts, width)))
             y += LINE_HEIGHT
-        return Block(view=v, rect=rect, fill=tint(colour, 28 if faded else (120 if ghost else 255)),
+        return Block(view=v, rect=rect, fill=fill,
                      stripe=QRectF(rect.left(), rect.top() + 2, 4, rect.height() - 4),
-                     staff=QColor(v.staff_color), ink=colour if faded else WHITE, mark=mark,
+                     staff=_colour(v.staff_color), ink=colour if faded else WHITE, mark=mark,
                      lines=tuple(lines))
 
     def _elide(self, font: QFont, forms: tuple[str, ...], width: int) -> str:
-        """The first of `forms` that fits `width` pixels, else the last elided."""
+        """The first of `forms` that fits `width` pixels, else the last elided.
+        The forms run from longest to shortest, so the shortest is measured first:
+        when it does not fit (narrow blocks, several professionals side by side),
+        none does and the longer ones are not measured."""
         key = (forms, width, id(font))
         shown = self._elided.get(key)
         if shown is None:
-            metrics = QFontMetrics(font, self)
-            shown = next((f for f in forms if metrics.horizontalAdvance(f) <= width),
-                         None) or metrics.elidedText(forms[-1], Qt.TextElideMode.ElideRight,
-                                                     width)
+            metrics = self._metrics.get(id(font))
+            if metrics is None:
+                metrics = self._metrics[id(font)] = QFontMetrics(font, self)
+            if metrics.horizontalAdvance(forms[-1]) > width:
+                shown = metrics.elidedText(forms[-1], Qt.TextElideMode.ElideRight, width)
+            else:
+                shown = next((f for f in forms[:-1] if metrics.horizontalAdvance(f) <= width),
+                             forms[-1])
             self._elided[key] = shown
         return shown
 
@@ -643,6 +661,28 @@ def _tooltip(v: AppointmentView) -> str:
 
 
 _FONTS: dict[tuple[int, bool, bool], QFont] = {}
+_COLOURS: dict[str, QColor] = {}
+_PAINTS: dict[tuple[S, int], tuple[QColor, QColor]] = {}
+
+
+def _colour(name: str) -> QColor:
+    """A colour by name (a professional's), parsed once: a week's blocks share a
+    few. Shared, so never changed."""
+    colour = _COLOURS.get(name)
+    if colour is None:
+        colour = _COLOURS[name] = QColor(name)
+    return colour
+
+
+def _paints(status: S, alpha: int) -> tuple[QColor, QColor]:
+    """A status's colour and its fill at `alpha`, made once. Shared, so never
+    changed."""
+    key = (status, alpha)
+    paints = _PAINTS.get(key)
+    if paints is None:
+        colour = status_colour(status)
+        paints = _PAINTS[key] = (colour, tint(colour, alpha))
+    return paints
 
 
 def _font(points: int, bold: bool = False, strike: bool = False) -> QFont:
