@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -74,6 +75,11 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4),
 # on (up to a minute), until a success. Short waits are waited out in the worker
 # thread, never inside a transaction.
 SLOW_DOWN_FIRST, SLOW_DOWN_MAX, WAIT_INLINE_MAX = 1.0, 60.0, 5.0
+# The wait for a channel's turn ends early by the quickest of its last LEAD_SEEN
+# claims (each counted at most LEAD_MAX seconds): a claimed message rarely waits
+# for its turn, as its row is `sending` meanwhile and a crash then would ask a
+# person about a message that never left.
+LEAD_MAX, LEAD_SEEN = 0.1, 8
 # A message slowed down for longer than this since its first slow-down counts its
 # attempts like any temporary failure, so a limit that never lifts ends in `failed`
 # and in the Painel, not in `pending` for ever.
@@ -120,6 +126,8 @@ class Dispatcher:
         self.paused_until: dict[str, float] = {}  # time.monotonic() per channel
         self.pause: dict[str, float] = {}
         self.pacer = pacing.Pacer()  # each channel's pace (the providers' limits)
+        # Seconds each channel's last LEAD_SEEN claims took (at most LEAD_MAX each).
+        self.lead: dict[str, deque[float]] = {}
         # Channels that stopped working (channel_health), read at each pass.
         self.stops: dict[str, channel_health.Stop] = {}
 
@@ -189,11 +197,17 @@ class Dispatcher:
             self.stops[channel] = replace(stop, last_try=now)
         # The channel's pace, and any pause a refusal asked for: waited out here,
         # outside any transaction, so a booking in the window never waits for it.
+        # The turn itself is taken just before the call (_take_turn); this wait ends
+        # as long before it as the channel's recent claims took at the least, so
+        # the claim fills that time instead of being added to every gap. (A claim
+        # slower than that makes its call late: the pace never goes faster.)
         moment = time.monotonic()
+        lead = min(self.lead.get(channel, ()), default=0.0)
         wait = max(self.paused_until.get(channel, 0.0) - moment,
-                   self.pacer.of(channel).wait(moment))
+                   self.pacer.of(channel).wait(moment) - lead)
         if 0 < wait <= WAIT_INLINE_MAX:
             self.sleep(wait)
+        began = time.monotonic()
         # Before the claim: a keyring that asks to be unlocked must not hold a claim.
         locked: str | None = None
         try:
@@ -257,7 +271,7 @@ class Dispatcher:
             self._announce(appointment_id, thread)
             return
         # The claim is committed: from here a crash leaves the row `sending`.
-        self._take_turn(channel)
+        self._take_turn(channel, began)
         try:
             provider_id = self.senders[channel](cfg, secret, outgoing)
         except ChannelError as exc:
@@ -276,16 +290,20 @@ class Dispatcher:
             report.sent += 1
         self._announce(appointment_id, thread)
 
-    def _take_turn(self, channel: str) -> None:
-        """Mark the moment the message goes, just before the provider is called.
+    def _take_turn(self, channel: str, began: float) -> None:
+        """Mark the moment the message goes, just before the provider is called;
+        `began`: time.monotonic() when its claim began.
 
         The provider counts its window by when messages arrive, so the pace is kept
         between calls, not between claims: a claim that took longer (a slow disk)
-        must not bring this call closer to the next than the pace allows. The wait
-        before the claim has usually brought the turn already; if not, what is left
-        is waited here, outside any transaction."""
-        pace = self.pacer.of(channel)
-        left = pace.wait(time.monotonic())
+        must not bring this call closer to the next than the pace allows. Rarely
+        anything is left of the turn (the wait before the claim ended early by no
+        more than the quickest recent claim took); what is, is waited here, outside
+        any transaction."""
+        pace, now = self.pacer.of(channel), time.monotonic()
+        self.lead.setdefault(channel, deque(maxlen=LEAD_SEEN)).append(
+            min(LEAD_MAX, now - began))
+        left = pace.wait(now)
         if left > 0:
             self.sleep(left)
         pace.went(time.monotonic())

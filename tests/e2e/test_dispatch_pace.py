@@ -10,11 +10,13 @@ import threading
 import time
 from collections import Counter
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 
 from app.models.enums import Channel
 from app.services import clients, config, outbox, pacing, reminders, scheduling, secrets
+from app.services.channels import Outgoing
 from app.services.clock import FrozenClock
 from app.services.practice import Practice
 from app.services.scheduling import BookingRequest
@@ -159,6 +161,46 @@ def test_the_pace_is_kept_between_calls_to_meta_when_a_claim_waits_for_the_datab
     assert report.sent == 14 and waits >= 9
     assert wa.refused.count(130429) == 1, wa.refused  # the first burst's, only
     assert len({s.to for s in wa.sent}) == 14
+
+
+def test_a_learned_pace_is_kept_whole_though_each_claim_takes_its_time(
+        practice: Practice, clock: FrozenClock) -> None:
+    # Under a pace taught by a refusal (20/s, no room for a second token), each
+    # claim here waits 15 ms for another writer. The calls keep the pace's gap
+    # (never closer, and not that gap plus the claim's time).
+    with FakeWhatsApp(Rules(rate_limit=20)) as wa:
+        wire(practice, wa)
+        due_reminders(practice, clock, 60)
+        calls: list[float] = []
+
+        def send(cfg: dict[str, str], secret: str | None, out: Outgoing) -> str:
+            calls.append(time.monotonic())
+            return outbox.SENDERS["whatsapp"](cfg, secret, out)
+
+        def hold_the_database(held: threading.Event) -> None:
+            with practice.db.write() as s:
+                s.connection()  # the write lock is taken here (BEGIN IMMEDIATE)
+                held.set()
+                time.sleep(0.015)
+
+        def sleep(seconds: float) -> None:
+            time.sleep(seconds)
+            held = threading.Event()
+            threading.Thread(target=hold_the_database, args=(held,)).start()
+            held.wait(5)
+
+        dispatcher = outbox.Dispatcher(practice, senders={**outbox.SENDERS, "whatsapp": send},
+                                       sleep=sleep)
+        report = dispatcher.dispatch_due()
+    assert report.sent == 60 and wa.refused.count(130429) == 1
+    pace = dispatcher.pacer.of("whatsapp").rate(time.monotonic())
+    assert pace is not None and pace < 20
+    paced = calls[-30:]  # well after the refusal and its pause
+    gaps = [b - a for a, b in pairwise(paced)]
+    assert min(gaps) >= 1 / pace - 0.002
+    # The claim added to each gap would make it 15 ms (29 %) longer at the least;
+    # a loaded machine makes some turns late on its own.
+    assert (paced[-1] - paced[0]) / len(gaps) <= 1.25 / pace
 
 
 def test_at_metas_published_throughput_nothing_is_refused(
