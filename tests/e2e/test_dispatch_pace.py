@@ -43,6 +43,21 @@ def due_reminders(p: Practice, clock: FrozenClock, count: int) -> None:
     clock.set(local("2026-11-24T07:00"))  # every reminder is due
 
 
+def hold_the_database(p: Practice, seconds: float) -> None:
+    """Another writer (a receptionist's save, a slow disk) takes the database for
+    `seconds`, from another thread; returns once it holds it."""
+    held = threading.Event()
+
+    def hold() -> None:
+        with p.db.write() as s:
+            s.connection()  # the write lock is taken here (BEGIN IMMEDIATE)
+            held.set()
+            time.sleep(seconds)
+
+    threading.Thread(target=hold).start()
+    held.wait(5)
+
+
 class FrontDesk:
     """Books a session from another thread, as the window does, and says whether it
     was saved within `patience` seconds."""
@@ -142,20 +157,12 @@ def test_the_pace_is_kept_between_calls_to_meta_when_a_claim_waits_for_the_datab
         due_reminders(practice, clock, 14)
         waits = 0
 
-        def hold_the_database(held: threading.Event) -> None:
-            with practice.db.write() as s:
-                s.connection()  # the write lock is taken here (BEGIN IMMEDIATE)
-                held.set()
-                time.sleep(0.2)
-
         def sleep(seconds: float) -> None:
             nonlocal waits
             time.sleep(seconds)
             waits += 1
             if waits % 3 == 0:
-                held = threading.Event()
-                threading.Thread(target=hold_the_database, args=(held,)).start()
-                held.wait(5)
+                hold_the_database(practice, 0.2)
 
         report = outbox.Dispatcher(practice, sleep=sleep).dispatch_due()
     assert report.sent == 14 and waits >= 9
@@ -177,17 +184,9 @@ def test_a_learned_pace_is_kept_whole_though_each_claim_takes_its_time(
             calls.append(time.monotonic())
             return outbox.SENDERS["whatsapp"](cfg, secret, out)
 
-        def hold_the_database(held: threading.Event) -> None:
-            with practice.db.write() as s:
-                s.connection()  # the write lock is taken here (BEGIN IMMEDIATE)
-                held.set()
-                time.sleep(0.015)
-
         def sleep(seconds: float) -> None:
             time.sleep(seconds)
-            held = threading.Event()
-            threading.Thread(target=hold_the_database, args=(held,)).start()
-            held.wait(5)
+            hold_the_database(practice, 0.015)
 
         dispatcher = outbox.Dispatcher(practice, senders={**outbox.SENDERS, "whatsapp": send},
                                        sleep=sleep)
