@@ -451,8 +451,10 @@ class TimeGrid(QWidget):
             self._dpi = dpi
 
     def _geometry(self, days: int) -> tuple[Any, ...]:
-        """What a block's rectangle and elided text depend on, besides the session."""
-        return (self.width(), days, self.hour_height, self.first_hour, self.zone)
+        """What a block's rectangle and elided text depend on, besides the session
+        (the resolution too: on another screen the text is measured again)."""
+        return (self.width(), days, self.hour_height, self.first_hour, self.zone,
+                self.logicalDpiY())
 
     def _block(self, rect: QRectF, v: AppointmentView, ghost: bool = False,
                times: dict[int, tuple[str, str]] | None = None) -> Block:
