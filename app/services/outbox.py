@@ -75,10 +75,11 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=2), timedelta(minutes=4),
 # on (up to a minute), until a success. Short waits are waited out in the worker
 # thread, never inside a transaction.
 SLOW_DOWN_FIRST, SLOW_DOWN_MAX, WAIT_INLINE_MAX = 1.0, 60.0, 5.0
-# The wait for a channel's turn ends early by the quickest of its last LEAD_SEEN
-# claims (each counted at most LEAD_MAX seconds): a claimed message rarely waits
-# for its turn, as its row is `sending` meanwhile and a crash then would ask a
-# person about a message that never left.
+# The wait for a channel's turn ends early by the longest of its last LEAD_SEEN
+# claims (each counted at most LEAD_MAX seconds), so a claim slower than usual
+# (a loaded machine) still ends before the turn. What is left of the turn is then
+# waited with the row `sending`: at most LEAD_MAX, far less than the provider's
+# own answer takes, the only time a crash would ask a person about the message.
 LEAD_MAX, LEAD_SEEN = 0.1, 8
 # A message slowed down for longer than this since its first slow-down counts its
 # attempts like any temporary failure, so a limit that never lifts ends in `failed`
@@ -198,11 +199,11 @@ class Dispatcher:
         # The channel's pace, and any pause a refusal asked for: waited out here,
         # outside any transaction, so a booking in the window never waits for it.
         # The turn itself is taken just before the call (_take_turn); this wait ends
-        # as long before it as the channel's recent claims took at the least, so
-        # the claim fills that time instead of being added to every gap. (A claim
-        # slower than that makes its call late: the pace never goes faster.)
+        # as long before it as the channel's recent claims took at the most, so the
+        # claim fills that time instead of being added to every gap. (A claim
+        # slower than all of them makes its call late: the pace never goes faster.)
         moment = time.monotonic()
-        lead = min(self.lead.get(channel, ()), default=0.0)
+        lead = max(self.lead.get(channel, ()), default=0.0)
         wait = max(self.paused_until.get(channel, 0.0) - moment,
                    self.pacer.of(channel).wait(moment) - lead)
         if 0 < wait <= WAIT_INLINE_MAX:
@@ -296,9 +297,9 @@ class Dispatcher:
 
         The provider counts its window by when messages arrive, so the pace is kept
         between calls, not between claims: a claim that took longer (a slow disk)
-        must not bring this call closer to the next than the pace allows. Rarely
-        anything is left of the turn (the wait before the claim ended early by no
-        more than the quickest recent claim took); what is, is waited here, outside
+        must not bring this call closer to the next than the pace allows. What is
+        left of the turn (the wait before the claim ended early by as much as the
+        longest recent claim took, at most LEAD_MAX seconds) is waited here, outside
         any transaction."""
         pace, now = self.pacer.of(channel), time.monotonic()
         self.lead.setdefault(channel, deque(maxlen=LEAD_SEEN)).append(

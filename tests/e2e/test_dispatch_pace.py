@@ -174,8 +174,9 @@ def test_the_pace_is_kept_between_calls_to_meta_when_a_claim_waits_for_the_datab
 def test_a_learned_pace_is_kept_whole_though_each_claim_takes_its_time(
         practice: Practice, clock: FrozenClock) -> None:
     # Under a pace taught by a refusal (20/s, no room for a second token), each
-    # claim here waits 15 ms for another writer. The calls keep the pace's gap
-    # (never closer, and not that gap plus the claim's time).
+    # claim here waits 30 ms or more for another writer (a loaded machine makes
+    # some wait longer). The calls keep the pace's gap: never closer, and not that
+    # gap plus the claim's time.
     with FakeWhatsApp(Rules(rate_limit=20)) as wa:
         wire(practice, wa)
         due_reminders(practice, clock, 60)
@@ -187,7 +188,7 @@ def test_a_learned_pace_is_kept_whole_though_each_claim_takes_its_time(
 
         def sleep(seconds: float) -> None:
             time.sleep(seconds)
-            hold_the_database(practice, 0.015)
+            hold_the_database(practice, CLAIM)
 
         dispatcher = outbox.Dispatcher(practice, senders={**outbox.SENDERS, "whatsapp": send},
                                        sleep=sleep)
@@ -198,9 +199,13 @@ def test_a_learned_pace_is_kept_whole_though_each_claim_takes_its_time(
     paced = calls[-30:]  # well after the refusal and its pause
     gaps = [b - a for a, b in pairwise(paced)]
     assert min(gaps) >= 1 / pace - 0.002
-    # The claim added to each gap would make every gap 15 ms (29 %) longer at the
-    # least; a loaded machine makes some turns late on its own, so the median.
-    assert statistics.median(gaps) <= 1.15 / pace
+    # The claim added to each gap would make every gap CLAIM longer at the least;
+    # a loaded machine makes some turns late on its own, so the median, judged
+    # against half of that.
+    assert statistics.median(gaps) <= 1 / pace + CLAIM / 2, [round(g, 4) for g in gaps]
+
+
+CLAIM = 0.03  # seconds another writer holds the database before each claim
 
 
 def test_at_metas_published_throughput_nothing_is_refused(
