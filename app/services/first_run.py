@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from app.i18n import _
 from app.models.hours import WEEKDAY_KEYS
-from app.models.tables import Appointment, Client
+from app.models.tables import Appointment, AuditEvent, Client
 from app.services import catalog, config, people, settings
 from app.services.errors import InvalidInput
 from app.services.practice import Practice
@@ -81,13 +81,14 @@ def system_country() -> str:
 
 def proposal(p: Practice) -> Setup:
     """What the assistant shows first: the practice as it is, with a 50-minute
-    service proposed, and — for a new, empty practice only — the computer's
-    country (a practice already in use keeps its own: the assistant opened again
-    on it must not move it to another country's phone numbers)."""
+    service proposed, and — for a new, empty practice whose settings nobody has
+    saved yet — the computer's country. A practice in use, or one told its
+    settings (`practice settings set country BR`, Configurações), keeps its own:
+    the assistant must not move it to another country's phone numbers."""
     view = settings.get(p)
     staff = catalog.list_staff(p)
     services = catalog.list_services(p)
-    country = system_country() if needed(p) else view.country
+    country = system_country() if needed(p) and not _settings_saved(p) else view.country
     return Setup(
         name="" if view.name == "Practice" else view.name, timezone=view.timezone,
         country=country, language=view.language,
@@ -98,6 +99,15 @@ def proposal(p: Practice) -> Setup:
         services=tuple(ServiceDraft(s.name, s.duration_minutes, s.price_cents)
                        for s in services) or (ServiceDraft(_("Individual session")),),
         reminders=config.get(p, "reminders.default"))
+
+
+def _settings_saved(p: Practice) -> bool:
+    """Whether a person has saved the practice's settings (any of them, even to the
+    value they had: each save is in the audit trail)."""
+    with p.db.read() as s:
+        return s.exec(select(AuditEvent.id).where(
+            AuditEvent.entity == "settings",
+            AuditEvent.action == "settings_changed")).first() is not None
 
 
 def _stand_in_names() -> set[str]:

@@ -3,7 +3,9 @@ is saved, saved together."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -11,7 +13,7 @@ from app.services import catalog, config, first_run, settings
 from app.services.clock import FrozenClock
 from app.services.errors import InvalidInput
 from app.services.first_run import Person, ServiceDraft
-from app.services.practice import Practice
+from app.services.practice import Practice, open_practice
 from tests.conftest import add_client
 
 
@@ -25,12 +27,21 @@ def test_an_empty_practice_is_offered_the_assistant_until_done_or_skipped(
     assert not first_run.needed(practice)  # a practice in use is never interrupted
 
 
-def test_the_proposal_is_a_therapy_practices(practice: Practice,
+@pytest.fixture
+def untouched(tmp_path: Path, clock: FrozenClock) -> Iterator[Practice]:
+    """A practice just made, whose settings nobody has saved (the `practice`
+    fixture saves its zone, country and language, as a person would)."""
+    p = open_practice(tmp_path / "new", clock=clock, actor="Dra. Ana", logging_on=False)
+    yield p
+    p.close()
+
+
+def test_the_proposal_is_a_therapy_practices(untouched: Practice,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LANG", "pt_PT.UTF-8")
     monkeypatch.delenv("LC_ALL", raising=False)
     monkeypatch.delenv("LC_TIME", raising=False)
-    proposed = first_run.proposal(practice)
+    proposed = first_run.proposal(untouched)
     assert proposed.country == "PT"  # the computer's, before the practice says
     assert [s.duration_minutes for s in proposed.services] == [50]
     assert len(proposed.professionals) == 1 and proposed.professionals[0].id is not None
@@ -84,12 +95,29 @@ def test_a_refused_answer_saves_nothing(practice: Practice, clock: FrozenClock,
 
 
 def test_the_assistant_opened_again_on_a_practice_in_use_keeps_its_country(
-        practice: Practice, monkeypatch: pytest.MonkeyPatch) -> None:
+        untouched: Practice, monkeypatch: pytest.MonkeyPatch) -> None:
     """A practice with clients that never finished the assistant (a demo, one made by
     commands): opening it proposes the practice's own country, not the computer's."""
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     monkeypatch.delenv("LC_ALL", raising=False)
     monkeypatch.delenv("LC_TIME", raising=False)
-    assert first_run.proposal(practice).country == "US"  # empty: the computer's
-    add_client(practice)
-    assert first_run.proposal(practice).country == "BR"  # in use: its own
+    assert first_run.proposal(untouched).country == "US"  # empty: the computer's
+    add_client(untouched)
+    assert first_run.proposal(untouched).country == "BR"  # in use: its own
+
+
+@pytest.mark.parametrize("told", [[("country", "BR")], [("language", "pt_BR")],
+                                  [("country", "PT"), ("name", "Clínica")]])
+def test_a_practice_told_its_settings_keeps_its_country(
+        practice: Practice, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch,
+        told: list[tuple[str, str]]) -> None:
+    """Settings saved before the first window (as the README's commands do, even
+    to the value they had) are the practice's: the assistant that opens by itself
+    shows them, as Configurações does, not the computer's country."""
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_TIME", raising=False)
+    settings.set_values(practice, told)
+    assert first_run.needed(practice)  # still empty: the assistant opens by itself
+    stored = settings.get(practice).country
+    assert first_run.proposal(practice).country == stored != "US"
