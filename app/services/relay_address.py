@@ -14,7 +14,7 @@ def of(p: Practice, missing: str) -> tuple[str, str]:
     either is not set, InvalidInput for an address that would send the key in
     clear, secrets.SecretsUnavailable when the keyring cannot be read."""
     url = config.get(p, "relay.url")
-    api_key = secrets.load("relay.api_key")
+    api_key = secrets.load("relay.api_key") if url else None  # no address: no keyring asked
     if not url or not api_key:
         raise InvalidInput(missing)
     return web_address(url), api_key

@@ -148,8 +148,10 @@ class Poller:
         self._thread: threading.Thread | None = None
 
     def _settings(self) -> tuple[str, str]:
+        # The keyring is asked only once the relay has an address: a practice that
+        # never set one up has nothing to say about this computer's keyring.
         url = config.get(self.p, "relay.url")
-        key = secrets.load("relay.api_key")
+        key = secrets.load("relay.api_key") if url else None
         if not url or not key:
             raise RelayNotConfigured(_("The relay is not set up."))
         try:
@@ -215,7 +217,7 @@ class Poller:
                 else:
                     backoff = 1.0
             except RelayNotConfigured:
-                self.connected = None
+                self.connected, self.paused_by = None, None
                 self._stop.wait(30)
             except DatabaseUnavailable as exc:
                 # The practice's data out of reach (its server away): the change feed

@@ -260,8 +260,9 @@ def check(p: Practice) -> Connection:
 
 def _check(p: Practice) -> Connection:
     cfg = config.get_all(p)
-    url, key, link_secret = cfg["relay.url"], secrets.load("relay.api_key"), \
-        secrets.load("relay.link_secret")
+    url = cfg["relay.url"]
+    key, link_secret = (secrets.load("relay.api_key"), secrets.load("relay.link_secret")) \
+        if url else (None, None)  # no address: no keyring asked
     if not url or not key or not link_secret:
         raise InvalidInput(_("This computer is not paired with a relay: type the relay's "
                              "address and the pairing code, then Connect."))

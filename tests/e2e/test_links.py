@@ -13,6 +13,7 @@ import requests
 from app.models.enums import Channel
 from app.models.outbox import ConfigEntry
 from app.services import audit, clients, config, queries, relay_client, scheduling, secrets
+from app.services import relay_pairing as pairing
 from app.services.clock import FrozenClock
 from app.services.errors import InvalidInput
 from app.services.practice import Practice
@@ -243,6 +244,37 @@ def test_without_a_keyring_the_poller_says_so_once_and_waits(
     assert [r.levelname for r in caplog.records] == ["WARNING"]  # one line, no traceback
     assert "No system keyring" in caplog.records[0].getMessage()
     assert caplog.records[0].exc_info is None
+
+
+def test_without_a_relay_set_up_a_missing_keyring_is_not_news(
+        practice: Practice, caplog: pytest.LogCaptureFixture) -> None:
+    """A practice that never set up the relay, on a computer with no keyring: the
+    poller waits quietly (no "paused" in the status bar, nothing in the log), and
+    the relay's address is said to be missing, not the keyring."""
+    import logging
+    import time
+
+    import keyring
+    from keyring.backends import fail
+
+    from app.services import relay_address
+
+    keyring.set_keyring(fail.Keyring())
+    poller = relay_client.Poller(practice)
+    with caplog.at_level(logging.DEBUG, logger="app.services.relay_client"):
+        poller.start()
+        try:
+            time.sleep(0.5)
+        finally:
+            poller.stop()
+    assert (poller.connected, poller.paused_by) == (None, None)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO] == []
+    with pytest.raises(relay_client.RelayNotConfigured, match="not set up"):
+        relay_client.Poller(practice).poll_once()
+    with pytest.raises(InvalidInput, match="no relay here"):
+        relay_address.of(practice, "no relay here")
+    with pytest.raises(InvalidInput, match="not paired"):
+        pairing.check(practice)
 
 
 def test_the_relay_logs_no_client_data(practice: Practice, relay: RelayServer, session: int,
