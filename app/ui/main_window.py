@@ -618,6 +618,11 @@ class MainWindow(QMainWindow):
     def phone(self, e164: str | None) -> str:
         return format_phone(e164, self.country)
 
+    def fits_status(self, message: str) -> bool:
+        """Whether `message` fits the status bar whole, alone in it."""
+        bar = self.statusBar()
+        return bar.fontMetrics().horizontalAdvance(message) <= bar.width() - 40
+
     def say(self, message: str, ms: int = 8000) -> None:
         """A sentence in the status bar for a few seconds. One too long to share the
         bar has it alone (the quiet words at the right step aside until it goes)."""

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -87,6 +88,23 @@ WIDTHS = {"phone": 122, "service": 150, "start": 132, "duration": 64, "status": 
 def _filters(listing: Listing) -> Listing:
     """The listing's filters alone: what its count depends on."""
     return replace(listing, sort="start", descending=False)
+
+
+def _notice_issue(n: int, held: bool, reason: str) -> str:
+    """How many confirmation e-mails wait (held) or will not go, and why."""
+    return (ngettext("{n} confirmation e-mail waits until this is fixed: {reason}",
+                     "{n} confirmation e-mails wait until this is fixed: {reason}", n)
+            if held else ngettext("{n} confirmation e-mail will not be sent: {reason}",
+                                  "{n} confirmation e-mails will not be sent: {reason}", n)
+            ).format(n=i18n.format_number(n), reason=reason)
+
+
+def _notice_count(n: int, held: bool) -> str:
+    return (ngettext("{n} confirmation e-mail waits until its channel is fixed.",
+                     "{n} confirmation e-mails wait until their channel is fixed.", n)
+            if held else ngettext("{n} confirmation e-mail will not be sent.",
+                                  "{n} confirmation e-mails will not be sent.", n)
+            ).format(n=i18n.format_number(n))
 
 
 class SessionsPage(QWidget):
@@ -515,19 +533,39 @@ class SessionsPage(QWidget):
 
         def done(result: tuple[list[int], dict[tuple[Channel, bool, str], int]]) -> None:
             confirmed, issues = result
-            said = [ngettext("{n} session confirmed.", "{n} sessions confirmed.",
-                             len(confirmed)).format(n=len(confirmed))]
-            for (_channel, held, reason), n in issues.items():  # the e-mails that will not go
-                said.append((ngettext(
-                    "{n} confirmation e-mail waits until this is fixed: {reason}",
-                    "{n} confirmation e-mails wait until this is fixed: {reason}", n)
-                    if held else ngettext(
-                    "{n} confirmation e-mail will not be sent: {reason}",
-                    "{n} confirmation e-mails will not be sent: {reason}", n)).format(
-                    n=n, reason=reason))
-            self.window_.say(" ".join(said))
+            said = ngettext("{n} session confirmed.", "{n} sessions confirmed.",
+                            len(confirmed)).format(n=i18n.format_number(len(confirmed)))
+            reasons = [_notice_issue(n, held, reason)
+                       for (_channel, held, reason), n in issues.items()]
+            whole = " ".join([said, *reasons])
+            if self.window_.fits_status(whole):
+                self.window_.say(whole)
+                return
+            # Reasons name their clients, so many sessions give many reasons: the bar
+            # says how many will not go, and a box lists each reason.
+            counts = {False: 0, True: 0}
+            for (_channel, held, _reason), n in issues.items():
+                counts[held] += n
+            summary = " ".join([said, *(_notice_count(n, held)
+                                        for held, n in counts.items() if n)])
+            self.window_.say(summary)
+            self._notice_box(summary, sorted(issues.items(), key=lambda kv: -kv[1]))
 
         self.window_.tasks.run(work, done, self.window_.show_error)
+
+    def _notice_box(self, summary: str,
+                    issues: list[tuple[tuple[Channel, bool, str], int]]) -> None:
+        """A box with what a bulk confirmation could not send, a reason a line (a
+        reason holds a client's name: plain text, never markup)."""
+        box = QMessageBox(QMessageBox.Icon.Information, _("Sessions confirmed"), "", parent=self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(summary)
+        box.setInformativeText(_("Each session's messages say the same. The reasons:"))
+        box.setDetailedText("\n".join(_notice_issue(n, held, reason)
+                                       for (_channel, held, reason), n in issues))
+        box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        self.notice_box = box
+        box.open()
 
     def _open(self, index: QModelIndex | None) -> None:
         if index is not None and index.isValid():

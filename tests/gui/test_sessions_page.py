@@ -131,6 +131,38 @@ def _section_centre(header, section):  # type: ignore[no-untyped-def]
                   header.height() // 2)
 
 
+def test_many_confirmed_at_once_say_what_will_not_go_in_a_line_and_list_why(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
+    # Twelve clients who gave an e-mail but never agreed to e-mail: each reason
+    # names its client, so the bar says how many, and a box lists each reason
+    # (names are plain text there, whatever they hold).
+    names = [f"Cliente {i} <b>Souza</b>" for i in range(12)]
+    for i, name in enumerate(names):
+        client = add_client(practice, name, f"+55 11 9{4000_0000 + i}", f"c{i}@example.com")
+        scheduling.book(practice, BookingRequest(
+            client_id=client, start=local(f"2026-11-26T{8 + i:02}:00"),
+            service_id=seeded["therapy"]), override=True)
+    page = open_sessions(qtbot, window)
+    qtbot.waitUntil(lambda: page.model.rowCount() >= 12, timeout=3000)
+    page.table.setFocus()
+    QTest.keySequence(page.table, "Ctrl+A")
+    qtbot.waitUntil(lambda: page.confirm_button.isEnabled(), timeout=3000)
+    qtbot.mouseClick(page.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: getattr(page, "notice_box", None) is not None, timeout=5000)
+    said = window.statusBar().currentMessage()
+    # The seeded practice has one more, Maria Silva's, who has not agreed either.
+    assert said == "13 sessions confirmed. 13 confirmation e-mails will not be sent."
+    assert window.fits_status(said)
+    box = page.notice_box
+    assert box.isVisible() and box.text() == said
+    assert box.textFormat() == Qt.TextFormat.PlainText
+    listed = box.detailedText().splitlines()
+    assert len(listed) == 13 and {
+        f"1 confirmation e-mail will not be sent: {n} has not agreed to messages by e-mail."
+        for n in [*names, "Maria Silva"]} == set(listed)
+    box.accept()
+
+
 def test_several_confirmed_at_once_and_a_change_elsewhere_shows(
         qtbot: QtBot, window: MainWindow, practice: Practice, more: dict[str, int]) -> None:
     page = open_sessions(qtbot, window)
