@@ -98,6 +98,23 @@ def test_the_relays_pages_speak_portuguese_from_their_own_catalogue() -> None:
     assert ">Confirmar</button>" in page and "Motivo do cancelamento (opcional)" in page
 
 
+@pytest.mark.parametrize(("n", "expected"), [(0, "0 clientes na lista"),
+                                              (1, "1 cliente na lista"),
+                                              (2, "2 clientes na lista")])
+def test_portuguese_counts_zero_in_the_plural(n: int, expected: str) -> None:
+    """Brazilian Portuguese writes "0 clientes" (the catalogues' plural rule);
+    "0 cliente" read as a mistake."""
+    i18n.set_language("pt_BR")
+    try:
+        assert i18n.ngettext("{n} client shown", "{n} clients shown", n).format(n=n) == \
+            expected
+    finally:
+        i18n.set_language("en")
+    for path in CATALOGUES.values():
+        with path.open("rb") as f:
+            assert read_po(f).plural_expr == "(n != 1)", path
+
+
 def test_portuguese_messages_and_formats(practice: Practice) -> None:
     i18n.set_language("pt_BR")
     try:
