@@ -13,7 +13,7 @@ from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from app import __version__, i18n
-from app.i18n import _
+from app.i18n import _, format_number
 from app.models.enums import (
     AppointmentStatus,
     CancelledBy,
@@ -351,7 +351,8 @@ def cmd_demo(p: Practice, args: argparse.Namespace) -> None:
 
     summary = demo.fill(p)
     _emit(args, summary, lambda: _("Demo practice created: {clients} clients, {sessions} sessions.")
-          .format(clients=summary["clients"], sessions=summary["appointments"]))
+          .format(clients=format_number(summary["clients"]),
+                  sessions=format_number(summary["appointments"])))
 
 
 def cmd_settings_set(p: Practice, args: argparse.Namespace) -> None:

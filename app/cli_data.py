@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 # Imported by app.cli while it builds its parser, so app.cli is complete by then.
 from app.cli import EXIT_OK, EXIT_REFUSED, _emit, _Later, _usage
-from app.i18n import _, ngettext
+from app.i18n import _, format_number, ngettext
 from app.models.enums import AppointmentStatus
 from app.services.clock import from_environment
 from app.services.errors import PracticeError
@@ -136,22 +136,23 @@ def cmd_export(p: Practice, args: argparse.Namespace) -> None:
     count = exports.write(p, fmt, args.file, rows)
     _emit(args, {"file": args.file, "format": fmt.value, "sessions": count},
           ngettext("{n} session exported to {file}.", "{n} sessions exported to {file}.",
-                   count).format(n=count, file=args.file))
+                   count).format(n=format_number(count), file=args.file))
 
 
 def cmd_backup(p: Practice, args: argparse.Namespace) -> None:
     info = backups.backup(p, args.file)
     _emit(args, info.as_json(), _("Backup written to {path} ({sessions} sessions, {clients} "
-                                  "clients).").format(path=info.path, sessions=info.sessions,
-                                                      clients=info.clients))
+                                  "clients).").format(path=info.path,
+                                                      sessions=format_number(info.sessions),
+                                                      clients=format_number(info.clients)))
 
 
 def cmd_restore(p: Practice, args: argparse.Namespace) -> None:
     info, aside = backups.restore(p, args.file)
     _emit(args, {**info.as_json(), "previous": str(aside)},
           _("Restored {path} ({sessions} sessions, {clients} clients). The database as it was "
-            "is kept at {aside}.").format(path=info.path, sessions=info.sessions,
-                                          clients=info.clients, aside=aside))
+            "is kept at {aside}.").format(path=info.path, sessions=format_number(info.sessions),
+                                          clients=format_number(info.clients), aside=aside))
 
 
 def restore_over_damaged(data_dir: str | None, args: argparse.Namespace) -> int:
@@ -166,8 +167,8 @@ def restore_over_damaged(data_dir: str | None, args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     _emit(args, {**info.as_json(), "previous": str(kept)},
           _("Restored {path} ({sessions} sessions, {clients} clients). The database as it was "
-            "is kept at {aside}.").format(path=info.path, sessions=info.sessions,
-                                          clients=info.clients, aside=kept))
+            "is kept at {aside}.").format(path=info.path, sessions=format_number(info.sessions),
+                                          clients=format_number(info.clients), aside=kept))
     return EXIT_OK
 
 

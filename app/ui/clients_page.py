@@ -145,7 +145,8 @@ class ClientsPage(QWidget):
         self.count.setText(
             _("The first {n} clients are shown: type more of a name, phone or e-mail to find "
               "the others.").format(n=LISTED) if more else
-            ngettext("{n} client shown", "{n} clients shown", len(rows)).format(n=len(rows)))
+            ngettext("{n} client shown", "{n} clients shown", len(rows)).format(
+                n=i18n.format_number(len(rows))))
         # The answer to the search Enter was pressed on, or to a later reading of the
         # same text (a change from elsewhere may have read the list again meanwhile).
         if self._open_first_of and token >= self._open_first_of and \

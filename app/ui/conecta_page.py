@@ -377,7 +377,8 @@ class ConectaPage(QWidget):
                     item.setSelected(True)
             column.blockSignals(False)
             unread = sum(c.unread for c in mine)
-            waiting = ngettext("{n} unread", "{n} unread", unread).format(n=unread) \
+            waiting = ngettext("{n} unread", "{n} unread", unread).format(
+                n=i18n.format_number(unread)) \
                 if unread else ""
             self.column_titles[status].setText(
                 attendances.status_label(status) + f"  ({len(mine)})"

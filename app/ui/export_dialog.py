@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.i18n import _, ngettext
+from app.i18n import _, format_number, ngettext
 from app.models.enums import AppointmentStatus
 from app.services import exports
 from app.services.errors import PracticeError
@@ -185,7 +185,7 @@ class ExportDialog(QDialog):
             self.count = count
             self.export_button.setEnabled(count > 0)
             self._show(ngettext("{n} session in this period.", "{n} sessions in this period.",
-                                count).format(n=count) if count else
+                                count).format(n=format_number(count)) if count else
                        _("No session in this period matches."))
 
         self.window_.tasks.run(work, done, self._failed)
@@ -236,7 +236,7 @@ class ExportDialog(QDialog):
         def done(count: int) -> None:
             self.window_.say(ngettext("{n} session exported to {file}.",
                                       "{n} sessions exported to {file}.", count)
-                             .format(n=count, file=target))
+                             .format(n=format_number(count), file=target))
             self.accept()
 
         def failed(exc: Exception) -> None:

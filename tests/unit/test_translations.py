@@ -115,6 +115,23 @@ def test_portuguese_counts_zero_in_the_plural(n: int, expected: str) -> None:
             assert read_po(f).plural_expr == "(n != 1)", path
 
 
+def test_large_counts_in_sentences_are_written_as_the_language_writes_numbers() -> None:
+    """Counts beyond a thousand (an import's sessions, a backup's, an export's) read
+    "31.109" in Portuguese and "31,109" in English, as the counts beside them do."""
+    from app.services.importing.commit import Report, summary
+
+    done = Report(file="clinica.csv", dry_run=False, rows=[], imported=31109, skipped=1204)
+    review = Report(file="clinica.csv", dry_run=True, rows=[], would_import=31109,
+                    skipped=1204)
+    assert summary(done) == "clinica.csv: sessions imported: 31,109; rows skipped: 1,204."
+    i18n.set_language("pt_BR")
+    try:
+        assert "31.109" in summary(done) and "1.204" in summary(done)
+        assert "31.109" in summary(review) and "1.204" in summary(review)
+    finally:
+        i18n.set_language("en")
+
+
 def test_portuguese_messages_and_formats(practice: Practice) -> None:
     i18n.set_language("pt_BR")
     try:

@@ -13,7 +13,7 @@ from json.encoder import encode_basestring as _text  # a str as JSON writes it, 
 
 from sqlmodel import Session, col, select
 
-from app.i18n import _
+from app.i18n import _, format_number
 from app.models.enums import ACTIVE_STATUSES, AppointmentSource, Channel
 from app.models.tables import Appointment, AuditEvent, Client, Service, Staff
 from app.services import audit, reminders
@@ -288,6 +288,8 @@ def summary(report: Report) -> str:
     if report.dry_run:
         return _("{file}: rows that can be imported: {ok}; rows that would be skipped: "
                  "{skipped}.").format(
-            file=report.file, ok=report.would_import, skipped=report.skipped)
+            file=report.file, ok=format_number(report.would_import),
+            skipped=format_number(report.skipped))
     return _("{file}: sessions imported: {imported}; rows skipped: {skipped}.").format(
-        file=report.file, imported=report.imported, skipped=report.skipped)
+        file=report.file, imported=format_number(report.imported),
+        skipped=format_number(report.skipped))
