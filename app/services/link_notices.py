@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from app.models.enums import ACTIVE_STATUSES, AppointmentStatus
 from app.models.relay_records import LinkNotice
 from app.models.tables import Appointment
+from app.services.files import PRIVATE_FILE
 from app.services.practice import Practice
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,7 @@ def push(p: Practice, url: str, key: str, batch: int = BATCH) -> int:
     with _PUSHING:
         try:
             with FileLock(p.paths.root / "relay-notes.lock", timeout=OTHER_PUSH_WAIT,
-                          mode=0o600):
+                          mode=PRIVATE_FILE):
                 total = 0
                 while sent := _push(p, url, key, max(1, batch)):
                     total += sent

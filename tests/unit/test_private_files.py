@@ -16,6 +16,7 @@ from app.services import backups, client_data, exports, scheduling
 from app.services.clock import FrozenClock
 from app.services.practice import open_practice
 from app.services.scheduling import BookingRequest
+from app.services.storage.sender import SenderLock
 from tests.conftest import NOW, add_client, add_service, local
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
@@ -59,6 +60,9 @@ def test_everything_the_app_writes_is_its_owners_only(tmp_path: Path,
                                            local("2026-11-30T00:00").date()))
         client_data.write_export(p, client, elsewhere / "maria.json")
         logging.getLogger("test").warning("a line in the log")
+        sender = SenderLock(p.db, p.paths.root, "recepcao")  # as the worker takes it
+        assert sender.hold() and (p.paths.root / "sender.lock").exists()
+        sender.release()
         live = [f for f in root.rglob("*") if f.is_file()]  # -wal and -shm while open
         assert any(f.name.endswith("-wal") for f in live)
         assert [(f.name, oct(mode(f))) for f in live if mode(f) != 0o600] == []

@@ -29,7 +29,7 @@ from urllib.parse import quote, unquote
 
 from filelock import FileLock, Timeout
 
-from app.services.files import write_whole
+from app.services.files import PRIVATE_FILE, write_whole
 from app.services.storage import engines
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ class SenderLock:
     def _hold_file(self) -> bool:
         if self._file is not None:
             return True
-        lock = FileLock(str(self.folder / "sender.lock"))
+        lock = FileLock(str(self.folder / "sender.lock"), mode=PRIVATE_FILE)
         try:
             lock.acquire(timeout=0)
         except Timeout:
@@ -146,7 +146,7 @@ class SenderLock:
 def holder(db: Database, folder: Path) -> Sending | None:
     """Who sends for the practice, as any computer sees it; None when nobody does."""
     if not db.on_server:
-        lock = FileLock(str(folder / "sender.lock"))
+        lock = FileLock(str(folder / "sender.lock"), mode=PRIVATE_FILE)
         try:
             lock.acquire(timeout=0)
         except Timeout:
