@@ -11,15 +11,16 @@ import sys
 import threading
 from contextlib import suppress
 from datetime import date, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__, i18n
 from app.i18n import _
-from app.services import schema_check, settings
+from app.services import files, schema_check, settings
 from app.services.clock import from_environment
 from app.services.errors import (
     DatabaseDamaged,
@@ -37,11 +38,29 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def keep_settings_private() -> None:
+    """The window's own settings (who uses this computer, by name; the last page)
+    and Qt's (the folders a file was last chosen in) are their owner's only, like
+    the practice's files: created 0600 before Qt writes them, which Qt then keeps
+    (it replaces the file with one of the same permissions)."""
+    ours = Path(QSettings().fileName())
+    qts = Path(QSettings(QSettings.defaultFormat(), QSettings.Scope.UserScope,
+                         "QtProject").fileName())  # where Qt's file dialogs keep theirs
+    try:
+        if ours.parent.name == QCoreApplication.organizationName():  # ours alone
+            files.private_folder(ours.parent)
+        for path in (ours, qts):
+            files.private_file(path)
+    except OSError as exc:  # a settings folder we cannot tighten is no reason not to start
+        log.warning("the window's settings could not be made private: %s", exc)
+
+
 def run_window(data_dir: str | os.PathLike[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setOrganizationName("PracticeDesk")
     app.setApplicationName("Practice Desk")
     app.setDesktopFileName("practice-desk")  # ties the window to its menu entry and icon
+    keep_settings_private()
     from app.ui.main_window import ICON
 
     app.setWindowIcon(QIcon(str(ICON)))  # the title bar and task switcher, where no menu entry says

@@ -5,6 +5,8 @@ is painted (issue 21: the window opens about as fast as an empty Qt window)."""
 from __future__ import annotations
 
 import logging
+import os
+import stat
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -225,3 +227,27 @@ def test_a_damaged_database_is_said_on_the_gui_thread(
     with pytest.raises(DatabaseDamaged, match="not a Practice Desk database"):
         window_app._opening(data_dir)
     assert not [t for t in threading.enumerate() if t.name == "open-practice"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_the_windows_own_settings_are_their_owners_only(
+        qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    # Who uses this computer is kept by name in the window's settings, and Qt keeps
+    # the folders files were chosen in: neither is for other accounts to read.
+    before = os.umask(0o022)  # as most desktops have it: files 0644
+    try:
+        window_app.keep_settings_private()
+        kept = QSettings()
+        kept.setValue("users/test", "Dra. Ana Souza")
+        kept.sync()
+        qt = QSettings(QSettings.defaultFormat(), QSettings.Scope.UserScope, "QtProject")
+        qt.setValue("FileDialog/lastVisited", "file:///home/ana/Documentos")
+        qt.sync()
+    finally:
+        os.umask(before)
+    ours, qts = Path(kept.fileName()), Path(qt.fileName())
+    assert "Dra. Ana Souza" in ours.read_text(encoding="utf-8")
+    assert "Documentos" in qts.read_text(encoding="utf-8")
+    assert tmp_path in ours.parents and tmp_path in qts.parents
+    assert [oct(stat.S_IMODE(f.stat().st_mode)) for f in (ours, qts, ours.parent)] == [
+        "0o600", "0o600", "0o700"]
