@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from app.models.enums import AppointmentSource, AppointmentStatus
 from app.models.outbox import OutboxMessage
 from app.models.tables import Appointment, AuditEvent, Client, Service, Staff
-from app.services import config, importing, scheduling
+from app.services import catalog, config, importing, scheduling
 from app.services.importing.read import FileUnusable
 from app.services.practice import Practice
 from tests.conftest import add_client, add_service, local
@@ -230,6 +230,7 @@ def test_clients_are_matched_by_phone_then_email_and_created_once(practice: Prac
 def test_unknown_services_and_professionals_are_created_and_audited(practice: Practice,
                                                                    tmp_path: Path) -> None:
     add_service(practice)
+    catalog.rename_staff(practice, staff_of(practice)[0][0], "Dra. Ana")  # a real one
     f = write(tmp_path / "a.csv", HEADER_PT
               + "Maria Silva;11 98765-4321;;Avaliação;23/11/2026;10:00;90;Dr. Paulo;\n"
               + "João Alves;11 91234-5678;;avaliacao;24/11/2026;10:00;;dr. paulo;\n")
@@ -246,6 +247,51 @@ def test_unknown_services_and_professionals_are_created_and_audited(practice: Pr
         (service.id, staff.id, 90)}
     assert sorted(created) == ["client_created", "client_created", "created", "created",
                                "service_created", "staff_created"]
+
+
+def staff_of(p: Practice) -> list[tuple[int, str]]:
+    with p.db.read() as s:
+        return [(st.id or 0, st.name) for st in s.exec(select(Staff).order_by(col(Staff.id)))]
+
+
+def test_a_new_practices_stand_in_professional_becomes_the_files_first(
+        practice: Practice, tmp_path: Path) -> None:
+    # A new database names its one professional "Professional" until someone says
+    # who; a file naming its professionals gives that row the first name instead
+    # of leaving an unused "Professional" beside them in every list.
+    [(stand_in, _name)] = staff_of(practice)
+    f = write(tmp_path / "a.csv", HEADER_PT
+              + "Maria Silva;11 98765-4321;;Psicoterapia;23/11/2026;10:00;50;Dra. Helena Prado;\n"
+              + "João Alves;11 91234-5678;;Psicoterapia;23/11/2026;10:00;50;Dr. Paulo;\n")
+    report = importing.import_file(practice, f)
+    assert report.imported == 2 and report.staff_created == ["Dra. Helena Prado", "Dr. Paulo"]
+    staff = staff_of(practice)
+    assert [name for _id, name in staff] == ["Dra. Helena Prado", "Dr. Paulo"]
+    assert staff[0][0] == stand_in
+    with practice.db.read() as s:
+        renamed = s.exec(select(AuditEvent).where(AuditEvent.entity == "staff",
+                                                  AuditEvent.entity_id == stand_in)).one()
+    assert (renamed.actor, renamed.action) == ("import", "staff_updated")
+    assert json.loads(renamed.changes)["name"] == ["Professional", "Dra. Helena Prado"]
+
+
+@pytest.mark.parametrize("case", ["a row without a professional", "sessions of its own",
+                                  "a name of its own"])
+def test_a_stand_in_in_use_or_named_stays_as_it_is(
+        practice: Practice, tmp_path: Path, case: str) -> None:
+    [(stand_in, name)] = staff_of(practice)
+    rows = "Maria Silva;11 98765-4321;;Psicoterapia;23/11/2026;10:00;50;Dr. Paulo;\n"
+    if case == "a row without a professional":  # that row is the stand-in's session
+        rows += "João Alves;11 91234-5678;;Psicoterapia;24/11/2026;10:00;50;;\n"
+    elif case == "sessions of its own":
+        scheduling.book(practice, scheduling.BookingRequest(
+            client_id=add_client(practice, "Ana Lima", "+55 11 93333-4444"),
+            start=local("2026-11-25T10:00"), service_id=add_service(practice)))
+    else:
+        name = catalog.rename_staff(practice, stand_in, "Dra. Ana").name
+    report = importing.import_file(practice, write(tmp_path / "a.csv", HEADER_PT + rows))
+    assert report.staff_created == ["Dr. Paulo"]
+    assert staff_of(practice)[0] == (stand_in, name) and len(staff_of(practice)) == 2
 
 
 def test_a_history_imports_with_its_statuses_and_only_sessions_to_come_get_reminders(

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from app.i18n import _, format_number
 from app.models.enums import ACTIVE_STATUSES, AppointmentSource, Channel
 from app.models.tables import Appointment, AuditEvent, Client, Service, Staff
-from app.services import audit, reminders
+from app.services import audit, people, reminders
 from app.services.catalog import PALETTE
 from app.services.database import bulk_insert
 from app.services.events import Change
@@ -125,7 +125,8 @@ def _write(s: Session, p: Practice, now: datetime, file_name: str, rows: list[Ro
     used_clients = {res.client_id for _r, _v, res in accepted}
     used_services = {res.service_id for _r, _v, res in accepted if res.service_id}
     used_staff = {res.staff_id for _r, _v, res in accepted}
-    staff_ids = _create_staff(s, now, [t for t in j.new_staff if t.key in used_staff], origin)
+    staff_ids = _create_staff(s, now, [t for t in j.new_staff if t.key in used_staff], origin,
+                              used_staff)
     service_ids = _create_services(s, now, [t for t in j.new_services
                                             if t.key in used_services], origin)
     client_ids = _create_clients(s, now, [t for t in j.new_clients if t.key in used_clients],
@@ -259,9 +260,22 @@ def _create_services(s: Session, now: datetime, new: list[NewThing],
 
 
 def _create_staff(s: Session, now: datetime, new: list[NewThing],
-                  origin: dict[str, str]) -> dict[int, int]:
+                  origin: dict[str, str], used: Collection[int]) -> dict[int, int]:
     out: dict[int, int] = {}
     count = len(s.exec(select(Staff.id)).all())
+    stand_in = _unused_stand_in(s, used) if new else None
+    if stand_in is not None:
+        # A new practice's stand-in professional, never given a name nor a session,
+        # becomes the file's first professional instead of staying beside them.
+        first, new = new[0], new[1:]
+        assert stand_in.id is not None
+        out[first.key] = stand_in.id
+        audit.record(s, at=now, actor=audit.IMPORT, entity="staff", entity_id=stand_in.id,
+                     action="staff_updated", changes={"name": [stand_in.name, first.name],
+                                                      **origin, "row": first.first_row})
+        stand_in.name = first.name
+        s.add(stand_in)
+        s.flush()
     for i, t in enumerate(new):
         st = Staff(name=t.name, color=PALETTE[(count + i) % len(PALETTE)])
         s.add(st)
@@ -272,6 +286,19 @@ def _create_staff(s: Session, now: datetime, new: list[NewThing],
                      action="staff_created", changes={"name": t.name, **origin,
                                                       "row": t.first_row})
     return out
+
+
+def _unused_stand_in(s: Session, used: Collection[int]) -> Staff | None:
+    """The practice's only professional, when it is still the stand-in a new
+    database made (people.stand_in_names) and has no session, nor any among the
+    rows written now (`used`: their professionals' ids); else None."""
+    staff = list(s.exec(select(Staff).limit(2)))
+    if len(staff) != 1 or staff[0].name not in people.stand_in_names() or \
+            staff[0].id in used:
+        return None
+    booked = s.exec(select(Appointment.id).where(Appointment.staff_id == staff[0].id)
+                    .limit(1)).first()
+    return None if booked is not None else staff[0]
 
 
 def _plan_reminders(s: Session, now: datetime, coming: list[tuple[int, datetime, int]]) -> None:
