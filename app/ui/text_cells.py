@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from math import ceil
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QRect, Qt
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    QRect,
+    Qt,
+)
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -339,6 +347,29 @@ class TextTable(QTableView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._spans = False
+
+    # Keys that jump far with Ctrl held: the row they arrive at is the one selected,
+    # and with Shift too the selection reaches it, as in a spreadsheet or a mail
+    # list (Qt keeps the old selection while Ctrl is held, so the buttons went on
+    # acting on a row out of sight).
+    _JUMPS = frozenset({Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_PageUp,
+                        Qt.Key.Key_PageDown})
+
+    def selectionCommand(self, index: QModelIndex | QPersistentModelIndex,
+                         event: QEvent | None = None) -> QItemSelectionModel.SelectionFlag:
+        ctrl, shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+        if event is not None and event.type() == QEvent.Type.KeyPress and \
+                event.modifiers() in (ctrl, ctrl | shift) and \
+                Qt.Key(event.key()) in self._JUMPS and \
+                self.selectionMode() != QAbstractItemView.SelectionMode.NoSelection:
+            extend = event.modifiers() == ctrl | shift and \
+                self.selectionMode() != QAbstractItemView.SelectionMode.SingleSelection
+            flags = QItemSelectionModel.SelectionFlag.SelectCurrent if extend else \
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+            if self.selectionBehavior() == QAbstractItemView.SelectionBehavior.SelectRows:
+                flags |= QItemSelectionModel.SelectionFlag.Rows
+            return flags
+        return super().selectionCommand(index, event)
 
     def setSpan(self, row: int, column: int, rows: int, columns: int) -> None:
         self._spans = True

@@ -384,8 +384,22 @@ def test_ctrl_end_goes_to_the_last_session_and_the_bar_measures_the_whole_list(
     assert 75 not in page.model.rows and len(page.model.loaded()) < 162
     assert page.model.data(page.model.index(161, 3)) == "12/20/26, 5:00\u202fPM"  # the last
     assert table.rowAt(table.viewport().height() - 1) in (161, -1)
+    # The row arrived at is the one selected (the buttons act on what is seen),
+    # as a spreadsheet or a mail list does; Ctrl+Shift still extends.
+    def selected() -> list[int]:
+        return sorted(i.row() for i in table.selectionModel().selectedRows())
+
+    assert selected() == [161]
+    QTest.keyClick(table, Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
+    assert len(selected()) == 1 and selected()[0] < 161
     QTest.keyClick(table, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
     assert bar.value() == 0 and 0 in page.model.rows
+    assert selected() == [0]
+    QTest.keyClick(table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    assert selected() == list(range(162)), page.confirm_button.text()
+    # Every one waits for confirmation but the seeded practice's confirmed one.
+    qtbot.waitUntil(lambda: page.confirm_button.text() == "Confirm 161 sessions", timeout=3000)
 
 
 def test_a_list_asked_again_stays_where_it_was_and_another_starts_at_the_top(
