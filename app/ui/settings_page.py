@@ -464,16 +464,54 @@ class SettingsPage(QWidget):
         form.addRow(self.notes_shared)
         self.notes_error = _error_label()
         form.addRow(self.notes_error)
+        # The reception: people who act in the practice's name without an agenda of
+        # their own (who uses a computer is chosen among them and the professionals).
+        reception = QHBoxLayout()
+        self.reception = QLineEdit()
+        self.reception.setPlaceholderText(_("e.g. Carla, Joana"))
+        self.reception.setToolTip(_("Names separated by commas. They can say they are the "
+                                    "ones using a computer (File › Who is using this "
+                                    "computer…); reception never reads internal notes."))
+        self.save_reception = QPushButton(_("Save reception"))
+        self.save_reception.clicked.connect(self._save_reception)
+        reception.addWidget(self.reception, 1)
+        reception.addWidget(self.save_reception)
+        form.addRow(_("Reception"), reception)
+        self.reception_error = _error_label()
+        form.addRow(self.reception_error)
         row.addWidget(host, 1)
         return page
 
+    def _save_reception(self) -> None:
+        p, typed = self.window_.practice, self.reception.text()
+
+        def failed(exc: Exception) -> None:
+            self.reception_error.setText(str(exc))
+            self.window_.show_error(exc)
+
+        def done(value: str) -> None:
+            self.reception_error.clear()
+            self.reception.setText(", ".join(n for n in value.split(",") if n))
+            self.window_.say(_("Reception saved."))
+
+        self.window_.tasks.run(lambda: config.set_value(p, "team.reception", typed), done,
+                               failed)
+
     def _load_notes_shared(self) -> None:
+        """The practice's choices beside its professionals: whether they read each
+        other's notes, and its reception (left alone while someone edits it)."""
         p = self.window_.practice
+        reception_before = self.reception.text()
 
-        def shown(value: str) -> None:
-            self.notes_shared.setChecked(value == "on")
+        def shown(values: tuple[str, str]) -> None:
+            notes, reception = values
+            self.notes_shared.setChecked(notes == "on")
+            if self.reception.text() == reception_before and \
+                    not self.reception.hasFocus():
+                self.reception.setText(", ".join(n for n in reception.split(",") if n))
 
-        self.window_.tasks.run(lambda: config.get(p, people.NOTES_SHARED), shown,
+        self.window_.tasks.run(lambda: (config.get(p, people.NOTES_SHARED),
+                                        config.get(p, "team.reception")), shown,
                                self.window_.show_error)
 
     def _save_notes_shared(self, on: bool) -> None:

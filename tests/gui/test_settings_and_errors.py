@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from app.services import catalog, settings
+from app.services import catalog, config, people, settings
 from app.services.practice import Practice
 from app.ui import errors
 from app.ui.main_window import PAGES, MainWindow
@@ -90,6 +90,32 @@ def test_services_and_professionals(qtbot: QtBot, window: MainWindow,
     hours = settings.working_hours(practice, paulo.id)
     assert sorted(hours) == [0, 1, 2, 3, 4] and hours[4][0][1].hour == 12
     qtbot.waitUntil(lambda: window.agenda.staff_combo.count() == 3, timeout=3000)
+
+
+def test_the_reception_is_named_beside_the_professionals(
+        qtbot: QtBot, window: MainWindow, practice: Practice) -> None:
+    # A practice brought in by an import has professionals only: the receptionist
+    # adds herself here, then says she is the one using this computer.
+    page = open_settings(qtbot, window)
+    page.tabs.setCurrentIndex(2)
+    page.reception.setFocus()
+    page.reception.setText("Carla (recepção), " + "J" * 41)
+    qtbot.mouseClick(page.save_reception, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "longer than 40" in page.reception_error.text(), timeout=3000)
+    assert config.get(practice, "team.reception") == ""  # refused: nothing saved
+    page.reception.setText("Carla (recepção),  Joana , Carla (recepção)")
+    qtbot.mouseClick(page.save_reception, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Reception saved.",
+                    timeout=3000)
+    assert config.get(practice, "team.reception") == "Carla (recepção),Joana"
+    assert page.reception.text() == "Carla (recepção), Joana" and not page.reception_error.text()
+    assert [people.described(x) for x in people.offered(practice)][-2:] == [
+        "Carla (recepção) — reception", "Joana — reception"]
+    # Shown again as stored when the tab is read afresh.
+    page.reception.clearFocus()
+    page.reception.setText("")
+    window.load_catalogue()
+    qtbot.waitUntil(lambda: page.reception.text() == "Carla (recepção), Joana", timeout=3000)
 
 
 @pytest.mark.logs_errors
