@@ -560,7 +560,8 @@ class SessionsPage(QWidget):
         box = QMessageBox(QMessageBox.Icon.Information, _("Sessions confirmed"), "", parent=self)
         box.setTextFormat(Qt.TextFormat.PlainText)
         box.setText(summary)
-        box.setInformativeText(_("Each session's messages say the same. The reasons:"))
+        box.setInformativeText(_("The reason for each client is in the details, and in "
+                                 "each session's messages."))
         box.setDetailedText("\n".join(_notice_issue(n, held, reason)
                                        for (_channel, held, reason), n in issues))
         box.setStandardButtons(QMessageBox.StandardButton.Ok)
