@@ -184,6 +184,9 @@ def shoot(app: QApplication, w: MainWindow, language: str) -> None:
     save("client-sessions")
     page("settings")
     save("settings")
+    w.settings_page.tabs.setCurrentIndex(2)  # the professionals, and the reception
+    settle(app, w)
+    save("settings-people")
     w.settings_page.show_tab("notifications")
     save("settings-notifications")
     notifications = w.settings_page.notifications
