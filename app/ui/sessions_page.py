@@ -117,6 +117,10 @@ class SessionsPage(QWidget):
         self._counts: dict[Listing, int] = {}  # by filters, until the data changes
         self._ahead_held = False  # a new answer's rows are painted before any read ahead
         self._selection_asked = -1  # the listing whose selected rows are being read
+        # Sessions selected before the list was read again whose rows are not read
+        # yet: selected as their pages come.
+        self._still_chosen: set[int] = set()
+        self._choosing_again = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(24, 18, 24, 18)
         head = QHBoxLayout()
@@ -227,7 +231,7 @@ class SessionsPage(QWidget):
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         for combo in (self.period, self.status, self.staff, self.source):
             combo.currentIndexChanged.connect(lambda _i: self._filters_changed())
-        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selection())
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         window.bridge.changed.connect(self._on_change)
         self._request = 0
         self._stale = True  # loaded when first shown, then on every change while shown
@@ -344,7 +348,10 @@ class SessionsPage(QWidget):
         token, listing, total, read, at = result
         if token != self._request:
             return
-        chosen = set(self.selected_ids())
+        chosen = set(self.selected_ids()) | self._still_chosen
+        whole = self.model.total > 0 and \
+            len(self._selected_rows()) == self.model.total  # Ctrl+A, say
+        same = listing == self._shown_listing
         # The scroll bar moves as the rows come: nothing is read ahead until the
         # rows in view are painted.
         self._ahead_held = True
@@ -352,7 +359,7 @@ class SessionsPage(QWidget):
         # where it was (without this the view kept its place clamped to the rows
         # first read, a hundred rows down).
         bar = self.table.verticalScrollBar()
-        kept = bar.value() if listing == self._shown_listing else 0
+        kept = bar.value() if same else 0
         self._shown_listing = listing
         self._counts[_filters(listing)] = total
         self.model.reset(total, read, at)
@@ -360,11 +367,15 @@ class SessionsPage(QWidget):
         # before the first paint, and the list is painted once, not twice.
         self.table.doItemsLayout()
         bar.setValue(kept)
-        selection = self.table.selectionModel()
-        for row, v in self.model.loaded():  # what was selected stays selected
-            if v.id in chosen:
-                selection.select(self.model.index(row, 0),
-                                 selection.SelectionFlag.Select | selection.SelectionFlag.Rows)
+        # What was selected stays selected: the whole list when it all was and the
+        # same list is read again (after a change, a confirmation), else each
+        # session, as its row is read.
+        self._still_chosen = set()
+        if whole and same:
+            self.table.selectAll()
+        else:
+            self._still_chosen = chosen
+            self._choose_again(self.model.loaded())
         self.count_label.setText(ngettext("{n} session", "{n} sessions", total).format(
             n=i18n.format_number(total)) if total else "")
         self.export_button.setEnabled(total > 0)
@@ -423,6 +434,8 @@ class SessionsPage(QWidget):
 
         def arrived(rows: list[AppointmentView]) -> None:
             self.model.fill(generation, offset, rows, limit)
+            if generation == self.model.generation:
+                self._choose_again(list(enumerate(rows, start=offset)))
             self._read_ahead(0)
 
         self.window_.tasks.run(lambda: session_list.page(p, listing, offset, limit, total),
@@ -430,6 +443,27 @@ class SessionsPage(QWidget):
                                self.window_.show_error)
 
     # ------------------------------------------------------------ the selection
+
+    def _choose_again(self, read: list[tuple[int, AppointmentView]]) -> None:
+        """Select the rows just read of sessions selected before the list was read
+        again."""
+        if not self._still_chosen:
+            return
+        selection = self.table.selectionModel()
+        self._choosing_again = True
+        try:
+            for row, v in read:
+                if v.id in self._still_chosen:
+                    self._still_chosen.discard(v.id)
+                    selection.select(self.model.index(row, 0), selection.SelectionFlag.Select
+                                     | selection.SelectionFlag.Rows)
+        finally:
+            self._choosing_again = False
+
+    def _selection_changed(self, *_args: object) -> None:
+        if not self._choosing_again:
+            self._still_chosen = set()  # a person chose anew: nothing comes back
+        self._selection()
 
     def _selected_rows(self) -> list[int]:
         return sorted({i.row() for i in self.table.selectionModel().selectedRows()})

@@ -402,6 +402,50 @@ def test_ctrl_end_goes_to_the_last_session_and_the_bar_measures_the_whole_list(
     qtbot.waitUntil(lambda: page.confirm_button.text() == "Confirm 161 sessions", timeout=3000)
 
 
+def test_a_selection_stays_whole_when_the_list_is_read_again(
+        qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Ctrl+A, Confirm: the list is read again (the sessions changed) and what was
+    # selected stays selected, rows not read yet included, not only the first page.
+    small_pages(monkeypatch)
+    ids = rui_s_sessions(practice, seeded, "2026-12", range(1, 21),
+                         (8, 9, 10, 11, 14, 15, 16, 17))
+    page = open_sessions(qtbot, window)
+    qtbot.waitUntil(lambda: page.count_label.text() == "162 sessions", timeout=3000)
+    table = page.table
+    table.setFocus()
+    QTest.keySequence(table, "Ctrl+A")
+    qtbot.waitUntil(lambda: page.confirm_button.text() == "Confirm 161 sessions", timeout=3000)
+    qtbot.mouseClick(page.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: status_of(practice, ids[-1]) == "confirmed", timeout=5000)
+    qtbot.waitUntil(lambda: shown(page)[1][5] == "✓ Confirmed", timeout=3000)
+    window.tasks.wait()
+    assert page.selection_label.text() == "162 selected"
+    assert len(table.selectionModel().selectedRows()) == 162
+    # Part of the list, reaching rows below the screen: read again after a change
+    # made elsewhere, the same sessions are selected as their rows come.
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=table.visualRect(page.model.index(0, 0)).center())
+    for _step in range(2):
+        QTest.keyClick(table, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ShiftModifier)
+        window.tasks.wait()
+    qtbot.waitUntil(lambda: len(page.selected_views()) ==  # every selected row read
+                    len(table.selectionModel().selectedRows()), timeout=3000)
+    before = sorted(v.id for v in page.selected_views())
+    assert 20 < len(before) < 162
+    scheduling.cancel(practice, ids[-1], reason="Viagem")  # elsewhere: the list reads again
+    qtbot.waitUntil(lambda: shown(page)[-1][5] == "Cancelled", timeout=3000)
+    window.tasks.wait()
+    qtbot.waitUntil(lambda: sorted(v.id for v in page.selected_views()) == before,
+                    timeout=3000)
+    # A person's own choice then is theirs alone: nothing chosen before comes back.
+    row = table.rowAt(10)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=table.visualRect(page.model.index(row, 0)).center())
+    window.tasks.wait()
+    assert [i.row() for i in table.selectionModel().selectedRows()] == [row]
+
+
 def test_a_list_asked_again_stays_where_it_was_and_another_starts_at_the_top(
         qtbot: QtBot, window: MainWindow, practice: Practice, seeded: dict[str, int]) -> None:
     ids = rui_s_sessions(practice, seeded, "2027-01", range(1, 31),
