@@ -348,9 +348,9 @@ class SessionsPage(QWidget):
         token, listing, total, read, at = result
         if token != self._request:
             return
-        chosen = set(self.selected_ids()) | self._still_chosen
-        whole = self.model.total > 0 and \
-            len(self._selected_rows()) == self.model.total  # Ctrl+A, say
+        rows = self._selected_rows()
+        chosen = {v.id for v in self._chosen(rows)} | self._still_chosen
+        whole = 0 < self.model.total == len(rows)  # Ctrl+A, say
         same = listing == self._shown_listing
         # The scroll bar moves as the rows come: nothing is read ahead until the
         # rows in view are painted.
