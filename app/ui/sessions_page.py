@@ -569,8 +569,8 @@ class SessionsPage(QWidget):
             confirmed, issues = result
             said = ngettext("{n} session confirmed.", "{n} sessions confirmed.",
                             len(confirmed)).format(n=i18n.format_number(len(confirmed)))
-            reasons = [_notice_issue(n, held, reason)
-                       for (_channel, held, reason), n in issues.items()]
+            ranked = sorted(issues.items(), key=lambda kv: -kv[1])  # most sessions first
+            reasons = [_notice_issue(n, held, reason) for (_channel, held, reason), n in ranked]
             whole = " ".join([said, *reasons])
             if self.window_.fits_status(whole):
                 self.window_.say(whole)
@@ -583,12 +583,11 @@ class SessionsPage(QWidget):
             summary = " ".join([said, *(_notice_count(n, held)
                                         for held, n in counts.items() if n)])
             self.window_.say(summary)
-            self._notice_box(summary, sorted(issues.items(), key=lambda kv: -kv[1]))
+            self._notice_box(summary, reasons)
 
         self.window_.tasks.run(work, done, self.window_.show_error)
 
-    def _notice_box(self, summary: str,
-                    issues: list[tuple[tuple[Channel, bool, str], int]]) -> None:
+    def _notice_box(self, summary: str, reasons: list[str]) -> None:
         """A box with what a bulk confirmation could not send, a reason a line (a
         reason holds a client's name: plain text, never markup)."""
         box = QMessageBox(QMessageBox.Icon.Information, _("Sessions confirmed"), "", parent=self)
@@ -596,8 +595,7 @@ class SessionsPage(QWidget):
         box.setText(summary)
         box.setInformativeText(_("The reason for each client is in the details, and in "
                                  "each session's messages."))
-        box.setDetailedText("\n".join(_notice_issue(n, held, reason)
-                                       for (_channel, held, reason), n in issues))
+        box.setDetailedText("\n".join(reasons))
         box.setStandardButtons(QMessageBox.StandardButton.Ok)
         self.notice_box = box
         box.open()

@@ -181,9 +181,10 @@ def test_several_confirmed_at_once_and_a_change_elsewhere_shows(
     qtbot.waitUntil(lambda: all(r[5] == "✓ Confirmed" for r in shown(page)), timeout=3000)
     # Neither client agreed to e-mail: the status line says the e-mails will not go.
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == (
-        "3 sessions confirmed. 1 confirmation e-mail will not be sent: Maria Silva has not "
-        "agreed to messages by e-mail. 2 confirmation e-mails will not be sent: Ana Beatriz "
-        "Lima has no e-mail address."), timeout=3000)  # no address: not "has not agreed"
+        "3 sessions confirmed. 2 confirmation e-mails will not be sent: Ana Beatriz Lima has "
+        "no e-mail address. 1 confirmation e-mail will not be sent: Maria Silva has not "
+        "agreed to messages by e-mail."), timeout=3000)  # most first; no address: not
+    # "has not agreed"
     assert not page.confirm_button.isEnabled()
     assert page.confirm_button.toolTip() == ("None of the selected sessions is waiting for "
                                              "confirmation.")
