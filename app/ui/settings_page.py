@@ -46,6 +46,11 @@ def _error_label() -> QLabel:
     return label
 
 
+def _names_shown(stored: str) -> str:
+    """A list of names as stored ("Carla,Joana") as a person types it."""
+    return ", ".join(n for n in stored.split(",") if n)
+
+
 class SettingsPage(QWidget):
     def __init__(self, window: MainWindow) -> None:
         super().__init__()
@@ -299,7 +304,7 @@ class SettingsPage(QWidget):
 
     def catalogue_loaded(self) -> None:
         w = self.window_
-        self._load_notes_shared()  # the practice's settings may have changed too
+        self._load_team_choices()  # the practice's settings may have changed too
         current = self.service_list.currentItem()
         keep = self._select.pop("service", current.data(256) if current else None)
         self.service_list.blockSignals(True)
@@ -491,13 +496,13 @@ class SettingsPage(QWidget):
 
         def done(value: str) -> None:
             self.reception_error.clear()
-            self.reception.setText(", ".join(n for n in value.split(",") if n))
+            self.reception.setText(_names_shown(value))
             self.window_.say(_("Reception saved."))
 
         self.window_.tasks.run(lambda: config.set_value(p, "team.reception", typed), done,
                                failed)
 
-    def _load_notes_shared(self) -> None:
+    def _load_team_choices(self) -> None:
         """The practice's choices beside its professionals: whether they read each
         other's notes, and its reception (left alone while someone edits it)."""
         p = self.window_.practice
@@ -508,7 +513,7 @@ class SettingsPage(QWidget):
             self.notes_shared.setChecked(notes == "on")
             if self.reception.text() == reception_before and \
                     not self.reception.hasFocus():
-                self.reception.setText(", ".join(n for n in reception.split(",") if n))
+                self.reception.setText(_names_shown(reception))
 
         self.window_.tasks.run(lambda: (config.get(p, people.NOTES_SHARED),
                                         config.get(p, "team.reception")), shown,
